@@ -1,0 +1,97 @@
+/*
+ * main.c — `mailcast [GLOBAL OPTIONS] COMMAND [ARGS]`.
+ *
+ * Parses the global options, then hands argv from the command name on to
+ * the command's function (commands.c).  Exit codes are <sysexits.h>.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "base/log.h"
+#include "cli/commands.h"
+
+struct cli_globals cli_globals;
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: mailcast [-v] [--json] [--store URL] [--config FILE] "
+		    "COMMAND [ARGS]\n\ncommands:\n");
+	for (const struct cli_command *c = cli_commands; c->name; c++)
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+	fprintf(fp, "\n`mailcast COMMAND --help` describes each command.\n");
+}
+
+int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("mailcast %s\n", MAILCAST_VERSION);
+	return EX_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"verbose", no_argument, NULL, 'v'},
+		{"json", no_argument, NULL, 'j'},
+		{"store", required_argument, NULL, 's'},
+		{"config", required_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	/* A peer closing a socket must be an error return, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
+	if (getenv("MAILCAST_STORE"))
+		cli_globals.store = getenv("MAILCAST_STORE");
+	/* '+': stop at the first non-option, the command's name. */
+	while ((ch = getopt_long(argc, argv, "+vh", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'v':
+			cli_globals.verbose++;
+			break;
+		case 'j':
+			cli_globals.json = true;
+			break;
+		case 's':
+			cli_globals.store = optarg;
+			break;
+		case 'c':
+			cli_globals.config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			return cmd_version(0, NULL);
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	log_set_level((enum log_level)(LOG_WARN + cli_globals.verbose));
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (const struct cli_command *c = cli_commands; c->name; c++) {
+		if (strcmp(c->name, argv[optind]) == 0) {
+			argc -= optind;
+			argv += optind;
+			optind = 0; /* reset getopt for the command */
+			return c->run(argc, argv);
+		}
+	}
+	fprintf(stderr, "mailcast: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,1 @@
+mc_unit_test(test_base LIBS mc_base)
