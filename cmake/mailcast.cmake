@@ -5,6 +5,9 @@
 # cmake/check-layers.cmake allows it to include.
 function(mc_layer name)
 	cmake_parse_arguments(L "" "" "SOURCES;DEPS;LIBS" ${ARGN})
+	if(NOT L_SOURCES)
+		return() # a layer with no code yet
+	endif()
 	add_library(mc_${name} STATIC ${L_SOURCES})
 	target_include_directories(mc_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
 	foreach(d ${L_DEPS})
