@@ -22,8 +22,8 @@ base64_encode(struct buf *out, const void *data, size_t n)
 	size_t i;
 
 	for (i = 0; i + 3 <= n; i += 3) {
-		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 |
-		    p[i + 2];
+		unsigned v =
+		    (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
 		*o++ = alphabet[v >> 18];
 		*o++ = alphabet[(v >> 12) & 63];
 		*o++ = alphabet[(v >> 6) & 63];

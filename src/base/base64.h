@@ -13,12 +13,12 @@
 
 #include "base/buf.h"
 
-#define BASE64_SKIP_SPACE 0x1	/* ignore CR, LF, SP and HT when decoding */
+#define BASE64_SKIP_SPACE 0x1 /* ignore CR, LF, SP and HT when decoding */
 
 /* Bytes needed to encode n bytes (without a NUL). */
-size_t	base64_encoded_len(size_t n);
-void	base64_encode(struct buf *out, const void *data, size_t n);
+size_t base64_encoded_len(size_t n);
+void base64_encode(struct buf *out, const void *data, size_t n);
 /* Decode; returns 0 or MC_EDATA (out then holds what came before the error). */
-int	base64_decode(struct buf *out, const char *in, size_t n, int flags);
+int base64_decode(struct buf *out, const char *in, size_t n, int flags);
 
 #endif

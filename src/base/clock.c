@@ -23,8 +23,8 @@ sys_wall(const struct mc_clock *c)
 }
 
 static const struct mc_clock system_clock = {
-	.mono_ms = sys_mono_ms,
-	.wall = sys_wall,
+    .mono_ms = sys_mono_ms,
+    .wall = sys_wall,
 };
 
 const struct mc_clock *

@@ -14,18 +14,18 @@
 #include <time.h>
 
 struct mc_clock {
-	uint64_t	(*mono_ms)(const struct mc_clock *);
-	time_t		(*wall)(const struct mc_clock *);
-	uint64_t	 fake_ms;	/* fake clocks only */
-	time_t		 fake_wall;	/* fake clocks only */
+	uint64_t (*mono_ms)(const struct mc_clock *);
+	time_t (*wall)(const struct mc_clock *);
+	uint64_t fake_ms; /* fake clocks only */
+	time_t fake_wall; /* fake clocks only */
 };
 
 /* The process-wide real clock.  Never NULL. */
 const struct mc_clock *mc_clock_system(void);
 /* A caller-owned fake clock starting at mono 0 ms and the given wall time. */
-void	mc_clock_fake_init(struct mc_clock *c, time_t wall);
+void mc_clock_fake_init(struct mc_clock *c, time_t wall);
 /* Move a fake clock forward (both mono and wall time). */
-void	mc_clock_fake_advance(struct mc_clock *c, uint64_t ms);
+void mc_clock_fake_advance(struct mc_clock *c, uint64_t ms);
 
 static inline uint64_t
 mc_clock_mono_ms(const struct mc_clock *c)

@@ -7,15 +7,15 @@
 #include "base/error.h"
 
 struct err_entry {
-	int		 code;
-	int		 exit;
-	const char	*name;
-	const char	*phrase;
+	int code;
+	int exit;
+	const char *name;
+	const char *phrase;
 };
 
 static const struct err_entry errors[] = {
 #define MC_ERR_ROW(name, value, ex, phrase) {value, ex, #name, phrase},
-	MC_ERRORS(MC_ERR_ROW)
+    MC_ERRORS(MC_ERR_ROW)
 #undef MC_ERR_ROW
 };
 

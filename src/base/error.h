@@ -12,28 +12,28 @@
 #define MC_BASE_ERROR_H
 
 /* X(name, value, sysexit, phrase) */
-#define MC_ERRORS(X)                                                          \
-	X(MC_OK, 0, 0, "success")                                             \
-	X(MC_EINVAL, -1, 64, "invalid argument")                              \
-	X(MC_ENOMEM, -2, 71, "out of memory")                                 \
-	X(MC_EIO, -3, 74, "input/output error")                               \
-	X(MC_EPROTO, -4, 76, "protocol error")                                \
-	X(MC_ELIMIT, -5, 65, "input exceeds a limit")                         \
-	X(MC_ETIMEDOUT, -6, 75, "timed out")                                  \
-	X(MC_ENOHOST, -7, 68, "host not found")                               \
-	X(MC_ECONNREFUSED, -8, 69, "connection refused")                      \
-	X(MC_ECONN, -9, 69, "connection failed")                              \
-	X(MC_ECLOSED, -10, 75, "connection closed by peer")                   \
-	X(MC_ETLS, -11, 69, "TLS failure")                                    \
-	X(MC_ECERT, -12, 69, "certificate verification failed")               \
-	X(MC_EAUTH, -13, 77, "authentication failed")                         \
-	X(MC_ETEMPFAIL, -14, 75, "temporary failure")                         \
-	X(MC_EPERMFAIL, -15, 69, "permanent failure")                         \
-	X(MC_ETOOBIG, -16, 65, "message too big")                             \
-	X(MC_EDATA, -17, 65, "invalid data")                                  \
-	X(MC_ENOTFOUND, -18, 66, "not found")                                 \
-	X(MC_ECONFIG, -19, 78, "configuration error")                         \
-	X(MC_EAGAIN, -20, 75, "try again")                                    \
+#define MC_ERRORS(X)                                                           \
+	X(MC_OK, 0, 0, "success")                                              \
+	X(MC_EINVAL, -1, 64, "invalid argument")                               \
+	X(MC_ENOMEM, -2, 71, "out of memory")                                  \
+	X(MC_EIO, -3, 74, "input/output error")                                \
+	X(MC_EPROTO, -4, 76, "protocol error")                                 \
+	X(MC_ELIMIT, -5, 65, "input exceeds a limit")                          \
+	X(MC_ETIMEDOUT, -6, 75, "timed out")                                   \
+	X(MC_ENOHOST, -7, 68, "host not found")                                \
+	X(MC_ECONNREFUSED, -8, 69, "connection refused")                       \
+	X(MC_ECONN, -9, 69, "connection failed")                               \
+	X(MC_ECLOSED, -10, 75, "connection closed by peer")                    \
+	X(MC_ETLS, -11, 69, "TLS failure")                                     \
+	X(MC_ECERT, -12, 69, "certificate verification failed")                \
+	X(MC_EAUTH, -13, 77, "authentication failed")                          \
+	X(MC_ETEMPFAIL, -14, 75, "temporary failure")                          \
+	X(MC_EPERMFAIL, -15, 69, "permanent failure")                          \
+	X(MC_ETOOBIG, -16, 65, "message too big")                              \
+	X(MC_EDATA, -17, 65, "invalid data")                                   \
+	X(MC_ENOTFOUND, -18, 66, "not found")                                  \
+	X(MC_ECONFIG, -19, 78, "configuration error")                          \
+	X(MC_EAGAIN, -20, 75, "try again")                                     \
 	X(MC_EUNSUPP, -21, 69, "not supported by the peer")
 
 enum mc_error {

@@ -11,11 +11,8 @@ static log_sink_fn *cur_sink;
 static void *cur_arg;
 
 static const char *const level_names[] = {
-	[LOG_ERROR] = "error",
-	[LOG_WARN] = "warn",
-	[LOG_INFO] = "info",
-	[LOG_DEBUG] = "debug",
-	[LOG_TRACE] = "trace",
+    [LOG_ERROR] = "error", [LOG_WARN] = "warn",   [LOG_INFO] = "info",
+    [LOG_DEBUG] = "debug", [LOG_TRACE] = "trace",
 };
 
 const char *

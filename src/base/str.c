@@ -35,7 +35,7 @@ mc_ieq(const char *s, size_t n, const char *t)
 
 bool
 mc_parse_uint(const char *s, size_t n, unsigned long long max,
-    unsigned long long *out)
+              unsigned long long *out)
 {
 	unsigned long long v = 0;
 

@@ -10,14 +10,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Copy with truncation; always NUL-terminates when size > 0.  Returns strlen(src). */
-size_t	mc_strlcpy(char *dst, const char *src, size_t size);
+/* Copy with truncation; always NUL-terminates when size > 0.  Returns
+ * strlen(src). */
+size_t mc_strlcpy(char *dst, const char *src, size_t size);
 /* Does s[0..n) start with prefix, ignoring ASCII case? */
-bool	mc_istarts(const char *s, size_t n, const char *prefix);
+bool mc_istarts(const char *s, size_t n, const char *prefix);
 /* ASCII case-insensitive equality of s[0..n) and the string t. */
-bool	mc_ieq(const char *s, size_t n, const char *t);
+bool mc_ieq(const char *s, size_t n, const char *t);
 /* Parse a decimal unsigned number of at most max; false on junk or overflow. */
-bool	mc_parse_uint(const char *s, size_t n, unsigned long long max,
-	    unsigned long long *out);
+bool mc_parse_uint(const char *s, size_t n, unsigned long long max,
+                   unsigned long long *out);
 
 #endif

@@ -13,15 +13,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 
-void	*xmalloc(size_t size);
-void	*xcalloc(size_t n, size_t size);
-void	*xrealloc(void *ptr, size_t size);
-void	*xreallocarray(void *ptr, size_t n, size_t size);
-char	*xstrdup(const char *s);
-char	*xstrndup(const char *s, size_t n);
-void	*xmemdup(const void *p, size_t n);
-char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char	*xvasprintf(const char *fmt, va_list ap)
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *ptr, size_t size);
+void *xreallocarray(void *ptr, size_t n, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+void *xmemdup(const void *p, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
 
 #endif

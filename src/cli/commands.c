@@ -7,9 +7,9 @@
 #include "cli/commands.h"
 
 const struct cli_command cli_commands[] = {
-	{"demo", cmd_demo, "the main job on embedded defaults (see README)"},
-	{"send", cmd_send, "send one message, swaks-like, with --transcript"},
-	{"sink", cmd_sink, "a capture SMTP server for trying campaigns locally"},
-	{"version", cmd_version, "print the version"},
-	{NULL, NULL, NULL},
+    {"demo", cmd_demo, "the main job on embedded defaults (see README)"},
+    {"send", cmd_send, "send one message, swaks-like, with --transcript"},
+    {"sink", cmd_sink, "a capture SMTP server for trying campaigns locally"},
+    {"version", cmd_version, "print the version"},
+    {NULL, NULL, NULL},
 };

@@ -13,10 +13,10 @@
 #include <stdbool.h>
 
 struct cli_globals {
-	int		 verbose;	/* count of -v */
-	bool		 json;		/* --json given before the command */
-	const char	*store;		/* --store URL, or NULL for the default */
-	const char	*config;	/* --config FILE, or NULL */
+	int verbose;        /* count of -v */
+	bool json;          /* --json given before the command */
+	const char *store;  /* --store URL, or NULL for the default */
+	const char *config; /* --config FILE, or NULL */
 };
 
 extern struct cli_globals cli_globals;
@@ -24,9 +24,9 @@ extern struct cli_globals cli_globals;
 typedef int cli_command_fn(int argc, char **argv);
 
 struct cli_command {
-	const char	*name;
-	cli_command_fn	*run;
-	const char	*summary;
+	const char *name;
+	cli_command_fn *run;
+	const char *summary;
 };
 
 /* The table, ended by a NULL name (commands.c). */

@@ -19,8 +19,9 @@ struct cli_globals cli_globals;
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: mailcast [-v] [--json] [--store URL] [--config FILE] "
-		    "COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(fp,
+	        "usage: mailcast [-v] [--json] [--store URL] [--config FILE] "
+	        "COMMAND [ARGS]\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 	fprintf(fp, "\n`mailcast COMMAND --help` describes each command.\n");
@@ -39,13 +40,13 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"verbose", no_argument, NULL, 'v'},
-		{"json", no_argument, NULL, 'j'},
-		{"store", required_argument, NULL, 's'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"store", required_argument, NULL, 's'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 

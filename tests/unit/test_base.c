@@ -53,9 +53,13 @@ test_base64(void **state)
 	static const struct {
 		const char *plain, *enc;
 	} v[] = {
-		{"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-		{"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-		{"foobar", "Zm9vYmFy"},
+	    {"", ""},
+	    {"f", "Zg=="},
+	    {"fo", "Zm8="},
+	    {"foo", "Zm9v"},
+	    {"foob", "Zm9vYg=="},
+	    {"fooba", "Zm9vYmE="},
+	    {"foobar", "Zm9vYmFy"},
 	};
 	struct buf b;
 
@@ -66,18 +70,21 @@ test_base64(void **state)
 		base64_encode(&b, v[i].plain, strlen(v[i].plain));
 		assert_string_equal(buf_cstr(&b), v[i].enc);
 		buf_reset(&b);
-		assert_int_equal(base64_decode(&b, v[i].enc, strlen(v[i].enc), 0), 0);
+		assert_int_equal(
+		    base64_decode(&b, v[i].enc, strlen(v[i].enc), 0), 0);
 		assert_string_equal(buf_cstr(&b), v[i].plain);
 	}
 	buf_reset(&b);
-	assert_int_equal(base64_decode(&b, "Zm9v\r\nYmFy", 10, BASE64_SKIP_SPACE), 0);
+	assert_int_equal(
+	    base64_decode(&b, "Zm9v\r\nYmFy", 10, BASE64_SKIP_SPACE), 0);
 	assert_string_equal(buf_cstr(&b), "foobar");
 	buf_reset(&b);
 	assert_int_equal(base64_decode(&b, "Zm9v\r\nYmFy", 10, 0), MC_EDATA);
 	buf_reset(&b);
 	assert_int_equal(base64_decode(&b, "Zm=v", 4, 0), MC_EDATA);
 	buf_reset(&b);
-	assert_int_equal(base64_decode(&b, "Zh==", 4, 0), MC_EDATA); /* stray bits */
+	assert_int_equal(base64_decode(&b, "Zh==", 4, 0),
+	                 MC_EDATA); /* stray bits */
 	buf_reset(&b);
 	assert_int_equal(base64_decode(&b, "Zg=", 3, 0), MC_EDATA);
 	buf_fini(&b);
@@ -135,11 +142,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_buf_fifo),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_fake_clock),
-		cmocka_unit_test(test_str),
+	    cmocka_unit_test(test_buf_fifo), cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_errors),   cmocka_unit_test(test_fake_clock),
+	    cmocka_unit_test(test_str),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
