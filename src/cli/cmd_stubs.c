@@ -13,14 +13,3 @@ cmd_demo(int argc, char **argv)
 	return EX_UNAVAILABLE;
 }
 
-int
-cmd_send(int argc, char **argv)
-{
-	return cmd_demo(argc, argv);
-}
-
-int
-cmd_sink(int argc, char **argv)
-{
-	return cmd_demo(argc, argv);
-}

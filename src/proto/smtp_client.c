@@ -193,6 +193,9 @@ trace(struct smtp_client *c, char dir, const char *line, size_t len)
 }
 
 /* Write one command line; shown is what the transcript says (redaction). */
+static void cmd_shown(struct smtp_client *c, const char *shown, const char *fmt,
+                      ...) __attribute__((format(printf, 3, 4)));
+
 static void
 cmd_shown(struct smtp_client *c, const char *shown, const char *fmt, ...)
 {
@@ -1151,7 +1154,7 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 		p += used;
 		len -= used;
 		if (rc < 0) {
-			session_fail(c, rc, now_ms, "the server sent %s",
+			session_fail(c, MC_EPROTO, now_ms, "the server sent %s",
 			             c->parser.last_error);
 			break;
 		}
