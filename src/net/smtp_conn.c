@@ -41,8 +41,8 @@ struct smtp_conn {
 	bool implicit;
 	bool closed;
 	bool in_pump;
-	bool freed_in_cb; /* smtp_conn_free() from a callback */
-	bool *alive;      /* cleared by smtp_conn_free */
+	int depth; /* callbacks running */
+	bool dead; /* smtp_conn_free() called inside one */
 	char peer[80];
 	char tls_info[512];
 	/* Transactions submitted before the core exists. */
@@ -76,16 +76,27 @@ teardown(struct smtp_conn *c)
 }
 
 /* The session is over before the core existed (connect or TLS failed). */
+static void	really_free(struct smtp_conn *c);
+
+/* Leave a callback section; false when the conn was freed in it. */
+static bool
+leave(struct smtp_conn *c)
+{
+	if (--c->depth == 0 && c->dead) {
+		really_free(c);
+		return false;
+	}
+	return true;
+}
+
 static void
 fail_before_core(struct smtp_conn *c, int err, const char *why)
 {
-	bool alive = true;
-
 	teardown(c);
 	c->closed = true;
-	c->alive = &alive;
+	c->depth++;
 	/* Account for transactions handed to us early: never attempted. */
-	for (size_t i = 0; i < c->nearly && alive; i++) {
+	for (size_t i = 0; i < c->nearly && !c->dead; i++) {
 		struct smtp_txn *t = c->early[i];
 		t->attempted = false;
 		t->status = MC_EAGAIN;
@@ -100,12 +111,10 @@ fail_before_core(struct smtp_conn *c, int err, const char *why)
 		if (c->cbs.txn_done)
 			c->cbs.txn_done(c, t, c->arg);
 	}
-	if (alive)
-		c->nearly = 0;
-	if (alive && c->cbs.closed)
+	c->nearly = 0;
+	if (!c->dead && c->cbs.closed)
 		c->cbs.closed(c, err, why, c->arg);
-	if (alive)
-		c->alive = NULL;
+	leave(c);
 }
 
 static void
@@ -263,7 +272,6 @@ static void
 pump(struct smtp_conn *c)
 {
 	struct smtp_event ev;
-	bool alive = true;
 	int closed_err = 0;
 	char closed_why[600];
 	bool do_close = false;
@@ -271,7 +279,7 @@ pump(struct smtp_conn *c)
 	if (c->in_pump || c->core == NULL || c->closed)
 		return;
 	c->in_pump = true;
-	c->alive = &alive;
+	c->depth++;
 	for (;;) {
 		size_t len;
 		const unsigned char *out = smtp_client_output(c->core, &len);
@@ -309,22 +317,18 @@ pump(struct smtp_conn *c)
 		default:
 			break;
 		}
-		if (!alive)
-			return; /* freed by a callback */
-		if (do_close)
+		if (c->dead || do_close)
 			break;
 	}
 	c->in_pump = false;
-	if (do_close) {
+	if (do_close && !c->dead) {
 		teardown(c);
 		c->closed = true;
 		if (c->cbs.closed)
 			c->cbs.closed(c, closed_err, closed_why, c->arg);
-		if (alive)
-			c->alive = NULL;
-		return;
 	}
-	c->alive = NULL;
+	if (!leave(c) || c->closed)
+		return;
 	arm_timer(c);
 }
 
@@ -394,8 +398,17 @@ smtp_conn_free(struct smtp_conn *c)
 {
 	if (c == NULL)
 		return;
-	if (c->alive)
-		*c->alive = false;
+	if (c->depth > 0) {
+		/* Inside one of our callbacks: free on the way out. */
+		c->dead = true;
+		return;
+	}
+	really_free(c);
+}
+
+static void
+really_free(struct smtp_conn *c)
+{
 	tcp_connect_cancel(c->connecting);
 	teardown(c);
 	if (c->timer)
