@@ -1,0 +1,79 @@
+/*
+ * bounce_impl.h — helpers shared by the files of the bounce parser; not
+ * for other layers (they use bounce.h).
+ *
+ * Text helpers work on (pointer, length) spans of the decoded message and
+ * never allocate unless their name says so.  dsn_parse.c reads RFC 3464 and
+ * RFC 5965 field blocks; text_scan.c reads the plain-text formats of MTAs
+ * that send no delivery-status part; bounce_parse.c walks the MIME tree
+ * with GMime and decides the kind.  Recipients are added through
+ * bounce_add_rcpt(), which enforces BOUNCE_MAX_RCPTS and de-duplicates.
+ */
+#ifndef MC_BOUNCE_BOUNCE_IMPL_H
+#define MC_BOUNCE_BOUNCE_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bounce/bounce.h"
+
+/* Addresses the text scanner must not take for a failed recipient. */
+#define BOUNCE_MAX_EXCLUDE 16
+
+struct bounce_exclude {
+	char addr[BOUNCE_MAX_EXCLUDE][BOUNCE_ADDR_MAX];
+	int n;
+};
+
+/* Case-insensitive search for a lower-case needle. */
+const char *bounce_strcasestr(const char *hay, size_t haylen,
+                              const char *needle);
+/*
+ * Find the next e-mail address in s[0..n) from *pos; copy it lower-cased
+ * into out and return true, *pos moved past it and *start set to where
+ * it was.  Only addr-spec forms local@domain.tld are found.
+ */
+bool bounce_next_addr(const char *s, size_t n, size_t *pos, char *out,
+                      size_t outsize, size_t *start);
+/* The first address in s[0..n), lower-cased, into out; false if none. */
+bool bounce_first_addr(const char *s, size_t n, char *out, size_t outsize);
+/* Find a status "5.1.1" and a reply code "550" in text (either may be
+ * missing: status "" and *code 0). */
+void bounce_find_codes(const char *s, size_t n, char *status, size_t statussize,
+                       int *code);
+/* Copy text into a fresh heap string of at most BOUNCE_MAX_DIAGNOSTIC
+ * bytes: whitespace runs become one space, control bytes and invalid
+ * UTF-8 become '?' or space. */
+char *bounce_clean_text(const char *s, size_t n);
+/* Add a recipient (or return the one with that address); NULL when the
+ * result already holds BOUNCE_MAX_RCPTS. */
+struct bounce_rcpt *bounce_add_rcpt(struct bounce_result *r,
+                                    const char *address);
+void bounce_exclude_add(struct bounce_exclude *x, const char *addr);
+bool bounce_exclude_has(const struct bounce_exclude *x, const char *addr);
+
+/* RFC 3464: add one recipient per Final-Recipient group of a
+ * message/delivery-status body.  Returns how many were added. */
+int dsn_parse(const char *s, size_t n, struct bounce_result *r);
+/* RFC 5965: Feedback-Type into r->feedback_type, one complaint recipient
+ * per Original-Rcpt-To / Removal-Recipient.  Returns how many. */
+int arf_parse(const char *s, size_t n, struct bounce_result *r);
+/* The value of header field name in a block of header lines (unfolded,
+ * first occurrence) into out; false if absent. */
+bool bounce_header_value(const char *s, size_t n, const char *name, char *out,
+                         size_t outsize);
+
+/* Where the human-readable part of a text bounce ends (the start of the
+ * quoted original message), or n. */
+size_t text_human_end(const char *s, size_t n);
+/* Scan the human-readable text of a bounce for failed recipients and
+ * their diagnostics.  Returns how many were added. */
+int text_scan(const char *s, size_t n, const struct bounce_exclude *x,
+              struct bounce_result *r);
+/* The paragraph of s[0..n) around the address at s[at..], extended to the
+ * next paragraphs while they hold no code, stopping at the next
+ * recipient's line; into a fresh clean string. */
+char *text_diagnostic_near(const char *s, size_t n, size_t at,
+                           const char *addr);
+
+#endif

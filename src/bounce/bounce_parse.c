@@ -1,0 +1,781 @@
+/*
+ * bounce_parse.c — one message in, a struct bounce_result out.
+ *
+ * The raw bytes are first checked against the hard limits and their line
+ * endings made LF (some MTAs send bare CR); then GMime parses the MIME
+ * tree, which is walked once, depth- and part-bounded, collecting the
+ * human-readable text, the delivery-status and feedback-report bodies and
+ * the headers of the returned original.  The kind is decided in this
+ * order: ARF complaint, RFC 3464 report, provider JSON notification (SES),
+ * plain-text bounce, auto-reply, not a bounce.
+ */
+#include <ctype.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "bounce/bounce_impl.h"
+
+static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
+static char verp_prefix[64] = "bounces+";
+
+/* What the walk over the MIME tree collects. */
+struct walk {
+	struct buf human;    /* text/plain outside the original */
+	struct buf html;     /* text/html, when there is no text/plain */
+	struct buf dsn;      /* message/delivery-status bodies */
+	struct buf feedback; /* message/feedback-report body */
+	struct buf orig;     /* headers of the returned original */
+	int parts;
+	int too_deep;
+	bool have_orig;
+	bool have_feedback;
+	bool have_dsn;
+};
+
+/* Initialise GMime once per process. */
+static void
+gmime_init_once(void)
+{
+	g_mime_init();
+}
+
+/* Set the VERP local-part prefix the token is looked for after. */
+void
+bounce_set_verp_prefix(const char *prefix)
+{
+	mc_strlcpy(verp_prefix, prefix, sizeof(verp_prefix));
+}
+
+/* Make r empty. */
+void
+bounce_result_init(struct bounce_result *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+/* Free what r holds. */
+void
+bounce_result_fini(struct bounce_result *r)
+{
+	for (size_t i = 0; i < r->nrcpts; i++)
+		free(r->rcpts[i].diagnostic);
+	free(r->rcpts);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Append at most what fits under cap bytes. */
+static void
+append_capped(struct buf *b, const void *data, size_t n, size_t cap)
+{
+	if (buf_len(b) >= cap)
+		return;
+	if (n > cap - buf_len(b))
+		n = cap - buf_len(b);
+	buf_append(b, data, n);
+}
+
+/* The decoded (transfer encoding undone, charset left) body of a part. */
+static void
+part_text(GMimePart *part, struct buf *out, size_t cap)
+{
+	GMimeDataWrapper *w = g_mime_part_get_content(part);
+	GMimeStream *ms;
+	GByteArray *a;
+
+	if (w == NULL || buf_len(out) >= cap)
+		return;
+	ms = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(w, ms);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(ms));
+	if (a != NULL && a->len > 0) {
+		append_capped(out, a->data, a->len, cap);
+		append_capped(out, "\n", 1, cap);
+	}
+	g_object_unref(ms);
+}
+
+/* Collect from one MIME object and its children. */
+static void
+walk_object(GMimeObject *obj, int depth, struct walk *w)
+{
+	GMimeContentType *ct;
+	const char *type, *sub;
+
+	if (obj == NULL || w->too_deep)
+		return;
+	if (depth > BOUNCE_MAX_DEPTH) {
+		w->too_deep = 1;
+		return;
+	}
+	w->parts++;
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		/* A report without boundaries is all prologue: read that. */
+		const char *prolog = g_mime_multipart_get_prologue(mp);
+		if (n == 0 && prolog != NULL)
+			append_capped(&w->human, prolog, strlen(prolog),
+			              BOUNCE_MAX_TEXT);
+		for (int i = 0; i < n && !w->too_deep; i++)
+			walk_object(g_mime_multipart_get_part(mp, i), depth + 1,
+			            w);
+		return;
+	}
+	if (GMIME_IS_MESSAGE_PART(obj)) {
+		GMimeMessage *m =
+		    g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
+		if (m != NULL && !w->have_orig) {
+			char *h =
+			    g_mime_object_get_headers(GMIME_OBJECT(m), NULL);
+			if (h != NULL) {
+				append_capped(&w->orig, h, strlen(h),
+				              BOUNCE_MAX_TEXT);
+				g_free(h);
+			}
+			w->have_orig = true;
+		}
+		/* A bounce quoted inside a bounce is not ours to read; but
+		 * its depth still counts. */
+		if (m != NULL && depth + 1 > BOUNCE_MAX_DEPTH)
+			w->too_deep = 1;
+		return;
+	}
+	if (!GMIME_IS_PART(obj))
+		return;
+	ct = g_mime_object_get_content_type(obj);
+	type = ct ? g_mime_content_type_get_media_type(ct) : "text";
+	sub = ct ? g_mime_content_type_get_media_subtype(ct) : "plain";
+	if (type == NULL || sub == NULL)
+		return;
+	if (g_ascii_strcasecmp(type, "message") == 0) {
+		if (g_ascii_strcasecmp(sub, "delivery-status") == 0 ||
+		    g_ascii_strcasecmp(sub, "global-delivery-status") == 0) {
+			part_text(GMIME_PART(obj), &w->dsn, BOUNCE_MAX_TEXT);
+			w->have_dsn = true;
+		} else if (g_ascii_strcasecmp(sub, "feedback-report") == 0) {
+			part_text(GMIME_PART(obj), &w->feedback,
+			          BOUNCE_MAX_TEXT);
+			w->have_feedback = true;
+		} else if (g_ascii_strcasecmp(sub, "rfc822-headers") == 0 ||
+		           g_ascii_strcasecmp(sub, "rfc822") == 0 ||
+		           g_ascii_strcasecmp(sub, "global-headers") == 0) {
+			if (!w->have_orig)
+				part_text(GMIME_PART(obj), &w->orig,
+				          BOUNCE_MAX_TEXT);
+			w->have_orig = true;
+		}
+		return;
+	}
+	if (g_ascii_strcasecmp(type, "text") == 0) {
+		if (g_ascii_strcasecmp(sub, "plain") == 0)
+			part_text(GMIME_PART(obj), &w->human, BOUNCE_MAX_TEXT);
+		else if (g_ascii_strcasecmp(sub, "html") == 0)
+			part_text(GMIME_PART(obj), &w->html, BOUNCE_MAX_TEXT);
+		else if (g_ascii_strcasecmp(sub, "rfc822-headers") == 0) {
+			if (!w->have_orig)
+				part_text(GMIME_PART(obj), &w->orig,
+				          BOUNCE_MAX_TEXT);
+			w->have_orig = true;
+		}
+	}
+}
+
+/* Text of HTML with the tags dropped and <br>/<p> made line breaks. */
+static void
+html_to_text(const struct buf *html, struct buf *out)
+{
+	const char *s = buf_cstr(html);
+	size_t n = buf_len(html);
+	bool tag = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '<') {
+			tag = true;
+			if (i + 2 < n &&
+			    (mc_istarts(s + i + 1, n - i - 1, "br") ||
+			     mc_istarts(s + i + 1, n - i - 1, "p") ||
+			     mc_istarts(s + i + 1, n - i - 1, "/p") ||
+			     mc_istarts(s + i + 1, n - i - 1, "tr") ||
+			     mc_istarts(s + i + 1, n - i - 1, "div")))
+				buf_putc(out, '\n');
+			continue;
+		}
+		if (s[i] == '>' && tag) {
+			tag = false;
+			buf_putc(out, ' ');
+			continue;
+		}
+		if (!tag)
+			buf_putc(out, s[i]);
+	}
+}
+
+/*
+ * Copy data with CRLF and bare CR made LF, counting the top-level header
+ * fields and the Content-Type lines on the way.
+ */
+static void
+normalise(const char *s, size_t n, GByteArray *out, int *headers, int *ctypes)
+{
+	bool in_header = true;
+	size_t i = 0;
+
+	*headers = 0;
+	*ctypes = 0;
+	while (i < n) {
+		size_t e = i;
+		while (e < n && s[e] != '\n' && s[e] != '\r')
+			e++;
+		/* One line s[i..e) */
+		if (in_header) {
+			if (e == i)
+				in_header = false;
+			else if (s[i] != ' ' && s[i] != '\t')
+				(*headers)++;
+		}
+		if (e - i >= 13 && (s[i] == 'c' || s[i] == 'C') &&
+		    mc_istarts(s + i, e - i, "content-type:"))
+			(*ctypes)++;
+		g_byte_array_append(out, (const guint8 *)s + i, (guint)(e - i));
+		if (e < n) {
+			g_byte_array_append(out, (const guint8 *)"\n", 1);
+			if (s[e] == '\r' && e + 1 < n && s[e + 1] == '\n')
+				e++;
+			e++;
+		}
+		i = e;
+	}
+}
+
+/* Find the first VERP address (prefix TOKEN @ domain) in s[0..n). */
+static void
+find_verp(const char *s, size_t n, struct bounce_result *r)
+{
+	size_t pl = strlen(verp_prefix);
+	const char *p = s, *end = s + n;
+
+	if (pl == 0)
+		return;
+	while ((p = memmem(p, (size_t)(end - p), verp_prefix, pl)) != NULL) {
+		const char *t = p + pl, *q = t;
+		while (q < end && (isalnum((unsigned char)*q) || *q == '-' ||
+		                   *q == '_' || *q == '=' || *q == '.'))
+			q++;
+		if (q > t && q < end && *q == '@' &&
+		    (size_t)(q - t) < sizeof(r->token)) {
+			memcpy(r->token, t, (size_t)(q - t));
+			r->token[q - t] = '\0';
+			/* The whole address, from the prefix's start. */
+			const char *a = p;
+			while (a > s &&
+			       (isalnum((unsigned char)a[-1]) || a[-1] == '.' ||
+			        a[-1] == '-' || a[-1] == '_'))
+				a--;
+			bounce_first_addr(a, (size_t)(end - a), r->verp_address,
+			                  sizeof(r->verp_address));
+			return;
+		}
+		p = t;
+	}
+}
+
+/* Subject words of auto-replies (lower case, prefix or anywhere). */
+static const char *const autoreply_subjects[] = {
+    "auto:",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "auto response",
+    "autoresponse",
+    "out of office",
+    "out of the office",
+    "vacation",
+    "away from",
+    "abwesenheit",
+    "absence",
+    "risposta automatica",
+    "respuesta autom",
+    "automatische antwort",
+    "r\xc3\xa9ponse automatique",
+};
+
+/* Subject words of bounces. */
+static const char *const bounce_subjects[] = {
+    "undeliver",
+    "undelivered",
+    "delivery status",
+    "delivery failure",
+    "delivery failed",
+    "delivery has failed",
+    "failure notice",
+    "returned mail",
+    "returning message",
+    "not delivered",
+    "could not be delivered",
+    "non-delivery",
+    "nondeliverable",
+    "delivery notification",
+    "mail delivery",
+    "mail failure",
+    "mail system error",
+    "could not send",
+    "delivery problem",
+    "rejected",
+    "message delivery",
+    "failed delivery",
+    "delivery report",
+    "postmaster notify",
+    "notice of delivery",
+    "warning:",
+};
+
+/* Does any of the phrases occur in s? */
+static bool
+has_any(const char *s, const char *const *phrases, size_t nphrases)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < nphrases; i++)
+		if (bounce_strcasestr(s, n, phrases[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The raw value of a top-level header, or "". */
+static const char *
+top_header(GMimeObject *obj, const char *name)
+{
+	const char *v = g_mime_object_get_header(obj, name);
+
+	return v ? v : "";
+}
+
+/* Add every address in a header value as a recipient; returns how many. */
+static int
+add_all_addrs(const char *v, size_t n, struct bounce_result *r)
+{
+	char addr[BOUNCE_ADDR_MAX];
+	size_t pos = 0;
+	int added = 0;
+
+	while (bounce_next_addr(v, n, &pos, addr, sizeof(addr), NULL))
+		if (bounce_add_rcpt(r, addr) != NULL)
+			added++;
+	return added;
+}
+
+/* Does the text say the failure came after DATA (a content verdict)? */
+static bool
+after_data(const char *diag, const char *human, size_t hlen)
+{
+	static const char *const marks[] = {"end of data", "after data",
+	                                    "final data"};
+	const char *t;
+
+	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+		if (diag != NULL &&
+		    bounce_strcasestr(diag, strlen(diag), marks[i]) != NULL)
+			return true;
+	}
+	/* A Sendmail transcript: the reply right after ">>> DATA". */
+	if (human != NULL &&
+	    (t = bounce_strcasestr(human, hlen, ">>> data")) != NULL) {
+		size_t rest = hlen - (size_t)(t - human);
+		if (rest > 160)
+			rest = 160;
+		return bounce_strcasestr(t, rest, "user unknown") != NULL ||
+		       bounce_strcasestr(t, rest, "unknown user") != NULL;
+	}
+	return false;
+}
+
+/* Status, code, reason and class of every recipient. */
+static void
+finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
+             bool failed_hdr)
+{
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		struct bounce_rcpt *rc = &r->rcpts[i];
+		if (rc->diagnostic == NULL && hlen > 0) {
+			const char *at =
+			    bounce_strcasestr(human, hlen, rc->address);
+			rc->diagnostic =
+			    at != NULL
+			        ? text_diagnostic_near(human, hlen,
+			                               (size_t)(at - human),
+			                               rc->address)
+			        : bounce_clean_text(human, hlen);
+		}
+		if (rc->diagnostic != NULL)
+			bounce_find_codes(rc->diagnostic,
+			                  strlen(rc->diagnostic), rc->status,
+			                  sizeof(rc->status), &rc->reply_code);
+		if (r->kind == BOUNCE_KIND_COMPLAINT) {
+			rc->reason = BOUNCE_REASON_FEEDBACK;
+			rc->cls = BOUNCE_CLASS_COMPLAINT;
+			continue;
+		}
+		if (r->kind == BOUNCE_KIND_AUTO_REPLY) {
+			rc->reason = BOUNCE_REASON_VACATION;
+			rc->cls = BOUNCE_CLASS_AUTO_REPLY;
+			continue;
+		}
+		rc->reason = bounce_classify_reason(rc->diagnostic, rc->status,
+		                                    rc->reply_code);
+		/* "User unknown" in reply to the message's content is a
+		 * filter's verdict, not a statement about the address. */
+		if (rc->reason == BOUNCE_REASON_USER_UNKNOWN &&
+		    after_data(rc->diagnostic, human, hlen))
+			rc->reason = BOUNCE_REASON_FILTERED;
+		if (rc->reason == BOUNCE_REASON_UNDEFINED && hlen > 0) {
+			char *t = bounce_clean_text(human, hlen);
+			rc->reason = bounce_classify_reason(t, NULL, 0);
+			free(t);
+		}
+		rc->cls =
+		    bounce_reason_class(rc->reason, rc->status, rc->action);
+		/* A failure we cannot explain is still a failure when the
+		 * MTA says so (an action, a code, X-Failed-Recipients). */
+		if (rc->cls == BOUNCE_CLASS_UNKNOWN &&
+		    r->kind == BOUNCE_KIND_BOUNCE &&
+		    (failed_hdr || rc->reply_code != 0 || rc->status[0] ||
+		     strcmp(rc->action, "failed") == 0))
+			rc->cls = BOUNCE_CLASS_SOFT;
+	}
+}
+
+/*
+ * The value after a JSON key in s[0..n) (the key given without quotes;
+ * escaped quotes, as in an SNS envelope, are skipped), and its length up to
+ * the next quote, comma or brace; NULL if the key is absent.
+ */
+static const char *
+json_value(const char *s, size_t n, const char *key, size_t *len)
+{
+	const char *k = bounce_strcasestr(s, n, key), *v, *e;
+
+	if (k == NULL)
+		return NULL;
+	v = k + strlen(key);
+	e = s + n;
+	while (v < e && (*v == '"' || *v == '\\' || *v == ':' || *v == ' '))
+		v++;
+	for (*len = 0; v + *len < e && v[*len] != '"' && v[*len] != '\\' &&
+	               v[*len] != ',' && v[*len] != '}';)
+		(*len)++;
+	return v;
+}
+
+/* Amazon SES and similar JSON notifications in a text body. */
+static bool
+json_notification(const char *s, size_t n, struct bounce_result *r)
+{
+	char addr[BOUNCE_ADDR_MAX];
+	size_t tl, pos = 0, start;
+	const char *t = json_value(s, n, "notificationtype", &tl);
+
+	if (t == NULL)
+		t = json_value(s, n, "eventtype", &tl);
+	if (t == NULL)
+		return false;
+	bool complaint = bounce_strcasestr(t, tl, "complaint") != NULL;
+	bool delivery = bounce_strcasestr(t, tl, "delivery") != NULL;
+	const char *list = bounce_strcasestr(s, n,
+	                                     complaint  ? "complainedrecipients"
+	                                     : delivery ? "recipients"
+	                                                : "bouncedrecipients");
+	if (list == NULL)
+		return false;
+	const char *close = memchr(list, ']', n - (size_t)(list - s));
+	size_t ln = close ? (size_t)(close - list) : n - (size_t)(list - s);
+	r->kind = complaint  ? BOUNCE_KIND_COMPLAINT
+	          : delivery ? BOUNCE_KIND_NOT_BOUNCE
+	                     : BOUNCE_KIND_BOUNCE;
+	mc_strlcpy(r->format, "json", sizeof(r->format));
+	while (bounce_next_addr(list, ln, &pos, addr, sizeof(addr), &start)) {
+		struct bounce_rcpt *rc = bounce_add_rcpt(r, addr);
+		if (rc == NULL || rc->diagnostic != NULL)
+			continue;
+		/* The object of this recipient runs to its closing brace. */
+		const char *o = list + start, *v;
+		const char *ob = memchr(o, '}', n - (size_t)(o - s));
+		size_t on = ob ? (size_t)(ob - o) : 0, vl;
+		int code = 0;
+		if ((v = json_value(o, on, "diagnosticcode", &vl)) != NULL)
+			rc->diagnostic = bounce_clean_text(v, vl);
+		if ((v = json_value(o, on, "status", &vl)) != NULL)
+			bounce_find_codes(v, vl, rc->status, sizeof(rc->status),
+			                  &code);
+		if ((v = json_value(o, on, "action", &vl)) != NULL &&
+		    vl < sizeof(rc->action))
+			mc_strlcpy(rc->action, "failed", sizeof(rc->action));
+		if (delivery) {
+			mc_strlcpy(rc->action, "delivered", sizeof(rc->action));
+			if ((v = json_value(s, n, "smtpresponse", &vl)) != NULL)
+				rc->diagnostic = bounce_clean_text(v, vl);
+		}
+	}
+	return r->nrcpts > 0;
+}
+
+/* Parse one message (see bounce.h). */
+int
+bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
+             size_t errlen)
+{
+	GByteArray *arr;
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *top;
+	struct walk w;
+	struct bounce_exclude x;
+	struct bounce_result verp;
+	int headers, ctypes, rc = 0;
+	char addr[BOUNCE_ADDR_MAX];
+	const char *human;
+	size_t hlen;
+
+	bounce_result_fini(r);
+	bounce_result_init(&verp);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (len > BOUNCE_MAX_SIZE) {
+		snprintf(err, errlen,
+		         "message of %zu bytes is over the %u-byte limit", len,
+		         BOUNCE_MAX_SIZE);
+		return MC_ELIMIT;
+	}
+	if (len == 0) {
+		snprintf(err, errlen, "empty message");
+		return MC_EDATA;
+	}
+	pthread_once(&gmime_once, gmime_init_once);
+	arr = g_byte_array_sized_new((guint)len + 1);
+	normalise(data, len, arr, &headers, &ctypes);
+	if (headers > BOUNCE_MAX_HEADERS) {
+		snprintf(err, errlen,
+		         "message has %d header fields, over the limit of %d",
+		         headers, BOUNCE_MAX_HEADERS);
+		g_byte_array_unref(arr);
+		return MC_ELIMIT;
+	}
+	if (ctypes > BOUNCE_MAX_PARTS) {
+		snprintf(err, errlen,
+		         "message has %d MIME parts, over the limit of %d",
+		         ctypes, BOUNCE_MAX_PARTS);
+		g_byte_array_unref(arr);
+		return MC_ELIMIT;
+	}
+	find_verp((const char *)arr->data, arr->len, &verp);
+	stream = g_mime_stream_mem_new_with_byte_array(arr);
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), TRUE);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL) {
+		snprintf(err, errlen, "not an RFC 5322 message");
+		return MC_EDATA;
+	}
+
+	memset(&w, 0, sizeof(w));
+	buf_init(&w.human);
+	buf_init(&w.html);
+	buf_init(&w.dsn);
+	buf_init(&w.feedback);
+	buf_init(&w.orig);
+	memset(&x, 0, sizeof(x));
+	top = GMIME_OBJECT(msg);
+	walk_object(g_mime_message_get_mime_part(msg), 1, &w);
+	if (w.too_deep) {
+		snprintf(err, errlen, "MIME nesting deeper than %d levels",
+		         BOUNCE_MAX_DEPTH);
+		rc = MC_ELIMIT;
+		goto done;
+	}
+	if (buf_len(&w.human) == 0 && buf_len(&w.html) > 0)
+		html_to_text(&w.html, &w.human);
+
+	/* The human-readable part ends where the quoted original begins;
+	 * in a one-part bounce the original's headers follow inline. */
+	human = buf_cstr(&w.human);
+	hlen = text_human_end(human, buf_len(&w.human));
+	if (!w.have_orig && hlen < buf_len(&w.human)) {
+		const char *o = human + hlen;
+		const char *nl = memchr(o, '\n', buf_len(&w.human) - hlen);
+		size_t skip = nl ? (size_t)(nl - o) + 1 : 0;
+		/* The marker line may itself be the first header. */
+		size_t c = 0;
+		while (c < skip && o[c] != ':' && o[c] != ' ')
+			c++;
+		if (c > 0 && c < skip && o[c] == ':')
+			skip = 0;
+		append_capped(&w.orig, o + skip,
+		              buf_len(&w.human) - hlen - skip, BOUNCE_MAX_TEXT);
+	}
+	{
+		char v[BOUNCE_ADDR_MAX];
+		if (bounce_header_value(buf_cstr(&w.orig), buf_len(&w.orig),
+		                        "Message-ID", v, sizeof(v)))
+			bounce_first_addr(v, strlen(v), r->original_message_id,
+			                  sizeof(r->original_message_id));
+		if (bounce_header_value(buf_cstr(&w.orig), buf_len(&w.orig),
+		                        "From", v, sizeof(v)) &&
+		    bounce_first_addr(v, strlen(v), addr, sizeof(addr)))
+			bounce_exclude_add(&x, addr);
+		if (bounce_header_value(buf_cstr(&w.orig), buf_len(&w.orig),
+		                        "Return-Path", v, sizeof(v)) &&
+		    bounce_first_addr(v, strlen(v), addr, sizeof(addr)))
+			bounce_exclude_add(&x, addr);
+	}
+	const char *to = top_header(top, "To");
+	const char *from = top_header(top, "From");
+	const char *subject = top_header(top, "Subject");
+	if (bounce_first_addr(to, strlen(to), addr, sizeof(addr)))
+		bounce_exclude_add(&x, addr);
+	if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))
+		bounce_exclude_add(&x, addr);
+	if (verp.verp_address[0])
+		bounce_exclude_add(&x, verp.verp_address);
+
+	GMimeContentType *ct = g_mime_object_get_content_type(top);
+	const char *report_type =
+	    ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
+	bool arf = w.have_feedback ||
+	           (report_type &&
+	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
+	           bounce_strcasestr(subject, strlen(subject),
+	                             "complaint about message") != NULL;
+
+	/* 1. ARF complaints. */
+	if (arf) {
+		r->kind = BOUNCE_KIND_COMPLAINT;
+		mc_strlcpy(r->format, "arf", sizeof(r->format));
+		arf_parse(buf_cstr(&w.feedback), buf_len(&w.feedback), r);
+		if (r->nrcpts == 0) {
+			char v[1024];
+			if (bounce_header_value(
+			        buf_cstr(&w.orig), buf_len(&w.orig),
+			        "X-HmXmrOriginalRecipient", v, sizeof(v)) ||
+			    bounce_header_value(buf_cstr(&w.orig),
+			                        buf_len(&w.orig), "To", v,
+			                        sizeof(v)))
+				add_all_addrs(v, strlen(v), r);
+		}
+		finish_rcpts(r, NULL, 0, false);
+		goto done;
+	}
+	/* 2. RFC 3464 reports. */
+	if (w.have_dsn && dsn_parse(buf_cstr(&w.dsn), buf_len(&w.dsn), r) > 0) {
+		r->kind = BOUNCE_KIND_BOUNCE;
+		mc_strlcpy(r->format, "rfc3464", sizeof(r->format));
+		goto classify;
+	}
+	bounce_result_fini(r);
+	/* 3. JSON notifications (Amazon SES). */
+	if (json_notification(human, buf_len(&w.human), r)) {
+		if (r->kind == BOUNCE_KIND_COMPLAINT) {
+			finish_rcpts(r, NULL, 0, false);
+			goto done;
+		}
+		goto classify;
+	}
+	bounce_result_fini(r);
+
+	/* 4. Plain-text bounces. */
+	const char *failed = top_header(top, "X-Failed-Recipients");
+	bool bouncelike =
+	    w.have_dsn || failed[0] != '\0' ||
+	    (report_type &&
+	     g_ascii_strcasecmp(report_type, "delivery-status") == 0) ||
+	    bounce_strcasestr(from, strlen(from), "mailer-daemon") != NULL ||
+	    bounce_strcasestr(from, strlen(from), "postmaster") != NULL ||
+	    bounce_strcasestr(from, strlen(from), "mail delivery") != NULL ||
+	    has_any(subject, bounce_subjects,
+	            sizeof(bounce_subjects) / sizeof(bounce_subjects[0]));
+	if (bouncelike) {
+		r->kind = BOUNCE_KIND_BOUNCE;
+		mc_strlcpy(r->format, "text", sizeof(r->format));
+		/* A delivery-status block inline in the text. */
+		if (bounce_strcasestr(human, buf_len(&w.human),
+		                      "final-recipient:") != NULL &&
+		    dsn_parse(human, buf_len(&w.human), r) > 0) {
+			mc_strlcpy(r->format, "rfc3464", sizeof(r->format));
+			goto classify;
+		}
+		text_scan(human, hlen, &x, r);
+		add_all_addrs(failed, strlen(failed), r);
+		/* A bounce of a message to oneself names the sender. */
+		if (r->nrcpts == 0) {
+			memset(&x, 0, sizeof(x));
+			text_scan(human, hlen, &x, r);
+		}
+		if (r->nrcpts == 0) {
+			char v[1024];
+			if (bounce_header_value(buf_cstr(&w.orig),
+			                        buf_len(&w.orig), "To", v,
+			                        sizeof(v)))
+				add_all_addrs(v, strlen(v), r);
+		}
+		goto classify;
+	}
+	/* 5. Auto-replies (RFC 3834 and the vacation programs). */
+	const char *as = top_header(top, "Auto-Submitted");
+	const char *prec = top_header(top, "Precedence");
+	if ((as[0] && g_ascii_strncasecmp(as, "no", 2) != 0) ||
+	    g_mime_object_get_header(top, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(top, "X-Autorespond") != NULL ||
+	    g_mime_object_get_header(top, "X-Auto-Response-Suppress") != NULL ||
+	    bounce_strcasestr(prec, strlen(prec), "auto_reply") ||
+	    has_any(subject, autoreply_subjects,
+	            sizeof(autoreply_subjects) /
+	                sizeof(autoreply_subjects[0]))) {
+		r->kind = BOUNCE_KIND_AUTO_REPLY;
+		mc_strlcpy(r->format, "rfc3834", sizeof(r->format));
+		if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))
+			bounce_add_rcpt(r, addr);
+		finish_rcpts(r, NULL, 0, false);
+		goto done;
+	}
+	/* 6. Anything else. */
+	r->kind = BOUNCE_KIND_NOT_BOUNCE;
+	goto done;
+
+classify:
+	finish_rcpts(r, human, hlen,
+	             top_header(top, "X-Failed-Recipients")[0] != '\0');
+	if (r->kind == BOUNCE_KIND_BOUNCE) {
+		size_t delivered = 0;
+		for (size_t i = 0; i < r->nrcpts; i++)
+			if (r->rcpts[i].cls == BOUNCE_CLASS_NOT_BOUNCE)
+				delivered++;
+		if (r->nrcpts > 0 && delivered == r->nrcpts)
+			r->kind = BOUNCE_KIND_NOT_BOUNCE;
+	}
+done:
+	buf_fini(&w.human);
+	buf_fini(&w.html);
+	buf_fini(&w.dsn);
+	buf_fini(&w.feedback);
+	buf_fini(&w.orig);
+	g_object_unref(msg);
+	if (rc != 0)
+		bounce_result_fini(r);
+	else {
+		mc_strlcpy(r->token, verp.token, sizeof(r->token));
+		mc_strlcpy(r->verp_address, verp.verp_address,
+		           sizeof(r->verp_address));
+	}
+	return rc;
+}

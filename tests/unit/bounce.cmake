@@ -1,0 +1,1 @@
+mc_unit_test(test_bounce LIBS mc_bounce)
