@@ -1,0 +1,234 @@
+/*
+ * store.h — the one interface to mailcast's data: contacts, lists, the
+ * suppression list, campaigns, the delivery ledger, bounces and events.
+ *
+ * store_open() picks a backend by URL scheme ("sqlite:PATH" today;
+ * "postgresql://..." answers MC_EUNSUPP until that backend lands) and returns
+ * a handle whose ops table every caller goes through: nobody above this layer
+ * writes SQL, so a backend can be swapped without touching callers.
+ * Ledger rows carry a lease (owner + expiry) so several workers can share one
+ * database: a worker leases a batch of due rows, marks them inflight before
+ * sending, and records the outcomes in one batch; a dead worker's leases
+ * expire and its rows return to the pool.
+ *
+ * Errors: every op returns 0 or a negative MC_E* code (MC_ENOTFOUND for a
+ * missing list or campaign, MC_EINVAL for bad arguments, MC_EIO for the
+ * database), with the human text in store_error().  Ownership: the store is
+ * freed by store_close(); strings handed to callbacks live until the callback
+ * returns; struct store_delivery strings are freed by store_deliveries_fini().
+ */
+#ifndef MC_STORE_STORE_H
+#define MC_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#define STORE_ERROR_MAX   512
+#define STORE_ADDRESS_MAX 256 /* octets of a normalised address */
+#define STORE_NAME_MAX    200 /* octets of a list or campaign name */
+#define STORE_DEFAULT_URL "sqlite:mailcast.db"
+
+/* Delivery ledger states (see DESIGN.md, "Ledger states"). */
+#define STORE_DLV_STATES(X)                                                    \
+	X(DLV_PENDING, "pending")                                              \
+	X(DLV_INFLIGHT, "inflight")                                            \
+	X(DLV_SENT, "sent")                                                    \
+	X(DLV_DEFERRED, "deferred")                                            \
+	X(DLV_FAILED, "failed")                                                \
+	X(DLV_BOUNCED, "bounced")                                              \
+	X(DLV_SUPPRESSED, "suppressed")
+
+enum store_dlv_state {
+#define STORE_DLV_ENUM(sym, name) sym,
+	STORE_DLV_STATES(STORE_DLV_ENUM)
+#undef STORE_DLV_ENUM
+	    DLV__COUNT
+};
+
+/* Why an address or domain is suppressed. */
+#define STORE_SUPP_REASONS(X)                                                  \
+	X(SUPP_UNSUBSCRIBED, "unsubscribed")                                   \
+	X(SUPP_HARD_BOUNCE, "hard-bounce")                                     \
+	X(SUPP_COMPLAINT, "complaint")                                         \
+	X(SUPP_MANUAL, "manual")
+
+enum store_supp_reason {
+#define STORE_SUPP_ENUM(sym, name) sym,
+	STORE_SUPP_REASONS(STORE_SUPP_ENUM)
+#undef STORE_SUPP_ENUM
+	    SUPP__COUNT
+};
+
+/* "pending"...; NULL when out of range. */
+const char *store_dlv_state_name(enum store_dlv_state s);
+/* State from its name; -1 if unknown. */
+int store_dlv_state_parse(const char *name);
+const char *store_supp_reason_name(enum store_supp_reason r);
+int store_supp_reason_parse(const char *name);
+
+struct store;
+
+/* A contact as the store gives it to a callback. */
+struct store_contact {
+	int64_t id;
+	const char *address; /* normalised, unique */
+	const char *domain;
+	const char *attrs;  /* a JSON object of strings */
+	const char *status; /* "active", "unsubscribed", ... */
+	time_t created;
+};
+
+struct store_list_info {
+	int64_t id;
+	const char *name;
+	unsigned long members;
+	time_t created;
+};
+
+struct store_suppression {
+	const char *entry; /* "a@b.example" or "@b.example" */
+	enum store_supp_reason reason;
+	const char *source; /* free text: "cli", "bounce:123", ... */
+	time_t created;
+};
+
+/* A leased ledger row. */
+struct store_delivery {
+	int64_t id;
+	int64_t campaign_id;
+	int64_t contact_id;
+	char address[STORE_ADDRESS_MAX + 1];
+	char *attrs; /* JSON; freed by store_deliveries_fini */
+	enum store_dlv_state state;
+	int attempts;
+	time_t lease_expires;
+};
+
+/* What happened to one ledger row (strings borrowed for the call). */
+struct store_outcome {
+	int64_t id;
+	enum store_dlv_state state; /* sent, deferred, failed, bounced... */
+	int reply_code;             /* 0 if no reply (connection failure) */
+	const char *enhanced;       /* "5.1.1" or NULL */
+	const char *text;           /* reply text or failure reason */
+	const char *relay;          /* MX or relay used, or NULL */
+	const char *queue_id;       /* from the 250 after DATA, or NULL */
+	time_t next_attempt;        /* for deferred */
+};
+
+struct store_bounce {
+	int64_t campaign_id; /* 0 if unknown */
+	int64_t contact_id;  /* 0 if unknown */
+	const char *address;
+	const char *kind;   /* "hard", "soft", "complaint", ... */
+	const char *status; /* "5.1.1" or NULL */
+	const char *diagnostic;
+	time_t received;
+};
+
+typedef int store_contact_fn(void *arg, const struct store_contact *c);
+typedef int store_list_fn(void *arg, const struct store_list_info *l);
+typedef int store_supp_fn(void *arg, const struct store_suppression *s);
+
+/*
+ * The backend's table.  Callbacks return 0 to go on, non-zero to stop (that
+ * value is then returned by the op).  "now" is always passed in, so tests
+ * can fake the clock.
+ */
+struct store_ops {
+	const char *name; /* "sqlite" */
+	void (*close)(struct store *);
+	/* Explicit transaction around several ops (imports, batches). */
+	int (*begin)(struct store *);
+	int (*commit)(struct store *);
+	int (*rollback)(struct store *);
+
+	/* Lists.  list_ensure creates the list if needed. */
+	int (*list_ensure)(struct store *, const char *name, time_t now,
+	                   int64_t *id);
+	int (*list_find)(struct store *, const char *name, int64_t *id);
+	/* Remove a list and its memberships (contacts stay). */
+	int (*list_delete)(struct store *, int64_t list_id);
+	int (*list_each)(struct store *, store_list_fn *, void *);
+
+	/* Contacts.  Upsert by normalised address; *result says what it did:
+	 * 0 unchanged, 1 added, 2 attributes updated.  joined is set to 1 when
+	 * the membership of list_id (if > 0) was new. */
+	int (*contact_upsert)(struct store *, const char *address,
+	                      const char *domain, const char *attrs,
+	                      int64_t list_id, time_t now, int *result,
+	                      int *joined);
+	/* Contacts of a list (list_id 0: all), in address order. */
+	int (*contact_each)(struct store *, int64_t list_id, store_contact_fn *,
+	                    void *);
+	int (*contact_count)(struct store *, int64_t list_id, unsigned long *n);
+	/* Take address off a list (list_id 0: delete the contact). */
+	int (*member_remove)(struct store *, int64_t list_id,
+	                     const char *address);
+
+	/* Suppressions: entry is a normalised address or "@domain".
+	 * *added is 1 if new, 0 if it was there (its reason is kept). */
+	int (*supp_add)(struct store *, const char *entry,
+	                enum store_supp_reason, const char *source, time_t now,
+	                int *added);
+	int (*supp_remove)(struct store *, const char *entry);
+	/* Is address suppressed, by itself or by its @domain?  0 and *hit
+	 * filled (strings valid until the next op), or MC_ENOTFOUND. */
+	int (*supp_check)(struct store *, const char *address,
+	                  struct store_suppression *hit);
+	int (*supp_each)(struct store *, store_supp_fn *, void *);
+
+	/* Campaigns.  campaign_create makes one pending ledger row per
+	 * member of the list, or a suppressed one for suppressed members. */
+	int (*campaign_create)(struct store *, const char *name,
+	                       int64_t list_id, time_t now, int64_t *id);
+	int (*campaign_find)(struct store *, const char *name, int64_t *id);
+
+	/* Ledger.  Lease up to max due rows (pending, or deferred with
+	 * next_attempt <= now, and no live lease) for owner until
+	 * now + lease_secs; out[] is caller-allocated, *n set. */
+	int (*lease)(struct store *, int64_t campaign_id, const char *owner,
+	             time_t now, int lease_secs, struct store_delivery *out,
+	             size_t max, size_t *n);
+	/* Mark leased rows inflight (committed before the final dot).  Only
+	 * rows still leased to owner move; *moved counts them. */
+	int (*mark_inflight)(struct store *, const int64_t *ids, size_t n,
+	                     const char *owner, time_t now, size_t *moved);
+	/* Record outcomes in one transaction; clears the leases, counts an
+	 * attempt, keeps the reply. */
+	int (*record)(struct store *, const struct store_outcome *o, size_t n,
+	              time_t now);
+	/* Inflight rows whose lease expired (their worker died): back to
+	 * pending, an "inflight-unknown" event each; *n counts them. */
+	int (*requeue_stale)(struct store *, int64_t campaign_id, time_t now,
+	                     size_t *n);
+	int (*count_states)(struct store *, int64_t campaign_id,
+	                    unsigned long counts[DLV__COUNT]);
+
+	/* Bounces and the event log. */
+	int (*bounce_add)(struct store *, const struct store_bounce *);
+	int (*event_add)(struct store *, int64_t campaign_id,
+	                 int64_t contact_id, const char *kind,
+	                 const char *detail, time_t now);
+	/* Backend self-check ("ok" or the problems) into out. */
+	int (*check)(struct store *, char *out, size_t outsz);
+};
+
+struct store {
+	const struct store_ops *ops;
+	char last_error[STORE_ERROR_MAX];
+};
+
+/* Open the store at url; NULL with the reason in err on failure. */
+struct store *store_open(const char *url, char *err, size_t errsz);
+void store_close(struct store *s);
+const char *store_error(const struct store *s);
+/* Set s->last_error; returns code. */
+int store_fail(struct store *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Free the attrs strings of n leased rows. */
+void store_deliveries_fini(struct store_delivery *d, size_t n);
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * store_import.c — CSV contacts and suppressions into any store backend.
+ *
+ * Backend-neutral: it only calls store_ops.  The whole import is one
+ * transaction (see store_import.h for why).  Duplicates within the file are
+ * found with a set of 64-bit hashes of the normalised addresses; a false
+ * match needs two different addresses with the same 64-bit hash in one file
+ * (odds about 1 in 10^7 for a billion-row file's worth of pairs), and would
+ * only count a row as a duplicate.
+ */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "store/csv_read.h"
+#include "store/store.h"
+#include "store/store_import.h"
+
+#define IMPORT_ERR_MAX 512
+
+/* Header names taken for the address column, in order of preference. */
+static const char *const email_names[] = {
+    "email",
+    "e-mail",
+    "email address",
+    "e-mail address",
+    "email_address",
+    "emailaddress",
+    "mail",
+    "address",
+    "courriel",
+    "correo",
+    NULL,
+};
+
+/* An open-addressing set of 64-bit hashes (0 marks an empty slot). */
+struct hashset {
+	uint64_t *slot;
+	size_t cap; /* a power of two */
+	size_t n;
+};
+
+/* 64-bit FNV-1a, then a finaliser so low bits mix well. */
+static uint64_t
+hash64(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+/* Insert h; returns 1 if it was already there. */
+static int
+hashset_add(struct hashset *hs, uint64_t h)
+{
+	size_t i;
+
+	if ((hs->n + 1) * 2 > hs->cap) {
+		struct hashset big = {
+		    .cap = hs->cap ? hs->cap * 2 : 1024,
+		};
+
+		big.slot = xcalloc(big.cap, sizeof(*big.slot));
+		for (i = 0; i < hs->cap; i++)
+			if (hs->slot[i] != 0)
+				hashset_add(&big, hs->slot[i]);
+		free(hs->slot);
+		*hs = big;
+	}
+	for (i = h & (hs->cap - 1); hs->slot[i] != 0;
+	     i = (i + 1) & (hs->cap - 1))
+		if (hs->slot[i] == h)
+			return 1;
+	hs->slot[i] = h;
+	hs->n++;
+	return 0;
+}
+
+/* Append s[0..n) as a JSON string. */
+void
+store_json_string(struct buf *out, const char *s, size_t n)
+{
+	buf_putc(out, '"');
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			buf_putc(out, '\\');
+			buf_putc(out, c);
+		} else if (c == '\n')
+			buf_puts(out, "\\n");
+		else if (c == '\r')
+			buf_puts(out, "\\r");
+		else if (c == '\t')
+			buf_puts(out, "\\t");
+		else if (c < 0x20)
+			buf_printf(out, "\\u%04x", c);
+		else
+			buf_putc(out, c);
+	}
+	buf_putc(out, '"');
+}
+
+/* Minimal check: trimmed, one '@' with text on both sides, lower-cased. */
+int
+store_addr_check_basic(void *arg, const char *in, size_t len, char *norm,
+                       size_t normsz, char *err, size_t errsz)
+{
+	const char *at;
+
+	(void)arg;
+	while (len > 0 && isspace((unsigned char)*in)) {
+		in++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)in[len - 1]))
+		len--;
+	at = memchr(in, '@', len);
+	if (len == 0) {
+		snprintf(err, errsz, "empty address");
+		return MC_EDATA;
+	}
+	if (at == NULL || at == in || at == in + len - 1 ||
+	    memchr(at + 1, '@', len - (size_t)(at - in) - 1) != NULL) {
+		snprintf(err, errsz, "'%.*s' is not an address (local@domain)",
+		         (int)(len > 80 ? 80 : len), in);
+		return MC_EDATA;
+	}
+	if (len >= normsz || len > STORE_ADDRESS_MAX) {
+		snprintf(err, errsz, "address longer than %d octets",
+		         STORE_ADDRESS_MAX);
+		return MC_EDATA;
+	}
+	for (size_t i = 0; i < len; i++)
+		norm[i] = (char)tolower((unsigned char)in[i]);
+	norm[len] = '\0';
+	return 0;
+}
+
+/* Trimmed, case-insensitive equality of a header cell and a name. */
+static int
+header_is(const char *cell, size_t n, const char *name)
+{
+	while (n > 0 && isspace((unsigned char)*cell)) {
+		cell++;
+		n--;
+	}
+	while (n > 0 && isspace((unsigned char)cell[n - 1]))
+		n--;
+	return mc_ieq(cell, n, name);
+}
+
+struct import_run {
+	struct store *s;
+	const struct store_import_opts *o;
+	struct store_import_stats *st;
+	char err[IMPORT_ERR_MAX];
+};
+
+/* Report a rejected row. */
+static void
+reject(struct import_run *r, unsigned long line, const char *reason,
+       const char *raw, size_t rawlen)
+{
+	r->st->rejected++;
+	if (r->o->reject != NULL)
+		r->o->reject(r->o->reject_arg, line, reason, raw, rawlen);
+}
+
+/* Check the address in field; 0 and norm filled, or the row rejected. */
+static int
+check_address(struct import_run *r, struct csv_reader *cr, const char *f,
+              size_t n, char *norm, size_t normsz)
+{
+	store_addr_check_fn *check =
+	    r->o->check != NULL ? r->o->check : store_addr_check_basic;
+	char why[256], reason[IMPORT_ERR_MAX];
+	const char *raw;
+	size_t rawlen;
+
+	if (check(r->o->check_arg, f, n, norm, normsz, why, sizeof(why)) == 0)
+		return 0;
+	snprintf(reason, sizeof(reason), "line %lu: invalid address: %s",
+	         csv_reader_line(cr), why);
+	raw = csv_reader_raw(cr, &rawlen);
+	reject(r, csv_reader_line(cr), reason, raw, rawlen);
+	return MC_EDATA;
+}
+
+/* Begin the import's transaction. */
+static int
+import_begin(struct import_run *r)
+{
+	return r->s->ops->begin(r->s);
+}
+
+/* Commit, or roll back on error or dry run; returns err. */
+static int
+import_end(struct import_run *r, int err)
+{
+	if (err < 0 || r->o->dry_run) {
+		r->s->ops->rollback(r->s);
+		return err;
+	}
+	return r->s->ops->commit(r->s);
+}
+
+/* Read until the first good row (or a fatal error); 1 at EOF. */
+static int
+next_row(struct import_run *r, struct csv_reader *cr, struct csv_row *row)
+{
+	int rc;
+
+	while ((rc = csv_reader_next(cr, row)) == MC_EDATA) {
+		const char *raw;
+		size_t rawlen;
+
+		raw = csv_reader_raw(cr, &rawlen);
+		reject(r, csv_reader_line(cr), csv_reader_error(cr), raw,
+		       rawlen);
+	}
+	if (rc < 0)
+		store_fail(r->s, rc, "%s", csv_reader_error(cr));
+	return rc;
+}
+
+/* Import contacts, see store_import.h. */
+int
+store_import_contacts(struct store *s, FILE *fp,
+                      const struct store_import_opts *o,
+                      struct store_import_stats *st)
+{
+	struct import_run r = {.s = s, .o = o, .st = st};
+	struct csv_reader *cr = csv_reader_new(fp);
+	struct hashset seen = {0};
+	struct csv_row row;
+	char **names = NULL;
+	size_t ncols = 0, col = SIZE_MAX, i;
+	char norm[STORE_ADDRESS_MAX + 1];
+	struct buf attrs;
+	int64_t list_id;
+	int err, rc;
+
+	memset(st, 0, sizeof(*st));
+	buf_init(&attrs);
+	/* The header row, with the address column. */
+	if ((rc = next_row(&r, cr, &row)) != 0) {
+		err = rc < 0
+		          ? rc
+		          : store_fail(s, MC_EDATA,
+		                       "the file is empty: a header row naming "
+		                       "the columns is needed");
+		goto out;
+	}
+	ncols = row.nfields;
+	names = xcalloc(ncols, sizeof(*names));
+	for (i = 0; i < ncols; i++)
+		names[i] = xstrndup(row.fields[i], row.lens[i]);
+	if (o->email_column != NULL) {
+		for (i = 0; i < ncols && col == SIZE_MAX; i++)
+			if (header_is(names[i], row.lens[i], o->email_column))
+				col = i;
+	} else {
+		for (size_t k = 0; email_names[k] && col == SIZE_MAX; k++)
+			for (i = 0; i < ncols && col == SIZE_MAX; i++)
+				if (header_is(names[i], row.lens[i],
+				              email_names[k]))
+					col = i;
+	}
+	if (col == SIZE_MAX) {
+		struct buf cols;
+
+		buf_init(&cols);
+		for (i = 0; i < ncols && buf_len(&cols) < 200; i++)
+			buf_printf(&cols, "%s'%s'", i ? ", " : "", names[i]);
+		err = store_fail(
+		    s, MC_EDATA,
+		    o->email_column != NULL
+		        ? "line 1: no column named '%s' in the header (%s)"
+		        : "line 1: no address column found in the header "
+		          "(%s%s); name it with --email-column",
+		    o->email_column != NULL ? o->email_column : buf_cstr(&cols),
+		    o->email_column != NULL ? buf_cstr(&cols) : "");
+		buf_fini(&cols);
+		goto out;
+	}
+	if ((err = import_begin(&r)) < 0)
+		goto out;
+	if ((err = s->ops->list_ensure(s, o->list, o->now, &list_id)) < 0)
+		goto end;
+	while ((rc = next_row(&r, cr, &row)) == 0) {
+		int result, joined;
+
+		st->rows++;
+		if (check_address(&r, cr, row.fields[col], row.lens[col], norm,
+		                  sizeof(norm)) < 0)
+			continue;
+		if (hashset_add(&seen, hash64(norm, strlen(norm)))) {
+			st->duplicates++;
+			continue;
+		}
+		buf_reset(&attrs);
+		buf_putc(&attrs, '{');
+		for (i = 0; i < ncols; i++) {
+			if (i == col || row.lens[i] == 0 || names[i][0] == '\0')
+				continue;
+			if (buf_len(&attrs) > 1)
+				buf_putc(&attrs, ',');
+			store_json_string(&attrs, names[i], strlen(names[i]));
+			buf_putc(&attrs, ':');
+			store_json_string(&attrs, row.fields[i], row.lens[i]);
+		}
+		buf_putc(&attrs, '}');
+		err = s->ops->contact_upsert(s, norm, strrchr(norm, '@') + 1,
+		                             buf_cstr(&attrs), list_id, o->now,
+		                             &result, &joined);
+		if (err < 0)
+			goto end;
+		if (result == 1)
+			st->added++;
+		else if (result == 2)
+			st->updated++;
+		else
+			st->unchanged++;
+		st->joined += (unsigned long)joined;
+	}
+	if (rc < 0)
+		err = rc;
+end:
+	err = import_end(&r, err);
+out:
+	for (i = 0; i < ncols; i++)
+		free(names[i]);
+	free(names);
+	free(seen.slot);
+	buf_fini(&attrs);
+	csv_reader_free(cr);
+	return err;
+}
+
+/* Import suppressions, see store_import.h. */
+int
+store_import_suppressions(struct store *s, FILE *fp,
+                          enum store_supp_reason reason, const char *source,
+                          const struct store_import_opts *o,
+                          struct store_import_stats *st)
+{
+	struct import_run r = {.s = s, .o = o, .st = st};
+	struct csv_reader *cr = csv_reader_new(fp);
+	struct csv_row row;
+	char norm[STORE_ADDRESS_MAX + 2];
+	int err, rc, added;
+
+	memset(st, 0, sizeof(*st));
+	if ((err = import_begin(&r)) < 0)
+		goto out;
+	/* Rows may differ in width: only the first column counts. */
+	csv_reader_set_columns(cr, 0);
+	while ((rc = next_row(&r, cr, &row)) == 0) {
+		const char *f = row.fields[0];
+		size_t n = row.lens[0];
+
+		csv_reader_set_columns(cr, 0);
+		/* A first row without '@' is a header. */
+		if (row.line == 1 && memchr(f, '@', n) == NULL)
+			continue;
+		st->rows++;
+		while (n > 0 && isspace((unsigned char)*f)) {
+			f++;
+			n--;
+		}
+		if (n > 1 && f[0] == '@') {
+			/* @domain: check it as the domain of an address. */
+			char probe[STORE_ADDRESS_MAX + 3];
+
+			snprintf(probe, sizeof(probe), "x%.*s",
+			         (int)(n > STORE_ADDRESS_MAX ? STORE_ADDRESS_MAX
+			                                     : n),
+			         f);
+			if (check_address(&r, cr, probe, strlen(probe), norm,
+			                  sizeof(norm)) < 0)
+				continue;
+			memmove(norm, strrchr(norm, '@'),
+			        strlen(strrchr(norm, '@')) + 1);
+		} else if (check_address(&r, cr, f, n, norm, sizeof(norm)) < 0)
+			continue;
+		if ((err = s->ops->supp_add(s, norm, reason, source, o->now,
+		                            &added)) < 0)
+			goto end;
+		if (added)
+			st->added++;
+		else
+			st->unchanged++;
+	}
+	if (rc < 0)
+		err = rc;
+end:
+	err = import_end(&r, err);
+out:
+	csv_reader_free(cr);
+	return err;
+}

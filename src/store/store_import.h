@@ -1,0 +1,73 @@
+/*
+ * store_import.h — CSV into the store: contacts of a list, or suppressions.
+ *
+ * The import streams the file through csv_read.h (bounded memory except a
+ * 16-byte-per-row set used to merge duplicates within the file) and runs as
+ * ONE transaction: it lands whole or not at all, so a crash, a kill or a
+ * fatal error (UTF-16 file, no address column, read error) leaves the store
+ * as it was.  Bad rows are not fatal: each goes to the reject callback with
+ * its line and reason, and the rest are kept.  Re-importing the same file
+ * changes nothing: contacts are keyed by normalised address and a row whose
+ * attributes are already stored is left alone.  Within one file the first
+ * occurrence of an address wins; later ones are counted as duplicates.
+ *
+ * Addresses are checked by the caller's store_addr_check_fn (the store may
+ * not depend on msg/); without one, a minimal check (one '@', something on
+ * each side, lower-cased) is used.  Errors: MC_EDATA, MC_EUNSUPP, MC_EIO,
+ * with the reason in store_error().
+ */
+#ifndef MC_STORE_STORE_IMPORT_H
+#define MC_STORE_STORE_IMPORT_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+
+/* Check and normalise in[0..len) into norm; 0, or MC_EDATA and err. */
+typedef int store_addr_check_fn(void *arg, const char *in, size_t len,
+                                char *norm, size_t normsz, char *err,
+                                size_t errsz);
+/* A rejected row: its line, the reason, its raw text. */
+typedef void store_reject_fn(void *arg, unsigned long line, const char *reason,
+                             const char *raw, size_t rawlen);
+
+struct store_import_opts {
+	const char *list;         /* list name (created if needed) */
+	const char *email_column; /* header name; NULL: found by name */
+	int dry_run;              /* do everything, then roll back */
+	store_addr_check_fn *check;
+	void *check_arg;
+	store_reject_fn *reject;
+	void *reject_arg;
+	time_t now;
+};
+
+struct store_import_stats {
+	unsigned long rows;    /* data rows read (not the header) */
+	unsigned long added;   /* new contacts */
+	unsigned long updated; /* contacts whose attributes changed */
+	unsigned long unchanged;
+	unsigned long joined;     /* new list memberships */
+	unsigned long duplicates; /* repeated addresses in the file */
+	unsigned long rejected;
+};
+
+/* Import contacts from a CSV with a header row into opts->list. */
+int store_import_contacts(struct store *s, FILE *fp,
+                          const struct store_import_opts *opts,
+                          struct store_import_stats *st);
+/* Import suppressions: first column an address or @domain, an optional
+ * header row; added counts new entries, unchanged those already there. */
+int store_import_suppressions(struct store *s, FILE *fp,
+                              enum store_supp_reason reason, const char *source,
+                              const struct store_import_opts *opts,
+                              struct store_import_stats *st);
+/* Append s[0..n) to out as a JSON string (quotes included). */
+void store_json_string(struct buf *out, const char *s, size_t n);
+/* The minimal address check used when opts->check is NULL. */
+int store_addr_check_basic(void *arg, const char *in, size_t len, char *norm,
+                           size_t normsz, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,1155 @@
+/*
+ * store_sqlite.c — store.h over SQLite.
+ *
+ * Every statement is prepared once, on first use, and kept (ST_* below).
+ * Ops that run several statements wrap them in a transaction of their own
+ * unless the caller has one open (begin/commit), so a batch of ledger
+ * outcomes or a whole import commits once.  The SQL is kept to what
+ * PostgreSQL also speaks (ON CONFLICT, RETURNING, no REPLACE, no rowid
+ * tricks), so the PostgreSQL backend can share its shape.
+ *
+ * Durability: WAL with synchronous=FULL, because a committed "inflight" mark
+ * must survive a power cut, not only a crash.
+ */
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "store/store.h"
+#include "store/store_sqlite.h"
+
+#define SQLITE_BUSY_MS 10000
+
+/* Migration N takes the schema from version N to N + 1. */
+static const char *const migrations[STORE_SQLITE_SCHEMA] = {
+    "CREATE TABLE contacts ("
+    " id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL UNIQUE,"
+    " domain TEXT NOT NULL,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " status TEXT NOT NULL DEFAULT 'active' CHECK (status IN"
+    "  ('active','unsubscribed','bounced','complained')),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL);"
+    "CREATE TABLE lists ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE list_members ("
+    " list_id INTEGER NOT NULL REFERENCES lists(id) ON DELETE CASCADE,"
+    " contact_id INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,"
+    " added_at INTEGER NOT NULL,"
+    " PRIMARY KEY (list_id, contact_id)) WITHOUT ROWID;"
+    "CREATE TABLE suppressions ("
+    " entry TEXT PRIMARY KEY,"
+    " reason TEXT NOT NULL CHECK (reason IN"
+    "  ('unsubscribed','hard-bounce','complaint','manual')),"
+    " source TEXT NOT NULL DEFAULT '',"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE campaigns ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " list_id INTEGER REFERENCES lists(id) ON DELETE SET NULL,"
+    " status TEXT NOT NULL DEFAULT 'draft',"
+    " created_at INTEGER NOT NULL);"
+    "CREATE TABLE deliveries ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    " contact_id INTEGER NOT NULL REFERENCES contacts(id),"
+    " state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending',"
+    "  'inflight','sent','deferred','failed','bounced','suppressed')),"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL DEFAULT 0,"
+    " reply_code INTEGER,"
+    " enhanced_code TEXT,"
+    " reply_text TEXT,"
+    " relay TEXT,"
+    " queue_id TEXT,"
+    " lease_owner TEXT,"
+    " lease_expires INTEGER,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " sent_at INTEGER,"
+    " UNIQUE (campaign_id, contact_id));"
+    "CREATE INDEX deliveries_due ON deliveries(campaign_id, state, "
+    " next_attempt);"
+    "CREATE TABLE bounces ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER REFERENCES campaigns(id),"
+    " contact_id INTEGER REFERENCES contacts(id),"
+    " address TEXT NOT NULL,"
+    " kind TEXT NOT NULL,"
+    " status_code TEXT,"
+    " diagnostic TEXT,"
+    " received_at INTEGER NOT NULL);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " campaign_id INTEGER REFERENCES campaigns(id),"
+    " contact_id INTEGER REFERENCES contacts(id),"
+    " kind TEXT NOT NULL,"
+    " detail TEXT);",
+};
+
+#define DLV_ROW     "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
+#define CONTACT_ROW "c.id, c.address, c.domain, c.attrs, c.status, c.created_at"
+
+/* X(symbol, SQL) */
+#define SQL_STMTS(X)                                                           \
+	X(ST_BEGIN, "BEGIN IMMEDIATE")                                         \
+	X(ST_COMMIT, "COMMIT")                                                 \
+	X(ST_ROLLBACK, "ROLLBACK")                                             \
+	X(ST_LIST_INSERT, "INSERT INTO lists(name, created_at) VALUES (?1, "   \
+	                  "?2) ON CONFLICT (name) DO NOTHING")                 \
+	X(ST_LIST_FIND, "SELECT id FROM lists WHERE name = ?1")                \
+	X(ST_LIST_DELETE, "DELETE FROM lists WHERE id = ?1")                   \
+	X(ST_LIST_EACH, "SELECT l.id, l.name, l.created_at, (SELECT count(*) " \
+	                "FROM list_members m WHERE m.list_id = l.id) FROM "    \
+	                "lists l ORDER BY l.name")                             \
+	X(ST_CONTACT_GET, "SELECT id, attrs FROM contacts WHERE address = ?1") \
+	X(ST_CONTACT_INSERT,                                                   \
+	  "INSERT INTO contacts(address, domain, attrs, created_at, "          \
+	  "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (address) DO "  \
+	  "NOTHING")                                                           \
+	X(ST_CONTACT_UPDATE,                                                   \
+	  "UPDATE contacts SET attrs = ?2, updated_at = ?3 WHERE id = ?1")     \
+	X(ST_MEMBER_INSERT, "INSERT INTO list_members(list_id, contact_id, "   \
+	                    "added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO "    \
+	                    "NOTHING")                                         \
+	X(ST_CONTACT_EACH_ALL,                                                 \
+	  "SELECT " CONTACT_ROW " FROM contacts c ORDER BY c.address")         \
+	X(ST_CONTACT_EACH_LIST,                                                \
+	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
+	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address")       \
+	X(ST_COUNT_ALL, "SELECT count(*) FROM contacts")                       \
+	X(ST_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
+	                 "?1")                                                 \
+	X(ST_MEMBER_DELETE,                                                    \
+	  "DELETE FROM list_members WHERE list_id = ?1 AND contact_id = "      \
+	  "(SELECT id FROM contacts WHERE address = ?2)")                      \
+	X(ST_CONTACT_DELETE, "DELETE FROM contacts WHERE address = ?1")        \
+	X(ST_SUPP_INSERT, "INSERT INTO suppressions(entry, reason, source, "   \
+	                  "created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT "   \
+	                  "(entry) DO NOTHING")                                \
+	X(ST_SUPP_DELETE, "DELETE FROM suppressions WHERE entry = ?1")         \
+	X(ST_SUPP_CHECK,                                                       \
+	  "SELECT entry, reason, source, created_at FROM suppressions "        \
+	  "WHERE entry = ?1 OR entry = ?2 ORDER BY length(entry) DESC "        \
+	  "LIMIT 1")                                                           \
+	X(ST_SUPP_EACH, "SELECT entry, reason, source, created_at FROM "       \
+	                "suppressions ORDER BY entry")                         \
+	X(ST_CAMPAIGN_INSERT, "INSERT INTO campaigns(name, list_id, "          \
+	                      "created_at) VALUES (?1, ?2, ?3) RETURNING id")  \
+	X(ST_CAMPAIGN_FILL,                                                    \
+	  "INSERT INTO deliveries(campaign_id, contact_id, state, "            \
+	  "created_at, updated_at) SELECT ?1, c.id, CASE WHEN c.status <> "    \
+	  "'active' OR EXISTS (SELECT 1 FROM suppressions s WHERE s.entry "    \
+	  "IN (c.address, '@' || c.domain)) THEN 'suppressed' ELSE "           \
+	  "'pending' END, ?2, ?2 FROM list_members m JOIN contacts c ON "      \
+	  "c.id = m.contact_id WHERE m.list_id = ?3")                          \
+	X(ST_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = ?1")        \
+	X(ST_LEASE_SELECT,                                                     \
+	  "SELECT " DLV_ROW " FROM deliveries d JOIN contacts c ON c.id = "    \
+	  "d.contact_id WHERE d.campaign_id = ?1 AND (d.state = 'pending' "    \
+	  "OR (d.state = 'deferred' AND d.next_attempt <= ?2)) AND "           \
+	  "(d.lease_expires IS NULL OR d.lease_expires <= ?2) ORDER BY "       \
+	  "d.next_attempt, d.id LIMIT ?3")                                     \
+	X(ST_LEASE_SET, "UPDATE deliveries SET lease_owner = ?2, "             \
+	                "lease_expires = ?3 WHERE id = ?1")                    \
+	X(ST_INFLIGHT,                                                         \
+	  "UPDATE deliveries SET state = 'inflight', updated_at = ?3 WHERE "   \
+	  "id = ?1 AND lease_owner = ?2 AND state IN ('pending', "             \
+	  "'deferred')")                                                       \
+	X(ST_RECORD,                                                           \
+	  "UPDATE deliveries SET state = ?2, attempts = attempts + 1, "        \
+	  "reply_code = ?3, enhanced_code = ?4, reply_text = ?5, relay = "     \
+	  "?6, queue_id = ?7, next_attempt = ?8, updated_at = ?9, sent_at "    \
+	  "= CASE WHEN ?2 = 'sent' THEN ?9 ELSE sent_at END, lease_owner "     \
+	  "= NULL, lease_expires = NULL WHERE id = ?1")                        \
+	X(ST_STALE_EVENTS,                                                     \
+	  "INSERT INTO events(at, campaign_id, contact_id, kind, detail) "     \
+	  "SELECT ?2, campaign_id, contact_id, 'inflight-unknown', "           \
+	  "lease_owner FROM deliveries WHERE campaign_id = ?1 AND state = "    \
+	  "'inflight' AND lease_expires <= ?2")                                \
+	X(ST_STALE_REQUEUE,                                                    \
+	  "UPDATE deliveries SET state = 'pending', lease_owner = NULL, "      \
+	  "lease_expires = NULL, updated_at = ?2 WHERE campaign_id = ?1 "      \
+	  "AND state = 'inflight' AND lease_expires <= ?2")                    \
+	X(ST_COUNT_STATES, "SELECT state, count(*) FROM deliveries WHERE "     \
+	                   "campaign_id = ?1 GROUP BY state")                  \
+	X(ST_BOUNCE_INSERT,                                                    \
+	  "INSERT INTO bounces(campaign_id, contact_id, address, kind, "       \
+	  "status_code, diagnostic, received_at) VALUES (?1, ?2, ?3, ?4, "     \
+	  "?5, ?6, ?7)")                                                       \
+	X(ST_EVENT_INSERT, "INSERT INTO events(at, campaign_id, contact_id, "  \
+	                   "kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)")
+
+enum sql_stmt {
+#define SQL_ENUM(sym, sql) sym,
+	SQL_STMTS(SQL_ENUM)
+#undef SQL_ENUM
+	    ST__COUNT
+};
+
+static const char *const sql_text[] = {
+#define SQL_TEXT(sym, sql) sql,
+    SQL_STMTS(SQL_TEXT)
+#undef SQL_TEXT
+};
+
+struct store_sqlite {
+	struct store base; /* first: a struct store * points here */
+	sqlite3 *db;
+	sqlite3_stmt *st[ST__COUNT];
+	int in_txn; /* caller's begin() is open */
+	char hit_entry[STORE_ADDRESS_MAX + 2];
+	char hit_source[256];
+};
+
+static struct store_sqlite *
+SQ(struct store *s)
+{
+	return (struct store_sqlite *)s;
+}
+
+/* Record the database's error for op; returns MC_EIO. */
+static int
+db_fail(struct store_sqlite *q, const char *op)
+{
+	return store_fail(&q->base, MC_EIO, "sqlite: %s: %s", op,
+	                  sqlite3_errmsg(q->db));
+}
+
+/* The cached statement, prepared on first use and reset for reuse. */
+static sqlite3_stmt *
+stmt(struct store_sqlite *q, enum sql_stmt id)
+{
+	if (q->st[id] == NULL) {
+		if (sqlite3_prepare_v3(q->db, sql_text[id], -1,
+		                       SQLITE_PREPARE_PERSISTENT, &q->st[id],
+		                       NULL) != SQLITE_OK)
+			return NULL;
+	} else {
+		sqlite3_reset(q->st[id]);
+		sqlite3_clear_bindings(q->st[id]);
+	}
+	return q->st[id];
+}
+
+/* Bind a string, or NULL for a NULL pointer. */
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Bind an id, NULL for 0 (no row). */
+static void
+bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v == 0)
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_int64(st, i, v);
+}
+
+/* Run a statement that returns no rows. */
+static int
+exec_done(struct store_sqlite *q, sqlite3_stmt *st, const char *op)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		rc = db_fail(q, op);
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* Run a cached statement with no parameters. */
+static int
+exec_simple(struct store_sqlite *q, enum sql_stmt id, const char *op)
+{
+	sqlite3_stmt *st = stmt(q, id);
+
+	if (st == NULL)
+		return db_fail(q, op);
+	return exec_done(q, st, op);
+}
+
+/* Open our own transaction unless the caller has one; *own says which. */
+static int
+txn_enter(struct store_sqlite *q, int *own)
+{
+	*own = !q->in_txn;
+	return *own ? exec_simple(q, ST_BEGIN, "begin") : 0;
+}
+
+/* Commit (err == 0) or roll back our own transaction; returns err. */
+static int
+txn_leave(struct store_sqlite *q, int own, int err)
+{
+	if (!own)
+		return err;
+	if (err == 0)
+		return exec_simple(q, ST_COMMIT, "commit");
+	exec_simple(q, ST_ROLLBACK, "rollback");
+	return err;
+}
+
+/* op: begin */
+static int
+sq_begin(struct store *s)
+{
+	struct store_sqlite *q = SQ(s);
+	int err;
+
+	if (q->in_txn)
+		return store_fail(s, MC_EINVAL, "transaction already open");
+	if ((err = exec_simple(q, ST_BEGIN, "begin")) == 0)
+		q->in_txn = 1;
+	return err;
+}
+
+/* op: commit */
+static int
+sq_commit(struct store *s)
+{
+	struct store_sqlite *q = SQ(s);
+
+	if (!q->in_txn)
+		return store_fail(s, MC_EINVAL, "no transaction open");
+	q->in_txn = 0;
+	return exec_simple(q, ST_COMMIT, "commit");
+}
+
+/* op: rollback */
+static int
+sq_rollback(struct store *s)
+{
+	struct store_sqlite *q = SQ(s);
+
+	if (!q->in_txn)
+		return store_fail(s, MC_EINVAL, "no transaction open");
+	q->in_txn = 0;
+	return exec_simple(q, ST_ROLLBACK, "rollback");
+}
+
+/* Look up an id by name with a one-parameter statement. */
+static int
+find_id(struct store_sqlite *q, enum sql_stmt id, const char *what,
+        const char *name, int64_t *out)
+{
+	sqlite3_stmt *st = stmt(q, id);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, what);
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, what);
+	return store_fail(&q->base, MC_ENOTFOUND, "no %s named '%s'", what,
+	                  name);
+}
+
+/* op: list_find */
+static int
+sq_list_find(struct store *s, const char *name, int64_t *id)
+{
+	return find_id(SQ(s), ST_LIST_FIND, "list", name, id);
+}
+
+/* op: list_ensure */
+static int
+sq_list_ensure(struct store *s, const char *name, time_t now, int64_t *id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int err;
+
+	if (name == NULL || *name == '\0' || strlen(name) > STORE_NAME_MAX)
+		return store_fail(s, MC_EINVAL, "a list name is 1 to %d bytes",
+		                  STORE_NAME_MAX);
+	if ((st = stmt(q, ST_LIST_INSERT)) == NULL)
+		return db_fail(q, "list");
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, now);
+	if ((err = exec_done(q, st, "list")) < 0)
+		return err;
+	return sq_list_find(s, name, id);
+}
+
+/* op: list_delete */
+static int
+sq_list_delete(struct store *s, int64_t list_id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_LIST_DELETE);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "list delete");
+	sqlite3_bind_int64(st, 1, list_id);
+	if ((err = exec_done(q, st, "list delete")) < 0)
+		return err;
+	if (sqlite3_changes(q->db) == 0)
+		return store_fail(s, MC_ENOTFOUND, "no list with id %lld",
+		                  (long long)list_id);
+	return 0;
+}
+
+/* op: list_each */
+static int
+sq_list_each(struct store *s, store_list_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_LIST_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "lists");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_list_info l = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .name = (const char *)sqlite3_column_text(st, 1),
+		    .created = (time_t)sqlite3_column_int64(st, 2),
+		    .members = (unsigned long)sqlite3_column_int64(st, 3),
+		};
+		if ((stop = fn(arg, &l)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "lists");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: contact_upsert — try the insert first: a new contact (the common
+ * case of a first import) then costs one statement. */
+static int
+sq_contact_upsert(struct store *s, const char *address, const char *domain,
+                  const char *attrs, int64_t list_id, time_t now, int *result,
+                  int *joined)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CONTACT_INSERT);
+	int64_t id = 0;
+	int rc, err;
+
+	*result = *joined = 0;
+	if (st == NULL)
+		return db_fail(q, "contact insert");
+	if (attrs == NULL)
+		attrs = "{}";
+	bind_text(st, 1, address);
+	bind_text(st, 2, domain);
+	bind_text(st, 3, attrs);
+	sqlite3_bind_int64(st, 4, now);
+	/* Not RETURNING: SQLite builds a temporary table for it. */
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, "contact insert");
+	if (sqlite3_changes(q->db) > 0) {
+		id = sqlite3_last_insert_rowid(q->db);
+		*result = 1;
+	} else {
+		if ((st = stmt(q, ST_CONTACT_GET)) == NULL)
+			return db_fail(q, "contact");
+		bind_text(st, 1, address);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			err = db_fail(q, "contact");
+			sqlite3_reset(st);
+			return err;
+		}
+		const char *old = (const char *)sqlite3_column_text(st, 1);
+
+		id = sqlite3_column_int64(st, 0);
+		*result = old == NULL || strcmp(old, attrs) != 0 ? 2 : 0;
+		sqlite3_reset(st);
+		if (*result == 2) {
+			if ((st = stmt(q, ST_CONTACT_UPDATE)) == NULL)
+				return db_fail(q, "contact update");
+			sqlite3_bind_int64(st, 1, id);
+			bind_text(st, 2, attrs);
+			sqlite3_bind_int64(st, 3, now);
+			if ((err = exec_done(q, st, "contact update")) < 0)
+				return err;
+		}
+	}
+	if (list_id > 0) {
+		if ((st = stmt(q, ST_MEMBER_INSERT)) == NULL)
+			return db_fail(q, "membership");
+		sqlite3_bind_int64(st, 1, list_id);
+		sqlite3_bind_int64(st, 2, id);
+		sqlite3_bind_int64(st, 3, now);
+		if ((err = exec_done(q, st, "membership")) < 0)
+			return err;
+		*joined = sqlite3_changes(q->db) > 0;
+	}
+	return 0;
+}
+
+/* op: contact_each */
+static int
+sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
+                void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    stmt(q, list_id > 0 ? ST_CONTACT_EACH_LIST : ST_CONTACT_EACH_ALL);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "contacts");
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_contact c = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .address = (const char *)sqlite3_column_text(st, 1),
+		    .domain = (const char *)sqlite3_column_text(st, 2),
+		    .attrs = (const char *)sqlite3_column_text(st, 3),
+		    .status = (const char *)sqlite3_column_text(st, 4),
+		    .created = (time_t)sqlite3_column_int64(st, 5),
+		};
+		if ((stop = fn(arg, &c)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "contacts");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: contact_count */
+static int
+sq_contact_count(struct store *s, int64_t list_id, unsigned long *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, list_id > 0 ? ST_COUNT_LIST : ST_COUNT_ALL);
+	int err = 0;
+
+	if (st == NULL)
+		return db_fail(q, "count");
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = (unsigned long)sqlite3_column_int64(st, 0);
+	else
+		err = db_fail(q, "count");
+	sqlite3_reset(st);
+	return err;
+}
+
+/* op: member_remove */
+static int
+sq_member_remove(struct store *s, int64_t list_id, const char *address)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    stmt(q, list_id > 0 ? ST_MEMBER_DELETE : ST_CONTACT_DELETE);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "remove");
+	if (list_id > 0) {
+		sqlite3_bind_int64(st, 1, list_id);
+		bind_text(st, 2, address);
+	} else
+		bind_text(st, 1, address);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(q->db) ==
+		    SQLITE_CONSTRAINT_FOREIGNKEY)
+			err = store_fail(
+			    s, MC_EINVAL,
+			    "%s has ledger rows and cannot be deleted; "
+			    "suppress it instead",
+			    address);
+		else
+			err = db_fail(q, "remove");
+		sqlite3_reset(st);
+		return err;
+	}
+	sqlite3_reset(st);
+	if (sqlite3_changes(q->db) == 0)
+		return store_fail(s, MC_ENOTFOUND, "%s is not %s", address,
+		                  list_id > 0 ? "on that list" : "a contact");
+	return 0;
+}
+
+/* op: supp_add */
+static int
+sq_supp_add(struct store *s, const char *entry, enum store_supp_reason reason,
+            const char *source, time_t now, int *added)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SUPP_INSERT);
+	int err;
+
+	if (store_supp_reason_name(reason) == NULL)
+		return store_fail(s, MC_EINVAL, "bad suppression reason %d",
+		                  (int)reason);
+	if (entry == NULL || *entry == '\0' ||
+	    strlen(entry) > STORE_ADDRESS_MAX + 1)
+		return store_fail(s, MC_EINVAL, "bad suppression entry");
+	if (st == NULL)
+		return db_fail(q, "suppress");
+	bind_text(st, 1, entry);
+	bind_text(st, 2, store_supp_reason_name(reason));
+	bind_text(st, 3, source != NULL ? source : "");
+	sqlite3_bind_int64(st, 4, now);
+	if ((err = exec_done(q, st, "suppress")) < 0)
+		return err;
+	*added = sqlite3_changes(q->db) > 0;
+	return 0;
+}
+
+/* op: supp_remove */
+static int
+sq_supp_remove(struct store *s, const char *entry)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SUPP_DELETE);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "unsuppress");
+	bind_text(st, 1, entry);
+	if ((err = exec_done(q, st, "unsuppress")) < 0)
+		return err;
+	if (sqlite3_changes(q->db) == 0)
+		return store_fail(s, MC_ENOTFOUND, "%s is not suppressed",
+		                  entry);
+	return 0;
+}
+
+/* Fill a suppression from a row (entry, reason, source, created_at). */
+static void
+supp_from_row(sqlite3_stmt *st, struct store_suppression *out)
+{
+	int r =
+	    store_supp_reason_parse((const char *)sqlite3_column_text(st, 1));
+
+	out->entry = (const char *)sqlite3_column_text(st, 0);
+	out->reason = r < 0 ? SUPP_MANUAL : (enum store_supp_reason)r;
+	out->source = (const char *)sqlite3_column_text(st, 2);
+	out->created = (time_t)sqlite3_column_int64(st, 3);
+}
+
+/* op: supp_check */
+static int
+sq_supp_check(struct store *s, const char *address,
+              struct store_suppression *hit)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SUPP_CHECK);
+	const char *at = strrchr(address, '@');
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "suppression check");
+	bind_text(st, 1, address);
+	bind_text(st, 2, at != NULL ? at : address);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		supp_from_row(st, hit);
+		mc_strlcpy(q->hit_entry, hit->entry, sizeof(q->hit_entry));
+		mc_strlcpy(q->hit_source, hit->source, sizeof(q->hit_source));
+		hit->entry = q->hit_entry;
+		hit->source = q->hit_source;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, "suppression check");
+	return MC_ENOTFOUND;
+}
+
+/* op: supp_each */
+static int
+sq_supp_each(struct store *s, store_supp_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SUPP_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "suppressions");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_suppression e;
+
+		supp_from_row(st, &e);
+		if ((stop = fn(arg, &e)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "suppressions");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: campaign_find */
+static int
+sq_campaign_find(struct store *s, const char *name, int64_t *id)
+{
+	return find_id(SQ(s), ST_CAMPAIGN_FIND, "campaign", name, id);
+}
+
+/* op: campaign_create */
+static int
+sq_campaign_create(struct store *s, const char *name, int64_t list_id,
+                   time_t now, int64_t *id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err;
+
+	if (name == NULL || *name == '\0' || strlen(name) > STORE_NAME_MAX)
+		return store_fail(s, MC_EINVAL,
+		                  "a campaign name is 1 to %d bytes",
+		                  STORE_NAME_MAX);
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_CAMPAIGN_INSERT)) == NULL) {
+		err = db_fail(q, "campaign");
+		goto done;
+	}
+	bind_text(st, 1, name);
+	bind_id(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		if (sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err = store_fail(s, MC_EINVAL,
+			                 "a campaign named '%s' exists", name);
+		else
+			err = db_fail(q, "campaign");
+		sqlite3_reset(st);
+		goto done;
+	}
+	*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if ((st = stmt(q, ST_CAMPAIGN_FILL)) == NULL) {
+		err = db_fail(q, "campaign rows");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, list_id);
+	err = exec_done(q, st, "campaign rows");
+done:
+	return txn_leave(q, own, err);
+}
+
+/* op: lease */
+static int
+sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
+         int lease_secs, struct store_delivery *out, size_t max, size_t *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err, rc;
+	size_t i;
+
+	*n = 0;
+	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
+		return store_fail(s, MC_EINVAL,
+		                  "a lease needs an owner and "
+		                  "a positive duration");
+	if (max == 0)
+		return 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_LEASE_SELECT)) == NULL) {
+		err = db_fail(q, "lease");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_delivery *d = &out[*n];
+		int state = store_dlv_state_parse(
+		    (const char *)sqlite3_column_text(st, 4));
+
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(st, 0);
+		d->campaign_id = campaign_id;
+		d->contact_id = sqlite3_column_int64(st, 1);
+		mc_strlcpy(d->address, (const char *)sqlite3_column_text(st, 2),
+		           sizeof(d->address));
+		d->attrs = xstrdup((const char *)sqlite3_column_text(st, 3));
+		d->state =
+		    state < 0 ? DLV_PENDING : (enum store_dlv_state)state;
+		d->attempts = sqlite3_column_int(st, 5);
+		d->lease_expires = now + lease_secs;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < *n && err == 0; i++) {
+		if ((st = stmt(q, ST_LEASE_SET)) == NULL) {
+			err = db_fail(q, "lease");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, out[i].id);
+		bind_text(st, 2, owner);
+		sqlite3_bind_int64(st, 3, now + lease_secs);
+		err = exec_done(q, st, "lease");
+	}
+done:
+	err = txn_leave(q, own, err);
+	if (err < 0) {
+		store_deliveries_fini(out, *n);
+		*n = 0;
+	}
+	return err;
+}
+
+/* op: mark_inflight */
+static int
+sq_mark_inflight(struct store *s, const int64_t *ids, size_t n,
+                 const char *owner, time_t now, size_t *moved)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err;
+
+	*moved = 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		if ((st = stmt(q, ST_INFLIGHT)) == NULL) {
+			err = db_fail(q, "inflight");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, ids[i]);
+		bind_text(st, 2, owner);
+		sqlite3_bind_int64(st, 3, now);
+		if ((err = exec_done(q, st, "inflight")) == 0)
+			*moved += (size_t)sqlite3_changes(q->db);
+	}
+	return txn_leave(q, own, err);
+}
+
+/* op: record */
+static int
+sq_record(struct store *s, const struct store_outcome *o, size_t n, time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err;
+
+	for (size_t i = 0; i < n; i++)
+		if (store_dlv_state_name(o[i].state) == NULL ||
+		    o[i].state == DLV_PENDING || o[i].state == DLV_INFLIGHT)
+			return store_fail(s, MC_EINVAL,
+			                  "outcome %zu: state must be a result",
+			                  i);
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	for (size_t i = 0; i < n && err == 0; i++) {
+		if ((st = stmt(q, ST_RECORD)) == NULL) {
+			err = db_fail(q, "record");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, o[i].id);
+		bind_text(st, 2, store_dlv_state_name(o[i].state));
+		if (o[i].reply_code > 0)
+			sqlite3_bind_int(st, 3, o[i].reply_code);
+		bind_text(st, 4, o[i].enhanced);
+		bind_text(st, 5, o[i].text);
+		bind_text(st, 6, o[i].relay);
+		bind_text(st, 7, o[i].queue_id);
+		sqlite3_bind_int64(st, 8, o[i].next_attempt);
+		sqlite3_bind_int64(st, 9, now);
+		if ((err = exec_done(q, st, "record")) == 0 &&
+		    sqlite3_changes(q->db) == 0)
+			err = store_fail(s, MC_ENOTFOUND,
+			                 "no ledger row with id %lld",
+			                 (long long)o[i].id);
+	}
+	return txn_leave(q, own, err);
+}
+
+/* op: requeue_stale */
+static int
+sq_requeue_stale(struct store *s, int64_t campaign_id, time_t now, size_t *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err;
+
+	*n = 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_STALE_EVENTS)) == NULL) {
+		err = db_fail(q, "requeue");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, now);
+	if ((err = exec_done(q, st, "requeue")) < 0)
+		goto done;
+	if ((st = stmt(q, ST_STALE_REQUEUE)) == NULL) {
+		err = db_fail(q, "requeue");
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, now);
+	if ((err = exec_done(q, st, "requeue")) == 0)
+		*n = (size_t)sqlite3_changes(q->db);
+done:
+	return txn_leave(q, own, err);
+}
+
+/* op: count_states */
+static int
+sq_count_states(struct store *s, int64_t campaign_id,
+                unsigned long counts[DLV__COUNT])
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_COUNT_STATES);
+	int rc;
+
+	memset(counts, 0, sizeof(unsigned long) * DLV__COUNT);
+	if (st == NULL)
+		return db_fail(q, "count");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int state = store_dlv_state_parse(
+		    (const char *)sqlite3_column_text(st, 0));
+
+		if (state >= 0)
+			counts[state] =
+			    (unsigned long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(q, "count");
+}
+
+/* op: bounce_add */
+static int
+sq_bounce_add(struct store *s, const struct store_bounce *b)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_BOUNCE_INSERT);
+
+	if (st == NULL)
+		return db_fail(q, "bounce");
+	bind_id(st, 1, b->campaign_id);
+	bind_id(st, 2, b->contact_id);
+	bind_text(st, 3, b->address);
+	bind_text(st, 4, b->kind);
+	bind_text(st, 5, b->status);
+	bind_text(st, 6, b->diagnostic);
+	sqlite3_bind_int64(st, 7, b->received);
+	return exec_done(q, st, "bounce");
+}
+
+/* op: event_add */
+static int
+sq_event_add(struct store *s, int64_t campaign_id, int64_t contact_id,
+             const char *kind, const char *detail, time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_EVENT_INSERT);
+
+	if (st == NULL)
+		return db_fail(q, "event");
+	sqlite3_bind_int64(st, 1, now);
+	bind_id(st, 2, campaign_id);
+	bind_id(st, 3, contact_id);
+	bind_text(st, 4, kind);
+	bind_text(st, 5, detail);
+	return exec_done(q, st, "event");
+}
+
+/* op: check — PRAGMA integrity_check and foreign_key_check. */
+static int
+sq_check(struct store *s, char *out, size_t outsz)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	size_t o = 0;
+	int rc;
+
+	out[0] = '\0';
+	if (sqlite3_prepare_v2(q->db, "PRAGMA integrity_check", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return db_fail(q, "integrity_check");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && o + 1 < outsz)
+		o += (size_t)snprintf(out + o, outsz - o, "%s%s", o ? "; " : "",
+		                      (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(q, "integrity_check");
+	return strcmp(out, "ok") == 0 ? 0 : MC_EDATA;
+}
+
+/* op: close */
+static void
+sq_close(struct store *s)
+{
+	struct store_sqlite *q = SQ(s);
+
+	if (q->in_txn)
+		exec_simple(q, ST_ROLLBACK, "rollback");
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(q->st[i]);
+	/* Fold the WAL back so the file is complete on its own. */
+	sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+	                          NULL);
+	sqlite3_close(q->db);
+	free(q);
+}
+
+static const struct store_ops sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .list_ensure = sq_list_ensure,
+    .list_find = sq_list_find,
+    .list_delete = sq_list_delete,
+    .list_each = sq_list_each,
+    .contact_upsert = sq_contact_upsert,
+    .contact_each = sq_contact_each,
+    .contact_count = sq_contact_count,
+    .member_remove = sq_member_remove,
+    .supp_add = sq_supp_add,
+    .supp_remove = sq_supp_remove,
+    .supp_check = sq_supp_check,
+    .supp_each = sq_supp_each,
+    .campaign_create = sq_campaign_create,
+    .campaign_find = sq_campaign_find,
+    .lease = sq_lease,
+    .mark_inflight = sq_mark_inflight,
+    .record = sq_record,
+    .requeue_stale = sq_requeue_stale,
+    .count_states = sq_count_states,
+    .bounce_add = sq_bounce_add,
+    .event_add = sq_event_add,
+    .check = sq_check,
+};
+
+/* Bring the schema up to STORE_SQLITE_SCHEMA. */
+static int
+migrate(sqlite3 *db, char *err, size_t errsz)
+{
+	sqlite3_stmt *st;
+	char *msg = NULL;
+	int version = 0;
+
+	if (sqlite3_exec(
+	        db,
+	        "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER "
+	        "NOT NULL)",
+	        NULL, NULL, &msg) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version",
+	                       -1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > STORE_SQLITE_SCHEMA) {
+		snprintf(err, errsz,
+		         "the database has schema version %d, newer than this "
+		         "mailcast knows (%d); upgrade mailcast",
+		         version, STORE_SQLITE_SCHEMA);
+		return MC_ECONFIG;
+	}
+	for (; version < STORE_SQLITE_SCHEMA; version++) {
+		char *bump =
+		    xasprintf("DELETE FROM schema_version; INSERT INTO "
+		              "schema_version VALUES (%d)",
+		              version + 1);
+		int rc;
+
+		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, migrations[version], NULL, NULL,
+			                  &msg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, bump, NULL, NULL, &msg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
+		free(bump);
+		if (rc != SQLITE_OK) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			snprintf(err, errsz, "migration to schema %d: %s",
+			         version + 1, msg ? msg : sqlite3_errmsg(db));
+			sqlite3_free(msg);
+			return MC_EIO;
+		}
+	}
+	return 0;
+fail:
+	snprintf(err, errsz, "schema: %s", msg ? msg : sqlite3_errmsg(db));
+	sqlite3_free(msg);
+	return MC_EIO;
+}
+
+/* Open the SQLite store at path. */
+struct store *
+store_sqlite_open(const char *path, char *err, size_t errsz)
+{
+	struct store_sqlite *q;
+	sqlite3 *db = NULL;
+	char *msg = NULL;
+
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errsz,
+		         "store sqlite: a file name is needed "
+		         "(sqlite:PATH)");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &db,
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                        SQLITE_OPEN_NOMUTEX,
+	                    NULL) != SQLITE_OK) {
+		snprintf(err, errsz, "store %s: %s", path,
+		         db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, SQLITE_BUSY_MS);
+	sqlite3_extended_result_codes(db, 1);
+	if (sqlite3_exec(
+	        db,
+	        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+	        "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;",
+	        NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errsz, "store %s: %s", path,
+		         msg ? msg : sqlite3_errmsg(db));
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		return NULL;
+	}
+	if (migrate(db, err, errsz) < 0) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	q = xcalloc(1, sizeof(*q));
+	q->base.ops = &sqlite_ops;
+	q->db = db;
+	return &q->base;
+}

@@ -1,0 +1,1 @@
+mc_fuzz_target(csv fuzz_csv.c mc_store)

@@ -1,0 +1,464 @@
+/*
+ * test_store_conformance.c — what every store backend must do, run once per
+ * backend in the table below.  A new backend (PostgreSQL) adds one row that
+ * makes a fresh, empty store URL; the tests themselves do not change.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "base/error.h"
+#include "store/store.h"
+
+#define T0 1700000000
+
+/* A backend under test: makes the URL of a fresh empty store. */
+struct backend {
+	const char *name;
+	/* Fill url; 0, or -1 to skip (backend not available here). */
+	int (*fresh)(char *url, size_t n, char *dir, size_t dirn);
+};
+
+/* A fresh SQLite file in a new temporary directory. */
+static int
+sqlite_fresh(char *url, size_t n, char *dir, size_t dirn)
+{
+	snprintf(dir, dirn, "/tmp/mc-store-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(url, n, "sqlite:%s/t.db", dir);
+	return 0;
+}
+
+static const struct backend backends[] = {
+    {"sqlite", sqlite_fresh},
+    /* {"postgresql", pg_fresh}, when store_pg.c lands */
+};
+
+struct fixture {
+	const struct backend *be;
+	char url[512];
+	char dir[256];
+	struct store *s;
+};
+
+static int
+setup(void **state)
+{
+	const struct backend *be = *state;
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	f->be = be;
+	if (be->fresh(f->url, sizeof(f->url), f->dir, sizeof(f->dir)) < 0)
+		return -1;
+	f->s = store_open(f->url, err, sizeof(err));
+	if (f->s == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[300];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Collects addresses from contact_each. */
+static int
+collect(void *arg, const struct store_contact *c)
+{
+	char *out = arg;
+
+	strcat(out, c->address);
+	strcat(out, "=");
+	strcat(out, c->attrs);
+	strcat(out, ";");
+	return 0;
+}
+
+static void
+test_contacts_and_lists(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	int64_t news, vip, id;
+	int result, joined;
+	unsigned long n;
+	char out[1024] = "";
+
+	assert_int_equal(s->ops->list_find(s, "news", &id), MC_ENOTFOUND);
+	assert_int_equal(s->ops->list_ensure(s, "news", T0, &news), 0);
+	assert_int_equal(s->ops->list_ensure(s, "news", T0, &id), 0);
+	assert_true(id == news);
+	assert_int_equal(s->ops->list_ensure(s, "vip", T0, &vip), 0);
+	assert_true(vip != news);
+
+	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
+	                                        "{\"n\":\"B\"}", news, T0,
+	                                        &result, &joined),
+	                 0);
+	assert_int_equal(result, 1);
+	assert_int_equal(joined, 1);
+	assert_int_equal(s->ops->contact_upsert(s, "a@y.example", "y.example",
+	                                        "{}", news, T0, &result,
+	                                        &joined),
+	                 0);
+	/* Same attributes: unchanged, already a member. */
+	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
+	                                        "{\"n\":\"B\"}", news, T0,
+	                                        &result, &joined),
+	                 0);
+	assert_int_equal(result, 0);
+	assert_int_equal(joined, 0);
+	/* New attributes: updated; joins a second list. */
+	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
+	                                        "{\"n\":\"Bee\"}", vip, T0,
+	                                        &result, &joined),
+	                 0);
+	assert_int_equal(result, 2);
+	assert_int_equal(joined, 1);
+
+	assert_int_equal(s->ops->contact_count(s, news, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(s->ops->contact_count(s, vip, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(s->ops->contact_each(s, news, collect, out), 0);
+	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
+
+	assert_int_equal(s->ops->member_remove(s, news, "a@y.example"), 0);
+	assert_int_equal(s->ops->member_remove(s, news, "a@y.example"),
+	                 MC_ENOTFOUND);
+	assert_int_equal(s->ops->contact_count(s, news, &n), 0);
+	assert_int_equal(n, 1);
+	/* Deleting a list keeps its contacts. */
+	assert_int_equal(s->ops->list_delete(s, news), 0);
+	assert_int_equal(s->ops->list_find(s, "news", &id), MC_ENOTFOUND);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(s->ops->member_remove(s, 0, "a@y.example"), 0);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+static int
+count_supp(void *arg, const struct store_suppression *e)
+{
+	char *out = arg;
+
+	strcat(out, e->entry);
+	strcat(out, "/");
+	strcat(out, store_supp_reason_name(e->reason));
+	strcat(out, ";");
+	return 0;
+}
+
+static void
+test_suppressions(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_suppression hit;
+	char out[512] = "";
+	int added;
+
+	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit),
+	                 MC_ENOTFOUND);
+	assert_int_equal(s->ops->supp_add(s, "a@x.example", SUPP_HARD_BOUNCE,
+	                                  "bounce:1", T0, &added),
+	                 0);
+	assert_int_equal(added, 1);
+	assert_int_equal(
+	    s->ops->supp_add(s, "a@x.example", SUPP_MANUAL, "cli", T0, &added),
+	    0);
+	assert_int_equal(added, 0);
+	assert_int_equal(s->ops->supp_add(s, "@spam.example", SUPP_MANUAL,
+	                                  "cli", T0 + 5, &added),
+	                 0);
+	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit), 0);
+	assert_string_equal(hit.entry, "a@x.example");
+	assert_int_equal(hit.reason, SUPP_HARD_BOUNCE); /* the first kept */
+	assert_string_equal(hit.source, "bounce:1");
+	assert_int_equal(s->ops->supp_check(s, "zz@spam.example", &hit), 0);
+	assert_string_equal(hit.entry, "@spam.example");
+	assert_int_equal(hit.created, T0 + 5);
+	assert_int_equal(s->ops->supp_check(s, "b@x.example", &hit),
+	                 MC_ENOTFOUND);
+	assert_int_equal(s->ops->supp_each(s, count_supp, out), 0);
+	assert_string_equal(out,
+	                    "@spam.example/manual;a@x.example/hard-bounce;");
+	assert_int_equal(s->ops->supp_remove(s, "a@x.example"), 0);
+	assert_int_equal(s->ops->supp_remove(s, "a@x.example"), MC_ENOTFOUND);
+	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit),
+	                 MC_ENOTFOUND);
+}
+
+/* A list of n contacts c0@d0.example...; returns the list id. */
+static int64_t
+make_list(struct store *s, int n)
+{
+	int64_t list;
+	int result, joined;
+	char addr[64], dom[32];
+
+	assert_int_equal(s->ops->list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(s->ops->begin(s), 0);
+	for (int i = 0; i < n; i++) {
+		snprintf(dom, sizeof(dom), "d%d.example", i % 3);
+		snprintf(addr, sizeof(addr), "c%d@%s", i, dom);
+		assert_int_equal(s->ops->contact_upsert(s, addr, dom, "{}",
+		                                        list, T0, &result,
+		                                        &joined),
+		                 0);
+	}
+	assert_int_equal(s->ops->commit(s), 0);
+	return list;
+}
+
+static void
+test_campaign_and_lease(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[20], e[20];
+	unsigned long counts[DLV__COUNT];
+	int64_t list, camp, ids[20];
+	size_t n, m, moved;
+	int added;
+
+	list = make_list(s, 10);
+	/* c1 by address, d2.example (c2, c5, c8) by domain. */
+	assert_int_equal(s->ops->supp_add(s, "c1@d1.example", SUPP_UNSUBSCRIBED,
+	                                  "t", T0, &added),
+	                 0);
+	assert_int_equal(
+	    s->ops->supp_add(s, "@d2.example", SUPP_COMPLAINT, "t", T0, &added),
+	    0);
+	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp), 0);
+	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp),
+	                 MC_EINVAL);
+	assert_int_equal(s->ops->campaign_find(s, "c", &camp), 0);
+	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 6);
+	assert_int_equal(counts[DLV_SUPPRESSED], 4);
+
+	/* Worker A leases 4; worker B gets the other 2, never A's. */
+	assert_int_equal(s->ops->lease(s, camp, "A", T0, 600, d, 4, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(s->ops->lease(s, camp, "B", T0 + 1, 60, e, 20, &m), 0);
+	assert_int_equal(m, 2);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			assert_true(d[i].id != e[j].id);
+	assert_non_null(strstr(d[0].address, "@d"));
+	assert_string_equal(d[0].attrs, "{}");
+	assert_int_equal(d[0].state, DLV_PENDING);
+	store_deliveries_fini(e, m);
+	/* Nothing left to lease until B's lease expires. */
+	assert_int_equal(s->ops->lease(s, camp, "C", T0 + 2, 60, e, 20, &m), 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(s->ops->lease(s, camp, "C", T0 + 61, 3600, e, 20, &m),
+	                 0);
+	assert_int_equal(m, 2);
+	store_deliveries_fini(e, m);
+
+	/* Only the lease owner can mark inflight. */
+	for (size_t i = 0; i < n; i++)
+		ids[i] = d[i].id;
+	assert_int_equal(s->ops->mark_inflight(s, ids, n, "B", T0, &moved), 0);
+	assert_int_equal(moved, 0);
+	assert_int_equal(s->ops->mark_inflight(s, ids, n, "A", T0, &moved), 0);
+	assert_int_equal(moved, 4);
+	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_INFLIGHT], 4);
+
+	/* One batch of outcomes. */
+	struct store_outcome o[4] = {
+	    {.id = ids[0],
+	     .state = DLV_SENT,
+	     .reply_code = 250,
+	     .enhanced = "2.0.0",
+	     .text = "ok",
+	     .relay = "mx.d0",
+	     .queue_id = "Q1"},
+	    {.id = ids[1],
+	     .state = DLV_DEFERRED,
+	     .reply_code = 451,
+	     .enhanced = "4.7.1",
+	     .text = "greylisted",
+	     .next_attempt = T0 + 300},
+	    {.id = ids[2],
+	     .state = DLV_FAILED,
+	     .reply_code = 550,
+	     .enhanced = "5.1.1",
+	     .text = "no such user"},
+	    {.id = ids[3], .state = DLV_SENT, .reply_code = 250},
+	};
+	assert_int_equal(s->ops->record(s, o, 4, T0 + 3), 0);
+	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_SENT], 2);
+	assert_int_equal(counts[DLV_DEFERRED], 1);
+	assert_int_equal(counts[DLV_FAILED], 1);
+	assert_int_equal(counts[DLV_INFLIGHT], 0);
+	/* A pending/inflight "outcome" is refused; the batch is whole. */
+	o[0].state = DLV_PENDING;
+	assert_int_equal(s->ops->record(s, o, 1, T0), MC_EINVAL);
+	o[0].state = DLV_SENT;
+	o[0].id = 999999;
+	assert_int_equal(s->ops->record(s, o, 1, T0), MC_ENOTFOUND);
+
+	/* The deferred row comes back when due, with its attempt counted. */
+	assert_int_equal(s->ops->lease(s, camp, "A", T0 + 299, 60, e, 20, &m),
+	                 0);
+	assert_int_equal(m, 0);
+	assert_int_equal(s->ops->lease(s, camp, "A", T0 + 300, 60, e, 20, &m),
+	                 0);
+	assert_int_equal(m, 1);
+	assert_true(e[0].id == ids[1]);
+	assert_int_equal(e[0].state, DLV_DEFERRED);
+	assert_int_equal(e[0].attempts, 1);
+	store_deliveries_fini(e, m);
+	store_deliveries_fini(d, n);
+}
+
+static void
+test_stale_inflight(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[4];
+	unsigned long counts[DLV__COUNT];
+	int64_t list, camp, ids[4];
+	size_t n, moved, requeued;
+
+	list = make_list(s, 3);
+	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp), 0);
+	assert_int_equal(s->ops->lease(s, camp, "dead", T0, 30, d, 4, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = d[i].id;
+	assert_int_equal(s->ops->mark_inflight(s, ids, 2, "dead", T0, &moved),
+	                 0);
+	store_deliveries_fini(d, n);
+	/* Before expiry nothing moves; after, inflight rows come back. */
+	assert_int_equal(s->ops->requeue_stale(s, camp, T0 + 29, &requeued), 0);
+	assert_int_equal(requeued, 0);
+	assert_int_equal(s->ops->requeue_stale(s, camp, T0 + 30, &requeued), 0);
+	assert_int_equal(requeued, 2);
+	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 3);
+	assert_int_equal(s->ops->lease(s, camp, "new", T0 + 31, 30, d, 4, &n),
+	                 0);
+	assert_int_equal(n, 3);
+	store_deliveries_fini(d, n);
+}
+
+static void
+test_transactions_and_log(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_bounce b = {.address = "x@y.example",
+	                         .kind = "hard",
+	                         .status = "5.1.1",
+	                         .diagnostic = "user unknown",
+	                         .received = T0};
+	unsigned long n;
+	int result, joined;
+	char err[256], out[256];
+
+	assert_int_equal(s->ops->begin(s), 0);
+	assert_int_equal(s->ops->begin(s), MC_EINVAL);
+	assert_int_equal(s->ops->contact_upsert(s, "r@b.example", "b.example",
+	                                        "{}", 0, T0, &result, &joined),
+	                 0);
+	assert_int_equal(s->ops->rollback(s), 0);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(s->ops->commit(s), MC_EINVAL);
+	assert_int_equal(s->ops->bounce_add(s, &b), 0);
+	assert_int_equal(s->ops->event_add(s, 0, 0, "note", "hello", T0), 0);
+	assert_int_equal(s->ops->check(s, out, sizeof(out)), 0);
+	assert_string_equal(out, "ok");
+
+	/* Reopening keeps the data and does not migrate twice. */
+	assert_int_equal(s->ops->contact_upsert(s, "k@b.example", "b.example",
+	                                        "{}", 0, T0, &result, &joined),
+	                 0);
+	store_close(s);
+	f->s = s = store_open(f->url, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+/* URL schemes: not per backend. */
+static void
+test_open_errors(void **state)
+{
+	char err[256];
+
+	(void)state;
+	assert_null(store_open("postgresql://u@h/db", err, sizeof(err)));
+	assert_non_null(strstr(err, "not built yet"));
+	assert_null(store_open("mysql://x", err, sizeof(err)));
+	assert_non_null(strstr(err, "unknown scheme"));
+	assert_null(store_open("sqlite:", err, sizeof(err)));
+	assert_null(
+	    store_open("sqlite:/nonexistent/dir/x.db", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/dir/x.db"));
+	assert_string_equal(store_dlv_state_name(DLV_BOUNCED), "bounced");
+	assert_int_equal(store_dlv_state_parse("inflight"), DLV_INFLIGHT);
+	assert_int_equal(store_supp_reason_parse("hard-bounce"),
+	                 SUPP_HARD_BOUNCE);
+	assert_int_equal(store_supp_reason_parse("nope"), -1);
+}
+
+#define PER_BACKEND(fn, be)                                                    \
+	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
+	                                         (void *)(be))
+
+int
+main(void)
+{
+	int failed = 0;
+
+	for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct backend *be = &backends[i];
+		const struct CMUnitTest tests[] = {
+		    PER_BACKEND(test_contacts_and_lists, be),
+		    PER_BACKEND(test_suppressions, be),
+		    PER_BACKEND(test_campaign_and_lease, be),
+		    PER_BACKEND(test_stale_inflight, be),
+		    PER_BACKEND(test_transactions_and_log, be),
+		};
+
+		fprintf(stderr, "backend %s\n", be->name);
+		failed +=
+		    cmocka_run_group_tests_name(be->name, tests, NULL, NULL);
+	}
+	const struct CMUnitTest common[] = {
+	    cmocka_unit_test(test_open_errors),
+	};
+	failed += cmocka_run_group_tests(common, NULL, NULL);
+	return failed;
+}
