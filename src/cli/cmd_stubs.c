@@ -12,4 +12,3 @@ cmd_demo(int argc, char **argv)
 	fprintf(stderr, "mailcast: demo: not built yet\n");
 	return EX_UNAVAILABLE;
 }
-

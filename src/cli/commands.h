@@ -32,9 +32,21 @@ struct cli_command {
 /* The table, ended by a NULL name (commands.c). */
 extern const struct cli_command cli_commands[];
 
+cli_command_fn cmd_bounces;
+cli_command_fn cmd_dns;
+cli_command_fn cmd_doctor;
+cli_command_fn cmd_netinfo;
+cli_command_fn cmd_ping;
+cli_command_fn cmd_probe;
+cli_command_fn cmd_trace;
 cli_command_fn cmd_demo;
 cli_command_fn cmd_send;
 cli_command_fn cmd_sink;
+cli_command_fn cmd_list;
+cli_command_fn cmd_suppress;
+cli_command_fn cmd_preview;
+cli_command_fn cmd_dkim;
+cli_command_fn cmd_help;
 cli_command_fn cmd_version;
 
 #endif

@@ -171,7 +171,7 @@ expect_line(struct run *r, char *line)
 {
 	char *words[8] = {0};
 	int nw = 0;
-	char orig[1024];
+	char orig[8192];
 	struct smtp_event ev;
 
 	snprintf(orig, sizeof(orig), "%s", line);

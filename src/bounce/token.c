@@ -1,0 +1,232 @@
+/*
+ * token.c — see token.h.  The MAC input starts with a fixed label so that a
+ * key reused elsewhere by mistake cannot produce valid tokens by accident.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "base/error.h"
+#include "bounce/token.h"
+
+#define TOKEN_LABEL    "mailcast-token-v1"
+#define TOKEN_FILE_MAX 4096 /* a key file larger than this is not a key */
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+/* Write a reason into err and return code. */
+static int
+fail(int code, char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int
+token_key_set(struct token_key *k, const void *key, size_t len)
+{
+	if (len < TOKEN_KEY_MIN || len > TOKEN_KEY_MAX)
+		return MC_EINVAL;
+	memcpy(k->key, key, len);
+	k->len = len;
+	return 0;
+}
+
+void
+token_key_wipe(struct token_key *k)
+{
+	explicit_bzero(k, sizeof(*k));
+}
+
+/* Value of a hex digit, or -1. */
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int
+token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
+{
+	unsigned char raw[TOKEN_FILE_MAX + 1];
+	size_t n, t;
+	FILE *fp;
+	int rc = 0;
+
+	memset(k, 0, sizeof(*k));
+	if ((fp = fopen(path, "rb")) == NULL)
+		return fail(MC_EIO, err, errsz, "token key %s: %s", path,
+		            strerror(errno));
+	n = fread(raw, 1, sizeof(raw), fp);
+	if (ferror(fp)) {
+		fclose(fp);
+		return fail(MC_EIO, err, errsz, "token key %s: read error",
+		            path);
+	}
+	fclose(fp);
+	if (n > TOKEN_FILE_MAX) {
+		rc = fail(MC_ECONFIG, err, errsz,
+		          "token key %s: file too large to be a key", path);
+		goto done;
+	}
+	/* Hex text, possibly with a final newline? */
+	t = n;
+	while (t > 0 && isspace(raw[t - 1]))
+		t--;
+	bool hex = t > 0 && t % 2 == 0;
+	for (size_t i = 0; hex && i < t; i++)
+		if (hexval(raw[i]) < 0)
+			hex = false;
+	if (hex) {
+		if (t / 2 < TOKEN_KEY_MIN || t / 2 > TOKEN_KEY_MAX) {
+			rc = fail(
+			    MC_ECONFIG, err, errsz,
+			    "token key %s: %zu bytes of hex key; need %d to %d "
+			    "(create one with: openssl rand -hex 32 > %s)",
+			    path, t / 2, TOKEN_KEY_MIN, TOKEN_KEY_MAX, path);
+			goto done;
+		}
+		for (size_t i = 0; i < t / 2; i++)
+			k->key[i] = (unsigned char)(hexval(raw[2 * i]) << 4 |
+			                            hexval(raw[2 * i + 1]));
+		k->len = t / 2;
+		goto done;
+	}
+	if (n < TOKEN_KEY_MIN || n > TOKEN_KEY_MAX) {
+		rc = fail(MC_ECONFIG, err, errsz,
+		          "token key %s: %zu bytes; need %d to %d random bytes "
+		          "(create one with: openssl rand -hex 32 > %s)",
+		          path, n, TOKEN_KEY_MIN, TOKEN_KEY_MAX, path);
+		goto done;
+	}
+	memcpy(k->key, raw, n);
+	k->len = n;
+done:
+	explicit_bzero(raw, sizeof(raw));
+	return rc;
+}
+
+/* The first TOKEN_MAC_LEN bytes of the HMAC over the label and data. */
+static void
+token_mac(const struct token_key *k, const unsigned char *data, size_t n,
+          unsigned char mac[TOKEN_MAC_LEN])
+{
+	unsigned char in[sizeof(TOKEN_LABEL) - 1 + TOKEN_RAW_MAX];
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	memcpy(in, TOKEN_LABEL, sizeof(TOKEN_LABEL) - 1);
+	memcpy(in + sizeof(TOKEN_LABEL) - 1, data, n);
+	HMAC(EVP_sha256(), k->key, (int)k->len, in, sizeof(TOKEN_LABEL) - 1 + n,
+	     md, &mdlen);
+	memcpy(mac, md, TOKEN_MAC_LEN);
+}
+
+/* Bytes needed for v big-endian, at least 1. */
+static size_t
+id_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (n < 8 && (v >> (8 * n)) != 0)
+		n++;
+	return n;
+}
+
+int
+token_encode(const struct token_key *k, uint64_t campaign, uint64_t contact,
+             char *out, size_t outsz)
+{
+	unsigned char raw[TOKEN_RAW_MAX];
+	size_t lc = id_len(campaign), lk = id_len(contact), n = 0, o = 0;
+	unsigned acc = 0;
+	int bits = 0;
+
+	if (k->len < TOKEN_KEY_MIN)
+		return MC_EINVAL;
+	raw[n++] = (unsigned char)((lc - 1) << 3 | (lk - 1));
+	for (size_t i = lc; i > 0; i--)
+		raw[n++] = (unsigned char)(campaign >> (8 * (i - 1)));
+	for (size_t i = lk; i > 0; i--)
+		raw[n++] = (unsigned char)(contact >> (8 * (i - 1)));
+	token_mac(k, raw, n, raw + n);
+	n += TOKEN_MAC_LEN;
+	if (outsz < (n * 8 + 4) / 5 + 1)
+		return MC_ELIMIT;
+	for (size_t i = 0; i < n; i++) {
+		acc = (acc << 8) | raw[i];
+		bits += 8;
+		while (bits >= 5) {
+			out[o++] = b32[(acc >> (bits - 5)) & 31];
+			bits -= 5;
+		}
+	}
+	if (bits > 0)
+		out[o++] = b32[(acc << (5 - bits)) & 31];
+	out[o] = '\0';
+	return 0;
+}
+
+int
+token_decode(const struct token_key *k, const char *tok, size_t len,
+             uint64_t *campaign, uint64_t *contact)
+{
+	unsigned char raw[TOKEN_RAW_MAX], mac[TOKEN_MAC_LEN];
+	size_t n = 0, lc, lk;
+	unsigned acc = 0;
+	int bits = 0;
+	uint64_t c = 0, r = 0;
+
+	if (k->len < TOKEN_KEY_MIN || len == 0 || len > TOKEN_MAX)
+		return MC_EDATA;
+	for (size_t i = 0; i < len; i++) {
+		int ch = tolower((unsigned char)tok[i]);
+		const char *p = ch ? strchr(b32, ch) : NULL;
+		if (p == NULL)
+			return MC_EDATA;
+		acc = (acc << 5) | (unsigned)(p - b32);
+		bits += 5;
+		if (bits >= 8) {
+			raw[n++] = (unsigned char)(acc >> (bits - 8));
+			bits -= 8;
+		}
+	}
+	/* Canonical form only: leftover bits fewer than 5 and all zero. */
+	if (bits >= 5 || (acc & ((1u << bits) - 1)) != 0)
+		return MC_EDATA;
+	if (n < 1 + 2 + TOKEN_MAC_LEN || (raw[0] & 0xc0) != 0)
+		return MC_EDATA;
+	lc = ((raw[0] >> 3) & 7) + 1;
+	lk = (raw[0] & 7) + 1;
+	if (n != 1 + lc + lk + TOKEN_MAC_LEN)
+		return MC_EDATA;
+	token_mac(k, raw, 1 + lc + lk, mac);
+	if (CRYPTO_memcmp(mac, raw + 1 + lc + lk, TOKEN_MAC_LEN) != 0)
+		return MC_EDATA;
+	for (size_t i = 0; i < lc; i++)
+		c = (c << 8) | raw[1 + i];
+	for (size_t i = 0; i < lk; i++)
+		r = (r << 8) | raw[1 + lc + i];
+	*campaign = c;
+	*contact = r;
+	return 0;
+}

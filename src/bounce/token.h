@@ -1,0 +1,51 @@
+/*
+ * token.h — the VERP / unsubscribe token: (campaign, contact) signed with
+ * HMAC-SHA256 so that a bounce or an unsubscribe click can be matched to
+ * its recipient and cannot be forged or altered.
+ *
+ * Layout before encoding: one byte of lengths (bits 5-3: campaign bytes - 1,
+ * bits 2-0: contact bytes - 1; bits 7-6: version 0), the two ids big-endian
+ * in their shortest form, then the first TOKEN_MAC_LEN bytes (80 bits) of
+ * HMAC-SHA256(key, "mailcast-token-v1" || those bytes).  The result is
+ * written in lower-case base32 (RFC 4648 alphabet, no padding): safe in an
+ * SMTP local part ("bounces+TOKEN@domain") and in a URL path, and decoded
+ * case-insensitively since some MTAs fold the case of local parts.
+ *
+ * The key file holds at least 32 random bytes, as hex text or raw bytes:
+ *     openssl rand -hex 32 > token.key && chmod 600 token.key
+ * Changing the key invalidates every token already sent.
+ * Errors: MC_EDATA (malformed or tampered), MC_EIO / MC_ECONFIG (key file).
+ */
+#ifndef MC_BOUNCE_TOKEN_H
+#define MC_BOUNCE_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TOKEN_KEY_MIN 32 /* octets of key material, at least */
+#define TOKEN_KEY_MAX 64 /* octets of key material, at most */
+#define TOKEN_MAC_LEN 10 /* octets of HMAC kept: 80 bits */
+#define TOKEN_RAW_MAX (1 + 8 + 8 + TOKEN_MAC_LEN)
+#define TOKEN_MAX     ((TOKEN_RAW_MAX * 8 + 4) / 5) /* 44 characters */
+
+struct token_key {
+	unsigned char key[TOKEN_KEY_MAX];
+	size_t len;
+};
+
+/* Load a key file with >= 32 random bytes (hex text or raw); see above. */
+int token_key_load(struct token_key *k, const char *path, char *err,
+                   size_t errsz);
+/* Use key bytes from memory (tests, benchmarks); 0 or MC_EINVAL if short. */
+int token_key_set(struct token_key *k, const void *key, size_t len);
+/* Wipe a key. */
+void token_key_wipe(struct token_key *k);
+/* Encode (campaign, contact) into a compact token usable in an SMTP local part
+ * and a URL path (e.g. base32, lower-case); out >= TOKEN_MAX+1 */
+int token_encode(const struct token_key *k, uint64_t campaign, uint64_t contact,
+                 char *out, size_t outsz);
+/* 0, or MC_EDATA when malformed or the HMAC does not match (tampered). */
+int token_decode(const struct token_key *k, const char *tok, size_t len,
+                 uint64_t *campaign, uint64_t *contact);
+
+#endif

@@ -1,0 +1,578 @@
+/*
+ * dkim.c — see dkim.h.
+ *
+ * Hot path: one pass turns the body into its relaxed form and hashes it
+ * (once, whatever the number of keys); the selected header fields are
+ * canonicalised once; per key only the DKIM-Signature field itself is
+ * added to a copy of the header hash, and the 32-byte result is signed:
+ * RSA through a reused EVP_PKEY_CTX (PKCS#1 v1.5 over SHA-256), Ed25519
+ * through a one-shot EVP_DigestSign (PureEdDSA over the SHA-256 of the
+ * header data, RFC 8463 section 3).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+
+#include "base/base64.h"
+#include "base/error.h"
+#include "base/xmalloc.h"
+#include "msg/address.h"
+#include "msg/dkim.h"
+
+/* The fields signed, in h= order (From is added twice: over-signing). */
+static const char *const signed_fields[] = {"from",
+                                            "to",
+                                            "subject",
+                                            "date",
+                                            "message-id",
+                                            "mime-version",
+                                            "content-type",
+                                            "list-unsubscribe",
+                                            "list-unsubscribe-post"};
+#define NSIGNED (sizeof(signed_fields) / sizeof(signed_fields[0]))
+
+struct dkim_key {
+	enum dkim_alg alg;
+	EVP_PKEY *pkey;
+	char domain[ADDR_DOMAIN_MAX + 1];
+	char selector[DKIM_SELECTOR_MAX + 1];
+};
+
+struct dkim_signer {
+	const struct dkim_key *keys[DKIM_KEYS_MAX];
+	EVP_PKEY_CTX *rsa_ctx[DKIM_KEYS_MAX]; /* RSA keys only */
+	size_t nkeys;
+	EVP_MD *sha256;
+	EVP_MD_CTX *md, *md2, *sign;
+	struct buf canon, hdr, sig;
+	char err[256];
+};
+
+/* Write a reason into err and return code. */
+static int
+fail(int code, char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+const char *
+dkim_alg_name(enum dkim_alg alg)
+{
+	return alg == DKIM_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256";
+}
+
+/* Check d= and s= and take ownership of pkey into a new key. */
+static int
+key_wrap(EVP_PKEY *pkey, const char *domain, const char *selector,
+         struct dkim_key **out, char *err, size_t errsz)
+{
+	struct dkim_key *k;
+
+	if (domain == NULL || !addr_domain_valid(domain, strlen(domain)))
+		return fail(MC_ECONFIG, err, errsz,
+		            "DKIM domain '%s' is not a host name",
+		            domain ? domain : "");
+	if (selector == NULL || strlen(selector) > DKIM_SELECTOR_MAX ||
+	    !addr_domain_valid(selector, strlen(selector)))
+		/* addr_domain_valid rejects an all-digit last label, which
+		 * is a fine selector ("2024"): accept those too. */
+		if (selector == NULL || selector[0] == '\0' ||
+		    strlen(selector) > DKIM_SELECTOR_MAX ||
+		    strspn(selector,
+		           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJK"
+		           "LMNOPQRSTUVWXYZ0123456789-.") != strlen(selector) ||
+		    selector[0] == '.' || selector[0] == '-' ||
+		    strstr(selector, "..") != NULL)
+			return fail(MC_ECONFIG, err, errsz,
+			            "DKIM selector '%s' is not a DNS label",
+			            selector ? selector : "");
+	k = xcalloc(1, sizeof(*k));
+	if (EVP_PKEY_is_a(pkey, "RSA")) {
+		int bits = EVP_PKEY_get_bits(pkey);
+		if (bits < DKIM_RSA_BITS_MIN) {
+			free(k);
+			return fail(
+			    MC_ECONFIG, err, errsz,
+			    "RSA key of %d bits; DKIM needs at least %d "
+			    "(RFC 8301), 2048 recommended",
+			    bits, DKIM_RSA_BITS_MIN);
+		}
+		k->alg = DKIM_RSA_SHA256;
+	} else if (EVP_PKEY_is_a(pkey, "ED25519")) {
+		k->alg = DKIM_ED25519_SHA256;
+	} else {
+		free(k);
+		return fail(
+		    MC_ECONFIG, err, errsz,
+		    "key type %s is not usable for DKIM (RSA or Ed25519)",
+		    EVP_PKEY_get0_type_name(pkey));
+	}
+	snprintf(k->domain, sizeof(k->domain), "%s", domain);
+	for (char *p = k->domain; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	snprintf(k->selector, sizeof(k->selector), "%s", selector);
+	k->pkey = pkey;
+	*out = k;
+	return 0;
+}
+
+int
+dkim_key_load(const char *path, const char *domain, const char *selector,
+              struct dkim_key **out, char *err, size_t errsz)
+{
+	EVP_PKEY *pkey;
+	FILE *fp;
+	int rc;
+
+	*out = NULL;
+	if ((fp = fopen(path, "r")) == NULL)
+		return fail(MC_EIO, err, errsz, "DKIM key %s: %s", path,
+		            strerror(errno));
+	pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+	fclose(fp);
+	if (pkey == NULL)
+		return fail(
+		    MC_ECONFIG, err, errsz,
+		    "DKIM key %s: not a PEM private key (RSA or Ed25519; "
+		    "`mailcast dkim keygen` makes one)",
+		    path);
+	if ((rc = key_wrap(pkey, domain, selector, out, err, errsz)) != 0)
+		EVP_PKEY_free(pkey);
+	return rc;
+}
+
+void
+dkim_key_free(struct dkim_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k);
+}
+
+enum dkim_alg
+dkim_key_alg(const struct dkim_key *k)
+{
+	return k->alg;
+}
+
+void
+dkim_key_txt(const struct dkim_key *k, struct buf *out)
+{
+	unsigned char raw[64], *der = NULL;
+	size_t rawlen = sizeof(raw);
+	int len;
+
+	if (k->alg == DKIM_ED25519_SHA256) {
+		/* RFC 8463: p= is the raw 32-byte public key. */
+		EVP_PKEY_get_raw_public_key(k->pkey, raw, &rawlen);
+		buf_puts(out, "v=DKIM1; k=ed25519; p=");
+		base64_encode(out, raw, rawlen);
+		return;
+	}
+	/* RFC 6376 3.6.1: p= is the SubjectPublicKeyInfo, DER. */
+	len = i2d_PUBKEY(k->pkey, &der);
+	buf_puts(out, "v=DKIM1; k=rsa; p=");
+	if (len > 0)
+		base64_encode(out, der, (size_t)len);
+	OPENSSL_free(der);
+}
+
+int
+dkim_key_generate(enum dkim_alg alg, int bits, const char *path,
+                  const char *domain, const char *selector,
+                  struct dkim_key **out, char *err, size_t errsz)
+{
+	EVP_PKEY *pkey;
+	struct dkim_key *k;
+	FILE *fp;
+	int fd, rc;
+
+	*out = NULL;
+	if (alg == DKIM_RSA_SHA256 && (bits < 2048 || bits > 8192))
+		return fail(MC_EINVAL, err, errsz,
+		            "RSA key size %d: use 2048 to 8192 bits", bits);
+	if (alg == DKIM_RSA_SHA256)
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+	else
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	if (pkey == NULL)
+		return fail(MC_ECONFIG, err, errsz, "key generation failed");
+	if ((rc = key_wrap(pkey, domain, selector, &k, err, errsz)) != 0) {
+		EVP_PKEY_free(pkey);
+		return rc;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		dkim_key_free(k);
+		return fail(
+		    MC_EIO, err, errsz, "%s: %s%s", path, strerror(errno),
+		    errno == EEXIST ? " (refusing to overwrite a key)" : "");
+	}
+	fp = fdopen(fd, "w");
+	if (fp == NULL ||
+	    PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL) != 1 ||
+	    fclose(fp) != 0) {
+		if (fp == NULL)
+			close(fd);
+		unlink(path);
+		dkim_key_free(k);
+		return fail(MC_EIO, err, errsz, "%s: cannot write the key",
+		            path);
+	}
+	*out = k;
+	return 0;
+}
+
+struct dkim_signer *
+dkim_signer_new(void)
+{
+	struct dkim_signer *s = xcalloc(1, sizeof(*s));
+
+	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	s->md = EVP_MD_CTX_new();
+	s->md2 = EVP_MD_CTX_new();
+	s->sign = EVP_MD_CTX_new();
+	if (s->sha256 == NULL || s->md == NULL || s->md2 == NULL ||
+	    s->sign == NULL)
+		abort(); /* OpenSSL without SHA-256: nothing works */
+	buf_init(&s->canon);
+	buf_init(&s->hdr);
+	buf_init(&s->sig);
+	return s;
+}
+
+void
+dkim_signer_free(struct dkim_signer *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->nkeys; i++)
+		EVP_PKEY_CTX_free(s->rsa_ctx[i]);
+	EVP_MD_free(s->sha256);
+	EVP_MD_CTX_free(s->md);
+	EVP_MD_CTX_free(s->md2);
+	EVP_MD_CTX_free(s->sign);
+	buf_fini(&s->canon);
+	buf_fini(&s->hdr);
+	buf_fini(&s->sig);
+	free(s);
+}
+
+int
+dkim_signer_add(struct dkim_signer *s, const struct dkim_key *k)
+{
+	if (s->nkeys >= DKIM_KEYS_MAX)
+		return MC_ELIMIT;
+	if (k->alg == DKIM_RSA_SHA256) {
+		EVP_PKEY_CTX *c =
+		    EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
+		if (c == NULL || EVP_PKEY_sign_init(c) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(c, s->sha256) != 1) {
+			EVP_PKEY_CTX_free(c);
+			return MC_ECONFIG;
+		}
+		s->rsa_ctx[s->nkeys] = c;
+	}
+	s->keys[s->nkeys++] = k;
+	return 0;
+}
+
+const char *
+dkim_signer_error(const struct dkim_signer *s)
+{
+	return s->err;
+}
+
+static inline bool
+is_wsp(unsigned char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Relaxed body canonicalisation (RFC 6376 3.4.4) of b[0..n) into out. */
+static void
+canon_body(struct buf *out, const char *b, size_t n)
+{
+	size_t empty = 0;
+	unsigned char *o = buf_reserve(out, 2 * n + 2), *start = o;
+
+	for (size_t i = 0; i < n;) {
+		size_t e = i;
+		while (e < n && b[e] != '\n')
+			e++;
+		size_t le = e;
+		if (le > i && b[le - 1] == '\r')
+			le--;
+		while (le > i && is_wsp((unsigned char)b[le - 1]))
+			le--;
+		if (le == i) {
+			empty++;
+		} else {
+			for (; empty > 0; empty--)
+				*o++ = '\r', *o++ = '\n';
+			/* Output grows only where a bare LF becomes CRLF:
+			 * the reserve of 2n + 2 covers the worst case. */
+			for (size_t k = i; k < le; k++) {
+				unsigned char c = (unsigned char)b[k];
+				if (is_wsp(c)) {
+					while (k + 1 < le &&
+					       is_wsp((unsigned char)b[k + 1]))
+						k++;
+					*o++ = ' ';
+				} else {
+					*o++ = c;
+				}
+			}
+			*o++ = '\r';
+			*o++ = '\n';
+		}
+		i = e < n ? e + 1 : n;
+	}
+	buf_commit(out, (size_t)(o - start));
+}
+
+/* Relaxed header canonicalisation (RFC 6376 3.4.2) of one field. */
+static void
+canon_header(struct buf *out, const char *h, size_t n, bool crlf)
+{
+	const char *colon = memchr(h, ':', n);
+	size_t nl = colon ? (size_t)(colon - h) : n;
+
+	while (nl > 0 && is_wsp((unsigned char)h[nl - 1]))
+		nl--;
+	for (size_t i = 0; i < nl; i++) {
+		char c = h[i];
+		buf_putc(out, c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+	}
+	buf_putc(out, ':');
+	if (colon == NULL)
+		goto end;
+	size_t i = (size_t)(colon - h) + 1, e = n;
+	/* Unfold: CRLF disappear; then runs of WSP become one SP, none at
+	 * the ends. */
+	while (e > i && (h[e - 1] == '\r' || h[e - 1] == '\n' ||
+	                 is_wsp((unsigned char)h[e - 1])))
+		e--;
+	bool space = false, any = false;
+	for (; i < e; i++) {
+		unsigned char c = (unsigned char)h[i];
+		if (c == '\r' || c == '\n')
+			continue;
+		if (is_wsp(c)) {
+			space = true;
+			continue;
+		}
+		if (space && any)
+			buf_putc(out, ' ');
+		space = false;
+		any = true;
+		buf_putc(out, c);
+	}
+end:
+	if (crlf)
+		buf_append(out, "\r\n", 2);
+}
+
+struct hfield {
+	const char *p;
+	size_t len;  /* including the CRLF */
+	size_t nlen; /* name length */
+	bool used;
+};
+
+/* Split the header block into fields; returns the body offset or -1. */
+static long
+split_headers(const char *m, size_t n, struct hfield *f, size_t *nf)
+{
+	size_t i = 0;
+
+	*nf = 0;
+	while (i < n) {
+		if (m[i] == '\r' && i + 1 < n && m[i + 1] == '\n')
+			return (long)(i + 2);
+		if (m[i] == '\n')
+			return (long)(i + 1);
+		size_t b = i;
+		/* A field runs to the CRLF not followed by WSP. */
+		for (;;) {
+			const char *nlp = memchr(m + i, '\n', n - i);
+			if (nlp == NULL)
+				return -1;
+			i = (size_t)(nlp - m) + 1;
+			if (i >= n || !is_wsp((unsigned char)m[i]))
+				break;
+		}
+		if (*nf < DKIM_HEADERS_MAX) {
+			const char *colon = memchr(m + b, ':', i - b);
+			f[*nf].p = m + b;
+			f[*nf].len = i - b;
+			f[*nf].nlen = colon ? (size_t)(colon - (m + b)) : 0;
+			f[*nf].used = false;
+			(*nf)++;
+		}
+	}
+	return -1;
+}
+
+/* Case-insensitive match of a field's name with lower-case name. */
+static bool
+field_is(const struct hfield *f, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (f->nlen != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = f->p[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != name[i])
+			return false;
+	}
+	return true;
+}
+
+/* Append base64 of data folded as a DKIM tag value (b=). */
+static void
+put_folded_b64(struct buf *out, const unsigned char *data, size_t n, size_t col)
+{
+	struct buf b;
+
+	buf_init(&b);
+	base64_encode(&b, data, n);
+	const char *s = buf_cstr(&b);
+	size_t len = buf_len(&b), off = 0;
+	while (off < len) {
+		size_t room = col < 76 ? 76 - col : 0;
+		if (room < 8) {
+			buf_puts(out, "\r\n\t");
+			col = 8;
+			continue;
+		}
+		size_t take = len - off < room ? len - off : room;
+		buf_append(out, s + off, take);
+		off += take;
+		col += take;
+	}
+	buf_fini(&b);
+}
+
+int
+dkim_sign(struct dkim_signer *s, const char *msg, size_t len, time_t now,
+          struct buf *out)
+{
+	struct hfield f[DKIM_HEADERS_MAX];
+	unsigned char bh[32], hh[32], sig[1024];
+	size_t nf, siglen;
+	long body;
+	const char *h_names[NSIGNED + 1];
+	size_t nh = 0;
+
+	s->err[0] = '\0';
+	if (s->nkeys == 0)
+		return 0;
+	if ((body = split_headers(msg, len, f, &nf)) < 0) {
+		snprintf(s->err, sizeof(s->err),
+		         "message has no blank line after its headers");
+		return MC_EDATA;
+	}
+	/* Body hash, once for every key. */
+	buf_reset(&s->canon);
+	canon_body(&s->canon, msg + body, len - (size_t)body);
+	if (EVP_Digest(buf_data(&s->canon), buf_len(&s->canon), bh, NULL,
+	               s->sha256, NULL) != 1)
+		goto crypto;
+	/* The selected fields, bottom-up per name (RFC 6376 5.4.2). */
+	buf_reset(&s->canon);
+	for (size_t k = 0; k < NSIGNED; k++) {
+		for (size_t j = nf; j > 0; j--) {
+			if (f[j - 1].used ||
+			    !field_is(&f[j - 1], signed_fields[k]))
+				continue;
+			f[j - 1].used = true;
+			canon_header(&s->canon, f[j - 1].p, f[j - 1].len, true);
+			h_names[nh++] = signed_fields[k];
+			break;
+		}
+	}
+	if (EVP_DigestInit_ex(s->md, s->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(s->md, buf_data(&s->canon), buf_len(&s->canon)) !=
+	        1)
+		goto crypto;
+	for (size_t i = 0; i < s->nkeys; i++) {
+		const struct dkim_key *k = s->keys[i];
+		size_t col;
+
+		buf_reset(&s->hdr);
+		buf_printf(
+		    &s->hdr,
+		    "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed; d=%s;\r\n"
+		    "\ts=%s; t=%lld; h=from:from",
+		    dkim_alg_name(k->alg), k->domain, k->selector,
+		    (long long)now);
+		col = 8 + strlen(k->selector) + 4 + 20 + 12;
+		for (size_t j = 0; j < nh; j++) {
+			/* h_names[0] is from: already written twice. */
+			if (j == 0 && strcmp(h_names[0], "from") == 0)
+				continue;
+			if (col + strlen(h_names[j]) + 1 > 76) {
+				buf_puts(&s->hdr, "\r\n\t");
+				col = 8;
+			}
+			buf_printf(&s->hdr, ":%s", h_names[j]);
+			col += strlen(h_names[j]) + 1;
+		}
+		buf_puts(&s->hdr, ";\r\n\tbh=");
+		base64_encode(&s->hdr, bh, sizeof(bh));
+		buf_puts(&s->hdr, ";\r\n\tb=");
+		/* Header hash = selected fields + this field with b= empty,
+		 * no final CRLF. */
+		buf_reset(&s->sig);
+		canon_header(&s->sig, buf_cstr(&s->hdr), buf_len(&s->hdr),
+		             false);
+		if (EVP_MD_CTX_copy_ex(s->md2, s->md) != 1 ||
+		    EVP_DigestUpdate(s->md2, buf_data(&s->sig),
+		                     buf_len(&s->sig)) != 1 ||
+		    EVP_DigestFinal_ex(s->md2, hh, NULL) != 1)
+			goto crypto;
+		siglen = sizeof(sig);
+		if (k->alg == DKIM_RSA_SHA256) {
+			if (EVP_PKEY_sign(s->rsa_ctx[i], sig, &siglen, hh,
+			                  sizeof(hh)) != 1)
+				goto crypto;
+		} else {
+			if (EVP_DigestSignInit_ex(s->sign, NULL, NULL, NULL,
+			                          NULL, k->pkey, NULL) != 1 ||
+			    EVP_DigestSign(s->sign, sig, &siglen, hh,
+			                   sizeof(hh)) != 1)
+				goto crypto;
+		}
+		buf_append(out, buf_data(&s->hdr), buf_len(&s->hdr));
+		put_folded_b64(out, sig, siglen, 3);
+		buf_puts(out, "\r\n");
+	}
+	return 0;
+crypto:
+	snprintf(s->err, sizeof(s->err), "DKIM signing failed in OpenSSL");
+	return MC_ECONFIG;
+}

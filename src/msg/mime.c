@@ -1,0 +1,469 @@
+/*
+ * mime.c — see mime.h.  Lines are measured in octets; RFC 2047 words are
+ * cut on UTF-8 character boundaries so each decodes on its own.
+ */
+#include <string.h>
+
+#include "base/base64.h"
+#include "msg/mime.h"
+
+#define EW_OVERHEAD 12 /* "=?UTF-8?B?" + "?=" */
+
+static const char hexdig[] = "0123456789ABCDEF";
+
+const char *
+mime_cte_name(enum mime_cte cte)
+{
+	switch (cte) {
+	case MIME_7BIT:
+		return "7bit";
+	case MIME_QP:
+		return "quoted-printable";
+	case MIME_BASE64:
+		return "base64";
+	}
+	return "7bit";
+}
+
+size_t
+mime_utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+	unsigned cp;
+
+	if (n == 0)
+		return 0;
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void
+mime_sanitize(struct buf *out, const char *s, size_t n, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t used = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t k = mime_utf8_len(u + i, n - i);
+		if (k == 0) {
+			if (used + 3 > max)
+				break;
+			buf_append(out, "\xef\xbf\xbd", 3);
+			used += 3;
+			i++;
+			continue;
+		}
+		if (used + k > max)
+			break;
+		if (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))
+			buf_putc(out, ' ');
+		else
+			buf_append(out, u + i, k);
+		used += k;
+		i += k;
+	}
+}
+
+bool
+mime_is_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t') || c >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* Append encoded-words for s[0..n), folding as needed; *col is the
+ * current column and is updated. */
+static void
+encode_words(struct buf *out, size_t *col, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	bool first = true;
+
+	while (i < n || first) {
+		size_t room = MIME_LINE_SOFT > *col + 1 + EW_OVERHEAD
+		                  ? MIME_LINE_SOFT - *col - 1 - EW_OVERHEAD
+		                  : 0;
+		size_t maxraw = room / 4 * 3, take = 0;
+		if (maxraw < 6 && *col > 1) {
+			buf_puts(out, "\r\n");
+			*col = 0;
+			continue;
+		}
+		while (i + take < n) {
+			size_t k = mime_utf8_len(u + i + take, n - i - take);
+			if (k == 0)
+				k = 1; /* sanitized input never gets here */
+			if (take + k > maxraw)
+				break;
+			take += k;
+		}
+		buf_append(out, " =?UTF-8?B?", 11);
+		base64_encode(out, u + i, take);
+		buf_append(out, "?=", 2);
+		*col += 1 + EW_OVERHEAD + (take + 2) / 3 * 4;
+		i += take;
+		first = false;
+	}
+}
+
+/* Does plain ASCII text need encoded-words (a word too long to fold, or
+ * something that looks like an encoded-word already)? */
+static bool
+needs_words(const char *s, size_t n)
+{
+	size_t word = 0;
+
+	if (!mime_is_ascii(s, n))
+		return true;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == ' ') {
+			word = 0;
+			continue;
+		}
+		if (++word > MIME_LINE_SOFT - 2)
+			return true;
+		if (s[i] == '=' && i + 1 < n && s[i + 1] == '?')
+			return true;
+	}
+	return false;
+}
+
+void
+mime_header_text(struct buf *out, const char *name, const char *v, size_t n)
+{
+	size_t col = strlen(name) + 1;
+
+	buf_puts(out, name);
+	buf_putc(out, ':');
+	if (needs_words(v, n)) {
+		encode_words(out, &col, v, n);
+		buf_puts(out, "\r\n");
+		return;
+	}
+	/* Chunks are " word": a fold goes before the space. */
+	size_t i = 0;
+	do {
+		size_t j = i;
+		while (j < n && v[j] != ' ')
+			j++;
+		size_t chunk = 1 + (j - i);
+		if (col + chunk > MIME_LINE_SOFT && col > strlen(name) + 1) {
+			buf_puts(out, "\r\n");
+			col = 0;
+		}
+		buf_putc(out, ' ');
+		buf_append(out, v + i, j - i);
+		col += chunk;
+		i = j + 1;
+	} while (i <= n);
+	buf_puts(out, "\r\n");
+}
+
+/* Is c an RFC 5322 atext character or a space? */
+static bool
+is_phrase_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ' ' ||
+	       (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+void
+mime_header_addr(struct buf *out, const char *name, const char *display,
+                 size_t dn, const char *addr)
+{
+	size_t col = strlen(name) + 1, alen = strlen(addr);
+
+	buf_puts(out, name);
+	buf_putc(out, ':');
+	if (dn == 0) {
+		buf_putc(out, ' ');
+		buf_puts(out, addr);
+		buf_puts(out, "\r\n");
+		return;
+	}
+	if (needs_words(display, dn)) {
+		encode_words(out, &col, display, dn);
+	} else {
+		bool atoms = true;
+		for (size_t i = 0; i < dn; i++)
+			if (!is_phrase_char((unsigned char)display[i]))
+				atoms = false;
+		if (display[0] == ' ' || display[dn - 1] == ' ')
+			atoms = false;
+		buf_putc(out, ' ');
+		col++;
+		if (!atoms)
+			buf_putc(out, '"');
+		for (size_t i = 0; i < dn; i++) {
+			if (!atoms && (display[i] == '"' || display[i] == '\\'))
+				buf_putc(out, '\\'), col++;
+			buf_putc(out, display[i]);
+		}
+		if (!atoms)
+			buf_putc(out, '"'), col += 2;
+		col += dn;
+	}
+	if (col + 3 + alen > MIME_LINE_SOFT) {
+		buf_puts(out, "\r\n");
+		col = 0;
+	}
+	buf_puts(out, " <");
+	buf_puts(out, addr);
+	buf_puts(out, ">\r\n");
+}
+
+/* RFC 2231 attribute-char: may appear unencoded in an extended value. */
+static bool
+is_attr_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c != 0 && strchr("!#$&+-.^_`|~", c));
+}
+
+void
+mime_param_2231(struct buf *out, const char *name, const char *v, size_t n)
+{
+	enum { SEG = 60 };
+	bool plain = n <= SEG && n > 0;
+
+	for (size_t i = 0; plain && i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			plain = false;
+	}
+	if (plain) {
+		buf_printf(out, ";\r\n %s=\"%.*s\"", name, (int)n, v);
+		return;
+	}
+	/* Percent-encode, then cut into continuations of at most SEG. */
+	struct buf enc;
+	buf_init(&enc);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (is_attr_char(c)) {
+			buf_putc(&enc, c);
+		} else {
+			buf_putc(&enc, '%');
+			buf_putc(&enc, hexdig[c >> 4]);
+			buf_putc(&enc, hexdig[c & 15]);
+		}
+	}
+	const char *e = buf_cstr(&enc);
+	size_t elen = buf_len(&enc), off = 0;
+	if (elen <= SEG) {
+		buf_printf(out, ";\r\n %s*=utf-8''%s", name, e);
+	} else {
+		for (int seg = 0; off < elen; seg++) {
+			size_t take = elen - off < SEG ? elen - off : SEG;
+			/* Never split a %XX triplet. */
+			if (off + take < elen) {
+				if (e[off + take - 1] == '%')
+					take -= 1;
+				else if (take >= 2 && e[off + take - 2] == '%')
+					take -= 2;
+			}
+			buf_printf(out, ";\r\n %s*%d*=%s%.*s", name, seg,
+			           seg == 0 ? "utf-8''" : "", (int)take,
+			           e + off);
+			off += take;
+		}
+	}
+	buf_fini(&enc);
+}
+
+enum mime_cte
+mime_choose_cte(const char *s, size_t n)
+{
+	size_t nonascii = 0, line = 0, maxline = 0;
+	bool odd = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n') {
+			if (line > maxline)
+				maxline = line;
+			/* Trailing space would be lost by some MTAs. */
+			if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+				odd = true;
+			line = 0;
+			continue;
+		}
+		line++;
+		if (c >= 0x80)
+			nonascii++;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			odd = true;
+		/* "=_" is in every boundary we write: a 7bit body must not
+		 * contain it, encoded ones cannot. */
+		else if (c == '=' && i + 1 < n && s[i + 1] == '_')
+			odd = true;
+	}
+	if (line > maxline)
+		maxline = line;
+	if (nonascii * 3 > n)
+		return MIME_BASE64;
+	if (nonascii > 0 || odd || maxline > MIME_LINE_SOFT)
+		return MIME_QP;
+	return MIME_7BIT;
+}
+
+/* Quoted-printable (RFC 2045 6.7), lines of at most 76 octets. */
+static void
+encode_qp(struct buf *out, const char *s, size_t n)
+{
+	/* Worst case 3 output bytes per input byte plus soft breaks. */
+	unsigned char *o = buf_reserve(out, n * 3 + n / 4 + 8), *start = o;
+	size_t col = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		bool eol;
+		if (c == '\n' || c == '\r') {
+			if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+				i++;
+			*o++ = '\r';
+			*o++ = '\n';
+			col = 0;
+			continue;
+		}
+		eol = i + 1 == n || s[i + 1] == '\n' || s[i + 1] == '\r';
+		bool lit = (c >= 33 && c <= 126 && c != '=') ||
+		           ((c == ' ' || c == '\t') && !eol);
+		size_t w = lit ? 1 : 3;
+		if (col + w > 75) {
+			*o++ = '=';
+			*o++ = '\r';
+			*o++ = '\n';
+			col = 0;
+		}
+		if (lit) {
+			*o++ = c;
+		} else {
+			*o++ = '=';
+			*o++ = (unsigned char)hexdig[c >> 4];
+			*o++ = (unsigned char)hexdig[c & 15];
+		}
+		col += w;
+	}
+	if (n == 0 || (s[n - 1] != '\n' && s[n - 1] != '\r')) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	buf_commit(out, (size_t)(o - start));
+}
+
+void
+mime_base64_lines(struct buf *out, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+
+	for (size_t off = 0; off < n; off += 57) {
+		size_t take = n - off < 57 ? n - off : 57;
+		base64_encode(out, p + off, take);
+		buf_append(out, "\r\n", 2);
+	}
+}
+
+void
+mime_encode_body(struct buf *out, enum mime_cte cte, const char *s, size_t n)
+{
+	switch (cte) {
+	case MIME_QP:
+		encode_qp(out, s, n);
+		return;
+	case MIME_BASE64: {
+		/* Base64 of the text with CRLF line ends (RFC 2045 6.8). */
+		struct buf crlf;
+		buf_init(&crlf);
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\r' || s[i] == '\n') {
+				if (s[i] == '\r' && i + 1 < n &&
+				    s[i + 1] == '\n')
+					i++;
+				buf_append(&crlf, "\r\n", 2);
+			} else {
+				buf_putc(&crlf, s[i]);
+			}
+		}
+		mime_base64_lines(out, buf_data(&crlf), buf_len(&crlf));
+		buf_fini(&crlf);
+		return;
+	}
+	case MIME_7BIT:
+		break;
+	}
+	unsigned char *o = buf_reserve(out, n * 2 + 2), *start = o;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n' || s[i] == '\r') {
+			if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
+				i++;
+			*o++ = '\r';
+			*o++ = '\n';
+		} else {
+			*o++ = (unsigned char)s[i];
+		}
+	}
+	if (n == 0 || (s[n - 1] != '\n' && s[n - 1] != '\r')) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	buf_commit(out, (size_t)(o - start));
+}
+
+void
+mime_html_escape(struct buf *out, const char *s, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *rep;
+		switch (s[i]) {
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			continue;
+		}
+		buf_append(out, s + run, i - run);
+		buf_puts(out, rep);
+		run = i + 1;
+	}
+	buf_append(out, s + run, n - run);
+}

@@ -1,0 +1,348 @@
+/*
+ * render.c — one message per recipient from a compiled template.
+ *
+ * Values are made safe where they land: in a header every control
+ * character (CR, LF, NUL included) becomes a space and the value is cut to
+ * TMPL_HVALUE_MAX octets before the header is encoded and folded; in the
+ * text part NUL and controls other than tab and line ends are dropped; in
+ * the HTML part the value is also HTML-escaped.  Bodies are then encoded
+ * (7bit only when safe, else quoted-printable or base64) and the
+ * boundaries contain "=_", which no encoded body can, so no value can end
+ * a part or add one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "base/error.h"
+#include "base/xmalloc.h"
+#include "msg/mime.h"
+#include "msg/template_int.h"
+
+#define RENDER_ERR_MAX 256
+
+enum render_mode {
+	MODE_HEADER,
+	MODE_TEXT,
+	MODE_HTML,
+};
+
+struct msg_render {
+	struct buf raw, enc;
+	uint64_t rng;
+	char email[ADDR_PATH_MAX + 1];
+	char unsub[1024];
+	char err[RENDER_ERR_MAX];
+};
+
+struct msg_render *
+msg_render_new(void)
+{
+	struct msg_render *r = xcalloc(1, sizeof(*r));
+
+	buf_init(&r->raw);
+	buf_init(&r->enc);
+	if (RAND_bytes((unsigned char *)&r->rng, sizeof(r->rng)) != 1)
+		r->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)r;
+	r->rng |= 1;
+	return r;
+}
+
+void
+msg_render_free(struct msg_render *r)
+{
+	if (r == NULL)
+		return;
+	buf_fini(&r->raw);
+	buf_fini(&r->enc);
+	free(r);
+}
+
+const char *
+msg_render_error(const struct msg_render *r)
+{
+	return r->err;
+}
+
+/* xorshift64: Message-ID uniqueness, not secrecy. */
+static uint64_t
+next_rand(struct msg_render *r)
+{
+	r->rng ^= r->rng << 13;
+	r->rng ^= r->rng >> 7;
+	r->rng ^= r->rng << 17;
+	return r->rng;
+}
+
+/* A body value: drop NUL and controls except tab and line ends, replace
+ * invalid UTF-8; in HTML mode escape it as well. */
+static void
+put_body_value(struct buf *out, const char *s, size_t n, bool html)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t run = 0, i = 0;
+
+	/* Fast path: copy runs of plain bytes, stop at anything special. */
+	while (i < n) {
+		unsigned char c = u[i];
+		if (c >= 0x20 && c < 0x7f &&
+		    !(html && (c == '&' || c == '<' || c == '>' || c == '"' ||
+		               c == '\''))) {
+			i++;
+			continue;
+		}
+		if (c == '\t' || c == '\n' || c == '\r') {
+			i++;
+			continue;
+		}
+		buf_append(out, s + run, i - run);
+		if (c >= 0x80) {
+			size_t k = mime_utf8_len(u + i, n - i);
+			if (k == 0) {
+				buf_append(out, "\xef\xbf\xbd", 3);
+				k = 1;
+			} else {
+				buf_append(out, s + i, k);
+			}
+			i += k;
+		} else if (c >= 0x20 && c < 0x7f) {
+			mime_html_escape(out, s + i, 1);
+			i++;
+		} else {
+			i++; /* NUL, other C0 controls, DEL: dropped */
+		}
+		run = i;
+	}
+	buf_append(out, s + run, n - run);
+}
+
+/* Render one part into out in the given mode. */
+static void
+render_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
+            const struct msg_recipient *rc, enum render_mode mode,
+            struct buf *out)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct seg *g = &p->v[i];
+		const char *v = NULL;
+		size_t vlen = 0;
+
+		switch (g->kind) {
+		case SEG_LIT:
+			buf_append(out, g->s, g->len);
+			continue;
+		case SEG_FIELD:
+			if (g->idx < rc->nvalues && rc->values[g->idx].s &&
+			    rc->values[g->idx].len > 0) {
+				v = rc->values[g->idx].s;
+				vlen = rc->values[g->idx].len;
+			} else if (g->s != NULL) {
+				v = g->s;
+				vlen = g->len;
+			}
+			break;
+		case SEG_EMAIL:
+			v = r->email;
+			break;
+		case SEG_UNSUB:
+			v = r->unsub;
+			break;
+		case SEG_CAMPAIGN:
+			v = t->campaign;
+			break;
+		case SEG_TOKEN:
+			v = rc->token;
+			break;
+		}
+		if (v == NULL)
+			continue;
+		if (vlen == 0)
+			vlen = strlen(v);
+		if (mode == MODE_HEADER)
+			mime_sanitize(out, v, vlen, TMPL_HVALUE_MAX);
+		else
+			put_body_value(out, v, vlen, mode == MODE_HTML);
+	}
+}
+
+/* A header from a template part: rendered, sanitised, encoded, folded. */
+static void
+put_header(struct msg_render *r, const struct tmpl *t, const char *name,
+           const struct tpart *p, const struct msg_recipient *rc,
+           struct buf *out)
+{
+	buf_reset(&r->raw);
+	buf_reset(&r->enc);
+	render_part(r, t, p, rc, MODE_HEADER, &r->raw);
+	/* Literal text was checked at compile; this catches the rest. */
+	mime_sanitize(&r->enc, buf_cstr(&r->raw), buf_len(&r->raw),
+	              TMPL_HEADER_MAX + TMPL_HVALUE_MAX);
+	mime_header_text(out, name, buf_cstr(&r->enc), buf_len(&r->enc));
+}
+
+/* RFC 5322 date-time in UTC, independent of the locale. */
+static void
+put_date(struct buf *out, time_t now)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed",
+	                                "Thu", "Fri", "Sat"};
+	static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr",
+	                                 "May", "Jun", "Jul", "Aug",
+	                                 "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	buf_printf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+	           days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
+	           tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* Headers and encoded body of one text part ("text/plain" or "html"). */
+static void
+put_text_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
+              const struct msg_recipient *rc, bool html, struct buf *out)
+{
+	buf_reset(&r->raw);
+	render_part(r, t, p, rc, html ? MODE_HTML : MODE_TEXT, &r->raw);
+	enum mime_cte cte =
+	    mime_choose_cte(buf_cstr(&r->raw), buf_len(&r->raw));
+	buf_printf(out,
+	           "Content-Type: text/%s; charset=utf-8\r\n"
+	           "Content-Transfer-Encoding: %s\r\n\r\n",
+	           html ? "html" : "plain", mime_cte_name(cte));
+	mime_encode_body(out, cte, buf_cstr(&r->raw), buf_len(&r->raw));
+}
+
+/* The text part alone, or text + HTML as multipart/alternative. */
+static void
+put_content(struct msg_render *r, const struct tmpl *t,
+            const struct msg_recipient *rc, struct buf *out)
+{
+	if (!t->has_html) {
+		put_text_part(r, t, &t->text, rc, false, out);
+		return;
+	}
+	buf_printf(
+	    out,
+	    "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n\r\n"
+	    "--%s\r\n",
+	    t->alt_boundary, t->alt_boundary);
+	put_text_part(r, t, &t->text, rc, false, out);
+	buf_printf(out, "--%s\r\n", t->alt_boundary);
+	put_text_part(r, t, &t->html, rc, true, out);
+	buf_printf(out, "--%s--\r\n", t->alt_boundary);
+}
+
+/* Is the token safe in a local part and a URL (base32 or similar)? */
+static bool
+token_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= 'a' && s[n] <= 'z') ||
+		      (s[n] >= 'A' && s[n] <= 'Z') ||
+		      (s[n] >= '0' && s[n] <= '9')))
+			return false;
+	return n > 0 && n <= 56;
+}
+
+int
+msg_render_one(struct msg_render *r, const struct tmpl *t,
+               const struct msg_recipient *rc, time_t now, struct buf *out)
+{
+	struct addr to;
+	size_t start = buf_len(out);
+
+	r->err[0] = '\0';
+	if (rc->email == NULL || addr_parse(rc->email, strlen(rc->email), &to,
+	                                    r->err, sizeof(r->err)) != 0) {
+		char tmp[RENDER_ERR_MAX];
+		memcpy(tmp, r->err, sizeof(tmp));
+		snprintf(r->err, sizeof(r->err), "recipient address: %.200s",
+		         tmp);
+		return MC_EDATA;
+	}
+	if (rc->token == NULL || !token_ok(rc->token)) {
+		snprintf(r->err, sizeof(r->err),
+		         "recipient token must be 1 to 56 letters and digits");
+		return MC_EDATA;
+	}
+	addr_format(&to, r->email, sizeof(r->email));
+	snprintf(r->unsub, sizeof(r->unsub), "%s%s", t->unsub_url, rc->token);
+
+	buf_puts(out, t->from_line);
+	if (t->to_name.n > 0) {
+		buf_reset(&r->raw);
+		buf_reset(&r->enc);
+		render_part(r, t, &t->to_name, rc, MODE_HEADER, &r->raw);
+		mime_sanitize(&r->enc, buf_cstr(&r->raw), buf_len(&r->raw),
+		              ADDR_NAME_MAX);
+		/* Leading and trailing spaces (empty fields) say nothing. */
+		const char *nm = buf_cstr(&r->enc);
+		size_t nl = buf_len(&r->enc);
+		while (nl > 0 && *nm == ' ')
+			nm++, nl--;
+		while (nl > 0 && nm[nl - 1] == ' ')
+			nl--;
+		mime_header_addr(out, "To", nm, nl, r->email);
+	} else {
+		mime_header_addr(out, "To", "", 0, r->email);
+	}
+	put_header(r, t, "Subject", &t->subject, rc, out);
+	put_date(out, now);
+	buf_printf(out, "Message-ID: <%llx.%llu.%llu.%08llx@%s>\r\n",
+	           (unsigned long long)now, (unsigned long long)rc->campaign_id,
+	           (unsigned long long)rc->contact_id,
+	           (unsigned long long)(next_rand(r) & 0xffffffffu),
+	           t->msgid_domain);
+	buf_puts(out, "MIME-Version: 1.0\r\n");
+	buf_printf(out,
+	           "List-Unsubscribe: <%s>,\r\n"
+	           " <mailto:%s?subject=unsubscribe%%20%s>\r\n"
+	           "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+	           r->unsub, t->unsub_mailto, rc->token);
+	if (!t->has_list_id)
+		buf_printf(out, "List-Id: <%s.%s>\r\n",
+		           t->from.utf8 ? "list" : t->from.local,
+		           t->from.domain);
+	if (t->reply_to_line != NULL)
+		buf_puts(out, t->reply_to_line);
+	for (size_t i = 0; i < t->nhdrs; i++)
+		put_header(r, t, t->hdrs[i].name, &t->hdrs[i].val, rc, out);
+	if (t->natt == 0) {
+		put_content(r, t, rc, out);
+	} else {
+		buf_printf(
+		    out,
+		    "Content-Type: multipart/mixed;\r\n boundary=\"%s\"\r\n\r\n"
+		    "--%s\r\n",
+		    t->mix_boundary, t->mix_boundary);
+		put_content(r, t, rc, out);
+		for (size_t i = 0; i < t->natt; i++) {
+			buf_printf(out, "--%s\r\n", t->mix_boundary);
+			buf_append(out, t->att[i], t->att_len[i]);
+		}
+		buf_printf(out, "--%s--\r\n", t->mix_boundary);
+	}
+	if (buf_len(out) - start > MSG_SIZE_MAX) {
+		out->end = out->off + start;
+		snprintf(r->err, sizeof(r->err), "message larger than %d MiB",
+		         MSG_SIZE_MAX >> 20);
+		return MC_ETOOBIG;
+	}
+	return 0;
+}
+
+int
+msg_verp_sender(const char *token, const char *domain, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "bounces+%s@%s", token, domain);
+
+	if (n < 0 || (size_t)n >= outsz || strlen(token) + 8 > ADDR_LOCAL_MAX)
+		return MC_ELIMIT;
+	return 0;
+}

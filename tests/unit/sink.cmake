@@ -1,0 +1,2 @@
+# The SMTP server core behind `mailcast sink` (golden exchanges, faults).
+mc_unit_test(test_smtp_server LIBS mc_proto)
