@@ -11,6 +11,8 @@
  * for the output to drain.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -388,6 +390,12 @@ sink_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 
 	(void)l;
 	(void)salen;
+	/* Replies are written as soon as they are ready and may be small
+	 * and several per message (MAIL, RCPT, then BDAT's after its data
+	 * arrived): without NODELAY, Nagle holds the last one until the
+	 * client's delayed ACK, 40 ms per message. */
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	c = xcalloc(1, sizeof(*c));
 	c->sink = k;
 	c->next = k->conns;

@@ -302,23 +302,32 @@ find_queue_id(const char *text, char *out, size_t outsz)
 /*
  * Size of the body on the wire without dot-stuffing (what BDAT and SIZE
  * count): every line ends in CRLF; a lone LF becomes CRLF.  Also says
- * whether the body has 8-bit bytes.
+ * whether the body has 8-bit bytes, and whether it can go out verbatim:
+ * every line already ends in CRLF and none starts with a dot (then DATA
+ * needs no stuffing and BDAT no normalising).
  */
 static size_t
-wire_size(const unsigned char *b, size_t n, bool *eightbit)
+wire_size(const unsigned char *b, size_t n, bool *eightbit, bool *verbatim)
 {
 	size_t off = 0, total = 0;
+	unsigned char any = 0;
 
-	*eightbit = false;
+	*verbatim = true;
+	for (size_t i = 0; i < n; i++) /* a loop the compiler vectorises */
+		any |= b[i];
+	*eightbit = (any & 0x80) != 0;
 	while (off < n) {
 		const unsigned char *nl = memchr(b + off, '\n', n - off);
 		size_t end = nl ? (size_t)(nl - b) : n;
 		size_t len = end - off;
 		if (len > 0 && b[end - 1] == '\r')
 			len--;
-		for (size_t i = off; i < off + len && !*eightbit; i++)
-			if (b[i] & 0x80)
-				*eightbit = true;
+		else
+			*verbatim = false; /* a bare LF, or no final line end */
+		if (nl == NULL)
+			*verbatim = false;
+		if (len > 0 && b[off] == '.')
+			*verbatim = false;
 		total += len + 2;
 		off = nl ? end + 1 : n;
 	}
@@ -411,7 +420,7 @@ write_mail(struct smtp_client *c, struct smtp_txn *t)
 	buf_init(&params);
 	if (c->ext & SMTP_EXT_SIZE)
 		buf_printf(&params, " SIZE=%zu", t->wire_len);
-	if (t->body_off == 1 && (c->ext & SMTP_EXT_8BITMIME))
+	if (t->eightbit && (c->ext & SMTP_EXT_8BITMIME))
 		buf_puts(&params, " BODY=8BITMIME");
 	if (t->smtputf8 && (c->ext & SMTP_EXT_SMTPUTF8))
 		buf_puts(&params, " SMTPUTF8");
@@ -423,7 +432,6 @@ write_mail(struct smtp_client *c, struct smtp_txn *t)
 			xtext(&params, t->envid);
 		}
 	}
-	t->body_off = 0;
 	cmd(c, "MAIL FROM:<%s>%s", t->mail_from, buf_cstr(&params));
 	buf_fini(&params);
 	xq_push(c, X_MAIL, t, 0);
@@ -449,6 +457,19 @@ write_rcpt(struct smtp_client *c, struct smtp_txn *t, size_t i)
 	xq_push(c, X_RCPT, t, i);
 }
 
+/* "BDAT n [LAST]" into the output and the transcript. */
+static void
+bdat_header(struct smtp_client *c, size_t n, bool last)
+{
+	if (c->cfg.trace) {
+		char line[64];
+		int l = snprintf(line, sizeof(line), "BDAT %zu%s", n,
+		                 last ? " LAST" : "");
+		trace(c, 'C', line, (size_t)l);
+	}
+	buf_printf(&c->out, "BDAT %zu%s\r\n", n, last ? " LAST" : "");
+}
+
 /* Write BDAT chunks of t; with pipelining all of them, else one. */
 static void
 write_bdat(struct smtp_client *c, struct smtp_txn *t)
@@ -460,18 +481,30 @@ write_bdat(struct smtp_client *c, struct smtp_txn *t)
 		struct buf tmp;
 		size_t n;
 
+		if (t->verbatim) {
+			/* Chunks need not end at a line: cut anywhere. */
+			n = t->body_len - off < chunk ? t->body_len - off
+			                              : chunk;
+			bool last = off + n >= t->body_len;
+			bdat_header(c, n, last);
+			buf_append(&c->out, t->body + off, n);
+			t->body_off = off + n;
+			if (last) {
+				xq_push(c, X_FINAL, t, 0);
+				c->await_final_bdat = t;
+				c->wtxn = NULL;
+				return;
+			}
+			xq_push(c, X_CHUNK, t, 0);
+			continue;
+		}
+
 		/* Measure the next run of whole lines that fits the chunk. */
 		buf_init(&tmp);
 		n = encode_lines(&tmp, t->body, t->body_len, &off, false,
 		                 (size_t)-1, chunk);
 		bool last = off >= t->body_len;
-		if (c->cfg.trace) {
-			char line[64];
-			int l = snprintf(line, sizeof(line), "BDAT %zu%s", n,
-			                 last ? " LAST" : "");
-			trace(c, 'C', line, (size_t)l);
-		}
-		buf_printf(&c->out, "BDAT %zu%s\r\n", n, last ? " LAST" : "");
+		bdat_header(c, n, last);
 		buf_append(&c->out, buf_data(&tmp), buf_len(&tmp));
 		buf_fini(&tmp);
 		t->body_off = off;
@@ -489,7 +522,6 @@ write_bdat(struct smtp_client *c, struct smtp_txn *t)
 static bool
 txn_check(struct smtp_client *c, struct smtp_txn *t)
 {
-	bool eightbit;
 	char why[256];
 
 	if (!addr_ok(t->mail_from)) {
@@ -506,7 +538,8 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 			return false;
 		}
 	}
-	t->wire_len = wire_size(t->body, t->body_len, &eightbit);
+	t->wire_len =
+	    wire_size(t->body, t->body_len, &t->eightbit, &t->verbatim);
 	if (c->size_limit && t->wire_len > c->size_limit) {
 		snprintf(
 		    why, sizeof(why),
@@ -522,8 +555,7 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 		               "does not offer");
 		return false;
 	}
-	/* body_off doubles as the 8-bit flag until MAIL is written. */
-	t->body_off = eightbit ? 1 : 0;
+	t->body_off = 0;
 	return true;
 }
 
@@ -533,9 +565,20 @@ write_body(struct smtp_client *c, uint64_t now)
 {
 	struct smtp_txn *t = c->body_txn;
 
-	if (!c->body_abandon)
+	if (!c->body_abandon && t->verbatim) {
+		/* Already in its on-the-wire form: one copy, in pieces. */
+		size_t room = buf_len(&c->out) < OUT_HIGH
+		                  ? OUT_HIGH - buf_len(&c->out)
+		                  : 0;
+		size_t n = t->body_len - t->body_off;
+		if (n > room)
+			n = room;
+		buf_append(&c->out, t->body + t->body_off, n);
+		t->body_off += n;
+	} else if (!c->body_abandon) {
 		encode_lines(&c->out, t->body, t->body_len, &t->body_off, true,
 		             OUT_HIGH, 0);
+	}
 	if (!c->body_abandon && t->body_off < t->body_len)
 		return; /* more when the output drains */
 	buf_append(&c->out, ".\r\n", 3);
