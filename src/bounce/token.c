@@ -13,6 +13,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #include "base/error.h"
 #include "bounce/token.h"
@@ -125,19 +126,80 @@ done:
 	return rc;
 }
 
+/*
+ * HMAC-SHA256 (RFC 2104) with the key's inner and outer pad states hashed
+ * once and kept per thread: the one-shot HMAC() fetches and sets up a MAC
+ * on every call, which cost more than the rest of a message's render.
+ * The cache holds a copy of the last key used by this thread.
+ */
+struct mac_cache {
+	unsigned char key[TOKEN_KEY_MAX];
+	size_t len;
+	EVP_MD *md;
+	EVP_MD_CTX *inner, *outer, *work;
+};
+static _Thread_local struct mac_cache mac_cache;
+
+/* Point the cache at k; false if OpenSSL fails. */
+static bool
+mac_cache_set(const struct token_key *k)
+{
+	struct mac_cache *c = &mac_cache;
+	unsigned char ipad[64], opad[64];
+
+	if (c->md != NULL && c->len == k->len &&
+	    CRYPTO_memcmp(c->key, k->key, k->len) == 0)
+		return true;
+	if (c->md == NULL) {
+		c->md = EVP_MD_fetch(NULL, "SHA256", NULL);
+		c->inner = EVP_MD_CTX_new();
+		c->outer = EVP_MD_CTX_new();
+		c->work = EVP_MD_CTX_new();
+		if (c->md == NULL || c->inner == NULL || c->outer == NULL ||
+		    c->work == NULL)
+			return false;
+	}
+	memset(ipad, 0x36, sizeof(ipad));
+	memset(opad, 0x5c, sizeof(opad));
+	for (size_t i = 0; i < k->len; i++) {
+		ipad[i] ^= k->key[i];
+		opad[i] ^= k->key[i];
+	}
+	bool ok = EVP_DigestInit_ex(c->inner, c->md, NULL) == 1 &&
+	          EVP_DigestUpdate(c->inner, ipad, sizeof(ipad)) == 1 &&
+	          EVP_DigestInit_ex(c->outer, c->md, NULL) == 1 &&
+	          EVP_DigestUpdate(c->outer, opad, sizeof(opad)) == 1;
+	explicit_bzero(ipad, sizeof(ipad));
+	explicit_bzero(opad, sizeof(opad));
+	if (!ok)
+		return false;
+	memcpy(c->key, k->key, k->len);
+	c->len = k->len;
+	return true;
+}
+
 /* The first TOKEN_MAC_LEN bytes of the HMAC over the label and data. */
 static void
 token_mac(const struct token_key *k, const unsigned char *data, size_t n,
           unsigned char mac[TOKEN_MAC_LEN])
 {
-	unsigned char in[sizeof(TOKEN_LABEL) - 1 + TOKEN_RAW_MAX];
+	struct mac_cache *c = &mac_cache;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
-	memcpy(in, TOKEN_LABEL, sizeof(TOKEN_LABEL) - 1);
-	memcpy(in + sizeof(TOKEN_LABEL) - 1, data, n);
-	HMAC(EVP_sha256(), k->key, (int)k->len, in, sizeof(TOKEN_LABEL) - 1 + n,
-	     md, &mdlen);
+	if (!mac_cache_set(k) || EVP_MD_CTX_copy_ex(c->work, c->inner) != 1 ||
+	    EVP_DigestUpdate(c->work, TOKEN_LABEL, sizeof(TOKEN_LABEL) - 1) !=
+	        1 ||
+	    EVP_DigestUpdate(c->work, data, n) != 1 ||
+	    EVP_DigestFinal_ex(c->work, md, &mdlen) != 1 ||
+	    EVP_MD_CTX_copy_ex(c->work, c->outer) != 1 ||
+	    EVP_DigestUpdate(c->work, md, mdlen) != 1 ||
+	    EVP_DigestFinal_ex(c->work, md, &mdlen) != 1) {
+		/* Fail closed: a MAC nobody can match. */
+		memset(mac, 0, TOKEN_MAC_LEN);
+		RAND_bytes(mac, TOKEN_MAC_LEN);
+		return;
+	}
 	memcpy(mac, md, TOKEN_MAC_LEN);
 }
 

@@ -69,7 +69,8 @@ static const char help_template[] =
     "column,\n"
     "`--set name=value`); names are matched without regard to case.\n"
     "`{{name|default}}` uses `default` when the attribute is missing or "
-    "empty.\n"
+    "empty;\n"
+    "a default is treated like a value (escaped in the HTML body).\n"
     "Built-in fields: `{{email}}` (the recipient's address), "
     "`{{unsubscribe_url}}`\n"
     "(their one-click link), `{{campaign}}` (the campaign's name), "
@@ -137,8 +138,7 @@ static const char help_template[] =
     "first_name=Jo\n"
     "mailcast preview --template news.tmpl --csv list.csv --row 3 \\\n"
     "    --dkim-key k.pem --dkim-selector s1 --token-key token.key\n"
-    "```\n"
-    "\n";
+    "```\n";
 
 static const struct {
 	const char *topic, *summary, *text;

@@ -357,40 +357,44 @@ canon_header(struct buf *out, const char *h, size_t n, bool crlf)
 {
 	const char *colon = memchr(h, ':', n);
 	size_t nl = colon ? (size_t)(colon - h) : n;
+	unsigned char *o = buf_reserve(out, n + 3), *start = o;
 
 	while (nl > 0 && is_wsp((unsigned char)h[nl - 1]))
 		nl--;
 	for (size_t i = 0; i < nl; i++) {
 		char c = h[i];
-		buf_putc(out, c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+		*o++ =
+		    (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
 	}
-	buf_putc(out, ':');
-	if (colon == NULL)
-		goto end;
-	size_t i = (size_t)(colon - h) + 1, e = n;
-	/* Unfold: CRLF disappear; then runs of WSP become one SP, none at
-	 * the ends. */
-	while (e > i && (h[e - 1] == '\r' || h[e - 1] == '\n' ||
-	                 is_wsp((unsigned char)h[e - 1])))
-		e--;
-	bool space = false, any = false;
-	for (; i < e; i++) {
-		unsigned char c = (unsigned char)h[i];
-		if (c == '\r' || c == '\n')
-			continue;
-		if (is_wsp(c)) {
-			space = true;
-			continue;
+	*o++ = ':';
+	if (colon != NULL) {
+		size_t i = (size_t)(colon - h) + 1, e = n;
+		/* Unfold: CRLF disappear; then runs of WSP become one SP,
+		 * none at the ends. */
+		while (e > i && (h[e - 1] == '\r' || h[e - 1] == '\n' ||
+		                 is_wsp((unsigned char)h[e - 1])))
+			e--;
+		bool space = false, any = false;
+		for (; i < e; i++) {
+			unsigned char c = (unsigned char)h[i];
+			if (c == '\r' || c == '\n')
+				continue;
+			if (is_wsp(c)) {
+				space = true;
+				continue;
+			}
+			if (space && any)
+				*o++ = ' ';
+			space = false;
+			any = true;
+			*o++ = c;
 		}
-		if (space && any)
-			buf_putc(out, ' ');
-		space = false;
-		any = true;
-		buf_putc(out, c);
 	}
-end:
-	if (crlf)
-		buf_append(out, "\r\n", 2);
+	if (crlf) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	buf_commit(out, (size_t)(o - start));
 }
 
 struct hfield {

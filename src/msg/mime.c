@@ -2,6 +2,7 @@
  * mime.c — see mime.h.  Lines are measured in octets; RFC 2047 words are
  * cut on UTF-8 character boundaries so each decodes on its own.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "base/base64.h"
@@ -10,6 +11,45 @@
 #define EW_OVERHEAD 12 /* "=?UTF-8?B?" + "?=" */
 
 static const char hexdig[] = "0123456789ABCDEF";
+
+#define ONES  0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Load 8 bytes (unaligned). */
+static inline uint64_t
+load8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return w;
+}
+
+/* Any byte of w below b (b <= 0x80)? */
+static inline bool
+any_below(uint64_t w, unsigned b)
+{
+	return ((w - ONES * b) & ~w & HIGHS) != 0;
+}
+
+/* Any byte of w equal to b? */
+static inline bool
+any_eq(uint64_t w, unsigned b)
+{
+	uint64_t x = w ^ (ONES * b);
+
+	return ((x - ONES) & ~x & HIGHS) != 0;
+}
+
+/* Eight plain bytes for mime_choose_cte: 0x20-0x7e except '='. */
+static inline bool
+plain8(const unsigned char *p)
+{
+	uint64_t w = load8(p);
+
+	return (w & HIGHS) == 0 && !any_below(w, 0x20) && !any_eq(w, '=') &&
+	       !any_eq(w, 0x7f);
+}
 
 const char *
 mime_cte_name(enum mime_cte cte)
@@ -296,38 +336,88 @@ mime_param_2231(struct buf *out, const char *name, const char *v, size_t n)
 	buf_fini(&enc);
 }
 
+/* Byte classes for the body scanners (built on first use). */
+enum {
+	CL_PLAIN,   /* printable ASCII but '=', plus space and tab */
+	CL_EQ,      /* '=' */
+	CL_LF,      /* '\n' */
+	CL_CTRL,    /* CR, other C0 controls, DEL */
+	CL_8BIT,    /* >= 0x80 */
+	QP_LIT = 0, /* quoted-printable: written as is */
+	QP_WSP,     /* space, tab: as is unless at a line end */
+	QP_EOL,     /* CR, LF */
+	QP_ENC,     /* written =XX */
+};
+static unsigned char scan_class[256], qp_class[256];
+
+/* Fill the class tables (idempotent, so a race between threads is
+ * harmless: every writer writes the same bytes). */
+static void
+classes_init(void)
+{
+	if (scan_class[0] == CL_CTRL)
+		return;
+	for (int c = 0; c < 256; c++) {
+		scan_class[c] = c >= 0x80   ? CL_8BIT
+		                : c == '='  ? CL_EQ
+		                : c == '\n' ? CL_LF
+		                : (c < 0x20 && c != '\t') || c == 0x7f
+		                    ? CL_CTRL
+		                    : CL_PLAIN;
+		qp_class[c] = (c >= 33 && c <= 126 && c != '=') ? QP_LIT
+		              : (c == ' ' || c == '\t')         ? QP_WSP
+		              : (c == '\r' || c == '\n')        ? QP_EOL
+		                                                : QP_ENC;
+	}
+}
+
 enum mime_cte
 mime_choose_cte(const char *s, size_t n)
 {
-	size_t nonascii = 0, line = 0, maxline = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	size_t nonascii = 0, maxline = 0, ls = 0, i = 0;
 	bool odd = false;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '\n') {
-			if (line > maxline)
-				maxline = line;
-			/* Trailing space would be lost by some MTAs. */
-			if (i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+	classes_init();
+	for (;;) {
+		while (i + 8 <= n && plain8(u + i))
+			i += 8;
+		while (i < n && scan_class[u[i]] == CL_PLAIN)
+			i++;
+		if (i >= n)
+			break;
+		switch (scan_class[u[i]]) {
+		case CL_EQ:
+			/* "=_" is in every boundary we write: a 7bit body
+			 * must not contain it, encoded ones cannot. */
+			if (i + 1 < n && u[i + 1] == '_')
 				odd = true;
-			line = 0;
-			continue;
-		}
-		line++;
-		if (c >= 0x80)
+			break;
+		case CL_LF:
+			if (i - ls > maxline)
+				maxline = i - ls;
+			/* Trailing white space may be lost in transit. */
+			if (i > 0 && (u[i - 1] == ' ' || u[i - 1] == '\t'))
+				odd = true;
+			ls = i + 1;
+			break;
+		case CL_8BIT:
 			nonascii++;
-		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			break;
+		default:
 			odd = true;
-		/* "=_" is in every boundary we write: a 7bit body must not
-		 * contain it, encoded ones cannot. */
-		else if (c == '=' && i + 1 < n && s[i + 1] == '_')
-			odd = true;
+			break;
+		}
+		i++;
 	}
-	if (line > maxline)
-		maxline = line;
+	if (n - ls > maxline)
+		maxline = n - ls;
+	if (n > 0 && (u[n - 1] == ' ' || u[n - 1] == '\t'))
+		odd = true;
 	if (nonascii * 3 > n)
 		return MIME_BASE64;
-	if (nonascii > 0 || odd || maxline > MIME_LINE_SOFT)
+	/* 7bit lines may be up to 998 octets (RFC 5322 2.1.1); leave room. */
+	if (nonascii > 0 || odd || maxline > MIME_LINE_HARD - 8)
 		return MIME_QP;
 	return MIME_7BIT;
 }
@@ -336,24 +426,43 @@ mime_choose_cte(const char *s, size_t n)
 static void
 encode_qp(struct buf *out, const char *s, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	/* Worst case 3 output bytes per input byte plus soft breaks. */
 	unsigned char *o = buf_reserve(out, n * 3 + n / 4 + 8), *start = o;
-	size_t col = 0;
+	size_t col = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		bool eol;
-		if (c == '\n' || c == '\r') {
-			if (c == '\r' && i + 1 < n && s[i + 1] == '\n')
+	classes_init();
+	while (i < n) {
+		/* A run of literal bytes, as far as the line allows. */
+		size_t lim = i + (75 - col) < n ? i + (75 - col) : n, j = i;
+		/* Spaces ride along; one that ends up before a line end is
+		 * taken back and encoded below. */
+		while (j + 8 <= lim && plain8(u + j))
+			j += 8;
+		while (j < lim && qp_class[u[j]] <= QP_WSP)
+			j++;
+		while (j > i && qp_class[u[j - 1]] == QP_WSP &&
+		       (j == n || qp_class[u[j]] == QP_EOL))
+			j--;
+		memcpy(o, u + i, j - i);
+		o += j - i;
+		col += j - i;
+		i = j;
+		if (i >= n)
+			break;
+		unsigned char c = u[i];
+		if (qp_class[c] == QP_EOL) {
+			if (c == '\r' && i + 1 < n && u[i + 1] == '\n')
 				i++;
 			*o++ = '\r';
 			*o++ = '\n';
 			col = 0;
+			i++;
 			continue;
 		}
-		eol = i + 1 == n || s[i + 1] == '\n' || s[i + 1] == '\r';
-		bool lit = (c >= 33 && c <= 126 && c != '=') ||
-		           ((c == ' ' || c == '\t') && !eol);
+		bool eol = i + 1 == n || qp_class[u[i + 1]] == QP_EOL;
+		bool lit =
+		    qp_class[c] == QP_LIT || (qp_class[c] == QP_WSP && !eol);
 		size_t w = lit ? 1 : 3;
 		if (col + w > 75) {
 			*o++ = '=';
@@ -369,6 +478,7 @@ encode_qp(struct buf *out, const char *s, size_t n)
 			*o++ = (unsigned char)hexdig[c & 15];
 		}
 		col += w;
+		i++;
 	}
 	if (n == 0 || (s[n - 1] != '\n' && s[n - 1] != '\r')) {
 		*o++ = '\r';
@@ -417,18 +527,19 @@ mime_encode_body(struct buf *out, enum mime_cte cte, const char *s, size_t n)
 	case MIME_7BIT:
 		break;
 	}
+	/* 7bit bodies hold no CR (mime_choose_cte saw to it): LF -> CRLF. */
 	unsigned char *o = buf_reserve(out, n * 2 + 2), *start = o;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\n' || s[i] == '\r') {
-			if (s[i] == '\r' && i + 1 < n && s[i + 1] == '\n')
-				i++;
-			*o++ = '\r';
-			*o++ = '\n';
-		} else {
-			*o++ = (unsigned char)s[i];
-		}
+	const char *p = s, *end = s + n, *nl;
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		memcpy(o, p, (size_t)(nl - p));
+		o += nl - p;
+		*o++ = '\r';
+		*o++ = '\n';
+		p = nl + 1;
 	}
-	if (n == 0 || (s[n - 1] != '\n' && s[n - 1] != '\r')) {
+	memcpy(o, p, (size_t)(end - p));
+	o += end - p;
+	if (n == 0 || s[n - 1] != '\n') {
 		*o++ = '\r';
 		*o++ = '\n';
 	}

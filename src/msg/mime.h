@@ -51,7 +51,8 @@ void mime_param_2231(struct buf *out, const char *name, const char *v,
                      size_t n);
 /* Choose the transfer encoding for a text body with LF line ends. */
 enum mime_cte mime_choose_cte(const char *s, size_t n);
-/* Encode a text body (LF line ends) with cte into out (CRLF line ends). */
+/* Encode a text body (LF line ends) with cte into out (CRLF line ends);
+ * MIME_7BIT only for text mime_choose_cte() chose it for (no CR, no =_). */
 void mime_encode_body(struct buf *out, enum mime_cte cte, const char *s,
                       size_t n);
 /* Base64 with 76-column CRLF lines (binary attachments). */
