@@ -267,10 +267,9 @@ port_words(const struct probe_port *p, char *out, size_t len)
 	/* Truncation is fine here: it is a line of a report. */
 	if (p->state == PROBE_REJECTED && p->icmp_from[0]) {
 		if (snprintf(out, len, "%u rejected by %s (%s)", p->port,
-		        p->icmp_from, p->detail) >= (int)len)
+		             p->icmp_from, p->detail) >= (int)len)
 			out[len - 1] = '\0';
-	}
-	else
+	} else
 		snprintf(out, len, "%u %s", p->port,
 		         probe_state_name(p->state));
 }
