@@ -13,8 +13,22 @@ if [ "$(id -u)" -eq 0 ] && unshare -m true 2>/dev/null; then
 	run "unknown host" 68 unshare -m sh -c \
 	    "mount --bind '$T/nsswitch.conf' /etc/nsswitch.conf && exec '$MC' send --server no-such-host.invalid $M"
 	has "names the host" 'cannot resolve host "no-such-host.invalid"'
+	# A name with an IPv6 and an IPv4 address: every address is tried.
+	printf '::1 dual.test\n127.0.0.1 dual.test\n' >"$T/hosts"
+	private_hosts() {
+		unshare -m sh -c "mount --bind '$T/nsswitch.conf' /etc/nsswitch.conf &&
+		    mount --bind '$T/hosts' /etc/hosts && exec $*"
+	}
+	run "every address refused: both named" 69 private_hosts "'$MC' send --server dual.test:21099 $M"
+	has "IPv6 tried" "[::1]:21099: connection refused"
+	has "IPv4 tried" "127.0.0.1:21099: connection refused"
+	"$MC" sink --listen 127.0.0.1:21049 --discard --quiet >/dev/null 2>&1 &
+	on_exit "kill $!"
+	wait_port 21049 || exit 1
+	run "IPv6 refused, IPv4 answers: delivered" 0 private_hosts "'$MC' send --server dual.test:21049 $M"
+	has "result line" "b@example.net: 250 2.0.0"
 else
-	echo "skip - unknown host (needs root for a private nsswitch.conf)"
+	echo "skip - unknown host and dual-stack names (need root for private /etc files)"
 fi
 
 run "refused port" 69 "$MC" send --server 127.0.0.1:21099 $M
