@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <jansson.h>
 
 #include "base/clock.h"
 #include "base/error.h"
@@ -52,6 +53,7 @@ struct send_run {
 	size_t nto;
 	bool utf8;
 	bool load; /* --count given: summary only */
+	bool json; /* --json: one JSON object per line */
 	bool transcript;
 	long count, submitted, done;
 	long delivered, failed_perm, failed_temp, not_attempted;
@@ -78,7 +80,7 @@ usage(FILE *fp)
 	    "[--tls-verify yes|no]\n"
 	    "                     [--timeout SECONDS] [--transcript] "
 	    "[--count N --connections C]\n"
-	    "                     [--no-pipelining] [--no-chunking]\n"
+	    "                     [--no-pipelining] [--no-chunking] [--json]\n"
 	    "\n"
 	    "Sends one message and prints, for every recipient, the server's "
 	    "reply.\n"
@@ -94,6 +96,9 @@ usage(FILE *fp)
 	    "from argv\n"
 	    "  --transcript   print the dialogue (C: and S: lines; AUTH "
 	    "redacted)\n"
+	    "  --json         one JSON object per recipient (recipient, "
+	    "delivered, code,\n"
+	    "                 enhanced, text, queue_id), or the load summary\n"
 	    "  --count N --connections C  send N copies over C reused "
 	    "connections and\n"
 	    "                 print messages/s\n"
@@ -223,6 +228,27 @@ worse(int *cur, int ex)
 		*cur = ex;
 }
 
+/* One recipient's outcome as a JSON line (--json). */
+static void
+print_json_result(const struct smtp_rcpt *rc, const struct smtp_txn *t)
+{
+	const struct smtp_result *res = &rc->result;
+	bool ok = rc->state == SMTP_RCPT_DELIVERED;
+	json_t *o = json_pack("{s:s, s:b, s:i, s:s, s:s}", "recipient",
+	                      rc->addr, "delivered", ok, "code", res->code,
+	                      "enhanced", res->enh, "text", res->text);
+
+	if (ok && t->queue_id[0])
+		json_object_set_new(o, "queue_id", json_string(t->queue_id));
+	if (!ok && res->code == 0)
+		json_object_set_new(o, "error",
+		                    json_string(mc_errname(res->err)));
+	char *line = json_dumps(o, JSON_COMPACT);
+	puts(line);
+	free(line);
+	json_decref(o);
+}
+
 static void
 on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 {
@@ -250,6 +276,10 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 			if (r->load)
 				continue;
 			const struct smtp_result *res = &rc->result;
+			if (r->json) {
+				print_json_result(rc, t);
+				continue;
+			}
 			if (res->code)
 				printf("%s: %d%s%s %s\n", rc->addr, res->code,
 				       res->enh[0] ? " " : "", res->enh,
@@ -311,6 +341,7 @@ cmd_send(int argc, char **argv)
 	    {"tls-verify", required_argument, NULL, 'V'},
 	    {"timeout", required_argument, NULL, 'w'},
 	    {"transcript", no_argument, NULL, 'x'},
+	    {"json", no_argument, NULL, 'J'},
 	    {"count", required_argument, NULL, 'n'},
 	    {"connections", required_argument, NULL, 'c'},
 	    {"no-pipelining", no_argument, NULL, 'P'},
@@ -330,6 +361,7 @@ cmd_send(int argc, char **argv)
 	unsigned char *body = NULL;
 
 	memset(&r, 0, sizeof(r));
+	r.json = cli_globals.json;
 	r.to = xcalloc(SEND_RCPT_MAX, sizeof(*r.to));
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
@@ -388,6 +420,9 @@ cmd_send(int argc, char **argv)
 			break;
 		case 'x':
 			r.transcript = true;
+			break;
+		case 'J':
+			r.json = true;
 			break;
 		case 'n':
 			if (!cli_parse_long(optarg, 1, 100000000, &count)) {
@@ -552,7 +587,23 @@ cmd_send(int argc, char **argv)
 		if (rc == EX_OK && (r.session_err || r.not_attempted))
 			rc = EX_TEMPFAIL;
 	}
-	if (r.load) {
+	if (r.load && r.json) {
+		double secs = ms ? (double)ms / 1000.0 : 0.001;
+		long msgs = r.delivered / (long)r.nto;
+		json_t *o = json_pack(
+		    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "messages",
+		    (json_int_t)msgs, "count", (json_int_t)count, "delivered",
+		    (json_int_t)r.delivered, "refused",
+		    (json_int_t)r.failed_perm, "deferred",
+		    (json_int_t)r.failed_temp, "not_attempted",
+		    (json_int_t)r.not_attempted, "connections",
+		    (json_int_t)conns, "seconds", secs, "messages_per_second",
+		    (double)msgs / secs);
+		char *line = json_dumps(o, JSON_COMPACT);
+		puts(line);
+		free(line);
+		json_decref(o);
+	} else if (r.load) {
 		double secs = ms ? (double)ms / 1000.0 : 0.001;
 		printf("sent %ld of %ld messages (%ld recipients delivered, "
 		       "%ld refused, %ld deferred, %ld not attempted) over %ld "

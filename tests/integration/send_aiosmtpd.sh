@@ -44,6 +44,20 @@ run "550 to one recipient, 250 to another" 69 "$MC" send $S --to ok@example.net 
 has "the 550 line" "reject-x@example.net: 550 5.1.1 <reject-x@example.net>: Recipient address rejected"
 has "the 250 line" "ok@example.net: 250 2.0.0 Ok: queued as"
 
+run "--json: one object per recipient" 69 "$MC" send $S --to ok@example.net \
+    --to reject-x@example.net --auth-user alice --auth-password-file "$T/pw" --json
+printf '%s\n' "$OUT" >"$T/json"
+OUT=$($PY - "$T/json" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+for r in rows:
+    print("%s %s %d %s %s" % (r["recipient"], r["delivered"], r["code"],
+                              r["enhanced"], r.get("queue_id", "-")))
+PY
+)
+has "delivered row" "ok@example.net True 250 2.0.0 Q"
+has "refused row" "reject-x@example.net False 550 5.1.1 -"
+
 run "451 is a deferral" 75 "$MC" send $S --to defer-y@example.net \
     --auth-user alice --auth-password-file "$T/pw"
 has "the 451 line" "defer-y@example.net: 451 4.3.0"
