@@ -15,7 +15,40 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "base/buf.h"
 #include "bounce/bounce.h"
+
+/* What the walk over the MIME tree collects (mime_fast.c, or GMime in
+ * bounce_parse.c). */
+struct bounce_walk {
+	struct buf human;    /* text/plain outside the original */
+	struct buf html;     /* text/html, when there is no text/plain */
+	struct buf dsn;      /* message/delivery-status bodies */
+	struct buf feedback; /* message/feedback-report body */
+	struct buf orig;     /* headers of the returned original */
+	int parts;
+	int too_deep;
+	bool have_orig;
+	bool have_feedback;
+	bool have_dsn;
+	/* Top-level header values, unfolded (Subject decoded); heap or NULL. */
+	char *to, *from, *subject, *failed, *auto_submitted, *precedence;
+	char *report_type; /* Content-Type parameter */
+	bool x_autoreply;  /* X-Autoreply, X-Autorespond or
+	                      X-Auto-Response-Suppress present */
+};
+
+/*
+ * Walk an LF-only message without GMime.  Returns 0 with w filled, or
+ * MC_EAGAIN when the message has a shape the fast path does not read the
+ * way GMime would (then w is left for the caller to reset and GMime reads
+ * the message).
+ */
+int mime_fast_walk(const char *s, size_t n, struct bounce_walk *w);
+/* Free what a walk holds and make it empty. */
+void bounce_walk_reset(struct bounce_walk *w);
+/* Test hook: false makes bounce_parse() always use GMime. */
+void bounce_set_fast_path(bool on);
 
 /* Addresses the text scanner must not take for a failed recipient. */
 #define BOUNCE_MAX_EXCLUDE 16
@@ -62,6 +95,27 @@ int arf_parse(const char *s, size_t n, struct bounce_result *r);
  * first occurrence) into out; false if absent. */
 bool bounce_header_value(const char *s, size_t n, const char *name, char *out,
                          size_t outsize);
+
+/* The SMTP command a failure answered, as far as the text says. */
+enum bounce_stage {
+	BOUNCE_STAGE_UNKNOWN = 0,
+	BOUNCE_STAGE_MAIL,
+	BOUNCE_STAGE_RCPT,
+	BOUNCE_STAGE_DATA,
+	/* The answer to RCPT TO, read after DATA was sent (pipelining):
+	 * weaker than a stage the MTA names. */
+	BOUNCE_STAGE_RCPT_PIPELINED,
+};
+
+/* The stage a bounce text names (Postfix "in reply to RCPT TO command",
+ * Exim "after RCPT TO:", a Sendmail transcript, ...), or UNKNOWN. */
+enum bounce_stage bounce_text_stage(const char *s, size_t n);
+/* For a diagnostic the reason table calls USER_UNKNOWN: USER_UNKNOWN when
+ * the address is what was refused (an X.1.x status, an answer to RCPT),
+ * FILTERED when the content was (an answer to DATA, an X.2.x, X.3.x or
+ * X.7.x status, an answer without the address). */
+enum bounce_reason bounce_refine_unknown(const char *diag, const char *status,
+                                         enum bounce_stage stage);
 
 /* Where the human-readable part of a text bounce ends (the start of the
  * quoted original message), or n. */

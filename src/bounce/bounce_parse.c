@@ -2,8 +2,9 @@
  * bounce_parse.c — one message in, a struct bounce_result out.
  *
  * The raw bytes are first checked against the hard limits and their line
- * endings made LF (some MTAs send bare CR); then GMime parses the MIME
- * tree, which is walked once, depth- and part-bounded, collecting the
+ * endings made LF (some MTAs send bare CR); then the MIME tree is walked
+ * once, depth- and part-bounded, by the fast walk of mime_fast.c or, for a
+ * message of a shape it leaves alone, by GMime, collecting the
  * human-readable text, the delivery-status and feedback-report bodies and
  * the headers of the returned original.  The kind is decided in this
  * order: ARF complaint, RFC 3464 report, provider JSON notification (SES),
@@ -24,28 +25,26 @@
 #include "base/xmalloc.h"
 #include "bounce/bounce_impl.h"
 
+/* Bytes of text after a recipient's address searched for the stage. */
+#define STAGE_WINDOW 4096
+
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 static char verp_prefix[64] = "bounces+";
 
-/* What the walk over the MIME tree collects. */
-struct walk {
-	struct buf human;    /* text/plain outside the original */
-	struct buf html;     /* text/html, when there is no text/plain */
-	struct buf dsn;      /* message/delivery-status bodies */
-	struct buf feedback; /* message/feedback-report body */
-	struct buf orig;     /* headers of the returned original */
-	int parts;
-	int too_deep;
-	bool have_orig;
-	bool have_feedback;
-	bool have_dsn;
-};
+static bool fast_path = true;
 
 /* Initialise GMime once per process. */
 static void
 gmime_init_once(void)
 {
 	g_mime_init();
+}
+
+/* Use the fast MIME walk when it can (the default), or always GMime. */
+void
+bounce_set_fast_path(bool on)
+{
+	fast_path = on;
 }
 
 /* Set the VERP local-part prefix the token is looked for after. */
@@ -105,7 +104,7 @@ part_text(GMimePart *part, struct buf *out, size_t cap)
 
 /* Collect from one MIME object and its children. */
 static void
-walk_object(GMimeObject *obj, int depth, struct walk *w)
+walk_object(GMimeObject *obj, int depth, struct bounce_walk *w)
 {
 	GMimeContentType *ct;
 	const char *type, *sub;
@@ -220,40 +219,41 @@ html_to_text(const struct buf *html, struct buf *out)
 }
 
 /*
- * Copy data with CRLF and bare CR made LF, counting the top-level header
- * fields and the Content-Type lines on the way.
+ * Copy data into out (len bytes + NUL) with CRLF and bare CR made LF,
+ * counting the top-level header fields and the Content-Type lines on the
+ * way.  Returns the length written.
  */
-static void
-normalise(const char *s, size_t n, GByteArray *out, int *headers, int *ctypes)
+static size_t
+normalise(const char *s, size_t n, char *out, int *headers, int *ctypes)
 {
-	bool in_header = true;
-	size_t i = 0;
+	bool in_header = true, bol = true;
+	size_t o = 0;
 
 	*headers = 0;
 	*ctypes = 0;
-	while (i < n) {
-		size_t e = i;
-		while (e < n && s[e] != '\n' && s[e] != '\r')
-			e++;
-		/* One line s[i..e) */
-		if (in_header) {
-			if (e == i)
-				in_header = false;
-			else if (s[i] != ' ' && s[i] != '\t')
-				(*headers)++;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (bol) {
+			if (in_header) {
+				if (c == '\r' || c == '\n')
+					in_header = false;
+				else if (c != ' ' && c != '\t')
+					(*headers)++;
+			}
+			if ((c == 'c' || c == 'C') && n - i >= 13 &&
+			    mc_istarts(s + i, n - i, "content-type:"))
+				(*ctypes)++;
 		}
-		if (e - i >= 13 && (s[i] == 'c' || s[i] == 'C') &&
-		    mc_istarts(s + i, e - i, "content-type:"))
-			(*ctypes)++;
-		g_byte_array_append(out, (const guint8 *)s + i, (guint)(e - i));
-		if (e < n) {
-			g_byte_array_append(out, (const guint8 *)"\n", 1);
-			if (s[e] == '\r' && e + 1 < n && s[e + 1] == '\n')
-				e++;
-			e++;
+		if (c == '\r') {
+			if (i + 1 < n && s[i + 1] == '\n')
+				i++;
+			c = '\n';
 		}
-		i = e;
+		out[o++] = c;
+		bol = c == '\n';
 	}
+	out[o] = '\0';
+	return o;
 }
 
 /* Find the first VERP address (prefix TOKEN @ domain) in s[0..n). */
@@ -351,13 +351,83 @@ has_any(const char *s, const char *const *phrases, size_t nphrases)
 	return false;
 }
 
-/* The raw value of a top-level header, or "". */
+/* A header value of the walk, or "". */
 static const char *
-top_header(GMimeObject *obj, const char *name)
+val(const char *v)
+{
+	return v != NULL ? v : "";
+}
+
+/* A heap copy of a top-level header's value, or NULL. */
+static char *
+gmime_header(GMimeObject *obj, const char *name)
 {
 	const char *v = g_mime_object_get_header(obj, name);
 
-	return v ? v : "";
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+/* Walk the message with GMime: the fallback of mime_fast_walk(). */
+static int
+gmime_walk(const char *s, size_t n, struct bounce_walk *w)
+{
+	GMimeStream *stream;
+	GMimeParser *parser;
+	GMimeMessage *msg;
+	GMimeObject *top;
+	GMimeContentType *ct;
+	const char *rt;
+
+	pthread_once(&gmime_once, gmime_init_once);
+	stream = g_mime_stream_mem_new_with_buffer(s, n);
+	parser = g_mime_parser_new_with_stream(stream);
+	msg = g_mime_parser_construct_message(parser, NULL);
+	g_object_unref(parser);
+	g_object_unref(stream);
+	if (msg == NULL)
+		return MC_EDATA;
+	top = GMIME_OBJECT(msg);
+	walk_object(g_mime_message_get_mime_part(msg), 1, w);
+	w->to = gmime_header(top, "To");
+	w->from = gmime_header(top, "From");
+	w->subject = gmime_header(top, "Subject");
+	w->failed = gmime_header(top, "X-Failed-Recipients");
+	w->auto_submitted = gmime_header(top, "Auto-Submitted");
+	w->precedence = gmime_header(top, "Precedence");
+	w->x_autoreply =
+	    g_mime_object_get_header(top, "X-Autoreply") != NULL ||
+	    g_mime_object_get_header(top, "X-Autorespond") != NULL ||
+	    g_mime_object_get_header(top, "X-Auto-Response-Suppress") != NULL;
+	ct = g_mime_object_get_content_type(top);
+	rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
+	if (rt != NULL)
+		w->report_type = xstrdup(rt);
+	g_object_unref(msg);
+	return 0;
+}
+
+/* Free what a walk holds (see bounce_impl.h). */
+void
+bounce_walk_reset(struct bounce_walk *w)
+{
+	buf_fini(&w->human);
+	buf_fini(&w->html);
+	buf_fini(&w->dsn);
+	buf_fini(&w->feedback);
+	buf_fini(&w->orig);
+	free(w->to);
+	free(w->from);
+	free(w->subject);
+	free(w->failed);
+	free(w->auto_submitted);
+	free(w->precedence);
+	free(w->report_type);
+	memset(w, 0, sizeof(*w));
+	buf_init(&w->human);
+	buf_init(&w->html);
+	buf_init(&w->dsn);
+	buf_init(&w->feedback);
+	buf_init(&w->orig);
 }
 
 /* Add every address in a header value as a recipient; returns how many. */
@@ -374,29 +444,48 @@ add_all_addrs(const char *v, size_t n, struct bounce_result *r)
 	return added;
 }
 
-/* Does the text say the failure came after DATA (a content verdict)? */
-static bool
-after_data(const char *diag, const char *human, size_t hlen)
+/* The SMTP stage of one recipient's failure: its diagnostic, else the
+ * human-readable text from its address on. */
+static enum bounce_stage
+rcpt_stage(const struct bounce_rcpt *rc, const char *human, size_t hlen)
 {
-	static const char *const marks[] = {"end of data", "after data",
-	                                    "final data"};
-	const char *t;
+	enum bounce_stage st = BOUNCE_STAGE_UNKNOWN;
+	const char *at;
+	size_t from, n;
 
-	for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
-		if (diag != NULL &&
-		    bounce_strcasestr(diag, strlen(diag), marks[i]) != NULL)
-			return true;
-	}
-	/* A Sendmail transcript: the reply right after ">>> DATA". */
-	if (human != NULL &&
-	    (t = bounce_strcasestr(human, hlen, ">>> data")) != NULL) {
-		size_t rest = hlen - (size_t)(t - human);
-		if (rest > 160)
-			rest = 160;
-		return bounce_strcasestr(t, rest, "user unknown") != NULL ||
-		       bounce_strcasestr(t, rest, "unknown user") != NULL;
-	}
-	return false;
+	if (rc->diagnostic != NULL)
+		st = bounce_text_stage(rc->diagnostic, strlen(rc->diagnostic));
+	if (st != BOUNCE_STAGE_UNKNOWN || human == NULL || hlen == 0)
+		return st;
+	at = bounce_strcasestr(human, hlen, rc->address);
+	from = at != NULL ? (size_t)(at - human) : 0;
+	n = hlen - from;
+	if (n > STAGE_WINDOW)
+		n = STAGE_WINDOW;
+	return bounce_text_stage(human + from, n);
+}
+
+/*
+ * Amazon SES wraps the remote's reply in its own category: "5.1.0 -
+ * Unknown address error 550-'5.7.1 <...>... Access denied' (delivery
+ * attempts: 0)".  The remote's reply (after the quote), or NULL.
+ */
+static const char *
+ses_inner(const char *d)
+{
+	const char *dash, *q;
+
+	if (d == NULL || (d[0] != '4' && d[0] != '5') || d[1] != '.')
+		return NULL;
+	dash = strstr(d, " - ");
+	if (dash == NULL || dash - d > 8)
+		return NULL;
+	q = strchr(dash, '\'');
+	if (q == NULL || q - dash < 7 || (q[-1] != '-' && q[-1] != ' ') ||
+	    !isdigit((unsigned char)q[-2]) || !isdigit((unsigned char)q[-3]) ||
+	    (q[-4] != '4' && q[-4] != '5'))
+		return NULL;
+	return q + 1;
 }
 
 /* Status, code, reason and class of every recipient. */
@@ -430,13 +519,33 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->cls = BOUNCE_CLASS_AUTO_REPLY;
 			continue;
 		}
-		rc->reason = bounce_classify_reason(rc->diagnostic, rc->status,
-		                                    rc->reply_code);
+		const char *inner = ses_inner(rc->diagnostic);
+		rc->reason = BOUNCE_REASON_UNDEFINED;
+		if (inner != NULL) {
+			/* The reply ends at its closing quote. */
+			const char *q = strrchr(inner, '\'');
+			size_t il =
+			    q != NULL ? (size_t)(q - inner) : strlen(inner);
+			char st[16] = "";
+			int code = -1;
+			char *reply = xmalloc(il + 1);
+			memcpy(reply, inner, il);
+			reply[il] = '\0';
+			bounce_find_codes(reply, il, st, sizeof(st), &code);
+			if (st[0] != '\0')
+				mc_strlcpy(rc->status, st, sizeof(rc->status));
+			rc->reason = bounce_classify_reason(reply, NULL, 0);
+			free(reply);
+		}
+		if (rc->reason == BOUNCE_REASON_UNDEFINED)
+			rc->reason = bounce_classify_reason(
+			    rc->diagnostic, rc->status, rc->reply_code);
 		/* "User unknown" in reply to the message's content is a
 		 * filter's verdict, not a statement about the address. */
-		if (rc->reason == BOUNCE_REASON_USER_UNKNOWN &&
-		    after_data(rc->diagnostic, human, hlen))
-			rc->reason = BOUNCE_REASON_FILTERED;
+		if (rc->reason == BOUNCE_REASON_USER_UNKNOWN)
+			rc->reason =
+			    bounce_refine_unknown(rc->diagnostic, rc->status,
+			                          rcpt_stage(rc, human, hlen));
 		if (rc->reason == BOUNCE_REASON_UNDEFINED && hlen > 0) {
 			char *t = bounce_clean_text(human, hlen);
 			rc->reason = bounce_classify_reason(t, NULL, 0);
@@ -533,18 +642,14 @@ int
 bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
              size_t errlen)
 {
-	GByteArray *arr;
-	GMimeStream *stream;
-	GMimeParser *parser;
-	GMimeMessage *msg;
-	GMimeObject *top;
-	struct walk w;
+	struct bounce_walk w;
 	struct bounce_exclude x;
 	struct bounce_result verp;
 	int headers, ctypes, rc = 0;
 	char addr[BOUNCE_ADDR_MAX];
 	const char *human;
-	size_t hlen;
+	char *norm;
+	size_t hlen, nlen;
 
 	bounce_result_fini(r);
 	bounce_result_init(&verp);
@@ -560,44 +665,38 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		snprintf(err, errlen, "empty message");
 		return MC_EDATA;
 	}
-	pthread_once(&gmime_once, gmime_init_once);
-	arr = g_byte_array_sized_new((guint)len + 1);
-	normalise(data, len, arr, &headers, &ctypes);
+	norm = xmalloc(len + 1);
+	nlen = normalise(data, len, norm, &headers, &ctypes);
 	if (headers > BOUNCE_MAX_HEADERS) {
 		snprintf(err, errlen,
 		         "message has %d header fields, over the limit of %d",
 		         headers, BOUNCE_MAX_HEADERS);
-		g_byte_array_unref(arr);
+		free(norm);
 		return MC_ELIMIT;
 	}
 	if (ctypes > BOUNCE_MAX_PARTS) {
 		snprintf(err, errlen,
 		         "message has %d MIME parts, over the limit of %d",
 		         ctypes, BOUNCE_MAX_PARTS);
-		g_byte_array_unref(arr);
+		free(norm);
 		return MC_ELIMIT;
 	}
-	find_verp((const char *)arr->data, arr->len, &verp);
-	stream = g_mime_stream_mem_new_with_byte_array(arr);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream), TRUE);
-	parser = g_mime_parser_new_with_stream(stream);
-	msg = g_mime_parser_construct_message(parser, NULL);
-	g_object_unref(parser);
-	g_object_unref(stream);
-	if (msg == NULL) {
-		snprintf(err, errlen, "not an RFC 5322 message");
-		return MC_EDATA;
-	}
+	find_verp(norm, nlen, &verp);
 
 	memset(&w, 0, sizeof(w));
-	buf_init(&w.human);
-	buf_init(&w.html);
-	buf_init(&w.dsn);
-	buf_init(&w.feedback);
-	buf_init(&w.orig);
+	bounce_walk_reset(&w);
+	rc = fast_path ? mime_fast_walk(norm, nlen, &w) : MC_EAGAIN;
+	if (rc == MC_EAGAIN) {
+		bounce_walk_reset(&w);
+		rc = gmime_walk(norm, nlen, &w);
+	}
+	free(norm);
+	if (rc != 0) {
+		snprintf(err, errlen, "not an RFC 5322 message");
+		bounce_walk_reset(&w);
+		return MC_EDATA;
+	}
 	memset(&x, 0, sizeof(x));
-	top = GMIME_OBJECT(msg);
-	walk_object(g_mime_message_get_mime_part(msg), 1, &w);
 	if (w.too_deep) {
 		snprintf(err, errlen, "MIME nesting deeper than %d levels",
 		         BOUNCE_MAX_DEPTH);
@@ -639,9 +738,9 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		    bounce_first_addr(v, strlen(v), addr, sizeof(addr)))
 			bounce_exclude_add(&x, addr);
 	}
-	const char *to = top_header(top, "To");
-	const char *from = top_header(top, "From");
-	const char *subject = top_header(top, "Subject");
+	const char *to = val(w.to);
+	const char *from = val(w.from);
+	const char *subject = val(w.subject);
 	if (bounce_first_addr(to, strlen(to), addr, sizeof(addr)))
 		bounce_exclude_add(&x, addr);
 	if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))
@@ -649,9 +748,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	if (verp.verp_address[0])
 		bounce_exclude_add(&x, verp.verp_address);
 
-	GMimeContentType *ct = g_mime_object_get_content_type(top);
-	const char *report_type =
-	    ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
+	const char *report_type = w.report_type;
 	bool arf = w.have_feedback ||
 	           (report_type &&
 	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
@@ -694,7 +791,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	bounce_result_fini(r);
 
 	/* 4. Plain-text bounces. */
-	const char *failed = top_header(top, "X-Failed-Recipients");
+	const char *failed = val(w.failed);
 	bool bouncelike =
 	    w.have_dsn || failed[0] != '\0' ||
 	    (report_type &&
@@ -731,12 +828,9 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		goto classify;
 	}
 	/* 5. Auto-replies (RFC 3834 and the vacation programs). */
-	const char *as = top_header(top, "Auto-Submitted");
-	const char *prec = top_header(top, "Precedence");
-	if ((as[0] && g_ascii_strncasecmp(as, "no", 2) != 0) ||
-	    g_mime_object_get_header(top, "X-Autoreply") != NULL ||
-	    g_mime_object_get_header(top, "X-Autorespond") != NULL ||
-	    g_mime_object_get_header(top, "X-Auto-Response-Suppress") != NULL ||
+	const char *as = val(w.auto_submitted);
+	const char *prec = val(w.precedence);
+	if ((as[0] && g_ascii_strncasecmp(as, "no", 2) != 0) || w.x_autoreply ||
 	    bounce_strcasestr(prec, strlen(prec), "auto_reply") ||
 	    has_any(subject, autoreply_subjects,
 	            sizeof(autoreply_subjects) /
@@ -753,8 +847,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	goto done;
 
 classify:
-	finish_rcpts(r, human, hlen,
-	             top_header(top, "X-Failed-Recipients")[0] != '\0');
+	finish_rcpts(r, human, hlen, val(w.failed)[0] != '\0');
 	if (r->kind == BOUNCE_KIND_BOUNCE) {
 		size_t delivered = 0;
 		for (size_t i = 0; i < r->nrcpts; i++)
@@ -764,12 +857,7 @@ classify:
 			r->kind = BOUNCE_KIND_NOT_BOUNCE;
 	}
 done:
-	buf_fini(&w.human);
-	buf_fini(&w.html);
-	buf_fini(&w.dsn);
-	buf_fini(&w.feedback);
-	buf_fini(&w.orig);
-	g_object_unref(msg);
+	bounce_walk_reset(&w);
 	if (rc != 0)
 		bounce_result_fini(r);
 	else {

@@ -160,6 +160,10 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "unknown local part"},
     {BOUNCE_REASON_USER_UNKNOWN, "no such local user"},
     {BOUNCE_REASON_USER_UNKNOWN, "user doesn't have"},
+    /* InterScan MSS: "Unable to deliver message to <x> (and other
+     * recipients in the same domain). Please check if address is
+     * correct." */
+    {BOUNCE_REASON_USER_UNKNOWN, "check if address is correct"},
     /* Suspended or disabled accounts: soft (the address exists). */
     {BOUNCE_REASON_SUSPENDED, "account disabled"},
     {BOUNCE_REASON_SUSPENDED, "account is disabled"},
@@ -262,23 +266,34 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_REJECTED, "administrative prohibition"},
 };
 
+/* ASCII lower case (the locale's tolower() is slower and not needed:
+ * every needle is ASCII). */
+static inline unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
 /* Find the lower-case needle in hay, ignoring the case of hay. */
 const char *
 bounce_strcasestr(const char *hay, size_t haylen, const char *needle)
 {
 	size_t n = strlen(needle);
-	unsigned char first = (unsigned char)needle[0];
+	const unsigned char *h = (const unsigned char *)hay;
+	unsigned char first = (unsigned char)needle[0], upper = first;
 
 	if (n == 0)
 		return hay;
 	if (haylen < n)
 		return NULL;
-	for (size_t i = 0; i + n <= haylen; i++) {
-		if (tolower((unsigned char)hay[i]) != first)
+	if (first >= 'a' && first <= 'z')
+		upper = (unsigned char)(first - 0x20);
+	for (size_t i = 0, last = haylen - n; i <= last; i++) {
+		if (h[i] != first && h[i] != upper)
 			continue;
 		size_t k = 1;
-		while (k < n && tolower((unsigned char)hay[i + k]) ==
-		                    (unsigned char)needle[k])
+		while (k < n &&
+		       ascii_lower(h[i + k]) == (unsigned char)needle[k])
 			k++;
 		if (k == n)
 			return hay + i;

@@ -1,1 +1,2 @@
 mc_unit_test(test_bounce LIBS mc_bounce)
+mc_unit_test(test_bounce_rules LIBS mc_bounce)

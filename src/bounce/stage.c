@@ -1,0 +1,207 @@
+/*
+ * stage.c — at which SMTP stage a failure came, and what that means for an
+ * "unknown user" answer.
+ *
+ * "550 User unknown" in reply to RCPT TO is a statement about the address
+ * (hard); the same words in reply to the message's content (DATA) are a
+ * content filter's verdict (soft, "filtered").  The families say the stage
+ * in their own words: Postfix "(in reply to RCPT TO command)", Exim "after
+ * RCPT TO:", qmail "does not like recipient" / "failed after I sent the
+ * message", DragonFly "did not like our RCPT TO", Yahoo "[RCPT_TO]",
+ * Sendmail's transcript ">>> DATA" / "<<< 550 ...".  When no stage is said,
+ * the enhanced status decides: X.1.x speaks about the address, X.2.x
+ * (mailbox), X.3.x (mail system) and X.7.x (security) do not.
+ */
+#include <ctype.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "bounce/bounce_impl.h"
+
+/* Phrases that name the stage, lower case. */
+static const char *const data_marks[] = {
+    "in reply to end of data",
+    "in reply to data",
+    "after end of data",
+    "after data",
+    "after the data",
+    "end of data",
+    "did not like our data",
+    "failed after i sent the message",
+    "after i sent the message",
+    "final data",
+    "[data]",
+};
+
+static const char *const rcpt_marks[] = {
+    "in reply to rcpt", "after rcpt", "our rcpt",     "does not like recipient",
+    "[rcpt_to]",        "smtp:rcpt",  "rcpt command", "sent <<< rcpt",
+    "rcpt: <",
+};
+
+/* Does any of the phrases occur in s[0..n)? */
+static bool
+has_mark(const char *s, size_t n, const char *const *marks, size_t nmarks)
+{
+	for (size_t i = 0; i < nmarks; i++)
+		if (bounce_strcasestr(s, n, marks[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* The end of the line holding s[i]. */
+static size_t
+line_end(const char *s, size_t n, size_t i)
+{
+	const char *nl = memchr(s + i, '\n', n - i);
+
+	return nl ? (size_t)(nl - s) : n;
+}
+
+/*
+ * A Sendmail transcript: the command before the first failure reply
+ * ("<<< 5xx" / "<<< 4xx").  A reply read after ">>> DATA" that Sendmail
+ * itself then reports as "5.1.1 ... User unknown" was the pipelined answer
+ * to RCPT TO.
+ */
+static enum bounce_stage
+transcript_stage(const char *s, size_t n)
+{
+	enum bounce_stage last = BOUNCE_STAGE_UNKNOWN;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t e = line_end(s, n, i), b = i;
+		/* Quoted transcripts ("> >>> DATA") count too. */
+		while (b < e && (s[b] == '>' || s[b] == ' ') &&
+		       !(e - b >= 4 && memcmp(s + b, ">>> ", 4) == 0))
+			b++;
+		if (e - b >= 4 && memcmp(s + b, ">>> ", 4) == 0) {
+			if (mc_istarts(s + b + 4, e - b - 4, "data"))
+				last = BOUNCE_STAGE_DATA;
+			else if (mc_istarts(s + b + 4, e - b - 4, "rcpt"))
+				last = BOUNCE_STAGE_RCPT;
+			else if (mc_istarts(s + b + 4, e - b - 4, "mail"))
+				last = BOUNCE_STAGE_MAIL;
+			else
+				last = BOUNCE_STAGE_UNKNOWN;
+		} else if (e - b >= 5 && memcmp(s + b, "<<< ", 4) == 0 &&
+		           (s[b + 4] == '5' || s[b + 4] == '4')) {
+			if (last != BOUNCE_STAGE_DATA)
+				return last;
+			/* Sendmail's own verdict on the following lines. */
+			size_t j = e < n ? e + 1 : n;
+			while (j < n) {
+				size_t je = line_end(s, n, j), jb = j;
+				while (jb < je &&
+				       (s[jb] == '>' || s[jb] == ' '))
+					jb++;
+				if (je == jb || s[jb] == '<' ||
+				    (s[jb] == '>' && jb + 1 < je))
+					break;
+				if (bounce_strcasestr(s + jb, je - jb,
+				                      "5.1.1") != NULL)
+					return BOUNCE_STAGE_RCPT_PIPELINED;
+				j = je < n ? je + 1 : n;
+			}
+			return BOUNCE_STAGE_DATA;
+		}
+		i = e < n ? e + 1 : n;
+	}
+	return BOUNCE_STAGE_UNKNOWN;
+}
+
+/* The stage of one text (see bounce_impl.h). */
+enum bounce_stage
+bounce_text_stage(const char *s, size_t n)
+{
+	enum bounce_stage t;
+
+	if (s == NULL || n == 0)
+		return BOUNCE_STAGE_UNKNOWN;
+	if ((t = transcript_stage(s, n)) != BOUNCE_STAGE_UNKNOWN)
+		return t;
+	if (has_mark(s, n, data_marks,
+	             sizeof(data_marks) / sizeof(data_marks[0])))
+		return BOUNCE_STAGE_DATA;
+	if (has_mark(s, n, rcpt_marks,
+	             sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
+		return BOUNCE_STAGE_RCPT;
+	return BOUNCE_STAGE_UNKNOWN;
+}
+
+/*
+ * Does the reply leave out the address where the words need one
+ * ("550 : User unknown")?  That is how some carriers' content filters
+ * (au / ezweb.ne.jp) answer the message, not the address.
+ */
+static bool
+addressless_unknown(const char *d)
+{
+	const char *p = d;
+
+	while ((p = strchr(p, ':')) != NULL) {
+		const char *b = p;
+		while (b > d && b[-1] == ' ')
+			b--;
+		if (b - d >= 3 && isdigit((unsigned char)b[-1]) &&
+		    isdigit((unsigned char)b[-2]) &&
+		    (b[-3] == '5' || b[-3] == '4') &&
+		    (b - d == 3 || !isalnum((unsigned char)b[-4]))) {
+			const char *q = p + 1;
+			while (*q == ' ')
+				q++;
+			if (mc_istarts(q, strlen(q), "user unknown"))
+				return true;
+		}
+		p++;
+	}
+	return false;
+}
+
+/* Subject digit of an enhanced status "5.1.1", or -1. */
+static int
+status_subject(const char *st)
+{
+	if (st == NULL || (st[0] != '4' && st[0] != '5') || st[1] != '.' ||
+	    !isdigit((unsigned char)st[2]))
+		return -1;
+	if (isdigit((unsigned char)st[3]))
+		return -1; /* no subject above 9 is defined */
+	return st[2] - '0';
+}
+
+/* Hard or filtered, for an "unknown user" answer (see bounce_impl.h). */
+enum bounce_reason
+bounce_refine_unknown(const char *diag, const char *status,
+                      enum bounce_stage stage)
+{
+	char dstatus[16] = "";
+	int code = -1;
+	int subj;
+
+	/* The remote's own enhanced code (in the reply) before the one the
+	 * reporting MTA made up. */
+	if (diag != NULL)
+		bounce_find_codes(diag, strlen(diag), dstatus, sizeof(dstatus),
+		                  &code);
+	subj = status_subject(dstatus[0] ? dstatus : status);
+	if (subj == 1 || stage == BOUNCE_STAGE_RCPT)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	/* Yahoo checks recipients at the end of DATA and says so plainly:
+	 * "554 delivery error: dd This user doesn't have a yahoo.com
+	 * account". */
+	if (diag != NULL && bounce_strcasestr(diag, strlen(diag),
+	                                      "user doesn't have a") != NULL)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	if (stage == BOUNCE_STAGE_DATA)
+		return BOUNCE_REASON_FILTERED;
+	if (subj == 2 || subj == 3 || subj == 7)
+		return BOUNCE_REASON_FILTERED;
+	if (stage == BOUNCE_STAGE_RCPT_PIPELINED)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	if (diag != NULL && addressless_unknown(diag))
+		return BOUNCE_REASON_FILTERED;
+	return BOUNCE_REASON_USER_UNKNOWN;
+}
