@@ -97,3 +97,35 @@ base64_decode(struct buf *out, const char *in, size_t n, int flags)
 		return MC_EDATA;
 	return 0;
 }
+
+void
+base64_decode_lenient(struct buf *out, const char *in, size_t n, size_t max)
+{
+	unsigned char tmp[512];
+	size_t t = 0, room = max > buf_len(out) ? max - buf_len(out) : 0;
+	unsigned acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < n && room > 0; i++) {
+		int v = b64val((unsigned char)in[i]);
+		if (v < 0) {
+			if (in[i] == '=')
+				bits = 0, acc = 0; /* padding ends a group */
+			continue;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			tmp[t++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+			if (t == sizeof(tmp) || t == room) {
+				buf_append(out, tmp, t);
+				room -= t;
+				t = 0;
+			}
+		}
+	}
+	if (t > 0 && room > 0)
+		buf_append(out, tmp, t < room ? t : room);
+}

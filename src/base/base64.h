@@ -21,4 +21,12 @@ void base64_encode(struct buf *out, const void *data, size_t n);
 /* Decode; returns 0 or MC_EDATA (out then holds what came before the error). */
 int base64_decode(struct buf *out, const char *in, size_t n, int flags);
 
+/*
+ * Decode as mail readers do with what senders produce: bytes outside the
+ * alphabet are skipped, '=' ends a group; decoding stops once out holds
+ * max bytes.  Never fails.
+ */
+void base64_decode_lenient(struct buf *out, const char *in, size_t n,
+                           size_t max);
+
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -149,54 +150,6 @@ unfold(const struct span *v)
 	return out;
 }
 
-/* Value of one base64 digit, or -1. */
-static int
-b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 leniently (other bytes skipped, as GMime does). */
-static void
-decode_base64(const char *s, size_t n, struct buf *out, size_t cap)
-{
-	unsigned char tmp[512];
-	size_t t = 0;
-	unsigned acc = 0;
-	int bits = 0;
-
-	for (size_t i = 0; i < n && buf_len(out) < cap; i++) {
-		int v = b64val((unsigned char)s[i]);
-		if (v < 0) {
-			if (s[i] == '=')
-				bits = 0, acc = 0; /* padding ends a group */
-			continue;
-		}
-		acc = (acc << 6) | (unsigned)v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			tmp[t++] = (unsigned char)(acc >> bits);
-			acc &= (1u << bits) - 1;
-			if (t == sizeof(tmp)) {
-				put_capped(out, tmp, t, cap);
-				t = 0;
-			}
-		}
-	}
-	put_capped(out, tmp, t, cap);
-}
-
 /* Value of one hex digit, or -1. */
 static int
 hexval(unsigned char c)
@@ -299,8 +252,9 @@ decode_words(const char *v)
 				     mc_istarts(p + 2, cl, "windows-125"));
 				buf_reset(&tmp);
 				if (enc == 'b')
-					decode_base64(q2, (size_t)(end - q2),
-					              &tmp, BOUNCE_MAX_TEXT);
+					base64_decode_lenient(
+					    &tmp, q2, (size_t)(end - q2),
+					    BOUNCE_MAX_TEXT);
 				else
 					decode_qp(q2, (size_t)(end - q2), &tmp,
 					          BOUNCE_MAX_TEXT, true);
@@ -480,7 +434,7 @@ body_text(const struct entity *e, const struct span *body, struct buf *out)
 	if (buf_len(out) >= BOUNCE_MAX_TEXT)
 		return;
 	if (e->cte == CTE_BASE64)
-		decode_base64(body->s, body->n, out, BOUNCE_MAX_TEXT);
+		base64_decode_lenient(out, body->s, body->n, BOUNCE_MAX_TEXT);
 	else if (e->cte == CTE_QP)
 		decode_qp(body->s, body->n, out, BOUNCE_MAX_TEXT, false);
 	else

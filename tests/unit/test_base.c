@@ -87,6 +87,16 @@ test_base64(void **state)
 	                 MC_EDATA); /* stray bits */
 	buf_reset(&b);
 	assert_int_equal(base64_decode(&b, "Zg=", 3, 0), MC_EDATA);
+	/* Lenient: junk skipped, '=' ends a group, output capped. */
+	buf_reset(&b);
+	base64_decode_lenient(&b, "Zm9v!!\r\nYm\tFy", 13, 100);
+	assert_string_equal(buf_cstr(&b), "foobar");
+	buf_reset(&b);
+	base64_decode_lenient(&b, "Zg==Zm9v", 8, 100);
+	assert_string_equal(buf_cstr(&b), "ffoo");
+	buf_reset(&b);
+	base64_decode_lenient(&b, "Zm9vYmFy", 8, 4);
+	assert_string_equal(buf_cstr(&b), "foob");
 	buf_fini(&b);
 }
 
