@@ -52,7 +52,8 @@ enum store_dlv_state {
 	X(SUPP_UNSUBSCRIBED, "unsubscribed")                                   \
 	X(SUPP_HARD_BOUNCE, "hard-bounce")                                     \
 	X(SUPP_COMPLAINT, "complaint")                                         \
-	X(SUPP_MANUAL, "manual")
+	X(SUPP_MANUAL, "manual")                                               \
+	X(SUPP_SOFT_BOUNCES, "soft-bounces")
 
 enum store_supp_reason {
 #define STORE_SUPP_ENUM(sym, name) sym,
@@ -78,6 +79,18 @@ struct store_contact {
 	const char *attrs;  /* a JSON object of strings */
 	const char *status; /* "active", "unsubscribed", ... */
 	time_t created;
+};
+
+/* A contact to upsert (strings borrowed for the call). */
+struct store_contact_in {
+	const char *address; /* normalised */
+	const char *domain;
+	const char *attrs; /* a JSON object of strings */
+};
+
+/* What a batch of upserts did. */
+struct store_upsert_counts {
+	unsigned long added, updated, unchanged, joined;
 };
 
 struct store_list_info {
@@ -128,6 +141,82 @@ struct store_bounce {
 	time_t received;
 };
 
+/* A campaign as stored. */
+struct store_campaign {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	int64_t list_id;
+	char status[32]; /* "draft", "running", "paused", "done" */
+	time_t created;
+};
+
+/* One ledger row for reports (strings live until the callback returns;
+ * NULL when the row has none). */
+struct store_dlv_row {
+	int64_t id;
+	int64_t contact_id;
+	const char *address;
+	enum store_dlv_state state;
+	int attempts;
+	int reply_code; /* 0: none */
+	const char *enhanced;
+	const char *text;
+	const char *relay;
+	const char *queue_id;
+	time_t next_attempt;
+	time_t updated;
+	time_t sent;
+};
+
+/* What a tally groups the ledger rows of a campaign by. */
+enum store_tally_by {
+	STORE_TALLY_RELAY, /* key: the relay or MX used ("" if none) */
+	STORE_TALLY_REPLY, /* key: "550 5.1.1", "250", "" (no reply) */
+};
+
+/* An event of the log, with its contact's address when it has one. */
+struct store_event {
+	int64_t campaign_id;
+	int64_t contact_id;
+	const char *address; /* NULL when no contact */
+	const char *kind;
+	const char *detail;
+	time_t at;
+};
+
+typedef int store_dlv_fn(void *arg, const struct store_dlv_row *r);
+typedef int store_tally_fn(void *arg, const char *key,
+                           enum store_dlv_state state, unsigned long n);
+typedef int store_event_fn(void *arg, const struct store_event *e);
+typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
+/*
+ * What one parsed bounce, complaint or unsubscribe request does to the
+ * store (bounce_apply).  kind: "hard" suppresses the address at once;
+ * "soft" is counted and suppresses once soft_limit soft bounces of the
+ * address fall within soft_days; "complaint" suppresses and unsubscribes;
+ * "unsubscribe" unsubscribes; anything else is only recorded.
+ */
+struct store_bounce_effect {
+	int64_t campaign_id; /* 0 if unknown (VERP token absent) */
+	int64_t contact_id;  /* 0: looked up by address */
+	const char *address; /* normalised */
+	const char *kind;
+	const char *status;     /* "5.1.1" or NULL */
+	const char *diagnostic; /* or NULL */
+	const char *source;     /* the source message's id */
+	int soft_limit;         /* >= 1 */
+	int soft_days;          /* >= 1 */
+};
+
+#define STORE_EFFECT_RECORDED     0x1 /* a bounce row was written */
+#define STORE_EFFECT_SUPPRESSED   0x2 /* newly suppressed */
+#define STORE_EFFECT_UNSUBSCRIBED 0x4 /* contact newly unsubscribed */
+
+/* Mailbox memory: a message handled, and whether its disposal (move or
+ * delete) is done too. */
+#define STORE_SEEN_HANDLED 1
+#define STORE_SEEN_DONE    2
+
 typedef int store_contact_fn(void *arg, const struct store_contact *c);
 typedef int store_list_fn(void *arg, const struct store_list_info *l);
 typedef int store_supp_fn(void *arg, const struct store_suppression *s);
@@ -160,6 +249,13 @@ struct store_ops {
 	                      const char *domain, const char *attrs,
 	                      int64_t list_id, time_t now, int *result,
 	                      int *joined);
+	/* The same for n rows with distinct addresses at once (an import's
+	 * fast path); the counts are added to *c.  NULL in a backend that
+	 * has no faster way: callers then use contact_upsert per row. */
+	int (*contact_upsert_many)(struct store *,
+	                           const struct store_contact_in *rows,
+	                           size_t n, int64_t list_id, time_t now,
+	                           struct store_upsert_counts *c);
 	/* Contacts of a list (list_id 0: all), in address order. */
 	int (*contact_each)(struct store *, int64_t list_id, store_contact_fn *,
 	                    void *);
@@ -212,8 +308,49 @@ struct store_ops {
 	int (*event_add)(struct store *, int64_t campaign_id,
 	                 int64_t contact_id, const char *kind,
 	                 const char *detail, time_t now);
+	/* Record a bounce and apply its effect (struct store_bounce_effect)
+	 * in one transaction (or the caller's); *effects gets the
+	 * STORE_EFFECT_* bits.  The delivery row of (campaign, contact), if
+	 * any, becomes bounced for hard/soft. */
+	int (*bounce_apply)(struct store *, const struct store_bounce_effect *,
+	                    time_t now, int *effects);
+	/* The mailbox memory: mailbox is "imap://user@host/INBOX;v=UIDVALIDITY"
+	 * or "pop3://user@host", uid the UID or UIDL.  seen_get: 0 with *state
+	 * (STORE_SEEN_*) or MC_ENOTFOUND.  seen_put: insert or raise state. */
+	int (*mailbox_seen_get)(struct store *, const char *mailbox,
+	                        const char *uid, int *state);
+	int (*mailbox_seen_put)(struct store *, const char *mailbox,
+	                        const char *uid, int state, const char *what,
+	                        time_t now);
 	/* Backend self-check ("ok" or the problems) into out. */
 	int (*check)(struct store *, char *out, size_t outsz);
+
+	/* The campaign engine's reports and recovery (engine.md). */
+	int (*campaign_get)(struct store *, int64_t id,
+	                    struct store_campaign *out);
+	int (*campaign_set_status)(struct store *, int64_t id,
+	                           const char *status);
+	/* Give rows leased to owner back: inflight ones become pending (with
+	 * an event of kind event, if not NULL, for each), and the leases are
+	 * cleared.  ids NULL: every row of the campaign leased to owner. */
+	int (*release)(struct store *, int64_t campaign_id, const char *owner,
+	               const int64_t *ids, size_t n, const char *event,
+	               time_t now, size_t *moved);
+	/* The owners of inflight rows of a campaign, with their counts. */
+	int (*lease_owners)(struct store *, int64_t campaign_id,
+	                    store_owner_fn *, void *);
+	/* The earliest next_attempt of the pending and deferred rows (pending
+	 * rows are due at once), or MC_ENOTFOUND when there is none left. */
+	int (*next_due)(struct store *, int64_t campaign_id, time_t *when);
+	/* Ledger rows of a campaign in id order; state -1: every state. */
+	int (*delivery_each)(struct store *, int64_t campaign_id, int state,
+	                     store_dlv_fn *, void *);
+	/* Row counts grouped by (key, state). */
+	int (*tally)(struct store *, int64_t campaign_id, enum store_tally_by,
+	             store_tally_fn *, void *);
+	/* Events of a campaign of one kind (NULL: all), oldest first. */
+	int (*event_each)(struct store *, int64_t campaign_id, const char *kind,
+	                  store_event_fn *, void *);
 };
 
 struct store {

@@ -22,6 +22,7 @@
 #include "store/store_import.h"
 
 #define IMPORT_ERR_MAX 512
+#define IMPORT_BATCH   256 /* rows per contact_upsert_many call */
 
 /* Header names taken for the address column, in order of preference. */
 static const char *const email_names[] = {
@@ -88,29 +89,45 @@ hashset_add(struct hashset *hs, uint64_t h)
 	return 0;
 }
 
-/* Append s[0..n) as a JSON string. */
+/* Append s[0..n) as a JSON string.  Runs of plain bytes are copied in
+ * one go: an import calls this for every field of every row. */
 void
 store_json_string(struct buf *out, const char *s, size_t n)
 {
-	buf_putc(out, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	unsigned char *p = buf_reserve(out, n + 2), *start = p;
+	size_t i = 0;
 
+	*p++ = '"';
+	for (;;) {
+		size_t run = i;
+		unsigned char c;
+
+		while (run < n && (unsigned char)s[run] >= 0x20 &&
+		       s[run] != '"' && s[run] != '\\')
+			run++;
+		memcpy(p, s + i, run - i);
+		p += run - i;
+		if ((i = run) == n)
+			break;
+		/* An escape: commit, then append it with room to spare. */
+		buf_commit(out, (size_t)(p - start));
+		c = (unsigned char)s[i++];
 		if (c == '"' || c == '\\') {
-			buf_putc(out, '\\');
-			buf_putc(out, c);
+			char esc[2] = {'\\', (char)c};
+
+			buf_append(out, esc, 2);
 		} else if (c == '\n')
 			buf_puts(out, "\\n");
 		else if (c == '\r')
 			buf_puts(out, "\\r");
 		else if (c == '\t')
 			buf_puts(out, "\\t");
-		else if (c < 0x20)
-			buf_printf(out, "\\u%04x", c);
 		else
-			buf_putc(out, c);
+			buf_printf(out, "\\u%04x", c);
+		p = start = buf_reserve(out, n - i + 1);
 	}
-	buf_putc(out, '"');
+	*p++ = '"';
+	buf_commit(out, (size_t)(p - start));
 }
 
 /* Minimal check: trimmed, one '@' with text on both sides, lower-cased. */
@@ -217,6 +234,54 @@ import_end(struct import_run *r, int err)
 	return r->s->ops->commit(r->s);
 }
 
+/* Rows read but not yet stored: handed to the store IMPORT_BATCH at a
+ * time, which lets a backend use multi-row statements. */
+struct import_batch {
+	struct buf text; /* address NUL attrs NUL, row after row */
+	size_t addr[IMPORT_BATCH], attrs[IMPORT_BATCH]; /* offsets */
+	size_t n;
+	int64_t list_id;
+};
+
+/* Store the batch's rows and count what happened; empties it. */
+static int
+batch_flush(struct import_run *r, struct import_batch *b)
+{
+	struct store *s = r->s;
+	struct store_contact_in rows[IMPORT_BATCH];
+	struct store_upsert_counts c = {0};
+	const char *text = buf_cstr(&b->text);
+	int err = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		rows[i].address = text + b->addr[i];
+		rows[i].domain = strrchr(rows[i].address, '@') + 1;
+		rows[i].attrs = text + b->attrs[i];
+	}
+	if (s->ops->contact_upsert_many != NULL)
+		err = s->ops->contact_upsert_many(s, rows, b->n, b->list_id,
+		                                  r->o->now, &c);
+	for (size_t i = 0;
+	     s->ops->contact_upsert_many == NULL && i < b->n && err == 0; i++) {
+		int result = 0, joined = 0;
+
+		err = s->ops->contact_upsert(s, rows[i].address, rows[i].domain,
+		                             rows[i].attrs, b->list_id,
+		                             r->o->now, &result, &joined);
+		c.added += result == 1;
+		c.updated += result == 2;
+		c.unchanged += result == 0;
+		c.joined += (unsigned long)joined;
+	}
+	r->st->added += c.added;
+	r->st->updated += c.updated;
+	r->st->unchanged += c.unchanged;
+	r->st->joined += c.joined;
+	b->n = 0;
+	buf_reset(&b->text);
+	return err;
+}
+
 /* Read until the first good row (or a fatal error); 1 at EOF. */
 static int
 next_row(struct import_run *r, struct csv_reader *cr, struct csv_row *row)
@@ -247,14 +312,16 @@ store_import_contacts(struct store *s, FILE *fp,
 	struct hashset seen = {0};
 	struct csv_row row;
 	char **names = NULL;
+	struct buf keys; /* "name": of each column, JSON-escaped once */
+	size_t *keyoff = NULL;
 	size_t ncols = 0, col = SIZE_MAX, i;
 	char norm[STORE_ADDRESS_MAX + 1];
-	struct buf attrs;
-	int64_t list_id;
-	int err, rc;
+	struct import_batch b = {.n = 0};
+	int first, err, rc;
 
 	memset(st, 0, sizeof(*st));
-	buf_init(&attrs);
+	buf_init(&keys);
+	buf_init(&b.text);
 	/* The header row, with the address column. */
 	if ((rc = next_row(&r, cr, &row)) != 0) {
 		err = rc < 0
@@ -296,13 +363,18 @@ store_import_contacts(struct store *s, FILE *fp,
 		buf_fini(&cols);
 		goto out;
 	}
+	keyoff = xcalloc(ncols + 1, sizeof(*keyoff));
+	for (i = 0; i < ncols; i++) {
+		keyoff[i] = buf_len(&keys);
+		store_json_string(&keys, names[i], strlen(names[i]));
+		buf_putc(&keys, ':');
+	}
+	keyoff[ncols] = buf_len(&keys);
 	if ((err = import_begin(&r)) < 0)
 		goto out;
-	if ((err = s->ops->list_ensure(s, o->list, o->now, &list_id)) < 0)
+	if ((err = s->ops->list_ensure(s, o->list, o->now, &b.list_id)) < 0)
 		goto end;
 	while ((rc = next_row(&r, cr, &row)) == 0) {
-		int result, joined;
-
 		st->rows++;
 		if (check_address(&r, cr, row.fields[col], row.lens[col], norm,
 		                  sizeof(norm)) < 0)
@@ -311,41 +383,39 @@ store_import_contacts(struct store *s, FILE *fp,
 			st->duplicates++;
 			continue;
 		}
-		buf_reset(&attrs);
-		buf_putc(&attrs, '{');
-		for (i = 0; i < ncols; i++) {
+		/* address NUL attrs NUL, into the batch */
+		b.addr[b.n] = buf_len(&b.text);
+		buf_append(&b.text, norm, strlen(norm) + 1);
+		b.attrs[b.n] = buf_len(&b.text);
+		buf_putc(&b.text, '{');
+		for (i = 0, first = 1; i < ncols; i++) {
 			if (i == col || row.lens[i] == 0 || names[i][0] == '\0')
 				continue;
-			if (buf_len(&attrs) > 1)
-				buf_putc(&attrs, ',');
-			store_json_string(&attrs, names[i], strlen(names[i]));
-			buf_putc(&attrs, ':');
-			store_json_string(&attrs, row.fields[i], row.lens[i]);
+			if (!first)
+				buf_putc(&b.text, ',');
+			first = 0;
+			buf_append(&b.text, buf_data(&keys) + keyoff[i],
+			           keyoff[i + 1] - keyoff[i]);
+			store_json_string(&b.text, row.fields[i], row.lens[i]);
 		}
-		buf_putc(&attrs, '}');
-		err = s->ops->contact_upsert(s, norm, strrchr(norm, '@') + 1,
-		                             buf_cstr(&attrs), list_id, o->now,
-		                             &result, &joined);
-		if (err < 0)
+		buf_append(&b.text, "}", 2);
+		if (++b.n == IMPORT_BATCH && (err = batch_flush(&r, &b)) < 0)
 			goto end;
-		if (result == 1)
-			st->added++;
-		else if (result == 2)
-			st->updated++;
-		else
-			st->unchanged++;
-		st->joined += (unsigned long)joined;
 	}
+	if (rc == 1)
+		err = batch_flush(&r, &b);
 	if (rc < 0)
 		err = rc;
 end:
 	err = import_end(&r, err);
 out:
+	buf_fini(&b.text);
 	for (i = 0; i < ncols; i++)
 		free(names[i]);
 	free(names);
+	free(keyoff);
 	free(seen.slot);
-	buf_fini(&attrs);
+	buf_fini(&keys);
 	csv_reader_free(cr);
 	return err;
 }

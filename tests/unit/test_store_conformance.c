@@ -411,6 +411,110 @@ test_transactions_and_log(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Bounce effects: hard, soft threshold, complaint, unsubscribe; and the
+ * mailbox memory. */
+static void
+test_bounce_effects(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_suppression hit;
+	int result, joined, fx, st;
+	int64_t list, camp;
+	size_t n;
+	struct store_delivery d[4];
+	struct store_bounce_effect e = {.kind = "hard",
+	                                .status = "5.1.1",
+	                                .diagnostic = "user unknown",
+	                                .source = "<m1@x>",
+	                                .soft_limit = 3,
+	                                .soft_days = 7};
+
+	assert_int_equal(s->ops->list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(s->ops->contact_upsert(s, "h@b.example", "b.example",
+	                                        "{}", list, T0, &result,
+	                                        &joined),
+	                 0);
+	assert_int_equal(s->ops->contact_upsert(s, "c@b.example", "b.example",
+	                                        "{}", list, T0, &result,
+	                                        &joined),
+	                 0);
+	assert_int_equal(s->ops->campaign_create(s, "c1", list, T0, &camp), 0);
+	assert_int_equal(s->ops->lease(s, camp, "w", T0, 60, d, 4, &n), 0);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		struct store_outcome o = {
+		    .id = d[i].id, .state = DLV_SENT, .reply_code = 250};
+		assert_int_equal(s->ops->record(s, &o, 1, T0), 0);
+	}
+	store_deliveries_fini(d, n);
+
+	/* Hard: suppressed at once, the ledger row bounced. */
+	e.address = "h@b.example";
+	e.campaign_id = camp;
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
+	assert_int_equal(s->ops->supp_check(s, "h@b.example", &hit), 0);
+	assert_int_equal(hit.reason, SUPP_HARD_BOUNCE);
+	assert_string_equal(hit.source, "bounce:<m1@x>");
+	unsigned long counts[DLV__COUNT];
+	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_BOUNCED], 1);
+	/* The same again: recorded, nothing new. */
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED);
+
+	/* Soft: the third within 7 days suppresses; older ones don't count. */
+	e.kind = "soft";
+	e.address = "s@b.example";
+	e.campaign_id = 0;
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED);
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 8 * 86400, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED);
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 9 * 86400, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED);
+	assert_int_equal(s->ops->supp_check(s, "s@b.example", &hit),
+	                 MC_ENOTFOUND);
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 10 * 86400, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
+	assert_int_equal(s->ops->supp_check(s, "s@b.example", &hit), 0);
+	assert_int_equal(hit.reason, SUPP_SOFT_BOUNCES);
+
+	/* Complaint: suppressed and unsubscribed; then unsubscribe: nothing
+	 * new. */
+	e.kind = "complaint";
+	e.address = "c@b.example";
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED |
+	                         STORE_EFFECT_UNSUBSCRIBED);
+	assert_int_equal(s->ops->supp_check(s, "c@b.example", &hit), 0);
+	assert_int_equal(hit.reason, SUPP_COMPLAINT);
+	e.kind = "unsubscribe";
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(fx, STORE_EFFECT_RECORDED);
+	e.kind = "soft";
+	e.soft_limit = 0;
+	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), MC_EINVAL);
+
+	/* The mailbox memory only goes up. */
+	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h", "u1", &st),
+	                 MC_ENOTFOUND);
+	assert_int_equal(s->ops->mailbox_seen_put(s, "pop3://u@h", "u1",
+	                                          STORE_SEEN_DONE, "bounce",
+	                                          T0),
+	                 0);
+	assert_int_equal(s->ops->mailbox_seen_put(s, "pop3://u@h", "u1",
+	                                          STORE_SEEN_HANDLED, "bounce",
+	                                          T0),
+	                 0);
+	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h", "u1", &st),
+	                 0);
+	assert_int_equal(st, STORE_SEEN_DONE);
+	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h2", "u1", &st),
+	                 MC_ENOTFOUND);
+}
+
 /* URL schemes: not per backend. */
 static void
 test_open_errors(void **state)
@@ -433,6 +537,75 @@ test_open_errors(void **state)
 	assert_int_equal(store_supp_reason_parse("nope"), -1);
 }
 
+/* contact_each callback: copy the attrs of the contact named in want. */
+static int
+find_attrs(void *arg, const struct store_contact *c)
+{
+	char *want = arg; /* "address" in, "attrs" out */
+
+	if (strcmp(c->address, want) != 0)
+		return 0;
+	strcpy(want, c->attrs);
+	return 1;
+}
+
+/* The batch upsert equals contact_upsert row by row: new, changed and
+ * unchanged contacts, members and not, in full batches and the rest. */
+static void
+test_upsert_many(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_contact_in rows[200];
+	struct store_upsert_counts c = {0};
+	char addr[200][40], want[64];
+	int64_t list, other;
+	int result, joined;
+	unsigned long n;
+
+	if (s->ops->contact_upsert_many == NULL)
+		skip(); /* optional op */
+	assert_int_equal(s->ops->list_ensure(s, "big", T0, &list), 0);
+	assert_int_equal(s->ops->list_ensure(s, "other", T0, &other), 0);
+	for (int i = 0; i < 200; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "m%d@d%d.example", i, i % 7);
+		rows[i].address = addr[i];
+		rows[i].domain = strchr(addr[i], '@') + 1;
+		rows[i].attrs = i % 2 ? "{\"v\":\"odd\"}" : "{}";
+		/* 100..139, 195, 196 exist ("{}"); 100..119 are members. */
+		if ((i >= 100 && i < 140) || i == 195 || i == 196)
+			assert_int_equal(
+			    s->ops->contact_upsert(s, addr[i], rows[i].domain,
+			                           "{}", i < 120 ? list : other,
+			                           T0, &result, &joined),
+			    0);
+	}
+	assert_int_equal(
+	    s->ops->contact_upsert_many(s, rows, 200, list, T0 + 1, &c), 0);
+	assert_int_equal(c.added, 158);
+	assert_int_equal(c.updated, 21); /* the odd ones of 100..139, 195 */
+	assert_int_equal(c.unchanged, 21);
+	assert_int_equal(c.joined, 180);
+	assert_int_equal(s->ops->contact_count(s, list, &n), 0);
+	assert_int_equal(n, 200);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 200);
+	strcpy(want, "m101@d3.example");
+	assert_int_equal(s->ops->contact_each(s, list, find_attrs, want), 1);
+	assert_string_equal(want, "{\"v\":\"odd\"}");
+	strcpy(want, "m3@d3.example");
+	assert_int_equal(s->ops->contact_each(s, list, find_attrs, want), 1);
+	assert_string_equal(want, "{\"v\":\"odd\"}");
+	/* Again: nothing changes. */
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	    s->ops->contact_upsert_many(s, rows, 200, list, T0 + 2, &c), 0);
+	assert_int_equal(c.added, 0);
+	assert_int_equal(c.updated, 0);
+	assert_int_equal(c.unchanged, 200);
+	assert_int_equal(c.joined, 0);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -446,10 +619,12 @@ main(void)
 		const struct backend *be = &backends[i];
 		const struct CMUnitTest tests[] = {
 		    PER_BACKEND(test_contacts_and_lists, be),
+		    PER_BACKEND(test_upsert_many, be),
 		    PER_BACKEND(test_suppressions, be),
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_transactions_and_log, be),
+		    PER_BACKEND(test_bounce_effects, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);

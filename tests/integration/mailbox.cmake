@@ -1,0 +1,10 @@
+# Mailbox tests: `bounces fetch` against a Dovecot started by the test
+# (POP3, POP3S, IMAP+STARTTLS, IMAPS; ports 28110/28143/28993/28995 and a
+# cutting proxy on 28300), `bounces ingest`, and real bounces from a test
+# Postfix (ports 28025..) parsed by `bounces parse` and `ingest`.
+add_test(NAME mailbox_dovecot
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mailbox_dovecot.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(mailbox_dovecot PROPERTIES LABELS integration TIMEOUT 300)
+add_test(NAME mailbox_postfix
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/mailbox_postfix.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(mailbox_postfix PROPERTIES LABELS integration TIMEOUT 120)

@@ -1,0 +1,131 @@
+#!/bin/bash
+# mailbox_dovecot.sh MAILCAST — `mailcast bounces fetch` against a real
+# Dovecot started here (tests/helpers/dovecot.sh, ports 28110/28143/28993/
+# 28995): POP3 (CRAM-MD5 without TLS) and POP3S, IMAP with STARTTLS and
+# IMAPS.  Each mode: a mailbox seeded with bounces, a complaint, an
+# auto-reply, an unsubscribe request and ordinary mail gives the right
+# suppressions; ordinary mail stays in the mailbox; a second run handles
+# nothing; a connection cut in the middle of a fetch (a proxy) loses and
+# repeats nothing on the next run.  Also: a wrong password, a certificate
+# that is not trusted.
+MC=$1
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../helpers/lib.sh"
+D=$T/dovecot
+M="$D/mail/bounce@example.test/Maildir"
+if ! "$HERE/../helpers/dovecot.sh" start "$D" 28000 >"$T/dc.out" 2>&1; then
+	fail "dovecot starts" "$(cat "$T/dc.out")"
+	finish
+fi
+on_exit "$HERE/../helpers/dovecot.sh" stop "$D"
+printf 'secret\n' >"$T/pw"
+CA="--ca-file $D/cert.pem"
+
+# sup DB ADDRESS: the suppression reason of ADDRESS, or "none".
+sup() {
+	r=$(sqlite3 "$1" "SELECT reason FROM suppressions WHERE entry = '$2'")
+	echo "${r:-none}"
+}
+# count DB SQL
+count() { sqlite3 "$1" "$2"; }
+# inbox: how many messages are in the INBOX (new + cur)
+inbox() { ls "$M/new" "$M/cur" 2>/dev/null | grep -c '^[0-9]'; }
+
+# mode NAME URL DISPOSE-OPTS [EXTRA...]
+mode() {
+	m=$1 url=$2 disp=$3
+	shift 3
+	db="$T/$m.db"
+	rm -f "$M"/new/* "$M"/cur/*
+	python3 "$HERE/mailbox_seed.py" "$M" "$m" >/dev/null
+	run "$m: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	    --mailbox "$url" --password-file "$T/pw" $disp "$@"
+	has "$m: summary" "2 bounces (1 hard, 1 soft recipients), 1 complaints, 1 unsubscribe requests, 1 auto-replies, 2 other, 0 skipped"
+	[ "$(sup "$db" "hard-$m@dest.example")" = hard-bounce ] &&
+	    pass "$m: hard bounce suppressed" ||
+	    fail "$m: hard bounce suppressed" "$(sup "$db" "hard-$m@dest.example")"
+	[ "$(sup "$db" "soft-$m@dest.example")" = none ] &&
+	    pass "$m: one soft bounce only counted" ||
+	    fail "$m: one soft bounce only counted"
+	[ "$(count "$db" "SELECT count(*) FROM bounces WHERE kind='soft' AND address='soft-$m@dest.example'")" = 1 ] &&
+	    pass "$m: soft bounce recorded" || fail "$m: soft bounce recorded"
+	[ "$(sup "$db" "fbl-$m@dest.example")" = complaint ] &&
+	    pass "$m: complaint suppressed" || fail "$m: complaint suppressed"
+	[ "$(sup "$db" "leaver-$m@dest.example")" = unsubscribed ] &&
+	    pass "$m: unsubscribe request" || fail "$m: unsubscribe request"
+	[ "$(count "$db" "SELECT count(*) FROM suppressions")" = 3 ] &&
+	    pass "$m: nothing else suppressed" ||
+	    fail "$m: nothing else suppressed" "$(count "$db" "SELECT * FROM suppressions")"
+	[ "$(count "$db" "SELECT count(*) FROM bounces WHERE source LIKE '<%-$m@%>'")" = 4 ] &&
+	    pass "$m: effects carry the source Message-ID" ||
+	    fail "$m: effects carry the source Message-ID" "$(count "$db" "SELECT address, source FROM bounces")"
+	left=$(inbox)
+	[ "$left" = 3 ] && pass "$m: ordinary mail and the auto-reply stay ($left)" ||
+	    fail "$m: ordinary mail stays: $left messages left, expected 3"
+	cat "$M"/new/* "$M"/cur/* 2>/dev/null | grep -q "Are you free on Tuesday" &&
+	    pass "$m: the ordinary message is intact" ||
+	    fail "$m: the ordinary message is intact"
+	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	    --mailbox "$url" --password-file "$T/pw" $disp "$@"
+	has "$m: second run handles nothing" "0 bounces (0 hard, 0 soft recipients), 0 complaints, 0 unsubscribe requests, 0 auto-replies, 0 other, 0 skipped, 3 already handled"
+	[ "$(count "$db" "SELECT count(*) FROM bounces")" = 4 ] &&
+	    pass "$m: no effect twice" || fail "$m: no effect twice"
+}
+
+mode imaps "imaps://bounce%40example.test@127.0.0.1:28993" "" $CA
+mode imapstls "imap://bounce%40example.test@127.0.0.1:28143" "" --starttls $CA
+ls "$M/.mailcast-handled/new" "$M/.mailcast-handled/cur" 2>/dev/null | grep -q '^[0-9]' &&
+    pass "imap: handled messages moved to mailcast-handled" ||
+    fail "imap: handled messages moved to mailcast-handled"
+mode pop3 "pop3://bounce%40example.test@127.0.0.1:28110" --delete
+mode pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" --delete $CA
+
+# A connection cut in the middle: the third UID FETCH / RETR never
+# arrives.  The next run (direct) goes on; nothing is lost or repeated.
+cut() {
+	m=$1 url=$2 direct=$3 word=$4
+	shift 4
+	db="$T/$m.db"
+	rm -f "$M"/new/* "$M"/cur/*
+	python3 "$HERE/mailbox_seed.py" "$M" "$m" >/dev/null
+	/usr/bin/python3 "$HERE/mailbox_cut_proxy.py" 28300 "${url##*:}" "$word" 3 &
+	ppid=$!
+	on_exit kill $ppid
+	wait_port 28300
+	run "$m: the cut session fails with EX_TEMPFAIL" 75 "$MC" \
+	    --store "sqlite:$db" bounces fetch --mailbox "${url%:*}:28300" \
+	    --password-file "$T/pw" "$@"
+	has "$m: says the session ended" "the session ended"
+	kill $ppid
+	run "$m: the next run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	    --mailbox "$direct" --password-file "$T/pw" "$@"
+	left=$(inbox)
+	[ "$left" = 3 ] && pass "$m: only the ordinary mail and the auto-reply are left" ||
+	    fail "$m: only the ordinary mail and the auto-reply are left: $left"
+	[ "$(count "$db" "SELECT count(*) FROM bounces")" = 4 ] &&
+	    pass "$m: every effect once after the cut" ||
+	    fail "$m: every effect once after the cut" "$(count "$db" "SELECT address, kind FROM bounces")"
+	[ "$(count "$db" "SELECT count(*) FROM suppressions")" = 3 ] &&
+	    pass "$m: suppressions complete" || fail "$m: suppressions complete"
+}
+cut imapcut "imap://bounce%40example.test@127.0.0.1:28143" \
+    "imap://bounce%40example.test@127.0.0.1:28143" "UID FETCH" --allow-cleartext-auth
+cut pop3cut "pop3://bounce%40example.test@127.0.0.1:28110" \
+    "pop3://bounce%40example.test@127.0.0.1:28110" "RETR" --delete
+
+# Failures a user must understand.
+printf 'wrong\n' >"$T/badpw"
+run "wrong password: EX_NOPERM" 77 "$MC" --store "sqlite:$T/x.db" bounces \
+    fetch --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
+    --password-file "$T/badpw" $CA
+has "wrong password: the server's words" "Authentication failed"
+run "untrusted certificate refused" 69 "$MC" --store "sqlite:$T/x.db" \
+    bounces fetch --mailbox "pop3s://bounce%40example.test@127.0.0.1:28995" \
+    --password-file "$T/pw"
+has "untrusted certificate: says so" "certificate"
+MAILCAST_MAILBOX_PASSWORD=secret run "--tls-verify no, password from the environment" 0 \
+    "$MC" --store "sqlite:$T/y.db" bounces fetch --keep \
+    --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" --tls-verify no
+run "a password in the URL is refused" 64 "$MC" --store "sqlite:$T/x.db" \
+    bounces fetch --mailbox "imap://u:p@127.0.0.1:28143" --password-file "$T/pw"
+finish

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""mailbox_seed.py MAILDIR [PREFIX] — write the test messages of the mailbox
+tests into MAILDIR/new: a hard bounce (RFC 3464, 5.1.1), a soft bounce
+(mailbox full), an ARF complaint, an auto-reply, a mailto unsubscribe
+request and two ordinary messages.  PREFIX makes the addresses and
+Message-IDs unique per run ("r1" -> hard-r1@dest.example).  Prints one
+line per file: NAME EXPECTED-KIND ADDRESS."""
+import os
+import sys
+import time
+
+maildir, prefix = sys.argv[1], (sys.argv[2] if len(sys.argv) > 2 else "r1")
+P = prefix
+
+def dsn(name, rcpt, action, status, diag):
+    return f"""Return-Path: <>
+From: MAILER-DAEMON@mx.dest.example (Mail Delivery System)
+To: bounces@sender.example
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <{name}-{P}@mx.dest.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status;
+  boundary="BOUND"
+
+--BOUND
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients.
+
+--BOUND
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.dest.example
+
+Final-Recipient: rfc822; {rcpt}
+Action: {action}
+Status: {status}
+Diagnostic-Code: smtp; {diag}
+
+--BOUND
+Content-Type: text/rfc822-headers
+
+From: news@sender.example
+To: {rcpt}
+Subject: News
+Message-ID: <orig-{name}-{P}@sender.example>
+
+--BOUND--
+"""
+
+msgs = [
+    ("hard", "bounce", f"hard-{P}@dest.example",
+     dsn("hard", f"hard-{P}@dest.example", "failed", "5.1.1",
+         f"550 5.1.1 <hard-{P}@dest.example>: Recipient address rejected: User unknown")),
+    ("soft", "bounce", f"soft-{P}@dest.example",
+     dsn("soft", f"soft-{P}@dest.example", "failed", "5.2.2",
+         "552 5.2.2 Mailbox full, quota exceeded")),
+    ("complaint", "complaint", f"fbl-{P}@dest.example", f"""From: feedback@fbl.dest.example
+To: abuse@sender.example
+Subject: FW: complaint
+Message-ID: <complaint-{P}@fbl.dest.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report;
+  boundary="ARF"
+
+--ARF
+Content-Type: text/plain
+
+This is an email abuse report.
+
+--ARF
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: test-fbl/1.0
+Version: 1
+Original-Rcpt-To: fbl-{P}@dest.example
+
+--ARF
+Content-Type: message/rfc822
+
+From: news@sender.example
+To: fbl-{P}@dest.example
+Subject: News
+Message-ID: <orig-c-{P}@sender.example>
+
+Hello.
+
+--ARF--
+"""),
+    ("autoreply", "auto-reply", "", f"""From: Away Person <away-{P}@dest.example>
+To: bounces@sender.example
+Subject: Out of office: News
+Message-ID: <auto-{P}@dest.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+Auto-Submitted: auto-replied
+
+I am away until Monday.
+"""),
+    ("unsub", "unsubscribe", f"leaver-{P}@dest.example", f"""From: Leaver <leaver-{P}@dest.example>
+To: unsubscribe@sender.example
+Subject: unsubscribe
+Message-ID: <unsub-{P}@dest.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+
+unsubscribe
+"""),
+    ("ordinary1", "not-bounce", "", f"""From: Friend <friend@dest.example>
+To: bounces@sender.example
+Subject: Lunch?
+Message-ID: <ord1-{P}@dest.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+
+Are you free on Tuesday?
+"""),
+    ("ordinary2", "not-bounce", "", f"""From: Boss <boss@sender.example>
+To: bounces@sender.example
+Subject: Report about the bounce rate
+Message-ID: <ord2-{P}@sender.example>
+Date: Thu, 1 Jan 2026 00:00:00 +0000
+
+Please send me the report about undelivered mail numbers.
+"""),
+]
+
+os.makedirs(os.path.join(maildir, "new"), exist_ok=True)
+for i, (name, kind, addr, text) in enumerate(msgs):
+    fn = f"{int(time.time())}.M{i}P{os.getpid()}{P}.{name}:2,"
+    path = os.path.join(maildir, "new", fn.replace(":2,", ""))
+    with open(path, "w", newline="\r\n") as f:
+        f.write(text)
+    os.chown(path, 65534, 65534)
+    print(name, kind, addr or "-")
