@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "base/str.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "diag/doctor.h"
 #include "diag/report.h"
 #include "dns/dns.h"
@@ -26,6 +28,7 @@ usage(FILE *fp)
 	    "         [--mailbox URL] [--dns-server ADDR:PORT] [--ports LIST] "
 	    "[--timeout MS]\n"
 	    "         [--ca-file PEM] [--no-trace] [--no-ping] [--json]\n"
+	    "         [--auth-user USER [--auth-password-file FILE]]\n"
 	    "  Runs the probes, trace, ping and DNS checks that apply, in "
 	    "parallel, and\n"
 	    "  prints ONE root cause with its evidence and the fix, then the "
@@ -34,6 +37,10 @@ usage(FILE *fp)
 	    "tls, 77 auth or\n"
 	    "  reputation, 75 dns-server, 65 dns-records, 78 config, 64 "
 	    "usage.\n"
+	    "  --auth-user logs in to the relay (over TLS only) with the "
+	    "password of\n"
+	    "  --auth-password-file or MAILCAST_AUTH_PASSWORD (never "
+	    "argv).\n"
 	    "  Identifiers and the --json schema: docs/doctor.md.\n");
 }
 
@@ -89,6 +96,8 @@ cmd_doctor(int argc, char **argv)
 	    {"ca-file", required_argument, NULL, 'C'},
 	    {"no-trace", no_argument, NULL, 'T'},
 	    {"no-ping", no_argument, NULL, 'P'},
+	    {"auth-user", required_argument, NULL, 'u'},
+	    {"auth-password-file", required_argument, NULL, 'w'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -96,11 +105,12 @@ cmd_doctor(int argc, char **argv)
 	static struct doctor_opts o;
 	static struct doctor_facts f;
 	static struct doctor_report r;
-	static char relay[256], mbox[256];
+	static char relay[256], mbox[256], secret[1024];
+	const char *pwfile = NULL;
 	unsigned long long v;
 	bool json = cli_globals.json, ports_given = false;
 	char err[256];
-	int ch;
+	int ch, rc;
 
 	doctor_opts_default(&o);
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -189,6 +199,12 @@ cmd_doctor(int argc, char **argv)
 		case 'P':
 			o.no_ping = true;
 			break;
+		case 'u':
+			o.auth_user = optarg;
+			break;
+		case 'w':
+			pwfile = optarg;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -225,13 +241,34 @@ cmd_doctor(int argc, char **argv)
 		if (!have && o.probe.nports < PROBE_PORTS_MAX)
 			o.probe.ports[o.probe.nports++] = o.relay_port;
 	}
+	if (o.auth_user != NULL) {
+		if (relay[0] == '\0') {
+			/* Only an SMTP relay is logged in to, not --mailbox. */
+			fprintf(stderr, "mailcast doctor: --auth-user needs "
+			                "--relay\n");
+			return EX_USAGE;
+		}
+		if (cli_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
+		                    sizeof(secret), err, sizeof(err)) != 0) {
+			fprintf(stderr, "mailcast doctor: %s\n", err);
+			return EX_CONFIG;
+		}
+		o.auth_secret = secret;
+	} else if (pwfile != NULL) {
+		fprintf(stderr, "mailcast doctor: --auth-password-file needs "
+		                "--auth-user\n");
+		return EX_USAGE;
+	}
 	doctor_gather(&o, &f);
+	explicit_bzero(secret, sizeof(secret));
+	o.auth_secret = NULL;
 	doctor_judge(&o, &f, &r);
 	if (json)
 		report_json_out(stdout, report_doctor_json(&o, &f, &r));
 	else
 		report_doctor(stdout, &o, &f, &r);
+	rc = EX_OK;
 	if (r.root >= 0 && r.f[r.root].sev == DOC_PROBLEM)
-		return doctor_class_exit(r.f[r.root].cls);
-	return EX_OK;
+		rc = doctor_class_exit(r.f[r.root].cls);
+	return rc;
 }

@@ -98,6 +98,13 @@ t_probe(void *arg)
 	struct probe_opts po = g->o->probe;
 
 	po.host = g->o->relay_host;
+	if (g->o->tls == DOC_TLS_IMPLICIT)
+		po.tls_port = g->o->relay_port;
+	if (g->o->auth_user != NULL) {
+		po.auth_port = g->o->relay_port;
+		po.auth_user = g->o->auth_user;
+		po.auth_secret = g->o->auth_secret;
+	}
 	g->f->probed = probe_run(&po, g->f->port, g->f->probe_err,
 	                         sizeof(g->f->probe_err)) == 0;
 	g->f->nports = po.nports;
@@ -361,6 +368,46 @@ judge_network(const struct doctor_opts *o, const struct doctor_facts *f,
 	}
 }
 
+/* The credentials tried on the relay port (--auth-user). */
+static void
+judge_auth(const struct doctor_opts *o, const struct probe_port *p,
+           struct doctor_report *r)
+{
+	struct doctor_finding *d;
+
+	if (o->auth_user == NULL || !p->auth_tried)
+		return;
+	if (p->auth_ok && (d = add(r, "auth-ok", DOC_AUTH, DOC_INFO))) {
+		SET(d->summary, "the relay accepts the credentials of %s",
+		    o->auth_user);
+		SET(d->evidence, "AUTH %s over %s on port %u: 235",
+		    p->auth_mech[0] ? p->auth_mech : "?",
+		    p->cert.version[0] ? p->cert.version : "TLS", p->port);
+		SET(d->fix, "nothing to do");
+	} else if (p->auth_code >= 500 &&
+	           (d = add(r, "auth-rejected", DOC_AUTH, DOC_PROBLEM))) {
+		SET(d->summary, "the relay rejects the credentials of %s",
+		    o->auth_user);
+		SET(d->evidence, "AUTH %s on port %u: %s",
+		    p->auth_mech[0] ? p->auth_mech : "?", p->port,
+		    p->auth_reply);
+		SET(d->fix, "check the user name and the password "
+		            "(--auth-password-file or MAILCAST_AUTH_PASSWORD); "
+		            "many providers want an application password or "
+		            "the whole address as the user name");
+	} else if (!p->auth_ok &&
+	           (d = add(r, "auth-failed", DOC_AUTH, DOC_PROBLEM))) {
+		SET(d->summary, "logging in to the relay as %s did not work",
+		    o->auth_user);
+		SET(d->evidence, "port %u: %s", p->port, p->auth_reply);
+		SET(d->fix, "%s",
+		    p->auth_code >= 400
+		        ? "the server failed temporarily: try again later"
+		        : "see the evidence: the relay must offer AUTH over "
+		          "TLS (STARTTLS or implicit TLS)");
+	}
+}
+
 /* TLS rules on the relay port. */
 static void
 judge_tls(const struct doctor_opts *o, const struct doctor_facts *f,
@@ -424,7 +471,7 @@ judge_tls(const struct doctor_opts *o, const struct doctor_facts *f,
 			SET(d->summary, "the relay's certificate has expired");
 			SET(d->evidence, "not after %s", p->cert.not_after);
 			SET(d->fix, "the relay's operator must renew it");
-		} else if (p->cert.self_signed &&
+		} else if (p->cert.self_signed && !p->cert.verified &&
 		           (d = add(r, "cert-self-signed", DOC_TLS,
 		                    DOC_PROBLEM))) {
 			SET(d->summary, "the relay's certificate is "
@@ -453,6 +500,7 @@ judge_tls(const struct doctor_opts *o, const struct doctor_facts *f,
 			            "certificate names");
 		}
 	}
+	judge_auth(o, p, r);
 	if (p->auth[0] == '\0' && p->auth_tls[0] != '\0' &&
 	    (d = add(r, "auth-after-starttls", DOC_AUTH, DOC_INFO))) {
 		SET(d->summary, "AUTH is offered only after STARTTLS");

@@ -8,6 +8,8 @@
  * priority order and produces findings, each with a stable identifier
  * (documented in docs/doctor.md), a class that decides the exit code, the
  * evidence and the fix; the first problem found is the root cause.
+ * With auth_user, the probe of the relay's port logs in through the SMTP
+ * core (over TLS only) and the rules say whether the credentials work.
  *
  * Ownership: struct doctor_facts and struct doctor_report are large and
  * caller-owned (allocate them statically or on the heap).
@@ -58,6 +60,8 @@ struct doctor_opts {
 	size_t ndnsbl;
 	const char *mailbox_host; /* from --mailbox URL */
 	unsigned mailbox_port;
+	const char *auth_user;   /* try AUTH on the relay port, or NULL */
+	const char *auth_secret; /* borrowed; the caller wipes it */
 	struct probe_opts probe; /* ports, timeout */
 	bool no_trace, no_ping;
 };

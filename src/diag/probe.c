@@ -4,9 +4,15 @@
  * The connects share one poll loop so that every filtered port waits on
  * the same clock; each port that connects gets a thread right away for
  * the protocol part (banner, EHLO/CAPA/CAPABILITY, STARTTLS, certificate),
- * bounded by the same deadline.
+ * bounded by the same deadline.  SMTP goes through the sans-I/O client
+ * core, moved by smtp_talk(), a blocking loop: the thread is the
+ * parallelism, so an event loop would add nothing.  POP3 and IMAP keep
+ * small readers here: their cores (proto/pop3_client.h, imap_client.h)
+ * always go on to log in after the capabilities, which a probe without
+ * credentials must not do.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -16,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +31,7 @@
 #include "base/str.h"
 #include "diag/icmperr.h"
 #include "diag/probe.h"
+#include "proto/smtp_client.h"
 
 #define LINE_MAX_PROBE  1024 /* one protocol line */
 #define REPLY_LINES_MAX 64   /* lines of one multi-line reply */
@@ -224,15 +232,67 @@ pconn_line(struct pconn *pc, char *line, size_t size, long long deadline)
 	}
 }
 
-/* Send a command. */
+/* Send len bytes by the connection's deadline. */
+static int
+pconn_write(struct pconn *pc, const void *data, size_t len)
+{
+	long long left = pc->deadline - now_ms();
+	const char *p = data;
+
+	if (left <= 0)
+		return MC_ETIMEDOUT;
+	if (pc->tls_on)
+		return tlsinfo_write(&pc->tls, p, len, (int)left);
+	while (len > 0) {
+		struct pollfd pf = {.fd = pc->fd, .events = POLLOUT};
+		ssize_t n;
+
+		left = pc->deadline - now_ms();
+		if (left <= 0 || poll(&pf, 1, (int)left) <= 0)
+			return MC_ETIMEDOUT;
+		n = send(pc->fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EINTR)
+			return MC_EIO;
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		}
+	}
+	return 0;
+}
+
+/* Send a command line. */
 static int
 pconn_send(struct pconn *pc, const char *s)
 {
-	if (pc->tls_on)
-		return tlsinfo_write(&pc->tls, s, strlen(s));
-	return send(pc->fd, s, strlen(s), MSG_NOSIGNAL) == (ssize_t)strlen(s)
-	           ? 0
-	           : MC_EIO;
+	return pconn_write(pc, s, strlen(s));
+}
+
+/* Wait until a whole first line is buffered and copy it (CRLF stripped)
+ * without consuming it; 0 or <0. */
+static int
+pconn_peek_line(struct pconn *pc, char *line, size_t size, long long deadline)
+{
+	for (;;) {
+		char *nl = memchr(pc->buf, '\n', pc->len);
+		int n;
+
+		if (nl != NULL) {
+			size_t take = (size_t)(nl - pc->buf);
+
+			if (take > 0 && pc->buf[take - 1] == '\r')
+				take--;
+			if (take >= size)
+				take = size - 1;
+			memcpy(line, pc->buf, take);
+			line[take] = '\0';
+			return 0;
+		}
+		n = pconn_fill(pc, deadline);
+		if (n <= 0)
+			return n == 0 ? MC_ECLOSED : n;
+		pc->len += (size_t)n;
+	}
 }
 
 /* Append a word to a space-separated list. */
@@ -255,7 +315,6 @@ struct job {
 	struct probe_port *pp;
 	int fd;
 	long long deadline;
-	char addr[INET6_ADDRSTRLEN];
 	pthread_t tid;
 	bool started;
 };
@@ -283,44 +342,6 @@ find_seen_addr(const char *line, char *out, size_t size)
 			}
 		}
 	}
-}
-
-/* EHLO: read the capabilities into caps/auth. */
-static int
-smtp_ehlo(struct job *j, struct pconn *pc, char *auth, size_t authlen)
-{
-	char line[LINE_MAX_PROBE], cmd[300];
-	int rc;
-
-	snprintf(cmd, sizeof(cmd), "EHLO %s\r\n", j->o->ehlo);
-	if ((rc = pconn_send(pc, cmd)) != 0)
-		return rc;
-	for (int i = 0; i < REPLY_LINES_MAX; i++) {
-		if ((rc = pconn_line(pc, line, sizeof(line), j->deadline)) != 0)
-			return rc;
-		if (strncmp(line, "250", 3) != 0)
-			return MC_EPROTO;
-		if (i == 0) {
-			find_seen_addr(line, j->pp->seen_addr,
-			               sizeof(j->pp->seen_addr));
-		} else {
-			const char *kw = line + 4;
-
-			if (strncasecmp(kw, "AUTH", 4) == 0 &&
-			    (kw[4] == ' ' || kw[4] == '=')) {
-				auth[0] = '\0';
-				mc_strlcpy(auth, kw + 5, authlen);
-			}
-			if (strcasecmp(kw, "STARTTLS") == 0)
-				j->pp->starttls = true;
-			if (!pc->tls_on)
-				add_word(j->pp->caps, sizeof(j->pp->caps), kw,
-				         strcspn(kw, " "));
-		}
-		if (line[3] == ' ' || line[3] == '\0')
-			return 0;
-	}
-	return MC_ELIMIT;
 }
 
 /* POP3 CAPA; also collects SASL mechanisms. */
@@ -402,20 +423,22 @@ imap_capability(struct job *j, struct pconn *pc, const char *tag, char *auth,
 	return MC_ELIMIT;
 }
 
-/* TLS on the connection; fills pp->cert. */
+/* TLS on the connection; fills pp->cert.  implicit: before any byte. */
 static int
-start_tls(struct job *j, struct pconn *pc)
+start_tls(struct job *j, struct pconn *pc, bool implicit)
 {
-	char err[160];
+	char err[256];
 	long long left = j->deadline - now_ms();
 	int rc;
 
 	if (left <= 0)
 		return MC_ETIMEDOUT;
-	rc = tlsinfo_handshake(&pc->tls, pc->fd, j->o->host, j->o->ca_file,
-	                       (int)left, &j->pp->cert, err, sizeof(err));
+	rc = tlsinfo_handshake(&pc->tls, pc->fd, j->o->host, j->pp->port,
+	                       implicit, j->o->ca_file, (int)left, &j->pp->cert,
+	                       err, sizeof(err));
 	if (rc != 0) {
 		mc_strlcpy(j->pp->detail, err, sizeof(j->pp->detail));
+		mc_strlcpy(j->pp->error, err, sizeof(j->pp->error));
 		if (rc == MC_ETIMEDOUT)
 			j->pp->tls_stalled = true;
 		tlsinfo_close(&pc->tls);
@@ -431,13 +454,216 @@ start_tls(struct job *j, struct pconn *pc)
 static enum probe_proto
 greeting_proto(const char *l)
 {
-	if (strncmp(l, "220", 3) == 0)
-		return PROBE_P_SMTP;
 	if (strncmp(l, "+OK", 3) == 0)
 		return PROBE_P_POP3;
 	if (strncmp(l, "* OK", 4) == 0 || strncmp(l, "* PREAUTH", 9) == 0)
 		return PROBE_P_IMAP;
+	/* Any reply code: a 554 greeting is SMTP refusing the session. */
+	if (l[0] >= '2' && l[0] <= '5' && isdigit((unsigned char)l[1]) &&
+	    isdigit((unsigned char)l[2]) &&
+	    (l[3] == ' ' || l[3] == '-' || l[3] == '\0'))
+		return PROBE_P_SMTP;
 	return PROBE_P_UNKNOWN;
+}
+
+/* The SMTP_EXT_* bits the core knows, as EHLO keywords. */
+static void
+smtp_ext_words(unsigned ext, char *out, size_t size)
+{
+	static const struct {
+		unsigned bit;
+		const char *word;
+	} w[] = {
+	    {SMTP_EXT_SIZE, "SIZE"},
+	    {SMTP_EXT_PIPELINING, "PIPELINING"},
+	    {SMTP_EXT_8BITMIME, "8BITMIME"},
+	    {SMTP_EXT_SMTPUTF8, "SMTPUTF8"},
+	    {SMTP_EXT_DSN, "DSN"},
+	    {SMTP_EXT_CHUNKING, "CHUNKING"},
+	    {SMTP_EXT_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES"},
+	    {SMTP_EXT_STARTTLS, "STARTTLS"},
+	    {SMTP_EXT_AUTH, "AUTH"},
+	};
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (ext & w[i].bit)
+			add_word(out, size, w[i].word, strlen(w[i].word));
+}
+
+/* What the core learnt from the last EHLO, in clear or over TLS. */
+static void
+smtp_facts(struct probe_port *pp, const struct smtp_client *c)
+{
+	unsigned ext = smtp_client_extensions(c);
+	bool tls = smtp_client_tls_active(c);
+	char *auth = tls ? pp->auth_tls : pp->auth;
+
+	if (smtp_client_ehlo_text(c)[0] == '\0')
+		return; /* no EHLO (or HELO) reply yet */
+	if (ext & SMTP_EXT_STARTTLS)
+		pp->starttls = true;
+	/* The mechanisms are only current when AUTH was in this reply. */
+	mc_strlcpy(auth, (ext & SMTP_EXT_AUTH) ? smtp_client_auth_mechs(c) : "",
+	           sizeof(pp->auth));
+	if (pp->caps[0] == '\0')
+		smtp_ext_words(ext, pp->caps, sizeof(pp->caps));
+	if (pp->seen_addr[0] == '\0')
+		find_seen_addr(smtp_client_ehlo_text(c), pp->seen_addr,
+		               sizeof(pp->seen_addr));
+}
+
+/* The core's transcript: only the AUTH mechanism it chose is kept. */
+static void
+smtp_trace(void *arg, char dir, const char *line, size_t len)
+{
+	struct probe_port *pp = arg;
+
+	if (dir == 'C' && len > 5 && strncasecmp(line, "AUTH ", 5) == 0) {
+		size_t ml = strcspn(line + 5, " ");
+
+		if (ml >= sizeof(pp->auth_mech))
+			ml = sizeof(pp->auth_mech) - 1;
+		memcpy(pp->auth_mech, line + 5, ml);
+		pp->auth_mech[ml] = '\0';
+	}
+}
+
+/* Multi-line reply texts (joined by '\n') on one line of a report. */
+static void
+one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r')
+			*s = ' ';
+}
+
+/* The session ended without READY: how far did AUTH get? */
+static void
+smtp_auth_failed(struct probe_port *pp, const struct smtp_client *c, int err)
+{
+	const struct smtp_result *r = smtp_client_last_reply(c);
+
+	pp->auth_tried = true;
+	if (pp->auth_mech[0] != '\0' && r != NULL &&
+	    (err == MC_EAUTH || err == MC_ETEMPFAIL)) {
+		/* The server answered AUTH: its reply is the evidence. */
+		pp->auth_code = r->code;
+		snprintf(pp->auth_reply, sizeof(pp->auth_reply),
+		         "%d %s%s%.200s", r->code, r->enh, r->enh[0] ? " " : "",
+		         r->text);
+	} else
+		mc_strlcpy(pp->auth_reply, smtp_client_last_error(c),
+		           sizeof(pp->auth_reply));
+	one_line(pp->auth_reply);
+}
+
+/*
+ * SMTP through the core: greeting, EHLO, STARTTLS and EHLO again, AUTH
+ * when credentials are given for this port, QUIT.  The bytes already read
+ * (the greeting, or part of it) are in pc->buf.  Everything by j->deadline.
+ */
+static void
+smtp_talk(struct job *j, struct pconn *pc)
+{
+	struct probe_port *pp = j->pp;
+	struct smtp_client_config cfg;
+	struct smtp_client *c;
+	struct smtp_event ev;
+	long long left = j->deadline - now_ms();
+	uint32_t tmo = left > 0 ? (uint32_t)left : 1;
+	bool auth = j->o->auth_user != NULL && pp->port == j->o->auth_port;
+	bool done = false, ready = false;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.helo_name = j->o->ehlo;
+	cfg.tls = pc->tls_on ? SMTP_TLS_IMPLICIT : SMTP_TLS_OPPORTUNISTIC;
+	if (auth) {
+		cfg.auth_user = j->o->auth_user;
+		cfg.auth_secret = j->o->auth_secret;
+	}
+	cfg.timeouts =
+	    (struct smtp_timeouts){tmo, tmo, tmo, tmo, tmo, tmo, tmo};
+	cfg.trace = smtp_trace;
+	cfg.trace_arg = pp;
+	c = smtp_client_new(&cfg);
+	smtp_client_start(c, pc->tls_on, (uint64_t)now_ms());
+	smtp_client_feed(c, pc->buf, pc->len, (uint64_t)now_ms());
+	pc->len = 0;
+	while (!done) {
+		const unsigned char *out;
+		size_t n;
+		long long until;
+		int rc;
+
+		while (!done && smtp_client_next_event(c, &ev)) {
+			switch (ev.type) {
+			case SMTP_EV_STARTTLS:
+				smtp_facts(pp, c);
+				rc = start_tls(j, pc, false);
+				smtp_client_tls_done(c, rc == 0, pp->error,
+				                     (uint64_t)now_ms());
+				break;
+			case SMTP_EV_READY:
+				ready = true;
+				smtp_facts(pp, c);
+				if (auth) {
+					pp->auth_tried = pp->auth_ok = true;
+					pp->auth_code = 235;
+				}
+				smtp_client_quit(c, (uint64_t)now_ms());
+				break;
+			case SMTP_EV_CLOSED:
+				done = true;
+				if (ev.err == 0)
+					break;
+				if (!ready)
+					smtp_facts(pp, c);
+				if (auth && !ready)
+					smtp_auth_failed(pp, c, ev.err);
+				mc_strlcpy(pp->error, smtp_client_last_error(c),
+				           sizeof(pp->error));
+				one_line(pp->error);
+				break;
+			default:
+				break;
+			}
+		}
+		if (done)
+			break;
+		out = smtp_client_output(c, &n);
+		if (n > 0) {
+			if (pconn_write(pc, out, n) != 0)
+				smtp_client_abort(c, MC_EIO,
+				                  "the connection broke while "
+				                  "sending",
+				                  (uint64_t)now_ms());
+			else
+				smtp_client_sent(c, n, (uint64_t)now_ms());
+			continue;
+		}
+		until = j->deadline;
+		if (smtp_client_deadline(c) != 0 &&
+		    (long long)smtp_client_deadline(c) < until)
+			until = (long long)smtp_client_deadline(c);
+		rc = pconn_fill(pc, until);
+		if (rc > 0) {
+			smtp_client_feed(c, pc->buf, (size_t)rc,
+			                 (uint64_t)now_ms());
+		} else if (rc == 0) {
+			smtp_client_eof(c, (uint64_t)now_ms());
+		} else if (rc == MC_ETIMEDOUT) {
+			smtp_client_tick(c, (uint64_t)now_ms());
+			if (now_ms() >= j->deadline)
+				smtp_client_abort(c, MC_ETIMEDOUT,
+				                  "no answer by the probe's "
+				                  "deadline",
+				                  (uint64_t)now_ms());
+		} else
+			smtp_client_abort(c, rc, "the connection broke",
+			                  (uint64_t)now_ms());
+	}
+	smtp_client_free(c);
 }
 
 /* Talk the protocol of the greeting; after an implicit TLS start too. */
@@ -451,22 +677,16 @@ converse(struct job *j, struct pconn *pc, const char *greeting)
 	bool implicit = pc->tls_on;
 
 	pp->proto = greeting_proto(greeting);
+	if (pp->proto == PROBE_P_SMTP) {
+		/* The core reads the greeting itself: pc->buf holds it. */
+		smtp_talk(j, pc);
+		return;
+	}
+	/* The others: the greeting line is taken off here. */
+	if (pconn_line(pc, line, sizeof(line), j->deadline) != 0)
+		return;
 	switch (pp->proto) {
 	case PROBE_P_SMTP:
-		/* A multi-line greeting: read to its last line. */
-		mc_strlcpy(line, greeting, sizeof(line));
-		for (int i = 0; i < REPLY_LINES_MAX && line[3] == '-'; i++)
-			if (pconn_line(pc, line, sizeof(line), j->deadline))
-				return;
-		if (smtp_ehlo(j, pc, auth, authlen) != 0)
-			return;
-		if (implicit || !pp->starttls)
-			break;
-		if (pconn_send(pc, "STARTTLS\r\n") != 0 ||
-		    pconn_line(pc, line, sizeof(line), j->deadline) != 0 ||
-		    strncmp(line, "220", 3) != 0 || start_tls(j, pc) != 0)
-			return;
-		smtp_ehlo(j, pc, pp->auth_tls, sizeof(pp->auth_tls));
 		break;
 	case PROBE_P_POP3:
 		if (pop3_capa(j, pc, auth, authlen) != 0)
@@ -475,7 +695,8 @@ converse(struct job *j, struct pconn *pc, const char *greeting)
 			break;
 		if (pconn_send(pc, "STLS\r\n") != 0 ||
 		    pconn_line(pc, line, sizeof(line), j->deadline) != 0 ||
-		    strncmp(line, "+OK", 3) != 0 || start_tls(j, pc) != 0)
+		    strncmp(line, "+OK", 3) != 0 ||
+		    start_tls(j, pc, false) != 0)
 			return;
 		pop3_capa(j, pc, pp->auth_tls, sizeof(pp->auth_tls));
 		break;
@@ -486,7 +707,8 @@ converse(struct job *j, struct pconn *pc, const char *greeting)
 			break;
 		if (pconn_send(pc, "a2 STARTTLS\r\n") != 0 ||
 		    pconn_line(pc, line, sizeof(line), j->deadline) != 0 ||
-		    strncmp(line, "a2 OK", 5) != 0 || start_tls(j, pc) != 0)
+		    strncmp(line, "a2 OK", 5) != 0 ||
+		    start_tls(j, pc, false) != 0)
 			return;
 		imap_capability(j, pc, "a3", pp->auth_tls,
 		                sizeof(pp->auth_tls));
@@ -496,11 +718,13 @@ converse(struct job *j, struct pconn *pc, const char *greeting)
 	}
 }
 
-/* Ports where the client speaks first, in TLS (RFC 8314). */
+/* Ports where the client speaks first, in TLS (RFC 8314), and the one
+ * the caller says expects it. */
 static bool
-tls_first_port(unsigned port)
+tls_first_port(const struct probe_opts *o, unsigned port)
 {
-	return port == 465 || port == 993 || port == 995;
+	return port == 465 || port == 993 || port == 995 ||
+	       (o->tls_port != 0 && port == o->tls_port);
 }
 
 /* Thread: banner, protocol, TLS for one connected port. */
@@ -517,12 +741,13 @@ job_run(void *arg)
 	if (pc == NULL)
 		return NULL;
 	pc->fd = j->fd;
+	pc->deadline = j->deadline;
 	pp->state = PROBE_OPEN;
-	if (!tls_first_port(pp->port)) {
+	if (!tls_first_port(j->o, pp->port)) {
 		banner_by = now_ms() + j->o->banner_ms;
 		if (banner_by > j->deadline)
 			banner_by = j->deadline;
-		rc = pconn_line(pc, line, sizeof(line), banner_by);
+		rc = pconn_peek_line(pc, line, sizeof(line), banner_by);
 		if (rc == 0) {
 			mc_strlcpy(pp->banner, line, sizeof(pp->banner));
 			snprintf(pp->detail, sizeof(pp->detail),
@@ -537,12 +762,12 @@ job_run(void *arg)
 		}
 	}
 	/* Silent: does it expect TLS from the first byte? */
-	if (start_tls(j, pc) == 0) {
+	if (start_tls(j, pc, true) == 0) {
 		pp->state = PROBE_TLS_EXPECTED;
 		banner_by = now_ms() + j->o->banner_ms;
 		if (banner_by > j->deadline)
 			banner_by = j->deadline;
-		if (pconn_line(pc, line, sizeof(line), banner_by) == 0) {
+		if (pconn_peek_line(pc, line, sizeof(line), banner_by) == 0) {
 			mc_strlcpy(pp->banner, line, sizeof(pp->banner));
 			snprintf(pp->detail, sizeof(pp->detail),
 			         "TLS from the first byte; banner: %.180s",
@@ -707,8 +932,6 @@ probe_run(const struct probe_opts *o, struct probe_port *out, char *err,
 					jobs[i].pp = &out[i];
 					jobs[i].fd = pfd[i].fd;
 					jobs[i].deadline = deadline;
-					mc_strlcpy(jobs[i].addr, addr,
-					           sizeof(jobs[i].addr));
 					jobs[i].started =
 					    pthread_create(&jobs[i].tid, NULL,
 					                   job_run,

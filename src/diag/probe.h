@@ -10,6 +10,10 @@
  * STARTTLS, inspects the certificate and lists AUTH mechanisms; TCP_INFO
  * and IP_MTU give MSS, path MTU and receive window.  Everything ends by the
  * one deadline, so a filtered port costs one timeout, not one per port.
+ * SMTP is spoken by the project's sans-I/O core (proto/smtp_client.h),
+ * driven here by a blocking poll loop; with o->auth_user set, the core
+ * also tries AUTH on o->auth_port (over TLS only) and the port records
+ * whether the server accepted the credentials.
  *
  * Ownership: caller-owned arrays, fixed-size strings.  Errors: MC_EINVAL
  * (bad host or port list), MC_ENOHOST (name does not resolve).
@@ -61,8 +65,15 @@ struct probe_port {
 	bool starttls;                    /* offered */
 	bool tls;                         /* a handshake was made */
 	bool tls_stalled;                 /* handshake timed out */
+	char error[256];                  /* why the conversation stopped */
 	char seen_addr[INET6_ADDRSTRLEN]; /* from EHLO reply */
 	struct tls_info cert;
+	/* AUTH with the credentials of probe_opts (auth_port only): */
+	bool auth_tried;      /* the session got as far as it could */
+	bool auth_ok;         /* 235 */
+	int auth_code;        /* the reply that decided; 0: no reply did */
+	char auth_mech[16];   /* the SASL mechanism used, or "" */
+	char auth_reply[256]; /* the server's text, or why AUTH was not sent */
 	/* TCP_INFO / IP_MTU */
 	unsigned mss, advmss, pmtu, rcv_wnd;
 	bool mss_ok; /* mss <= pmtu - 40 */
@@ -76,7 +87,12 @@ struct probe_opts {
 	int banner_ms;       /* silence before trying TLS */
 	bool app;            /* talk SMTP/POP3/IMAP/TLS */
 	const char *ehlo;    /* EHLO name */
-	const char *ca_file; /* extra trust anchors, or NULL */
+	const char *ca_file; /* trust anchors instead of the system's */
+	unsigned tls_port;   /* also speak TLS first on this port (0: none) */
+	/* Credentials to try on auth_port (AUTH over TLS only), or NULL. */
+	unsigned auth_port;
+	const char *auth_user;
+	const char *auth_secret; /* borrowed; the caller wipes it */
 };
 
 /* 25,587,465,110,995,143,993 and sane timeouts. */

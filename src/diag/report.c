@@ -225,9 +225,19 @@ report_probe(FILE *fp, const char *host, const struct probe_port *p, size_t n)
 			    q->cert.intercepted ? ", issued by an intercepting "
 			                          "product"
 			                        : "");
+		if (q->cert.session[0])
+			fprintf(fp, "        tls: %s\n", q->cert.session);
 		if (q->seen_addr[0])
 			fprintf(fp, "        the server sees you as %s\n",
 			        q->seen_addr);
+		if (q->auth_tried && q->auth_ok)
+			fprintf(fp, "        login: accepted (AUTH %s)\n",
+			        q->auth_mech);
+		else if (q->auth_tried)
+			fprintf(fp, "        login: refused: %s\n",
+			        q->auth_reply);
+		if (q->error[0] && !q->auth_tried)
+			fprintf(fp, "        stopped: %s\n", q->error);
 		if (q->mss)
 			fprintf(fp,
 			        "        tcp: mss %u, advmss %u, path mtu "
@@ -272,6 +282,14 @@ report_probe_json(const char *host, const struct probe_port *p, size_t n)
 			                    json_string(q->auth_tls));
 			json_object_set_new(o, "seen_address",
 			                    json_string(q->seen_addr));
+			json_object_set_new(o, "error", json_string(q->error));
+			if (q->auth_tried)
+				json_object_set_new(
+				    o, "login",
+				    json_pack("{s:b, s:i, s:s, s:s}", "ok",
+				              q->auth_ok, "code", q->auth_code,
+				              "mechanism", q->auth_mech,
+				              "reply", q->auth_reply));
 			json_object_set_new(
 			    o, "tcp",
 			    json_pack("{s:i, s:i, s:i, s:i, s:b}", "mss",
@@ -282,7 +300,7 @@ report_probe_json(const char *host, const struct probe_port *p, size_t n)
 				json_object_set_new(
 				    o, "certificate",
 				    json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, "
-				              "s:b, s:b, s:b, s:b}",
+				              "s:b, s:b, s:b, s:b, s:s}",
 				              "subject", q->cert.subject,
 				              "issuer", q->cert.issuer,
 				              "not_after", q->cert.not_after,
@@ -293,7 +311,8 @@ report_probe_json(const char *host, const struct probe_port *p, size_t n)
 				              q->cert.name_ok, "self_signed",
 				              q->cert.self_signed, "expired",
 				              q->cert.expired, "intercepted",
-				              q->cert.intercepted));
+				              q->cert.intercepted, "session",
+				              q->cert.session));
 		}
 		json_array_append_new(ports, o);
 	}

@@ -3,7 +3,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
@@ -15,6 +14,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "diag/tlsinfo.h"
+#include "net/tls.h"
 
 /* Issuer words of products that re-sign TLS on the way through. */
 static const char *const interceptors[] = {
@@ -105,48 +105,40 @@ describe_cert(SSL *ssl, const char *host, struct tls_info *info)
 
 /* Handshake, recording verification. */
 int
-tlsinfo_handshake(struct tls_conn *c, int fd, const char *host,
-                  const char *ca_file, int timeout_ms, struct tls_info *info,
-                  char *err, size_t errlen)
+tlsinfo_handshake(struct tls_conn *c, int fd, const char *host, unsigned port,
+                  bool implicit, const char *ca_file, int timeout_ms,
+                  struct tls_info *info, char *err, size_t errlen)
 {
 	long long deadline = now_ms() + timeout_ms;
 	SSL_CTX *ctx;
 	SSL *ssl;
-	unsigned char b[16];
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	memset(info, 0, sizeof(*info));
 	c->fd = fd;
-	ctx = SSL_CTX_new(TLS_client_method());
-	if (ctx == NULL) {
-		snprintf(err, errlen, "TLS: cannot create a context");
+	/* Verification is recorded, not enforced: see the header. */
+	ctx = tls_client_ctx_new(ca_file, false, err, errlen);
+	if (ctx == NULL)
+		return MC_ETLS;
+	c->ctx = ctx;
+	ssl = tls_client_new(ctx, host, false);
+	if (ssl == NULL) {
+		snprintf(err, errlen, "TLS: cannot create a session");
 		return MC_ETLS;
 	}
-	SSL_CTX_set_default_verify_paths(ctx);
-	if (ca_file != NULL)
-		SSL_CTX_load_verify_locations(ctx, ca_file, NULL);
-	/* Verification is recorded, not enforced: see the header. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
-	ssl = SSL_new(ctx);
-	c->ctx = ctx;
 	c->ssl = ssl;
 	SSL_set_fd(ssl, fd);
-	if (inet_pton(AF_INET, host, b) != 1 &&
-	    inet_pton(AF_INET6, host, b) != 1)
-		SSL_set_tlsext_host_name(ssl, host);
 	for (;;) {
 		rc = SSL_connect(ssl);
 		if (rc == 1)
 			break;
 		rc = SSL_get_error(ssl, rc);
 		if (rc != SSL_ERROR_WANT_READ && rc != SSL_ERROR_WANT_WRITE) {
-			unsigned long e = ERR_get_error();
-
-			snprintf(err, errlen, "TLS handshake failed: %s",
-			         e ? ERR_reason_error_string(e)
-			           : "connection closed");
-			ERR_clear_error();
+			/* No SSL: with checks off the certificate cannot be
+			 * why it failed, whatever its verify result says. */
+			tls_describe_failure(NULL, 0, host, (int)port, implicit,
+			                     err, errlen);
 			return MC_ETLS;
 		}
 		if (wait_ssl(fd, rc, deadline) != 0) {
@@ -157,6 +149,7 @@ tlsinfo_handshake(struct tls_conn *c, int fd, const char *host,
 		}
 	}
 	describe_cert(ssl, host, info);
+	tls_describe_session(ssl, info->session, sizeof(info->session));
 	return 0;
 }
 
@@ -183,9 +176,9 @@ tlsinfo_read(struct tls_conn *c, char *buf, size_t len, int timeout_ms)
 
 /* Write everything (small commands only). */
 int
-tlsinfo_write(struct tls_conn *c, const char *buf, size_t len)
+tlsinfo_write(struct tls_conn *c, const char *buf, size_t len, int timeout_ms)
 {
-	long long deadline = now_ms() + 5000;
+	long long deadline = now_ms() + timeout_ms;
 	int rc;
 
 	while (len > 0) {

@@ -229,6 +229,66 @@ test_doctor_port25(void **state)
 	assert_int_equal(doctor_class_exit(rep.f[rep.root].cls), 78);
 }
 
+/* Credentials: a 535 is the root cause (auth, exit 77); a 235 is not. */
+static void
+test_doctor_auth(void **state)
+{
+	static struct doctor_opts o;
+	static struct doctor_facts f;
+	static struct doctor_report rep;
+	struct probe_port *p = &f.port[0];
+
+	(void)state;
+	doctor_opts_default(&o);
+	o.relay_host = "relay.test";
+	o.relay_port = 587;
+	o.auth_user = "alice";
+	f.probed = true;
+	f.nports = 1;
+	p->port = 587;
+	p->state = PROBE_OPEN;
+	p->proto = PROBE_P_SMTP;
+	p->starttls = p->tls = true;
+	p->cert.present = p->cert.verified = p->cert.name_ok = true;
+	/* self-signed but trusted (--ca-file): not a problem */
+	p->cert.self_signed = true;
+	snprintf(p->auth_tls, sizeof(p->auth_tls), "PLAIN LOGIN");
+	p->auth_tried = true;
+	p->auth_code = 535;
+	snprintf(p->auth_mech, sizeof(p->auth_mech), "PLAIN");
+	snprintf(p->auth_reply, sizeof(p->auth_reply),
+	         "535 5.7.8 Authentication credentials invalid");
+	doctor_judge(&o, &f, &rep);
+	assert_true(rep.root >= 0);
+	assert_string_equal(rep.f[rep.root].id, "auth-rejected");
+	assert_int_equal(doctor_class_exit(rep.f[rep.root].cls), 77);
+	assert_non_null(strstr(rep.f[rep.root].evidence, "535 5.7.8"));
+	assert_non_null(strstr(rep.f[rep.root].summary, "alice"));
+	/* accepted: an info line only, no root cause */
+	p->auth_ok = true;
+	p->auth_code = 235;
+	doctor_judge(&o, &f, &rep);
+	assert_int_equal(rep.root, -1);
+	assert_string_equal(rep.f[0].id, "auth-ok");
+	/* refused before the server was asked: auth-failed, the words */
+	p->auth_ok = false;
+	p->auth_code = 0;
+	p->auth_mech[0] = '\0';
+	snprintf(p->auth_reply, sizeof(p->auth_reply),
+	         "no usable AUTH mechanism: the server offers \"GSSAPI\"");
+	doctor_judge(&o, &f, &rep);
+	assert_string_equal(rep.f[rep.root].id, "auth-failed");
+	assert_non_null(strstr(rep.f[rep.root].evidence, "GSSAPI"));
+	/* without --auth-user nothing is said about credentials */
+	o.auth_user = NULL;
+	doctor_judge(&o, &f, &rep);
+	assert_int_equal(rep.root, -1);
+	/* an untrusted self-signed certificate is still a problem */
+	p->cert.verified = false;
+	doctor_judge(&o, &f, &rep);
+	assert_string_equal(rep.f[rep.root].id, "cert-self-signed");
+}
+
 int
 main(void)
 {
@@ -239,6 +299,7 @@ main(void)
 	    cmocka_unit_test(test_tags),
 	    cmocka_unit_test(test_dnsbl),
 	    cmocka_unit_test(test_doctor_port25),
+	    cmocka_unit_test(test_doctor_auth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
