@@ -22,7 +22,8 @@ awk -v n="$rows" 'BEGIN {
 		printf "user%d@d%d.example,First%d,Last%d,\"City %d, Land\"\n",
 		    i, i % 5000, i, i % 977, i % 313;
 }' > "$work/list.csv"
-echo "generated $rows rows, $(du -m "$work/list.csv" | cut -f1) MB"
+echo "generated $rows rows, $(du -m "$work/list.csv" | cut -f1) MB;" \
+    "load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 run() {
 	/usr/bin/time -v "$bin" --store "sqlite:$work/bench.db" list import \

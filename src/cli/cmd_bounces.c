@@ -999,9 +999,9 @@ fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 	struct store *s = h->store;
 	struct pop3_event ev;
 	const struct pop3_entry *ents;
-	struct pop3_entry *list;
+	struct pop3_entry *list = NULL;
 	size_t n, ndel = 0;
-	char(*deleted)[POP3_UID_MAX + 1];
+	char(*deleted)[POP3_UID_MAX + 1] = NULL;
 	int rc, state;
 
 	if ((rc = mailbox_conn_pop3(mc, POP3_CMD_UIDL, 0, 0, &ev)) < 0)

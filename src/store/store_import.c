@@ -23,6 +23,8 @@
 
 #define IMPORT_ERR_MAX 512
 #define IMPORT_BATCH   256 /* rows per contact_upsert_many call */
+/* ... or fewer, once their text reaches this: wide rows stay bounded. */
+#define IMPORT_BATCH_BYTES (1024 * 1024)
 
 /* Header names taken for the address column, in order of preference. */
 static const char *const email_names[] = {
@@ -399,7 +401,9 @@ store_import_contacts(struct store *s, FILE *fp,
 			store_json_string(&b.text, row.fields[i], row.lens[i]);
 		}
 		buf_append(&b.text, "}", 2);
-		if (++b.n == IMPORT_BATCH && (err = batch_flush(&r, &b)) < 0)
+		if ((++b.n == IMPORT_BATCH ||
+		     buf_len(&b.text) >= IMPORT_BATCH_BYTES) &&
+		    (err = batch_flush(&r, &b)) < 0)
 			goto end;
 	}
 	if (rc == 1)

@@ -10,6 +10,8 @@
  * changes nothing: contacts are keyed by normalised address and a row whose
  * attributes are already stored is left alone.  Within one file the first
  * occurrence of an address wins; later ones are counted as duplicates.
+ * Rows reach the store in batches (contact_upsert_many, up to 256 rows or
+ * 1 MiB of text), so a backend can use multi-row statements.
  *
  * Addresses are checked by the caller's store_addr_check_fn (the store may
  * not depend on msg/); without one, a minimal check (one '@', something on

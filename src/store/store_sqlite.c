@@ -195,6 +195,11 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "UPDATE contacts SET attrs = v.column2, updated_at = ? FROM "        \
 	  "(VALUES " SQ_ROWS_2 ") AS v WHERE contacts.address = "              \
 	  "v.column1 AND contacts.attrs <> v.column2")                         \
+	X(ST_CONTACT_MAX_ID, "SELECT max(id) FROM contacts")                   \
+	X(ST_MEMBER_INSERT_RANGE,                                              \
+	  "INSERT INTO list_members(list_id, contact_id, added_at) SELECT "    \
+	  "?1, id, ?2 FROM contacts WHERE id > ?3 AND id <= ?4 ON CONFLICT "   \
+	  "DO NOTHING")                                                        \
 	X(ST_MEMBER_INSERT_MANY,                                               \
 	  "INSERT INTO list_members(list_id, contact_id, added_at) SELECT ?, " \
 	  "c.id, ? FROM (VALUES " SQ_ROWS_1 ") AS v JOIN contacts c "          \
@@ -655,17 +660,30 @@ sq_contact_upsert(struct store *s, const char *address, const char *domain,
 	return 0;
 }
 
-/* SQ_BATCH rows in three statements: a multi-row insert; only if some
- * addresses were there already, one UPDATE of those whose attributes
- * differ; one INSERT ... SELECT of the memberships. */
+/* SQ_BATCH rows in a few statements: a multi-row insert; the memberships
+ * of the new contacts by id range; only if some addresses were there
+ * already, one UPDATE of those whose attributes differ and one membership
+ * INSERT ... SELECT joined on the addresses. */
 static int
 upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
              int64_t list_id, time_t now, struct store_upsert_counts *c)
 {
 	sqlite3_stmt *st;
-	unsigned long added, updated = 0;
+	unsigned long added, updated = 0, joined = 0;
+	int64_t max_before = 0, max_after;
 	int i, err;
 
+	if (list_id > 0) {
+		if ((st = stmt(q, ST_CONTACT_MAX_ID)) == NULL)
+			return db_fail(q, "contact ids");
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			err = db_fail(q, "contact ids");
+			sqlite3_reset(st);
+			return err;
+		}
+		max_before = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+	}
 	if ((st = stmt(q, ST_CONTACT_INSERT_MANY)) == NULL)
 		return db_fail(q, "contact insert");
 	for (i = 0; i < SQ_BATCH; i++) {
@@ -696,15 +714,34 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 	c->unchanged += SQ_BATCH - added - updated;
 	if (list_id <= 0)
 		return 0;
-	if ((st = stmt(q, ST_MEMBER_INSERT_MANY)) == NULL)
-		return db_fail(q, "membership");
-	sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, now);
-	for (i = 0; i < SQ_BATCH; i++)
-		bind_text(st, i + 3, rows[i].address);
-	if ((err = exec_done(q, st, "membership")) < 0)
-		return err;
-	c->joined += (unsigned long)sqlite3_changes(q->db);
+	/* Every id above the old maximum is a contact this batch added: its
+	 * memberships need no second look-up of the addresses.  That covers
+	 * the whole batch unless some rows were there already (or SQLite,
+	 * at the end of the id space, picked ids below the maximum). */
+	if (added > 0) {
+		if ((st = stmt(q, ST_MEMBER_INSERT_RANGE)) == NULL)
+			return db_fail(q, "membership");
+		max_after = sqlite3_last_insert_rowid(q->db);
+		sqlite3_bind_int64(st, 1, list_id);
+		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, max_before);
+		sqlite3_bind_int64(st, 4, max_after);
+		if ((err = exec_done(q, st, "membership")) < 0)
+			return err;
+		joined = (unsigned long)sqlite3_changes(q->db);
+	}
+	if (joined < SQ_BATCH) {
+		if ((st = stmt(q, ST_MEMBER_INSERT_MANY)) == NULL)
+			return db_fail(q, "membership");
+		sqlite3_bind_int64(st, 1, list_id);
+		sqlite3_bind_int64(st, 2, now);
+		for (i = 0; i < SQ_BATCH; i++)
+			bind_text(st, i + 3, rows[i].address);
+		if ((err = exec_done(q, st, "membership")) < 0)
+			return err;
+		joined += (unsigned long)sqlite3_changes(q->db);
+	}
+	c->joined += joined;
 	return 0;
 }
 

@@ -606,6 +606,115 @@ test_upsert_many(void **state)
 	assert_int_equal(c.joined, 0);
 }
 
+/* Counts callbacks of the engine's report ops. */
+static int
+count_owner(void *arg, const char *owner, unsigned long n)
+{
+	assert_string_equal(owner, "w1");
+	*(unsigned long *)arg += n;
+	return 0;
+}
+
+static int
+count_row(void *arg, const struct store_dlv_row *r)
+{
+	(void)r;
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+static int
+count_tally(void *arg, const char *key, enum store_dlv_state st,
+            unsigned long n)
+{
+	if (st == DLV_FAILED)
+		assert_string_equal(key, "550 5.1.1");
+	*(unsigned long *)arg += n;
+	return 0;
+}
+
+static int
+count_event(void *arg, const struct store_event *e)
+{
+	assert_string_equal(e->kind, "inflight-unknown");
+	assert_non_null(e->address);
+	(*(unsigned long *)arg)++;
+	return 0;
+}
+
+/* The engine's ops: release, lease_owners, next_due, reports. */
+static void
+test_engine_ops(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[4];
+	struct store_campaign c;
+	struct store_outcome o[2];
+	int64_t list, camp, ids[4];
+	size_t n, moved;
+	unsigned long k;
+	time_t due;
+
+	list = make_list(s, 3);
+	assert_int_equal(s->ops->campaign_create(s, "e", list, T0, &camp), 0);
+	assert_int_equal(s->ops->campaign_get(s, camp, &c), 0);
+	assert_string_equal(c.name, "e");
+	assert_string_equal(c.status, "draft");
+	assert_int_equal(s->ops->campaign_set_status(s, camp, "running"), 0);
+	assert_int_equal(s->ops->campaign_get(s, camp, &c), 0);
+	assert_string_equal(c.status, "running");
+	assert_int_equal(s->ops->campaign_get(s, camp + 99, &c), MC_ENOTFOUND);
+	assert_int_equal(s->ops->next_due(s, camp, &due), 0);
+	assert_int_equal(due, 0);
+	assert_int_equal(s->ops->lease(s, camp, "w1", T0, 600, d, 4, &n), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = d[i].id;
+	store_deliveries_fini(d, n);
+	assert_int_equal(s->ops->mark_inflight(s, ids, 3, "w1", T0, &moved), 0);
+	k = 0;
+	assert_int_equal(s->ops->lease_owners(s, camp, count_owner, &k), 0);
+	assert_int_equal(k, 3);
+	/* nothing due while all are in flight */
+	assert_int_equal(s->ops->next_due(s, camp, &due), MC_ENOTFOUND);
+	/* one sent, one failed; the third given back as fate unknown */
+	memset(o, 0, sizeof(o));
+	o[0].id = ids[0];
+	o[0].state = DLV_SENT;
+	o[0].reply_code = 250;
+	o[1].id = ids[1];
+	o[1].state = DLV_FAILED;
+	o[1].reply_code = 550;
+	o[1].enhanced = "5.1.1";
+	assert_int_equal(s->ops->record(s, o, 2, T0 + 1), 0);
+	assert_int_equal(s->ops->release(s, camp, "w2", NULL, 0,
+	                                 "inflight-unknown", T0 + 2, &moved),
+	                 0);
+	assert_int_equal(moved, 0); /* another owner's rows stay */
+	assert_int_equal(s->ops->release(s, camp, "w1", NULL, 0,
+	                                 "inflight-unknown", T0 + 2, &moved),
+	                 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(s->ops->next_due(s, camp, &due), 0);
+	k = 0;
+	assert_int_equal(
+	    s->ops->delivery_each(s, camp, DLV_PENDING, count_row, &k), 0);
+	assert_int_equal(k, 1);
+	k = 0;
+	assert_int_equal(s->ops->delivery_each(s, camp, -1, count_row, &k), 0);
+	assert_int_equal(k, 3);
+	k = 0;
+	assert_int_equal(
+	    s->ops->tally(s, camp, STORE_TALLY_REPLY, count_tally, &k), 0);
+	assert_int_equal(k, 3);
+	k = 0;
+	assert_int_equal(
+	    s->ops->event_each(s, camp, "inflight-unknown", count_event, &k),
+	    0);
+	assert_int_equal(k, 1);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -623,6 +732,7 @@ main(void)
 		    PER_BACKEND(test_suppressions, be),
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
+		    PER_BACKEND(test_engine_ops, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
 		};

@@ -152,6 +152,21 @@ test_utf8(void **state)
 	assert_int_equal(utf8_check("\xed\xa0\x80", 3), 0);     /* surrogate */
 	assert_int_equal(utf8_check("\xf4\x90\x80\x80", 4), 0); /* > 10FFFF */
 	assert_int_equal(utf8_check("ab\xe2\x82", 4), 2);       /* truncated */
+	/* Long ASCII runs are checked eight bytes at a time: a bad byte at
+	 * every offset of a 40-byte line, and a good one after them. */
+	for (size_t at = 0; at < 40; at++) {
+		char line[41];
+
+		memset(line, 'a', 40);
+		line[40] = '\0';
+		line[at] = (char)0xff;
+		assert_int_equal(utf8_check(line, 40), at);
+		line[at] = 'b';
+		assert_int_equal(utf8_check(line, 40), 40);
+	}
+	assert_int_equal(
+	    utf8_check("0123456789abcdef\xc3\xa9 and more ascii text\x80", 39),
+	    38);
 }
 
 int

@@ -259,7 +259,73 @@ test_json_string(void **state)
 	buf_init(&b);
 	store_json_string(&b, "a\"b\\c\n\x01", 7);
 	assert_string_equal(buf_cstr(&b), "\"a\\\"b\\\\c\\n\\u0001\"");
+	buf_reset(&b);
+	store_json_string(&b, "", 0);
+	store_json_string(&b, "\t\r", 2);
+	store_json_string(&b, "caf\xc3\xa9\x7f end\"", 11);
+	assert_string_equal(buf_cstr(&b),
+	                    "\"\"\"\\t\\r\"\"caf\xc3\xa9\x7f end\\\"\"");
 	buf_fini(&b);
+}
+
+/* contact_each callback: the attrs of "u7@d.example" into arg. */
+static int
+attrs_of_u7(void *arg, const struct store_contact *c)
+{
+	if (strcmp(c->address, "u7@d.example") == 0)
+		snprintf(arg, 64, "%s", c->attrs);
+	return 0;
+}
+
+/* Many rows go to the store in batches (by count, and by bytes for wide
+ * rows): every row counted once, duplicates and rejects across batch
+ * boundaries, re-import unchanged, one changed row updated. */
+static void
+test_many_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct store_import_stats st;
+	char *big = malloc(60001), *csv = malloc(8 << 20), got[64] = "";
+	size_t n = 0;
+	unsigned long members = 0;
+	int64_t list;
+
+	memset(big, 'x', 60000);
+	big[60000] = '\0';
+	n += (size_t)sprintf(csv + n, "email,note\n");
+	for (int i = 0; i < 700; i++) {
+		if (i % 100 == 99) /* a duplicate of the row before */
+			n += (size_t)sprintf(csv + n, "u%d@d.example,dup\n",
+			                     i - 1);
+		else if (i % 100 == 42)
+			n += (size_t)sprintf(csv + n, "bad-%d,x\n", i);
+		else
+			n += (size_t)sprintf(csv + n, "u%d@d.example,%s\n", i,
+			                     i % 10 == 3 ? big : "n");
+	}
+	assert_int_equal(import(f, csv, n, 0, &st), 0);
+	assert_int_equal(st.rows, 700);
+	assert_int_equal(st.duplicates, 7);
+	assert_int_equal(st.rejected, 7);
+	assert_int_equal(st.added, 686);
+	assert_int_equal(st.joined, 686);
+	assert_int_equal(f->s->ops->list_find(f->s, "news", &list), 0);
+	assert_int_equal(f->s->ops->contact_count(f->s, list, &members), 0);
+	assert_int_equal(members, 686);
+	assert_int_equal(import(f, csv, n, 0, &st), 0);
+	assert_int_equal(st.added, 0);
+	assert_int_equal(st.updated, 0);
+	assert_int_equal(st.unchanged, 686);
+	assert_int_equal(st.joined, 0);
+	/* Change row u7's note: one update, the rest unchanged. */
+	memcpy(strstr(csv, "u7@d.example,n") + 13, "N", 1);
+	assert_int_equal(import(f, csv, n, 0, &st), 0);
+	assert_int_equal(st.updated, 1);
+	assert_int_equal(st.unchanged, 685);
+	assert_int_equal(f->s->ops->contact_each(f->s, 0, attrs_of_u7, got), 0);
+	assert_string_equal(got, "{\"note\":\"N\"}");
+	free(big);
+	free(csv);
 }
 
 int
@@ -274,6 +340,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_suppressions, setup, teardown),
 	    cmocka_unit_test(test_json_string),
+	    cmocka_unit_test_setup_teardown(test_many_rows, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
