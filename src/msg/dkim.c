@@ -1,23 +1,33 @@
 /*
  * dkim.c — see dkim.h.
  *
- * Hot path: one pass turns the body into its relaxed form and hashes it
- * (once, whatever the number of keys); the selected header fields are
+ * Hot path: the body is hashed once, whatever the number of keys — a
+ * body that is already in relaxed form (what mailcast renders: CRLF
+ * lines, no tabs, no runs of spaces, no space at a line end) is hashed
+ * where it lies after one vectorised check, any other is canonicalised
+ * into a scratch buffer first; the selected header fields are
  * canonicalised once; per key only the DKIM-Signature field itself is
  * added to a copy of the header hash, and the 32-byte result is signed:
  * RSA through a reused EVP_PKEY_CTX (PKCS#1 v1.5 over SHA-256), Ed25519
  * through a one-shot EVP_DigestSign (PureEdDSA over the SHA-256 of the
- * header data, RFC 8463 section 3).
+ * header data, RFC 8463 section 3) on a context initialised once where
+ * the OpenSSL version allows signing with it again.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -51,10 +61,13 @@ struct dkim_key {
 struct dkim_signer {
 	const struct dkim_key *keys[DKIM_KEYS_MAX];
 	EVP_PKEY_CTX *rsa_ctx[DKIM_KEYS_MAX]; /* RSA keys only */
+	EVP_MD_CTX *ed_ctx[DKIM_KEYS_MAX];    /* Ed25519 keys only */
+	bool ed_ready[DKIM_KEYS_MAX];         /* ed_ctx may sign again */
+	bool ed_once[DKIM_KEYS_MAX]; /* OpenSSL refused a second signature */
 	size_t nkeys;
 	EVP_MD *sha256;
-	EVP_MD_CTX *md, *md2, *sign;
-	struct buf canon, hdr, sig;
+	EVP_MD_CTX *md, *md2;
+	struct buf canon, hdr, sig, b64;
 	char err[256];
 };
 
@@ -250,13 +263,12 @@ dkim_signer_new(void)
 	s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	s->md = EVP_MD_CTX_new();
 	s->md2 = EVP_MD_CTX_new();
-	s->sign = EVP_MD_CTX_new();
-	if (s->sha256 == NULL || s->md == NULL || s->md2 == NULL ||
-	    s->sign == NULL)
+	if (s->sha256 == NULL || s->md == NULL || s->md2 == NULL)
 		abort(); /* OpenSSL without SHA-256: nothing works */
 	buf_init(&s->canon);
 	buf_init(&s->hdr);
 	buf_init(&s->sig);
+	buf_init(&s->b64);
 	return s;
 }
 
@@ -265,15 +277,17 @@ dkim_signer_free(struct dkim_signer *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->nkeys; i++)
+	for (size_t i = 0; i < s->nkeys; i++) {
 		EVP_PKEY_CTX_free(s->rsa_ctx[i]);
+		EVP_MD_CTX_free(s->ed_ctx[i]);
+	}
 	EVP_MD_free(s->sha256);
 	EVP_MD_CTX_free(s->md);
 	EVP_MD_CTX_free(s->md2);
-	EVP_MD_CTX_free(s->sign);
 	buf_fini(&s->canon);
 	buf_fini(&s->hdr);
 	buf_fini(&s->sig);
+	buf_fini(&s->b64);
 	free(s);
 }
 
@@ -292,6 +306,10 @@ dkim_signer_add(struct dkim_signer *s, const struct dkim_key *k)
 			return MC_ECONFIG;
 		}
 		s->rsa_ctx[s->nkeys] = c;
+	} else {
+		s->ed_ctx[s->nkeys] = EVP_MD_CTX_new();
+		if (s->ed_ctx[s->nkeys] == NULL)
+			return MC_ECONFIG;
 	}
 	s->keys[s->nkeys++] = k;
 	return 0;
@@ -351,6 +369,60 @@ canon_body(struct buf *out, const char *b, size_t n)
 	buf_commit(out, (size_t)(o - start));
 }
 
+/* Is b[0..n) already in relaxed form but for empty lines at its end:
+ * CRLF line ends only, ending with one, no tab, no two spaces together,
+ * no space before a CR?  Then canon_body() would copy it unchanged. */
+static bool
+body_is_relaxed(const unsigned char *b, size_t n)
+{
+	size_t i = 0;
+	unsigned prev_sp = 0, prev_cr = 0; /* the octet before i */
+
+	if (n > 0 && b[n - 1] != '\n')
+		return false;
+#if defined(__SSE2__)
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'),
+	              cr = _mm_set1_epi8('\r'), lf = _mm_set1_epi8('\n');
+	for (; i + 16 <= n; i += 16) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(b + i));
+		unsigned msp =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, sp));
+		unsigned mcr =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, cr));
+		unsigned mlf =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, lf));
+		unsigned mtab =
+		    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, tab));
+		/* Bit k of psp/pcr: octet k - 1 is a space / a CR. */
+		unsigned psp = (msp << 1) | prev_sp, pcr = (mcr << 1) | prev_cr;
+		if ((mtab | (psp & (msp | mcr)) | (mlf & ~pcr)) & 0xffff)
+			return false;
+		prev_sp = msp >> 15;
+		prev_cr = mcr >> 15;
+	}
+#endif
+	for (; i < n; i++) {
+		unsigned char c = b[i];
+		if (c == '\t' || (prev_sp && (c == ' ' || c == '\r')) ||
+		    (c == '\n' && !prev_cr))
+			return false;
+		prev_sp = c == ' ';
+		prev_cr = c == '\r';
+	}
+	return true;
+}
+
+/* Does p[0..8) hold an octet below 0x21 (WSP, CR, LF, a control)? */
+static inline bool
+ctl_in8(const unsigned char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, 8);
+	return ((w - 0x2121212121212121ULL) & ~w & 0x8080808080808080ULL) != 0;
+}
+
 /* Relaxed header canonicalisation (RFC 6376 3.4.2) of one field. */
 static void
 canon_header(struct buf *out, const char *h, size_t n, bool crlf)
@@ -374,20 +446,33 @@ canon_header(struct buf *out, const char *h, size_t n, bool crlf)
 		while (e > i && (h[e - 1] == '\r' || h[e - 1] == '\n' ||
 		                 is_wsp((unsigned char)h[e - 1])))
 			e--;
-		bool space = false, any = false;
-		for (; i < e; i++) {
-			unsigned char c = (unsigned char)h[i];
-			if (c == '\r' || c == '\n')
-				continue;
-			if (is_wsp(c)) {
-				space = true;
-				continue;
+		while (i < e && (h[i] == '\r' || h[i] == '\n' ||
+		                 is_wsp((unsigned char)h[i])))
+			i++;
+		bool space = false;
+		while (i < e) {
+			/* Eight octets at a time while none is WSP, CR, LF
+			 * or another control. */
+			while (!space && i + 8 <= e &&
+			       !ctl_in8((const unsigned char *)h + i)) {
+				memcpy(o, h + i, 8);
+				o += 8;
+				i += 8;
 			}
-			if (space && any)
-				*o++ = ' ';
-			space = false;
-			any = true;
-			*o++ = c;
+			if (i >= e)
+				break;
+			unsigned char c = (unsigned char)h[i++];
+			if (c > ' ') {
+				if (space)
+					*o++ = ' ', space = false;
+				*o++ = c;
+			} else if (c == ' ' || c == '\t') {
+				space = true;
+			} else if (c != '\r' && c != '\n') {
+				if (space)
+					*o++ = ' ', space = false;
+				*o++ = c;
+			}
 		}
 	}
 	if (crlf) {
@@ -438,12 +523,11 @@ split_headers(const char *m, size_t n, struct hfield *f, size_t *nf)
 	return -1;
 }
 
-/* Case-insensitive match of a field's name with lower-case name. */
+/* Case-insensitive match of a field's name with lower-case name (of
+ * length n). */
 static bool
-field_is(const struct hfield *f, const char *name)
+field_is(const struct hfield *f, const char *name, size_t n)
 {
-	size_t n = strlen(name);
-
 	if (f->nlen != n)
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -456,16 +540,16 @@ field_is(const struct hfield *f, const char *name)
 	return true;
 }
 
-/* Append base64 of data folded as a DKIM tag value (b=). */
+/* Append base64 of data folded as a DKIM tag value (b=); tmp is
+ * scratch. */
 static void
-put_folded_b64(struct buf *out, const unsigned char *data, size_t n, size_t col)
+put_folded_b64(struct buf *out, struct buf *tmp, const unsigned char *data,
+               size_t n, size_t col)
 {
-	struct buf b;
-
-	buf_init(&b);
-	base64_encode(&b, data, n);
-	const char *s = buf_cstr(&b);
-	size_t len = buf_len(&b), off = 0;
+	buf_reset(tmp);
+	base64_encode(tmp, data, n);
+	const char *s = buf_cstr(tmp);
+	size_t len = buf_len(tmp), off = 0;
 	while (off < len) {
 		size_t room = col < 76 ? 76 - col : 0;
 		if (room < 8) {
@@ -478,7 +562,49 @@ put_folded_b64(struct buf *out, const unsigned char *data, size_t n, size_t col)
 		off += take;
 		col += take;
 	}
-	buf_fini(&b);
+}
+
+/* Append v in decimal. */
+static void
+put_decimal(struct buf *out, long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+	unsigned long long u =
+	    v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	buf_append(out, tmp + i, sizeof(tmp) - i);
+}
+
+/* Sign the 32-byte header hash with an Ed25519 key (slot i).  The
+ * context is initialised once and used again while OpenSSL allows it
+ * (3.0 does; later versions refuse a second one-shot signature: after
+ * the first refusal it is initialised for every message). */
+static int
+ed25519_sign(struct dkim_signer *s, size_t i, const unsigned char *hh,
+             unsigned char *sig, size_t *siglen)
+{
+	size_t cap = *siglen;
+
+	if (s->ed_ready[i]) {
+		if (EVP_DigestSign(s->ed_ctx[i], sig, siglen, hh, 32) == 1)
+			return 0;
+		ERR_clear_error();
+		s->ed_once[i] = true;
+		*siglen = cap;
+	}
+	if (EVP_DigestSignInit_ex(s->ed_ctx[i], NULL, NULL, NULL, NULL,
+	                          s->keys[i]->pkey, NULL) != 1 ||
+	    EVP_DigestSign(s->ed_ctx[i], sig, siglen, hh, 32) != 1)
+		return -1;
+	s->ed_ready[i] = !s->ed_once[i];
+	return 0;
 }
 
 int
@@ -501,17 +627,30 @@ dkim_sign(struct dkim_signer *s, const char *msg, size_t len, time_t now,
 		return MC_EDATA;
 	}
 	/* Body hash, once for every key. */
-	buf_reset(&s->canon);
-	canon_body(&s->canon, msg + body, len - (size_t)body);
-	if (EVP_Digest(buf_data(&s->canon), buf_len(&s->canon), bh, NULL,
-	               s->sha256, NULL) != 1)
+	const unsigned char *bp = (const unsigned char *)msg + body;
+	size_t bl = len - (size_t)body;
+	if (body_is_relaxed(bp, bl)) {
+		/* Only empty lines at the end go (RFC 6376 3.4.4). */
+		while (bl >= 2 && bp[bl - 2] == '\r' &&
+		       (bl == 2 || bp[bl - 3] == '\n'))
+			bl -= 2;
+	} else {
+		buf_reset(&s->canon);
+		canon_body(&s->canon, msg + body, len - (size_t)body);
+		bp = buf_data(&s->canon);
+		bl = buf_len(&s->canon);
+	}
+	if (EVP_DigestInit_ex(s->md, s->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(s->md, bp, bl) != 1 ||
+	    EVP_DigestFinal_ex(s->md, bh, NULL) != 1)
 		goto crypto;
 	/* The selected fields, bottom-up per name (RFC 6376 5.4.2). */
 	buf_reset(&s->canon);
 	for (size_t k = 0; k < NSIGNED; k++) {
+		size_t kl = strlen(signed_fields[k]);
 		for (size_t j = nf; j > 0; j--) {
 			if (f[j - 1].used ||
-			    !field_is(&f[j - 1], signed_fields[k]))
+			    !field_is(&f[j - 1], signed_fields[k], kl))
 				continue;
 			f[j - 1].used = true;
 			canon_header(&s->canon, f[j - 1].p, f[j - 1].len, true);
@@ -528,23 +667,28 @@ dkim_sign(struct dkim_signer *s, const char *msg, size_t len, time_t now,
 		size_t col;
 
 		buf_reset(&s->hdr);
-		buf_printf(
-		    &s->hdr,
-		    "DKIM-Signature: v=1; a=%s; c=relaxed/relaxed; d=%s;\r\n"
-		    "\ts=%s; t=%lld; h=from:from",
-		    dkim_alg_name(k->alg), k->domain, k->selector,
-		    (long long)now);
+		buf_puts(&s->hdr, "DKIM-Signature: v=1; a=");
+		buf_puts(&s->hdr, dkim_alg_name(k->alg));
+		buf_puts(&s->hdr, "; c=relaxed/relaxed; d=");
+		buf_puts(&s->hdr, k->domain);
+		buf_puts(&s->hdr, ";\r\n\ts=");
+		buf_puts(&s->hdr, k->selector);
+		buf_puts(&s->hdr, "; t=");
+		put_decimal(&s->hdr, (long long)now);
+		buf_puts(&s->hdr, "; h=from:from");
 		col = 8 + strlen(k->selector) + 4 + 20 + 12;
 		for (size_t j = 0; j < nh; j++) {
 			/* h_names[0] is from: already written twice. */
 			if (j == 0 && strcmp(h_names[0], "from") == 0)
 				continue;
-			if (col + strlen(h_names[j]) + 1 > 76) {
+			size_t hl = strlen(h_names[j]);
+			if (col + hl + 1 > 76) {
 				buf_puts(&s->hdr, "\r\n\t");
 				col = 8;
 			}
-			buf_printf(&s->hdr, ":%s", h_names[j]);
-			col += strlen(h_names[j]) + 1;
+			buf_putc(&s->hdr, ':');
+			buf_append(&s->hdr, h_names[j], hl);
+			col += hl + 1;
 		}
 		buf_puts(&s->hdr, ";\r\n\tbh=");
 		base64_encode(&s->hdr, bh, sizeof(bh));
@@ -554,25 +698,24 @@ dkim_sign(struct dkim_signer *s, const char *msg, size_t len, time_t now,
 		buf_reset(&s->sig);
 		canon_header(&s->sig, buf_cstr(&s->hdr), buf_len(&s->hdr),
 		             false);
-		if (EVP_MD_CTX_copy_ex(s->md2, s->md) != 1 ||
-		    EVP_DigestUpdate(s->md2, buf_data(&s->sig),
+		/* With one key the selected fields' hash is not needed
+		 * again: no copy. */
+		EVP_MD_CTX *hmd = s->nkeys == 1 ? s->md : s->md2;
+		if ((hmd != s->md && EVP_MD_CTX_copy_ex(hmd, s->md) != 1) ||
+		    EVP_DigestUpdate(hmd, buf_data(&s->sig),
 		                     buf_len(&s->sig)) != 1 ||
-		    EVP_DigestFinal_ex(s->md2, hh, NULL) != 1)
+		    EVP_DigestFinal_ex(hmd, hh, NULL) != 1)
 			goto crypto;
 		siglen = sizeof(sig);
 		if (k->alg == DKIM_RSA_SHA256) {
 			if (EVP_PKEY_sign(s->rsa_ctx[i], sig, &siglen, hh,
 			                  sizeof(hh)) != 1)
 				goto crypto;
-		} else {
-			if (EVP_DigestSignInit_ex(s->sign, NULL, NULL, NULL,
-			                          NULL, k->pkey, NULL) != 1 ||
-			    EVP_DigestSign(s->sign, sig, &siglen, hh,
-			                   sizeof(hh)) != 1)
-				goto crypto;
+		} else if (ed25519_sign(s, i, hh, sig, &siglen) != 0) {
+			goto crypto;
 		}
 		buf_append(out, buf_data(&s->hdr), buf_len(&s->hdr));
-		put_folded_b64(out, sig, siglen, 3);
+		put_folded_b64(out, &s->b64, sig, siglen, 3);
 		buf_puts(out, "\r\n");
 	}
 	return 0;

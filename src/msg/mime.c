@@ -9,6 +9,8 @@
 #include "msg/mime.h"
 
 #define EW_OVERHEAD 12 /* "=?UTF-8?B?" + "?=" */
+/* 7bit lines may be up to 998 octets (RFC 5322 2.1.1); leave room. */
+#define LINE_7BIT_MAX (MIME_LINE_HARD - 8)
 
 static const char hexdig[] = "0123456789ABCDEF";
 
@@ -103,6 +105,16 @@ mime_sanitize(struct buf *out, const char *s, size_t n, size_t max)
 	size_t used = 0;
 
 	for (size_t i = 0; i < n;) {
+		/* A run of printable ASCII goes in one piece. */
+		size_t j = i, lim = n - i < max - used ? n : i + (max - used);
+		while (j < lim && u[j] >= 0x20 && u[j] < 0x7f)
+			j++;
+		if (j > i) {
+			buf_append(out, u + i, j - i);
+			used += j - i;
+			i = j;
+			continue;
+		}
 		size_t k = mime_utf8_len(u + i, n - i);
 		if (k == 0) {
 			if (used + 3 > max)
@@ -416,10 +428,114 @@ mime_choose_cte(const char *s, size_t n)
 		odd = true;
 	if (nonascii * 3 > n)
 		return MIME_BASE64;
-	/* 7bit lines may be up to 998 octets (RFC 5322 2.1.1); leave room. */
-	if (nonascii > 0 || odd || maxline > MIME_LINE_HARD - 8)
+	if (nonascii > 0 || odd || maxline > LINE_7BIT_MAX)
 		return MIME_QP;
 	return MIME_7BIT;
+}
+
+void
+mime_piece_scan(struct mime_piece *p, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, ls = 0;
+
+	classes_init();
+	memset(p, 0, sizeof(*p));
+	p->clean = true;
+	p->len = n;
+	if (n == 0)
+		return;
+	p->first = u[0];
+	p->last = u[n - 1];
+	/* The same walk as mime_choose_cte(), per piece. */
+	for (;;) {
+		while (i + 8 <= n && plain8(u + i))
+			i += 8;
+		while (i < n && scan_class[u[i]] == CL_PLAIN)
+			i++;
+		if (i >= n)
+			break;
+		switch (scan_class[u[i]]) {
+		case CL_EQ:
+			if (i + 1 < n && u[i + 1] == '_')
+				p->clean = false;
+			break;
+		case CL_LF:
+			if (i > 0 && (u[i - 1] == ' ' || u[i - 1] == '\t'))
+				p->clean = false;
+			if (!p->has_lf)
+				p->head = i;
+			else if (i - ls > p->inner)
+				p->inner = i - ls;
+			p->has_lf = true;
+			ls = i + 1;
+			break;
+		case CL_8BIT:
+			p->nonascii++;
+			p->clean = false;
+			break;
+		default: /* CR and other controls */
+			p->clean = false;
+			break;
+		}
+		i++;
+	}
+	if (p->has_lf)
+		p->tail = n - ls;
+	else
+		p->head = n;
+}
+
+void
+mime_run_add(struct mime_cte_run *r, const struct mime_piece *p)
+{
+	if (p->len == 0)
+		return;
+	r->len += p->len;
+	r->nonascii += p->nonascii;
+	/* What mime_choose_cte() would see where two pieces meet: "=_",
+	 * white space before a line end, a line made too long. */
+	if (!p->clean || (r->prev == '=' && p->first == '_') ||
+	    ((r->prev == ' ' || r->prev == '\t') && p->first == '\n'))
+		r->odd = true;
+	if (p->has_lf) {
+		if (r->col + p->head > LINE_7BIT_MAX ||
+		    p->inner > LINE_7BIT_MAX)
+			r->odd = true;
+		r->col = p->tail;
+	} else {
+		r->col += p->head;
+	}
+	r->prev = p->last;
+}
+
+enum mime_cte
+mime_run_cte(const struct mime_cte_run *r)
+{
+	if (r->nonascii * 3 > r->len)
+		return MIME_BASE64;
+	if (r->nonascii > 0 || r->odd || r->col > LINE_7BIT_MAX ||
+	    r->prev == ' ' || r->prev == '\t')
+		return MIME_QP;
+	return MIME_7BIT;
+}
+
+void
+mime_put_crlf(struct buf *out, const char *s, size_t n)
+{
+	unsigned char *o = buf_reserve(out, n * 2), *start = o;
+	const char *p = s, *end = s + n, *nl;
+
+	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		memcpy(o, p, (size_t)(nl - p));
+		o += nl - p;
+		*o++ = '\r';
+		*o++ = '\n';
+		p = nl + 1;
+	}
+	memcpy(o, p, (size_t)(end - p));
+	o += end - p;
+	buf_commit(out, (size_t)(o - start));
 }
 
 /* Quoted-printable (RFC 2045 6.7), lines of at most 76 octets. */
@@ -528,22 +644,9 @@ mime_encode_body(struct buf *out, enum mime_cte cte, const char *s, size_t n)
 		break;
 	}
 	/* 7bit bodies hold no CR (mime_choose_cte saw to it): LF -> CRLF. */
-	unsigned char *o = buf_reserve(out, n * 2 + 2), *start = o;
-	const char *p = s, *end = s + n, *nl;
-	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		memcpy(o, p, (size_t)(nl - p));
-		o += nl - p;
-		*o++ = '\r';
-		*o++ = '\n';
-		p = nl + 1;
-	}
-	memcpy(o, p, (size_t)(end - p));
-	o += end - p;
-	if (n == 0 || s[n - 1] != '\n') {
-		*o++ = '\r';
-		*o++ = '\n';
-	}
-	buf_commit(out, (size_t)(o - start));
+	mime_put_crlf(out, s, n);
+	if (n == 0 || s[n - 1] != '\n')
+		buf_append(out, "\r\n", 2);
 }
 
 void

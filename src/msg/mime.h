@@ -51,6 +51,37 @@ void mime_param_2231(struct buf *out, const char *name, const char *v,
                      size_t n);
 /* Choose the transfer encoding for a text body with LF line ends. */
 enum mime_cte mime_choose_cte(const char *s, size_t n);
+/* A piece of a text body as mime_choose_cte() sees it, so that a body
+ * assembled from pieces (compiled template text, merge values) gets its
+ * transfer encoding without being scanned again.  Lengths in octets. */
+struct mime_piece {
+	size_t len;      /* octets */
+	size_t nonascii; /* octets >= 0x80 */
+	bool clean;      /* only printable ASCII, tab and LF; no "=_"; no
+	                  * white space before an LF */
+	bool has_lf;     /* holds at least one LF */
+	unsigned char first, last; /* the end octets; 0 if empty */
+	size_t head;  /* octets before the first LF (all if none) */
+	size_t tail;  /* octets after the last LF */
+	size_t inner; /* longest line between two LFs */
+};
+
+/* The running verdict over a sequence of pieces; start with {0}. */
+struct mime_cte_run {
+	size_t len, nonascii; /* totals */
+	size_t col;           /* length of the current line */
+	unsigned char prev;   /* last octet so far (0: none) */
+	bool odd;             /* something that rules out 7bit */
+};
+
+/* Describe s[0..n). */
+void mime_piece_scan(struct mime_piece *p, const char *s, size_t n);
+/* Add a piece to the run. */
+void mime_run_add(struct mime_cte_run *r, const struct mime_piece *p);
+/* What mime_choose_cte() says of the pieces joined (the same answer). */
+enum mime_cte mime_run_cte(const struct mime_cte_run *r);
+/* Append s[0..n) as a 7bit body fragment: each LF becomes CRLF. */
+void mime_put_crlf(struct buf *out, const char *s, size_t n);
 /* Encode a text body (LF line ends) with cte into out (CRLF line ends);
  * MIME_7BIT only for text mime_choose_cte() chose it for (no CR, no =_). */
 void mime_encode_body(struct buf *out, enum mime_cte cte, const char *s,

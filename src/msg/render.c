@@ -8,7 +8,10 @@
  * the HTML part the value is also HTML-escaped.  Bodies are then encoded
  * (7bit only when safe, else quoted-printable or base64) and the
  * boundaries contain "=_", which no encoded body can, so no value can end
- * a part or add one.
+ * a part or add one.  The template's literal body text was encoded at
+ * compile time (template_int.h): per message only the values and the
+ * lines they stand on are encoded, with the octets encoding the whole part
+ * would give.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,10 @@ enum render_mode {
 
 struct msg_render {
 	struct buf raw, enc;
+	struct buf vals; /* a body part's merge values, made safe */
+	size_t *voff;    /* per segment: offset and length in vals */
+	size_t *vlen;
+	size_t nv; /* room in voff and vlen */
 	uint64_t rng;
 	char email[ADDR_PATH_MAX + 1];
 	char unsub[1024];
@@ -45,6 +52,7 @@ msg_render_new(void)
 
 	buf_init(&r->raw);
 	buf_init(&r->enc);
+	buf_init(&r->vals);
 	if (RAND_bytes((unsigned char *)&r->rng, sizeof(r->rng)) != 1)
 		r->rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)r;
 	r->rng |= 1;
@@ -58,6 +66,9 @@ msg_render_free(struct msg_render *r)
 		return;
 	buf_fini(&r->raw);
 	buf_fini(&r->enc);
+	buf_fini(&r->vals);
+	free(r->voff);
+	free(r->vlen);
 	free(r);
 }
 
@@ -142,6 +153,43 @@ put_body_value(struct buf *out, const char *s, size_t n, bool html)
 	buf_append(out, s + run, n - run);
 }
 
+/* The value a non-literal segment stands for: *v NULL if none. */
+static void
+seg_value(const struct msg_render *r, const struct tmpl *t, const struct seg *g,
+          const struct msg_recipient *rc, const char **v, size_t *vlen)
+{
+	*v = NULL;
+	*vlen = 0;
+	switch (g->kind) {
+	case SEG_LIT:
+		break;
+	case SEG_FIELD:
+		if (g->idx < rc->nvalues && rc->values[g->idx].s &&
+		    rc->values[g->idx].len > 0) {
+			*v = rc->values[g->idx].s;
+			*vlen = rc->values[g->idx].len;
+		} else if (g->s != NULL) {
+			*v = g->s;
+			*vlen = g->len;
+		}
+		break;
+	case SEG_EMAIL:
+		*v = r->email;
+		break;
+	case SEG_UNSUB:
+		*v = r->unsub;
+		break;
+	case SEG_CAMPAIGN:
+		*v = t->campaign;
+		break;
+	case SEG_TOKEN:
+		*v = rc->token;
+		break;
+	}
+	if (*v != NULL && *vlen == 0)
+		*vlen = strlen(*v);
+}
+
 /* Render one part into out in the given mode. */
 static void
 render_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
@@ -150,40 +198,16 @@ render_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
 {
 	for (size_t i = 0; i < p->n; i++) {
 		const struct seg *g = &p->v[i];
-		const char *v = NULL;
-		size_t vlen = 0;
+		const char *v;
+		size_t vlen;
 
-		switch (g->kind) {
-		case SEG_LIT:
+		if (g->kind == SEG_LIT) {
 			buf_append(out, g->s, g->len);
 			continue;
-		case SEG_FIELD:
-			if (g->idx < rc->nvalues && rc->values[g->idx].s &&
-			    rc->values[g->idx].len > 0) {
-				v = rc->values[g->idx].s;
-				vlen = rc->values[g->idx].len;
-			} else if (g->s != NULL) {
-				v = g->s;
-				vlen = g->len;
-			}
-			break;
-		case SEG_EMAIL:
-			v = r->email;
-			break;
-		case SEG_UNSUB:
-			v = r->unsub;
-			break;
-		case SEG_CAMPAIGN:
-			v = t->campaign;
-			break;
-		case SEG_TOKEN:
-			v = rc->token;
-			break;
 		}
+		seg_value(r, t, g, rc, &v, &vlen);
 		if (v == NULL)
 			continue;
-		if (vlen == 0)
-			vlen = strlen(v);
 		if (mode == MODE_HEADER)
 			mime_sanitize(out, v, vlen, TMPL_HVALUE_MAX);
 		else
@@ -206,7 +230,16 @@ put_header(struct msg_render *r, const struct tmpl *t, const char *name,
 	mime_header_text(out, name, buf_cstr(&r->enc), buf_len(&r->enc));
 }
 
-/* RFC 5322 date-time in UTC, independent of the locale. */
+/* Two decimal digits of v (0-99) at p. */
+static void
+put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* RFC 5322 date-time in UTC, independent of the locale.  The calendar
+ * part is worked out once per day; the time of day per call. */
 static void
 put_date(struct buf *out, time_t now)
 {
@@ -215,37 +248,130 @@ put_date(struct buf *out, time_t now)
 	static const char mons[12][4] = {"Jan", "Feb", "Mar", "Apr",
 	                                 "May", "Jun", "Jul", "Aug",
 	                                 "Sep", "Oct", "Nov", "Dec"};
-	static _Thread_local time_t cached = (time_t)-1;
+	static _Thread_local time_t day_start = (time_t)-1;
 	static _Thread_local char line[64];
+	static _Thread_local size_t hms; /* offset of "HH:MM:SS" */
 	struct tm tm;
 
-	if (now == cached) {
-		buf_puts(out, line);
-		return;
+	if (day_start == (time_t)-1 || now < day_start ||
+	    now - day_start >= 86400) {
+		gmtime_r(&now, &tm);
+		int n = snprintf(
+		    line, sizeof(line),
+		    "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+		    days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
+		    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		hms = (size_t)n - 16;
+		day_start =
+		    now - (tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
 	}
-	gmtime_r(&now, &tm);
-	snprintf(line, sizeof(line),
-	         "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
-	         days[tm.tm_wday], tm.tm_mday, mons[tm.tm_mon],
-	         tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	cached = now;
-	buf_puts(out, line);
+	long s = (long)(now - day_start);
+	put2(line + hms, (int)(s / 3600));
+	put2(line + hms + 3, (int)(s / 60 % 60));
+	put2(line + hms + 6, (int)(s % 60));
+	buf_append(out, line, hms + 16);
 }
 
-/* Headers and encoded body of one text part ("text/plain" or "html"). */
+/* Headers and encoded body of one text part ("text/plain" or "html").
+ * The merge values are made safe first and the transfer encoding is
+ * chosen from them and what was learnt of the literals at compile time;
+ * a 7bit or quoted-printable body is then the literals' encoded forms
+ * with the values (and the lines they stand on) encoded in between, a
+ * base64 body is encoded whole.  Every way gives the octets that
+ * mime_choose_cte() and mime_encode_body() of the whole part would. */
 static void
 put_text_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
               const struct msg_recipient *rc, bool html, struct buf *out)
 {
-	buf_reset(&r->raw);
-	render_part(r, t, p, rc, html ? MODE_HTML : MODE_TEXT, &r->raw);
-	enum mime_cte cte =
-	    mime_choose_cte(buf_cstr(&r->raw), buf_len(&r->raw));
-	buf_puts(out, html ? "Content-Type: text/html; charset=utf-8\r\n"
-	                   : "Content-Type: text/plain; charset=utf-8\r\n");
-	buf_puts(out, "Content-Transfer-Encoding: ");
+	static const char ct_text[] =
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: ";
+	static const char ct_html[] =
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: ";
+	struct mime_cte_run run = {0};
+	struct mime_piece pc;
+
+	if (r->nv < p->n) {
+		r->voff = xreallocarray(r->voff, p->n, sizeof(*r->voff));
+		r->vlen = xreallocarray(r->vlen, p->n, sizeof(*r->vlen));
+		r->nv = p->n;
+	}
+	buf_reset(&r->vals);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct seg *g = &p->v[i];
+		const char *v;
+		size_t vlen, off = buf_len(&r->vals);
+
+		if (g->kind == SEG_LIT) {
+			mime_run_add(&run, &g->piece);
+			continue;
+		}
+		seg_value(r, t, g, rc, &v, &vlen);
+		if (v != NULL)
+			put_body_value(&r->vals, v, vlen, html);
+		r->voff[i] = off;
+		r->vlen[i] = buf_len(&r->vals) - off;
+		mime_piece_scan(&pc, buf_cstr(&r->vals) + off, r->vlen[i]);
+		mime_run_add(&run, &pc);
+	}
+	enum mime_cte cte = mime_run_cte(&run);
+	if (html)
+		buf_append(out, ct_html, sizeof(ct_html) - 1);
+	else
+		buf_append(out, ct_text, sizeof(ct_text) - 1);
 	buf_puts(out, mime_cte_name(cte));
-	buf_puts(out, "\r\n\r\n");
+	buf_append(out, "\r\n\r\n", 4);
+	const char *vals = buf_cstr(&r->vals);
+	buf_reset(&r->raw);
+	switch (cte) {
+	case MIME_7BIT:
+		for (size_t i = 0; i < p->n; i++) {
+			const struct seg *g = &p->v[i];
+			if (g->kind == SEG_LIT)
+				buf_append(out, g->crlf, g->crlf_len);
+			else
+				mime_put_crlf(out, vals + r->voff[i],
+				              r->vlen[i]);
+		}
+		if (run.prev != '\n')
+			buf_append(out, "\r\n", 2);
+		return;
+	case MIME_QP:
+		/* r->raw gathers the lines a value stands on, from just
+		 * after one literal's last LF to the next literal's first. */
+		for (size_t i = 0; i < p->n; i++) {
+			const struct seg *g = &p->v[i];
+			if (g->kind != SEG_LIT) {
+				buf_append(&r->raw, vals + r->voff[i],
+				           r->vlen[i]);
+			} else if (!g->piece.has_lf) {
+				buf_append(&r->raw, g->s, g->len);
+			} else {
+				buf_append(&r->raw, g->s, g->mid_b);
+				mime_encode_body(out, MIME_QP,
+				                 buf_cstr(&r->raw),
+				                 buf_len(&r->raw));
+				buf_reset(&r->raw);
+				buf_append(out, g->qp_mid, g->qp_mid_len);
+				buf_append(&r->raw, g->s + g->mid_e,
+				           g->len - g->mid_e);
+			}
+		}
+		if (buf_len(&r->raw) > 0)
+			mime_encode_body(out, MIME_QP, buf_cstr(&r->raw),
+			                 buf_len(&r->raw));
+		return;
+	case MIME_BASE64:
+		break;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct seg *g = &p->v[i];
+		if (g->kind == SEG_LIT)
+			buf_append(&r->raw, g->s, g->len);
+		else
+			buf_append(&r->raw, vals + r->voff[i], r->vlen[i]);
+	}
 	mime_encode_body(out, cte, buf_cstr(&r->raw), buf_len(&r->raw));
 }
 
@@ -347,10 +473,8 @@ msg_render_one(struct msg_render *r, const struct tmpl *t,
 	buf_puts(out, rc->token);
 	buf_puts(out,
 	         ">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
-	if (!t->has_list_id)
-		buf_printf(out, "List-Id: <%s.%s>\r\n",
-		           t->from.utf8 ? "list" : t->from.local,
-		           t->from.domain);
+	if (t->list_id_line != NULL)
+		buf_puts(out, t->list_id_line);
 	if (t->reply_to_line != NULL)
 		buf_puts(out, t->reply_to_line);
 	for (size_t i = 0; i < t->nhdrs; i++)

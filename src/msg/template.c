@@ -118,11 +118,42 @@ part_lit(struct tpart *p, const char *s, size_t n)
 	g->s[g->len] = '\0';
 }
 
+/* Give each literal of a body part its encoded forms and the facts the
+ * transfer encoding is chosen by. */
+static void
+part_prepare_body(struct tpart *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct seg *g = &p->v[i];
+		struct buf b;
+
+		if (g->kind != SEG_LIT)
+			continue;
+		mime_piece_scan(&g->piece, g->s, g->len);
+		buf_init(&b);
+		mime_put_crlf(&b, g->s, g->len);
+		g->crlf = buf_steal(&b, &g->crlf_len);
+		if (!g->piece.has_lf)
+			continue;
+		/* After the first LF the encoder starts a new line, and a
+		 * part of its input that ends with an LF encodes the same
+		 * alone as within the whole. */
+		g->mid_b = g->piece.head + 1;
+		g->mid_e = g->len - g->piece.tail;
+		buf_init(&b);
+		mime_encode_body(&b, MIME_QP, g->s + g->mid_b,
+		                 g->mid_e - g->mid_b);
+		if (g->mid_e == g->mid_b)
+			buf_reset(&b); /* "" encodes as a line end */
+		g->qp_mid = buf_steal(&b, &g->qp_mid_len);
+	}
+}
+
 static void
 part_free(struct tpart *p)
 {
 	for (size_t i = 0; i < p->n; i++)
-		free(p->v[i].s);
+		free(p->v[i].s), free(p->v[i].crlf), free(p->v[i].qp_mid);
 	free(p->v);
 	p->v = NULL;
 	p->n = 0;
@@ -726,6 +757,12 @@ tmpl_compile(const char *name, const char *src, size_t len,
 		goto fail;
 	if ((rc = compile_options(&c, t, opt)) != 0)
 		goto fail;
+	part_prepare_body(&t->text);
+	part_prepare_body(&t->html);
+	if (!t->has_list_id)
+		t->list_id_line = xasprintf(
+		    "List-Id: <%s.%s>\r\n",
+		    t->from.utf8 ? "list" : t->from.local, t->from.domain);
 	make_boundaries(t);
 	buf_fini(&val);
 	*out = t;
@@ -779,6 +816,7 @@ tmpl_free(struct tmpl *t)
 	free(t->name);
 	free(t->from_line);
 	free(t->reply_to_line);
+	free(t->list_id_line);
 	part_free(&t->subject);
 	part_free(&t->to_name);
 	for (size_t i = 0; i < t->nhdrs; i++) {

@@ -1,7 +1,9 @@
 /*
  * test_template.c — the template compiler's errors (file and line), merge
  * values that try to add headers or parts, defaults, HTML escaping, the
- * MIME encoders and the DKIM body hash.
+ * MIME encoders and the DKIM body hash; and that the fast ways of
+ * rendering and hashing (compiled literals, pieces judged apart, a body
+ * hashed where it lies) give the octets the plain ways give.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -189,6 +191,151 @@ test_hostile_values(void **state)
 	free(big);
 }
 
+/* A small deterministic generator for the equivalence tests. */
+static uint64_t
+next_rnd(uint64_t *st)
+{
+	*st ^= *st << 13;
+	*st ^= *st >> 7;
+	*st ^= *st << 17;
+	return *st;
+}
+
+/* Random text from atoms chosen to sit on every rule of
+ * mime_choose_cte(): "=_", white space before a line end, controls,
+ * 8-bit octets, long lines.  mask picks the atoms allowed, so that one
+ * rule at a time decides. */
+static size_t
+rnd_text(uint64_t *st, unsigned mask, char *o, size_t cap)
+{
+	static const char *const atoms[] = {
+	    "a", "word", " ",  "\t",       "\n", "x",    "-",    ".",
+	    "=", "_",    "=_", "\xc3\xa9", "\r", "\x01", "\n\n", " \n"};
+	size_t n = 0, k = next_rnd(st) % 12;
+
+	for (size_t i = 0; i < k; i++) {
+		if (next_rnd(st) % 40 == 0 && n + 1000 < cap) {
+			size_t l = 900 + next_rnd(st) % 100;
+			memset(o + n, 'q', l);
+			n += l;
+			continue;
+		}
+		unsigned a = (unsigned)(next_rnd(st) % 16);
+		if (!(mask & (1u << a)))
+			continue;
+		size_t l = strlen(atoms[a]);
+		if (n + l >= cap)
+			break;
+		memcpy(o + n, atoms[a], l);
+		n += l;
+	}
+	return n;
+}
+
+static void
+test_cte_from_pieces(void **state)
+{
+	static char all[40000], piece[4000];
+	uint64_t st = 0x9e3779b97f4a7c15ULL;
+
+	(void)state;
+	for (int it = 0; it < 20000; it++) {
+		struct mime_cte_run run = {0};
+		struct mime_piece pc;
+		size_t n = 0, np = next_rnd(&st) % 6;
+		/* The plain atoms, and now and then one or two others. */
+		unsigned mask = 0xffu | (1u << (8 + next_rnd(&st) % 8)) |
+		                (1u << (8 + next_rnd(&st) % 8));
+		if (next_rnd(&st) % 4 == 0)
+			mask = 0xffffu;
+		for (size_t i = 0; i < np; i++) {
+			size_t l = rnd_text(&st, mask, piece, sizeof(piece));
+			mime_piece_scan(&pc, piece, l);
+			mime_run_add(&run, &pc);
+			memcpy(all + n, piece, l);
+			n += l;
+		}
+		if (mime_run_cte(&run) != mime_choose_cte(all, n))
+			fail_msg("pieces disagree with the whole at %d: %.*s",
+			         it, (int)n, all);
+	}
+}
+
+/* The text part of a rendered single-part message must be what
+ * encoding the assembled text in one go gives, whatever the encoding. */
+static void
+test_render_matches_whole(void **state)
+{
+	static const char *const lits[] = {
+	    "Dear ",
+	    ",\n\nA line of plain text.\nTrailing space \n",
+	    "=",
+	    "\n",
+	    "",
+	    "a long line: "
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and more\n",
+	    "caf\xc3\xa9\n",
+	    " ",
+	    "\n\nEnd"};
+	static const char *const vals[] = {
+	    "Ann",        "Chlo\xc3\xab",
+	    "",           "_x",
+	    "two\nlines", "trail ",
+	    "=_",         "\xe4\xb8\xad\xe6\x96\x87\xe4\xb8\xad\xe6\x96\x87",
+	    "plain"};
+	uint64_t st = 42;
+
+	(void)state;
+	for (int it = 0; it < 400; it++) {
+		struct buf src, want, enc;
+		const char *first = vals[next_rnd(&st) % 9];
+		const char *last = vals[next_rnd(&st) % 9];
+		char *m;
+
+		buf_init(&src);
+		buf_init(&want);
+		buf_init(&enc);
+		buf_puts(&src, "From: n@example.org\nSubject: s\n\nT");
+		buf_puts(&want, "T");
+		size_t k = 1 + next_rnd(&st) % 8;
+		for (size_t i = 0; i < k; i++) {
+			const char *l = lits[next_rnd(&st) % 9];
+			buf_puts(&src, l);
+			buf_puts(&want, l);
+			switch (next_rnd(&st) % 3) {
+			case 0:
+				buf_puts(&src, "{{first_name}}");
+				buf_puts(&want, first);
+				break;
+			case 1:
+				buf_puts(&src, "{{last_name}}");
+				buf_puts(&want, last);
+				break;
+			default:
+				break;
+			}
+		}
+		m = render(buf_cstr(&src), first, strlen(first), last,
+		           strlen(last));
+		enum mime_cte cte =
+		    mime_choose_cte(buf_cstr(&want), buf_len(&want));
+		buf_printf(&enc, "Content-Transfer-Encoding: %s\r\n\r\n",
+		           mime_cte_name(cte));
+		mime_encode_body(&enc, cte, buf_cstr(&want), buf_len(&want));
+		const char *body = strstr(m, "Content-Transfer-Encoding: ");
+		assert_non_null(body);
+		if (strcmp(body, buf_cstr(&enc)) != 0)
+			fail_msg("template %s\nrendered:\n%s\nwanted:\n%s",
+			         buf_cstr(&src), body, buf_cstr(&enc));
+		free(m);
+		buf_fini(&src);
+		buf_fini(&want);
+		buf_fini(&enc);
+	}
+}
+
 static void
 test_defaults_and_escaping(void **state)
 {
@@ -318,6 +465,30 @@ test_dkim_body_hash(void **state)
 	check_bh(s, " a \t b \r\n\r\n\r\n", " a b\r\n");
 	check_bh(s, "x\r\n\r\ny  \r\n", "x\r\n\r\ny\r\n");
 	check_bh(s, "no final crlf", "no final crlf\r\n");
+	check_bh(s, "a\r\n", "a\r\n");
+	check_bh(s, " a\r\n\r\nb\r\n\r\n\r\n", " a\r\n\r\nb\r\n");
+	check_bh(s, "a\r\r\n", "a\r\r\n");
+	check_bh(s, "a\rb\r\n", "a\rb\r\n");
+	check_bh(s, "a\r", "a\r\n");
+	/* What a body already in relaxed form must not have, at every
+	 * position (the check works 16 octets at a time). */
+	for (size_t p = 1; p < 40; p++) {
+		static const char *const bad[][2] = {{"  ", " "},
+		                                     {"\t", " "},
+		                                     {" \r\n", "\r\n"},
+		                                     {"\n", "\r\n"},
+		                                     {" \t ", " "}};
+		for (size_t b = 0; b < sizeof(bad) / sizeof(bad[0]); b++) {
+			char body[128], canon[128];
+			snprintf(body, sizeof(body), "%.*s%sy\r\n", (int)p,
+			         "0123456789abcdef0123456789abcdef01234567",
+			         bad[b][0]);
+			snprintf(canon, sizeof(canon), "%.*s%sy\r\n", (int)p,
+			         "0123456789abcdef0123456789abcdef01234567",
+			         bad[b][1]);
+			check_bh(s, body, canon);
+		}
+	}
 	/* h= over-signs From and signs what is present, no l=. */
 	struct buf out;
 	buf_init(&out);
@@ -340,6 +511,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_compile_errors),
 	    cmocka_unit_test(test_hostile_values),
+	    cmocka_unit_test(test_cte_from_pieces),
+	    cmocka_unit_test(test_render_matches_whole),
 	    cmocka_unit_test(test_defaults_and_escaping),
 	    cmocka_unit_test(test_bad_recipient),
 	    cmocka_unit_test(test_mime_encoders),
