@@ -8,6 +8,10 @@
 
 const struct cli_command cli_commands[] = {
     {"demo", cmd_demo, "the main job on embedded defaults (see README)"},
+    {"campaign", cmd_campaign,
+     "campaigns: create | start | pause | resume | status | report | who"},
+    {"broadcast", cmd_broadcast,
+     "one-shot: list + template -> campaign, sent in the foreground"},
     {"bounces", cmd_bounces, "parse bounces, complaints and auto-replies"},
     {"doctor", cmd_doctor, "why isn't mail going out? cause, evidence, fix"},
     {"probe", cmd_probe, "the state of each mail port of a host"},
@@ -15,8 +19,10 @@ const struct cli_command cli_commands[] = {
     {"ping", cmd_ping, "ICMP echo: RTT, loss, TTL, ICMP errors"},
     {"netinfo", cmd_netinfo, "interfaces, gateway and its MAC, routes, DNS"},
     {"dns", cmd_dns, "MX, PTR, SPF, DKIM, DMARC, blocklists"},
-    {"list", cmd_list, "contacts and lists: import | export | show | count | remove"},
-    {"suppress", cmd_suppress, "the suppression list: add | remove | list | check | import"},
+    {"list", cmd_list,
+     "contacts and lists: import | export | show | count | remove"},
+    {"suppress", cmd_suppress,
+     "the suppression list: add | remove | list | check | import"},
     {"preview", cmd_preview, "render the message one recipient would get"},
     {"dkim", cmd_dkim, "DKIM keys: keygen | txt (the DNS record to publish)"},
     {"help", cmd_help, "longer help on a topic: mailcast help template"},

@@ -40,6 +40,8 @@ cli_command_fn cmd_ping;
 cli_command_fn cmd_probe;
 cli_command_fn cmd_trace;
 cli_command_fn cmd_demo;
+cli_command_fn cmd_campaign;
+cli_command_fn cmd_broadcast;
 cli_command_fn cmd_send;
 cli_command_fn cmd_sink;
 cli_command_fn cmd_list;

@@ -20,6 +20,7 @@
 #ifndef MC_STORE_STORE_H
 #define MC_STORE_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -242,6 +243,15 @@ struct store_ops {
 	int (*list_delete)(struct store *, int64_t list_id);
 	int (*list_each)(struct store *, store_list_fn *, void *);
 
+	/* How commits reach the disk.  full (the default): each commit is on
+	 * the disk before it returns, so it survives a power cut.  Not full:
+	 * each commit survives a crash of the process (the system has it)
+	 * but the last ones may roll back after a power cut — what a campaign
+	 * run uses for its many small ledger commits, since a rolled-back
+	 * mark or outcome can only make a message go again, never lose it.
+	 * The next full commit makes everything before it durable.  NULL in
+	 * a backend without the distinction. */
+	int (*durable_commits)(struct store *, bool full);
 	/* Contacts.  Upsert by normalised address; *result says what it did:
 	 * 0 unchanged, 1 added, 2 attributes updated.  joined is set to 1 when
 	 * the membership of list_id (if > 0) was new. */
@@ -336,7 +346,8 @@ struct store_ops {
 	int (*release)(struct store *, int64_t campaign_id, const char *owner,
 	               const int64_t *ids, size_t n, const char *event,
 	               time_t now, size_t *moved);
-	/* The owners of inflight rows of a campaign, with their counts. */
+	/* The owners of leased rows of a campaign (pending under a lease, or
+	 * inflight), with their counts. */
 	int (*lease_owners)(struct store *, int64_t campaign_id,
 	                    store_owner_fn *, void *);
 	/* The earliest next_attempt of the pending and deferred rows (pending

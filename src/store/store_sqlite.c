@@ -8,8 +8,10 @@
  * PostgreSQL also speaks (ON CONFLICT, RETURNING, no REPLACE, no rowid
  * tricks), so the PostgreSQL backend can share its shape.
  *
- * Durability: WAL with synchronous=FULL, because a committed "inflight" mark
- * must survive a power cut, not only a crash.
+ * Durability: WAL with synchronous=FULL by default, so a commit survives a
+ * power cut; a campaign run switches to synchronous=NORMAL for its ledger
+ * (durable_commits), which survives a crash of the process and can only
+ * roll back the last commits after a power cut (see store.h).
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -320,8 +322,8 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "'pending' ELSE state END, lease_owner = NULL, lease_expires = "     \
 	  "NULL, updated_at = ?3 WHERE campaign_id = ?1 AND lease_owner = ?2") \
 	X(ST_LEASE_OWNERS, "SELECT lease_owner, count(*) FROM deliveries "     \
-	                   "WHERE campaign_id = ?1 AND state = 'inflight' "    \
-	                   "GROUP BY lease_owner")                             \
+	                   "WHERE campaign_id = ?1 AND lease_owner IS NOT "    \
+	                   "NULL GROUP BY lease_owner")                        \
 	X(ST_NEXT_DUE,                                                         \
 	  "SELECT min(next_attempt) FROM deliveries WHERE "                    \
 	  "campaign_id = ?1 AND state IN ('pending', 'deferred')")             \
@@ -742,6 +744,20 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 		joined += (unsigned long)sqlite3_changes(q->db);
 	}
 	c->joined += joined;
+	return 0;
+}
+
+/* op: durable_commits — synchronous FULL or NORMAL (WAL). */
+static int
+sq_durable_commits(struct store *s, bool full)
+{
+	struct store_sqlite *q = SQ(s);
+
+	if (sqlite3_exec(q->db,
+	                 full ? "PRAGMA synchronous = FULL"
+	                      : "PRAGMA synchronous = NORMAL",
+	                 NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(q, "synchronous");
 	return 0;
 }
 
@@ -1779,6 +1795,7 @@ static const struct store_ops sqlite_ops = {
     .list_each = sq_list_each,
     .contact_upsert = sq_contact_upsert,
     .contact_upsert_many = sq_contact_upsert_many,
+    .durable_commits = sq_durable_commits,
     .contact_each = sq_contact_each,
     .contact_count = sq_contact_count,
     .member_remove = sq_member_remove,

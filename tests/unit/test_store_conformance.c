@@ -411,6 +411,33 @@ test_transactions_and_log(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* Commits that are durable against a crash only (a campaign's ledger):
+ * what they wrote is there after a reopen, and full commits come back. */
+static void
+test_durable_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	unsigned long n;
+	int result, joined;
+	char err[256];
+
+	if (s->ops->durable_commits == NULL)
+		skip();
+	assert_int_equal(s->ops->durable_commits(s, false), 0);
+	assert_int_equal(s->ops->begin(s), 0);
+	assert_int_equal(s->ops->contact_upsert(s, "d@b.example", "b.example",
+	                                        "{}", 0, T0, &result, &joined),
+	                 0);
+	assert_int_equal(s->ops->commit(s), 0);
+	assert_int_equal(s->ops->durable_commits(s, true), 0);
+	store_close(s);
+	f->s = s = store_open(f->url, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(n, 1);
+}
+
 /* Bounce effects: hard, soft threshold, complaint, unsubscribe; and the
  * mailbox memory. */
 static void
@@ -735,6 +762,7 @@ main(void)
 		    PER_BACKEND(test_engine_ops, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
+		    PER_BACKEND(test_durable_commits, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);

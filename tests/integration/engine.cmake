@@ -1,0 +1,12 @@
+# The campaign engine (`campaign`, `broadcast`, `demo`) against real peers:
+# Postfix smtp-sink, mailcast sink with faults, kill -9, a recording
+# server for the limits.  Ports 26000-26999.
+add_test(NAME engine_relay
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine_relay.sh $<TARGET_FILE:mailcast>)
+foreach(t engine_faults engine_crash engine_limits engine_demo)
+	add_test(NAME ${t}
+	    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/${t}.py
+	    $<TARGET_FILE:mailcast>)
+endforeach()
+set_tests_properties(engine_relay engine_faults engine_crash engine_limits
+    engine_demo PROPERTIES LABELS integration TIMEOUT 600)

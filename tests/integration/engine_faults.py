@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""engine_faults.py MAILCAST — a campaign through the sink with injected
+faults; every recipient must end in the right state, nobody lost.
+
+Recipients: reject-* get 550 5.1.1 (failed, suppressed); defer-* get 451
+while the sink greylists (deferred, then delivered); drop-* lose the
+connection in the middle of DATA; busy-* get 421 (the connection ends);
+stall-* get no answer for 4 s (over --timeout 1000).  Once the first pass
+is over (nothing pending or inflight), the sink is restarted without the
+temporary faults, as a receiver that recovered; the retries must then
+deliver everyone but reject-*.  Port 26100.
+"""
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
+
+PORT = 26100
+c = Case(sys.argv[1])
+try:
+    addrs = ["user%d@a.example" % i for i in range(200)]
+    addrs += ["reject-%d@b.example" % i for i in range(10)]
+    addrs += ["defer-%d@a.example" % i for i in range(10)]
+    addrs += ["drop-%d@c.example" % i for i in range(3)]
+    addrs += ["busy-%d@c.example" % i for i in range(3)]
+    addrs += ["stall-%d@c.example" % i for i in range(2)]
+    tpl = c.make_list(addrs)
+    md = os.path.join(c.dir, "md")
+    keep = "rcpt:reject-*=550 5.1.1 no such user"
+    sink = c.sink(PORT, md, keep, "rcpt:defer-*=451 4.7.1 greylisted",
+                  "data:drop-*=drop-after 100",
+                  "rcpt:busy-*=421 4.3.2 going down",
+                  "rcpt:stall-*=delay 4000")
+    cid = c.mailcast("campaign", "create", "--name", "faults", "--list",
+                     "l", "--template", tpl, "--from", "news@news.example",
+                     "--relay", "127.0.0.1:%d" % PORT, "--tls", "none",
+                     "--retry", "2", "--max-age", "600", "--timeout",
+                     "1000", "--backoff-max", "500").stdout.strip()
+    run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
+                            cid, "--quiet"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    c.procs.append(run)
+    # the first pass: wait until nothing is pending or in flight
+    end = time.time() + 120
+    first = None
+    while time.time() < end:
+        s = c.state_counts(cid)
+        if s["pending"] == 0 and s["inflight"] == 0 and s["deferred"] > 0:
+            first = s
+            break
+        time.sleep(0.2)
+    c.check("first pass settles with deferred rows", first is not None,
+            c.state_counts(cid))
+    stop(sink)
+    sink = c.sink(PORT, md, keep)
+    out, _ = run.communicate(timeout=120)
+    c.check("campaign ends with exit 0", run.returncode == 0, out)
+    s = c.state_counts(cid)
+    c.check("all but reject-* sent", s["sent"] == len(addrs) - 10, s)
+    c.check("reject-* failed", s["failed"] == 10, s)
+    c.check("nothing left deferred, pending or inflight",
+            s["deferred"] == 0 and s["pending"] == 0 and s["inflight"] == 0,
+            s)
+    who = c.mailcast("campaign", "who", cid, "--csv").stdout.splitlines()
+    rows = {ln.split(",")[0]: ln for ln in who[1:]}
+    bad = [a for a in addrs if a.startswith("reject-")
+           and ",failed,1,550,5.1.1," not in rows.get(a, "")]
+    c.check("reject-* show 550 5.1.1 after one attempt", not bad, bad[:3])
+    again = [a for a in addrs if a.split("-")[0] in
+             ("defer", "drop", "busy", "stall")
+             and (",sent," not in rows.get(a, "") or
+                  int(rows[a].split(",")[2]) < 2)]
+    c.check("temporary failures were retried and delivered", not again,
+            [rows.get(a) for a in again[:3]])
+    supp = c.mailcast("suppress", "list").stdout
+    c.check("reject-* suppressed",
+            all(("reject-%d@b.example" % i) in supp for i in range(10)),
+            supp[:300])
+    got = maildir_rcpts(md)
+    missing = set(addrs) - set(got) - {a for a in addrs
+                                        if a.startswith("reject-")}
+    c.check("every deliverable recipient arrived", not missing,
+            sorted(missing)[:5])
+    c.check("no rejected recipient arrived",
+            not any(a.startswith("reject-") for a in got))
+    rep = c.mailcast("campaign", "report", cid).stdout
+    c.check("report shows states and replies",
+            "sent" in rep and "550 5.1.1" in rep and "by destination" in rep,
+            rep)
+    stop(sink)
+except (Fail, subprocess.SubprocessError) as e:
+    c.check("setup", False, e)
+finally:
+    c.cleanup()
+c.finish()

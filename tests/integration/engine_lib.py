@@ -1,0 +1,198 @@
+"""engine_lib.py — shared by the engine's integration tests (imported).
+
+A campaign's inputs (a CSV list imported into a fresh store, a template),
+`mailcast` runs, a mailcast sink child, a tiny recording SMTP server
+(asyncio, PIPELINING) that notes when each message ended and how many
+connections were open, the Maildir read back with Python's email parser.
+"""
+import asyncio
+import email
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TEMPLATE = """From: Test News <news@news.example>
+Subject: Hello {{first_name|there}}
+To: {{first_name}} <{{email}}>
+
+Hello {{first_name|there}}, this is for {{email}}.
+Unsubscribe: {{unsubscribe_url}}
+"""
+
+
+class Fail(Exception):
+    pass
+
+
+class Case:
+    def __init__(self, mailcast):
+        self.mc = mailcast
+        self.dir = tempfile.mkdtemp(prefix="mc-engine.")
+        self.store = "sqlite:" + os.path.join(self.dir, "t.db")
+        self.procs = []
+        self.passed = self.failed = 0
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print("ok - " + name)
+        else:
+            self.failed += 1
+            print("FAIL - " + name + ("\n  " + str(detail) if detail else ""))
+
+    def mailcast(self, *args, timeout=300, check=True):
+        p = subprocess.run([self.mc, "--store", self.store] + list(args),
+                           capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise Fail("mailcast %s: exit %d\n%s%s" % (
+                " ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def make_list(self, addrs, name="l"):
+        path = os.path.join(self.dir, name + ".csv")
+        with open(path, "w") as f:
+            f.write("email,first_name\n")
+            for i, a in enumerate(addrs):
+                f.write("%s,N%d\n" % (a, i))
+        self.mailcast("list", "import", path, "--list", name)
+        tpl = os.path.join(self.dir, "t.tmpl")
+        with open(tpl, "w") as f:
+            f.write(TEMPLATE)
+        return tpl
+
+    def sink(self, port, maildir, *faults):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            raise Fail("port %d is taken" % port)
+        except OSError:
+            pass
+        args = [self.mc, "sink", "--listen", "127.0.0.1:%d" % port,
+                "--maildir", maildir, "--quiet"]
+        for f in faults:
+            args += ["--fault", f]
+        p = subprocess.Popen(args, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        wait_port(port)
+        return p
+
+    def state_counts(self, cid):
+        out = self.mailcast("--json", "campaign", "status", str(cid)).stdout
+        return json.loads(out)["states"]
+
+    def cleanup(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        self.cleanup()
+        sys.exit(1 if self.failed else 0)
+
+
+def wait_port(port, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise Fail("nothing listens on port %d" % port)
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def maildir_rcpts(maildir):
+    """Every X-Mailcast-Rcpt of every stored message, with repeats."""
+    out = []
+    new = os.path.join(maildir, "new")
+    if not os.path.isdir(new):
+        return out
+    for fn in os.listdir(new):
+        with open(os.path.join(new, fn), "rb") as f:
+            m = email.message_from_binary_file(f)
+        for r in m.get_all("X-Mailcast-Rcpt", []):
+            out.append(r.strip().strip("<>"))
+    return out
+
+
+class Recorder:
+    """A small SMTP server (asyncio, own thread) that accepts everything,
+    offers PIPELINING and notes when each message ended and the most
+    connections open at once."""
+
+    def __init__(self, port):
+        self.port = port
+        self.times = []
+        self.open = 0
+        self.max_open = 0
+        self.loop = asyncio.new_event_loop()
+        self.ready = threading.Event()
+        self.th = threading.Thread(target=self._run, daemon=True)
+        self.th.start()
+        self.ready.wait(10)
+
+    def _run(self):
+        asyncio.set_event_loop(self.loop)
+        srv = self.loop.run_until_complete(asyncio.start_server(
+            self._client, "127.0.0.1", self.port, reuse_address=True))
+        self.srv = srv
+        self.ready.set()
+        self.loop.run_forever()
+
+    async def _client(self, r, w):
+        self.open += 1
+        self.max_open = max(self.max_open, self.open)
+        try:
+            w.write(b"220 rec.test ESMTP\r\n")
+            data = False
+            while True:
+                line = await r.readline()
+                if not line:
+                    break
+                if data:
+                    if line in (b".\r\n", b".\n"):
+                        data = False
+                        self.times.append(time.monotonic())
+                        w.write(b"250 2.0.0 ok\r\n")
+                    continue
+                cmd = line[:4].upper()
+                if cmd == b"EHLO":
+                    w.write(b"250-rec.test\r\n250-PIPELINING\r\n"
+                            b"250 8BITMIME\r\n")
+                elif cmd == b"DATA":
+                    data = True
+                    w.write(b"354 go\r\n")
+                elif cmd == b"QUIT":
+                    w.write(b"221 bye\r\n")
+                    await w.drain()
+                    break
+                else:
+                    w.write(b"250 2.0.0 ok\r\n")
+                await w.drain()
+        finally:
+            self.open -= 1
+            w.close()
+
+    def close(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.th.join(5)
