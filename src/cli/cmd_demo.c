@@ -62,23 +62,35 @@ usage(FILE *fp)
 	        MAILCAST_DATADIR);
 }
 
-/* A free TCP port on 127.0.0.1 (the kernel's pick). */
+/*
+ * A free TCP port on 127.0.0.1 below 32768: the kernel hands out the ports
+ * above to outgoing connections, so a listener there can collide with
+ * one.  Tried from a point that differs per process, so two demos at once
+ * do not race for the same port.
+ */
 static int
 free_port(void)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+	enum { LOW = 20000, SPAN = 12000, TRIES = 400 };
+	unsigned start = (unsigned)getpid() * 7919u;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
-		port = ntohs(sa.sin_port);
-	if (fd >= 0)
+	for (unsigned i = 0; i < TRIES; i++) {
+		struct sockaddr_in sa;
+		int port = LOW + (int)((start + i) % SPAN);
+		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+		if (fd < 0)
+			return -1;
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = htons((uint16_t)port);
+		ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
 		close(fd);
-	return port;
+		if (ok)
+			return port;
+	}
+	return -1;
 }
 
 /* Start the sink as a child (mailcast sink, exec'd: this process has
