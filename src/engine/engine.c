@@ -160,6 +160,8 @@ struct engine {
 static void dest_dispatch(struct engine *e, struct dest *d);
 static void job_finish(struct engine *e, struct job *j);
 static void commit_soon(struct engine *e);
+static int record_send_bounce(struct store *s, struct engine *e,
+                              const struct job *j, time_t now);
 
 static char owner_name[300];
 
@@ -374,6 +376,9 @@ ledger_flush(struct engine *e)
 			err =
 			    s->ops->supp_add(s, j->d.address, SUPP_HARD_BOUNCE,
 			                     "campaign", now, &added);
+		if (err == 0 && !j->released && j->state == DLV_FAILED &&
+		    j->code >= 500)
+			err = record_send_bounce(s, e, j, now);
 	}
 	if (err == 0 && n)
 		err = s->ops->record(s, o, n, now);
@@ -421,6 +426,36 @@ ledger_flush(struct engine *e)
 			e->first_ms = (double)(now_ms(e) - e->start_ms) + 0.001;
 		smtp_conn_submit(c->c, &j->txn);
 	}
+}
+
+/*
+ * A 5xx at send time is a bounce like one that comes back later: it goes
+ * into the same bounces table, so the soft-bounce threshold and the reports
+ * see both.  The address is bad (hard) only for 5.1.x other than the
+ * sender's own (5.1.7, 5.1.8); any other refusal is soft.
+ */
+static int
+record_send_bounce(struct store *s, struct engine *e, const struct job *j,
+                   time_t now)
+{
+	char diag[1200];
+	bool hard = strncmp(j->enh, "5.1.", 4) == 0 &&
+	            strcmp(j->enh, "5.1.7") != 0 &&
+	            strcmp(j->enh, "5.1.8") != 0;
+	struct store_bounce b = {
+	    .campaign_id = e->cfg->campaign_id,
+	    .contact_id = j->d.contact_id,
+	    .address = j->d.address,
+	    .kind = hard ? "hard" : "soft",
+	    .status = j->enh[0] ? j->enh : NULL,
+	    .diagnostic = diag,
+	    .received = now,
+	};
+
+	snprintf(diag, sizeof(diag), "%d%s%s %s (at send time, %s)", j->code,
+	         j->enh[0] ? " " : "", j->enh, j->text,
+	         j->relay[0] ? j->relay : "relay");
+	return s->ops->bounce_add(s, &b);
 }
 
 /* Commit marks and outcomes within COMMIT_US: a group commit. */

@@ -79,6 +79,16 @@ try:
     c.check("reject-* suppressed",
             all(("reject-%d@b.example" % i) in supp for i in range(10)),
             supp[:300])
+    # A 5xx at send time is a bounce record like a returned DSN's.
+    import sqlite3
+    con = sqlite3.connect(c.store[len("sqlite:"):])
+    brows = con.execute("SELECT address, kind, status_code, diagnostic, "
+                        "campaign_id, contact_id FROM bounces").fetchall()
+    con.close()
+    hard = {r[0] for r in brows if r[1] == "hard" and r[2] == "5.1.1"
+            and "550 5.1.1 no such user" in r[3] and r[4] and r[5]}
+    c.check("each 550 5.1.1 at send time is a hard bounce record",
+            hard == {"reject-%d@b.example" % i for i in range(10)}, brows[:3])
     got = maildir_rcpts(md)
     missing = set(addrs) - set(got) - {a for a in addrs
                                         if a.startswith("reject-")}
