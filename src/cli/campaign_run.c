@@ -28,6 +28,10 @@ enum {
 	O_HELO,
 	O_TLS,
 	O_TLSNOVERIFY,
+	O_TLSVERIFY,
+	O_CAFILE,
+	O_AUTHUSER,
+	O_AUTHPWFILE,
 	O_RATE,
 	O_DRATE,
 	O_CONNS,
@@ -57,6 +61,10 @@ const struct option send_long_opts[] = {
     {"helo", required_argument, NULL, O_HELO},
     {"tls", required_argument, NULL, O_TLS},
     {"tls-no-verify", no_argument, NULL, O_TLSNOVERIFY},
+    {"tls-verify", required_argument, NULL, O_TLSVERIFY},
+    {"ca-file", required_argument, NULL, O_CAFILE},
+    {"auth-user", required_argument, NULL, O_AUTHUSER},
+    {"auth-password-file", required_argument, NULL, O_AUTHPWFILE},
     {"rate", required_argument, NULL, O_RATE},
     {"dest-rate", required_argument, NULL, O_DRATE},
     {"conns", required_argument, NULL, O_CONNS},
@@ -162,15 +170,34 @@ send_opt_handle(struct send_opts *o, int ch, const char *arg, const char *cmd)
 		set_str(&o->helo, arg);
 		return 1;
 	case O_TLS:
+		/* "starttls" is what `mailcast send` calls "require" */
+		if (strcmp(arg, "starttls") == 0)
+			arg = "require";
 		if (strcmp(arg, "none") && strcmp(arg, "opportunistic") &&
 		    strcmp(arg, "require") && strcmp(arg, "implicit"))
-			what = "--tls: none, opportunistic, require or "
-			       "implicit";
+			what = "--tls: none, opportunistic, require (starttls) "
+			       "or implicit";
 		else
 			set_str(&o->tls, arg);
 		break;
 	case O_TLSNOVERIFY:
 		o->tls_no_verify = true;
+		return 1;
+	case O_TLSVERIFY:
+		if (strcmp(arg, "yes") && strcmp(arg, "no"))
+			what = "--tls-verify: yes or no";
+		else
+			o->tls_no_verify = strcmp(arg, "no") == 0;
+		break;
+	case O_CAFILE:
+		set_str(&o->ca_file, arg);
+		return 1;
+	case O_AUTHUSER:
+		set_str(&o->auth_user, arg);
+		return 1;
+	case O_AUTHPWFILE:
+		/* the file's name is kept, never the password */
+		set_str(&o->auth_password_file, arg);
 		return 1;
 	case O_RATE:
 		if (!parse_double(arg, &o->limits.rate))
@@ -376,6 +403,9 @@ send_opts_fini(struct send_opts *o)
 	free(o->dns_server);
 	free(o->helo);
 	free(o->tls);
+	free(o->ca_file);
+	free(o->auth_user);
+	free(o->auth_password_file);
 	free(o->unsub_url);
 	free(o->unsub_mailto);
 	memset(o, 0, sizeof(*o));
@@ -462,6 +492,9 @@ send_opts_save(struct store *s, int64_t id, const struct send_opts *o,
 	js_str(j, "helo", o->helo);
 	js_str(j, "tls", o->tls);
 	json_object_set_new(j, "tls_no_verify", json_boolean(o->tls_no_verify));
+	js_str(j, "ca_file", o->ca_file);
+	js_str(j, "auth_user", o->auth_user);
+	js_str(j, "auth_password_file", o->auth_password_file);
 	js_str(j, "unsubscribe_url", o->unsub_url);
 	js_str(j, "unsubscribe_mailto", o->unsub_mailto);
 	json_object_set_new(j, "rate", json_real(o->limits.rate));
@@ -555,6 +588,9 @@ send_opts_load(struct store *s, int64_t id, struct send_opts *o,
 	o->helo = js_get(j, "helo");
 	o->tls = js_get(j, "tls");
 	o->tls_no_verify = json_is_true(json_object_get(j, "tls_no_verify"));
+	o->ca_file = js_get(j, "ca_file");
+	o->auth_user = js_get(j, "auth_user");
+	o->auth_password_file = js_get(j, "auth_password_file");
 	o->unsub_url = js_get(j, "unsubscribe_url");
 	o->unsub_mailto = js_get(j, "unsubscribe_mailto");
 	o->limits.rate = json_number_value(json_object_get(j, "rate"));
@@ -755,8 +791,8 @@ run_setup(const struct send_opts *o, struct engine_config *cfg,
 		cfg->tls = SMTP_TLS_IMPLICIT;
 	cfg->tls_verify = !o->tls_no_verify;
 	if (cfg->tls != SMTP_TLS_NONE) {
-		cfg->tls_ctx =
-		    tls_client_ctx_new(NULL, cfg->tls_verify, err, sizeof(err));
+		cfg->tls_ctx = tls_client_ctx_new(o->ca_file, cfg->tls_verify,
+		                                  err, sizeof(err));
 		if (cfg->tls_ctx == NULL) {
 			fprintf(stderr, "mailcast: %s: TLS: %s\n", cmd, err);
 			return EX_CONFIG;
@@ -787,6 +823,7 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	struct sigaction sa, old_int, old_term;
 	struct bar bar = {false, false};
 	char err[600], detail[128];
+	char secret[1024] = "";
 	int rc, ex = 0;
 
 	if ((rc = send_opts_check(o, cmd)) != 0)
@@ -799,6 +836,17 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	memset(&tk, 0, sizeof(tk));
 	if ((ex = run_setup(o, &cfg, &tk, keys, cmd)) != 0)
 		goto done;
+	if (o->auth_user) {
+		if (cli_read_secret(o->auth_password_file,
+		                    "MAILCAST_AUTH_PASSWORD", secret,
+		                    sizeof(secret), err, sizeof(err)) != 0) {
+			fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
+			ex = EX_CONFIG;
+			goto done;
+		}
+		cfg.auth_user = o->auth_user;
+		cfg.auth_secret = secret;
+	}
 	cfg.store = s;
 	cfg.campaign_id = id;
 	cfg.campaign_name = c.name;
@@ -860,6 +908,7 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	if (ex == 0 && (res.paused || res.deferred_left))
 		ex = EX_TEMPFAIL;
 done:
+	explicit_bzero(secret, sizeof(secret));
 	for (size_t i = 0; i < DKIM_KEYS_MAX; i++)
 		dkim_key_free(keys[i]);
 	if (cfg.tls_ctx)

@@ -39,6 +39,9 @@ struct send_opts {
 	char *helo;
 	char *tls; /* none | opportunistic | require | implicit */
 	bool tls_no_verify;
+	char *ca_file;   /* trusted CA (or self-signed certificate), or NULL */
+	char *auth_user; /* AUTH to the relays, or NULL */
+	char *auth_password_file; /* NULL: MAILCAST_AUTH_PASSWORD */
 	char *unsub_url, *unsub_mailto;
 	struct engine_limits limits;
 	struct engine_retry retry;
@@ -57,7 +60,11 @@ extern const struct option send_long_opts[];
 	"  --mx-port P           the port of MX hosts (default 25)\n"          \
 	"  --helo NAME           the EHLO name\n"                              \
 	"  --tls MODE            none | opportunistic (default) | require |\n" \
-	"                        implicit;  --tls-no-verify skips checks\n"    \
+	"                        implicit;  --tls-verify no skips checks\n"    \
+	"  --ca-file FILE        trust this CA (or self-signed certificate)\n" \
+	"  --auth-user USER      AUTH to the relay; the password from\n"       \
+	"  --auth-password-file FILE  or MAILCAST_AUTH_PASSWORD (never "       \
+	"argv)\n"                                                              \
 	"  --rate N              messages/s over all destinations\n"           \
 	"  --dest-rate N         messages/s per destination\n"                 \
 	"  --conns N             connections per destination (default 4)\n"    \

@@ -75,6 +75,18 @@ cmd_broadcast(int argc, char **argv)
 	if ((rc = campaign_check_template(s, list_id, o.template_path,
 	                                  "broadcast")) != 0)
 		goto done;
+	/* A made-up name must not collide with an earlier broadcast of the
+	 * same second: add -2, -3 ... until it is free. */
+	if (name == defname) {
+		size_t base = strlen(defname);
+		int64_t other;
+
+		for (int k = 2;
+		     k < 1000 && s->ops->campaign_find(s, defname, &other) == 0;
+		     k++)
+			snprintf(defname + base, sizeof(defname) - base, "-%d",
+			         k);
+	}
 	if (s->ops->begin(s) < 0 ||
 	    s->ops->campaign_create(s, name, list_id, time(NULL), &id) < 0 ||
 	    (rc = send_opts_save(s, id, &o, "broadcast")) != 0 ||

@@ -792,7 +792,13 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 	struct dest *d = c->dest;
 	struct engine *e = c->e;
 
-	if (!c->ready) {
+	if (!c->ready && !e->cfg->direct &&
+	    (err == MC_ECERT || err == MC_EAUTH)) {
+		/* The relay's certificate is not trusted, or it refused our
+		 * credentials: retrying cannot help, the configuration must
+		 * change.  Stop the run (rows go back on the next start). */
+		engine_fail(e, err, "", why && *why ? why : mc_strerror(err));
+	} else if (!c->ready) {
 		/* connect, greeting or EHLO failed: fail over, back off */
 		d->fail_streak++;
 		snprintf(d->last_err, sizeof(d->last_err), "%s",
@@ -855,6 +861,8 @@ conn_open(struct engine *e, struct dest *d)
 	c->cfg.connect_timeout_ms = t ? t : 30000;
 	c->cfg.clock = e->clock;
 	c->cfg.smtp.helo_name = e->cfg->helo_name;
+	c->cfg.smtp.auth_user = e->cfg->auth_user;
+	c->cfg.smtp.auth_secret = e->cfg->auth_secret;
 	c->cfg.smtp.tls = e->cfg->tls_ctx ? e->cfg->tls : SMTP_TLS_NONE;
 	if (getenv("MAILCAST_TRACE") != NULL) {
 		c->cfg.smtp.trace = conn_trace;

@@ -86,9 +86,11 @@ struct engine_config {
 	const char *relays[ENGINE_RELAYS_MAX]; /* "host:port" */
 	size_t nrelays;
 	bool direct;
-	const char *dns_server; /* "ADDR:PORT" for direct */
-	int mx_port;            /* 0: 25 */
-	const char *helo_name;  /* NULL: this host's name */
+	const char *dns_server;  /* "ADDR:PORT" for direct */
+	int mx_port;             /* 0: 25 */
+	const char *helo_name;   /* NULL: this host's name */
+	const char *auth_user;   /* AUTH to the relays, or NULL */
+	const char *auth_secret; /* borrowed; the caller wipes it */
 	enum smtp_tls_policy tls;
 	SSL_CTX *tls_ctx; /* needed unless tls is SMTP_TLS_NONE */
 	bool tls_verify;

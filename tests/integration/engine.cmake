@@ -10,3 +10,6 @@ foreach(t engine_faults engine_crash engine_limits engine_demo)
 endforeach()
 set_tests_properties(engine_relay engine_faults engine_crash engine_limits
     engine_demo PROPERTIES LABELS integration TIMEOUT 600)
+add_test(NAME engine_tls_auth
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine_tls_auth.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_tls_auth PROPERTIES LABELS integration TIMEOUT 180)
