@@ -34,22 +34,22 @@ struct event_base;
 struct dns_resolver;
 
 struct route_host {
-	char		 name[256];	/* MX or relay host name */
-	int		 pref;		/* MX preference (0 for relays) */
-	struct net_addrs addrs;		/* addresses to try, port set */
+	char name[256];         /* MX or relay host name */
+	int pref;               /* MX preference (0 for relays) */
+	struct net_addrs addrs; /* addresses to try, port set */
 };
 
 enum route_status {
 	ROUTE_OK = 0,
-	ROUTE_DEFER,	/* temporary (SERVFAIL, timeout): try again later */
-	ROUTE_FAIL,	/* permanent (NXDOMAIN, null MX, no address) */
+	ROUTE_DEFER, /* temporary (SERVFAIL, timeout): try again later */
+	ROUTE_FAIL,  /* permanent (NXDOMAIN, null MX, no address) */
 };
 
 struct route {
 	enum route_status status;
-	char		 why[256];	/* for DEFER/FAIL: "null MX (RFC 7505)" */
-	char		 key[512];	/* destination key: same key, same queue */
-	size_t		 nhosts;
+	char why[256]; /* for DEFER/FAIL: "null MX (RFC 7505)" */
+	char key[512]; /* destination key: same key, same queue */
+	size_t nhosts;
 	struct route_host hosts[ROUTE_HOSTS_MAX]; /* in the order to try */
 };
 
@@ -58,17 +58,17 @@ typedef void route_cb(void *arg, const char *domain, const struct route *r);
 struct router;
 
 /* Relays: "host:port" strings (port required); all domains go there. */
-struct router *router_new_relay(const char *const *relays, size_t n,
-    char *err, size_t errsz);
+struct router *router_new_relay(const char *const *relays, size_t n, char *err,
+                                size_t errsz);
 /* Direct delivery: MX lookups through dns, connecting to mx_port. */
 struct router *router_new_direct(struct event_base *base,
-    struct dns_resolver *dns, int mx_port);
-void	router_free(struct router *r);
+                                 struct dns_resolver *dns, int mx_port);
+void router_free(struct router *r);
 /*
  * Route domain (lower-case A-labels).  The callback may run before this
  * returns (cached answers, relays) or later from the event loop.
  */
-void	router_lookup(struct router *r, const char *domain, route_cb *cb,
-	    void *arg);
+void router_lookup(struct router *r, const char *domain, route_cb *cb,
+                   void *arg);
 
 #endif
