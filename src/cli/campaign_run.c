@@ -16,6 +16,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "cli/campaign_run.h"
+#include "cli/config.h"
 #include "cli/util.h"
 #include "msg/template.h"
 #include "net/tls.h"
@@ -87,6 +88,25 @@ const struct option send_long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* Forget the relays and their settings. */
+static void
+relays_clear(struct send_opts *o)
+{
+	for (size_t i = 0; i < o->nrelays; i++) {
+		struct send_relay *r = &o->relay_set[i];
+
+		free(o->relays[i]);
+		free(r->name);
+		free(r->tls);
+		free(r->ca_file);
+		free(r->auth_user);
+		free(r->auth_password_file);
+		memset(r, 0, sizeof(*r));
+	}
+	o->nrelays = 0;
+	o->weighted = false;
+}
+
 /* Replace *dst with a copy of s. */
 static void
 set_str(char **dst, const char *s)
@@ -143,9 +163,7 @@ send_opt_handle(struct send_opts *o, int ch, const char *arg, const char *cmd)
 	switch (ch) {
 	case O_RELAY:
 		if (!o->relays_cli) {
-			for (size_t i = 0; i < o->nrelays; i++)
-				free(o->relays[i]);
-			o->nrelays = 0;
+			relays_clear(o);
 			o->relays_cli = true;
 		}
 		if (o->nrelays >= ENGINE_RELAYS_MAX) {
@@ -155,6 +173,8 @@ send_opt_handle(struct send_opts *o, int ch, const char *arg, const char *cmd)
 		o->relays[o->nrelays++] = xstrdup(arg);
 		return 1;
 	case O_DIRECT:
+		if (!o->relays_cli)
+			relays_clear(o); /* mailcast.conf's or saved relays */
 		o->direct = true;
 		return 1;
 	case O_DNS:
@@ -266,12 +286,25 @@ send_opt_handle(struct send_opts *o, int ch, const char *arg, const char *cmd)
 		set_str(&o->bounce_domain, arg);
 		return 1;
 	case O_DKIMKEY:
+	case O_DKIMSEL:
+		if (o->dkim_conf) {
+			/* flags replace mailcast.conf's key */
+			for (size_t i = 0; i < DKIM_KEYS_MAX; i++) {
+				free(o->dkim_key[i]);
+				free(o->dkim_selector[i]);
+				o->dkim_key[i] = o->dkim_selector[i] = NULL;
+			}
+			o->ndkim = o->nsel = 0;
+			o->dkim_conf = false;
+		}
+		if (ch == O_DKIMSEL)
+			goto selector;
 		if (o->ndkim >= DKIM_KEYS_MAX)
 			what = "--dkim-key: at most 2";
 		else
 			o->dkim_key[o->ndkim++] = xstrdup(arg);
 		break;
-	case O_DKIMSEL:
+	selector:
 		if (o->nsel >= DKIM_KEYS_MAX)
 			what = "--dkim-selector: at most 2";
 		else
@@ -299,6 +332,131 @@ send_opt_handle(struct send_opts *o, int ch, const char *arg, const char *cmd)
 	return 1;
 }
 
+/* The option of each mailcast.conf [mailcast] key (0: not an option). */
+static int
+conf_option(enum conf_key k)
+{
+	switch (k) {
+	case CONF_helo:
+		return O_HELO;
+	case CONF_tls:
+		return O_TLS;
+	case CONF_tls_verify:
+		return O_TLSVERIFY;
+	case CONF_ca_file:
+		return O_CAFILE;
+	case CONF_auth_user:
+		return O_AUTHUSER;
+	case CONF_auth_password_file:
+		return O_AUTHPWFILE;
+	case CONF_rate:
+		return O_RATE;
+	case CONF_conns:
+		return O_CONNS;
+	case CONF_dest_rate:
+		return O_DRATE;
+	case CONF_per_conn:
+		return O_PERCONN;
+	case CONF_pipeline:
+		return O_PIPELINE;
+	case CONF_retry:
+		return O_RETRY;
+	case CONF_max_age:
+		return O_MAXAGE;
+	case CONF_linger:
+		return O_LINGER;
+	case CONF_timeout:
+		return O_TIMEOUT;
+	case CONF_token_key:
+		return O_TOKEN;
+	case CONF_bounce_domain:
+		return O_BOUNCE;
+	case CONF_dkim_key:
+		return O_DKIMKEY;
+	case CONF_dkim_selector:
+		return O_DKIMSEL;
+	case CONF_dkim_domain:
+		return O_DKIMDOM;
+	default:
+		return 0;
+	}
+}
+
+/* Copy a copy of s, or NULL. */
+static char *
+dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Lay mailcast.conf and MAILCAST_* into o. */
+int
+send_opts_config(struct send_opts *o, const char *cmd)
+{
+	const struct mc_conf *c = cli_conf();
+	char what[128];
+
+	for (int k = 0; k < CONF__COUNT; k++) {
+		const char *v = conf_get(c, (enum conf_key)k);
+		int opt = conf_option((enum conf_key)k);
+
+		if (v == NULL)
+			continue;
+		if (k == CONF_from) {
+			set_str(&o->from, v);
+			continue;
+		}
+		if (opt == 0)
+			continue;
+		snprintf(what, sizeof(what), "%s (%s)", cmd,
+		         c->path ? c->path : "environment");
+		if (send_opt_handle(o, opt, v, what) != 1)
+			return EX_CONFIG;
+	}
+	o->dkim_conf = o->ndkim > 0 || o->nsel > 0;
+	if (c->env_relays) {
+		/* MAILCAST_RELAY=H:P,H:P: like --relay, over the file's */
+		char tmp[CONF_VALUE_MAX], *tok, *save = NULL;
+
+		relays_clear(o);
+		mc_strlcpy(tmp, c->env_relays, sizeof(tmp));
+		for (tok = strtok_r(tmp, ", ", &save); tok;
+		     tok = strtok_r(NULL, ", ", &save)) {
+			if (o->nrelays >= ENGINE_RELAYS_MAX) {
+				fprintf(stderr,
+				        "mailcast: %s: MAILCAST_RELAY: more "
+				        "than %d relays\n",
+				        cmd, ENGINE_RELAYS_MAX);
+				return EX_CONFIG;
+			}
+			o->relays[o->nrelays++] = xstrdup(tok);
+		}
+		return 0;
+	}
+	if (c->nrelays == 0)
+		return 0;
+	relays_clear(o);
+	for (size_t i = 0; i < c->nrelays && i < ENGINE_RELAYS_MAX; i++) {
+		const struct conf_relay *cr = &c->relays[i];
+		struct send_relay *r = &o->relay_set[i];
+
+		o->relays[i] = xstrdup(cr->host);
+		r->name = xstrdup(cr->name);
+		r->weight = cr->weight;
+		r->tls = dup_or_null(cr->tls);
+		r->ca_file = dup_or_null(cr->ca_file);
+		r->auth_user = dup_or_null(cr->auth_user);
+		r->auth_password_file = dup_or_null(cr->auth_password_file);
+		r->tls_verify = cr->tls_verify;
+		r->conns = cr->conns;
+		r->rate = cr->rate;
+		r->per_conn = cr->per_conn;
+		o->nrelays++;
+	}
+	o->weighted = true;
+	return 0;
+}
+
 /* Parse sending options plus extra into o; returns 0 or an exit status. */
 int
 send_opts_parse(int argc, char **argv, struct send_opts *o, const char *cmd,
@@ -309,6 +467,8 @@ send_opts_parse(int argc, char **argv, struct send_opts *o, const char *cmd,
 	size_t n = 0;
 	int ch;
 
+	if (!o->loaded && (ch = send_opts_config(o, cmd)) != 0)
+		return ch;
 	for (; send_long_opts[n].name; n++)
 		opts[n] = send_long_opts[n];
 	opts[n++] = (struct option){"name", required_argument, NULL, 'n'};
@@ -398,8 +558,7 @@ send_opts_fini(struct send_opts *o)
 		free(o->dkim_selector[i]);
 	}
 	free(o->dkim_domain);
-	for (size_t i = 0; i < o->nrelays; i++)
-		free(o->relays[i]);
+	relays_clear(o);
 	free(o->dns_server);
 	free(o->helo);
 	free(o->tls);
@@ -486,6 +645,30 @@ send_opts_save(struct store *s, int64_t id, const struct send_opts *o,
 	for (size_t i = 0; i < o->nrelays; i++)
 		json_array_append_new(a, json_string(o->relays[i]));
 	json_object_set_new(j, "relays", a);
+	if (o->weighted) {
+		a = json_array();
+		for (size_t i = 0; i < o->nrelays; i++) {
+			const struct send_relay *r = &o->relay_set[i];
+			json_t *rj = json_object();
+
+			js_str(rj, "name", r->name);
+			json_object_set_new(rj, "weight",
+			                    json_integer(r->weight));
+			js_str(rj, "tls", r->tls);
+			js_str(rj, "ca_file", r->ca_file);
+			js_str(rj, "auth_user", r->auth_user);
+			js_str(rj, "auth_password_file", r->auth_password_file);
+			json_object_set_new(rj, "tls_verify",
+			                    json_integer(r->tls_verify));
+			json_object_set_new(rj, "conns",
+			                    json_integer(r->conns));
+			json_object_set_new(rj, "rate", json_real(r->rate));
+			json_object_set_new(rj, "per_conn",
+			                    json_integer(r->per_conn));
+			json_array_append_new(a, rj);
+		}
+		json_object_set_new(j, "relay_settings", a);
+	}
 	json_object_set_new(j, "direct", json_boolean(o->direct));
 	js_str(j, "dns_server", o->dns_server);
 	json_object_set_new(j, "mx_port", json_integer(o->mx_port));
@@ -565,6 +748,7 @@ send_opts_load(struct store *s, int64_t id, struct send_opts *o,
 		return EX_DATAERR;
 	}
 	free(txt);
+	o->loaded = true;
 	o->template_path = js_get(j, "template");
 	o->from = js_get(j, "from");
 	o->bounce_domain = js_get(j, "bounce_domain");
@@ -581,6 +765,28 @@ send_opts_load(struct store *s, int64_t id, struct send_opts *o,
 	{
 		if (o->nrelays < ENGINE_RELAYS_MAX && json_is_string(v))
 			o->relays[o->nrelays++] = xstrdup(json_string_value(v));
+	}
+	a = json_object_get(j, "relay_settings");
+	if (json_array_size(a) == o->nrelays && o->nrelays > 0) {
+		o->weighted = true;
+		json_array_foreach(a, i, v)
+		{
+			struct send_relay *r = &o->relay_set[i];
+			json_t *tv = json_object_get(v, "tls_verify");
+
+			r->name = js_get(v, "name");
+			r->weight = js_uint(v, "weight");
+			r->tls = js_get(v, "tls");
+			r->ca_file = js_get(v, "ca_file");
+			r->auth_user = js_get(v, "auth_user");
+			r->auth_password_file = js_get(v, "auth_password_file");
+			r->tls_verify = json_is_integer(tv)
+			                    ? (int)json_integer_value(tv)
+			                    : -1;
+			r->conns = js_uint(v, "conns");
+			r->rate = json_number_value(json_object_get(v, "rate"));
+			r->per_conn = js_uint(v, "per_conn");
+		}
 	}
 	o->direct = json_is_true(json_object_get(j, "direct"));
 	o->dns_server = js_get(j, "dns_server");
@@ -737,6 +943,73 @@ draw(void *arg, const struct engine_progress *p)
 	b->shown = true;
 }
 
+/* The TLS policy of a mode name (NULL: opportunistic). */
+static enum smtp_tls_policy
+tls_policy(const char *mode)
+{
+	if (mode && strcmp(mode, "none") == 0)
+		return SMTP_TLS_NONE;
+	if (mode &&
+	    (strcmp(mode, "require") == 0 || strcmp(mode, "starttls") == 0))
+		return SMTP_TLS_REQUIRE;
+	if (mode && strcmp(mode, "implicit") == 0)
+		return SMTP_TLS_IMPLICIT;
+	return SMTP_TLS_OPPORTUNISTIC;
+}
+
+/* Each mailcast.conf relay's settings, the global ones inherited. */
+static int
+relays_setup(const struct send_opts *o, struct engine_config *cfg,
+             struct engine_relay *rc, char (*secrets)[1024], const char *cmd)
+{
+	char err[512];
+
+	for (size_t i = 0; i < o->nrelays; i++) {
+		const struct send_relay *r = &o->relay_set[i];
+		struct engine_relay *e = &rc[i];
+		const char *ca = r->ca_file ? r->ca_file : o->ca_file;
+
+		memset(e, 0, sizeof(*e));
+		e->weight = r->weight ? r->weight : 1;
+		e->tls = tls_policy(r->tls ? r->tls : o->tls);
+		e->tls_verify =
+		    r->tls_verify >= 0 ? r->tls_verify != 0 : !o->tls_no_verify;
+		if (e->tls != SMTP_TLS_NONE) {
+			e->tls_ctx = tls_client_ctx_new(ca, e->tls_verify, err,
+			                                sizeof(err));
+			if (e->tls_ctx == NULL) {
+				fprintf(
+				    stderr, "mailcast: %s: relay %s: TLS: %s\n",
+				    cmd, r->name ? r->name : o->relays[i], err);
+				return EX_CONFIG;
+			}
+		}
+		e->auth_user = cfg->auth_user;
+		e->auth_secret = cfg->auth_secret;
+		if (r->auth_user) {
+			const char *pf = r->auth_password_file
+			                     ? r->auth_password_file
+			                     : o->auth_password_file;
+
+			if (cli_read_secret(pf, "MAILCAST_AUTH_PASSWORD",
+			                    secrets[i], 1024, err,
+			                    sizeof(err)) != 0) {
+				fprintf(stderr, "mailcast: %s: relay %s: %s\n",
+				        cmd, r->name ? r->name : o->relays[i],
+				        err);
+				return EX_CONFIG;
+			}
+			e->auth_user = r->auth_user;
+			e->auth_secret = secrets[i];
+		}
+		e->conns = r->conns;
+		e->rate = r->rate;
+		e->per_conn = r->per_conn;
+	}
+	cfg->relay_cfg = rc;
+	return 0;
+}
+
 /* Open what the run needs from the options into cfg. */
 static int
 run_setup(const struct send_opts *o, struct engine_config *cfg,
@@ -782,13 +1055,7 @@ run_setup(const struct send_opts *o, struct engine_config *cfg,
 	cfg->dns_server = o->dns_server;
 	cfg->mx_port = o->mx_port;
 	cfg->helo_name = o->helo;
-	cfg->tls = SMTP_TLS_OPPORTUNISTIC;
-	if (o->tls && strcmp(o->tls, "none") == 0)
-		cfg->tls = SMTP_TLS_NONE;
-	else if (o->tls && strcmp(o->tls, "require") == 0)
-		cfg->tls = SMTP_TLS_REQUIRE;
-	else if (o->tls && strcmp(o->tls, "implicit") == 0)
-		cfg->tls = SMTP_TLS_IMPLICIT;
+	cfg->tls = tls_policy(o->tls);
 	cfg->tls_verify = !o->tls_no_verify;
 	if (cfg->tls != SMTP_TLS_NONE) {
 		cfg->tls_ctx = tls_client_ctx_new(o->ca_file, cfg->tls_verify,
@@ -820,6 +1087,8 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	struct store_campaign c;
 	struct token_key tk;
 	struct dkim_key *keys[DKIM_KEYS_MAX] = {NULL, NULL};
+	struct engine_relay rcfg[ENGINE_RELAYS_MAX];
+	char rsecret[ENGINE_RELAYS_MAX][1024];
 	struct sigaction sa, old_int, old_term;
 	struct bar bar = {false, false};
 	char err[600], detail[128];
@@ -834,6 +1103,8 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	memset(&tk, 0, sizeof(tk));
+	memset(rcfg, 0, sizeof(rcfg));
+	memset(rsecret, 0, sizeof(rsecret));
 	if ((ex = run_setup(o, &cfg, &tk, keys, cmd)) != 0)
 		goto done;
 	if (o->auth_user) {
@@ -847,6 +1118,9 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 		cfg.auth_user = o->auth_user;
 		cfg.auth_secret = secret;
 	}
+	if (o->weighted && !o->direct &&
+	    (ex = relays_setup(o, &cfg, rcfg, rsecret, cmd)) != 0)
+		goto done;
 	cfg.store = s;
 	cfg.campaign_id = id;
 	cfg.campaign_name = c.name;
@@ -909,6 +1183,10 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 		ex = EX_TEMPFAIL;
 done:
 	explicit_bzero(secret, sizeof(secret));
+	explicit_bzero(rsecret, sizeof(rsecret));
+	for (size_t i = 0; i < ENGINE_RELAYS_MAX; i++)
+		if (rcfg[i].tls_ctx)
+			SSL_CTX_free(rcfg[i].tls_ctx);
 	for (size_t i = 0; i < DKIM_KEYS_MAX; i++)
 		dkim_key_free(keys[i]);
 	if (cfg.tls_ctx)

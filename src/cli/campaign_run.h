@@ -22,6 +22,17 @@
 #include "engine/engine.h"
 #include "store/store.h"
 
+/* A relay's own settings (from a [relay NAME] section of mailcast.conf);
+ * NULL, -1 and 0 fields inherit the global ones. */
+struct send_relay {
+	char *name;
+	unsigned weight;
+	char *tls, *ca_file, *auth_user, *auth_password_file;
+	int tls_verify; /* -1 inherit, 0 no, 1 yes */
+	unsigned conns, per_conn;
+	double rate;
+};
+
 struct send_opts {
 	char *template_path; /* absolute */
 	char *from;
@@ -48,13 +59,20 @@ struct send_opts {
 	unsigned timeout_ms, threads;
 	bool quiet;
 	bool relays_cli; /* a --relay was given: replaces saved ones */
+	/* relays from mailcast.conf: relay_set[i] are relays[i]'s settings,
+	 * each relay its own destination, domains spread by weight */
+	bool weighted;
+	struct send_relay relay_set[ENGINE_RELAYS_MAX];
+	bool loaded;    /* by send_opts_load: mailcast.conf is not applied */
+	bool dkim_conf; /* the DKIM keys came from mailcast.conf */
 };
 
 /* getopt_long entries of the sending options (ended by a zero row) and
  * their handler: 1 handled, 0 not a sending option, -1 bad value. */
 extern const struct option send_long_opts[];
 #define SEND_OPTS_HELP                                                         \
-	"  --relay HOST:PORT     a relay (repeatable: failover in order)\n"    \
+	"  --relay HOST:PORT     a relay (repeatable: failover in order;\n"    \
+	"                        replaces mailcast.conf's [relay] sections)\n" \
 	"  --direct              deliver to each domain's MX hosts\n"          \
 	"  --dns-server A:P      the DNS server for --direct\n"                \
 	"  --mx-port P           the port of MX hosts (default 25)\n"          \
@@ -85,6 +103,9 @@ extern const struct option send_long_opts[];
 	"  --quiet               no progress bar\n"
 int send_opt_handle(struct send_opts *o, int ch, const char *arg,
                     const char *cmd);
+/* Lay mailcast.conf and MAILCAST_* (cli_conf()) into o: 0 or an exit
+ * status.  send_opts_parse() does it first unless o was loaded. */
+int send_opts_config(struct send_opts *o, const char *cmd);
 /* Parse argv: the sending options and --name --list --template --from
  * --json --csv --state --help (outputs may be NULL).  0, -1 after --help,
  * or an exit status. */

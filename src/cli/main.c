@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
+#include "cli/config.h"
 
 struct cli_globals cli_globals;
 
@@ -84,6 +85,11 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* mailcast.conf: below the flags and MAILCAST_* (config.h) */
+	if ((ch = cli_conf_init(cli_globals.config)) != 0)
+		return ch;
+	if (cli_globals.store == NULL)
+		cli_globals.store = conf_get(cli_conf(), CONF_store);
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, argv[optind]) == 0) {
 			argc -= optind;

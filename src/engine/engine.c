@@ -105,6 +105,8 @@ struct dest {
 	unsigned nconns, nready;
 	unsigned penalty, ok_streak, fail_streak;
 	unsigned host_idx;
+	unsigned conns_max; /* its connection cap (the relay's or global) */
+	double rate;        /* its messages/s (0: none) */
 	uint64_t backoff_until;
 	double next_ms; /* pacing of the destination's rate */
 	char last_err[256];
@@ -611,10 +613,21 @@ pool_submit(struct engine *e, struct job *j)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* The relay settings of host h, or NULL (global settings). */
+static const struct engine_relay *
+host_relay(const struct engine *e, const struct route_host *h)
+{
+	if (e->cfg->relay_cfg == NULL || h->relay == 0 ||
+	    h->relay > e->cfg->nrelays)
+		return NULL;
+	return &e->cfg->relay_cfg[h->relay - 1];
+}
+
 /* The destination for a route (made on first use). */
 static struct dest *
 dest_get(struct engine *e, const struct route *r)
 {
+	const struct engine_relay *rc;
 	struct dest *d;
 
 	for (d = e->dests; d; d = d->next)
@@ -623,6 +636,14 @@ dest_get(struct engine *e, const struct route *r)
 	d = xcalloc(1, sizeof(*d));
 	mc_strlcpy(d->key, r->key, sizeof(d->key));
 	d->route = r;
+	d->conns_max = e->conns_max;
+	d->rate = e->cfg->limits.dest_rate;
+	if (r->nhosts && (rc = host_relay(e, &r->hosts[0])) != NULL) {
+		if (rc->conns)
+			d->conns_max = rc->conns;
+		if (rc->rate > 0)
+			d->rate = rc->rate;
+	}
 	d->next = e->dests;
 	e->dests = d;
 	return d;
@@ -665,9 +686,9 @@ pool_ready(evutil_socket_t fd, short what, void *arg)
 
 /* The configured pipeline depth and connection cap, slowed by penalty. */
 static unsigned
-dest_conn_cap(struct engine *e, struct dest *d)
+dest_conn_cap(struct dest *d)
 {
-	unsigned cap = e->conns_max >> d->penalty;
+	unsigned cap = d->conns_max >> d->penalty;
 
 	return cap ? cap : 1;
 }
@@ -803,7 +824,10 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 		d->fail_streak++;
 		snprintf(d->last_err, sizeof(d->last_err), "%s",
 		         why && *why ? why : mc_strerror(err));
-		if (d->route->nhosts > 1)
+		/* fail over once per failed host: several connections
+		 * failing together must not rotate back to it */
+		if (d->route->nhosts > 1 &&
+		    c->host == &d->route->hosts[d->host_idx])
 			d->host_idx = (d->host_idx + 1) % d->route->nhosts;
 		dest_backoff(e, d, d->fail_streak);
 		if (d->fail_streak >=
@@ -849,6 +873,7 @@ conn_open(struct engine *e, struct dest *d)
 	static const struct smtp_conn_cbs cbs = {on_ready, on_txn_done,
 	                                         on_closed};
 	const struct route_host *h = &d->route->hosts[d->host_idx];
+	const struct engine_relay *rc = host_relay(e, h);
 	struct econn *c = xcalloc(1, sizeof(*c));
 	unsigned t = e->cfg->timeout_ms;
 
@@ -864,6 +889,13 @@ conn_open(struct engine *e, struct dest *d)
 	c->cfg.smtp.auth_user = e->cfg->auth_user;
 	c->cfg.smtp.auth_secret = e->cfg->auth_secret;
 	c->cfg.smtp.tls = e->cfg->tls_ctx ? e->cfg->tls : SMTP_TLS_NONE;
+	if (rc != NULL) {
+		c->cfg.tls_ctx = rc->tls_ctx;
+		c->cfg.tls_verify = rc->tls_verify;
+		c->cfg.smtp.auth_user = rc->auth_user;
+		c->cfg.smtp.auth_secret = rc->auth_secret;
+		c->cfg.smtp.tls = rc->tls_ctx ? rc->tls : SMTP_TLS_NONE;
+	}
 	if (getenv("MAILCAST_TRACE") != NULL) {
 		c->cfg.smtp.trace = conn_trace;
 		c->cfg.smtp.trace_arg = c;
@@ -893,7 +925,7 @@ static void
 rate_take(struct engine *e, struct dest *d, double now)
 {
 	double rate = e->cfg->limits.rate;
-	double drate = e->cfg->limits.dest_rate;
+	double drate = d->rate;
 
 	if (rate > 0) {
 		if (e->g_next_ms < now - RATE_BURST_MS)
@@ -924,7 +956,9 @@ dest_dispatch(struct engine *e, struct dest *d)
 		return;
 	now = now_ms(e);
 	for (struct econn *c = d->conns; c; c = c->next) {
-		unsigned per = e->cfg->limits.per_conn;
+		const struct engine_relay *rc = host_relay(e, c->host);
+		unsigned per =
+		    rc && rc->per_conn ? rc->per_conn : e->cfg->limits.per_conn;
 
 		if (!c->ready || c->quitting)
 			continue;
@@ -963,7 +997,7 @@ dest_dispatch(struct engine *e, struct dest *d)
 		return;
 	connecting = d->nconns - d->nready;
 	while (d->q.n > (size_t)connecting * e->pipeline &&
-	       d->nconns < dest_conn_cap(e, d)) {
+	       d->nconns < dest_conn_cap(d)) {
 		conn_open(e, d);
 		connecting++;
 	}
@@ -1353,8 +1387,20 @@ router_make(struct engine *e)
 		}
 		return 0;
 	}
-	e->router =
-	    router_new_relay(cfg->relays, cfg->nrelays, err, sizeof(err));
+	if (cfg->relay_cfg != NULL) {
+		unsigned w[ENGINE_RELAYS_MAX];
+
+		for (size_t i = 0; i < cfg->nrelays && i < ENGINE_RELAYS_MAX;
+		     i++)
+			w[i] = cfg->relay_cfg[i].weight
+			           ? cfg->relay_cfg[i].weight
+			           : 1;
+		e->router = router_new_relay_weighted(
+		    cfg->relays, w, cfg->nrelays, err, sizeof(err));
+	} else {
+		e->router = router_new_relay(cfg->relays, cfg->nrelays, err,
+		                             sizeof(err));
+	}
 	if (e->router == NULL) {
 		snprintf(e->errbuf, sizeof(e->errbuf), "%s", err);
 		return MC_ECONFIG;

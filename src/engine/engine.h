@@ -59,6 +59,24 @@ struct engine_retry {
 	unsigned linger;
 };
 
+/*
+ * One relay's own settings (engine_config.relay_cfg[i] for relays[i]):
+ * each such relay is its own destination with these limits, and every
+ * connection to it uses its TLS mode, TLS context and AUTH.  The caller
+ * fills every field (inherited values included); 0 limits: none/default.
+ */
+struct engine_relay {
+	unsigned weight; /* share of the domains (>= 1) */
+	enum smtp_tls_policy tls;
+	SSL_CTX *tls_ctx; /* needed unless tls is SMTP_TLS_NONE */
+	bool tls_verify;
+	const char *auth_user;   /* or NULL */
+	const char *auth_secret; /* borrowed; the caller wipes it */
+	unsigned conns;          /* connections (0: limits.dest_conns) */
+	double rate;             /* messages/s (0: limits.dest_rate) */
+	unsigned per_conn;       /* messages per connection (0: limits') */
+};
+
 struct engine_progress {
 	unsigned long total; /* rows to settle in this run */
 	unsigned long sent, deferred, failed, suppressed, resent;
@@ -85,6 +103,9 @@ struct engine_config {
 	size_t ndkim;
 	const char *relays[ENGINE_RELAYS_MAX]; /* "host:port" */
 	size_t nrelays;
+	/* NULL: the relays are one destination, tried in order (failover);
+	 * else relay_cfg[i] are relays[i]'s settings, see engine_relay. */
+	const struct engine_relay *relay_cfg;
 	bool direct;
 	const char *dns_server;  /* "ADDR:PORT" for direct */
 	int mx_port;             /* 0: 25 */

@@ -5,7 +5,11 @@
  * (struct route) names the destination the message joins — a queue key and
  * the hosts to try in order.  Two routers implement it:
  *   relay  (route_relay.c): every domain goes to the configured relay(s),
- *          one destination per relay set, answered at once;
+ *          answered at once: either one destination for the whole set
+ *          (the relays in failover order), or, with weights, one
+ *          destination per relay, a domain's relay picked by a stable
+ *          hash against the weights and the other relays after it as
+ *          failover;
  *   direct (route_direct.c): MX lookup through src/dns (c-ares, a given DNS
  *          server), RFC 5321 §5 order with equal preferences shuffled,
  *          implicit MX (A/AAAA of the domain), null MX (RFC 7505) failed at
@@ -37,6 +41,7 @@ struct route_host {
 	char name[256];         /* MX or relay host name */
 	int pref;               /* MX preference (0 for relays) */
 	struct net_addrs addrs; /* addresses to try, port set */
+	unsigned relay;         /* weighted relays: 1 + index; 0: none */
 };
 
 enum route_status {
@@ -60,6 +65,18 @@ struct router;
 /* Relays: "host:port" strings (port required); all domains go there. */
 struct router *router_new_relay(const char *const *relays, size_t n, char *err,
                                 size_t errsz);
+/*
+ * Weighted relays: relay i is its own destination (key "relay HOST:PORT"),
+ * hosts [i, i+1, ..., i-1] (failover), each host's relay field 1 + its
+ * index; a domain goes to relay i with probability weights[i] / sum,
+ * decided by a hash of the domain (the same domain, the same relay).
+ * weights[i] >= 1; at most ROUTE_HOSTS_MAX relays.
+ */
+struct router *router_new_relay_weighted(const char *const *relays,
+                                         const unsigned *weights, size_t n,
+                                         char *err, size_t errsz);
+/* Which of n relays of these weights a domain goes to (the hash above). */
+size_t route_relay_pick(const char *domain, const unsigned *weights, size_t n);
 /* Direct delivery: MX lookups through dns, connecting to mx_port. */
 struct router *router_new_direct(struct event_base *base,
                                  struct dns_resolver *dns, int mx_port);

@@ -13,3 +13,7 @@ set_tests_properties(engine_relay engine_faults engine_crash engine_limits
 add_test(NAME engine_tls_auth
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine_tls_auth.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_tls_auth PROPERTIES LABELS integration TIMEOUT 180)
+add_test(NAME engine_relays
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_relays.py
+    $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_relays PROPERTIES LABELS integration TIMEOUT 300)
