@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "diag/ping.h"
 #include "diag/report.h"
 
@@ -22,21 +23,6 @@ usage(FILE *fp)
 	        "  ICMP echo over a ping socket (or a raw socket as root).\n"
 	        "  Exit: 0 replies came, 68 host unknown, 69 no reply, 77 ICMP "
 	        "not allowed.\n");
-}
-
-/* Parse a bounded integer option. */
-static bool
-int_opt(const char *name, const char *s, int max, int *out)
-{
-	unsigned long long v;
-
-	if (!mc_parse_uint(s, strlen(s), (unsigned long long)max, &v)) {
-		fprintf(stderr, "mailcast ping: %s must be a number 0..%d\n",
-		        name, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
 }
 
 /* The command. */
@@ -62,21 +48,23 @@ cmd_ping(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:i:W:t:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			if (!int_opt("--count", optarg, PING_COUNT_MAX,
-			             &o.count))
+			if (!cli_int_opt("ping", "--count", optarg, 0,
+			                 PING_COUNT_MAX, &o.count))
 				return EX_USAGE;
 			break;
 		case 'i':
-			if (!int_opt("--interval", optarg, 60000,
-			             &o.interval_ms))
+			if (!cli_int_opt("ping", "--interval", optarg, 0, 60000,
+			                 &o.interval_ms))
 				return EX_USAGE;
 			break;
 		case 'W':
-			if (!int_opt("--timeout", optarg, 60000, &o.timeout_ms))
+			if (!cli_int_opt("ping", "--timeout", optarg, 0, 60000,
+			                 &o.timeout_ms))
 				return EX_USAGE;
 			break;
 		case 't':
-			if (!int_opt("--ttl", optarg, 255, &o.ttl))
+			if (!cli_int_opt("ping", "--ttl", optarg, 0, 255,
+			                 &o.ttl))
 				return EX_USAGE;
 			break;
 		case 'j':
@@ -99,10 +87,7 @@ cmd_ping(int argc, char **argv)
 	rc = ping_run(&o, &r, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mailcast ping: %s\n", err);
-		return rc == MC_EUNSUPP   ? EX_NOPERM
-		       : rc == MC_ENOHOST ? EX_NOHOST
-		       : rc == MC_EINVAL  ? EX_USAGE
-		                          : EX_OSERR;
+		return cli_probe_exit(rc);
 	}
 	if (json)
 		report_json_out(stdout, report_ping_json(&r));

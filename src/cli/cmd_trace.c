@@ -9,6 +9,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "diag/report.h"
 #include "diag/trace.h"
 
@@ -26,22 +27,6 @@ usage(FILE *fp)
 	    "  with --tcp --port 25, the hop after which port 25 dies.\n"
 	    "  Exit: 0 reached, 69 not reached or rejected, 68 host "
 	    "unknown.\n");
-}
-
-/* Parse a bounded integer option. */
-static bool
-int_opt(const char *name, const char *s, int min, int max, int *out)
-{
-	unsigned long long v;
-
-	if (!mc_parse_uint(s, strlen(s), (unsigned long long)max, &v) ||
-	    (int)v < min) {
-		fprintf(stderr, "mailcast trace: %s must be a number %d..%d\n",
-		        name, min, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
 }
 
 /* The command. */
@@ -80,23 +65,24 @@ cmd_trace(int argc, char **argv)
 			o.mode = TRACE_TCP;
 			break;
 		case 'p':
-			if (!int_opt("--port", optarg, 1, 65535, &v))
+			if (!cli_int_opt("trace", "--port", optarg, 1, 65535,
+			                 &v))
 				return EX_USAGE;
 			o.port = (unsigned)v;
 			break;
 		case 'm':
-			if (!int_opt("--max-hops", optarg, 1, TRACE_HOPS_MAX,
-			             &o.max_hops))
+			if (!cli_int_opt("trace", "--max-hops", optarg, 1,
+			                 TRACE_HOPS_MAX, &o.max_hops))
 				return EX_USAGE;
 			break;
 		case 'W':
-			if (!int_opt("--timeout", optarg, 1, 60000,
-			             &o.timeout_ms))
+			if (!cli_int_opt("trace", "--timeout", optarg, 1, 60000,
+			                 &o.timeout_ms))
 				return EX_USAGE;
 			break;
 		case 's':
-			if (!int_opt("--max-silent", optarg, 1, TRACE_HOPS_MAX,
-			             &o.max_silent))
+			if (!cli_int_opt("trace", "--max-silent", optarg, 1,
+			                 TRACE_HOPS_MAX, &o.max_silent))
 				return EX_USAGE;
 			break;
 		case 'j':
@@ -119,10 +105,7 @@ cmd_trace(int argc, char **argv)
 	rc = trace_run(&o, &r, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mailcast trace: %s\n", err);
-		return rc == MC_EUNSUPP   ? EX_NOPERM
-		       : rc == MC_ENOHOST ? EX_NOHOST
-		       : rc == MC_EINVAL  ? EX_USAGE
-		                          : EX_OSERR;
+		return cli_probe_exit(rc);
 	}
 	if (json)
 		report_json_out(stdout, report_trace_json(&o, &r));

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sysexits.h>
+
+#include "base/error.h"
 #include "base/xmalloc.h"
 #include "cli/util.h"
 
@@ -111,4 +114,34 @@ cli_parse_long(const char *s, long min, long max, long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+bool
+cli_int_opt(const char *cmd, const char *name, const char *s, int min, int max,
+            int *out)
+{
+	long v;
+
+	if (!cli_parse_long(s, min, max, &v)) {
+		fprintf(stderr, "mailcast %s: %s must be a number %d..%d\n",
+		        cmd, name, min, max);
+		return false;
+	}
+	*out = (int)v;
+	return true;
+}
+
+int
+cli_probe_exit(int rc)
+{
+	switch (rc) {
+	case MC_EUNSUPP:
+		return EX_NOPERM;
+	case MC_ENOHOST:
+		return EX_NOHOST;
+	case MC_EINVAL:
+		return EX_USAGE;
+	default:
+		return EX_OSERR;
+	}
 }

@@ -27,5 +27,15 @@ int cli_read_file(const char *path, size_t max, unsigned char **data,
                   size_t *len, char *err, size_t errsz);
 /* A decimal number in [min, max] from s; false when it is not one. */
 bool cli_parse_long(const char *s, long min, long max, long *out);
+/*
+ * The value of option name for command cmd, a number in [min, max]; when
+ * it is not one, says so on stderr ("mailcast trace: --ttl must be a
+ * number 1..255") and returns false.
+ */
+bool cli_int_opt(const char *cmd, const char *name, const char *s, int min,
+                 int max, int *out);
+/* The exit status of a probe that could not run: no permission (raw or
+ * ping sockets), unknown host, bad usage, else an OS error. */
+int cli_probe_exit(int rc);
 
 #endif
