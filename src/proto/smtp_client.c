@@ -134,20 +134,37 @@ tmo(uint32_t v, uint32_t dflt)
 	return v ? v : dflt;
 }
 
+/*
+ * Double a full ring of len elements of size sz (first: the size of a new
+ * one), keeping their order; the head moves to 0.  Returns the new ring.
+ */
+static void *
+ring_grow(void *ring, size_t sz, size_t *head, size_t len, size_t *cap,
+          size_t first)
+{
+	size_t ncap = *cap ? *cap * 2 : first;
+	unsigned char *n = xreallocarray(NULL, ncap, sz);
+	const unsigned char *o = ring;
+	size_t tail = *cap - *head; /* elements from head to the end */
+
+	if (len > 0) {
+		size_t a = len < tail ? len : tail;
+		memcpy(n, o + *head * sz, a * sz);
+		memcpy(n + a * sz, o, (len - a) * sz);
+	}
+	free(ring);
+	*cap = ncap;
+	*head = 0;
+	return n;
+}
+
 static void
 push_event(struct smtp_client *c, enum smtp_event_type type,
            struct smtp_txn *txn, int err)
 {
-	if (c->ev_len == c->ev_cap) {
-		size_t ncap = c->ev_cap ? c->ev_cap * 2 : 16;
-		struct smtp_event *n = xcalloc(ncap, sizeof(*n));
-		for (size_t i = 0; i < c->ev_len; i++)
-			n[i] = c->evq[(c->ev_head + i) % c->ev_cap];
-		free(c->evq);
-		c->evq = n;
-		c->ev_cap = ncap;
-		c->ev_head = 0;
-	}
+	if (c->ev_len == c->ev_cap)
+		c->evq = ring_grow(c->evq, sizeof(*c->evq), &c->ev_head,
+		                   c->ev_len, &c->ev_cap, 16);
 	struct smtp_event *ev = &c->evq[(c->ev_head + c->ev_len++) % c->ev_cap];
 	ev->type = type;
 	ev->txn = txn;
@@ -158,16 +175,9 @@ static void
 xq_push(struct smtp_client *c, enum expect_kind kind, struct smtp_txn *txn,
         size_t idx)
 {
-	if (c->xq_len == c->xq_cap) {
-		size_t ncap = c->xq_cap ? c->xq_cap * 2 : 64;
-		struct expect *n = xcalloc(ncap, sizeof(*n));
-		for (size_t i = 0; i < c->xq_len; i++)
-			n[i] = c->xq[(c->xq_head + i) % c->xq_cap];
-		free(c->xq);
-		c->xq = n;
-		c->xq_cap = ncap;
-		c->xq_head = 0;
-	}
+	if (c->xq_len == c->xq_cap)
+		c->xq = ring_grow(c->xq, sizeof(*c->xq), &c->xq_head, c->xq_len,
+		                  &c->xq_cap, 64);
 	struct expect *x = &c->xq[(c->xq_head + c->xq_len++) % c->xq_cap];
 	x->kind = kind;
 	x->txn = txn;
