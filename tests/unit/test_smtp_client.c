@@ -121,8 +121,10 @@ test_long_pipelined_groups(void **state)
 	/* Every RCPT went out, in order. */
 	const char *p = buf_cstr(&sent);
 	for (int i = 0; i < NA + NB; i++) {
-		char want[64];
-		snprintf(want, sizeof(want), "RCPT TO:<%s>\r\n", addr[i]);
+		char want[sizeof(addr[0]) + 16];
+		int w =
+		    snprintf(want, sizeof(want), "RCPT TO:<%s>\r\n", addr[i]);
+		assert_true(w > 0 && (size_t)w < sizeof(want));
 		const char *q = strstr(p, want);
 		assert_non_null(q);
 		p = q + strlen(want);
