@@ -105,6 +105,8 @@ struct dest {
 	unsigned nconns, nready;
 	unsigned penalty, ok_streak, fail_streak;
 	unsigned host_idx;
+	unsigned rr;        /* round robin over equal-preference MX hosts */
+	unsigned bad;       /* bit i: host i failed its last connection */
 	unsigned conns_max; /* its connection cap (the relay's or global) */
 	double rate;        /* its messages/s (0: none) */
 	uint64_t backoff_until;
@@ -740,6 +742,7 @@ on_ready(struct smtp_conn *conn, void *arg)
 	c->ready = true;
 	c->dest->nready++;
 	c->dest->fail_streak = 0;
+	c->dest->bad &= ~(1u << (c->host - c->dest->route->hosts));
 	snprintf(c->peer, sizeof(c->peer), "%s", smtp_conn_peer(conn));
 	c->idle_since = 0;
 	dest_dispatch(c->e, c->dest);
@@ -826,6 +829,7 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 		         why && *why ? why : mc_strerror(err));
 		/* fail over once per failed host: several connections
 		 * failing together must not rotate back to it */
+		d->bad |= 1u << (c->host - d->route->hosts);
 		if (d->route->nhosts > 1 &&
 		    c->host == &d->route->hosts[d->host_idx])
 			d->host_idx = (d->host_idx + 1) % d->route->nhosts;
@@ -866,13 +870,42 @@ conn_trace(void *arg, char dir, const char *line, size_t len)
 	fprintf(stderr, "%p %c: %.*s\n", arg, dir, (int)len, line);
 }
 
+/*
+ * The host for a new connection.  Relays: the current one (failover order
+ * is the route's).  Direct: the MX hosts of the current host's preference
+ * take turns (RFC 5321 §5.1: spread the load over equal preferences), one
+ * whose last connection failed is passed over while another answers.
+ */
+static const struct route_host *
+dest_pick_host(struct engine *e, struct dest *d)
+{
+	const struct route *r = d->route;
+	size_t g0 = d->host_idx, g1 = d->host_idx + 1;
+
+	if (!e->cfg->direct || r->nhosts < 2)
+		return &r->hosts[d->host_idx];
+	while (g0 > 0 && r->hosts[g0 - 1].pref == r->hosts[d->host_idx].pref)
+		g0--;
+	while (g1 < r->nhosts &&
+	       r->hosts[g1].pref == r->hosts[d->host_idx].pref)
+		g1++;
+	for (size_t k = 0; k < g1 - g0; k++) {
+		size_t i = g0 + (d->rr + k) % (g1 - g0);
+		if (!(d->bad & (1u << i))) {
+			d->rr = (unsigned)(i - g0 + 1);
+			return &r->hosts[i];
+		}
+	}
+	return &r->hosts[d->host_idx];
+}
+
 /* Open one more connection to d. */
 static void
 conn_open(struct engine *e, struct dest *d)
 {
 	static const struct smtp_conn_cbs cbs = {on_ready, on_txn_done,
 	                                         on_closed};
-	const struct route_host *h = &d->route->hosts[d->host_idx];
+	const struct route_host *h = dest_pick_host(e, d);
 	const struct engine_relay *rc = host_relay(e, h);
 	struct econn *c = xcalloc(1, sizeof(*c));
 	unsigned t = e->cfg->timeout_ms;

@@ -116,6 +116,10 @@ bad = [x for x in b if not (sent_at(x, "127.0.0.4", "mx1.pb.test")[0] or
                            sent_at(x, "127.0.0.5", "mx2.pb.test")[0])]
 check("20 domains: one of the two equal-preference hosts took each, once", not bad,
       [rows.get(x) for x in bad[:3]])
+n4 = sum(1 for x in b if sent_at(x, "127.0.0.4")[0])
+n5 = sum(1 for x in b if sent_at(x, "127.0.0.5")[0])
+check("the two equal-preference hosts shared the load (%d + %d)" % (n4, n5),
+      n4 > 0 and n5 > 0, (n4, n5))
 check("nothing at the backup MX (preference 50)",
       not os.listdir(os.path.join(T, "mx6", "new")), "")
 for x in ("u1@fb.rt.test", "u2@fb.rt.test"):
