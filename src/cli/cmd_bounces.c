@@ -1014,7 +1014,11 @@ fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 		return EX_UNAVAILABLE;
 	}
 	ents = pop3_client_entries(mailbox_conn_pop3_core(mc), &n);
-	list = xmemdup(ents, n * sizeof(*ents) + 1);
+	/* A copy (the core's list is valid only until its next call); one
+	 * spare element so that an empty list is still an allocation. */
+	list = xcalloc(n + 1, sizeof(*list));
+	if (n)
+		memcpy(list, ents, n * sizeof(*ents));
 	deleted = xcalloc(n + 1, sizeof(*deleted));
 	for (size_t i = 0; i < n; i++) {
 		const struct pop3_entry *e = &list[i];
@@ -1154,7 +1158,9 @@ fetch_imap_pass(struct handler *h, struct fetch_opts *fo,
 		return EX_UNAVAILABLE;
 	}
 	u = imap_client_uids(core, &n);
-	uids = xmemdup(u, n * sizeof(*u) + 1);
+	uids = xcalloc(n + 1, sizeof(*uids));
+	if (n)
+		memcpy(uids, u, n * sizeof(*u));
 	for (size_t i = 0; i < n; i++) {
 		struct handled hd;
 		json_t *effects = h->json ? json_array() : NULL;
@@ -1289,6 +1295,7 @@ fetch_imap(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 			if ((uint64_t)(end - now) * 1000 < ms)
 				ms = (uint32_t)(end - now) * 1000;
 		}
+		log_info("bounces fetch: waiting for new mail (IDLE)");
 		if ((rc = mailbox_conn_idle(mc, ms, &woke)) < 0) {
 			fprintf(stderr,
 			        "mailcast: bounces fetch: the session ended "

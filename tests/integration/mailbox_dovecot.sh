@@ -128,4 +128,31 @@ MAILCAST_MAILBOX_PASSWORD=secret run "--tls-verify no, password from the environ
     --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" --tls-verify no
 run "a password in the URL is refused" 64 "$MC" --store "sqlite:$T/x.db" \
     bounces fetch --mailbox "imap://u:p@127.0.0.1:28143" --password-file "$T/pw"
+# IDLE: a fetch that keeps watching handles a bounce that arrives while it
+# waits (Dovecot wakes it with EXISTS), without a second run.
+db="$T/idle.db"
+rm -f "$M"/new/* "$M"/cur/*
+"$MC" -v --store "sqlite:$db" bounces fetch --idle --idle-max 30 \
+    --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
+    --password-file "$T/pw" $CA >"$T/idle.out" 2>&1 &
+idle_pid=$!
+on_exit "kill $idle_pid"
+# The first pass finds an empty mailbox, then it waits in IDLE (-v says so).
+for _ in $(seq 100); do
+	grep -q "waiting for new mail (IDLE)" "$T/idle.out" 2>/dev/null && break
+	sleep 0.1
+done
+grep -q "waiting for new mail (IDLE)" "$T/idle.out" &&
+    pass "idle: waiting in IDLE after the first pass" ||
+    fail "idle: waiting in IDLE after the first pass" "$(cat "$T/idle.out")"
+python3 "$HERE/mailbox_seed.py" "$M" idle >/dev/null
+for _ in $(seq 150); do
+	[ "$(sup "$db" "hard-idle@dest.example")" = hard-bounce ] && break
+	sleep 0.1
+done
+[ "$(sup "$db" "hard-idle@dest.example")" = hard-bounce ] &&
+    pass "idle: a bounce that arrives later is handled" ||
+    fail "idle: a bounce that arrives later is handled" "$(cat "$T/idle.out")"
+kill "$idle_pid" 2>/dev/null
+wait "$idle_pid" 2>/dev/null
 finish
