@@ -992,6 +992,56 @@ session_status(int err)
 	}
 }
 
+/* What the mailbox memory says of a message (seen_check). */
+enum seen {
+	SEEN_NEW,     /* not handled yet: fetch it */
+	SEEN_DONE,    /* handled and disposed of: skip */
+	SEEN_DISPOSE, /* handled, its move or deletion not confirmed */
+};
+
+/* Look key/uid up in the mailbox memory; counts what it skips.  Returns
+ * a SEEN_* or a negative store error. */
+static int
+seen_check(struct handler *h, const char *key, const char *uid)
+{
+	int state,
+	    rc = h->store->ops->mailbox_seen_get(h->store, key, uid, &state);
+
+	if (rc == MC_ENOTFOUND)
+		return SEEN_NEW;
+	if (rc < 0)
+		return rc;
+	h->n_seen++;
+	return state == STORE_SEEN_DONE ? SEEN_DONE : SEEN_DISPOSE;
+}
+
+/*
+ * A fetched message: too big (truncated) is remembered as skipped with the
+ * reason, otherwise it is handled (handle_message).  Returns 0 or a store
+ * error.
+ */
+static int
+handle_fetched(struct handler *h, const char *key, const char *uid,
+               const char *where, const void *data, size_t len, bool truncated,
+               unsigned long long size, bool dispose, struct handled *hd,
+               json_t *effects)
+{
+	if (!truncated)
+		return handle_message(h, data, len, where, key, uid, dispose,
+		                      hd, effects);
+	*hd = (struct handled){.kind = "skipped"};
+	if (size)
+		snprintf(hd->skip, sizeof(hd->skip),
+		         "message of %llu bytes over the limit of %zu", size,
+		         h->max_size);
+	else
+		snprintf(hd->skip, sizeof(hd->skip),
+		         "message over the limit of %zu bytes", h->max_size);
+	h->n_skipped++;
+	return h->store->ops->mailbox_seen_put(
+	    h->store, key, uid, STORE_SEEN_DONE, "skipped", time(NULL));
+}
+
 /* POP3: every message not yet handled. */
 static int
 fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
@@ -1029,17 +1079,17 @@ fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 
 		progress(fo, i + 1, n);
 		snprintf(where, sizeof(where), "uidl:%s", e->uid);
-		rc = s->ops->mailbox_seen_get(s, fo->key, e->uid, &state);
-		if (rc < 0 && rc != MC_ENOTFOUND)
+		if ((state = seen_check(h, fo->key, e->uid)) < 0) {
+			rc = state;
+			json_decref(effects);
 			goto store_fail;
-		if (rc == 0 && state == STORE_SEEN_DONE) {
-			h->n_seen++;
+		}
+		if (state == SEEN_DONE) {
 			json_decref(effects);
 			continue;
 		}
-		if (rc == 0) {
+		if (state == SEEN_DISPOSE) {
 			/* Handled before, its deletion not confirmed. */
-			h->n_seen++;
 			hd = (struct handled){.kind = "already-handled",
 			                      .dispose = true};
 		} else {
@@ -1056,21 +1106,9 @@ fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 				json_decref(effects);
 				continue;
 			}
-			if (ev.truncated) {
-				hd = (struct handled){.kind = "skipped"};
-				snprintf(hd.skip, sizeof(hd.skip),
-				         "message over the limit of %zu bytes",
-				         h->max_size);
-				h->n_skipped++;
-				rc = s->ops->mailbox_seen_put(
-				    s, fo->key, e->uid, STORE_SEEN_DONE,
-				    "skipped", time(NULL));
-			} else {
-				rc = handle_message(h, (const char *)ev.data,
-				                    ev.data_len, where, fo->key,
-				                    e->uid, fo->del, &hd,
-				                    effects);
-			}
+			rc = handle_fetched(h, fo->key, e->uid, where, ev.data,
+			                    ev.data_len, ev.truncated, 0,
+			                    fo->del, &hd, effects);
 			if (rc < 0) {
 				json_decref(effects);
 				goto store_fail;
@@ -1170,16 +1208,16 @@ fetch_imap_pass(struct handler *h, struct fetch_opts *fo,
 		progress(fo, i + 1, n);
 		snprintf(uidstr, sizeof(uidstr), "%u", uids[i]);
 		snprintf(where, sizeof(where), "uid:%u", uids[i]);
-		rc = s->ops->mailbox_seen_get(s, key, uidstr, &state);
-		if (rc < 0 && rc != MC_ENOTFOUND)
+		if ((state = seen_check(h, key, uidstr)) < 0) {
+			rc = state;
+			json_decref(effects);
 			goto store_fail;
-		if (rc == 0 && state == STORE_SEEN_DONE) {
-			h->n_seen++;
+		}
+		if (state == SEEN_DONE) {
 			json_decref(effects);
 			continue;
 		}
-		if (rc == 0) {
-			h->n_seen++;
+		if (state == SEEN_DISPOSE) {
 			hd = (struct handled){.kind = "already-handled",
 			                      .dispose = true};
 		} else {
@@ -1193,24 +1231,10 @@ fetch_imap_pass(struct handler *h, struct fetch_opts *fo,
 				json_decref(effects);
 				continue;
 			}
-			if (ev.truncated) {
-				hd = (struct handled){.kind = "skipped"};
-				snprintf(hd.skip, sizeof(hd.skip),
-				         "message of %llu bytes over the limit "
-				         "of %zu",
-				         (unsigned long long)ev.size,
-				         h->max_size);
-				h->n_skipped++;
-				rc = s->ops->mailbox_seen_put(
-				    s, key, uidstr, STORE_SEEN_DONE, "skipped",
-				    time(NULL));
-			} else {
-				rc = handle_message(
-				    h, (const char *)ev.data, ev.data_len,
-				    where, key, uidstr,
-				    fo->del || fo->move_to != NULL, &hd,
-				    effects);
-			}
+			rc = handle_fetched(
+			    h, key, uidstr, where, ev.data, ev.data_len,
+			    ev.truncated, (unsigned long long)ev.size,
+			    fo->del || fo->move_to != NULL, &hd, effects);
 			if (rc < 0) {
 				json_decref(effects);
 				goto store_fail;

@@ -80,6 +80,33 @@ ls "$M/.mailcast-handled/new" "$M/.mailcast-handled/cur" 2>/dev/null | grep -q '
 mode pop3 "pop3://bounce%40example.test@127.0.0.1:28110" --delete
 mode pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" --delete $CA
 
+# --max-size: a message over it is skipped with the reason, remembered
+# (not fetched again) and left in the mailbox; the others are handled.
+big() {
+	m=$1 url=$2
+	shift 2
+	db="$T/big-$m.db"
+	rm -f "$M"/new/* "$M"/cur/*
+	python3 "$HERE/mailbox_seed.py" "$M" "big$m" >/dev/null
+	f=$(ls "$M"/new/*.hard)
+	head -c 3000 /dev/zero | tr '\0' 'x' | fold -w 70 >>"$f" # 3 KB
+	run "$m: --max-size 1024" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	    --mailbox "$url" --password-file "$T/pw" --max-size 1024 --keep "$@"
+	has "$m: the reason" "over the limit of 1024"
+	has "$m: one skipped, the rest handled" "1 bounces (0 hard, 1 soft recipients), 1 complaints, 1 unsubscribe requests, 1 auto-replies, 2 other, 1 skipped"
+	[ "$(sup "$db" "hard-big$m@dest.example")" = none ] &&
+	    pass "$m: the skipped bounce has no effect" ||
+	    fail "$m: the skipped bounce has no effect"
+	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	    --mailbox "$url" --password-file "$T/pw" --max-size 1024 --keep "$@"
+	has "$m: the skipped one is not fetched again" "0 skipped, "
+	f=$(ls "$M"/new/*.hard "$M"/cur/*.hard* 2>/dev/null | head -n 1)
+	[ -n "$f" ] && pass "$m: the big message stays in the mailbox" ||
+	    fail "$m: the big message stays in the mailbox"
+}
+big imaps "imaps://bounce%40example.test@127.0.0.1:28993" $CA
+big pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" $CA
+
 # A connection cut in the middle: the third UID FETCH / RETR never
 # arrives.  The next run (direct) goes on; nothing is lost or repeated.
 cut() {
