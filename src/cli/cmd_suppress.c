@@ -340,38 +340,10 @@ supp_remove(int argc, char **argv, struct store *s)
 int
 cmd_suppress(int argc, char **argv)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **, struct store *);
-	} subs[] = {
+	static const struct cli_store_sub subs[] = {
 	    {"add", supp_add},     {"remove", supp_remove}, {"list", supp_list},
 	    {"check", supp_check}, {"import", supp_import},
 	};
-	struct store *s;
-	int rc;
-
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(supp_usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE : EX_OK;
-	}
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
-			continue;
-		for (int k = 2; k < argc; k++)
-			if (strcmp(argv[k], "--help") == 0 ||
-			    strcmp(argv[k], "-h") == 0) {
-				fputs(supp_usage, stdout);
-				return EX_OK;
-			}
-		if ((s = cli_store_open("suppress")) == NULL)
-			return cli_store_exit();
-		optind = 0;
-		rc = subs[i].fn(argc - 1, argv + 1, s);
-		store_close(s);
-		return rc;
-	}
-	fprintf(stderr, "mailcast: suppress: unknown command '%s'\n", argv[1]);
-	fputs(supp_usage, stderr);
-	return EX_USAGE;
+	return cli_store_dispatch("suppress", supp_usage, subs,
+	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

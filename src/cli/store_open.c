@@ -2,6 +2,7 @@
  * store_open.c — open the store for a command; check addresses for it.
  */
 #include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -83,4 +84,38 @@ cli_supp_entry(const char *in, char *norm, size_t normsz, char *err,
 		return rc;
 	memmove(norm, norm + 1, strlen(norm));
 	return 0;
+}
+
+int
+cli_store_dispatch(const char *cmd, const char *usage,
+                   const struct cli_store_sub *subs, size_t nsubs, int argc,
+                   char **argv)
+{
+	struct store *s;
+	int rc;
+
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE : EX_OK;
+	}
+	for (size_t i = 0; i < nsubs; i++) {
+		if (strcmp(argv[1], subs[i].name) != 0)
+			continue;
+		for (int k = 2; k < argc; k++)
+			if (strcmp(argv[k], "--help") == 0 ||
+			    strcmp(argv[k], "-h") == 0) {
+				fputs(usage, stdout);
+				return EX_OK;
+			}
+		if ((s = cli_store_open(cmd)) == NULL)
+			return cli_store_exit();
+		optind = 0;
+		rc = subs[i].fn(argc - 1, argv + 1, s);
+		store_close(s);
+		return rc;
+	}
+	fprintf(stderr, "mailcast: %s: unknown command '%s'\n", cmd, argv[1]);
+	fputs(usage, stderr);
+	return EX_USAGE;
 }

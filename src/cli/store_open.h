@@ -23,6 +23,20 @@ int cli_store_exit(void);
 /* store_addr_check_fn over msg/address.h. */
 int cli_addr_check(void *arg, const char *in, size_t len, char *norm,
                    size_t normsz, char *err, size_t errsz);
+/* A subcommand that works on the store: `mailcast CMD NAME ...`. */
+struct cli_store_sub {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct store *s);
+};
+/*
+ * Run the subcommand argv[1] of cmd from subs (argv[0] is cmd): --help
+ * anywhere prints usage; otherwise the store is opened, the subcommand
+ * runs with argv from its name, and the store is closed.  Returns its
+ * sysexits status (EX_USAGE for an unknown or missing subcommand).
+ */
+int cli_store_dispatch(const char *cmd, const char *usage,
+                       const struct cli_store_sub *subs, size_t nsubs, int argc,
+                       char **argv);
 /* Check and normalise an address or "@domain" from the command line. */
 int cli_supp_entry(const char *in, char *norm, size_t normsz, char *err,
                    size_t errsz);
