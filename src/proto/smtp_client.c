@@ -122,9 +122,8 @@ struct smtp_client {
 };
 
 static void pump(struct smtp_client *c, uint64_t now);
-static void session_fail(struct smtp_client *c, int err, uint64_t now,
-                         const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void session_fail(struct smtp_client *c, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -571,7 +570,7 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 
 /* Fill the output with body data of the transaction after its 354. */
 static void
-write_body(struct smtp_client *c, uint64_t now)
+write_body(struct smtp_client *c)
 {
 	struct smtp_txn *t = c->body_txn;
 
@@ -602,7 +601,6 @@ write_body(struct smtp_client *c, uint64_t now)
 	xq_push(c, X_FINAL, t, 0);
 	c->body_txn = NULL;
 	c->body_abandon = false;
-	(void)now;
 }
 
 static void
@@ -610,7 +608,7 @@ pump(struct smtp_client *c, uint64_t now)
 {
 	while (c->state == S_READY) {
 		if (c->body_txn) {
-			write_body(c, now);
+			write_body(c);
 			if (c->body_txn)
 				return;
 			continue;
@@ -840,7 +838,7 @@ start_auth(struct smtp_client *c, uint64_t now)
 
 	if (!(c->ext & SMTP_EXT_AUTH)) {
 		session_fail(
-		    c, MC_EAUTH, now, "the server offers no AUTH%s",
+		    c, MC_EAUTH, "the server offers no AUTH%s",
 		    (!c->tls_active && (c->ext & SMTP_EXT_STARTTLS))
 		        ? " before STARTTLS (it may offer it after: use "
 		          "--tls starttls)"
@@ -852,13 +850,13 @@ start_auth(struct smtp_client *c, uint64_t now)
 		    sasl_choose(c->auth_mechs, strlen(c->auth_mechs), true,
 		                c->cfg.auth_mech) != SASL_NONE)
 			session_fail(
-			    c, MC_EAUTH, now,
+			    c, MC_EAUTH,
 			    "refusing to send the password in clear: the "
 			    "server offers only AUTH %s without TLS (use "
 			    "--tls starttls or implicit)",
 			    c->auth_mechs);
 		else
-			session_fail(c, MC_EAUTH, now,
+			session_fail(c, MC_EAUTH,
 			             "no usable AUTH mechanism: the server "
 			             "offers \"%s\"",
 			             c->auth_mechs);
@@ -895,7 +893,7 @@ after_hello(struct smtp_client *c, uint64_t now)
 		}
 		if (c->cfg.tls == SMTP_TLS_REQUIRE) {
 			session_fail(
-			    c, MC_ETLS, now,
+			    c, MC_ETLS,
 			    "the server does not offer STARTTLS (use --tls "
 			    "none or opportunistic, or --tls implicit if the "
 			    "port expects TLS from the first byte)");
@@ -935,11 +933,11 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 		mc_strlcpy(c->greeting, rep->text, sizeof(c->greeting));
 		if (code != 220) {
 			remember_reply(c, rep);
-			session_fail(
-			    c,
-			    err_of_code(code) ? err_of_code(code) : MC_EPROTO,
-			    now, "the server refused the session: %d %s", code,
-			    rep->text);
+			session_fail(c,
+			             err_of_code(code) ? err_of_code(code)
+			                               : MC_EPROTO,
+			             "the server refused the session: %d %s",
+			             code, rep->text);
 			return;
 		}
 		send_ehlo(c, now);
@@ -954,14 +952,14 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 			c->wait_since = now;
 		} else {
 			remember_reply(c, rep);
-			session_fail(c, MC_ETEMPFAIL, now,
-			             "EHLO refused: %d %s", code, rep->text);
+			session_fail(c, MC_ETEMPFAIL, "EHLO refused: %d %s",
+			             code, rep->text);
 		}
 		break;
 	case S_HELO:
 		if (code != 250) {
 			remember_reply(c, rep);
-			session_fail(c, err_of_code(code), now,
+			session_fail(c, err_of_code(code),
 			             "HELO refused: %d %s", code, rep->text);
 			return;
 		}
@@ -976,7 +974,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 			 * attack (CVE-2011-0411).  Refuse. */
 			if (more_input) {
 				session_fail(
-				    c, MC_EPROTO, now,
+				    c, MC_EPROTO,
 				    "the server sent data after its STARTTLS "
 				    "reply (command injection?)");
 				return;
@@ -991,7 +989,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 				set_ready(c, now);
 		} else {
 			remember_reply(c, rep);
-			session_fail(c, MC_ETLS, now, "STARTTLS refused: %d %s",
+			session_fail(c, MC_ETLS, "STARTTLS refused: %d %s",
 			             code, rep->text);
 		}
 		break;
@@ -1018,7 +1016,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 			sasl_client_fini(&c->sasl);
 			remember_reply(c, rep);
 			session_fail(
-			    c, code >= 500 ? MC_EAUTH : MC_ETEMPFAIL, now,
+			    c, code >= 500 ? MC_EAUTH : MC_ETEMPFAIL,
 			    "authentication failed: %d %s%s%s", code,
 			    rep->enh[0] ? rep->enh : "", rep->enh[0] ? " " : "",
 			    rep->text +
@@ -1030,7 +1028,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 		push_event(c, SMTP_EV_CLOSED, NULL, 0);
 		break;
 	default:
-		session_fail(c, MC_EPROTO, now,
+		session_fail(c, MC_EPROTO,
 		             "unexpected reply in state %s: %d %s",
 		             strstate[c->state], code, rep->text);
 		break;
@@ -1041,12 +1039,11 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
  * ---------------------------------------------------------- */
 
 static void
-session_fail(struct smtp_client *c, int err, uint64_t now, const char *fmt, ...)
+session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 {
 	struct smtp_result r;
 	va_list ap;
 
-	(void)now;
 	if (c->state == S_CLOSED)
 		return;
 	va_start(ap, fmt);
@@ -1199,7 +1196,7 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 
 		if (c->state == S_TLS || c->state == S_INIT) {
 			session_fail(
-			    c, MC_EPROTO, now_ms,
+			    c, MC_EPROTO,
 			    "the server sent data while none was expected");
 			break;
 		}
@@ -1207,7 +1204,7 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 		p += used;
 		len -= used;
 		if (rc < 0) {
-			session_fail(c, MC_EPROTO, now_ms, "the server sent %s",
+			session_fail(c, MC_EPROTO, "the server sent %s",
 			             c->parser.last_error);
 			break;
 		}
@@ -1218,7 +1215,7 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 		if (rep->code == 421) {
 			remember_reply(c, rep);
 			session_fail(
-			    c, MC_ETEMPFAIL, now_ms,
+			    c, MC_ETEMPFAIL,
 			    "the server is closing the connection: 421 %s",
 			    rep->text);
 			break;
@@ -1226,9 +1223,8 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 		if (c->state == S_READY && c->xq_len > 0) {
 			on_txn_reply(c, rep, now_ms);
 		} else if (c->state == S_READY) {
-			session_fail(c, MC_EPROTO, now_ms,
-			             "unexpected reply: %d %s", rep->code,
-			             rep->text);
+			session_fail(c, MC_EPROTO, "unexpected reply: %d %s",
+			             rep->code, rep->text);
 			break;
 		} else {
 			on_session_reply(c, rep, len > 0, now_ms);
@@ -1249,7 +1245,7 @@ smtp_client_eof(struct smtp_client *c, uint64_t now_ms)
 		return;
 	}
 	session_fail(
-	    c, MC_ECLOSED, now_ms,
+	    c, MC_ECLOSED,
 	    c->state == S_GREETING
 	        ? "the server closed the connection before its greeting"
 	        : "the server closed the connection");
@@ -1259,7 +1255,7 @@ void
 smtp_client_abort(struct smtp_client *c, int err, const char *why,
                   uint64_t now_ms)
 {
-	session_fail(c, err, now_ms, "%s", why);
+	session_fail(c, err, "%s", why);
 }
 
 const unsigned char *
@@ -1286,7 +1282,7 @@ smtp_client_tls_done(struct smtp_client *c, bool ok, const char *why,
 	if (c->state != S_TLS)
 		return;
 	if (!ok) {
-		session_fail(c, MC_ETLS, now_ms, "TLS handshake failed: %s",
+		session_fail(c, MC_ETLS, "TLS handshake failed: %s",
 		             why ? why : "unknown error");
 		return;
 	}
@@ -1300,7 +1296,7 @@ smtp_client_submit(struct smtp_client *c, struct smtp_txn *t, uint64_t now_ms)
 {
 	t->next = NULL;
 	t->status = 0;
-	t->ndelivered = t->naccepted = t->nreplies = 0;
+	t->ndelivered = t->naccepted = 0;
 	t->body_off = 0;
 	t->failed_early = false;
 	t->attempted = false;
@@ -1419,11 +1415,11 @@ smtp_client_tick(struct smtp_client *c, uint64_t now_ms)
 	if (t == 0 || now_ms < c->wait_since + t)
 		return;
 	if (c->state == S_GREETING)
-		session_fail(c, MC_ETIMEDOUT, now_ms,
+		session_fail(c, MC_ETIMEDOUT,
 		             "no greeting from the server within %u s",
 		             t / 1000);
 	else
-		session_fail(c, MC_ETIMEDOUT, now_ms,
+		session_fail(c, MC_ETIMEDOUT,
 		             "timed out after %u s waiting for %s%s", t / 1000,
 		             c->state == S_READY && c->xq_len ? "the reply to "
 		                                              : "",

@@ -136,7 +136,6 @@ struct smtp_txn {
 	size_t naccepted;
 	size_t wire_len;   /* body size after CRLF normalisation */
 	size_t body_off;   /* data sent so far */
-	size_t nreplies;   /* RCPT replies still due */
 	bool failed_early; /* MAIL refused or no recipient */
 	bool eightbit;     /* the body has 8-bit bytes */
 	bool verbatim;     /* CRLF lines, no leading dot: copy as is */
