@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -127,27 +128,39 @@ net_addr_str(const struct sockaddr *sa, char *buf, size_t sz)
 	return buf;
 }
 
-void
-net_helo_name(int fd, char *buf, size_t sz)
+/* This machine's fully qualified name, found once per process (a name
+ * lookup must not run for every connection), or "" when it has none. */
+static char fqdn[256];
+static pthread_once_t fqdn_once = PTHREAD_ONCE_INIT;
+
+static void
+fqdn_find(void)
 {
 	char name[256];
 	struct addrinfo hints, *res = NULL;
 
-	if (gethostname(name, sizeof(name)) == 0) {
-		name[sizeof(name) - 1] = '\0';
-		memset(&hints, 0, sizeof(hints));
-		hints.ai_flags = AI_CANONNAME;
-		if (strchr(name, '.') == NULL &&
-		    getaddrinfo(name, NULL, &hints, &res) == 0 && res &&
-		    res->ai_canonname)
-			mc_strlcpy(name, res->ai_canonname, sizeof(name));
-		if (res)
-			freeaddrinfo(res);
-		if (strchr(name, '.') &&
-		    strncasecmp(name, "localhost", 9) != 0) {
-			mc_strlcpy(buf, name, sz);
-			return;
-		}
+	if (gethostname(name, sizeof(name)) != 0)
+		return;
+	name[sizeof(name) - 1] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	if (strchr(name, '.') == NULL &&
+	    getaddrinfo(name, NULL, &hints, &res) == 0 && res &&
+	    res->ai_canonname)
+		mc_strlcpy(name, res->ai_canonname, sizeof(name));
+	if (res)
+		freeaddrinfo(res);
+	if (strchr(name, '.') && strncasecmp(name, "localhost", 9) != 0)
+		mc_strlcpy(fqdn, name, sizeof(fqdn));
+}
+
+void
+net_helo_name(int fd, char *buf, size_t sz)
+{
+	pthread_once(&fqdn_once, fqdn_find);
+	if (fqdn[0] != '\0') {
+		mc_strlcpy(buf, fqdn, sz);
+		return;
 	}
 	/* No FQDN: RFC 5321 §4.1.4 asks for an address literal. */
 	struct sockaddr_storage ss;
