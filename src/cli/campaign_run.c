@@ -697,7 +697,7 @@ send_opts_save(struct store *s, int64_t id, const struct send_opts *o,
 	json_object_set_new(j, "threads", json_integer(o->threads));
 	txt = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
-	rc = s->ops->event_add(s, id, 0, "settings", txt, time(NULL));
+	rc = store_event_add(s, id, 0, "settings", txt, time(NULL));
 	free(txt);
 	if (rc < 0) {
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, store_error(s));
@@ -735,7 +735,7 @@ send_opts_load(struct store *s, int64_t id, struct send_opts *o,
 	json_t *j, *a, *v;
 	size_t i;
 
-	if (s->ops->event_each(s, id, "settings", last_settings, &txt) < 0) {
+	if (store_event_each(s, id, "settings", last_settings, &txt) < 0) {
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, store_error(s));
 		return EX_IOERR;
 	}
@@ -869,7 +869,7 @@ campaign_check_template(struct store *s, int64_t list_id, const char *path,
 	char err[TMPL_ERR_MAX];
 	int rc;
 
-	if (s->ops->contact_each(s, list_id, first_contact, &nm) < 0) {
+	if (store_contact_each(s, list_id, first_contact, &nm) < 0) {
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, store_error(s));
 		return EX_IOERR;
 	}
@@ -1097,7 +1097,7 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 
 	if ((rc = send_opts_check(o, cmd)) != 0)
 		return rc;
-	if (s->ops->campaign_get(s, id, &c) < 0) {
+	if (store_campaign_get(s, id, &c) < 0) {
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, store_error(s));
 		return EX_NOINPUT;
 	}
@@ -1135,9 +1135,9 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 	signal(SIGPIPE, SIG_IGN);
-	s->ops->campaign_set_status(s, id, "running");
+	store_campaign_set_status(s, id, "running");
 	snprintf(detail, sizeof(detail), "%s", engine_owner());
-	s->ops->event_add(s, id, 0, "run-start", detail, time(NULL));
+	store_event_add(s, id, 0, "run-start", detail, time(NULL));
 	rc = engine_run(&cfg, &res, err, sizeof(err));
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -1148,14 +1148,14 @@ campaign_run(struct store *s, int64_t id, const struct send_opts *o,
 	         "\"seconds\":%.3f,\"first_ms\":%.1f}",
 	         res.p.sent, res.p.deferred, res.p.failed, res.p.elapsed,
 	         res.first_ms);
-	s->ops->event_add(s, id, 0, "run-end", detail, time(NULL));
+	store_event_add(s, id, 0, "run-end", detail, time(NULL));
 	if (rc < 0) {
-		s->ops->campaign_set_status(s, id, "paused");
+		store_campaign_set_status(s, id, "paused");
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
 		ex = mc_exit_code(rc);
 		goto done;
 	}
-	s->ops->campaign_set_status(s, id, res.finished ? "done" : "paused");
+	store_campaign_set_status(s, id, res.finished ? "done" : "paused");
 	if (res.paused)
 		fprintf(stderr,
 		        "mailcast: %s: paused; `mailcast campaign resume %lld` "
@@ -1283,12 +1283,11 @@ campaign_report(struct store *s, int64_t id, bool json, FILE *out,
 	r.by_dest = json_object();
 	r.by_reply = json_object();
 	r.resent = json_array();
-	if (s->ops->campaign_get(s, id, &c) < 0 ||
-	    s->ops->count_states(s, id, counts) < 0 ||
-	    s->ops->tally(s, id, STORE_TALLY_RELAY, tally_add, r.by_dest) < 0 ||
-	    s->ops->tally(s, id, STORE_TALLY_REPLY, tally_add, r.by_reply) <
-	        0 ||
-	    s->ops->event_each(s, id, NULL, event_add_rep, &r) < 0) {
+	if (store_campaign_get(s, id, &c) < 0 ||
+	    store_count_states(s, id, counts) < 0 ||
+	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, r.by_dest) < 0 ||
+	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, r.by_reply) < 0 ||
+	    store_event_each(s, id, NULL, event_add_rep, &r) < 0) {
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, store_error(s));
 		rc = EX_IOERR;
 		goto done;
@@ -1350,11 +1349,11 @@ campaign_lookup(struct store *s, const char *arg, int64_t *id, const char *cmd)
 	long v;
 
 	if (cli_parse_long(arg, 1, LONG_MAX, &v) &&
-	    s->ops->campaign_get(s, v, &c) == 0) {
+	    store_campaign_get(s, v, &c) == 0) {
 		*id = v;
 		return 0;
 	}
-	if (s->ops->campaign_find(s, arg, id) == 0)
+	if (store_campaign_find(s, arg, id) == 0)
 		return 0;
 	fprintf(stderr, "mailcast: %s: no campaign '%s'\n", cmd, arg);
 	return EX_NOINPUT;

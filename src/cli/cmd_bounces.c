@@ -511,7 +511,7 @@ handle_message(struct handler *h, const char *msg, size_t len,
 		mc_strlcpy(source, msgid, sizeof(source));
 	bounce_result_init(&r);
 	int prc = bounce_parse(msg, len, &r, err, sizeof(err));
-	if ((rc = s->ops->begin(s)) < 0) {
+	if ((rc = store_begin(s)) < 0) {
 		bounce_result_fini(&r);
 		return rc;
 	}
@@ -561,8 +561,8 @@ handle_message(struct handler *h, const char *msg, size_t len,
 			if (r.nrcpts > 1) {
 				e.contact_id = 0;
 			}
-			if ((rc = s->ops->bounce_apply(s, &e, time(NULL),
-			                               &fx)) < 0)
+			if ((rc = store_bounce_apply(s, &e, time(NULL), &fx)) <
+			    0)
 				goto fail;
 			if (cls[0] == 'h')
 				h->n_hard++;
@@ -591,8 +591,8 @@ handle_message(struct handler *h, const char *msg, size_t len,
 			    .soft_limit = h->soft_limit,
 			    .soft_days = h->soft_days,
 			};
-			if ((rc = s->ops->bounce_apply(s, &e, time(NULL),
-			                               &fx)) < 0)
+			if ((rc = store_bounce_apply(s, &e, time(NULL), &fx)) <
+			    0)
 				goto fail;
 			out->kind = "unsubscribe";
 			out->dispose = true;
@@ -609,16 +609,16 @@ remember:
 	if (seen_box != NULL) {
 		int state = out->dispose && will_dispose ? STORE_SEEN_HANDLED
 		                                         : STORE_SEEN_DONE;
-		if ((rc = s->ops->mailbox_seen_put(s, seen_box, seen_uid, state,
-		                                   out->kind, time(NULL))) < 0)
+		if ((rc = store_mailbox_seen_put(s, seen_box, seen_uid, state,
+		                                 out->kind, time(NULL))) < 0)
 			goto fail;
 	}
-	if ((rc = s->ops->commit(s)) < 0)
+	if ((rc = store_commit(s)) < 0)
 		goto fail;
 	bounce_result_fini(&r);
 	return 0;
 fail:
-	s->ops->rollback(s);
+	store_rollback(s);
 	bounce_result_fini(&r);
 	return rc;
 }
@@ -785,8 +785,7 @@ bounces_ingest(int argc, char **argv)
 	if (header_get((char *)data, len, "Message-ID", msgid, sizeof(msgid)) &&
 	    msgid[0]) {
 		mc_strlcpy(uid, msgid, sizeof(uid));
-		rc = h.store->ops->mailbox_seen_get(h.store, "ingest", uid,
-		                                    &state);
+		rc = store_mailbox_seen_get(h.store, "ingest", uid, &state);
 		if (rc == 0) {
 			hd = (struct handled){.kind = "already-handled"};
 			print_handled(&h, "stdin", &hd, NULL, NULL);
@@ -1004,8 +1003,7 @@ enum seen {
 static int
 seen_check(struct handler *h, const char *key, const char *uid)
 {
-	int state,
-	    rc = h->store->ops->mailbox_seen_get(h->store, key, uid, &state);
+	int state, rc = store_mailbox_seen_get(h->store, key, uid, &state);
 
 	if (rc == MC_ENOTFOUND)
 		return SEEN_NEW;
@@ -1038,8 +1036,8 @@ handle_fetched(struct handler *h, const char *key, const char *uid,
 		snprintf(hd->skip, sizeof(hd->skip),
 		         "message over the limit of %zu bytes", h->max_size);
 	h->n_skipped++;
-	return h->store->ops->mailbox_seen_put(
-	    h->store, key, uid, STORE_SEEN_DONE, "skipped", time(NULL));
+	return store_mailbox_seen_put(h->store, key, uid, STORE_SEEN_DONE,
+	                              "skipped", time(NULL));
 }
 
 /* POP3: every message not yet handled. */
@@ -1137,9 +1135,9 @@ fetch_pop3(struct handler *h, struct fetch_opts *fo, struct mailbox_conn *mc)
 		goto lost;
 	}
 	for (size_t i = 0; i < ndel; i++) {
-		if ((rc = s->ops->mailbox_seen_put(s, fo->key, deleted[i],
-		                                   STORE_SEEN_DONE, NULL,
-		                                   time(NULL))) < 0)
+		if ((rc = store_mailbox_seen_put(s, fo->key, deleted[i],
+		                                 STORE_SEEN_DONE, NULL,
+		                                 time(NULL))) < 0)
 			goto store_fail;
 		h->n_disposed++;
 	}
@@ -1249,9 +1247,9 @@ fetch_imap_pass(struct handler *h, struct fetch_opts *fo,
 				goto lost;
 			}
 			if (ev.ok) {
-				rc = s->ops->mailbox_seen_put(s, key, uidstr,
-				                              STORE_SEEN_DONE,
-				                              NULL, time(NULL));
+				rc = store_mailbox_seen_put(s, key, uidstr,
+				                            STORE_SEEN_DONE,
+				                            NULL, time(NULL));
 				if (rc < 0) {
 					json_decref(effects);
 					goto store_fail;

@@ -67,7 +67,7 @@ cmd_broadcast(int argc, char **argv)
 		send_opts_fini(&o);
 		return cli_store_exit();
 	}
-	if (s->ops->list_find(s, list, &list_id) < 0) {
+	if (store_list_find(s, list, &list_id) < 0) {
 		fprintf(stderr, "mailcast: broadcast: no list '%s'\n", list);
 		rc = EX_NOINPUT;
 		goto done;
@@ -82,17 +82,17 @@ cmd_broadcast(int argc, char **argv)
 		int64_t other;
 
 		for (int k = 2;
-		     k < 1000 && s->ops->campaign_find(s, defname, &other) == 0;
+		     k < 1000 && store_campaign_find(s, defname, &other) == 0;
 		     k++)
 			snprintf(defname + base, sizeof(defname) - base, "-%d",
 			         k);
 	}
-	if (s->ops->begin(s) < 0 ||
-	    s->ops->campaign_create(s, name, list_id, time(NULL), &id) < 0 ||
+	if (store_begin(s) < 0 ||
+	    store_campaign_create(s, name, list_id, time(NULL), &id) < 0 ||
 	    (rc = send_opts_save(s, id, &o, "broadcast")) != 0 ||
-	    s->ops->commit(s) < 0) {
+	    store_commit(s) < 0) {
 		fprintf(stderr, "mailcast: broadcast: %s\n", store_error(s));
-		s->ops->rollback(s);
+		store_rollback(s);
 		rc = rc ? rc : EX_DATAERR;
 		goto done;
 	}

@@ -59,7 +59,7 @@ do_create(struct store *s, struct send_opts *o, const char *name,
 	}
 	if ((rc = send_opts_check(o, "campaign create")) != 0)
 		return rc;
-	if (s->ops->list_find(s, list, &list_id) < 0) {
+	if (store_list_find(s, list, &list_id) < 0) {
 		fprintf(stderr, "mailcast: campaign create: no list '%s'\n",
 		        list);
 		return EX_NOINPUT;
@@ -67,18 +67,18 @@ do_create(struct store *s, struct send_opts *o, const char *name,
 	if ((rc = campaign_check_template(s, list_id, o->template_path,
 	                                  "campaign create")) != 0)
 		return rc;
-	if (s->ops->begin(s) < 0 ||
-	    s->ops->campaign_create(s, name, list_id, time(NULL), &id) < 0) {
+	if (store_begin(s) < 0 ||
+	    store_campaign_create(s, name, list_id, time(NULL), &id) < 0) {
 		fprintf(stderr, "mailcast: campaign create: %s\n",
 		        store_error(s));
-		s->ops->rollback(s);
+		store_rollback(s);
 		return EX_DATAERR;
 	}
 	if ((rc = send_opts_save(s, id, o, "campaign create")) != 0) {
-		s->ops->rollback(s);
+		store_rollback(s);
 		return rc;
 	}
-	if (s->ops->commit(s) < 0) {
+	if (store_commit(s) < 0) {
 		fprintf(stderr, "mailcast: campaign create: %s\n",
 		        store_error(s));
 		return EX_IOERR;
@@ -117,7 +117,7 @@ do_pause(struct store *s, int64_t id)
 {
 	struct pause_ctx p = {0, engine_owner()};
 
-	if (s->ops->lease_owners(s, id, pause_owner, &p) < 0) {
+	if (store_lease_owners(s, id, pause_owner, &p) < 0) {
 		fprintf(stderr, "mailcast: campaign pause: %s\n",
 		        store_error(s));
 		return EX_IOERR;
@@ -127,7 +127,7 @@ do_pause(struct store *s, int64_t id)
 		        "mailcast: campaign pause: campaign %lld is not "
 		        "sending on this host\n",
 		        (long long)id);
-		s->ops->campaign_set_status(s, id, "paused");
+		store_campaign_set_status(s, id, "paused");
 		return EX_UNAVAILABLE;
 	}
 	printf("asked %d run%s to pause\n", p.signalled,
@@ -142,8 +142,8 @@ do_status(struct store *s, int64_t id, bool json)
 	unsigned long counts[DLV__COUNT];
 	struct store_campaign c;
 
-	if (s->ops->campaign_get(s, id, &c) < 0 ||
-	    s->ops->count_states(s, id, counts) < 0) {
+	if (store_campaign_get(s, id, &c) < 0 ||
+	    store_count_states(s, id, counts) < 0) {
 		fprintf(stderr, "mailcast: campaign status: %s\n",
 		        store_error(s));
 		return EX_IOERR;
@@ -261,7 +261,7 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 	if (csv)
 		printf("address,state,attempts,reply_code,enhanced,reply,"
 		       "queue_id,relay\n");
-	if (s->ops->delivery_each(s, id, st, who_row, &w) < 0) {
+	if (store_delivery_each(s, id, st, who_row, &w) < 0) {
 		fprintf(stderr, "mailcast: campaign who: %s\n", store_error(s));
 		json_decref(w.arr);
 		return EX_IOERR;

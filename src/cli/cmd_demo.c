@@ -280,7 +280,7 @@ cmd_demo(int argc, char **argv)
 	io.now = time(NULL);
 	rc = store_import_contacts(s, fp, &io, &ist);
 	fclose(fp);
-	if (rc < 0 || s->ops->list_find(s, DEMO_LIST, &list_id) < 0) {
+	if (rc < 0 || store_list_find(s, DEMO_LIST, &list_id) < 0) {
 		fprintf(stderr, "mailcast: demo: import: %s\n", store_error(s));
 		rc = EX_DATAERR;
 		goto done;
@@ -339,12 +339,12 @@ cmd_demo(int argc, char **argv)
 
 		localtime_r(&now, &tm);
 		strftime(name, sizeof(name), "demo-%Y%m%d-%H%M%S", &tm);
-		if (s->ops->begin(s) < 0 ||
-		    s->ops->campaign_create(s, name, list_id, now, &id) < 0 ||
+		if (store_begin(s) < 0 ||
+		    store_campaign_create(s, name, list_id, now, &id) < 0 ||
 		    send_opts_save(s, id, &o, "demo") != 0 ||
-		    s->ops->commit(s) < 0) {
+		    store_commit(s) < 0) {
 			fprintf(stderr, "mailcast: demo: %s\n", store_error(s));
-			s->ops->rollback(s);
+			store_rollback(s);
 			rc = EX_IOERR;
 			goto done;
 		}

@@ -221,7 +221,7 @@ find_list(struct store *s, const char *cmd, const char *name, int64_t *id)
 {
 	int err;
 
-	if ((err = s->ops->list_find(s, name, id)) < 0) {
+	if ((err = store_list_find(s, name, id)) < 0) {
 		fprintf(stderr, "mailcast: list %s: %s\n", cmd, store_error(s));
 		return err == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR;
 	}
@@ -349,7 +349,7 @@ list_export(int argc, char **argv, struct store *s)
 		const char *k;
 		json_t *v;
 
-		s->ops->contact_each(s, id, export_keys, &x);
+		store_contact_each(s, id, export_keys, &x);
 		fputs("email", x.fp);
 		json_object_foreach(x.keys, k, v)
 		{
@@ -358,7 +358,7 @@ list_export(int argc, char **argv, struct store *s)
 		}
 		fputs("\r\n", x.fp);
 	}
-	rc = s->ops->contact_each(s, id, export_row, &x);
+	rc = store_contact_each(s, id, export_row, &x);
 	if (x.rows != NULL) {
 		json_dumpf(x.rows, x.fp, JSON_INDENT(2));
 		fputc('\n', x.fp);
@@ -450,13 +450,13 @@ list_show(int argc, char **argv, struct store *s)
 	if (optind == argc) {
 		if (r.rows == NULL)
 			printf("%-30s %10s\n", "LIST", "CONTACTS");
-		rc = s->ops->list_each(s, show_list, &r);
+		rc = store_list_each(s, show_list, &r);
 	} else {
 		if ((rc = find_list(s, "show", argv[optind], &id)) != 0) {
 			json_decref(r.rows);
 			return rc;
 		}
-		rc = s->ops->contact_each(s, id, show_contact, &r);
+		rc = store_contact_each(s, id, show_contact, &r);
 		if (rc > 0)
 			rc = 0; /* the limit stopped it */
 	}
@@ -487,7 +487,7 @@ list_count(int argc, char **argv, struct store *s)
 		}
 	} else if (argc == 2 && (rc = find_list(s, "count", argv[1], &id)))
 		return rc;
-	if (s->ops->contact_count(s, id, &n) < 0) {
+	if (store_contact_count(s, id, &n) < 0) {
 		fprintf(stderr, "mailcast: list count: %s\n", store_error(s));
 		return EX_IOERR;
 	}
@@ -517,7 +517,7 @@ list_remove(int argc, char **argv, struct store *s)
 	if ((rc = find_list(s, "remove", argv[1], &id)) != 0)
 		return rc;
 	if (argc == 2) {
-		if (s->ops->list_delete(s, id) < 0) {
+		if (store_list_delete(s, id) < 0) {
 			fprintf(stderr, "mailcast: list remove: %s\n",
 			        store_error(s));
 			return EX_IOERR;
@@ -530,7 +530,7 @@ list_remove(int argc, char **argv, struct store *s)
 
 		if (cli_addr_check(NULL, argv[i], strlen(argv[i]), norm,
 		                   sizeof(norm), why, sizeof(why)) < 0 ||
-		    s->ops->member_remove(s, id, norm) < 0) {
+		    store_member_remove(s, id, norm) < 0) {
 			fprintf(stderr, "mailcast: list remove: %s: %s\n",
 			        argv[i], why[0] ? why : store_error(s));
 			missing++;

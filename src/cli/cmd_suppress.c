@@ -117,9 +117,9 @@ supp_add_remove(int argc, char **argv, struct store *s, int add)
 			bad++;
 			continue;
 		}
-		err = add ? s->ops->supp_add(s, norm, o.reason, o.source, now,
-		                             &added)
-		          : s->ops->supp_remove(s, norm);
+		err = add ? store_supp_add(s, norm, o.reason, o.source, now,
+		                           &added)
+		          : store_supp_remove(s, norm);
 		if (err < 0) {
 			fprintf(stderr, "mailcast: suppress %s: %s\n", argv[0],
 			        store_error(s));
@@ -177,7 +177,7 @@ supp_list(int argc, char **argv, struct store *s)
 		return EX_USAGE;
 	if (cli_globals.json)
 		rows = json_array();
-	if (s->ops->supp_each(s, supp_show, rows) < 0) {
+	if (store_supp_each(s, supp_show, rows) < 0) {
 		fprintf(stderr, "mailcast: suppress list: %s\n",
 		        store_error(s));
 		json_decref(rows);
@@ -210,7 +210,7 @@ supp_check(int argc, char **argv, struct store *s)
 		        argv[optind], why);
 		return EX_DATAERR;
 	}
-	err = s->ops->supp_check(s, norm, &hit);
+	err = store_supp_check(s, norm, &hit);
 	if (err == MC_ENOTFOUND) {
 		if (cli_globals.json)
 			printf("{\"address\": \"%s\", \"suppressed\": false}\n",

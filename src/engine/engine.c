@@ -27,6 +27,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "bounce/policy.h"
 #include "dns/dns.h"
 #include "engine/engine.h"
 #include "engine/route.h"
@@ -65,9 +66,9 @@ struct job {
 	struct smtp_rcpt rcpt;
 	struct smtp_txn txn;
 	unsigned local_tries;
-	struct econn *conn; /* waiting for its inflight mark to commit */
-	bool released;      /* back to pending, not recorded */
-	bool suppress;      /* 5.1.x: suppress the address */
+	struct econn *conn;        /* waiting for its inflight mark to commit */
+	bool released;             /* back to pending, not recorded */
+	enum bounce_action action; /* a 5xx: the bounce policy's call */
 	/* the outcome */
 	enum store_dlv_state state;
 	int code;
@@ -372,30 +373,29 @@ ledger_flush(struct engine *e)
 		o[n].next_attempt = j->next_attempt;
 		n++;
 	}
-	err = s->ops->begin(s);
+	err = store_begin(s);
 	for (j = e->done.head; err == 0 && j; j = j->next) {
 		int added;
 
-		if (j->suppress && !j->released)
-			err =
-			    s->ops->supp_add(s, j->d.address, SUPP_HARD_BOUNCE,
+		if (j->action == BOUNCE_ACTION_SUPPRESS && !j->released)
+			err = store_supp_add(s, j->d.address, SUPP_HARD_BOUNCE,
 			                     "campaign", now, &added);
 		if (err == 0 && !j->released && j->state == DLV_FAILED &&
 		    j->code >= 500)
 			err = record_send_bounce(s, e, j, now);
 	}
 	if (err == 0 && n)
-		err = s->ops->record(s, o, n, now);
+		err = store_record(s, o, n, now);
 	if (err == 0 && nrel)
-		err = s->ops->release(s, e->cfg->campaign_id, engine_owner(),
-		                      rel, nrel, NULL, now, &moved);
+		err = store_release(s, e->cfg->campaign_id, engine_owner(), rel,
+		                    nrel, NULL, now, &moved);
 	if (err == 0 && nmark)
-		err = s->ops->mark_inflight(s, mark, nmark, engine_owner(), now,
-		                            &moved);
+		err = store_mark_inflight(s, mark, nmark, engine_owner(), now,
+		                          &moved);
 	if (err == 0)
-		err = s->ops->commit(s);
+		err = store_commit(s);
 	else
-		s->ops->rollback(s);
+		store_rollback(s);
 	free(o);
 	free(rel);
 	free(mark);
@@ -435,22 +435,22 @@ ledger_flush(struct engine *e)
 /*
  * A 5xx at send time is a bounce like one that comes back later: it goes
  * into the same bounces table, so the soft-bounce threshold and the reports
- * see both.  The address is bad (hard) only for 5.1.x other than the
- * sender's own (5.1.7, 5.1.8); any other refusal is soft.
+ * see both.  What it means is the bounce policy's call (bounce/policy.h),
+ * the same as for a returned bounce: "hard" when it suppresses, "soft" when
+ * it counts, "policy" (recorded only) for sender-side and content refusals.
  */
 static int
 record_send_bounce(struct store *s, struct engine *e, const struct job *j,
                    time_t now)
 {
 	char diag[1200];
-	bool hard = strncmp(j->enh, "5.1.", 4) == 0 &&
-	            strcmp(j->enh, "5.1.7") != 0 &&
-	            strcmp(j->enh, "5.1.8") != 0;
 	struct store_bounce b = {
 	    .campaign_id = e->cfg->campaign_id,
 	    .contact_id = j->d.contact_id,
 	    .address = j->d.address,
-	    .kind = hard ? "hard" : "soft",
+	    .kind = j->action == BOUNCE_ACTION_SUPPRESS     ? "hard"
+	            : j->action == BOUNCE_ACTION_COUNT_SOFT ? "soft"
+	                                                    : "policy",
 	    .status = j->enh[0] ? j->enh : NULL,
 	    .diagnostic = diag,
 	    .received = now,
@@ -459,7 +459,7 @@ record_send_bounce(struct store *s, struct engine *e, const struct job *j,
 	snprintf(diag, sizeof(diag), "%d%s%s %s (at send time, %s)", j->code,
 	         j->enh[0] ? " " : "", j->enh, j->text,
 	         j->relay[0] ? j->relay : "relay");
-	return s->ops->bounce_add(s, &b);
+	return store_bounce_add(s, &b);
 }
 
 /* Commit marks and outcomes within COMMIT_US: a group commit. */
@@ -789,7 +789,9 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 			d->ok_streak = 0;
 		}
 	} else if (r->code >= 500) {
-		j->suppress = strncmp(r->enh, "5.1.", 4) == 0;
+		struct bounce_verdict v;
+
+		j->action = bounce_policy_reply(r->code, r->enh, r->text, &v);
 		job_settle(e, j, DLV_FAILED, r->code, r->enh, r->text);
 	} else if (r->code >= 400) {
 		dest_slow(d);
@@ -1117,18 +1119,18 @@ lease_batch(struct engine *e, size_t want)
 	size_t n = 0, moved = 0;
 	int err;
 
-	if ((err = s->ops->begin(s)) == 0)
-		err = s->ops->lease(s, e->cfg->campaign_id, engine_owner(), now,
-		                    ENGINE_LEASE_SECS, rows, want, &n);
+	if ((err = store_begin(s)) == 0)
+		err = store_lease(s, e->cfg->campaign_id, engine_owner(), now,
+		                  ENGINE_LEASE_SECS, rows, want, &n);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = rows[i].id;
 	/* Leased, not yet inflight: a row is marked inflight (and that
 	 * committed) only when it is handed to a connection, so a crash
 	 * leaves as "fate unknown" only what was on its way. */
 	if (err == 0)
-		err = s->ops->commit(s);
+		err = store_commit(s);
 	else
-		s->ops->rollback(s);
+		store_rollback(s);
 	if (err < 0) {
 		store_deliveries_fini(rows, n);
 		engine_fail(e, err, "leasing rows: ", store_error(s));
@@ -1136,8 +1138,8 @@ lease_batch(struct engine *e, size_t want)
 	}
 	if (n && template_ready(e, rows, n) < 0) {
 		/* give the rows back untouched */
-		s->ops->release(s, e->cfg->campaign_id, engine_owner(), ids, n,
-		                NULL, now, &moved);
+		store_release(s, e->cfg->campaign_id, engine_owner(), ids, n,
+		              NULL, now, &moved);
 		store_deliveries_fini(rows, n);
 		return 0;
 	}
@@ -1155,7 +1157,7 @@ lease_batch(struct engine *e, size_t want)
 		             (uint64_t)j->d.contact_id, j->token,
 		             sizeof(j->token));
 		e->window++;
-		if (s->ops->supp_check(s, j->d.address, &hit) == 0) {
+		if (store_supp_check(s, j->d.address, &hit) == 0) {
 			char why[400];
 
 			snprintf(why, sizeof(why), "suppressed: %s (%s)",
@@ -1197,8 +1199,7 @@ feed(struct engine *e)
 			e->p.waiting = false;
 			continue;
 		}
-		rc = e->cfg->store->ops->next_due(e->cfg->store,
-		                                  e->cfg->campaign_id, &due);
+		rc = store_next_due(e->cfg->store, e->cfg->campaign_id, &due);
 		if (rc == MC_ENOTFOUND) {
 			e->exhausted = true;
 			e->next_lease_ms = now + 1000;
@@ -1372,10 +1373,10 @@ recover(struct engine *e)
 	size_t n = 0;
 	int err;
 
-	err = s->ops->lease_owners(s, e->cfg->campaign_id, recover_owner, e);
+	err = store_lease_owners(s, e->cfg->campaign_id, recover_owner, e);
 	for (size_t i = 0; err == 0 && i < e->nfields; i++) {
-		err = s->ops->release(s, e->cfg->campaign_id, e->fields[i],
-		                      NULL, 0, "inflight-unknown", now, &n);
+		err = store_release(s, e->cfg->campaign_id, e->fields[i], NULL,
+		                    0, "inflight-unknown", now, &n);
 		e->recovered += n;
 	}
 	for (size_t i = 0; i < e->nfields; i++)
@@ -1384,7 +1385,7 @@ recover(struct engine *e)
 	e->fields = NULL;
 	e->nfields = 0;
 	if (err == 0)
-		err = s->ops->requeue_stale(s, e->cfg->campaign_id, now, &n);
+		err = store_requeue_stale(s, e->cfg->campaign_id, now, &n);
 	if (err == 0)
 		e->recovered += n;
 	if (err < 0)
@@ -1541,14 +1542,12 @@ engine_run(const struct engine_config *cfg, struct engine_result *res,
 	}
 	res->recovered = e->recovered;
 	e->p.resent = e->recovered;
-	if (cfg->store->ops->count_states(cfg->store, cfg->campaign_id,
-	                                  counts) == 0)
+	if (store_count_states(cfg->store, cfg->campaign_id, counts) == 0)
 		e->p.total = counts[DLV_PENDING] + counts[DLV_DEFERRED] +
 		             counts[DLV_INFLIGHT];
 	/* Many small ledger commits: durable against a crash, not each one
 	 * against a power cut (store.h); the last commit is made full. */
-	if (cfg->store->ops->durable_commits)
-		cfg->store->ops->durable_commits(cfg->store, false);
+	store_durable_commits(cfg->store, false);
 	pool_start(e);
 	e->tick = event_new(e->base, -1, EV_PERSIST, on_tick, e);
 	event_add(e->tick, &tv);
@@ -1556,8 +1555,7 @@ engine_run(const struct engine_config *cfg, struct engine_result *res,
 	feed(e);
 	if (!e->failed)
 		event_base_dispatch(e->base);
-	if (cfg->store->ops->durable_commits)
-		cfg->store->ops->durable_commits(cfg->store, true);
+	store_durable_commits(cfg->store, true);
 	if (!e->failed) {
 		if (e->stopping)
 			release_unsent(e);

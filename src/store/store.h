@@ -364,9 +364,67 @@ struct store_ops {
 	                  store_event_fn *, void *);
 };
 
+/*
+ * The ops, for the front functions' counters (one name each; the front
+ * function of op X is store_X(), except close: store_close()).
+ */
+#define STORE_OPS(X)                                                           \
+	X(begin)                                                               \
+	X(commit)                                                              \
+	X(rollback)                                                            \
+	X(list_ensure)                                                         \
+	X(list_find)                                                           \
+	X(list_delete)                                                         \
+	X(list_each)                                                           \
+	X(durable_commits)                                                     \
+	X(contact_upsert)                                                      \
+	X(contact_upsert_many)                                                 \
+	X(contact_each)                                                        \
+	X(contact_count)                                                       \
+	X(member_remove)                                                       \
+	X(supp_add)                                                            \
+	X(supp_remove)                                                         \
+	X(supp_check)                                                          \
+	X(supp_each)                                                           \
+	X(campaign_create)                                                     \
+	X(campaign_find)                                                       \
+	X(lease)                                                               \
+	X(mark_inflight)                                                       \
+	X(record)                                                              \
+	X(requeue_stale)                                                       \
+	X(count_states)                                                        \
+	X(bounce_add)                                                          \
+	X(event_add)                                                           \
+	X(bounce_apply)                                                        \
+	X(mailbox_seen_get)                                                    \
+	X(mailbox_seen_put)                                                    \
+	X(check)                                                               \
+	X(campaign_get)                                                        \
+	X(campaign_set_status)                                                 \
+	X(release)                                                             \
+	X(lease_owners)                                                        \
+	X(next_due)                                                            \
+	X(delivery_each)                                                       \
+	X(tally)                                                               \
+	X(event_each)
+
+enum store_op {
+#define STORE_OP_ENUM(name) STORE_OP_##name,
+	STORE_OPS(STORE_OP_ENUM)
+#undef STORE_OP_ENUM
+	    STORE_OP__COUNT
+};
+
+/* Calls, failures and time spent in one op (kept by the front). */
+struct store_op_stat {
+	unsigned long calls, errors;
+	uint64_t ns;
+};
+
 struct store {
 	const struct store_ops *ops;
 	char last_error[STORE_ERROR_MAX];
+	struct store_op_stat stat[STORE_OP__COUNT];
 };
 
 /* Open the store at url; NULL with the reason in err on failure. */
@@ -378,5 +436,84 @@ int store_fail(struct store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Free the attrs strings of n leased rows. */
 void store_deliveries_fini(struct store_delivery *d, size_t n);
+
+/*
+ * The front: every caller above this layer goes through these, never
+ * through s->ops directly.  Each checks its arguments (MC_EINVAL with the
+ * reason in store_error()), calls the backend, counts the call and its
+ * time in s->stat[] and traces it at LOG_TRACE ("store: lease 0.21 ms").
+ * Arguments, results and errors are those of the op of the same name in
+ * struct store_ops above.
+ */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+int store_list_ensure(struct store *s, const char *name, time_t now,
+                      int64_t *id);
+int store_list_find(struct store *s, const char *name, int64_t *id);
+int store_list_delete(struct store *s, int64_t list_id);
+int store_list_each(struct store *s, store_list_fn *fn, void *arg);
+/* A backend without the distinction answers 0. */
+int store_durable_commits(struct store *s, bool full);
+int store_contact_upsert(struct store *s, const char *address,
+                         const char *domain, const char *attrs, int64_t list_id,
+                         time_t now, int *result, int *joined);
+/* Uses the backend's batch op, or contact_upsert per row without one. */
+int store_contact_upsert_many(struct store *s,
+                              const struct store_contact_in *rows, size_t n,
+                              int64_t list_id, time_t now,
+                              struct store_upsert_counts *c);
+int store_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
+                       void *arg);
+int store_contact_count(struct store *s, int64_t list_id, unsigned long *n);
+int store_member_remove(struct store *s, int64_t list_id, const char *address);
+int store_supp_add(struct store *s, const char *entry,
+                   enum store_supp_reason reason, const char *source,
+                   time_t now, int *added);
+int store_supp_remove(struct store *s, const char *entry);
+int store_supp_check(struct store *s, const char *address,
+                     struct store_suppression *hit);
+int store_supp_each(struct store *s, store_supp_fn *fn, void *arg);
+int store_campaign_create(struct store *s, const char *name, int64_t list_id,
+                          time_t now, int64_t *id);
+int store_campaign_find(struct store *s, const char *name, int64_t *id);
+int store_lease(struct store *s, int64_t campaign_id, const char *owner,
+                time_t now, int lease_secs, struct store_delivery *out,
+                size_t max, size_t *n);
+int store_mark_inflight(struct store *s, const int64_t *ids, size_t n,
+                        const char *owner, time_t now, size_t *moved);
+int store_record(struct store *s, const struct store_outcome *o, size_t n,
+                 time_t now);
+int store_requeue_stale(struct store *s, int64_t campaign_id, time_t now,
+                        size_t *n);
+int store_count_states(struct store *s, int64_t campaign_id,
+                       unsigned long counts[DLV__COUNT]);
+int store_bounce_add(struct store *s, const struct store_bounce *b);
+int store_event_add(struct store *s, int64_t campaign_id, int64_t contact_id,
+                    const char *kind, const char *detail, time_t now);
+int store_bounce_apply(struct store *s, const struct store_bounce_effect *e,
+                       time_t now, int *effects);
+int store_mailbox_seen_get(struct store *s, const char *mailbox,
+                           const char *uid, int *state);
+int store_mailbox_seen_put(struct store *s, const char *mailbox,
+                           const char *uid, int state, const char *what,
+                           time_t now);
+int store_check(struct store *s, char *out, size_t outsz);
+int store_campaign_get(struct store *s, int64_t id, struct store_campaign *out);
+int store_campaign_set_status(struct store *s, int64_t id, const char *status);
+int store_release(struct store *s, int64_t campaign_id, const char *owner,
+                  const int64_t *ids, size_t n, const char *event, time_t now,
+                  size_t *moved);
+int store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
+                       void *arg);
+int store_next_due(struct store *s, int64_t campaign_id, time_t *when);
+int store_delivery_each(struct store *s, int64_t campaign_id, int state,
+                        store_dlv_fn *fn, void *arg);
+int store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
+                store_tally_fn *fn, void *arg);
+int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
+                     store_event_fn *fn, void *arg);
+/* "lease", ...; NULL out of range. */
+const char *store_op_name(enum store_op op);
 
 #endif

@@ -222,7 +222,7 @@ check_address(struct import_run *r, struct csv_reader *cr, const char *f,
 static int
 import_begin(struct import_run *r)
 {
-	return r->s->ops->begin(r->s);
+	return store_begin(r->s);
 }
 
 /* Commit, or roll back on error or dry run; returns err. */
@@ -230,10 +230,10 @@ static int
 import_end(struct import_run *r, int err)
 {
 	if (err < 0 || r->o->dry_run) {
-		r->s->ops->rollback(r->s);
+		store_rollback(r->s);
 		return err;
 	}
-	return r->s->ops->commit(r->s);
+	return store_commit(r->s);
 }
 
 /* Rows read but not yet stored: handed to the store IMPORT_BATCH at a
@@ -260,21 +260,8 @@ batch_flush(struct import_run *r, struct import_batch *b)
 		rows[i].domain = strrchr(rows[i].address, '@') + 1;
 		rows[i].attrs = text + b->attrs[i];
 	}
-	if (s->ops->contact_upsert_many != NULL)
-		err = s->ops->contact_upsert_many(s, rows, b->n, b->list_id,
-		                                  r->o->now, &c);
-	for (size_t i = 0;
-	     s->ops->contact_upsert_many == NULL && i < b->n && err == 0; i++) {
-		int result = 0, joined = 0;
-
-		err = s->ops->contact_upsert(s, rows[i].address, rows[i].domain,
-		                             rows[i].attrs, b->list_id,
-		                             r->o->now, &result, &joined);
-		c.added += result == 1;
-		c.updated += result == 2;
-		c.unchanged += result == 0;
-		c.joined += (unsigned long)joined;
-	}
+	err =
+	    store_contact_upsert_many(s, rows, b->n, b->list_id, r->o->now, &c);
 	r->st->added += c.added;
 	r->st->updated += c.updated;
 	r->st->unchanged += c.unchanged;
@@ -374,7 +361,7 @@ store_import_contacts(struct store *s, FILE *fp,
 	keyoff[ncols] = buf_len(&keys);
 	if ((err = import_begin(&r)) < 0)
 		goto out;
-	if ((err = s->ops->list_ensure(s, o->list, o->now, &b.list_id)) < 0)
+	if ((err = store_list_ensure(s, o->list, o->now, &b.list_id)) < 0)
 		goto end;
 	while ((rc = next_row(&r, cr, &row)) == 0) {
 		st->rows++;
@@ -470,8 +457,8 @@ store_import_suppressions(struct store *s, FILE *fp,
 			        strlen(strrchr(norm, '@')) + 1);
 		} else if (check_address(&r, cr, f, n, norm, sizeof(norm)) < 0)
 			continue;
-		if ((err = s->ops->supp_add(s, norm, reason, source, o->now,
-		                            &added)) < 0)
+		if ((err = store_supp_add(s, norm, reason, source, o->now,
+		                          &added)) < 0)
 			goto end;
 		if (added)
 			st->added++;

@@ -104,59 +104,58 @@ test_contacts_and_lists(void **state)
 	unsigned long n;
 	char out[1024] = "";
 
-	assert_int_equal(s->ops->list_find(s, "news", &id), MC_ENOTFOUND);
-	assert_int_equal(s->ops->list_ensure(s, "news", T0, &news), 0);
-	assert_int_equal(s->ops->list_ensure(s, "news", T0, &id), 0);
+	assert_int_equal(store_list_find(s, "news", &id), MC_ENOTFOUND);
+	assert_int_equal(store_list_ensure(s, "news", T0, &news), 0);
+	assert_int_equal(store_list_ensure(s, "news", T0, &id), 0);
 	assert_true(id == news);
-	assert_int_equal(s->ops->list_ensure(s, "vip", T0, &vip), 0);
+	assert_int_equal(store_list_ensure(s, "vip", T0, &vip), 0);
 	assert_true(vip != news);
 
-	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
-	                                        "{\"n\":\"B\"}", news, T0,
-	                                        &result, &joined),
+	assert_int_equal(store_contact_upsert(s, "b@x.example", "x.example",
+	                                      "{\"n\":\"B\"}", news, T0,
+	                                      &result, &joined),
 	                 0);
 	assert_int_equal(result, 1);
 	assert_int_equal(joined, 1);
-	assert_int_equal(s->ops->contact_upsert(s, "a@y.example", "y.example",
-	                                        "{}", news, T0, &result,
-	                                        &joined),
+	assert_int_equal(store_contact_upsert(s, "a@y.example", "y.example",
+	                                      "{}", news, T0, &result, &joined),
 	                 0);
 	/* Same attributes: unchanged, already a member. */
-	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
-	                                        "{\"n\":\"B\"}", news, T0,
-	                                        &result, &joined),
+	assert_int_equal(store_contact_upsert(s, "b@x.example", "x.example",
+	                                      "{\"n\":\"B\"}", news, T0,
+	                                      &result, &joined),
 	                 0);
 	assert_int_equal(result, 0);
 	assert_int_equal(joined, 0);
 	/* New attributes: updated; joins a second list. */
-	assert_int_equal(s->ops->contact_upsert(s, "b@x.example", "x.example",
-	                                        "{\"n\":\"Bee\"}", vip, T0,
-	                                        &result, &joined),
+	assert_int_equal(store_contact_upsert(s, "b@x.example", "x.example",
+	                                      "{\"n\":\"Bee\"}", vip, T0,
+	                                      &result, &joined),
 	                 0);
 	assert_int_equal(result, 2);
 	assert_int_equal(joined, 1);
 
-	assert_int_equal(s->ops->contact_count(s, news, &n), 0);
+	assert_int_equal(store_contact_count(s, news, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(s->ops->contact_count(s, vip, &n), 0);
+	assert_int_equal(store_contact_count(s, vip, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(s->ops->contact_each(s, news, collect, out), 0);
+	assert_int_equal(store_contact_each(s, news, collect, out), 0);
 	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
 
-	assert_int_equal(s->ops->member_remove(s, news, "a@y.example"), 0);
-	assert_int_equal(s->ops->member_remove(s, news, "a@y.example"),
+	assert_int_equal(store_member_remove(s, news, "a@y.example"), 0);
+	assert_int_equal(store_member_remove(s, news, "a@y.example"),
 	                 MC_ENOTFOUND);
-	assert_int_equal(s->ops->contact_count(s, news, &n), 0);
+	assert_int_equal(store_contact_count(s, news, &n), 0);
 	assert_int_equal(n, 1);
 	/* Deleting a list keeps its contacts. */
-	assert_int_equal(s->ops->list_delete(s, news), 0);
-	assert_int_equal(s->ops->list_find(s, "news", &id), MC_ENOTFOUND);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_list_delete(s, news), 0);
+	assert_int_equal(store_list_find(s, "news", &id), MC_ENOTFOUND);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(s->ops->member_remove(s, 0, "a@y.example"), 0);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_member_remove(s, 0, "a@y.example"), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 1);
 }
 
@@ -181,34 +180,34 @@ test_suppressions(void **state)
 	char out[512] = "";
 	int added;
 
-	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit),
+	assert_int_equal(store_supp_check(s, "a@x.example", &hit),
 	                 MC_ENOTFOUND);
-	assert_int_equal(s->ops->supp_add(s, "a@x.example", SUPP_HARD_BOUNCE,
-	                                  "bounce:1", T0, &added),
+	assert_int_equal(store_supp_add(s, "a@x.example", SUPP_HARD_BOUNCE,
+	                                "bounce:1", T0, &added),
 	                 0);
 	assert_int_equal(added, 1);
 	assert_int_equal(
-	    s->ops->supp_add(s, "a@x.example", SUPP_MANUAL, "cli", T0, &added),
+	    store_supp_add(s, "a@x.example", SUPP_MANUAL, "cli", T0, &added),
 	    0);
 	assert_int_equal(added, 0);
-	assert_int_equal(s->ops->supp_add(s, "@spam.example", SUPP_MANUAL,
-	                                  "cli", T0 + 5, &added),
+	assert_int_equal(store_supp_add(s, "@spam.example", SUPP_MANUAL, "cli",
+	                                T0 + 5, &added),
 	                 0);
-	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit), 0);
+	assert_int_equal(store_supp_check(s, "a@x.example", &hit), 0);
 	assert_string_equal(hit.entry, "a@x.example");
 	assert_int_equal(hit.reason, SUPP_HARD_BOUNCE); /* the first kept */
 	assert_string_equal(hit.source, "bounce:1");
-	assert_int_equal(s->ops->supp_check(s, "zz@spam.example", &hit), 0);
+	assert_int_equal(store_supp_check(s, "zz@spam.example", &hit), 0);
 	assert_string_equal(hit.entry, "@spam.example");
 	assert_int_equal(hit.created, T0 + 5);
-	assert_int_equal(s->ops->supp_check(s, "b@x.example", &hit),
+	assert_int_equal(store_supp_check(s, "b@x.example", &hit),
 	                 MC_ENOTFOUND);
-	assert_int_equal(s->ops->supp_each(s, count_supp, out), 0);
+	assert_int_equal(store_supp_each(s, count_supp, out), 0);
 	assert_string_equal(out,
 	                    "@spam.example/manual;a@x.example/hard-bounce;");
-	assert_int_equal(s->ops->supp_remove(s, "a@x.example"), 0);
-	assert_int_equal(s->ops->supp_remove(s, "a@x.example"), MC_ENOTFOUND);
-	assert_int_equal(s->ops->supp_check(s, "a@x.example", &hit),
+	assert_int_equal(store_supp_remove(s, "a@x.example"), 0);
+	assert_int_equal(store_supp_remove(s, "a@x.example"), MC_ENOTFOUND);
+	assert_int_equal(store_supp_check(s, "a@x.example", &hit),
 	                 MC_ENOTFOUND);
 }
 
@@ -220,17 +219,16 @@ make_list(struct store *s, int n)
 	int result, joined;
 	char addr[64], dom[32];
 
-	assert_int_equal(s->ops->list_ensure(s, "l", T0, &list), 0);
-	assert_int_equal(s->ops->begin(s), 0);
+	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(store_begin(s), 0);
 	for (int i = 0; i < n; i++) {
 		snprintf(dom, sizeof(dom), "d%d.example", i % 3);
 		snprintf(addr, sizeof(addr), "c%d@%s", i, dom);
-		assert_int_equal(s->ops->contact_upsert(s, addr, dom, "{}",
-		                                        list, T0, &result,
-		                                        &joined),
+		assert_int_equal(store_contact_upsert(s, addr, dom, "{}", list,
+		                                      T0, &result, &joined),
 		                 0);
 	}
-	assert_int_equal(s->ops->commit(s), 0);
+	assert_int_equal(store_commit(s), 0);
 	return list;
 }
 
@@ -247,24 +245,24 @@ test_campaign_and_lease(void **state)
 
 	list = make_list(s, 10);
 	/* c1 by address, d2.example (c2, c5, c8) by domain. */
-	assert_int_equal(s->ops->supp_add(s, "c1@d1.example", SUPP_UNSUBSCRIBED,
-	                                  "t", T0, &added),
+	assert_int_equal(store_supp_add(s, "c1@d1.example", SUPP_UNSUBSCRIBED,
+	                                "t", T0, &added),
 	                 0);
 	assert_int_equal(
-	    s->ops->supp_add(s, "@d2.example", SUPP_COMPLAINT, "t", T0, &added),
+	    store_supp_add(s, "@d2.example", SUPP_COMPLAINT, "t", T0, &added),
 	    0);
-	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp), 0);
-	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp),
+	assert_int_equal(store_campaign_create(s, "c", list, T0, &camp), 0);
+	assert_int_equal(store_campaign_create(s, "c", list, T0, &camp),
 	                 MC_EINVAL);
-	assert_int_equal(s->ops->campaign_find(s, "c", &camp), 0);
-	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(store_campaign_find(s, "c", &camp), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_PENDING], 6);
 	assert_int_equal(counts[DLV_SUPPRESSED], 4);
 
 	/* Worker A leases 4; worker B gets the other 2, never A's. */
-	assert_int_equal(s->ops->lease(s, camp, "A", T0, 600, d, 4, &n), 0);
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, d, 4, &n), 0);
 	assert_int_equal(n, 4);
-	assert_int_equal(s->ops->lease(s, camp, "B", T0 + 1, 60, e, 20, &m), 0);
+	assert_int_equal(store_lease(s, camp, "B", T0 + 1, 60, e, 20, &m), 0);
 	assert_int_equal(m, 2);
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < m; j++)
@@ -274,9 +272,9 @@ test_campaign_and_lease(void **state)
 	assert_int_equal(d[0].state, DLV_PENDING);
 	store_deliveries_fini(e, m);
 	/* Nothing left to lease until B's lease expires. */
-	assert_int_equal(s->ops->lease(s, camp, "C", T0 + 2, 60, e, 20, &m), 0);
+	assert_int_equal(store_lease(s, camp, "C", T0 + 2, 60, e, 20, &m), 0);
 	assert_int_equal(m, 0);
-	assert_int_equal(s->ops->lease(s, camp, "C", T0 + 61, 3600, e, 20, &m),
+	assert_int_equal(store_lease(s, camp, "C", T0 + 61, 3600, e, 20, &m),
 	                 0);
 	assert_int_equal(m, 2);
 	store_deliveries_fini(e, m);
@@ -284,11 +282,11 @@ test_campaign_and_lease(void **state)
 	/* Only the lease owner can mark inflight. */
 	for (size_t i = 0; i < n; i++)
 		ids[i] = d[i].id;
-	assert_int_equal(s->ops->mark_inflight(s, ids, n, "B", T0, &moved), 0);
+	assert_int_equal(store_mark_inflight(s, ids, n, "B", T0, &moved), 0);
 	assert_int_equal(moved, 0);
-	assert_int_equal(s->ops->mark_inflight(s, ids, n, "A", T0, &moved), 0);
+	assert_int_equal(store_mark_inflight(s, ids, n, "A", T0, &moved), 0);
 	assert_int_equal(moved, 4);
-	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_INFLIGHT], 4);
 
 	/* One batch of outcomes. */
@@ -313,25 +311,23 @@ test_campaign_and_lease(void **state)
 	     .text = "no such user"},
 	    {.id = ids[3], .state = DLV_SENT, .reply_code = 250},
 	};
-	assert_int_equal(s->ops->record(s, o, 4, T0 + 3), 0);
-	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(store_record(s, o, 4, T0 + 3), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_SENT], 2);
 	assert_int_equal(counts[DLV_DEFERRED], 1);
 	assert_int_equal(counts[DLV_FAILED], 1);
 	assert_int_equal(counts[DLV_INFLIGHT], 0);
 	/* A pending/inflight "outcome" is refused; the batch is whole. */
 	o[0].state = DLV_PENDING;
-	assert_int_equal(s->ops->record(s, o, 1, T0), MC_EINVAL);
+	assert_int_equal(store_record(s, o, 1, T0), MC_EINVAL);
 	o[0].state = DLV_SENT;
 	o[0].id = 999999;
-	assert_int_equal(s->ops->record(s, o, 1, T0), MC_ENOTFOUND);
+	assert_int_equal(store_record(s, o, 1, T0), MC_ENOTFOUND);
 
 	/* The deferred row comes back when due, with its attempt counted. */
-	assert_int_equal(s->ops->lease(s, camp, "A", T0 + 299, 60, e, 20, &m),
-	                 0);
+	assert_int_equal(store_lease(s, camp, "A", T0 + 299, 60, e, 20, &m), 0);
 	assert_int_equal(m, 0);
-	assert_int_equal(s->ops->lease(s, camp, "A", T0 + 300, 60, e, 20, &m),
-	                 0);
+	assert_int_equal(store_lease(s, camp, "A", T0 + 300, 60, e, 20, &m), 0);
 	assert_int_equal(m, 1);
 	assert_true(e[0].id == ids[1]);
 	assert_int_equal(e[0].state, DLV_DEFERRED);
@@ -351,23 +347,21 @@ test_stale_inflight(void **state)
 	size_t n, moved, requeued;
 
 	list = make_list(s, 3);
-	assert_int_equal(s->ops->campaign_create(s, "c", list, T0, &camp), 0);
-	assert_int_equal(s->ops->lease(s, camp, "dead", T0, 30, d, 4, &n), 0);
+	assert_int_equal(store_campaign_create(s, "c", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "dead", T0, 30, d, 4, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = d[i].id;
-	assert_int_equal(s->ops->mark_inflight(s, ids, 2, "dead", T0, &moved),
-	                 0);
+	assert_int_equal(store_mark_inflight(s, ids, 2, "dead", T0, &moved), 0);
 	store_deliveries_fini(d, n);
 	/* Before expiry nothing moves; after, inflight rows come back. */
-	assert_int_equal(s->ops->requeue_stale(s, camp, T0 + 29, &requeued), 0);
+	assert_int_equal(store_requeue_stale(s, camp, T0 + 29, &requeued), 0);
 	assert_int_equal(requeued, 0);
-	assert_int_equal(s->ops->requeue_stale(s, camp, T0 + 30, &requeued), 0);
+	assert_int_equal(store_requeue_stale(s, camp, T0 + 30, &requeued), 0);
 	assert_int_equal(requeued, 2);
-	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_PENDING], 3);
-	assert_int_equal(s->ops->lease(s, camp, "new", T0 + 31, 30, d, 4, &n),
-	                 0);
+	assert_int_equal(store_lease(s, camp, "new", T0 + 31, 30, d, 4, &n), 0);
 	assert_int_equal(n, 3);
 	store_deliveries_fini(d, n);
 }
@@ -386,28 +380,28 @@ test_transactions_and_log(void **state)
 	int result, joined;
 	char err[256], out[256];
 
-	assert_int_equal(s->ops->begin(s), 0);
-	assert_int_equal(s->ops->begin(s), MC_EINVAL);
-	assert_int_equal(s->ops->contact_upsert(s, "r@b.example", "b.example",
-	                                        "{}", 0, T0, &result, &joined),
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_begin(s), MC_EINVAL);
+	assert_int_equal(store_contact_upsert(s, "r@b.example", "b.example",
+	                                      "{}", 0, T0, &result, &joined),
 	                 0);
-	assert_int_equal(s->ops->rollback(s), 0);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_rollback(s), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 0);
-	assert_int_equal(s->ops->commit(s), MC_EINVAL);
-	assert_int_equal(s->ops->bounce_add(s, &b), 0);
-	assert_int_equal(s->ops->event_add(s, 0, 0, "note", "hello", T0), 0);
-	assert_int_equal(s->ops->check(s, out, sizeof(out)), 0);
+	assert_int_equal(store_commit(s), MC_EINVAL);
+	assert_int_equal(store_bounce_add(s, &b), 0);
+	assert_int_equal(store_event_add(s, 0, 0, "note", "hello", T0), 0);
+	assert_int_equal(store_check(s, out, sizeof(out)), 0);
 	assert_string_equal(out, "ok");
 
 	/* Reopening keeps the data and does not migrate twice. */
-	assert_int_equal(s->ops->contact_upsert(s, "k@b.example", "b.example",
-	                                        "{}", 0, T0, &result, &joined),
+	assert_int_equal(store_contact_upsert(s, "k@b.example", "b.example",
+	                                      "{}", 0, T0, &result, &joined),
 	                 0);
 	store_close(s);
 	f->s = s = store_open(f->url, err, sizeof(err));
 	assert_non_null(s);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 1);
 }
 
@@ -424,17 +418,17 @@ test_durable_commits(void **state)
 
 	if (s->ops->durable_commits == NULL)
 		skip();
-	assert_int_equal(s->ops->durable_commits(s, false), 0);
-	assert_int_equal(s->ops->begin(s), 0);
-	assert_int_equal(s->ops->contact_upsert(s, "d@b.example", "b.example",
-	                                        "{}", 0, T0, &result, &joined),
+	assert_int_equal(store_durable_commits(s, false), 0);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_contact_upsert(s, "d@b.example", "b.example",
+	                                      "{}", 0, T0, &result, &joined),
 	                 0);
-	assert_int_equal(s->ops->commit(s), 0);
-	assert_int_equal(s->ops->durable_commits(s, true), 0);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_durable_commits(s, true), 0);
 	store_close(s);
 	f->s = s = store_open(f->url, err, sizeof(err));
 	assert_non_null(s);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 1);
 }
 
@@ -457,88 +451,84 @@ test_bounce_effects(void **state)
 	                                .soft_limit = 3,
 	                                .soft_days = 7};
 
-	assert_int_equal(s->ops->list_ensure(s, "l", T0, &list), 0);
-	assert_int_equal(s->ops->contact_upsert(s, "h@b.example", "b.example",
-	                                        "{}", list, T0, &result,
-	                                        &joined),
+	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(store_contact_upsert(s, "h@b.example", "b.example",
+	                                      "{}", list, T0, &result, &joined),
 	                 0);
-	assert_int_equal(s->ops->contact_upsert(s, "c@b.example", "b.example",
-	                                        "{}", list, T0, &result,
-	                                        &joined),
+	assert_int_equal(store_contact_upsert(s, "c@b.example", "b.example",
+	                                      "{}", list, T0, &result, &joined),
 	                 0);
-	assert_int_equal(s->ops->campaign_create(s, "c1", list, T0, &camp), 0);
-	assert_int_equal(s->ops->lease(s, camp, "w", T0, 60, d, 4, &n), 0);
+	assert_int_equal(store_campaign_create(s, "c1", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "w", T0, 60, d, 4, &n), 0);
 	assert_int_equal(n, 2);
 	for (size_t i = 0; i < n; i++) {
 		struct store_outcome o = {
 		    .id = d[i].id, .state = DLV_SENT, .reply_code = 250};
-		assert_int_equal(s->ops->record(s, &o, 1, T0), 0);
+		assert_int_equal(store_record(s, &o, 1, T0), 0);
 	}
 	store_deliveries_fini(d, n);
 
 	/* Hard: suppressed at once, the ledger row bounced. */
 	e.address = "h@b.example";
 	e.campaign_id = camp;
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
-	assert_int_equal(s->ops->supp_check(s, "h@b.example", &hit), 0);
+	assert_int_equal(store_supp_check(s, "h@b.example", &hit), 0);
 	assert_int_equal(hit.reason, SUPP_HARD_BOUNCE);
 	assert_string_equal(hit.source, "bounce:<m1@x>");
 	unsigned long counts[DLV__COUNT];
-	assert_int_equal(s->ops->count_states(s, camp, counts), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_BOUNCED], 1);
 	/* The same again: recorded, nothing new. */
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED);
 
 	/* Soft: the third within 7 days suppresses; older ones don't count. */
 	e.kind = "soft";
 	e.address = "s@b.example";
 	e.campaign_id = 0;
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 8 * 86400, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0 + 8 * 86400, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 9 * 86400, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0 + 9 * 86400, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(s->ops->supp_check(s, "s@b.example", &hit),
+	assert_int_equal(store_supp_check(s, "s@b.example", &hit),
 	                 MC_ENOTFOUND);
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0 + 10 * 86400, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0 + 10 * 86400, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
-	assert_int_equal(s->ops->supp_check(s, "s@b.example", &hit), 0);
+	assert_int_equal(store_supp_check(s, "s@b.example", &hit), 0);
 	assert_int_equal(hit.reason, SUPP_SOFT_BOUNCES);
 
 	/* Complaint: suppressed and unsubscribed; then unsubscribe: nothing
 	 * new. */
 	e.kind = "complaint";
 	e.address = "c@b.example";
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED |
 	                         STORE_EFFECT_UNSUBSCRIBED);
-	assert_int_equal(s->ops->supp_check(s, "c@b.example", &hit), 0);
+	assert_int_equal(store_supp_check(s, "c@b.example", &hit), 0);
 	assert_int_equal(hit.reason, SUPP_COMPLAINT);
 	e.kind = "unsubscribe";
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), 0);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
 	assert_int_equal(fx, STORE_EFFECT_RECORDED);
 	e.kind = "soft";
 	e.soft_limit = 0;
-	assert_int_equal(s->ops->bounce_apply(s, &e, T0, &fx), MC_EINVAL);
+	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), MC_EINVAL);
 
 	/* The mailbox memory only goes up. */
-	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h", "u1", &st),
+	assert_int_equal(store_mailbox_seen_get(s, "pop3://u@h", "u1", &st),
 	                 MC_ENOTFOUND);
-	assert_int_equal(s->ops->mailbox_seen_put(s, "pop3://u@h", "u1",
-	                                          STORE_SEEN_DONE, "bounce",
-	                                          T0),
+	assert_int_equal(store_mailbox_seen_put(s, "pop3://u@h", "u1",
+	                                        STORE_SEEN_DONE, "bounce", T0),
 	                 0);
-	assert_int_equal(s->ops->mailbox_seen_put(s, "pop3://u@h", "u1",
-	                                          STORE_SEEN_HANDLED, "bounce",
-	                                          T0),
+	assert_int_equal(store_mailbox_seen_put(s, "pop3://u@h", "u1",
+	                                        STORE_SEEN_HANDLED, "bounce",
+	                                        T0),
 	                 0);
-	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h", "u1", &st),
-	                 0);
+	assert_int_equal(store_mailbox_seen_get(s, "pop3://u@h", "u1", &st), 0);
 	assert_int_equal(st, STORE_SEEN_DONE);
-	assert_int_equal(s->ops->mailbox_seen_get(s, "pop3://u@h2", "u1", &st),
+	assert_int_equal(store_mailbox_seen_get(s, "pop3://u@h2", "u1", &st),
 	                 MC_ENOTFOUND);
 }
 
@@ -592,8 +582,8 @@ test_upsert_many(void **state)
 
 	if (s->ops->contact_upsert_many == NULL)
 		skip(); /* optional op */
-	assert_int_equal(s->ops->list_ensure(s, "big", T0, &list), 0);
-	assert_int_equal(s->ops->list_ensure(s, "other", T0, &other), 0);
+	assert_int_equal(store_list_ensure(s, "big", T0, &list), 0);
+	assert_int_equal(store_list_ensure(s, "other", T0, &other), 0);
 	for (int i = 0; i < 200; i++) {
 		snprintf(addr[i], sizeof(addr[i]), "m%d@d%d.example", i, i % 7);
 		rows[i].address = addr[i];
@@ -602,31 +592,31 @@ test_upsert_many(void **state)
 		/* 100..139, 195, 196 exist ("{}"); 100..119 are members. */
 		if ((i >= 100 && i < 140) || i == 195 || i == 196)
 			assert_int_equal(
-			    s->ops->contact_upsert(s, addr[i], rows[i].domain,
-			                           "{}", i < 120 ? list : other,
-			                           T0, &result, &joined),
+			    store_contact_upsert(s, addr[i], rows[i].domain,
+			                         "{}", i < 120 ? list : other,
+			                         T0, &result, &joined),
 			    0);
 	}
 	assert_int_equal(
-	    s->ops->contact_upsert_many(s, rows, 200, list, T0 + 1, &c), 0);
+	    store_contact_upsert_many(s, rows, 200, list, T0 + 1, &c), 0);
 	assert_int_equal(c.added, 158);
 	assert_int_equal(c.updated, 21); /* the odd ones of 100..139, 195 */
 	assert_int_equal(c.unchanged, 21);
 	assert_int_equal(c.joined, 180);
-	assert_int_equal(s->ops->contact_count(s, list, &n), 0);
+	assert_int_equal(store_contact_count(s, list, &n), 0);
 	assert_int_equal(n, 200);
-	assert_int_equal(s->ops->contact_count(s, 0, &n), 0);
+	assert_int_equal(store_contact_count(s, 0, &n), 0);
 	assert_int_equal(n, 200);
 	strcpy(want, "m101@d3.example");
-	assert_int_equal(s->ops->contact_each(s, list, find_attrs, want), 1);
+	assert_int_equal(store_contact_each(s, list, find_attrs, want), 1);
 	assert_string_equal(want, "{\"v\":\"odd\"}");
 	strcpy(want, "m3@d3.example");
-	assert_int_equal(s->ops->contact_each(s, list, find_attrs, want), 1);
+	assert_int_equal(store_contact_each(s, list, find_attrs, want), 1);
 	assert_string_equal(want, "{\"v\":\"odd\"}");
 	/* Again: nothing changes. */
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(
-	    s->ops->contact_upsert_many(s, rows, 200, list, T0 + 2, &c), 0);
+	    store_contact_upsert_many(s, rows, 200, list, T0 + 2, &c), 0);
 	assert_int_equal(c.added, 0);
 	assert_int_equal(c.updated, 0);
 	assert_int_equal(c.unchanged, 200);
@@ -684,27 +674,27 @@ test_engine_ops(void **state)
 	time_t due;
 
 	list = make_list(s, 3);
-	assert_int_equal(s->ops->campaign_create(s, "e", list, T0, &camp), 0);
-	assert_int_equal(s->ops->campaign_get(s, camp, &c), 0);
+	assert_int_equal(store_campaign_create(s, "e", list, T0, &camp), 0);
+	assert_int_equal(store_campaign_get(s, camp, &c), 0);
 	assert_string_equal(c.name, "e");
 	assert_string_equal(c.status, "draft");
-	assert_int_equal(s->ops->campaign_set_status(s, camp, "running"), 0);
-	assert_int_equal(s->ops->campaign_get(s, camp, &c), 0);
+	assert_int_equal(store_campaign_set_status(s, camp, "running"), 0);
+	assert_int_equal(store_campaign_get(s, camp, &c), 0);
 	assert_string_equal(c.status, "running");
-	assert_int_equal(s->ops->campaign_get(s, camp + 99, &c), MC_ENOTFOUND);
-	assert_int_equal(s->ops->next_due(s, camp, &due), 0);
+	assert_int_equal(store_campaign_get(s, camp + 99, &c), MC_ENOTFOUND);
+	assert_int_equal(store_next_due(s, camp, &due), 0);
 	assert_int_equal(due, 0);
-	assert_int_equal(s->ops->lease(s, camp, "w1", T0, 600, d, 4, &n), 0);
+	assert_int_equal(store_lease(s, camp, "w1", T0, 600, d, 4, &n), 0);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = d[i].id;
 	store_deliveries_fini(d, n);
-	assert_int_equal(s->ops->mark_inflight(s, ids, 3, "w1", T0, &moved), 0);
+	assert_int_equal(store_mark_inflight(s, ids, 3, "w1", T0, &moved), 0);
 	k = 0;
-	assert_int_equal(s->ops->lease_owners(s, camp, count_owner, &k), 0);
+	assert_int_equal(store_lease_owners(s, camp, count_owner, &k), 0);
 	assert_int_equal(k, 3);
 	/* nothing due while all are in flight */
-	assert_int_equal(s->ops->next_due(s, camp, &due), MC_ENOTFOUND);
+	assert_int_equal(store_next_due(s, camp, &due), MC_ENOTFOUND);
 	/* one sent, one failed; the third given back as fate unknown */
 	memset(o, 0, sizeof(o));
 	o[0].id = ids[0];
@@ -714,31 +704,30 @@ test_engine_ops(void **state)
 	o[1].state = DLV_FAILED;
 	o[1].reply_code = 550;
 	o[1].enhanced = "5.1.1";
-	assert_int_equal(s->ops->record(s, o, 2, T0 + 1), 0);
-	assert_int_equal(s->ops->release(s, camp, "w2", NULL, 0,
-	                                 "inflight-unknown", T0 + 2, &moved),
+	assert_int_equal(store_record(s, o, 2, T0 + 1), 0);
+	assert_int_equal(store_release(s, camp, "w2", NULL, 0,
+	                               "inflight-unknown", T0 + 2, &moved),
 	                 0);
 	assert_int_equal(moved, 0); /* another owner's rows stay */
-	assert_int_equal(s->ops->release(s, camp, "w1", NULL, 0,
-	                                 "inflight-unknown", T0 + 2, &moved),
+	assert_int_equal(store_release(s, camp, "w1", NULL, 0,
+	                               "inflight-unknown", T0 + 2, &moved),
 	                 0);
 	assert_int_equal(moved, 1);
-	assert_int_equal(s->ops->next_due(s, camp, &due), 0);
+	assert_int_equal(store_next_due(s, camp, &due), 0);
 	k = 0;
 	assert_int_equal(
-	    s->ops->delivery_each(s, camp, DLV_PENDING, count_row, &k), 0);
+	    store_delivery_each(s, camp, DLV_PENDING, count_row, &k), 0);
 	assert_int_equal(k, 1);
 	k = 0;
-	assert_int_equal(s->ops->delivery_each(s, camp, -1, count_row, &k), 0);
+	assert_int_equal(store_delivery_each(s, camp, -1, count_row, &k), 0);
 	assert_int_equal(k, 3);
 	k = 0;
 	assert_int_equal(
-	    s->ops->tally(s, camp, STORE_TALLY_REPLY, count_tally, &k), 0);
+	    store_tally(s, camp, STORE_TALLY_REPLY, count_tally, &k), 0);
 	assert_int_equal(k, 3);
 	k = 0;
 	assert_int_equal(
-	    s->ops->event_each(s, camp, "inflight-unknown", count_event, &k),
-	    0);
+	    store_event_each(s, camp, "inflight-unknown", count_event, &k), 0);
 	assert_int_equal(k, 1);
 }
 

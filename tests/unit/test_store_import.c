@@ -105,7 +105,7 @@ contents(struct fixture *f)
 	static char out[8192];
 
 	out[0] = '\0';
-	assert_int_equal(f->s->ops->contact_each(f->s, 0, dump, out), 0);
+	assert_int_equal(store_contact_each(f->s, 0, dump, out), 0);
 	return out;
 }
 
@@ -215,7 +215,7 @@ test_dry_run_and_update(void **state)
 	assert_int_equal(st.added, 1);
 	assert_string_equal(contents(f), "a@x.example {\"plan\":\"pro\"}\n"
 	                                 "b@x.example {}\n");
-	assert_int_equal(f->s->ops->contact_count(f->s, 0, &n), 0);
+	assert_int_equal(store_contact_count(f->s, 0, &n), 0);
 	assert_int_equal(n, 2);
 }
 
@@ -244,8 +244,7 @@ test_suppressions(void **state)
 	assert_int_equal(st.rejected, 1);
 	assert_string_equal(f->rejects, "line 4: invalid address: 'junk' is "
 	                                "not an address (local@domain)|junk\n");
-	assert_int_equal(f->s->ops->supp_check(f->s, "q@spam.example", &hit),
-	                 0);
+	assert_int_equal(store_supp_check(f->s, "q@spam.example", &hit), 0);
 	assert_string_equal(hit.entry, "@spam.example");
 	assert_int_equal(hit.reason, SUPP_COMPLAINT);
 }
@@ -309,8 +308,8 @@ test_many_rows(void **state)
 	assert_int_equal(st.rejected, 7);
 	assert_int_equal(st.added, 686);
 	assert_int_equal(st.joined, 686);
-	assert_int_equal(f->s->ops->list_find(f->s, "news", &list), 0);
-	assert_int_equal(f->s->ops->contact_count(f->s, list, &members), 0);
+	assert_int_equal(store_list_find(f->s, "news", &list), 0);
+	assert_int_equal(store_contact_count(f->s, list, &members), 0);
 	assert_int_equal(members, 686);
 	assert_int_equal(import(f, csv, n, 0, &st), 0);
 	assert_int_equal(st.added, 0);
@@ -322,7 +321,7 @@ test_many_rows(void **state)
 	assert_int_equal(import(f, csv, n, 0, &st), 0);
 	assert_int_equal(st.updated, 1);
 	assert_int_equal(st.unchanged, 685);
-	assert_int_equal(f->s->ops->contact_each(f->s, 0, attrs_of_u7, got), 0);
+	assert_int_equal(store_contact_each(f->s, 0, attrs_of_u7, got), 0);
 	assert_string_equal(got, "{\"note\":\"N\"}");
 	free(big);
 	free(csv);

@@ -1,0 +1,447 @@
+/*
+ * store_api.c — the front of the store: one function per op of struct
+ * store_ops (store.h).  Callers above the store layer call these and never
+ * the ops table, so argument checks, tracing and timing live in one place
+ * and a backend only stores and leases.  Each front function checks what a
+ * backend would otherwise have to (NULL outputs, ids, lengths), counts the
+ * call and its time in s->stat[] and traces it at LOG_TRACE.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "store/store.h"
+
+static const char *const op_names[] = {
+#define STORE_OP_NAME(name) #name,
+    STORE_OPS(STORE_OP_NAME)
+#undef STORE_OP_NAME
+};
+
+/* Name of an op. */
+const char *
+store_op_name(enum store_op op)
+{
+	return (unsigned)op < STORE_OP__COUNT ? op_names[op] : NULL;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Count one call of op that started at t0 and returned rc; returns rc. */
+static int
+account(struct store *s, enum store_op op, uint64_t t0, int rc)
+{
+	uint64_t dt = mono_ns() - t0;
+	struct store_op_stat *st = &s->stat[op];
+
+	st->calls++;
+	st->ns += dt;
+	if (rc < 0 && rc != MC_ENOTFOUND)
+		st->errors++;
+	log_trace("store: %s %.3f ms%s%s", op_names[op], (double)dt / 1e6,
+	          rc < 0 ? " -> " : "", rc < 0 ? mc_errname(rc) : "");
+	return rc;
+}
+
+/* The bad-argument exit of a front function. */
+static int
+bad_arg(struct store *s, enum store_op op, const char *what)
+{
+	return store_fail(s, MC_EINVAL, "store %s: %s", op_names[op], what);
+}
+
+#define CALL(op, ...)                                                          \
+	do {                                                                   \
+		uint64_t t0_ = mono_ns();                                      \
+		return account(s, STORE_OP_##op, t0_,                          \
+		               s->ops->op(s, __VA_ARGS__));                    \
+	} while (0)
+#define CALL0(op)                                                              \
+	do {                                                                   \
+		uint64_t t0_ = mono_ns();                                      \
+		return account(s, STORE_OP_##op, t0_, s->ops->op(s));          \
+	} while (0)
+#define NEED(op, cond, what)                                                   \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			return bad_arg(s, STORE_OP_##op, what);                \
+	} while (0)
+
+/* Begin a transaction. */
+int
+store_begin(struct store *s)
+{
+	CALL0(begin);
+}
+
+/* Commit the transaction. */
+int
+store_commit(struct store *s)
+{
+	CALL0(commit);
+}
+
+/* Roll the transaction back. */
+int
+store_rollback(struct store *s)
+{
+	CALL0(rollback);
+}
+
+/* Find or make a list. */
+int
+store_list_ensure(struct store *s, const char *name, time_t now, int64_t *id)
+{
+	NEED(list_ensure, name != NULL && *name != '\0', "no list name");
+	NEED(list_ensure, strlen(name) <= STORE_NAME_MAX, "list name too long");
+	NEED(list_ensure, id != NULL, "no output");
+	CALL(list_ensure, name, now, id);
+}
+
+/* Find a list by name. */
+int
+store_list_find(struct store *s, const char *name, int64_t *id)
+{
+	NEED(list_find, name != NULL && id != NULL, "no list name");
+	CALL(list_find, name, id);
+}
+
+/* Remove a list and its memberships. */
+int
+store_list_delete(struct store *s, int64_t list_id)
+{
+	NEED(list_delete, list_id > 0, "no list id");
+	CALL(list_delete, list_id);
+}
+
+/* Every list. */
+int
+store_list_each(struct store *s, store_list_fn *fn, void *arg)
+{
+	NEED(list_each, fn != NULL, "no callback");
+	CALL(list_each, fn, arg);
+}
+
+/* How commits reach the disk. */
+int
+store_durable_commits(struct store *s, bool full)
+{
+	if (s->ops->durable_commits == NULL)
+		return 0;
+	CALL(durable_commits, full);
+}
+
+/* Upsert one contact. */
+int
+store_contact_upsert(struct store *s, const char *address, const char *domain,
+                     const char *attrs, int64_t list_id, time_t now,
+                     int *result, int *joined)
+{
+	NEED(contact_upsert, address != NULL && *address != '\0', "no address");
+	NEED(contact_upsert, strlen(address) <= STORE_ADDRESS_MAX,
+	     "address too long");
+	NEED(contact_upsert, domain != NULL && result != NULL && joined != NULL,
+	     "missing argument");
+	CALL(contact_upsert, address, domain, attrs, list_id, now, result,
+	     joined);
+}
+
+/* Upsert n contacts at once (or one by one without a batch op). */
+int
+store_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
+                          size_t n, int64_t list_id, time_t now,
+                          struct store_upsert_counts *c)
+{
+	int err = 0;
+
+	NEED(contact_upsert_many, (rows != NULL || n == 0) && c != NULL,
+	     "missing argument");
+	if (s->ops->contact_upsert_many != NULL)
+		CALL(contact_upsert_many, rows, n, list_id, now, c);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		int result = 0, joined = 0;
+
+		err = store_contact_upsert(s, rows[i].address, rows[i].domain,
+		                           rows[i].attrs, list_id, now, &result,
+		                           &joined);
+		c->added += result == 1;
+		c->updated += result == 2;
+		c->unchanged += result == 0;
+		c->joined += (unsigned long)joined;
+	}
+	return err;
+}
+
+/* Contacts of a list. */
+int
+store_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
+                   void *arg)
+{
+	NEED(contact_each, fn != NULL && list_id >= 0, "no callback");
+	CALL(contact_each, list_id, fn, arg);
+}
+
+/* How many contacts a list has. */
+int
+store_contact_count(struct store *s, int64_t list_id, unsigned long *n)
+{
+	NEED(contact_count, n != NULL && list_id >= 0, "no output");
+	CALL(contact_count, list_id, n);
+}
+
+/* Take an address off a list (0: delete the contact). */
+int
+store_member_remove(struct store *s, int64_t list_id, const char *address)
+{
+	NEED(member_remove, address != NULL && list_id >= 0, "no address");
+	CALL(member_remove, list_id, address);
+}
+
+/* Suppress an address or @domain. */
+int
+store_supp_add(struct store *s, const char *entry,
+               enum store_supp_reason reason, const char *source, time_t now,
+               int *added)
+{
+	NEED(supp_add, entry != NULL && *entry != '\0', "no entry");
+	NEED(supp_add, strlen(entry) <= STORE_ADDRESS_MAX, "entry too long");
+	NEED(supp_add, (unsigned)reason < SUPP__COUNT, "unknown reason");
+	NEED(supp_add, added != NULL, "no output");
+	CALL(supp_add, entry, reason, source, now, added);
+}
+
+/* Lift a suppression. */
+int
+store_supp_remove(struct store *s, const char *entry)
+{
+	NEED(supp_remove, entry != NULL && *entry != '\0', "no entry");
+	CALL(supp_remove, entry);
+}
+
+/* Is an address suppressed? */
+int
+store_supp_check(struct store *s, const char *address,
+                 struct store_suppression *hit)
+{
+	NEED(supp_check, address != NULL && hit != NULL, "no address");
+	CALL(supp_check, address, hit);
+}
+
+/* Every suppression. */
+int
+store_supp_each(struct store *s, store_supp_fn *fn, void *arg)
+{
+	NEED(supp_each, fn != NULL, "no callback");
+	CALL(supp_each, fn, arg);
+}
+
+/* Make a campaign with a ledger row per member of the list. */
+int
+store_campaign_create(struct store *s, const char *name, int64_t list_id,
+                      time_t now, int64_t *id)
+{
+	NEED(campaign_create, name != NULL && *name != '\0', "no name");
+	NEED(campaign_create, strlen(name) <= STORE_NAME_MAX, "name too long");
+	NEED(campaign_create, list_id > 0 && id != NULL, "no list");
+	CALL(campaign_create, name, list_id, now, id);
+}
+
+/* Find a campaign by name. */
+int
+store_campaign_find(struct store *s, const char *name, int64_t *id)
+{
+	NEED(campaign_find, name != NULL && id != NULL, "no name");
+	CALL(campaign_find, name, id);
+}
+
+/* Lease due rows. */
+int
+store_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
+            int lease_secs, struct store_delivery *out, size_t max, size_t *n)
+{
+	NEED(lease, campaign_id > 0, "no campaign");
+	NEED(lease, owner != NULL && *owner != '\0', "no owner");
+	NEED(lease, out != NULL && n != NULL && max > 0, "no room");
+	NEED(lease, lease_secs > 0, "lease time not positive");
+	CALL(lease, campaign_id, owner, now, lease_secs, out, max, n);
+}
+
+/* Mark leased rows inflight. */
+int
+store_mark_inflight(struct store *s, const int64_t *ids, size_t n,
+                    const char *owner, time_t now, size_t *moved)
+{
+	NEED(mark_inflight, (ids != NULL || n == 0) && owner != NULL,
+	     "missing argument");
+	NEED(mark_inflight, moved != NULL, "no output");
+	CALL(mark_inflight, ids, n, owner, now, moved);
+}
+
+/* Record outcomes. */
+int
+store_record(struct store *s, const struct store_outcome *o, size_t n,
+             time_t now)
+{
+	NEED(record, o != NULL || n == 0, "no outcomes");
+	for (size_t i = 0; i < n; i++)
+		NEED(record, (unsigned)o[i].state < DLV__COUNT,
+		     "unknown state");
+	CALL(record, o, n, now);
+}
+
+/* Rows of dead workers back to pending. */
+int
+store_requeue_stale(struct store *s, int64_t campaign_id, time_t now, size_t *n)
+{
+	NEED(requeue_stale, campaign_id > 0 && n != NULL, "no campaign");
+	CALL(requeue_stale, campaign_id, now, n);
+}
+
+/* Rows per state. */
+int
+store_count_states(struct store *s, int64_t campaign_id,
+                   unsigned long counts[DLV__COUNT])
+{
+	NEED(count_states, campaign_id > 0 && counts != NULL, "no campaign");
+	CALL(count_states, campaign_id, counts);
+}
+
+/* Record a bounce (no effect). */
+int
+store_bounce_add(struct store *s, const struct store_bounce *b)
+{
+	NEED(bounce_add, b != NULL && b->address != NULL, "no address");
+	CALL(bounce_add, b);
+}
+
+/* Add to the event log. */
+int
+store_event_add(struct store *s, int64_t campaign_id, int64_t contact_id,
+                const char *kind, const char *detail, time_t now)
+{
+	NEED(event_add, kind != NULL && *kind != '\0', "no kind");
+	CALL(event_add, campaign_id, contact_id, kind, detail, now);
+}
+
+/* Record a bounce and apply its effect. */
+int
+store_bounce_apply(struct store *s, const struct store_bounce_effect *e,
+                   time_t now, int *effects)
+{
+	NEED(bounce_apply, e != NULL && effects != NULL, "missing argument");
+	NEED(bounce_apply, e->address != NULL && *e->address != '\0',
+	     "no address");
+	CALL(bounce_apply, e, now, effects);
+}
+
+/* Was a mailbox message handled? */
+int
+store_mailbox_seen_get(struct store *s, const char *mailbox, const char *uid,
+                       int *state)
+{
+	NEED(mailbox_seen_get, mailbox != NULL && uid != NULL && state != NULL,
+	     "missing argument");
+	CALL(mailbox_seen_get, mailbox, uid, state);
+}
+
+/* Remember a mailbox message. */
+int
+store_mailbox_seen_put(struct store *s, const char *mailbox, const char *uid,
+                       int state, const char *what, time_t now)
+{
+	NEED(mailbox_seen_put, mailbox != NULL && uid != NULL,
+	     "missing argument");
+	NEED(mailbox_seen_put,
+	     state == STORE_SEEN_HANDLED || state == STORE_SEEN_DONE,
+	     "unknown state");
+	CALL(mailbox_seen_put, mailbox, uid, state, what, now);
+}
+
+/* The backend's self-check. */
+int
+store_check(struct store *s, char *out, size_t outsz)
+{
+	NEED(check, out != NULL && outsz > 0, "no output");
+	CALL(check, out, outsz);
+}
+
+/* One campaign. */
+int
+store_campaign_get(struct store *s, int64_t id, struct store_campaign *out)
+{
+	NEED(campaign_get, id > 0 && out != NULL, "no campaign");
+	CALL(campaign_get, id, out);
+}
+
+/* Set a campaign's status. */
+int
+store_campaign_set_status(struct store *s, int64_t id, const char *status)
+{
+	NEED(campaign_set_status, id > 0 && status != NULL, "no campaign");
+	CALL(campaign_set_status, id, status);
+}
+
+/* Give leased rows back. */
+int
+store_release(struct store *s, int64_t campaign_id, const char *owner,
+              const int64_t *ids, size_t n, const char *event, time_t now,
+              size_t *moved)
+{
+	NEED(release, campaign_id > 0 && owner != NULL, "no campaign");
+	NEED(release, ids != NULL || n == 0, "no rows");
+	CALL(release, campaign_id, owner, ids, n, event, now, moved);
+}
+
+/* Who holds leases. */
+int
+store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
+                   void *arg)
+{
+	NEED(lease_owners, campaign_id > 0 && fn != NULL, "no campaign");
+	CALL(lease_owners, campaign_id, fn, arg);
+}
+
+/* When the next row is due. */
+int
+store_next_due(struct store *s, int64_t campaign_id, time_t *when)
+{
+	NEED(next_due, campaign_id > 0 && when != NULL, "no campaign");
+	CALL(next_due, campaign_id, when);
+}
+
+/* Ledger rows of a campaign. */
+int
+store_delivery_each(struct store *s, int64_t campaign_id, int state,
+                    store_dlv_fn *fn, void *arg)
+{
+	NEED(delivery_each, campaign_id > 0 && fn != NULL, "no campaign");
+	NEED(delivery_each, state >= -1 && state < DLV__COUNT, "unknown state");
+	CALL(delivery_each, campaign_id, state, fn, arg);
+}
+
+/* Row counts grouped by a key. */
+int
+store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
+            store_tally_fn *fn, void *arg)
+{
+	NEED(tally, campaign_id > 0 && fn != NULL, "no campaign");
+	CALL(tally, campaign_id, by, fn, arg);
+}
+
+/* Events of a campaign. */
+int
+store_event_each(struct store *s, int64_t campaign_id, const char *kind,
+                 store_event_fn *fn, void *arg)
+{
+	NEED(event_each, fn != NULL, "no callback");
+	CALL(event_each, campaign_id, kind, fn, arg);
+}
