@@ -23,7 +23,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: mailcast demo [--keep-going] [--quiet] [--data DIR]\n"
+	        "usage: mailcast demo [--quiet] [--data DIR]\n"
 	        "\n"
 	        "Sends the bundled newsletter to the bundled list of 1,000\n"
 	        "made-up addresses through mailcast's own sink on a free\n"
