@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "msg/address.h"
 
 /* RFC 5322 atext for the ASCII range. */
@@ -19,35 +20,6 @@ static bool
 is_atext(unsigned char c)
 {
 	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-/* Length of the valid UTF-8 sequence of a non-ASCII lead byte at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
 }
 
 /* Describe a byte that may not appear, for error messages. */
@@ -91,7 +63,7 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 					    "local part");
 				i += 2;
 			} else if (c >= 0x80) {
-				size_t k = utf8_seq(s + i, n - 1 - i);
+				size_t k = utf8_decode(s + i, n - 1 - i, NULL);
 				if (k == 0)
 					return mc_fail(
 					    MC_EDATA, err, errsz,
@@ -124,7 +96,7 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 				    "two dots in a row in local part");
 			i++;
 		} else if (c >= 0x80) {
-			size_t k = utf8_seq(s + i, n - i);
+			size_t k = utf8_decode(s + i, n - i, NULL);
 			if (k == 0)
 				return mc_fail(MC_EDATA, err, errsz,
 				               "invalid UTF-8 in local part");
@@ -248,8 +220,8 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 				i++;
 				continue;
 			}
-			size_t k =
-			    utf8_seq((const unsigned char *)s + i, n - i);
+			size_t k = utf8_decode((const unsigned char *)s + i,
+			                       n - i, NULL);
 			if (k == 0)
 				return mc_fail(MC_EDATA, err, errsz,
 				               "invalid UTF-8 in domain");
