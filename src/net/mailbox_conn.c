@@ -409,6 +409,7 @@ mailbox_conn_open(const struct mailbox_conn_config *cfg,
 			pc.trace = log_wire;
 			pc.trace_arg = mc;
 		}
+		pc.log_name = mc->peer;
 		mc->pop3 = pop3_client_new(&pc);
 		pop3_client_start(mc->pop3, mc->implicit, now_ms(mc));
 	} else {
@@ -417,6 +418,7 @@ mailbox_conn_open(const struct mailbox_conn_config *cfg,
 			ic.trace = log_wire;
 			ic.trace_arg = mc;
 		}
+		ic.log_name = mc->peer;
 		mc->imap = imap_client_new(&ic);
 		imap_client_start(mc->imap, mc->implicit, now_ms(mc));
 	}

@@ -213,6 +213,7 @@ start_core(struct smtp_conn *c, bool tls)
 		sc.trace = log_wire;
 		sc.trace_arg = c;
 	}
+	sc.log_name = c->peer;
 
 	if (sc.helo_name == NULL) {
 		net_helo_name(bufferevent_getfd(c->bev), helo, sizeof(helo));

@@ -347,6 +347,7 @@ struct imap_client {
 	struct imap_client_config cfg;
 	char *user, *secret;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool waiting;
 	uint64_t wait_since;
@@ -396,8 +397,9 @@ static void
 imap_client_enter(struct imap_client *c, enum state st)
 {
 	if (c->state != st)
-		log_debug("imap: %s -> %s%s%s", strstate[c->state],
-		          strstate[st], st == S_CMD ? " " : "",
+		log_debug("imap%s%s: %s -> %s%s%s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st],
+		          st == S_CMD ? " " : "",
 		          st == S_CMD ? strcmd[c->cmd] : "");
 	c->state = st;
 }
@@ -1082,6 +1084,9 @@ imap_client_new(const struct imap_client_config *cfg)
 
 	c->cfg = *cfg;
 	c->user = xstrdup(cfg->user ? cfg->user : "");
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	c->secret = xstrdup(cfg->secret ? cfg->secret : "");
 	c->cfg.user = c->user;
 	c->cfg.secret = c->secret;

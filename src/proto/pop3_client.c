@@ -80,6 +80,7 @@ struct pop3_client {
 	char *user;
 	char *secret;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool waiting; /* for the server: the deadline runs */
 	uint64_t wait_since;
@@ -128,8 +129,9 @@ static void
 pop3_client_enter(struct pop3_client *c, enum state st)
 {
 	if (c->state != st)
-		log_debug("pop3: %s -> %s%s%s", strstate[c->state],
-		          strstate[st], st == S_CMD ? " " : "",
+		log_debug("pop3%s%s: %s -> %s%s%s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st],
+		          st == S_CMD ? " " : "",
 		          st == S_CMD ? strcmd[c->cmd] : "");
 	c->state = st;
 }
@@ -727,6 +729,9 @@ pop3_client_new(const struct pop3_client_config *cfg)
 
 	c->cfg = *cfg;
 	c->user = xstrdup(cfg->user ? cfg->user : "");
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	c->secret = xstrdup(cfg->secret ? cfg->secret : "");
 	c->cfg.user = c->user;
 	c->cfg.secret = c->secret;

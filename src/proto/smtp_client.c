@@ -90,6 +90,7 @@ struct smtp_client {
 	char *helo_name;
 	char *auth_user;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool pipelining; /* offered and allowed */
 	bool chunking;   /* offered and allowed */
@@ -211,7 +212,8 @@ static void
 smtp_client_enter(struct smtp_client *c, enum state st)
 {
 	if (c->state != st)
-		log_debug("smtp: %s -> %s", strstate[c->state], strstate[st]);
+		log_debug("smtp%s%s: %s -> %s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st]);
 	c->state = st;
 }
 
@@ -1144,6 +1146,9 @@ smtp_client_new(const struct smtp_client_config *cfg)
 	c->helo_name =
 	    xstrdup(cfg->helo_name ? cfg->helo_name : "mailcast.invalid");
 	c->cfg.helo_name = c->helo_name;
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	if (cfg->auth_user) {
 		c->auth_user = xstrdup(cfg->auth_user);
 		c->cfg.auth_user = c->auth_user;

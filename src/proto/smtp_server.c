@@ -58,8 +58,8 @@ static void
 smtp_server_enter(struct smtp_server *s, enum smtp_server_state st)
 {
 	if (s->state != st)
-		log_debug("smtpd: %s -> %s", state_names[s->state],
-		          state_names[st]);
+		log_debug("smtpd%s%s: %s -> %s", s->peer[0] ? " " : "", s->peer,
+		          state_names[s->state], state_names[st]);
 	s->state = st;
 }
 

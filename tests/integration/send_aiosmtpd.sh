@@ -88,7 +88,7 @@ has "says AUTH needs STARTTLS" "offers no AUTH before STARTTLS"
 run "-v -v -v --log FILE" 0 "$MC" -v -v -v --log "$T/run.log" send $S \
     --to b@example.net --auth-user alice --auth-password-file "$T/pw"
 has "stdout unchanged" "b@example.net: 250 2.0.0 Ok: queued as Q"
-lacks "the log is in the file, not on stderr" "smtp: EHLO -> STARTTLS"
+lacks "the log is in the file, not on stderr" "EHLO -> STARTTLS"
 run "--log appends" 77 "$MC" -v --log "$T/run.log" send $S --to b@example.net \
     --auth-user alice --auth-password-file "$T/badpw"
 has "the error still on stderr" "authentication failed: 535"
@@ -96,8 +96,8 @@ lacks "info lines only in the file" "connected to"
 OUT=$(stat -c %a "$T/run.log")
 has "log file mode 0600" "600"
 OUT=$(cat "$T/run.log")
-has "state trace" "mailcast: debug: smtp: EHLO -> STARTTLS"
-has "state trace after TLS" "mailcast: debug: smtp: TLS -> EHLO"
+has "state trace" "mailcast: debug: smtp 127.0.0.1:$PORT: EHLO -> STARTTLS"
+has "state trace after TLS" "mailcast: debug: smtp 127.0.0.1:$PORT: TLS -> EHLO"
 has "connection at info" "mailcast: info: smtp: connected to 127.0.0.1:$PORT"
 has "wire at trace" "mailcast: trace: smtp 127.0.0.1:$PORT C: AUTH PLAIN <redacted>"
 lacks "password never logged" "c2VjcmV0"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "proto/smtp_client.h"
 
 #define NA 50
@@ -174,6 +175,42 @@ count_state_assignments(const char *file, const char *var)
 	return count;
 }
 
+/* The log sink of test_log_name: every line, joined. */
+static void
+keep_line(enum log_level level, const char *line, void *arg)
+{
+	buf_printf(arg, "%s %s\n", log_level_name(level), line);
+}
+
+/* A session's log_name is in its state traces (the driver puts the peer). */
+static void
+test_log_name(void **state)
+{
+	struct smtp_client_config cfg = {.helo_name = "client.example",
+	                                 .log_name = "192.0.2.1:25"};
+	struct smtp_client *c;
+	struct buf got, sent;
+
+	(void)state;
+	buf_init(&got);
+	buf_init(&sent);
+	log_set_sink(keep_line, &got);
+	log_set_level(LOG_DEBUG);
+	c = smtp_client_new(&cfg);
+	smtp_client_start(c, false, 0);
+	feed(c, "220 mx.example ESMTP\r\n");
+	drain(c, &sent);
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_WARN);
+	assert_string_equal(buf_cstr(&got),
+	                    "debug smtp 192.0.2.1:25: INIT -> GREETING\n"
+	                    "debug smtp 192.0.2.1:25: GREETING -> EHLO\n");
+	assert_string_equal(buf_cstr(&sent), "EHLO client.example\r\n");
+	smtp_client_free(c);
+	buf_fini(&got);
+	buf_fini(&sent);
+}
+
 /* Each core assigns its state once: in its _enter() function. */
 static void
 test_state_changes_in_one_place(void **state)
@@ -191,6 +228,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_long_pipelined_groups),
 	    cmocka_unit_test(test_state_changes_in_one_place),
+	    cmocka_unit_test(test_log_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -379,12 +379,13 @@ test_bdat(void **state)
 	got_reset();
 }
 
-/* The log sink of test_state_traces: the "smtpd: A -> B" lines, joined. */
+/* The log sink of test_state_traces: the "smtpd PEER: A -> B" lines of
+ * run_step's peer, joined. */
 static void
 keep_trace(enum log_level level, const char *line, void *arg)
 {
-	if (level == LOG_DEBUG && strncmp(line, "smtpd: ", 7) == 0) {
-		buf_puts(arg, line + 7);
+	if (level == LOG_DEBUG && strncmp(line, "smtpd 127.0.0.1: ", 17) == 0) {
+		buf_puts(arg, line + 17);
 		buf_puts(arg, "\n");
 	}
 }
