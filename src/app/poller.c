@@ -197,18 +197,33 @@ conn_config(struct poller *p, const struct poller_config *cfg)
 	};
 }
 
+/* Check the URL and options. */
+int
+poller_config_check(const struct poller_config *cfg, char *err, size_t errsz)
+{
+	struct poller *p;
+	int rc;
+
+	if (cfg->url == NULL) {
+		snprintf(err, errsz, "--mailbox URL is needed");
+		return MC_EINVAL;
+	}
+	p = xcalloc(1, sizeof(*p));
+	if ((rc = mailbox_url_parse(cfg->url, &p->url, err, errsz)) == 0 &&
+	    (rc = check_options(cfg, &p->url, err, errsz)) == 0)
+		rc = set_auth(p, cfg->auth, err, errsz);
+	free(p);
+	return rc;
+}
+
 /* Check the config, set TLS up, resolve. */
 struct poller *
 poller_new(const struct poller_config *cfg, int *rc, char *err, size_t errsz)
 {
 	struct poller *p = xcalloc(1, sizeof(*p));
 
-	if (cfg->url == NULL) {
-		snprintf(err, errsz, "--mailbox URL is needed");
-		*rc = MC_EINVAL;
-		goto fail;
-	}
-	if ((*rc = mailbox_url_parse(cfg->url, &p->url, err, errsz)) < 0 ||
+	if ((*rc = poller_config_check(cfg, err, errsz)) < 0 ||
+	    (*rc = mailbox_url_parse(cfg->url, &p->url, err, errsz)) < 0 ||
 	    (*rc = check_options(cfg, &p->url, err, errsz)) < 0 ||
 	    (*rc = set_auth(p, cfg->auth, err, errsz)) < 0)
 		goto fail;

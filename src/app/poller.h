@@ -88,6 +88,10 @@ typedef void poller_done_fn(void *arg, int rc, enum poller_failure f,
 struct poller;
 struct event_base;
 
+/* Check the URL and options of cfg (no I/O): 0 or MC_EINVAL (why in
+ * err).  poller_new checks them too. */
+int poller_config_check(const struct poller_config *cfg, char *err,
+                        size_t errsz);
 /* Check cfg, set TLS up, resolve the host; NULL with *rc and err. */
 struct poller *poller_new(const struct poller_config *cfg, int *rc, char *err,
                           size_t errsz);

@@ -107,6 +107,11 @@ bopts_parse(int argc, char **argv, const char *sub, struct bopts *o)
 			return -1;
 		}
 		if (b == NULL || strchr(b->subs, sub[0]) == NULL) {
+			if (b != NULL)
+				fprintf(stderr,
+				        "mailcast: bounces %s: --%s is not "
+				        "an option of %s\n",
+				        sub, b->name, sub);
 			fputs(usage_text, stderr);
 			return EX_USAGE;
 		}
@@ -190,13 +195,16 @@ bounces_fetch(struct bopts *o)
 
 	o->pc.max_size = (size_t)o->max_size;
 	o->pc.secret = secret;
+	if (poller_config_check(&o->pc, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
+		return EX_USAGE;
+	}
 	if (cli_read_secret(o->pwfile, "MAILCAST_MAILBOX_PASSWORD", secret,
 	                    sizeof(secret), err, sizeof(err)) != 0) {
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		return EX_CONFIG;
 	}
-	if (o->pc.url != NULL &&
-	    (o->pc.ingest.store = cli_store_open("bounces fetch")) == NULL)
+	if ((o->pc.ingest.store = cli_store_open("bounces fetch")) == NULL)
 		return cli_store_exit();
 	o->poller = poller_new(&o->pc, &rc, err, sizeof(err));
 	explicit_bzero(secret, sizeof(secret));
