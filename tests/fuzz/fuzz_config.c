@@ -1,12 +1,12 @@
 /*
- * fuzz_config.c — mailcast.conf's parser (src/cli/config.c) on any text:
+ * fuzz_config.c — mailcast.conf's parser (src/app/config.c) on any text:
  * no crash, no leak; what it accepts has every relay with a host.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config.h"
+#include "app/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -17,7 +17,7 @@
 #include <cmocka.h>
 
 #include "base/error.h"
-#include "cli/config.h"
+#include "app/config.h"
 #include "engine/route.h"
 
 static char path[64];

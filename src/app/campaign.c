@@ -1,0 +1,546 @@
+/*
+ * campaign.c — the campaign service (campaign.h): the one creation,
+ * lookup, status, pause, and a run: keys, TLS contexts and secrets
+ * loaded from the settings into an engine config, the engine run, the
+ * status set at each step.
+ */
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "app/campaign.h"
+#include "app/secrets.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "msg/template.h"
+#include "net/tls.h"
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+/*
+ * The attribute names of the list's first contact (CSV rows share
+ * columns).  The engine collects them again at run time with its own
+ * rules (engine.c); one function in the engine is to replace both.
+ */
+static int
+first_contact_names(void *arg, const struct store_contact *c)
+{
+	struct names *nm = arg;
+	json_t *a = json_loads(c->attrs ? c->attrs : "{}", 0, NULL);
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(a, k, v)
+	{
+		size_t i;
+
+		for (i = 0; i < nm->n; i++)
+			if (strcmp(nm->v[i], k) == 0)
+				break;
+		if (i == nm->n && nm->n < TMPL_FIELDS_MAX) {
+			nm->v = xreallocarray(nm->v, nm->n + 1, sizeof(char *));
+			nm->v[nm->n++] = xstrdup(k);
+		}
+	}
+	json_decref(a);
+	return 1; /* the first contact decides */
+}
+
+/* Compile the template against the list's attribute names. */
+int
+campaign_check_template(struct store *s, int64_t list_id, const char *path,
+                        char *err, size_t errsz)
+{
+	struct names nm = {NULL, 0};
+	struct tmpl *t = NULL;
+	int rc;
+
+	if (store_contact_each(s, list_id, first_contact_names, &nm) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	rc = tmpl_load(path, (const char *const *)nm.v, nm.n, NULL, &t, err,
+	               errsz);
+	for (size_t i = 0; i < nm.n; i++)
+		free(nm.v[i]);
+	free(nm.v);
+	tmpl_free(t);
+	return rc < 0 ? MC_EDATA : 0;
+}
+
+/* "--a, --b and --c are required" for the missing ones; false if none. */
+static bool
+missing_words(const char *name, const char *list,
+              const struct campaign_settings *set, char *err, size_t errsz)
+{
+	const char *miss[4];
+	size_t n = 0, len;
+
+	if (name == NULL)
+		miss[n++] = "--name";
+	if (list == NULL)
+		miss[n++] = "--list";
+	if (set->template_path == NULL)
+		miss[n++] = "--template";
+	if (set->from == NULL)
+		miss[n++] = "--from";
+	if (n == 0)
+		return false;
+	err[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(err);
+		snprintf(err + len, errsz - len, "%s%s",
+		         i == 0       ? ""
+		         : i + 1 == n ? " and "
+		                      : ", ",
+		         miss[i]);
+	}
+	len = strlen(err);
+	snprintf(err + len, errsz - len, " %s required", n == 1 ? "is" : "are");
+	return true;
+}
+
+/* What campaign_create() checks first. */
+int
+campaign_create_check(const char *name, const char *list,
+                      const struct campaign_settings *set, char *err,
+                      size_t errsz)
+{
+	if (missing_words(name, list, set, err, errsz))
+		return MC_EINVAL;
+	return campaign_settings_check(set, err, errsz);
+}
+
+/* The one creation of a campaign. */
+int
+campaign_create(struct store *s, const char *name, const char *list,
+                const struct campaign_settings *set, int64_t *id, char *err,
+                size_t errsz)
+{
+	int64_t list_id;
+	int rc;
+
+	if ((rc = campaign_create_check(name, list, set, err, errsz)) < 0)
+		return rc;
+	if (store_list_find(s, list, &list_id) < 0) {
+		snprintf(err, errsz, "no list '%s'", list);
+		return MC_ENOTFOUND;
+	}
+	if ((rc = campaign_check_template(s, list_id, set->template_path, err,
+	                                  errsz)) < 0)
+		return rc;
+	if (store_begin(s) < 0 ||
+	    store_campaign_create(s, name, list_id, time(NULL), id) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		store_rollback(s);
+		return MC_EDATA;
+	}
+	if ((rc = campaign_settings_save(s, *id, set, err, errsz)) < 0) {
+		store_rollback(s);
+		return rc;
+	}
+	if (store_commit(s) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	return 0;
+}
+
+/* A free name "PREFIX-YYYYMMDD-HHMMSS" (then -2, -3, ...). */
+void
+campaign_default_name(struct store *s, const char *prefix, char *out,
+                      size_t outsz)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t base;
+	int64_t other;
+
+	localtime_r(&now, &tm);
+	snprintf(out, outsz, "%s-", prefix);
+	base = strlen(out);
+	strftime(out + base, outsz - base, "%Y%m%d-%H%M%S", &tm);
+	/* not the name of an earlier campaign of the same second */
+	base = strlen(out);
+	for (int k = 2; k < 1000 && store_campaign_find(s, out, &other) == 0;
+	     k++)
+		snprintf(out + base, outsz - base, "-%d", k);
+}
+
+/* A campaign by id or name. */
+int
+campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
+                size_t errsz)
+{
+	struct store_campaign c;
+	char *end;
+	long long v;
+
+	v = strtoll(ref, &end, 10);
+	if (*ref >= '0' && *ref <= '9' && *end == '\0' && v > 0 &&
+	    store_campaign_get(s, v, &c) == 0) {
+		*id = v;
+		return 0;
+	}
+	if (store_campaign_find(s, ref, id) == 0)
+		return 0;
+	snprintf(err, errsz, "no campaign '%s'", ref);
+	return MC_ENOTFOUND;
+}
+
+/* The campaign's status and ledger counts. */
+int
+campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
+                    char *err, size_t errsz)
+{
+	struct store_campaign c;
+	int st;
+
+	memset(out, 0, sizeof(*out));
+	if (store_campaign_get(s, id, &c) < 0 ||
+	    store_count_states(s, id, out->states) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	if ((st = campaign_status_parse(c.status)) < 0) {
+		snprintf(err, errsz, "campaign %lld has an unknown status '%s'",
+		         (long long)id, c.status);
+		return MC_EDATA;
+	}
+	out->id = id;
+	mc_strlcpy(out->name, c.name, sizeof(out->name));
+	out->list_id = c.list_id;
+	out->status = (enum campaign_status)st;
+	out->created = c.created;
+	return 0;
+}
+
+/* Set the campaign's status (a failure is the store's to report). */
+static void
+status_set(struct store *s, int64_t id, enum campaign_status st)
+{
+	(void)store_campaign_set_status(s, id, campaign_status_name(st));
+}
+
+struct pause_ctx {
+	unsigned signalled;
+	const char *me;
+};
+
+/* SIGTERM the live runs of this host that hold rows of the campaign. */
+static int
+pause_owner(void *arg, const char *owner, unsigned long n)
+{
+	struct pause_ctx *p = arg;
+	const char *c = strrchr(owner, ':');
+	const char *mc = strrchr(p->me, ':');
+	long pid;
+
+	(void)n;
+	if (c == NULL || mc == NULL || c - owner != mc - p->me ||
+	    strncmp(owner, p->me, (size_t)(c - owner)) != 0)
+		return 0;
+	pid = strtol(c + 1, NULL, 10);
+	if (pid > 0 && kill((pid_t)pid, SIGTERM) == 0)
+		p->signalled++;
+	return 0;
+}
+
+/* Pause the runs of campaign id on this host. */
+int
+campaign_pause(struct store *s, int64_t id, unsigned *signalled, char *err,
+               size_t errsz)
+{
+	struct pause_ctx p = {0, engine_owner()};
+
+	*signalled = 0;
+	if (store_lease_owners(s, id, pause_owner, &p) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	if (p.signalled == 0)
+		status_set(s, id, CAMPAIGN_PAUSED);
+	*signalled = p.signalled;
+	return 0;
+}
+
+/* What a run loads from the settings; wiped and freed by keys_fini. */
+struct run_keys {
+	struct token_key tk;
+	struct dkim_key *dkim[DKIM_KEYS_MAX];
+	SSL_CTX *tls_ctx;
+	struct engine_relay relay[ENGINE_RELAYS_MAX];
+	char secret[CAMPAIGN_SECRET_MAX];
+	char relay_secret[ENGINE_RELAYS_MAX][CAMPAIGN_SECRET_MAX];
+};
+
+/* Wipe the secrets and free the keys and contexts. */
+static void
+keys_fini(struct run_keys *k)
+{
+	explicit_bzero(k->secret, sizeof(k->secret));
+	explicit_bzero(k->relay_secret, sizeof(k->relay_secret));
+	for (size_t i = 0; i < ENGINE_RELAYS_MAX; i++)
+		if (k->relay[i].tls_ctx)
+			SSL_CTX_free(k->relay[i].tls_ctx);
+	for (size_t i = 0; i < DKIM_KEYS_MAX; i++)
+		dkim_key_free(k->dkim[i]);
+	if (k->tls_ctx)
+		SSL_CTX_free(k->tls_ctx);
+	token_key_wipe(&k->tk);
+	free(k);
+}
+
+/* The engine's TLS policy of a mode (INHERIT: opportunistic). */
+static enum smtp_tls_policy
+tls_policy(enum campaign_tls t)
+{
+	switch (t) {
+	case CAMPAIGN_TLS_NONE:
+		return SMTP_TLS_NONE;
+	case CAMPAIGN_TLS_REQUIRE:
+		return SMTP_TLS_REQUIRE;
+	case CAMPAIGN_TLS_IMPLICIT:
+		return SMTP_TLS_IMPLICIT;
+	default:
+		return SMTP_TLS_OPPORTUNISTIC;
+	}
+}
+
+/* The secret of src (the campaign's file/variable as the fallback). */
+static int
+secret_load(const struct campaign_secret *src,
+            const struct campaign_secret *dflt, char *out, size_t outsz,
+            char *err, size_t errsz)
+{
+	const char *file = src->file ? src->file : dflt ? dflt->file : NULL;
+	const char *env = src->env ? src->env : dflt ? dflt->env : NULL;
+
+	return secret_read(file, env ? env : CAMPAIGN_SECRET_ENV, out, outsz,
+	                   err, errsz) < 0
+	           ? MC_ECONFIG
+	           : 0;
+}
+
+/* Each relay's own settings, the campaign's inherited. */
+static int
+relays_setup(const struct campaign_settings *set, struct engine_config *cfg,
+             struct run_keys *k, char *err, size_t errsz)
+{
+	char why[512];
+
+	for (size_t i = 0; i < set->nrelays; i++) {
+		const struct campaign_relay *r = &set->relays[i];
+		struct engine_relay *e = &k->relay[i];
+		const char *name = r->name ? r->name : r->host;
+
+		e->weight = r->weight ? r->weight : 1;
+		e->tls = tls_policy(r->tls != CAMPAIGN_TLS_INHERIT ? r->tls
+		                                                   : set->tls);
+		e->tls_verify = r->tls_verify >= 0 ? r->tls_verify != 0
+		                                   : !set->tls_no_verify;
+		if (e->tls != SMTP_TLS_NONE) {
+			e->tls_ctx = tls_client_ctx_new(
+			    r->ca_file ? r->ca_file : set->ca_file,
+			    e->tls_verify, why, sizeof(why));
+			if (e->tls_ctx == NULL) {
+				snprintf(err, errsz, "relay %s: TLS: %s", name,
+				         why);
+				return MC_ECONFIG;
+			}
+		}
+		e->auth_user = cfg->auth_user;
+		e->auth_secret = cfg->auth_secret;
+		if (r->auth_user) {
+			if (secret_load(&r->auth_secret, &set->auth_secret,
+			                k->relay_secret[i],
+			                sizeof(k->relay_secret[i]), why,
+			                sizeof(why)) < 0) {
+				snprintf(err, errsz, "relay %s: %s", name, why);
+				return MC_ECONFIG;
+			}
+			e->auth_user = r->auth_user;
+			e->auth_secret = k->relay_secret[i];
+		}
+		e->conns = r->conns;
+		e->rate = r->rate;
+		e->per_conn = r->per_conn;
+	}
+	cfg->relay_cfg = k->relay;
+	return 0;
+}
+
+/* The token key and DKIM keys of the settings. */
+static int
+keys_load(const struct campaign_settings *set, struct engine_config *cfg,
+          struct run_keys *k, char *err, size_t errsz)
+{
+	if (set->token_key_file) {
+		if (token_key_load(&k->tk, set->token_key_file, err, errsz) < 0)
+			return MC_ECONFIG;
+		cfg->token_key = &k->tk;
+	}
+	for (size_t i = 0; i < set->ndkim; i++) {
+		const char *dom = set->dkim_domain;
+		const char *at = set->from ? strchr(set->from, '@') : NULL;
+
+		if (dom == NULL && at)
+			dom = at + 1;
+		if (dom == NULL) {
+			snprintf(err, errsz,
+			         "DKIM needs --dkim-domain or --from");
+			return MC_EINVAL;
+		}
+		if (dkim_key_load(set->dkim_key[i], dom, set->dkim_selector[i],
+		                  &k->dkim[i], err, errsz) < 0)
+			return MC_ECONFIG;
+		cfg->dkim[cfg->ndkim++] = k->dkim[i];
+	}
+	return 0;
+}
+
+/* The engine config of the settings, with what it needs loaded into k. */
+static int
+config_build(const struct campaign_settings *set, struct engine_config *cfg,
+             struct run_keys *k, char *err, size_t errsz)
+{
+	char why[512];
+	int rc;
+
+	if ((rc = keys_load(set, cfg, k, err, errsz)) < 0)
+		return rc;
+	for (size_t i = 0; i < set->nrelays; i++)
+		cfg->relays[i] = set->relays[i].host;
+	cfg->nrelays = set->nrelays;
+	cfg->direct = set->direct;
+	cfg->dns_server = set->dns_server;
+	cfg->mx_port = set->mx_port;
+	cfg->helo_name = set->helo;
+	cfg->tls = tls_policy(set->tls);
+	cfg->tls_verify = !set->tls_no_verify;
+	if (cfg->tls != SMTP_TLS_NONE) {
+		k->tls_ctx = tls_client_ctx_new(set->ca_file, cfg->tls_verify,
+		                                why, sizeof(why));
+		if (k->tls_ctx == NULL) {
+			snprintf(err, errsz, "TLS: %s", why);
+			return MC_ECONFIG;
+		}
+		cfg->tls_ctx = k->tls_ctx;
+	}
+	if (set->auth_user) {
+		if (secret_load(&set->auth_secret, NULL, k->secret,
+		                sizeof(k->secret), err, errsz) < 0)
+			return MC_ECONFIG;
+		cfg->auth_user = set->auth_user;
+		cfg->auth_secret = k->secret;
+	}
+	if (set->weighted && !set->direct &&
+	    (rc = relays_setup(set, cfg, k, err, errsz)) < 0)
+		return rc;
+	cfg->template_path = set->template_path;
+	cfg->from = set->from;
+	cfg->bounce_domain = set->bounce_domain;
+	cfg->unsubscribe_url = set->unsub_url;
+	cfg->unsubscribe_mailto = set->unsub_mailto;
+	cfg->limits = set->limits;
+	cfg->retry = set->retry;
+	cfg->timeout_ms = set->timeout_ms;
+	cfg->threads = set->threads;
+	return 0;
+}
+
+/* Record a run's figures as its "run-end" event. */
+static void
+run_end_event(struct store *s, int64_t id, const struct engine_result *r)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+	         "{\"sent\":%lu,\"deferred\":%lu,\"failed\":%lu,"
+	         "\"seconds\":%.3f,\"first_ms\":%.1f}",
+	         r->p.sent, r->p.deferred, r->p.failed, r->p.elapsed,
+	         r->first_ms);
+	store_event_add(s, id, 0, "run-end", detail, time(NULL));
+}
+
+/* Run campaign id with set. */
+int
+campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
+               const struct campaign_start_opts *o, struct campaign_result *res,
+               char *err, size_t errsz)
+{
+	static const volatile sig_atomic_t never;
+	struct engine_config cfg;
+	struct store_campaign c;
+	struct run_keys *k;
+	struct sigaction ign, old_pipe;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = campaign_settings_check(set, err, errsz)) < 0)
+		return rc;
+	if (o && o->base) {
+		snprintf(err, errsz,
+		         "the engine runs on its own event base "
+		         "(a caller's base is not supported yet)");
+		return MC_EUNSUPP;
+	}
+	if (store_campaign_get(s, id, &c) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_ENOTFOUND;
+	}
+	k = xmalloc(sizeof(*k));
+	memset(k, 0, sizeof(*k));
+	memset(&cfg, 0, sizeof(cfg));
+	if ((rc = config_build(set, &cfg, k, err, errsz)) < 0)
+		goto done;
+	cfg.store = s;
+	cfg.campaign_id = id;
+	cfg.campaign_name = c.name;
+	cfg.stop = o && o->stop ? o->stop : &never;
+	cfg.progress = o ? o->progress : NULL;
+	cfg.progress_arg = o ? o->progress_arg : NULL;
+	/* a peer that closes must not kill the process (as libcurl does,
+	 * SIGPIPE is ignored for the call and restored after) */
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGPIPE, &ign, &old_pipe);
+	status_set(s, id, CAMPAIGN_RUNNING);
+	store_event_add(s, id, 0, "run-start", engine_owner(), time(NULL));
+	rc = engine_run(&cfg, &res->run, err, errsz);
+	run_end_event(s, id, &res->run);
+	sigaction(SIGPIPE, &old_pipe, NULL);
+	res->status =
+	    rc == 0 && res->run.finished ? CAMPAIGN_DONE : CAMPAIGN_PAUSED;
+	status_set(s, id, res->status);
+done:
+	keys_fini(k);
+	return rc;
+}
+
+/* campaign_start() with the saved settings. */
+int
+campaign_resume(struct store *s, int64_t id,
+                const struct campaign_start_opts *o,
+                struct campaign_result *res, char *err, size_t errsz)
+{
+	struct campaign_settings set;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	campaign_settings_init(&set);
+	rc = campaign_settings_load(s, id, &set, err, errsz);
+	if (rc == 0)
+		rc = campaign_start(s, id, &set, o, res, err, errsz);
+	campaign_settings_fini(&set);
+	return rc;
+}

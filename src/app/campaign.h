@@ -1,0 +1,347 @@
+/*
+ * campaign.h — the campaign service every front end calls (the CLI's
+ * `campaign`, `broadcast` and `demo`, a later HTTP service, an embedding
+ * program through include/mailcast.h).
+ *
+ * A campaign is a list, a template and its sending settings (struct
+ * campaign_settings), kept with the campaign in the store as one JSON
+ * "settings" event (campaign_settings_to_json/_from_json: the one place
+ * they are written and read; relative paths become absolute at save; a
+ * secret is never in them, only where it comes from).  campaign_create()
+ * is the one creation: it checks the settings, compiles the template
+ * against the list's attribute names, makes the ledger and saves the
+ * settings in one transaction.  campaign_start() loads the keys, TLS
+ * contexts and secrets, runs the engine until every row is settled or
+ * *stop, and sets the status (enum campaign_status) at each step;
+ * campaign_report_get() gives the report as data.  Nothing here prints.
+ *
+ * Ownership: struct campaign_settings and struct campaign_report own
+ * their strings (_fini releases them).  Errors: functions return 0 or a
+ * negative MC_E* code (base/error.h) with the reason in the caller's err
+ * buffer; mc_exit_code() maps a code to a <sysexits.h> status.
+ */
+#ifndef MC_APP_CAMPAIGN_H
+#define MC_APP_CAMPAIGN_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "app/config.h"
+#include "engine/engine.h"
+#include "store/store.h"
+
+struct event_base;
+
+#define CAMPAIGN_ERR_MAX    600 /* a good size for the err buffers */
+#define CAMPAIGN_SECRET_MAX 1024
+#define CAMPAIGN_SECRET_ENV "MAILCAST_AUTH_PASSWORD"
+
+/* X(enum, name kept in the store): a campaign's life. */
+#define CAMPAIGN_STATUSES(X)                                                   \
+	X(CAMPAIGN_DRAFT, "draft")     /* created, never started */            \
+	X(CAMPAIGN_RUNNING, "running") /* a run is sending (or died) */        \
+	X(CAMPAIGN_PAUSED, "paused")   /* stopped, or rows left for later */   \
+	X(CAMPAIGN_DONE, "done")       /* every row settled */
+
+enum campaign_status {
+#define CAMPAIGN_STATUS_ENUM(e, name) e,
+	CAMPAIGN_STATUSES(CAMPAIGN_STATUS_ENUM)
+#undef CAMPAIGN_STATUS_ENUM
+	    CAMPAIGN_STATUS__COUNT
+};
+
+/* "running"; "?" for a value out of range. */
+const char *campaign_status_name(enum campaign_status st);
+/* The status named name, or -1. */
+int campaign_status_parse(const char *name);
+
+/* TLS to a relay or MX; CAMPAIGN_TLS_INHERIT only in a relay's own
+ * settings (the campaign's mode), and means opportunistic elsewhere. */
+#define CAMPAIGN_TLS_MODES(X)                                                  \
+	X(CAMPAIGN_TLS_INHERIT, "")                                            \
+	X(CAMPAIGN_TLS_NONE, "none")                                           \
+	X(CAMPAIGN_TLS_OPPORTUNISTIC, "opportunistic")                         \
+	X(CAMPAIGN_TLS_REQUIRE, "require")                                     \
+	X(CAMPAIGN_TLS_IMPLICIT, "implicit")
+
+enum campaign_tls {
+#define CAMPAIGN_TLS_ENUM(e, name) e,
+	CAMPAIGN_TLS_MODES(CAMPAIGN_TLS_ENUM)
+#undef CAMPAIGN_TLS_ENUM
+	    CAMPAIGN_TLS__COUNT
+};
+
+/* "require"; "" for INHERIT, "?" out of range. */
+const char *campaign_tls_name(enum campaign_tls t);
+/* The mode named name ("starttls" is "require"), or -1. */
+int campaign_tls_parse(const char *name);
+
+/* Where a secret comes from: a file (its first line), else the
+ * environment variable env (NULL: CAMPAIGN_SECRET_ENV).  Never the
+ * secret itself. */
+struct campaign_secret {
+	char *file;
+	char *env;
+};
+
+/* A relay's own settings (a [relay NAME] section of mailcast.conf);
+ * INHERIT, -1, 0 and NULL fields take the campaign's. */
+struct campaign_relay {
+	char *host; /* "HOST:PORT" */
+	char *name; /* the section's NAME, or NULL */
+	unsigned weight;
+	enum campaign_tls tls;
+	int tls_verify; /* -1 inherit, 0 no, 1 yes */
+	char *ca_file;
+	char *auth_user; /* NULL: the campaign's AUTH */
+	struct campaign_secret auth_secret;
+	unsigned conns, per_conn;
+	double rate;
+};
+
+struct campaign_settings {
+	char *template_path; /* absolute */
+	char *from;
+	char *bounce_domain;
+	char *token_key_file;
+	char *dkim_key[DKIM_KEYS_MAX]; /* files, dkim_selector[i] each */
+	char *dkim_selector[DKIM_KEYS_MAX];
+	size_t ndkim, nsel;
+	char *dkim_domain; /* NULL: From's domain */
+	/* the relays, tried in order (failover); with weighted, each its
+	 * own destination with its own settings, domains spread by weight */
+	struct campaign_relay relays[ENGINE_RELAYS_MAX];
+	size_t nrelays;
+	bool weighted;
+	bool direct; /* to each domain's MX hosts instead */
+	char *dns_server;
+	int mx_port;
+	char *helo;
+	enum campaign_tls tls;
+	bool tls_no_verify;
+	char *ca_file;
+	char *auth_user; /* AUTH to the relays, or NULL */
+	struct campaign_secret auth_secret;
+	char *unsub_url, *unsub_mailto;
+	struct engine_limits limits;
+	struct engine_retry retry;
+	unsigned timeout_ms, threads;
+	/* layering (not saved): what the current layer already replaced;
+	 * campaign_settings_layer() starts a new layer */
+	bool relays_fresh, dkim_fresh;
+};
+
+/*
+ * The settings a person sets by name: the long option (--dns-server), the
+ * mailcast.conf key and the API all go through campaign_settings_set().
+ * X(enum, name, takes a value).
+ */
+#define CAMPAIGN_OPTS(X)                                                       \
+	X(CAMPAIGN_OPT_TEMPLATE, "template", 1)                                \
+	X(CAMPAIGN_OPT_FROM, "from", 1)                                        \
+	X(CAMPAIGN_OPT_RELAY, "relay", 1)                                      \
+	X(CAMPAIGN_OPT_DIRECT, "direct", 0)                                    \
+	X(CAMPAIGN_OPT_DNS_SERVER, "dns-server", 1)                            \
+	X(CAMPAIGN_OPT_MX_PORT, "mx-port", 1)                                  \
+	X(CAMPAIGN_OPT_HELO, "helo", 1)                                        \
+	X(CAMPAIGN_OPT_TLS, "tls", 1)                                          \
+	X(CAMPAIGN_OPT_TLS_NO_VERIFY, "tls-no-verify", 0)                      \
+	X(CAMPAIGN_OPT_TLS_VERIFY, "tls-verify", 1)                            \
+	X(CAMPAIGN_OPT_CA_FILE, "ca-file", 1)                                  \
+	X(CAMPAIGN_OPT_AUTH_USER, "auth-user", 1)                              \
+	X(CAMPAIGN_OPT_AUTH_PASSWORD_FILE, "auth-password-file", 1)            \
+	X(CAMPAIGN_OPT_RATE, "rate", 1)                                        \
+	X(CAMPAIGN_OPT_DEST_RATE, "dest-rate", 1)                              \
+	X(CAMPAIGN_OPT_CONNS, "conns", 1)                                      \
+	X(CAMPAIGN_OPT_PER_CONN, "per-conn", 1)                                \
+	X(CAMPAIGN_OPT_PIPELINE, "pipeline", 1)                                \
+	X(CAMPAIGN_OPT_RETRY, "retry", 1)                                      \
+	X(CAMPAIGN_OPT_MAX_AGE, "max-age", 1)                                  \
+	X(CAMPAIGN_OPT_LINGER, "linger", 1)                                    \
+	X(CAMPAIGN_OPT_BACKOFF_MAX, "backoff-max", 1)                          \
+	X(CAMPAIGN_OPT_TIMEOUT, "timeout", 1)                                  \
+	X(CAMPAIGN_OPT_THREADS, "threads", 1)                                  \
+	X(CAMPAIGN_OPT_TOKEN_KEY, "token-key", 1)                              \
+	X(CAMPAIGN_OPT_BOUNCE_DOMAIN, "bounce-domain", 1)                      \
+	X(CAMPAIGN_OPT_DKIM_KEY, "dkim-key", 1)                                \
+	X(CAMPAIGN_OPT_DKIM_SELECTOR, "dkim-selector", 1)                      \
+	X(CAMPAIGN_OPT_DKIM_DOMAIN, "dkim-domain", 1)                          \
+	X(CAMPAIGN_OPT_UNSUB_URL, "unsubscribe-url", 1)                        \
+	X(CAMPAIGN_OPT_UNSUB_MAILTO, "unsubscribe-mailto", 1)
+
+enum campaign_opt {
+#define CAMPAIGN_OPT_ENUM(e, name, arg) e,
+	CAMPAIGN_OPTS(CAMPAIGN_OPT_ENUM)
+#undef CAMPAIGN_OPT_ENUM
+	    CAMPAIGN_OPT__COUNT
+};
+
+/* "dns-server"; NULL out of range. */
+const char *campaign_opt_name(enum campaign_opt o);
+/* Whether option o takes a value. */
+bool campaign_opt_has_arg(enum campaign_opt o);
+
+void campaign_settings_init(struct campaign_settings *set);
+void campaign_settings_fini(struct campaign_settings *set);
+/* Start a new layer: the next RELAY (or DIRECT) and DKIM_KEY/SELECTOR
+ * replace what earlier layers set instead of adding to it. */
+void campaign_settings_layer(struct campaign_settings *set);
+/*
+ * Set option o from its text value (NULL for one without).  Returns 0,
+ * MC_EINVAL ("--rate: messages per second" in err) or MC_ENOTFOUND (a
+ * template file that does not exist).
+ */
+int campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
+                          const char *value, char *err, size_t errsz);
+/*
+ * Lay a configuration (mailcast.conf with MAILCAST_* over it) into set:
+ * its [mailcast] keys, then its [relay NAME] sections or MAILCAST_RELAY
+ * (which replace the relays); then a new layer.  0 or MC_ECONFIG.
+ */
+int campaign_settings_from_conf(struct campaign_settings *set,
+                                const struct mc_conf *c, char *err,
+                                size_t errsz);
+/* What a run needs: a template, exactly one way out, a selector per DKIM
+ * key.  0 or MC_EINVAL. */
+int campaign_settings_check(const struct campaign_settings *set, char *err,
+                            size_t errsz);
+/* The settings as compact JSON (heap; free()); relative paths made
+ * absolute against the current directory.  Never fails. */
+char *campaign_settings_to_json(const struct campaign_settings *set);
+/* Read JSON made by _to_json (or by earlier versions) into an inited set;
+ * then a new layer.  0 or MC_EDATA. */
+int campaign_settings_from_json(struct campaign_settings *set, const char *json,
+                                char *err, size_t errsz);
+/* Save set with campaign id (a "settings" event); 0 or MC_EIO. */
+int campaign_settings_save(struct store *s, int64_t id,
+                           const struct campaign_settings *set, char *err,
+                           size_t errsz);
+/* The latest settings saved with campaign id into an inited set: 0,
+ * MC_EIO or MC_EDATA (none saved, or unreadable). */
+int campaign_settings_load(struct store *s, int64_t id,
+                           struct campaign_settings *set, char *err,
+                           size_t errsz);
+
+/*
+ * Compile the template at path against the attribute names of list
+ * list_id (a merge field the list does not have is an error).  0, MC_EIO
+ * (the store) or MC_EDATA (the template's error in err).
+ */
+int campaign_check_template(struct store *s, int64_t list_id, const char *path,
+                            char *err, size_t errsz);
+/* What campaign_create() checks before it opens anything: every part
+ * given (MC_EINVAL: "--list and --from are required") and
+ * campaign_settings_check(). */
+int campaign_create_check(const char *name, const char *list,
+                          const struct campaign_settings *set, char *err,
+                          size_t errsz);
+/*
+ * The one creation: a campaign named name of list list (by name) with
+ * set.  Checks the settings (MC_EINVAL), finds the list (MC_ENOTFOUND),
+ * compiles the template (MC_EDATA), then creates the ledger and saves the
+ * settings in one transaction (MC_EDATA: e.g. the name is taken, MC_EIO).
+ * *id is the new campaign's.
+ */
+int campaign_create(struct store *s, const char *name, const char *list,
+                    const struct campaign_settings *set, int64_t *id, char *err,
+                    size_t errsz);
+/* A free name "PREFIX-YYYYMMDD-HHMMSS" (then -2, -3, ...) into out. */
+void campaign_default_name(struct store *s, const char *prefix, char *out,
+                           size_t outsz);
+/* A campaign by id ("12") or name: 0 or MC_ENOTFOUND. */
+int campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
+                    size_t errsz);
+
+struct campaign_info {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	int64_t list_id;
+	enum campaign_status status;
+	time_t created;
+	unsigned long states[DLV__COUNT]; /* ledger rows by state */
+};
+
+/* The campaign's status and ledger counts: 0 or MC_EIO. */
+int campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
+                        char *err, size_t errsz);
+
+struct campaign_start_opts {
+	/* The caller's event base, or NULL: the engine's own.  (Until the
+	 * engine takes one, a base gives MC_EUNSUPP.) */
+	struct event_base *base;
+	/* >0 pause cleanly, >1 stop at once (a signal handler's flag) */
+	const volatile sig_atomic_t *stop;
+	engine_progress_fn *progress; /* every 250 ms and at the end */
+	void *progress_arg;
+};
+
+struct campaign_result {
+	enum campaign_status status; /* after the run */
+	struct engine_result run;    /* the engine's figures */
+};
+
+/*
+ * Run campaign id with set until every row is settled or *stop: checks
+ * set, loads the token key, DKIM keys, TLS contexts and AUTH secrets
+ * (wiped after), marks the campaign running, runs the engine, marks it
+ * done or paused, and records run-start/run-end events.  Returns 0 (see
+ * res: paused, deferred_left), MC_EINVAL, MC_ECONFIG (a key, secret or
+ * TLS setting; the relay named in err), MC_ENOTFOUND, MC_EUNSUPP, or the
+ * engine's error (the campaign is then paused).
+ */
+int campaign_start(struct store *s, int64_t id,
+                   const struct campaign_settings *set,
+                   const struct campaign_start_opts *o,
+                   struct campaign_result *res, char *err, size_t errsz);
+/* campaign_start() with the settings saved with campaign id. */
+int campaign_resume(struct store *s, int64_t id,
+                    const struct campaign_start_opts *o,
+                    struct campaign_result *res, char *err, size_t errsz);
+/*
+ * Pause the runs of campaign id on this host (in other processes: each
+ * gets SIGTERM, its clean pause); *signalled says how many.  With none,
+ * the campaign is marked paused.  0 or MC_EIO.  A run in this process
+ * pauses through its campaign_start_opts.stop flag.
+ */
+int campaign_pause(struct store *s, int64_t id, unsigned *signalled, char *err,
+                   size_t errsz);
+
+/* The count of ledger rows in each state for one key of a tally, in the
+ * store's order (most first). */
+struct campaign_tally {
+	char *key; /* "(none)" for rows without */
+	struct {
+		enum store_dlv_state state;
+		unsigned long n;
+	} by[DLV__COUNT];
+	size_t n;
+};
+
+#define CAMPAIGN_REPORT_RESENT_MAX 100000 /* addresses listed */
+
+struct campaign_report {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	enum campaign_status status;
+	unsigned long total;
+	unsigned long states[DLV__COUNT];
+	struct campaign_tally *by_dest; /* by relay or MX host */
+	size_t ndest;
+	struct campaign_tally *by_reply; /* by "550 5.1.1" */
+	size_t nreply;
+	double seconds;        /* sending time over every run */
+	unsigned long nresent; /* in flight at a crash, sent again */
+	char **resent;         /* their addresses (at most _RESENT_MAX) */
+	size_t nresent_listed;
+};
+
+/* The report of campaign id into r (zeroed first; _fini it even after an
+ * error): 0 or MC_EIO. */
+int campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
+                        char *err, size_t errsz);
+void campaign_report_fini(struct campaign_report *r);
+
+#endif

@@ -1,0 +1,118 @@
+/*
+ * campaign_report.c — a campaign's report as data (campaign.h): rows by
+ * state, by destination and by reply, the sending time of every run, and
+ * the rows that were in flight at a crash and sent again.  Front ends
+ * print it (text, JSON) or serve it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "app/campaign.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+
+struct tallies {
+	struct campaign_tally **v;
+	size_t *n;
+};
+
+/* One (key, state, n) of the store's tally, in its order. */
+static int
+tally_add(void *arg, const char *key, enum store_dlv_state st, unsigned long n)
+{
+	struct tallies *t = arg;
+	struct campaign_tally *e = NULL;
+
+	if (key == NULL || *key == '\0')
+		key = "(none)";
+	for (size_t i = 0; i < *t->n; i++)
+		if (strcmp((*t->v)[i].key, key) == 0)
+			e = &(*t->v)[i];
+	if (e == NULL) {
+		*t->v = xreallocarray(*t->v, *t->n + 1, sizeof(**t->v));
+		e = &(*t->v)[(*t->n)++];
+		memset(e, 0, sizeof(*e));
+		e->key = xstrdup(key);
+	}
+	if (e->n < DLV__COUNT) {
+		e->by[e->n].state = st;
+		e->by[e->n].n = n;
+		e->n++;
+	}
+	return 0;
+}
+
+/* The runs' sending time and the rows resent after a crash. */
+static int
+event_add(void *arg, const struct store_event *e)
+{
+	struct campaign_report *r = arg;
+
+	if (strcmp(e->kind, "inflight-unknown") == 0) {
+		r->nresent++;
+		if (r->nresent_listed < CAMPAIGN_REPORT_RESENT_MAX) {
+			r->resent = xreallocarray(
+			    r->resent, r->nresent_listed + 1, sizeof(char *));
+			r->resent[r->nresent_listed++] =
+			    xstrdup(e->address ? e->address : "?");
+		}
+	} else if (strcmp(e->kind, "run-end") == 0) {
+		json_t *d = json_loads(e->detail ? e->detail : "", 0, NULL);
+
+		r->seconds += json_number_value(json_object_get(d, "seconds"));
+		json_decref(d);
+	}
+	return 0;
+}
+
+/* The report of campaign id. */
+int
+campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
+                    char *err, size_t errsz)
+{
+	struct tallies dest = {&r->by_dest, &r->ndest};
+	struct tallies reply = {&r->by_reply, &r->nreply};
+	struct store_campaign c;
+	int st;
+
+	memset(r, 0, sizeof(*r));
+	if (store_campaign_get(s, id, &c) < 0 ||
+	    store_count_states(s, id, r->states) < 0 ||
+	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, &dest) < 0 ||
+	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
+	    store_event_each(s, id, NULL, event_add, r) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	r->id = id;
+	mc_strlcpy(r->name, c.name, sizeof(r->name));
+	st = campaign_status_parse(c.status);
+	r->status = st < 0 ? CAMPAIGN_DRAFT : (enum campaign_status)st;
+	for (int i = 0; i < DLV__COUNT; i++)
+		r->total += r->states[i];
+	return 0;
+}
+
+/* Free one tally array. */
+static void
+tallies_free(struct campaign_tally *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].key);
+	free(v);
+}
+
+/* Release the report's strings. */
+void
+campaign_report_fini(struct campaign_report *r)
+{
+	tallies_free(r->by_dest, r->ndest);
+	tallies_free(r->by_reply, r->nreply);
+	for (size_t i = 0; i < r->nresent_listed; i++)
+		free(r->resent[i]);
+	free(r->resent);
+	memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,49 @@
+/*
+ * secrets.c — see secrets.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/secrets.h"
+#include "base/error.h"
+
+/* The secret from file or, when file is NULL, from variable env. */
+int
+secret_read(const char *file, const char *env, char *out, size_t outsz,
+            char *err, size_t errsz)
+{
+	const char *v;
+	FILE *fp;
+	size_t n;
+
+	if (file == NULL) {
+		v = env ? getenv(env) : NULL;
+		if (v == NULL || *v == '\0') {
+			snprintf(err, errsz, "no secret: give a file or set %s",
+			         env ? env : "the variable");
+			return MC_ECONFIG;
+		}
+		if ((n = strlen(v)) >= outsz) {
+			snprintf(err, errsz, "%s is too long", env);
+			return MC_ELIMIT;
+		}
+		memcpy(out, v, n + 1);
+		return 0;
+	}
+	if ((fp = fopen(file, "r")) == NULL) {
+		snprintf(err, errsz, "cannot open secret file \"%s\": %s", file,
+		         strerror(errno));
+		return MC_ECONFIG;
+	}
+	if (fgets(out, (int)outsz, fp) == NULL)
+		out[0] = '\0';
+	fclose(fp);
+	out[strcspn(out, "\r\n")] = '\0';
+	if (out[0] == '\0') {
+		snprintf(err, errsz, "secret file \"%s\" is empty", file);
+		return MC_ECONFIG;
+	}
+	return 0;
+}
