@@ -53,6 +53,7 @@ struct poller {
 	size_t npending;
 	struct ingest_tally tally;
 	struct event *done_ev;
+	bool closing; /* saying goodbye after a failure */
 	int end_rc;
 	enum poller_failure end_fail;
 	char why[1000];
@@ -299,12 +300,21 @@ on_done_ev(evutil_socket_t fd, short what, void *arg)
 	p->on_done(p->arg, p->end_rc, p->end_fail, p->why);
 }
 
-/* The end: rc and its kind, the words from the cursor or the conn. */
+/*
+ * The end: rc and its kind, the words from the cursor or the conn.  A
+ * session still up after a refusal or a store failure is ended politely
+ * first (QUIT/LOGOUT; POP3 deletions asked for are of messages whose
+ * effects are committed, so letting them happen loses nothing).
+ */
 static void
 end(struct poller *p, int rc, enum poller_failure f, const char *why)
 {
 	struct timeval zero = {0, 0};
 
+	if (p->closing) { /* the goodbye failed: the first words stand */
+		evtimer_add(p->done_ev, &zero);
+		return;
+	}
 	p->end_rc = rc;
 	p->end_fail = f;
 	if (why == NULL || why[0] == '\0')
@@ -312,6 +322,13 @@ end(struct poller *p, int rc, enum poller_failure f, const char *why)
 		    p->cur && p->cur->mc ? mailbox_conn_error(p->cur->mc) : "";
 	mc_strlcpy(p->why, why[0] ? why : mc_strerror(rc), sizeof(p->why));
 	ingest_result_fini(&p->res);
+	if ((f == POLLER_REFUSED || f == POLLER_STORE) && p->cur &&
+	    p->cur->connected) {
+		p->closing = true;
+		p->state = P_CLOSE;
+		if (p->cur->ops->close(p->cur) == 0)
+			return; /* on_step ends it */
+	}
 	evtimer_add(p->done_ev, &zero);
 }
 
@@ -545,7 +562,10 @@ on_step(struct mailbox_cursor *cur, int rc, void *arg)
 			wait_or_close(p);
 		break;
 	case P_CLOSE:
-		closed_ok(p);
+		if (p->closing)
+			end(p, 0, POLLER_OK, NULL);
+		else
+			closed_ok(p);
 		break;
 	}
 }
