@@ -86,18 +86,29 @@ want late@dest.example ""
 OUT=$(sqlite3 "$T/p.db" "SELECT status_code FROM bounces WHERE address = 's518@dest.example'")
 has "the 5.1.8 row keeps its code" "5.1.8"
 
+# --idle-max: the watch ends by itself (exit 0, the summary printed).
+start=$(date +%s)
+run "--idle --idle-max 2 ends by itself" 0 "$MC" --store "$DB" bounces fetch \
+    --mailbox "imap://bounce%40example.test@127.0.0.1:28543" \
+    --password-file "$T/pw" --allow-cleartext-auth --idle --idle-max 2
+has "the summary after the watch" "0 bounces (0 hard, 0 soft recipients)"
+took=$(($(date +%s) - start))
+[ "$took" -ge 1 ] && [ "$took" -le 10 ] && pass "it watched for about 2 s ($took s)" ||
+    fail "it watched for about 2 s ($took s)"
+
 # A refusal is not a lost session: EX_UNAVAILABLE with the server's words,
-# and the session is ended with LOGOUT (Dovecot logs "Logged out").
+# and the session is ended with LOGOUT (Dovecot logs "Logged out"; so
+# did the two sessions before).
 run "a folder that does not exist" 69 "$MC" --store "$DB" bounces fetch \
     --mailbox "imap://bounce%40example.test@127.0.0.1:28543/Nowhere" \
     --password-file "$T/pw" --allow-cleartext-auth --keep
 has "says which command was refused" "SELECT Nowhere"
 lacks "not a lost session" "the session ended"
 for _ in $(seq 50); do
-	[ "$(grep -c 'Logged out' "$D/dovecot.log")" -ge 2 ] && break
+	[ "$(grep -c 'Logged out' "$D/dovecot.log")" -ge 3 ] && break
 	sleep 0.1
 done
 OUT=$(grep -c "imap(bounce@example.test).*Logged out" "$D/dovecot.log")
-[ "$OUT" -ge 2 ] && pass "both IMAP sessions logged out" ||
-    fail "both IMAP sessions logged out" "$(tail -5 "$D/dovecot.log")"
+[ "$OUT" -ge 3 ] && pass "every IMAP session logged out" ||
+    fail "every IMAP session logged out" "$(tail -5 "$D/dovecot.log")"
 finish
