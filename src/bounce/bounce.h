@@ -19,6 +19,7 @@
 #ifndef MC_BOUNCE_BOUNCE_H
 #define MC_BOUNCE_BOUNCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define BOUNCE_MAX_SIZE    (16u * 1024 * 1024) /* bytes of one message */
@@ -124,6 +125,13 @@ enum bounce_reason bounce_classify_reason(const char *diagnostic,
                                           const char *status, int reply_code);
 enum bounce_class bounce_reason_class(enum bounce_reason reason,
                                       const char *status, const char *action);
+
+/* The value of header field name in a block of header lines (the top of a
+ * message; first occurrence, right-trimmed) into out, cut to outsize - 1
+ * bytes; false if absent.  The poller reads Message-ID, Subject and From
+ * with it. */
+bool bounce_header_value(const char *s, size_t n, const char *name, char *out,
+                         size_t outsize);
 
 const char *bounce_kind_name(enum bounce_kind kind);
 const char *bounce_class_name(enum bounce_class cls);

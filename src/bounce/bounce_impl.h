@@ -91,11 +91,6 @@ int dsn_parse(const char *s, size_t n, struct bounce_result *r);
 /* RFC 5965: Feedback-Type into r->feedback_type, one complaint recipient
  * per Original-Rcpt-To / Removal-Recipient.  Returns how many. */
 int arf_parse(const char *s, size_t n, struct bounce_result *r);
-/* The value of header field name in a block of header lines (unfolded,
- * first occurrence) into out; false if absent. */
-bool bounce_header_value(const char *s, size_t n, const char *name, char *out,
-                         size_t outsize);
-
 /* The SMTP command a failure answered, as far as the text says. */
 enum bounce_stage {
 	BOUNCE_STAGE_UNKNOWN = 0,

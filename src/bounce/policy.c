@@ -5,6 +5,7 @@
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "bounce/policy.h"
 
@@ -75,6 +76,9 @@ bounce_policy_action(const struct bounce_verdict *v)
 	if (cls == BOUNCE_CLASS_COMPLAINT ||
 	    v->reason == BOUNCE_REASON_FEEDBACK)
 		return BOUNCE_ACTION_COMPLAINT;
+	if (v->dsn_action != NULL && v->dsn_action[0] != '\0' &&
+	    strcasecmp(v->dsn_action, "failed") != 0)
+		return BOUNCE_ACTION_IGNORE; /* not (yet) a failure */
 	if (cls == BOUNCE_CLASS_AUTO_REPLY || cls == BOUNCE_CLASS_NOT_BOUNCE ||
 	    v->reason == BOUNCE_REASON_VACATION ||
 	    v->reason == BOUNCE_REASON_DELIVERED)
@@ -122,6 +126,7 @@ bounce_policy_reply(int code, const char *enhanced, const char *text,
 
 	v->reply_code = code;
 	v->status = st;
+	v->dsn_action = NULL;
 	v->reason = bounce_classify_reason(text, st, code);
 	v->cls = bounce_reason_class(v->reason, st, NULL);
 	return bounce_policy_action(v);

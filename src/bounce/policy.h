@@ -7,7 +7,9 @@
  *
  * The rules, in order (RFC 3463 for the codes):
  *  - a complaint (ARF) unsubscribes and suppresses;
- *  - auto-replies and delivery notices are ignored;
+ *  - auto-replies and delivery notices are ignored, and so is a DSN
+ *    recipient whose action is not "failed" (delayed, delivered, relayed,
+ *    expanded: the message may still arrive);
  *  - sender-side codes never suppress the recipient: X.1.7 and X.1.8 are
  *    about our own envelope sender, X.7.X about our security or policy
  *    standing (a block, a DMARC or spam verdict): recorded, nothing more,
@@ -47,8 +49,9 @@ enum bounce_action {
 struct bounce_verdict {
 	enum bounce_class cls; /* BOUNCE_CLASS_UNKNOWN: from reason */
 	enum bounce_reason reason;
-	const char *status; /* "5.1.1", or NULL/"" when none */
-	int reply_code;     /* 550, or 0 when none */
+	const char *status;     /* "5.1.1", or NULL/"" when none */
+	int reply_code;         /* 550, or 0 when none */
+	const char *dsn_action; /* the DSN's "failed", "delayed"...; NULL/"" */
 };
 
 /* The action for one recipient (see the rules above). */

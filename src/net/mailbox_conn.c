@@ -1,11 +1,14 @@
 /*
  * mailbox_conn.c — see mailbox_conn.h.
  *
- * One private event_base per conn.  run() is the heart: it writes what the
- * core produced, takes the core's events (a STARTTLS is handled here, the
- * others are kept for the caller) and runs the loop once, until the event
- * the caller waits for has come.  libevent callbacks only feed the core;
- * they never call back into the caller, so freeing is simple.
+ * Everything runs from libevent callbacks on the caller's base.  pump() is
+ * the heart: it writes what the core produced, takes the core's events (a
+ * STARTTLS is handled here) and ends the request running with the
+ * caller's callback.  A request (a command) only queues bytes and kicks a
+ * zero timer, so the caller's callback never runs inside one of its own
+ * calls.  Every libevent callback is wrapped in enter()/leave(): a conn
+ * freed inside the caller's callback is only marked, and destroyed when
+ * the outermost callback returns.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,33 +28,74 @@
 #include "net/tls.h"
 
 #define CONNECT_TIMEOUT_DEFAULT 30000
-#define CLOSE_TIMEOUT_MS        5000
+
+/* What the caller is waiting for. */
+enum mc_req {
+	REQ_NONE,
+	REQ_OPEN,     /* connect, TLS, log in */
+	REQ_CMD,      /* a command's answer */
+	REQ_IDLE,     /* IDLE: new mail or the time running out */
+	REQ_IDLE_END, /* DONE sent: IDLE's tagged answer */
+};
 
 struct mailbox_conn {
 	struct mailbox_conn_config cfg;
 	const struct mc_clock *clock;
-	struct event_base *base;
+	struct event_base *base; /* the caller's */
+	struct tcp_connect *tc;  /* while connecting */
 	struct bufferevent *bev;
 	struct event *timer;
 	struct event *idle_timer;
+	struct event *kick;
 	struct pop3_client *pop3;
 	struct imap_client *imap;
 	SSL *ssl;
+	mailbox_conn_cb *cb;
+	void *arg;
+	enum mc_req req;
+	bool quitting; /* the running command is QUIT/LOGOUT */
 	bool implicit;
 	bool handshaking;
-	bool connect_done;
-	int connect_err;
-	int closed_err; /* the core's CLOSED event came */
-	bool closed;
-	bool idle_expired;
-	/* The last event kept for the caller. */
-	bool have_pev, have_iev;
+	bool closed; /* the core's CLOSED event came */
+	int closed_err;
+	bool woke;
+	int depth; /* nested libevent callbacks and requests */
+	bool dead; /* freed inside a callback: destroy on the way out */
 	struct pop3_event pev;
 	struct imap_event iev;
 	char peer[80];
 	char tls_info[512];
 	char error[700];
 };
+
+static void pump(struct mailbox_conn *mc);
+static uint64_t now_ms(struct mailbox_conn *mc);
+static void destroy(struct mailbox_conn *mc);
+
+/* Into a callback (or a request). */
+static void
+enter(struct mailbox_conn *mc)
+{
+	mc->depth++;
+}
+
+/* Out of it: a conn freed meanwhile goes now. */
+static void
+leave(struct mailbox_conn *mc)
+{
+	if (--mc->depth == 0 && mc->dead)
+		destroy(mc);
+}
+
+/* End the running request with rc: the caller's callback. */
+static void
+finish(struct mailbox_conn *mc, int rc)
+{
+	if (mc->req == REQ_NONE || mc->dead)
+		return;
+	mc->req = REQ_NONE;
+	mc->cb(mc, rc, mc->arg);
+}
 
 /* The monotonic time for the core. */
 static uint64_t
@@ -121,6 +165,8 @@ core_deadline(struct mailbox_conn *mc)
 
 /* ---- libevent callbacks ----------------------------------------------- */
 
+static void conn_event(struct mailbox_conn *mc, short what);
+
 /* Bytes arrived. */
 static void
 on_read(struct bufferevent *bev, void *arg)
@@ -129,8 +175,9 @@ on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer_iovec vec[8];
 
-	if (!mc->pop3 && !mc->imap)
+	if (mc->dead || (!mc->pop3 && !mc->imap))
 		return; /* before the core: kept in the buffer */
+	enter(mc);
 	while (!mc->closed && evbuffer_get_length(in) > 0) {
 		int n = evbuffer_peek(in, -1, NULL, vec, 8);
 		size_t total = 0;
@@ -142,6 +189,48 @@ on_read(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, total);
 	}
+	pump(mc);
+	leave(mc);
+}
+
+/* The core exists (after connect or the implicit TLS handshake): start it
+ * and take the bytes that may have come already. */
+static void
+core_begin(struct mailbox_conn *mc)
+{
+	if (mc->cfg.proto == MAILBOX_POP3) {
+		struct pop3_client_config pc = mc->cfg.pop3;
+		/* -v -v -v: every line, credentials redacted by the core. */
+		if (pc.trace == NULL && log_enabled(LOG_TRACE)) {
+			pc.trace = log_wire;
+			pc.trace_arg = mc;
+		}
+		pc.log_name = mc->peer;
+		mc->pop3 = pop3_client_new(&pc);
+		pop3_client_start(mc->pop3, mc->implicit, now_ms(mc));
+	} else {
+		struct imap_client_config ic = mc->cfg.imap;
+		if (ic.trace == NULL && log_enabled(LOG_TRACE)) {
+			ic.trace = log_wire;
+			ic.trace_arg = mc;
+		}
+		ic.log_name = mc->peer;
+		mc->imap = imap_client_new(&ic);
+		imap_client_start(mc->imap, mc->implicit, now_ms(mc));
+	}
+	on_read(mc->bev, mc);
+}
+
+/* The session could not start: say why, end the open. */
+static void
+open_failed(struct mailbox_conn *mc, int err, const char *why)
+{
+	mc_strlcpy(mc->error, why, sizeof(mc->error));
+	mc->closed = true;
+	mc->closed_err = err;
+	if (mc->bev)
+		bufferevent_disable(mc->bev, EV_READ | EV_WRITE);
+	finish(mc, err);
 }
 
 /* Connected over TLS, end of file, or an error. */
@@ -149,16 +238,30 @@ static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct mailbox_conn *mc = arg;
-	char why[600];
 
 	(void)bev;
+	if (mc->dead)
+		return;
+	enter(mc);
+	conn_event(mc, what);
+	if (!mc->dead)
+		pump(mc);
+	leave(mc);
+}
+
+/* on_event's work. */
+static void
+conn_event(struct mailbox_conn *mc, short what)
+{
+	char why[600];
+
 	if (what & BEV_EVENT_CONNECTED) {
 		mc->handshaking = false;
 		tls_describe_session(mc->ssl, mc->tls_info,
 		                     sizeof(mc->tls_info));
 		log_debug("%s: %s", mc->peer, mc->tls_info);
 		if (mc->implicit && !mc->pop3 && !mc->imap) {
-			mc->connect_done = true;
+			core_begin(mc);
 			return;
 		}
 		if (mc->pop3)
@@ -186,9 +289,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 			         mc->peer, mc->cfg.addrs->port);
 		mc->handshaking = false;
 		if (before) {
-			mc->connect_done = true;
-			mc->connect_err = err;
-			mc_strlcpy(mc->error, why, sizeof(mc->error));
+			open_failed(mc, err, why);
 			return;
 		}
 		core_abort(mc, err, why);
@@ -220,10 +321,30 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (mc->dead)
+		return;
+	enter(mc);
 	if (mc->pop3)
 		pop3_client_tick(mc->pop3, now_ms(mc));
 	else if (mc->imap)
 		imap_client_tick(mc->imap, now_ms(mc));
+	pump(mc);
+	leave(mc);
+}
+
+/* A request was queued: take its output and any event now. */
+static void
+on_kick(evutil_socket_t fd, short what, void *arg)
+{
+	struct mailbox_conn *mc = arg;
+
+	(void)fd;
+	(void)what;
+	if (mc->dead)
+		return;
+	enter(mc);
+	pump(mc);
+	leave(mc);
 }
 
 /* The IDLE period ran out. */
@@ -234,7 +355,13 @@ on_idle_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	mc->idle_expired = true;
+	if (mc->dead || mc->req != REQ_IDLE || mc->closed)
+		return;
+	enter(mc);
+	mc->req = REQ_IDLE_END;
+	imap_client_idle_done(mc->imap, now_ms(mc));
+	pump(mc);
+	leave(mc);
 }
 
 /* The TCP connect finished. */
@@ -245,12 +372,14 @@ on_connected(int fd, int err, const char *why, void *arg)
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 
+	mc->tc = NULL;
 	if (fd < 0) {
-		mc->connect_done = true;
-		mc->connect_err = err;
-		snprintf(mc->error, sizeof(mc->error),
-		         "cannot connect to %s port %d: %s",
+		char msg[sizeof(mc->error)];
+		snprintf(msg, sizeof(msg), "cannot connect to %s port %d: %s",
 		         mc->cfg.addrs->host, mc->cfg.addrs->port, why);
+		enter(mc);
+		open_failed(mc, err, msg);
+		leave(mc);
 		return;
 	}
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
@@ -270,13 +399,16 @@ on_connected(int fd, int err, const char *why, void *arg)
 		                     (mc->cfg.connect_timeout_ms % 1000) *
 		                         1000};
 		bufferevent_set_timeouts(mc->bev, &tv, &tv);
-	} else {
-		mc->bev =
-		    bufferevent_socket_new(mc->base, fd, BEV_OPT_CLOSE_ON_FREE);
-		mc->connect_done = true;
+		bufferevent_setcb(mc->bev, on_read, NULL, on_event, mc);
+		bufferevent_enable(mc->bev, EV_READ | EV_WRITE);
+		return;
 	}
+	mc->bev = bufferevent_socket_new(mc->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	bufferevent_setcb(mc->bev, on_read, NULL, on_event, mc);
 	bufferevent_enable(mc->bev, EV_READ | EV_WRITE);
+	enter(mc);
+	core_begin(mc);
+	leave(mc);
 }
 
 /* The core asked for STARTTLS: wrap the socket in a TLS filter. */
@@ -298,54 +430,127 @@ start_tls(struct mailbox_conn *mc)
 
 /* ---- the loop --------------------------------------------------------- */
 
-/* Write the core's output and collect its events. */
+/* The session ended (the core's CLOSED): the running request fails,
+ * except a QUIT/LOGOUT that asked for it. */
 static void
-pump(struct mailbox_conn *mc)
+closed(struct mailbox_conn *mc, int err, const char *text)
+{
+	mc->closed = true;
+	mc->closed_err = err;
+	mc_strlcpy(mc->error, text, sizeof(mc->error));
+	if (mc->req == REQ_OPEN) {
+		char why[sizeof(mc->error)];
+		snprintf(why, sizeof(why), "%s: %s",
+		         mc->peer[0] ? mc->peer : "server",
+		         text[0] ? text : "no session");
+		mc_strlcpy(mc->error, why, sizeof(mc->error));
+		finish(mc, err ? err : MC_EPROTO);
+		return;
+	}
+	if (err == 0 && mc->quitting)
+		finish(mc, 0);
+	else
+		finish(mc, err ? err : MC_ECLOSED);
+}
+
+/* One POP3 event. */
+static void
+pop3_event(struct mailbox_conn *mc, const struct pop3_event *ev)
+{
+	switch (ev->type) {
+	case POP3_EV_STARTTLS:
+		start_tls(mc);
+		break;
+	case POP3_EV_READY:
+		if (mc->req == REQ_OPEN)
+			finish(mc, 0);
+		break;
+	case POP3_EV_DONE:
+		mc->pev = *ev;
+		if (mc->req == REQ_CMD)
+			finish(mc, 0);
+		break;
+	case POP3_EV_CLOSED:
+		mc->pev = *ev;
+		closed(mc, ev->err, pop3_client_last_error(mc->pop3));
+		break;
+	default:
+		break;
+	}
+}
+
+/* One IMAP event. */
+static void
+imap_event(struct mailbox_conn *mc, const struct imap_event *ev)
+{
+	switch (ev->type) {
+	case IMAP_EV_STARTTLS:
+		start_tls(mc);
+		break;
+	case IMAP_EV_READY:
+		if (mc->req == REQ_OPEN)
+			finish(mc, 0);
+		break;
+	case IMAP_EV_IDLE_WAKE:
+		if (mc->req == REQ_IDLE) {
+			mc->woke = true;
+			mc->req = REQ_IDLE_END;
+			evtimer_del(mc->idle_timer);
+			imap_client_idle_done(mc->imap, now_ms(mc));
+		}
+		break;
+	case IMAP_EV_DONE:
+		mc->iev = *ev;
+		if (mc->req == REQ_CMD)
+			finish(mc, 0);
+		else if (mc->req == REQ_IDLE_END)
+			finish(mc, ev->ok ? 0 : MC_EPROTO);
+		break;
+	case IMAP_EV_CLOSED:
+		mc->iev = *ev;
+		closed(mc, ev->err, imap_client_last_error(mc->imap));
+		break;
+	default:
+		break;
+	}
+}
+
+/* Write the core's output. */
+static void
+flush_output(struct mailbox_conn *mc)
 {
 	size_t n;
-	const unsigned char *out = core_output(mc, &n);
+	const unsigned char *out;
 
+	if (!mc->pop3 && !mc->imap)
+		return;
+	out = core_output(mc, &n);
 	if (n > 0 && mc->bev && !mc->closed) {
 		bufferevent_write(mc->bev, out, n);
 		core_sent(mc, n);
 	}
+}
+
+/* Write the core's output, take its events, arm its deadline. */
+static void
+pump(struct mailbox_conn *mc)
+{
+	if (!mc->pop3 && !mc->imap)
+		return;
 	for (;;) {
+		flush_output(mc);
+		if (mc->dead)
+			return;
 		if (mc->pop3) {
 			struct pop3_event ev;
-			if (mc->have_pev ||
-			    !pop3_client_next_event(mc->pop3, &ev))
+			if (!pop3_client_next_event(mc->pop3, &ev))
 				break;
-			if (ev.type == POP3_EV_STARTTLS) {
-				start_tls(mc);
-				continue;
-			}
-			if (ev.type == POP3_EV_CLOSED) {
-				mc->closed = true;
-				mc->closed_err = ev.err;
-				mc_strlcpy(mc->error,
-				           pop3_client_last_error(mc->pop3),
-				           sizeof(mc->error));
-			}
-			mc->pev = ev;
-			mc->have_pev = true;
+			pop3_event(mc, &ev);
 		} else {
 			struct imap_event ev;
-			if (mc->have_iev ||
-			    !imap_client_next_event(mc->imap, &ev))
+			if (!imap_client_next_event(mc->imap, &ev))
 				break;
-			if (ev.type == IMAP_EV_STARTTLS) {
-				start_tls(mc);
-				continue;
-			}
-			if (ev.type == IMAP_EV_CLOSED) {
-				mc->closed = true;
-				mc->closed_err = ev.err;
-				mc_strlcpy(mc->error,
-				           imap_client_last_error(mc->imap),
-				           sizeof(mc->error));
-			}
-			mc->iev = ev;
-			mc->have_iev = true;
+			imap_event(mc, &ev);
 		}
 	}
 	uint64_t dl = core_deadline(mc), now = now_ms(mc);
@@ -359,28 +564,17 @@ pump(struct mailbox_conn *mc)
 	}
 }
 
-/* Run until the core has an event for the caller (or idle time is up). */
-static void
-run(struct mailbox_conn *mc, bool until_idle_timer)
-{
-	for (;;) {
-		pump(mc);
-		if (mc->have_pev || mc->have_iev)
-			return;
-		if (until_idle_timer && mc->idle_expired)
-			return;
-		event_base_loop(mc->base, EVLOOP_ONCE);
-	}
-}
-
 int
 mailbox_conn_open(const struct mailbox_conn_config *cfg,
-                  struct mailbox_conn **out, char *err, size_t errsz)
+                  struct event_base *base, mailbox_conn_cb *cb, void *arg,
+                  struct mailbox_conn **out)
 {
-	struct mailbox_conn *mc = xcalloc(1, sizeof(*mc));
-	struct tcp_connect *tc;
+	struct mailbox_conn *mc;
 
 	*out = NULL;
+	if (cfg->addrs == NULL || base == NULL || cb == NULL)
+		return MC_EINVAL;
+	mc = xcalloc(1, sizeof(*mc));
 	mc->cfg = *cfg;
 	if (mc->cfg.connect_timeout_ms == 0)
 		mc->cfg.connect_timeout_ms = CONNECT_TIMEOUT_DEFAULT;
@@ -388,80 +582,29 @@ mailbox_conn_open(const struct mailbox_conn_config *cfg,
 	mc->implicit = cfg->proto == MAILBOX_POP3
 	                   ? cfg->pop3.tls == POP3_TLS_IMPLICIT
 	                   : cfg->imap.tls == IMAP_TLS_IMPLICIT;
-	mc->base = event_base_new();
-	mc->timer = evtimer_new(mc->base, on_timer, mc);
-	mc->idle_timer = evtimer_new(mc->base, on_idle_timer, mc);
-	tc = tcp_connect_start(mc->base, cfg->addrs, mc->cfg.connect_timeout_ms,
-	                       on_connected, mc);
-	(void)tc;
-	while (!mc->connect_done)
-		event_base_loop(mc->base, EVLOOP_ONCE);
-	if (mc->connect_err) {
-		mc_strlcpy(err, mc->error, errsz);
-		int rc = mc->connect_err;
-		mailbox_conn_close(mc);
-		return rc;
-	}
-	if (cfg->proto == MAILBOX_POP3) {
-		struct pop3_client_config pc = cfg->pop3;
-		/* -v -v -v: every line, credentials redacted by the core. */
-		if (pc.trace == NULL && log_enabled(LOG_TRACE)) {
-			pc.trace = log_wire;
-			pc.trace_arg = mc;
-		}
-		pc.log_name = mc->peer;
-		mc->pop3 = pop3_client_new(&pc);
-		pop3_client_start(mc->pop3, mc->implicit, now_ms(mc));
-	} else {
-		struct imap_client_config ic = cfg->imap;
-		if (ic.trace == NULL && log_enabled(LOG_TRACE)) {
-			ic.trace = log_wire;
-			ic.trace_arg = mc;
-		}
-		ic.log_name = mc->peer;
-		mc->imap = imap_client_new(&ic);
-		imap_client_start(mc->imap, mc->implicit, now_ms(mc));
-	}
-	/* Bytes may have come with the handshake already. */
-	on_read(mc->bev, mc);
-	run(mc, false);
-	bool ready = mc->pop3 ? mc->pev.type == POP3_EV_READY
-	                      : mc->iev.type == IMAP_EV_READY;
-	mc->have_pev = mc->have_iev = false;
-	if (!ready) {
-		int rc = mc->closed_err ? mc->closed_err : MC_EPROTO;
-		snprintf(err, errsz, "%s: %s",
-		         mc->peer[0] ? mc->peer : "server",
-		         mc->error[0] ? mc->error : "no session");
-		mailbox_conn_close(mc);
-		return rc;
-	}
+	mc->base = base;
+	mc->cb = cb;
+	mc->arg = arg;
+	mc->req = REQ_OPEN;
+	mc->timer = evtimer_new(base, on_timer, mc);
+	mc->idle_timer = evtimer_new(base, on_idle_timer, mc);
+	mc->kick = evtimer_new(base, on_kick, mc);
+	/* The connect may fail at once: its callback then runs inside
+	 * tcp_connect_start, so the depth keeps a free there safe. */
+	enter(mc);
+	mc->tc = tcp_connect_start(base, cfg->addrs, mc->cfg.connect_timeout_ms,
+	                           on_connected, mc);
 	*out = mc;
+	leave(mc);
 	return 0;
 }
 
-void
-mailbox_conn_close(struct mailbox_conn *mc)
+/* Free everything (not inside a callback). */
+static void
+destroy(struct mailbox_conn *mc)
 {
-	if (mc == NULL)
-		return;
-	if (!mc->closed && (mc->pop3 || mc->imap)) {
-		/* Politely, but not forever. */
-		int rc = mc->pop3
-		             ? pop3_client_command(mc->pop3, POP3_CMD_QUIT, 0,
-		                                   0, now_ms(mc))
-		             : imap_client_command(mc->imap, IMAP_CMD_LOGOUT,
-		                                   NULL, NULL, 0, now_ms(mc));
-		if (rc == 0) {
-			struct timeval tv = {CLOSE_TIMEOUT_MS / 1000, 0};
-			mc->idle_expired = false;
-			evtimer_add(mc->idle_timer, &tv);
-			while (!mc->closed && !mc->idle_expired) {
-				mc->have_pev = mc->have_iev = false;
-				run(mc, true);
-			}
-		}
-	}
+	if (mc->tc)
+		tcp_connect_cancel(mc->tc);
 	if (mc->bev)
 		bufferevent_free(mc->bev);
 	else if (mc->ssl)
@@ -470,101 +613,121 @@ mailbox_conn_close(struct mailbox_conn *mc)
 		event_free(mc->timer);
 	if (mc->idle_timer)
 		event_free(mc->idle_timer);
+	if (mc->kick)
+		event_free(mc->kick);
 	pop3_client_free(mc->pop3);
 	imap_client_free(mc->imap);
-	if (mc->base)
-		event_base_free(mc->base);
 	free(mc);
+}
+
+void
+mailbox_conn_free(struct mailbox_conn *mc)
+{
+	if (mc == NULL)
+		return;
+	if (mc->depth == 0) {
+		destroy(mc);
+		return;
+	}
+	mc->dead = true;
+	if (mc->bev)
+		bufferevent_disable(mc->bev, EV_READ | EV_WRITE);
+	evtimer_del(mc->timer);
+	evtimer_del(mc->idle_timer);
+	evtimer_del(mc->kick);
+}
+
+/* A request may start: the session is up and nothing is running. */
+static int
+may_start(struct mailbox_conn *mc)
+{
+	if (mc->closed)
+		return mc->closed_err ? mc->closed_err : MC_ECLOSED;
+	if (mc->req != REQ_NONE || mc->dead)
+		return MC_EINVAL;
+	return 0;
+}
+
+/* A request was queued: write it, and look at events on the next turn. */
+static void
+started(struct mailbox_conn *mc, enum mc_req req)
+{
+	struct timeval zero = {0, 0};
+
+	mc->req = req;
+	flush_output(mc);
+	evtimer_add(mc->kick, &zero);
 }
 
 int
 mailbox_conn_pop3(struct mailbox_conn *mc, enum pop3_cmd cmd,
-                  unsigned long arg1, unsigned long arg2, struct pop3_event *ev)
+                  unsigned long arg1, unsigned long arg2)
 {
 	int rc;
 
-	if (mc->closed)
-		return mc->closed_err ? mc->closed_err : MC_ECLOSED;
+	if ((rc = may_start(mc)) < 0 || mc->pop3 == NULL)
+		return rc < 0 ? rc : MC_EINVAL;
 	rc = pop3_client_command(mc->pop3, cmd, arg1, arg2, now_ms(mc));
 	if (rc != 0)
 		return rc;
-	for (;;) {
-		mc->have_pev = false;
-		run(mc, false);
-		*ev = mc->pev;
-		if (ev->type == POP3_EV_CLOSED)
-			return ev->err
-			           ? ev->err
-			           : (cmd == POP3_CMD_QUIT ? 0 : MC_ECLOSED);
-		if (ev->type == POP3_EV_DONE) {
-			mc->have_pev = false;
-			return 0;
-		}
-	}
+	mc->quitting = cmd == POP3_CMD_QUIT;
+	started(mc, REQ_CMD);
+	return 0;
 }
 
 int
 mailbox_conn_imap(struct mailbox_conn *mc, enum imap_cmd cmd,
-                  const char *mailbox, const char *criteria, uint32_t uid,
-                  struct imap_event *ev)
+                  const char *mailbox, const char *criteria, uint32_t uid)
 {
 	int rc;
 
-	if (mc->closed)
-		return mc->closed_err ? mc->closed_err : MC_ECLOSED;
+	if ((rc = may_start(mc)) < 0 || mc->imap == NULL)
+		return rc < 0 ? rc : MC_EINVAL;
 	rc = imap_client_command(mc->imap, cmd, mailbox, criteria, uid,
 	                         now_ms(mc));
 	if (rc != 0)
 		return rc;
-	for (;;) {
-		mc->have_iev = false;
-		run(mc, false);
-		*ev = mc->iev;
-		if (ev->type == IMAP_EV_CLOSED)
-			return ev->err
-			           ? ev->err
-			           : (cmd == IMAP_CMD_LOGOUT ? 0 : MC_ECLOSED);
-		if (ev->type == IMAP_EV_DONE) {
-			mc->have_iev = false;
-			return 0;
-		}
-	}
+	mc->quitting = cmd == IMAP_CMD_LOGOUT;
+	started(mc, REQ_CMD);
+	return 0;
 }
 
 int
-mailbox_conn_idle(struct mailbox_conn *mc, uint32_t max_ms, bool *woke)
+mailbox_conn_idle(struct mailbox_conn *mc, uint32_t max_ms)
 {
 	struct timeval tv = {(time_t)(max_ms / 1000),
 	                     (suseconds_t)((max_ms % 1000) * 1000)};
 	int rc;
 
-	*woke = false;
-	if (mc->closed)
-		return mc->closed_err ? mc->closed_err : MC_ECLOSED;
+	if ((rc = may_start(mc)) < 0 || mc->imap == NULL)
+		return rc < 0 ? rc : MC_EINVAL;
 	rc = imap_client_command(mc->imap, IMAP_CMD_IDLE, NULL, NULL, 0,
 	                         now_ms(mc));
 	if (rc != 0)
 		return rc;
-	mc->idle_expired = false;
+	mc->woke = false;
+	mc->quitting = false;
 	evtimer_add(mc->idle_timer, &tv);
-	mc->have_iev = false;
-	run(mc, true);
-	evtimer_del(mc->idle_timer);
-	if (mc->have_iev && mc->iev.type == IMAP_EV_CLOSED)
-		return mc->iev.err ? mc->iev.err : MC_ECLOSED;
-	if (mc->have_iev && mc->iev.type == IMAP_EV_IDLE_WAKE)
-		*woke = true;
-	imap_client_idle_done(mc->imap, now_ms(mc));
-	for (;;) {
-		mc->have_iev = false;
-		run(mc, false);
-		if (mc->iev.type == IMAP_EV_CLOSED)
-			return mc->iev.err ? mc->iev.err : MC_ECLOSED;
-		if (mc->iev.type == IMAP_EV_DONE) {
-			mc->have_iev = false;
-			return mc->iev.ok ? 0 : MC_EPROTO;
-		}
-	}
+	started(mc, REQ_IDLE);
+	return 0;
+}
+
+bool
+mailbox_conn_idle_woke(const struct mailbox_conn *mc)
+{
+	return mc->woke;
+}
+
+const struct pop3_event *
+mailbox_conn_pop3_event(const struct mailbox_conn *mc)
+{
+	return &mc->pev;
+}
+
+const struct imap_event *
+mailbox_conn_imap_event(const struct mailbox_conn *mc)
+{
+	return &mc->iev;
 }
 
 struct pop3_client *

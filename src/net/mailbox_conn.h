@@ -1,22 +1,27 @@
 /*
  * mailbox_conn.h — runs the sans-I/O POP3 or IMAP client core
  * (proto/pop3_client.h, proto/imap_client.h) over TCP with libevent, with
- * STARTTLS/STLS or implicit TLS, for a caller that works one step at a
- * time (fetch a message, store its effects, delete it, next).
+ * STARTTLS/STLS or implicit TLS, on the caller's event base: nothing here
+ * blocks or runs a loop of its own, so a mailbox session can go on beside
+ * a campaign or an HTTP service in one process.
  *
- * The calls block: each runs a private event loop until the core reports
- * what was asked (logged in, a command's answer, new mail while idling)
- * or the session ends.  The core's deadlines are armed as timers, so no
- * call waits longer than the configured command timeout.  A TLS handshake
- * the core asks for (STARTTLS) is done inside, with the certificate
- * checked unless tls_verify is false (net/tls.h).
+ * One request at a time: mailbox_conn_open() (connect, TLS, log in), then
+ * a command (mailbox_conn_pop3 / mailbox_conn_imap) or an IDLE
+ * (mailbox_conn_idle); each ends in exactly one call of the callback, with
+ * rc 0 (done: the command's answer is in mailbox_conn_pop3_event() /
+ * mailbox_conn_imap_event(), ok or not) or MC_E* (the session is over).
+ * The core's deadlines are armed as timers, so no request waits longer
+ * than the configured command timeout.  A TLS handshake the core asks for
+ * (STARTTLS) is done inside, with the certificate checked unless
+ * tls_verify is false (net/tls.h).
  *
  * Errors: MC_ECONN / MC_ECONNREFUSED / MC_ETIMEDOUT (connect), MC_ETLS /
  * MC_ECERT, MC_EAUTH, MC_EPROTO, MC_ECLOSED, MC_ELIMIT, MC_EUNSUPP, with
- * the words in mailbox_conn_error() (or err for open).  After any of
- * these the session is over: close it.
+ * the words in mailbox_conn_error().  After any of these the session is
+ * over: free it.  A QUIT or LOGOUT ends in rc 0 once the server closed.
  * Ownership: the config's addrs and SSL_CTX are borrowed for the life of
- * the conn; event data is valid until the next call.
+ * the conn; event data is valid until the next request.  The conn may be
+ * freed inside its own callback.
  */
 #ifndef MC_NET_MAILBOX_CONN_H
 #define MC_NET_MAILBOX_CONN_H
@@ -50,31 +55,40 @@ struct mailbox_conn_config {
 };
 
 struct mailbox_conn;
+struct event_base;
+
+/* The end of a request: rc 0 or MC_E* (the session is over). */
+typedef void mailbox_conn_cb(struct mailbox_conn *mc, int rc, void *arg);
 
 /*
- * Connect, do TLS as configured, log in.  0 with *out set, or MC_E* with
- * the reason in err ("cannot connect to 127.0.0.1 port 28110: ...").
+ * Start connecting on base; the callback says when the session is logged
+ * in (rc 0) or why not.  Returns 0 with *out set (the callback follows,
+ * never from inside this call), or MC_EINVAL for a config without addrs.
  */
 int mailbox_conn_open(const struct mailbox_conn_config *cfg,
-                      struct mailbox_conn **out, char *err, size_t errsz);
-/* Say QUIT/LOGOUT when the session is still up (bounded), then free. */
-void mailbox_conn_close(struct mailbox_conn *mc);
+                      struct event_base *base, mailbox_conn_cb *cb, void *arg,
+                      struct mailbox_conn **out);
+/* Free without a word to the server (say QUIT/LOGOUT first for a polite
+ * end).  NULL does nothing. */
+void mailbox_conn_free(struct mailbox_conn *mc);
 
-/* POP3: one command and its answer.  0 (ev filled, ev->ok may be false)
- * or MC_E* when the session ended. */
+/* POP3: send one command; the callback follows.  0, or MC_E* at once
+ * (no callback then: the session is over, or a request is running). */
 int mailbox_conn_pop3(struct mailbox_conn *mc, enum pop3_cmd cmd,
-                      unsigned long arg1, unsigned long arg2,
-                      struct pop3_event *ev);
-/* IMAP: one command and its completion (see imap_client_command). */
+                      unsigned long arg1, unsigned long arg2);
+/* IMAP: the same (see imap_client_command). */
 int mailbox_conn_imap(struct mailbox_conn *mc, enum imap_cmd cmd,
-                      const char *mailbox, const char *criteria, uint32_t uid,
-                      struct imap_event *ev);
+                      const char *mailbox, const char *criteria, uint32_t uid);
 /*
- * IMAP IDLE for at most max_ms: returns 0 with *woke true when new mail
- * was announced, false when the time ran out (IDLE is ended either way),
- * or MC_E*.
+ * IMAP IDLE for at most max_ms: the callback comes when IDLE has ended,
+ * after new mail was announced (mailbox_conn_idle_woke() true) or the time
+ * ran out (false).
  */
-int mailbox_conn_idle(struct mailbox_conn *mc, uint32_t max_ms, bool *woke);
+int mailbox_conn_idle(struct mailbox_conn *mc, uint32_t max_ms);
+bool mailbox_conn_idle_woke(const struct mailbox_conn *mc);
+/* The answer of the last command (valid until the next request). */
+const struct pop3_event *mailbox_conn_pop3_event(const struct mailbox_conn *mc);
+const struct imap_event *mailbox_conn_imap_event(const struct mailbox_conn *mc);
 
 struct pop3_client *mailbox_conn_pop3_core(struct mailbox_conn *mc);
 struct imap_client *mailbox_conn_imap_core(struct mailbox_conn *mc);

@@ -22,6 +22,56 @@ static const char *const supp_names[] = {
 #undef STORE_SUPP_NAME
 };
 
+static const char *const bounce_kind_names[] = {
+#define STORE_BOUNCE_NAME(sym, name) name,
+    STORE_BOUNCE_KINDS(STORE_BOUNCE_NAME)
+#undef STORE_BOUNCE_NAME
+};
+
+static const char *const contact_status_names[] = {
+#define STORE_CONTACT_NAME(sym, name) name,
+    STORE_CONTACT_STATUSES(STORE_CONTACT_NAME)
+#undef STORE_CONTACT_NAME
+};
+
+/* Index of name in a table of n names, or -1. */
+static int
+name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; name != NULL && i < n; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Name of a bounce row's kind. */
+const char *
+store_bounce_kind_name(enum store_bounce_kind k)
+{
+	return (unsigned)k < STORE_BOUNCE__COUNT ? bounce_kind_names[k] : NULL;
+}
+
+/* Bounce row kind from its name, or -1. */
+int
+store_bounce_kind_parse(const char *name)
+{
+	return name_index(bounce_kind_names, STORE_BOUNCE__COUNT, name);
+}
+
+/* Name of a contact status. */
+const char *
+store_contact_status_name(enum store_contact_status c)
+{
+	return (unsigned)c < CONTACT__COUNT ? contact_status_names[c] : NULL;
+}
+
+/* Contact status from its name, or -1. */
+int
+store_contact_status_parse(const char *name)
+{
+	return name_index(contact_status_names, CONTACT__COUNT, name);
+}
+
 /* Name of a ledger state. */
 const char *
 store_dlv_state_name(enum store_dlv_state s)

@@ -63,12 +63,49 @@ enum store_supp_reason {
 	    SUPP__COUNT
 };
 
+/*
+ * What a row of the bounces table records: the effect the application's
+ * bounce policy gave it (src/app, bounce/policy.h).  The store keeps and
+ * counts these; it never decides them.
+ */
+#define STORE_BOUNCE_KINDS(X)                                                  \
+	X(STORE_BOUNCE_HARD, "hard")           /* the address suppressed */    \
+	X(STORE_BOUNCE_SOFT, "soft")           /* counts to a threshold */     \
+	X(STORE_BOUNCE_POLICY, "policy")       /* recorded, no effect */       \
+	X(STORE_BOUNCE_COMPLAINT, "complaint") /* a feedback report */         \
+	X(STORE_BOUNCE_UNSUBSCRIBE, "unsubscribe") /* a mailto request */
+
+enum store_bounce_kind {
+#define STORE_BOUNCE_ENUM(sym, name) sym,
+	STORE_BOUNCE_KINDS(STORE_BOUNCE_ENUM)
+#undef STORE_BOUNCE_ENUM
+	    STORE_BOUNCE__COUNT
+};
+
+/* A contact's status. */
+#define STORE_CONTACT_STATUSES(X)                                              \
+	X(CONTACT_ACTIVE, "active")                                            \
+	X(CONTACT_UNSUBSCRIBED, "unsubscribed")                                \
+	X(CONTACT_BOUNCED, "bounced")                                          \
+	X(CONTACT_COMPLAINED, "complained")
+
+enum store_contact_status {
+#define STORE_CONTACT_ENUM(sym, name) sym,
+	STORE_CONTACT_STATUSES(STORE_CONTACT_ENUM)
+#undef STORE_CONTACT_ENUM
+	    CONTACT__COUNT
+};
+
 /* "pending"...; NULL when out of range. */
 const char *store_dlv_state_name(enum store_dlv_state s);
 /* State from its name; -1 if unknown. */
 int store_dlv_state_parse(const char *name);
 const char *store_supp_reason_name(enum store_supp_reason r);
 int store_supp_reason_parse(const char *name);
+const char *store_bounce_kind_name(enum store_bounce_kind k);
+int store_bounce_kind_parse(const char *name);
+const char *store_contact_status_name(enum store_contact_status c);
+int store_contact_status_parse(const char *name);
 
 struct store;
 
@@ -136,10 +173,21 @@ struct store_bounce {
 	int64_t campaign_id; /* 0 if unknown */
 	int64_t contact_id;  /* 0 if unknown */
 	const char *address;
-	const char *kind;   /* "hard", "soft", "complaint", ... */
+	const char *kind;   /* a store_bounce_kind_name() */
 	const char *status; /* "5.1.1" or NULL */
 	const char *diagnostic;
 	time_t received;
+};
+
+/* A bounce row with where it came from (bounce_record). */
+struct store_bounce_row {
+	int64_t campaign_id; /* 0 if unknown (no VERP token) */
+	int64_t contact_id;  /* 0 if unknown */
+	const char *address; /* normalised */
+	enum store_bounce_kind kind;
+	const char *status;     /* "5.1.1" or NULL */
+	const char *diagnostic; /* or NULL */
+	const char *source;     /* the source message's id, or NULL */
 };
 
 /* A campaign as stored. */
@@ -190,29 +238,6 @@ typedef int store_tally_fn(void *arg, const char *key,
                            enum store_dlv_state state, unsigned long n);
 typedef int store_event_fn(void *arg, const struct store_event *e);
 typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
-/*
- * What one parsed bounce, complaint or unsubscribe request does to the
- * store (bounce_apply).  kind: "hard" suppresses the address at once;
- * "soft" is counted and suppresses once soft_limit soft bounces of the
- * address fall within soft_days; "complaint" suppresses and unsubscribes;
- * "unsubscribe" unsubscribes; anything else is only recorded.
- */
-struct store_bounce_effect {
-	int64_t campaign_id; /* 0 if unknown (VERP token absent) */
-	int64_t contact_id;  /* 0: looked up by address */
-	const char *address; /* normalised */
-	const char *kind;
-	const char *status;     /* "5.1.1" or NULL */
-	const char *diagnostic; /* or NULL */
-	const char *source;     /* the source message's id */
-	int soft_limit;         /* >= 1 */
-	int soft_days;          /* >= 1 */
-};
-
-#define STORE_EFFECT_RECORDED     0x1 /* a bounce row was written */
-#define STORE_EFFECT_SUPPRESSED   0x2 /* newly suppressed */
-#define STORE_EFFECT_UNSUBSCRIBED 0x4 /* contact newly unsubscribed */
-
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
 #define STORE_SEEN_HANDLED 1
@@ -318,12 +343,26 @@ struct store_ops {
 	int (*event_add)(struct store *, int64_t campaign_id,
 	                 int64_t contact_id, const char *kind,
 	                 const char *detail, time_t now);
-	/* Record a bounce and apply its effect (struct store_bounce_effect)
-	 * in one transaction (or the caller's); *effects gets the
-	 * STORE_EFFECT_* bits.  The delivery row of (campaign, contact), if
-	 * any, becomes bounced for hard/soft. */
-	int (*bounce_apply)(struct store *, const struct store_bounce_effect *,
-	                    time_t now, int *effects);
+	/* The primitives a bounce's effects are made of (the application's
+	 * policy picks them; src/app/ingest.c).  bounce_record: one row,
+	 * received now.  bounce_count: rows of address of one kind received
+	 * at or after since.  contact_lookup: the contact id if that contact
+	 * exists, else the contact of address; MC_ENOTFOUND if neither.
+	 * contact_set_status: *changed 1 when it was another.
+	 * delivery_bounced: the row of (campaign, contact), if sent,
+	 * deferred, failed or inflight, becomes bounced; *changed 1 if so. */
+	int (*bounce_record)(struct store *, const struct store_bounce_row *,
+	                     time_t now);
+	int (*bounce_count)(struct store *, const char *address,
+	                    enum store_bounce_kind kind, time_t since,
+	                    unsigned long *n);
+	int (*contact_lookup)(struct store *, int64_t id, const char *address,
+	                      int64_t *out);
+	int (*contact_set_status)(struct store *, int64_t id,
+	                          enum store_contact_status status, time_t now,
+	                          int *changed);
+	int (*delivery_bounced)(struct store *, int64_t campaign_id,
+	                        int64_t contact_id, time_t now, int *changed);
 	/* The mailbox memory: mailbox is "imap://user@host/INBOX;v=UIDVALIDITY"
 	 * or "pop3://user@host", uid the UID or UIDL.  seen_get: 0 with *state
 	 * (STORE_SEEN_*) or MC_ENOTFOUND.  seen_put: insert or raise state. */
@@ -395,7 +434,11 @@ struct store_ops {
 	X(count_states)                                                        \
 	X(bounce_add)                                                          \
 	X(event_add)                                                           \
-	X(bounce_apply)                                                        \
+	X(bounce_record)                                                       \
+	X(bounce_count)                                                        \
+	X(contact_lookup)                                                      \
+	X(contact_set_status)                                                  \
+	X(delivery_bounced)                                                    \
 	X(mailbox_seen_get)                                                    \
 	X(mailbox_seen_put)                                                    \
 	X(check)                                                               \
@@ -491,8 +534,18 @@ int store_count_states(struct store *s, int64_t campaign_id,
 int store_bounce_add(struct store *s, const struct store_bounce *b);
 int store_event_add(struct store *s, int64_t campaign_id, int64_t contact_id,
                     const char *kind, const char *detail, time_t now);
-int store_bounce_apply(struct store *s, const struct store_bounce_effect *e,
-                       time_t now, int *effects);
+int store_bounce_record(struct store *s, const struct store_bounce_row *b,
+                        time_t now);
+int store_bounce_count(struct store *s, const char *address,
+                       enum store_bounce_kind kind, time_t since,
+                       unsigned long *n);
+int store_contact_lookup(struct store *s, int64_t id, const char *address,
+                         int64_t *out);
+int store_contact_set_status(struct store *s, int64_t id,
+                             enum store_contact_status status, time_t now,
+                             int *changed);
+int store_delivery_bounced(struct store *s, int64_t campaign_id,
+                           int64_t contact_id, time_t now, int *changed);
 int store_mailbox_seen_get(struct store *s, const char *mailbox,
                            const char *uid, int *state);
 int store_mailbox_seen_put(struct store *s, const char *mailbox,

@@ -320,6 +320,7 @@ int
 store_bounce_add(struct store *s, const struct store_bounce *b)
 {
 	NEED(bounce_add, b != NULL && b->address != NULL, "no address");
+	NEED(bounce_add, store_bounce_kind_parse(b->kind) >= 0, "bad kind");
 	CALL(bounce_add, b);
 }
 
@@ -332,15 +333,61 @@ store_event_add(struct store *s, int64_t campaign_id, int64_t contact_id,
 	CALL(event_add, campaign_id, contact_id, kind, detail, now);
 }
 
-/* Record a bounce and apply its effect. */
+/* Record a bounce row of a known kind. */
 int
-store_bounce_apply(struct store *s, const struct store_bounce_effect *e,
-                   time_t now, int *effects)
+store_bounce_record(struct store *s, const struct store_bounce_row *b,
+                    time_t now)
 {
-	NEED(bounce_apply, e != NULL && effects != NULL, "missing argument");
-	NEED(bounce_apply, e->address != NULL && *e->address != '\0',
+	NEED(bounce_record,
+	     b != NULL && b->address != NULL && *b->address != '\0' &&
+	         strlen(b->address) <= STORE_ADDRESS_MAX,
 	     "no address");
-	CALL(bounce_apply, e, now, effects);
+	NEED(bounce_record, store_bounce_kind_name(b->kind) != NULL,
+	     "bad kind");
+	CALL(bounce_record, b, now);
+}
+
+/* Count bounce rows of an address and kind since a time. */
+int
+store_bounce_count(struct store *s, const char *address,
+                   enum store_bounce_kind kind, time_t since, unsigned long *n)
+{
+	NEED(bounce_count, address != NULL && n != NULL, "missing argument");
+	NEED(bounce_count, store_bounce_kind_name(kind) != NULL, "bad kind");
+	CALL(bounce_count, address, kind, since, n);
+}
+
+/* A contact by id, else by address. */
+int
+store_contact_lookup(struct store *s, int64_t id, const char *address,
+                     int64_t *out)
+{
+	NEED(contact_lookup, out != NULL && (id > 0 || address != NULL),
+	     "no id and no address");
+	CALL(contact_lookup, id, address, out);
+}
+
+/* Set a contact's status. */
+int
+store_contact_set_status(struct store *s, int64_t id,
+                         enum store_contact_status status, time_t now,
+                         int *changed)
+{
+	NEED(contact_set_status, id > 0 && changed != NULL, "no contact");
+	NEED(contact_set_status, store_contact_status_name(status) != NULL,
+	     "bad status");
+	CALL(contact_set_status, id, status, now, changed);
+}
+
+/* A delivery row becomes bounced. */
+int
+store_delivery_bounced(struct store *s, int64_t campaign_id, int64_t contact_id,
+                       time_t now, int *changed)
+{
+	NEED(delivery_bounced,
+	     campaign_id > 0 && contact_id > 0 && changed != NULL,
+	     "no campaign or contact");
+	CALL(delivery_bounced, campaign_id, contact_id, now, changed);
 }
 
 /* Was a mailbox message handled? */

@@ -283,8 +283,8 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "INSERT INTO bounces(campaign_id, contact_id, address, kind, "       \
 	  "status_code, diagnostic, received_at, source) VALUES (?1, ?2, ?3, " \
 	  "?4, ?5, ?6, ?7, ?8)")                                               \
-	X(ST_SOFT_COUNT, "SELECT count(*) FROM bounces WHERE address = ?1 "    \
-	                 "AND kind = 'soft' AND received_at >= ?2")            \
+	X(ST_BOUNCE_COUNT, "SELECT count(*) FROM bounces WHERE address = ?1 "  \
+	                   "AND kind = ?2 AND received_at >= ?3")              \
 	X(ST_CONTACT_STATUS, "UPDATE contacts SET status = ?2, updated_at = "  \
 	                     "?3 WHERE id = ?1 AND status <> ?2")              \
 	X(ST_DLV_BOUNCED,                                                      \
@@ -1276,11 +1276,13 @@ query_id(struct store_sqlite *q, sqlite3_stmt *st, int64_t *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(q, "query");
 }
 
-/* Set a contact's status; *changed when it was another. */
+/* op: contact_set_status */
 static int
-contact_status(struct store_sqlite *q, int64_t id, const char *status,
-               time_t now, int *changed)
+sq_contact_set_status(struct store *s, int64_t id,
+                      enum store_contact_status status, time_t now,
+                      int *changed)
 {
+	struct store_sqlite *q = SQ(s);
 	sqlite3_stmt *st = stmt(q, ST_CONTACT_STATUS);
 	int err;
 
@@ -1288,7 +1290,7 @@ contact_status(struct store_sqlite *q, int64_t id, const char *status,
 	if (st == NULL)
 		return db_fail(q, "contact status");
 	sqlite3_bind_int64(st, 1, id);
-	bind_text(st, 2, status);
+	bind_text(st, 2, store_contact_status_name(status));
 	sqlite3_bind_int64(st, 3, now);
 	if ((err = exec_done(q, st, "contact status")) < 0)
 		return err;
@@ -1296,159 +1298,98 @@ contact_status(struct store_sqlite *q, int64_t id, const char *status,
 	return 0;
 }
 
-/* The contact a bounce is about: the token's if it exists, else the
- * address's; 0 when neither. */
+/* op: contact_lookup */
 static int
-bounce_contact(struct store_sqlite *q, const struct store_bounce_effect *e,
-               int64_t *contact)
+sq_contact_lookup(struct store *s, int64_t id, const char *address,
+                  int64_t *out)
 {
+	struct store_sqlite *q = SQ(s);
 	sqlite3_stmt *st;
 	int64_t v = -1;
 	int err;
 
-	*contact = 0;
-	if (e->contact_id > 0) {
+	*out = 0;
+	if (id > 0) {
 		if ((st = stmt(q, ST_CONTACT_EXISTS)) == NULL)
-			return db_fail(q, "bounce");
-		sqlite3_bind_int64(st, 1, e->contact_id);
+			return db_fail(q, "contact");
+		sqlite3_bind_int64(st, 1, id);
 		if ((err = query_id(q, st, &v)) < 0)
 			return err;
 	}
-	if (v <= 0) {
+	if (v <= 0 && address != NULL) {
 		if ((st = stmt(q, ST_CONTACT_GET)) == NULL)
-			return db_fail(q, "bounce");
-		bind_text(st, 1, e->address);
+			return db_fail(q, "contact");
+		bind_text(st, 1, address);
 		if ((err = query_id(q, st, &v)) < 0)
 			return err;
 	}
-	*contact = v > 0 ? v : 0;
+	if (v <= 0)
+		return MC_ENOTFOUND;
+	*out = v;
 	return 0;
 }
 
-/* Write the event row of a bounce effect. */
+/* op: bounce_record */
 static int
-bounce_event(struct store_sqlite *q, const struct store_bounce_effect *e,
-             int64_t contact, int effects, time_t now)
-{
-	sqlite3_stmt *st = stmt(q, ST_EVENT_INSERT);
-	char kind[48], detail[700];
-
-	if (st == NULL)
-		return db_fail(q, "event");
-	snprintf(kind, sizeof(kind), "%s%s",
-	         strcmp(e->kind, "unsubscribe") == 0 ? "" : "bounce-", e->kind);
-	snprintf(detail, sizeof(detail), "%s%s%s%s%s from %s", e->address,
-	         e->status ? " " : "", e->status ? e->status : "",
-	         (effects & STORE_EFFECT_SUPPRESSED) ? " suppressed" : "",
-	         (effects & STORE_EFFECT_UNSUBSCRIBED) ? " unsubscribed" : "",
-	         e->source ? e->source : "?");
-	sqlite3_bind_int64(st, 1, now);
-	bind_id(st, 2, e->campaign_id);
-	bind_id(st, 3, contact);
-	bind_text(st, 4, kind);
-	bind_text(st, 5, detail);
-	return exec_done(q, st, "event");
-}
-
-/* The body of bounce_apply, inside a transaction. */
-static int
-bounce_apply_txn(struct store_sqlite *q, const struct store_bounce_effect *e,
-                 time_t now, int *effects)
-{
-	struct store *s = &q->base;
-	sqlite3_stmt *st;
-	int64_t contact, v;
-	int err, added = 0, changed = 0;
-	int hard = strcmp(e->kind, "hard") == 0;
-	int soft = strcmp(e->kind, "soft") == 0;
-	int complaint = strcmp(e->kind, "complaint") == 0;
-	int unsub = strcmp(e->kind, "unsubscribe") == 0;
-	char src[400];
-
-	if ((err = bounce_contact(q, e, &contact)) < 0)
-		return err;
-	if ((st = stmt(q, ST_BOUNCE_SRC_INSERT)) == NULL)
-		return db_fail(q, "bounce");
-	bind_id(st, 1, e->campaign_id);
-	bind_id(st, 2, contact);
-	bind_text(st, 3, e->address);
-	bind_text(st, 4, e->kind);
-	bind_text(st, 5, e->status);
-	bind_text(st, 6, e->diagnostic);
-	sqlite3_bind_int64(st, 7, now);
-	bind_text(st, 8, e->source);
-	if ((err = exec_done(q, st, "bounce")) < 0)
-		return err;
-	*effects |= STORE_EFFECT_RECORDED;
-	snprintf(src, sizeof(src), "bounce:%s", e->source ? e->source : "");
-	if (hard || complaint || unsub) {
-		enum store_supp_reason r = hard        ? SUPP_HARD_BOUNCE
-		                           : complaint ? SUPP_COMPLAINT
-		                                       : SUPP_UNSUBSCRIBED;
-		if ((err = sq_supp_add(s, e->address, r, src, now, &added)) < 0)
-			return err;
-	} else if (soft) {
-		if ((st = stmt(q, ST_SOFT_COUNT)) == NULL)
-			return db_fail(q, "bounce");
-		bind_text(st, 1, e->address);
-		sqlite3_bind_int64(st, 2,
-		                   now - (time_t)e->soft_days * 86400 + 1);
-		if ((err = query_id(q, st, &v)) < 0)
-			return err;
-		if (v >= e->soft_limit) {
-			snprintf(src, sizeof(src),
-			         "bounce:%s (%lld soft bounces in %d days)",
-			         e->source ? e->source : "", (long long)v,
-			         e->soft_days);
-			err = sq_supp_add(s, e->address, SUPP_SOFT_BOUNCES, src,
-			                  now, &added);
-			if (err < 0)
-				return err;
-		}
-	}
-	if (added)
-		*effects |= STORE_EFFECT_SUPPRESSED;
-	if (contact > 0 && (complaint || unsub || hard)) {
-		err = contact_status(q, contact,
-		                     hard ? "bounced" : "unsubscribed", now,
-		                     &changed);
-		if (err < 0)
-			return err;
-		if (changed && !hard)
-			*effects |= STORE_EFFECT_UNSUBSCRIBED;
-	}
-	if (contact > 0 && e->campaign_id > 0 && (hard || soft)) {
-		if ((st = stmt(q, ST_DLV_BOUNCED)) == NULL)
-			return db_fail(q, "bounce");
-		sqlite3_bind_int64(st, 1, e->campaign_id);
-		sqlite3_bind_int64(st, 2, contact);
-		sqlite3_bind_int64(st, 3, now);
-		if ((err = exec_done(q, st, "bounce")) < 0)
-			return err;
-	}
-	return bounce_event(q, e, contact, *effects, now);
-}
-
-/* op: bounce_apply */
-static int
-sq_bounce_apply(struct store *s, const struct store_bounce_effect *e,
-                time_t now, int *effects)
+sq_bounce_record(struct store *s, const struct store_bounce_row *b, time_t now)
 {
 	struct store_sqlite *q = SQ(s);
-	int own, err;
+	sqlite3_stmt *st = stmt(q, ST_BOUNCE_SRC_INSERT);
 
-	*effects = 0;
-	if (e->address == NULL || *e->address == '\0' || e->kind == NULL ||
-	    strlen(e->address) > STORE_ADDRESS_MAX ||
-	    (strcmp(e->kind, "soft") == 0 &&
-	     (e->soft_limit < 1 || e->soft_days < 1)))
-		return store_fail(s, MC_EINVAL, "bad bounce effect");
-	if ((err = txn_enter(q, &own)) < 0)
+	if (st == NULL)
+		return db_fail(q, "bounce");
+	bind_id(st, 1, b->campaign_id);
+	bind_id(st, 2, b->contact_id);
+	bind_text(st, 3, b->address);
+	bind_text(st, 4, store_bounce_kind_name(b->kind));
+	bind_text(st, 5, b->status);
+	bind_text(st, 6, b->diagnostic);
+	sqlite3_bind_int64(st, 7, now);
+	bind_text(st, 8, b->source);
+	return exec_done(q, st, "bounce");
+}
+
+/* op: bounce_count */
+static int
+sq_bounce_count(struct store *s, const char *address,
+                enum store_bounce_kind kind, time_t since, unsigned long *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_BOUNCE_COUNT);
+	int64_t v;
+	int err;
+
+	*n = 0;
+	if (st == NULL)
+		return db_fail(q, "bounce count");
+	bind_text(st, 1, address);
+	bind_text(st, 2, store_bounce_kind_name(kind));
+	sqlite3_bind_int64(st, 3, since);
+	if ((err = query_id(q, st, &v)) < 0)
 		return err;
-	err = bounce_apply_txn(q, e, now, effects);
-	if (err < 0)
-		*effects = 0;
-	return txn_leave(q, own, err);
+	*n = v > 0 ? (unsigned long)v : 0;
+	return 0;
+}
+
+/* op: delivery_bounced */
+static int
+sq_delivery_bounced(struct store *s, int64_t campaign_id, int64_t contact_id,
+                    time_t now, int *changed)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_DLV_BOUNCED);
+	int err;
+
+	*changed = 0;
+	if (st == NULL)
+		return db_fail(q, "delivery");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	sqlite3_bind_int64(st, 3, now);
+	if ((err = exec_done(q, st, "delivery")) < 0)
+		return err;
+	*changed = sqlite3_changes(q->db) > 0;
+	return 0;
 }
 
 /* op: mailbox_seen_get */
@@ -1812,7 +1753,11 @@ static const struct store_ops sqlite_ops = {
     .count_states = sq_count_states,
     .bounce_add = sq_bounce_add,
     .event_add = sq_event_add,
-    .bounce_apply = sq_bounce_apply,
+    .bounce_record = sq_bounce_record,
+    .bounce_count = sq_bounce_count,
+    .contact_lookup = sq_contact_lookup,
+    .contact_set_status = sq_contact_set_status,
+    .delivery_bounced = sq_delivery_bounced,
     .mailbox_seen_get = sq_mailbox_seen_get,
     .mailbox_seen_put = sq_mailbox_seen_put,
     .check = sq_check,

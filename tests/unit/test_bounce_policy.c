@@ -124,6 +124,14 @@ test_kinds(void **state)
 	v.cls = BOUNCE_CLASS_UNKNOWN;
 	v.reason = BOUNCE_REASON_USER_UNKNOWN;
 	assert_int_equal(bounce_policy_action(&v), BOUNCE_ACTION_SUPPRESS);
+	/* the same with a DSN action: only "failed" acts */
+	v.status = "5.1.1";
+	v.dsn_action = "failed";
+	assert_int_equal(bounce_policy_action(&v), BOUNCE_ACTION_SUPPRESS);
+	v.dsn_action = "delayed";
+	assert_int_equal(bounce_policy_action(&v), BOUNCE_ACTION_IGNORE);
+	v.dsn_action = "delivered";
+	assert_int_equal(bounce_policy_action(&v), BOUNCE_ACTION_IGNORE);
 }
 
 static void

@@ -432,24 +432,23 @@ test_durable_commits(void **state)
 	assert_int_equal(n, 1);
 }
 
-/* Bounce effects: hard, soft threshold, complaint, unsubscribe; and the
- * mailbox memory. */
+/* The bounce primitives (record, count, contact lookup and status, the
+ * ledger row bounced); and the mailbox memory. */
 static void
 test_bounce_effects(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = f->s;
-	struct store_suppression hit;
-	int result, joined, fx, st;
-	int64_t list, camp;
+	int result, joined, changed, st;
+	int64_t list, camp, h, c, id;
 	size_t n;
+	unsigned long cnt;
 	struct store_delivery d[4];
-	struct store_bounce_effect e = {.kind = "hard",
-	                                .status = "5.1.1",
-	                                .diagnostic = "user unknown",
-	                                .source = "<m1@x>",
-	                                .soft_limit = 3,
-	                                .soft_days = 7};
+	struct store_bounce_row b = {.kind = STORE_BOUNCE_SOFT,
+	                             .address = "s@b.example",
+	                             .status = "4.2.2",
+	                             .diagnostic = "mailbox full",
+	                             .source = "<m1@x>"};
 
 	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
 	assert_int_equal(store_contact_upsert(s, "h@b.example", "b.example",
@@ -468,53 +467,64 @@ test_bounce_effects(void **state)
 	}
 	store_deliveries_fini(d, n);
 
-	/* Hard: suppressed at once, the ledger row bounced. */
-	e.address = "h@b.example";
-	e.campaign_id = camp;
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
-	assert_int_equal(store_supp_check(s, "h@b.example", &hit), 0);
-	assert_int_equal(hit.reason, SUPP_HARD_BOUNCE);
-	assert_string_equal(hit.source, "bounce:<m1@x>");
+	/* Lookup: by address; a stale id falls back to the address. */
+	assert_int_equal(store_contact_lookup(s, 0, "h@b.example", &h), 0);
+	assert_true(h > 0);
+	assert_int_equal(store_contact_lookup(s, 99999, "c@b.example", &c), 0);
+	assert_true(c > 0 && c != h);
+	assert_int_equal(store_contact_lookup(s, h, "c@b.example", &id), 0);
+	assert_int_equal(id, h);
+	assert_int_equal(store_contact_lookup(s, 0, "n@b.example", &id),
+	                 MC_ENOTFOUND);
+
+	/* Counting: per kind and address, from a time on. */
+	assert_int_equal(store_bounce_record(s, &b, T0), 0);
+	assert_int_equal(store_bounce_record(s, &b, T0 + 86400), 0);
+	b.kind = STORE_BOUNCE_POLICY;
+	assert_int_equal(store_bounce_record(s, &b, T0 + 86400), 0);
+	b.kind = STORE_BOUNCE_SOFT;
+	b.address = "o@b.example";
+	assert_int_equal(store_bounce_record(s, &b, T0 + 86400), 0);
+	assert_int_equal(
+	    store_bounce_count(s, "s@b.example", STORE_BOUNCE_SOFT, T0, &cnt),
+	    0);
+	assert_int_equal(cnt, 2);
+	assert_int_equal(store_bounce_count(s, "s@b.example", STORE_BOUNCE_SOFT,
+	                                    T0 + 1, &cnt),
+	                 0);
+	assert_int_equal(cnt, 1);
+	assert_int_equal(
+	    store_bounce_count(s, "s@b.example", STORE_BOUNCE_POLICY, T0, &cnt),
+	    0);
+	assert_int_equal(cnt, 1);
+	b.kind = (enum store_bounce_kind)99;
+	assert_int_equal(store_bounce_record(s, &b, T0), MC_EINVAL);
+	b.kind = STORE_BOUNCE_HARD;
+	b.address = "";
+	assert_int_equal(store_bounce_record(s, &b, T0), MC_EINVAL);
+
+	/* Status: changed once, then not. */
+	assert_int_equal(
+	    store_contact_set_status(s, h, CONTACT_BOUNCED, T0, &changed), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(
+	    store_contact_set_status(s, h, CONTACT_BOUNCED, T0, &changed), 0);
+	assert_int_equal(changed, 0);
+
+	/* The ledger row of (campaign, contact) becomes bounced, once. */
 	unsigned long counts[DLV__COUNT];
+	assert_int_equal(store_delivery_bounced(s, camp, h, T0, &changed), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_delivery_bounced(s, camp, h, T0, &changed), 0);
+	assert_int_equal(changed, 0);
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_BOUNCED], 1);
-	/* The same again: recorded, nothing new. */
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-
-	/* Soft: the third within 7 days suppresses; older ones don't count. */
-	e.kind = "soft";
-	e.address = "s@b.example";
-	e.campaign_id = 0;
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(store_bounce_apply(s, &e, T0 + 8 * 86400, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(store_bounce_apply(s, &e, T0 + 9 * 86400, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	assert_int_equal(store_supp_check(s, "s@b.example", &hit),
-	                 MC_ENOTFOUND);
-	assert_int_equal(store_bounce_apply(s, &e, T0 + 10 * 86400, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED);
-	assert_int_equal(store_supp_check(s, "s@b.example", &hit), 0);
-	assert_int_equal(hit.reason, SUPP_SOFT_BOUNCES);
-
-	/* Complaint: suppressed and unsubscribed; then unsubscribe: nothing
-	 * new. */
-	e.kind = "complaint";
-	e.address = "c@b.example";
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED | STORE_EFFECT_SUPPRESSED |
-	                         STORE_EFFECT_UNSUBSCRIBED);
-	assert_int_equal(store_supp_check(s, "c@b.example", &hit), 0);
-	assert_int_equal(hit.reason, SUPP_COMPLAINT);
-	e.kind = "unsubscribe";
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), 0);
-	assert_int_equal(fx, STORE_EFFECT_RECORDED);
-	e.kind = "soft";
-	e.soft_limit = 0;
-	assert_int_equal(store_bounce_apply(s, &e, T0, &fx), MC_EINVAL);
+	assert_int_equal(counts[DLV_SENT], 1);
+	assert_string_equal(store_bounce_kind_name(STORE_BOUNCE_SOFT), "soft");
+	assert_int_equal(store_bounce_kind_parse("policy"),
+	                 STORE_BOUNCE_POLICY);
+	assert_string_equal(store_contact_status_name(CONTACT_COMPLAINED),
+	                    "complained");
 
 	/* The mailbox memory only goes up. */
 	assert_int_equal(store_mailbox_seen_get(s, "pop3://u@h", "u1", &st),

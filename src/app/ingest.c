@@ -1,0 +1,571 @@
+/*
+ * ingest.c — one returned message -> parse, token, policy, effects, in one
+ * store transaction (ingest.h).  The policy (bounce/policy.h) decides what
+ * a recipient's failure means; this file only turns its action into the
+ * store's primitives, so the store holds no policy and a code means the
+ * same here as in the campaign engine.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "app/ingest.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "bounce/bounce.h"
+#include "msg/address.h"
+
+#define HEADER_MAX 998
+
+static const char *const kind_names[] = {
+#define INGEST_KIND_NAME(sym, name) name,
+    INGEST_KINDS(INGEST_KIND_NAME)
+#undef INGEST_KIND_NAME
+};
+
+/* Name of a message kind. */
+const char *
+ingest_kind_name(enum ingest_kind k)
+{
+	return (unsigned)k < INGEST__COUNT ? kind_names[k] : NULL;
+}
+
+/* A header value with folding undone (CR and LF dropped). */
+static bool
+header(const char *msg, size_t len, const char *name, char *out, size_t outsz)
+{
+	char *o = out;
+
+	if (!bounce_header_value(msg, len, name, out, outsz))
+		return false;
+	for (const char *p = out; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			*o++ = *p;
+	*o = '\0';
+	return true;
+}
+
+/* The Message-ID of a message. */
+bool
+ingest_message_id(const char *msg, size_t len, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	return header(msg, len, "Message-ID", out, outsz) && out[0] != '\0';
+}
+
+/* Normalise an address the way contacts are stored; false if invalid. */
+static bool
+norm_addr(const char *in, char *out, size_t outsz)
+{
+	struct addr a;
+	char err[200];
+	size_t len = strlen(in);
+
+	while (len > 0 && isspace((unsigned char)*in)) {
+		in++;
+		len--;
+	}
+	while (len > 0 && isspace((unsigned char)in[len - 1]))
+		len--;
+	if (len == 0 || addr_parse(in, len, &a, err, sizeof(err)) != 0)
+		return false;
+	addr_format(&a, out, outsz);
+	for (char *p = out; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return true;
+}
+
+/*
+ * A mailto unsubscribe request: the subject "unsubscribe [TOKEN]" (what
+ * our List-Unsubscribe mailto asks for).  Fills the sender and the token.
+ */
+static bool
+unsub_request(const char *msg, size_t len, char *from, size_t fromsz, char *tok,
+              size_t toksz)
+{
+	char subj[HEADER_MAX + 1], fh[HEADER_MAX + 1], name[200], err[200];
+	struct addr a;
+	const char *p;
+
+	if (!header(msg, len, "Subject", subj, sizeof(subj)) ||
+	    !mc_istarts(subj, strlen(subj), "unsubscribe"))
+		return false;
+	p = subj + strlen("unsubscribe");
+	if (*p != '\0' && *p != ' ')
+		return false;
+	while (*p == ' ')
+		p++;
+	mc_strlcpy(tok, p, toksz);
+	if (strchr(tok, ' '))
+		return false; /* a sentence, not our request */
+	if (!header(msg, len, "From", fh, sizeof(fh)) ||
+	    addr_parse_mailbox(fh, strlen(fh), &a, name, sizeof(name), err,
+	                       sizeof(err)) != 0)
+		return false;
+	addr_format(&a, fh, sizeof(fh));
+	return norm_addr(fh, from, fromsz);
+}
+
+/* Decode a VERP token into campaign and contact (0, 0 when it fails). */
+static void
+match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
+            int64_t *contact)
+{
+	uint64_t c = 0, k = 0;
+
+	*campaign = *contact = 0;
+	if (cfg->key == NULL || tok == NULL || *tok == '\0')
+		return;
+	if (token_decode(cfg->key, tok, strlen(tok), &c, &k) == 0 &&
+	    c <= INT64_MAX && k <= INT64_MAX) {
+		*campaign = (int64_t)c;
+		*contact = (int64_t)k;
+	}
+}
+
+/* The row kind and suppression reason of an action that writes one. */
+static enum store_bounce_kind
+row_kind(enum bounce_action a)
+{
+	switch (a) {
+	case BOUNCE_ACTION_SUPPRESS:
+		return STORE_BOUNCE_HARD;
+	case BOUNCE_ACTION_COUNT_SOFT:
+		return STORE_BOUNCE_SOFT;
+	case BOUNCE_ACTION_COMPLAINT:
+		return STORE_BOUNCE_COMPLAINT;
+	case BOUNCE_ACTION_UNSUBSCRIBE:
+		return STORE_BOUNCE_UNSUBSCRIBE;
+	default:
+		return STORE_BOUNCE_POLICY;
+	}
+}
+
+/* Suppress the address; e->suppressed when it is new. */
+static int
+suppress(struct store *s, struct ingest_effect *e, enum store_supp_reason r,
+         const char *source, time_t now)
+{
+	int added = 0,
+	    rc = store_supp_add(s, e->address, r, source, now, &added);
+
+	if (rc == 0 && added)
+		e->suppressed = true;
+	return rc;
+}
+
+/* The soft-bounce rule: count the address's soft rows in the window and
+ * suppress once the policy's threshold is reached. */
+static int
+soft_threshold(const struct ingest_config *cfg, struct ingest_effect *e,
+               const char *src, time_t now)
+{
+	struct bounce_policy_soft p = cfg->soft;
+	char why[1100];
+	int rc;
+
+	if (p.limit < 1 || p.days < 1)
+		p = (struct bounce_policy_soft){BOUNCE_POLICY_SOFT_LIMIT,
+		                                BOUNCE_POLICY_SOFT_DAYS};
+	rc = store_bounce_count(cfg->store, e->address, STORE_BOUNCE_SOFT,
+	                        now - (time_t)p.days * 86400 + 1,
+	                        &e->soft_count);
+	if (rc < 0 || !bounce_policy_soft_exceeded(&p, (long)e->soft_count))
+		return rc;
+	snprintf(why, sizeof(why), "bounce:%s (%lu soft bounces in %d days)",
+	         src, e->soft_count, p.days);
+	return suppress(cfg->store, e, SUPP_SOFT_BOUNCES, why, now);
+}
+
+/* The event row of one effect ("bounce-hard", "unsubscribe", ...). */
+static int
+effect_event(struct store *s, const struct ingest_effect *e, const char *src,
+             time_t now)
+{
+	char kind[48], detail[1400];
+
+	snprintf(kind, sizeof(kind), "%s%s",
+	         e->kind == STORE_BOUNCE_UNSUBSCRIBE ? "" : "bounce-",
+	         store_bounce_kind_name(e->kind));
+	snprintf(detail, sizeof(detail), "%s%s%s%s%s from %s", e->address,
+	         e->status[0] ? " " : "", e->status,
+	         e->suppressed ? " suppressed" : "",
+	         e->unsubscribed ? " unsubscribed" : "", src);
+	return store_event_add(s, e->campaign_id, e->contact_id, kind, detail,
+	                       now);
+}
+
+/*
+ * Apply one recipient's action (not IGNORE): the row, then what the action
+ * does to the suppression list, the contact and the ledger.
+ */
+static int
+apply(const struct ingest_config *cfg, struct ingest_effect *e,
+      const char *diagnostic, const char *src, time_t now)
+{
+	struct store *s = cfg->store;
+	char supp_src[1100];
+	int64_t id = 0;
+	int rc, changed = 0;
+
+	rc = store_contact_lookup(s, e->contact_id, e->address, &id);
+	if (rc < 0 && rc != MC_ENOTFOUND)
+		return rc;
+	e->contact_id = id;
+	e->kind = row_kind(e->action);
+	struct store_bounce_row row = {
+	    .campaign_id = e->campaign_id,
+	    .contact_id = e->contact_id,
+	    .address = e->address,
+	    .kind = e->kind,
+	    .status = e->status[0] ? e->status : NULL,
+	    .diagnostic = diagnostic,
+	    .source = src,
+	};
+	if ((rc = store_bounce_record(s, &row, now)) < 0)
+		return rc;
+	snprintf(supp_src, sizeof(supp_src), "bounce:%s", src);
+	enum store_contact_status status = CONTACT_ACTIVE;
+	switch (e->action) {
+	case BOUNCE_ACTION_SUPPRESS:
+		rc = suppress(s, e, SUPP_HARD_BOUNCE, supp_src, now);
+		status = CONTACT_BOUNCED;
+		break;
+	case BOUNCE_ACTION_COUNT_SOFT:
+		rc = soft_threshold(cfg, e, src, now);
+		break;
+	case BOUNCE_ACTION_COMPLAINT:
+		rc = suppress(s, e, SUPP_COMPLAINT, supp_src, now);
+		status = CONTACT_COMPLAINED;
+		break;
+	case BOUNCE_ACTION_UNSUBSCRIBE:
+		rc = suppress(s, e, SUPP_UNSUBSCRIBED, supp_src, now);
+		status = CONTACT_UNSUBSCRIBED;
+		break;
+	default:
+		break;
+	}
+	if (rc < 0)
+		return rc;
+	if (e->contact_id > 0 && status != CONTACT_ACTIVE) {
+		rc = store_contact_set_status(s, e->contact_id, status, now,
+		                              &changed);
+		if (rc < 0)
+			return rc;
+		e->unsubscribed = changed && status != CONTACT_BOUNCED;
+	}
+	if (e->contact_id > 0 && e->campaign_id > 0 &&
+	    (e->kind == STORE_BOUNCE_HARD || e->kind == STORE_BOUNCE_SOFT) &&
+	    (rc = store_delivery_bounced(s, e->campaign_id, e->contact_id, now,
+	                                 &changed)) < 0)
+		return rc;
+	return effect_event(s, e, src, now);
+}
+
+/* A new effect slot of out. */
+static struct ingest_effect *
+effect_new(struct ingest_result *out, size_t max)
+{
+	if (out->effects == NULL)
+		out->effects = xcalloc(max ? max : 1, sizeof(*out->effects));
+	struct ingest_effect *e = &out->effects[out->neffects];
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+/* A bounce or complaint: each recipient's action. */
+static int
+apply_report(const struct ingest_config *cfg, const struct bounce_result *r,
+             struct ingest_result *out, time_t now)
+{
+	int64_t campaign, contact;
+	bool complaint = r->kind == BOUNCE_KIND_COMPLAINT;
+	int rc;
+
+	out->kind = complaint ? INGEST_COMPLAINT : INGEST_BOUNCE;
+	out->dispose = true;
+	match_token(cfg, r->token, &campaign, &contact);
+	for (size_t i = 0; i < r->nrcpts; i++) {
+		const struct bounce_rcpt *rc2 = &r->rcpts[i];
+		struct ingest_effect *e = effect_new(out, r->nrcpts);
+		struct bounce_verdict v = {
+		    .cls = complaint ? BOUNCE_CLASS_COMPLAINT : rc2->cls,
+		    .reason = rc2->reason,
+		    .status = rc2->status,
+		    .reply_code = rc2->reply_code,
+		    .dsn_action = rc2->action,
+		};
+		e->action = bounce_policy_action(&v);
+		if (e->action == BOUNCE_ACTION_IGNORE ||
+		    !norm_addr(rc2->address, e->address, sizeof(e->address)))
+			continue;
+		mc_strlcpy(e->status, rc2->status, sizeof(e->status));
+		e->campaign_id = campaign;
+		/* One token names one recipient: only it gets the contact. */
+		e->contact_id = r->nrcpts == 1 ? contact : 0;
+		if ((rc = apply(cfg, e, rc2->diagnostic, out->source, now)) < 0)
+			return rc;
+		out->neffects++;
+	}
+	return 0;
+}
+
+/* Not a report: a mailto unsubscribe request, or something else. */
+static int
+apply_other(const struct ingest_config *cfg, const char *msg, size_t len,
+            struct ingest_result *out, time_t now)
+{
+	char from[STORE_ADDRESS_MAX + 1], tok[HEADER_MAX + 1];
+	struct ingest_effect *e;
+	int rc;
+
+	if (!unsub_request(msg, len, from, sizeof(from), tok, sizeof(tok))) {
+		out->kind = INGEST_NOT_BOUNCE;
+		return 0;
+	}
+	out->kind = INGEST_UNSUBSCRIBE;
+	out->dispose = true;
+	e = effect_new(out, 1);
+	e->action = BOUNCE_ACTION_UNSUBSCRIBE;
+	mc_strlcpy(e->address, from, sizeof(e->address));
+	match_token(cfg, tok, &e->campaign_id, &e->contact_id);
+	if ((rc = apply(cfg, e, NULL, out->source, now)) < 0)
+		return rc;
+	out->neffects++;
+	return 0;
+}
+
+/* Remember the message in the mailbox memory (inside the transaction). */
+static int
+remember(const struct ingest_config *cfg, const struct ingest_seen *seen,
+         const struct ingest_result *out, time_t now)
+{
+	int state;
+
+	if (seen == NULL || seen->mailbox == NULL)
+		return 0;
+	state = out->dispose && seen->will_dispose ? STORE_SEEN_HANDLED
+	                                           : STORE_SEEN_DONE;
+	return store_mailbox_seen_put(cfg->store, seen->mailbox, seen->uid,
+	                              state, ingest_kind_name(out->kind), now);
+}
+
+/* Parse one message and apply it. */
+int
+ingest_message(const struct ingest_config *cfg, const char *msg, size_t len,
+               const char *fallback_id, const struct ingest_seen *seen,
+               time_t now, struct ingest_result *out)
+{
+	struct bounce_result r;
+	char err[256];
+	int rc, prc;
+
+	memset(out, 0, sizeof(*out));
+	if (!ingest_message_id(msg, len, out->source, sizeof(out->source)))
+		mc_strlcpy(out->source, fallback_id ? fallback_id : "?",
+		           sizeof(out->source));
+	bounce_result_init(&r);
+	prc = bounce_parse(msg, len, &r, err, sizeof(err));
+	if ((rc = store_begin(cfg->store)) < 0)
+		goto done;
+	if (prc != 0) {
+		out->kind = INGEST_SKIPPED;
+		mc_strlcpy(out->skip, err, sizeof(out->skip));
+	} else if (r.kind == BOUNCE_KIND_BOUNCE ||
+	           r.kind == BOUNCE_KIND_COMPLAINT) {
+		rc = apply_report(cfg, &r, out, now);
+	} else if (r.kind == BOUNCE_KIND_AUTO_REPLY) {
+		out->kind = INGEST_AUTO_REPLY;
+	} else {
+		rc = apply_other(cfg, msg, len, out, now);
+	}
+	if (rc == 0)
+		rc = remember(cfg, seen, out, now);
+	if (rc == 0)
+		rc = store_commit(cfg->store);
+	if (rc < 0) {
+		store_rollback(cfg->store);
+		ingest_result_fini(out);
+	}
+done:
+	bounce_result_fini(&r);
+	return rc;
+}
+
+/* A message that may come twice: once by its Message-ID. */
+int
+ingest_once(const struct ingest_config *cfg, const char *msg, size_t len,
+            const char *mailbox, time_t now, struct ingest_result *out)
+{
+	char id[1000];
+	struct ingest_seen seen = {.mailbox = mailbox, .uid = id};
+	int rc, state;
+
+	memset(out, 0, sizeof(*out));
+	if (!ingest_message_id(msg, len, id, sizeof(id)))
+		return ingest_message(cfg, msg, len, "stdin", NULL, now, out);
+	rc = store_mailbox_seen_get(cfg->store, mailbox, id, &state);
+	if (rc == 0) {
+		out->kind = INGEST_ALREADY;
+		mc_strlcpy(out->source, id, sizeof(out->source));
+		return 0;
+	}
+	if (rc != MC_ENOTFOUND)
+		return rc;
+	return ingest_message(cfg, msg, len, "stdin", &seen, now, out);
+}
+
+/* A message not parsed: remembered as skipped. */
+int
+ingest_skip(const struct ingest_config *cfg, const struct ingest_seen *seen,
+            const char *why, time_t now, struct ingest_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = INGEST_SKIPPED;
+	mc_strlcpy(out->skip, why, sizeof(out->skip));
+	return remember(cfg, seen, out, now);
+}
+
+/* CPU seconds of this process. */
+static double
+cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A whole regular file of at most max bytes (NULL: errno says why; EFBIG
+ * with *len its size when larger). */
+static char *
+read_whole(const char *path, size_t max, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	struct stat st;
+	char *data = NULL;
+
+	*len = 0;
+	if (fp == NULL)
+		return NULL;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode))
+		errno = EINVAL;
+	else if ((*len = (size_t)st.st_size) > max)
+		errno = EFBIG;
+	else if ((data = xmalloc(*len + 1)) != NULL &&
+	         fread(data, 1, *len, fp) != *len) {
+		free(data);
+		data = NULL;
+		errno = EIO;
+	}
+	if (data)
+		data[*len] = '\0';
+	fclose(fp);
+	return data;
+}
+
+/* Parse a message file. */
+int
+ingest_parse_file(const char *path, long repeat, struct bounce_result *r,
+                  double *cpu, char *err, size_t errsz)
+{
+	size_t len;
+	char *data = read_whole(path, BOUNCE_MAX_SIZE, &len);
+	int rc = 0;
+	double t0;
+
+	*cpu = 0;
+	if (data == NULL && errno == EFBIG) /* the parser names the limit */
+		return bounce_parse(NULL, len, r, err, errsz);
+	if (data == NULL) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		return MC_EIO;
+	}
+	t0 = cpu_seconds();
+	for (long k = 0; k < repeat; k++)
+		rc = bounce_parse(data, len, r, err, errsz);
+	*cpu = cpu_seconds() - t0;
+	free(data);
+	return rc;
+}
+
+/* Free a result's effects. */
+void
+ingest_result_fini(struct ingest_result *r)
+{
+	free(r->effects);
+	r->effects = NULL;
+	r->neffects = 0;
+}
+
+/* Count one result. */
+void
+ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r)
+{
+	switch (r->kind) {
+	case INGEST_BOUNCE:
+		t->bounces++;
+		break;
+	case INGEST_COMPLAINT:
+		t->complaints++;
+		break;
+	case INGEST_UNSUBSCRIBE:
+		t->unsubscribes++;
+		break;
+	case INGEST_AUTO_REPLY:
+		t->auto_replies++;
+		break;
+	case INGEST_SKIPPED:
+		t->skipped++;
+		break;
+	case INGEST_ALREADY:
+		t->already++;
+		break;
+	default:
+		t->other++;
+		break;
+	}
+	for (size_t i = 0; i < r->neffects; i++) {
+		const struct ingest_effect *e = &r->effects[i];
+		if (e->action == BOUNCE_ACTION_SUPPRESS)
+			t->hard++;
+		else if (e->action == BOUNCE_ACTION_COUNT_SOFT)
+			t->soft++;
+		else if (e->action == BOUNCE_ACTION_RECORD)
+			t->recorded++;
+		if (e->suppressed)
+			t->suppressed++;
+	}
+}
+
+/* The token key, or the demo key. */
+int
+ingest_key_load(struct ingest_config *cfg, struct token_key *key,
+                const char *key_file, char *err, size_t errsz)
+{
+	static const unsigned char demo[TOKEN_KEY_MIN];
+	int rc = key_file ? token_key_load(key, key_file, err, errsz)
+	                  : token_key_set(key, demo, sizeof(demo));
+
+	cfg->key = rc == 0 ? key : NULL;
+	return rc;
+}
+
+/* The summary sentence of a tally. */
+void
+ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz)
+{
+	snprintf(out, outsz,
+	         "%lu bounces (%lu hard, %lu soft recipients), %lu "
+	         "complaints, %lu unsubscribe requests, %lu auto-replies, %lu "
+	         "other, %lu skipped, %lu already handled; %lu newly "
+	         "suppressed, %lu moved or deleted",
+	         t->bounces, t->hard, t->soft, t->complaints, t->unsubscribes,
+	         t->auto_replies, t->other, t->skipped, t->already,
+	         t->suppressed, t->disposed);
+}

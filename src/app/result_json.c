@@ -1,0 +1,105 @@
+/*
+ * result_json.c — JSON of parse and ingest results (result_json.h).
+ */
+#include <jansson.h>
+
+#include "app/result_json.h"
+
+/* A JSON string that tolerates NULL (as ""). */
+static json_t *
+jstr(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+
+	return j ? j : json_string("");
+}
+
+/* A string, or null when empty. */
+static json_t *
+jstr_or_null(const char *s)
+{
+	return s && s[0] ? jstr(s) : json_null();
+}
+
+/* One recipient of a parsed message. */
+static json_t *
+rcpt_json(const struct bounce_rcpt *rc)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "address", jstr(rc->address));
+	json_object_set_new(j, "action", jstr_or_null(rc->action));
+	json_object_set_new(j, "status", jstr_or_null(rc->status));
+	json_object_set_new(j, "reply_code",
+	                    rc->reply_code ? json_integer(rc->reply_code)
+	                                   : json_null());
+	json_object_set_new(j, "diagnostic", jstr_or_null(rc->diagnostic));
+	json_object_set_new(j, "remote_mta", jstr_or_null(rc->remote_mta));
+	json_object_set_new(j, "reason", jstr(bounce_reason_name(rc->reason)));
+	json_object_set_new(j, "class", jstr(bounce_class_name(rc->cls)));
+	return j;
+}
+
+/* A parsed message. */
+json_t *
+bounce_result_json(const char *file, const struct bounce_result *r)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "file", jstr(file));
+	json_object_set_new(o, "kind", jstr(bounce_kind_name(r->kind)));
+	json_object_set_new(o, "format", jstr(r->format));
+	for (size_t i = 0; i < r->nrcpts; i++)
+		json_array_append_new(a, rcpt_json(&r->rcpts[i]));
+	json_object_set_new(o, "recipients", a);
+	if (r->feedback_type[0])
+		json_object_set_new(o, "feedback_type", jstr(r->feedback_type));
+	if (r->token[0]) {
+		json_object_set_new(o, "token", jstr(r->token));
+		json_object_set_new(o, "verp_address", jstr(r->verp_address));
+	}
+	if (r->original_message_id[0])
+		json_object_set_new(o, "original_message_id",
+		                    jstr(r->original_message_id));
+	return o;
+}
+
+/* One effect of an ingested message. */
+static json_t *
+effect_json(const struct ingest_effect *e)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "address", jstr(e->address));
+	json_object_set_new(o, "class", jstr(store_bounce_kind_name(e->kind)));
+	json_object_set_new(o, "action", jstr(bounce_action_name(e->action)));
+	if (e->status[0])
+		json_object_set_new(o, "status", jstr(e->status));
+	if (e->campaign_id)
+		json_object_set_new(o, "campaign",
+		                    json_integer(e->campaign_id));
+	if (e->contact_id)
+		json_object_set_new(o, "contact", json_integer(e->contact_id));
+	json_object_set_new(o, "suppressed", json_boolean(e->suppressed));
+	json_object_set_new(o, "unsubscribed", json_boolean(e->unsubscribed));
+	return o;
+}
+
+/* What ingest did with one message. */
+json_t *
+ingest_result_json(const char *where, const struct ingest_result *r,
+                   const char *disposition)
+{
+	json_t *o = json_object(), *a = json_array();
+
+	json_object_set_new(o, "message", jstr(where));
+	json_object_set_new(o, "kind", jstr(ingest_kind_name(r->kind)));
+	if (r->skip[0])
+		json_object_set_new(o, "skipped", jstr(r->skip));
+	for (size_t i = 0; i < r->neffects; i++)
+		json_array_append_new(a, effect_json(&r->effects[i]));
+	json_object_set_new(o, "effects", a);
+	if (disposition)
+		json_object_set_new(o, "disposition", jstr(disposition));
+	return o;
+}
