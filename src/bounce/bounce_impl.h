@@ -33,9 +33,13 @@ struct bounce_walk {
 	bool have_dsn;
 	/* Top-level header values, unfolded (Subject decoded); heap or NULL. */
 	char *to, *from, *subject, *failed, *auto_submitted, *precedence;
-	char *report_type; /* Content-Type parameter */
-	bool x_autoreply;  /* X-Autoreply, X-Autorespond or
-	                      X-Auto-Response-Suppress present */
+	char *return_path; /* top-level Return-Path ("<>" for a null sender) */
+	/* report-type of the top multipart/report, else of the first nested
+	 * one (an ARF forwarded inside multipart/mixed). */
+	char *report_type;
+	bool x_autoreply; /* X-Autoreply or X-Autorespond present */
+	bool x_ars;       /* X-Auto-Response-Suppress present (Exchange puts
+	                     it on replies and reports alike: weak) */
 };
 
 /*
@@ -116,6 +120,14 @@ enum bounce_stage bounce_text_stage(const char *s, size_t n);
  * X.7.x status, an answer without the address). */
 enum bounce_reason bounce_refine_unknown(const char *diag, const char *status,
                                          enum bounce_stage stage);
+
+/* Blank (make spaces) the addresses in s[0..n), in place. */
+void bounce_blank_addrs(char *s, size_t n);
+/* A generic reason (undefined, rejected) made the one a 5.1.1, 5.1.2,
+ * 5.1.3, 5.1.6 or 5.1.10 status, or a 521/556 reply (RFC 7504), states;
+ * any other reason kept. */
+enum bounce_reason bounce_status_first(enum bounce_reason reason,
+                                       const char *status, int reply_code);
 
 /* Where the human-readable part of a text bounce ends (the start of the
  * quoted original message), or n. */

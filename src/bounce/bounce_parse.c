@@ -118,6 +118,17 @@ walk_object(GMimeObject *obj, int depth, struct bounce_walk *w)
 	w->parts++;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		GMimeContentType *mct = g_mime_object_get_content_type(obj);
+		const char *rt =
+		    mct ? g_mime_content_type_get_parameter(mct, "report-type")
+		        : NULL;
+		const char *msub =
+		    mct ? g_mime_content_type_get_media_subtype(mct) : NULL;
+		/* A nested multipart/report (an ARF forwarded inside
+		 * multipart/mixed) says what it is too. */
+		if (w->report_type == NULL && rt != NULL && msub != NULL &&
+		    g_ascii_strcasecmp(msub, "report") == 0)
+			w->report_type = xstrdup(rt);
 		int n = g_mime_multipart_get_count(mp);
 		/* A report without boundaries is all prologue: read that. */
 		const char *prolog = g_mime_multipart_get_prologue(mp);
@@ -351,6 +362,163 @@ has_any(const char *s, const char *const *phrases, size_t nphrases)
 	return false;
 }
 
+/* Does any of the phrases occur in s[0..n)? */
+static bool
+has_any_n(const char *s, size_t n, const char *const *phrases, size_t nphrases)
+{
+	for (size_t i = 0; i < nphrases; i++)
+		if (bounce_strcasestr(s, n, phrases[i]) != NULL)
+			return true;
+	return false;
+}
+/* From local parts and names of the programs that send bounces. */
+static const char *const mailer_froms[] = {
+    "mailer-daemon",
+    "postmaster",
+    "mail delivery",
+};
+
+/* From local parts of programs that send automatic mail of any kind
+ * (bounces among it): with a delivery failure in the text, a bounce. */
+static const char *const automaton_froms[] = {
+    "post_master",
+    "mail-daemon",
+    "mailerdaemon",
+    "mdaemon",
+    "daemon@",
+    "no-reply",
+    "noreply",
+    "do-not-reply",
+    "donotreply",
+    "-admin@",
+    "owner-",
+    "-owner@",
+    "-bounces@",
+    "bounce",
+    "mailer@",
+    "delivery",
+    "mailadmin",
+    "sysadmin@",
+    "system administrator",
+};
+
+/* What delivery failures say in their text (lower case). */
+static const char *const failure_phrases[] = {
+    "could not be delivered",
+    "couldn't be delivered",
+    "cannot be delivered",
+    "can't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "not been delivered",
+    "could not deliver",
+    "unable to deliver",
+    "failed to deliver",
+    "delivery failed",
+    "delivery has failed",
+    "delivery failure",
+    "delivery to the following",
+    "following address",
+    "following recipient",
+    "undeliverable",
+    "undelivered",
+    "permanent error",
+    "permanent failure",
+    "permanent fatal",
+    "fatal error",
+    "error message below",
+    "returned to sender",
+    "rejected your message",
+    "message was rejected",
+    "message has been rejected",
+    "not a member",
+    "no such user",
+    "user unknown",
+    "unknown user",
+    "mailbox is full",
+    "mailbox full",
+    "over quota",
+    "quota exceeded",
+    "delivery attempts",
+    "smtp error",
+};
+
+/* Does the From name a program that sends bounces? */
+static bool
+from_is_mailer(const char *from)
+{
+	return has_any(from, mailer_froms,
+	               sizeof(mailer_froms) / sizeof(mailer_froms[0]));
+}
+
+/* Does the From name a program that sends automatic mail? */
+static bool
+from_is_automaton(const char *from)
+{
+	return has_any(from, automaton_froms,
+	               sizeof(automaton_froms) / sizeof(automaton_froms[0]));
+}
+
+/* Does the human-readable text say a delivery failed? */
+static bool
+failure_cue(const char *s, size_t n)
+{
+	for (size_t i = 0;
+	     i < sizeof(failure_phrases) / sizeof(failure_phrases[0]); i++)
+		if (bounce_strcasestr(s, n, failure_phrases[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* Does a line of s[0..n) start with the field name (lower case, with
+ * its colon)? */
+static bool
+has_field_line(const char *s, size_t n, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < n;) {
+		const char *e = memchr(s + i, '\n', n - i);
+		size_t end = e ? (size_t)(e - s) : n;
+		if (end - i >= nl && mc_istarts(s + i, end - i, name))
+			return true;
+		i = end + 1;
+	}
+	return false;
+}
+
+/*
+ * An RFC 5965 report written into the text instead of a
+ * message/feedback-report part: its fields (Feedback-Type, or the
+ * required User-Agent and Version with one of the optional fields), or
+ * the opening sentence the report generators use.
+ */
+static bool
+arf_in_text(const char *s, size_t n)
+{
+	static const char *const openings[] = {
+	    "email abuse report",
+	    "abuse complaint",
+	    "authentication failure report",
+	    "authentication-failure report",
+	};
+
+	if (n == 0)
+		return false;
+	if (has_field_line(s, n, "feedback-type:"))
+		return true;
+	if (has_field_line(s, n, "user-agent:") &&
+	    has_field_line(s, n, "version:") &&
+	    (has_field_line(s, n, "original-rcpt-to:") ||
+	     has_field_line(s, n, "original-mail-from:") ||
+	     has_field_line(s, n, "arrival-date:") ||
+	     has_field_line(s, n, "source-ip:") ||
+	     has_field_line(s, n, "reported-domain:")))
+		return true;
+	return has_any_n(s, n, openings,
+	                 sizeof(openings) / sizeof(openings[0]));
+}
+
 /* A header value of the walk, or "". */
 static const char *
 val(const char *v)
@@ -394,14 +562,17 @@ gmime_walk(const char *s, size_t n, struct bounce_walk *w)
 	w->failed = gmime_header(top, "X-Failed-Recipients");
 	w->auto_submitted = gmime_header(top, "Auto-Submitted");
 	w->precedence = gmime_header(top, "Precedence");
-	w->x_autoreply =
-	    g_mime_object_get_header(top, "X-Autoreply") != NULL ||
-	    g_mime_object_get_header(top, "X-Autorespond") != NULL ||
+	w->return_path = gmime_header(top, "Return-Path");
+	w->x_autoreply = g_mime_object_get_header(top, "X-Autoreply") != NULL ||
+	                 g_mime_object_get_header(top, "X-Autorespond") != NULL;
+	w->x_ars =
 	    g_mime_object_get_header(top, "X-Auto-Response-Suppress") != NULL;
 	ct = g_mime_object_get_content_type(top);
 	rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
-	if (rt != NULL)
+	if (rt != NULL) {
+		free(w->report_type);
 		w->report_type = xstrdup(rt);
+	}
 	g_object_unref(msg);
 	return 0;
 }
@@ -421,6 +592,7 @@ bounce_walk_reset(struct bounce_walk *w)
 	free(w->failed);
 	free(w->auto_submitted);
 	free(w->precedence);
+	free(w->return_path);
 	free(w->report_type);
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->human);
@@ -488,6 +660,25 @@ ses_inner(const char *d)
 	return q + 1;
 }
 
+/*
+ * RFC 3463 X.0.0 is "other or undefined": a reporting MTA that writes
+ * "Status: 5.0.0" over a remote reply "550 5.1.1 ..." knew no better.
+ * The reply's own code of the same class replaces it.
+ */
+static void
+refine_status(struct bounce_rcpt *rc)
+{
+	char st[16] = "";
+	int code = -1;
+
+	if (rc->status[0] == '\0' || strcmp(rc->status + 1, ".0.0") != 0)
+		return;
+	bounce_find_codes(rc->diagnostic, strlen(rc->diagnostic), st,
+	                  sizeof(st), &code);
+	if (st[0] == rc->status[0] && strcmp(st + 1, ".0.0") != 0)
+		mc_strlcpy(rc->status, st, sizeof(rc->status));
+}
+
 /* Status, code, reason and class of every recipient. */
 static void
 finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
@@ -505,10 +696,12 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			                               rc->address)
 			        : bounce_clean_text(human, hlen);
 		}
-		if (rc->diagnostic != NULL)
+		if (rc->diagnostic != NULL) {
 			bounce_find_codes(rc->diagnostic,
 			                  strlen(rc->diagnostic), rc->status,
 			                  sizeof(rc->status), &rc->reply_code);
+			refine_status(rc);
+		}
 		if (r->kind == BOUNCE_KIND_COMPLAINT) {
 			rc->reason = BOUNCE_REASON_FEEDBACK;
 			rc->cls = BOUNCE_CLASS_COMPLAINT;
@@ -551,8 +744,14 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->reason = bounce_classify_reason(t, NULL, 0);
 			free(t);
 		}
+		rc->reason =
+		    bounce_status_first(rc->reason, rc->status, rc->reply_code);
 		rc->cls =
 		    bounce_reason_class(rc->reason, rc->status, rc->action);
+		/* A 4xx reply with no enhanced code is transient too. */
+		if (rc->cls == BOUNCE_CLASS_HARD && rc->status[0] == '\0' &&
+		    rc->reply_code >= 400 && rc->reply_code < 500)
+			rc->cls = BOUNCE_CLASS_SOFT;
 		/* A failure we cannot explain is still a failure when the
 		 * MTA says so (an action, a code, X-Failed-Recipients). */
 		if (rc->cls == BOUNCE_CLASS_UNKNOWN &&
@@ -749,17 +948,30 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		bounce_exclude_add(&x, verp.verp_address);
 
 	const char *report_type = w.report_type;
+	const char *failed = val(w.failed);
+	const char *hum = human;
+	size_t hall = buf_len(&w.human);
 	bool arf = w.have_feedback ||
 	           (report_type &&
 	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
 	           bounce_strcasestr(subject, strlen(subject),
-	                             "complaint about message") != NULL;
+	                             "complaint about message") != NULL ||
+	           arf_in_text(hum, hlen);
 
 	/* 1. ARF complaints. */
 	if (arf) {
 		r->kind = BOUNCE_KIND_COMPLAINT;
 		mc_strlcpy(r->format, "arf", sizeof(r->format));
-		arf_parse(buf_cstr(&w.feedback), buf_len(&w.feedback), r);
+		if (w.have_feedback)
+			arf_parse(buf_cstr(&w.feedback), buf_len(&w.feedback),
+			          r);
+		else
+			arf_parse(hum, hlen, r);
+		/* RFC 5965 makes Feedback-Type required; a report that
+		 * leaves it out is still a complaint, of the default type. */
+		if (r->feedback_type[0] == '\0')
+			mc_strlcpy(r->feedback_type, "abuse",
+			           sizeof(r->feedback_type));
 		if (r->nrcpts == 0) {
 			char v[1024];
 			if (bounce_header_value(
@@ -781,7 +993,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	}
 	bounce_result_fini(r);
 	/* 3. JSON notifications (Amazon SES). */
-	if (json_notification(human, buf_len(&w.human), r)) {
+	if (json_notification(hum, hall, r)) {
 		if (r->kind == BOUNCE_KIND_COMPLAINT) {
 			finish_rcpts(r, NULL, 0, false);
 			goto done;
@@ -790,33 +1002,61 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	}
 	bounce_result_fini(r);
 
-	/* 4. Plain-text bounces. */
-	const char *failed = val(w.failed);
-	bool bouncelike =
+	/*
+	 * 4. Bounce or auto-reply.  Many MTAs mark their bounces
+	 * "Auto-Submitted: auto-replied" too (Exim, Postfix, Exchange), so
+	 * the RFC 3834 headers say "automatic", not "auto-reply": a
+	 * delivery-status part, X-Failed-Recipients or a mailer's From make
+	 * it a bounce; an RFC 3834 reply is a bounce only when its text says
+	 * a delivery failed and its subject is not an auto-reply's; the
+	 * subject alone never outweighs the RFC 3834 headers.
+	 */
+	const char *as = val(w.auto_submitted);
+	const char *prec = val(w.precedence);
+	const char *rp = val(w.return_path);
+	bool rfc3834 = mc_istarts(as, strlen(as), "auto-replied") ||
+	               w.x_autoreply ||
+	               bounce_strcasestr(prec, strlen(prec), "auto_reply");
+	bool autosub = as[0] != '\0' && g_ascii_strncasecmp(as, "no", 2) != 0;
+	bool strong =
 	    w.have_dsn || failed[0] != '\0' ||
 	    (report_type &&
 	     g_ascii_strcasecmp(report_type, "delivery-status") == 0) ||
-	    bounce_strcasestr(from, strlen(from), "mailer-daemon") != NULL ||
-	    bounce_strcasestr(from, strlen(from), "postmaster") != NULL ||
-	    bounce_strcasestr(from, strlen(from), "mail delivery") != NULL ||
+	    from_is_mailer(from);
+	bool subj_bounce =
 	    has_any(subject, bounce_subjects,
 	            sizeof(bounce_subjects) / sizeof(bounce_subjects[0]));
+	bool subj_auto =
+	    has_any(subject, autoreply_subjects,
+	            sizeof(autoreply_subjects) / sizeof(autoreply_subjects[0]));
+	bool null_sender = strstr(rp, "<>") != NULL;
+	bool automated = autosub || w.x_ars || null_sender ||
+	                 from_is_automaton(from) || w.have_orig;
+	bool cue = !strong && failure_cue(hum, hlen);
+	bool bouncelike;
+	if (strong)
+		bouncelike = true;
+	else if (rfc3834)
+		bouncelike = cue && !subj_auto;
+	else if (subj_bounce && !subj_auto)
+		bouncelike = true;
+	else
+		bouncelike = automated && cue;
 	if (bouncelike) {
 		r->kind = BOUNCE_KIND_BOUNCE;
 		mc_strlcpy(r->format, "text", sizeof(r->format));
 		/* A delivery-status block inline in the text. */
-		if (bounce_strcasestr(human, buf_len(&w.human),
-		                      "final-recipient:") != NULL &&
-		    dsn_parse(human, buf_len(&w.human), r) > 0) {
+		if (bounce_strcasestr(hum, hall, "final-recipient:") != NULL &&
+		    dsn_parse(hum, hall, r) > 0) {
 			mc_strlcpy(r->format, "rfc3464", sizeof(r->format));
 			goto classify;
 		}
-		text_scan(human, hlen, &x, r);
+		text_scan(hum, hlen, &x, r);
 		add_all_addrs(failed, strlen(failed), r);
 		/* A bounce of a message to oneself names the sender. */
 		if (r->nrcpts == 0) {
 			memset(&x, 0, sizeof(x));
-			text_scan(human, hlen, &x, r);
+			text_scan(hum, hlen, &x, r);
 		}
 		if (r->nrcpts == 0) {
 			char v[1024];
@@ -828,13 +1068,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		goto classify;
 	}
 	/* 5. Auto-replies (RFC 3834 and the vacation programs). */
-	const char *as = val(w.auto_submitted);
-	const char *prec = val(w.precedence);
-	if ((as[0] && g_ascii_strncasecmp(as, "no", 2) != 0) || w.x_autoreply ||
-	    bounce_strcasestr(prec, strlen(prec), "auto_reply") ||
-	    has_any(subject, autoreply_subjects,
-	            sizeof(autoreply_subjects) /
-	                sizeof(autoreply_subjects[0]))) {
+	if (rfc3834 || autosub || w.x_ars || subj_auto) {
 		r->kind = BOUNCE_KIND_AUTO_REPLY;
 		mc_strlcpy(r->format, "rfc3834", sizeof(r->format));
 		if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))

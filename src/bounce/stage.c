@@ -40,6 +40,15 @@ static const char *const rcpt_marks[] = {
     "rcpt: <",
 };
 
+/* Words of content filters and security policies (lower case). */
+static const char *const filter_words[] = {
+    "spam",       "virus",      "malware",    "phish",         "content",
+    "filter",     "policy",     "policies",   "blacklist",     "blocklist",
+    "block list", "blocked",    "reputation", "dmarc",         "spf ",
+    "dkim",       "prohibited", "suspicious", "access denied", "not allowed",
+    "banned",
+};
+
 /* Does any of the phrases occur in s[0..n)? */
 static bool
 has_mark(const char *s, size_t n, const char *const *marks, size_t nmarks)
@@ -48,6 +57,36 @@ has_mark(const char *s, size_t n, const char *const *marks, size_t nmarks)
 		if (bounce_strcasestr(s, n, marks[i]) != NULL)
 			return true;
 	return false;
+}
+
+/* Does the diagnostic, outside its URLs and addresses (a help link or a
+ * local part may hold any word), say a content filter's or a policy's
+ * words? */
+static bool
+filter_verdict(const char *d)
+{
+	char text[BOUNCE_MAX_DIAGNOSTIC + 1];
+	size_t n = strlen(d), i = 0;
+
+	if (n > BOUNCE_MAX_DIAGNOSTIC)
+		n = BOUNCE_MAX_DIAGNOSTIC;
+	memcpy(text, d, n);
+	text[n] = '\0';
+	bounce_blank_addrs(text, n);
+	while (i < n) {
+		const char *u = bounce_strcasestr(text + i, n - i, "://");
+		if (u == NULL)
+			break;
+		size_t b = (size_t)(u - text), e = b;
+		while (b > 0 && text[b - 1] != ' ')
+			b--;
+		while (e < n && text[e] != ' ')
+			e++;
+		memset(text + b, ' ', e - b);
+		i = e;
+	}
+	return has_mark(text, n, filter_words,
+	                sizeof(filter_words) / sizeof(filter_words[0]));
 }
 
 /* The end of the line holding s[i]. */
@@ -180,14 +219,25 @@ bounce_refine_unknown(const char *diag, const char *status,
 	char dstatus[16] = "";
 	int code = -1;
 	int subj;
+	const char *st;
 
 	/* The remote's own enhanced code (in the reply) before the one the
 	 * reporting MTA made up. */
 	if (diag != NULL)
 		bounce_find_codes(diag, strlen(diag), dstatus, sizeof(dstatus),
 		                  &code);
-	subj = status_subject(dstatus[0] ? dstatus : status);
-	if (subj == 1 || stage == BOUNCE_STAGE_RCPT)
+	st = dstatus[0] ? dstatus : status;
+	subj = status_subject(st);
+	if (subj == 1)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	/* RFC 3463 X.2.2: the mailbox exists and is full. */
+	if (subj == 2 && st[3] == '.' && st[4] == '2' && st[5] == '\0')
+		return BOUNCE_REASON_MAILBOX_FULL;
+	/* A gateway's content or policy verdict that also says "unknown"
+	 * or "rejected recipient" is about the message, not the address. */
+	if (diag != NULL && filter_verdict(diag))
+		return BOUNCE_REASON_FILTERED;
+	if (stage == BOUNCE_STAGE_RCPT)
 		return BOUNCE_REASON_USER_UNKNOWN;
 	/* Yahoo checks recipients at the end of DATA and says so plainly:
 	 * "554 delivery error: dd This user doesn't have a yahoo.com

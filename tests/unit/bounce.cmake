@@ -1,2 +1,3 @@
 mc_unit_test(test_bounce LIBS mc_bounce)
 mc_unit_test(test_bounce_rules LIBS mc_bounce)
+mc_unit_test(test_bounce_unseen LIBS mc_bounce)
