@@ -54,6 +54,14 @@ void bounce_walk_reset(struct bounce_walk *w);
 /* Test hook: false makes bounce_parse() always use GMime. */
 void bounce_set_fast_path(bool on);
 
+/*
+ * May the rules written for one product's quirk, tagged with the
+ * comma-separated families ("qmail", "yahoo", ...), apply?  NULL (a
+ * general rule) always may; a family named in MAILCAST_BOUNCE_HOLDOUT
+ * may not (vendor.c: the leave-one-MTA-out bench's switch).
+ */
+bool bounce_vendor_on(const char *families);
+
 /* Addresses the text scanner must not take for a failed recipient. */
 #define BOUNCE_MAX_EXCLUDE 16
 

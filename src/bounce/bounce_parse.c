@@ -712,7 +712,9 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->cls = BOUNCE_CLASS_AUTO_REPLY;
 			continue;
 		}
-		const char *inner = ses_inner(rc->diagnostic);
+		const char *inner = bounce_vendor_on("amazonses")
+		                        ? ses_inner(rc->diagnostic)
+		                        : NULL;
 		rc->reason = BOUNCE_REASON_UNDEFINED;
 		if (inner != NULL) {
 			/* The reply ends at its closing quote. */
@@ -954,8 +956,9 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	bool arf = w.have_feedback ||
 	           (report_type &&
 	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
-	           bounce_strcasestr(subject, strlen(subject),
-	                             "complaint about message") != NULL ||
+	           (bounce_strcasestr(subject, strlen(subject),
+	                              "complaint about message") != NULL &&
+	            bounce_vendor_on("arf,outlook,microsoft")) ||
 	           arf_in_text(hum, hlen);
 
 	/* 1. ARF complaints. */

@@ -25,6 +25,23 @@ struct reason_rule {
 	const char *phrase;
 };
 
+/* One product's own wording, tagged with its families (vendor.c); tried
+ * before the general table. */
+struct vendor_rule {
+	enum bounce_reason reason;
+	const char *phrase;
+	const char *family;
+};
+
+static const struct vendor_rule vendor_rules[] = {
+    {BOUNCE_REASON_USER_UNKNOWN, "account that you tried to reach does not",
+     "gmail,google,gsuite,googleapps,googleworkspace"},
+    /* InterScan MSS: "Unable to deliver message to <x> (and other
+     * recipients in the same domain). Please check if address is
+     * correct." */
+    {BOUNCE_REASON_USER_UNKNOWN, "check if address is correct", "interscanmss"},
+};
+
 static const struct reason_rule reason_rules[] = {
     /* Delivery reports that are not failures. */
     {BOUNCE_REASON_DELIVERED, "delivered to mailbox"},
@@ -166,7 +183,6 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "address does not exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "address not found"},
     {BOUNCE_REASON_USER_UNKNOWN, "account does not exist"},
-    {BOUNCE_REASON_USER_UNKNOWN, "account that you tried to reach does not"},
     {BOUNCE_REASON_USER_UNKNOWN, "does not exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "doesn't exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "doesn't have a"},
@@ -181,10 +197,6 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "unknown local part"},
     {BOUNCE_REASON_USER_UNKNOWN, "no such local user"},
     {BOUNCE_REASON_USER_UNKNOWN, "user doesn't have"},
-    /* InterScan MSS: "Unable to deliver message to <x> (and other
-     * recipients in the same domain). Please check if address is
-     * correct." */
-    {BOUNCE_REASON_USER_UNKNOWN, "check if address is correct"},
     /* Suspended or disabled accounts: soft (the address exists). */
     {BOUNCE_REASON_SUSPENDED, "account disabled"},
     {BOUNCE_REASON_SUSPENDED, "account is disabled"},
@@ -457,6 +469,11 @@ bounce_classify_reason(const char *diagnostic, const char *status,
 			low[n] = (char)tolower((unsigned char)diagnostic[n]);
 		low[n] = '\0';
 		bounce_blank_addrs(low, n);
+		for (size_t i = 0;
+		     i < sizeof(vendor_rules) / sizeof(vendor_rules[0]); i++)
+			if (strstr(low, vendor_rules[i].phrase) != NULL &&
+			    bounce_vendor_on(vendor_rules[i].family))
+				return vendor_rules[i].reason;
 		for (size_t i = 0;
 		     i < sizeof(reason_rules) / sizeof(reason_rules[0]); i++) {
 			if (strstr(low, reason_rules[i].phrase) != NULL)

@@ -19,26 +19,49 @@
 #include "base/str.h"
 #include "bounce/bounce_impl.h"
 
-/* Phrases that name the stage, lower case. */
-static const char *const data_marks[] = {
-    "in reply to end of data",
-    "in reply to data",
-    "after end of data",
-    "after data",
-    "after the data",
-    "end of data",
-    "did not like our data",
-    "failed after i sent the message",
-    "after i sent the message",
-    "final data",
-    "[data]",
+/* Phrases that name the stage, lower case, with the families whose own
+ * wording they are (NULL: shared by many). */
+struct mark {
+	const char *phrase;
+	const char *family;
 };
 
-static const char *const rcpt_marks[] = {
-    "in reply to rcpt", "after rcpt", "our rcpt",     "does not like recipient",
-    "[rcpt_to]",        "smtp:rcpt",  "rcpt command", "sent <<< rcpt",
-    "rcpt: <",
+static const struct mark data_marks[] = {
+    {"in reply to end of data", NULL},
+    {"in reply to data", NULL},
+    {"after end of data", NULL},
+    {"after data", NULL},
+    {"after the data", NULL},
+    {"end of data", NULL},
+    {"did not like our data", "dragonfly"},
+    {"failed after i sent the message", "qmail"},
+    {"after i sent the message", "qmail"},
+    {"final data", NULL},
+    {"[data]", NULL},
 };
+
+static const struct mark rcpt_marks[] = {
+    {"in reply to rcpt", NULL},
+    {"after rcpt", NULL},
+    {"our rcpt", "dragonfly"},
+    {"does not like recipient", "qmail"},
+    {"[rcpt_to]", "yahoo,yahooinc"},
+    {"smtp:rcpt", NULL},
+    {"rcpt command", NULL},
+    {"sent <<< rcpt", NULL},
+    {"rcpt: <", NULL},
+};
+
+/* Does any of the marks occur in s[0..n)? */
+static bool
+has_stage_mark(const char *s, size_t n, const struct mark *marks, size_t nmarks)
+{
+	for (size_t i = 0; i < nmarks; i++)
+		if (bounce_strcasestr(s, n, marks[i].phrase) != NULL &&
+		    bounce_vendor_on(marks[i].family))
+			return true;
+	return false;
+}
 
 /* Words of content filters and security policies (lower case). */
 static const char *const filter_words[] = {
@@ -161,11 +184,11 @@ bounce_text_stage(const char *s, size_t n)
 		return BOUNCE_STAGE_UNKNOWN;
 	if ((t = transcript_stage(s, n)) != BOUNCE_STAGE_UNKNOWN)
 		return t;
-	if (has_mark(s, n, data_marks,
-	             sizeof(data_marks) / sizeof(data_marks[0])))
+	if (has_stage_mark(s, n, data_marks,
+	                   sizeof(data_marks) / sizeof(data_marks[0])))
 		return BOUNCE_STAGE_DATA;
-	if (has_mark(s, n, rcpt_marks,
-	             sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
+	if (has_stage_mark(s, n, rcpt_marks,
+	                   sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
 		return BOUNCE_STAGE_RCPT;
 	return BOUNCE_STAGE_UNKNOWN;
 }
@@ -242,8 +265,10 @@ bounce_refine_unknown(const char *diag, const char *status,
 	/* Yahoo checks recipients at the end of DATA and says so plainly:
 	 * "554 delivery error: dd This user doesn't have a yahoo.com
 	 * account". */
-	if (diag != NULL && bounce_strcasestr(diag, strlen(diag),
-	                                      "user doesn't have a") != NULL)
+	if (diag != NULL &&
+	    bounce_strcasestr(diag, strlen(diag), "user doesn't have a") !=
+	        NULL &&
+	    bounce_vendor_on("yahoo,yahooinc"))
 		return BOUNCE_REASON_USER_UNKNOWN;
 	if (stage == BOUNCE_STAGE_DATA)
 		return BOUNCE_REASON_FILTERED;
@@ -251,7 +276,8 @@ bounce_refine_unknown(const char *diag, const char *status,
 		return BOUNCE_REASON_FILTERED;
 	if (stage == BOUNCE_STAGE_RCPT_PIPELINED)
 		return BOUNCE_REASON_USER_UNKNOWN;
-	if (diag != NULL && addressless_unknown(diag))
+	if (diag != NULL && addressless_unknown(diag) &&
+	    bounce_vendor_on("ezweb,kddi"))
 		return BOUNCE_REASON_FILTERED;
 	return BOUNCE_REASON_USER_UNKNOWN;
 }
