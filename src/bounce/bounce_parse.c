@@ -318,6 +318,39 @@ static const char *const autoreply_subjects[] = {
     "respuesta autom",
     "automatische antwort",
     "r\xc3\xa9ponse automatique",
+    "automatisch antwoord",
+    "automatisk svar",
+    "automaattinen vastaus",
+    "resposta autom",
+    "odpowied\xc5\xba automatyczna",
+    "on vacation",
+    "on leave",
+    "abwesend",
+    "fuera de la oficina",
+    "ausente",
+    "cong\xc3\xa9s",
+};
+
+/* What vacation and out-of-office programs say in their text. */
+static const char *const autoreply_phrases[] = {
+    "out of the office",
+    "out of office",
+    "away from the office",
+    "away from my desk",
+    "on vacation",
+    "on holiday",
+    "on annual leave",
+    "on leave until",
+    "limited access to e",
+    "when i return",
+    "upon my return",
+    "i am currently away",
+    "i will be away",
+    "i am away",
+    "auto-reply",
+    "automatic reply",
+    "this is an automated reply",
+    "this is an automatic reply",
 };
 
 /* Subject words of bounces. */
@@ -441,6 +474,20 @@ static const char *const failure_phrases[] = {
     "quota exceeded",
     "delivery attempts",
     "smtp error",
+    "delivery error",
+    "delivery problem",
+    "could not be sent",
+    "cannot deliver",
+    "can't deliver",
+    "not delivered",
+    "rejected",
+    "mail loop",
+    "loop detected",
+    "mailbox unavailable",
+    "does not exist",
+    "invalid recipient",
+    "address not found",
+    "recipient not found",
 };
 
 /* Does the From name a program that sends bounces? */
@@ -1070,8 +1117,12 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		}
 		goto classify;
 	}
-	/* 5. Auto-replies (RFC 3834 and the vacation programs). */
-	if (rfc3834 || autosub || w.x_ars || subj_auto) {
+	/* 5. Auto-replies (RFC 3834 and the vacation programs, which say
+	 * so in their subject or their first lines). */
+	if (rfc3834 || autosub || w.x_ars || subj_auto ||
+	    has_any_n(hum, hlen < 2048 ? hlen : 2048, autoreply_phrases,
+	              sizeof(autoreply_phrases) /
+	                  sizeof(autoreply_phrases[0]))) {
 		r->kind = BOUNCE_KIND_AUTO_REPLY;
 		mc_strlcpy(r->format, "rfc3834", sizeof(r->format));
 		if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))

@@ -405,6 +405,40 @@ test_auto_reply_by_headers(void **state)
 	bounce_result_fini(&r);
 }
 
+/* Vacation programs that set no RFC 3834 header. */
+static const char ooo_body_only[] =
+    "From: Cai Example <cai@dest.example>\n"
+    "To: news@sender.example\n"
+    "Subject: Re: Spring letter\n"
+    "\n"
+    "Thank you for your message. I am out of the office until 3 May with\n"
+    "limited access to email.\n";
+
+static const char ooo_dutch_subject[] =
+    "From: Dirk Example <dirk@dest.example>\n"
+    "To: news@sender.example\n"
+    "Subject: Automatisch antwoord: Spring letter\n"
+    "\n"
+    "Tot 3 mei afwezig.\n";
+
+/* Without RFC 3834 headers, the subject or first lines tell. */
+static void
+test_auto_reply_by_words(void **state)
+{
+	struct bounce_result r;
+
+	(void)state;
+	parse_ok(ooo_body_only, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_AUTO_REPLY);
+	assert_int_equal(rcpt(&r, "cai@dest.example")->cls,
+	                 BOUNCE_CLASS_AUTO_REPLY);
+	bounce_result_fini(&r);
+
+	parse_ok(ooo_dutch_subject, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_AUTO_REPLY);
+	bounce_result_fini(&r);
+}
+
 /* RFC 5965 report whose feedback part leaves out Feedback-Type. */
 static const char arf_no_type[] =
     "From: fbl@isp.example\n"
@@ -604,6 +638,7 @@ main(void)
 	    cmocka_unit_test(test_message_details),
 	    cmocka_unit_test(test_list_manager),
 	    cmocka_unit_test(test_auto_reply_by_headers),
+	    cmocka_unit_test(test_auto_reply_by_words),
 	    cmocka_unit_test(test_arf_without_type),
 	    cmocka_unit_test(test_old_wordings),
 	};
