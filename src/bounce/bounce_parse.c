@@ -331,6 +331,12 @@ static const char *const autoreply_subjects[] = {
     "cong\xc3\xa9s",
 };
 
+/* Subject words of feedback loops that send the reported message back
+ * without an RFC 5965 part (with the original attached, a complaint). */
+static const char *const complaint_subjects[] = {
+    "complaint", "abuse report", "spam report", "feedback loop", "fbl report",
+};
+
 /* What vacation and out-of-office programs say in their text. */
 static const char *const autoreply_phrases[] = {
     "out of the office",
@@ -1000,13 +1006,17 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	const char *failed = val(w.failed);
 	const char *hum = human;
 	size_t hall = buf_len(&w.human);
-	bool arf = w.have_feedback ||
-	           (report_type &&
-	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
-	           (bounce_strcasestr(subject, strlen(subject),
-	                              "complaint about message") != NULL &&
-	            bounce_vendor_on("arf,outlook,microsoft")) ||
-	           arf_in_text(hum, hlen);
+	bool arf =
+	    w.have_feedback ||
+	    (report_type &&
+	     g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
+	    (bounce_strcasestr(subject, strlen(subject),
+	                       "complaint about message") != NULL &&
+	     bounce_vendor_on("arf,outlook,microsoft")) ||
+	    (w.have_orig && has_any(subject, complaint_subjects,
+	                            sizeof(complaint_subjects) /
+	                                sizeof(complaint_subjects[0]))) ||
+	    arf_in_text(hum, hlen);
 
 	/* 1. ARF complaints. */
 	if (arf) {

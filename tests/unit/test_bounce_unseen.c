@@ -531,6 +531,24 @@ static const char arf_nested[] =
     "\n"
     "--O--\n";
 
+/* A feedback loop that returns the message with no RFC 5965 part. */
+static const char fbl_plain[] =
+    "From: loop@isp.example\n"
+    "To: abuse@sender.example\n"
+    "Subject: Spam report for a message from 192.0.2.9\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"J\"\n"
+    "\n"
+    "--J\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: news@sender.example\n"
+    "To: fox@isp.example\n"
+    "Subject: Spring letter\n"
+    "\n"
+    "Hello\n"
+    "--J--\n";
+
 /* Complaints without Feedback-Type, or with the report in the text. */
 static void
 test_arf_without_type(void **state)
@@ -550,6 +568,12 @@ test_arf_without_type(void **state)
 	assert_string_equal(r.feedback_type, "abuse");
 	assert_int_equal(r.nrcpts, 1);
 	assert_int_equal(rcpt(&r, "dog@isp.example")->cls,
+	                 BOUNCE_CLASS_COMPLAINT);
+	bounce_result_fini(&r);
+
+	parse_ok(fbl_plain, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_COMPLAINT);
+	assert_int_equal(rcpt(&r, "fox@isp.example")->cls,
 	                 BOUNCE_CLASS_COMPLAINT);
 	bounce_result_fini(&r);
 
