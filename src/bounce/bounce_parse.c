@@ -655,6 +655,23 @@ bounce_walk_reset(struct bounce_walk *w)
 	buf_init(&w->orig);
 }
 
+/* The first "for <addr>" of a Received field in a header block. */
+static bool
+received_for(const char *s, size_t n, char *out, size_t outsize)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = bounce_strcasestr(p, (size_t)(end - p), "for <")) != NULL) {
+		const char *close = memchr(p, '>', (size_t)(end - p));
+		size_t len = close ? (size_t)(close - p) : (size_t)(end - p);
+		if (bounce_first_addr(p + 5, len > 5 ? len - 5 : 0, out,
+		                      outsize))
+			return true;
+		p += 5;
+	}
+	return false;
+}
+
 /* Add every address in a header value as a recipient; returns how many. */
 static int
 add_all_addrs(const char *v, size_t n, struct bounce_result *r)
@@ -1125,6 +1142,14 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 			                        sizeof(v)))
 				add_all_addrs(v, strlen(v), r);
 		}
+		/* The returned original's envelope recipient: the "for
+		 * <addr>" of its Received fields (a To of "undisclosed
+		 * recipients" names nobody). */
+		if (r->nrcpts == 0 &&
+		    received_for(buf_cstr(&w.orig), buf_len(&w.orig), addr,
+		                 sizeof(addr)) &&
+		    !bounce_exclude_has(&x, addr))
+			bounce_add_rcpt(r, addr);
 		goto classify;
 	}
 	/* 5. Auto-replies (RFC 3834 and the vacation programs, which say

@@ -233,6 +233,33 @@ static const char carrier_full[] =
     "    Could not be delivered to: <ann@phone.carrier.example>\n"
     "    As their mailbox is full.\n";
 
+/* A notice that names nobody in its text; the returned original's
+ * Received field has the envelope recipient. */
+static const char carrier_received_for[] =
+    "From: MAILER-DAEMON@mx.carrier.example\n"
+    "To: news@sender.example\n"
+    "Subject: Mail Delivery Failure\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"K\"\n"
+    "\n"
+    "--K\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "The message below could not be delivered: the mailbox is full.\n"
+    "\n"
+    "--K\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "Received: from mx.sender.example (mx.sender.example [192.0.2.1])\n"
+    "\tby mx.carrier.example with ESMTP id 1A2B\n"
+    "\tfor <kay@phone.carrier.example>; Thu, 29 Apr 2021 11:04:47 +0900\n"
+    "From: news@sender.example\n"
+    "To: undisclosed-recipients:;\n"
+    "Subject: Spring letter\n"
+    "\n"
+    "Hello\n"
+    "--K--\n";
+
 /* Japanese carriers and others: automated sender + failure words. */
 static void
 test_carrier_notice(void **state)
@@ -245,6 +272,14 @@ test_carrier_notice(void **state)
 	assert_int_equal(r.kind, BOUNCE_KIND_BOUNCE);
 	assert_int_equal(r.nrcpts, 1);
 	rc = rcpt(&r, "ann@phone.carrier.example");
+	assert_int_equal(rc->reason, BOUNCE_REASON_MAILBOX_FULL);
+	assert_int_equal(rc->cls, BOUNCE_CLASS_SOFT);
+	bounce_result_fini(&r);
+
+	parse_ok(carrier_received_for, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_BOUNCE);
+	assert_int_equal(r.nrcpts, 1);
+	rc = rcpt(&r, "kay@phone.carrier.example");
 	assert_int_equal(rc->reason, BOUNCE_REASON_MAILBOX_FULL);
 	assert_int_equal(rc->cls, BOUNCE_CLASS_SOFT);
 	bounce_result_fini(&r);
