@@ -816,8 +816,15 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->reason = bounce_classify_reason(t, NULL, 0);
 			free(t);
 		}
-		rc->reason =
-		    bounce_status_first(rc->reason, rc->status, rc->reply_code);
+		/* A refused sender is never a bad recipient, whatever the
+		 * code ("550 5.1.1 Sender address rejected"). */
+		if (rc->diagnostic == NULL ||
+		    (bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                       "sender") == NULL &&
+		     bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                       "mail from") == NULL))
+			rc->reason = bounce_status_first(rc->reason, rc->status,
+			                                 rc->reply_code);
 		rc->cls =
 		    bounce_reason_class(rc->reason, rc->status, rc->action);
 		/* A 4xx reply with no enhanced code is transient too. */

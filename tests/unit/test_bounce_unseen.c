@@ -145,6 +145,9 @@ test_status_first_when_vague(void **state)
 	          BOUNCE_REASON_HOST_UNKNOWN, BOUNCE_CLASS_HARD, "5.1.10");
 	check_dsn("failed", "5.1.6", "550 5.1.6 Recipient denied",
 	          BOUNCE_REASON_HAS_MOVED, BOUNCE_CLASS_HARD, "5.1.6");
+	/* A refused sender stays a refused sender. */
+	check_dsn("failed", "5.1.1", "550 5.1.1 Sender address rejected",
+	          BOUNCE_REASON_REJECTED, BOUNCE_CLASS_SOFT, "5.1.1");
 	/* RFC 7504: 556, the domain does not accept mail. */
 	check_dsn("failed", "5.0.0", "556 Rejected", BOUNCE_REASON_HOST_UNKNOWN,
 	          BOUNCE_CLASS_HARD, "5.0.0");
