@@ -197,6 +197,10 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "unknown local part"},
     {BOUNCE_REASON_USER_UNKNOWN, "no such local user"},
     {BOUNCE_REASON_USER_UNKNOWN, "user doesn't have"},
+    /* Postfix's deferral ("delivery temporarily suspended: connect to
+     * ...: Connection timed out") returned at the end of the queue
+     * lifetime is not a suspended account. */
+    {BOUNCE_REASON_EXPIRED, "temporarily suspended"},
     /* Suspended or disabled accounts: soft (the address exists). */
     {BOUNCE_REASON_SUSPENDED, "account disabled"},
     {BOUNCE_REASON_SUSPENDED, "account is disabled"},

@@ -679,6 +679,12 @@ test_old_wordings(void **state)
 	assert_int_equal(rcpt(&r, "bob@dest.example")->cls, BOUNCE_CLASS_SOFT);
 	bounce_result_fini(&r);
 
+	/* Postfix's deferral text, returned when the queue lifetime ends. */
+	check_dsn("failed", "4.4.1",
+	          "delivery temporarily suspended: connect to "
+	          "mx.dest.example[192.0.2.9]:25: Connection timed out",
+	          BOUNCE_REASON_EXPIRED, BOUNCE_CLASS_SOFT, "4.4.1");
+
 	parse_ok(postfix_old, &r);
 	assert_int_equal(r.nrcpts, 2);
 	assert_int_equal(rcpt(&r, "ann@dest.example")->cls, BOUNCE_CLASS_SOFT);
