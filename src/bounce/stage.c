@@ -174,6 +174,78 @@ transcript_stage(const char *s, size_t n)
 	return BOUNCE_STAGE_UNKNOWN;
 }
 
+/*
+ * Is s[i..] an SMTP failure reply code ("550", "451") standing alone?
+ */
+static bool
+reply_code_at(const char *s, size_t n, size_t i)
+{
+	return i + 3 <= n && (s[i] == '4' || s[i] == '5') &&
+	       isdigit((unsigned char)s[i + 1]) &&
+	       isdigit((unsigned char)s[i + 2]) &&
+	       (i + 3 == n || !isdigit((unsigned char)s[i + 3]));
+}
+
+/* Are the letters of s[0..n) all capitals? */
+static bool
+all_caps(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (islower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A text that names the command and then quotes the answer to it: "...
+ * our RCPT TO:<a@b.example>: 550 ..." or "... DATA: 554 ...".  The
+ * command name, an optional ':' and <address>, then a reply code.
+ */
+static enum bounce_stage
+command_then_reply(const char *s, size_t n)
+{
+	static const struct {
+		const char *cmd;
+		enum bounce_stage stage;
+	} cmds[] = {
+	    {"rcpt to", BOUNCE_STAGE_RCPT},
+	    {"data", BOUNCE_STAGE_DATA},
+	};
+
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		size_t cl = strlen(cmds[k].cmd), i = 0;
+		const char *p;
+		while ((p = bounce_strcasestr(s + i, n - i, cmds[k].cmd)) !=
+		       NULL) {
+			size_t j = (size_t)(p - s) + cl;
+			i = j;
+			/* A word of its own, in capitals as on the wire. */
+			if ((p > s && isalpha((unsigned char)p[-1])) ||
+			    (j < n && isalpha((unsigned char)s[j])) ||
+			    !all_caps(p, cl))
+				continue;
+			if (j < n && s[j] == ':')
+				j++;
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j < n && s[j] == '<') {
+				const char *gt = memchr(s + j, '>', n - j);
+				if (gt == NULL ||
+				    gt - (s + j) > BOUNCE_ADDR_MAX)
+					continue;
+				j = (size_t)(gt - s) + 1;
+				if (j < n && s[j] == ':')
+					j++;
+			}
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j > i && reply_code_at(s, n, j))
+				return cmds[k].stage;
+		}
+	}
+	return BOUNCE_STAGE_UNKNOWN;
+}
+
 /* The stage of one text (see bounce_impl.h). */
 enum bounce_stage
 bounce_text_stage(const char *s, size_t n)
@@ -190,7 +262,7 @@ bounce_text_stage(const char *s, size_t n)
 	if (has_stage_mark(s, n, rcpt_marks,
 	                   sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
 		return BOUNCE_STAGE_RCPT;
-	return BOUNCE_STAGE_UNKNOWN;
+	return command_then_reply(s, n);
 }
 
 /*

@@ -166,6 +166,38 @@ test_status_mailbox_full(void **state)
 	          BOUNCE_REASON_MAILBOX_FULL, BOUNCE_CLASS_SOFT, "5.2.2");
 }
 
+/* A text that names the command, then quotes the answer to it. */
+static void
+test_command_then_reply(void **state)
+{
+	static const struct {
+		const char *text;
+		enum bounce_stage stage;
+	} cases[] = {
+	    {"mx.dest.example did not accept our RCPT TO:<a@dest.example>: "
+	     "550 User unknown",
+	     BOUNCE_STAGE_RCPT},
+	    {"mx.dest.example refused DATA: 554 User unknown",
+	     BOUNCE_STAGE_DATA},
+	    {"mx.dest.example answered RCPT TO: 550 5.1.1 nope",
+	     BOUNCE_STAGE_RCPT},
+	    /* Prose, not a command. */
+	    {"the data: 550 records were lost, user unknown",
+	     BOUNCE_STAGE_UNKNOWN},
+	    {"METADATA: 550 User unknown", BOUNCE_STAGE_UNKNOWN},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (bounce_text_stage(cases[i].text, strlen(cases[i].text)) !=
+		    cases[i].stage)
+			fail_msg("stage of \"%s\"", cases[i].text);
+	/* So "User unknown" there is a filter's verdict at DATA. */
+	check_dsn("failed", "5.0.0",
+	          "mx.dest.example refused DATA: 554 User unknown",
+	          BOUNCE_REASON_FILTERED, BOUNCE_CLASS_SOFT, "5.0.0");
+}
+
 /* Security gateways and unnamed MTAs: content and policy verdicts are
  * soft even when they also say "recipient rejected" or "unknown". */
 static void
@@ -700,6 +732,7 @@ main(void)
 	    cmocka_unit_test(test_status_transient_soft),
 	    cmocka_unit_test(test_status_first_when_vague),
 	    cmocka_unit_test(test_status_mailbox_full),
+	    cmocka_unit_test(test_command_then_reply),
 	    cmocka_unit_test(test_gateway_verdicts_soft),
 	    cmocka_unit_test(test_mailbox_full_wordings),
 	    cmocka_unit_test(test_carrier_notice),
