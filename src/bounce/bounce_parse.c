@@ -1040,7 +1040,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	    (w.have_orig && has_any(subject, complaint_subjects,
 	                            sizeof(complaint_subjects) /
 	                                sizeof(complaint_subjects[0]))) ||
-	    arf_in_text(hum, hlen);
+	    arf_in_text(hum, hlen < 4096 ? hlen : 4096);
 
 	/* 1. ARF complaints. */
 	if (arf) {
