@@ -441,7 +441,8 @@ static const char *const automaton_froms[] = {
     "system administrator",
 };
 
-/* What delivery failures say in their text (lower case). */
+/* What delivery failures say in their text (lower case): statements
+ * that a delivery failed, which a person writing a reply does not make. */
 static const char *const failure_phrases[] = {
     "could not be delivered",
     "couldn't be delivered",
@@ -453,47 +454,39 @@ static const char *const failure_phrases[] = {
     "could not deliver",
     "unable to deliver",
     "failed to deliver",
+    "cannot deliver",
+    "can't deliver",
+    "could not be sent",
     "delivery failed",
     "delivery has failed",
     "delivery failure",
+    "delivery error",
+    "delivery problem",
     "delivery to the following",
-    "following address",
-    "following recipient",
+    "delivery attempts",
     "undeliverable",
     "undelivered",
     "permanent error",
     "permanent failure",
     "permanent fatal",
-    "fatal error",
     "error message below",
     "returned to sender",
-    "rejected your message",
-    "message was rejected",
-    "message has been rejected",
-    "not a member",
-    "no such user",
-    "user unknown",
-    "unknown user",
-    "mailbox is full",
-    "mailbox full",
-    "over quota",
-    "quota exceeded",
-    "delivery attempts",
     "smtp error",
-    "delivery error",
-    "delivery problem",
-    "could not be sent",
-    "cannot deliver",
-    "can't deliver",
-    "not delivered",
-    "rejected",
     "mail loop",
     "loop detected",
-    "mailbox unavailable",
-    "does not exist",
-    "invalid recipient",
-    "address not found",
-    "recipient not found",
+    "not a member of",
+};
+
+/* Words about a recipient that a person's own reply may use too ("my
+ * old address does not exist any more"): a bounce's only from a program
+ * that sends nothing but reports, or with the original returned. */
+static const char *const failure_words[] = {
+    "following address",   "following recipient", "rejected",
+    "not delivered",       "no such user",        "user unknown",
+    "unknown user",        "mailbox is full",     "mailbox full",
+    "over quota",          "quota exceeded",      "mailbox unavailable",
+    "does not exist",      "invalid recipient",   "address not found",
+    "recipient not found", "fatal error",
 };
 
 /* Does the From name a program that sends bounces? */
@@ -512,15 +505,17 @@ from_is_automaton(const char *from)
 	               sizeof(automaton_froms) / sizeof(automaton_froms[0]));
 }
 
-/* Does the human-readable text say a delivery failed? */
+/* Does the human-readable text say a delivery failed (or, with weak,
+ * use the words of a failure)? */
 static bool
-failure_cue(const char *s, size_t n)
+failure_cue(const char *s, size_t n, bool weak)
 {
-	for (size_t i = 0;
-	     i < sizeof(failure_phrases) / sizeof(failure_phrases[0]); i++)
-		if (bounce_strcasestr(s, n, failure_phrases[i]) != NULL)
-			return true;
-	return false;
+	return has_any_n(s, n, failure_phrases,
+	                 sizeof(failure_phrases) /
+	                     sizeof(failure_phrases[0])) ||
+	       (weak &&
+	        has_any_n(s, n, failure_words,
+	                  sizeof(failure_words) / sizeof(failure_words[0])));
 }
 
 /* Does a line of s[0..n) start with the field name (lower case, with
@@ -1116,16 +1111,17 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	bool null_sender = strstr(rp, "<>") != NULL;
 	bool automated = autosub || w.x_ars || null_sender ||
 	                 from_is_automaton(from) || w.have_orig;
-	bool cue = !strong && failure_cue(hum, hlen);
 	bool bouncelike;
 	if (strong)
 		bouncelike = true;
 	else if (rfc3834)
-		bouncelike = cue && !subj_auto;
+		bouncelike = !subj_auto && failure_cue(hum, hlen, false);
 	else if (subj_bounce && !subj_auto)
 		bouncelike = true;
 	else
-		bouncelike = automated && cue;
+		bouncelike = automated && failure_cue(hum, hlen,
+		                                      from_is_automaton(from) ||
+		                                          w.have_orig);
 	if (bouncelike) {
 		r->kind = BOUNCE_KIND_BOUNCE;
 		mc_strlcpy(r->format, "text", sizeof(r->format));

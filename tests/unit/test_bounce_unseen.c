@@ -449,6 +449,18 @@ static const char x_autoreply[] =
     "\n"
     "Back on the 3rd.\n";
 
+/* A person's auto-reply that uses a failure's words and names a
+ * colleague: the colleague is no failed recipient. */
+static const char ooo_left_company[] =
+    "From: Eve Example <eve@dest.example>\n"
+    "To: news@sender.example\n"
+    "Subject: Re: Spring letter\n"
+    "Auto-Submitted: auto-replied\n"
+    "Return-Path: <>\n"
+    "\n"
+    "I have left the company and this address does not exist any more.\n"
+    "Mail for me is not delivered; please write to bob@dest.example.\n";
+
 /* RFC 3834 headers decide auto-replies; a DSN is never one. */
 static void
 test_auto_reply_by_headers(void **state)
@@ -458,6 +470,12 @@ test_auto_reply_by_headers(void **state)
 	(void)state;
 	parse_ok(ooo_bounce_subject, &r);
 	assert_int_equal(r.kind, BOUNCE_KIND_AUTO_REPLY);
+	bounce_result_fini(&r);
+
+	parse_ok(ooo_left_company, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_AUTO_REPLY);
+	for (size_t i = 0; i < r.nrcpts; i++)
+		assert_string_not_equal(r.rcpts[i].address, "bob@dest.example");
 	bounce_result_fini(&r);
 
 	parse_ok(x_autoreply, &r);
