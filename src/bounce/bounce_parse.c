@@ -435,7 +435,6 @@ static const char *const automaton_froms[] = {
     "-bounces@",
     "bounce",
     "mailer@",
-    "delivery",
     "mailadmin",
     "sysadmin@",
     "system administrator",
