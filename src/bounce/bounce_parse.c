@@ -420,24 +420,12 @@ static const char *const mailer_froms[] = {
 /* From local parts of programs that send automatic mail of any kind
  * (bounces among it): with a delivery failure in the text, a bounce. */
 static const char *const automaton_froms[] = {
-    "post_master",
-    "mail-daemon",
-    "mailerdaemon",
-    "mdaemon",
-    "daemon@",
-    "no-reply",
-    "noreply",
-    "do-not-reply",
-    "donotreply",
-    "-admin@",
-    "owner-",
-    "-owner@",
-    "-bounces@",
-    "bounce",
-    "mailer@",
-    "mailadmin",
-    "sysadmin@",
-    "system administrator",
+    "post_master", "mail-daemon",  "mailerdaemon",
+    "mdaemon",     "daemon@",      "no-reply",
+    "noreply",     "do-not-reply", "donotreply",
+    "-admin@",     "owner-",       "-owner@",
+    "-bounces@",   "bounce",       "mailer@",
+    "mailadmin",   "sysadmin@",    "system administrator",
 };
 
 /* What delivery failures say in their text (lower case): statements
@@ -819,6 +807,13 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 		                       "mail from") == NULL))
 			rc->reason = bounce_status_first(rc->reason, rc->status,
 			                                 rc->reply_code);
+		/* RFC 3463 X.7.x is security or policy status, never a
+		 * statement that the address or domain does not exist. */
+		if ((rc->reason == BOUNCE_REASON_HOST_UNKNOWN ||
+		     rc->reason == BOUNCE_REASON_HAS_MOVED) &&
+		    rc->status[0] != '\0' &&
+		    strncmp(rc->status + 1, ".7.", 3) == 0)
+			rc->reason = BOUNCE_REASON_POLICY;
 		rc->cls =
 		    bounce_reason_class(rc->reason, rc->status, rc->action);
 		/* A 4xx reply with no enhanced code is transient too. */

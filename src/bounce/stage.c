@@ -65,11 +65,16 @@ has_stage_mark(const char *s, size_t n, const struct mark *marks, size_t nmarks)
 
 /* Words of content filters and security policies (lower case). */
 static const char *const filter_words[] = {
-    "spam",       "virus",      "malware",    "phish",         "content",
-    "filter",     "policy",     "policies",   "blacklist",     "blocklist",
-    "block list", "blocked",    "reputation", "dmarc",         "spf ",
-    "dkim",       "prohibited", "suspicious", "access denied", "not allowed",
-    "banned",
+    "spam",          "virus",       "malware",
+    "phish",         "content",     "filter",
+    "policy",        "policies",    "blacklist",
+    "blocklist",     "block list",  "blocked",
+    "reputation",    "dmarc",       "spf ",
+    "dkim",          "prohibited",  "suspicious",
+    "access denied", "not allowed", "banned",
+    "whitelist",     "allowlist",   "dnsbl",
+    "reverse dns",   "helo",        "unauthenticated",
+    "not permitted",
 };
 
 /* Does any of the phrases occur in s[0..n)? */

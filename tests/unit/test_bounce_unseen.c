@@ -217,6 +217,12 @@ test_gateway_verdicts_soft(void **state)
 	check_dsn("failed", "5.0.0",
 	          "554 Message refused: attachment type prohibited",
 	          BOUNCE_REASON_FILTERED, BOUNCE_CLASS_SOFT, "5.0.0");
+	check_dsn("failed", "5.0.0",
+	          "550 Unknown recipient: sending host not on the allowlist",
+	          BOUNCE_REASON_FILTERED, BOUNCE_CLASS_SOFT, "5.0.0");
+	/* X.7.x is policy, whatever the words say about the domain. */
+	check_dsn("failed", "5.7.1", "554 5.7.1 Domain not found in this relay",
+	          BOUNCE_REASON_POLICY, BOUNCE_CLASS_SOFT, "5.7.1");
 	/* A local part that happens to hold a filter's word is no verdict. */
 	{
 		struct bounce_result r;
