@@ -807,6 +807,16 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 		                       "mail from") == NULL))
 			rc->reason = bounce_status_first(rc->reason, rc->status,
 			                                 rc->reply_code);
+		/* Exchange Online's directory-based edge blocking answers
+		 * an address it has no object for with "550 5.4.1
+		 * Recipient address rejected: Access denied" (Microsoft's
+		 * NDR 5.4.1 documentation): the address does not exist. */
+		if (strcmp(rc->status, "5.4.1") == 0 && rc->diagnostic &&
+		    bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                      "recipient address rejected: access "
+		                      "denied") != NULL &&
+		    bounce_vendor_on("office365,outlook,microsoft"))
+			rc->reason = BOUNCE_REASON_USER_UNKNOWN;
 		/* RFC 3463 X.7.x is security or policy status, never a
 		 * statement that the address or domain does not exist. */
 		if ((rc->reason == BOUNCE_REASON_HOST_UNKNOWN ||

@@ -220,6 +220,12 @@ test_gateway_verdicts_soft(void **state)
 	check_dsn("failed", "5.0.0",
 	          "550 Unknown recipient: sending host not on the allowlist",
 	          BOUNCE_REASON_FILTERED, BOUNCE_CLASS_SOFT, "5.0.0");
+	/* Exchange Online's edge blocking: 5.4.1 "Access denied" is an
+	 * address the tenant does not have (Microsoft's NDR docs). */
+	check_dsn("failed", "5.0.0",
+	          "550 5.4.1 Recipient address rejected: Access denied. "
+	          "AS(201806281)",
+	          BOUNCE_REASON_USER_UNKNOWN, BOUNCE_CLASS_HARD, "5.4.1");
 	/* X.7.x is policy, whatever the words say about the domain. */
 	check_dsn("failed", "5.7.1", "554 5.7.1 Domain not found in this relay",
 	          BOUNCE_REASON_POLICY, BOUNCE_CLASS_SOFT, "5.7.1");
