@@ -690,26 +690,41 @@ rcpt_stage(const struct bounce_rcpt *rc, const char *human, size_t hlen)
 }
 
 /*
- * Amazon SES wraps the remote's reply in its own category: "5.1.0 -
- * Unknown address error 550-'5.7.1 <...>... Access denied' (delivery
- * attempts: 0)".  The remote's reply (after the quote), or NULL.
+ * A reporting MTA that puts its own category and code before the remote's
+ * reply, quoted: Amazon SES "5.1.0 - Unknown address error 550-'5.7.1
+ * <...>... Access denied' (delivery attempts: 0)", or "5.0.0 ... returned
+ * '550 5.1.1 ...'".  The quoted reply is the remote's and decides; it
+ * starts after a quote that a reply code comes just before ("550-'") or
+ * just after ("'550 "), when the text before the quote has an enhanced
+ * code of its own.  The remote's reply (after the quote), or NULL.
  */
 static const char *
-ses_inner(const char *d)
+quoted_inner(const char *d)
 {
-	const char *dash, *q;
+	const char *q = d;
 
-	if (d == NULL || (d[0] != '4' && d[0] != '5') || d[1] != '.')
+	if (d == NULL)
 		return NULL;
-	dash = strstr(d, " - ");
-	if (dash == NULL || dash - d > 8)
-		return NULL;
-	q = strchr(dash, '\'');
-	if (q == NULL || q - dash < 7 || (q[-1] != '-' && q[-1] != ' ') ||
-	    !isdigit((unsigned char)q[-2]) || !isdigit((unsigned char)q[-3]) ||
-	    (q[-4] != '4' && q[-4] != '5'))
-		return NULL;
-	return q + 1;
+	while ((q = strchr(q, '\'')) != NULL) {
+		bool before = q - d >= 4 && (q[-1] == '-' || q[-1] == ' ') &&
+		              isdigit((unsigned char)q[-2]) &&
+		              isdigit((unsigned char)q[-3]) &&
+		              (q[-4] == '4' || q[-4] == '5') &&
+		              (q - d == 4 || !isalnum((unsigned char)q[-5]));
+		bool after = (q[1] == '4' || q[1] == '5') &&
+		             isdigit((unsigned char)q[2]) &&
+		             isdigit((unsigned char)q[3]) &&
+		             (q[4] == ' ' || q[4] == '-');
+		if (before || after) {
+			char st[16] = "";
+			int code = -1;
+			bounce_find_codes(d, (size_t)(q - d), st, sizeof(st),
+			                  &code);
+			return st[0] != '\0' ? q + 1 : NULL;
+		}
+		q++;
+	}
+	return NULL;
 }
 
 /*
@@ -764,9 +779,8 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->cls = BOUNCE_CLASS_AUTO_REPLY;
 			continue;
 		}
-		const char *inner = bounce_vendor_on("amazonses")
-		                        ? ses_inner(rc->diagnostic)
-		                        : NULL;
+		const char *inner = quoted_inner(rc->diagnostic);
+		char *reply = NULL;
 		rc->reason = BOUNCE_REASON_UNDEFINED;
 		if (inner != NULL) {
 			/* The reply ends at its closing quote. */
@@ -775,14 +789,13 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			    q != NULL ? (size_t)(q - inner) : strlen(inner);
 			char st[16] = "";
 			int code = -1;
-			char *reply = xmalloc(il + 1);
+			reply = xmalloc(il + 1);
 			memcpy(reply, inner, il);
 			reply[il] = '\0';
 			bounce_find_codes(reply, il, st, sizeof(st), &code);
 			if (st[0] != '\0')
 				mc_strlcpy(rc->status, st, sizeof(rc->status));
 			rc->reason = bounce_classify_reason(reply, NULL, 0);
-			free(reply);
 		}
 		if (rc->reason == BOUNCE_REASON_UNDEFINED)
 			rc->reason = bounce_classify_reason(
@@ -790,9 +803,10 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 		/* "User unknown" in reply to the message's content is a
 		 * filter's verdict, not a statement about the address. */
 		if (rc->reason == BOUNCE_REASON_USER_UNKNOWN)
-			rc->reason =
-			    bounce_refine_unknown(rc->diagnostic, rc->status,
-			                          rcpt_stage(rc, human, hlen));
+			rc->reason = bounce_refine_unknown(
+			    reply != NULL ? reply : rc->diagnostic, rc->status,
+			    rcpt_stage(rc, human, hlen));
+		free(reply);
 		if (rc->reason == BOUNCE_REASON_UNDEFINED && hlen > 0) {
 			char *t = bounce_clean_text(human, hlen);
 			rc->reason = bounce_classify_reason(t, NULL, 0);

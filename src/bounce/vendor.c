@@ -3,9 +3,9 @@
  * leave-one-MTA-out score (bench/bounce-loo).
  *
  * Most of the parser's rules follow from the standards or are wordings
- * many MTAs share; a few name one product's quirk (Amazon SES's wrapped
- * reply, Yahoo's "[RCPT_TO]", qmail's and DragonFly's stage sentences,
- * au's address-less answer, ...).  Those rules are tagged with their
+ * many MTAs share; a few name one product's quirk (Yahoo's "[RCPT_TO]",
+ * qmail's and DragonFly's stage sentences, au's address-less answer,
+ * Exchange Online's 5.4.1, ...).  Those rules are tagged with their
  * families and asked bounce_vendor_on() before they apply.  With
  * MAILCAST_BOUNCE_HOLDOUT=NAME[,NAME...] in the environment every rule
  * tagged with one of the names is off, so a family can be scored as if

@@ -114,6 +114,16 @@ test_status_undefined_refined(void **state)
 	          BOUNCE_REASON_USER_UNKNOWN, BOUNCE_CLASS_HARD, "5.1.1");
 	check_dsn("failed", "5.0.0", "552 5.2.2 Mailbox over allowed size",
 	          BOUNCE_REASON_MAILBOX_FULL, BOUNCE_CLASS_SOFT, "5.2.2");
+	/* A reporter's own category before the remote's quoted reply: the
+	 * quoted reply's code is the status. */
+	check_dsn("failed", "5.3.0",
+	          "5.3.0 - Relay error 550-'5.1.1 <ann@dest.example>... No "
+	          "such user' (attempts: 1)",
+	          BOUNCE_REASON_USER_UNKNOWN, BOUNCE_CLASS_HARD, "5.1.1");
+	check_dsn("failed", "5.4.0",
+	          "5.4.0 The remote server returned '552 5.2.2 Mailbox over "
+	          "quota'",
+	          BOUNCE_REASON_MAILBOX_FULL, BOUNCE_CLASS_SOFT, "5.2.2");
 	/* A code of another class does not replace it. */
 	check_dsn("failed", "5.0.0", "421 4.7.0 Try again later",
 	          BOUNCE_REASON_RATE_LIMITED, BOUNCE_CLASS_SOFT, "5.0.0");
