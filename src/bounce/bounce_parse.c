@@ -389,18 +389,6 @@ static const char *const bounce_subjects[] = {
     "warning:",
 };
 
-/* Does any of the phrases occur in s? */
-static bool
-has_any(const char *s, const char *const *phrases, size_t nphrases)
-{
-	size_t n = strlen(s);
-
-	for (size_t i = 0; i < nphrases; i++)
-		if (bounce_strcasestr(s, n, phrases[i]) != NULL)
-			return true;
-	return false;
-}
-
 /* Does any of the phrases occur in s[0..n)? */
 static bool
 has_any_n(const char *s, size_t n, const char *const *phrases, size_t nphrases)
@@ -409,6 +397,13 @@ has_any_n(const char *s, size_t n, const char *const *phrases, size_t nphrases)
 		if (bounce_strcasestr(s, n, phrases[i]) != NULL)
 			return true;
 	return false;
+}
+
+/* Does any of the phrases occur in the string s? */
+static bool
+has_any(const char *s, const char *const *phrases, size_t nphrases)
+{
+	return has_any_n(s, strlen(s), phrases, nphrases);
 }
 /* From local parts and names of the programs that send bounces. */
 static const char *const mailer_froms[] = {
