@@ -1038,17 +1038,31 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	const char *failed = val(w.failed);
 	const char *hum = human;
 	size_t hall = buf_len(&w.human);
+	/* A bounce or an auto-reply quotes the subject (and often the text)
+	 * of the message it answers, which may hold any word: the subject
+	 * and text signs of a complaint count only where nothing says
+	 * bounce or auto-reply.  The report parts always count. */
+	bool answer =
+	    w.have_dsn || failed[0] != '\0' ||
+	    (report_type &&
+	     g_ascii_strcasecmp(report_type, "delivery-status") == 0) ||
+	    from_is_mailer(from) ||
+	    has_any(subject, bounce_subjects,
+	            sizeof(bounce_subjects) / sizeof(bounce_subjects[0])) ||
+	    has_any(subject, autoreply_subjects,
+	            sizeof(autoreply_subjects) / sizeof(autoreply_subjects[0]));
 	bool arf =
 	    w.have_feedback ||
 	    (report_type &&
 	     g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
-	    (bounce_strcasestr(subject, strlen(subject),
-	                       "complaint about message") != NULL &&
-	     bounce_vendor_on("arf,outlook,microsoft")) ||
-	    (w.have_orig && has_any(subject, complaint_subjects,
-	                            sizeof(complaint_subjects) /
-	                                sizeof(complaint_subjects[0]))) ||
-	    arf_in_text(hum, hlen < 4096 ? hlen : 4096);
+	    (!answer &&
+	     ((bounce_strcasestr(subject, strlen(subject),
+	                         "complaint about message") != NULL &&
+	       bounce_vendor_on("arf,outlook,microsoft")) ||
+	      (w.have_orig && has_any(subject, complaint_subjects,
+	                              sizeof(complaint_subjects) /
+	                                  sizeof(complaint_subjects[0]))) ||
+	      arf_in_text(hum, hlen < 4096 ? hlen : 4096)));
 
 	/* 1. ARF complaints. */
 	if (arf) {

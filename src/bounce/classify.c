@@ -156,6 +156,9 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_HOST_UNKNOWN, "illegal host/domain"},
     {BOUNCE_REASON_HOST_UNKNOWN, "domain is not configured"},
     {BOUNCE_REASON_HOST_UNKNOWN, "does not accept mail"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "domain couldn't be found"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "domain could not be found"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "host could not be found"},
     /* Unknown user: hard. */
     {BOUNCE_REASON_USER_UNKNOWN, "user unknown"},
     {BOUNCE_REASON_USER_UNKNOWN, "unknown user"},
@@ -308,6 +311,9 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_SYSTEM, "exited with"},
     {BOUNCE_REASON_USER_UNKNOWN, "address rejected"},
     {BOUNCE_REASON_USER_UNKNOWN, "address couldn't be found"},
+    /* Office 365: "The email address you entered couldn't be found." */
+    {BOUNCE_REASON_USER_UNKNOWN, "couldn't be found"},
+    {BOUNCE_REASON_USER_UNKNOWN, "could not be found"},
     /* Anything else refused. */
     {BOUNCE_REASON_REJECTED, "sender address rejected"},
     {BOUNCE_REASON_REJECTED, "rejected"},

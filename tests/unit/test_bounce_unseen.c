@@ -659,6 +659,32 @@ static const char fbl_plain[] =
     "Hello\n"
     "--J--\n";
 
+/* A bounce of a message whose subject held a complaint's words. */
+static const char bounce_of_complaint_subject[] =
+    "From: Microsoft Outlook <postmaster@dest.example>\n"
+    "To: news@sender.example\n"
+    "Subject: Undeliverable: Your abuse report, answered\n"
+    "MIME-Version: 1.0\n"
+    "Content-Type: multipart/mixed; boundary=\"U\"\n"
+    "\n"
+    "--U\n"
+    "Content-Type: text/plain\n"
+    "\n"
+    "Delivery has failed to these recipients or groups:\n"
+    "\n"
+    "ann@dest.example\n"
+    "The email address you entered couldn't be found.\n"
+    "\n"
+    "--U\n"
+    "Content-Type: message/rfc822\n"
+    "\n"
+    "From: news@sender.example\n"
+    "To: ann@dest.example\n"
+    "Subject: Your abuse report, answered\n"
+    "\n"
+    "This is an email abuse report answer.\n"
+    "--U--\n";
+
 /* Complaints without Feedback-Type, or with the report in the text. */
 static void
 test_arf_without_type(void **state)
@@ -685,6 +711,11 @@ test_arf_without_type(void **state)
 	assert_int_equal(r.kind, BOUNCE_KIND_COMPLAINT);
 	assert_int_equal(rcpt(&r, "fox@isp.example")->cls,
 	                 BOUNCE_CLASS_COMPLAINT);
+	bounce_result_fini(&r);
+
+	parse_ok(bounce_of_complaint_subject, &r);
+	assert_int_equal(r.kind, BOUNCE_KIND_BOUNCE);
+	assert_int_equal(rcpt(&r, "ann@dest.example")->cls, BOUNCE_CLASS_HARD);
 	bounce_result_fini(&r);
 
 	parse_ok(arf_nested, &r);
