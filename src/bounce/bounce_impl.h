@@ -33,9 +33,13 @@ struct bounce_walk {
 	bool have_dsn;
 	/* Top-level header values, unfolded (Subject decoded); heap or NULL. */
 	char *to, *from, *subject, *failed, *auto_submitted, *precedence;
-	char *report_type; /* Content-Type parameter */
-	bool x_autoreply;  /* X-Autoreply, X-Autorespond or
-	                      X-Auto-Response-Suppress present */
+	char *return_path; /* top-level Return-Path ("<>" for a null sender) */
+	/* report-type of the top multipart/report, else of the first nested
+	 * one (an ARF forwarded inside multipart/mixed). */
+	char *report_type;
+	bool x_autoreply; /* X-Autoreply or X-Autorespond present */
+	bool x_ars;       /* X-Auto-Response-Suppress present (Exchange puts
+	                     it on replies and reports alike: weak) */
 };
 
 /*
@@ -49,6 +53,14 @@ int mime_fast_walk(const char *s, size_t n, struct bounce_walk *w);
 void bounce_walk_reset(struct bounce_walk *w);
 /* Test hook: false makes bounce_parse() always use GMime. */
 void bounce_set_fast_path(bool on);
+
+/*
+ * May the rules written for one product's quirk, tagged with the
+ * comma-separated families ("qmail", "yahoo", ...), apply?  NULL (a
+ * general rule) always may; a family named in MAILCAST_BOUNCE_HOLDOUT
+ * may not (vendor.c: the leave-one-MTA-out bench's switch).
+ */
+bool bounce_vendor_on(const char *families);
 
 /* Addresses the text scanner must not take for a failed recipient. */
 #define BOUNCE_MAX_EXCLUDE 16
@@ -111,6 +123,14 @@ enum bounce_stage bounce_text_stage(const char *s, size_t n);
  * X.7.x status, an answer without the address). */
 enum bounce_reason bounce_refine_unknown(const char *diag, const char *status,
                                          enum bounce_stage stage);
+
+/* Blank (make spaces) the addresses in s[0..n), in place. */
+void bounce_blank_addrs(char *s, size_t n);
+/* A generic reason (undefined, rejected) made the one a 5.1.1, 5.1.2,
+ * 5.1.3, 5.1.6 or 5.1.10 status, or a 521/556 reply (RFC 7504), states;
+ * any other reason kept. */
+enum bounce_reason bounce_status_first(enum bounce_reason reason,
+                                       const char *status, int reply_code);
 
 /* Where the human-readable part of a text bounce ends (the start of the
  * quoted original message), or n. */

@@ -118,6 +118,17 @@ walk_object(GMimeObject *obj, int depth, struct bounce_walk *w)
 	w->parts++;
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		GMimeContentType *mct = g_mime_object_get_content_type(obj);
+		const char *rt =
+		    mct ? g_mime_content_type_get_parameter(mct, "report-type")
+		        : NULL;
+		const char *msub =
+		    mct ? g_mime_content_type_get_media_subtype(mct) : NULL;
+		/* A nested multipart/report (an ARF forwarded inside
+		 * multipart/mixed) says what it is too. */
+		if (w->report_type == NULL && rt != NULL && msub != NULL &&
+		    g_ascii_strcasecmp(msub, "report") == 0)
+			w->report_type = xstrdup(rt);
 		int n = g_mime_multipart_get_count(mp);
 		/* A report without boundaries is all prologue: read that. */
 		const char *prolog = g_mime_multipart_get_prologue(mp);
@@ -307,6 +318,45 @@ static const char *const autoreply_subjects[] = {
     "respuesta autom",
     "automatische antwort",
     "r\xc3\xa9ponse automatique",
+    "automatisch antwoord",
+    "automatisk svar",
+    "automaattinen vastaus",
+    "resposta autom",
+    "odpowied\xc5\xba automatyczna",
+    "on vacation",
+    "on leave",
+    "abwesend",
+    "fuera de la oficina",
+    "ausente",
+    "cong\xc3\xa9s",
+};
+
+/* Subject words of feedback loops that send the reported message back
+ * without an RFC 5965 part (with the original attached, a complaint). */
+static const char *const complaint_subjects[] = {
+    "complaint", "abuse report", "spam report", "feedback loop", "fbl report",
+};
+
+/* What vacation and out-of-office programs say in their text. */
+static const char *const autoreply_phrases[] = {
+    "out of the office",
+    "out of office",
+    "away from the office",
+    "away from my desk",
+    "on vacation",
+    "on holiday",
+    "on annual leave",
+    "on leave until",
+    "limited access to e",
+    "when i return",
+    "upon my return",
+    "i am currently away",
+    "i will be away",
+    "i am away",
+    "auto-reply",
+    "automatic reply",
+    "this is an automated reply",
+    "this is an automatic reply",
 };
 
 /* Subject words of bounces. */
@@ -339,16 +389,164 @@ static const char *const bounce_subjects[] = {
     "warning:",
 };
 
-/* Does any of the phrases occur in s? */
+/* Does any of the phrases occur in s[0..n)? */
 static bool
-has_any(const char *s, const char *const *phrases, size_t nphrases)
+has_any_n(const char *s, size_t n, const char *const *phrases, size_t nphrases)
 {
-	size_t n = strlen(s);
-
 	for (size_t i = 0; i < nphrases; i++)
 		if (bounce_strcasestr(s, n, phrases[i]) != NULL)
 			return true;
 	return false;
+}
+
+/* Does any of the phrases occur in the string s? */
+static bool
+has_any(const char *s, const char *const *phrases, size_t nphrases)
+{
+	return has_any_n(s, strlen(s), phrases, nphrases);
+}
+/* From local parts and names of the programs that send bounces. */
+static const char *const mailer_froms[] = {
+    "mailer-daemon",
+    "postmaster",
+    "mail delivery",
+};
+
+/* From local parts of programs that send automatic mail of any kind
+ * (bounces among it): with a delivery failure in the text, a bounce. */
+static const char *const automaton_froms[] = {
+    "post_master", "mail-daemon",  "mailerdaemon",
+    "mdaemon",     "daemon@",      "no-reply",
+    "noreply",     "do-not-reply", "donotreply",
+    "-admin@",     "owner-",       "-owner@",
+    "-bounces@",   "bounce",       "mailer@",
+    "mailadmin",   "sysadmin@",    "system administrator",
+};
+
+/* What delivery failures say in their text (lower case): statements
+ * that a delivery failed, which a person writing a reply does not make. */
+static const char *const failure_phrases[] = {
+    "could not be delivered",
+    "couldn't be delivered",
+    "cannot be delivered",
+    "can't be delivered",
+    "was not delivered",
+    "wasn't delivered",
+    "not been delivered",
+    "could not deliver",
+    "unable to deliver",
+    "failed to deliver",
+    "cannot deliver",
+    "can't deliver",
+    "could not be sent",
+    "delivery failed",
+    "delivery has failed",
+    "delivery failure",
+    "delivery error",
+    "delivery problem",
+    "delivery to the following",
+    "delivery attempts",
+    "undeliverable",
+    "undelivered",
+    "permanent error",
+    "permanent failure",
+    "permanent fatal",
+    "error message below",
+    "returned to sender",
+    "smtp error",
+    "mail loop",
+    "loop detected",
+    "not a member of",
+};
+
+/* Words about a recipient that a person's own reply may use too ("my
+ * old address does not exist any more"): a bounce's only from a program
+ * that sends nothing but reports, or with the original returned. */
+static const char *const failure_words[] = {
+    "following address",   "following recipient", "rejected",
+    "not delivered",       "no such user",        "user unknown",
+    "unknown user",        "mailbox is full",     "mailbox full",
+    "over quota",          "quota exceeded",      "mailbox unavailable",
+    "does not exist",      "invalid recipient",   "address not found",
+    "recipient not found", "fatal error",
+};
+
+/* Does the From name a program that sends bounces? */
+static bool
+from_is_mailer(const char *from)
+{
+	return has_any(from, mailer_froms,
+	               sizeof(mailer_froms) / sizeof(mailer_froms[0]));
+}
+
+/* Does the From name a program that sends automatic mail? */
+static bool
+from_is_automaton(const char *from)
+{
+	return has_any(from, automaton_froms,
+	               sizeof(automaton_froms) / sizeof(automaton_froms[0]));
+}
+
+/* Does the human-readable text say a delivery failed (or, with weak,
+ * use the words of a failure)? */
+static bool
+failure_cue(const char *s, size_t n, bool weak)
+{
+	return has_any_n(s, n, failure_phrases,
+	                 sizeof(failure_phrases) /
+	                     sizeof(failure_phrases[0])) ||
+	       (weak &&
+	        has_any_n(s, n, failure_words,
+	                  sizeof(failure_words) / sizeof(failure_words[0])));
+}
+
+/* Does a line of s[0..n) start with the field name (lower case, with
+ * its colon)? */
+static bool
+has_field_line(const char *s, size_t n, const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < n;) {
+		const char *e = memchr(s + i, '\n', n - i);
+		size_t end = e ? (size_t)(e - s) : n;
+		if (end - i >= nl && mc_istarts(s + i, end - i, name))
+			return true;
+		i = end + 1;
+	}
+	return false;
+}
+
+/*
+ * An RFC 5965 report written into the text instead of a
+ * message/feedback-report part: its fields (Feedback-Type, or the
+ * required User-Agent and Version with one of the optional fields), or
+ * the opening sentence the report generators use.
+ */
+static bool
+arf_in_text(const char *s, size_t n)
+{
+	static const char *const openings[] = {
+	    "email abuse report",
+	    "abuse complaint",
+	    "authentication failure report",
+	    "authentication-failure report",
+	};
+
+	if (n == 0)
+		return false;
+	if (has_field_line(s, n, "feedback-type:"))
+		return true;
+	if (has_field_line(s, n, "user-agent:") &&
+	    has_field_line(s, n, "version:") &&
+	    (has_field_line(s, n, "original-rcpt-to:") ||
+	     has_field_line(s, n, "original-mail-from:") ||
+	     has_field_line(s, n, "arrival-date:") ||
+	     has_field_line(s, n, "source-ip:") ||
+	     has_field_line(s, n, "reported-domain:")))
+		return true;
+	return has_any_n(s, n, openings,
+	                 sizeof(openings) / sizeof(openings[0]));
 }
 
 /* A header value of the walk, or "". */
@@ -394,14 +592,17 @@ gmime_walk(const char *s, size_t n, struct bounce_walk *w)
 	w->failed = gmime_header(top, "X-Failed-Recipients");
 	w->auto_submitted = gmime_header(top, "Auto-Submitted");
 	w->precedence = gmime_header(top, "Precedence");
-	w->x_autoreply =
-	    g_mime_object_get_header(top, "X-Autoreply") != NULL ||
-	    g_mime_object_get_header(top, "X-Autorespond") != NULL ||
+	w->return_path = gmime_header(top, "Return-Path");
+	w->x_autoreply = g_mime_object_get_header(top, "X-Autoreply") != NULL ||
+	                 g_mime_object_get_header(top, "X-Autorespond") != NULL;
+	w->x_ars =
 	    g_mime_object_get_header(top, "X-Auto-Response-Suppress") != NULL;
 	ct = g_mime_object_get_content_type(top);
 	rt = ct ? g_mime_content_type_get_parameter(ct, "report-type") : NULL;
-	if (rt != NULL)
+	if (rt != NULL) {
+		free(w->report_type);
 		w->report_type = xstrdup(rt);
+	}
 	g_object_unref(msg);
 	return 0;
 }
@@ -421,6 +622,7 @@ bounce_walk_reset(struct bounce_walk *w)
 	free(w->failed);
 	free(w->auto_submitted);
 	free(w->precedence);
+	free(w->return_path);
 	free(w->report_type);
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->human);
@@ -428,6 +630,23 @@ bounce_walk_reset(struct bounce_walk *w)
 	buf_init(&w->dsn);
 	buf_init(&w->feedback);
 	buf_init(&w->orig);
+}
+
+/* The first "for <addr>" of a Received field in a header block. */
+static bool
+received_for(const char *s, size_t n, char *out, size_t outsize)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = bounce_strcasestr(p, (size_t)(end - p), "for <")) != NULL) {
+		const char *close = memchr(p, '>', (size_t)(end - p));
+		size_t len = close ? (size_t)(close - p) : (size_t)(end - p);
+		if (bounce_first_addr(p + 5, len > 5 ? len - 5 : 0, out,
+		                      outsize))
+			return true;
+		p += 5;
+	}
+	return false;
 }
 
 /* Add every address in a header value as a recipient; returns how many. */
@@ -466,26 +685,60 @@ rcpt_stage(const struct bounce_rcpt *rc, const char *human, size_t hlen)
 }
 
 /*
- * Amazon SES wraps the remote's reply in its own category: "5.1.0 -
- * Unknown address error 550-'5.7.1 <...>... Access denied' (delivery
- * attempts: 0)".  The remote's reply (after the quote), or NULL.
+ * A reporting MTA that puts its own category and code before the remote's
+ * reply, quoted: Amazon SES "5.1.0 - Unknown address error 550-'5.7.1
+ * <...>... Access denied' (delivery attempts: 0)", or "5.0.0 ... returned
+ * '550 5.1.1 ...'".  The quoted reply is the remote's and decides; it
+ * starts after a quote that a reply code comes just before ("550-'") or
+ * just after ("'550 "), when the text before the quote has an enhanced
+ * code of its own.  The remote's reply (after the quote), or NULL.
  */
 static const char *
-ses_inner(const char *d)
+quoted_inner(const char *d)
 {
-	const char *dash, *q;
+	const char *q = d;
 
-	if (d == NULL || (d[0] != '4' && d[0] != '5') || d[1] != '.')
+	if (d == NULL)
 		return NULL;
-	dash = strstr(d, " - ");
-	if (dash == NULL || dash - d > 8)
-		return NULL;
-	q = strchr(dash, '\'');
-	if (q == NULL || q - dash < 7 || (q[-1] != '-' && q[-1] != ' ') ||
-	    !isdigit((unsigned char)q[-2]) || !isdigit((unsigned char)q[-3]) ||
-	    (q[-4] != '4' && q[-4] != '5'))
-		return NULL;
-	return q + 1;
+	while ((q = strchr(q, '\'')) != NULL) {
+		bool before = q - d >= 4 && (q[-1] == '-' || q[-1] == ' ') &&
+		              isdigit((unsigned char)q[-2]) &&
+		              isdigit((unsigned char)q[-3]) &&
+		              (q[-4] == '4' || q[-4] == '5') &&
+		              (q - d == 4 || !isalnum((unsigned char)q[-5]));
+		bool after = (q[1] == '4' || q[1] == '5') &&
+		             isdigit((unsigned char)q[2]) &&
+		             isdigit((unsigned char)q[3]) &&
+		             (q[4] == ' ' || q[4] == '-');
+		if (before || after) {
+			char st[16] = "";
+			int code = -1;
+			bounce_find_codes(d, (size_t)(q - d), st, sizeof(st),
+			                  &code);
+			return st[0] != '\0' ? q + 1 : NULL;
+		}
+		q++;
+	}
+	return NULL;
+}
+
+/*
+ * RFC 3463 X.0.0 is "other or undefined": a reporting MTA that writes
+ * "Status: 5.0.0" over a remote reply "550 5.1.1 ..." knew no better.
+ * The reply's own code of the same class replaces it.
+ */
+static void
+refine_status(struct bounce_rcpt *rc)
+{
+	char st[16] = "";
+	int code = -1;
+
+	if (rc->status[0] == '\0' || strcmp(rc->status + 1, ".0.0") != 0)
+		return;
+	bounce_find_codes(rc->diagnostic, strlen(rc->diagnostic), st,
+	                  sizeof(st), &code);
+	if (st[0] == rc->status[0] && strcmp(st + 1, ".0.0") != 0)
+		mc_strlcpy(rc->status, st, sizeof(rc->status));
 }
 
 /* Status, code, reason and class of every recipient. */
@@ -505,10 +758,12 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			                               rc->address)
 			        : bounce_clean_text(human, hlen);
 		}
-		if (rc->diagnostic != NULL)
+		if (rc->diagnostic != NULL) {
 			bounce_find_codes(rc->diagnostic,
 			                  strlen(rc->diagnostic), rc->status,
 			                  sizeof(rc->status), &rc->reply_code);
+			refine_status(rc);
+		}
 		if (r->kind == BOUNCE_KIND_COMPLAINT) {
 			rc->reason = BOUNCE_REASON_FEEDBACK;
 			rc->cls = BOUNCE_CLASS_COMPLAINT;
@@ -519,7 +774,8 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			rc->cls = BOUNCE_CLASS_AUTO_REPLY;
 			continue;
 		}
-		const char *inner = ses_inner(rc->diagnostic);
+		const char *inner = quoted_inner(rc->diagnostic);
+		char *reply = NULL;
 		rc->reason = BOUNCE_REASON_UNDEFINED;
 		if (inner != NULL) {
 			/* The reply ends at its closing quote. */
@@ -528,14 +784,13 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 			    q != NULL ? (size_t)(q - inner) : strlen(inner);
 			char st[16] = "";
 			int code = -1;
-			char *reply = xmalloc(il + 1);
+			reply = xmalloc(il + 1);
 			memcpy(reply, inner, il);
 			reply[il] = '\0';
 			bounce_find_codes(reply, il, st, sizeof(st), &code);
 			if (st[0] != '\0')
 				mc_strlcpy(rc->status, st, sizeof(rc->status));
 			rc->reason = bounce_classify_reason(reply, NULL, 0);
-			free(reply);
 		}
 		if (rc->reason == BOUNCE_REASON_UNDEFINED)
 			rc->reason = bounce_classify_reason(
@@ -543,16 +798,47 @@ finish_rcpts(struct bounce_result *r, const char *human, size_t hlen,
 		/* "User unknown" in reply to the message's content is a
 		 * filter's verdict, not a statement about the address. */
 		if (rc->reason == BOUNCE_REASON_USER_UNKNOWN)
-			rc->reason =
-			    bounce_refine_unknown(rc->diagnostic, rc->status,
-			                          rcpt_stage(rc, human, hlen));
+			rc->reason = bounce_refine_unknown(
+			    reply != NULL ? reply : rc->diagnostic, rc->status,
+			    rcpt_stage(rc, human, hlen));
+		free(reply);
 		if (rc->reason == BOUNCE_REASON_UNDEFINED && hlen > 0) {
 			char *t = bounce_clean_text(human, hlen);
 			rc->reason = bounce_classify_reason(t, NULL, 0);
 			free(t);
 		}
+		/* A refused sender is never a bad recipient, whatever the
+		 * code ("550 5.1.1 Sender address rejected"). */
+		if (rc->diagnostic == NULL ||
+		    (bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                       "sender") == NULL &&
+		     bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                       "mail from") == NULL))
+			rc->reason = bounce_status_first(rc->reason, rc->status,
+			                                 rc->reply_code);
+		/* Exchange Online's directory-based edge blocking answers
+		 * an address it has no object for with "550 5.4.1
+		 * Recipient address rejected: Access denied" (Microsoft's
+		 * NDR 5.4.1 documentation): the address does not exist. */
+		if (strcmp(rc->status, "5.4.1") == 0 && rc->diagnostic &&
+		    bounce_strcasestr(rc->diagnostic, strlen(rc->diagnostic),
+		                      "recipient address rejected: access "
+		                      "denied") != NULL &&
+		    bounce_vendor_on("office365,outlook,microsoft"))
+			rc->reason = BOUNCE_REASON_USER_UNKNOWN;
+		/* RFC 3463 X.7.x is security or policy status, never a
+		 * statement that the address or domain does not exist. */
+		if ((rc->reason == BOUNCE_REASON_HOST_UNKNOWN ||
+		     rc->reason == BOUNCE_REASON_HAS_MOVED) &&
+		    rc->status[0] != '\0' &&
+		    strncmp(rc->status + 1, ".7.", 3) == 0)
+			rc->reason = BOUNCE_REASON_POLICY;
 		rc->cls =
 		    bounce_reason_class(rc->reason, rc->status, rc->action);
+		/* A 4xx reply with no enhanced code is transient too. */
+		if (rc->cls == BOUNCE_CLASS_HARD && rc->status[0] == '\0' &&
+		    rc->reply_code >= 400 && rc->reply_code < 500)
+			rc->cls = BOUNCE_CLASS_SOFT;
 		/* A failure we cannot explain is still a failure when the
 		 * MTA says so (an action, a code, X-Failed-Recipients). */
 		if (rc->cls == BOUNCE_CLASS_UNKNOWN &&
@@ -749,17 +1035,49 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 		bounce_exclude_add(&x, verp.verp_address);
 
 	const char *report_type = w.report_type;
-	bool arf = w.have_feedback ||
-	           (report_type &&
-	            g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
-	           bounce_strcasestr(subject, strlen(subject),
-	                             "complaint about message") != NULL;
+	const char *failed = val(w.failed);
+	const char *hum = human;
+	size_t hall = buf_len(&w.human);
+	/* A bounce or an auto-reply quotes the subject (and often the text)
+	 * of the message it answers, which may hold any word: the subject
+	 * and text signs of a complaint count only where nothing says
+	 * bounce or auto-reply.  The report parts always count. */
+	bool answer =
+	    w.have_dsn || failed[0] != '\0' ||
+	    (report_type &&
+	     g_ascii_strcasecmp(report_type, "delivery-status") == 0) ||
+	    from_is_mailer(from) ||
+	    has_any(subject, bounce_subjects,
+	            sizeof(bounce_subjects) / sizeof(bounce_subjects[0])) ||
+	    has_any(subject, autoreply_subjects,
+	            sizeof(autoreply_subjects) / sizeof(autoreply_subjects[0]));
+	bool arf =
+	    w.have_feedback ||
+	    (report_type &&
+	     g_ascii_strcasecmp(report_type, "feedback-report") == 0) ||
+	    (!answer &&
+	     ((bounce_strcasestr(subject, strlen(subject),
+	                         "complaint about message") != NULL &&
+	       bounce_vendor_on("arf,outlook,microsoft")) ||
+	      (w.have_orig && has_any(subject, complaint_subjects,
+	                              sizeof(complaint_subjects) /
+	                                  sizeof(complaint_subjects[0]))) ||
+	      arf_in_text(hum, hlen < 4096 ? hlen : 4096)));
 
 	/* 1. ARF complaints. */
 	if (arf) {
 		r->kind = BOUNCE_KIND_COMPLAINT;
 		mc_strlcpy(r->format, "arf", sizeof(r->format));
-		arf_parse(buf_cstr(&w.feedback), buf_len(&w.feedback), r);
+		if (w.have_feedback)
+			arf_parse(buf_cstr(&w.feedback), buf_len(&w.feedback),
+			          r);
+		else
+			arf_parse(hum, hlen, r);
+		/* RFC 5965 makes Feedback-Type required; a report that
+		 * leaves it out is still a complaint, of the default type. */
+		if (r->feedback_type[0] == '\0')
+			mc_strlcpy(r->feedback_type, "abuse",
+			           sizeof(r->feedback_type));
 		if (r->nrcpts == 0) {
 			char v[1024];
 			if (bounce_header_value(
@@ -781,7 +1099,7 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	}
 	bounce_result_fini(r);
 	/* 3. JSON notifications (Amazon SES). */
-	if (json_notification(human, buf_len(&w.human), r)) {
+	if (json_notification(hum, hall, r)) {
 		if (r->kind == BOUNCE_KIND_COMPLAINT) {
 			finish_rcpts(r, NULL, 0, false);
 			goto done;
@@ -790,33 +1108,62 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 	}
 	bounce_result_fini(r);
 
-	/* 4. Plain-text bounces. */
-	const char *failed = val(w.failed);
-	bool bouncelike =
+	/*
+	 * 4. Bounce or auto-reply.  Many MTAs mark their bounces
+	 * "Auto-Submitted: auto-replied" too (Exim, Postfix, Exchange), so
+	 * the RFC 3834 headers say "automatic", not "auto-reply": a
+	 * delivery-status part, X-Failed-Recipients or a mailer's From make
+	 * it a bounce; an RFC 3834 reply is a bounce only when its text says
+	 * a delivery failed and its subject is not an auto-reply's; the
+	 * subject alone never outweighs the RFC 3834 headers.
+	 */
+	const char *as = val(w.auto_submitted);
+	const char *prec = val(w.precedence);
+	const char *rp = val(w.return_path);
+	bool rfc3834 = mc_istarts(as, strlen(as), "auto-replied") ||
+	               w.x_autoreply ||
+	               bounce_strcasestr(prec, strlen(prec), "auto_reply");
+	bool autosub = as[0] != '\0' && g_ascii_strncasecmp(as, "no", 2) != 0;
+	bool strong =
 	    w.have_dsn || failed[0] != '\0' ||
 	    (report_type &&
 	     g_ascii_strcasecmp(report_type, "delivery-status") == 0) ||
-	    bounce_strcasestr(from, strlen(from), "mailer-daemon") != NULL ||
-	    bounce_strcasestr(from, strlen(from), "postmaster") != NULL ||
-	    bounce_strcasestr(from, strlen(from), "mail delivery") != NULL ||
+	    from_is_mailer(from);
+	bool subj_bounce =
 	    has_any(subject, bounce_subjects,
 	            sizeof(bounce_subjects) / sizeof(bounce_subjects[0]));
+	bool subj_auto =
+	    has_any(subject, autoreply_subjects,
+	            sizeof(autoreply_subjects) / sizeof(autoreply_subjects[0]));
+	bool null_sender = strstr(rp, "<>") != NULL;
+	bool automated = autosub || w.x_ars || null_sender ||
+	                 from_is_automaton(from) || w.have_orig;
+	bool bouncelike;
+	if (strong)
+		bouncelike = true;
+	else if (rfc3834)
+		bouncelike = !subj_auto && failure_cue(hum, hlen, false);
+	else if (subj_bounce && !subj_auto)
+		bouncelike = true;
+	else
+		bouncelike = automated && failure_cue(hum, hlen,
+		                                      from_is_automaton(from) ||
+		                                          w.have_orig);
 	if (bouncelike) {
 		r->kind = BOUNCE_KIND_BOUNCE;
 		mc_strlcpy(r->format, "text", sizeof(r->format));
 		/* A delivery-status block inline in the text. */
-		if (bounce_strcasestr(human, buf_len(&w.human),
-		                      "final-recipient:") != NULL &&
-		    dsn_parse(human, buf_len(&w.human), r) > 0) {
+		if (bounce_strcasestr(hum, hall, "final-recipient:") != NULL &&
+		    dsn_parse(hum, hall, r) > 0) {
 			mc_strlcpy(r->format, "rfc3464", sizeof(r->format));
 			goto classify;
 		}
-		text_scan(human, hlen, &x, r);
+		text_scan(hum, hlen, &x, r);
 		add_all_addrs(failed, strlen(failed), r);
 		/* A bounce of a message to oneself names the sender. */
 		if (r->nrcpts == 0) {
 			memset(&x, 0, sizeof(x));
-			text_scan(human, hlen, &x, r);
+			text_scan(hum, hlen, &x, r);
 		}
 		if (r->nrcpts == 0) {
 			char v[1024];
@@ -825,16 +1172,22 @@ bounce_parse(const void *data, size_t len, struct bounce_result *r, char *err,
 			                        sizeof(v)))
 				add_all_addrs(v, strlen(v), r);
 		}
+		/* The returned original's envelope recipient: the "for
+		 * <addr>" of its Received fields (a To of "undisclosed
+		 * recipients" names nobody). */
+		if (r->nrcpts == 0 &&
+		    received_for(buf_cstr(&w.orig), buf_len(&w.orig), addr,
+		                 sizeof(addr)) &&
+		    !bounce_exclude_has(&x, addr))
+			bounce_add_rcpt(r, addr);
 		goto classify;
 	}
-	/* 5. Auto-replies (RFC 3834 and the vacation programs). */
-	const char *as = val(w.auto_submitted);
-	const char *prec = val(w.precedence);
-	if ((as[0] && g_ascii_strncasecmp(as, "no", 2) != 0) || w.x_autoreply ||
-	    bounce_strcasestr(prec, strlen(prec), "auto_reply") ||
-	    has_any(subject, autoreply_subjects,
-	            sizeof(autoreply_subjects) /
-	                sizeof(autoreply_subjects[0]))) {
+	/* 5. Auto-replies (RFC 3834 and the vacation programs, which say
+	 * so in their subject or their first lines). */
+	if (rfc3834 || autosub || w.x_ars || subj_auto ||
+	    has_any_n(hum, hlen < 2048 ? hlen : 2048, autoreply_phrases,
+	              sizeof(autoreply_phrases) /
+	                  sizeof(autoreply_phrases[0]))) {
 		r->kind = BOUNCE_KIND_AUTO_REPLY;
 		mc_strlcpy(r->format, "rfc3834", sizeof(r->format));
 		if (bounce_first_addr(from, strlen(from), addr, sizeof(addr)))

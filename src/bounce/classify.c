@@ -25,6 +25,23 @@ struct reason_rule {
 	const char *phrase;
 };
 
+/* One product's own wording, tagged with its families (vendor.c); tried
+ * before the general table. */
+struct vendor_rule {
+	enum bounce_reason reason;
+	const char *phrase;
+	const char *family;
+};
+
+static const struct vendor_rule vendor_rules[] = {
+    {BOUNCE_REASON_USER_UNKNOWN, "account that you tried to reach does not",
+     "gmail,google,gsuite,googleapps,googleworkspace"},
+    /* InterScan MSS: "Unable to deliver message to <x> (and other
+     * recipients in the same domain). Please check if address is
+     * correct." */
+    {BOUNCE_REASON_USER_UNKNOWN, "check if address is correct", "interscanmss"},
+};
+
 static const struct reason_rule reason_rules[] = {
     /* Delivery reports that are not failures. */
     {BOUNCE_REASON_DELIVERED, "delivered to mailbox"},
@@ -53,9 +70,15 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_NETWORK, "host not found, try again"},
     {BOUNCE_REASON_NETWORK, "protocol error"},
     {BOUNCE_REASON_NETWORK, "connection reset"},
-    /* A null MX (RFC 7505): the domain refuses mail on purpose. */
-    {BOUNCE_REASON_POLICY, "null mx"},
-    {BOUNCE_REASON_POLICY, "doesn't receive email"},
+    /* A null MX (RFC 7505, 5.1.10): the domain takes no mail, ever. */
+    {BOUNCE_REASON_HOST_UNKNOWN, "null mx"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "doesn't receive email"},
+    /* Sending quotas are rate limits, not a full mailbox. */
+    {BOUNCE_REASON_RATE_LIMITED, "sending quota"},
+    {BOUNCE_REASON_RATE_LIMITED, "send quota"},
+    {BOUNCE_REASON_RATE_LIMITED, "daily quota"},
+    {BOUNCE_REASON_RATE_LIMITED, "hourly quota"},
+    {BOUNCE_REASON_RATE_LIMITED, "rate limit"},
     /* A full mailbox: soft, whatever code came with it. */
     {BOUNCE_REASON_MAILBOX_FULL, "mailbox full"},
     {BOUNCE_REASON_MAILBOX_FULL, "mailbox is full"},
@@ -79,6 +102,21 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_MAILBOX_FULL, "mailbox exceeded"},
     {BOUNCE_REASON_MAILBOX_FULL, "exceeded the local limit"},
     {BOUNCE_REASON_MAILBOX_FULL, "mailbox has exceeded"},
+    {BOUNCE_REASON_MAILBOX_FULL, "mailbox exceeds"},
+    {BOUNCE_REASON_MAILBOX_FULL, "exceeds allowed size"},
+    {BOUNCE_REASON_MAILBOX_FULL, "storage allocation"},
+    {BOUNCE_REASON_MAILBOX_FULL, "out of storage"},
+    {BOUNCE_REASON_MAILBOX_FULL, "storage quota"},
+    {BOUNCE_REASON_MAILBOX_FULL, "inbox is full"},
+    {BOUNCE_REASON_MAILBOX_FULL, "inbox full"},
+    {BOUNCE_REASON_MAILBOX_FULL, "box is full"},
+    {BOUNCE_REASON_MAILBOX_FULL, "box was full"},
+    {BOUNCE_REASON_MAILBOX_FULL, "is over its"},
+    {BOUNCE_REASON_MAILBOX_FULL, "over the quota"},
+    {BOUNCE_REASON_MAILBOX_FULL, "exceeded its quota"},
+    {BOUNCE_REASON_MAILBOX_FULL, "exceeds quota"},
+    {BOUNCE_REASON_MAILBOX_FULL, "too much mail"},
+    {BOUNCE_REASON_MAILBOX_FULL, "quota"},
     /* Size. */
     {BOUNCE_REASON_TOO_BIG, "message too big"},
     {BOUNCE_REASON_TOO_BIG, "message too large"},
@@ -118,6 +156,9 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_HOST_UNKNOWN, "illegal host/domain"},
     {BOUNCE_REASON_HOST_UNKNOWN, "domain is not configured"},
     {BOUNCE_REASON_HOST_UNKNOWN, "does not accept mail"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "domain couldn't be found"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "domain could not be found"},
+    {BOUNCE_REASON_HOST_UNKNOWN, "host could not be found"},
     /* Unknown user: hard. */
     {BOUNCE_REASON_USER_UNKNOWN, "user unknown"},
     {BOUNCE_REASON_USER_UNKNOWN, "unknown user"},
@@ -145,7 +186,6 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "address does not exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "address not found"},
     {BOUNCE_REASON_USER_UNKNOWN, "account does not exist"},
-    {BOUNCE_REASON_USER_UNKNOWN, "account that you tried to reach does not"},
     {BOUNCE_REASON_USER_UNKNOWN, "does not exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "doesn't exist"},
     {BOUNCE_REASON_USER_UNKNOWN, "doesn't have a"},
@@ -160,10 +200,10 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_USER_UNKNOWN, "unknown local part"},
     {BOUNCE_REASON_USER_UNKNOWN, "no such local user"},
     {BOUNCE_REASON_USER_UNKNOWN, "user doesn't have"},
-    /* InterScan MSS: "Unable to deliver message to <x> (and other
-     * recipients in the same domain). Please check if address is
-     * correct." */
-    {BOUNCE_REASON_USER_UNKNOWN, "check if address is correct"},
+    /* Postfix's deferral ("delivery temporarily suspended: connect to
+     * ...: Connection timed out") returned at the end of the queue
+     * lifetime is not a suspended account. */
+    {BOUNCE_REASON_EXPIRED, "temporarily suspended"},
     /* Suspended or disabled accounts: soft (the address exists). */
     {BOUNCE_REASON_SUSPENDED, "account disabled"},
     {BOUNCE_REASON_SUSPENDED, "account is disabled"},
@@ -190,7 +230,13 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_EXPIRED, "too long"},
     {BOUNCE_REASON_EXPIRED, "attempts"},
     {BOUNCE_REASON_EXPIRED, "failing for a long time"},
-    /* Content filters. */
+    /* Content filters and security gateways. */
+    {BOUNCE_REASON_FILTERED, "content filter"},
+    {BOUNCE_REASON_FILTERED, "filtered"},
+    {BOUNCE_REASON_FILTERED, "filter"},
+    {BOUNCE_REASON_FILTERED, "content policy"},
+    {BOUNCE_REASON_FILTERED, "prohibited"},
+    {BOUNCE_REASON_FILTERED, "attachment"},
     {BOUNCE_REASON_SPAM, "media error"},
     {BOUNCE_REASON_SPAM, "spam"},
     {BOUNCE_REASON_SPAM, "junk mail"},
@@ -198,6 +244,8 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_SPAM, "malware"},
     {BOUNCE_REASON_SPAM, "content rejected"},
     {BOUNCE_REASON_SPAM, "message content"},
+    {BOUNCE_REASON_SPAM, "phish"},
+    {BOUNCE_REASON_SPAM, "suspicious"},
     /* Policy and authentication. */
     {BOUNCE_REASON_POLICY, "dmarc"},
     {BOUNCE_REASON_POLICY, "spf"},
@@ -218,6 +266,10 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_POLICY, "rfc 5322"},
     {BOUNCE_REASON_POLICY, "rfc5322"},
     {BOUNCE_REASON_POLICY, "not accepted"},
+    {BOUNCE_REASON_POLICY, "security policy"},
+    /* Mailing-list managers refusing a non-member's post. */
+    {BOUNCE_REASON_REJECTED, "not a member"},
+    {BOUNCE_REASON_REJECTED, "not member"},
     /* Blocked senders. */
     {BOUNCE_REASON_BLOCKED, "blocked"},
     {BOUNCE_REASON_BLOCKED, "blacklist"},
@@ -259,6 +311,9 @@ static const struct reason_rule reason_rules[] = {
     {BOUNCE_REASON_SYSTEM, "exited with"},
     {BOUNCE_REASON_USER_UNKNOWN, "address rejected"},
     {BOUNCE_REASON_USER_UNKNOWN, "address couldn't be found"},
+    /* Office 365: "The email address you entered couldn't be found." */
+    {BOUNCE_REASON_USER_UNKNOWN, "couldn't be found"},
+    {BOUNCE_REASON_USER_UNKNOWN, "could not be found"},
     /* Anything else refused. */
     {BOUNCE_REASON_REJECTED, "sender address rejected"},
     {BOUNCE_REASON_REJECTED, "rejected"},
@@ -350,6 +405,67 @@ reason_from_status(const char *status)
 	}
 }
 
+/*
+ * RFC 3463 subject 1 details that say the address itself is bad: 5.1.1
+ * (bad mailbox), 5.1.2 (bad system), 5.1.3 (bad mailbox syntax), 5.1.6
+ * (moved) and 5.1.10 (null MX, RFC 7505), and the reply codes 521 and
+ * 556 of RFC 7504.  When the text gave only a generic word ("rejected",
+ * "denied", nothing at all), these decide.
+ */
+enum bounce_reason
+bounce_status_first(enum bounce_reason reason, const char *status,
+                    int reply_code)
+{
+	int cls, subj, det;
+
+	if (reason != BOUNCE_REASON_UNDEFINED &&
+	    reason != BOUNCE_REASON_REJECTED)
+		return reason;
+	/* RFC 7504: 521 and 556, the host or domain does not accept mail. */
+	if (reply_code == 521 || reply_code == 556)
+		return BOUNCE_REASON_HOST_UNKNOWN;
+	if (status == NULL ||
+	    sscanf(status, "%d.%d.%d", &cls, &subj, &det) != 3 || cls != 5 ||
+	    subj != 1)
+		return reason;
+	if (det == 1 || det == 3)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	if (det == 2 || det == 10)
+		return BOUNCE_REASON_HOST_UNKNOWN;
+	if (det == 6)
+		return BOUNCE_REASON_HAS_MOVED;
+	return reason;
+}
+
+/* May c be part of an address (local part or domain), not a quote or
+ * bracket around it? */
+static bool
+addr_char(char c)
+{
+	return c != '\0' && !isspace((unsigned char)c) &&
+	       strchr("<>()[]\",;:", c) == NULL;
+}
+
+/*
+ * Blank the addresses in s[0..n): a local part ("spam-trap@",
+ * "quota@") says nothing about why delivery failed.
+ */
+void
+bounce_blank_addrs(char *s, size_t n)
+{
+	char *at = s, *end = s + n;
+
+	while ((at = memchr(at, '@', (size_t)(end - at))) != NULL) {
+		char *l = at, *r = at + 1;
+		while (l > s && addr_char(l[-1]))
+			l--;
+		while (r < end && addr_char(*r))
+			r++;
+		memset(l, ' ', (size_t)(r - l));
+		at = r;
+	}
+}
+
 /* The reason for one diagnostic text, enhanced status and reply code. */
 enum bounce_reason
 bounce_classify_reason(const char *diagnostic, const char *status,
@@ -362,6 +478,12 @@ bounce_classify_reason(const char *diagnostic, const char *status,
 		for (; diagnostic[n] != '\0' && n < BOUNCE_MAX_DIAGNOSTIC; n++)
 			low[n] = (char)tolower((unsigned char)diagnostic[n]);
 		low[n] = '\0';
+		bounce_blank_addrs(low, n);
+		for (size_t i = 0;
+		     i < sizeof(vendor_rules) / sizeof(vendor_rules[0]); i++)
+			if (strstr(low, vendor_rules[i].phrase) != NULL &&
+			    bounce_vendor_on(vendor_rules[i].family))
+				return vendor_rules[i].reason;
 		for (size_t i = 0;
 		     i < sizeof(reason_rules) / sizeof(reason_rules[0]); i++) {
 			if (strstr(low, reason_rules[i].phrase) != NULL)
@@ -395,6 +517,16 @@ bounce_reason_class(enum bounce_reason reason, const char *status,
 	case BOUNCE_REASON_USER_UNKNOWN:
 	case BOUNCE_REASON_HOST_UNKNOWN:
 	case BOUNCE_REASON_HAS_MOVED:
+		/* A delayed report (RFC 3464) says delivery goes on; RFC
+		 * 3463 class 4 is a transient failure, so "4.4.0 host not
+		 * found" is soft.  Only a 4.1.x (the address itself) in a
+		 * final failure stays hard: the MTA gave up on an address
+		 * the remote kept refusing. */
+		if (action != NULL && strcmp(action, "delayed") == 0)
+			return BOUNCE_CLASS_SOFT;
+		if (status != NULL && status[0] == '4' &&
+		    strncmp(status, "4.1.", 4) != 0)
+			return BOUNCE_CLASS_SOFT;
 		return BOUNCE_CLASS_HARD;
 	case BOUNCE_REASON_FEEDBACK:
 		return BOUNCE_CLASS_COMPLAINT;

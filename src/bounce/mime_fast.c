@@ -505,8 +505,12 @@ walk_entity(const char *s, size_t n, int depth, struct bounce_walk *w)
 	split_entity(s, n, &hdr, &body);
 	if (!read_entity(&hdr, &e))
 		return MC_EAGAIN;
-	if (strcmp(e.type, "multipart") == 0)
+	if (strcmp(e.type, "multipart") == 0) {
+		if (w->report_type == NULL && e.report_type[0] != '\0' &&
+		    strcmp(e.sub, "report") == 0)
+			w->report_type = xstrdup(e.report_type);
 		return walk_multipart(&e, &body, depth, w);
+	}
 	if (strcmp(e.type, "message") == 0) {
 		if (strcmp(e.sub, "rfc822") == 0 ||
 		    strcmp(e.sub, "news") == 0 ||
@@ -596,14 +600,19 @@ mime_fast_walk(const char *s, size_t n, struct bounce_walk *w)
 			if (mc_ieq(name.s, name.n, "precedence"))
 				slot = &w->precedence;
 			break;
+		case 'r':
+			if (mc_ieq(name.s, name.n, "return-path"))
+				slot = &w->return_path;
+			break;
 		case 'x':
 			if (mc_ieq(name.s, name.n, "x-failed-recipients"))
 				slot = &w->failed;
 			else if (mc_ieq(name.s, name.n, "x-autoreply") ||
-			         mc_ieq(name.s, name.n, "x-autorespond") ||
-			         mc_ieq(name.s, name.n,
-			                "x-auto-response-suppress"))
+			         mc_ieq(name.s, name.n, "x-autorespond"))
 				w->x_autoreply = true;
+			else if (mc_ieq(name.s, name.n,
+			                "x-auto-response-suppress"))
+				w->x_ars = true;
 			break;
 		default:
 			break;
@@ -618,6 +627,8 @@ mime_fast_walk(const char *s, size_t n, struct bounce_walk *w)
 	}
 	if (!read_entity(&hdr, &e))
 		return MC_EAGAIN;
+	/* The top entity's report-type, whatever its type (walk_entity
+	 * takes a nested multipart/report's when this gives none). */
 	if (e.report_type[0] != '\0')
 		w->report_type = xstrdup(e.report_type);
 	return walk_entity(s, n, 1, w);

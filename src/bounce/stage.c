@@ -19,25 +19,62 @@
 #include "base/str.h"
 #include "bounce/bounce_impl.h"
 
-/* Phrases that name the stage, lower case. */
-static const char *const data_marks[] = {
-    "in reply to end of data",
-    "in reply to data",
-    "after end of data",
-    "after data",
-    "after the data",
-    "end of data",
-    "did not like our data",
-    "failed after i sent the message",
-    "after i sent the message",
-    "final data",
-    "[data]",
+/* Phrases that name the stage, lower case, with the families whose own
+ * wording they are (NULL: shared by many). */
+struct mark {
+	const char *phrase;
+	const char *family;
 };
 
-static const char *const rcpt_marks[] = {
-    "in reply to rcpt", "after rcpt", "our rcpt",     "does not like recipient",
-    "[rcpt_to]",        "smtp:rcpt",  "rcpt command", "sent <<< rcpt",
-    "rcpt: <",
+static const struct mark data_marks[] = {
+    {"in reply to end of data", NULL},
+    {"in reply to data", NULL},
+    {"after end of data", NULL},
+    {"after data", NULL},
+    {"after the data", NULL},
+    {"end of data", NULL},
+    {"did not like our data", "dragonfly"},
+    {"failed after i sent the message", "qmail"},
+    {"after i sent the message", "qmail"},
+    {"final data", NULL},
+    {"[data]", NULL},
+};
+
+static const struct mark rcpt_marks[] = {
+    {"in reply to rcpt", NULL},
+    {"after rcpt", NULL},
+    {"our rcpt", "dragonfly"},
+    {"does not like recipient", "qmail"},
+    {"[rcpt_to]", "yahoo,yahooinc"},
+    {"smtp:rcpt", NULL},
+    {"rcpt command", NULL},
+    {"sent <<< rcpt", NULL},
+    {"rcpt: <", NULL},
+};
+
+/* Does any of the marks occur in s[0..n)? */
+static bool
+has_stage_mark(const char *s, size_t n, const struct mark *marks, size_t nmarks)
+{
+	for (size_t i = 0; i < nmarks; i++)
+		if (bounce_strcasestr(s, n, marks[i].phrase) != NULL &&
+		    bounce_vendor_on(marks[i].family))
+			return true;
+	return false;
+}
+
+/* Words of content filters and security policies (lower case). */
+static const char *const filter_words[] = {
+    "spam",          "virus",       "malware",
+    "phish",         "content",     "filter",
+    "policy",        "policies",    "blacklist",
+    "blocklist",     "block list",  "blocked",
+    "reputation",    "dmarc",       "spf ",
+    "dkim",          "prohibited",  "suspicious",
+    "access denied", "not allowed", "banned",
+    "whitelist",     "allowlist",   "dnsbl",
+    "reverse dns",   "helo",        "unauthenticated",
+    "not permitted",
 };
 
 /* Does any of the phrases occur in s[0..n)? */
@@ -48,6 +85,36 @@ has_mark(const char *s, size_t n, const char *const *marks, size_t nmarks)
 		if (bounce_strcasestr(s, n, marks[i]) != NULL)
 			return true;
 	return false;
+}
+
+/* Does the diagnostic, outside its URLs and addresses (a help link or a
+ * local part may hold any word), say a content filter's or a policy's
+ * words? */
+static bool
+filter_verdict(const char *d)
+{
+	char text[BOUNCE_MAX_DIAGNOSTIC + 1];
+	size_t n = strlen(d), i = 0;
+
+	if (n > BOUNCE_MAX_DIAGNOSTIC)
+		n = BOUNCE_MAX_DIAGNOSTIC;
+	memcpy(text, d, n);
+	text[n] = '\0';
+	bounce_blank_addrs(text, n);
+	while (i < n) {
+		const char *u = bounce_strcasestr(text + i, n - i, "://");
+		if (u == NULL)
+			break;
+		size_t b = (size_t)(u - text), e = b;
+		while (b > 0 && text[b - 1] != ' ')
+			b--;
+		while (e < n && text[e] != ' ')
+			e++;
+		memset(text + b, ' ', e - b);
+		i = e;
+	}
+	return has_mark(text, n, filter_words,
+	                sizeof(filter_words) / sizeof(filter_words[0]));
 }
 
 /* The end of the line holding s[i]. */
@@ -112,6 +179,78 @@ transcript_stage(const char *s, size_t n)
 	return BOUNCE_STAGE_UNKNOWN;
 }
 
+/*
+ * Is s[i..] an SMTP failure reply code ("550", "451") standing alone?
+ */
+static bool
+reply_code_at(const char *s, size_t n, size_t i)
+{
+	return i + 3 <= n && (s[i] == '4' || s[i] == '5') &&
+	       isdigit((unsigned char)s[i + 1]) &&
+	       isdigit((unsigned char)s[i + 2]) &&
+	       (i + 3 == n || !isdigit((unsigned char)s[i + 3]));
+}
+
+/* Are the letters of s[0..n) all capitals? */
+static bool
+all_caps(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (islower((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A text that names the command and then quotes the answer to it: "...
+ * our RCPT TO:<a@b.example>: 550 ..." or "... DATA: 554 ...".  The
+ * command name, an optional ':' and <address>, then a reply code.
+ */
+static enum bounce_stage
+command_then_reply(const char *s, size_t n)
+{
+	static const struct {
+		const char *cmd;
+		enum bounce_stage stage;
+	} cmds[] = {
+	    {"rcpt to", BOUNCE_STAGE_RCPT},
+	    {"data", BOUNCE_STAGE_DATA},
+	};
+
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
+		size_t cl = strlen(cmds[k].cmd), i = 0;
+		const char *p;
+		while ((p = bounce_strcasestr(s + i, n - i, cmds[k].cmd)) !=
+		       NULL) {
+			size_t j = (size_t)(p - s) + cl;
+			i = j;
+			/* A word of its own, in capitals as on the wire. */
+			if ((p > s && isalpha((unsigned char)p[-1])) ||
+			    (j < n && isalpha((unsigned char)s[j])) ||
+			    !all_caps(p, cl))
+				continue;
+			if (j < n && s[j] == ':')
+				j++;
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j < n && s[j] == '<') {
+				const char *gt = memchr(s + j, '>', n - j);
+				if (gt == NULL ||
+				    gt - (s + j) > BOUNCE_ADDR_MAX)
+					continue;
+				j = (size_t)(gt - s) + 1;
+				if (j < n && s[j] == ':')
+					j++;
+			}
+			while (j < n && s[j] == ' ')
+				j++;
+			if (j > i && reply_code_at(s, n, j))
+				return cmds[k].stage;
+		}
+	}
+	return BOUNCE_STAGE_UNKNOWN;
+}
+
 /* The stage of one text (see bounce_impl.h). */
 enum bounce_stage
 bounce_text_stage(const char *s, size_t n)
@@ -122,13 +261,13 @@ bounce_text_stage(const char *s, size_t n)
 		return BOUNCE_STAGE_UNKNOWN;
 	if ((t = transcript_stage(s, n)) != BOUNCE_STAGE_UNKNOWN)
 		return t;
-	if (has_mark(s, n, data_marks,
-	             sizeof(data_marks) / sizeof(data_marks[0])))
+	if (has_stage_mark(s, n, data_marks,
+	                   sizeof(data_marks) / sizeof(data_marks[0])))
 		return BOUNCE_STAGE_DATA;
-	if (has_mark(s, n, rcpt_marks,
-	             sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
+	if (has_stage_mark(s, n, rcpt_marks,
+	                   sizeof(rcpt_marks) / sizeof(rcpt_marks[0])))
 		return BOUNCE_STAGE_RCPT;
-	return BOUNCE_STAGE_UNKNOWN;
+	return command_then_reply(s, n);
 }
 
 /*
@@ -180,20 +319,33 @@ bounce_refine_unknown(const char *diag, const char *status,
 	char dstatus[16] = "";
 	int code = -1;
 	int subj;
+	const char *st;
 
 	/* The remote's own enhanced code (in the reply) before the one the
 	 * reporting MTA made up. */
 	if (diag != NULL)
 		bounce_find_codes(diag, strlen(diag), dstatus, sizeof(dstatus),
 		                  &code);
-	subj = status_subject(dstatus[0] ? dstatus : status);
-	if (subj == 1 || stage == BOUNCE_STAGE_RCPT)
+	st = dstatus[0] ? dstatus : status;
+	subj = status_subject(st);
+	if (subj == 1)
+		return BOUNCE_REASON_USER_UNKNOWN;
+	/* RFC 3463 X.2.2: the mailbox exists and is full. */
+	if (subj == 2 && st[3] == '.' && st[4] == '2' && st[5] == '\0')
+		return BOUNCE_REASON_MAILBOX_FULL;
+	/* A gateway's content or policy verdict that also says "unknown"
+	 * or "rejected recipient" is about the message, not the address. */
+	if (diag != NULL && filter_verdict(diag))
+		return BOUNCE_REASON_FILTERED;
+	if (stage == BOUNCE_STAGE_RCPT)
 		return BOUNCE_REASON_USER_UNKNOWN;
 	/* Yahoo checks recipients at the end of DATA and says so plainly:
 	 * "554 delivery error: dd This user doesn't have a yahoo.com
 	 * account". */
-	if (diag != NULL && bounce_strcasestr(diag, strlen(diag),
-	                                      "user doesn't have a") != NULL)
+	if (diag != NULL &&
+	    bounce_strcasestr(diag, strlen(diag), "user doesn't have a") !=
+	        NULL &&
+	    bounce_vendor_on("yahoo,yahooinc"))
 		return BOUNCE_REASON_USER_UNKNOWN;
 	if (stage == BOUNCE_STAGE_DATA)
 		return BOUNCE_REASON_FILTERED;
@@ -201,7 +353,8 @@ bounce_refine_unknown(const char *diag, const char *status,
 		return BOUNCE_REASON_FILTERED;
 	if (stage == BOUNCE_STAGE_RCPT_PIPELINED)
 		return BOUNCE_REASON_USER_UNKNOWN;
-	if (diag != NULL && addressless_unknown(diag))
+	if (diag != NULL && addressless_unknown(diag) &&
+	    bounce_vendor_on("ezweb,kddi"))
 		return BOUNCE_REASON_FILTERED;
 	return BOUNCE_REASON_USER_UNKNOWN;
 }

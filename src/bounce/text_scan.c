@@ -196,6 +196,29 @@ text_diagnostic_near(const char *s, size_t n, size_t at, const char *addr)
 	return bounce_clean_text(s + b, i - b);
 }
 
+/*
+ * Does the line before an address name the sender's side ("MAIL FROM:",
+ * "From:", "Sender:", "Reply-To:", "Return-Path:")?  The message details
+ * some MTAs list (Apache James, Verizon: "MAIL FROM: ... RCPT TO: ...")
+ * and quoted headers name the sender next to the recipient.
+ */
+static bool
+sender_line(const char *s, size_t n)
+{
+	static const char *const fields[] = {
+	    "mail from:", "mail from ",   "from:",          "sender:",
+	    "reply-to:",  "return-path:", "envelope-from:", "smtp.mailfrom=",
+	};
+	size_t i = 0;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '>'))
+		i++;
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (mc_istarts(s + i, n - i, fields[k]))
+			return true;
+	return false;
+}
+
 /* Scan human-readable text for failed recipients (see bounce_impl.h). */
 int
 text_scan(const char *s, size_t n, const struct bounce_exclude *x,
@@ -213,6 +236,8 @@ text_scan(const char *s, size_t n, const struct bounce_exclude *x,
 		if (start > 0 && (s[start - 1] == '/' || s[start - 1] == ':'))
 			continue;
 		size_t ls = line_start(s, start);
+		if (sender_line(s + ls, start - ls))
+			continue;
 		if (bounce_strcasestr(s + ls, start - ls, "message-id") ||
 		    bounce_strcasestr(s + ls, start - ls, "references:") ||
 		    bounce_strcasestr(s + ls, start - ls, "in-reply-to:"))
