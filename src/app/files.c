@@ -1,19 +1,19 @@
 /*
- * util.c — see util.h.
+ * files.c — secrets and whole files for the front ends; see files.h.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sysexits.h>
-
 #include "base/error.h"
 #include "base/xmalloc.h"
-#include "cli/util.h"
+#include "app/files.h"
 
+/* A secret from a file or the environment. */
 int
-cli_read_secret(const char *file, const char *env, char *out, size_t outsz,
+app_read_secret(const char *file, const char *env, char *out, size_t outsz,
                 char *err, size_t errsz)
 {
 	const char *v;
@@ -52,8 +52,9 @@ cli_read_secret(const char *file, const char *env, char *out, size_t outsz,
 	return 0;
 }
 
+/* A whole file into a heap buffer. */
 int
-cli_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
+app_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
               char *err, size_t errsz)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
@@ -100,48 +101,4 @@ cli_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
 	*data = p;
 	*len = n;
 	return 0;
-}
-
-bool
-cli_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-bool
-cli_int_opt(const char *cmd, const char *name, const char *s, int min, int max,
-            int *out)
-{
-	long v;
-
-	if (!cli_parse_long(s, min, max, &v)) {
-		fprintf(stderr, "mailcast %s: %s must be a number %d..%d\n",
-		        cmd, name, min, max);
-		return false;
-	}
-	*out = (int)v;
-	return true;
-}
-
-int
-cli_probe_exit(int rc)
-{
-	switch (rc) {
-	case MC_EUNSUPP:
-		return EX_NOPERM;
-	case MC_ENOHOST:
-		return EX_NOHOST;
-	case MC_EINVAL:
-		return EX_USAGE;
-	default:
-		return EX_OSERR;
-	}
 }
