@@ -234,14 +234,123 @@ done:
 	return rc;
 }
 
-/* {email, status, attributes} of one contact. */
-json_t *
-app_contact_json(const struct store_contact *c)
-{
-	json_t *a = json_loads(c->attrs, 0, NULL);
+struct rows_run {
+	json_t *rows;
+	unsigned long long limit;
+};
 
-	return json_pack("{s:s,s:s,s:o}", "email", c->address, "status",
-	                 c->status, "attributes", a ? a : json_object());
+/* One contact as {email, status, attributes}. */
+static int
+contact_row(void *arg, const struct store_contact *c)
+{
+	struct rows_run *r = arg;
+	json_t *a;
+
+	if (r->limit > 0 && json_array_size(r->rows) >= r->limit)
+		return 1;
+	a = json_loads(c->attrs, 0, NULL);
+	json_array_append_new(
+	    r->rows, json_pack("{s:s,s:s,s:o}", "email", c->address, "status",
+	                       c->status, "attributes", a ? a : json_object()));
+	return 0;
+}
+
+/* One list as {name, members, created}. */
+static int
+list_row(void *arg, const struct store_list_info *l)
+{
+	struct rows_run *r = arg;
+
+	json_array_append_new(r->rows,
+	                      json_pack("{s:s,s:I,s:I}", "name", l->name,
+	                                "members", (json_int_t)l->members,
+	                                "created", (json_int_t)l->created));
+	return 0;
+}
+
+/* The lists, or one list's contacts. */
+int
+app_list_rows(struct store *s, const char *list, unsigned long long limit,
+              json_t **rows, char *err, size_t errsz)
+{
+	struct rows_run r = {json_array(), limit};
+	int64_t id;
+	int rc;
+
+	if (list == NULL)
+		rc = store_list_each(s, list_row, &r);
+	else if ((rc = store_list_find(s, list, &id)) == 0)
+		rc = store_contact_each(s, id, contact_row, &r);
+	if (rc < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(r.rows);
+		r.rows = NULL;
+	}
+	*rows = r.rows;
+	return rc < 0 ? rc : 0; /* rc > 0: the limit stopped it */
+}
+
+/* One suppression as {entry, reason, source, created}. */
+static int
+supp_row(void *arg, const struct store_suppression *e)
+{
+	json_array_append_new(
+	    arg, json_pack("{s:s,s:s,s:s,s:I}", "entry", e->entry, "reason",
+	                   store_supp_reason_name(e->reason), "source",
+	                   e->source, "created", (json_int_t)e->created));
+	return 0;
+}
+
+/* Every suppression. */
+int
+app_supp_rows(struct store *s, json_t **rows, char *err, size_t errsz)
+{
+	int rc;
+
+	*rows = json_array();
+	if ((rc = store_supp_each(s, supp_row, *rows)) < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(*rows);
+		*rows = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Whether an address (or @domain) is suppressed, and by which entry. */
+int
+app_supp_lookup(struct store *s, const char *address, json_t **out, char *err,
+                size_t errsz)
+{
+	struct store_suppression hit;
+	char norm[STORE_ADDRESS_MAX + 2];
+	int rc;
+
+	*out = NULL;
+	if ((rc = app_supp_entry(address, norm, sizeof(norm), err, errsz)) < 0)
+		return rc;
+	rc = store_supp_check(s, norm, &hit);
+	if (rc == MC_ENOTFOUND)
+		*out = json_pack("{s:s,s:b}", "address", norm, "suppressed", 0);
+	else if (rc == 0)
+		*out = json_pack("{s:s,s:b,s:s,s:s,s:s}", "address", norm,
+		                 "suppressed", 1, "entry", hit.entry, "reason",
+		                 store_supp_reason_name(hit.reason), "source",
+		                 hit.source);
+	else
+		mc_strlcpy(err, store_error(s), errsz);
+	return rc == MC_ENOTFOUND ? 0 : rc;
+}
+
+/* An import's tally. */
+json_t *
+app_import_json(const struct app_import *o, const struct store_import_stats *st)
+{
+	return json_pack(
+	    "{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "dry_run", o->dry_run, "rows",
+	    (json_int_t)st->rows, "added", (json_int_t)st->added, "updated",
+	    (json_int_t)st->updated, "unchanged", (json_int_t)st->unchanged,
+	    "joined", (json_int_t)st->joined, "duplicates",
+	    (json_int_t)st->duplicates, "rejected", (json_int_t)st->rejected);
 }
 
 /* Remove one member, its address checked first. */

@@ -66,8 +66,24 @@ int app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn,
                         void *arg);
 /* app_row_fn writing one CSV row (CRLF) to the FILE * arg. */
 int app_csv_write_row(void *fp, const char *const *fields, size_t n);
-/* A contact as {email, status, attributes}; the caller owns it. */
-json_t *app_contact_json(const struct store_contact *c);
+/*
+ * The data a front end shows, as JSON the caller owns (the REST API's
+ * shapes): list is NULL for the lists ({name, members, created}), else
+ * that list's contacts ({email, status, attributes}), at most limit (0:
+ * all).  MC_ENOTFOUND: no such list; else the store's error, in err.
+ */
+int app_list_rows(struct store *s, const char *list, unsigned long long limit,
+                  json_t **rows, char *err, size_t errsz);
+/* Every suppression: {entry, reason, source, created}. */
+int app_supp_rows(struct store *s, json_t **rows, char *err, size_t errsz);
+/* Is address suppressed?  {address, suppressed[, entry, reason, source]};
+ * MC_EDATA: not an address. */
+int app_supp_lookup(struct store *s, const char *address, json_t **out,
+                    char *err, size_t errsz);
+/* An import's tally: {rows, added, updated, unchanged, joined, duplicates,
+ * rejected, dry_run}. */
+json_t *app_import_json(const struct app_import *o,
+                        const struct store_import_stats *st);
 
 /* Take address off list_id (checked and normalised first). */
 int app_list_member_remove(struct store *s, int64_t list_id,

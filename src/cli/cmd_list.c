@@ -9,7 +9,6 @@
  * (nothing is), EX_USAGE, EX_NOINPUT.
  */
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +34,6 @@ static const char list_usage[] =
     "                             the list (its contacts stay)\n"
     "The store is --store URL, else $MAILCAST_STORE, else " STORE_DEFAULT_URL
     ".\n";
-
-/* Print one JSON value to stdout. */
-static void
-json_print(json_t *v)
-{
-	json_dumpf(v, stdout, JSON_INDENT(2));
-	fputc('\n', stdout);
-	json_decref(v);
-}
 
 /* Parse a subcommand's options; the index of its first operand or -1. */
 static int
@@ -77,29 +67,6 @@ on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
 		                                          "reason", reason));
 }
 
-/* Print an import's tally. */
-static void
-import_print(const char *file, const struct app_import *o,
-             const struct store_import_stats *st, json_t *rejects)
-{
-	if (cli_globals.json)
-		json_print(json_pack(
-		    "{s:s,s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "file",
-		    file, "list", o->list, "dry_run", o->dry_run, "rows",
-		    (json_int_t)st->rows, "added", (json_int_t)st->added,
-		    "updated", (json_int_t)st->updated, "unchanged",
-		    (json_int_t)st->unchanged, "joined", (json_int_t)st->joined,
-		    "duplicates", (json_int_t)st->duplicates, "rejected",
-		    (json_int_t)st->rejected, "rejects", rejects));
-	else
-		printf("%s%s: %lu rows: %lu added, %lu updated, %lu unchanged, "
-		       "%lu duplicates merged, %lu rejected; %lu joined list "
-		       "'%s'\n",
-		       o->dry_run ? "dry run (nothing written): " : "", file,
-		       st->rows, st->added, st->updated, st->unchanged,
-		       st->duplicates, st->rejected, st->joined, o->list);
-}
-
 /* list import */
 static int
 list_import(int argc, char **argv, struct store *s)
@@ -117,88 +84,70 @@ list_import(int argc, char **argv, struct store *s)
 	    {0},
 	};
 	FILE *fp;
-	int i, err, status;
+	int i, err;
 
-	if ((i = list_parse(opts, argc, argv, &status)) < 0)
-		return status;
-	if (i + 1 != argc || o.list == NULL) {
-		fprintf(stderr, "mailcast: list import: give one FILE.csv and "
-		                "--list NAME\n");
-		return EX_USAGE;
-	}
-	if ((fp = fopen(argv[i], "rb")) == NULL) {
-		fprintf(stderr, "mailcast: list import: %s: %s\n", argv[i],
-		        strerror(errno));
-		return EX_NOINPUT;
-	}
+	if ((i = list_parse(opts, argc, argv, &err)) < 0)
+		return err;
+	if (i + 1 != argc || o.list == NULL)
+		return cli_fail(EX_USAGE, "mailcast: list import: give one "
+		                          "FILE.csv and --list NAME");
+	if ((fp = fopen(argv[i], "rb")) == NULL)
+		return cli_fail(EX_NOINPUT, "mailcast: list import: %s: %s",
+		                argv[i], strerror(errno));
 	if (rpath != NULL && (o.rejects = fopen(rpath, "w")) == NULL) {
-		fprintf(stderr, "mailcast: list import: %s: %s\n", rpath,
-		        strerror(errno));
 		fclose(fp);
-		return EX_CANTCREAT;
+		return cli_fail(EX_CANTCREAT, "mailcast: list import: %s: %s",
+		                rpath, strerror(errno));
 	}
-	if (cli_globals.json)
-		ro.json = json_array();
+	ro.json = cli_globals.json ? json_array() : NULL;
 	err = app_contacts_import(s, fp, &o, &st);
 	fclose(fp);
 	if (o.rejects != NULL && fclose(o.rejects) != 0)
-		fprintf(stderr, "mailcast: list import: %s: write error\n",
-		        rpath);
+		cli_fail(0, "mailcast: list import: %s: write error", rpath);
 	if (err < 0) {
-		fprintf(stderr,
-		        "mailcast: list import: %s: %s; nothing was imported\n",
-		        argv[i], store_error(s));
 		json_decref(ro.json);
-		return err == MC_EIO ? EX_IOERR : EX_DATAERR;
+		return cli_fail(err == MC_EIO ? EX_IOERR : EX_DATAERR,
+		                "mailcast: list import: %s: %s; nothing was "
+		                "imported",
+		                argv[i], store_error(s));
 	}
 	if (ro.total > ro.shown)
-		fprintf(
-		    stderr,
-		    "mailcast: list import: ... and %lu more rejected rows%s\n",
-		    ro.total - ro.shown, rpath ? " (see the reject file)" : "");
-	import_print(argv[i], &o, &st, ro.json);
+		cli_fail(0,
+		         "mailcast: list import: ... and %lu more rejected "
+		         "rows%s",
+		         ro.total - ro.shown,
+		         rpath ? " (see the reject file)" : "");
+	if (cli_globals.json) {
+		json_t *v =
+		    json_pack("{s:s,s:s}", "file", argv[i], "list", o.list);
+		json_object_update_new(v, app_import_json(&o, &st));
+		json_object_set_new(v, "rejects", ro.json);
+		cli_json_print(v);
+	} else
+		printf("%s%s: %lu rows: %lu added, %lu updated, %lu unchanged, "
+		       "%lu duplicates merged, %lu rejected; %lu joined list "
+		       "'%s'\n",
+		       o.dry_run ? "dry run (nothing written): " : "", argv[i],
+		       st.rows, st.added, st.updated, st.unchanged,
+		       st.duplicates, st.rejected, st.joined, o.list);
 	if (st.rejected == 0)
 		return EX_OK;
-	fprintf(stderr,
-	        "mailcast: list import: %lu rows rejected; the other rows "
-	        "were %s\n",
-	        st.rejected, o.dry_run ? "checked" : "imported");
-	return EX_DATAERR;
+	return cli_fail(EX_DATAERR,
+	                "mailcast: list import: %lu rows rejected; the other "
+	                "rows were %s",
+	                st.rejected, o.dry_run ? "checked" : "imported");
 }
 
-/* Find the list id of name, or say why not. */
+/* Find the list id of name, or say why not (a status, or 0). */
 static int
 find_list(struct store *s, const char *cmd, const char *name, int64_t *id)
 {
-	int err;
+	int err = store_list_find(s, name, id);
 
-	if ((err = store_list_find(s, name, id)) < 0) {
-		fprintf(stderr, "mailcast: list %s: %s\n", cmd, store_error(s));
-		return err == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR;
-	}
-	return 0;
-}
-
-struct show_run {
-	json_t *rows;
-	unsigned long long limit;
-	unsigned long n;
-};
-
-/* One contact in `list show NAME` or `list export --json`. */
-static int
-show_contact(void *arg, const struct store_contact *c)
-{
-	struct show_run *r = arg;
-
-	if (r->limit > 0 && r->n >= r->limit)
-		return 1;
-	r->n++;
-	if (r->rows != NULL)
-		json_array_append_new(r->rows, app_contact_json(c));
-	else
-		printf("%-40s %-12s %s\n", c->address, c->status, c->attrs);
-	return 0;
+	if (err == 0)
+		return 0;
+	return cli_fail(err == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
+	                "mailcast: list %s: %s", cmd, store_error(s));
 }
 
 /* list export */
@@ -212,8 +161,8 @@ list_export(int argc, char **argv, struct store *s)
 	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
-	struct show_run x = {0};
 	FILE *fp = stdout;
+	json_t *rows = NULL;
 	int64_t id;
 	int i, rc;
 
@@ -221,113 +170,102 @@ list_export(int argc, char **argv, struct store *s)
 		return rc;
 	if (list == NULL && i < argc)
 		list = argv[i++];
-	if (list == NULL || i != argc) {
-		fprintf(stderr, "mailcast: list export: --list NAME needed\n");
-		return EX_USAGE;
-	}
+	if (list == NULL || i != argc)
+		return cli_fail(EX_USAGE,
+		                "mailcast: list export: --list NAME needed");
 	if ((rc = find_list(s, "export", list, &id)) != 0)
 		return rc;
-	if (out != NULL && (fp = fopen(out, "w")) == NULL) {
-		fprintf(stderr, "mailcast: list export: %s: %s\n", out,
-		        strerror(errno));
-		return EX_CANTCREAT;
-	}
+	if (out != NULL && (fp = fopen(out, "w")) == NULL)
+		return cli_fail(EX_CANTCREAT, "mailcast: list export: %s: %s",
+		                out, strerror(errno));
 	if (cli_globals.json) {
-		x.rows = json_array();
-		rc = store_contact_each(s, id, show_contact, &x);
-		json_dumpf(x.rows, fp, JSON_INDENT(2));
-		fputc('\n', fp);
-		json_decref(x.rows);
+		char err[256];
+		if ((rc = app_list_rows(s, list, 0, &rows, err, sizeof(err))) ==
+		    0) {
+			json_dumpf(rows, fp, JSON_INDENT(2));
+			fputc('\n', fp);
+			json_decref(rows);
+		}
 	} else
 		rc = app_contacts_export(s, id, app_csv_write_row, fp);
-	if ((fp != stdout && fclose(fp) != 0) || rc < 0) {
-		fprintf(stderr, "mailcast: list export: %s\n",
-		        rc < 0 ? store_error(s) : "write error");
-		return EX_IOERR;
-	}
+	if ((fp != stdout && fclose(fp) != 0) || rc < 0)
+		return cli_fail(EX_IOERR, "mailcast: list export: %s",
+		                rc < 0 ? store_error(s) : "write error");
 	return EX_OK;
 }
 
-/* One list in `list show`. */
-static int
-show_list(void *arg, const struct store_list_info *l)
-{
-	struct show_run *r = arg;
-
-	if (r->rows != NULL)
-		json_array_append_new(
-		    r->rows, json_pack("{s:s,s:I,s:I}", "name", l->name,
-		                       "members", (json_int_t)l->members,
-		                       "created", (json_int_t)l->created));
-	else
-		printf("%-30s %10lu\n", l->name, l->members);
-	return 0;
-}
-
-/* list show */
+/* list show [NAME] */
 static int
 list_show(int argc, char **argv, struct store *s)
 {
-	struct show_run r = {0};
+	unsigned long long limit = 0;
 	struct cli_opt opts[] = {
-	    {"limit", CLI_ULL, &r.limit, 0, ~0ULL, .shortopt = 'n'},
+	    {"limit", CLI_ULL, &limit, 0, ~0ULL, .shortopt = 'n'},
 	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
-	int64_t id;
+	const char *name;
+	char err[256];
+	json_t *rows, *v;
+	size_t k;
 	int i, rc;
 
 	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
 		return rc;
-	if (cli_globals.json)
-		r.rows = json_array();
-	if (i == argc) {
-		if (r.rows == NULL)
-			printf("%-30s %10s\n", "LIST", "CONTACTS");
-		rc = store_list_each(s, show_list, &r);
-	} else {
-		if ((rc = find_list(s, "show", argv[i], &id)) != 0) {
-			json_decref(r.rows);
-			return rc;
-		}
-		rc = store_contact_each(s, id, show_contact, &r);
-		if (rc > 0)
-			rc = 0; /* the limit stopped it */
+	name = i < argc ? argv[i] : NULL;
+	if ((rc = app_list_rows(s, name, limit, &rows, err, sizeof(err))) < 0)
+		return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
+		                "mailcast: list show: %s", err);
+	if (cli_globals.json) {
+		cli_json_print(rows);
+		return EX_OK;
 	}
-	if (rc < 0) {
-		fprintf(stderr, "mailcast: list show: %s\n", store_error(s));
-		json_decref(r.rows);
-		return EX_IOERR;
+	if (name == NULL)
+		printf("%-30s %10s\n", "LIST", "CONTACTS");
+	json_array_foreach(rows, k, v)
+	{
+		char *attrs =
+		    json_dumps(json_object_get(v, "attributes"), JSON_COMPACT);
+		if (name == NULL)
+			printf(
+			    "%-30s %10lld\n", cli_jstr(v, "name"),
+			    json_integer_value(json_object_get(v, "members")));
+		else
+			printf("%-40s %-12s %s\n", cli_jstr(v, "email"),
+			       cli_jstr(v, "status"), attrs);
+		free(attrs);
 	}
-	if (r.rows != NULL)
-		json_print(r.rows);
+	json_decref(rows);
 	return EX_OK;
 }
 
-/* list count */
+/* list count [NAME] */
 static int
 list_count(int argc, char **argv, struct store *s)
 {
+	struct cli_opt opts[] = {
+	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
+	    {0},
+	};
 	unsigned long n;
 	int64_t id = 0;
-	int rc;
+	int i, rc;
 
-	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		if (argc == 2 && strcmp(argv[1], "--json") == 0)
-			cli_globals.json = true;
-		else {
-			fputs(list_usage, stderr);
-			return EX_USAGE;
-		}
-	} else if (argc == 2 && (rc = find_list(s, "count", argv[1], &id)))
+	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
 		return rc;
-	if (store_contact_count(s, id, &n) < 0) {
-		fprintf(stderr, "mailcast: list count: %s\n", store_error(s));
-		return EX_IOERR;
+	if (i + 1 < argc) {
+		fputs(list_usage, stderr);
+		return EX_USAGE;
 	}
+	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
+		return rc;
+	if (store_contact_count(s, id, &n) < 0)
+		return cli_fail(EX_IOERR, "mailcast: list count: %s",
+		                store_error(s));
 	if (cli_globals.json)
-		json_print(json_pack("{s:s?,s:I}", "list", id ? argv[1] : NULL,
-		                     "count", (json_int_t)n));
+		cli_json_print(json_pack("{s:s?,s:I}", "list",
+		                         id ? argv[i] : NULL, "count",
+		                         (json_int_t)n));
 	else
 		printf("%lu\n", n);
 	return EX_OK;
@@ -348,23 +286,21 @@ list_remove(int argc, char **argv, struct store *s)
 	}
 	if ((rc = find_list(s, "remove", argv[1], &id)) != 0)
 		return rc;
+	if (argc == 2 && store_list_delete(s, id) < 0)
+		return cli_fail(EX_IOERR, "mailcast: list remove: %s",
+		                store_error(s));
 	if (argc == 2) {
-		if (store_list_delete(s, id) < 0) {
-			fprintf(stderr, "mailcast: list remove: %s\n",
-			        store_error(s));
-			return EX_IOERR;
-		}
 		printf("list '%s' deleted (its contacts are kept)\n", argv[1]);
 		return EX_OK;
 	}
 	for (int i = 2; i < argc; i++) {
-		if (app_list_member_remove(s, id, argv[i], why, sizeof(why)) <
+		if (app_list_member_remove(s, id, argv[i], why, sizeof(why)) ==
 		    0) {
-			fprintf(stderr, "mailcast: list remove: %s: %s\n",
-			        argv[i], why);
-			missing++;
-		} else
 			removed++;
+			continue;
+		}
+		cli_fail(0, "mailcast: list remove: %s: %s", argv[i], why);
+		missing++;
 	}
 	printf("%lu removed from '%s'%s\n", removed, argv[1],
 	       missing ? ", some not found" : "");

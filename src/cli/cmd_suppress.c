@@ -117,53 +117,36 @@ supp_add_remove(int argc, char **argv, struct store *s, bool add)
 	return bad ? EX_DATAERR : EX_OK;
 }
 
-/* One entry of `suppress list`. */
-static int
-supp_show(void *arg, const struct store_suppression *e)
-{
-	json_t *rows = arg;
-	char when[32];
-	struct tm tm;
-
-	if (rows != NULL) {
-		json_array_append_new(
-		    rows,
-		    json_pack("{s:s,s:s,s:s,s:I}", "entry", e->entry, "reason",
-		              store_supp_reason_name(e->reason), "source",
-		              e->source, "created", (json_int_t)e->created));
-		return 0;
-	}
-	gmtime_r(&e->created, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf("%-40s %-13s %-20s %s\n", e->entry,
-	       store_supp_reason_name(e->reason), when, e->source);
-	return 0;
-}
-
 /* suppress list */
 static int
 supp_list(int argc, char **argv, struct store *s)
 {
 	struct app_import o;
 	const char *rpath;
-	json_t *rows = NULL;
+	char err[256], when[32];
+	json_t *rows, *v;
+	size_t k;
 	int rc;
 
 	if (supp_getopt(argc, argv, &o, &rpath, &rc) < 0)
 		return rc;
-	if (cli_globals.json)
-		rows = json_array();
-	if (store_supp_each(s, supp_show, rows) < 0) {
-		fprintf(stderr, "mailcast: suppress list: %s\n",
-		        store_error(s));
-		json_decref(rows);
-		return EX_IOERR;
+	if (app_supp_rows(s, &rows, err, sizeof(err)) < 0)
+		return cli_fail(EX_IOERR, "mailcast: suppress list: %s", err);
+	if (cli_globals.json) {
+		cli_json_print(rows);
+		return EX_OK;
 	}
-	if (rows != NULL) {
-		json_dumpf(rows, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(rows);
+	json_array_foreach(rows, k, v)
+	{
+		time_t t = json_integer_value(json_object_get(v, "created"));
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("%-40s %-13s %-20s %s\n", cli_jstr(v, "entry"),
+		       cli_jstr(v, "reason"), when, cli_jstr(v, "source"));
 	}
+	json_decref(rows);
 	return EX_OK;
 }
 
@@ -171,45 +154,35 @@ supp_list(int argc, char **argv, struct store *s)
 static int
 supp_check(int argc, char **argv, struct store *s)
 {
-	struct store_suppression hit;
 	struct app_import o;
 	const char *rpath;
-	char norm[STORE_ADDRESS_MAX + 2], why[256];
-	int i, err;
+	char err[256];
+	json_t *v;
+	int i, rc;
 
-	if ((i = supp_getopt(argc, argv, &o, &rpath, &err)) < 0 ||
-	    i + 1 != argc) {
-		fprintf(stderr, "mailcast: suppress check: one ADDRESS\n");
-		return EX_USAGE;
-	}
-	if (app_supp_entry(argv[i], norm, sizeof(norm), why, sizeof(why)) < 0) {
-		fprintf(stderr, "mailcast: suppress check: %s: %s\n", argv[i],
-		        why);
-		return EX_DATAERR;
-	}
-	err = store_supp_check(s, norm, &hit);
-	if (err < 0 && err != MC_ENOTFOUND) {
-		fprintf(stderr, "mailcast: suppress check: %s\n",
-		        store_error(s));
-		return EX_IOERR;
-	}
-	if (err == MC_ENOTFOUND && cli_globals.json)
-		printf("{\"address\": \"%s\", \"suppressed\": false}\n", norm);
-	else if (err == MC_ENOTFOUND)
-		printf("%s is not suppressed\n", norm);
-	else if (cli_globals.json) {
-		json_t *v = json_pack(
-		    "{s:s,s:b,s:s,s:s,s:s}", "address", norm, "suppressed", 1,
-		    "entry", hit.entry, "reason",
-		    store_supp_reason_name(hit.reason), "source", hit.source);
-
-		json_dumpf(v, stdout, JSON_INDENT(2));
-		fputc('\n', stdout);
-		json_decref(v);
-	} else
-		printf("%s is suppressed by %s (%s, %s)\n", norm, hit.entry,
-		       store_supp_reason_name(hit.reason), hit.source);
-	return err == MC_ENOTFOUND ? 1 : EX_OK;
+	if ((i = supp_getopt(argc, argv, &o, &rpath, &rc)) < 0 || i + 1 != argc)
+		return cli_fail(EX_USAGE, "mailcast: suppress check: one "
+		                          "ADDRESS");
+	if ((rc = app_supp_lookup(s, argv[i], &v, err, sizeof(err))) < 0)
+		return rc == MC_EDATA
+		           ? cli_fail(EX_DATAERR,
+		                      "mailcast: suppress check: %s: %s",
+		                      argv[i], err)
+		           : cli_fail(EX_IOERR, "mailcast: suppress check: %s",
+		                      err);
+	rc = json_is_true(json_object_get(v, "suppressed")) ? EX_OK : 1;
+	if (cli_globals.json) {
+		/* Suppressed: indented; not: one line, as it always was. */
+		json_dumpf(v, stdout, rc == EX_OK ? JSON_INDENT(2) : 0);
+		putchar('\n');
+	} else if (rc == EX_OK)
+		printf("%s is suppressed by %s (%s, %s)\n",
+		       cli_jstr(v, "address"), cli_jstr(v, "entry"),
+		       cli_jstr(v, "reason"), cli_jstr(v, "source"));
+	else
+		printf("%s is not suppressed\n", cli_jstr(v, "address"));
+	json_decref(v);
+	return rc;
 }
 
 /* A rejected row of a suppression import, on stderr. */

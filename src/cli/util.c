@@ -122,6 +122,34 @@ cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	return EX_USAGE;
 }
 
+int
+cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+void
+cli_json_print(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+const char *
+cli_jstr(const json_t *v, const char *key)
+{
+	const char *s = json_string_value(json_object_get(v, key));
+
+	return s != NULL ? s : "";
+}
+
 bool
 cli_parse_long(const char *s, long min, long max, long *out)
 {

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "app/files.h"
 
 /* Until every caller says app_read_*: the old names. */
@@ -58,6 +60,13 @@ struct cli_cmd {
  * -1 with *status EX_OK (--help was printed) or EX_USAGE.
  */
 int cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status);
+/* Say MSG (a whole line, "mailcast: ..." ) on stderr; returns status. */
+int cli_fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print v (a JSON value, consumed) to stdout, indented, and a newline. */
+void cli_json_print(json_t *v);
+/* The string member key of object v, or "" (for printing). */
+const char *cli_jstr(const json_t *v, const char *key);
 /* Say "PREFIX: MSG" on stderr; EX_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
