@@ -115,30 +115,86 @@ app_dns_check(const char *server, int timeout_ms, const struct dnscheck_opts *o,
 	return 0;
 }
 
-/* Check the sink's options, then serve. */
-int
-app_sink_run(struct sink_config *cfg, bool discard, struct sink_stats *st,
-             char *err, size_t errsz)
+/* "10485760", "512k", "10M". */
+static bool
+parse_size(const char *s, unsigned long long *out)
 {
-	const char *given = cfg->hostname;
-	char host[256];
-	int rc;
+	size_t n = strlen(s);
+	unsigned long long mult = 1;
 
-	if ((cfg->maildir != NULL) == discard) {
+	if (n > 0 && (s[n - 1] == 'k' || s[n - 1] == 'K'))
+		mult = 1024, n--;
+	else if (n > 0 && (s[n - 1] == 'm' || s[n - 1] == 'M'))
+		mult = 1024 * 1024, n--;
+	if (!mc_parse_uint(s, n, (1ULL << 40) / mult, out) || *out == 0)
+		return false;
+	*out *= mult;
+	return true;
+}
+
+/* a into cfg; 0 or MC_EINVAL. */
+static int
+sink_config(const struct app_sink *a, struct sink_config *cfg,
+            struct smtp_fault *faults, char *err, size_t errsz)
+{
+	*cfg = (struct sink_config){
+	    .listen = a->listen ? a->listen : "127.0.0.1:2525",
+	    .maildir = a->maildir,
+	    .tls_cert = a->tls_cert,
+	    .tls_key = a->tls_key,
+	    .hostname = a->hostname,
+	    .max_rcpts = a->max_rcpts,
+	    .count = a->count,
+	    .report = a->report,
+	    .faults = faults,
+	    .nfaults = a->nfaults,
+	};
+	if (a->max_size != NULL && !parse_size(a->max_size, &cfg->max_size)) {
+		snprintf(err, errsz, "--max-size %s: expected bytes, e.g. 10M",
+		         a->max_size);
+		return MC_EINVAL;
+	}
+	if (a->nfaults > APP_SINK_FAULTS_MAX) {
+		snprintf(err, errsz, "more than %d --fault rules",
+		         APP_SINK_FAULTS_MAX);
+		return MC_EINVAL;
+	}
+	for (size_t i = 0; i < a->nfaults; i++) {
+		char why[400];
+		if (smtp_fault_parse(a->faults[i], &faults[i], why,
+		                     sizeof(why)) != 0) {
+			snprintf(err, errsz, "--fault %s", why);
+			return MC_EINVAL;
+		}
+	}
+	if ((a->maildir != NULL) == a->discard) {
 		snprintf(err, errsz, "give either --maildir DIR or --discard");
 		return MC_EINVAL;
 	}
-	if ((cfg->tls_cert != NULL) != (cfg->tls_key != NULL)) {
+	if ((a->tls_cert != NULL) != (a->tls_key != NULL)) {
 		snprintf(err, errsz, "--tls-cert and --tls-key go together");
 		return MC_EINVAL;
 	}
-	if (cfg->hostname == NULL) {
+	return 0;
+}
+
+/* Check the sink's settings, then serve. */
+int
+app_sink_run(const struct app_sink *a, struct sink_stats *st, char *err,
+             size_t errsz)
+{
+	static struct smtp_fault faults[APP_SINK_FAULTS_MAX];
+	struct sink_config cfg;
+	char host[256];
+	int rc;
+
+	if ((rc = sink_config(a, &cfg, faults, err, errsz)) != 0)
+		return rc;
+	if (cfg.hostname == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 			mc_strlcpy(host, "localhost", sizeof(host));
 		host[sizeof(host) - 1] = '\0';
-		cfg->hostname = host;
+		cfg.hostname = host;
 	}
-	rc = sink_run(cfg, st, err, errsz);
-	cfg->hostname = given; /* host is ours */
-	return rc;
+	return sink_run(&cfg, st, err, errsz);
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "diag/dnscheck.h"
 #include "diag/doctor.h"
@@ -38,9 +39,26 @@ int app_doctor_run(const struct doctor_opts *o, struct doctor_facts *f,
 int app_dns_check(const char *server, int timeout_ms,
                   const struct dnscheck_opts *o, struct dnscheck *c, char *err,
                   size_t errsz);
-/* Check cfg (maildir or discard, certificate and key together, the host
- * name by default this host's) and serve until a signal or cfg->count. */
-int app_sink_run(struct sink_config *cfg, bool discard, struct sink_stats *st,
-                 char *err, size_t errsz);
+#define APP_SINK_FAULTS_MAX 64
+
+/* The capture sink's settings, as a user writes them. */
+struct app_sink {
+	const char *listen; /* ADDR:PORT; NULL: 127.0.0.1:2525 */
+	const char *maildir;
+	bool discard;                   /* exactly one of maildir and discard */
+	const char *tls_cert, *tls_key; /* both or neither */
+	const char *hostname;           /* NULL: this host's name */
+	const char *max_size;           /* "10485760", "512k", "10M"; NULL */
+	unsigned max_rcpts;             /* 0: the default */
+	unsigned long count;            /* stop after; 0: at a signal */
+	const char *const *faults;      /* STAGE:PATTERN=ACTION rules */
+	size_t nfaults;                 /* at most APP_SINK_FAULTS_MAX */
+	FILE *report;                   /* a line per event, or NULL */
+};
+
+/* Check a (MC_EINVAL with the reason, naming the option), then serve until
+ * a signal or a->count messages. */
+int app_sink_run(const struct app_sink *a, struct sink_stats *st, char *err,
+                 size_t errsz);
 
 #endif

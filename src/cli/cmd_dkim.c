@@ -52,17 +52,13 @@ cmd_dkim(int argc, char **argv)
 	const char *keyfile = NULL;
 	int bits = 2048, i, rc;
 	struct cli_opt opts[] = {
-	    {.name = "domain", .type = CLI_STR, .dst = &dom},
-	    {.name = "selector", .type = CLI_STR, .dst = &sel},
-	    {.name = "type", .type = CLI_STR, .dst = &type},
-	    {.name = "bits",
-	     .type = CLI_INT,
-	     .dst = &bits,
-	     .min = 0,
-	     .max = 16384,
-	     .bad = "mailcast: dkim: --bits wants a number"},
-	    {.name = "out", .type = CLI_STR, .dst = &out},
-	    {.name = "key", .type = CLI_STR, .dst = &keyfile},
+	    CLI_O("domain", CLI_STR, &dom),
+	    CLI_O("selector", CLI_STR, &sel),
+	    CLI_O("type", CLI_STR, &type),
+	    CLI_N("bits", CLI_INT, &bits, 0, 16384,
+	          "mailcast: dkim: --bits wants a number"),
+	    CLI_O("out", CLI_STR, &out),
+	    CLI_O("key", CLI_STR, &keyfile),
 	    {0},
 	};
 	const struct cli_cmd c = {

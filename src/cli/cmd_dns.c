@@ -20,22 +20,14 @@ cmd_dns(int argc, char **argv)
 	int tmo = 2000;
 	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
-	    {.name = "ip", .type = CLI_STR, .dst = &o.ip},
-	    {.name = "selector", .type = CLI_STR, .dst = &o.selector},
-	    {.name = "dnsbl",
-	     .type = CLI_MANY,
-	     .dst = &bl,
-	     .min = 0,
-	     .max = DC_DNSBL_MAX,
-	     .bad = "mailcast dns: at most 8 --dnsbl zones"},
-	    {.name = "dns-server", .type = CLI_STR, .dst = &server},
-	    {.name = "timeout",
-	     .type = CLI_INT,
-	     .dst = &tmo,
-	     .min = 1,
-	     .max = 60000,
-	     .bad = "mailcast dns: --timeout must be 1..60000 ms"},
-	    {.name = "json", .type = CLI_FLAG, .dst = &json},
+	    CLI_O("ip", CLI_STR, &o.ip),
+	    CLI_O("selector", CLI_STR, &o.selector),
+	    CLI_N("dnsbl", CLI_MANY, &bl, 0, DC_DNSBL_MAX,
+	          "mailcast dns: at most 8 --dnsbl zones"),
+	    CLI_O("dns-server", CLI_STR, &server),
+	    CLI_N("timeout", CLI_INT, &tmo, 1, 60000,
+	          "mailcast dns: --timeout must be 1..60000 ms"),
+	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
 	const struct cli_cmd cmd = {

@@ -17,8 +17,8 @@ cmd_netinfo(int argc, char **argv)
 	const char *resolv = NULL;
 	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
-	    {.name = "json", .type = CLI_FLAG, .dst = &json},
-	    {.name = "resolv-conf", .type = CLI_STR, .dst = &resolv},
+	    CLI_O("json", CLI_FLAG, &json),
+	    CLI_O("resolv-conf", CLI_STR, &resolv),
 	    {0},
 	};
 	const struct cli_cmd c = {

@@ -21,7 +21,7 @@ cmd_ping(int argc, char **argv)
 	    {"interval", CLI_INT, &o.interval_ms, 0, 60000, .shortopt = 'i'},
 	    {"timeout", CLI_INT, &o.timeout_ms, 0, 60000, .shortopt = 'W'},
 	    {"ttl", CLI_INT, &o.ttl, 0, 255, .shortopt = 't'},
-	    {.name = "json", .type = CLI_FLAG, .dst = &json},
+	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
 	const struct cli_cmd c = {

@@ -34,17 +34,13 @@ cmd_probe(int argc, char **argv)
 	    {"timeout", CLI_INT, &o.timeout_ms, 1, 600000,
 	     "mailcast probe: --timeout must be milliseconds (1..600000)",
 	     .shortopt = 'W'},
-	    {.name = "banner-wait",
-	     .type = CLI_INT,
-	     .dst = &o.banner_ms,
-	     .min = 1,
-	     .max = 600000,
-	     .bad = "mailcast probe: --banner-wait must be milliseconds "
-	            "(1..600000)"},
-	    {.name = "ehlo", .type = CLI_STR, .dst = &o.ehlo},
-	    {.name = "ca-file", .type = CLI_STR, .dst = &o.ca_file},
-	    {.name = "no-talk", .type = CLI_FLAG, .dst = &notalk},
-	    {.name = "json", .type = CLI_FLAG, .dst = &json},
+	    CLI_N("banner-wait", CLI_INT, &o.banner_ms, 1, 600000,
+	          "mailcast probe: --banner-wait must be milliseconds "
+	          "(1..600000)"),
+	    CLI_O("ehlo", CLI_STR, &o.ehlo),
+	    CLI_O("ca-file", CLI_STR, &o.ca_file),
+	    CLI_O("no-talk", CLI_FLAG, &notalk),
+	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
 	const struct cli_cmd c = {

@@ -10,12 +10,9 @@
 #include <sysexits.h>
 
 #include "base/error.h"
-#include "base/str.h"
 #include "cli/commands.h"
 #include "app/diagnose.h"
 #include "cli/util.h"
-
-#define SINK_FAULTS_MAX 64
 
 /* The --help text (1000: SMTP_SERVER_DEFAULT_RCPTS). */
 static const char sink_usage[] =
@@ -90,89 +87,32 @@ static const char sink_usage[] =
     "  sink: N messages, M recipients, B bytes in T s\n"
     "See docs/sink.md.\n";
 
-/* "10485760", "512k", "10M". */
-static bool
-parse_size(const char *s, unsigned long long *out)
-{
-	size_t n = strlen(s);
-	unsigned long long mult = 1;
-
-	if (n > 0 && (s[n - 1] == 'k' || s[n - 1] == 'K'))
-		mult = 1024, n--;
-	else if (n > 0 && (s[n - 1] == 'm' || s[n - 1] == 'M'))
-		mult = 1024 * 1024, n--;
-	if (!mc_parse_uint(s, n, (1ULL << 40) / mult, out) || *out == 0)
-		return false;
-	*out *= mult;
-	return true;
-}
-
-/* --max-size BYTES */
-static int
-opt_size(void *dst, const char *arg)
-{
-	if (parse_size(arg, dst))
-		return 0;
-	fprintf(stderr,
-	        "mailcast sink: --max-size %s: expected bytes, e.g. 10M\n",
-	        arg);
-	return -1;
-}
-
-/* --fault RULE */
-static int
-opt_fault(void *dst, const char *arg)
-{
-	struct sink_config *cfg = dst;
-	char err[512];
-
-	if (cfg->nfaults == SINK_FAULTS_MAX) {
-		fprintf(stderr, "mailcast sink: more than %d --fault rules\n",
-		        SINK_FAULTS_MAX);
-		return -1;
-	}
-	if (smtp_fault_parse(arg, &cfg->faults[cfg->nfaults], err,
-	                     sizeof(err)) != 0) {
-		fprintf(stderr, "mailcast sink: --fault %s\n", err);
-		return -1;
-	}
-	cfg->nfaults++;
-	return 0;
-}
-
 /* `mailcast sink`. */
 int
 cmd_sink(int argc, char **argv)
 {
-	static struct smtp_fault faults[SINK_FAULTS_MAX];
-	struct sink_config cfg = {
-	    .listen = "127.0.0.1:2525", .report = stdout, .faults = faults};
+	static const char *faults[APP_SINK_FAULTS_MAX];
+	struct app_sink a = {.report = stdout, .faults = faults};
+	struct cli_many mf = {faults, 0};
 	struct sink_stats st;
 	unsigned long long count = 0;
 	int rcpts = 0;
-	bool discard = false, quiet = false;
+	bool quiet = false;
 	struct cli_opt opts[] = {
-	    {.name = "listen", .type = CLI_STR, .dst = &cfg.listen},
-	    {.name = "maildir", .type = CLI_STR, .dst = &cfg.maildir},
-	    {.name = "discard", .type = CLI_FLAG, .dst = &discard},
-	    {.name = "tls-cert", .type = CLI_STR, .dst = &cfg.tls_cert},
-	    {.name = "tls-key", .type = CLI_STR, .dst = &cfg.tls_key},
-	    {.name = "hostname", .type = CLI_STR, .dst = &cfg.hostname},
-	    {"max-size", CLI_FN, &cfg.max_size, .fn = opt_size},
-	    {.name = "max-rcpts",
-	     .type = CLI_INT,
-	     .dst = &rcpts,
-	     .min = 1,
-	     .max = 100000,
-	     .bad = "mailcast sink: --max-rcpts: expected 1 to 100000"},
-	    {.name = "count",
-	     .type = CLI_ULL,
-	     .dst = &count,
-	     .min = 1,
-	     .max = 1UL << 31,
-	     .bad = "mailcast sink: --count: expected a positive number"},
-	    {.name = "quiet", .type = CLI_FLAG, .dst = &quiet},
-	    {"fault", CLI_FN, &cfg, .fn = opt_fault},
+	    CLI_O("listen", CLI_STR, &a.listen),
+	    CLI_O("maildir", CLI_STR, &a.maildir),
+	    CLI_O("discard", CLI_FLAG, &a.discard),
+	    CLI_O("tls-cert", CLI_STR, &a.tls_cert),
+	    CLI_O("tls-key", CLI_STR, &a.tls_key),
+	    CLI_O("hostname", CLI_STR, &a.hostname),
+	    CLI_O("max-size", CLI_STR, &a.max_size),
+	    CLI_N("max-rcpts", CLI_INT, &rcpts, 1, 100000,
+	          "mailcast sink: --max-rcpts: expected 1 to 100000"),
+	    CLI_N("count", CLI_ULL, &count, 1, 1UL << 31,
+	          "mailcast sink: --count: expected a positive number"),
+	    CLI_O("quiet", CLI_FLAG, &quiet),
+	    CLI_N("fault", CLI_MANY, &mf, 0, APP_SINK_FAULTS_MAX,
+	          "mailcast sink: more than 64 --fault rules"),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast sink", sink_usage, opts, false};
@@ -183,14 +123,13 @@ cmd_sink(int argc, char **argv)
 		return rc;
 	if (i < argc)
 		return cli_usage_error(&c, "unexpected argument '%s'", argv[i]);
-	cfg.count = (unsigned long)count;
-	cfg.max_rcpts = (unsigned)rcpts;
+	a.count = (unsigned long)count;
+	a.max_rcpts = (unsigned)rcpts;
+	a.nfaults = mf.n;
 	if (quiet)
-		cfg.report = NULL;
-	if ((rc = app_sink_run(&cfg, discard, &st, err, sizeof(err))) != 0) {
-		fprintf(stderr, "mailcast sink: %s\n", err);
-		return mc_exit_code(rc);
-	}
+		a.report = NULL;
+	if ((rc = app_sink_run(&a, &st, err, sizeof(err))) != 0)
+		return cli_fail(mc_exit_code(rc), "mailcast sink: %s", err);
 	printf("sink: %llu messages, %llu recipients, %llu bytes in %.3f s\n",
 	       st.messages, st.rcpts, st.bytes, st.seconds);
 	return EX_OK;

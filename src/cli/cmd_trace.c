@@ -27,7 +27,7 @@ cmd_trace(int argc, char **argv)
 	    {"timeout", CLI_INT, &o.timeout_ms, 1, 60000, .shortopt = 'W'},
 	    {"max-silent", CLI_INT, &o.max_silent, 1, TRACE_HOPS_MAX,
 	     .shortopt = 's'},
-	    {.name = "json", .type = CLI_FLAG, .dst = &json},
+	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
 	const struct cli_cmd c = {

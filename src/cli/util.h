@@ -42,6 +42,18 @@ struct cli_opt {
 	char shortopt; /* 0: long only */
 };
 
+/* Table entries: an option with a value or flag, a number in [lo, hi]
+ * (bad: the message for anything else, NULL for the default one). */
+#define CLI_O(n, t, d)                                                         \
+	{                                                                      \
+		.name = (n), .type = (t), .dst = (d)                           \
+	}
+#define CLI_N(n, t, d, lo, hi, b)                                              \
+	{                                                                      \
+		.name = (n), .type = (t), .dst = (d), .min = (lo),             \
+		.max = (hi), .bad = (b)                                        \
+	}
+
 struct cli_many {
 	const char **v;
 	size_t n;
