@@ -44,13 +44,65 @@ app_mailbox_url(const char *url, char *host, size_t hostlen, unsigned *port)
 	return false;
 }
 
-/* Defaults and cross-checks of the doctor's options. */
-int
-app_doctor_prepare(struct doctor_opts *o, bool ports_given, char *err,
-                   size_t errsz)
+/* The doctor's strings into its options. */
+static int
+doctor_parse(struct app_doctor *d, char *err, size_t errsz)
 {
-	bool have = false;
+	static const char *const tls[] = {
+	    [DOC_TLS_AUTO] = "auto",
+	    [DOC_TLS_STARTTLS] = "starttls",
+	    [DOC_TLS_IMPLICIT] = "implicit",
+	};
+	struct doctor_opts *o = &d->o;
+	size_t i = 0;
 
+	if (d->relay != NULL) {
+		if (dns_split_hostport(d->relay, d->relay_host,
+		                       sizeof(d->relay_host), &o->relay_port,
+		                       587) != 0) {
+			snprintf(err, errsz, "--relay '%s' is not HOST[:PORT]",
+			         d->relay);
+			return MC_EINVAL;
+		}
+		o->relay_host = d->relay_host;
+	}
+	while (d->tls != NULL && i < sizeof(tls) / sizeof(tls[0]) &&
+	       (tls[i] == NULL || strcmp(d->tls, tls[i]) != 0))
+		i++;
+	if (d->tls != NULL && i == sizeof(tls) / sizeof(tls[0])) {
+		snprintf(err, errsz,
+		         "--tls must be auto, starttls or implicit");
+		return MC_EINVAL;
+	}
+	if (d->tls != NULL)
+		o->tls = (enum doctor_tls_mode)i;
+	if (d->mailbox != NULL) {
+		if (!app_mailbox_url(d->mailbox, d->mailbox_host,
+		                     sizeof(d->mailbox_host),
+		                     &o->mailbox_port)) {
+			snprintf(err, errsz,
+			         "--mailbox must be imap[s]:// or "
+			         "pop3[s]://HOST[:PORT]");
+			return MC_EINVAL;
+		}
+		o->mailbox_host = d->mailbox_host;
+	}
+	if (d->ports != NULL &&
+	    probe_parse_ports(d->ports, &o->probe, err, errsz) != 0)
+		return MC_EINVAL;
+	return 0;
+}
+
+/* Parse, default and cross-check the doctor's options. */
+int
+app_doctor_prepare(struct app_doctor *d, char *err, size_t errsz)
+{
+	struct doctor_opts *o = &d->o;
+	bool have = false;
+	int rc;
+
+	if ((rc = doctor_parse(d, err, errsz)) != 0)
+		return rc;
 	if (o->auth_user != NULL && o->relay_host == NULL) {
 		/* Only an SMTP relay is logged in to, not --mailbox. */
 		snprintf(err, errsz, "--auth-user needs --relay");
@@ -66,7 +118,7 @@ app_doctor_prepare(struct doctor_opts *o, bool ports_given, char *err,
 		         "give at least --relay, --domain, --ip or --mailbox");
 		return MC_EINVAL;
 	}
-	if (o->relay_host == NULL || ports_given)
+	if (o->relay_host == NULL || d->ports != NULL)
 		return 0;
 	/* Make sure the relay's own port is probed too. */
 	for (size_t i = 0; i < o->probe.nports; i++)
@@ -78,13 +130,12 @@ app_doctor_prepare(struct doctor_opts *o, bool ports_given, char *err,
 
 /* Gather, judge, and say how bad the root cause is. */
 int
-app_doctor_run(const struct doctor_opts *o, struct doctor_facts *f,
-               struct doctor_report *r)
+app_doctor_run(struct app_doctor *d)
 {
-	doctor_gather(o, f);
-	doctor_judge(o, f, r);
-	if (r->root >= 0 && r->f[r->root].sev == DOC_PROBLEM)
-		return doctor_class_exit(r->f[r->root].cls);
+	doctor_gather(&d->o, &d->f);
+	doctor_judge(&d->o, &d->f, &d->r);
+	if (d->r.root >= 0 && d->r.f[d->r.root].sev == DOC_PROBLEM)
+		return doctor_class_exit(d->r.f[d->r.root].cls);
 	return 0;
 }
 

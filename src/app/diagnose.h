@@ -23,17 +23,29 @@
  * path allowed) into host and *port; false when it is not one. */
 bool app_mailbox_url(const char *url, char *host, size_t hostlen,
                      unsigned *port);
+
+/* A doctor's run: options, the facts gathered and the verdict. */
+struct app_doctor {
+	struct doctor_opts o; /* after doctor_opts_default() and the caller */
+	const char *relay;    /* HOST[:PORT], port 587 unless given */
+	const char *tls;      /* auto | starttls | implicit */
+	const char *mailbox;  /* imap[s]:// or pop3[s]://HOST[:PORT] */
+	const char *ports;    /* the probe's port list */
+	char relay_host[256], mailbox_host[256];
+	struct doctor_facts f;
+	struct doctor_report r;
+};
+
 /*
- * Complete doctor options: without a relay the mailbox host is probed;
- * the relay's port joins the probe list unless ports_given; AUTH needs an
- * explicit relay.  0, or MC_EINVAL with the reason in err.
+ * Parse d's strings into d->o and complete it: without a relay the
+ * mailbox host is probed; the relay's port joins the probe list unless
+ * ports are given; AUTH needs an explicit relay.  0, or MC_EINVAL with the
+ * reason in err.
  */
-int app_doctor_prepare(struct doctor_opts *o, bool ports_given, char *err,
-                       size_t errsz);
+int app_doctor_prepare(struct app_doctor *d, char *err, size_t errsz);
 /* Gather the facts and judge them; the sysexits status of the root cause
  * (0 when nothing is wrong). */
-int app_doctor_run(const struct doctor_opts *o, struct doctor_facts *f,
-                   struct doctor_report *r);
+int app_doctor_run(struct app_doctor *d);
 /* The DNS checks of o through server ("ADDR:PORT", NULL: the system's).
  * 0 (c filled; c->dns_dead when the server did not answer), MC_EINVAL. */
 int app_dns_check(const char *server, int timeout_ms,
