@@ -215,6 +215,26 @@ done:
 	return rc;
 }
 
+/* Options that do not go together. */
+static int
+preview_check(const struct app_preview_opts *o, struct app_preview *out)
+{
+	for (size_t i = 0; i < o->nsets; i++)
+		if (strchr(o->sets[i], '=') == NULL || o->sets[i][0] == '=')
+			return fail(out, MC_EINVAL,
+			            "--set wants KEY=VALUE, got '%s'",
+			            o->sets[i]);
+	if ((o->csv == NULL) != (o->row == 0))
+		return fail(out, MC_EINVAL, "--csv and --row go together");
+	if (o->ndkim > 0 && o->nselectors != o->ndkim)
+		return fail(out, MC_EINVAL,
+		            "give one --dkim-selector per --dkim-key");
+	if (o->ndkim == 0 && (o->nselectors > 0 || o->dkim_domain != NULL))
+		return fail(out, MC_EINVAL,
+		            "--dkim-selector/--dkim-domain need --dkim-key");
+	return 0;
+}
+
 /* Render one recipient; see preview.h. */
 int
 app_preview_render(const struct app_preview_opts *o, struct app_preview *out)
@@ -225,6 +245,8 @@ app_preview_render(const struct app_preview_opts *o, struct app_preview *out)
 
 	memset(out, 0, sizeof(*out));
 	buf_init(&out->msg);
+	if ((rc = preview_check(o, out)) != 0)
+		return rc;
 	if (o->csv != NULL && (rc = read_csv_row(o->csv, o->row, &f, out)) != 0)
 		goto done;
 	for (size_t i = 0; i < o->nsets; i++)

@@ -6,7 +6,8 @@
  * The message has CRLF line ends and is not dot-stuffed; a DKIM-Signature
  * comes first when signed.  Without a token key a fixed demo key is used
  * (out->demo_key says so: its tokens will not verify).  Strings in opts
- * are borrowed.  Returns 0, or MC_EINVAL (no recipient: no field "email"),
+ * are borrowed.  Returns 0, or MC_EINVAL (options that do not go
+ * together, or no recipient: no field "email"),
  * MC_ENOTFOUND (the CSV or the template cannot be read), MC_EDATA (no such
  * row, a bad CSV), or what template, token and DKIM loading return; the
  * reason is in out->err.  app_preview_fini() frees out.
@@ -30,10 +31,10 @@ struct app_preview_opts {
 	unsigned long row; /* the N-th data row after the header, from 1 */
 	const char *dkim_key[DKIM_KEYS_MAX];
 	const char *dkim_selector[DKIM_KEYS_MAX];
-	size_t ndkim;
-	const char *dkim_domain; /* NULL: the From domain */
-	const char *token_key;   /* file; NULL: the demo key */
-	const char *campaign;    /* {{campaign}} */
+	size_t ndkim, nselectors; /* one selector per key */
+	const char *dkim_domain;  /* NULL: the From domain */
+	const char *token_key;    /* file; NULL: the demo key */
+	const char *campaign;     /* {{campaign}} */
 	unsigned long long campaign_id, contact_id;
 	const char *unsubscribe_url, *unsubscribe_mailto;
 	const char *bounce_domain; /* NULL: the From domain */

@@ -14,24 +14,6 @@
 
 #define PREVIEW_SETS_MAX 256
 
-/* --set KEY=VALUE */
-static int
-check_set(void *dst, const char *arg)
-{
-	struct cli_many *m = dst;
-
-	if (m->n >= PREVIEW_SETS_MAX || strchr(arg, '=') == NULL ||
-	    arg[0] == '=') {
-		fprintf(stderr,
-		        "mailcast: preview: --set wants KEY=VALUE, got "
-		        "'%s'\n",
-		        arg);
-		return -1;
-	}
-	m->v[m->n++] = arg;
-	return 0;
-}
-
 /* `mailcast preview`. */
 int
 cmd_preview(int argc, char **argv)
@@ -43,7 +25,8 @@ cmd_preview(int argc, char **argv)
 	unsigned long long row = 0, date = 0;
 	struct cli_opt opts[] = {
 	    CLI_O("template", CLI_STR, &o.template_path),
-	    {"set", CLI_FN, &ms, .fn = check_set},
+	    CLI_N("set", CLI_MANY, &ms, 0, PREVIEW_SETS_MAX,
+	          "mailcast: preview: more than 256 --set"),
 	    CLI_O("csv", CLI_STR, &o.csv),
 	    CLI_N("row", CLI_ULL, &row, 1, 1ULL << 40,
 	          "mailcast: preview: --row wants a number from 1"),
@@ -93,17 +76,10 @@ cmd_preview(int argc, char **argv)
 		fputs(c.usage, stderr);
 		return EX_USAGE;
 	}
-	if ((o.csv == NULL) != (row == 0))
-		return cli_usage_error(&c, "--csv and --row go together");
-	if (mk.n > 0 && msel.n != mk.n)
-		return cli_usage_error(&c, "give one --dkim-selector per "
-		                           "--dkim-key");
-	if (mk.n == 0 && (msel.n > 0 || o.dkim_domain != NULL))
-		return cli_usage_error(&c, "--dkim-selector/--dkim-domain need "
-		                           "--dkim-key");
 	o.sets = sets;
 	o.nsets = ms.n;
 	o.ndkim = mk.n;
+	o.nselectors = msel.n;
 	o.row = (unsigned long)row;
 	o.date = (time_t)date;
 	rc = app_preview_render(&o, &out);
