@@ -423,3 +423,34 @@ done:
 	free(r.body);
 	return rc;
 }
+
+/* One recipient's outcome as JSON. */
+json_t *
+app_send_result_json(const struct app_send_result *r)
+{
+	json_t *o =
+	    json_pack("{s:s, s:b, s:i, s:s, s:s}", "recipient", r->recipient,
+	              "delivered", r->delivered, "code", r->code, "enhanced",
+	              r->enhanced, "text", r->text);
+
+	if (r->delivered && r->queue_id[0])
+		json_object_set_new(o, "queue_id", json_string(r->queue_id));
+	if (!r->delivered && r->code == 0)
+		json_object_set_new(o, "error",
+		                    json_string(mc_errname(r->err)));
+	return o;
+}
+
+/* A load run's summary as JSON. */
+json_t *
+app_send_summary_json(const struct app_send_summary *s, long count)
+{
+	return json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "messages",
+	    (json_int_t)s->messages, "count", (json_int_t)count, "delivered",
+	    (json_int_t)s->delivered, "refused", (json_int_t)s->refused,
+	    "deferred", (json_int_t)s->deferred, "not_attempted",
+	    (json_int_t)s->not_attempted, "connections",
+	    (json_int_t)s->connections, "seconds", s->seconds,
+	    "messages_per_second", (double)s->messages / s->seconds);
+}

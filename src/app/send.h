@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #define APP_SEND_WINDOW   4           /* transactions in flight per conn */
 #define APP_SEND_DATA_MAX (64u << 20) /* opts->data size limit */
 #define APP_SEND_RCPT_MAX 1000
@@ -76,6 +78,12 @@ struct app_send_summary {
 	                   refused, EX_TEMPFAIL deferred or cut short ... */
 	char why[1200]; /* the session's error, or "" */
 };
+
+/* {recipient, delivered, code, enhanced, text[, queue_id][, error]} */
+json_t *app_send_result_json(const struct app_send_result *r);
+/* {messages, count, delivered, refused, deferred, not_attempted,
+ *  connections, seconds, messages_per_second} */
+json_t *app_send_summary_json(const struct app_send_summary *s, long count);
 
 /* Run; see above. */
 int app_send_run(const struct app_send_opts *opts,

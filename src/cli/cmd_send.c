@@ -76,59 +76,29 @@ print_trace(void *arg, char dir, const char *line, size_t len)
 	printf(dir == '*' ? "%c %.*s\n" : "%c: %.*s\n", dir, (int)len, line);
 }
 
-/* One recipient's outcome: a line, or a JSON object (--json). */
+/* One compact JSON line. */
 static void
-print_result(void *arg, const struct app_send_result *r)
+print_json_line(json_t *o)
 {
-	(void)arg;
-	if (!cli_globals.json) {
-		if (r->code)
-			printf("%s: %d%s%s %s\n", r->recipient, r->code,
-			       r->enhanced[0] ? " " : "", r->enhanced, r->text);
-		else
-			printf("%s: not sent: %s\n", r->recipient, r->text);
-		return;
-	}
-	json_t *o =
-	    json_pack("{s:s, s:b, s:i, s:s, s:s}", "recipient", r->recipient,
-	              "delivered", r->delivered, "code", r->code, "enhanced",
-	              r->enhanced, "text", r->text);
-	if (r->delivered && r->queue_id[0])
-		json_object_set_new(o, "queue_id", json_string(r->queue_id));
-	if (!r->delivered && r->code == 0)
-		json_object_set_new(o, "error",
-		                    json_string(mc_errname(r->err)));
 	char *line = json_dumps(o, JSON_COMPACT);
+
 	puts(line);
 	free(line);
 	json_decref(o);
 }
 
-/* The --count summary. */
+/* One recipient's outcome: a line, or a JSON object (--json). */
 static void
-print_summary(const struct app_send_summary *s, long count)
+print_result(void *arg, const struct app_send_result *r)
 {
-	if (!cli_globals.json) {
-		printf("sent %ld of %ld messages (%ld recipients delivered, "
-		       "%ld refused, %ld deferred, %ld not attempted) over %ld "
-		       "connections in %.3f s: %.0f messages/s\n",
-		       s->messages, count, s->delivered, s->refused,
-		       s->deferred, s->not_attempted, s->connections,
-		       s->seconds, (double)s->messages / s->seconds);
-		return;
-	}
-	json_t *o = json_pack(
-	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "messages",
-	    (json_int_t)s->messages, "count", (json_int_t)count, "delivered",
-	    (json_int_t)s->delivered, "refused", (json_int_t)s->refused,
-	    "deferred", (json_int_t)s->deferred, "not_attempted",
-	    (json_int_t)s->not_attempted, "connections",
-	    (json_int_t)s->connections, "seconds", s->seconds,
-	    "messages_per_second", (double)s->messages / s->seconds);
-	char *line = json_dumps(o, JSON_COMPACT);
-	puts(line);
-	free(line);
-	json_decref(o);
+	(void)arg;
+	if (cli_globals.json)
+		print_json_line(app_send_result_json(r));
+	else if (r->code)
+		printf("%s: %d%s%s %s\n", r->recipient, r->code,
+		       r->enhanced[0] ? " " : "", r->enhanced, r->text);
+	else
+		printf("%s: not sent: %s\n", r->recipient, r->text);
 }
 
 /* `mailcast send`. */
@@ -203,7 +173,14 @@ cmd_send(int argc, char **argv)
 		fputs(send_usage, stderr);
 	if (rc != 0)
 		return mc_exit_code(rc);
-	if (o.summary_only)
-		print_summary(&sum, o.count);
+	if (o.summary_only && cli_globals.json)
+		print_json_line(app_send_summary_json(&sum, o.count));
+	else if (o.summary_only)
+		printf("sent %ld of %ld messages (%ld recipients delivered, "
+		       "%ld refused, %ld deferred, %ld not attempted) over %ld "
+		       "connections in %.3f s: %.0f messages/s\n",
+		       sum.messages, o.count, sum.delivered, sum.refused,
+		       sum.deferred, sum.not_attempted, sum.connections,
+		       sum.seconds, (double)sum.messages / sum.seconds);
 	return sum.status;
 }
