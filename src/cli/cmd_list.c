@@ -83,7 +83,6 @@ list_import(int argc, char **argv, struct store *s)
 	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
-	FILE *fp;
 	int i, err;
 
 	if ((i = list_parse(opts, argc, argv, &err)) < 0)
@@ -91,25 +90,10 @@ list_import(int argc, char **argv, struct store *s)
 	if (i + 1 != argc || o.list == NULL)
 		return cli_fail(EX_USAGE, "mailcast: list import: give one "
 		                          "FILE.csv and --list NAME");
-	if ((fp = fopen(argv[i], "rb")) == NULL)
-		return cli_fail(EX_NOINPUT, "mailcast: list import: %s: %s",
-		                argv[i], strerror(errno));
-	if (rpath != NULL && (o.rejects = fopen(rpath, "w")) == NULL) {
-		fclose(fp);
-		return cli_fail(EX_CANTCREAT, "mailcast: list import: %s: %s",
-		                rpath, strerror(errno));
-	}
 	ro.json = cli_globals.json ? json_array() : NULL;
-	err = app_contacts_import(s, fp, &o, &st);
-	fclose(fp);
-	if (o.rejects != NULL && fclose(o.rejects) != 0)
-		cli_fail(0, "mailcast: list import: %s: write error", rpath);
-	if (err < 0) {
+	if ((err = cli_import(s, "list import", argv[i], rpath, &o, &st))) {
 		json_decref(ro.json);
-		return cli_fail(err == MC_EIO ? EX_IOERR : EX_DATAERR,
-		                "mailcast: list import: %s: %s; nothing was "
-		                "imported",
-		                argv[i], store_error(s));
+		return err;
 	}
 	if (ro.total > ro.shown)
 		cli_fail(0,

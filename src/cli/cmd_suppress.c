@@ -36,13 +36,12 @@ parse_reason(void *dst, const char *arg)
 {
 	int r = store_supp_reason_parse(arg);
 
-	if (r < 0) {
-		fprintf(stderr,
-		        "mailcast: suppress: unknown reason '%s' "
-		        "(unsubscribed, hard-bounce, complaint, manual)\n",
-		        arg);
-		return -1;
-	}
+	if (r < 0)
+		return cli_fail(
+		    -1,
+		    "mailcast: suppress: unknown reason '%s' "
+		    "(unsubscribed, hard-bounce, complaint, manual)",
+		    arg);
 	*(enum store_supp_reason *)dst = (enum store_supp_reason)r;
 	return 0;
 }
@@ -78,13 +77,11 @@ supp_add_remove(int argc, char **argv, struct store *s, bool add)
 
 	if ((i = supp_getopt(argc, argv, &o, &rpath, &rc)) < 0)
 		return rc;
-	if (i == argc) {
-		fprintf(stderr,
-		        "mailcast: suppress %s: give one or more "
-		        "addresses or @domains\n",
-		        argv[0]);
-		return EX_USAGE;
-	}
+	if (i == argc)
+		return cli_fail(EX_USAGE,
+		                "mailcast: suppress %s: give one or more "
+		                "addresses or @domains",
+		                argv[0]);
 	for (; i < argc; i++) {
 		char norm[STORE_ADDRESS_MAX + 2], why[256];
 		bool added;
@@ -92,17 +89,17 @@ supp_add_remove(int argc, char **argv, struct store *s, bool add)
 		rc =
 		    app_supp_change(s, add, argv[i], o.reason, o.source, &added,
 		                    norm, sizeof(norm), why, sizeof(why));
-		if (rc == MC_EDATA) {
-			fprintf(stderr, "mailcast: suppress %s: %s: %s\n",
-			        argv[0], argv[i], why);
+		if (rc < 0 && rc != MC_EDATA && rc != MC_ENOTFOUND)
+			return cli_fail(EX_IOERR, "mailcast: suppress %s: %s",
+			                argv[0], why);
+		if (rc == MC_EDATA)
+			cli_fail(0, "mailcast: suppress %s: %s: %s", argv[0],
+			         argv[i], why);
+		else if (rc < 0)
+			cli_fail(0, "mailcast: suppress %s: %s", argv[0], why);
+		if (rc < 0)
 			bad++;
-		} else if (rc < 0) {
-			fprintf(stderr, "mailcast: suppress %s: %s\n", argv[0],
-			        why);
-			if (rc != MC_ENOTFOUND)
-				return EX_IOERR;
-			bad++;
-		} else if (!add || added)
+		else if (!add || added)
 			done++;
 		else
 			kept++;
@@ -201,40 +198,18 @@ supp_import(int argc, char **argv, struct store *s)
 	struct store_import_stats st;
 	struct app_import o;
 	const char *rpath = NULL;
-	FILE *fp;
 	int i, err;
 
 	if ((i = supp_getopt(argc, argv, &o, &rpath, &err)) < 0)
 		return err;
-	if (i + 1 != argc) {
-		fprintf(stderr, "mailcast: suppress import: one FILE\n");
-		return EX_USAGE;
-	}
-	if ((fp = fopen(argv[i], "rb")) == NULL) {
-		fprintf(stderr, "mailcast: suppress import: %s: %s\n", argv[i],
-		        strerror(errno));
-		return EX_NOINPUT;
-	}
-	if (rpath != NULL && (o.rejects = fopen(rpath, "w")) == NULL) {
-		fprintf(stderr, "mailcast: suppress import: %s: %s\n", rpath,
-		        strerror(errno));
-		fclose(fp);
-		return EX_CANTCREAT;
-	}
+	if (i + 1 != argc)
+		return cli_fail(EX_USAGE,
+		                "mailcast: suppress import: one FILE");
 	o.reject = supp_reject;
 	if (strcmp(o.source, "cli") == 0)
 		o.source = "import";
-	err = app_supp_import(s, fp, &o, &st);
-	fclose(fp);
-	if (o.rejects != NULL)
-		fclose(o.rejects);
-	if (err < 0) {
-		fprintf(
-		    stderr,
-		    "mailcast: suppress import: %s: %s; nothing was imported\n",
-		    argv[i], store_error(s));
-		return err == MC_EIO ? EX_IOERR : EX_DATAERR;
-	}
+	if ((err = cli_import(s, "suppress import", argv[i], rpath, &o, &st)))
+		return err;
 	if (cli_globals.json)
 		printf("{\"rows\": %lu, \"added\": %lu, \"already\": %lu, "
 		       "\"rejected\": %lu, \"dry_run\": %s}\n",

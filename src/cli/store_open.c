@@ -1,6 +1,7 @@
 /*
  * store_open.c — open the store for a command; run its subcommands.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
+#include "cli/util.h"
 
 static int open_status = EX_UNAVAILABLE;
 
@@ -68,4 +70,33 @@ cli_store_dispatch(const char *cmd, const char *usage,
 	fprintf(stderr, "mailcast: %s: unknown command '%s'\n", cmd, argv[1]);
 	fputs(usage, stderr);
 	return EX_USAGE;
+}
+
+/* Open the files, import, close. */
+int
+cli_import(struct store *s, const char *cmd, const char *path,
+           const char *rpath, struct app_import *o,
+           struct store_import_stats *st)
+{
+	FILE *fp;
+	int err;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return cli_fail(EX_NOINPUT, "mailcast: %s: %s: %s", cmd, path,
+		                strerror(errno));
+	if (rpath != NULL && (o->rejects = fopen(rpath, "w")) == NULL) {
+		fclose(fp);
+		return cli_fail(EX_CANTCREAT, "mailcast: %s: %s: %s", cmd,
+		                rpath, strerror(errno));
+	}
+	err = o->list != NULL ? app_contacts_import(s, fp, o, st)
+	                      : app_supp_import(s, fp, o, st);
+	fclose(fp);
+	if (o->rejects != NULL && fclose(o->rejects) != 0)
+		cli_fail(0, "mailcast: %s: %s: write error", cmd, rpath);
+	if (err < 0)
+		return cli_fail(err == MC_EIO ? EX_IOERR : EX_DATAERR,
+		                "mailcast: %s: %s: %s; nothing was imported",
+		                cmd, path, store_error(s));
+	return 0;
 }

@@ -35,4 +35,14 @@ int cli_store_dispatch(const char *cmd, const char *usage,
                        const struct cli_store_sub *subs, size_t nsubs, int argc,
                        char **argv);
 
+/*
+ * Import the CSV at path (contacts when o->list, else suppressions), the
+ * rejected rows to the CSV at rpath when given.  0, or the exit status
+ * after saying "mailcast: CMD: ..." (EX_NOINPUT, EX_CANTCREAT, EX_IOERR,
+ * EX_DATAERR: nothing was imported).
+ */
+int cli_import(struct store *s, const char *cmd, const char *path,
+               const char *rpath, struct app_import *o,
+               struct store_import_stats *st);
+
 #endif
