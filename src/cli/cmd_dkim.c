@@ -14,6 +14,8 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 
+#include "usage_dkim.h" /* docs/usage/dkim.txt */
+
 /* Print the record as a zone-file line (strings of <= 255 octets). */
 static void
 print_record(const char *sel, const char *dom, const char *value,
@@ -61,20 +63,7 @@ cmd_dkim(int argc, char **argv)
 	    CLI_O("key", CLI_STR, &keyfile),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast: dkim",
-	    "usage: mailcast dkim keygen --domain D --selector S\n"
-	    "                            [--type rsa|ed25519] [--bits N] "
-	    "[--out FILE]\n"
-	    "       mailcast dkim txt --key FILE --domain D --selector S\n"
-	    "\n"
-	    "keygen writes a new private key (PEM, mode 0600; default file\n"
-	    "S.D.<type>.pem, never overwritten) and prints the TXT record to\n"
-	    "publish at S._domainkey.D.  RSA keys are 2048 bits unless --bits\n"
-	    "says otherwise.  Sign with both types for the widest reach:\n"
-	    "ed25519 (RFC 8463) is small and fast, rsa is what every\n"
-	    "verifier knows.\n",
-	    opts, true};
+	const struct cli_cmd c = {"mailcast: dkim", usage_dkim, opts, true};
 	char err[512], path[1024];
 	struct buf txt;
 	bool keygen;

@@ -9,6 +9,10 @@
 #include "cli/util.h"
 #include "diag/report.h"
 
+#include "usage_dns.h" /* docs/usage/dns.txt */
+
+_Static_assert(DC_DNSBL_MAX == 8, "the --dnsbl message says 8");
+
 /* The command. */
 int
 cmd_dns(int argc, char **argv)
@@ -30,22 +34,7 @@ cmd_dns(int argc, char **argv)
 	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd cmd = {
-	    "mailcast dns",
-	    "usage: mailcast dns [DOMAIN] [--ip ADDR] [--selector S] "
-	    "[--dnsbl ZONE]...\n"
-	    "                    [--dns-server ADDR:PORT] [--timeout MS] "
-	    "[--json]\n"
-	    "  MX in order (null MX, implicit MX) and their addresses; PTR "
-	    "of --ip and\n"
-	    "  forward confirmation; SPF (lookups counted against 10, result "
-	    "for --ip);\n"
-	    "  DKIM key of --selector; DMARC policy; --ip on each --dnsbl "
-	    "zone\n"
-	    "  (127.255.255.x answers are query errors, not listings).\n"
-	    "  Exit: 0 answered, 75 the DNS server did not answer, 64 bad "
-	    "usage.\n",
-	    opts, false};
+	const struct cli_cmd cmd = {"mailcast dns", usage_dns, opts, false};
 	char err[256];
 	int i, rc;
 

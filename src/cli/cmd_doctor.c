@@ -11,25 +11,9 @@
 #include "cli/util.h"
 #include "diag/report.h"
 
-static const char doctor_usage[] =
-    "usage: mailcast doctor [--relay HOST[:PORT]] [--tls "
-    "auto|starttls|implicit]\n"
-    "         [--domain D] [--ip ADDR] [--selector S] [--dnsbl ZONE]...\n"
-    "         [--mailbox URL] [--dns-server ADDR:PORT] [--ports LIST] "
-    "[--timeout MS]\n"
-    "         [--ca-file PEM] [--no-trace] [--no-ping] [--json]\n"
-    "         [--auth-user USER [--auth-password-file FILE]]\n"
-    "  Runs the probes, trace, ping and DNS checks that apply, in "
-    "parallel, and\n"
-    "  prints ONE root cause with its evidence and the fix, then the "
-    "detail.\n"
-    "  Exit codes by class of the root cause: 0 ok, 69 network, 76 tls, 77 "
-    "auth or\n"
-    "  reputation, 75 dns-server, 65 dns-records, 78 config, 64 usage.\n"
-    "  --auth-user logs in to the relay (over TLS only) with the password "
-    "of\n"
-    "  --auth-password-file or MAILCAST_AUTH_PASSWORD (never argv).\n"
-    "  Identifiers and the --json schema: docs/doctor.md.\n";
+#include "usage_doctor.h" /* docs/usage/doctor.txt */
+
+_Static_assert(DC_DNSBL_MAX == 8, "the --dnsbl message says 8");
 
 /* The command. */
 int
@@ -62,7 +46,7 @@ cmd_doctor(int argc, char **argv)
 	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast doctor", doctor_usage, opts, false};
+	const struct cli_cmd c = {"mailcast doctor", usage_doctor, opts, false};
 	char err[256];
 	int i, rc;
 

@@ -20,26 +20,15 @@
 #include "cli/store_open.h"
 #include "cli/util.h"
 
-#define LIST_SHOW_REJECTS 20 /* rejected rows printed before "and N more" */
+#include "usage_list.h" /* docs/usage/list.txt */
 
-static const char list_usage[] =
-    "usage: mailcast [--store URL] [--json] list COMMAND ...\n"
-    "  import FILE.csv --list NAME [--email-column C] [--dry-run]\n"
-    "         [--reject-file F]   add or update contacts from a CSV with a\n"
-    "                             header row; one transaction\n"
-    "  export --list NAME [-o FILE]  the list as CSV (email + attributes)\n"
-    "  show [NAME] [--limit N]    the lists, or a list's contacts\n"
-    "  count [NAME]               number of contacts (of a list)\n"
-    "  remove NAME [ADDRESS...]   take addresses off a list, or delete\n"
-    "                             the list (its contacts stay)\n"
-    "The store is --store URL, else $MAILCAST_STORE, else " STORE_DEFAULT_URL
-    ".\n";
+#define LIST_SHOW_REJECTS 20 /* rejected rows printed before "and N more" */
 
 /* Parse a subcommand's options; the index of its first operand or -1. */
 static int
 list_parse(struct cli_opt *opts, int argc, char **argv, int *status)
 {
-	const struct cli_cmd c = {"mailcast: list", list_usage, opts, false};
+	const struct cli_cmd c = {"mailcast: list", usage_list, opts, false};
 
 	return cli_parse(&c, argc, argv, status);
 }
@@ -238,7 +227,7 @@ list_count(int argc, char **argv, struct store *s)
 	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
 		return rc;
 	if (i + 1 < argc) {
-		fputs(list_usage, stderr);
+		fputs(usage_list, stderr);
 		return EX_USAGE;
 	}
 	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
@@ -265,7 +254,7 @@ list_remove(int argc, char **argv, struct store *s)
 	int rc;
 
 	if (argc < 2 || argv[1][0] == '-') {
-		fputs(list_usage, stderr);
+		fputs(usage_list, stderr);
 		return EX_USAGE;
 	}
 	if ((rc = find_list(s, "remove", argv[1], &id)) != 0)
@@ -300,6 +289,6 @@ cmd_list(int argc, char **argv)
 	    {"show", list_show},     {"count", list_count},
 	    {"remove", list_remove},
 	};
-	return cli_store_dispatch("list", list_usage, subs,
+	return cli_store_dispatch("list", usage_list, subs,
 	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

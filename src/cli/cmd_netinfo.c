@@ -9,6 +9,8 @@
 #include "diag/netinfo.h"
 #include "diag/report.h"
 
+#include "usage_netinfo.h" /* docs/usage/netinfo.txt */
+
 /* The command. */
 int
 cmd_netinfo(int argc, char **argv)
@@ -21,13 +23,8 @@ cmd_netinfo(int argc, char **argv)
 	    CLI_O("resolv-conf", CLI_STR, &resolv),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast netinfo",
-	    "usage: mailcast netinfo [--json] [--resolv-conf FILE]\n"
-	    "  interfaces (MAC, MTU, addresses labelled private/CGNAT/"
-	    "link-local/\n  loopback/public), the default gateway and its MAC, "
-	    "the routing table,\n  the DNS servers of resolv.conf.\n",
-	    opts, false};
+	const struct cli_cmd c = {"mailcast netinfo", usage_netinfo, opts,
+	                          false};
 	char err[256];
 	int i, rc;
 

@@ -9,6 +9,8 @@
 #include "diag/ping.h"
 #include "diag/report.h"
 
+#include "usage_ping.h" /* docs/usage/ping.txt */
+
 /* The command. */
 int
 cmd_ping(int argc, char **argv)
@@ -24,14 +26,7 @@ cmd_ping(int argc, char **argv)
 	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast ping",
-	    "usage: mailcast ping HOST [--count N] [--interval MS] "
-	    "[--timeout MS] [--ttl N] [--json]\n"
-	    "  ICMP echo over a ping socket (or a raw socket as root).\n"
-	    "  Exit: 0 replies came, 68 host unknown, 69 no reply, 77 ICMP "
-	    "not allowed.\n",
-	    opts, false};
+	const struct cli_cmd c = {"mailcast ping", usage_ping, opts, false};
 	char err[512];
 	int i, rc;
 

@@ -12,6 +12,8 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 
+#include "usage_preview.h" /* docs/usage/preview.txt */
+
 #define PREVIEW_SETS_MAX 256
 
 /* `mailcast preview`. */
@@ -48,25 +50,8 @@ cmd_preview(int argc, char **argv)
 	          "mailcast: preview: --date is not a number"),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast: preview",
-	    "usage: mailcast preview --template FILE [--set KEY=VALUE ...]\n"
-	    "                        [--csv FILE --row N]\n"
-	    "                        [--dkim-key FILE [--dkim-key FILE]\n"
-	    "                         --dkim-selector S [--dkim-selector S2]\n"
-	    "                         [--dkim-domain D]]\n"
-	    "                        [--token-key FILE] [--campaign NAME]\n"
-	    "                        [--campaign-id N] [--contact-id N]\n"
-	    "                        [--unsubscribe-url URL]\n"
-	    "                        [--unsubscribe-mailto ADDR]\n"
-	    "                        [--bounce-domain D] [--date EPOCH]\n"
-	    "\n"
-	    "Prints the message one recipient would get.  The recipient's\n"
-	    "address is the field 'email' (--set email=... or a CSV column).\n"
-	    "--row N is the N-th data row after the CSV header (from 1).\n"
-	    "Without --token-key a fixed demo key is used (tokens will not\n"
-	    "verify).  `mailcast help template` describes templates.\n",
-	    opts, false};
+	const struct cli_cmd c = {"mailcast: preview", usage_preview, opts,
+	                          false};
 	struct app_preview out;
 	int i, rc;
 

@@ -10,6 +10,8 @@
 #include "diag/probe.h"
 #include "diag/report.h"
 
+#include "usage_probe.h" /* docs/usage/probe.txt */
+
 /* --ports LIST into the probe_opts at dst. */
 static int
 parse_ports(void *dst, const char *arg)
@@ -43,21 +45,7 @@ cmd_probe(int argc, char **argv)
 	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast probe",
-	    "usage: mailcast probe HOST [--ports LIST] [--timeout MS] "
-	    "[--banner-wait MS]\n"
-	    "                      [--ehlo NAME] [--ca-file PEM] [--no-talk] "
-	    "[--json]\n"
-	    "  Connects to every port at once (default "
-	    "25,587,465,110,995,143,993) and\n"
-	    "  classifies each: open, closed (RST), filtered (timeout), "
-	    "rejected (ICMP,\n"
-	    "  with its sender), tls-expected.  Open ports: banner, "
-	    "capabilities, STARTTLS,\n"
-	    "  certificate, AUTH; TCP MSS, path MTU and receive window.\n"
-	    "  Exit: 0 at least one port open, 69 none, 68 host unknown.\n",
-	    opts, false};
+	const struct cli_cmd c = {"mailcast probe", usage_probe, opts, false};
 	char err[512];
 	int i, rc, open = 0;
 

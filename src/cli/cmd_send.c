@@ -16,43 +16,9 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 
-static const char send_usage[] =
-    "usage: mailcast send --server HOST[:PORT] --from ADDR --to ADDR "
-    "[--to ADDR ...]\n"
-    "                     [--tls none|starttls|implicit|opportunistic] "
-    "[--data FILE|-]\n"
-    "                     [--helo NAME] [--auth-user USER "
-    "[--auth-password-file FILE]]\n"
-    "                     [--auth-mech MECH] [--ca-file FILE] "
-    "[--tls-verify yes|no]\n"
-    "                     [--timeout SECONDS] [--transcript] "
-    "[--count N --connections C]\n"
-    "                     [--no-pipelining] [--no-chunking] [--json]\n"
-    "\n"
-    "Sends one message and prints, for every recipient, the server's "
-    "reply.\n"
-    "  --server       the SMTP server; port 25 unless given\n"
-    "  --tls          starttls (default; implicit on port 465): "
-    "certificate and\n"
-    "                 host name are checked unless --tls-verify no\n"
-    "  --data         the message (RFC 5322, LF or CRLF); default: "
-    "a small test\n"
-    "  --auth-user    AUTH as USER; the password comes from "
-    "--auth-password-file\n"
-    "                 or the MAILCAST_AUTH_PASSWORD variable, never "
-    "from argv\n"
-    "  --transcript   print the dialogue (C: and S: lines; AUTH "
-    "redacted)\n"
-    "  --json         one JSON object per recipient (recipient, "
-    "delivered, code,\n"
-    "                 enhanced, text, queue_id), or the load summary\n"
-    "  --count N --connections C  send N copies over C reused "
-    "connections and\n"
-    "                 print messages/s\n"
-    "Exit: 0 all delivered; 69 refused (5xx); 75 deferred (4xx) or "
-    "timed out;\n"
-    "68 unknown host; 77 authentication failed; 64 usage; 65 bad "
-    "data.\n";
+#include "usage_send.h" /* docs/usage/send.txt */
+
+_Static_assert(APP_SEND_RCPT_MAX == 1000, "the --to message says 1000");
 
 /* --tls-verify yes|no */
 static int
@@ -61,7 +27,7 @@ parse_verify(void *dst, const char *arg)
 	if (strcmp(arg, "no") != 0 && strcmp(arg, "yes") != 0) {
 		fprintf(stderr,
 		        "mailcast: send: --tls-verify takes yes or no\n");
-		fputs(send_usage, stderr);
+		fputs(usage_send, stderr);
 		return -1;
 	}
 	*(bool *)dst = strcmp(arg, "no") == 0;
@@ -136,7 +102,7 @@ cmd_send(int argc, char **argv)
 	    CLI_O("no-chunking", CLI_FLAG, &o.no_chunking),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast: send", send_usage, opts, true};
+	const struct cli_cmd c = {"mailcast: send", usage_send, opts, true};
 	char secret[1024] = "", err[1200];
 	int i, rc;
 
@@ -144,7 +110,7 @@ cmd_send(int argc, char **argv)
 		return rc;
 	if (i < argc) {
 		cli_usage_error(&c, "unexpected argument \"%s\"", argv[i]);
-		fputs(send_usage, stderr);
+		fputs(usage_send, stderr);
 		return EX_USAGE;
 	}
 	o.nto = many.n;
@@ -158,7 +124,7 @@ cmd_send(int argc, char **argv)
 		o.auth_secret = secret;
 	} else if (pwfile != NULL) {
 		cli_usage_error(&c, "--auth-password-file needs --auth-user");
-		fputs(send_usage, stderr);
+		fputs(usage_send, stderr);
 		return EX_USAGE;
 	}
 	if (transcript) {
@@ -170,7 +136,7 @@ cmd_send(int argc, char **argv)
 	if (sum.why[0])
 		fprintf(stderr, "mailcast: send: %s\n", sum.why);
 	if (rc == MC_EINVAL)
-		fputs(send_usage, stderr);
+		fputs(usage_send, stderr);
 	if (rc != 0)
 		return mc_exit_code(rc);
 	if (o.summary_only && cli_globals.json)

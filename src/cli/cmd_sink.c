@@ -14,78 +14,11 @@
 #include "app/diagnose.h"
 #include "cli/util.h"
 
-/* The --help text (1000: SMTP_SERVER_DEFAULT_RCPTS). */
-static const char sink_usage[] =
-    "usage: mailcast sink [--listen ADDR:PORT] (--maildir DIR | "
-    "--discard)\n"
-    "                     [--tls-cert FILE --tls-key FILE] [--hostname "
-    "NAME]\n"
-    "                     [--max-size BYTES] [--max-rcpts N] [--count "
-    "N]\n"
-    "                     [--quiet] [--fault STAGE:PATTERN=ACTION]...\n"
-    "\n"
-    "A capture SMTP server for trying campaigns locally and for "
-    "benchmarks.\n"
-    "Offers PIPELINING, SIZE, 8BITMIME, SMTPUTF8, CHUNKING (BDAT),\n"
-    "ENHANCEDSTATUSCODES, and STARTTLS when a certificate is given.\n"
-    "\n"
-    "  --listen ADDR:PORT  where to listen (default 127.0.0.1:2525; "
-    "[::1]:PORT)\n"
-    "  --maildir DIR       write each message to DIR/new/ (via "
-    "DIR/tmp/) with\n"
-    "                      Return-Path:, X-Mailcast-Rcpt: per "
-    "recipient and\n"
-    "                      Received: prepended; the body as received\n"
-    "  --discard           count messages, store nothing\n"
-    "  --tls-cert FILE     PEM certificate chain; with --tls-key "
-    "offers STARTTLS\n"
-    "  --tls-key FILE      PEM private key\n"
-    "  --hostname NAME     name in the greeting (default: this host's "
-    "name)\n"
-    "  --max-size BYTES    SIZE limit, suffix k or M allowed (default "
-    "10M);\n"
-    "                      larger messages get 552 5.3.4\n"
-    "  --max-rcpts N       recipients per message (default 1000); more "
-    "get 452\n"
-    "  --count N           exit after N messages are accepted\n"
-    "  --quiet             no line per message\n"
-    "  --fault RULE        inject a failure; repeatable, first match "
-    "wins\n"
-    "\n"
-    "Fault rules are STAGE:PATTERN=ACTION.\n"
-    "  STAGE    connect (PATTERN matches the client's IP address), "
-    "ehlo, helo\n"
-    "           (the name given), mail (the sender), rcpt (the "
-    "recipient),\n"
-    "           data (DATA or the first BDAT), dot (end of the "
-    "message); data\n"
-    "           and dot match when any accepted recipient matches\n"
-    "  PATTERN  a shell glob, case-insensitive ('reject-*', "
-    "'*@slow.test'),\n"
-    "           or %N: every Nth time the stage is reached (counted "
-    "over\n"
-    "           all connections)\n"
-    "  ACTION   CODE TEXT        reply with it instead (4xx or 5xx); "
-    "421\n"
-    "                            replies, then closes the connection\n"
-    "           delay MS         wait MS ms, then give the normal "
-    "reply\n"
-    "           delay MS CODE TEXT  wait, then reply CODE TEXT\n"
-    "           drop             close the connection without a reply\n"
-    "           drop-after BYTES (data only) accept DATA/BDAT, close "
-    "the\n"
-    "                            connection after BYTES bytes of body\n"
-    "Examples:\n"
-    "  --fault 'rcpt:reject-*=550 5.1.1 no such user'\n"
-    "  --fault 'rcpt:defer-*=451 4.7.1 try later'\n"
-    "  --fault 'rcpt:slow-*=delay 3000'\n"
-    "  --fault 'mail:*=421 4.3.2 shutting down'\n"
-    "  --fault 'data:*=drop-after 100'\n"
-    "  --fault 'dot:%3=451 4.3.0 every third message deferred'\n"
-    "\n"
-    "On exit (SIGINT, SIGTERM or --count) prints\n"
-    "  sink: N messages, M recipients, B bytes in T s\n"
-    "See docs/sink.md.\n";
+#include "usage_sink.h" /* docs/usage/sink.txt */
+
+_Static_assert(APP_SINK_FAULTS_MAX == 64, "the --fault message says 64");
+_Static_assert(SMTP_SERVER_DEFAULT_RCPTS == 1000,
+               "docs/usage/sink.txt says the default is 1000");
 
 /* `mailcast sink`. */
 int
@@ -115,7 +48,7 @@ cmd_sink(int argc, char **argv)
 	          "mailcast sink: more than 64 --fault rules"),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast sink", sink_usage, opts, false};
+	const struct cli_cmd c = {"mailcast sink", usage_sink, opts, false};
 	char err[512];
 	int i, rc;
 

@@ -19,16 +19,7 @@
 #include "cli/store_open.h"
 #include "cli/util.h"
 
-static const char supp_usage[] =
-    "usage: mailcast [--store URL] [--json] suppress COMMAND ...\n"
-    "  add ENTRY... [--reason R] [--source S]  suppress addresses or\n"
-    "                             @domains (reason: unsubscribed,\n"
-    "                             hard-bounce, complaint, manual (default))\n"
-    "  remove ENTRY...            lift suppressions\n"
-    "  list                       every entry, with reason, source, time\n"
-    "  check ADDRESS              is it suppressed, and by what?\n"
-    "  import FILE.csv [--reason R] [--source S] [--reject-file F]\n"
-    "         [--dry-run]         first column: address or @domain\n";
+#include "usage_suppress.h" /* docs/usage/suppress.txt */
 
 /* --reason NAME */
 static int
@@ -59,7 +50,7 @@ supp_getopt(int argc, char **argv, struct app_import *o, const char **rpath,
 	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast: suppress", supp_usage, opts,
+	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,
 	                          false};
 
 	*o = (struct app_import){.reason = SUPP_MANUAL, .source = "cli"};
@@ -245,6 +236,6 @@ cmd_suppress(int argc, char **argv)
 	    {"add", supp_add},     {"remove", supp_remove}, {"list", supp_list},
 	    {"check", supp_check}, {"import", supp_import},
 	};
-	return cli_store_dispatch("suppress", supp_usage, subs,
+	return cli_store_dispatch("suppress", usage_suppress, subs,
 	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

@@ -9,6 +9,8 @@
 #include "diag/report.h"
 #include "diag/trace.h"
 
+#include "usage_trace.h" /* docs/usage/trace.txt */
+
 /* The command. */
 int
 cmd_trace(int argc, char **argv)
@@ -30,17 +32,7 @@ cmd_trace(int argc, char **argv)
 	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {
-	    "mailcast trace",
-	    "usage: mailcast trace HOST [--udp | --icmp | --tcp --port P] "
-	    "[--max-hops N]\n"
-	    "                      [--timeout MS] [--max-silent N] [--json]\n"
-	    "  TTL-limited probes: each hop's address and RTT, ICMP decoded, "
-	    "the path MTU;\n"
-	    "  with --tcp --port 25, the hop after which port 25 dies.\n"
-	    "  Exit: 0 reached, 69 not reached or rejected, 68 host "
-	    "unknown.\n",
-	    opts, false};
+	const struct cli_cmd c = {"mailcast trace", usage_trace, opts, false};
 	char err[512];
 	int i, rc;
 
