@@ -22,7 +22,6 @@ cmd_dns(int argc, char **argv)
 	struct cli_many bl = {o.dnsbl, 0};
 	const char *server = NULL;
 	int tmo = 2000;
-	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
 	    CLI_O("ip", CLI_STR, &o.ip),
 	    CLI_O("selector", CLI_STR, &o.selector),
@@ -31,10 +30,9 @@ cmd_dns(int argc, char **argv)
 	    CLI_O("dns-server", CLI_STR, &server),
 	    CLI_N("timeout", CLI_INT, &tmo, 1, 60000,
 	          "mailcast dns: --timeout must be 1..60000 ms"),
-	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd cmd = {"mailcast dns", usage_dns, opts, false};
+	const struct cli_cmd cmd = {"mailcast dns", usage_dns, opts, true};
 	char err[256];
 	int i, rc;
 
@@ -48,7 +46,7 @@ cmd_dns(int argc, char **argv)
 	o.ndnsbl = bl.n;
 	if (app_dns_check(server, tmo, &o, &c, err, sizeof(err)) != 0)
 		return cli_usage_error(&cmd, "%s", err);
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout, report_dns_json(&o, &c));
 	else
 		report_dns(stdout, &o, &c);

@@ -24,7 +24,6 @@ cmd_doctor(int argc, char **argv)
 	struct doctor_opts *o = &d.o;
 	const char *pwfile = NULL;
 	struct cli_many bl = {o->dnsbl, 0};
-	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
 	    CLI_O("relay", CLI_STR, &d.relay),
 	    CLI_O("tls", CLI_STR, &d.tls),
@@ -43,10 +42,9 @@ cmd_doctor(int argc, char **argv)
 	    CLI_O("no-ping", CLI_FLAG, &o->no_ping),
 	    CLI_O("auth-user", CLI_STR, &o->auth_user),
 	    CLI_O("auth-password-file", CLI_STR, &pwfile),
-	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast doctor", usage_doctor, opts, false};
+	const struct cli_cmd c = {"mailcast doctor", usage_doctor, opts, true};
 	char err[256];
 	int i, rc;
 
@@ -57,9 +55,7 @@ cmd_doctor(int argc, char **argv)
 		return cli_usage_error(&c, "unexpected argument '%s'", argv[i]);
 	o->ndnsbl = bl.n;
 	if (app_doctor_prepare(&d, err, sizeof(err)) != 0) {
-		rc = cli_usage_error(&c, "%s", err);
-		fputs(c.usage, stderr);
-		return rc;
+		return cli_usage_error(&c, "%s", err);
 	}
 	if (o->auth_user != NULL) {
 		if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
@@ -72,7 +68,7 @@ cmd_doctor(int argc, char **argv)
 	rc = app_doctor_run(&d);
 	explicit_bzero(secret, sizeof(secret));
 	o->auth_secret = NULL;
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout, report_doctor_json(o, &d.f, &d.r));
 	else
 		report_doctor(stdout, o, &d.f, &d.r);

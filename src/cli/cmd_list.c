@@ -69,7 +69,6 @@ list_import(int argc, char **argv, struct store *s)
 	    {"email-column", CLI_STR, &o.email_column, .shortopt = 'e'},
 	    {"dry-run", CLI_FLAG, &o.dry_run, .shortopt = 'n'},
 	    {"reject-file", CLI_STR, &rpath, .shortopt = 'r'},
-	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
 	int i, err;
@@ -131,7 +130,6 @@ list_export(int argc, char **argv, struct store *s)
 	struct cli_opt opts[] = {
 	    {"list", CLI_STR, &list, .shortopt = 'l'},
 	    {"output", CLI_STR, &out, .shortopt = 'o'},
-	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
 	FILE *fp = stdout;
@@ -174,7 +172,6 @@ list_show(int argc, char **argv, struct store *s)
 	unsigned long long limit = 0;
 	struct cli_opt opts[] = {
 	    {"limit", CLI_ULL, &limit, 0, ~0ULL, .shortopt = 'n'},
-	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
 	const char *name;
@@ -217,7 +214,6 @@ static int
 list_count(int argc, char **argv, struct store *s)
 {
 	struct cli_opt opts[] = {
-	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
 	unsigned long n;

@@ -17,9 +17,7 @@ cmd_netinfo(int argc, char **argv)
 {
 	static struct netinfo ni;
 	const char *resolv = NULL;
-	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
-	    CLI_O("json", CLI_FLAG, &json),
 	    CLI_O("resolv-conf", CLI_STR, &resolv),
 	    {0},
 	};
@@ -36,7 +34,7 @@ cmd_netinfo(int argc, char **argv)
 		fprintf(stderr, "mailcast netinfo: %s\n", err);
 		return EX_OSERR;
 	}
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout, report_netinfo_json(&ni));
 	else
 		report_netinfo(stdout, &ni);

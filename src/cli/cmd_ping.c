@@ -17,33 +17,28 @@ cmd_ping(int argc, char **argv)
 {
 	struct ping_opts o;
 	struct ping_result r;
-	bool json = cli_globals.json;
 	struct cli_opt opts[] = {
 	    {"count", CLI_INT, &o.count, 0, PING_COUNT_MAX, .shortopt = 'c'},
 	    {"interval", CLI_INT, &o.interval_ms, 0, 60000, .shortopt = 'i'},
 	    {"timeout", CLI_INT, &o.timeout_ms, 0, 60000, .shortopt = 'W'},
 	    {"ttl", CLI_INT, &o.ttl, 0, 255, .shortopt = 't'},
-	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast ping", usage_ping, opts, false};
+	const struct cli_cmd c = {"mailcast ping", usage_ping, opts, true};
 	char err[512];
 	int i, rc;
 
 	ping_opts_default(&o);
 	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
 		return rc;
-	if (i + 1 != argc) {
-		fprintf(stderr, "mailcast ping: expected one HOST\n");
-		fputs(c.usage, stderr);
-		return EX_USAGE;
-	}
+	if (i + 1 != argc)
+		return cli_usage_error(&c, "expected one HOST");
 	o.host = argv[i];
 	if ((rc = ping_run(&o, &r, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mailcast ping: %s\n", err);
 		return cli_probe_exit(rc);
 	}
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout, report_ping_json(&r));
 	else
 		report_ping(stdout, &r);

@@ -30,7 +30,7 @@ cmd_probe(int argc, char **argv)
 {
 	static struct probe_port res[PROBE_PORTS_MAX];
 	struct probe_opts o;
-	bool json = cli_globals.json, notalk = false;
+	bool notalk = false;
 	struct cli_opt opts[] = {
 	    {"ports", CLI_FN, &o, .fn = parse_ports, .shortopt = 'p'},
 	    {"timeout", CLI_INT, &o.timeout_ms, 1, 600000,
@@ -42,28 +42,24 @@ cmd_probe(int argc, char **argv)
 	    CLI_O("ehlo", CLI_STR, &o.ehlo),
 	    CLI_O("ca-file", CLI_STR, &o.ca_file),
 	    CLI_O("no-talk", CLI_FLAG, &notalk),
-	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast probe", usage_probe, opts, false};
+	const struct cli_cmd c = {"mailcast probe", usage_probe, opts, true};
 	char err[512];
 	int i, rc, open = 0;
 
 	probe_opts_default(&o);
 	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
 		return rc;
-	if (i + 1 != argc) {
-		fprintf(stderr, "mailcast probe: expected one HOST\n");
-		fputs(c.usage, stderr);
-		return EX_USAGE;
-	}
+	if (i + 1 != argc)
+		return cli_usage_error(&c, "expected one HOST");
 	o.host = argv[i];
 	o.app = o.app && !notalk;
 	if ((rc = probe_run(&o, res, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mailcast probe: %s\n", err);
 		return rc == MC_ENOHOST ? EX_NOHOST : EX_USAGE;
 	}
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout,
 		                report_probe_json(o.host, res, o.nports));
 	else

@@ -24,12 +24,9 @@ _Static_assert(APP_SEND_RCPT_MAX == 1000, "the --to message says 1000");
 static int
 parse_verify(void *dst, const char *arg)
 {
-	if (strcmp(arg, "no") != 0 && strcmp(arg, "yes") != 0) {
-		fprintf(stderr,
-		        "mailcast: send: --tls-verify takes yes or no\n");
-		fputs(usage_send, stderr);
-		return -1;
-	}
+	if (strcmp(arg, "no") != 0 && strcmp(arg, "yes") != 0)
+		return cli_fail(-1, "mailcast: send: --tls-verify takes yes or "
+		                    "no");
 	*(bool *)dst = strcmp(arg, "no") == 0;
 	return 0;
 }
@@ -93,7 +90,6 @@ cmd_send(int argc, char **argv)
 	    CLI_N("timeout", CLI_LONG, &o.timeout_s, 1, 3600,
 	          "mailcast: send: --timeout takes 1 to 3600 seconds"),
 	    CLI_O("transcript", CLI_FLAG, &transcript),
-	    CLI_O("json", CLI_FLAG, &cli_globals.json),
 	    CLI_N("count", CLI_LONG, &o.count, 1, 100000000,
 	          "mailcast: send: --count takes a number from 1"),
 	    CLI_N("connections", CLI_LONG, &o.connections, 1, 1000,
@@ -109,9 +105,8 @@ cmd_send(int argc, char **argv)
 	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
 		return rc;
 	if (i < argc) {
-		cli_usage_error(&c, "unexpected argument \"%s\"", argv[i]);
-		fputs(usage_send, stderr);
-		return EX_USAGE;
+		return cli_usage_error(&c, "unexpected argument \"%s\"",
+		                       argv[i]);
 	}
 	o.nto = many.n;
 	o.summary_only = o.count > 0;
@@ -123,9 +118,8 @@ cmd_send(int argc, char **argv)
 		}
 		o.auth_secret = secret;
 	} else if (pwfile != NULL) {
-		cli_usage_error(&c, "--auth-password-file needs --auth-user");
-		fputs(usage_send, stderr);
-		return EX_USAGE;
+		return cli_usage_error(
+		    &c, "--auth-password-file needs --auth-user");
 	}
 	if (transcript) {
 		o.trace = print_trace;
@@ -133,10 +127,10 @@ cmd_send(int argc, char **argv)
 	}
 	rc = app_send_run(&o, &sum);
 	explicit_bzero(secret, sizeof(secret));
+	if (rc == MC_EINVAL)
+		return cli_usage_error(&c, "%s", sum.why);
 	if (sum.why[0])
 		fprintf(stderr, "mailcast: send: %s\n", sum.why);
-	if (rc == MC_EINVAL)
-		fputs(usage_send, stderr);
 	if (rc != 0)
 		return mc_exit_code(rc);
 	if (o.summary_only && cli_globals.json)

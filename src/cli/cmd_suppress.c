@@ -47,7 +47,6 @@ supp_getopt(int argc, char **argv, struct app_import *o, const char **rpath,
 	    {"source", CLI_STR, &o->source, .shortopt = 's'},
 	    {"reject-file", CLI_STR, rpath, .shortopt = 'f'},
 	    {"dry-run", CLI_FLAG, &o->dry_run, .shortopt = 'n'},
-	    {"json", CLI_FLAG, &cli_globals.json, .shortopt = 'j'},
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,

@@ -17,7 +17,7 @@ cmd_trace(int argc, char **argv)
 {
 	static struct trace_result r;
 	struct trace_opts o;
-	bool json = cli_globals.json, udp = false, icmp = false, tcp = false;
+	bool udp = false, icmp = false, tcp = false;
 	int port = 0;
 	struct cli_opt opts[] = {
 	    {"udp", CLI_FLAG, &udp, .shortopt = 'u'},
@@ -29,21 +29,17 @@ cmd_trace(int argc, char **argv)
 	    {"timeout", CLI_INT, &o.timeout_ms, 1, 60000, .shortopt = 'W'},
 	    {"max-silent", CLI_INT, &o.max_silent, 1, TRACE_HOPS_MAX,
 	     .shortopt = 's'},
-	    CLI_O("json", CLI_FLAG, &json),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast trace", usage_trace, opts, false};
+	const struct cli_cmd c = {"mailcast trace", usage_trace, opts, true};
 	char err[512];
 	int i, rc;
 
 	trace_opts_default(&o);
 	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
 		return rc;
-	if (i + 1 != argc) {
-		fprintf(stderr, "mailcast trace: expected one HOST\n");
-		fputs(c.usage, stderr);
-		return EX_USAGE;
-	}
+	if (i + 1 != argc)
+		return cli_usage_error(&c, "expected one HOST");
 	o.mode = tcp ? TRACE_TCP : icmp ? TRACE_ICMP : udp ? TRACE_UDP : o.mode;
 	if (port)
 		o.port = (unsigned)port;
@@ -52,7 +48,7 @@ cmd_trace(int argc, char **argv)
 		fprintf(stderr, "mailcast trace: %s\n", err);
 		return cli_probe_exit(rc);
 	}
-	if (json)
+	if (cli_globals.json)
 		report_json_out(stdout, report_trace_json(&o, &r));
 	else
 		report_trace(stdout, &o, &r);

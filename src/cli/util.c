@@ -12,6 +12,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "cli/commands.h"
 #include "cli/util.h"
 
 /* Store one option's argument; false after saying why it is bad. */
@@ -59,12 +60,12 @@ int
 cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 {
 	size_t n = 0;
-	char shorts[64] = "h";
+	char shorts[64] = "hj";
 	int ch, ret = -1;
 
 	while (c->opts[n].name != NULL)
 		n++;
-	struct option *lo = xcalloc(n + 2, sizeof(*lo));
+	struct option *lo = xcalloc(n + 3, sizeof(*lo));
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_opt *o = &c->opts[i];
 		bool arg = o->type != CLI_FLAG;
@@ -80,11 +81,16 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 		}
 	}
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	lo[n + 1] = (struct option){"json", no_argument, NULL, 'j'};
 	*status = EX_USAGE;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		const struct cli_opt *o = NULL;
 
+		if (ch == 'j') {
+			cli_globals.json = true;
+			continue;
+		}
 		if (ch == 'h') {
 			fputs(c->usage, stdout);
 			*status = EX_OK;
@@ -119,6 +125,8 @@ cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (c->usage_on_bad)
+		fputs(c->usage, stderr);
 	return EX_USAGE;
 }
 

@@ -3,7 +3,8 @@
  * numbers, the exit status of a probe.
  *
  * A command describes its options as a table of struct cli_opt (name,
- * type, where the value goes) and calls cli_parse(): --help prints the
+ * type, where the value goes) and calls cli_parse(): --json (-j) sets
+ * cli_globals.json for every command; --help prints the
  * usage text to stdout, an unknown option or a bad value prints a message
  * (and, for unknown options, the usage) to stderr.  Secrets and whole files
  * are read by src/app (app/files.h).
@@ -64,7 +65,7 @@ struct cli_cmd {
 	    *prefix;       /* of messages: "mailcast probe", "mailcast: send" */
 	const char *usage; /* the --help text */
 	struct cli_opt *opts; /* ended by a NULL name */
-	bool usage_on_bad;    /* print the usage after a bad value too */
+	bool usage_on_bad;    /* print the usage after any usage error */
 };
 
 /*
@@ -79,7 +80,8 @@ int cli_fail(int status, const char *fmt, ...)
 void cli_json_print(json_t *v);
 /* The string member key of object v, or "" (for printing). */
 const char *cli_jstr(const json_t *v, const char *key);
-/* Say "PREFIX: MSG" on stderr; EX_USAGE. */
+/* Say "PREFIX: MSG" on stderr (then the usage if c->usage_on_bad);
+ * EX_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* A decimal number in [min, max] from s; false when it is not one. */
