@@ -37,56 +37,42 @@ parse_reason(void *dst, const char *arg)
 	return 0;
 }
 
-/* Options shared by the subcommands; the first operand, or -1. */
-static int
-supp_getopt(int argc, char **argv, struct app_import *o, const char **rpath,
-            int *status)
-{
-	struct cli_opt opts[] = {
-	    {"reason", CLI_FN, &o->reason, .fn = parse_reason, .shortopt = 'r'},
-	    {"source", CLI_STR, &o->source, .shortopt = 's'},
-	    {"reject-file", CLI_STR, rpath, .shortopt = 'f'},
-	    {"dry-run", CLI_FLAG, &o->dry_run, .shortopt = 'n'},
-	    {0},
-	};
-	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,
-	                          false};
-
-	*o = (struct app_import){.reason = SUPP_MANUAL, .source = "cli"};
-	return cli_parse(&c, argc, argv, status);
-}
+/* The options every subcommand takes, parsed once. */
+struct supp_args {
+	struct app_import o;
+	const char *rpath;
+	const char *sub; /* "add", "remove", ... */
+	int argc;        /* the operands */
+	char **argv;
+};
 
 /* suppress add / remove */
 static int
-supp_add_remove(int argc, char **argv, struct store *s, bool add)
+supp_add_remove(struct store *s, const struct supp_args *a, bool add)
 {
-	struct app_import o;
 	unsigned long done = 0, kept = 0, bad = 0;
-	const char *rpath = NULL;
-	int i, rc;
+	int rc;
 
-	if ((i = supp_getopt(argc, argv, &o, &rpath, &rc)) < 0)
-		return rc;
-	if (i == argc)
+	if (a->argc == 0)
 		return cli_fail(EX_USAGE,
 		                "mailcast: suppress %s: give one or more "
 		                "addresses or @domains",
-		                argv[0]);
-	for (; i < argc; i++) {
+		                a->sub);
+	for (int i = 0; i < a->argc; i++) {
 		char norm[STORE_ADDRESS_MAX + 2], why[256];
 		bool added;
 
-		rc =
-		    app_supp_change(s, add, argv[i], o.reason, o.source, &added,
-		                    norm, sizeof(norm), why, sizeof(why));
+		rc = app_supp_change(s, add, a->argv[i], a->o.reason,
+		                     a->o.source, &added, norm, sizeof(norm),
+		                     why, sizeof(why));
 		if (rc < 0 && rc != MC_EDATA && rc != MC_ENOTFOUND)
 			return cli_fail(EX_IOERR, "mailcast: suppress %s: %s",
-			                argv[0], why);
+			                a->sub, why);
 		if (rc == MC_EDATA)
-			cli_fail(0, "mailcast: suppress %s: %s: %s", argv[0],
-			         argv[i], why);
+			cli_fail(0, "mailcast: suppress %s: %s: %s", a->sub,
+			         a->argv[i], why);
 		else if (rc < 0)
-			cli_fail(0, "mailcast: suppress %s: %s", argv[0], why);
+			cli_fail(0, "mailcast: suppress %s: %s", a->sub, why);
 		if (rc < 0)
 			bad++;
 		else if (!add || added)
@@ -106,17 +92,12 @@ supp_add_remove(int argc, char **argv, struct store *s, bool add)
 
 /* suppress list */
 static int
-supp_list(int argc, char **argv, struct store *s)
+supp_list(struct store *s)
 {
-	struct app_import o;
-	const char *rpath;
 	char err[256], when[32];
 	json_t *rows, *v;
 	size_t k;
-	int rc;
 
-	if (supp_getopt(argc, argv, &o, &rpath, &rc) < 0)
-		return rc;
 	if (app_supp_rows(s, &rows, err, sizeof(err)) < 0)
 		return cli_fail(EX_IOERR, "mailcast: suppress list: %s", err);
 	if (cli_globals.json) {
@@ -139,24 +120,21 @@ supp_list(int argc, char **argv, struct store *s)
 
 /* suppress check ADDRESS: exit 0 if suppressed, 1 if not. */
 static int
-supp_check(int argc, char **argv, struct store *s)
+supp_check(struct store *s, const struct supp_args *a)
 {
-	struct app_import o;
-	const char *rpath;
 	char err[256];
 	json_t *v;
-	int i, rc;
+	int rc;
 
-	if ((i = supp_getopt(argc, argv, &o, &rpath, &rc)) < 0 || i + 1 != argc)
+	if (a->argc != 1)
 		return cli_fail(EX_USAGE, "mailcast: suppress check: one "
 		                          "ADDRESS");
-	if ((rc = app_supp_lookup(s, argv[i], &v, err, sizeof(err))) < 0)
-		return rc == MC_EDATA
-		           ? cli_fail(EX_DATAERR,
-		                      "mailcast: suppress check: %s: %s",
-		                      argv[i], err)
-		           : cli_fail(EX_IOERR, "mailcast: suppress check: %s",
-		                      err);
+	if ((rc = app_supp_lookup(s, a->argv[0], &v, err, sizeof(err))) ==
+	    MC_EDATA)
+		return cli_fail(EX_DATAERR, "mailcast: suppress check: %s: %s",
+		                a->argv[0], err);
+	if (rc < 0)
+		return cli_fail(EX_IOERR, "mailcast: suppress check: %s", err);
 	rc = json_is_true(json_object_get(v, "suppressed")) ? EX_OK : 1;
 	if (cli_globals.json) {
 		/* Suppressed: indented; not: one line, as it always was. */
@@ -183,48 +161,66 @@ supp_reject(void *arg, unsigned long line, const char *reason, const char *raw,
 
 /* suppress import FILE */
 static int
-supp_import(int argc, char **argv, struct store *s)
+supp_import(struct store *s, struct supp_args *a)
 {
 	struct store_import_stats st;
-	struct app_import o;
-	const char *rpath = NULL;
-	int i, err;
+	struct app_import *o = &a->o;
+	int err;
 
-	if ((i = supp_getopt(argc, argv, &o, &rpath, &err)) < 0)
-		return err;
-	if (i + 1 != argc)
+	if (a->argc != 1)
 		return cli_fail(EX_USAGE,
 		                "mailcast: suppress import: one FILE");
-	o.reject = supp_reject;
-	if (strcmp(o.source, "cli") == 0)
-		o.source = "import";
-	if ((err = cli_import(s, "suppress import", argv[i], rpath, &o, &st)))
+	o->reject = supp_reject;
+	if (strcmp(o->source, "cli") == 0)
+		o->source = "import";
+	if ((err = cli_import(s, "suppress import", a->argv[0], a->rpath, o,
+	                      &st)))
 		return err;
 	if (cli_globals.json)
 		printf("{\"rows\": %lu, \"added\": %lu, \"already\": %lu, "
 		       "\"rejected\": %lu, \"dry_run\": %s}\n",
 		       st.rows, st.added, st.unchanged, st.rejected,
-		       o.dry_run ? "true" : "false");
+		       o->dry_run ? "true" : "false");
 	else
 		printf("%s%s: %lu rows: %lu added, %lu already suppressed, "
 		       "%lu rejected\n",
-		       o.dry_run ? "dry run (nothing written): " : "", argv[i],
-		       st.rows, st.added, st.unchanged, st.rejected);
+		       o->dry_run ? "dry run (nothing written): " : "",
+		       a->argv[0], st.rows, st.added, st.unchanged,
+		       st.rejected);
 	return st.rejected ? EX_DATAERR : EX_OK;
 }
 
-/* `suppress add`. */
+/* suppress SUB [options] ...: the options, then the subcommand. */
 static int
-supp_add(int argc, char **argv, struct store *s)
+supp_run(int argc, char **argv, struct store *s)
 {
-	return supp_add_remove(argc, argv, s, true);
-}
+	struct supp_args a = {
+	    .o = {.reason = SUPP_MANUAL, .source = "cli"},
+	    .sub = argv[0],
+	};
+	struct cli_opt opts[] = {
+	    {"reason", CLI_FN, &a.o.reason, .fn = parse_reason,
+	     .shortopt = 'r'},
+	    {"source", CLI_STR, &a.o.source, .shortopt = 's'},
+	    {"reject-file", CLI_STR, &a.rpath, .shortopt = 'f'},
+	    {"dry-run", CLI_FLAG, &a.o.dry_run, .shortopt = 'n'},
+	    {0},
+	};
+	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,
+	                          false};
+	int i, rc;
 
-/* `suppress remove`. */
-static int
-supp_remove(int argc, char **argv, struct store *s)
-{
-	return supp_add_remove(argc, argv, s, false);
+	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
+		return rc;
+	a.argc = argc - i;
+	a.argv = argv + i;
+	if (strcmp(a.sub, "list") == 0)
+		return supp_list(s);
+	if (strcmp(a.sub, "check") == 0)
+		return supp_check(s, &a);
+	if (strcmp(a.sub, "import") == 0)
+		return supp_import(s, &a);
+	return supp_add_remove(s, &a, strcmp(a.sub, "add") == 0);
 }
 
 /* mailcast suppress ... */
@@ -232,8 +228,8 @@ int
 cmd_suppress(int argc, char **argv)
 {
 	static const struct cli_store_sub subs[] = {
-	    {"add", supp_add},     {"remove", supp_remove}, {"list", supp_list},
-	    {"check", supp_check}, {"import", supp_import},
+	    {"add", supp_run},   {"remove", supp_run}, {"list", supp_run},
+	    {"check", supp_run}, {"import", supp_run},
 	};
 	return cli_store_dispatch("suppress", usage_suppress, subs,
 	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
