@@ -53,3 +53,31 @@ app_dkim_txt(const char *path, const char *domain, const char *selector,
 	dkim_key_free(k);
 	return rc;
 }
+
+/* NAME. IN TXT ( "..." ... ) */
+void
+app_dkim_zone_line(const char *selector, const char *domain, const char *value,
+                   struct buf *out)
+{
+	buf_printf(out, "%s._domainkey.%s. IN TXT (", selector, domain);
+	for (size_t off = 0, n = strlen(value); off < n; off += 250)
+		buf_printf(out, " \"%.*s\"",
+		           (int)(n - off < 250 ? n - off : 250), value + off);
+	buf_puts(out, " )\n");
+}
+
+/* {name, type, value[, key_file]} */
+json_t *
+app_dkim_record_json(const char *selector, const char *domain,
+                     const char *value, const char *key_file)
+{
+	char name[600];
+	json_t *o;
+
+	snprintf(name, sizeof(name), "%s._domainkey.%s", selector, domain);
+	o = json_pack("{s:s, s:s, s:s}", "name", name, "type", "TXT", "value",
+	              value);
+	if (key_file != NULL)
+		json_object_set_new(o, "key_file", json_string(key_file));
+	return o;
+}

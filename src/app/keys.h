@@ -12,6 +12,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "base/buf.h"
 
 /* Generate a key of type ("rsa" or "ed25519"; bits for RSA) into path
@@ -22,5 +24,13 @@ int app_dkim_keygen(const char *type, int bits, const char *path,
 /* The record of the key in path for selector._domainkey.domain. */
 int app_dkim_txt(const char *path, const char *domain, const char *selector,
                  struct buf *txt, char *err, size_t errsz);
+
+/* The record as a zone-file line: NAME. IN TXT ( "..." "..." ) with
+ * strings of at most 250 octets, and a newline. */
+void app_dkim_zone_line(const char *selector, const char *domain,
+                        const char *value, struct buf *out);
+/* The record as {name, type, value[, key_file]}; the caller owns it. */
+json_t *app_dkim_record_json(const char *selector, const char *domain,
+                             const char *value, const char *key_file);
 
 #endif

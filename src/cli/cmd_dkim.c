@@ -16,22 +16,15 @@
 
 #include "usage_dkim.h" /* docs/usage/dkim.txt */
 
-/* Print the record as a zone-file line (strings of <= 255 octets). */
+/* Print the record: a zone-file line, or JSON. */
 static void
 print_record(const char *sel, const char *dom, const char *value,
              const char *file)
 {
+	struct buf line;
+
 	if (cli_globals.json) {
-		json_t *o = json_pack("{s:s, s:s, s:s}", "name", "", "type",
-		                      "TXT", "value", value);
-		char name[600];
-		snprintf(name, sizeof(name), "%s._domainkey.%s", sel, dom);
-		json_object_set_new(o, "name", json_string(name));
-		if (file != NULL)
-			json_object_set_new(o, "key_file", json_string(file));
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(o);
+		cli_json_print(app_dkim_record_json(sel, dom, value, file));
 		return;
 	}
 	if (file != NULL)
@@ -39,11 +32,10 @@ print_record(const char *sel, const char *dom, const char *value,
 		        "mailcast: dkim: wrote the private key to %s (keep it "
 		        "secret)\n",
 		        file);
-	printf("%s._domainkey.%s. IN TXT (", sel, dom);
-	for (size_t off = 0, n = strlen(value); off < n; off += 250)
-		printf(" \"%.*s\"", (int)(n - off < 250 ? n - off : 250),
-		       value + off);
-	printf(" )\n");
+	buf_init(&line);
+	app_dkim_zone_line(sel, dom, value, &line);
+	fputs(buf_cstr(&line), stdout);
+	buf_fini(&line);
 }
 
 /* `mailcast dkim keygen|txt`. */

@@ -54,17 +54,11 @@ cmd_doctor(int argc, char **argv)
 	if (i != argc)
 		return cli_usage_error(&c, "unexpected argument '%s'", argv[i]);
 	o->ndnsbl = bl.n;
-	if (app_doctor_prepare(&d, err, sizeof(err)) != 0) {
+	if (app_doctor_prepare(&d, err, sizeof(err)) != 0)
 		return cli_usage_error(&c, "%s", err);
-	}
-	if (o->auth_user != NULL) {
-		if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
-		                    sizeof(secret), err, sizeof(err)) != 0)
-			return cli_fail(EX_CONFIG, "mailcast doctor: %s", err);
-		o->auth_secret = secret;
-	} else if (pwfile != NULL)
-		return cli_usage_error(
-		    &c, "--auth-password-file needs --auth-user");
+	if ((rc = cli_auth_secret(&c, o->auth_user, pwfile, secret,
+	                          sizeof(secret), &o->auth_secret)) != 0)
+		return rc;
 	rc = app_doctor_run(&d);
 	explicit_bzero(secret, sizeof(secret));
 	o->auth_secret = NULL;

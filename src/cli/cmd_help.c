@@ -16,6 +16,7 @@ static const struct {
     {"template", "the template file format and merge fields", help_template},
 };
 
+/* `mailcast help [TOPIC]`. */
 int
 cmd_help(int argc, char **argv)
 {

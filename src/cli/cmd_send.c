@@ -99,7 +99,7 @@ cmd_send(int argc, char **argv)
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: send", usage_send, opts, true};
-	char secret[1024] = "", err[1200];
+	char secret[1024] = "";
 	int i, rc;
 
 	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
@@ -110,17 +110,9 @@ cmd_send(int argc, char **argv)
 	}
 	o.nto = many.n;
 	o.summary_only = o.count > 0;
-	if (o.auth_user != NULL) {
-		if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
-		                    sizeof(secret), err, sizeof(err)) != 0) {
-			fprintf(stderr, "mailcast: send: %s\n", err);
-			return EX_CONFIG;
-		}
-		o.auth_secret = secret;
-	} else if (pwfile != NULL) {
-		return cli_usage_error(
-		    &c, "--auth-password-file needs --auth-user");
-	}
+	if ((rc = cli_auth_secret(&c, o.auth_user, pwfile, secret,
+	                          sizeof(secret), &o.auth_secret)) != 0)
+		return rc;
 	if (transcript) {
 		o.trace = print_trace;
 		setvbuf(stdout, NULL, _IOLBF, 0);

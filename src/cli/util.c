@@ -1,6 +1,7 @@
 /*
  * util.c — the option parser and small helpers; see util.h.
  */
+#include <assert.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -56,6 +57,7 @@ opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 	return false;
 }
 
+/* Parse argv by the table; see util.h. */
 int
 cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 {
@@ -75,6 +77,7 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 		                        NULL, 256 + (int)i};
 		if (o->shortopt) {
 			size_t l = strlen(shorts);
+			assert(l + 3 <= sizeof(shorts));
 			shorts[l] = o->shortopt;
 			shorts[l + 1] = arg ? ':' : '\0';
 			shorts[l + 2] = '\0';
@@ -115,6 +118,7 @@ done:
 	return ret;
 }
 
+/* A usage error: the message, maybe the usage. */
 int
 cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 {
@@ -130,6 +134,7 @@ cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* A message line on stderr; status back. */
 int
 cli_fail(int status, const char *fmt, ...)
 {
@@ -142,6 +147,7 @@ cli_fail(int status, const char *fmt, ...)
 	return status;
 }
 
+/* A JSON value to stdout. */
 void
 cli_json_print(json_t *v)
 {
@@ -150,6 +156,7 @@ cli_json_print(json_t *v)
 	json_decref(v);
 }
 
+/* A string member, never NULL. */
 const char *
 cli_jstr(const json_t *v, const char *key)
 {
@@ -158,6 +165,26 @@ cli_jstr(const json_t *v, const char *key)
 	return s != NULL ? s : "";
 }
 
+/* The AUTH password, from a file or the environment (never argv). */
+int
+cli_auth_secret(const struct cli_cmd *c, const char *user, const char *pwfile,
+                char *secret, size_t secretsz, const char **out)
+{
+	char err[1200];
+
+	if (user == NULL && pwfile != NULL)
+		return cli_usage_error(
+		    c, "--auth-password-file needs --auth-user");
+	if (user == NULL)
+		return 0;
+	if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret, secretsz,
+	                    err, sizeof(err)) != 0)
+		return cli_fail(EX_CONFIG, "%s: %s", c->prefix, err);
+	*out = secret;
+	return 0;
+}
+
+/* A decimal number in range. */
 bool
 cli_parse_long(const char *s, long min, long max, long *out)
 {
@@ -172,6 +199,7 @@ cli_parse_long(const char *s, long min, long max, long *out)
 	return true;
 }
 
+/* The exit status of a probe that could not run. */
 int
 cli_probe_exit(int rc)
 {

@@ -84,6 +84,14 @@ const char *cli_jstr(const json_t *v, const char *key);
  * EX_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * The AUTH password for user (NULL: none wanted) from pwfile or
+ * $MAILCAST_AUTH_PASSWORD into secret; *out points at it.  0, or the exit
+ * status after saying why (EX_CONFIG; EX_USAGE: a file without a user).
+ */
+int cli_auth_secret(const struct cli_cmd *c, const char *user,
+                    const char *pwfile, char *secret, size_t secretsz,
+                    const char **out);
 /* A decimal number in [min, max] from s; false when it is not one. */
 bool cli_parse_long(const char *s, long min, long max, long *out);
 /* The exit status of a probe that could not run: no permission (raw or
