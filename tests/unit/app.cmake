@@ -3,3 +3,4 @@
 mc_unit_test(test_app_contacts LIBS mc_app)
 mc_unit_test(test_app_send LIBS mc_app)
 set_tests_properties(test_app_send PROPERTIES TIMEOUT 60)
+mc_unit_test(test_app_preview LIBS mc_app)
