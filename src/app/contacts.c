@@ -121,6 +121,11 @@ on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
 		csv_field(o->rejects, raw, rawlen);
 		fputs("\r\n", o->rejects);
 	}
+	if (o->rejects_json != NULL && json_array_size(o->rejects_json) < 1000)
+		json_array_append_new(o->rejects_json,
+		                      json_pack("{s:I,s:s}", "line",
+		                                (json_int_t)line, "reason",
+		                                reason));
 	if (o->reject != NULL)
 		o->reject(o->reject_arg, line, reason, raw, rawlen);
 }

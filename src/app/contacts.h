@@ -48,6 +48,8 @@ struct app_import {
 	FILE *rejects;                 /* reject CSV, or NULL */
 	store_reject_fn *reject;       /* told each rejected row, or NULL */
 	void *reject_arg;
+	json_t *rejects_json; /* an array: {line, reason} of the first 1,000
+	                         rejected rows are appended, or NULL */
 };
 
 /* Contacts from CSV fp (a header row) into o->list.  MC_EDATA,

@@ -35,25 +35,20 @@ list_parse(struct cli_opt *opts, int argc, char **argv, int *status)
 
 struct reject_out {
 	unsigned long shown, total;
-	json_t *json; /* array when --json */
 };
 
-/* store_reject_fn: stderr and the JSON report. */
+/* store_reject_fn: the first rejected rows on stderr. */
 static void
 on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
           size_t rawlen)
 {
 	struct reject_out *ro = arg;
 
-	(void)raw, (void)rawlen;
+	(void)line, (void)raw, (void)rawlen;
 	if (ro->total++ < LIST_SHOW_REJECTS) {
 		fprintf(stderr, "mailcast: list import: %s\n", reason);
 		ro->shown++;
 	}
-	if (ro->json != NULL && json_array_size(ro->json) < 1000)
-		json_array_append_new(ro->json, json_pack("{s:I,s:s}", "line",
-		                                          (json_int_t)line,
-		                                          "reason", reason));
 }
 
 /* list import */
@@ -78,9 +73,9 @@ list_import(int argc, char **argv, struct store *s)
 	if (i + 1 != argc || o.list == NULL)
 		return cli_fail(EX_USAGE, "mailcast: list import: give one "
 		                          "FILE.csv and --list NAME");
-	ro.json = cli_globals.json ? json_array() : NULL;
+	o.rejects_json = cli_globals.json ? json_array() : NULL;
 	if ((err = cli_import(s, "list import", argv[i], rpath, &o, &st))) {
-		json_decref(ro.json);
+		json_decref(o.rejects_json);
 		return err;
 	}
 	if (ro.total > ro.shown)
@@ -93,7 +88,7 @@ list_import(int argc, char **argv, struct store *s)
 		json_t *v =
 		    json_pack("{s:s,s:s}", "file", argv[i], "list", o.list);
 		json_object_update_new(v, app_import_json(&o, &st));
-		json_object_set_new(v, "rejects", ro.json);
+		json_object_set_new(v, "rejects", o.rejects_json);
 		cli_json_print(v);
 	} else
 		printf("%s%s: %lu rows: %lu added, %lu updated, %lu unchanged, "

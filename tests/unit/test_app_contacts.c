@@ -84,6 +84,7 @@ test_addr_check(void **state)
 }
 
 static unsigned long nrejected_cb;
+static json_t *rejects_json; /* given to the next import, or NULL */
 
 /* The caller's reject callback: counted. */
 static void
@@ -107,6 +108,7 @@ import(struct fixture *f, const char *csv, bool dry, char **rejects,
 	    .dry_run = dry,
 	    .rejects = rj,
 	    .reject = count_reject,
+	    .rejects_json = rejects_json,
 	};
 	int rc = app_contacts_import(f->s, in, &o, st);
 
@@ -138,7 +140,14 @@ test_import(void **state)
 	assert_int_equal(store_list_find(f->s, "news", &id), MC_ENOTFOUND);
 
 	nrejected_cb = 0;
+	rejects_json = json_array();
 	assert_int_equal(import(f, csv, false, &rj, &st), 0);
+	assert_int_equal(json_array_size(rejects_json), 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     json_array_get(rejects_json, 0), "line")),
+	                 3);
+	json_decref(rejects_json);
+	rejects_json = NULL;
 	assert_int_equal(st.rows, 5);
 	assert_int_equal(st.added, 2);
 	assert_int_equal(st.duplicates, 1);
