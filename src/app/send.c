@@ -275,6 +275,7 @@ send_config(struct send_run *r, char *host, size_t hostsz, int *port)
 	    [SMTP_TLS_REQUIRE] = "starttls",
 	    [SMTP_TLS_IMPLICIT] = "implicit",
 	};
+	const size_t ntls = sizeof(tls_names) / sizeof(tls_names[0]);
 	const struct app_send_opts *o = r->o;
 	struct smtp_client_config *c = &r->ccfg.smtp;
 	size_t i;
@@ -289,10 +290,10 @@ send_config(struct send_run *r, char *host, size_t hostsz, int *port)
 		return MC_EINVAL;
 	}
 	c->tls = *port == 465 ? SMTP_TLS_IMPLICIT : SMTP_TLS_REQUIRE;
-	for (i = 0; o->tls != NULL && i < 4; i++)
+	for (i = 0; o->tls != NULL && i < ntls; i++)
 		if (strcmp(o->tls, tls_names[i]) == 0)
 			break;
-	if (o->tls != NULL && i == 4)
+	if (o->tls != NULL && i == ntls)
 		return bad(r->sum, "--tls takes none, starttls, implicit or "
 		                   "opportunistic");
 	if (o->tls != NULL)
