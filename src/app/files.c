@@ -1,5 +1,5 @@
 /*
- * files.c — secrets and whole files for the front ends; see files.h.
+ * files.c — whole files for the front ends; see files.h.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -10,47 +10,6 @@
 #include "base/error.h"
 #include "base/xmalloc.h"
 #include "app/files.h"
-
-/* A secret from a file or the environment. */
-int
-app_read_secret(const char *file, const char *env, char *out, size_t outsz,
-                char *err, size_t errsz)
-{
-	const char *v;
-
-	if (file == NULL) {
-		v = env ? getenv(env) : NULL;
-		if (v == NULL || *v == '\0') {
-			snprintf(err, errsz, "no secret: give a file or set %s",
-			         env ? env : "the variable");
-			return -1;
-		}
-		if (strlen(v) >= outsz) {
-			snprintf(err, errsz, "%s is too long", env);
-			return -1;
-		}
-		memcpy(out, v, strlen(v) + 1);
-		return 0;
-	}
-	FILE *fp = fopen(file, "r");
-	if (fp == NULL) {
-		snprintf(err, errsz, "cannot open secret file \"%s\": %s", file,
-		         strerror(errno));
-		return -1;
-	}
-	if (fgets(out, (int)outsz, fp) == NULL) {
-		snprintf(err, errsz, "secret file \"%s\" is empty", file);
-		fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	out[strcspn(out, "\r\n")] = '\0';
-	if (out[0] == '\0') {
-		snprintf(err, errsz, "secret file \"%s\" is empty", file);
-		return -1;
-	}
-	return 0;
-}
 
 /* A whole file into a heap buffer. */
 int

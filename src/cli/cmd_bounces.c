@@ -199,7 +199,7 @@ bounces_fetch(struct bopts *o)
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		return EX_USAGE;
 	}
-	if (cli_read_secret(o->pwfile, "MAILCAST_MAILBOX_PASSWORD", secret,
+	if (secret_read(o->pwfile, "MAILCAST_MAILBOX_PASSWORD", secret,
 	                    sizeof(secret), err, sizeof(err)) != 0) {
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		return EX_CONFIG;

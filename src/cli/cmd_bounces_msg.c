@@ -65,7 +65,7 @@ cmd_bounces_ingest(struct ingest_config *ic, size_t max_size, bool json)
 	struct ingest_result r;
 	int rc;
 
-	if (cli_read_file("-", max_size, &data, &len, err, sizeof(err)) != 0 ||
+	if (app_read_file("-", max_size, &data, &len, err, sizeof(err)) != 0 ||
 	    len == 0) {
 		fprintf(stderr, "mailcast: bounces ingest: %s\n",
 		        data ? "empty message" : err);

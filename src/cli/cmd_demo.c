@@ -50,7 +50,7 @@ on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
 static int
 demo_go(struct demo *d, struct store *s, const char *data, bool quiet)
 {
-	struct demo_opts o = {data, cli_addr_check, NULL, on_reject, NULL};
+	struct demo_opts o = {data, app_addr_check, NULL, on_reject, NULL};
 	char err[CAMPAIGN_ERR_MAX];
 	int rc;
 

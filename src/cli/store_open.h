@@ -13,9 +13,6 @@
 
 #include "app/contacts.h"
 
-/* Until every caller says app_addr_check: the old name. */
-#define cli_addr_check app_addr_check
-
 /* Open the configured store; NULL after printing why. */
 struct store *cli_store_open(const char *cmd);
 /* The sysexits status for a failed open. */

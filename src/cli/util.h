@@ -18,10 +18,7 @@
 #include <jansson.h>
 
 #include "app/files.h"
-
-/* Until every caller says app_read_*: the old names. */
-#define cli_read_secret app_read_secret
-#define cli_read_file   app_read_file
+#include "app/secrets.h"
 
 enum cli_opt_type {
 	CLI_FLAG, /* bool *: set */
