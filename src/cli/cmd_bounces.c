@@ -200,7 +200,7 @@ bounces_fetch(struct bopts *o)
 		return EX_USAGE;
 	}
 	if (secret_read(o->pwfile, "MAILCAST_MAILBOX_PASSWORD", secret,
-	                    sizeof(secret), err, sizeof(err)) != 0) {
+	                sizeof(secret), err, sizeof(err)) != 0) {
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		return EX_CONFIG;
 	}

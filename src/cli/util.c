@@ -177,8 +177,8 @@ cli_auth_secret(const struct cli_cmd *c, const char *user, const char *pwfile,
 		    c, "--auth-password-file needs --auth-user");
 	if (user == NULL)
 		return 0;
-	if (secret_read(pwfile, "MAILCAST_AUTH_PASSWORD", secret, secretsz,
-	                    err, sizeof(err)) != 0)
+	if (secret_read(pwfile, "MAILCAST_AUTH_PASSWORD", secret, secretsz, err,
+	                sizeof(err)) != 0)
 		return cli_fail(EX_CONFIG, "%s: %s", c->prefix, err);
 	*out = secret;
 	return 0;
