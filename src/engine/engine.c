@@ -172,7 +172,9 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		ledger_flush(e);
 	if (now - e->last_progress_ms >= PROGRESS_MS)
 		engine_progress(e);
-	econn_quit_idle(e, e->stopping || (e->exhausted && e->window == 0));
+	/* The run is ending (or waiting long): idle connections go now. */
+	econn_quit_idle(e, e->stopping || ((e->exhausted || e->lingered) &&
+	                                   e->window == 0));
 	idle = e->window == 0 && e->p.conns == 0;
 	if (e->stopping) {
 		if (e->pool.busy == 0) {

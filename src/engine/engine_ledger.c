@@ -327,6 +327,8 @@ ledger_flush(struct engine *e)
 		job_free(j);
 		e->window--;
 	}
+	if (e->window == 0)
+		e->next_lease_ms = 0; /* nothing in memory: look again now */
 	submit_marked(e);
 }
 
