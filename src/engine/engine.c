@@ -130,16 +130,21 @@ release_unsent(struct engine *e)
 	rpool_take_back(e);
 }
 
-/* *stop: pause (release what did not leave), or stop at once. */
+/* *stop or engine_stop(): 1 pause (release what did not leave), 2 stop
+ * at once. */
 static void
 tick_stop(struct engine *e)
 {
-	if (*e->cfg->stop > 1) {
+	int level = e->stop_level;
+
+	if (e->cfg->stop && *e->cfg->stop > level)
+		level = *e->cfg->stop;
+	if (level > 1) {
 		e->stopping = true;
-		e->ended = true;
+		engine_end(e);
 		return;
 	}
-	if (!e->stopping) {
+	if (level > 0 && !e->stopping) {
 		e->stopping = true;
 		engine_emit_state(
 		    e, ENGINE_RUN_PAUSING,
@@ -148,22 +153,46 @@ tick_stop(struct engine *e)
 	}
 }
 
+/* Is the run over?  (Everything settled, lingering, paused, failed.) */
+static bool
+tick_over(struct engine *e)
+{
+	bool idle = e->window == 0 && e->p.conns == 0;
+
+	if (e->failed)
+		return true;
+	if (e->stopping) {
+		if (e->pool.busy == 0) {
+			release_unsent(e);
+			ledger_flush(e);
+		}
+		return e->window == 0 && e->p.conns == 0;
+	}
+	if (e->exhausted && idle) {
+		e->finished = true;
+		return true;
+	}
+	if (e->lingered && idle) {
+		ledger_flush(e);
+		return true;
+	}
+	return false;
+}
+
 /* The 10 ms tick: pacing, feeding, flushing, progress, the end. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct engine *e = arg;
 	uint64_t now = engine_now_ms(e);
-	bool idle;
 
 	(void)fd;
 	(void)what;
 	if (e->ended)
 		return;
-	if (e->cfg->stop && *e->cfg->stop > 0)
-		tick_stop(e);
+	tick_stop(e);
 	if (e->ended || e->failed) {
-		e->ended = true;
+		engine_end(e);
 		return;
 	}
 	dest_dispatch_all(e);
@@ -175,23 +204,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	/* The run is ending (or waiting long): idle connections go now. */
 	econn_quit_idle(e, e->stopping || ((e->exhausted || e->lingered) &&
 	                                   e->window == 0));
-	idle = e->window == 0 && e->p.conns == 0;
-	if (e->stopping) {
-		if (e->pool.busy == 0) {
-			release_unsent(e);
-			ledger_flush(e);
-		}
-		if (idle)
-			e->ended = true;
-	} else if (e->exhausted && idle) {
-		e->finished = true;
-		e->ended = true;
-	} else if (e->lingered && idle) {
-		ledger_flush(e);
-		e->ended = true;
-	}
-	if (e->failed)
-		e->ended = true;
+	if (tick_over(e))
+		engine_end(e);
 }
 
 /* Make the router of the configuration (direct: the injected resolver or
@@ -280,6 +294,8 @@ engine_new(const struct engine_config *cfg)
 static void
 engine_free(struct engine *e)
 {
+	if (e->end_ev)
+		event_free(e->end_ev);
 	router_free(e->router);
 	if (e->dns)
 		dns_resolver_free(e->dns);
@@ -314,24 +330,15 @@ engine_end_state(struct engine *e)
 	}
 }
 
-/* Turn the loop until the run ends, then settle what is left. */
+/* The run ended (the end event): settle what is left, free the run's
+ * parts, tell the caller (who may call engine_finish() from done). */
 static void
-engine_loop(struct engine *e)
+on_end(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval tv = {0, TICK_MS * 1000};
+	struct engine *e = arg;
 
-	/* Many small ledger commits: durable against a crash, not each one
-	 * against a power cut (store.h); the last commit is made full. */
-	store_durable_commits(e->cfg->store, false);
-	rpool_start(e);
-	e->tick = event_new(e->base, -1, EV_PERSIST, on_tick, e);
-	event_add(e->tick, &tv);
-	feed(e);
-	/* One turn at a time: the caller's events on a shared base may
-	 * break its loop, which must not end the run. */
-	while (!e->ended && !e->failed)
-		if (event_base_loop(e->base, EVLOOP_ONCE) < 0)
-			break;
+	(void)fd;
+	(void)what;
 	store_durable_commits(e->cfg->store, true);
 	if (!e->failed) {
 		if (e->stopping)
@@ -341,30 +348,41 @@ engine_loop(struct engine *e)
 	engine_progress(e);
 	rpool_stop(e);
 	event_free(e->tick);
+	e->tick = NULL;
 	if (e->commit_ev)
 		event_free(e->commit_ev);
 	e->commit_ev = NULL;
 	dests_free(e);
 	engine_end_state(e);
+	e->over = true;
+	if (e->done_fn)
+		e->done_fn(e->done_arg, e);
 }
 
-/* Run the campaign until every row is settled or *stop; see engine.h. */
-int
-engine_run(const struct engine_config *cfg, struct engine_result *res,
-           char *err, size_t errsz)
+/* Say the run is over: the end event runs at the next turn, outside the
+ * callbacks of what it frees. */
+void
+engine_end(struct engine *e)
 {
-	struct engine *e = engine_new(cfg);
+	e->ended = true;
+	if (!e->end_pending) {
+		e->end_pending = true;
+		event_active(e->end_ev, 0, 0);
+	}
+}
+
+/* Recover, count, and start the loop's work on the base. */
+static int
+engine_begin(struct engine *e)
+{
+	const struct engine_config *cfg = e->cfg;
+	struct timeval tv = {0, TICK_MS * 1000};
 	unsigned long counts[DLV__COUNT];
 	char why[64] = "";
 	int rc;
 
-	memset(res, 0, sizeof(*res));
-	if ((rc = router_make(e)) < 0 || (rc = ledger_recover(e)) < 0) {
-		snprintf(err, errsz, "%s", e->errbuf);
-		engine_free(e);
+	if ((rc = router_make(e)) < 0 || (rc = ledger_recover(e)) < 0)
 		return rc;
-	}
-	res->recovered = e->recovered;
 	e->p.resent = e->recovered;
 	if (store_count_states(cfg->store, cfg->campaign_id, counts) == 0)
 		e->p.total = counts[DLV_PENDING] + counts[DLV_DEFERRED] +
@@ -373,8 +391,70 @@ engine_run(const struct engine_config *cfg, struct engine_result *res,
 		snprintf(why, sizeof(why), "%lu rows of a dead run are resent",
 		         e->recovered);
 	engine_emit_state(e, ENGINE_RUN_STARTED, why, 0);
-	engine_loop(e);
+	/* Many small ledger commits: durable against a crash, not each one
+	 * against a power cut (store.h); the last commit is made full. */
+	store_durable_commits(cfg->store, false);
+	rpool_start(e);
+	e->end_ev = event_new(e->base, -1, 0, on_end, e);
+	e->tick = event_new(e->base, -1, EV_PERSIST, on_tick, e);
+	event_add(e->tick, &tv);
+	feed(e);
+	if (e->failed)
+		engine_end(e);
+	return 0;
+}
+
+/* Start a run on cfg->base; see engine.h. */
+int
+engine_start(const struct engine_config *cfg, engine_done_fn *done, void *arg,
+             struct engine **out, char *err, size_t errsz)
+{
+	struct engine *e;
+	int rc;
+
+	*out = NULL;
+	if (cfg->base == NULL) {
+		snprintf(err, errsz, "engine_start needs an event base");
+		return MC_EINVAL;
+	}
+	e = engine_new(cfg);
+	e->done_fn = done;
+	e->done_arg = arg;
+	if ((rc = engine_begin(e)) < 0) {
+		snprintf(err, errsz, "%s", e->errbuf);
+		engine_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+/* Ask the run to pause (now: stop at once), as *cfg->stop does. */
+void
+engine_stop(struct engine *e, bool now)
+{
+	if (e->stop_level < (now ? 2 : 1))
+		e->stop_level = now ? 2 : 1;
+}
+
+/* The result of an ended run, and free it; see engine.h. */
+int
+engine_finish(struct engine *e, struct engine_result *res, char *err,
+              size_t errsz)
+{
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (!e->over) {
+		/* not over yet: stop at once and settle now */
+		if (e->end_pending)
+			event_del(e->end_ev);
+		e->stopping = e->ended = true;
+		e->done_fn = NULL;
+		on_end(-1, 0, e);
+	}
 	res->p = e->p;
+	res->recovered = e->recovered;
 	res->finished = e->finished;
 	res->deferred_left = e->lingered && !e->finished;
 	res->next_due = e->next_due;
@@ -385,4 +465,26 @@ engine_run(const struct engine_config *cfg, struct engine_result *res,
 		snprintf(err, errsz, "%s", e->errbuf);
 	engine_free(e);
 	return rc;
+}
+
+/* Run the campaign until every row is settled or *stop; see engine.h. */
+int
+engine_run(const struct engine_config *cfg, struct engine_result *res,
+           char *err, size_t errsz)
+{
+	struct engine *e = engine_new(cfg);
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if ((rc = engine_begin(e)) < 0) {
+		snprintf(err, errsz, "%s", e->errbuf);
+		engine_free(e);
+		return rc;
+	}
+	/* One turn at a time: the caller's events on a shared base may
+	 * break its loop, which must not end the run. */
+	while (!e->over)
+		if (event_base_loop(e->base, EVLOOP_ONCE) < 0)
+			break; /* engine_finish() stops it at once */
+	return engine_finish(e, res, err, errsz);
 }

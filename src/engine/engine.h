@@ -265,9 +265,29 @@ struct engine_result {
 	double first_ms;         /* time to the first message submitted */
 };
 
-/* Run the campaign until every row is settled or *stop; see above. */
+/* Run the campaign until every row is settled or *stop; see above.
+ * Blocking: turns cfg->base (or its own) until the run is over. */
 int engine_run(const struct engine_config *cfg, struct engine_result *res,
                char *err, size_t errsz);
+
+/*
+ * The same run without blocking, for a caller that turns its own loop
+ * (a service): engine_start() sets the run up on cfg->base (required) and
+ * returns; the run goes on as the caller's loop turns; done(arg, e) is
+ * called once, from the loop, when it is over; then engine_finish() gives
+ * the result (what engine_run() returns and fills) and frees the engine.
+ * engine_finish() before done stops the run at once.  engine_stop() asks
+ * it to pause (now: stop at once), like *cfg->stop.  cfg is borrowed
+ * until engine_finish().  engine_start() errors: as engine_run(), and
+ * MC_EINVAL without a base; *out is then NULL.
+ */
+struct engine;
+typedef void engine_done_fn(void *arg, struct engine *e);
+int engine_start(const struct engine_config *cfg, engine_done_fn *done,
+                 void *arg, struct engine **out, char *err, size_t errsz);
+void engine_stop(struct engine *e, bool now);
+int engine_finish(struct engine *e, struct engine_result *res, char *err,
+                  size_t errsz);
 /* "mailcast@HOST:PID", this process's lease owner name. */
 const char *engine_owner(void);
 /* "rcpt", "commit", ...; "?" when out of range. */

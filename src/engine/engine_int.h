@@ -156,7 +156,13 @@ struct engine {
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */
 	bool exhausted, stopping, finished, failed, leased_once;
-	bool ended;      /* the loop stops after this turn */
+	bool ended;       /* over: the end event is coming */
+	bool end_pending; /* the end event is active */
+	bool over;        /* the end event ran: engine_finish() */
+	int stop_level;   /* engine_stop(): 1 pause, 2 at once */
+	struct event *end_ev;
+	engine_done_fn *done_fn;
+	void *done_arg;
 	bool lingered;   /* only deferred rows left, due after the linger */
 	time_t next_due; /* lingered: when the next one is due */
 	enum engine_run_state state;
@@ -173,6 +179,7 @@ struct engine {
 uint64_t engine_now_ms(struct engine *e);
 void engine_fail(struct engine *e, int err, const char *what,
                  const char *detail);
+void engine_end(struct engine *e);
 
 /* engine_jobq.c */
 void jobq_push(struct jobq *q, struct job *j);

@@ -24,6 +24,7 @@
 #include <event2/event.h>
 
 #include "base/clock.h"
+#include "base/error.h"
 #include "base/log.h"
 #include "dns/dns.h"
 #include "engine/engine.h"
@@ -675,6 +676,100 @@ test_trace(void **state)
 	assert_true(reply);
 }
 
+/* engine_start(): the run goes on while the caller turns its own loop,
+ * beside the caller's events; done comes once; engine_finish() gives the
+ * result. */
+struct async {
+	struct fx *f;
+	struct engine *done_e;
+	unsigned done_calls;
+	unsigned caller_ticks;
+	struct event *caller;
+};
+
+static void
+on_done(void *arg, struct engine *e)
+{
+	struct async *a = arg;
+
+	a->done_e = e;
+	a->done_calls++;
+	event_base_loopbreak(a->f->base);
+}
+
+static void
+on_caller(evutil_socket_t fd, short what, void *arg)
+{
+	struct async *a = arg;
+
+	(void)fd;
+	(void)what;
+	a->caller_ticks++; /* e.g. a mailbox poller on the same base */
+}
+
+static void
+test_start_on_callers_loop(void **state)
+{
+	struct fx *f = *state;
+	struct async a = {.f = f};
+	struct timeval ms1 = {0, 1000};
+	struct engine *e;
+
+	int before;
+
+	contacts(f, "s", "as.test", 1, 5);
+	campaign(f);
+	before = event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED);
+	a.caller = event_new(f->base, -1, EV_PERSIST, on_caller, &a);
+	event_add(a.caller, &ms1);
+	assert_int_equal(
+	    engine_start(&f->cfg, on_done, &a, &e, f->err, sizeof(f->err)), 0);
+	assert_non_null(e);
+	event_base_dispatch(f->base);
+	assert_int_equal(a.done_calls, 1);
+	assert_ptr_equal(a.done_e, e);
+	assert_int_equal(engine_finish(e, &f->res, f->err, sizeof(f->err)), 0);
+	assert_true(f->res.finished);
+	assert_int_equal(f->res.p.sent, 5);
+	assert_int_equal(f->peer->nmsgs, 5);
+	assert_true(a.caller_ticks > 0);
+	event_free(a.caller);
+	/* only the test's own events are left on the base */
+	assert_int_equal(
+	    event_base_get_num_events(f->base, EVENT_BASE_COUNT_ADDED), before);
+	f->cfg.base = NULL;
+	assert_int_equal(
+	    engine_start(&f->cfg, on_done, &a, &e, f->err, sizeof(f->err)),
+	    MC_EINVAL);
+	assert_null(e);
+}
+
+/* engine_stop(): a pause before anything went: every row is pending
+ * again, the run says pausing, then paused. */
+static void
+test_stop_pauses(void **state)
+{
+	struct fx *f = *state;
+	struct async a = {.f = f};
+	struct engine *e;
+	unsigned long counts[DLV__COUNT];
+
+	contacts(f, "p", "ps.test", 1, 20);
+	campaign(f);
+	assert_int_equal(
+	    engine_start(&f->cfg, on_done, &a, &e, f->err, sizeof(f->err)), 0);
+	engine_stop(e, false);
+	event_base_dispatch(f->base);
+	assert_int_equal(engine_finish(e, &f->res, f->err, sizeof(f->err)), 0);
+	assert_true(f->res.paused);
+	assert_false(f->res.finished);
+	assert_int_equal(f->peer->nmsgs, 0);
+	assert_int_equal(store_count_states(f->s, f->camp, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 20);
+	assert_int_equal(f->states[f->nstates - 2], ENGINE_RUN_PAUSING);
+	assert_int_equal(f->states[f->nstates - 1], ENGINE_RUN_PAUSED);
+}
+
 /* engine_template_attrs: keys once, first seen first, a bounded sample. */
 static void
 test_template_attrs(void **state)
@@ -713,6 +808,9 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_start_on_callers_loop, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_stop_pauses, setup, teardown),
 	    cmocka_unit_test(test_template_attrs),
 	};
 
