@@ -18,7 +18,8 @@
  * resolver for direct delivery (NULL: c-ares on dns_server) and the event
  * base (NULL: the engine makes its own).  A caller's base is not freed and
  * may carry the caller's own events, which run during engine_run(); call
- * engine_run() from outside a dispatch of that base.  The engine reads no
+ * engine_run() from outside a dispatch of that base, or use engine_start()
+ * (below) to run beside a loop the caller turns.  The engine reads no
  * environment: the SMTP transcript goes to base/log.h at LOG_TRACE.
  *
  * Events (struct engine_event) go to cfg->on_event once each, on the
@@ -303,7 +304,8 @@ const char *engine_run_state_name(enum engine_run_state s);
  * objects, each once, in the order first seen, at most TMPL_FIELDS_MAX;
  * keys longer than TMPL_FIELD_NAME_MAX, or records that are not a JSON
  * object, add nothing.  Only the first ENGINE_ATTRS_SAMPLE records count:
- * after them the call adds nothing and returns false (stop feeding).
+ * the call returns true while more would count, false once the sample is
+ * complete (this record was the last to count, or came after it).
  * a is zeroed by the caller and freed with engine_attrs_fini().
  */
 #define ENGINE_ATTRS_SAMPLE 32
