@@ -497,6 +497,13 @@ test_group_commit(void **state)
 	assert_int_equal(f->peer->nmsgs, 16);
 	assert_int_equal(f->at_dot_inflight, 16);
 	assert_int_equal(f->at_dot_other, 0);
+	/* one transaction-begin and one recipient result per message */
+	assert_int_equal(f->ntxn, 16);
+	assert_int_equal(f->nrcpt, 16);
+	for (size_t i = 0; i < f->nrcpt; i++) {
+		assert_int_equal(f->rcpt[i].state, DLV_SENT);
+		assert_int_equal(f->rcpt[i].code, 250);
+	}
 	for (size_t i = 0; i < f->ncommit; i++) {
 		outcomes += f->commit[i].outcomes;
 		if (f->commit[i].outcomes)
