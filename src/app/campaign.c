@@ -15,43 +15,53 @@
 #include "app/campaign.h"
 #include "app/secrets.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "msg/template.h"
 #include "net/tls.h"
 
-struct names {
-	char **v;
-	size_t n;
-};
+/* Feed one contact's attributes to the engine's one naming rule (the
+ * run compiles the template against the same names). */
+static int
+sample_attrs(void *arg, const struct store_contact *c)
+{
+	return engine_template_attrs(arg, c->attrs ? c->attrs : "{}") ? 0 : 1;
+}
 
 /*
- * The attribute names of the list's first contact (CSV rows share
- * columns).  The engine collects them again at run time with its own
- * rules (engine.c); one function in the engine is to replace both.
+ * Every engine event of a run: into the log (the run's state at info,
+ * each recipient's fate at debug, commits at trace), then to the
+ * caller's on_event.  The one consumer of the engine's events in this
+ * layer; progress bars, a live view and webhooks hang off it.
  */
-static int
-first_contact_names(void *arg, const struct store_contact *c)
+static void
+run_event(void *arg, const struct engine_event *ev)
 {
-	struct names *nm = arg;
-	json_t *a = json_loads(c->attrs ? c->attrs : "{}", 0, NULL);
-	const char *k;
-	json_t *v;
+	const struct campaign_start_opts *o = arg;
 
-	json_object_foreach(a, k, v)
-	{
-		size_t i;
-
-		for (i = 0; i < nm->n; i++)
-			if (strcmp(nm->v[i], k) == 0)
-				break;
-		if (i == nm->n && nm->n < TMPL_FIELDS_MAX) {
-			nm->v = xreallocarray(nm->v, nm->n + 1, sizeof(char *));
-			nm->v[nm->n++] = xstrdup(k);
-		}
+	switch (ev->kind) {
+	case ENGINE_EV_STATE:
+		log_info("campaign: %s%s%s",
+		         engine_run_state_name(ev->u.state.state),
+		         ev->u.state.reason[0] ? ": " : "", ev->u.state.reason);
+		break;
+	case ENGINE_EV_RCPT:
+		log_debug("campaign: %s %s %d%s%s %s", ev->u.rcpt.address,
+		          store_dlv_state_name(ev->u.rcpt.state),
+		          ev->u.rcpt.code, ev->u.rcpt.enh[0] ? " " : "",
+		          ev->u.rcpt.enh, ev->u.rcpt.text);
+		break;
+	case ENGINE_EV_COMMIT:
+		log_trace("campaign: commit %zu outcomes, %zu marks, %.2f ms",
+		          ev->u.commit.outcomes, ev->u.commit.marks,
+		          ev->u.commit.ms);
+		break;
+	default:
+		break;
 	}
-	json_decref(a);
-	return 1; /* the first contact decides */
+	if (o != NULL && o->on_event != NULL)
+		o->on_event(o->event_arg, ev);
 }
 
 /* Compile the template against the list's attribute names. */
@@ -59,19 +69,18 @@ int
 campaign_check_template(struct store *s, int64_t list_id, const char *path,
                         char *err, size_t errsz)
 {
-	struct names nm = {NULL, 0};
+	struct engine_attrs nm = {0};
 	struct tmpl *t = NULL;
 	int rc;
 
-	if (store_contact_each(s, list_id, first_contact_names, &nm) < 0) {
+	if (store_contact_each(s, list_id, sample_attrs, &nm) < 0) {
+		engine_attrs_fini(&nm);
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_EIO;
 	}
-	rc = tmpl_load(path, (const char *const *)nm.v, nm.n, NULL, &t, err,
+	rc = tmpl_load(path, (const char *const *)nm.names, nm.n, NULL, &t, err,
 	               errsz);
-	for (size_t i = 0; i < nm.n; i++)
-		free(nm.v[i]);
-	free(nm.v);
+	engine_attrs_fini(&nm);
 	tmpl_free(t);
 	return rc < 0 ? MC_EDATA : 0;
 }
@@ -487,12 +496,6 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	memset(res, 0, sizeof(*res));
 	if ((rc = campaign_settings_check(set, err, errsz)) < 0)
 		return rc;
-	if (o && o->base) {
-		snprintf(err, errsz,
-		         "the engine runs on its own event base "
-		         "(a caller's base is not supported yet)");
-		return MC_EUNSUPP;
-	}
 	if (store_campaign_get(s, id, &c) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_ENOTFOUND;
@@ -508,6 +511,9 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	cfg.stop = o && o->stop ? o->stop : &never;
 	cfg.progress = o ? o->progress : NULL;
 	cfg.progress_arg = o ? o->progress_arg : NULL;
+	cfg.base = o ? o->base : NULL;
+	cfg.on_event = run_event;
+	cfg.event_arg = (void *)o;
 	/* a peer that closes must not kill the process (as libcurl does,
 	 * SIGPIPE is ignored for the call and restored after) */
 	memset(&ign, 0, sizeof(ign));

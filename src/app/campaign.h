@@ -269,13 +269,19 @@ int campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
                         char *err, size_t errsz);
 
 struct campaign_start_opts {
-	/* The caller's event base, or NULL: the engine's own.  (Until the
-	 * engine takes one, a base gives MC_EUNSUPP.) */
+	/* The caller's event base, or NULL: the engine's own.  The run
+	 * turns it until the campaign settles (campaign_start blocks): call
+	 * it from outside that base's loop. */
 	struct event_base *base;
 	/* >0 pause cleanly, >1 stop at once (a signal handler's flag) */
 	const volatile sig_atomic_t *stop;
 	engine_progress_fn *progress; /* every 250 ms and at the end */
 	void *progress_arg;
+	/* Every structured event of the run (engine.h: state, transaction,
+	 * recipient result, commit, ...), on the loop thread, after the log
+	 * has seen it; strings valid during the call. */
+	engine_event_fn *on_event;
+	void *event_arg;
 };
 
 struct campaign_result {
