@@ -594,9 +594,11 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 		rc = MC_ECONFIG;
 		goto done;
 	}
-	if (set->bounce_domain == NULL &&
-	    (rc = template_compile(s, c.list_id, set->template_path, k->verp,
-	                           sizeof(k->verp), err, errsz)) < 0)
+	/* the template's From: domain: the VERP default, and a --from given
+	 * at start is held to it as at create */
+	if ((rc = template_compile(s, c.list_id, set->template_path, k->verp,
+	                           sizeof(k->verp), err, errsz)) < 0 ||
+	    (rc = alignment_check(set, k->verp, err, errsz)) < 0)
 		goto done;
 	if ((rc = config_build(s, set, &cfg, k, err, errsz)) < 0)
 		goto done;

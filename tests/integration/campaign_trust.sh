@@ -109,6 +109,9 @@ ok "40 messages arrived ($n)" test "$n" -eq 40
 v=$(verified 2)
 ok "VERP at the From: domain and every token verified from the store ($v of 40)" \
 	test "$v" -eq 40
+run "resume with a --from at another domain is refused too" 65 $M \
+	campaign resume a --from x@evil.example --quiet
+has "... the same words" "DMARC alignment fails"
 run "token list shows one signing key" 0 $M token list
 has "... the current one" "1  "
 has "... signs" "signs (current)"
