@@ -108,8 +108,22 @@ token_keys_load(struct store *s, bool create, struct token_keyring *ring,
 		         "start or `mailcast token rotate` makes one)");
 		return MC_ENOTFOUND;
 	}
-	if ((rc = token_keys_rotate(s, NULL, err, errsz)) < 0)
+	/* two first runs at once on a new store: one makes the key, the
+	 * other waits for the write lock and then finds it */
+	if (store_begin(s) < 0) {
+		snprintf(err, errsz, "token keys: %s", store_error(s));
+		return MC_EIO;
+	}
+	if ((rc = ring_read(s, ring, &signer, err, errsz)) == 0 && !signer)
+		rc = token_keys_rotate(s, NULL, err, errsz);
+	if (rc < 0) {
+		store_rollback(s);
 		return rc;
+	}
+	if (store_commit(s) < 0) {
+		snprintf(err, errsz, "token keys: %s", store_error(s));
+		return MC_EIO;
+	}
 	return ring_read(s, ring, &signer, err, errsz);
 }
 

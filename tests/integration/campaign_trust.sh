@@ -109,6 +109,14 @@ ok "40 messages arrived ($n)" test "$n" -eq 40
 v=$(verified 2)
 ok "VERP at the From: domain and every token verified from the store ($v of 40)" \
 	test "$v" -eq 40
+run "preview" 0 $M preview --template "$T/t.tmpl" --set email=jo@d.example \
+	--set first_name=Jo
+pv=$(printf '%s\n' "$OUT" | grep -o 'MAIL FROM:<bounces+[a-z0-9]*@[^>]*>' |
+	sed 's/.*@//; s/>//')
+eng=$(grep -h -m1 '^Return-Path:' "$T"/md/new/* | head -1 |
+	sed 's/.*@//; s/>.*//')
+ok "preview and the engine agree on the VERP domain ($pv = $eng = news.example)" \
+	test "$pv" = news.example -a "$eng" = news.example
 run "resume with a --from at another domain is refused too" 65 $M \
 	campaign resume a --from x@evil.example --quiet
 has "... the same words" "DMARC alignment fails"
