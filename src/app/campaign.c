@@ -99,17 +99,18 @@ static int
 alignment_check(const struct campaign_settings *set, const char *tmpl_dom,
                 char *err, size_t errsz)
 {
-	const char *at = set->from ? strrchr(set->from, '@') : NULL;
+	struct addr a; /* the domain in A-labels, as the template's */
 
-	if (at == NULL || set->allow_unaligned || *tmpl_dom == '\0' ||
-	    strcasecmp(at + 1, tmpl_dom) == 0)
-		return 0;
+	if (set->from == NULL || set->allow_unaligned || *tmpl_dom == '\0' ||
+	    addr_parse(set->from, strlen(set->from), &a, NULL, 0) < 0 ||
+	    strcasecmp(a.domain, tmpl_dom) == 0)
+		return 0; /* a bad --from is campaign_settings_check()'s */
 	snprintf(err, errsz,
 	         "--from %s is at %s but the template's From: is at %s: "
 	         "DKIM d= and the envelope would not align with the visible "
 	         "From (DMARC alignment fails); use an address at %s or give "
 	         "--allow-unaligned",
-	         set->from, at + 1, tmpl_dom, tmpl_dom);
+	         set->from, a.domain, tmpl_dom, tmpl_dom);
 	return MC_EDATA;
 }
 
@@ -145,7 +146,7 @@ missing_words(const char *name, const char *list,
 	return true;
 }
 
-/* Whether s has a control character (CR, LF, NUL's neighbours, DEL). */
+/* Whether s has a control character (below 0x20, or DEL). */
 static bool
 has_ctl(const char *s)
 {

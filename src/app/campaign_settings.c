@@ -569,8 +569,8 @@ campaign_settings_from_conf(struct campaign_settings *set,
 	return rc;
 }
 
-/* The first control character of s (CR, LF, TAB, NUL's neighbours, DEL)
- * or a space with no_space; NULL if none. */
+/* The first control character of s (below 0x20, or DEL), or space with
+ * no_space; NULL if none. */
 static const char *
 bad_char(const char *s, bool no_space)
 {

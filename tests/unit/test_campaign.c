@@ -422,6 +422,16 @@ test_create(void **state)
 	set_ok(&set, CAMPAIGN_OPT_ALLOW_UNALIGNED, NULL);
 	assert_int_equal(
 	    campaign_create(s, "c2", "l", &set, &id2, err, sizeof(err)), 0);
+	/* one domain in U-labels and A-labels is aligned */
+	set.allow_unaligned = false;
+	put("idn.tmpl", "From: news@xn--bcher-kva.example\nSubject: "
+	                "{{first}}\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "idn.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_FROM,
+	       "info@B\xc3\x9c"
+	       "cher.example");
+	if (campaign_create(s, "c3", "l", &set, &id2, err, sizeof(err)) != 0)
+		fail_msg("IDN From refused: %s", err);
 	campaign_settings_fini(&set);
 	store_close(s);
 }
