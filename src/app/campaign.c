@@ -478,6 +478,10 @@ keys_load(struct store *s, const struct campaign_settings *set,
 		const char *dom = set->dkim_domain;
 		const char *at = set->from ? strchr(set->from, '@') : NULL;
 
+		/* d= at the visible From's domain (A-labels), which --from
+		 * is aligned with unless --allow-unaligned */
+		if (dom == NULL && k->verp[0])
+			dom = k->verp;
 		if (dom == NULL && at)
 			dom = at + 1;
 		if (dom == NULL) {
