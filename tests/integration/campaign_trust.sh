@@ -70,6 +70,21 @@ run "broadcast refuses it too" 65 $M broadcast --list l \
 	--relay 127.0.0.1:$PORT --tls none
 has "... with the same words" "DMARC alignment fails"
 
+# unaligned on purpose: the envelope at --from's domain... and DKIM d=
+# still at the visible From's (only --dkim-domain moves it)
+"$MC" dkim keygen --domain news.example --selector s1 --type ed25519 \
+	--out "$T/dk.pem" >/dev/null 2>&1
+run "an unaligned broadcast with DKIM" 0 $M broadcast --name un --list l \
+	--template "$T/t.tmpl" --from news@other.example --allow-unaligned \
+	--relay 127.0.0.1:$PORT --tls none --rate 400 --dkim-key "$T/dk.pem" \
+	--dkim-selector s1 --quiet
+f=$(ls "$T"/md/new/* | head -1)
+ok "... signs with d=news.example, the From: domain" \
+	grep -q 'd=news.example;' "$f"
+ok "... VERP still at the From: domain" \
+	grep -q '^Return-Path: <bounces+[a-z0-9]*@news.example>' "$f"
+rm -f "$T"/md/new/*
+
 # --- item 7: validate at create ---
 bad() { # NAME WORDS OPTION VALUE
 	run "create refuses $1" 64 $M campaign create --name v --list l \
@@ -99,14 +114,14 @@ has "... says so" "--template $T/adir is a directory"
 run "no campaign v was made" 66 $M campaign status v
 
 # --- item 3: the store's key, verifiable later ---
-run "campaign 2 (aligned)" 0 $M campaign create --name a --list l \
+run "campaign 3 (aligned)" 0 $M campaign create --name a --list l \
 	--template "$T/t.tmpl" --from news@news.example \
 	--relay 127.0.0.1:$PORT --tls none --rate 400
 run "it sends" 0 $M campaign start a --quiet
 has "all 40 sent" "sent         40"
 n=$(ls "$T"/md/new | wc -l)
 ok "40 messages arrived ($n)" test "$n" -eq 40
-v=$(verified 2)
+v=$(verified 3)
 ok "VERP at the From: domain and every token verified from the store ($v of 40)" \
 	test "$v" -eq 40
 run "preview" 0 $M preview --template "$T/t.tmpl" --set email=jo@d.example \
@@ -128,12 +143,12 @@ has "... in words" "not signed by any key of this store"
 run "rotate" 0 $M token rotate
 has "key 2 signs" "token key 2 signs from now on"
 rm -f "$T"/md/new/*
-run "campaign 3 after the rotation" 0 $M campaign create --name b \
+run "campaign 4 after the rotation" 0 $M campaign create --name b \
 	--list l --template "$T/t.tmpl" --from news@news.example \
 	--relay 127.0.0.1:$PORT --tls none --rate 400
 run "it sends" 0 $M campaign start b --quiet
-v=$(verified 3)
-ok "campaign 3's tokens verify ($v of 40)" test "$v" -eq 40
+v=$(verified 4)
+ok "campaign 4's tokens verify ($v of 40)" test "$v" -eq 40
 tok=$($M token verify "$(grep -h -m1 -o 'bounces+[a-z0-9]*' "$T"/md/new/* |
 	head -1 | sed 's/bounces+//')")
 case $tok in *"(key 2)") pass "signed by the new key ($tok)" ;;
@@ -156,7 +171,7 @@ run "with the CA file" 0 bash -c "cd '$T/w' && $M campaign create \
 	--relay 127.0.0.1:$PORT --tls none --rate 400 --token-key own.key \
 	--ca-file ca.pem"
 run "started from / with its own key" 0 bash -c "cd / && $M campaign start own --quiet"
-v=$(verified 4)
+v=$(verified 5)
 ok "its tokens verify from the store ($v of 40)" test "$v" -eq 40
 run "token list: the campaign's key kept to verify" 0 $M token list
 has "... so" "verifies (a campaign's --token-key)"
@@ -166,7 +181,7 @@ has "... names the field and the file" "--ca-file $T/w/ca.pem: no such file"
 lacks "... never (null)" "(null)"
 
 # --- item 10: a killed run's sending time ---
-run "campaign 5, slow" 0 $M campaign create --name slow --list l \
+run "campaign 6, slow" 0 $M campaign create --name slow --list l \
 	--template "$T/t.tmpl" --from news@news.example \
 	--relay 127.0.0.1:$PORT --tls none --rate 4
 $M campaign start slow --quiet >"$T/slow.out" 2>&1 &
