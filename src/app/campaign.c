@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -18,6 +19,8 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "app/token_keys.h"
+#include "msg/address.h"
 #include "msg/template.h"
 #include "net/tls.h"
 
@@ -64,10 +67,11 @@ run_event(void *arg, const struct engine_event *ev)
 		o->on_event(o->event_arg, ev);
 }
 
-/* Compile the template against the list's attribute names. */
-int
-campaign_check_template(struct store *s, int64_t list_id, const char *path,
-                        char *err, size_t errsz)
+/* Compile the template against the list's attribute names; its From:
+ * domain into dom (when not NULL). */
+static int
+template_compile(struct store *s, int64_t list_id, const char *path, char *dom,
+                 size_t domsz, char *err, size_t errsz)
 {
 	struct engine_attrs nm = {0};
 	struct tmpl *t = NULL;
@@ -81,8 +85,42 @@ campaign_check_template(struct store *s, int64_t list_id, const char *path,
 	rc = tmpl_load(path, (const char *const *)nm.names, nm.n, NULL, &t, err,
 	               errsz);
 	engine_attrs_fini(&nm);
+	if (rc == 0 && dom)
+		mc_strlcpy(dom, tmpl_from_domain(t), domsz);
 	tmpl_free(t);
 	return rc < 0 ? MC_EDATA : 0;
+}
+
+/* Compile the template against the list's attribute names. */
+int
+campaign_check_template(struct store *s, int64_t list_id, const char *path,
+                        char *err, size_t errsz)
+{
+	return template_compile(s, list_id, path, NULL, 0, err, errsz);
+}
+
+/*
+ * --from must be at the template's From: domain: DKIM d= (From's domain by
+ * default) and the envelope would otherwise leave the visible From, and
+ * DMARC fails.  MC_EDATA unless allowed.
+ */
+static int
+alignment_check(const struct campaign_settings *set, const char *tmpl_dom,
+                char *err, size_t errsz)
+{
+	struct addr a; /* the domain in A-labels, as the template's */
+
+	if (set->from == NULL || set->allow_unaligned || *tmpl_dom == '\0' ||
+	    addr_parse(set->from, strlen(set->from), &a, NULL, 0) < 0 ||
+	    strcasecmp(a.domain, tmpl_dom) == 0)
+		return 0; /* a bad --from is campaign_settings_check()'s */
+	snprintf(err, errsz,
+	         "--from %s is at %s but the template's From: is at %s: "
+	         "DKIM d= and the envelope would not align with the visible "
+	         "From (DMARC alignment fails); use an address at %s or give "
+	         "--allow-unaligned",
+	         set->from, a.domain, tmpl_dom, tmpl_dom);
+	return MC_EDATA;
 }
 
 /* "--a, --b and --c are required" for the missing ones; false if none. */
@@ -117,6 +155,16 @@ missing_words(const char *name, const char *list,
 	return true;
 }
 
+/* Whether s has a control character (below 0x20, or DEL). */
+static bool
+has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
 /* What campaign_create() checks first. */
 int
 campaign_create_check(const char *name, const char *list,
@@ -125,6 +173,10 @@ campaign_create_check(const char *name, const char *list,
 {
 	if (missing_words(name, list, set, err, errsz))
 		return MC_EINVAL;
+	if (has_ctl(name)) {
+		snprintf(err, errsz, "--name: a control character in the name");
+		return MC_EINVAL;
+	}
 	return campaign_settings_check(set, err, errsz);
 }
 
@@ -134,6 +186,7 @@ campaign_create(struct store *s, const char *name, const char *list,
                 const struct campaign_settings *set, int64_t *id, char *err,
                 size_t errsz)
 {
+	char dom[ADDR_DOMAIN_MAX + 1] = "";
 	int64_t list_id;
 	int rc;
 
@@ -143,8 +196,11 @@ campaign_create(struct store *s, const char *name, const char *list,
 		snprintf(err, errsz, "no list '%s'", list);
 		return MC_ENOTFOUND;
 	}
-	if ((rc = campaign_check_template(s, list_id, set->template_path, err,
-	                                  errsz)) < 0)
+	if ((rc = campaign_settings_files(set, err, errsz)) < 0)
+		return rc;
+	if ((rc = template_compile(s, list_id, set->template_path, dom,
+	                           sizeof(dom), err, errsz)) < 0 ||
+	    (rc = alignment_check(set, dom, err, errsz)) < 0)
 		return rc;
 	if (store_begin(s) < 0 ||
 	    store_campaign_create(s, name, list_id, time(NULL), id) < 0) {
@@ -289,6 +345,7 @@ struct run_keys {
 	struct engine_relay relay[ENGINE_RELAYS_MAX];
 	char secret[CAMPAIGN_SECRET_MAX];
 	char relay_secret[ENGINE_RELAYS_MAX][CAMPAIGN_SECRET_MAX];
+	char verp[ADDR_DOMAIN_MAX + 1]; /* the template's From: domain */
 };
 
 /* Wipe the secrets and free the keys and contexts. */
@@ -387,20 +444,53 @@ relays_setup(const struct campaign_settings *set, struct engine_config *cfg,
 	return 0;
 }
 
+/*
+ * The token key: the campaign's own --token-key (kept in the store's ring
+ * to verify, so nothing is sent that the store cannot verify later), else
+ * the store's signing key, made on first use.  Never a key of one run.
+ */
+static int
+token_key_setup(struct store *s, const struct campaign_settings *set,
+                struct run_keys *k, char *err, size_t errsz)
+{
+	struct token_keyring ring;
+	char why[400];
+	int rc;
+
+	if (set->token_key_file) {
+		if (token_key_load(&k->tk, set->token_key_file, why,
+		                   sizeof(why)) < 0) {
+			snprintf(err, errsz, "--token-key: %s", why);
+			return MC_ECONFIG;
+		}
+		return token_keys_keep(s, &k->tk, err, errsz);
+	}
+	if ((rc = token_keys_load(s, true, &ring, err, errsz)) < 0)
+		return rc;
+	k->tk = ring.keys[0];
+	token_keyring_wipe(&ring);
+	return 0;
+}
+
 /* The token key and DKIM keys of the settings. */
 static int
-keys_load(const struct campaign_settings *set, struct engine_config *cfg,
-          struct run_keys *k, char *err, size_t errsz)
+keys_load(struct store *s, const struct campaign_settings *set,
+          struct engine_config *cfg, struct run_keys *k, char *err,
+          size_t errsz)
 {
-	if (set->token_key_file) {
-		if (token_key_load(&k->tk, set->token_key_file, err, errsz) < 0)
-			return MC_ECONFIG;
-		cfg->token_key = &k->tk;
-	}
+	int rc;
+
+	if ((rc = token_key_setup(s, set, k, err, errsz)) < 0)
+		return rc;
+	cfg->token_key = &k->tk;
 	for (size_t i = 0; i < set->ndkim; i++) {
 		const char *dom = set->dkim_domain;
 		const char *at = set->from ? strchr(set->from, '@') : NULL;
 
+		/* d= at the visible From's domain (A-labels), which --from
+		 * is aligned with unless --allow-unaligned */
+		if (dom == NULL && k->verp[0])
+			dom = k->verp;
 		if (dom == NULL && at)
 			dom = at + 1;
 		if (dom == NULL) {
@@ -418,13 +508,14 @@ keys_load(const struct campaign_settings *set, struct engine_config *cfg,
 
 /* The engine config of the settings, with what it needs loaded into k. */
 static int
-config_build(const struct campaign_settings *set, struct engine_config *cfg,
-             struct run_keys *k, char *err, size_t errsz)
+config_build(struct store *s, const struct campaign_settings *set,
+             struct engine_config *cfg, struct run_keys *k, char *err,
+             size_t errsz)
 {
 	char why[512];
 	int rc;
 
-	if ((rc = keys_load(set, cfg, k, err, errsz)) < 0)
+	if ((rc = keys_load(s, set, cfg, k, err, errsz)) < 0)
 		return rc;
 	for (size_t i = 0; i < set->nrelays; i++)
 		cfg->relays[i] = set->relays[i].host;
@@ -456,7 +547,9 @@ config_build(const struct campaign_settings *set, struct engine_config *cfg,
 		return rc;
 	cfg->template_path = set->template_path;
 	cfg->from = set->from;
-	cfg->bounce_domain = set->bounce_domain;
+	/* VERP always: without --bounce-domain, bounces+TOKEN@ the visible
+	 * From's domain (as preview and the docs say) */
+	cfg->bounce_domain = set->bounce_domain ? set->bounce_domain : k->verp;
 	cfg->unsubscribe_url = set->unsub_url;
 	cfg->unsubscribe_mailto = set->unsub_mailto;
 	cfg->limits = set->limits;
@@ -503,7 +596,19 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	k = xmalloc(sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	memset(&cfg, 0, sizeof(cfg));
-	if ((rc = config_build(set, &cfg, k, err, errsz)) < 0)
+	/* a file named in the settings that is missing or a directory names
+	 * its field here, before anything tries to read it */
+	if ((rc = campaign_settings_files(set, err, errsz)) < 0) {
+		rc = MC_ECONFIG;
+		goto done;
+	}
+	/* the template's From: domain: the VERP default, and a --from given
+	 * at start is held to it as at create */
+	if ((rc = template_compile(s, c.list_id, set->template_path, k->verp,
+	                           sizeof(k->verp), err, errsz)) < 0 ||
+	    (rc = alignment_check(set, k->verp, err, errsz)) < 0)
+		goto done;
+	if ((rc = config_build(s, set, &cfg, k, err, errsz)) < 0)
 		goto done;
 	cfg.store = s;
 	cfg.campaign_id = id;

@@ -126,6 +126,7 @@ struct campaign_settings {
 	char *auth_user; /* AUTH to the relays, or NULL */
 	struct campaign_secret auth_secret;
 	char *unsub_url, *unsub_mailto;
+	bool allow_unaligned; /* --from at another domain than From: */
 	struct engine_limits limits;
 	struct engine_retry retry;
 	unsigned timeout_ms, threads;
@@ -170,7 +171,8 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_DKIM_SELECTOR, "dkim-selector", 1)                      \
 	X(CAMPAIGN_OPT_DKIM_DOMAIN, "dkim-domain", 1)                          \
 	X(CAMPAIGN_OPT_UNSUB_URL, "unsubscribe-url", 1)                        \
-	X(CAMPAIGN_OPT_UNSUB_MAILTO, "unsubscribe-mailto", 1)
+	X(CAMPAIGN_OPT_UNSUB_MAILTO, "unsubscribe-mailto", 1)                  \
+	X(CAMPAIGN_OPT_ALLOW_UNALIGNED, "allow-unaligned", 0)
 
 enum campaign_opt {
 #define CAMPAIGN_OPT_ENUM(e, name, arg) e,
@@ -205,8 +207,17 @@ int campaign_settings_from_conf(struct campaign_settings *set,
                                 const struct mc_conf *c, char *err,
                                 size_t errsz);
 /* What a run needs: a template, exactly one way out, a selector per DKIM
- * key.  0 or MC_EINVAL. */
+ * key; and every value that reaches a header or a protocol line well
+ * formed (--from an address msg/address accepts, --bounce-domain,
+ * --helo and --dkim-domain host names, --unsubscribe-url an http(s) URL
+ * with a host, --unsubscribe-mailto an address, no control character
+ * anywhere), the field named in err.  0 or MC_EINVAL. */
 int campaign_settings_check(const struct campaign_settings *set, char *err,
+                            size_t errsz);
+/* Every file the settings name (template, CA, password, DKIM and token
+ * keys) exists and is not a directory: 0, MC_ENOTFOUND ("--ca-file
+ * /x/ca.pem: no such file") or MC_EDATA ("... is a directory"). */
+int campaign_settings_files(const struct campaign_settings *set, char *err,
                             size_t errsz);
 /* The settings as compact JSON (heap; free()); relative paths made
  * absolute against the current directory.  Never fails. */

@@ -4,6 +4,7 @@
  * the rows that were in flight at a crash and sent again.  Front ends
  * print it (text, JSON) or serve it.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,13 +46,32 @@ tally_add(void *arg, const char *key, enum store_dlv_state st, unsigned long n)
 	return 0;
 }
 
+#define RUNS_MAX 4096 /* runs whose span is looked for, the first ones */
+
+/* The runs of a campaign as its events tell them: each run-start, and
+ * whether a run-end closed it (a run killed with -9 has none). */
+struct runs {
+	struct campaign_report *r;
+	time_t start[RUNS_MAX];
+	time_t last[RUNS_MAX]; /* the latest ledger update of the run */
+	bool open[RUNS_MAX];
+	size_t n;
+};
+
 /* The runs' sending time and the rows resent after a crash. */
 static int
 event_add(void *arg, const struct store_event *e)
 {
-	struct campaign_report *r = arg;
+	struct runs *u = arg;
+	struct campaign_report *r = u->r;
 
-	if (strcmp(e->kind, "inflight-unknown") == 0) {
+	if (strcmp(e->kind, "run-start") == 0) {
+		if (u->n < RUNS_MAX) {
+			u->start[u->n] = e->at;
+			u->last[u->n] = e->at;
+			u->open[u->n++] = true;
+		}
+	} else if (strcmp(e->kind, "inflight-unknown") == 0) {
 		r->nresent++;
 		if (r->nresent_listed < CAMPAIGN_REPORT_RESENT_MAX) {
 			r->resent = xreallocarray(
@@ -64,7 +84,46 @@ event_add(void *arg, const struct store_event *e)
 
 		r->seconds += json_number_value(json_object_get(d, "seconds"));
 		json_decref(d);
+		if (u->n > 0)
+			u->open[u->n - 1] = false;
 	}
+	return 0;
+}
+
+/* A ledger row's last update counts for the open run it falls in. */
+static int
+row_seen(void *arg, const struct store_dlv_row *row)
+{
+	struct runs *u = arg;
+
+	for (size_t i = u->n; i > 0; i--)
+		if (row->updated >= u->start[i - 1]) {
+			if (u->open[i - 1] && row->updated > u->last[i - 1])
+				u->last[i - 1] = row->updated;
+			break;
+		}
+	return 0;
+}
+
+/*
+ * The runs that never wrote their run-end (killed, or still going) sent
+ * from their start to the last ledger update made in them: whole seconds,
+ * as the ledger keeps them.
+ */
+static int
+open_runs_time(struct store *s, int64_t id, struct runs *u)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < u->n; i++)
+		any = any || u->open[i];
+	if (!any)
+		return 0;
+	if (store_delivery_each(s, id, -1, row_seen, u) < 0)
+		return -1;
+	for (size_t i = 0; i < u->n; i++)
+		if (u->open[i])
+			u->r->seconds += (double)(u->last[i] - u->start[i]);
 	return 0;
 }
 
@@ -76,17 +135,22 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	struct tallies dest = {&r->by_dest, &r->ndest};
 	struct tallies reply = {&r->by_reply, &r->nreply};
 	struct store_campaign c;
+	struct runs *u = xcalloc(1, sizeof(*u));
 	int st;
 
 	memset(r, 0, sizeof(*r));
+	u->r = r;
 	if (store_campaign_get(s, id, &c) < 0 ||
 	    store_count_states(s, id, r->states) < 0 ||
 	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, &dest) < 0 ||
 	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
-	    store_event_each(s, id, NULL, event_add, r) < 0) {
+	    store_event_each(s, id, NULL, event_add, u) < 0 ||
+	    open_runs_time(s, id, u) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
+		free(u);
 		return MC_EIO;
 	}
+	free(u);
 	r->id = id;
 	mc_strlcpy(r->name, c.name, sizeof(r->name));
 	st = campaign_status_parse(c.status);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "msg/address.h"
 
 static const char *const status_names[] = {
 #define CAMPAIGN_STATUS_NAME(e, name) name,
@@ -421,6 +424,9 @@ campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
 	case CAMPAIGN_OPT_TLS_NO_VERIFY:
 		set->tls_no_verify = true;
 		break;
+	case CAMPAIGN_OPT_ALLOW_UNALIGNED:
+		set->allow_unaligned = true;
+		break;
 	case CAMPAIGN_OPT_TLS_VERIFY:
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			why = "--tls-verify: yes or no";
@@ -563,12 +569,111 @@ campaign_settings_from_conf(struct campaign_settings *set,
 	return rc;
 }
 
+/* The first control character of s (below 0x20, or DEL), or space with
+ * no_space; NULL if none. */
+static const char *
+bad_char(const char *s, bool no_space)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    (no_space && *s == ' '))
+			return s;
+	return NULL;
+}
+
+/* A host name (LDH labels) or an address literal for --helo. */
+static bool
+host_ok(const char *s)
+{
+	struct addr a;
+	char tmp[ADDR_DOMAIN_MAX + 8];
+
+	if (s[0] != '[')
+		return addr_domain_valid(s, strlen(s));
+	/* an address literal: let the address parser judge "x@[...]" */
+	if (strlen(s) > ADDR_DOMAIN_MAX)
+		return false;
+	snprintf(tmp, sizeof(tmp), "x@%s", s);
+	return addr_parse(tmp, strlen(tmp), &a, NULL, 0) == 0;
+}
+
+/* An http:// or https:// URL with a host, no space or control character. */
+static const char *
+url_why(const char *u)
+{
+	const char *host, *end;
+
+	if (bad_char(u, true))
+		return "a space or control character in the URL";
+	if (strncasecmp(u, "https://", 8) == 0)
+		host = u + 8;
+	else if (strncasecmp(u, "http://", 7) == 0)
+		host = u + 7;
+	else
+		return "not an http:// or https:// URL";
+	end = host + strcspn(host, "/?#");
+	if (end == host || *host == ':' || *host == '@' ||
+	    memchr(host, '@', (size_t)(end - host)) != NULL)
+		return "no host after the scheme";
+	return NULL;
+}
+
+/* The complaint about one text value, or NULL. */
+static const char *
+value_why(enum campaign_opt o, const char *v, char *why, size_t whysz)
+{
+	struct addr a;
+	char aerr[160];
+
+	switch (o) {
+	case CAMPAIGN_OPT_FROM:
+	case CAMPAIGN_OPT_UNSUB_MAILTO:
+		if (addr_parse(v, strlen(v), &a, aerr, sizeof(aerr)) == 0)
+			return NULL;
+		snprintf(why, whysz, "not an address: %s", aerr);
+		return why;
+	case CAMPAIGN_OPT_BOUNCE_DOMAIN:
+	case CAMPAIGN_OPT_DKIM_DOMAIN:
+		if (bad_char(v, true))
+			return "a space or control character in the domain";
+		return addr_domain_valid(v, strlen(v))
+		           ? NULL
+		           : "not a domain name (letters, digits, '-' "
+		             "between dots)";
+	case CAMPAIGN_OPT_HELO:
+		if (bad_char(v, true))
+			return "a space or control character in the name";
+		return host_ok(v) ? NULL : "not a host name or address literal";
+	case CAMPAIGN_OPT_UNSUB_URL:
+		return url_why(v);
+	default:
+		return bad_char(v, false) ? "a control character in the value"
+		                          : NULL;
+	}
+}
+
 /* What a run needs. */
 int
 campaign_settings_check(const struct campaign_settings *set, char *err,
                         size_t errsz)
 {
+	const struct {
+		enum campaign_opt o;
+		const char *v;
+	} text[] = {
+	    {CAMPAIGN_OPT_FROM, set->from},
+	    {CAMPAIGN_OPT_BOUNCE_DOMAIN, set->bounce_domain},
+	    {CAMPAIGN_OPT_HELO, set->helo},
+	    {CAMPAIGN_OPT_DKIM_DOMAIN, set->dkim_domain},
+	    {CAMPAIGN_OPT_UNSUB_URL, set->unsub_url},
+	    {CAMPAIGN_OPT_UNSUB_MAILTO, set->unsub_mailto},
+	    {CAMPAIGN_OPT_AUTH_USER, set->auth_user},
+	    {CAMPAIGN_OPT_DNS_SERVER, set->dns_server},
+	    {CAMPAIGN_OPT_DKIM_SELECTOR, set->dkim_selector[0]},
+	    {CAMPAIGN_OPT_DKIM_SELECTOR, set->dkim_selector[1]},
+	};
 	const char *why = NULL;
+	char buf[240];
 
 	if (set->template_path == NULL)
 		why = "--template FILE is required";
@@ -582,6 +687,25 @@ campaign_settings_check(const struct campaign_settings *set, char *err,
 		snprintf(err, errsz, "%s", why);
 		return MC_EINVAL;
 	}
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+		if (text[i].v == NULL ||
+		    (why = value_why(text[i].o, text[i].v, buf, sizeof(buf))) ==
+		        NULL)
+			continue;
+		snprintf(err, errsz, "--%s: %s", campaign_opt_name(text[i].o),
+		         why);
+		return MC_EINVAL;
+	}
+	for (size_t i = 0; i < set->nrelays; i++)
+		if (bad_char(set->relays[i].host, true) ||
+		    (set->relays[i].auth_user &&
+		     bad_char(set->relays[i].auth_user, false))) {
+			snprintf(err, errsz,
+			         "--relay: a space or control character in "
+			         "relay %zu",
+			         i + 1);
+			return MC_EINVAL;
+		}
 	return 0;
 }
 
@@ -602,6 +726,57 @@ abs_path(const char *path)
 	abs = xmalloc(n);
 	snprintf(abs, n, "%s/%s", cwd, path);
 	return abs;
+}
+
+/* One file of the settings: exists, not a directory. */
+static int
+file_check(const char *field, const char *path, char *err, size_t errsz)
+{
+	struct stat sb;
+	char *abs;
+	int rc = 0;
+
+	if (path == NULL)
+		return 0;
+	abs = abs_path(path);
+	if (stat(abs, &sb) < 0) {
+		snprintf(err, errsz, "--%s %s: %s", field, abs,
+		         errno == ENOENT ? "no such file" : strerror(errno));
+		rc = MC_ENOTFOUND;
+	} else if (S_ISDIR(sb.st_mode)) {
+		snprintf(err, errsz, "--%s %s is a directory, not a file",
+		         field, abs);
+		rc = MC_EDATA;
+	}
+	free(abs);
+	return rc;
+}
+
+/* Every file the settings name. */
+int
+campaign_settings_files(const struct campaign_settings *set, char *err,
+                        size_t errsz)
+{
+	int rc;
+
+	if ((rc = file_check("template", set->template_path, err, errsz)) < 0 ||
+	    (rc = file_check("ca-file", set->ca_file, err, errsz)) < 0 ||
+	    (rc = file_check("auth-password-file", set->auth_secret.file, err,
+	                     errsz)) < 0 ||
+	    (rc = file_check("token-key", set->token_key_file, err, errsz)) < 0)
+		return rc;
+	for (size_t i = 0; i < set->ndkim; i++)
+		if ((rc = file_check("dkim-key", set->dkim_key[i], err,
+		                     errsz)) < 0)
+			return rc;
+	for (size_t i = 0; i < set->nrelays; i++)
+		if ((rc = file_check("ca-file", set->relays[i].ca_file, err,
+		                     errsz)) < 0 ||
+		    (rc = file_check("auth-password-file",
+		                     set->relays[i].auth_secret.file, err,
+		                     errsz)) < 0)
+			return rc;
+	return 0;
 }
 
 /* Set key to a string value, if any. */
@@ -700,6 +875,8 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	js_str(j, "auth_password_env", set->auth_secret.env);
 	js_str(j, "unsubscribe_url", set->unsub_url);
 	js_str(j, "unsubscribe_mailto", set->unsub_mailto);
+	if (set->allow_unaligned)
+		json_object_set_new(j, "allow_unaligned", json_true());
 	json_object_set_new(j, "rate", json_real(set->limits.rate));
 	json_object_set_new(j, "dest_rate", json_real(set->limits.dest_rate));
 	json_object_set_new(j, "conns", json_integer(set->limits.dest_conns));
@@ -827,6 +1004,8 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 	set->auth_secret.env = js_get(j, "auth_password_env");
 	set->unsub_url = js_get(j, "unsubscribe_url");
 	set->unsub_mailto = js_get(j, "unsubscribe_mailto");
+	set->allow_unaligned =
+	    json_is_true(json_object_get(j, "allow_unaligned"));
 	set->limits.rate = json_number_value(json_object_get(j, "rate"));
 	set->limits.dest_rate =
 	    json_number_value(json_object_get(j, "dest_rate"));

@@ -300,6 +300,90 @@ on_any(void *arg, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/* The longest line inih reads whole (its buffer holds the line end and a
+ * NUL); a longer one it cuts, and the rest reads as a syntax error. */
+#define CONF_LINE_MAX (INI_MAX_LINE - 2)
+
+/* Length of the UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *s, size_t n)
+{
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return len;
+}
+
+/*
+ * Refuse what is not text before inih sees it, naming the line: a NUL, a
+ * byte that is not UTF-8 (0xFF), a control character other than TAB (and
+ * CR before LF), and a line too long for inih ("value too long").
+ */
+static int
+conf_scan(const char *text, size_t n, const char *name, char *err, size_t errsz)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t line = 1, col = 0;
+	const char *why = NULL;
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < n && why == NULL;) {
+		unsigned char c = u[i];
+
+		if (c == '\n') {
+			line++;
+			col = 0;
+			i++;
+			continue;
+		}
+		if (++col > CONF_LINE_MAX) {
+			snprintf(err, errsz,
+			         "%s: value too long (line %zu): a line holds "
+			         "at most %d bytes",
+			         name, line, CONF_LINE_MAX);
+			return MC_ECONFIG;
+		}
+		if (c == '\0') {
+			why = "a NUL byte (not a text file?)";
+		} else if (c >= 0x80) {
+			size_t k = utf8_len(u + i, n - i);
+
+			if (k == 0) {
+				why = "a byte that is not UTF-8 text";
+				bad = c;
+			}
+			i += k ? k : 1;
+			continue;
+		} else if ((c < 0x20 && c != '\t' &&
+		            !(c == '\r' && i + 1 < n && u[i + 1] == '\n')) ||
+		           c == 0x7f) {
+			why = "a control character";
+			bad = c;
+		}
+		i++;
+	}
+	if (why == NULL)
+		return 0;
+	if (bad)
+		snprintf(err, errsz, "%s:%zu: %s (0x%02X)", name, line, why,
+		         bad);
+	else
+		snprintf(err, errsz, "%s:%zu: %s", name, line, why);
+	return MC_ECONFIG;
+}
+
 /* Parse text (named name in errors) into c. */
 int
 conf_parse(const char *text, const char *name, struct mc_conf *c, char *err,
@@ -314,6 +398,8 @@ conf_parse(const char *text, const char *name, struct mc_conf *c, char *err,
 		         CONF_FILE_MAX);
 		return MC_ELIMIT;
 	}
+	if ((line = conf_scan(text, strlen(text), name, err, errsz)) < 0)
+		return line;
 	line = ini_parse_string(text, on_any, NULL);
 	if (line != 0) {
 		snprintf(err, errsz,
@@ -371,8 +457,12 @@ conf_load(const char *path, struct mc_conf *c, char *err, size_t errsz)
 	n = fread(text, 1, CONF_FILE_MAX, fp);
 	text[n] = '\0';
 	if (ferror(fp)) {
-		snprintf(err, errsz, "%s: cannot read it", path);
+		snprintf(err, errsz, "%s: %s", path,
+		         errno == EISDIR ? "is a directory, not a file"
+		                         : "cannot read it");
 		rc = MC_EIO;
+	} else if ((rc = conf_scan(text, n, path, err, errsz)) < 0) {
+		/* a NUL would end the text early: refused with its line */
 	} else {
 		rc = conf_parse(text, path, c, err, errsz);
 	}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "app/secrets.h"
 #include "base/error.h"
@@ -14,6 +15,7 @@ int
 secret_read(const char *file, const char *env, char *out, size_t outsz,
             char *err, size_t errsz)
 {
+	struct stat sb;
 	const char *v;
 	FILE *fp;
 	size_t n;
@@ -31,6 +33,10 @@ secret_read(const char *file, const char *env, char *out, size_t outsz,
 		}
 		memcpy(out, v, n + 1);
 		return 0;
+	}
+	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		snprintf(err, errsz, "secret file \"%s\" is a directory", file);
+		return MC_ECONFIG;
 	}
 	if ((fp = fopen(file, "r")) == NULL) {
 		snprintf(err, errsz, "cannot open secret file \"%s\": %s", file,

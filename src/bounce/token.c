@@ -54,11 +54,16 @@ int
 token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
 {
 	unsigned char raw[TOKEN_FILE_MAX + 1];
+	struct stat sb;
 	size_t n, t;
 	FILE *fp;
 	int rc = 0;
 
 	memset(k, 0, sizeof(*k));
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "token key %s is a directory, not a key file",
+		               path);
 	if ((fp = fopen(path, "rb")) == NULL)
 		return mc_fail(MC_EIO, err, errsz, "token key %s: %s", path,
 		               strerror(errno));
@@ -110,6 +115,96 @@ token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
 done:
 	explicit_bzero(raw, sizeof(raw));
 	return rc;
+}
+
+/* A new random key. */
+int
+token_key_generate(struct token_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (RAND_bytes(k->key, TOKEN_KEY_MIN) != 1)
+		return MC_EIO;
+	k->len = TOKEN_KEY_MIN;
+	return 0;
+}
+
+/* The key as hex. */
+void
+token_key_hex(const struct token_key *k, char *out, size_t outsz)
+{
+	static const char hx[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < k->len && o + 2 < outsz; i++) {
+		out[o++] = hx[k->key[i] >> 4];
+		out[o++] = hx[k->key[i] & 15];
+	}
+	if (outsz > 0)
+		out[o] = '\0';
+}
+
+/* A key from hex. */
+int
+token_key_from_hex(struct token_key *k, const char *hex)
+{
+	size_t n = hex ? strlen(hex) : 0;
+
+	memset(k, 0, sizeof(*k));
+	if (n % 2 || n / 2 < TOKEN_KEY_MIN || n / 2 > TOKEN_KEY_MAX)
+		return MC_EDATA;
+	for (size_t i = 0; i < n; i++)
+		if (hexval((unsigned char)hex[i]) < 0)
+			return MC_EDATA;
+	for (size_t i = 0; i < n / 2; i++)
+		k->key[i] = (unsigned char)(hexval(hex[2 * i]) << 4 |
+		                            hexval(hex[2 * i + 1]));
+	k->len = n / 2;
+	return 0;
+}
+
+/* Add a key to the end of the ring. */
+int
+token_keyring_add(struct token_keyring *r, const struct token_key *k,
+                  int64_t id)
+{
+	if (r->n >= TOKEN_RING_MAX)
+		return MC_ELIMIT;
+	r->keys[r->n] = *k;
+	r->ids[r->n++] = id;
+	return 0;
+}
+
+/* Whether the ring holds k. */
+int
+token_keyring_has(const struct token_keyring *r, const struct token_key *k)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->keys[i].len == k->len &&
+		    CRYPTO_memcmp(r->keys[i].key, k->key, k->len) == 0)
+			return 1;
+	return 0;
+}
+
+/* Wipe the ring. */
+void
+token_keyring_wipe(struct token_keyring *r)
+{
+	explicit_bzero(r, sizeof(*r));
+}
+
+/* Decode with each key of the ring. */
+int
+token_keyring_decode(const struct token_keyring *r, const char *tok, size_t len,
+                     uint64_t *campaign, uint64_t *contact, int64_t *key_id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (token_decode(&r->keys[i], tok, len, campaign, contact) ==
+		    0) {
+			if (key_id)
+				*key_id = r->ids[i];
+			return 0;
+		}
+	return MC_EDATA;
 }
 
 /*

@@ -13,8 +13,12 @@
  *
  * The key file holds at least 32 random bytes, as hex text or raw bytes:
  *     openssl rand -hex 32 > token.key && chmod 600 token.key
- * Changing the key invalidates every token already sent.
- * Errors: MC_EDATA (malformed or tampered), MC_EIO / MC_ECONFIG (key file).
+ * A key ring (struct token_keyring) holds a store's keys: the first signs,
+ * every one verifies, so a rotated key keeps the tokens already sent valid
+ * (no key id in the token: the ring is tried key by key, newest first).
+ * token_key_hex/_from_hex give a key's text form (for a store's table).
+ * Errors: MC_EDATA (malformed or tampered), MC_EIO / MC_ECONFIG (key file:
+ * missing, a directory, too short).
  */
 #ifndef MC_BOUNCE_TOKEN_H
 #define MC_BOUNCE_TOKEN_H
@@ -22,11 +26,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TOKEN_KEY_MIN 32 /* octets of key material, at least */
-#define TOKEN_KEY_MAX 64 /* octets of key material, at most */
-#define TOKEN_MAC_LEN 10 /* octets of HMAC kept: 80 bits */
-#define TOKEN_RAW_MAX (1 + 8 + 8 + TOKEN_MAC_LEN)
-#define TOKEN_MAX     ((TOKEN_RAW_MAX * 8 + 4) / 5) /* 44 characters */
+#define TOKEN_KEY_MIN  32 /* octets of key material, at least */
+#define TOKEN_KEY_MAX  64 /* octets of key material, at most */
+#define TOKEN_MAC_LEN  10 /* octets of HMAC kept: 80 bits */
+#define TOKEN_RAW_MAX  (1 + 8 + 8 + TOKEN_MAC_LEN)
+#define TOKEN_MAX      ((TOKEN_RAW_MAX * 8 + 4) / 5) /* 44 characters */
+#define TOKEN_RING_MAX 16 /* keys a ring holds (the newest kept) */
+#define TOKEN_HEX_MAX  (2 * TOKEN_KEY_MAX) /* characters of a key's hex */
 
 struct token_key {
 	unsigned char key[TOKEN_KEY_MAX];
@@ -40,6 +46,32 @@ int token_key_load(struct token_key *k, const char *path, char *err,
 int token_key_set(struct token_key *k, const void *key, size_t len);
 /* Wipe a key. */
 void token_key_wipe(struct token_key *k);
+/* A store's keys, newest first: keys[0] signs, each one verifies. */
+struct token_keyring {
+	struct token_key keys[TOKEN_RING_MAX];
+	int64_t ids[TOKEN_RING_MAX]; /* the store's id of each key */
+	size_t n;
+};
+
+/* Make a new random key of TOKEN_KEY_MIN octets: 0 or MC_EIO. */
+int token_key_generate(struct token_key *k);
+/* The key as lower-case hex into out (>= TOKEN_HEX_MAX + 1). */
+void token_key_hex(const struct token_key *k, char *out, size_t outsz);
+/* A key from its hex text: 0 or MC_EDATA (not hex, too short/long). */
+int token_key_from_hex(struct token_key *k, const char *hex);
+/* Add a copy of k with id at the end of the ring (the oldest so far);
+ * MC_ELIMIT when full. */
+int token_keyring_add(struct token_keyring *r, const struct token_key *k,
+                      int64_t id);
+/* Whether the ring already holds key k. */
+int token_keyring_has(const struct token_keyring *r, const struct token_key *k);
+/* Wipe every key of the ring. */
+void token_keyring_wipe(struct token_keyring *r);
+/* token_decode() with each key of the ring, newest first; *key_id (may be
+ * NULL) gets the id of the key that matched.  0 or MC_EDATA. */
+int token_keyring_decode(const struct token_keyring *r, const char *tok,
+                         size_t len, uint64_t *campaign, uint64_t *contact,
+                         int64_t *key_id);
 /* Encode (campaign, contact) into a compact token usable in an SMTP local part
  * and a URL path (e.g. base32, lower-case); out >= TOKEN_MAX+1 */
 int token_encode(const struct token_key *k, uint64_t campaign, uint64_t contact,

@@ -44,8 +44,11 @@
 	"  --backoff-max MS      longest back-off of a destination\n"          \
 	"  --timeout MS          every SMTP wait (default RFC 5321's)\n"       \
 	"  --threads N           render threads (default 2)\n"                 \
-	"  --token-key FILE      the VERP/unsubscribe token key\n"             \
-	"  --bounce-domain D     the VERP envelope domain\n"                   \
+	"  --token-key FILE      sign tokens with this key instead of the\n"   \
+	"                        store's (`mailcast token`); kept to verify\n" \
+	"  --bounce-domain D     the VERP envelope domain (default: the\n"     \
+	"                        domain of the template's From:)\n"            \
+	"  --allow-unaligned     a --from at another domain than From:\n"      \
 	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]  (up to 2)\n"   \
 	"  --unsubscribe-url URL --unsubscribe-mailto ADDR\n"                  \
 	"  --quiet               no progress bar\n"

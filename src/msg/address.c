@@ -78,6 +78,16 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 				return mc_fail(
 				    MC_EDATA, err, errsz,
 				    "control character in local part");
+			} else if (c == ' ' || c == '<' || c == '>') {
+				/* valid in RFC 5321's quoted string, but no
+				 * SMTP client here puts it in a command (RFC
+				 * 5321 4.1.2: such mailboxes SHOULD be
+				 * avoided): one rule for import and send */
+				return mc_fail(
+				    MC_EDATA, err, errsz,
+				    "'%c' in a quoted local part is not "
+				    "sent by mailcast",
+				    c);
 			} else {
 				i++;
 			}
@@ -290,6 +300,9 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 		return mc_fail(MC_EDATA, err, errsz,
 		               "address longer than %d octets",
 		               ADDR_PATH_MAX - 2);
+	if (u[0] == '@' && memchr(u, ':', len) != NULL)
+		return mc_fail(MC_EDATA, err, errsz,
+		               "a source route (@host:) is not accepted");
 	/* Find the '@' that ends the local part: after the closing quote of
 	 * a quoted local part, else the first one. */
 	if (u[0] == '"') {
@@ -315,6 +328,9 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 	}
 	if ((rc = parse_local(u, at, &out->utf8, err, errsz)) != 0)
 		return rc;
+	if (memchr(u + at + 1, '@', len - at - 1) != NULL)
+		return mc_fail(MC_EDATA, err, errsz,
+		               "more than one '@' in address");
 	if ((rc = parse_domain(s + at + 1, len - at - 1, out, err, errsz)) != 0)
 		return rc;
 	memcpy(out->local, s, at);

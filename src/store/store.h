@@ -238,6 +238,10 @@ typedef int store_tally_fn(void *arg, const char *key,
                            enum store_dlv_state state, unsigned long n);
 typedef int store_event_fn(void *arg, const struct store_event *e);
 typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
+/* A token key of the store: its id, hex text, whether it signs (else it
+ * only verifies: a campaign's own --token-key), when it was added. */
+typedef int store_token_key_fn(void *arg, int64_t id, const char *hex,
+                               bool signs, time_t created);
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
 #define STORE_SEEN_HANDLED 1
@@ -401,6 +405,15 @@ struct store_ops {
 	/* Events of a campaign of one kind (NULL: all), oldest first. */
 	int (*event_each)(struct store *, int64_t campaign_id, const char *kind,
 	                  store_event_fn *, void *);
+
+	/* The VERP/unsubscribe token keys (bounce/token.h), one store's:
+	 * add one (hex text; signs: a key of the store, else one kept only
+	 * to verify; *id the new key's, newer keys have larger ids), and each
+	 * key, newest first (the newest that signs signs, every one
+	 * verifies).  Never deleted: tokens already sent stay verifiable. */
+	int (*token_key_add)(struct store *, const char *hex, bool signs,
+	                     time_t now, int64_t *id);
+	int (*token_key_each)(struct store *, store_token_key_fn *, void *);
 };
 
 /*
@@ -449,7 +462,9 @@ struct store_ops {
 	X(next_due)                                                            \
 	X(delivery_each)                                                       \
 	X(tally)                                                               \
-	X(event_each)
+	X(event_each)                                                          \
+	X(token_key_add)                                                       \
+	X(token_key_each)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -566,6 +581,9 @@ int store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
                 store_tally_fn *fn, void *arg);
 int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
                      store_event_fn *fn, void *arg);
+int store_token_key_add(struct store *s, const char *hex, bool signs,
+                        time_t now, int64_t *id);
+int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -492,3 +492,21 @@ store_event_each(struct store *s, int64_t campaign_id, const char *kind,
 	NEED(event_each, fn != NULL, "no callback");
 	CALL(event_each, campaign_id, kind, fn, arg);
 }
+
+/* Add a token key. */
+int
+store_token_key_add(struct store *s, const char *hex, bool signs, time_t now,
+                    int64_t *id)
+{
+	NEED(token_key_add, hex != NULL && *hex != '\0' && id != NULL,
+	     "no key");
+	CALL(token_key_add, hex, signs, now, id);
+}
+
+/* Each token key, newest first. */
+int
+store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
+{
+	NEED(token_key_each, fn != NULL, "no callback");
+	CALL(token_key_each, fn, arg);
+}

@@ -13,10 +13,12 @@
  * (durable_commits), which survives a crash of the process and can only
  * roll back the last commits after a power cut (see store.h).
  */
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/error.h"
 #include "base/str.h"
@@ -149,6 +151,13 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " FROM suppressions;"
     "DROP TABLE suppressions;"
     "ALTER TABLE suppressions_v3 RENAME TO suppressions;",
+    /* 4: the token keys of bounce/token.h (one store, one ring: the
+     * newest signs, every one verifies; never deleted). */
+    "CREATE TABLE token_keys ("
+    " id INTEGER PRIMARY KEY,"
+    " key TEXT NOT NULL UNIQUE,"
+    " signs INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL);",
 };
 
 #define DLV_ROW     "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
@@ -342,7 +351,11 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_EVENT_EACH,                                                       \
 	  "SELECT e.contact_id, c.address, e.kind, e.detail, e.at FROM "       \
 	  "events e LEFT JOIN contacts c ON c.id = e.contact_id WHERE "        \
-	  "e.campaign_id = ?1 AND (?2 IS NULL OR e.kind = ?2) ORDER BY e.id")
+	  "e.campaign_id = ?1 AND (?2 IS NULL OR e.kind = ?2) ORDER BY e.id")  \
+	X(ST_TOKEN_KEY_ADD, "INSERT INTO token_keys(key, signs, created_at) "  \
+	                    "VALUES (?1, ?2, ?3)")                             \
+	X(ST_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
+	                     "token_keys ORDER BY id DESC")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -1724,6 +1737,47 @@ sq_event_each(struct store *s, int64_t campaign_id, const char *kind,
 	return stop;
 }
 
+/* op: token_key_add */
+static int
+sq_token_key_add(struct store *s, const char *hex, bool signs, time_t now,
+                 int64_t *id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_TOKEN_KEY_ADD);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "token key");
+	bind_text(st, 1, hex);
+	sqlite3_bind_int(st, 2, signs);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = exec_done(q, st, "token key")) < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(q->db);
+	return 0;
+}
+
+/* op: token_key_each */
+static int
+sq_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_TOKEN_KEY_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "token keys");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((stop = fn(arg, sqlite3_column_int64(st, 0),
+		               col_text(st, 1), sqlite3_column_int(st, 2) != 0,
+		               (time_t)sqlite3_column_int64(st, 3))) != 0)
+			break;
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "token keys");
+	sqlite3_reset(st);
+	return stop;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -1769,6 +1823,8 @@ static const struct store_ops sqlite_ops = {
     .delivery_each = sq_delivery_each,
     .tally = sq_tally,
     .event_each = sq_event_each,
+    .token_key_add = sq_token_key_add,
+    .token_key_each = sq_token_key_each,
 };
 
 /* Bring the schema up to STORE_SQLITE_SCHEMA. */
@@ -1853,6 +1909,16 @@ store_sqlite_open(const char *path, char *err, size_t errsz)
 	 * mutex and two counters on every malloc.  Only possible before
 	 * SQLite initialises; later calls fail harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	/* A new store holds subscribers' personal data and the token keys:
+	 * create it 0600 (SQLite would use 0644 less the umask; its -wal and
+	 * -shm files take the database file's mode). */
+	if (strcmp(path, ":memory:") != 0) {
+		int fd =
+		    open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+	}
 	if (sqlite3_open_v2(path, &db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                        SQLITE_OPEN_NOMUTEX,

@@ -14,11 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "app/campaign.h"
+#include "app/token_keys.h"
 #include "base/error.h"
 #include "store/store_import.h"
 
@@ -154,6 +156,7 @@ full_settings(struct campaign_settings *set)
 	set_ok(set, CAMPAIGN_OPT_DKIM_DOMAIN, "news.example");
 	set_ok(set, CAMPAIGN_OPT_UNSUB_URL, "https://u.example/u");
 	set_ok(set, CAMPAIGN_OPT_UNSUB_MAILTO, "unsub@news.example");
+	set_ok(set, CAMPAIGN_OPT_ALLOW_UNALIGNED, NULL);
 	set->auth_secret.env = strdup("MY_PASSWORD_VAR");
 }
 
@@ -226,6 +229,7 @@ test_json_round_trip(void **state)
 	assert_string_equal(b.auth_secret.env, "MY_PASSWORD_VAR");
 	assert_string_equal(b.unsub_url, "https://u.example/u");
 	assert_string_equal(b.unsub_mailto, "unsub@news.example");
+	assert_true(b.allow_unaligned);
 	assert_true(b.limits.rate == 120.5);
 	assert_true(b.limits.dest_rate == 10);
 	assert_int_equal(b.limits.dest_conns, 6);
@@ -380,8 +384,20 @@ test_create(void **state)
 	/* nothing was made by the refusals */
 	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
 	                 MC_ENOTFOUND);
+	/* --from at another domain than the template's From: (DMARC) */
+	put("other.tmpl", "From: a@b.example\nSubject: {{first}}\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "other.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	assert_non_null(strstr(err, "--from news@news.example is at "
+	                            "news.example but the template's From: "
+	                            "is at b.example"));
+	assert_non_null(strstr(err, "DMARC alignment"));
+	assert_non_null(strstr(err, "--allow-unaligned"));
 	/* a good one: draft, settings saved and loaded back */
-	put("good.tmpl", "From: a@b.example\nSubject: {{first}}\n\nhi\n");
+	put("good.tmpl",
+	    "From: News <news@News.Example>\nSubject: {{first}}\n\nhi\n");
 	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
 	assert_int_equal(
 	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)), 0);
@@ -401,6 +417,323 @@ test_create(void **state)
 	assert_int_equal(
 	    campaign_create(s, "c", "l", &set, &id2, err, sizeof(err)),
 	    MC_EDATA);
+	/* unaligned, allowed on purpose */
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "other.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_ALLOW_UNALIGNED, NULL);
+	assert_int_equal(
+	    campaign_create(s, "c2", "l", &set, &id2, err, sizeof(err)), 0);
+	/* one domain in U-labels and A-labels is aligned */
+	set.allow_unaligned = false;
+	put("idn.tmpl", "From: news@xn--bcher-kva.example\nSubject: "
+	                "{{first}}\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "idn.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_FROM,
+	       "info@B\xc3\x9c"
+	       "cher.example");
+	if (campaign_create(s, "c3", "l", &set, &id2, err, sizeof(err)) != 0)
+		fail_msg("IDN From refused: %s", err);
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
+/* Settings that campaign_create() accepts but for the value v of o; the
+ * refusal's words must contain want. */
+static void
+refused(struct store *s, enum campaign_opt o, const char *v, const char *name,
+        const char *want)
+{
+	struct campaign_settings set;
+	char err[CAMPAIGN_ERR_MAX] = "";
+	int64_t id;
+	int rc;
+
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	if (o != CAMPAIGN_OPT__COUNT)
+		assert_int_equal(
+		    campaign_settings_set(&set, o, v, err, sizeof(err)), 0);
+	rc = campaign_create(s, name, "l", &set, &id, err, sizeof(err));
+	if (rc != MC_EINVAL || strstr(err, want) == NULL)
+		fail_msg("%s = '%s': rc %d '%s', want '%s'",
+		         o == CAMPAIGN_OPT__COUNT ? "name"
+		                                  : campaign_opt_name(o),
+		         v, rc, err, want);
+	assert_int_equal(mc_exit_code(rc), 64);
+	campaign_settings_fini(&set);
+}
+
+/* Item 7: each value that would reach a header or a protocol line is
+ * checked at create, the field named, nothing made. */
+static void
+test_validate(void **state)
+{
+	static const struct {
+		enum campaign_opt o;
+		const char *v, *want;
+	} bad[] = {
+	    {CAMPAIGN_OPT_FROM, "a@b@c", "--from: not an address"},
+	    {CAMPAIGN_OPT_FROM, ".a@news.example", "--from: not an address"},
+	    {CAMPAIGN_OPT_FROM, "a..b@news.example", "two dots"},
+	    {CAMPAIGN_OPT_FROM, "news", "--from: not an address: no '@'"},
+	    {CAMPAIGN_OPT_BOUNCE_DOMAIN, "b.example\r\nX-Evil: 1",
+	     "--bounce-domain: a space or control character"},
+	    {CAMPAIGN_OPT_BOUNCE_DOMAIN, "-b.example",
+	     "--bounce-domain: not a domain name"},
+	    {CAMPAIGN_OPT_HELO, "x\r\nMAIL FROM:<a@b>",
+	     "--helo: a space or control character"},
+	    {CAMPAIGN_OPT_HELO, "x_y", "--helo: not a host name"},
+	    {CAMPAIGN_OPT_DKIM_DOMAIN, "a b", "--dkim-domain: a space"},
+	    {CAMPAIGN_OPT_UNSUB_URL, "ftp://u.example/u",
+	     "--unsubscribe-url: not an http:// or https:// URL"},
+	    {CAMPAIGN_OPT_UNSUB_URL, "https:///u",
+	     "--unsubscribe-url: no host"},
+	    {CAMPAIGN_OPT_UNSUB_URL, "https://u.example/a b",
+	     "--unsubscribe-url: a space"},
+	    {CAMPAIGN_OPT_UNSUB_URL, "https://u.example/\r\nBcc: x",
+	     "--unsubscribe-url: a space or control"},
+	    {CAMPAIGN_OPT_UNSUB_MAILTO, "unsub",
+	     "--unsubscribe-mailto: not "
+	     "an address"},
+	    {CAMPAIGN_OPT_AUTH_USER, "bob\r\nQUIT", "--auth-user: a control"},
+	};
+	char err[CAMPAIGN_ERR_MAX];
+	struct store *s;
+	int64_t id;
+
+	(void)state;
+	s = store_with_list();
+	put("good.tmpl", "From: news@news.example\nSubject: {{first}}\n\nhi\n");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		refused(s, bad[i].o, bad[i].v, "c", bad[i].want);
+	refused(s, CAMPAIGN_OPT__COUNT, NULL, "c\r\nx", "--name: a control");
+	refused(s, CAMPAIGN_OPT__COUNT, NULL, "c\x7f", "--name: a control");
+	/* none was made */
+	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	store_close(s);
+}
+
+/* Good values of the same fields pass. */
+static void
+test_validate_good(void **state)
+{
+	struct campaign_settings set;
+	char err[CAMPAIGN_ERR_MAX];
+	struct store *s;
+	int64_t id;
+
+	(void)state;
+	s = store_with_list();
+	put("good.tmpl", "From: news@news.example\nSubject: {{first}}\n\nhi\n");
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	set_ok(&set, CAMPAIGN_OPT_HELO, "[127.0.0.1]");
+	set_ok(&set, CAMPAIGN_OPT_BOUNCE_DOMAIN, "bounce.news.example");
+	set_ok(&set, CAMPAIGN_OPT_UNSUB_URL, "https://u.example:8443/u?l=1");
+	set_ok(&set, CAMPAIGN_OPT_UNSUB_MAILTO, "unsub@news.example");
+	if (campaign_create(s, "ok", "l", &set, &id, err, sizeof(err)) != 0)
+		fail_msg("refused: %s", err);
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
+/* A file the settings name that is missing or a directory: the field and
+ * the absolute path named, at create and at start (never "(null)"). */
+static void
+test_files(void **state)
+{
+	struct campaign_settings set;
+	struct campaign_result res;
+	char err[CAMPAIGN_ERR_MAX], want[600];
+	struct store *s;
+	int64_t id;
+
+	(void)state;
+	s = store_with_list();
+	put("good.tmpl", "From: news@news.example\nSubject: {{first}}\n\nhi\n");
+	assert_int_equal(mkdir("adir", 0700), 0);
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	/* the template a directory */
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "adir");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	snprintf(want, sizeof(want), "--template %s is a directory",
+	         in_dir("adir"));
+	assert_non_null(strstr(err, want));
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
+	/* the password file a directory */
+	set_ok(&set, CAMPAIGN_OPT_AUTH_USER, "bob");
+	set_ok(&set, CAMPAIGN_OPT_AUTH_PASSWORD_FILE, "adir");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	snprintf(want, sizeof(want), "--auth-password-file %s is a directory",
+	         in_dir("adir"));
+	assert_non_null(strstr(err, want));
+	/* a missing CA file, relative: named absolute */
+	put("pw", "secret\n");
+	set_ok(&set, CAMPAIGN_OPT_AUTH_PASSWORD_FILE, "pw");
+	set_ok(&set, CAMPAIGN_OPT_CA_FILE, "ca.pem");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_ENOTFOUND);
+	snprintf(want, sizeof(want), "--ca-file %s: no such file",
+	         in_dir("ca.pem"));
+	assert_string_equal(err, want);
+	/* the key files too */
+	put("ca.pem", "x\n");
+	set_ok(&set, CAMPAIGN_OPT_TOKEN_KEY, "adir");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	assert_non_null(strstr(err, "--token-key "));
+	assert_non_null(strstr(err, "is a directory"));
+	free(set.token_key_file);
+	set.token_key_file = NULL;
+	set_ok(&set, CAMPAIGN_OPT_DKIM_KEY, "nokey.pem");
+	set_ok(&set, CAMPAIGN_OPT_DKIM_SELECTOR, "s1");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_ENOTFOUND);
+	assert_non_null(strstr(err, "--dkim-key "));
+	put("nokey.pem", "x\n");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)), 0);
+	/* at start, from another folder, the CA file gone: named, 78 */
+	assert_int_equal(unlink("ca.pem"), 0);
+	assert_int_equal(chdir("/"), 0);
+	assert_int_equal(campaign_resume(s, id, NULL, &res, err, sizeof(err)),
+	                 MC_ECONFIG);
+	assert_int_equal(chdir(dir), 0);
+	snprintf(want, sizeof(want), "--ca-file %s: no such file",
+	         in_dir("ca.pem"));
+	assert_string_equal(err, want);
+	assert_null(strstr(err, "(null)"));
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
+/* Item 3: one key ring per store, made on first use, rotatable; old keys
+ * keep verifying, a campaign's own key is kept to verify. */
+static void
+test_token_keys(void **state)
+{
+	struct token_keyring ring, ring2;
+	struct token_key own;
+	char err[CAMPAIGN_ERR_MAX], tok1[TOKEN_MAX + 1], tok2[TOKEN_MAX + 1];
+	char tok3[TOKEN_MAX + 1];
+	unsigned char raw[TOKEN_KEY_MIN];
+	uint64_t c, k;
+	int64_t kid, id2;
+	struct store *s;
+
+	(void)state;
+	s = store_with_list();
+	assert_int_equal(token_keys_load(s, false, &ring, err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	assert_int_equal(token_keys_load(s, true, &ring, err, sizeof(err)), 0);
+	assert_int_equal(ring.n, 1);
+	/* the same key on the next use (never one per run) */
+	assert_int_equal(token_keys_load(s, true, &ring2, err, sizeof(err)), 0);
+	assert_int_equal(ring2.n, 1);
+	assert_memory_equal(ring.keys[0].key, ring2.keys[0].key,
+	                    ring.keys[0].len);
+	assert_int_equal(token_encode(&ring.keys[0], 7, 42, tok1, sizeof(tok1)),
+	                 0);
+	/* rotate: a new key signs, the old one still verifies */
+	assert_int_equal(token_keys_rotate(s, &id2, err, sizeof(err)), 0);
+	assert_int_equal(token_keys_load(s, true, &ring2, err, sizeof(err)), 0);
+	assert_int_equal(ring2.n, 2);
+	assert_int_equal(ring2.ids[0], id2);
+	assert_true(
+	    memcmp(ring.keys[0].key, ring2.keys[0].key, ring.keys[0].len) != 0);
+	assert_int_equal(
+	    token_keyring_decode(&ring2, tok1, strlen(tok1), &c, &k, &kid), 0);
+	assert_true(c == 7 && k == 42 && kid == ring.ids[0]);
+	assert_int_equal(
+	    token_encode(&ring2.keys[0], 8, 43, tok2, sizeof(tok2)), 0);
+	assert_int_equal(
+	    token_keyring_decode(&ring2, tok2, strlen(tok2), &c, &k, &kid), 0);
+	assert_true(c == 8 && k == 43 && kid == id2);
+	/* a campaign's own key: kept to verify, never signs */
+	memset(raw, 0x5a, sizeof(raw));
+	assert_int_equal(token_key_set(&own, raw, sizeof(raw)), 0);
+	assert_int_equal(token_keys_keep(s, &own, err, sizeof(err)), 0);
+	assert_int_equal(token_keys_keep(s, &own, err, sizeof(err)), 0);
+	token_keyring_wipe(&ring2);
+	assert_int_equal(token_keys_load(s, true, &ring2, err, sizeof(err)), 0);
+	assert_int_equal(ring2.n, 3);
+	assert_int_equal(ring2.ids[0], id2);
+	assert_int_equal(token_encode(&own, 9, 44, tok3, sizeof(tok3)), 0);
+	assert_int_equal(
+	    token_keyring_decode(&ring2, tok3, strlen(tok3), &c, &k, NULL), 0);
+	/* tampered: no key verifies it */
+	tok3[3] = tok3[3] == 'a' ? 'b' : 'a';
+	assert_int_equal(
+	    token_keyring_decode(&ring2, tok3, strlen(tok3), &c, &k, NULL),
+	    MC_EDATA);
+	token_keyring_wipe(&ring);
+	token_keyring_wipe(&ring2);
+	store_close(s);
+}
+
+/* Item 10: a run killed with -9 leaves no run-end; its sending time is
+ * from its run-start to the last ledger update made in it. */
+static void
+test_report_killed_run(void **state)
+{
+	struct campaign_settings set;
+	struct campaign_report r;
+	struct store_delivery d[4];
+	struct store_outcome o[4];
+	char err[CAMPAIGN_ERR_MAX];
+	struct store *s;
+	int64_t id, ids[4];
+	time_t t0 = 1700000000;
+	size_t n = 0, moved;
+
+	(void)state;
+	s = store_with_list();
+	put("good.tmpl", "From: news@news.example\nSubject: {{first}}\n\nhi\n");
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	assert_int_equal(
+	    campaign_create(s, "k", "l", &set, &id, err, sizeof(err)), 0);
+	/* run 1: started at t0, sent its rows until t0 + 10, killed */
+	assert_int_equal(store_event_add(s, id, 0, "run-start", "h:1", t0), 0);
+	assert_int_equal(store_lease(s, id, "h:1", t0, 60, d, 4, &n), 0);
+	assert_int_equal(n, 2);
+	memset(o, 0, sizeof(o));
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = d[i].id;
+		o[i].id = d[i].id;
+		o[i].state = DLV_SENT;
+		o[i].reply_code = 250;
+	}
+	assert_int_equal(store_mark_inflight(s, ids, n, "h:1", t0, &moved), 0);
+	assert_int_equal(store_record(s, o, 1, t0 + 4), 0);
+	assert_int_equal(store_record(s, o + 1, 1, t0 + 10), 0);
+	store_deliveries_fini(d, n);
+	/* run 2: a clean one of 1.5 s, an hour later */
+	assert_int_equal(
+	    store_event_add(s, id, 0, "run-start", "h:2", t0 + 3600), 0);
+	assert_int_equal(store_event_add(s, id, 0, "run-end",
+	                                 "{\"seconds\":1.5}", t0 + 3602),
+	                 0);
+	assert_int_equal(campaign_report_get(s, id, &r, err, sizeof(err)), 0);
+	if (!(r.seconds > 11.49 && r.seconds < 11.51))
+		fail_msg("sending time %.3f s, want 11.5 (10 + 1.5)",
+		         r.seconds);
+	campaign_report_fini(&r);
 	campaign_settings_fini(&set);
 	store_close(s);
 }
@@ -416,6 +749,13 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_validate_good, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_report_killed_run, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

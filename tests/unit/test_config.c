@@ -152,6 +152,65 @@ test_refusals(void **state)
 	refused("[relay a]\nweight = 2\n", 0, "[relay a] has no host");
 }
 
+/* Load n bytes of text (NULs kept); MC_ECONFIG and err starting with
+ * "PATH:line: " and holding what. */
+static void
+refused_bytes(const char *text, size_t n, int line, const char *what)
+{
+	struct mc_conf c;
+	char err[512], at[128];
+	int fd, rc;
+
+	snprintf(path, sizeof(path), "/tmp/mc-conf-test.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, n), (ssize_t)n);
+	close(fd);
+	rc = conf_load(path, &c, err, sizeof(err));
+	unlink(path);
+	snprintf(at, sizeof(at), "%s:%d: ", path, line);
+	if (rc != MC_ECONFIG || strncmp(err, at, strlen(at)) != 0 ||
+	    strstr(err, what) == NULL)
+		fail_msg("rc %d, error '%s' lacks '%s' or '%s'", rc, err, at,
+		         what);
+}
+
+/* Item 10: what is not text is refused by line, before inih sees it; a
+ * value too long for a line says so (not "syntax error"). */
+static void
+test_not_text(void **state)
+{
+	static const char nul[] = "[mailcast]\nrate = 1\nhelo = a\0b\n";
+	static const char ff[] = "[mailcast]\n\xff\xff\xff\xff\n";
+	static const char ctl[] = "[mailcast]\nhelo = a\x01"
+	                          "b\n";
+	static const char nul_line[] = "[mailcast]\n\0\0\0\0\n";
+	struct mc_conf c;
+	char err[512], *big;
+	size_t n = 100 * 1024;
+
+	(void)state;
+	refused_bytes(nul, sizeof(nul) - 1, 3, "a NUL byte");
+	refused_bytes(nul_line, sizeof(nul_line) - 1, 2, "a NUL byte");
+	refused_bytes(ff, sizeof(ff) - 1, 2, "not UTF-8 text (0xFF)");
+	refused_bytes(ctl, sizeof(ctl) - 1, 2, "a control character (0x01)");
+	/* a 100 KB value */
+	big = malloc(n + 64);
+	assert_non_null(big);
+	strcpy(big, "[mailcast]\nrate = 1\nhelo = ");
+	memset(big + strlen(big), 'a', n);
+	strcpy(big + strlen("[mailcast]\nrate = 1\nhelo = ") + n, "\n");
+	assert_int_equal(conf_try(big, &c, err, sizeof(err)), MC_ECONFIG);
+	free(big);
+	assert_non_null(strstr(err, "value too long (line 3)"));
+	assert_null(strstr(err, "syntax error"));
+	/* UTF-8 and CRLF line ends are text */
+	assert_int_equal(conf_try("[mailcast]\r\nhelo = h\xc3\xa9.example\r\n",
+	                          &c, err, sizeof(err)),
+	                 0);
+	conf_free(&c);
+}
+
 static void
 test_missing_file(void **state)
 {
@@ -194,6 +253,7 @@ main(void)
 	    cmocka_unit_test(test_reads_keys_and_relays),
 	    cmocka_unit_test(test_env_over_file),
 	    cmocka_unit_test(test_refusals),
+	    cmocka_unit_test(test_not_text),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_weighted_pick),
 	};

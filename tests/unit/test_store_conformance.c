@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -741,6 +742,56 @@ test_engine_ops(void **state)
 	assert_int_equal(k, 1);
 }
 
+struct keys_seen {
+	char text[256];
+};
+
+/* Collects "id:hex:signs;" of token_key_each. */
+static int
+collect_key(void *arg, int64_t id, const char *hex, bool signs, time_t at)
+{
+	struct keys_seen *k = arg;
+	size_t n = strlen(k->text);
+
+	snprintf(k->text + n, sizeof(k->text) - n, "%lld:%s:%d;", (long long)id,
+	         hex, signs);
+	assert_true(at == T0);
+	return 0;
+}
+
+/* The token keys: kept, newest first, whether each signs, never twice,
+ * after a reopen too; a new SQLite file is 0600. */
+static void
+test_token_keys(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct keys_seen k = {""};
+	char err[256], path[300];
+	struct stat sb;
+	int64_t a, b;
+
+	assert_int_equal(store_token_key_each(s, collect_key, &k), 0);
+	assert_string_equal(k.text, "");
+	assert_int_equal(store_token_key_add(s, "aa11", true, T0, &a), 0);
+	assert_int_equal(store_token_key_add(s, "bb22", false, T0, &b), 0);
+	assert_true(b > a);
+	assert_int_equal(store_token_key_add(s, "aa11", true, T0, &b), MC_EIO);
+	assert_int_equal(store_token_key_add(s, "", true, T0, &b), MC_EINVAL);
+	store_close(s);
+	f->s = s = store_open(f->url, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(store_token_key_each(s, collect_key, &k), 0);
+	snprintf(path, sizeof(path), "%lld:bb22:0;%lld:aa11:1;",
+	         (long long)a + 1, (long long)a);
+	assert_string_equal(k.text, path);
+	if (strcmp(f->be->name, "sqlite") == 0) {
+		snprintf(path, sizeof(path), "%s/t.db", f->dir);
+		assert_int_equal(stat(path, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+	}
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -762,6 +813,7 @@ main(void)
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
 		    PER_BACKEND(test_durable_commits, be),
+		    PER_BACKEND(test_token_keys, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);

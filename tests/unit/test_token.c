@@ -150,6 +150,46 @@ test_key_file(void **state)
 	unlink(path);
 	assert_int_equal(token_key_load(&k, path, err, sizeof(err)), MC_EIO);
 	assert_non_null(strstr(err, path));
+	/* A directory says so. */
+	assert_int_equal(token_key_load(&k, "/tmp", err, sizeof(err)),
+	                 MC_ECONFIG);
+	assert_string_equal(err,
+	                    "token key /tmp is a directory, not a key file");
+}
+
+/* A key's hex form round-trips; a ring verifies with each key. */
+static void
+test_ring(void **state)
+{
+	struct token_keyring ring;
+	struct token_key a, b, back;
+	char hex[TOKEN_HEX_MAX + 1], tok[TOKEN_MAX + 1];
+	uint64_t c, r;
+	int64_t kid;
+
+	(void)state;
+	assert_int_equal(token_key_generate(&a), 0);
+	assert_int_equal(token_key_generate(&b), 0);
+	assert_true(memcmp(a.key, b.key, a.len) != 0);
+	token_key_hex(&a, hex, sizeof(hex));
+	assert_int_equal(strlen(hex), 2 * TOKEN_KEY_MIN);
+	assert_int_equal(token_key_from_hex(&back, hex), 0);
+	assert_memory_equal(back.key, a.key, a.len);
+	assert_int_equal(token_key_from_hex(&back, "abcd"), MC_EDATA);
+	hex[0] = 'g';
+	assert_int_equal(token_key_from_hex(&back, hex), MC_EDATA);
+	memset(&ring, 0, sizeof(ring));
+	assert_int_equal(token_keyring_add(&ring, &b, 2), 0);
+	assert_int_equal(token_keyring_add(&ring, &a, 1), 0);
+	assert_int_equal(token_encode(&a, 5, 6, tok, sizeof(tok)), 0);
+	assert_int_equal(
+	    token_keyring_decode(&ring, tok, strlen(tok), &c, &r, &kid), 0);
+	assert_true(c == 5 && r == 6 && kid == 1);
+	ring.n = 1; /* without a: no key verifies it */
+	assert_int_equal(
+	    token_keyring_decode(&ring, tok, strlen(tok), &c, &r, &kid),
+	    MC_EDATA);
+	token_keyring_wipe(&ring);
 }
 
 int
@@ -160,6 +200,7 @@ main(void)
 	    cmocka_unit_test(test_fits_local_part),
 	    cmocka_unit_test(test_tampered),
 	    cmocka_unit_test(test_key_file),
+	    cmocka_unit_test(test_ring),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
