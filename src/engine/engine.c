@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include <event2/event.h>
 
@@ -273,18 +272,7 @@ engine_new(const struct engine_config *cfg)
 	e->pipeline = cfg->limits.pipeline ? cfg->limits.pipeline : 8;
 	e->conns_max = cfg->limits.dest_conns ? cfg->limits.dest_conns : 4;
 	e->state = ENGINE_RUN__COUNT;
-	if (cfg->token_key) {
-		e->key = cfg->token_key;
-	} else {
-		unsigned char k[TOKEN_KEY_MIN];
-
-		if (getrandom(k, sizeof(k), 0) != (ssize_t)sizeof(k))
-			for (size_t i = 0; i < sizeof(k); i++)
-				k[i] = (unsigned char)random();
-		token_key_set(&e->tkey, k, sizeof(k));
-		explicit_bzero(k, sizeof(k));
-		e->key = &e->tkey;
-	}
+	e->key = cfg->token_key;
 	e->own_base = cfg->base == NULL;
 	e->base = cfg->base ? cfg->base : event_base_new();
 	return e;
@@ -303,7 +291,6 @@ engine_free(struct engine *e)
 		event_base_free(e->base);
 	tmpl_free(e->tmpl);
 	engine_attrs_fini(&e->attrs);
-	token_key_wipe(&e->tkey);
 	free(e);
 }
 
@@ -417,6 +404,11 @@ engine_start(const struct engine_config *cfg, engine_done_fn *done, void *arg,
 		snprintf(err, errsz, "engine_start needs an event base");
 		return MC_EINVAL;
 	}
+	if (cfg->token_key == NULL) {
+		/* a link signed by a key nobody keeps can never be verified */
+		snprintf(err, errsz, "a campaign needs the store's token key");
+		return MC_EINVAL;
+	}
 	e = engine_new(cfg);
 	e->done_fn = done;
 	e->done_arg = arg;
@@ -472,7 +464,14 @@ int
 engine_run(const struct engine_config *cfg, struct engine_result *res,
            char *err, size_t errsz)
 {
-	struct engine *e = engine_new(cfg);
+	struct engine *e;
+
+	if (cfg->token_key == NULL) {
+		memset(res, 0, sizeof(*res));
+		snprintf(err, errsz, "a campaign needs the store's token key");
+		return MC_EINVAL;
+	}
+	e = engine_new(cfg);
 	int rc;
 
 	memset(res, 0, sizeof(*res));

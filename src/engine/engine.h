@@ -223,7 +223,7 @@ struct engine_config {
 	const char *unsubscribe_mailto;    /* NULL: template default */
 	const char *from;                  /* envelope sender without a token */
 	const char *bounce_domain;         /* VERP domain (NULL: From's) */
-	const struct token_key *token_key; /* NULL: a random one per run */
+	const struct token_key *token_key; /* required: the store's key */
 	const struct dkim_key *dkim[DKIM_KEYS_MAX];
 	size_t ndkim;
 	const char *relays[ENGINE_RELAYS_MAX]; /* "host:port" */

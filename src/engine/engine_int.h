@@ -142,7 +142,6 @@ struct engine {
 	struct engine_attrs attrs;
 	char **dead; /* recovery: owners to give back */
 	size_t ndead;
-	struct token_key tkey;
 	const struct token_key *key;
 	struct dest *dests;
 	struct rpool pool;

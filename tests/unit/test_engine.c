@@ -64,6 +64,7 @@ struct fx {
 	char relay[2][64];
 	const char *relays[2];
 	struct engine_config cfg;
+	struct token_key key;
 	struct engine_result res;
 	char err[512];
 	/* events */
@@ -196,6 +197,9 @@ setup(void **state)
 	         f->peer->port);
 	f->relays[0] = f->relay[0];
 	f->cfg.store = f->s;
+	assert_int_equal(
+	    token_key_set(&f->key, "0123456789abcdef0123456789abcdef", 32), 0);
+	f->cfg.token_key = &f->key;
 	f->cfg.campaign_name = "c";
 	f->cfg.template_path = f->tmpl;
 	f->cfg.from = "news@example.org";
