@@ -450,6 +450,19 @@ apply_report(const struct ingest_config *cfg, const struct bounce_result *r,
 		                 t == 0 ? INGEST_NO_TOKEN : INGEST_BAD_TOKEN, 0,
 		                 now);
 	}
+	if (t > 0 && complaint && r->nrcpts == 0) {
+		/* A complaint that names no recipient (feedback loops redact
+		 * it): the token's contact, whom the ledger shows was sent
+		 * the message complained about. */
+		struct ingest_effect *e = effect_new(out, 1);
+		e->action = BOUNCE_ACTION_COMPLAINT;
+		mc_strlcpy(e->address, tok_addr, sizeof(e->address));
+		e->campaign_id = campaign;
+		e->contact_id = contact;
+		if ((rc = apply(cfg, e, NULL, out->source, now)) < 0)
+			return rc;
+		out->neffects++;
+	}
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		const struct bounce_rcpt *rc2 = &r->rcpts[i];
 		struct ingest_effect *e = effect_new(out, r->nrcpts);

@@ -602,6 +602,45 @@ test_forged_unsubscribes(void **state)
 	ingest_result_fini(&r);
 }
 
+/* A complaint whose report names no recipient (redacted): the token's
+ * contact; without a token, nobody. */
+static void
+test_redacted_complaint(void **state)
+{
+	struct fx *f = *state;
+	static const char fmt[] =
+	    "From: fbl@isp.example\r\nTo: abuse@sender.example\r\n"
+	    "Subject: complaint\r\nMessage-ID: <%s@isp.example>\r\n"
+	    "MIME-Version: 1.0\r\nContent-Type: multipart/report; "
+	    "report-type=feedback-report; boundary=\"F\"\r\n\r\n"
+	    "--F\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n"
+	    "--F\r\nContent-Type: message/feedback-report\r\n\r\n"
+	    "Feedback-Type: abuse\r\nUser-Agent: x/1\r\nVersion: 1\r\n\r\n"
+	    "--F\r\nContent-Type: text/rfc822-headers\r\n\r\n"
+	    "Return-Path: <%s>\r\nFrom: news@sender.example\r\n"
+	    "Subject: News\r\n\r\n--F--\r\n";
+	char m[2048], v[200];
+	int64_t camp, contact;
+	struct ingest_result r;
+
+	ledger(f, "quiet@dest.example", true, &camp, &contact);
+	snprintf(m, sizeof(m), fmt, "c0", "bounces@sender.example");
+	r = ingest(f, m, T0);
+	assert_int_equal(r.kind, INGEST_COMPLAINT);
+	assert_int_equal(r.verdict, INGEST_NO_TOKEN);
+	ingest_result_fini(&r);
+	verp(f, camp, contact, v, sizeof(v));
+	snprintf(m, sizeof(m), fmt, "c1", v);
+	r = ingest(f, m, T0);
+	assert_int_equal(r.kind, INGEST_COMPLAINT);
+	assert_int_equal(r.verdict, INGEST_APPLIED);
+	assert_int_equal(r.neffects, 1);
+	assert_string_equal(r.effects[0].address, "quiet@dest.example");
+	assert_string_equal(supp(f, "quiet@dest.example"), "complaint");
+	assert_string_equal(status(f, "quiet@dest.example"), "complained");
+	ingest_result_fini(&r);
+}
+
 /* Once: ingest_once by Message-ID; the memory is in the same
  * transaction as the effects. */
 static void
@@ -651,6 +690,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_many_recipients, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_forged_unsubscribes, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_redacted_complaint, setup,
 	                                    teardown),
 	};
 
