@@ -161,8 +161,8 @@ unsub_request(const char *msg, size_t len, char *stok, char *rtok, size_t toksz,
 	return true;
 }
 
-/* Decode a VERP token into campaign and contact: 1 valid, 0 none (or no
- * key), -1 malformed or tampered (0, 0 unless valid). */
+/* Decode a VERP token into campaign and contact: 1 valid, 0 none, -1
+ * malformed, tampered or no key to verify it (0, 0 unless valid). */
 static int
 match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
             int64_t *contact)
@@ -170,8 +170,10 @@ match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
 	uint64_t c = 0, k = 0;
 
 	*campaign = *contact = 0;
-	if (cfg->key == NULL || tok == NULL || *tok == '\0')
+	if (tok == NULL || *tok == '\0')
 		return 0;
+	if (cfg->key == NULL)
+		return -1; /* no key to verify it with */
 	if (token_decode(cfg->key, tok, strlen(tok), &c, &k) != 0 || c == 0 ||
 	    k == 0 || c > INT64_MAX || k > INT64_MAX)
 		return -1;
@@ -370,9 +372,14 @@ static int
 unapplied(const struct ingest_config *cfg, struct ingest_result *out,
           enum ingest_verdict v, int64_t campaign, time_t now)
 {
-	char detail[1700];
+	char detail[1700], note[sizeof(out->note) + 32];
 
 	out->verdict = v;
+	if (v == INGEST_BAD_TOKEN && cfg->key == NULL) {
+		snprintf(note, sizeof(note), "no token key to verify it%s%s",
+		         out->note[0] ? "; " : "", out->note);
+		mc_strlcpy(out->note, note, sizeof(out->note));
+	}
 	snprintf(detail, sizeof(detail), "%s: %s%s%s", out->source,
 	         ingest_verdict_name(v), out->note[0] ? ": " : "", out->note);
 	return store_event_add(cfg->store, campaign, 0,
@@ -777,16 +784,15 @@ ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r)
 	}
 }
 
-/* The token key, or the demo key. */
+/* The token key, or none: the public demo key of `preview` would verify
+ * only tokens anyone can make. */
 int
 ingest_key_load(struct ingest_config *cfg, struct token_key *key,
                 const char *key_file, char *err, size_t errsz)
 {
-	static const unsigned char demo[TOKEN_KEY_MIN];
-	int rc = key_file ? token_key_load(key, key_file, err, errsz)
-	                  : token_key_set(key, demo, sizeof(demo));
+	int rc = key_file ? token_key_load(key, key_file, err, errsz) : 0;
 
-	cfg->key = rc == 0 ? key : NULL;
+	cfg->key = rc == 0 && key_file ? key : NULL;
 	return rc;
 }
 

@@ -80,7 +80,7 @@ enum ingest_verdict {
 
 struct ingest_config {
 	struct store *store;            /* borrowed */
-	const struct token_key *key;    /* NULL: tokens are not matched */
+	const struct token_key *key;    /* NULL: no token verifies */
 	struct bounce_policy_soft soft; /* limit 0: the policy's defaults */
 	bool trust_unsigned; /* act on untokened bounces (sent rows only) */
 };
@@ -159,9 +159,10 @@ void ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r);
 int ingest_parse_file(const char *path, long repeat, struct bounce_result *r,
                       double *cpu, char *err, size_t errsz);
 /*
- * The VERP token key from key_file into *key, or the demo key (all zero)
- * when key_file is NULL; cfg->key then points at *key.  0 or MC_E* (why
- * in err).
+ * The VERP token key from key_file into *key (cfg->key then points at
+ * it); key_file NULL: no key (cfg->key NULL), so no token verifies — the
+ * demo key of `preview` is public and would verify forged tokens.  0 or
+ * MC_E* (why in err).
  */
 int ingest_key_load(struct ingest_config *cfg, struct token_key *key,
                     const char *key_file, char *err, size_t errsz);

@@ -478,6 +478,17 @@ test_forged_bounces(void **state)
 	                 0);
 	snprintf(to, sizeof(to), "bounces+%s@sender.example", tok);
 	forged(f, "f5", "dana@dest.example", to, INGEST_BAD_TOKEN);
+	/* No key (no --token-key): a token made with the public demo key
+	 * (all zero) does not verify. */
+	static const unsigned char demo[TOKEN_KEY_MIN];
+	assert_int_equal(token_key_set(&other, demo, sizeof(demo)), 0);
+	assert_int_equal(token_encode(&other, (uint64_t)dcamp, (uint64_t)d, tok,
+	                              sizeof(tok)),
+	                 0);
+	snprintf(to, sizeof(to), "bounces+%s@sender.example", tok);
+	f->cfg.key = NULL;
+	forged(f, "f5b", "dana@dest.example", to, INGEST_BAD_TOKEN);
+	f->cfg.key = &f->key;
 	/* --trust-unsigned still touches only addresses sent to. */
 	f->cfg.trust_unsigned = true;
 	forged(f, "f6", "stranger@dest.example", NULL, INGEST_NOT_SENT);
