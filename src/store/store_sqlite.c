@@ -151,6 +151,10 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     "ALTER TABLE suppressions_v3 RENAME TO suppressions;",
 };
 
+/* A ledger row this installation sent (or tried to): ingest's proof. */
+#define DLV_WAS_SENT                                                           \
+	"d.state IN ('sent', 'deferred', 'failed', 'bounced', 'inflight') OR " \
+	"d.attempts > 0"
 #define DLV_ROW     "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
 #define CONTACT_ROW "c.id, c.address, c.domain, c.attrs, c.status, c.created_at"
 /* The columns of a struct store_dlv_row (sq_delivery_each). */
@@ -294,10 +298,13 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_CONTACT_EXISTS, "SELECT id FROM contacts WHERE id = ?1")          \
 	X(ST_DLV_SENT,                                                         \
 	  "SELECT d.campaign_id, c.address FROM deliveries d JOIN contacts c " \
-	  "ON c.id = d.contact_id WHERE d.contact_id = ?2 AND (?1 = 0 OR "     \
-	  "d.campaign_id = ?1) AND (d.state IN ('sent', 'deferred', "          \
-	  "'failed', 'bounced', 'inflight') OR d.attempts > 0) ORDER BY "      \
-	  "d.updated_at DESC, d.id DESC LIMIT 1")                              \
+	  "ON c.id = d.contact_id WHERE d.campaign_id = ?1 AND d.contact_id "  \
+	  "= ?2 AND (" DLV_WAS_SENT ")")                                       \
+	X(ST_DLV_SENT_ANY,                                                     \
+	  "SELECT d.campaign_id, c.address FROM campaigns k CROSS JOIN "       \
+	  "deliveries d ON d.campaign_id = k.id AND d.contact_id = ?2 JOIN "   \
+	  "contacts c ON c.id = d.contact_id WHERE ?1 = 0 AND (" DLV_WAS_SENT  \
+	  ") ORDER BY d.updated_at DESC, d.id DESC LIMIT 1")                   \
 	X(ST_SEEN_GET, "SELECT state FROM mailbox_seen WHERE mailbox = ?1 "    \
 	               "AND uid = ?2")                                         \
 	X(ST_SEEN_PUT,                                                         \
@@ -1404,7 +1411,10 @@ sq_delivery_sent(struct store *s, int64_t campaign_id, int64_t contact_id,
                  int64_t *campaign_out, char *address, size_t addrsz)
 {
 	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st = stmt(q, ST_DLV_SENT);
+	/* One indexed lookup per campaign: (campaign_id, contact_id) is the
+	 * only index of deliveries that names a contact. */
+	sqlite3_stmt *st =
+	    stmt(q, campaign_id > 0 ? ST_DLV_SENT : ST_DLV_SENT_ANY);
 	const unsigned char *a;
 	int rc;
 
