@@ -28,6 +28,19 @@ static const char *const kind_names[] = {
 #undef INGEST_KIND_NAME
 };
 
+static const char *const verdict_names[] = {
+#define INGEST_VERDICT_NAME(sym, name) name,
+    INGEST_VERDICTS(INGEST_VERDICT_NAME)
+#undef INGEST_VERDICT_NAME
+};
+
+/* Name of a verdict. */
+const char *
+ingest_verdict_name(enum ingest_verdict v)
+{
+	return (unsigned)v < INGEST_VERDICT__COUNT ? verdict_names[v] : NULL;
+}
+
 /* Name of a message kind. */
 const char *
 ingest_kind_name(enum ingest_kind k)
@@ -80,52 +93,108 @@ norm_addr(const char *in, char *out, size_t outsz)
 	return true;
 }
 
-/*
- * A mailto unsubscribe request: the subject "unsubscribe [TOKEN]" (what
- * our List-Unsubscribe mailto asks for).  Fills the sender and the token.
- */
-static bool
-unsub_request(const char *msg, size_t len, char *from, size_t fromsz, char *tok,
-              size_t toksz)
+/* The first "+TOKEN@" of a header value into tok ("" when none). */
+static void
+plus_token(const char *v, char *tok, size_t toksz)
 {
-	char subj[HEADER_MAX + 1], fh[HEADER_MAX + 1], name[200], err[200];
-	struct addr a;
-	const char *p;
-
-	if (!header(msg, len, "Subject", subj, sizeof(subj)) ||
-	    !mc_istarts(subj, strlen(subj), "unsubscribe"))
-		return false;
-	p = subj + strlen("unsubscribe");
-	if (*p != '\0' && *p != ' ')
-		return false;
-	while (*p == ' ')
-		p++;
-	mc_strlcpy(tok, p, toksz);
-	if (strchr(tok, ' '))
-		return false; /* a sentence, not our request */
-	if (!header(msg, len, "From", fh, sizeof(fh)) ||
-	    addr_parse_mailbox(fh, strlen(fh), &a, name, sizeof(name), err,
-	                       sizeof(err)) != 0)
-		return false;
-	addr_format(&a, fh, sizeof(fh));
-	return norm_addr(fh, from, fromsz);
+	for (const char *p = strchr(v, '+'); p; p = strchr(p + 1, '+')) {
+		size_t n = 0;
+		while (isalnum((unsigned char)p[1 + n]))
+			n++;
+		if (n > 0 && p[1 + n] == '@' && n < toksz) {
+			memcpy(tok, p + 1, n);
+			tok[n] = '\0';
+			return;
+		}
+	}
+	tok[0] = '\0';
 }
 
-/* Decode a VERP token into campaign and contact (0, 0 when it fails). */
-static void
+/*
+ * A mailto unsubscribe request: the subject "unsubscribe [TOKEN]" (what
+ * our List-Unsubscribe mailto asks for), or a message to
+ * unsubscribe+TOKEN@....  Fills the tokens found (subject, recipient) and
+ * the From (only ever reported, never acted on).
+ */
+static bool
+unsub_request(const char *msg, size_t len, char *stok, char *rtok, size_t toksz,
+              char *from, size_t fromsz)
+{
+	static const char *const rcpt_headers[] = {"To", "Delivered-To",
+	                                           "X-Original-To"};
+	char subj[HEADER_MAX + 1], v[HEADER_MAX + 1], name[200], err[200];
+	struct addr a;
+	bool asked = false;
+	const char *p;
+
+	stok[0] = rtok[0] = from[0] = '\0';
+	if (header(msg, len, "Subject", subj, sizeof(subj)) &&
+	    mc_istarts(subj, strlen(subj), "unsubscribe")) {
+		p = subj + strlen("unsubscribe");
+		while (*p == ' ')
+			p++;
+		/* "unsubscribe", "unsubscribe TOKEN"; not a sentence. */
+		if ((p == subj + strlen("unsubscribe") && *p == '\0') ||
+		    (p > subj + strlen("unsubscribe") && !strchr(p, ' '))) {
+			mc_strlcpy(stok, p, toksz);
+			asked = true;
+		}
+	}
+	for (size_t i = 0; i < 3 && rtok[0] == '\0'; i++) {
+		if (!header(msg, len, rcpt_headers[i], v, sizeof(v)))
+			continue;
+		plus_token(v, rtok, toksz);
+		for (char *q = v; *q; q++)
+			*q = (char)tolower((unsigned char)*q);
+		if (rtok[0] && strstr(v, "unsubscribe+"))
+			asked = true;
+	}
+	if (!asked)
+		return false;
+	if (header(msg, len, "From", v, sizeof(v)) &&
+	    addr_parse_mailbox(v, strlen(v), &a, name, sizeof(name), err,
+	                       sizeof(err)) == 0) {
+		addr_format(&a, v, sizeof(v));
+		if (!norm_addr(v, from, fromsz))
+			from[0] = '\0';
+	}
+	return true;
+}
+
+/* Decode a VERP token into campaign and contact: 1 valid, 0 none, -1
+ * malformed, tampered or no key to verify it (0, 0 unless valid). */
+static int
 match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
             int64_t *contact)
 {
 	uint64_t c = 0, k = 0;
 
 	*campaign = *contact = 0;
-	if (cfg->key == NULL || tok == NULL || *tok == '\0')
-		return;
-	if (token_decode(cfg->key, tok, strlen(tok), &c, &k) == 0 &&
-	    c <= INT64_MAX && k <= INT64_MAX) {
-		*campaign = (int64_t)c;
-		*contact = (int64_t)k;
-	}
+	if (tok == NULL || *tok == '\0')
+		return 0;
+	if (cfg->key == NULL)
+		return -1; /* no key to verify it with */
+	if (token_decode(cfg->key, tok, strlen(tok), &c, &k) != 0 || c == 0 ||
+	    k == 0 || c > INT64_MAX || k > INT64_MAX)
+		return -1;
+	*campaign = (int64_t)c;
+	*contact = (int64_t)k;
+	return 1;
+}
+
+/* The address the ledger shows campaign sent to contact (lower case)
+ * into out; *campaign becomes the row's.  0, MC_ENOTFOUND or a store
+ * error. */
+static int
+ledger_sent(const struct ingest_config *cfg, int64_t *campaign, int64_t contact,
+            char *out, size_t outsz)
+{
+	int rc = store_delivery_sent(cfg->store, *campaign, contact, campaign,
+	                             out, outsz);
+
+	for (char *p = out; rc == 0 && *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return rc;
 }
 
 /* The row kind and suppression reason of an action that writes one. */
@@ -278,18 +347,129 @@ effect_new(struct ingest_result *out, size_t max)
 	return e;
 }
 
-/* A bounce or complaint: each recipient's action. */
+/* Append the recipients of r ("a@x, b@y, ... (256)") to out->note. */
+static void
+note_rcpts(struct ingest_result *out, const struct bounce_result *r)
+{
+	size_t n = strlen(out->note);
+
+	for (size_t i = 0; i < r->nrcpts && n + 40 < sizeof(out->note); i++) {
+		snprintf(out->note + n, sizeof(out->note) - n, "%s%s",
+		         i ? ", " : "", r->rcpts[i].address);
+		n = strlen(out->note);
+	}
+	if (r->nrcpts > 1 && n < sizeof(out->note))
+		snprintf(out->note + n, sizeof(out->note) - n, " (%zu)",
+		         r->nrcpts);
+}
+
+/*
+ * The message changes nothing: its verdict, and an event that says so
+ * (kind "ingest-unverified" or "ingest-ignored") so that a forgery
+ * attempt is on record.
+ */
+static int
+unapplied(const struct ingest_config *cfg, struct ingest_result *out,
+          enum ingest_verdict v, int64_t campaign, time_t now)
+{
+	char detail[1700], note[sizeof(out->note) + 32];
+
+	out->verdict = v;
+	if (v == INGEST_BAD_TOKEN && cfg->key == NULL) {
+		snprintf(note, sizeof(note), "no token key to verify it%s%s",
+		         out->note[0] ? "; " : "", out->note);
+		mc_strlcpy(out->note, note, sizeof(out->note));
+	}
+	snprintf(detail, sizeof(detail), "%s: %s%s%s", out->source,
+	         ingest_verdict_name(v), out->note[0] ? ": " : "", out->note);
+	return store_event_add(cfg->store, campaign, 0,
+	                       v == INGEST_NO_TOKEN || v == INGEST_BAD_TOKEN
+	                           ? "ingest-unverified"
+	                           : "ingest-ignored",
+	                       detail, now);
+}
+
+/*
+ * Who recipient address is, by the ledger: with a valid token (t > 0),
+ * the token's contact if address is the one the ledger sent to (1), else
+ * 0 (*other set); unsigned (trust_unsigned), the contact of address with
+ * a sent row in any campaign (1), else 0 (*not_sent set).  Negative: a
+ * store error.
+ */
+static int
+who(const struct ingest_config *cfg, int t, const char *tok_addr,
+    const char *address, struct ingest_effect *e, size_t *other,
+    size_t *not_sent)
+{
+	char sent[STORE_ADDRESS_MAX + 1];
+	int64_t id = 0, camp = 0;
+	int rc;
+
+	if (t > 0) {
+		if (strcmp(address, tok_addr) == 0)
+			return 1;
+		(*other)++;
+		return 0;
+	}
+	rc = store_contact_lookup(cfg->store, 0, address, &id);
+	if (rc == 0)
+		rc = ledger_sent(cfg, &camp, id, sent, sizeof(sent));
+	if (rc == MC_ENOTFOUND) {
+		(*not_sent)++;
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	e->campaign_id = camp;
+	e->contact_id = id;
+	return 1;
+}
+
+/* A bounce or complaint: each recipient's action, on the addresses the
+ * ledger shows were sent to (ingest.h). */
 static int
 apply_report(const struct ingest_config *cfg, const struct bounce_result *r,
              struct ingest_result *out, time_t now)
 {
+	char tok_addr[STORE_ADDRESS_MAX + 1] = "";
 	int64_t campaign, contact;
 	bool complaint = r->kind == BOUNCE_KIND_COMPLAINT;
-	int rc;
+	size_t other = 0, not_sent = 0, acts = 0;
+	int rc, t;
 
 	out->kind = complaint ? INGEST_COMPLAINT : INGEST_BOUNCE;
-	out->dispose = true;
-	match_token(cfg, r->token, &campaign, &contact);
+	t = match_token(cfg, r->token, &campaign, &contact);
+	if (t > 0) {
+		rc = ledger_sent(cfg, &campaign, contact, tok_addr,
+		                 sizeof(tok_addr));
+		if (rc == MC_ENOTFOUND) {
+			snprintf(out->note, sizeof(out->note),
+			         "campaign %lld sent nothing to contact %lld",
+			         (long long)campaign, (long long)contact);
+			return unapplied(cfg, out, INGEST_NOT_SENT, campaign,
+			                 now);
+		}
+		if (rc < 0)
+			return rc;
+	} else if (!cfg->trust_unsigned) {
+		note_rcpts(out, r);
+		return unapplied(cfg, out,
+		                 t == 0 ? INGEST_NO_TOKEN : INGEST_BAD_TOKEN, 0,
+		                 now);
+	}
+	if (t > 0 && complaint && r->nrcpts == 0) {
+		/* A complaint that names no recipient (feedback loops redact
+		 * it): the token's contact, whom the ledger shows was sent
+		 * the message complained about. */
+		struct ingest_effect *e = effect_new(out, 1);
+		e->action = BOUNCE_ACTION_COMPLAINT;
+		mc_strlcpy(e->address, tok_addr, sizeof(e->address));
+		e->campaign_id = campaign;
+		e->contact_id = contact;
+		if ((rc = apply(cfg, e, NULL, out->source, now)) < 0)
+			return rc;
+		out->neffects++;
+	}
 	for (size_t i = 0; i < r->nrcpts; i++) {
 		const struct bounce_rcpt *rc2 = &r->rcpts[i];
 		struct ingest_effect *e = effect_new(out, r->nrcpts);
@@ -304,39 +484,94 @@ apply_report(const struct ingest_config *cfg, const struct bounce_result *r,
 		if (e->action == BOUNCE_ACTION_IGNORE ||
 		    !norm_addr(rc2->address, e->address, sizeof(e->address)))
 			continue;
+		acts++;
+		rc = who(cfg, t, tok_addr, e->address, e, &other, &not_sent);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			continue;
+		if (t > 0) {
+			e->campaign_id = campaign;
+			e->contact_id = contact;
+		}
 		mc_strlcpy(e->status, rc2->status, sizeof(e->status));
-		e->campaign_id = campaign;
-		/* One token names one recipient: only it gets the contact. */
-		e->contact_id = r->nrcpts == 1 ? contact : 0;
 		if ((rc = apply(cfg, e, rc2->diagnostic, out->source, now)) < 0)
 			return rc;
 		out->neffects++;
+		if (t > 0)
+			break; /* one token, one recipient */
 	}
-	return 0;
+	if (out->neffects > 0 || (t > 0 && acts == 0)) {
+		out->verdict =
+		    out->neffects > 0 ? INGEST_APPLIED : INGEST_NO_ACTION;
+		out->dispose = true;
+		return 0;
+	}
+	if (t > 0 && other > 0) {
+		snprintf(out->note, sizeof(out->note),
+		         "the token is for %s; the report is for ", tok_addr);
+		note_rcpts(out, r);
+		return unapplied(cfg, out, INGEST_OTHER_RCPT, campaign, now);
+	}
+	note_rcpts(out, r);
+	return unapplied(cfg, out,
+	                 not_sent ? INGEST_NOT_SENT : INGEST_NO_ACTION, 0, now);
 }
 
-/* Not a report: a mailto unsubscribe request, or something else. */
+/* Not a report: a mailto unsubscribe request (acting on its token's
+ * contact, never on its From), or something else. */
 static int
 apply_other(const struct ingest_config *cfg, const char *msg, size_t len,
             struct ingest_result *out, time_t now)
 {
-	char from[STORE_ADDRESS_MAX + 1], tok[HEADER_MAX + 1];
+	char from[STORE_ADDRESS_MAX + 1], stok[HEADER_MAX + 1],
+	    rtok[HEADER_MAX + 1];
 	struct ingest_effect *e;
-	int rc;
+	int64_t campaign, contact;
+	int rc, t;
 
-	if (!unsub_request(msg, len, from, sizeof(from), tok, sizeof(tok))) {
+	if (!unsub_request(msg, len, stok, rtok, sizeof(stok), from,
+	                   sizeof(from))) {
 		out->kind = INGEST_NOT_BOUNCE;
+		out->verdict = INGEST_IGNORED;
 		return 0;
 	}
 	out->kind = INGEST_UNSUBSCRIBE;
-	out->dispose = true;
+	t = match_token(cfg, rtok, &campaign, &contact);
+	if (t <= 0) {
+		int t2 = match_token(cfg, stok, &campaign, &contact);
+		t = t2 != 0 ? t2 : t;
+	}
+	if (t <= 0) {
+		snprintf(out->note, sizeof(out->note),
+		         "the sender %s is not unsubscribed",
+		         from[0] ? from : "(none)");
+		return unapplied(cfg, out,
+		                 t == 0 ? INGEST_NO_TOKEN : INGEST_BAD_TOKEN, 0,
+		                 now);
+	}
 	e = effect_new(out, 1);
+	rc = ledger_sent(cfg, &campaign, contact, e->address,
+	                 sizeof(e->address));
+	if (rc == MC_ENOTFOUND) {
+		snprintf(out->note, sizeof(out->note),
+		         "campaign %lld sent nothing to contact %lld",
+		         (long long)campaign, (long long)contact);
+		return unapplied(cfg, out, INGEST_NOT_SENT, campaign, now);
+	}
+	if (rc < 0)
+		return rc;
 	e->action = BOUNCE_ACTION_UNSUBSCRIBE;
-	mc_strlcpy(e->address, from, sizeof(e->address));
-	match_token(cfg, tok, &e->campaign_id, &e->contact_id);
+	e->campaign_id = campaign;
+	e->contact_id = contact;
 	if ((rc = apply(cfg, e, NULL, out->source, now)) < 0)
 		return rc;
 	out->neffects++;
+	out->verdict = INGEST_APPLIED;
+	out->dispose = true;
+	if (from[0] && strcmp(from, e->address) != 0)
+		snprintf(out->note, sizeof(out->note),
+		         "sent by %s, not unsubscribed", from);
 	return 0;
 }
 
@@ -366,6 +601,7 @@ ingest_message(const struct ingest_config *cfg, const char *msg, size_t len,
 	int rc, prc;
 
 	memset(out, 0, sizeof(*out));
+	out->verdict = INGEST_IGNORED;
 	if (!ingest_message_id(msg, len, out->source, sizeof(out->source)))
 		mc_strlcpy(out->source, fallback_id ? fallback_id : "?",
 		           sizeof(out->source));
@@ -530,6 +766,11 @@ ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r)
 		t->other++;
 		break;
 	}
+	if (r->verdict == INGEST_NO_TOKEN || r->verdict == INGEST_BAD_TOKEN)
+		t->unverified++;
+	else if (r->verdict == INGEST_NOT_SENT ||
+	         r->verdict == INGEST_OTHER_RCPT)
+		t->ignored++;
 	for (size_t i = 0; i < r->neffects; i++) {
 		const struct ingest_effect *e = &r->effects[i];
 		if (e->action == BOUNCE_ACTION_SUPPRESS)
@@ -543,16 +784,15 @@ ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r)
 	}
 }
 
-/* The token key, or the demo key. */
+/* The token key, or none: the public demo key of `preview` would verify
+ * only tokens anyone can make. */
 int
 ingest_key_load(struct ingest_config *cfg, struct token_key *key,
                 const char *key_file, char *err, size_t errsz)
 {
-	static const unsigned char demo[TOKEN_KEY_MIN];
-	int rc = key_file ? token_key_load(key, key_file, err, errsz)
-	                  : token_key_set(key, demo, sizeof(demo));
+	int rc = key_file ? token_key_load(key, key_file, err, errsz) : 0;
 
-	cfg->key = rc == 0 ? key : NULL;
+	cfg->key = rc == 0 && key_file ? key : NULL;
 	return rc;
 }
 
@@ -564,8 +804,9 @@ ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz)
 	         "%lu bounces (%lu hard, %lu soft recipients), %lu "
 	         "complaints, %lu unsubscribe requests, %lu auto-replies, %lu "
 	         "other, %lu skipped, %lu already handled; %lu newly "
-	         "suppressed, %lu moved or deleted",
+	         "suppressed, %lu moved or deleted; %lu unverified, %lu "
+	         "ignored (not sent by us)",
 	         t->bounces, t->hard, t->soft, t->complaints, t->unsubscribes,
 	         t->auto_replies, t->other, t->skipped, t->already,
-	         t->suppressed, t->disposed);
+	         t->suppressed, t->disposed, t->unverified, t->ignored);
 }

@@ -8,6 +8,17 @@
  * message is handled once or not at all.  `bounces ingest` (an MTA pipe)
  * and the mailbox poller (app/poller.h) both come here.
  *
+ * Trust (docs/bounces.md "Forged bounces"): an effect applies only to an
+ * address the ledger shows this installation sent to.  A bounce or
+ * complaint with a valid VERP token acts on the recipient that is the
+ * token's contact in the token's campaign (a ledger row that was sent),
+ * and on no other; a mailto unsubscribe request acts on the contact of
+ * its token (in the recipient address, unsubscribe+TOKEN@..., or its
+ * subject), never on the From.  Without a valid token the message is
+ * recorded as unverified (an event) and changes nothing — unless
+ * trust_unsigned, where a bounce's recipients that have a sent ledger row
+ * are acted on (and no others).  out->verdict says which, per message.
+ *
  * The effects by action: suppress -> a "hard" row, the address suppressed
  * (hard-bounce), the contact bounced; count-soft -> a "soft" row, and the
  * address suppressed (soft-bounces) once the soft threshold is reached;
@@ -50,10 +61,28 @@ enum ingest_kind {
 	    INGEST__COUNT
 };
 
+/* What ingest made of one message, as a user reads it. */
+#define INGEST_VERDICTS(X)                                                     \
+	X(INGEST_IGNORED, "ignored")                                           \
+	X(INGEST_APPLIED, "applied")                                           \
+	X(INGEST_NO_TOKEN, "unverified: no token")                             \
+	X(INGEST_BAD_TOKEN, "unverified: bad signature")                       \
+	X(INGEST_NOT_SENT, "ignored: not sent by us")                          \
+	X(INGEST_OTHER_RCPT, "ignored: not the token's recipient")             \
+	X(INGEST_NO_ACTION, "ignored: nothing to do")
+
+enum ingest_verdict {
+#define INGEST_VERDICT_ENUM(sym, name) sym,
+	INGEST_VERDICTS(INGEST_VERDICT_ENUM)
+#undef INGEST_VERDICT_ENUM
+	    INGEST_VERDICT__COUNT
+};
+
 struct ingest_config {
 	struct store *store;            /* borrowed */
-	const struct token_key *key;    /* NULL: tokens are not matched */
+	const struct token_key *key;    /* NULL: no token verifies */
 	struct bounce_policy_soft soft; /* limit 0: the policy's defaults */
+	bool trust_unsigned; /* act on untokened bounces (sent rows only) */
 };
 
 /* What one recipient's failure did. */
@@ -72,6 +101,8 @@ struct ingest_effect {
 /* What one message was and did. */
 struct ingest_result {
 	enum ingest_kind kind;
+	enum ingest_verdict verdict;
+	char note[512];    /* the verdict's detail ("" when none) */
 	bool dispose;      /* handled: the mailbox may move or delete it */
 	char skip[256];    /* INGEST_SKIPPED: why */
 	char source[1000]; /* its Message-ID, or the fallback id */
@@ -90,7 +121,8 @@ struct ingest_seen {
 /* Totals over many messages (a fetch's summary line). */
 struct ingest_tally {
 	unsigned long bounces, hard, soft, recorded, complaints, unsubscribes,
-	    auto_replies, other, skipped, already, suppressed, disposed;
+	    auto_replies, other, skipped, already, suppressed, disposed,
+	    unverified, ignored;
 };
 
 /*
@@ -127,14 +159,17 @@ void ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r);
 int ingest_parse_file(const char *path, long repeat, struct bounce_result *r,
                       double *cpu, char *err, size_t errsz);
 /*
- * The VERP token key from key_file into *key, or the demo key (all zero)
- * when key_file is NULL; cfg->key then points at *key.  0 or MC_E* (why
- * in err).
+ * The VERP token key from key_file into *key (cfg->key then points at
+ * it); key_file NULL: no key (cfg->key NULL), so no token verifies — the
+ * demo key of `preview` is public and would verify forged tokens.  0 or
+ * MC_E* (why in err).
  */
 int ingest_key_load(struct ingest_config *cfg, struct token_key *key,
                     const char *key_file, char *err, size_t errsz);
 /* "2 bounces (1 hard, 1 soft recipients), 1 complaints, ..." into out. */
 void ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz);
+/* "applied", "unverified: no token", ...; NULL out of range. */
+const char *ingest_verdict_name(enum ingest_verdict v);
 /* "bounce", ...; NULL out of range. */
 const char *ingest_kind_name(enum ingest_kind k);
 

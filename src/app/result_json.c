@@ -94,6 +94,10 @@ ingest_result_json(const char *where, const struct ingest_result *r,
 
 	json_object_set_new(o, "message", jstr(where));
 	json_object_set_new(o, "kind", jstr(ingest_kind_name(r->kind)));
+	json_object_set_new(o, "verdict",
+	                    jstr(ingest_verdict_name(r->verdict)));
+	if (r->note[0])
+		json_object_set_new(o, "note", jstr(r->note));
 	if (r->skip[0])
 		json_object_set_new(o, "skipped", jstr(r->skip));
 	for (size_t i = 0; i < r->neffects; i++)

@@ -43,7 +43,11 @@ static const char usage_text[] =
     "ingest: one message on stdin (an MTA pipe): exit 0 when handled, 75\n"
     "  when the store is busy (the MTA retries), 65 when unreadable\n"
     "fetch and ingest: --token-key FILE (VERP tokens)  --soft-limit N (3)\n"
-    "  --soft-days D (30)  --max-size BYTES (16 MB)  --json\n";
+    "  --soft-days D (30)  --max-size BYTES (16 MB)  --json\n"
+    "  --trust-unsigned: act on bounces without a valid token too (a\n"
+    "  mailbox that only real bounces reach); only addresses the ledger\n"
+    "  shows were sent to are ever touched, and an unsubscribe request\n"
+    "  always needs its token\n";
 
 /* Everything the options of parse, fetch and ingest set. */
 struct bopts {
@@ -81,6 +85,7 @@ static const struct bopt {
     {"idle-max", "f", 'n', O(pc.idle_max), 1, 31536000},
     {"timeout", "f", 'n', O(pc.timeout_s), 1, 3600},
     {"token-key", "fi", 's', O(token_key), 0, 0},
+    {"trust-unsigned", "fi", 'f', O(pc.ingest.trust_unsigned), 0, 0},
     {"soft-limit", "fi", 'n', O(soft_limit), 1, 1000},
     {"soft-days", "fi", 'n', O(soft_days), 1, 3650},
     {"max-size", "fi", 'n', O(max_size), 1024, BOUNCE_MAX_SIZE},

@@ -50,9 +50,17 @@ cli_bounces_print(bool json, const char *where, const struct ingest_result *r,
 		put_json(ingest_result_json(where, r, disp));
 		return;
 	}
-	printf("%s: %s%s%s%s%s%s\n", where, ingest_kind_name(r->kind),
-	       r->skip[0] ? " (" : "", r->skip, r->skip[0] ? ")" : "",
-	       disp ? " -> " : "", disp ? disp : "");
+	printf("%s: %s: %s%s%s%s%s%s%s%s%s\n", where, ingest_kind_name(r->kind),
+	       ingest_verdict_name(r->verdict), r->note[0] ? " (" : "", r->note,
+	       r->note[0] ? ")" : "", r->skip[0] ? " (" : "", r->skip,
+	       r->skip[0] ? ")" : "", disp ? " -> " : "", disp ? disp : "");
+	for (size_t i = 0; i < r->neffects; i++) {
+		const struct ingest_effect *e = &r->effects[i];
+		printf("  %s: %s%s%s%s%s\n", e->address,
+		       bounce_action_name(e->action), e->status[0] ? " " : "",
+		       e->status, e->suppressed ? ", suppressed" : "",
+		       e->unsubscribed ? ", unsubscribed" : "");
+	}
 }
 
 /* `bounces ingest`: one message on stdin. */

@@ -367,6 +367,15 @@ struct store_ops {
 	                          int *changed);
 	int (*delivery_bounced)(struct store *, int64_t campaign_id,
 	                        int64_t contact_id, time_t now, int *changed);
+	/* delivery_sent: the ledger row of contact_id in campaign_id (0: the
+	 * most recently updated one of any campaign) that this installation
+	 * sent or tried to send (state sent, deferred, failed, bounced or
+	 * inflight, or an attempt counted): 0 with its campaign in
+	 * *campaign_out and the contact's address in address[0..addrsz), or
+	 * MC_ENOTFOUND (no row, or only pending / suppressed ones). */
+	int (*delivery_sent)(struct store *, int64_t campaign_id,
+	                     int64_t contact_id, int64_t *campaign_out,
+	                     char *address, size_t addrsz);
 	/* The mailbox memory: mailbox is "imap://user@host/INBOX;v=UIDVALIDITY"
 	 * or "pop3://user@host", uid the UID or UIDL.  seen_get: 0 with *state
 	 * (STORE_SEEN_*) or MC_ENOTFOUND.  seen_put: insert or raise state. */
@@ -452,6 +461,7 @@ struct store_ops {
 	X(contact_lookup)                                                      \
 	X(contact_set_status)                                                  \
 	X(delivery_bounced)                                                    \
+	X(delivery_sent)                                                       \
 	X(mailbox_seen_get)                                                    \
 	X(mailbox_seen_put)                                                    \
 	X(check)                                                               \
@@ -561,6 +571,9 @@ int store_contact_set_status(struct store *s, int64_t id,
                              int *changed);
 int store_delivery_bounced(struct store *s, int64_t campaign_id,
                            int64_t contact_id, time_t now, int *changed);
+int store_delivery_sent(struct store *s, int64_t campaign_id,
+                        int64_t contact_id, int64_t *campaign_out,
+                        char *address, size_t addrsz);
 int store_mailbox_seen_get(struct store *s, const char *mailbox,
                            const char *uid, int *state);
 int store_mailbox_seen_put(struct store *s, const char *mailbox,

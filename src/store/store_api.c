@@ -390,6 +390,19 @@ store_delivery_bounced(struct store *s, int64_t campaign_id, int64_t contact_id,
 	CALL(delivery_bounced, campaign_id, contact_id, now, changed);
 }
 
+/* The ledger row of a contact that was sent (ingest's proof of origin). */
+int
+store_delivery_sent(struct store *s, int64_t campaign_id, int64_t contact_id,
+                    int64_t *campaign_out, char *address, size_t addrsz)
+{
+	NEED(delivery_sent,
+	     campaign_id >= 0 && contact_id > 0 && campaign_out != NULL &&
+	         address != NULL && addrsz > 0,
+	     "no contact");
+	CALL(delivery_sent, campaign_id, contact_id, campaign_out, address,
+	     addrsz);
+}
+
 /* Was a mailbox message handled? */
 int
 store_mailbox_seen_get(struct store *s, const char *mailbox, const char *uid,

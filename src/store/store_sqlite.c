@@ -160,6 +160,10 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " created_at INTEGER NOT NULL);",
 };
 
+/* A ledger row this installation sent (or tried to): ingest's proof. */
+#define DLV_WAS_SENT                                                           \
+	"d.state IN ('sent', 'deferred', 'failed', 'bounced', 'inflight') OR " \
+	"d.attempts > 0"
 #define DLV_ROW     "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
 #define CONTACT_ROW "c.id, c.address, c.domain, c.attrs, c.status, c.created_at"
 /* The columns of a struct store_dlv_row (sq_delivery_each). */
@@ -301,6 +305,15 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "campaign_id = ?1 AND contact_id = ?2 AND state IN ('sent', "        \
 	  "'deferred', 'failed', 'inflight')")                                 \
 	X(ST_CONTACT_EXISTS, "SELECT id FROM contacts WHERE id = ?1")          \
+	X(ST_DLV_SENT,                                                         \
+	  "SELECT d.campaign_id, c.address FROM deliveries d JOIN contacts c " \
+	  "ON c.id = d.contact_id WHERE d.campaign_id = ?1 AND d.contact_id "  \
+	  "= ?2 AND (" DLV_WAS_SENT ")")                                       \
+	X(ST_DLV_SENT_ANY,                                                     \
+	  "SELECT d.campaign_id, c.address FROM campaigns k CROSS JOIN "       \
+	  "deliveries d ON d.campaign_id = k.id AND d.contact_id = ?2 JOIN "   \
+	  "contacts c ON c.id = d.contact_id WHERE ?1 = 0 AND (" DLV_WAS_SENT  \
+	  ") ORDER BY d.updated_at DESC, d.id DESC LIMIT 1")                   \
 	X(ST_SEEN_GET, "SELECT state FROM mailbox_seen WHERE mailbox = ?1 "    \
 	               "AND uid = ?2")                                         \
 	X(ST_SEEN_PUT,                                                         \
@@ -1405,6 +1418,37 @@ sq_delivery_bounced(struct store *s, int64_t campaign_id, int64_t contact_id,
 	return 0;
 }
 
+/* op: delivery_sent */
+static int
+sq_delivery_sent(struct store *s, int64_t campaign_id, int64_t contact_id,
+                 int64_t *campaign_out, char *address, size_t addrsz)
+{
+	struct store_sqlite *q = SQ(s);
+	/* One indexed lookup per campaign: (campaign_id, contact_id) is the
+	 * only index of deliveries that names a contact. */
+	sqlite3_stmt *st =
+	    stmt(q, campaign_id > 0 ? ST_DLV_SENT : ST_DLV_SENT_ANY);
+	const unsigned char *a;
+	int rc;
+
+	*campaign_out = 0;
+	address[0] = '\0';
+	if (st == NULL)
+		return db_fail(q, "delivery");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*campaign_out = sqlite3_column_int64(st, 0);
+		a = sqlite3_column_text(st, 1);
+		snprintf(address, addrsz, "%s", a ? (const char *)a : "");
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return MC_ENOTFOUND;
+	return rc == SQLITE_ROW ? 0 : db_fail(q, "delivery");
+}
+
 /* op: mailbox_seen_get */
 static int
 sq_mailbox_seen_get(struct store *s, const char *mailbox, const char *uid,
@@ -1812,6 +1856,7 @@ static const struct store_ops sqlite_ops = {
     .contact_lookup = sq_contact_lookup,
     .contact_set_status = sq_contact_set_status,
     .delivery_bounced = sq_delivery_bounced,
+    .delivery_sent = sq_delivery_sent,
     .mailbox_seen_get = sq_mailbox_seen_get,
     .mailbox_seen_put = sq_mailbox_seen_put,
     .check = sq_check,

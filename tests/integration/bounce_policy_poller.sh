@@ -10,6 +10,10 @@
 #   553 5.1.7 / 550 5.1.8 (sender)   -> recorded, not suppressed
 #   550 5.7.1 policy rejection       -> recorded, not suppressed
 #   4.4.7 delayed                    -> nothing
+# The bounces carry no VERP token: the fetch runs with --trust-unsigned
+# (a mailbox only real bounces reach) and the ledger shows a campaign
+# sent to each address; a hard bounce for an address never sent to
+# (stranger@) changes nothing and says "ignored: not sent by us".
 MC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../helpers/lib.sh"
@@ -50,12 +54,24 @@ dsn s517 s517@dest.example failed 5.1.7 "553 5.1.7 Sender address rejected: inva
 dsn s518 s518@dest.example failed 5.1.8 "550 5.1.8 Sender address rejected: Domain not found"
 dsn policy policy@dest.example failed 5.7.1 "550 5.7.1 Message rejected due to local policy"
 dsn late late@dest.example delayed 4.4.7 "451 4.4.7 delivery delayed"
+dsn stranger stranger@dest.example failed 5.1.1 "550 5.1.1 User unknown"
 
 DB="sqlite:$T/p.db"
+# The ledger: campaign 1 sent to each address but stranger@.
+"$MC" --store "$DB" suppress check nobody@nowhere.example >/dev/null 2>&1
+{
+	echo "INSERT INTO lists(id, name, created_at) VALUES (1, 'l', 0);"
+	echo "INSERT INTO campaigns(id, name, list_id, status, created_at) VALUES (1, 'c', 1, 'done', 0);"
+	for a in unknown full full3 s517 s518 policy late; do
+		echo "INSERT INTO contacts(address, domain, created_at, updated_at) VALUES ('$a@dest.example', 'dest.example', 0, 0);"
+	done
+	echo "INSERT INTO deliveries(campaign_id, contact_id, state, attempts, created_at, updated_at) SELECT 1, id, 'sent', 1, 0, 0 FROM contacts;"
+} | sqlite3 "$T/p.db"
 run "fetch over IMAP" 0 "$MC" --store "$DB" bounces fetch \
     --mailbox "imap://bounce%40example.test@127.0.0.1:28543" \
-    --password-file "$T/pw" --allow-cleartext-auth --json
+    --password-file "$T/pw" --allow-cleartext-auth --json --trust-unsigned
 has "every message handled" '"kind":"bounce"'
+has "a bounce for an address never sent to is ignored" '"verdict":"ignored: not sent by us","note":"stranger@dest.example"'
 
 # check ADDRESS EXIT REASON: `suppress check` says so.
 check() {
@@ -69,6 +85,7 @@ check s517@dest.example 1
 check s518@dest.example 1
 check policy@dest.example 1
 check late@dest.example 1
+check stranger@dest.example 1
 
 # rows ADDRESS: the kinds of its bounce rows, in order.
 rows() { sqlite3 "$T/p.db" "SELECT group_concat(kind, ',') FROM (SELECT kind FROM bounces WHERE address = '$1' ORDER BY id)"; }
@@ -83,6 +100,9 @@ want s517@dest.example policy
 want s518@dest.example policy
 want policy@dest.example policy
 want late@dest.example ""
+want stranger@dest.example ""
+OUT=$(sqlite3 "$T/p.db" "SELECT state FROM deliveries d JOIN contacts c ON c.id = d.contact_id WHERE c.address = 'unknown@dest.example'")
+has "the ledger row of the hard bounce is bounced" "bounced"
 OUT=$(sqlite3 "$T/p.db" "SELECT status_code FROM bounces WHERE address = 's518@dest.example'")
 has "the 5.1.8 row keeps its code" "5.1.8"
 

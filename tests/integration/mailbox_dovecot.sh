@@ -20,6 +20,17 @@ fi
 on_exit "$HERE/../helpers/dovecot.sh" stop "$D"
 printf 'secret\n' >"$T/pw"
 CA="--ca-file $D/cert.pem"
+# The VERP token key: the seeded messages carry tokens made with it, for
+# contacts the seeded ledger shows were sent to (ingest acts on nothing
+# else).
+openssl rand -hex 32 >"$T/token.key"
+KEY="--token-key $T/token.key"
+# seed DB PREFIX: a new store DB with the ledger rows, the messages in M.
+seed() {
+	rm -f "$1"
+	"$MC" --store "sqlite:$1" suppress check nobody@nowhere.example >/dev/null 2>&1
+	python3 "$HERE/mailbox_seed.py" "$M" "$2" "$T/token.key" "$1" >/dev/null
+}
 
 # sup DB ADDRESS: the suppression reason of ADDRESS, or "none".
 sup() {
@@ -37,8 +48,8 @@ mode() {
 	shift 3
 	db="$T/$m.db"
 	rm -f "$M"/new/* "$M"/cur/*
-	python3 "$HERE/mailbox_seed.py" "$M" "$m" >/dev/null
-	run "$m: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	seed "$db" "$m"
+	run "$m: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
 	    --mailbox "$url" --password-file "$T/pw" $disp "$@"
 	has "$m: summary" "2 bounces (1 hard, 1 soft recipients), 1 complaints, 1 unsubscribe requests, 1 auto-replies, 2 other, 0 skipped"
 	[ "$(sup "$db" "hard-$m@dest.example")" = hard-bounce ] &&
@@ -65,7 +76,7 @@ mode() {
 	cat "$M"/new/* "$M"/cur/* 2>/dev/null | grep -q "Are you free on Tuesday" &&
 	    pass "$m: the ordinary message is intact" ||
 	    fail "$m: the ordinary message is intact"
-	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
 	    --mailbox "$url" --password-file "$T/pw" $disp "$@"
 	has "$m: second run handles nothing" "0 bounces (0 hard, 0 soft recipients), 0 complaints, 0 unsubscribe requests, 0 auto-replies, 0 other, 0 skipped, 3 already handled"
 	[ "$(count "$db" "SELECT count(*) FROM bounces")" = 4 ] &&
@@ -80,6 +91,27 @@ ls "$M/.mailcast-handled/new" "$M/.mailcast-handled/cur" 2>/dev/null | grep -q '
 mode pop3 "pop3://bounce%40example.test@127.0.0.1:28110" --delete
 mode pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" --delete $CA
 
+# Forged: the same messages unsigned (no token, no ledger rows) change
+# nothing; each says why, and stays in the mailbox.
+db="$T/forged.db"
+rm -f "$M"/new/* "$M"/cur/* "$db"
+python3 "$HERE/mailbox_seed.py" "$M" forged >/dev/null
+run "forged: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
+    --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
+    --password-file "$T/pw" $CA
+has "forged: a bounce without a token is unverified" "bounce: unverified: no token"
+has "forged: a complaint without a token is unverified" "complaint: unverified: no token"
+has "forged: the unsubscribe's From is not acted on" "the sender leaver-forged@dest.example is not unsubscribed"
+has "forged: the summary counts them" "0 newly suppressed, 0 moved or deleted; 4 unverified"
+[ "$(count "$db" "SELECT count(*) FROM suppressions")" = 0 ] &&
+    pass "forged: nothing suppressed" ||
+    fail "forged: nothing suppressed" "$(count "$db" "SELECT * FROM suppressions")"
+[ "$(count "$db" "SELECT count(*) FROM events WHERE kind = 'ingest-unverified'")" = 4 ] &&
+    pass "forged: each recorded as unverified" ||
+    fail "forged: each recorded as unverified" "$(count "$db" "SELECT kind, detail FROM events")"
+[ "$(inbox)" = 7 ] && pass "forged: all left in the mailbox" ||
+    fail "forged: all left in the mailbox: $(inbox)"
+
 # --max-size: a message over it is skipped with the reason, remembered
 # (not fetched again) and left in the mailbox; the others are handled.
 big() {
@@ -87,17 +119,17 @@ big() {
 	shift 2
 	db="$T/big-$m.db"
 	rm -f "$M"/new/* "$M"/cur/*
-	python3 "$HERE/mailbox_seed.py" "$M" "big$m" >/dev/null
+	seed "$db" "big$m"
 	f=$(ls "$M"/new/*.hard)
 	head -c 3000 /dev/zero | tr '\0' 'x' | fold -w 70 >>"$f" # 3 KB
-	run "$m: --max-size 1024" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	run "$m: --max-size 1024" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
 	    --mailbox "$url" --password-file "$T/pw" --max-size 1024 --keep "$@"
 	has "$m: the reason" "over the limit of 1024"
 	has "$m: one skipped, the rest handled" "1 bounces (0 hard, 1 soft recipients), 1 complaints, 1 unsubscribe requests, 1 auto-replies, 2 other, 1 skipped"
 	[ "$(sup "$db" "hard-big$m@dest.example")" = none ] &&
 	    pass "$m: the skipped bounce has no effect" ||
 	    fail "$m: the skipped bounce has no effect"
-	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	run "$m: second run" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
 	    --mailbox "$url" --password-file "$T/pw" --max-size 1024 --keep "$@"
 	has "$m: the skipped one is not fetched again" "0 skipped, "
 	f=$(ls "$M"/new/*.hard "$M"/cur/*.hard* 2>/dev/null | head -n 1)
@@ -114,17 +146,17 @@ cut() {
 	shift 4
 	db="$T/$m.db"
 	rm -f "$M"/new/* "$M"/cur/*
-	python3 "$HERE/mailbox_seed.py" "$M" "$m" >/dev/null
+	seed "$db" "$m"
 	/usr/bin/python3 "$HERE/mailbox_cut_proxy.py" 28300 "${url##*:}" "$word" 3 &
 	ppid=$!
 	on_exit kill $ppid
 	wait_port 28300
 	run "$m: the cut session fails with EX_TEMPFAIL" 75 "$MC" \
-	    --store "sqlite:$db" bounces fetch --mailbox "${url%:*}:28300" \
+	    --store "sqlite:$db" bounces fetch $KEY --mailbox "${url%:*}:28300" \
 	    --password-file "$T/pw" "$@"
 	has "$m: says the session ended" "the session ended"
 	kill $ppid
-	run "$m: the next run" 0 "$MC" --store "sqlite:$db" bounces fetch \
+	run "$m: the next run" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
 	    --mailbox "$direct" --password-file "$T/pw" "$@"
 	left=$(inbox)
 	[ "$left" = 3 ] && pass "$m: only the ordinary mail and the auto-reply are left" ||
@@ -159,7 +191,8 @@ run "a password in the URL is refused" 64 "$MC" --store "sqlite:$T/x.db" \
 # waits (Dovecot wakes it with EXISTS), without a second run.
 db="$T/idle.db"
 rm -f "$M"/new/* "$M"/cur/*
-"$MC" -v --store "sqlite:$db" bounces fetch --idle --idle-max 30 \
+"$MC" --store "sqlite:$db" suppress check nobody@nowhere.example >/dev/null 2>&1
+"$MC" -v --store "sqlite:$db" bounces fetch $KEY --idle --idle-max 30 \
     --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/pw" $CA >"$T/idle.out" 2>&1 &
 idle_pid=$!
@@ -172,7 +205,7 @@ done
 grep -q "waiting for new mail (IDLE)" "$T/idle.out" &&
     pass "idle: waiting in IDLE after the first pass" ||
     fail "idle: waiting in IDLE after the first pass" "$(cat "$T/idle.out")"
-python3 "$HERE/mailbox_seed.py" "$M" idle >/dev/null
+python3 "$HERE/mailbox_seed.py" "$M" idle "$T/token.key" "$db" >/dev/null
 for _ in $(seq 150); do
 	[ "$(sup "$db" "hard-idle@dest.example")" = hard-bounce ] && break
 	sleep 0.1

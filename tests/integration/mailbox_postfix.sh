@@ -8,7 +8,14 @@
 # recipient and class.  A message too big for this Postfix is refused at
 # send time (its SIZE limit); one too big for the next hop (a `mailcast
 # sink --max-size 2000` that Postfix relays big.test to) comes back as a
-# real "message too big" bounce.
+# real "message too big" bounce.  Those bounces carry no VERP token and
+# the store never sent to their recipients: `bounces ingest` says
+# "unverified: no token" and suppresses nothing.  Then a campaign through
+# the same Postfix (VERP envelope bounces+TOKEN@example.test, delivered to
+# the bounce Maildir by recipient_delimiter) to an unknown user, an
+# unknown domain and alice: the two real bounces carry the token, and
+# `bounces ingest` suppresses exactly those two and marks their ledger
+# rows bounced; alice stays.
 MC=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/../helpers/lib.sh"
@@ -27,7 +34,8 @@ postconf -c "$PF/etc" -e \
     'default_transport = error:5.1.2 Host or domain name not found. Name service error for type=MX: Host not found' \
     'message_size_limit = 10240' \
     'transport_maps = inline:{ big.test=smtp:[127.0.0.1]:28026 }' \
-    'smtp_tls_security_level = none' >/dev/null
+    'smtp_tls_security_level = none' 'recipient_delimiter = +' \
+    "virtual_mailbox_maps = inline:{ alice@example.test=alice/Maildir/, bounce@example.test=bounce/Maildir/, bounces@example.test=bounce/Maildir/ }" >/dev/null
 script -qec "postfix -c $PF/etc reload" /dev/null >/dev/null
 wait_port $PORT
 BOX=$PF/vmail/bounce/Maildir
@@ -78,12 +86,60 @@ has "too big: status 5.3.4" '"status":"5.3.4"'
 has "too big: the next hop's words" "exceeds size limit"
 for f in "$BOX"/new/*; do
 	run "ingest $(basename "$f")" 0 "$MC" --store "sqlite:$T/s.db" bounces ingest <"$f"
+	has "ingest $(basename "$f"): unsigned, so unverified" "bounce: unverified: no token"
 done
-sup() { sqlite3 "$T/s.db" "SELECT reason FROM suppressions WHERE entry = '$1'"; }
-[ "$(sup nobody@example.test)" = hard-bounce ] && pass "ingest: unknown user suppressed" || fail "ingest: unknown user suppressed"
-[ "$(sup someone@nowhere.invalid)" = hard-bounce ] && pass "ingest: unknown domain suppressed" || fail "ingest: unknown domain suppressed"
+sup() { sqlite3 "${2:-$T/s.db}" "SELECT reason FROM suppressions WHERE entry = '$1'"; }
+[ -z "$(sup nobody@example.test)" ] && pass "ingest: an unsigned bounce suppresses nothing" || fail "ingest: an unsigned bounce suppresses nothing"
+[ -z "$(sup someone@nowhere.invalid)" ] && pass "ingest: an unsigned bounce suppresses nothing (2)" || fail "ingest: an unsigned bounce suppresses nothing (2)"
 f=$(ls "$BOX"/new/* | head -1)
 run "ingest again: nothing twice" 0 "$MC" --store "sqlite:$T/s.db" bounces ingest <"$f"
 has "ingest again says so" "already-handled"
 run "ingest of garbage: EX_DATAERR" 65 "$MC" --store "sqlite:$T/s.db" bounces ingest </dev/null
+mkdir -p "$T/old"
+mv "$BOX"/new/* "$T/old/"
+
+# A campaign through this Postfix: its real bounces carry the token.
+C=$T/c.db
+openssl rand -hex 32 >"$T/token.key"
+printf 'email\ngone@example.test\nlost@nowhere.invalid\nalice@example.test\n' >"$T/l.csv"
+printf 'From: News <news@example.test>\nSubject: Hello\n\nHello {{email}}.\n' >"$T/t.tmpl"
+run "campaign: import" 0 "$MC" --store "sqlite:$C" list import "$T/l.csv" --list pf
+run "campaign: create" 0 "$MC" --store "sqlite:$C" campaign create --name pf \
+    --list pf --template "$T/t.tmpl" --from news@example.test \
+    --relay 127.0.0.1:$PORT --tls none --helo client.example.org \
+    --token-key "$T/token.key" --bounce-domain example.test
+run "campaign: start" 0 "$MC" --store "sqlite:$C" campaign start pf --quiet
+has "campaign: three sent" "sent         3"
+for _ in $(seq 200); do
+	[ "$(ls "$BOX/new" 2>/dev/null | wc -l)" -ge 2 ] && break
+	sleep 0.1
+done
+n=$(ls "$BOX/new" 2>/dev/null | wc -l)
+[ "$n" -ge 2 ] && pass "campaign: two real bounces" || fail "campaign: two real bounces: $n" "$(tail -20 "$PF/maillog")"
+grep -l "bounces+[a-z2-7]*@example.test" "$BOX"/new/* >/dev/null 2>&1 &&
+    pass "campaign: the bounces are addressed to the VERP address" ||
+    fail "campaign: the bounces are addressed to the VERP address" "$(head -20 "$BOX"/new/* 2>/dev/null)"
+for f in "$BOX"/new/*; do
+	run "campaign: ingest $(basename "$f")" 0 "$MC" --store "sqlite:$C" bounces ingest \
+	    --token-key "$T/token.key" <"$f"
+	has "campaign: ingest $(basename "$f") applied" "bounce: applied"
+done
+[ "$(sup gone@example.test "$C")" = hard-bounce ] && pass "campaign: unknown user suppressed" ||
+    fail "campaign: unknown user suppressed" "$(sqlite3 "$C" 'SELECT * FROM suppressions; SELECT kind, detail FROM events')"
+[ "$(sup lost@nowhere.invalid "$C")" = hard-bounce ] && pass "campaign: unknown domain suppressed" ||
+    fail "campaign: unknown domain suppressed"
+[ -z "$(sup alice@example.test "$C")" ] && pass "campaign: alice untouched" || fail "campaign: alice untouched"
+OUT=$(sqlite3 "$C" "SELECT c.address || '=' || d.state FROM deliveries d JOIN contacts c ON c.id = d.contact_id ORDER BY c.address")
+has "campaign: gone's ledger row bounced" "gone@example.test=bounced"
+has "campaign: lost's ledger row bounced" "lost@nowhere.invalid=bounced"
+has "campaign: alice's row still sent" "alice@example.test=sent"
+# The same real bounces ingested with another key: unverified, nothing.
+openssl rand -hex 32 >"$T/other.key"
+"$MC" --store "sqlite:$T/o.db" list import "$T/l.csv" --list pf >/dev/null 2>&1
+f=$(ls "$BOX"/new/* | head -1)
+run "another key: ingest" 0 "$MC" --store "sqlite:$T/o.db" bounces ingest \
+    --token-key "$T/other.key" <"$f"
+has "another key: bad signature" "unverified: bad signature"
+[ "$(sqlite3 "$T/o.db" 'SELECT count(*) FROM suppressions')" = 0 ] &&
+    pass "another key: nothing suppressed" || fail "another key: nothing suppressed"
 finish

@@ -521,6 +521,31 @@ test_bounce_effects(void **state)
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_BOUNCED], 1);
 	assert_int_equal(counts[DLV_SENT], 1);
+
+	/* delivery_sent: the row of a contact that was sent (bounced ones
+	 * too), in a campaign or in any; a pending row is not. */
+	char addr[STORE_ADDRESS_MAX + 1];
+	int64_t camp2, got;
+	assert_int_equal(
+	    store_delivery_sent(s, camp, h, &got, addr, sizeof(addr)), 0);
+	assert_int_equal(got, camp);
+	assert_string_equal(addr, "h@b.example");
+	assert_int_equal(store_delivery_sent(s, 0, c, &got, addr, sizeof(addr)),
+	                 0);
+	assert_int_equal(got, camp);
+	assert_string_equal(addr, "c@b.example");
+	assert_int_equal(store_campaign_create(s, "c2", list, T0, &camp2), 0);
+	assert_int_equal(
+	    store_delivery_sent(s, camp2, h, &got, addr, sizeof(addr)),
+	    MC_ENOTFOUND);
+	assert_int_equal(
+	    store_delivery_sent(s, camp + camp2, h, &got, addr, sizeof(addr)),
+	    MC_ENOTFOUND);
+	assert_int_equal(
+	    store_delivery_sent(s, camp, 99999, &got, addr, sizeof(addr)),
+	    MC_ENOTFOUND);
+	assert_int_equal(store_delivery_sent(s, 0, 0, &got, addr, sizeof(addr)),
+	                 MC_EINVAL);
 	assert_string_equal(store_bounce_kind_name(STORE_BOUNCE_SOFT), "soft");
 	assert_int_equal(store_bounce_kind_parse("policy"),
 	                 STORE_BOUNCE_POLICY);
