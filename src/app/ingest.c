@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "app/ingest.h"
+#include "app/token_keys.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -172,10 +173,15 @@ match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
 	*campaign = *contact = 0;
 	if (tok == NULL || *tok == '\0')
 		return 0;
-	if (cfg->key == NULL)
+	if (cfg->keys.n == 0 && cfg->key == NULL)
 		return -1; /* no key to verify it with */
-	if (token_decode(cfg->key, tok, strlen(tok), &c, &k) != 0 || c == 0 ||
-	    k == 0 || c > INT64_MAX || k > INT64_MAX)
+	if ((cfg->keys.n == 0 ||
+	     token_keyring_decode(&cfg->keys, tok, strlen(tok), &c, &k, NULL) !=
+	         0) &&
+	    (cfg->key == NULL ||
+	     token_decode(cfg->key, tok, strlen(tok), &c, &k) != 0))
+		return -1;
+	if (c == 0 || k == 0 || c > INT64_MAX || k > INT64_MAX)
 		return -1;
 	*campaign = (int64_t)c;
 	*contact = (int64_t)k;
@@ -375,7 +381,7 @@ unapplied(const struct ingest_config *cfg, struct ingest_result *out,
 	char detail[1700], note[sizeof(out->note) + 32];
 
 	out->verdict = v;
-	if (v == INGEST_BAD_TOKEN && cfg->key == NULL) {
+	if (v == INGEST_BAD_TOKEN && cfg->key == NULL && cfg->keys.n == 0) {
 		snprintf(note, sizeof(note), "no token key to verify it%s%s",
 		         out->note[0] ? "; " : "", out->note);
 		mc_strlcpy(out->note, note, sizeof(out->note));
@@ -784,15 +790,26 @@ ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r)
 	}
 }
 
-/* The token key, or none: the public demo key of `preview` would verify
- * only tokens anyone can make. */
+/* The store's keys and key_file's (see ingest.h). */
 int
-ingest_key_load(struct ingest_config *cfg, struct token_key *key,
-                const char *key_file, char *err, size_t errsz)
+ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
+                 size_t errsz)
 {
-	int rc = key_file ? token_key_load(key, key_file, err, errsz) : 0;
+	struct token_key k;
+	int rc;
 
-	cfg->key = rc == 0 && key_file ? key : NULL;
+	rc = token_keys_load(cfg->store, false, &cfg->keys, err, errsz);
+	if (rc == MC_ENOTFOUND)
+		rc = 0; /* no campaign has signed anything yet */
+	if (rc < 0 || key_file == NULL)
+		return rc;
+	if ((rc = token_key_load(&k, key_file, err, errsz)) < 0)
+		return rc;
+	if (!token_keyring_has(&cfg->keys, &k))
+		rc = token_keyring_add(&cfg->keys, &k, 0);
+	token_key_wipe(&k);
+	if (rc < 0)
+		snprintf(err, errsz, "%s: too many token keys", key_file);
 	return rc;
 }
 

@@ -79,8 +79,11 @@ enum ingest_verdict {
 };
 
 struct ingest_config {
-	struct store *store;            /* borrowed */
-	const struct token_key *key;    /* NULL: no token verifies */
+	struct store *store;         /* borrowed */
+	const struct token_key *key; /* one more key to try, or NULL */
+	/* The store's token keys and --token-key (ingest_keys_load); with
+	 * neither keys nor key, no token verifies. */
+	struct token_keyring keys;
 	struct bounce_policy_soft soft; /* limit 0: the policy's defaults */
 	bool trust_unsigned; /* act on untokened bounces (sent rows only) */
 };
@@ -159,13 +162,15 @@ void ingest_tally_add(struct ingest_tally *t, const struct ingest_result *r);
 int ingest_parse_file(const char *path, long repeat, struct bounce_result *r,
                       double *cpu, char *err, size_t errsz);
 /*
- * The VERP token key from key_file into *key (cfg->key then points at
- * it); key_file NULL: no key (cfg->key NULL), so no token verifies — the
- * demo key of `preview` is public and would verify forged tokens.  0 or
- * MC_E* (why in err).
+ * The token keys that verify: the store's ring (app/token_keys.h: every
+ * key a campaign of this store signed with) plus key_file's key when not
+ * NULL, into cfg->keys; cfg->store must be open.  No key at all is not an
+ * error: then no token verifies (never the public demo key of `preview`,
+ * which would verify forged tokens).  0 or MC_E* (why in err).  Wipe with
+ * token_keyring_wipe(&cfg->keys).
  */
-int ingest_key_load(struct ingest_config *cfg, struct token_key *key,
-                    const char *key_file, char *err, size_t errsz);
+int ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
+                     size_t errsz);
 /* "2 bounces (1 hard, 1 soft recipients), 1 complaints, ..." into out. */
 void ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz);
 /* "applied", "unverified: no token", ...; NULL out of range. */

@@ -54,7 +54,6 @@ struct bopts {
 	bool json, progress;
 	long soft_limit, soft_days, max_size;
 	const char *pwfile, *token_key;
-	struct token_key key;
 	struct poller_config pc;
 	struct poller *poller;
 	struct event_base *base;
@@ -209,12 +208,16 @@ bounces_fetch(struct bopts *o)
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		return EX_CONFIG;
 	}
-	if ((o->pc.ingest.store = cli_store_open("bounces fetch")) == NULL)
-		return cli_store_exit();
+	if ((rc = cli_bounces_store(&o->pc.ingest, o->token_key,
+	                            "bounces fetch")) != 0) {
+		explicit_bzero(secret, sizeof(secret));
+		return rc;
+	}
 	o->poller = poller_new(&o->pc, &rc, err, sizeof(err));
 	explicit_bzero(secret, sizeof(secret));
 	if (o->poller == NULL) {
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
+		token_keyring_wipe(&o->pc.ingest.keys);
 		store_close(o->pc.ingest.store);
 		return rc == MC_EINVAL    ? EX_USAGE
 		       : rc == MC_ENOHOST ? EX_NOHOST
@@ -229,6 +232,7 @@ bounces_fetch(struct bopts *o)
 		o->status = EX_SOFTWARE;
 	poller_free(o->poller);
 	event_base_free(o->base);
+	token_keyring_wipe(&o->pc.ingest.keys);
 	store_close(o->pc.ingest.store);
 	return o->status;
 }
@@ -244,7 +248,6 @@ cmd_bounces(int argc, char **argv)
 	                  .pc = {.tls_verify = true, .timeout_s = 120}};
 	const char *sub = argc > 1 ? argv[1] : "";
 	bool help = !strcmp(sub, "--help") || !strcmp(sub, "-h");
-	char err[256];
 	int rc;
 
 	if (strcmp(sub, "parse") == 0)
@@ -266,14 +269,8 @@ cmd_bounces(int argc, char **argv)
 	}
 	o.pc.ingest.soft =
 	    (struct bounce_policy_soft){(int)o.soft_limit, (int)o.soft_days};
-	if (ingest_key_load(&o.pc.ingest, &o.key, o.token_key, err,
-	                    sizeof(err)) != 0) {
-		fprintf(stderr, "mailcast: bounces %s: %s\n", sub, err);
-		return EX_CONFIG;
-	}
-	rc = sub[0] == 'f'
-	         ? bounces_fetch(&o)
-	         : cmd_bounces_ingest(&o.pc.ingest, (size_t)o.max_size, o.json);
-	token_key_wipe(&o.key);
+	rc = sub[0] == 'f' ? bounces_fetch(&o)
+	                   : cmd_bounces_ingest(&o.pc.ingest, o.token_key,
+	                                        (size_t)o.max_size, o.json);
 	return rc;
 }

@@ -63,9 +63,30 @@ cli_bounces_print(bool json, const char *where, const struct ingest_result *r,
 	}
 }
 
+/* Open the store and load the token keys that verify (the store's and
+ * key_file's): 0, or the exit status after printing why not. */
+int
+cli_bounces_store(struct ingest_config *ic, const char *key_file,
+                  const char *cmd)
+{
+	char err[600];
+
+	if ((ic->store = cli_store_open(cmd)) == NULL)
+		return cli_store_exit();
+	if (ingest_keys_load(ic, key_file, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
+		token_keyring_wipe(&ic->keys);
+		store_close(ic->store);
+		ic->store = NULL;
+		return EX_CONFIG;
+	}
+	return 0;
+}
+
 /* `bounces ingest`: one message on stdin. */
 int
-cmd_bounces_ingest(struct ingest_config *ic, size_t max_size, bool json)
+cmd_bounces_ingest(struct ingest_config *ic, const char *key_file,
+                   size_t max_size, bool json)
 {
 	unsigned char *data = NULL;
 	size_t len;
@@ -80,9 +101,9 @@ cmd_bounces_ingest(struct ingest_config *ic, size_t max_size, bool json)
 		free(data);
 		return EX_DATAERR;
 	}
-	if ((ic->store = cli_store_open("bounces ingest")) == NULL) {
+	if ((rc = cli_bounces_store(ic, key_file, "bounces ingest")) != 0) {
 		free(data);
-		return EX_TEMPFAIL; /* the MTA keeps the message */
+		return rc == EX_CONFIG ? rc : EX_TEMPFAIL; /* the MTA retries */
 	}
 	rc = ingest_once(ic, (char *)data, len, "ingest", time(NULL), &r);
 	if (rc < 0)
@@ -96,6 +117,7 @@ cmd_bounces_ingest(struct ingest_config *ic, size_t max_size, bool json)
 		fprintf(stderr, "mailcast: bounces ingest: skipped: %s\n",
 		        r.skip);
 	ingest_result_fini(&r);
+	token_keyring_wipe(&ic->keys);
 	store_close(ic->store);
 	free(data);
 	return rc < 0                     ? EX_TEMPFAIL
