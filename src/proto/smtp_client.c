@@ -567,13 +567,28 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 		txn_fail_local(c, t, MC_EINVAL, why);
 		return false;
 	}
+	if (t->ret && (flaw = wire_value_flaw(t->ret, strlen(t->ret), true))) {
+		snprintf(why, sizeof(why), "DSN RET value contains %s", flaw);
+		txn_fail_local(c, t, MC_EINVAL, why);
+		return false;
+	}
 	for (size_t i = 0; i < t->nrcpts; i++) {
+		const char *notify = t->rcpts[i].notify;
 		flaw = wire_value_flaw(t->rcpts[i].addr,
 		                       strlen(t->rcpts[i].addr), true);
 		if (flaw) {
 			snprintf(why, sizeof(why),
 			         "recipient address #%zu contains %s", i + 1,
 			         flaw);
+			txn_fail_local(c, t, MC_EINVAL, why);
+			return false;
+		}
+		if (notify &&
+		    (flaw = wire_value_flaw(notify, strlen(notify), true))) {
+			snprintf(
+			    why, sizeof(why),
+			    "DSN NOTIFY value of recipient #%zu contains %s",
+			    i + 1, flaw);
 			txn_fail_local(c, t, MC_EINVAL, why);
 			return false;
 		}

@@ -325,11 +325,11 @@ submit(struct run *r, char *args)
 		if (strcmp(opt, "utf8") == 0)
 			x->smtputf8 = true;
 		else if (strncmp(opt, "ret=", 4) == 0)
-			x->ret = keep(r, opt + 4);
+			x->ret = keep_unescaped(r, opt + 4);
 		else if (strncmp(opt, "envid=", 6) == 0)
 			x->envid = keep(r, opt + 6);
 		else if (strncmp(opt, "notify=", 7) == 0)
-			notify = keep(r, opt + 7);
+			notify = keep_unescaped(r, opt + 7);
 		else if (strcmp(opt, "orcpt") == 0)
 			orcpt = true;
 		else
