@@ -13,7 +13,55 @@
 #include "base/str.h"
 #include "net/tcp.h"
 
-/* Decode %XX escapes in place; false on a bad one. */
+/* Is c a control character (below 0x20, or 0x7f)? */
+static bool
+is_ctl(long c)
+{
+	return (c >= 0 && c < 0x20) || c == 0x7f;
+}
+
+/*
+ * Which part of url holds a control character, raw or %-escaped: "user",
+ * "password", "host", "folder", or "scheme"; NULL when none does.
+ */
+static const char *
+ctl_part(const char *url)
+{
+	const char *sep = strstr(url, "://");
+	const char *p = sep ? sep + 3 : url;
+	const char *slash = strchr(p, '/');
+	const char *at = NULL;
+
+	for (const char *q = p; *q && (slash == NULL || q < slash); q++)
+		if (*q == '@')
+			at = q;
+	for (const char *q = url; *q; q++) {
+		long c = (unsigned char)*q;
+		if (*q == '%' && isxdigit((unsigned char)q[1]) &&
+		    isxdigit((unsigned char)q[2])) {
+			char hex[3] = {q[1], q[2], 0};
+			c = strtol(hex, NULL, 16);
+		}
+		if (!is_ctl(c))
+			continue;
+		if (q < p)
+			return "scheme";
+		if (slash && q > slash)
+			return "folder";
+		if (at && q < at) {
+			const char *colon = memchr(p, ':', (size_t)(at - p));
+			return colon && q > colon ? "password" : "user";
+		}
+		return "host";
+	}
+	return NULL;
+}
+
+/*
+ * Decode %XX escapes in place; false on a bad one, or on one that decodes
+ * to a control character (%00 would cut the value short, %0d%0a would put
+ * a command on the POP3/IMAP wire).
+ */
 static bool
 pct_decode(char *s)
 {
@@ -25,7 +73,10 @@ pct_decode(char *s)
 			    !isxdigit((unsigned char)s[2]))
 				return false;
 			char hex[3] = {s[1], s[2], 0};
-			*o++ = (char)strtol(hex, NULL, 16);
+			long v = strtol(hex, NULL, 16);
+			if (is_ctl(v)) /* ctl_part() found them first */
+				return false;
+			*o++ = (char)v;
 			s += 2;
 		} else {
 			*o++ = *s;
@@ -55,6 +106,16 @@ mailbox_url_parse(const char *url, struct mailbox_url *u, char *err,
 	char hostport[300];
 
 	memset(u, 0, sizeof(*u));
+	/* %00 would cut a value short, %0d%0a put a command on the wire.
+	 * The URL is not quoted back: it is what may be hostile. */
+	const char *part = ctl_part(url);
+	if (part) {
+		snprintf(err, errsz,
+		         "--mailbox: the %s contains a control character "
+		         "(CR, LF, NUL, raw or %%-escaped)",
+		         part);
+		return MC_EINVAL;
+	}
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
 		size_t n = strlen(schemes[i].scheme);
 		if (strncasecmp(url, schemes[i].scheme, n) == 0) {

@@ -3,7 +3,10 @@
  * pop3://USER@HOST[:PORT], pop3s://... (TLS from the first byte),
  * imap://USER@HOST[:PORT][/FOLDER], imaps://...; default ports 110, 995,
  * 143, 993; USER and FOLDER may carry %XX escapes.  A password in the URL
- * is refused (secrets never come from argv).
+ * is refused (secrets never come from argv).  A control character (CR,
+ * LF, NUL, any below 0x20, DEL), raw or %-escaped, anywhere in the URL is
+ * refused with the part named ("the user contains a control character"):
+ * %0d%0a in the user would put a command on the POP3/IMAP wire.
  * Errors: MC_EINVAL with the reason in err ("--mailbox '...': ...").
  */
 #ifndef MC_APP_MAILBOX_URL_H

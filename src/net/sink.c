@@ -36,9 +36,12 @@
 #include "base/xmalloc.h"
 #include "net/maildir.h"
 #include "net/sink.h"
+#include "proto/wire_value.h"
 
-#define SINK_IOV         16  /* evbuffer chunks fed per round */
-#define SINK_CLOSE_POLLS 200 /* 10 ms waits for TLS output to drain */
+#define SINK_IOV         16   /* evbuffer chunks fed per round */
+#define SINK_CLOSE_POLLS 200  /* 10 ms waits for TLS output to drain */
+#define SINK_PAUSE_MS    250  /* accept failed (EMFILE): try again after */
+#define SINK_LOG_GAP_MS  1000 /* at most one accept error line a second */
 
 struct sink {
 	const struct sink_config *cfg;
@@ -46,6 +49,10 @@ struct sink {
 	struct event_base *base;
 	struct evconnlistener *listener;
 	struct event *stop_timer;
+	struct event *resume_timer; /* accepting paused (EMFILE) */
+	bool paused;
+	uint64_t accept_log_ms;      /* when the last accept error was logged */
+	unsigned long accept_errors; /* since then, not logged */
 	SSL_CTX *ssl_ctx;
 	struct sink_stats *stats;
 	struct sink_conn *conns; /* open connections */
@@ -94,7 +101,27 @@ conn_free(struct sink_conn *c)
 		c->next->prevp = c->prevp;
 	free(c);
 	k->nconns--;
+	/* A descriptor came free: accept again at once. */
+	if (k->paused && !k->stopping) {
+		k->paused = false;
+		event_del(k->resume_timer);
+		evconnlistener_enable(k->listener);
+	}
 	sink_maybe_stop(k);
+}
+
+/* Copy s into out with every control character as '?' (header text). */
+static void
+header_safe(const char *s, char *out, size_t outsize)
+{
+	size_t i = 0;
+
+	for (; *s && i + 1 < outsize; s++, i++) {
+		unsigned char ch = (unsigned char)*s;
+		out[i] = (ch < 0x20 || ch == 0x7f) ? '?' : *s;
+	}
+	if (outsize)
+		out[i] = '\0';
 }
 
 /* Format the Received: header of a message. */
@@ -102,11 +129,14 @@ static void
 received_header(struct sink_conn *c, const struct smtp_server_msg *m,
                 const char *qid, char *out, size_t outsize)
 {
-	char date[64];
+	char date[64], helo[SMTP_SERVER_ADDR_MAX];
 	time_t now = time(NULL);
 	struct tm tm;
 	const char *proto;
 
+	/* The core refuses a control character in HELO/EHLO (501); a
+	 * header line must never hold one whatever happens upstream. */
+	header_safe(m->helo, helo, sizeof(helo));
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
 	if (m->smtputf8)
@@ -119,7 +149,7 @@ received_header(struct sink_conn *c, const struct smtp_server_msg *m,
 	    out, outsize,
 	    "Received: from %s ([%s])\r\n\tby %s (mailcast sink) with %s id "
 	    "%s%s%s%s;\r\n\t%s\r\n",
-	    m->helo, c->peer, c->sink->core_cfg.hostname, proto, qid,
+	    helo, c->peer, c->sink->core_cfg.hostname, proto, qid,
 	    m->nrcpts == 1 ? "\r\n\tfor <" : "",
 	    m->nrcpts == 1 ? m->rcpts[0] : "", m->nrcpts == 1 ? ">" : "", date);
 }
@@ -428,13 +458,78 @@ sink_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	conn_pump(c); /* the greeting, or a connect fault */
 }
 
+/*
+ * accept() failed for a reason retrying at once cannot cure (libevent
+ * skips EAGAIN, EINTR, ECONNABORTED): EMFILE, ENFILE, ENOBUFS, ENOMEM.
+ * The pending connection stays in the backlog and the listener stays
+ * readable, so accepting again now would spin: stop accepting, keep
+ * serving the clients we have, and try again when one of them leaves or
+ * after SINK_PAUSE_MS.  Logged at most once a second, with a count.
+ */
 static void
 sink_accept_error(struct evconnlistener *l, void *arg)
 {
-	(void)l;
-	(void)arg;
-	/* EMFILE and friends: say so, keep serving the clients we have. */
-	log_warn("sink: accept: %s", strerror(errno));
+	struct sink *k = arg;
+	int e = errno;
+	uint64_t now = mc_clock_mono_ms(mc_clock_system());
+
+	k->accept_errors++;
+	if (k->accept_log_ms == 0 ||
+	    now - k->accept_log_ms >= SINK_LOG_GAP_MS) {
+		if (k->accept_errors > 1)
+			log_warn("sink: accept: %s (%lu times since the last "
+			         "line; pausing new "
+			         "connections, serving %lu open)",
+			         strerror(e), k->accept_errors, k->nconns);
+		else
+			log_warn("sink: accept: %s (pausing new connections, "
+			         "serving %lu open)",
+			         strerror(e), k->nconns);
+		k->accept_log_ms = now;
+		k->accept_errors = 0;
+	}
+	evconnlistener_disable(l);
+	k->paused = true;
+	event_add(k->resume_timer,
+	          &(struct timeval){SINK_PAUSE_MS / 1000,
+	                            (SINK_PAUSE_MS % 1000) * 1000});
+}
+
+/* Timer: accepting was paused; try again. */
+static void
+sink_resume_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sink *k = arg;
+
+	(void)fd;
+	(void)what;
+	if (!k->paused || k->stopping)
+		return;
+	k->paused = false;
+	evconnlistener_enable(k->listener);
+}
+
+/* Is sa a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)? */
+bool
+sink_addr_is_loopback(const struct sockaddr *sa)
+{
+	static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                           0, 0, 0, 0, 0xff, 0xff};
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)sa;
+		const unsigned char *b = in6->sin6_addr.s6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return true;
+		return memcmp(b, v4mapped, sizeof(v4mapped)) == 0 &&
+		       b[12] == 127;
+	}
+	return false;
 }
 
 static void
@@ -528,6 +623,18 @@ sink_run(const struct sink_config *cfg, struct sink_stats *stats, char *err,
 		    cfg->listen);
 		return MC_EINVAL;
 	}
+	if (wire_value_flaw(cfg->hostname, strlen(cfg->hostname), true) ||
+	    cfg->hostname[0] == '\0' || strchr(cfg->hostname, ' ')) {
+		snprintf(err, errsize,
+		         "--hostname: a host name without spaces or control "
+		         "characters, please");
+		return MC_EINVAL;
+	}
+	if (!sink_addr_is_loopback((struct sockaddr *)&ss))
+		log_warn("sink: %s is not a loopback address: anyone who can "
+		         "reach it can hand mail to this sink%s",
+		         cfg->listen,
+		         cfg->maildir ? " and fill its Maildir" : "");
 	if (cfg->maildir &&
 	    (rc = maildir_create(cfg->maildir, err, errsize)) != 0)
 		return rc;
@@ -551,6 +658,7 @@ sink_run(const struct sink_config *cfg, struct sink_stats *stats, char *err,
 	}
 	evconnlistener_set_error_cb(k.listener, sink_accept_error);
 	k.stop_timer = evtimer_new(k.base, sink_stop_timer, &k);
+	k.resume_timer = evtimer_new(k.base, sink_resume_timer, &k);
 	sigint = evsignal_new(k.base, SIGINT, sink_signal, &k);
 	sigterm = evsignal_new(k.base, SIGTERM, sink_signal, &k);
 	event_add(sigint, NULL);
@@ -576,6 +684,8 @@ done:
 		event_free(sigterm);
 	if (k.stop_timer)
 		event_free(k.stop_timer);
+	if (k.resume_timer)
+		event_free(k.resume_timer);
 	if (k.listener)
 		evconnlistener_free(k.listener);
 	if (k.base)

@@ -9,10 +9,17 @@
  * sink_run() returns when SIGINT/SIGTERM arrives or cfg->count messages
  * were accepted and their connections closed.
  *
+ * Out of file descriptors (accept fails with EMFILE and the like), the
+ * sink stops accepting, logs it at most once a second, and accepts again
+ * when a connection closes or after a quarter of a second.  Bound to an
+ * address outside 127.0.0.0/8 and ::1 it says so in a warning at start.
+ * The HELO/EHLO name in the Received: header it writes never holds a
+ * control character (the core refuses them with 501).
+ *
  * Ownership: the config and its fault table are borrowed for the run (the
  * rules' every-Nth counters change).  Errors: sink_run() returns 0 or
- * MC_EINVAL (bad address), MC_ECONFIG (certificate or key), MC_EIO (cannot
- * listen, cannot make the Maildir), with the reason in err.
+ * MC_EINVAL (bad address or --hostname), MC_ECONFIG (certificate or key),
+ * MC_EIO (cannot listen, cannot make the Maildir), with the reason in err.
  */
 #ifndef MC_NET_SINK_H
 #define MC_NET_SINK_H
@@ -48,8 +55,13 @@ struct sink_stats {
 	double seconds;
 };
 
+struct sockaddr;
+
 /* Serve until stopped; see above. */
 int sink_run(const struct sink_config *cfg, struct sink_stats *stats, char *err,
              size_t errsize);
+/* Is sa in 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104?  (The sink warns
+ * when it is not.) */
+bool sink_addr_is_loopback(const struct sockaddr *sa);
 
 #endif

@@ -20,6 +20,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/imap_client.h"
+#include "proto/wire_value.h"
 
 #define CAPS_MAX 2048
 #define EVQ_MAX  16
@@ -452,6 +453,9 @@ tagged(struct imap_client *c, enum state s, uint64_t now, const char *shown,
 	va_start(ap, fmt);
 	buf_vprintf(&c->out, fmt, ap);
 	va_end(ap);
+	/* Every value was checked (quote(), wire_value.h): one line. */
+	assert(wire_value_flaw((const char *)buf_data(&c->out) + start,
+	                       buf_len(&c->out) - start, false) == NULL);
 	if (c->cfg.trace) {
 		char line[600];
 		snprintf(line, sizeof(line), "%s %.*s", c->tag,
@@ -471,6 +475,7 @@ tagged(struct imap_client *c, enum state s, uint64_t now, const char *shown,
 static void
 raw_line(struct imap_client *c, const char *shown, const char *line)
 {
+	assert(wire_value_flaw(line, strlen(line), false) == NULL);
 	trace(c, 'C', shown ? shown : line, strlen(shown ? shown : line));
 	buf_puts(&c->out, line);
 	buf_puts(&c->out, "\r\n");
@@ -1122,10 +1127,15 @@ imap_client_free(struct imap_client *c)
 void
 imap_client_start(struct imap_client *c, bool tls_active, uint64_t now_ms)
 {
+	char why[128];
+
 	c->tls_active = tls_active;
 	imap_client_enter(c, S_GREETING);
 	c->waiting = true;
 	c->wait_since = now_ms;
+	/* LOGIN's quoted strings and AUTHENTICATE carry these. */
+	if (sasl_credentials_check(c->user, c->secret, why, sizeof(why)) != 0)
+		session_fail(c, MC_EINVAL, "%s", why);
 }
 
 int

@@ -132,6 +132,10 @@ struct imap_client;
 
 struct imap_client *imap_client_new(const struct imap_client_config *cfg);
 void imap_client_free(struct imap_client *c);
+/* The session starts: wait for the greeting.  A user name or secret that
+ * cannot go on a command line (sasl_credentials_check) ends the session
+ * here, before a byte is written: IMAP_EV_CLOSED with MC_EINVAL, the field
+ * named in last_error. */
 void imap_client_start(struct imap_client *c, bool tls_active, uint64_t now_ms);
 int imap_client_feed(struct imap_client *c, const void *data, size_t len,
                      uint64_t now_ms);

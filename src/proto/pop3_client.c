@@ -22,6 +22,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/pop3_client.h"
+#include "proto/wire_value.h"
 
 #define CAPS_MAX 2048
 #define EVQ_MAX  16
@@ -157,6 +158,9 @@ cmd_write(struct pop3_client *c, const char *shown, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&c->out, fmt, ap);
 	va_end(ap);
+	/* Every value was checked (wire_value.h): one command, one line. */
+	assert(wire_value_flaw((const char *)buf_data(&c->out) + start,
+	                       buf_len(&c->out) - start, false) == NULL);
 	if (shown)
 		trace(c, 'C', shown, strlen(shown));
 	else
@@ -767,8 +771,13 @@ pop3_client_free(struct pop3_client *c)
 void
 pop3_client_start(struct pop3_client *c, bool tls_active, uint64_t now_ms)
 {
+	char why[128];
+
 	c->tls_active = tls_active;
 	wait_for(c, S_GREETING, now_ms);
+	/* USER, PASS, APOP and AUTH carry these: refused before a byte. */
+	if (sasl_credentials_check(c->user, c->secret, why, sizeof(why)) != 0)
+		session_fail(c, MC_EINVAL, "%s", why);
 }
 
 int

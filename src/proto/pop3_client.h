@@ -112,7 +112,10 @@ struct pop3_client;
 struct pop3_client *pop3_client_new(const struct pop3_client_config *cfg);
 void pop3_client_free(struct pop3_client *c);
 /* The session starts: wait for the greeting (after the handshake for
- * implicit TLS, with tls_active true). */
+ * implicit TLS, with tls_active true).  A user name or secret that cannot
+ * go on a command line (sasl_credentials_check) ends the session here,
+ * before a byte is written: POP3_EV_CLOSED with MC_EINVAL, the field
+ * named in last_error. */
 void pop3_client_start(struct pop3_client *c, bool tls_active, uint64_t now_ms);
 /* Bytes from the server; 0 or MC_E* when the session failed. */
 int pop3_client_feed(struct pop3_client *c, const void *data, size_t len,

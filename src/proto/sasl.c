@@ -1,6 +1,7 @@
 /*
  * sasl.c — see sasl.h.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -11,6 +12,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "proto/sasl.h"
+#include "proto/wire_value.h"
 
 static const char *const mech_names[] = {
     [SASL_NONE] = "none",       [SASL_PLAIN] = "PLAIN",
@@ -74,6 +76,26 @@ sasl_choose(const char *offered, size_t len, bool tls, enum sasl_mech wanted)
 		if (offered_has(offered, len, tls_order[i]))
 			return tls_order[i];
 	return SASL_NONE;
+}
+
+/* Refuse credentials that would break a command line; see sasl.h. */
+int
+sasl_credentials_check(const char *user, const char *secret, char *err,
+                       size_t errsize)
+{
+	int rc;
+
+	if ((rc = wire_value_check("user name", user, true, err, errsize)) != 0)
+		return rc;
+	if ((rc = wire_value_check("password", secret, false, err, errsize)) !=
+	    0)
+		return rc;
+	/* ^A ends a field of XOAUTH2's initial response. */
+	if (secret && strchr(secret, '\001')) {
+		snprintf(err, errsize, "password contains a control character");
+		return MC_EINVAL;
+	}
+	return 0;
 }
 
 void

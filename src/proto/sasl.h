@@ -52,6 +52,16 @@ enum sasl_mech sasl_choose(const char *offered, size_t len, bool tls,
 /* Does the mechanism send the secret in clear (base64 is not a cipher)? */
 bool sasl_mech_is_cleartext(enum sasl_mech mech);
 
+/*
+ * Check credentials before any protocol uses them (wire_value.h): the user
+ * name may hold no control character (CR, LF, NUL, and the ^A that
+ * separates XOAUTH2's fields), the secret no CR, LF, NUL or ^A.  NULL
+ * passes.  0, or MC_EINVAL with "user name contains a line break" (or
+ * "password ...") in err; never the secret itself.
+ */
+int sasl_credentials_check(const char *user, const char *secret, char *err,
+                           size_t errsize);
+
 void sasl_client_init(struct sasl_client *s, enum sasl_mech mech,
                       const char *user, const char *secret);
 void sasl_client_fini(struct sasl_client *s);

@@ -22,6 +22,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/smtp_client.h"
+#include "proto/wire_value.h"
 
 #define OUT_HIGH      (256 * 1024) /* stop filling body data above this */
 #define CHUNK_DEFAULT (1024 * 1024)
@@ -237,6 +238,9 @@ cmd_shown(struct smtp_client *c, const char *shown, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&c->out, fmt, ap);
 	va_end(ap);
+	/* Every value was checked (wire_value.h): one command, one line. */
+	assert(wire_value_flaw((const char *)buf_data(&c->out) + start,
+	                       buf_len(&c->out) - start, false) == NULL);
 	if (c->cfg.trace) {
 		if (shown)
 			trace(c, 'C', shown, strlen(shown));
@@ -556,6 +560,39 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 {
 	char why[256];
 
+	const char *flaw =
+	    wire_value_flaw(t->mail_from, strlen(t->mail_from), true);
+	if (flaw) {
+		snprintf(why, sizeof(why), "sender address contains %s", flaw);
+		txn_fail_local(c, t, MC_EINVAL, why);
+		return false;
+	}
+	if (t->ret && (flaw = wire_value_flaw(t->ret, strlen(t->ret), true))) {
+		snprintf(why, sizeof(why), "DSN RET value contains %s", flaw);
+		txn_fail_local(c, t, MC_EINVAL, why);
+		return false;
+	}
+	for (size_t i = 0; i < t->nrcpts; i++) {
+		const char *notify = t->rcpts[i].notify;
+		flaw = wire_value_flaw(t->rcpts[i].addr,
+		                       strlen(t->rcpts[i].addr), true);
+		if (flaw) {
+			snprintf(why, sizeof(why),
+			         "recipient address #%zu contains %s", i + 1,
+			         flaw);
+			txn_fail_local(c, t, MC_EINVAL, why);
+			return false;
+		}
+		if (notify &&
+		    (flaw = wire_value_flaw(notify, strlen(notify), true))) {
+			snprintf(
+			    why, sizeof(why),
+			    "DSN NOTIFY value of recipient #%zu contains %s",
+			    i + 1, flaw);
+			txn_fail_local(c, t, MC_EINVAL, why);
+			return false;
+		}
+	}
 	if (!addr_ok(t->mail_from)) {
 		txn_fail_local(
 		    c, t, MC_EDATA,
@@ -1186,10 +1223,18 @@ smtp_client_free(struct smtp_client *c)
 void
 smtp_client_start(struct smtp_client *c, bool tls_active, uint64_t now_ms)
 {
+	char why[128];
+
 	assert(c->state == S_INIT);
 	c->tls_active = tls_active;
 	smtp_client_enter(c, S_GREETING);
 	c->wait_since = now_ms;
+	/* Values that go on a line: refused here, before a byte is sent. */
+	if (wire_value_check("helo name", c->helo_name, true, why,
+	                     sizeof(why)) != 0 ||
+	    sasl_credentials_check(c->auth_user, c->cfg.auth_secret, why,
+	                           sizeof(why)) != 0)
+		session_fail(c, MC_EINVAL, "%s", why);
 }
 
 static void

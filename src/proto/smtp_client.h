@@ -165,7 +165,11 @@ struct smtp_client *smtp_client_new(const struct smtp_client_config *cfg);
 void smtp_client_free(struct smtp_client *c);
 
 /* The session starts: wait for the greeting.  For implicit TLS, call it
- * after the handshake with tls_active true. */
+ * after the handshake with tls_active true.  A HELO name or AUTH
+ * credentials that cannot go on a command line (wire_value.h) end the
+ * session here, before a byte is written: SMTP_EV_CLOSED with MC_EINVAL,
+ * "helo name contains a line break" in last_error.  So does a MAIL or RCPT
+ * address with CR or LF for its transaction (MC_EINVAL, the field named). */
 void smtp_client_start(struct smtp_client *c, bool tls_active, uint64_t now_ms);
 /*
  * Bytes from the server.  Returns 0, or a negative MC_E* when the session

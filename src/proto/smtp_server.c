@@ -20,6 +20,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/smtp_server.h"
+#include "proto/wire_value.h"
 
 /* DATA scanner states: where the last byte left us in a line. */
 enum {
@@ -490,6 +491,12 @@ do_ehlo(struct smtp_server *s, const char *arg, size_t n)
 		reply(s, "501 5.5.4 Syntax: EHLO hostname");
 		return;
 	}
+	if (wire_value_flaw(arg, n, true)) {
+		/* A bare CR would go on into the Received: header. */
+		reply(s, "501 5.5.4 Syntax: EHLO hostname (no control "
+		         "characters)");
+		return;
+	}
 	copy_trunc(s->helo, sizeof(s->helo), arg, n);
 	if (fault_begin(s, fault_find(s, SMTP_STAGE_EHLO, s->helo)))
 		return;
@@ -511,6 +518,12 @@ do_helo(struct smtp_server *s, const char *arg, size_t n)
 {
 	if (n == 0) {
 		reply(s, "501 5.5.4 Syntax: HELO hostname");
+		return;
+	}
+	if (wire_value_flaw(arg, n, true)) {
+		/* A bare CR would go on into the Received: header. */
+		reply(s, "501 5.5.4 Syntax: HELO hostname (no control "
+		         "characters)");
 		return;
 	}
 	copy_trunc(s->helo, sizeof(s->helo), arg, n);

@@ -86,6 +86,28 @@ tr_fail(struct tr_run *r, const char *fmt, ...)
 	         r->bytewise ? "bytewise" : "whole", msg);
 }
 
+/* Copy s into out (size sz), with \\r \\n \\t \\s \\\\ as CR, LF, TAB, space,
+ * backslash: for "@ auth" values that must hold a line break. */
+static inline void
+tr_unescape(const char *s, char *out, size_t sz)
+{
+	size_t o = 0;
+
+	for (; *s && o + 1 < sz; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			out[o++] = *s == 'r'   ? '\r'
+			           : *s == 'n' ? '\n'
+			           : *s == 't' ? '\t'
+			           : *s == 's' ? ' '
+			                       : *s;
+		} else {
+			out[o++] = *s;
+		}
+	}
+	out[o] = '\0';
+}
+
 /* The log sink: keep the core's state traces (LOG_DEBUG lines). */
 static void
 tr_keep_trace(enum log_level level, const char *line, void *arg)

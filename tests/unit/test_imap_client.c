@@ -121,8 +121,8 @@ i_config(void *cfgp, const char *key, const char *args)
 		             : strcmp(a, "implicit") == 0 ? IMAP_TLS_IMPLICIT
 		                                          : IMAP_TLS_NONE;
 	} else if (strcmp(key, "auth") == 0) {
-		snprintf(p->user, sizeof(p->user), "%s", a);
-		snprintf(p->secret, sizeof(p->secret), "%s", b);
+		tr_unescape(a, p->user, sizeof(p->user));
+		tr_unescape(b, p->secret, sizeof(p->secret));
 	} else if (strcmp(key, "mech") == 0) {
 		p->cfg.sasl_mech = sasl_mech_lookup(a, strlen(a));
 	} else if (strcmp(key, "cleartext") == 0) {

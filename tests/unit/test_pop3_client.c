@@ -116,8 +116,8 @@ p_config(void *cfgp, const char *key, const char *args)
 		             : strcmp(a, "implicit") == 0 ? POP3_TLS_IMPLICIT
 		                                          : POP3_TLS_NONE;
 	} else if (strcmp(key, "auth") == 0) {
-		snprintf(p->user, sizeof(p->user), "%s", a);
-		snprintf(p->secret, sizeof(p->secret), "%s", b);
+		tr_unescape(a, p->user, sizeof(p->user));
+		tr_unescape(b, p->secret, sizeof(p->secret));
 	} else if (strcmp(key, "method") == 0) {
 		p->cfg.auth = strcmp(a, "user") == 0   ? POP3_AUTH_USER
 		              : strcmp(a, "apop") == 0 ? POP3_AUTH_APOP

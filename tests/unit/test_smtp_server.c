@@ -203,6 +203,37 @@ test_ehlo(void **state)
 	run(&c, tls, SMTP_SERVER_STARTTLS);
 }
 
+/* A control character in the HELO/EHLO name (a bare CR would go on into
+ * the Received: header as a line of its own): 501, and the session has
+ * still not said hello, so no message is taken (issue 11, defect 8). */
+static void
+test_helo_control(void **state)
+{
+	struct smtp_server_config c = cfg_default();
+	const char *const lines[] = {
+	    "S: 220 mx.test ESMTP mailcast",
+	    "c: EHLO a.test\rX-Injected: yes\r\n",
+	    "S: 501 5.5.4 Syntax: EHLO hostname (no control characters)",
+	    "C: MAIL FROM:<a@b.test>",
+	    "S: 503 5.5.1 Error: send HELO/EHLO first",
+	    "c: HELO a\x01b\r\n",
+	    "S: 501 5.5.4 Syntax: HELO hostname (no control characters)",
+	    "c: EHLO a\tb\r\n",
+	    "S: 501 5.5.4 Syntax: EHLO hostname (no control characters)",
+	    "c: HELO a\x7f\r\n",
+	    "S: 501 5.5.4 Syntax: HELO hostname (no control characters)",
+	    "C: MAIL FROM:<a@b.test>",
+	    "S: 503 5.5.1 Error: send HELO/EHLO first",
+	    "C: QUIT",
+	    "S: 221 2.0.0 Bye",
+	    NULL,
+	};
+
+	(void)state;
+	run(&c, lines, SMTP_SERVER_CLOSE);
+	assert_int_equal(got.n, 0);
+}
+
 static void
 test_starttls_restart(void **state)
 {
@@ -958,6 +989,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ehlo),
+	    cmocka_unit_test(test_helo_control),
 	    cmocka_unit_test(test_starttls_restart),
 	    cmocka_unit_test(test_pipelined_transaction),
 	    cmocka_unit_test(test_dot_unstuffing),

@@ -10,6 +10,7 @@
  *   C: text          bytes the client must have sent by now, exactly, CRLF
  *                    added; consecutive C: lines are compared together
  *   @ helo NAME | tls none|opportunistic|require|implicit | auth USER SECRET
+ *     (NAME, USER, SECRET and txn addresses take the escapes \r \n \s)
  *     [MECH] | cleartext-auth | nopipelining | nochunking | chunk N
  *     | timeout NAME MS            configuration (before @ start)
  *   @ start                        the session begins
@@ -107,6 +108,7 @@ unescape(struct buf *out, const char *s)
 		              : *s == 'r' ? '\r'
 		              : *s == 't' ? '\t'
 		              : *s == '0' ? '\0'
+		              : *s == 's' ? ' '
 		                          : *s);
 	}
 }
@@ -289,6 +291,20 @@ expect_line(struct run *r, char *line)
 	}
 }
 
+/* keep() of s with its escapes (\\r \\n \\s ...) turned into bytes. */
+static const char *
+keep_unescaped(struct run *r, const char *s)
+{
+	struct buf b;
+	const char *k;
+
+	buf_init(&b);
+	unescape(&b, s);
+	k = keep(r, buf_cstr(&b));
+	buf_fini(&b);
+	return k;
+}
+
 static void
 submit(struct run *r, char *args)
 {
@@ -301,7 +317,7 @@ submit(struct run *r, char *args)
 	assert_true(t < MAX_TXN);
 	assert_non_null(to);
 	memset(x, 0, sizeof(*x));
-	x->mail_from = keep(r, strcmp(from, "-") == 0 ? "" : from);
+	x->mail_from = keep_unescaped(r, strcmp(from, "-") == 0 ? "" : from);
 	x->rcpts = r->rcpt[t];
 	const char *notify = NULL;
 	bool orcpt = false;
@@ -309,11 +325,11 @@ submit(struct run *r, char *args)
 		if (strcmp(opt, "utf8") == 0)
 			x->smtputf8 = true;
 		else if (strncmp(opt, "ret=", 4) == 0)
-			x->ret = keep(r, opt + 4);
+			x->ret = keep_unescaped(r, opt + 4);
 		else if (strncmp(opt, "envid=", 6) == 0)
 			x->envid = keep(r, opt + 6);
 		else if (strncmp(opt, "notify=", 7) == 0)
-			notify = keep(r, opt + 7);
+			notify = keep_unescaped(r, opt + 7);
 		else if (strcmp(opt, "orcpt") == 0)
 			orcpt = true;
 		else
@@ -323,7 +339,7 @@ submit(struct run *r, char *args)
 		assert_true(x->nrcpts < MAX_RCPT);
 		struct smtp_rcpt *rc = &r->rcpt[t][x->nrcpts++];
 		memset(rc, 0, sizeof(*rc));
-		rc->addr = keep(r, a);
+		rc->addr = keep_unescaped(r, a);
 		rc->notify = notify;
 		rc->orcpt = orcpt ? rc->addr : NULL;
 	}
@@ -343,7 +359,7 @@ config_line(struct run *r, char *args)
 	char *a3 = strtok(NULL, " ");
 
 	if (strcmp(w, "helo") == 0) {
-		r->cfg.helo_name = keep(r, a1);
+		r->cfg.helo_name = keep_unescaped(r, a1);
 	} else if (strcmp(w, "tls") == 0) {
 		r->cfg.tls = strcmp(a1, "require") == 0 ? SMTP_TLS_REQUIRE
 		             : strcmp(a1, "opportunistic") == 0
@@ -351,8 +367,10 @@ config_line(struct run *r, char *args)
 		             : strcmp(a1, "implicit") == 0 ? SMTP_TLS_IMPLICIT
 		                                           : SMTP_TLS_NONE;
 	} else if (strcmp(w, "auth") == 0) {
-		snprintf(r->auth_user, sizeof(r->auth_user), "%s", a1);
-		snprintf(r->auth_secret, sizeof(r->auth_secret), "%s", a2);
+		snprintf(r->auth_user, sizeof(r->auth_user), "%s",
+		         keep_unescaped(r, a1));
+		snprintf(r->auth_secret, sizeof(r->auth_secret), "%s",
+		         keep_unescaped(r, a2));
 		r->cfg.auth_user = r->auth_user;
 		r->cfg.auth_secret = r->auth_secret;
 		if (a3)

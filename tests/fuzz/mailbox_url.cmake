@@ -1,0 +1,2 @@
+# The --mailbox URL parser (its accepted parts hold no control character).
+mc_fuzz_target(mailbox_url fuzz_mailbox_url.c mc_app)
