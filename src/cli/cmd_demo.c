@@ -28,12 +28,9 @@
 #include "base/xmalloc.h"
 #include "cli/campaign_run.h"
 #include "cli/commands.h"
+#include "cli/datadir.h"
 #include "cli/store_open.h"
 #include "store/store_import.h"
-
-#ifndef MAILCAST_DATADIR
-#define MAILCAST_DATADIR "data"
-#endif
 
 #define DEMO_LIST "demo"
 
@@ -58,8 +55,9 @@ usage(FILE *fp)
 	        "are.  Needs no network and no configuration; everything it\n"
 	        "makes is in a new folder under $TMPDIR (or --store URL).\n"
 	        "  --data DIR   the folder of demo-contacts.csv and\n"
-	        "               demo-template.txt (default %s)\n",
-	        MAILCAST_DATADIR);
+	        "               demo-template.txt (default $MAILCAST_DATADIR,\n"
+	        "               else %s)\n",
+	        cli_datadir());
 }
 
 /*
@@ -215,7 +213,7 @@ cmd_demo(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *data = getenv("MAILCAST_DATA");
+	const char *data = NULL; /* --data, else cli_datadir() */
 	struct demo d;
 	struct send_opts o;
 	struct store *s = NULL;
@@ -245,7 +243,7 @@ cmd_demo(int argc, char **argv)
 		}
 	}
 	if (data == NULL)
-		data = MAILCAST_DATADIR;
+		data = cli_datadir();
 	memset(&d, 0, sizeof(d));
 	send_opts_init(&o);
 	snprintf(d.dir, sizeof(d.dir), "%s/mailcast-demo-XXXXXX",
@@ -268,7 +266,7 @@ cmd_demo(int argc, char **argv)
 	if ((fp = fopen(path, "rb")) == NULL) {
 		fprintf(stderr,
 		        "mailcast: demo: %s: %s (give --data DIR or set "
-		        "MAILCAST_DATA)\n",
+		        "MAILCAST_DATADIR)\n",
 		        path, strerror(errno));
 		rc = EX_NOINPUT;
 		goto done;
