@@ -75,6 +75,7 @@ target_include_directories(libmailcast_static PUBLIC
 # (`pkg-config --static`) needs; a shared link needs -lmailcast only.
 file(RELATIVE_PATH MC_PC_UP
     /p/${CMAKE_INSTALL_LIBDIR}/pkgconfig /p)
+string(REGEX REPLACE "/$" "" MC_PC_UP "${MC_PC_UP}")
 set(MC_PC_REQUIRES "libevent_core libevent_openssl libssl libcrypto libcares")
 string(APPEND MC_PC_REQUIRES
     " sqlite3 libpq gmime-3.0 libidn2 libnl-route-3.0 inih jansson")
