@@ -52,10 +52,14 @@ set_target_properties(libmailcast_shared PROPERTIES
     SOVERSION ${PROJECT_VERSION_MAJOR}
     LIBRARY_OUTPUT_DIRECTORY ${PROJECT_BINARY_DIR}/lib
     LINK_DEPENDS ${mc_map})
-# --no-undefined: the library names every library it needs (a missing one
-# fails here, not in a program that loads it).
 target_link_options(libmailcast_shared PRIVATE
-    -Wl,--version-script=${mc_map} -Wl,--no-undefined)
+    -Wl,--version-script=${mc_map})
+# --no-undefined: the library names every library it needs (a missing one
+# fails here, not in a program that loads it).  Not with sanitizers: clang
+# leaves their runtime to the executable.
+if(NOT MAILCAST_SANITIZE AND NOT MAILCAST_FUZZ)
+	target_link_options(libmailcast_shared PRIVATE -Wl,--no-undefined)
+endif()
 target_link_libraries(libmailcast_shared PRIVATE ${mc_deps})
 target_include_directories(libmailcast_shared PUBLIC
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
