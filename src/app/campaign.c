@@ -108,6 +108,17 @@ missing_words(const char *name, const char *list,
 	return true;
 }
 
+/* What campaign_create() checks first. */
+int
+campaign_create_check(const char *name, const char *list,
+                      const struct campaign_settings *set, char *err,
+                      size_t errsz)
+{
+	if (missing_words(name, list, set, err, errsz))
+		return MC_EINVAL;
+	return campaign_settings_check(set, err, errsz);
+}
+
 /* The one creation of a campaign. */
 int
 campaign_create(struct store *s, const char *name, const char *list,
@@ -117,9 +128,7 @@ campaign_create(struct store *s, const char *name, const char *list,
 	int64_t list_id;
 	int rc;
 
-	if (missing_words(name, list, set, err, errsz))
-		return MC_EINVAL;
-	if ((rc = campaign_settings_check(set, err, errsz)) < 0)
+	if ((rc = campaign_create_check(name, list, set, err, errsz)) < 0)
 		return rc;
 	if (store_list_find(s, list, &list_id) < 0) {
 		snprintf(err, errsz, "no list '%s'", list);

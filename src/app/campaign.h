@@ -232,6 +232,12 @@ int campaign_settings_load(struct store *s, int64_t id,
  */
 int campaign_check_template(struct store *s, int64_t list_id, const char *path,
                             char *err, size_t errsz);
+/* What campaign_create() checks before it opens anything: every part
+ * given (MC_EINVAL: "--list and --from are required") and
+ * campaign_settings_check(). */
+int campaign_create_check(const char *name, const char *list,
+                          const struct campaign_settings *set, char *err,
+                          size_t errsz);
 /*
  * The one creation: a campaign named name of list list (by name) with
  * set.  Checks the settings (MC_EINVAL), finds the list (MC_ENOTFOUND),

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -282,15 +283,107 @@ set_uint(unsigned *out, const char *v, long min, long max, const char *why)
 	return NULL;
 }
 
+/* A number option (limits, retries, timeouts): its complaint or NULL;
+ * "" when o is not one. */
+static const char *
+set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
+{
+	struct engine_limits *l = &set->limits;
+	struct engine_retry *r = &set->retry;
+	unsigned port;
+	const char *why;
+
+	switch (o) {
+	case CAMPAIGN_OPT_MX_PORT:
+		why = set_uint(&port, v, 1, 65535, "--mx-port: a port number");
+		if (why == NULL)
+			set->mx_port = (int)port;
+		return why;
+	case CAMPAIGN_OPT_RATE:
+		return parse_rate(v, &l->rate) ? NULL
+		                               : "--rate: messages per second";
+	case CAMPAIGN_OPT_DEST_RATE:
+		return parse_rate(v, &l->dest_rate)
+		           ? NULL
+		           : "--dest-rate: messages per second";
+	case CAMPAIGN_OPT_CONNS:
+		return set_uint(&l->dest_conns, v, 1, 1000,
+		                "--conns: 1 to 1000");
+	case CAMPAIGN_OPT_PER_CONN:
+		return set_uint(&l->per_conn, v, 0, 10000000,
+		                "--per-conn: a count");
+	case CAMPAIGN_OPT_PIPELINE:
+		return set_uint(&l->pipeline, v, 1, 100,
+		                "--pipeline: 1 to 100");
+	case CAMPAIGN_OPT_RETRY:
+		return parse_schedule(v, r)
+		           ? NULL
+		           : "--retry: seconds, comma-separated (1,5,30)";
+	case CAMPAIGN_OPT_MAX_AGE:
+		return set_uint(&r->max_age, v, 1, 60 * 86400,
+		                "--max-age: seconds");
+	case CAMPAIGN_OPT_LINGER:
+		return set_uint(&r->linger, v, 1, 60 * 86400,
+		                "--linger: seconds");
+	case CAMPAIGN_OPT_BACKOFF_MAX:
+		return set_uint(&r->backoff_max_ms, v, 1, 3600000,
+		                "--backoff-max: milliseconds");
+	case CAMPAIGN_OPT_TIMEOUT:
+		return set_uint(&set->timeout_ms, v, 100, 3600000,
+		                "--timeout: milliseconds (>= 100)");
+	case CAMPAIGN_OPT_THREADS:
+		return set_uint(&set->threads, v, 1, ENGINE_THREADS_MAX,
+		                "--threads: 1 to 16");
+	default:
+		return "";
+	}
+}
+
+/* A text option (names, addresses, files): its complaint or NULL; ""
+ * when o is not one. */
+static const char *
+set_text(struct campaign_settings *set, enum campaign_opt o, const char *v)
+{
+	static const struct {
+		enum campaign_opt o;
+		size_t off;
+	} plain[] = {
+	    {CAMPAIGN_OPT_FROM, offsetof(struct campaign_settings, from)},
+	    {CAMPAIGN_OPT_DNS_SERVER,
+	     offsetof(struct campaign_settings, dns_server)},
+	    {CAMPAIGN_OPT_HELO, offsetof(struct campaign_settings, helo)},
+	    {CAMPAIGN_OPT_CA_FILE, offsetof(struct campaign_settings, ca_file)},
+	    {CAMPAIGN_OPT_AUTH_USER,
+	     offsetof(struct campaign_settings, auth_user)},
+	    /* the file's name is kept, never the password */
+	    {CAMPAIGN_OPT_AUTH_PASSWORD_FILE,
+	     offsetof(struct campaign_settings, auth_secret.file)},
+	    {CAMPAIGN_OPT_TOKEN_KEY,
+	     offsetof(struct campaign_settings, token_key_file)},
+	    {CAMPAIGN_OPT_BOUNCE_DOMAIN,
+	     offsetof(struct campaign_settings, bounce_domain)},
+	    {CAMPAIGN_OPT_DKIM_DOMAIN,
+	     offsetof(struct campaign_settings, dkim_domain)},
+	    {CAMPAIGN_OPT_UNSUB_URL,
+	     offsetof(struct campaign_settings, unsub_url)},
+	    {CAMPAIGN_OPT_UNSUB_MAILTO,
+	     offsetof(struct campaign_settings, unsub_mailto)},
+	};
+
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (plain[i].o == o) {
+			set_str((char **)((char *)set + plain[i].off), v);
+			return NULL;
+		}
+	return "";
+}
+
 /* Set option o from value. */
 int
 campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
                       const char *v, char *err, size_t errsz)
 {
-	struct engine_limits *l = &set->limits;
-	struct engine_retry *r = &set->retry;
 	const char *why = NULL;
-	unsigned port;
 	int t;
 
 	if (campaign_opt_has_arg(o) && v == NULL) {
@@ -310,9 +403,6 @@ campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
 		set->template_path = abs;
 		break;
 	}
-	case CAMPAIGN_OPT_FROM:
-		set_str(&set->from, v);
-		break;
 	case CAMPAIGN_OPT_RELAY:
 		why = add_relay(set, v);
 		break;
@@ -320,17 +410,6 @@ campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
 		if (!set->relays_fresh)
 			relays_clear(set); /* mailcast.conf's or saved ones */
 		set->direct = true;
-		break;
-	case CAMPAIGN_OPT_DNS_SERVER:
-		set_str(&set->dns_server, v);
-		break;
-	case CAMPAIGN_OPT_MX_PORT:
-		why = set_uint(&port, v, 1, 65535, "--mx-port: a port number");
-		if (why == NULL)
-			set->mx_port = (int)port;
-		break;
-	case CAMPAIGN_OPT_HELO:
-		set_str(&set->helo, v);
 		break;
 	case CAMPAIGN_OPT_TLS:
 		if ((t = campaign_tls_parse(v)) < 0)
@@ -348,80 +427,15 @@ campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
 		else
 			set->tls_no_verify = strcmp(v, "no") == 0;
 		break;
-	case CAMPAIGN_OPT_CA_FILE:
-		set_str(&set->ca_file, v);
-		break;
-	case CAMPAIGN_OPT_AUTH_USER:
-		set_str(&set->auth_user, v);
-		break;
-	case CAMPAIGN_OPT_AUTH_PASSWORD_FILE:
-		/* the file's name is kept, never the password */
-		set_str(&set->auth_secret.file, v);
-		break;
-	case CAMPAIGN_OPT_RATE:
-		if (!parse_rate(v, &l->rate))
-			why = "--rate: messages per second";
-		break;
-	case CAMPAIGN_OPT_DEST_RATE:
-		if (!parse_rate(v, &l->dest_rate))
-			why = "--dest-rate: messages per second";
-		break;
-	case CAMPAIGN_OPT_CONNS:
-		why =
-		    set_uint(&l->dest_conns, v, 1, 1000, "--conns: 1 to 1000");
-		break;
-	case CAMPAIGN_OPT_PER_CONN:
-		why = set_uint(&l->per_conn, v, 0, 10000000,
-		               "--per-conn: a count");
-		break;
-	case CAMPAIGN_OPT_PIPELINE:
-		why = set_uint(&l->pipeline, v, 1, 100, "--pipeline: 1 to 100");
-		break;
-	case CAMPAIGN_OPT_RETRY:
-		if (!parse_schedule(v, r))
-			why = "--retry: seconds, comma-separated (1,5,30)";
-		break;
-	case CAMPAIGN_OPT_MAX_AGE:
-		why = set_uint(&r->max_age, v, 1, 60 * 86400,
-		               "--max-age: seconds");
-		break;
-	case CAMPAIGN_OPT_LINGER:
-		why =
-		    set_uint(&r->linger, v, 1, 60 * 86400, "--linger: seconds");
-		break;
-	case CAMPAIGN_OPT_BACKOFF_MAX:
-		why = set_uint(&r->backoff_max_ms, v, 1, 3600000,
-		               "--backoff-max: milliseconds");
-		break;
-	case CAMPAIGN_OPT_TIMEOUT:
-		why = set_uint(&set->timeout_ms, v, 100, 3600000,
-		               "--timeout: milliseconds (>= 100)");
-		break;
-	case CAMPAIGN_OPT_THREADS:
-		why = set_uint(&set->threads, v, 1, ENGINE_THREADS_MAX,
-		               "--threads: 1 to 16");
-		break;
-	case CAMPAIGN_OPT_TOKEN_KEY:
-		set_str(&set->token_key_file, v);
-		break;
-	case CAMPAIGN_OPT_BOUNCE_DOMAIN:
-		set_str(&set->bounce_domain, v);
-		break;
 	case CAMPAIGN_OPT_DKIM_KEY:
 	case CAMPAIGN_OPT_DKIM_SELECTOR:
 		why = add_dkim(set, o == CAMPAIGN_OPT_DKIM_KEY, v);
 		break;
-	case CAMPAIGN_OPT_DKIM_DOMAIN:
-		set_str(&set->dkim_domain, v);
-		break;
-	case CAMPAIGN_OPT_UNSUB_URL:
-		set_str(&set->unsub_url, v);
-		break;
-	case CAMPAIGN_OPT_UNSUB_MAILTO:
-		set_str(&set->unsub_mailto, v);
-		break;
 	default:
-		why = "not a campaign setting";
+		if ((why = set_text(set, o, v)) != NULL && *why == '\0')
+			why = set_number(set, o, v);
+		if (why && *why == '\0')
+			why = "not a campaign setting";
 		break;
 	}
 	if (why) {

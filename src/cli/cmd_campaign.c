@@ -4,22 +4,16 @@
  * engine (docs/engine.md).
  */
 #include <getopt.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
-#include "base/str.h"
-#include "cli/campaign_run.h"
+#include "cli/campaign_opts.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
-#include "engine/engine.h"
 
 /* Print the usage. */
 static void
@@ -45,69 +39,17 @@ usage(FILE *fp)
 
 /* campaign create */
 static int
-do_create(struct store *s, struct send_opts *o, const char *name,
-          const char *list)
+do_create(struct store *s, const struct campaign_settings *set,
+          const struct campaign_args *a)
 {
-	int64_t list_id, id;
-	int rc;
+	char err[CAMPAIGN_ERR_MAX];
+	int64_t id;
+	int rc =
+	    campaign_create(s, a->name, a->list, set, &id, err, sizeof(err));
 
-	if (name == NULL || list == NULL || o->template_path == NULL ||
-	    o->from == NULL) {
-		fprintf(stderr, "mailcast: campaign create: --name, --list, "
-		                "--template and --from are required\n");
-		return EX_USAGE;
-	}
-	if ((rc = send_opts_check(o, "campaign create")) != 0)
-		return rc;
-	if (store_list_find(s, list, &list_id) < 0) {
-		fprintf(stderr, "mailcast: campaign create: no list '%s'\n",
-		        list);
-		return EX_NOINPUT;
-	}
-	if ((rc = campaign_check_template(s, list_id, o->template_path,
-	                                  "campaign create")) != 0)
-		return rc;
-	if (store_begin(s) < 0 ||
-	    store_campaign_create(s, name, list_id, time(NULL), &id) < 0) {
-		fprintf(stderr, "mailcast: campaign create: %s\n",
-		        store_error(s));
-		store_rollback(s);
-		return EX_DATAERR;
-	}
-	if ((rc = send_opts_save(s, id, o, "campaign create")) != 0) {
-		store_rollback(s);
-		return rc;
-	}
-	if (store_commit(s) < 0) {
-		fprintf(stderr, "mailcast: campaign create: %s\n",
-		        store_error(s));
-		return EX_IOERR;
-	}
+	if (rc < 0)
+		return campaign_fail("campaign create", rc, err);
 	printf("%lld\n", (long long)id);
-	return 0;
-}
-
-struct pause_ctx {
-	int signalled;
-	const char *me;
-};
-
-/* SIGTERM the live runs of this host that hold rows of the campaign. */
-static int
-pause_owner(void *arg, const char *owner, unsigned long n)
-{
-	struct pause_ctx *p = arg;
-	const char *c = strrchr(owner, ':');
-	const char *mc = strrchr(p->me, ':');
-	long pid;
-
-	(void)n;
-	if (c == NULL || mc == NULL || c - owner != mc - p->me ||
-	    strncmp(owner, p->me, (size_t)(c - owner)) != 0)
-		return 0;
-	pid = strtol(c + 1, NULL, 10);
-	if (pid > 0 && kill((pid_t)pid, SIGTERM) == 0)
-		p->signalled++;
 	return 0;
 }
 
@@ -115,23 +57,20 @@ pause_owner(void *arg, const char *owner, unsigned long n)
 static int
 do_pause(struct store *s, int64_t id)
 {
-	struct pause_ctx p = {0, engine_owner()};
+	char err[CAMPAIGN_ERR_MAX];
+	unsigned n;
+	int rc = campaign_pause(s, id, &n, err, sizeof(err));
 
-	if (store_lease_owners(s, id, pause_owner, &p) < 0) {
-		fprintf(stderr, "mailcast: campaign pause: %s\n",
-		        store_error(s));
-		return EX_IOERR;
-	}
-	if (p.signalled == 0) {
+	if (rc < 0)
+		return campaign_fail("campaign pause", rc, err);
+	if (n == 0) {
 		fprintf(stderr,
 		        "mailcast: campaign pause: campaign %lld is not "
 		        "sending on this host\n",
 		        (long long)id);
-		store_campaign_set_status(s, id, "paused");
 		return EX_UNAVAILABLE;
 	}
-	printf("asked %d run%s to pause\n", p.signalled,
-	       p.signalled == 1 ? "" : "s");
+	printf("asked %u run%s to pause\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 
@@ -139,33 +78,31 @@ do_pause(struct store *s, int64_t id)
 static int
 do_status(struct store *s, int64_t id, bool json)
 {
-	unsigned long counts[DLV__COUNT];
-	struct store_campaign c;
+	struct campaign_info ci;
+	char err[CAMPAIGN_ERR_MAX];
+	int rc = campaign_status_get(s, id, &ci, err, sizeof(err));
 
-	if (store_campaign_get(s, id, &c) < 0 ||
-	    store_count_states(s, id, counts) < 0) {
-		fprintf(stderr, "mailcast: campaign status: %s\n",
-		        store_error(s));
-		return EX_IOERR;
-	}
+	if (rc < 0)
+		return campaign_fail("campaign status", rc, err);
 	if (json) {
-		json_t *st = json_object();
+		json_t *st = json_object(), *j;
 
 		for (int i = 0; i < DLV__COUNT; i++)
 			json_object_set_new(
 			    st, store_dlv_state_name(i),
-			    json_integer((json_int_t)counts[i]));
-		json_t *j =
-		    json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
-		              c.name, "status", c.status, "states", st);
+			    json_integer((json_int_t)ci.states[i]));
+		j = json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
+		              ci.name, "status",
+		              campaign_status_name(ci.status), "states", st);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
 		return 0;
 	}
-	printf("campaign %lld \"%s\": %s\n", (long long)id, c.name, c.status);
+	printf("campaign %lld \"%s\": %s\n", (long long)id, ci.name,
+	       campaign_status_name(ci.status));
 	for (int i = 0; i < DLV__COUNT; i++)
-		printf("  %-12s %lu\n", store_dlv_state_name(i), counts[i]);
+		printf("  %-12s %lu\n", store_dlv_state_name(i), ci.states[i]);
 	return 0;
 }
 
@@ -274,15 +211,44 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 	return 0;
 }
 
+/* campaign start|resume: the saved settings, this command line on top */
+static int
+do_start(struct store *s, int64_t id, int argc, char **argv)
+{
+	struct campaign_settings set;
+	struct campaign_args a;
+	char err[CAMPAIGN_ERR_MAX];
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	campaign_settings_init(&set);
+	if ((rc = campaign_settings_load(s, id, &set, err, sizeof(err))) < 0) {
+		rc = campaign_fail("campaign", rc, err);
+		goto done;
+	}
+	optind = 0;
+	rc =
+	    campaign_opts_parse(argc, argv, &set, false, "campaign", usage, &a);
+	if (rc == 0)
+		rc =
+		    campaign_foreground(s, id, &set, NULL, a.quiet, "campaign");
+done:
+	campaign_settings_fini(&set);
+	return rc < 0 ? 0 : rc;
+}
+
 /* `mailcast campaign ...` */
 int
 cmd_campaign(int argc, char **argv)
 {
-	struct send_opts o;
+	static const char *const subs[] = {
+	    "create", "start", "resume", "pause", "status", "report", "who"};
+	struct campaign_settings set;
+	struct campaign_args a;
 	struct store *s = NULL;
-	char *name = NULL, *list = NULL, *state = NULL;
-	bool json = cli_globals.json, csv = false;
+	char err[CAMPAIGN_ERR_MAX];
 	const char *sub;
+	size_t k = 0;
 	int64_t id = 0;
 	int rc;
 
@@ -292,67 +258,50 @@ cmd_campaign(int argc, char **argv)
 		return argc < 2 ? EX_USAGE : 0;
 	}
 	sub = argv[1];
-	if (strcmp(sub, "create") && strcmp(sub, "start") &&
-	    strcmp(sub, "resume") && strcmp(sub, "pause") &&
-	    strcmp(sub, "status") && strcmp(sub, "report") &&
-	    strcmp(sub, "who")) {
+	while (k < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[k]))
+		k++;
+	if (k == sizeof(subs) / sizeof(subs[0])) {
 		fprintf(stderr, "mailcast: campaign: unknown subcommand '%s'\n",
 		        sub);
 		usage(stderr);
 		return EX_USAGE;
 	}
-	send_opts_init(&o);
+	memset(&a, 0, sizeof(a));
+	a.json = cli_globals.json;
+	campaign_settings_init(&set);
 	argc--;
 	argv++;
-	rc = send_opts_parse(argc, argv, &o, "campaign", usage, &name, &list,
-	                     &json, &state, &csv);
-	if (rc != 0) {
-		send_opts_fini(&o);
-		return rc < 0 ? 0 : rc;
-	}
+	rc = campaign_opts_parse(argc, argv, &set, true, "campaign", usage, &a);
+	if (rc != 0)
+		goto done;
 	if (strcmp(sub, "create") != 0 && optind >= argc) {
 		fprintf(stderr, "mailcast: campaign %s: give the campaign ID\n",
 		        sub);
-		send_opts_fini(&o);
-		return EX_USAGE;
+		rc = EX_USAGE;
+		goto done;
 	}
 	if ((s = cli_store_open("campaign")) == NULL) {
-		send_opts_fini(&o);
-		return cli_store_exit();
-	}
-	if (strcmp(sub, "create") == 0) {
-		rc = do_create(s, &o, name, list);
+		rc = cli_store_exit();
 		goto done;
 	}
-	if ((rc = campaign_lookup(s, argv[optind], &id, "campaign")) != 0)
-		goto done;
-	if (strcmp(sub, "start") == 0 || strcmp(sub, "resume") == 0) {
-		struct send_opts saved;
-
-		/* the saved settings, with what this command line says on
-		 * top: parse again over the loaded ones */
-		send_opts_init(&saved);
-		if ((rc = send_opts_load(s, id, &saved, "campaign")) != 0) {
-			send_opts_fini(&saved);
-			goto done;
-		}
-		optind = 0;
-		rc = send_opts_parse(argc, argv, &saved, "campaign", usage,
-		                     NULL, NULL, &json, NULL, NULL);
-		if (rc == 0)
-			rc = campaign_run(s, id, &saved, "campaign");
-		send_opts_fini(&saved);
-	} else if (strcmp(sub, "pause") == 0) {
+	if (strcmp(sub, "create") == 0)
+		rc = do_create(s, &set, &a);
+	else if ((rc = campaign_lookup(s, argv[optind], &id, err,
+	                               sizeof(err))) < 0)
+		rc = campaign_fail("campaign", rc, err);
+	else if (strcmp(sub, "start") == 0 || strcmp(sub, "resume") == 0)
+		rc = do_start(s, id, argc, argv);
+	else if (strcmp(sub, "pause") == 0)
 		rc = do_pause(s, id);
-	} else if (strcmp(sub, "status") == 0) {
-		rc = do_status(s, id, json);
-	} else if (strcmp(sub, "report") == 0) {
-		rc = campaign_report(s, id, json, stdout, "campaign report");
-	} else {
-		rc = do_who(s, id, state, csv, json);
-	}
+	else if (strcmp(sub, "status") == 0)
+		rc = do_status(s, id, a.json);
+	else if (strcmp(sub, "report") == 0)
+		rc = campaign_report_print(s, id, a.json, stdout,
+		                           "campaign report");
+	else
+		rc = do_who(s, id, a.state, a.csv, a.json);
 done:
 	store_close(s);
-	send_opts_fini(&o);
-	return rc;
+	campaign_settings_fini(&set);
+	return rc < 0 ? 0 : rc;
 }

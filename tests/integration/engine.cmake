@@ -17,3 +17,8 @@ add_test(NAME engine_relays
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_relays.py
     $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_relays PROPERTIES LABELS integration TIMEOUT 300)
+# The one creation behind `campaign create`, `broadcast` and `demo`.
+add_test(NAME campaign_create
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_create.sh
+    $<TARGET_FILE:mailcast> ${PROJECT_SOURCE_DIR}/data)
+set_tests_properties(campaign_create PROPERTIES LABELS integration TIMEOUT 120)

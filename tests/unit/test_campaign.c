@@ -1,0 +1,422 @@
+/*
+ * test_campaign.c — the campaign service (src/app/campaign*.c): the
+ * status and TLS name tables; the settings set by name (flags and
+ * mailcast.conf alike) and their JSON round trip, every field; relative
+ * paths made absolute at save; no secret ever saved (only where it comes
+ * from); the one creation's refusals (missing parts, both ways out, no
+ * such list, a merge field the list lacks) with their words and codes,
+ * and a good creation whose saved settings load back.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "app/campaign.h"
+#include "base/error.h"
+#include "store/store_import.h"
+
+#define SECRET_FILE_TEXT "hunter2-in-the-file"
+#define SECRET_ENV_TEXT  "s3cret-in-the-env"
+
+static char dir[64];
+
+/* A fresh folder for the test's files; cwd moves into it. */
+static int
+setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/mc-campaign-test.XXXXXX");
+	if (mkdtemp(dir) == NULL || chdir(dir) != 0)
+		return -1;
+	return 0;
+}
+
+/* Remove the folder. */
+static int
+teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	if (chdir("/") != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Write text into file name (in the test's folder). */
+static void
+put(const char *name, const char *text)
+{
+	FILE *fp = fopen(name, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Set option o to v, which must be accepted. */
+static void
+set_ok(struct campaign_settings *set, enum campaign_opt o, const char *v)
+{
+	char err[CAMPAIGN_ERR_MAX] = "";
+
+	if (campaign_settings_set(set, o, v, err, sizeof(err)) != 0)
+		fail_msg("--%s %s: %s", campaign_opt_name(o), v ? v : "", err);
+}
+
+static void
+test_status_names(void **state)
+{
+	static const char *const want[] = {"draft", "running", "paused",
+	                                   "done"};
+
+	(void)state;
+	assert_int_equal(CAMPAIGN_STATUS__COUNT, 4);
+	for (int i = 0; i < CAMPAIGN_STATUS__COUNT; i++) {
+		assert_string_equal(
+		    campaign_status_name((enum campaign_status)i), want[i]);
+		assert_int_equal(campaign_status_parse(want[i]), i);
+	}
+	assert_string_equal(campaign_status_name(CAMPAIGN_STATUS__COUNT), "?");
+	assert_int_equal(campaign_status_parse("sending"), -1);
+	assert_int_equal(campaign_status_parse(NULL), -1);
+	assert_int_equal(campaign_tls_parse("starttls"), CAMPAIGN_TLS_REQUIRE);
+	assert_int_equal(campaign_tls_parse("implicit"), CAMPAIGN_TLS_IMPLICIT);
+	assert_int_equal(campaign_tls_parse(""), -1);
+	assert_string_equal(campaign_tls_name(CAMPAIGN_TLS_NONE), "none");
+	/* every option has a name, and names are distinct */
+	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++) {
+		assert_non_null(campaign_opt_name((enum campaign_opt)i));
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(
+			    campaign_opt_name((enum campaign_opt)i),
+			    campaign_opt_name((enum campaign_opt)j));
+	}
+}
+
+/* Settings with every field set: flags over a mailcast.conf with two
+ * weighted relays. */
+static void
+full_settings(struct campaign_settings *set)
+{
+	struct mc_conf c;
+	char err[512];
+
+	put("t.tmpl", "From: a@b.example\nSubject: hi\n\nHello {{first}}\n");
+	put("pw", SECRET_FILE_TEXT "\n");
+	assert_int_equal(
+	    conf_parse("[mailcast]\nrate = 50\n\n[relay big]\n"
+	               "host = 127.0.0.1:2600\nweight = 3\ntls = require\n"
+	               "ca_file = ca.pem\ntls_verify = no\nauth_user = alice\n"
+	               "auth_password_file = pw\nconns = 2\nrate = 7.5\n"
+	               "per_conn = 9\n\n[relay small]\n"
+	               "host = 127.0.0.1:2601\n",
+	               "t.conf", &c, err, sizeof(err)),
+	    0);
+	assert_int_equal(campaign_settings_from_conf(set, &c, err, sizeof(err)),
+	                 0);
+	conf_free(&c);
+	set_ok(set, CAMPAIGN_OPT_TEMPLATE, "t.tmpl");
+	set_ok(set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(set, CAMPAIGN_OPT_DNS_SERVER, "127.0.0.1:5300");
+	set_ok(set, CAMPAIGN_OPT_MX_PORT, "2525");
+	set_ok(set, CAMPAIGN_OPT_HELO, "me.example");
+	set_ok(set, CAMPAIGN_OPT_TLS, "implicit");
+	set_ok(set, CAMPAIGN_OPT_TLS_VERIFY, "no");
+	set_ok(set, CAMPAIGN_OPT_CA_FILE, "certs/ca.pem");
+	set_ok(set, CAMPAIGN_OPT_AUTH_USER, "bob");
+	set_ok(set, CAMPAIGN_OPT_AUTH_PASSWORD_FILE, "pw");
+	set_ok(set, CAMPAIGN_OPT_RATE, "120.5");
+	set_ok(set, CAMPAIGN_OPT_DEST_RATE, "10");
+	set_ok(set, CAMPAIGN_OPT_CONNS, "6");
+	set_ok(set, CAMPAIGN_OPT_PER_CONN, "100");
+	set_ok(set, CAMPAIGN_OPT_PIPELINE, "12");
+	set_ok(set, CAMPAIGN_OPT_RETRY, "1,5,30");
+	set_ok(set, CAMPAIGN_OPT_MAX_AGE, "3600");
+	set_ok(set, CAMPAIGN_OPT_LINGER, "60");
+	set_ok(set, CAMPAIGN_OPT_BACKOFF_MAX, "2000");
+	set_ok(set, CAMPAIGN_OPT_TIMEOUT, "5000");
+	set_ok(set, CAMPAIGN_OPT_THREADS, "3");
+	set_ok(set, CAMPAIGN_OPT_TOKEN_KEY, "keys/token.key");
+	set_ok(set, CAMPAIGN_OPT_BOUNCE_DOMAIN, "bounce.example");
+	set_ok(set, CAMPAIGN_OPT_DKIM_KEY, "keys/rsa.pem");
+	set_ok(set, CAMPAIGN_OPT_DKIM_SELECTOR, "s1");
+	set_ok(set, CAMPAIGN_OPT_DKIM_KEY, "/abs/ed.pem");
+	set_ok(set, CAMPAIGN_OPT_DKIM_SELECTOR, "s2");
+	set_ok(set, CAMPAIGN_OPT_DKIM_DOMAIN, "news.example");
+	set_ok(set, CAMPAIGN_OPT_UNSUB_URL, "https://u.example/u");
+	set_ok(set, CAMPAIGN_OPT_UNSUB_MAILTO, "unsub@news.example");
+	set->auth_secret.env = strdup("MY_PASSWORD_VAR");
+}
+
+/* "DIR/rel" (the test's folder, as realpath sees it). */
+static const char *
+in_dir(const char *rel)
+{
+	static char buf[512];
+	char *real = realpath(dir, NULL);
+
+	assert_non_null(real);
+	snprintf(buf, sizeof(buf), "%s/%s", real, rel);
+	free(real);
+	return buf;
+}
+
+static void
+test_json_round_trip(void **state)
+{
+	struct campaign_settings a, b;
+	char err[CAMPAIGN_ERR_MAX];
+	char *j1, *j2;
+
+	(void)state;
+	campaign_settings_init(&a);
+	campaign_settings_init(&b);
+	full_settings(&a);
+	j1 = campaign_settings_to_json(&a);
+	assert_int_equal(campaign_settings_from_json(&b, j1, err, sizeof(err)),
+	                 0);
+	/* every field, field by field */
+	assert_string_equal(b.template_path, in_dir("t.tmpl"));
+	assert_string_equal(b.from, "news@news.example");
+	assert_string_equal(b.bounce_domain, "bounce.example");
+	assert_string_equal(b.token_key_file, in_dir("keys/token.key"));
+	assert_int_equal(b.ndkim, 2);
+	assert_int_equal(b.nsel, 2);
+	assert_string_equal(b.dkim_key[0], in_dir("keys/rsa.pem"));
+	assert_string_equal(b.dkim_key[1], "/abs/ed.pem");
+	assert_string_equal(b.dkim_selector[0], "s1");
+	assert_string_equal(b.dkim_selector[1], "s2");
+	assert_string_equal(b.dkim_domain, "news.example");
+	assert_int_equal(b.nrelays, 2);
+	assert_true(b.weighted);
+	assert_string_equal(b.relays[0].host, "127.0.0.1:2600");
+	assert_string_equal(b.relays[0].name, "big");
+	assert_int_equal(b.relays[0].weight, 3);
+	assert_int_equal(b.relays[0].tls, CAMPAIGN_TLS_REQUIRE);
+	assert_int_equal(b.relays[0].tls_verify, 0);
+	assert_string_equal(b.relays[0].ca_file, in_dir("ca.pem"));
+	assert_string_equal(b.relays[0].auth_user, "alice");
+	assert_string_equal(b.relays[0].auth_secret.file, in_dir("pw"));
+	assert_int_equal(b.relays[0].conns, 2);
+	assert_true(b.relays[0].rate == 7.5);
+	assert_int_equal(b.relays[0].per_conn, 9);
+	assert_string_equal(b.relays[1].host, "127.0.0.1:2601");
+	assert_int_equal(b.relays[1].tls, CAMPAIGN_TLS_INHERIT);
+	assert_int_equal(b.relays[1].tls_verify, -1);
+	assert_null(b.relays[1].ca_file);
+	assert_null(b.relays[1].auth_user);
+	assert_false(b.direct);
+	assert_string_equal(b.dns_server, "127.0.0.1:5300");
+	assert_int_equal(b.mx_port, 2525);
+	assert_string_equal(b.helo, "me.example");
+	assert_int_equal(b.tls, CAMPAIGN_TLS_IMPLICIT);
+	assert_true(b.tls_no_verify);
+	assert_string_equal(b.ca_file, in_dir("certs/ca.pem"));
+	assert_string_equal(b.auth_user, "bob");
+	assert_string_equal(b.auth_secret.file, in_dir("pw"));
+	assert_string_equal(b.auth_secret.env, "MY_PASSWORD_VAR");
+	assert_string_equal(b.unsub_url, "https://u.example/u");
+	assert_string_equal(b.unsub_mailto, "unsub@news.example");
+	assert_true(b.limits.rate == 120.5);
+	assert_true(b.limits.dest_rate == 10);
+	assert_int_equal(b.limits.dest_conns, 6);
+	assert_int_equal(b.limits.per_conn, 100);
+	assert_int_equal(b.limits.pipeline, 12);
+	assert_int_equal(b.retry.n, 3);
+	assert_int_equal(b.retry.schedule[0], 1);
+	assert_int_equal(b.retry.schedule[1], 5);
+	assert_int_equal(b.retry.schedule[2], 30);
+	assert_int_equal(b.retry.max_age, 3600);
+	assert_int_equal(b.retry.linger, 60);
+	assert_int_equal(b.retry.backoff_max_ms, 2000);
+	assert_int_equal(b.timeout_ms, 5000);
+	assert_int_equal(b.threads, 3);
+	/* and the same JSON again */
+	j2 = campaign_settings_to_json(&b);
+	assert_string_equal(j1, j2);
+	free(j1);
+	free(j2);
+	campaign_settings_fini(&a);
+	campaign_settings_fini(&b);
+}
+
+static void
+test_no_secret_saved(void **state)
+{
+	struct campaign_settings a;
+	char *j;
+
+	(void)state;
+	setenv("MY_PASSWORD_VAR", SECRET_ENV_TEXT, 1);
+	setenv(CAMPAIGN_SECRET_ENV, SECRET_ENV_TEXT, 1);
+	campaign_settings_init(&a);
+	full_settings(&a);
+	j = campaign_settings_to_json(&a);
+	assert_null(strstr(j, SECRET_FILE_TEXT));
+	assert_null(strstr(j, SECRET_ENV_TEXT));
+	/* where it comes from is kept */
+	assert_non_null(strstr(j, "\"auth_password_env\":\"MY_PASSWORD_VAR\""));
+	free(j);
+	campaign_settings_fini(&a);
+	unsetenv("MY_PASSWORD_VAR");
+	unsetenv(CAMPAIGN_SECRET_ENV);
+}
+
+static void
+test_layers(void **state)
+{
+	struct campaign_settings a;
+	struct mc_conf c;
+	char err[512];
+
+	(void)state;
+	campaign_settings_init(&a);
+	assert_int_equal(conf_parse("[mailcast]\ndkim_key = k1\n"
+	                            "dkim_selector = s1\n\n[relay r]\n"
+	                            "host = 127.0.0.1:1\n",
+	                            "t.conf", &c, err, sizeof(err)),
+	                 0);
+	assert_int_equal(campaign_settings_from_conf(&a, &c, err, sizeof(err)),
+	                 0);
+	conf_free(&c);
+	/* a flag's relay replaces the file's, the second adds */
+	set_ok(&a, CAMPAIGN_OPT_RELAY, "127.0.0.1:2");
+	set_ok(&a, CAMPAIGN_OPT_RELAY, "127.0.0.1:3");
+	assert_int_equal(a.nrelays, 2);
+	assert_false(a.weighted);
+	assert_string_equal(a.relays[0].host, "127.0.0.1:2");
+	/* a flag's DKIM key replaces the file's */
+	set_ok(&a, CAMPAIGN_OPT_DKIM_KEY, "k2");
+	assert_int_equal(a.ndkim, 1);
+	assert_int_equal(a.nsel, 0);
+	assert_string_equal(a.dkim_key[0], "k2");
+	/* refusals name the option */
+	assert_int_equal(campaign_settings_set(&a, CAMPAIGN_OPT_RATE, "fast",
+	                                       err, sizeof(err)),
+	                 MC_EINVAL);
+	assert_string_equal(err, "--rate: messages per second");
+	assert_int_equal(campaign_settings_set(&a, CAMPAIGN_OPT_TEMPLATE,
+	                                       "nope.tmpl", err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	assert_string_equal(err, "nope.tmpl: no such template file");
+	assert_int_equal(
+	    campaign_settings_from_json(&a, "[1]", err, sizeof(err)), MC_EDATA);
+	campaign_settings_fini(&a);
+}
+
+/* Open a store in the folder with list "l" (columns email, first). */
+static struct store *
+store_with_list(void)
+{
+	struct store_import_opts io;
+	struct store_import_stats st;
+	char err[256];
+	struct store *s = store_open("sqlite:t.db", err, sizeof(err));
+	FILE *fp;
+
+	assert_non_null(s);
+	put("l.csv", "email,first\na@x.example,Ann\nb@y.example,Bo\n");
+	fp = fopen("l.csv", "r");
+	assert_non_null(fp);
+	memset(&io, 0, sizeof(io));
+	io.list = "l";
+	assert_int_equal(store_import_contacts(s, fp, &io, &st), 0);
+	fclose(fp);
+	return s;
+}
+
+static void
+test_create(void **state)
+{
+	struct campaign_settings set, back;
+	char err[CAMPAIGN_ERR_MAX];
+	struct campaign_info ci;
+	struct store *s;
+	int64_t id = 0, id2;
+
+	(void)state;
+	s = store_with_list();
+	campaign_settings_init(&set);
+	/* what is missing, named */
+	assert_int_equal(
+	    campaign_create(s, "c", NULL, &set, &id, err, sizeof(err)),
+	    MC_EINVAL);
+	assert_string_equal(err, "--list, --template and --from are required");
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	put("bad.tmpl", "From: a@b.example\nSubject: {{nosuch}}\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "bad.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EINVAL);
+	assert_string_equal(
+	    err, "say where mail goes: --relay HOST:PORT or --direct");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	set_ok(&set, CAMPAIGN_OPT_DIRECT, NULL);
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EINVAL);
+	assert_string_equal(err, "--relay and --direct exclude each other");
+	set.direct = false;
+	assert_int_equal(
+	    campaign_create(s, "c", "nolist", &set, &id, err, sizeof(err)),
+	    MC_ENOTFOUND);
+	assert_string_equal(err, "no list 'nolist'");
+	/* a merge field the list does not have: the template's words */
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	assert_non_null(strstr(err, "unknown field 'nosuch'"));
+	assert_int_equal(mc_exit_code(MC_EDATA), 65);
+	/* nothing was made by the refusals */
+	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	/* a good one: draft, settings saved and loaded back */
+	put("good.tmpl", "From: a@b.example\nSubject: {{first}}\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "good.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)), 0);
+	assert_int_equal(campaign_lookup(s, "c", &id2, err, sizeof(err)), 0);
+	assert_int_equal(id2, id);
+	assert_int_equal(campaign_lookup(s, "1", &id2, err, sizeof(err)), 0);
+	assert_int_equal(campaign_status_get(s, id, &ci, err, sizeof(err)), 0);
+	assert_int_equal(ci.status, CAMPAIGN_DRAFT);
+	assert_string_equal(ci.name, "c");
+	campaign_settings_init(&back);
+	assert_int_equal(campaign_settings_load(s, id, &back, err, sizeof(err)),
+	                 0);
+	assert_string_equal(back.template_path, in_dir("good.tmpl"));
+	assert_string_equal(back.relays[0].host, "127.0.0.1:1");
+	campaign_settings_fini(&back);
+	/* the same name again: refused by the store, nothing half-made */
+	assert_int_equal(
+	    campaign_create(s, "c", "l", &set, &id2, err, sizeof(err)),
+	    MC_EDATA);
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_no_secret_saved, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
