@@ -2,21 +2,37 @@
  * engine.h — the campaign runner: one personalised message to every due
  * recipient of a campaign, at the speed the limits and receivers allow.
  *
- * engine_run() leases batches of due ledger rows, marks them inflight and
- * commits that before any of them is sent; a pool of threads renders each
- * message (template, MIME, DKIM); the router (route.h) names each domain's
- * destination; destination queues feed reused, pipelined SMTP connections
- * (net/smtp_conn.h) under the limits; outcomes are committed in batches.
- * 2xx: sent.  5xx: failed (5.1.x also suppresses the address).  4xx and
- * connection failures: deferred by the retry schedule, failed when the
- * schedule's age passes max_age.  A 421 or a failed connection backs the
- * destination off; 4xx replies slow it (fewer connections, lower rate)
- * until it recovers.
+ * engine_run() leases batches of due ledger rows; a pool of threads renders
+ * each message (template, MIME, DKIM); the router (route.h) names each
+ * domain's destination; destination queues feed reused, pipelined SMTP
+ * connections (net/smtp_conn.h) under the limits; a row is marked inflight,
+ * and that committed, before it is handed to a connection (so before its
+ * final dot); outcomes and marks are committed together (group commit).
+ * 2xx: sent.  5xx: failed (the bounce policy, bounce/policy.h, says whether
+ * the address is suppressed).  4xx and connection failures: deferred by the
+ * retry schedule, failed when the schedule's age passes max_age.  A 421 or
+ * a failed connection backs the destination off; 4xx replies slow it (fewer
+ * connections, lower rate) until successes bring it back.
  *
- * Crash semantics: rows leased to a dead process of this host are given
- * back at start with an "inflight-unknown" event each (they are resent).
- * Setting *cfg->stop pauses: nothing new starts, what is in flight
- * finishes, unsent rows return to pending.  Twice: stop at once.
+ * Injected (engine_config): the clock (NULL: the system clock), the
+ * resolver for direct delivery (NULL: c-ares on dns_server) and the event
+ * base (NULL: the engine makes its own).  A caller's base is not freed and
+ * may carry the caller's own events, which run during engine_run(); call
+ * engine_run() from outside a dispatch of that base.  The engine reads no
+ * environment: the SMTP transcript goes to base/log.h at LOG_TRACE.
+ *
+ * Events (struct engine_event) go to cfg->on_event once each, on the
+ * calling thread: the run's state, transaction begin, recipient results
+ * (after their commit), commits and rollbacks, destination limits,
+ * recovered rows and a progress snapshot every 250 ms and at the end.
+ * cfg->progress, if set, gets the progress snapshots too.  Strings and
+ * pointers in an event are valid only during the callback.
+ *
+ * Crash semantics: rows leased to a dead process of this host, and inflight
+ * rows whose lease expired, are given back at start with an
+ * "inflight-unknown" event each (they are resent).  Setting *cfg->stop
+ * pauses: nothing new starts, what is in flight finishes, unsent rows return
+ * to pending.  Twice: stop at once.
  * Errors: MC_EINVAL/MC_ECONFIG (settings, template: text in err), MC_EIO
  * (the store).  The config's pointers are borrowed for the run.
  */
@@ -30,6 +46,7 @@
 
 #include <openssl/ssl.h>
 
+#include "base/clock.h"
 #include "bounce/token.h"
 #include "msg/dkim.h"
 #include "proto/smtp_client.h"
@@ -89,6 +106,113 @@ struct engine_progress {
 
 typedef void engine_progress_fn(void *arg, const struct engine_progress *p);
 
+/* X(symbol, name): what an engine event is about. */
+#define ENGINE_EVENTS(X)                                                       \
+	X(ENGINE_EV_STATE, "state")         /* the run's state changed */      \
+	X(ENGINE_EV_TXN_BEGIN, "txn-begin") /* a message goes to a conn */     \
+	X(ENGINE_EV_RCPT, "rcpt")           /* a recipient's recorded fate */  \
+	X(ENGINE_EV_COMMIT, "commit")       /* a ledger commit */              \
+	X(ENGINE_EV_ROLLBACK, "rollback")   /* a ledger transaction failed */  \
+	X(ENGINE_EV_DEST, "dest")           /* a destination's limits moved */ \
+	X(ENGINE_EV_RECOVER, "recover")   /* rows of a dead run given back */  \
+	X(ENGINE_EV_PROGRESS, "progress") /* a snapshot (every 250 ms) */
+
+enum engine_event_kind {
+#define ENGINE_EV_ENUM(sym, name) sym,
+	ENGINE_EVENTS(ENGINE_EV_ENUM)
+#undef ENGINE_EV_ENUM
+	    ENGINE_EV__COUNT
+};
+
+/* X(symbol, name): the states of a run (ENGINE_EV_STATE). */
+#define ENGINE_RUN_STATES(X)                                                   \
+	X(ENGINE_RUN_STARTED, "started")   /* rows recovered, sending */       \
+	X(ENGINE_RUN_WAITING, "waiting")   /* only deferred rows, due soon */  \
+	X(ENGINE_RUN_SENDING, "sending")   /* due rows again after waiting */  \
+	X(ENGINE_RUN_PAUSING, "pausing")   /* *stop: in-flight finishing */    \
+	X(ENGINE_RUN_PAUSED, "paused")     /* ended by *stop */                \
+	X(ENGINE_RUN_FINISHED, "finished") /* every row settled */             \
+	X(ENGINE_RUN_DEFERRED, "deferred") /* ended, retries due later */      \
+	X(ENGINE_RUN_FAILED, "failed")     /* ended by an error */
+
+enum engine_run_state {
+#define ENGINE_RUN_ENUM(sym, name) sym,
+	ENGINE_RUN_STATES(ENGINE_RUN_ENUM)
+#undef ENGINE_RUN_ENUM
+	    ENGINE_RUN__COUNT
+};
+
+/*
+ * One event.  kind says which member of u is filled.  Strings are NULL
+ * only where said; every pointer is valid during the callback only.
+ * "dest" is the destination's key (route.h: "relay H:P ...", an MX host
+ * set); "conn" numbers the run's connections from 1 (0: none).
+ */
+struct engine_event {
+	enum engine_event_kind kind;
+	time_t at; /* the engine's clock, wall seconds */
+	union {
+		struct {
+			enum engine_run_state state;
+			const char *reason; /* words for a person, or "" */
+			time_t next_due;    /* WAITING/DEFERRED: next retry */
+		} state;
+		struct {
+			unsigned conn;
+			const char *dest;
+			const char *host; /* the host of the connection */
+			const char *peer; /* "127.0.0.1:2525" */
+			const char *mail_from;
+			const char *const *rcpts;
+			size_t nrcpts;
+			int64_t row_id; /* one message per row */
+		} txn;
+		struct {
+			int64_t row_id, contact_id;
+			const char *address;
+			enum store_dlv_state state; /* as recorded */
+			int code;                   /* 0: no reply */
+			const char *enh;            /* "5.1.1" or "" */
+			const char *text;           /* reply or reason */
+			const char *dest;           /* "" when never routed */
+			const char *relay;          /* host and peer, or "" */
+			const char *queue_id;       /* or "" */
+			unsigned conn;
+			int attempt;         /* this attempt, from 1 */
+			time_t next_attempt; /* deferred: when it is due */
+			bool suppress;       /* the address was suppressed */
+		} rcpt;
+		struct {
+			size_t outcomes; /* recipient results recorded */
+			size_t marks;    /* rows marked inflight */
+			size_t released; /* rows given back to pending */
+			double ms;       /* time in the store */
+		} commit;
+		struct {
+			int err; /* MC_E* */
+			const char *why;
+			size_t outcomes, marks;
+		} rollback;
+		struct {
+			const char *dest;
+			unsigned conns;   /* its connection cap now */
+			double rate;      /* its messages/s now (0: none) */
+			unsigned penalty; /* slow-down steps (0: none) */
+			const char *why;  /* "451 4.7.1 ...", "recovered" */
+		} dest;
+		struct {
+			const char *owner; /* the dead run, or "" (expired) */
+			unsigned long rows;
+		} recover;
+		const struct engine_progress *progress;
+	} u;
+};
+
+typedef void engine_event_fn(void *arg, const struct engine_event *ev);
+
+struct event_base;
+struct dns_resolver;
+
 struct engine_config {
 	struct store *store;
 	int64_t campaign_id;
@@ -122,6 +246,13 @@ struct engine_config {
 	const volatile sig_atomic_t *stop; /* >0 pause, >1 stop now */
 	engine_progress_fn *progress;      /* every 250 ms and at the end */
 	void *progress_arg;
+	engine_event_fn *on_event; /* every event (above), or NULL */
+	void *event_arg;
+	/* Injected; NULL: the system clock, c-ares on dns_server (direct
+	 * only), an event base of the engine's own. */
+	const struct mc_clock *clock;
+	struct dns_resolver *dns;
+	struct event_base *base;
 };
 
 struct engine_result {
@@ -139,5 +270,29 @@ int engine_run(const struct engine_config *cfg, struct engine_result *res,
                char *err, size_t errsz);
 /* "mailcast@HOST:PID", this process's lease owner name. */
 const char *engine_owner(void);
+/* "rcpt", "commit", ...; "?" when out of range. */
+const char *engine_event_name(enum engine_event_kind k);
+/* "started", "paused", ...; "?" when out of range. */
+const char *engine_run_state_name(enum engine_run_state s);
+
+/*
+ * The attribute names a template is compiled against, one rule for the
+ * campaign's check and for the run: feed the attributes (a JSON object) of
+ * the first records in order — the list's contacts in address order, or
+ * the first leased rows — one call each.  The names are the keys of those
+ * objects, each once, in the order first seen, at most TMPL_FIELDS_MAX;
+ * keys longer than TMPL_FIELD_NAME_MAX, or records that are not a JSON
+ * object, add nothing.  Only the first ENGINE_ATTRS_SAMPLE records count:
+ * after them the call adds nothing and returns false (stop feeding).
+ * a is zeroed by the caller and freed with engine_attrs_fini().
+ */
+#define ENGINE_ATTRS_SAMPLE 32
+struct engine_attrs {
+	char **names;
+	size_t n;
+	size_t records; /* records fed so far */
+};
+bool engine_template_attrs(struct engine_attrs *a, const char *attrs_json);
+void engine_attrs_fini(struct engine_attrs *a);
 
 #endif

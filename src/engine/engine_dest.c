@@ -1,0 +1,247 @@
+/*
+ * engine_dest.c — destination queues and their limits.
+ *
+ * A destination is one route key (a relay set, one relay, or one MX host
+ * set): a queue of rendered jobs, its connections (engine_conn.c) and its
+ * limits: a connection cap, a rate (a next-send clock per destination and
+ * a global one, RATE_BURST_MS of burst), messages per connection and the
+ * pipeline depth.  A 421 or a failed connection backs it off (250 ms
+ * doubling up to backoff_max); each 4xx or 421 slows it one step
+ * (connections and rate halved, PENALTY_MAX steps), and RECOVER_AFTER
+ * deliveries without one undo a step.  Connections above a slowed cap take
+ * no new message and say QUIT once idle.  Every change of the limits is an
+ * ENGINE_EV_DEST event.  Times come from the engine's clock.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "engine/engine_int.h"
+
+/* The destination for a route (made on first use). */
+struct dest *
+dest_get(struct engine *e, const struct route *r)
+{
+	const struct engine_relay *rc;
+	struct dest *d;
+
+	for (d = e->dests; d; d = d->next)
+		if (d->route == r || strcmp(d->key, r->key) == 0)
+			return d;
+	d = xcalloc(1, sizeof(*d));
+	mc_strlcpy(d->key, r->key, sizeof(d->key));
+	d->route = r;
+	d->conns_max = e->conns_max;
+	d->rate = e->cfg->limits.dest_rate;
+	if (r->nhosts && (rc = econn_relay(e, &r->hosts[0])) != NULL) {
+		if (rc->conns)
+			d->conns_max = rc->conns;
+		if (rc->rate > 0)
+			d->rate = rc->rate;
+	}
+	d->next = e->dests;
+	e->dests = d;
+	return d;
+}
+
+/* The connection cap of d now: its configured one, slowed by penalty. */
+unsigned
+dest_conn_cap(const struct dest *d)
+{
+	unsigned cap = d->conns_max >> d->penalty;
+
+	return cap ? cap : 1;
+}
+
+/* The messages/s of d now (0: no limit): a slowed destination without a
+ * rate of its own gets one from its penalty, SLOW_RATE halved per step. */
+double
+dest_rate_now(const struct dest *d)
+{
+	double r;
+
+	if (d->rate <= 0 && d->penalty == 0)
+		return 0;
+	r = d->rate > 0 ? d->rate : SLOW_RATE;
+	return r / (double)(1u << d->penalty);
+}
+
+/* Back the destination off after a 421 or a failed connection. */
+void
+dest_backoff(struct engine *e, struct dest *d, unsigned step)
+{
+	unsigned max =
+	    e->cfg->retry.backoff_max_ms ? e->cfg->retry.backoff_max_ms : 60000;
+	uint64_t ms = 250ull << (step > 10 ? 10 : step);
+
+	if (ms > max)
+		ms = max;
+	d->backoff_until = engine_now_ms(e) + ms;
+}
+
+/* Slow the destination down one step (a 4xx or 421; why: the reply). */
+void
+dest_slow(struct engine *e, struct dest *d, const char *why)
+{
+	d->ok_streak = 0;
+	if (d->penalty >= PENALTY_MAX)
+		return;
+	d->penalty++;
+	engine_emit_dest(e, d, why);
+}
+
+/* A delivery: after RECOVER_AFTER in a row, undo one slow-down step. */
+void
+dest_ok(struct engine *e, struct dest *d)
+{
+	if (d->penalty == 0 || ++d->ok_streak < RECOVER_AFTER)
+		return;
+	d->penalty--;
+	d->ok_streak = 0;
+	engine_emit_dest(e, d, "recovered");
+}
+
+/* May another message go now under the global and d's rate? */
+static bool
+rate_ok(struct engine *e, struct dest *d, double now)
+{
+	return now >= e->g_next_ms && now >= d->next_ms;
+}
+
+/* One message goes: advance the pacing clocks. */
+static void
+rate_take(struct engine *e, struct dest *d, double now)
+{
+	double rate = e->cfg->limits.rate;
+	double drate = dest_rate_now(d);
+
+	if (rate > 0) {
+		if (e->g_next_ms < now - RATE_BURST_MS)
+			e->g_next_ms = now - RATE_BURST_MS;
+		e->g_next_ms += 1000.0 / rate;
+	}
+	if (drate > 0) {
+		if (d->next_ms < now - RATE_BURST_MS)
+			d->next_ms = now - RATE_BURST_MS;
+		d->next_ms += 1000.0 / drate;
+	}
+}
+
+/* Hand j to connection c: the transaction is set up and waits for its
+ * inflight mark to be committed (ledger_flush submits it). */
+static void
+dest_hand_over(struct engine *e, struct econn *c, struct job *j)
+{
+	memset(&j->txn, 0, sizeof(j->txn));
+	memset(&j->rcpt, 0, sizeof(j->rcpt));
+	j->rcpt.addr = j->d.address;
+	j->txn.mail_from = j->mail_from;
+	j->txn.rcpts = &j->rcpt;
+	j->txn.nrcpts = 1;
+	j->txn.body = buf_data(&j->body);
+	j->txn.body_len = buf_len(&j->body);
+	j->txn.user = j;
+	c->inflight++;
+	c->used++;
+	j->conn = c;
+	j->conn_id = c->id;
+	jobq_push(&e->tosubmit, j);
+	ledger_commit_soon(e);
+}
+
+/* Feed c from d's queue; true when the rate stopped it. */
+static bool
+dest_feed_conn(struct engine *e, struct dest *d, struct econn *c, uint64_t now)
+{
+	const struct engine_relay *rc = econn_relay(e, c->host);
+	unsigned per =
+	    rc && rc->per_conn ? rc->per_conn : e->cfg->limits.per_conn;
+	bool limited = false;
+
+	while (d->q.head && c->inflight < e->pipeline &&
+	       (per == 0 || c->used < per)) {
+		if (!rate_ok(e, d, (double)now)) {
+			limited = true;
+			break;
+		}
+		rate_take(e, d, (double)now);
+		dest_hand_over(e, c, jobq_pop(&d->q));
+	}
+	if (c->inflight == 0 &&
+	    ((per && c->used >= per) || (e->stopping && !d->q.head))) {
+		c->quitting = true;
+		smtp_conn_quit(c->c);
+	}
+	return limited;
+}
+
+/* Submit queued jobs to ready connections; open connections as needed. */
+void
+dest_dispatch(struct engine *e, struct dest *d)
+{
+	uint64_t now;
+	bool limited = false;
+	unsigned connecting, cap, live = 0;
+
+	if (e == NULL || d == NULL || e->failed)
+		return;
+	now = engine_now_ms(e);
+	cap = dest_conn_cap(d);
+	for (struct econn *c = d->conns; c; c = c->next) {
+		if (!c->ready || c->quitting)
+			continue;
+		if (++live > cap) {
+			/* above a slowed cap: no new message; QUIT when
+			 * drained */
+			if (c->inflight == 0) {
+				c->quitting = true;
+				smtp_conn_quit(c->c);
+			}
+			continue;
+		}
+		if (dest_feed_conn(e, d, c, now))
+			limited = true;
+	}
+	if (limited || d->q.n == 0 || now < d->backoff_until || e->stopping)
+		return;
+	connecting = d->nconns - d->nready;
+	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap) {
+		econn_open(e, d);
+		connecting++;
+	}
+}
+
+/* Dispatch every destination with queued jobs. */
+void
+dest_dispatch_all(struct engine *e)
+{
+	for (struct dest *d = e->dests; d; d = d->next)
+		if (d->q.n)
+			dest_dispatch(e, d);
+}
+
+/* Free destinations, their queues and connections, and the done queue. */
+void
+dests_free(struct engine *e)
+{
+	struct dest *d, *dn;
+	struct job *j;
+
+	for (d = e->dests; d; d = dn) {
+		dn = d->next;
+		while (d->conns) {
+			struct econn *c = d->conns;
+
+			d->conns = c->next;
+			smtp_conn_free(c->c);
+			free(c);
+		}
+		while ((j = jobq_pop(&d->q)) != NULL)
+			job_free(j);
+		free(d);
+	}
+	e->dests = NULL;
+	while ((j = jobq_pop(&e->done)) != NULL)
+		job_free(j);
+}

@@ -1,0 +1,228 @@
+/*
+ * engine_int.h — the private side of engine.h, shared by its parts.
+ *
+ * The engine is split by responsibility; each part owns the functions of
+ * its prefix:
+ *   engine_jobq.c    jobq_*, job_*    a job (one ledger row from lease to
+ *                                     recorded outcome) and job queues
+ *   engine_render.c  rpool_*, tmpl    the render threads; the template and
+ *                                     its attribute names
+ *   engine_dest.c    dest_*           destination queues, limits, rate,
+ *                                     back-off, slow-down, dispatch
+ *   engine_conn.c    econn_*          the connection pool: smtp_conn
+ *                                     callbacks, host choice, the trace
+ *   engine_ledger.c  ledger_*         leases, group commit, outcomes and
+ *                                     the retry schedule, crash recovery
+ *   engine_event.c   engine_emit*     the structured events and names
+ *   engine.c         engine_run       the loop that ties them together
+ *
+ * Threads: the event loop thread owns everything here except the render
+ * pool's queues (rpool.mu) and the jobs inside the pool.  Nothing outside
+ * src/engine/engine*.c includes this header.
+ */
+#ifndef MC_ENGINE_ENGINE_INT_H
+#define MC_ENGINE_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "base/clock.h"
+#include "bounce/policy.h"
+#include "engine/engine.h"
+#include "engine/route.h"
+#include "net/smtp_conn.h"
+
+#define LEASE_FIRST   32   /* the first batch: a fast first message */
+#define LEASE_BATCH   256  /* rows leased at once */
+#define COMMIT_US     0    /* marks and outcomes wait at most this long */
+#define WINDOW        1024 /* jobs in memory at most */
+#define FLUSH_AT      256  /* outcomes recorded in one commit */
+#define TICK_MS       10
+#define HOUSEKEEP_MS  100
+#define PROGRESS_MS   250
+#define LOCAL_TRIES   3  /* never-started transactions before deferral */
+#define CONN_FAILS    3  /* connection failures before queued jobs defer */
+#define PENALTY_MAX   4  /* slowdown steps: connections and rate / 2^p */
+#define RECOVER_AFTER 50 /* deliveries without a 4xx to undo one step */
+#define IDLE_QUIT_MS  2000
+#define RATE_BURST_MS 50.0
+#define SLOW_RATE                                                              \
+	3200.0 /* the rate a slowed destination without one                    \
+	          starts from (halved per step) */
+
+struct dest;
+struct engine;
+struct econn;
+
+struct job {
+	struct job *next;
+	struct engine *e;
+	struct store_delivery d;
+	struct dest *dest;
+	struct buf body;
+	char mail_from[400];
+	char token[TOKEN_MAX + 1];
+	struct smtp_rcpt rcpt;
+	struct smtp_txn txn;
+	unsigned local_tries;
+	struct econn *conn;        /* waiting for its inflight mark to commit */
+	unsigned conn_id;          /* the connection it went out on, or 0 */
+	bool released;             /* back to pending, not recorded */
+	enum bounce_action action; /* a 5xx: the bounce policy's call */
+	/* the outcome */
+	enum store_dlv_state state;
+	int code;
+	char enh[16];
+	char text[512];
+	char relay[400];
+	char queue_id[64];
+	time_t next_attempt;
+};
+
+struct jobq {
+	struct job *head, *tail;
+	size_t n;
+};
+
+struct econn {
+	struct econn *next;
+	struct engine *e;
+	struct dest *dest;
+	const struct route_host *host; /* the one connected to */
+	struct smtp_conn *c;
+	struct smtp_conn_config cfg;
+	unsigned id; /* 1, 2, ... over the run */
+	bool ready, quitting;
+	unsigned inflight, used;
+	uint64_t idle_since;
+	char peer[96];
+};
+
+struct dest {
+	struct dest *next;
+	char key[512];
+	const struct route *route;
+	struct jobq q;
+	struct econn *conns;
+	unsigned nconns, nready;
+	unsigned penalty, ok_streak, fail_streak;
+	unsigned host_idx;
+	unsigned rr;        /* round robin over equal-preference MX hosts */
+	unsigned bad;       /* bit i: host i failed its last connection */
+	unsigned conns_max; /* its connection cap (the relay's or global) */
+	double rate;        /* its messages/s (0: none) */
+	uint64_t backoff_until;
+	double next_ms; /* pacing of the destination's rate */
+	char last_err[256];
+};
+
+struct rpool {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct jobq in, out;
+	bool quit;
+	int efd;
+	struct event *ev;
+	pthread_t th[ENGINE_THREADS_MAX];
+	unsigned nth;
+	size_t busy; /* jobs in the pool (in, rendering, out) */
+};
+
+struct engine {
+	const struct engine_config *cfg;
+	struct event_base *base;
+	bool own_base;
+	struct event *tick;
+	struct router *router;
+	struct dns_resolver *dns; /* ours to free, when not injected */
+	const struct mc_clock *clock;
+	struct tmpl *tmpl;
+	struct engine_attrs attrs;
+	char **dead; /* recovery: owners to give back */
+	size_t ndead;
+	struct token_key tkey;
+	const struct token_key *key;
+	struct dest *dests;
+	struct rpool pool;
+	struct jobq done;       /* outcomes to record */
+	struct jobq tosubmit;   /* to mark inflight, then submit */
+	struct jobq submitting; /* marked, being handed to connections */
+	struct event *commit_ev;
+	bool commit_pending;
+	size_t window; /* jobs in memory */
+	unsigned conn_seq;
+	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
+	double g_next_ms; /* pacing of the global rate */
+	bool exhausted, stopping, finished, failed, leased_once;
+	bool ended;      /* the loop stops after this turn */
+	bool lingered;   /* only deferred rows left, due after the linger */
+	time_t next_due; /* lingered: when the next one is due */
+	enum engine_run_state state;
+	int err;
+	char errbuf[512];
+	struct engine_progress p;
+	double first_ms;
+	unsigned long recovered;
+	unsigned pipeline, conns_max;
+	struct store_delivery lease_buf[LEASE_BATCH];
+};
+
+/* engine.c */
+uint64_t engine_now_ms(struct engine *e);
+void engine_fail(struct engine *e, int err, const char *what,
+                 const char *detail);
+
+/* engine_jobq.c */
+void jobq_push(struct jobq *q, struct job *j);
+void jobq_unshift(struct jobq *q, struct job *j);
+struct job *jobq_pop(struct jobq *q);
+void job_free(struct job *j);
+
+/* engine_render.c */
+void rpool_start(struct engine *e);
+void rpool_stop(struct engine *e);
+void rpool_submit(struct engine *e, struct job *j);
+void rpool_take_back(struct engine *e);
+int engine_template_ready(struct engine *e, const struct store_delivery *rows,
+                          size_t n);
+
+/* engine_dest.c */
+struct dest *dest_get(struct engine *e, const struct route *r);
+unsigned dest_conn_cap(const struct dest *d);
+double dest_rate_now(const struct dest *d);
+void dest_backoff(struct engine *e, struct dest *d, unsigned step);
+void dest_slow(struct engine *e, struct dest *d, const char *why);
+void dest_ok(struct engine *e, struct dest *d);
+void dest_dispatch(struct engine *e, struct dest *d);
+void dest_dispatch_all(struct engine *e);
+void dests_free(struct engine *e);
+
+/* engine_conn.c */
+const struct engine_relay *econn_relay(const struct engine *e,
+                                       const struct route_host *h);
+void econn_open(struct engine *e, struct dest *d);
+void econn_quit_idle(struct engine *e, bool all);
+
+/* engine_ledger.c */
+void ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
+                  const char *text);
+void ledger_settle(struct engine *e, struct job *j, enum store_dlv_state st,
+                   int code, const char *enh, const char *text);
+void ledger_flush(struct engine *e);
+void ledger_commit_soon(struct engine *e);
+void ledger_forget_conn(struct engine *e, struct econn *c);
+size_t ledger_lease(struct engine *e, size_t want);
+int ledger_recover(struct engine *e);
+unsigned ledger_retry_delay(const struct engine_retry *r, int n);
+
+/* engine_event.c */
+void engine_emit(struct engine *e, struct engine_event *ev);
+void engine_emit_state(struct engine *e, enum engine_run_state st,
+                       const char *reason, time_t next_due);
+void engine_emit_rcpt(struct engine *e, const struct job *j);
+void engine_emit_dest(struct engine *e, const struct dest *d, const char *why);
+void engine_progress(struct engine *e);
+
+#endif

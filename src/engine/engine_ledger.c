@@ -1,0 +1,541 @@
+/*
+ * engine_ledger.c — the engine's side of the delivery ledger.
+ *
+ * Leases: batches of due rows leased to this process (engine_owner())
+ * for ENGINE_LEASE_SECS, at most WINDOW in memory; each leased row is
+ * checked against the suppression list and routed.  Group commit: the
+ * inflight marks of rows handed to connections and the outcomes known so
+ * far go into one store transaction, at the latest COMMIT_US after the
+ * first of them (or when FLUSH_AT outcomes wait); only after that commit
+ * are the marked transactions submitted, so a row's inflight mark is on
+ * disk before its final dot.  Outcomes: sent, failed (5xx: the bounce
+ * policy says whether the address is suppressed; the reply is also kept as
+ * a bounce), deferred by the retry schedule until max_age.  Recovery: at
+ * start, rows leased to dead runs of this host and inflight rows whose
+ * lease expired go back to pending with an "inflight-unknown" event each.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "engine/engine_int.h"
+
+static const unsigned default_schedule[] = {60,   300,  900,  1800,
+                                            3600, 7200, 14400};
+
+static char owner_name[300];
+
+/* "mailcast@HOST:PID", this process's lease owner name. */
+const char *
+engine_owner(void)
+{
+	char host[256];
+
+	if (owner_name[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			mc_strlcpy(host, "localhost", sizeof(host));
+		host[sizeof(host) - 1] = '\0';
+		snprintf(owner_name, sizeof(owner_name), "mailcast@%s:%ld",
+		         host, (long)getpid());
+	}
+	return owner_name;
+}
+
+/* ---- retry schedule and outcomes ---- */
+
+/* Seconds before the retry that follows attempt n (1-based). */
+unsigned
+ledger_retry_delay(const struct engine_retry *r, int n)
+{
+	const unsigned *s = r->n ? r->schedule : default_schedule;
+	size_t ns =
+	    r->n ? r->n
+	         : sizeof(default_schedule) / sizeof(default_schedule[0]);
+	size_t i = n <= 0 ? 0 : (size_t)(n - 1);
+
+	return s[i < ns ? i : ns - 1];
+}
+
+/* Seconds a row has been deferred after attempt n, by the schedule. */
+static unsigned long
+retry_age(const struct engine_retry *r, int n)
+{
+	unsigned long age = 0;
+
+	for (int i = 1; i < n; i++)
+		age += ledger_retry_delay(r, i);
+	return age;
+}
+
+/* An outcome is known: count it and queue it for the ledger. */
+static void
+job_finish(struct engine *e, struct job *j)
+{
+	switch (j->state) {
+	case DLV_SENT:
+		e->p.sent++;
+		break;
+	case DLV_DEFERRED:
+		e->p.deferred++;
+		break;
+	case DLV_SUPPRESSED:
+		e->p.suppressed++;
+		break;
+	default:
+		e->p.failed++;
+		break;
+	}
+	jobq_push(&e->done, j);
+}
+
+/* Settle j as deferred, or failed when the schedule is used up. */
+void
+ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
+             const char *text)
+{
+	const struct engine_retry *r = &e->cfg->retry;
+	unsigned max_age = r->max_age ? r->max_age : 5 * 86400;
+	int attempt = j->d.attempts + 1;
+	unsigned delay = ledger_retry_delay(r, attempt);
+
+	j->code = code;
+	mc_strlcpy(j->enh, enh ? enh : "", sizeof(j->enh));
+	if (retry_age(r, attempt) + delay > max_age) {
+		j->state = DLV_FAILED;
+		snprintf(j->text, sizeof(j->text),
+		         "gave up after %d attempts: %s", attempt, text);
+	} else {
+		j->state = DLV_DEFERRED;
+		mc_strlcpy(j->text, text, sizeof(j->text));
+		j->next_attempt = mc_clock_wall(e->clock) + (time_t)delay;
+	}
+	job_finish(e, j);
+}
+
+/* Settle j with a final state. */
+void
+ledger_settle(struct engine *e, struct job *j, enum store_dlv_state st,
+              int code, const char *enh, const char *text)
+{
+	j->state = st;
+	j->code = code;
+	mc_strlcpy(j->enh, enh ? enh : "", sizeof(j->enh));
+	mc_strlcpy(j->text, text ? text : "", sizeof(j->text));
+	job_finish(e, j);
+}
+
+/*
+ * A 5xx at send time is a bounce like one that comes back later: it goes
+ * into the same bounces table, so the soft-bounce threshold and the reports
+ * see both.  What it means is the bounce policy's call (bounce/policy.h),
+ * the same as for a returned bounce: "hard" when it suppresses, "soft" when
+ * it counts, "policy" (recorded only) for sender-side and content refusals.
+ */
+static int
+record_send_bounce(struct store *s, struct engine *e, const struct job *j,
+                   time_t now)
+{
+	char diag[1200];
+	struct store_bounce b = {
+	    .campaign_id = e->cfg->campaign_id,
+	    .contact_id = j->d.contact_id,
+	    .address = j->d.address,
+	    .kind = j->action == BOUNCE_ACTION_SUPPRESS     ? "hard"
+	            : j->action == BOUNCE_ACTION_COUNT_SOFT ? "soft"
+	                                                    : "policy",
+	    .status = j->enh[0] ? j->enh : NULL,
+	    .diagnostic = diag,
+	    .received = now,
+	};
+
+	snprintf(diag, sizeof(diag), "%d%s%s %s (at send time, %s)", j->code,
+	         j->enh[0] ? " " : "", j->enh, j->text,
+	         j->relay[0] ? j->relay : "relay");
+	return store_bounce_add(s, &b);
+}
+
+/* What one group commit writes, gathered from the queues. */
+struct batch {
+	struct store_outcome *o;
+	int64_t *rel, *mark;
+	size_t n, nrel, nmark;
+};
+
+/* Gather the outcomes, releases and marks waiting in e's queues. */
+static void
+batch_gather(struct engine *e, struct batch *b)
+{
+	struct job *j;
+
+	b->o = xcalloc(e->done.n + 1, sizeof(*b->o));
+	b->rel = xcalloc(e->done.n + 1, sizeof(*b->rel));
+	b->mark = xcalloc(e->tosubmit.n + 1, sizeof(*b->mark));
+	for (j = e->tosubmit.head; j; j = j->next)
+		b->mark[b->nmark++] = j->d.id;
+	for (j = e->done.head; j; j = j->next) {
+		struct store_outcome *o = &b->o[b->n];
+
+		if (j->released) {
+			b->rel[b->nrel++] = j->d.id;
+			continue;
+		}
+		o->id = j->d.id;
+		o->state = j->state;
+		o->reply_code = j->code;
+		o->enhanced = j->enh[0] ? j->enh : NULL;
+		o->text = j->text[0] ? j->text : NULL;
+		o->relay = j->relay[0] ? j->relay : NULL;
+		o->queue_id = j->queue_id[0] ? j->queue_id : NULL;
+		o->next_attempt = j->next_attempt;
+		b->n++;
+	}
+}
+
+/* Write the batch in one transaction; 0 or MC_E*. */
+static int
+batch_write(struct engine *e, const struct batch *b, time_t now)
+{
+	struct store *s = e->cfg->store;
+	size_t moved;
+	int err = store_begin(s);
+
+	for (struct job *j = e->done.head; err == 0 && j; j = j->next) {
+		int added;
+
+		if (j->released)
+			continue;
+		if (j->action == BOUNCE_ACTION_SUPPRESS)
+			err = store_supp_add(s, j->d.address, SUPP_HARD_BOUNCE,
+			                     "campaign", now, &added);
+		if (err == 0 && j->state == DLV_FAILED && j->code >= 500)
+			err = record_send_bounce(s, e, j, now);
+	}
+	if (err == 0 && b->n)
+		err = store_record(s, b->o, b->n, now);
+	if (err == 0 && b->nrel)
+		err = store_release(s, e->cfg->campaign_id, engine_owner(),
+		                    b->rel, b->nrel, NULL, now, &moved);
+	if (err == 0 && b->nmark)
+		err = store_mark_inflight(s, b->mark, b->nmark, engine_owner(),
+		                          now, &moved);
+	if (err == 0)
+		err = store_commit(s);
+	else
+		store_rollback(s);
+	return err;
+}
+
+/* Submit the marked transactions: the marks are durable now. */
+static void
+submit_marked(struct engine *e)
+{
+	struct job *j;
+
+	/* Take the list first: a submit may call back into here. */
+	e->submitting = e->tosubmit;
+	memset(&e->tosubmit, 0, sizeof(e->tosubmit));
+	while ((j = jobq_pop(&e->submitting)) != NULL) {
+		struct econn *c = j->conn;
+		struct engine_event ev = {.kind = ENGINE_EV_TXN_BEGIN};
+		const char *rcpt = j->d.address;
+
+		j->conn = NULL;
+		if (c == NULL) {
+			/* its connection closed meanwhile: queue it again */
+			jobq_unshift(&j->dest->q, j);
+			dest_dispatch(e, j->dest);
+			continue;
+		}
+		if (e->first_ms == 0)
+			e->first_ms =
+			    (double)(engine_now_ms(e) - e->start_ms) + 0.001;
+		ev.u.txn.conn = c->id;
+		ev.u.txn.dest = c->dest->key;
+		ev.u.txn.host = c->host->name;
+		ev.u.txn.peer = c->peer;
+		ev.u.txn.mail_from = j->mail_from;
+		ev.u.txn.rcpts = &rcpt;
+		ev.u.txn.nrcpts = 1;
+		ev.u.txn.row_id = j->d.id;
+		engine_emit(e, &ev);
+		smtp_conn_submit(c->c, &j->txn);
+	}
+}
+
+/* Milliseconds of the real monotonic clock (durations of store work). */
+static double
+real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Commit the queued marks and outcomes (and releases) in one transaction;
+ * then report the outcomes and submit the marked transactions. */
+void
+ledger_flush(struct engine *e)
+{
+	struct batch b = {0};
+	struct engine_event ev = {.kind = ENGINE_EV_COMMIT};
+	double t0;
+	struct job *j;
+	int err;
+
+	e->last_flush_ms = engine_now_ms(e);
+	if (e->failed || (e->done.n == 0 && e->tosubmit.n == 0))
+		return;
+	batch_gather(e, &b);
+	t0 = real_ms();
+	err = batch_write(e, &b, mc_clock_wall(e->clock));
+	free(b.o);
+	free(b.rel);
+	free(b.mark);
+	if (err < 0) {
+		ev.kind = ENGINE_EV_ROLLBACK;
+		ev.u.rollback.err = err;
+		ev.u.rollback.why = store_error(e->cfg->store);
+		ev.u.rollback.outcomes = b.n;
+		ev.u.rollback.marks = b.nmark;
+		engine_emit(e, &ev);
+		engine_fail(e, err,
+		            "recording outcomes: ", store_error(e->cfg->store));
+		return;
+	}
+	ev.u.commit.outcomes = b.n;
+	ev.u.commit.marks = b.nmark;
+	ev.u.commit.released = b.nrel;
+	ev.u.commit.ms = real_ms() - t0;
+	engine_emit(e, &ev);
+	while ((j = jobq_pop(&e->done)) != NULL) {
+		if (!j->released)
+			engine_emit_rcpt(e, j);
+		if (j->state == DLV_DEFERRED || j->released) {
+			/* rows are due again: look before calling it done */
+			e->exhausted = false;
+			e->next_lease_ms = 0;
+		}
+		job_free(j);
+		e->window--;
+	}
+	submit_marked(e);
+}
+
+/* The group commit's timer. */
+static void
+on_commit(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+
+	(void)fd;
+	(void)what;
+	e->commit_pending = false;
+	ledger_flush(e);
+}
+
+/* Commit marks and outcomes within COMMIT_US: a group commit. */
+void
+ledger_commit_soon(struct engine *e)
+{
+	struct timeval tv = {0, COMMIT_US};
+
+	if (e->commit_pending)
+		return;
+	if (e->commit_ev == NULL)
+		e->commit_ev = evtimer_new(e->base, on_commit, e);
+	e->commit_pending = true;
+	evtimer_add(e->commit_ev, &tv);
+}
+
+/* A connection goes away: jobs waiting for it are queued again. */
+void
+ledger_forget_conn(struct engine *e, struct econn *c)
+{
+	for (struct job *j = e->tosubmit.head; j; j = j->next)
+		if (j->conn == c)
+			j->conn = NULL;
+	for (struct job *j = e->submitting.head; j; j = j->next)
+		if (j->conn == c)
+			j->conn = NULL;
+}
+
+/* ---- leasing ---- */
+
+/* Route answered for a leased job. */
+static void
+on_route(void *arg, const char *domain, const struct route *r)
+{
+	struct job *j = arg;
+	struct engine *e = j->e;
+
+	(void)domain;
+	if (r->status == ROUTE_FAIL) {
+		ledger_settle(e, j, DLV_FAILED, 0, NULL, r->why);
+	} else if (r->status == ROUTE_DEFER) {
+		ledger_defer(e, j, 0, NULL, r->why);
+	} else if (r->nhosts == 0) {
+		ledger_settle(e, j, DLV_FAILED, 0, NULL,
+		              "no host to deliver to");
+	} else {
+		j->dest = dest_get(e, r);
+		rpool_submit(e, j);
+	}
+}
+
+/* A leased row becomes a job: suppressed, failed, or routed. */
+static void
+job_start(struct engine *e, const struct store_delivery *row)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	struct store_suppression hit;
+	const char *at = strrchr(row->address, '@');
+
+	j->e = e;
+	j->d = *row;
+	buf_init(&j->body);
+	/* tokens here, on the loop thread: the token code keeps a
+	 * per-thread HMAC cache that render threads would leak */
+	token_encode(e->key, (uint64_t)e->cfg->campaign_id,
+	             (uint64_t)j->d.contact_id, j->token, sizeof(j->token));
+	e->window++;
+	if (store_supp_check(e->cfg->store, j->d.address, &hit) == 0) {
+		char why[400];
+
+		snprintf(why, sizeof(why), "suppressed: %s (%s)", hit.entry,
+		         store_supp_reason_name(hit.reason));
+		ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
+		return;
+	}
+	if (at == NULL || at[1] == '\0') {
+		ledger_settle(e, j, DLV_FAILED, 0, NULL,
+		              "address without a domain");
+		return;
+	}
+	router_lookup(e->router, at + 1, on_route, j);
+}
+
+/* Lease a batch (committed at once) and start each row; rows are marked
+ * inflight only when handed to a connection (ledger_flush). */
+size_t
+ledger_lease(struct engine *e, size_t want)
+{
+	struct store *s = e->cfg->store;
+	struct store_delivery *rows = e->lease_buf;
+	time_t now = mc_clock_wall(e->clock);
+	int64_t ids[LEASE_BATCH];
+	size_t n = 0, moved = 0;
+	int err;
+
+	if ((err = store_begin(s)) == 0)
+		err = store_lease(s, e->cfg->campaign_id, engine_owner(), now,
+		                  ENGINE_LEASE_SECS, rows, want, &n);
+	if (err == 0)
+		err = store_commit(s);
+	else
+		store_rollback(s);
+	if (err < 0) {
+		store_deliveries_fini(rows, n);
+		engine_fail(e, err, "leasing rows: ", store_error(s));
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	if (n && engine_template_ready(e, rows, n) < 0) {
+		/* give the rows back untouched */
+		store_release(s, e->cfg->campaign_id, engine_owner(), ids, n,
+		              NULL, now, &moved);
+		store_deliveries_fini(rows, n);
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++)
+		job_start(e, &rows[i]);
+	e->leased_once = true;
+	return n;
+}
+
+/* ---- recovery ---- */
+
+/* Owners on this host whose process is gone (or is us): give back. */
+static int
+recover_owner(void *arg, const char *owner, unsigned long n)
+{
+	struct engine *e = arg;
+	const char *me = engine_owner();
+	const char *colon = strrchr(owner, ':');
+	const char *mycolon = strrchr(me, ':');
+	size_t id;
+	long pid;
+
+	(void)n;
+	if (colon == NULL || mycolon == NULL)
+		return 0;
+	id = (size_t)(mycolon - me);
+	if ((size_t)(colon - owner) != id || strncmp(owner, me, id) != 0)
+		return 0; /* another host: its lease expires */
+	pid = strtol(colon + 1, NULL, 10);
+	if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
+		return 0; /* alive: running the campaign elsewhere */
+	/* remember; released after the iteration (statement in use) */
+	if (e->ndead < 64) {
+		e->dead = xreallocarray(e->dead, e->ndead + 1, sizeof(char *));
+		e->dead[e->ndead++] = xstrdup(owner);
+	}
+	return 0;
+}
+
+/* Tell what recovery gave back. */
+static void
+recover_emit(struct engine *e, const char *owner, size_t n)
+{
+	struct engine_event ev = {.kind = ENGINE_EV_RECOVER};
+
+	if (n == 0)
+		return;
+	ev.u.recover.owner = owner;
+	ev.u.recover.rows = n;
+	engine_emit(e, &ev);
+}
+
+/* Give back the rows of dead runs of this campaign on this host, and the
+ * inflight rows whose lease expired (a dead run elsewhere). */
+int
+ledger_recover(struct engine *e)
+{
+	struct store *s = e->cfg->store;
+	time_t now = mc_clock_wall(e->clock);
+	size_t n = 0;
+	int err;
+
+	err = store_lease_owners(s, e->cfg->campaign_id, recover_owner, e);
+	for (size_t i = 0; err == 0 && i < e->ndead; i++) {
+		err = store_release(s, e->cfg->campaign_id, e->dead[i], NULL, 0,
+		                    "inflight-unknown", now, &n);
+		e->recovered += n;
+		if (err == 0)
+			recover_emit(e, e->dead[i], n);
+	}
+	for (size_t i = 0; i < e->ndead; i++)
+		free(e->dead[i]);
+	free(e->dead);
+	e->dead = NULL;
+	e->ndead = 0;
+	if (err == 0)
+		err = store_requeue_stale(s, e->cfg->campaign_id, now, &n);
+	if (err == 0) {
+		e->recovered += n;
+		recover_emit(e, "", n);
+	}
+	if (err < 0)
+		snprintf(e->errbuf, sizeof(e->errbuf), "recovery: %s",
+		         store_error(s));
+	return err;
+}

@@ -1,0 +1,295 @@
+/*
+ * engine_render.c — the render pool and the template of a run.
+ *
+ * N threads take routed jobs from the pool's input queue, render the
+ * message (template, MIME) and sign it (DKIM), and hand it back through the
+ * output queue and an eventfd that wakes the loop thread, which puts each
+ * job on its destination's queue.  Only the two queues are shared (under
+ * rpool.mu); a job inside the pool belongs to the pool.  The template is
+ * compiled on the loop thread before the first job is rendered, against
+ * the attribute names engine_template_attrs() finds in the first rows.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "engine/engine_int.h"
+#include "msg/template.h"
+
+/* Render one job: values from its attributes, token, message, DKIM. */
+static void
+render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
+           struct buf *tmp, struct job *j)
+{
+	const struct engine_attrs *a = &e->attrs;
+	struct tmpl_value *vals = xcalloc(a->n + 1, sizeof(*vals));
+	struct msg_recipient rcpt;
+	json_t *attrs = json_loads(j->d.attrs ? j->d.attrs : "{}", 0, NULL);
+	time_t now = mc_clock_wall(e->clock);
+	int rc;
+
+	for (size_t i = 0; i < a->n && attrs; i++) {
+		json_t *v = json_object_get(attrs, a->names[i]);
+
+		if (json_is_string(v)) {
+			vals[i].s = json_string_value(v);
+			vals[i].len = json_string_length(v);
+		}
+	}
+	memset(&rcpt, 0, sizeof(rcpt));
+	rcpt.email = j->d.address;
+	rcpt.token = j->token;
+	rcpt.campaign_id = (uint64_t)e->cfg->campaign_id;
+	rcpt.contact_id = (uint64_t)j->d.contact_id;
+	rcpt.values = vals;
+	rcpt.nvalues = a->n;
+	buf_reset(tmp);
+	rc = msg_render_one(r, e->tmpl, &rcpt, now, tmp);
+	if (rc == 0 && sig != NULL) {
+		buf_reset(&j->body);
+		rc = dkim_sign(sig, (const char *)buf_data(tmp), buf_len(tmp),
+		               now, &j->body);
+		if (rc < 0)
+			snprintf(j->text, sizeof(j->text), "DKIM: %s",
+			         dkim_signer_error(sig));
+	} else if (rc < 0) {
+		snprintf(j->text, sizeof(j->text), "%s", msg_render_error(r));
+	}
+	if (rc == 0) {
+		buf_append(&j->body, buf_data(tmp), buf_len(tmp));
+		if (e->cfg->from && (e->cfg->bounce_domain == NULL))
+			mc_strlcpy(j->mail_from, e->cfg->from,
+			           sizeof(j->mail_from));
+		else
+			msg_verp_sender(j->token,
+			                e->cfg->bounce_domain
+			                    ? e->cfg->bounce_domain
+			                    : tmpl_from_domain(e->tmpl),
+			                j->mail_from, sizeof(j->mail_from));
+	} else {
+		j->state = DLV_FAILED;
+	}
+	json_decref(attrs);
+	free(vals);
+}
+
+/* A render thread: take jobs until told to quit. */
+static void *
+render_main(void *arg)
+{
+	struct engine *e = arg;
+	struct rpool *p = &e->pool;
+	struct msg_render *r = msg_render_new();
+	struct dkim_signer *sig = NULL;
+	struct buf tmp;
+
+	buf_init(&tmp);
+	if (e->cfg->ndkim) {
+		sig = dkim_signer_new();
+		for (size_t i = 0; i < e->cfg->ndkim; i++)
+			dkim_signer_add(sig, e->cfg->dkim[i]);
+	}
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct job *j;
+		bool wake;
+
+		while (p->in.head == NULL && !p->quit)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->quit)
+			break;
+		j = jobq_pop(&p->in);
+		pthread_mutex_unlock(&p->mu);
+		render_job(e, r, sig, &tmp, j);
+		pthread_mutex_lock(&p->mu);
+		wake = p->out.head == NULL;
+		jobq_push(&p->out, j);
+		if (wake) {
+			uint64_t one = 1;
+
+			if (write(p->efd, &one, sizeof(one)) < 0)
+				(void)0; /* the counter is saturated: awake */
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	buf_fini(&tmp);
+	dkim_signer_free(sig);
+	msg_render_free(r);
+	return NULL;
+}
+
+/* Route found for a job's domain: queue it (render first). */
+void
+rpool_submit(struct engine *e, struct job *j)
+{
+	struct rpool *p = &e->pool;
+
+	pthread_mutex_lock(&p->mu);
+	jobq_push(&p->in, j);
+	p->busy++;
+	pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Rendered jobs are back: each joins its destination's queue. */
+static void
+rpool_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct engine *e = arg;
+	struct rpool *p = &e->pool;
+	struct jobq got;
+	struct job *j;
+	uint64_t v;
+
+	(void)what;
+	if (read(fd, &v, sizeof(v)) < 0)
+		(void)0; /* nothing to read: spurious */
+	pthread_mutex_lock(&p->mu);
+	got = p->out;
+	memset(&p->out, 0, sizeof(p->out));
+	p->busy -= got.n;
+	pthread_mutex_unlock(&p->mu);
+	while ((j = jobq_pop(&got)) != NULL) {
+		if (e->stopping) {
+			j->released = true;
+			jobq_push(&e->done, j);
+		} else if (j->state == DLV_FAILED) {
+			ledger_settle(e, j, DLV_FAILED, 0, NULL, j->text);
+		} else {
+			jobq_push(&j->dest->q, j);
+		}
+	}
+	dest_dispatch_all(e);
+}
+
+/* Jobs not yet taken by a render thread go back (pause): released. */
+void
+rpool_take_back(struct engine *e)
+{
+	struct job *j;
+
+	pthread_mutex_lock(&e->pool.mu);
+	while ((j = jobq_pop(&e->pool.in)) != NULL) {
+		e->pool.busy--;
+		j->released = true;
+		jobq_push(&e->done, j);
+	}
+	pthread_mutex_unlock(&e->pool.mu);
+}
+
+/* Start the render threads. */
+void
+rpool_start(struct engine *e)
+{
+	struct rpool *p = &e->pool;
+
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	p->ev =
+	    event_new(e->base, p->efd, EV_READ | EV_PERSIST, rpool_ready, e);
+	event_add(p->ev, NULL);
+	p->nth = e->cfg->threads ? e->cfg->threads : 2;
+	if (p->nth > ENGINE_THREADS_MAX)
+		p->nth = ENGINE_THREADS_MAX;
+	for (unsigned i = 0; i < p->nth; i++)
+		pthread_create(&p->th[i], NULL, render_main, e);
+}
+
+/* Stop the render threads and free what is left in the pool. */
+void
+rpool_stop(struct engine *e)
+{
+	struct rpool *p = &e->pool;
+	struct job *j;
+
+	pthread_mutex_lock(&p->mu);
+	p->quit = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned i = 0; i < p->nth; i++)
+		pthread_join(p->th[i], NULL);
+	while ((j = jobq_pop(&p->in)) != NULL)
+		job_free(j);
+	while ((j = jobq_pop(&p->out)) != NULL)
+		job_free(j);
+	event_free(p->ev);
+	close(p->efd);
+	pthread_cond_destroy(&p->cv);
+	pthread_mutex_destroy(&p->mu);
+}
+
+/* Add the keys of one record's attributes; see engine.h for the rule. */
+bool
+engine_template_attrs(struct engine_attrs *a, const char *attrs_json)
+{
+	json_t *o;
+	const char *k;
+	json_t *v;
+
+	if (a->records >= ENGINE_ATTRS_SAMPLE)
+		return false;
+	a->records++;
+	o = json_loads(attrs_json ? attrs_json : "{}", 0, NULL);
+	json_object_foreach(o, k, v)
+	{
+		size_t i;
+
+		if (strlen(k) > TMPL_FIELD_NAME_MAX || a->n >= TMPL_FIELDS_MAX)
+			continue;
+		for (i = 0; i < a->n; i++)
+			if (strcmp(a->names[i], k) == 0)
+				break;
+		if (i < a->n)
+			continue;
+		a->names = xreallocarray(a->names, a->n + 1, sizeof(char *));
+		a->names[a->n++] = xstrdup(k);
+	}
+	json_decref(o);
+	return a->records < ENGINE_ATTRS_SAMPLE;
+}
+
+/* Free the names of a. */
+void
+engine_attrs_fini(struct engine_attrs *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->names[i]);
+	free(a->names);
+	memset(a, 0, sizeof(*a));
+}
+
+/* Compile the template against the attribute names of the first rows. */
+int
+engine_template_ready(struct engine *e, const struct store_delivery *rows,
+                      size_t n)
+{
+	struct tmpl_options opt;
+	char err[TMPL_ERR_MAX];
+	int rc;
+
+	if (e->tmpl)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!engine_template_attrs(&e->attrs, rows[i].attrs))
+			break;
+	memset(&opt, 0, sizeof(opt));
+	opt.campaign = e->cfg->campaign_name;
+	opt.unsubscribe_url = e->cfg->unsubscribe_url;
+	opt.unsubscribe_mailto = e->cfg->unsubscribe_mailto;
+	rc = tmpl_load(e->cfg->template_path,
+	               (const char *const *)e->attrs.names, e->attrs.n, &opt,
+	               &e->tmpl, err, sizeof(err));
+	if (rc < 0) {
+		engine_fail(e, rc, "", err);
+		return rc;
+	}
+	return 0;
+}
