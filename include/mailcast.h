@@ -179,15 +179,18 @@ struct mc_result {
 	const char *text;     /* the reply text or the failure, or "" */
 };
 
-/* Called once per recipient settled by a run.  Must not call functions
- * on the campaign or its store. */
+/* Called with each recipient's result as the run records it in the
+ * ledger: sent, failed, deferred (a recipient retried within the run is
+ * told again), suppressed.  Recipients suppressed when the campaign is
+ * made get no call (mc_campaign_count counts them).  Must not call
+ * functions on the campaign or its store. */
 typedef void mc_result_fn(const struct mc_result *r, void *arg);
 
 /*
  * Create the campaign in the store and send it: returns when every
  * recipient is settled (sent, failed, suppressed), or when only deferred
  * ones are left whose retry is not due within 15 minutes.  fn (may be
- * NULL) gets one call per recipient, with the result the ledger holds.
+ * NULL) gets each recipient's result as it is recorded (above).
  * Returns 0 (every recipient settled: some may have failed, see
  * mc_campaign_count), MC_ETEMPFAIL (deferred recipients are left),
  * MC_EINVAL (a required setting is missing or wrong), MC_EDATA (the

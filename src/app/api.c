@@ -7,8 +7,8 @@
  * `mailcast` commands get.  Nothing here reads mailcast.conf or MAILCAST_*:
  * an embedding program sets what it wants.
  *
- * Per-recipient results are read from the ledger after the run (the engine
- * has no per-recipient event yet); they are what `campaign who` shows.
+ * Per-recipient results are the engine's recipient events (ENGINE_EV_RCPT),
+ * each handed on as it is recorded in the ledger.
  * The exported names are listed in cmake/libmailcast.map.
  */
 #include <ctype.h>
@@ -450,20 +450,22 @@ struct each_ctx {
 	void *arg;
 };
 
-/* store_dlv_fn: one ledger row to the caller's callback. */
-static int
-each_row(void *arg, const struct store_dlv_row *row)
+/* engine_event_fn: a recipient's recorded result to the caller's
+ * callback, as it happens; the other events are not public (yet). */
+static void
+on_event(void *arg, const struct engine_event *ev)
 {
 	struct each_ctx *x = arg;
 	struct mc_result r;
 
-	r.address = row->address ? row->address : "";
-	r.state = state_of(row->state);
-	r.code = row->reply_code;
-	r.enhanced = row->enhanced ? row->enhanced : "";
-	r.text = row->text ? row->text : "";
+	if (ev->kind != ENGINE_EV_RCPT)
+		return;
+	r.address = ev->u.rcpt.address ? ev->u.rcpt.address : "";
+	r.state = state_of(ev->u.rcpt.state);
+	r.code = ev->u.rcpt.code;
+	r.enhanced = ev->u.rcpt.enh ? ev->u.rcpt.enh : "";
+	r.text = ev->u.rcpt.text ? ev->u.rcpt.text : "";
 	x->fn(&r, x->arg);
-	return 0;
 }
 
 /* The public code of a campaign service error. */
@@ -490,6 +492,8 @@ mc_campaign_run(struct mc_campaign *c, mc_result_fn *fn, void *arg)
 {
 	struct campaign_settings set;
 	struct campaign_result res;
+	struct campaign_start_opts o;
+	struct each_ctx x = {fn, arg};
 	struct store *s;
 	int rc;
 
@@ -513,18 +517,15 @@ mc_campaign_run(struct mc_campaign *c, mc_result_fn *fn, void *arg)
 		rc = run_code(rc);
 		goto done;
 	}
-	rc = campaign_start(s, c->id, &set, NULL, &res, c->err, sizeof(c->err));
+	memset(&o, 0, sizeof(o));
+	if (fn) {
+		o.on_event = on_event;
+		o.event_arg = &x;
+	}
+	rc = campaign_start(s, c->id, &set, &o, &res, c->err, sizeof(c->err));
 	if (rc < 0) {
 		rc = run_code(rc);
 		goto done;
-	}
-	if (fn) {
-		struct each_ctx x = {fn, arg};
-
-		if (store_delivery_each(s, c->id, -1, each_row, &x) < 0) {
-			rc = failed(c, MC_EIO, "%s", store_error(s));
-			goto done;
-		}
 	}
 	if (!res.run.finished)
 		rc = failed(c, MC_ETEMPFAIL,

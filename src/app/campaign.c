@@ -508,6 +508,8 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	cfg.stop = o && o->stop ? o->stop : &never;
 	cfg.progress = o ? o->progress : NULL;
 	cfg.progress_arg = o ? o->progress_arg : NULL;
+	cfg.on_event = o ? o->on_event : NULL;
+	cfg.event_arg = o ? o->event_arg : NULL;
 	/* a peer that closes must not kill the process (as libcurl does,
 	 * SIGPIPE is ignored for the call and restored after) */
 	memset(&ign, 0, sizeof(ign));

@@ -276,6 +276,8 @@ struct campaign_start_opts {
 	const volatile sig_atomic_t *stop;
 	engine_progress_fn *progress; /* every 250 ms and at the end */
 	void *progress_arg;
+	engine_event_fn *on_event; /* every engine event, or NULL */
+	void *event_arg;
 };
 
 struct campaign_result {

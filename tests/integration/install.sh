@@ -63,15 +63,18 @@ run "the example links libmailcast.a with Requires/Libs.private" 0 \
 run "the static example needs no libmailcast.so" 0 ldd "$EXS"
 lacks "ldd of the static example" "libmailcast"
 
-# mailcast sink on a free port below 32768
-PORT=$(python3 -c '
+# mailcast sink on free ports below 32768
+read -r PORT PORT2 < <(python3 -c '
 import socket, os
+free = []
 for p in range(20000 + os.getpid() % 9000, 32000):
     s = socket.socket()
     try:
-        s.bind(("127.0.0.1", p)); print(p); break
+        s.bind(("127.0.0.1", p)); free.append(p)
     except OSError: pass
-    finally: s.close()')
+    finally: s.close()
+    if len(free) == 2: break
+print(*free)')
 MD=$T/maildir
 "$P/bin/mailcast" sink --listen "127.0.0.1:$PORT" --maildir "$MD" --quiet \
     >"$T/sink.log" 2>&1 &
@@ -87,6 +90,18 @@ NSENT=$(grep -cE ' sent +250 ' <<<"$OUT")
 ok "three results 'sent 250' ($NSENT)" test "$NSENT" -eq 3
 has "the report counts" "sent 3, failed 0, deferred 0"
 run "the static example delivers too" 0 "$EXS" 127.0.0.1 "$PORT"
+
+# a refusal reaches the caller with its code, enhanced code and text
+MD2=$T/maildir2
+"$P/bin/mailcast" sink --listen "127.0.0.1:$PORT2" --maildir "$MD2" --quiet \
+    --fault 'rcpt:brian@*=550 5.1.1 no such user here' >"$T/sink2.log" 2>&1 &
+SINK2=$!
+on_exit "kill $SINK2"
+ok "second sink listens on 127.0.0.1:$PORT2" wait_port "$PORT2"
+run "the example exits 1 when a recipient is refused" 1 "$EX" 127.0.0.1 "$PORT2"
+ok "brian's result: failed 550 5.1.1 and the server's text" \
+    grep -qE '^brian@example.net +failed +550 5.1.1 +no such user here$' <<<"$OUT"
+has "the report counts the refusal" "sent 2, failed 1, deferred 0"
 
 # what arrived, parsed by an independent parser
 run "six personalised messages in the Maildir" 0 python3 - "$MD" <<'EOF'
