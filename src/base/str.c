@@ -1,6 +1,7 @@
 /*
  * str.c — see str.h.
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -31,6 +32,17 @@ bool
 mc_ieq(const char *s, size_t n, const char *t)
 {
 	return strlen(t) == n && strncasecmp(s, t, n) == 0;
+}
+
+void
+mc_trim(const char **s, size_t *n)
+{
+	while (*n > 0 && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
 }
 
 bool

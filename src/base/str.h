@@ -17,6 +17,8 @@ size_t mc_strlcpy(char *dst, const char *src, size_t size);
 bool mc_istarts(const char *s, size_t n, const char *prefix);
 /* ASCII case-insensitive equality of s[0..n) and the string t. */
 bool mc_ieq(const char *s, size_t n, const char *t);
+/* Strip ASCII white space from both ends of (*s)[0..*n). */
+void mc_trim(const char **s, size_t *n);
 /* Parse a decimal unsigned number of at most max; false on junk or overflow. */
 bool mc_parse_uint(const char *s, size_t n, unsigned long long max,
                    unsigned long long *out);

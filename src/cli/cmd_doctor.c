@@ -1,274 +1,168 @@
 /*
  * cmd_doctor.c — `mailcast doctor`: one root cause, its evidence, the fix.
+ * The options go to app/diagnose.h, which gathers and judges.
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-#include "base/str.h"
+#include "app/diagnose.h"
 #include "cli/commands.h"
 #include "cli/util.h"
-#include "diag/doctor.h"
 #include "diag/report.h"
 #include "dns/dns.h"
 
-/* Usage text. */
-static void
-usage(FILE *fp)
+static char relay[256], mbox[256];
+static bool ports_given;
+
+/* --relay HOST[:PORT] */
+static int
+parse_relay(void *dst, const char *arg)
 {
-	fprintf(
-	    fp,
-	    "usage: mailcast doctor [--relay HOST[:PORT]] [--tls "
-	    "auto|starttls|implicit]\n"
-	    "         [--domain D] [--ip ADDR] [--selector S] [--dnsbl "
-	    "ZONE]...\n"
-	    "         [--mailbox URL] [--dns-server ADDR:PORT] [--ports LIST] "
-	    "[--timeout MS]\n"
-	    "         [--ca-file PEM] [--no-trace] [--no-ping] [--json]\n"
-	    "         [--auth-user USER [--auth-password-file FILE]]\n"
-	    "  Runs the probes, trace, ping and DNS checks that apply, in "
-	    "parallel, and\n"
-	    "  prints ONE root cause with its evidence and the fix, then the "
-	    "detail.\n"
-	    "  Exit codes by class of the root cause: 0 ok, 69 network, 76 "
-	    "tls, 77 auth or\n"
-	    "  reputation, 75 dns-server, 65 dns-records, 78 config, 64 "
-	    "usage.\n"
-	    "  --auth-user logs in to the relay (over TLS only) with the "
-	    "password of\n"
-	    "  --auth-password-file or MAILCAST_AUTH_PASSWORD (never "
-	    "argv).\n"
-	    "  Identifiers and the --json schema: docs/doctor.md.\n");
-}
+	struct doctor_opts *o = dst;
 
-/* Parse a mailbox URL: imap://host[:port], imaps://, pop3://, pop3s://. */
-static bool
-parse_mailbox(const char *url, char *host, size_t hostlen, unsigned *port)
-{
-	static const struct {
-		const char *scheme;
-		unsigned port;
-	} s[] = {{"imap://", 143},
-	         {"imaps://", 993},
-	         {"pop3://", 110},
-	         {"pop3s://", 995}};
-
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		size_t l = strlen(s[i].scheme);
-		char hp[300];
-		const char *rest;
-		size_t n;
-
-		if (strncmp(url, s[i].scheme, l) != 0)
-			continue;
-		rest = url + l;
-		if (strchr(rest, '@'))
-			rest = strchr(rest, '@') + 1;
-		n = strcspn(rest, "/");
-		if (n == 0 || n >= sizeof(hp))
-			return false;
-		memcpy(hp, rest, n);
-		hp[n] = '\0';
-		return dns_split_hostport(hp, host, hostlen, port, s[i].port) ==
-		       0;
+	if (dns_split_hostport(arg, relay, sizeof(relay), &o->relay_port,
+	                       587) == 0) {
+		o->relay_host = relay;
+		return 0;
 	}
-	return false;
+	fprintf(stderr, "mailcast doctor: --relay '%s' is not HOST[:PORT]\n",
+	        arg);
+	return -1;
 }
+
+/* --tls auto|starttls|implicit */
+static int
+parse_tls(void *dst, const char *arg)
+{
+	static const char *const names[] = {
+	    [DOC_TLS_AUTO] = "auto",
+	    [DOC_TLS_STARTTLS] = "starttls",
+	    [DOC_TLS_IMPLICIT] = "implicit",
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i] != NULL && strcmp(arg, names[i]) == 0) {
+			*(enum doctor_tls_mode *)dst = (enum doctor_tls_mode)i;
+			return 0;
+		}
+	fprintf(stderr,
+	        "mailcast doctor: --tls must be auto, starttls or implicit\n");
+	return -1;
+}
+
+/* --mailbox URL */
+static int
+parse_mailbox(void *dst, const char *arg)
+{
+	struct doctor_opts *o = dst;
+
+	if (app_mailbox_url(arg, mbox, sizeof(mbox), &o->mailbox_port)) {
+		o->mailbox_host = mbox;
+		return 0;
+	}
+	fprintf(stderr, "mailcast doctor: --mailbox must be imap[s]:// or "
+	                "pop3[s]://HOST[:PORT]\n");
+	return -1;
+}
+
+/* --ports LIST */
+static int
+parse_ports(void *dst, const char *arg)
+{
+	char err[256];
+
+	if (probe_parse_ports(arg, dst, err, sizeof(err)) == 0) {
+		ports_given = true;
+		return 0;
+	}
+	fprintf(stderr, "mailcast doctor: %s\n", err);
+	return -1;
+}
+
+static const char doctor_usage[] =
+    "usage: mailcast doctor [--relay HOST[:PORT]] [--tls "
+    "auto|starttls|implicit]\n"
+    "         [--domain D] [--ip ADDR] [--selector S] [--dnsbl ZONE]...\n"
+    "         [--mailbox URL] [--dns-server ADDR:PORT] [--ports LIST] "
+    "[--timeout MS]\n"
+    "         [--ca-file PEM] [--no-trace] [--no-ping] [--json]\n"
+    "         [--auth-user USER [--auth-password-file FILE]]\n"
+    "  Runs the probes, trace, ping and DNS checks that apply, in "
+    "parallel, and\n"
+    "  prints ONE root cause with its evidence and the fix, then the "
+    "detail.\n"
+    "  Exit codes by class of the root cause: 0 ok, 69 network, 76 tls, 77 "
+    "auth or\n"
+    "  reputation, 75 dns-server, 65 dns-records, 78 config, 64 usage.\n"
+    "  --auth-user logs in to the relay (over TLS only) with the password "
+    "of\n"
+    "  --auth-password-file or MAILCAST_AUTH_PASSWORD (never argv).\n"
+    "  Identifiers and the --json schema: docs/doctor.md.\n";
 
 /* The command. */
 int
 cmd_doctor(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"relay", required_argument, NULL, 'r'},
-	    {"tls", required_argument, NULL, 't'},
-	    {"domain", required_argument, NULL, 'd'},
-	    {"ip", required_argument, NULL, 'i'},
-	    {"selector", required_argument, NULL, 's'},
-	    {"dnsbl", required_argument, NULL, 'b'},
-	    {"mailbox", required_argument, NULL, 'm'},
-	    {"dns-server", required_argument, NULL, 'S'},
-	    {"ports", required_argument, NULL, 'p'},
-	    {"timeout", required_argument, NULL, 'W'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"no-trace", no_argument, NULL, 'T'},
-	    {"no-ping", no_argument, NULL, 'P'},
-	    {"auth-user", required_argument, NULL, 'u'},
-	    {"auth-password-file", required_argument, NULL, 'w'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	static struct doctor_opts o;
 	static struct doctor_facts f;
 	static struct doctor_report r;
-	static char relay[256], mbox[256], secret[1024];
+	static char secret[1024];
 	const char *pwfile = NULL;
-	unsigned long long v;
-	bool json = cli_globals.json, ports_given = false;
+	struct cli_many bl = {o.dnsbl, 0};
+	bool json = cli_globals.json;
+	struct cli_opt opts[] = {
+	    {"relay", CLI_FN, &o, .fn = parse_relay},
+	    {"tls", CLI_FN, &o.tls, .fn = parse_tls},
+	    CLI_O("domain", CLI_STR, &o.domain),
+	    CLI_O("ip", CLI_STR, &o.ip),
+	    CLI_O("selector", CLI_STR, &o.selector),
+	    CLI_N("dnsbl", CLI_MANY, &bl, 0, DC_DNSBL_MAX,
+	          "mailcast doctor: at most 8 --dnsbl zones"),
+	    {"mailbox", CLI_FN, &o, .fn = parse_mailbox},
+	    CLI_O("dns-server", CLI_STR, &o.dns_server),
+	    {"ports", CLI_FN, &o.probe, .fn = parse_ports},
+	    CLI_N("timeout", CLI_INT, &o.probe.timeout_ms, 100, 600000,
+	          "mailcast doctor: --timeout must be 100..600000 ms"),
+	    CLI_O("ca-file", CLI_STR, &o.probe.ca_file),
+	    CLI_O("no-trace", CLI_FLAG, &o.no_trace),
+	    CLI_O("no-ping", CLI_FLAG, &o.no_ping),
+	    CLI_O("auth-user", CLI_STR, &o.auth_user),
+	    CLI_O("auth-password-file", CLI_STR, &pwfile),
+	    CLI_O("json", CLI_FLAG, &json),
+	    {0},
+	};
+	const struct cli_cmd c = {"mailcast doctor", doctor_usage, opts, false};
 	char err[256];
-	int ch, rc;
+	int i, rc;
 
 	doctor_opts_default(&o);
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r':
-			if (dns_split_hostport(optarg, relay, sizeof(relay),
-			                       &o.relay_port, 587) != 0) {
-				fprintf(stderr,
-				        "mailcast doctor: --relay "
-				        "'%s' is not HOST[:PORT]\n",
-				        optarg);
-				return EX_USAGE;
-			}
-			o.relay_host = relay;
-			break;
-		case 't':
-			if (strcmp(optarg, "starttls") == 0)
-				o.tls = DOC_TLS_STARTTLS;
-			else if (strcmp(optarg, "implicit") == 0)
-				o.tls = DOC_TLS_IMPLICIT;
-			else if (strcmp(optarg, "auto") == 0)
-				o.tls = DOC_TLS_AUTO;
-			else {
-				fprintf(stderr, "mailcast doctor: --tls must "
-				                "be auto, starttls or "
-				                "implicit\n");
-				return EX_USAGE;
-			}
-			break;
-		case 'd':
-			o.domain = optarg;
-			break;
-		case 'i':
-			o.ip = optarg;
-			break;
-		case 's':
-			o.selector = optarg;
-			break;
-		case 'b':
-			if (o.ndnsbl >= DC_DNSBL_MAX) {
-				fprintf(stderr,
-				        "mailcast doctor: at most %d "
-				        "--dnsbl zones\n",
-				        DC_DNSBL_MAX);
-				return EX_USAGE;
-			}
-			o.dnsbl[o.ndnsbl++] = optarg;
-			break;
-		case 'm':
-			if (!parse_mailbox(optarg, mbox, sizeof(mbox),
-			                   &o.mailbox_port)) {
-				fprintf(stderr, "mailcast doctor: --mailbox "
-				                "must be imap[s]:// or "
-				                "pop3[s]://HOST[:PORT]\n");
-				return EX_USAGE;
-			}
-			o.mailbox_host = mbox;
-			break;
-		case 'S':
-			o.dns_server = optarg;
-			break;
-		case 'p':
-			if (probe_parse_ports(optarg, &o.probe, err,
-			                      sizeof(err)) != 0) {
-				fprintf(stderr, "mailcast doctor: %s\n", err);
-				return EX_USAGE;
-			}
-			ports_given = true;
-			break;
-		case 'W':
-			if (!mc_parse_uint(optarg, strlen(optarg), 600000,
-			                   &v) ||
-			    v < 100) {
-				fprintf(stderr, "mailcast doctor: --timeout "
-				                "must be 100..600000 ms\n");
-				return EX_USAGE;
-			}
-			o.probe.timeout_ms = (int)v;
-			break;
-		case 'C':
-			o.probe.ca_file = optarg;
-			break;
-		case 'T':
-			o.no_trace = true;
-			break;
-		case 'P':
-			o.no_ping = true;
-			break;
-		case 'u':
-			o.auth_user = optarg;
-			break;
-		case 'w':
-			pwfile = optarg;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "mailcast doctor: unexpected argument '%s'\n",
-		        argv[optind]);
-		return EX_USAGE;
-	}
-	if (o.relay_host == NULL && o.mailbox_host != NULL) {
-		/* Without a relay, the mailbox host is what we can probe. */
-		o.relay_host = o.mailbox_host;
-		o.relay_port = o.mailbox_port;
-	}
-	if (o.relay_host == NULL && o.domain == NULL && o.ip == NULL) {
-		fprintf(stderr, "mailcast doctor: give at least --relay, "
-		                "--domain, --ip or --mailbox\n");
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (o.relay_host != NULL && !ports_given) {
-		/* Make sure the relay's own port is probed too. */
-		bool have = false;
-
-		for (size_t i = 0; i < o.probe.nports; i++)
-			have = have || o.probe.ports[i] == o.relay_port;
-		if (!have && o.probe.nports < PROBE_PORTS_MAX)
-			o.probe.ports[o.probe.nports++] = o.relay_port;
+	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
+		return rc;
+	if (i != argc)
+		return cli_usage_error(&c, "unexpected argument '%s'", argv[i]);
+	o.ndnsbl = bl.n;
+	if (app_doctor_prepare(&o, ports_given, err, sizeof(err)) != 0) {
+		rc = cli_usage_error(&c, "%s", err);
+		fputs(c.usage, stderr);
+		return rc;
 	}
 	if (o.auth_user != NULL) {
-		if (relay[0] == '\0') {
-			/* Only an SMTP relay is logged in to, not --mailbox. */
-			fprintf(stderr, "mailcast doctor: --auth-user needs "
-			                "--relay\n");
-			return EX_USAGE;
-		}
-		if (cli_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
+		if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
 		                    sizeof(secret), err, sizeof(err)) != 0) {
 			fprintf(stderr, "mailcast doctor: %s\n", err);
 			return EX_CONFIG;
 		}
 		o.auth_secret = secret;
-	} else if (pwfile != NULL) {
-		fprintf(stderr, "mailcast doctor: --auth-password-file needs "
-		                "--auth-user\n");
-		return EX_USAGE;
-	}
-	doctor_gather(&o, &f);
+	} else if (pwfile != NULL)
+		return cli_usage_error(
+		    &c, "--auth-password-file needs --auth-user");
+	rc = app_doctor_run(&o, &f, &r);
 	explicit_bzero(secret, sizeof(secret));
 	o.auth_secret = NULL;
-	doctor_judge(&o, &f, &r);
 	if (json)
 		report_json_out(stdout, report_doctor_json(&o, &f, &r));
 	else
 		report_doctor(stdout, &o, &f, &r);
-	rc = EX_OK;
-	if (r.root >= 0 && r.f[r.root].sev == DOC_PROBLEM)
-		rc = doctor_class_exit(r.f[r.root].cls);
 	return rc;
 }

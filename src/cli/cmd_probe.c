@@ -1,23 +1,50 @@
 /*
  * cmd_probe.c — `mailcast probe HOST`: the state of each mail port.
  */
-#include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 #include <sysexits.h>
 
 #include "base/error.h"
-#include "base/str.h"
 #include "cli/commands.h"
+#include "cli/util.h"
 #include "diag/probe.h"
 #include "diag/report.h"
 
-/* Usage text. */
-static void
-usage(FILE *fp)
+/* --ports LIST into the probe_opts at dst. */
+static int
+parse_ports(void *dst, const char *arg)
 {
-	fprintf(
-	    fp,
+	char err[512];
+
+	if (probe_parse_ports(arg, dst, err, sizeof(err)) == 0)
+		return 0;
+	fprintf(stderr, "mailcast probe: %s\n", err);
+	return -1;
+}
+
+/* The command. */
+int
+cmd_probe(int argc, char **argv)
+{
+	static struct probe_port res[PROBE_PORTS_MAX];
+	struct probe_opts o;
+	bool json = cli_globals.json, notalk = false;
+	struct cli_opt opts[] = {
+	    {"ports", CLI_FN, &o, .fn = parse_ports, .shortopt = 'p'},
+	    {"timeout", CLI_INT, &o.timeout_ms, 1, 600000,
+	     "mailcast probe: --timeout must be milliseconds (1..600000)",
+	     .shortopt = 'W'},
+	    CLI_N("banner-wait", CLI_INT, &o.banner_ms, 1, 600000,
+	          "mailcast probe: --banner-wait must be milliseconds "
+	          "(1..600000)"),
+	    CLI_O("ehlo", CLI_STR, &o.ehlo),
+	    CLI_O("ca-file", CLI_STR, &o.ca_file),
+	    CLI_O("no-talk", CLI_FLAG, &notalk),
+	    CLI_O("json", CLI_FLAG, &json),
+	    {0},
+	};
+	const struct cli_cmd c = {
+	    "mailcast probe",
 	    "usage: mailcast probe HOST [--ports LIST] [--timeout MS] "
 	    "[--banner-wait MS]\n"
 	    "                      [--ehlo NAME] [--ca-file PEM] [--no-talk] "
@@ -29,85 +56,22 @@ usage(FILE *fp)
 	    "  with its sender), tls-expected.  Open ports: banner, "
 	    "capabilities, STARTTLS,\n"
 	    "  certificate, AUTH; TCP MSS, path MTU and receive window.\n"
-	    "  Exit: 0 at least one port open, 69 none, 68 host unknown.\n");
-}
-
-/* The command. */
-int
-cmd_probe(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"ports", required_argument, NULL, 'p'},
-	    {"timeout", required_argument, NULL, 'W'},
-	    {"banner-wait", required_argument, NULL, 'b'},
-	    {"ehlo", required_argument, NULL, 'e'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"no-talk", no_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	static struct probe_port res[PROBE_PORTS_MAX];
-	struct probe_opts o;
-	unsigned long long v;
-	bool json = cli_globals.json;
+	    "  Exit: 0 at least one port open, 69 none, 68 host unknown.\n",
+	    opts, false};
 	char err[512];
-	int ch, rc, open = 0;
+	int i, rc, open = 0;
 
 	probe_opts_default(&o);
-	while ((ch = getopt_long(argc, argv, "p:W:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if (probe_parse_ports(optarg, &o, err, sizeof(err))) {
-				fprintf(stderr, "mailcast probe: %s\n", err);
-				return EX_USAGE;
-			}
-			break;
-		case 'W':
-		case 'b':
-			if (!mc_parse_uint(optarg, strlen(optarg), 600000,
-			                   &v) ||
-			    v == 0) {
-				fprintf(
-				    stderr,
-				    "mailcast probe: %s must be milliseconds "
-				    "(1..600000)\n",
-				    ch == 'W' ? "--timeout" : "--banner-wait");
-				return EX_USAGE;
-			}
-			if (ch == 'W')
-				o.timeout_ms = (int)v;
-			else
-				o.banner_ms = (int)v;
-			break;
-		case 'e':
-			o.ehlo = optarg;
-			break;
-		case 'C':
-			o.ca_file = optarg;
-			break;
-		case 'n':
-			o.app = false;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
-		}
-	}
-	if (optind + 1 != argc) {
+	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
+		return rc;
+	if (i + 1 != argc) {
 		fprintf(stderr, "mailcast probe: expected one HOST\n");
-		usage(stderr);
+		fputs(c.usage, stderr);
 		return EX_USAGE;
 	}
-	o.host = argv[optind];
-	rc = probe_run(&o, res, err, sizeof(err));
-	if (rc != 0) {
+	o.host = argv[i];
+	o.app = o.app && !notalk;
+	if ((rc = probe_run(&o, res, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mailcast probe: %s\n", err);
 		return rc == MC_ENOHOST ? EX_NOHOST : EX_USAGE;
 	}
@@ -116,9 +80,9 @@ cmd_probe(int argc, char **argv)
 		                report_probe_json(o.host, res, o.nports));
 	else
 		report_probe(stdout, o.host, res, o.nports);
-	for (size_t i = 0; i < o.nports; i++)
-		if (res[i].state == PROBE_OPEN ||
-		    res[i].state == PROBE_TLS_EXPECTED)
+	for (size_t k = 0; k < o.nports; k++)
+		if (res[k].state == PROBE_OPEN ||
+		    res[k].state == PROBE_TLS_EXPECTED)
 			open++;
 	return open > 0 ? EX_OK : EX_UNAVAILABLE;
 }

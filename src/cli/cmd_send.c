@@ -1,634 +1,209 @@
 /*
  * cmd_send.c — `mailcast send`: one message to one or more recipients,
  * swaks-like, printing for every recipient what the server answered; or,
- * with --count, a load test over reused connections.
+ * with --count, a load test over reused connections.  The sending is
+ * app/send.h's; this file reads the flags and prints.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <event2/event.h>
 #include <jansson.h>
 
-#include "base/clock.h"
+#include "app/send.h"
 #include "base/error.h"
-#include "base/log.h"
-#include "base/str.h"
-#include "base/xmalloc.h"
 #include "cli/commands.h"
 #include "cli/util.h"
-#include "net/smtp_conn.h"
-#include "net/tcp.h"
-#include "net/tls.h"
-#include "net/tls_probe.h"
 
-#define SEND_WINDOW   4           /* transactions in flight per connection */
-#define SEND_DATA_MAX (64u << 20) /* --data size limit */
-#define SEND_RCPT_MAX 1000
+static const char send_usage[] =
+    "usage: mailcast send --server HOST[:PORT] --from ADDR --to ADDR "
+    "[--to ADDR ...]\n"
+    "                     [--tls none|starttls|implicit|opportunistic] "
+    "[--data FILE|-]\n"
+    "                     [--helo NAME] [--auth-user USER "
+    "[--auth-password-file FILE]]\n"
+    "                     [--auth-mech MECH] [--ca-file FILE] "
+    "[--tls-verify yes|no]\n"
+    "                     [--timeout SECONDS] [--transcript] "
+    "[--count N --connections C]\n"
+    "                     [--no-pipelining] [--no-chunking] [--json]\n"
+    "\n"
+    "Sends one message and prints, for every recipient, the server's "
+    "reply.\n"
+    "  --server       the SMTP server; port 25 unless given\n"
+    "  --tls          starttls (default; implicit on port 465): "
+    "certificate and\n"
+    "                 host name are checked unless --tls-verify no\n"
+    "  --data         the message (RFC 5322, LF or CRLF); default: "
+    "a small test\n"
+    "  --auth-user    AUTH as USER; the password comes from "
+    "--auth-password-file\n"
+    "                 or the MAILCAST_AUTH_PASSWORD variable, never "
+    "from argv\n"
+    "  --transcript   print the dialogue (C: and S: lines; AUTH "
+    "redacted)\n"
+    "  --json         one JSON object per recipient (recipient, "
+    "delivered, code,\n"
+    "                 enhanced, text, queue_id), or the load summary\n"
+    "  --count N --connections C  send N copies over C reused "
+    "connections and\n"
+    "                 print messages/s\n"
+    "Exit: 0 all delivered; 69 refused (5xx); 75 deferred (4xx) or "
+    "timed out;\n"
+    "68 unknown host; 77 authentication failed; 64 usage; 65 bad "
+    "data.\n";
 
-struct send_run;
-
-struct send_slot {
-	struct send_run *run;
-	struct smtp_conn *conn;
-	struct smtp_txn txn[SEND_WINDOW];
-	struct smtp_rcpt *rcpts[SEND_WINDOW];
-	bool busy[SEND_WINDOW];
-	size_t inflight;
-	bool closed;
-};
-
-struct send_run {
-	struct event_base *base;
-	struct net_addrs addrs;
-	struct smtp_conn_config ccfg;
-	const unsigned char *body;
-	size_t body_len;
-	const char *from;
-	const char **to;
-	size_t nto;
-	bool utf8;
-	bool load; /* --count given: summary only */
-	bool json; /* --json: one JSON object per line */
-	bool transcript;
-	long count, submitted, done;
-	long delivered, failed_perm, failed_temp, not_attempted;
-	struct send_slot *slots;
-	long nslots, nclosed;
-	int session_err;
-	char session_why[1200];
-	int worst_local; /* local errors (SIZE, SMTPUTF8 ...) */
-	int exit_code;
-};
-
-static void
-usage(FILE *fp)
+/* --tls-verify yes|no */
+static int
+parse_verify(void *dst, const char *arg)
 {
-	fprintf(
-	    fp,
-	    "usage: mailcast send --server HOST[:PORT] --from ADDR --to ADDR "
-	    "[--to ADDR ...]\n"
-	    "                     [--tls none|starttls|implicit|opportunistic] "
-	    "[--data FILE|-]\n"
-	    "                     [--helo NAME] [--auth-user USER "
-	    "[--auth-password-file FILE]]\n"
-	    "                     [--auth-mech MECH] [--ca-file FILE] "
-	    "[--tls-verify yes|no]\n"
-	    "                     [--timeout SECONDS] [--transcript] "
-	    "[--count N --connections C]\n"
-	    "                     [--no-pipelining] [--no-chunking] [--json]\n"
-	    "\n"
-	    "Sends one message and prints, for every recipient, the server's "
-	    "reply.\n"
-	    "  --server       the SMTP server; port 25 unless given\n"
-	    "  --tls          starttls (default; implicit on port 465): "
-	    "certificate and\n"
-	    "                 host name are checked unless --tls-verify no\n"
-	    "  --data         the message (RFC 5322, LF or CRLF); default: "
-	    "a small test\n"
-	    "  --auth-user    AUTH as USER; the password comes from "
-	    "--auth-password-file\n"
-	    "                 or the MAILCAST_AUTH_PASSWORD variable, never "
-	    "from argv\n"
-	    "  --transcript   print the dialogue (C: and S: lines; AUTH "
-	    "redacted)\n"
-	    "  --json         one JSON object per recipient (recipient, "
-	    "delivered, code,\n"
-	    "                 enhanced, text, queue_id), or the load summary\n"
-	    "  --count N --connections C  send N copies over C reused "
-	    "connections and\n"
-	    "                 print messages/s\n"
-	    "Exit: 0 all delivered; 69 refused (5xx); 75 deferred (4xx) or "
-	    "timed out;\n"
-	    "68 unknown host; 77 authentication failed; 64 usage; 65 bad "
-	    "data.\n");
+	if (strcmp(arg, "no") != 0 && strcmp(arg, "yes") != 0) {
+		fprintf(stderr,
+		        "mailcast: send: --tls-verify takes yes or no\n");
+		fputs(send_usage, stderr);
+		return -1;
+	}
+	*(bool *)dst = strcmp(arg, "no") == 0;
+	return 0;
 }
 
-/* The test message sent when --data is not given. */
-static unsigned char *
-default_message(const char *from, const char *to, size_t *len)
-{
-	char date[64], host[128];
-	time_t now = time(NULL);
-	struct tm tm;
-
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	net_helo_name(-1, host, sizeof(host));
-	if (host[0] == '[')
-		mc_strlcpy(host, "mailcast.invalid", sizeof(host));
-	char *m =
-	    xasprintf("Date: %s\r\n"
-	              "From: <%s>\r\n"
-	              "To: <%s>\r\n"
-	              "Subject: mailcast test message\r\n"
-	              "Message-ID: <%lld.%d@%s>\r\n"
-	              "MIME-Version: 1.0\r\n"
-	              "Content-Type: text/plain; charset=us-ascii\r\n"
-	              "\r\n"
-	              "This is a test message sent by mailcast send.\r\n",
-	              date, from, to, (long long)now, (int)getpid(), host);
-	*len = strlen(m);
-	return (unsigned char *)m;
-}
-
+/* A line of the dialogue (--transcript). */
 static void
-trace_line(void *arg, char dir, const char *line, size_t len)
+print_trace(void *arg, char dir, const char *line, size_t len)
 {
 	(void)arg;
-	printf("%c: %.*s\n", dir, (int)len, line);
+	printf(dir == '*' ? "%c %.*s\n" : "%c: %.*s\n", dir, (int)len, line);
 }
 
-static bool
-has_8bit(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s & 0x80)
-			return true;
-	return false;
-}
-
+/* One recipient's outcome: a line, or a JSON object (--json). */
 static void
-fill_window(struct send_slot *s)
+print_result(void *arg, const struct app_send_result *r)
 {
-	struct send_run *r = s->run;
-
-	for (int i = 0; i < SEND_WINDOW && r->submitted < r->count; i++) {
-		if (s->busy[i])
-			continue;
-		struct smtp_txn *t = &s->txn[i];
-		memset(t, 0, sizeof(*t));
-		t->mail_from = r->from;
-		t->rcpts = s->rcpts[i];
-		t->nrcpts = r->nto;
-		for (size_t j = 0; j < r->nto; j++) {
-			memset(&t->rcpts[j], 0, sizeof(t->rcpts[j]));
-			t->rcpts[j].addr = r->to[j];
-		}
-		t->body = r->body;
-		t->body_len = r->body_len;
-		t->smtputf8 = r->utf8;
-		t->user = &s->busy[i];
-		s->busy[i] = true;
-		s->inflight++;
-		r->submitted++;
-		smtp_conn_submit(s->conn, t);
-		if (s->closed)
-			return;
+	(void)arg;
+	if (!cli_globals.json) {
+		if (r->code)
+			printf("%s: %d%s%s %s\n", r->recipient, r->code,
+			       r->enhanced[0] ? " " : "", r->enhanced, r->text);
+		else
+			printf("%s: not sent: %s\n", r->recipient, r->text);
+		return;
 	}
-}
-
-static void
-on_ready(struct smtp_conn *conn, void *arg)
-{
-	struct send_slot *s = arg;
-	const char *tls = smtp_conn_tls_info(conn);
-
-	if (s->run->transcript && tls[0])
-		printf("* TLS: %s\n", tls);
-	fill_window(s);
-	if (s->inflight == 0)
-		smtp_conn_quit(conn);
-}
-
-static int
-result_exit(const struct smtp_result *r)
-{
-	if (r->code >= 500)
-		return EX_UNAVAILABLE;
-	if (r->code >= 400)
-		return EX_TEMPFAIL;
-	return r->err ? mc_exit_code(r->err) : EX_TEMPFAIL;
-}
-
-/* How serious an exit code is: permanent > bad data > temporary > ok. */
-static int
-exit_rank(int ex)
-{
-	switch (ex) {
-	case EX_OK:
-		return 0;
-	case EX_TEMPFAIL:
-		return 1;
-	case EX_DATAERR:
-		return 2;
-	default:
-		return 3;
-	}
-}
-
-static void
-worse(int *cur, int ex)
-{
-	if (exit_rank(ex) > exit_rank(*cur))
-		*cur = ex;
-}
-
-/* One recipient's outcome as a JSON line (--json). */
-static void
-print_json_result(const struct smtp_rcpt *rc, const struct smtp_txn *t)
-{
-	const struct smtp_result *res = &rc->result;
-	bool ok = rc->state == SMTP_RCPT_DELIVERED;
-	json_t *o = json_pack("{s:s, s:b, s:i, s:s, s:s}", "recipient",
-	                      rc->addr, "delivered", ok, "code", res->code,
-	                      "enhanced", res->enh, "text", res->text);
-
-	if (ok && t->queue_id[0])
-		json_object_set_new(o, "queue_id", json_string(t->queue_id));
-	if (!ok && res->code == 0)
+	json_t *o =
+	    json_pack("{s:s, s:b, s:i, s:s, s:s}", "recipient", r->recipient,
+	              "delivered", r->delivered, "code", r->code, "enhanced",
+	              r->enhanced, "text", r->text);
+	if (r->delivered && r->queue_id[0])
+		json_object_set_new(o, "queue_id", json_string(r->queue_id));
+	if (!r->delivered && r->code == 0)
 		json_object_set_new(o, "error",
-		                    json_string(mc_errname(res->err)));
+		                    json_string(mc_errname(r->err)));
 	char *line = json_dumps(o, JSON_COMPACT);
 	puts(line);
 	free(line);
 	json_decref(o);
 }
 
+/* The --count summary. */
 static void
-on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
+print_summary(const struct app_send_summary *s, long count)
 {
-	struct send_slot *s = arg;
-	struct send_run *r = s->run;
-
-	*(bool *)t->user = false;
-	s->inflight--;
-	r->done++;
-	if (!t->attempted) {
-		r->not_attempted++;
-	} else {
-		for (size_t i = 0; i < t->nrcpts; i++) {
-			const struct smtp_rcpt *rc = &t->rcpts[i];
-			if (rc->state == SMTP_RCPT_DELIVERED) {
-				r->delivered++;
-			} else {
-				int ex = result_exit(&rc->result);
-				if (ex == EX_UNAVAILABLE)
-					r->failed_perm++;
-				else
-					r->failed_temp++;
-				worse(&r->exit_code, ex);
-			}
-			if (r->load)
-				continue;
-			const struct smtp_result *res = &rc->result;
-			if (r->json) {
-				print_json_result(rc, t);
-				continue;
-			}
-			if (res->code)
-				printf("%s: %d%s%s %s\n", rc->addr, res->code,
-				       res->enh[0] ? " " : "", res->enh,
-				       res->text);
-			else
-				printf("%s: not sent: %s\n", rc->addr,
-				       res->text);
-		}
-		if (!r->load && t->queue_id[0])
-			log_info("queue id %s", t->queue_id);
-	}
-	if (s->closed)
-		return;
-	fill_window(s);
-	if (s->inflight == 0 && r->submitted >= r->count)
-		smtp_conn_quit(conn);
-}
-
-static void
-on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
-{
-	struct send_slot *s = arg;
-	struct send_run *r = s->run;
-
-	(void)conn;
-	s->closed = true;
-	if (err && r->session_err == 0) {
-		r->session_err = err;
-		mc_strlcpy(r->session_why, why, sizeof(r->session_why));
-		/* A silent server on a plain connection may want TLS first. */
-		if (err == MC_ETIMEDOUT && strstr(why, "no greeting") &&
-		    r->ccfg.smtp.tls != SMTP_TLS_IMPLICIT &&
-		    tls_probe(&r->addrs, 3000)) {
-			snprintf(
-			    r->session_why, sizeof(r->session_why),
-			    "%s: port %d expects TLS from the first byte (use "
-			    "--tls implicit)",
-			    why, r->addrs.port);
-		}
-	}
-	if (++r->nclosed == r->nslots)
-		event_base_loopbreak(r->base);
-}
-
-int
-cmd_send(int argc, char **argv)
-{
-	static const struct option opts[] = {
-	    {"server", required_argument, NULL, 's'},
-	    {"tls", required_argument, NULL, 'T'},
-	    {"from", required_argument, NULL, 'f'},
-	    {"to", required_argument, NULL, 't'},
-	    {"data", required_argument, NULL, 'd'},
-	    {"helo", required_argument, NULL, 'H'},
-	    {"auth-user", required_argument, NULL, 'u'},
-	    {"auth-password-file", required_argument, NULL, 'p'},
-	    {"auth-mech", required_argument, NULL, 'm'},
-	    {"ca-file", required_argument, NULL, 'C'},
-	    {"tls-verify", required_argument, NULL, 'V'},
-	    {"timeout", required_argument, NULL, 'w'},
-	    {"transcript", no_argument, NULL, 'x'},
-	    {"json", no_argument, NULL, 'J'},
-	    {"count", required_argument, NULL, 'n'},
-	    {"connections", required_argument, NULL, 'c'},
-	    {"no-pipelining", no_argument, NULL, 'P'},
-	    {"no-chunking", no_argument, NULL, 'K'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct send_run r;
-	const char *server = NULL, *tls = NULL, *data = NULL, *helo = NULL;
-	const char *auth_user = NULL, *pwfile = NULL, *mech = NULL;
-	const char *ca_file = NULL;
-	bool verify = true;
-	long timeout = 0, count = 1, conns = 1;
-	char err[1200], host[256];
-	char secret[1024] = "";
-	int port, ch, rc = EX_SOFTWARE;
-	unsigned char *body = NULL;
-
-	memset(&r, 0, sizeof(r));
-	r.json = cli_globals.json;
-	r.to = xcalloc(SEND_RCPT_MAX, sizeof(*r.to));
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 's':
-			server = optarg;
-			break;
-		case 'T':
-			tls = optarg;
-			break;
-		case 'f':
-			r.from = optarg;
-			break;
-		case 't':
-			if (r.nto == SEND_RCPT_MAX) {
-				fprintf(stderr,
-				        "mailcast: send: more than %d "
-				        "--to\n",
-				        SEND_RCPT_MAX);
-				goto usage_error;
-			}
-			r.to[r.nto++] = optarg;
-			break;
-		case 'd':
-			data = optarg;
-			break;
-		case 'H':
-			helo = optarg;
-			break;
-		case 'u':
-			auth_user = optarg;
-			break;
-		case 'p':
-			pwfile = optarg;
-			break;
-		case 'm':
-			mech = optarg;
-			break;
-		case 'C':
-			ca_file = optarg;
-			break;
-		case 'V':
-			if (strcmp(optarg, "no") != 0 &&
-			    strcmp(optarg, "yes") != 0) {
-				fprintf(stderr, "mailcast: send: --tls-verify "
-				                "takes yes or no\n");
-				goto usage_error;
-			}
-			verify = strcmp(optarg, "yes") == 0;
-			break;
-		case 'w':
-			if (!cli_parse_long(optarg, 1, 3600, &timeout)) {
-				fprintf(stderr, "mailcast: send: --timeout "
-				                "takes 1 to 3600 seconds\n");
-				goto usage_error;
-			}
-			break;
-		case 'x':
-			r.transcript = true;
-			break;
-		case 'J':
-			r.json = true;
-			break;
-		case 'n':
-			if (!cli_parse_long(optarg, 1, 100000000, &count)) {
-				fprintf(stderr, "mailcast: send: --count takes "
-				                "a number from 1\n");
-				goto usage_error;
-			}
-			r.load = true;
-			break;
-		case 'c':
-			if (!cli_parse_long(optarg, 1, 1000, &conns)) {
-				fprintf(stderr, "mailcast: send: --connections "
-				                "takes 1 to 1000\n");
-				goto usage_error;
-			}
-			break;
-		case 'P':
-			r.ccfg.smtp.no_pipelining = true;
-			break;
-		case 'K':
-			r.ccfg.smtp.no_chunking = true;
-			break;
-		case 'h':
-			usage(stdout);
-			free(r.to);
-			return EX_OK;
-		default:
-			goto usage_error;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "mailcast: send: unexpected argument \"%s\"\n",
-		        argv[optind]);
-		goto usage_error;
-	}
-	if (server == NULL || r.from == NULL || r.nto == 0) {
-		fprintf(stderr, "mailcast: send: --server, --from and --to are "
-		                "required\n");
-		goto usage_error;
-	}
-	if (net_parse_hostport(server, 25, host, sizeof(host), &port) != 0) {
-		fprintf(stderr,
-		        "mailcast: send: --server \"%s\" is not HOST[:PORT]\n",
-		        server);
-		goto usage_error;
-	}
-	if (tls == NULL)
-		r.ccfg.smtp.tls =
-		    port == 465 ? SMTP_TLS_IMPLICIT : SMTP_TLS_REQUIRE;
-	else if (strcmp(tls, "none") == 0)
-		r.ccfg.smtp.tls = SMTP_TLS_NONE;
-	else if (strcmp(tls, "starttls") == 0)
-		r.ccfg.smtp.tls = SMTP_TLS_REQUIRE;
-	else if (strcmp(tls, "implicit") == 0)
-		r.ccfg.smtp.tls = SMTP_TLS_IMPLICIT;
-	else if (strcmp(tls, "opportunistic") == 0)
-		r.ccfg.smtp.tls = SMTP_TLS_OPPORTUNISTIC;
-	else {
-		fprintf(stderr, "mailcast: send: --tls takes none, starttls, "
-		                "implicit or opportunistic\n");
-		goto usage_error;
-	}
-	if (mech) {
-		r.ccfg.smtp.auth_mech = sasl_mech_lookup(mech, strlen(mech));
-		if (r.ccfg.smtp.auth_mech == SASL_NONE) {
-			fprintf(stderr,
-			        "mailcast: send: unknown --auth-mech "
-			        "\"%s\" (PLAIN, LOGIN, CRAM-MD5, "
-			        "XOAUTH2)\n",
-			        mech);
-			goto usage_error;
-		}
-	}
-	if (auth_user) {
-		if (cli_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
-		                    sizeof(secret), err, sizeof(err)) != 0) {
-			fprintf(stderr, "mailcast: send: %s\n", err);
-			rc = EX_CONFIG;
-			goto done;
-		}
-		r.ccfg.smtp.auth_user = auth_user;
-		r.ccfg.smtp.auth_secret = secret;
-	} else if (pwfile) {
-		fprintf(stderr, "mailcast: send: --auth-password-file needs "
-		                "--auth-user\n");
-		goto usage_error;
-	}
-	for (size_t i = 0; i < r.nto; i++)
-		if (has_8bit(r.to[i]))
-			r.utf8 = true;
-	if (has_8bit(r.from))
-		r.utf8 = true;
-	if (data) {
-		if (cli_read_file(data, SEND_DATA_MAX, &body, &r.body_len, err,
-		                  sizeof(err)) != 0) {
-			fprintf(stderr, "mailcast: send: --data: %s\n", err);
-			rc = EX_NOINPUT;
-			goto done;
-		}
-	} else {
-		body = default_message(r.from, r.to[0], &r.body_len);
-	}
-	r.body = body;
-	r.count = count;
-
-	rc = net_resolve(host, port, &r.addrs, err, sizeof(err));
-	if (rc != 0) {
-		fprintf(stderr, "mailcast: send: %s\n", err);
-		rc = mc_exit_code(rc);
-		goto done;
-	}
-	if (r.ccfg.smtp.tls != SMTP_TLS_NONE) {
-		r.ccfg.tls_ctx =
-		    tls_client_ctx_new(ca_file, verify, err, sizeof(err));
-		if (r.ccfg.tls_ctx == NULL) {
-			fprintf(stderr, "mailcast: send: %s\n", err);
-			rc = EX_CONFIG;
-			goto done;
-		}
-	}
-	r.ccfg.tls_verify = verify;
-	r.ccfg.addrs = &r.addrs;
-	r.ccfg.smtp.helo_name = helo;
-	if (timeout) {
-		uint32_t ms = (uint32_t)timeout * 1000;
-		struct smtp_timeouts *t = &r.ccfg.smtp.timeouts;
-		r.ccfg.connect_timeout_ms = ms;
-		t->greeting = t->command = t->mail = t->rcpt = t->data =
-		    t->block = t->dot = ms;
-	}
-	if (r.transcript) {
-		r.ccfg.smtp.trace = trace_line;
-		setvbuf(stdout, NULL, _IOLBF, 0);
-	}
-
-	r.base = event_base_new();
-	if (conns > count)
-		conns = count;
-	r.nslots = conns;
-	r.slots = xcalloc((size_t)conns, sizeof(*r.slots));
-	static const struct smtp_conn_cbs cbs = {on_ready, on_txn_done,
-	                                         on_closed};
-	uint64_t t0 = mc_clock_mono_ms(mc_clock_system());
-	for (long i = 0; i < conns; i++) {
-		struct send_slot *s = &r.slots[i];
-		s->run = &r;
-		for (int w = 0; w < SEND_WINDOW; w++)
-			s->rcpts[w] = xcalloc(r.nto, sizeof(struct smtp_rcpt));
-		s->conn = smtp_conn_new(r.base, &r.ccfg, &cbs, s);
-	}
-	event_base_dispatch(r.base);
-	uint64_t ms = mc_clock_mono_ms(mc_clock_system()) - t0;
-
-	if (r.session_err &&
-	    (r.delivered + r.failed_perm + r.failed_temp) == 0) {
-		fprintf(stderr, "mailcast: send: %s\n", r.session_why);
-		rc = mc_exit_code(r.session_err);
-	} else {
-		if (r.session_err)
-			fprintf(stderr, "mailcast: send: %s\n", r.session_why);
-		rc = r.exit_code;
-		if (rc == EX_OK && (r.session_err || r.not_attempted))
-			rc = EX_TEMPFAIL;
-	}
-	if (r.load && r.json) {
-		double secs = ms ? (double)ms / 1000.0 : 0.001;
-		long msgs = r.delivered / (long)r.nto;
-		json_t *o = json_pack(
-		    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "messages",
-		    (json_int_t)msgs, "count", (json_int_t)count, "delivered",
-		    (json_int_t)r.delivered, "refused",
-		    (json_int_t)r.failed_perm, "deferred",
-		    (json_int_t)r.failed_temp, "not_attempted",
-		    (json_int_t)r.not_attempted, "connections",
-		    (json_int_t)conns, "seconds", secs, "messages_per_second",
-		    (double)msgs / secs);
-		char *line = json_dumps(o, JSON_COMPACT);
-		puts(line);
-		free(line);
-		json_decref(o);
-	} else if (r.load) {
-		double secs = ms ? (double)ms / 1000.0 : 0.001;
+	if (!cli_globals.json) {
 		printf("sent %ld of %ld messages (%ld recipients delivered, "
 		       "%ld refused, %ld deferred, %ld not attempted) over %ld "
 		       "connections in %.3f s: %.0f messages/s\n",
-		       r.delivered / (long)r.nto, count, r.delivered,
-		       r.failed_perm, r.failed_temp, r.not_attempted, conns,
-		       secs, (double)(r.delivered / (long)r.nto) / secs);
+		       s->messages, count, s->delivered, s->refused,
+		       s->deferred, s->not_attempted, s->connections,
+		       s->seconds, (double)s->messages / s->seconds);
+		return;
 	}
-	for (long i = 0; i < conns; i++) {
-		smtp_conn_free(r.slots[i].conn);
-		for (int w = 0; w < SEND_WINDOW; w++)
-			free(r.slots[i].rcpts[w]);
-	}
-	free(r.slots);
-	event_base_free(r.base);
-	goto done;
+	json_t *o = json_pack(
+	    "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f}", "messages",
+	    (json_int_t)s->messages, "count", (json_int_t)count, "delivered",
+	    (json_int_t)s->delivered, "refused", (json_int_t)s->refused,
+	    "deferred", (json_int_t)s->deferred, "not_attempted",
+	    (json_int_t)s->not_attempted, "connections",
+	    (json_int_t)s->connections, "seconds", s->seconds,
+	    "messages_per_second", (double)s->messages / s->seconds);
+	char *line = json_dumps(o, JSON_COMPACT);
+	puts(line);
+	free(line);
+	json_decref(o);
+}
 
-usage_error:
-	usage(stderr);
-	rc = EX_USAGE;
-done:
+/* `mailcast send`. */
+int
+cmd_send(int argc, char **argv)
+{
+	static const char *to[APP_SEND_RCPT_MAX];
+	struct app_send_opts o = {.to = to, .result = print_result};
+	struct app_send_summary sum;
+	struct cli_many many = {to, 0};
+	const char *pwfile = NULL;
+	bool transcript = false;
+	struct cli_opt opts[] = {
+	    CLI_O("server", CLI_STR, &o.server),
+	    CLI_O("tls", CLI_STR, &o.tls),
+	    CLI_O("from", CLI_STR, &o.from),
+	    CLI_N("to", CLI_MANY, &many, 0, APP_SEND_RCPT_MAX,
+	          "mailcast: send: more than 1000 --to"),
+	    CLI_O("data", CLI_STR, &o.data),
+	    CLI_O("helo", CLI_STR, &o.helo),
+	    CLI_O("auth-user", CLI_STR, &o.auth_user),
+	    CLI_O("auth-password-file", CLI_STR, &pwfile),
+	    CLI_O("auth-mech", CLI_STR, &o.auth_mech),
+	    CLI_O("ca-file", CLI_STR, &o.ca_file),
+	    {"tls-verify", CLI_FN, &o.no_verify, .fn = parse_verify},
+	    CLI_N("timeout", CLI_LONG, &o.timeout_s, 1, 3600,
+	          "mailcast: send: --timeout takes 1 to 3600 seconds"),
+	    CLI_O("transcript", CLI_FLAG, &transcript),
+	    CLI_O("json", CLI_FLAG, &cli_globals.json),
+	    CLI_N("count", CLI_LONG, &o.count, 1, 100000000,
+	          "mailcast: send: --count takes a number from 1"),
+	    CLI_N("connections", CLI_LONG, &o.connections, 1, 1000,
+	          "mailcast: send: --connections takes 1 to 1000"),
+	    CLI_O("no-pipelining", CLI_FLAG, &o.no_pipelining),
+	    CLI_O("no-chunking", CLI_FLAG, &o.no_chunking),
+	    {0},
+	};
+	const struct cli_cmd c = {"mailcast: send", send_usage, opts, true};
+	char secret[1024] = "", err[1200];
+	int i, rc;
+
+	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
+		return rc;
+	if (i < argc) {
+		cli_usage_error(&c, "unexpected argument \"%s\"", argv[i]);
+		fputs(send_usage, stderr);
+		return EX_USAGE;
+	}
+	o.nto = many.n;
+	o.summary_only = o.count > 0;
+	if (o.auth_user != NULL) {
+		if (app_read_secret(pwfile, "MAILCAST_AUTH_PASSWORD", secret,
+		                    sizeof(secret), err, sizeof(err)) != 0) {
+			fprintf(stderr, "mailcast: send: %s\n", err);
+			return EX_CONFIG;
+		}
+		o.auth_secret = secret;
+	} else if (pwfile != NULL) {
+		cli_usage_error(&c, "--auth-password-file needs --auth-user");
+		fputs(send_usage, stderr);
+		return EX_USAGE;
+	}
+	if (transcript) {
+		o.trace = print_trace;
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
+	rc = app_send_run(&o, &sum);
 	explicit_bzero(secret, sizeof(secret));
-	if (r.ccfg.tls_ctx)
-		SSL_CTX_free(r.ccfg.tls_ctx);
-	free(body);
-	free(r.to);
-	return rc;
+	if (sum.why[0])
+		fprintf(stderr, "mailcast: send: %s\n", sum.why);
+	if (rc == MC_EINVAL)
+		fputs(send_usage, stderr);
+	if (rc != 0)
+		return mc_exit_code(rc);
+	if (o.summary_only)
+		print_summary(&sum, o.count);
+	return sum.status;
 }

@@ -1,105 +1,153 @@
 /*
- * util.c — see util.h.
+ * util.c — the option parser and small helpers; see util.h.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 #include <sysexits.h>
 
 #include "base/error.h"
+#include "base/str.h"
 #include "base/xmalloc.h"
 #include "cli/util.h"
 
-int
-cli_read_secret(const char *file, const char *env, char *out, size_t outsz,
-                char *err, size_t errsz)
+/* Store one option's argument; false after saying why it is bad. */
+static bool
+opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 {
-	const char *v;
+	unsigned long long v;
+	struct cli_many *m = o->dst;
 
-	if (file == NULL) {
-		v = env ? getenv(env) : NULL;
-		if (v == NULL || *v == '\0') {
-			snprintf(err, errsz, "no secret: give a file or set %s",
-			         env ? env : "the variable");
-			return -1;
+	switch (o->type) {
+	case CLI_FLAG:
+		*(bool *)o->dst = true;
+		return true;
+	case CLI_STR:
+		*(const char **)o->dst = arg;
+		return true;
+	case CLI_FN:
+		return o->fn(o->dst, arg) == 0;
+	case CLI_MANY:
+		if (m->n < o->max) {
+			m->v[m->n++] = arg;
+			return true;
 		}
-		if (strlen(v) >= outsz) {
-			snprintf(err, errsz, "%s is too long", env);
-			return -1;
-		}
-		memcpy(out, v, strlen(v) + 1);
-		return 0;
+		break;
+	default:
+		if (!mc_parse_uint(arg, strlen(arg), o->max, &v) || v < o->min)
+			break;
+		if (o->type == CLI_INT)
+			*(int *)o->dst = (int)v;
+		else if (o->type == CLI_LONG)
+			*(long *)o->dst = (long)v;
+		else
+			*(unsigned long long *)o->dst = v;
+		return true;
 	}
-	FILE *fp = fopen(file, "r");
-	if (fp == NULL) {
-		snprintf(err, errsz, "cannot open secret file \"%s\": %s", file,
-		         strerror(errno));
-		return -1;
-	}
-	if (fgets(out, (int)outsz, fp) == NULL) {
-		snprintf(err, errsz, "secret file \"%s\" is empty", file);
-		fclose(fp);
-		return -1;
-	}
-	fclose(fp);
-	out[strcspn(out, "\r\n")] = '\0';
-	if (out[0] == '\0') {
-		snprintf(err, errsz, "secret file \"%s\" is empty", file);
-		return -1;
-	}
-	return 0;
+	if (o->bad != NULL)
+		fprintf(stderr, "%s\n", o->bad);
+	else
+		fprintf(stderr, "%s: --%s must be a number %llu..%llu\n",
+		        c->prefix, o->name, o->min, o->max);
+	return false;
 }
 
 int
-cli_read_file(const char *path, size_t max, unsigned char **data, size_t *len,
-              char *err, size_t errsz)
+cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	FILE *fp = is_stdin ? stdin : fopen(path, "rb");
-	size_t cap = 8192, n = 0;
-	unsigned char *p;
+	size_t n = 0;
+	char shorts[64] = "h";
+	int ch, ret = -1;
 
-	if (fp == NULL) {
-		snprintf(err, errsz, "cannot open \"%s\": %s", path,
-		         strerror(errno));
-		return -1;
-	}
-	p = xmalloc(cap + 1);
-	for (;;) {
-		if (n == cap) {
-			if (cap >= max) {
-				snprintf(err, errsz,
-				         "\"%s\" is larger than %zu bytes",
-				         path, max);
-				free(p);
-				if (!is_stdin)
-					fclose(fp);
-				return -1;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			p = xrealloc(p, cap + 1);
+	while (c->opts[n].name != NULL)
+		n++;
+	struct option *lo = xcalloc(n + 2, sizeof(*lo));
+	for (size_t i = 0; i < n; i++) {
+		const struct cli_opt *o = &c->opts[i];
+		bool arg = o->type != CLI_FLAG;
+
+		lo[i] = (struct option){o->name,
+		                        arg ? required_argument : no_argument,
+		                        NULL, 256 + (int)i};
+		if (o->shortopt) {
+			size_t l = strlen(shorts);
+			shorts[l] = o->shortopt;
+			shorts[l + 1] = arg ? ':' : '\0';
+			shorts[l + 2] = '\0';
 		}
-		size_t r = fread(p + n, 1, cap - n, fp);
-		n += r;
-		if (r == 0)
-			break;
 	}
-	if (ferror(fp)) {
-		snprintf(err, errsz, "cannot read \"%s\": %s", path,
-		         strerror(errno));
-		free(p);
-		if (!is_stdin)
-			fclose(fp);
-		return -1;
+	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
+	*status = EX_USAGE;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		const struct cli_opt *o = NULL;
+
+		if (ch == 'h') {
+			fputs(c->usage, stdout);
+			*status = EX_OK;
+			goto done;
+		}
+		for (size_t i = 0; i < n && o == NULL; i++)
+			if (ch == 256 + (int)i || ch == c->opts[i].shortopt)
+				o = &c->opts[i];
+		if (o == NULL) {
+			fputs(c->usage, stderr);
+			goto done;
+		}
+		if (!opt_store(c, o, optarg)) {
+			if (c->usage_on_bad)
+				fputs(c->usage, stderr);
+			goto done;
+		}
 	}
-	if (!is_stdin)
-		fclose(fp);
-	p[n] = '\0';
-	*data = p;
-	*len = n;
-	return 0;
+	ret = optind;
+done:
+	free(lo);
+	return ret;
+}
+
+int
+cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", c->prefix);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return EX_USAGE;
+}
+
+int
+cli_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+void
+cli_json_print(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2));
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+const char *
+cli_jstr(const json_t *v, const char *key)
+{
+	const char *s = json_string_value(json_object_get(v, key));
+
+	return s != NULL ? s : "";
 }
 
 bool
@@ -113,21 +161,6 @@ cli_parse_long(const char *s, long min, long max, long *out)
 	if (errno || end == s || *end != '\0' || v < min || v > max)
 		return false;
 	*out = v;
-	return true;
-}
-
-bool
-cli_int_opt(const char *cmd, const char *name, const char *s, int min, int max,
-            int *out)
-{
-	long v;
-
-	if (!cli_parse_long(s, min, max, &v)) {
-		fprintf(stderr, "mailcast %s: %s must be a number %d..%d\n",
-		        cmd, name, min, max);
-		return false;
-	}
-	*out = (int)v;
 	return true;
 }
 

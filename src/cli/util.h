@@ -1,9 +1,12 @@
 /*
- * util.h — helpers shared by the commands: secrets, whole files, numbers.
+ * util.h — what the commands share: one table-driven option parser,
+ * numbers, the exit status of a probe.
  *
- * Secrets (passwords, tokens) come from a file or an environment variable,
- * never from argv; the buffer that held one must be wiped with
- * explicit_bzero() by the caller once used.
+ * A command describes its options as a table of struct cli_opt (name,
+ * type, where the value goes) and calls cli_parse(): --help prints the
+ * usage text to stdout, an unknown option or a bad value prints a message
+ * (and, for unknown options, the usage) to stderr.  Secrets and whole files
+ * are read by src/app (app/files.h).
  */
 #ifndef MC_CLI_UTIL_H
 #define MC_CLI_UTIL_H
@@ -11,29 +14,76 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
+#include "app/files.h"
+
+/* Until every caller says app_read_*: the old names. */
+#define cli_read_secret app_read_secret
+#define cli_read_file   app_read_file
+
+enum cli_opt_type {
+	CLI_FLAG, /* bool *: set */
+	CLI_STR,  /* const char **: the argument */
+	CLI_INT,  /* int *: a number in [min, max] */
+	CLI_LONG, /* long *: a number in [min, max] */
+	CLI_ULL,  /* unsigned long long *: a number in [min, max] */
+	CLI_MANY, /* struct cli_many *: appended, at most max */
+	CLI_FN,   /* fn(dst, arg): 0, or -1 after saying why */
+};
+
+struct cli_opt {
+	const char *name;
+	enum cli_opt_type type;
+	void *dst;
+	unsigned long long min, max;
+	const char *bad; /* message for a bad value (default: "must be") */
+	int (*fn)(void *dst, const char *arg);
+	char shortopt; /* 0: long only */
+};
+
+/* Table entries: an option with a value or flag, a number in [lo, hi]
+ * (bad: the message for anything else, NULL for the default one). */
+#define CLI_O(n, t, d)                                                         \
+	{                                                                      \
+		.name = (n), .type = (t), .dst = (d)                           \
+	}
+#define CLI_N(n, t, d, lo, hi, b)                                              \
+	{                                                                      \
+		.name = (n), .type = (t), .dst = (d), .min = (lo),             \
+		.max = (hi), .bad = (b)                                        \
+	}
+
+struct cli_many {
+	const char **v;
+	size_t n;
+};
+
+struct cli_cmd {
+	const char
+	    *prefix;       /* of messages: "mailcast probe", "mailcast: send" */
+	const char *usage; /* the --help text */
+	struct cli_opt *opts; /* ended by a NULL name */
+	bool usage_on_bad;    /* print the usage after a bad value too */
+};
+
 /*
- * The secret from file (its first line, without the line end) or, when
- * file is NULL, from the environment variable env.  Returns 0, or -1 with
- * the reason in err (naming the file or variable, never the secret).
+ * Parse argv[1..] by c->opts.  Returns the index of the first operand, or
+ * -1 with *status EX_OK (--help was printed) or EX_USAGE.
  */
-int cli_read_secret(const char *file, const char *env, char *out, size_t outsz,
-                    char *err, size_t errsz);
-/*
- * The whole of path ("-": standard input), at most max bytes; *data is a
- * heap buffer with a NUL after the *len bytes.  Returns 0, or -1 with the
- * reason in err.
- */
-int cli_read_file(const char *path, size_t max, unsigned char **data,
-                  size_t *len, char *err, size_t errsz);
+int cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status);
+/* Say MSG (a whole line, "mailcast: ..." ) on stderr; returns status. */
+int cli_fail(int status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Print v (a JSON value, consumed) to stdout, indented, and a newline. */
+void cli_json_print(json_t *v);
+/* The string member key of object v, or "" (for printing). */
+const char *cli_jstr(const json_t *v, const char *key);
+/* Say "PREFIX: MSG" on stderr; EX_USAGE. */
+int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A decimal number in [min, max] from s; false when it is not one. */
 bool cli_parse_long(const char *s, long min, long max, long *out);
-/*
- * The value of option name for command cmd, a number in [min, max]; when
- * it is not one, says so on stderr ("mailcast trace: --ttl must be a
- * number 1..255") and returns false.
- */
-bool cli_int_opt(const char *cmd, const char *name, const char *s, int min,
-                 int max, int *out);
 /* The exit status of a probe that could not run: no permission (raw or
  * ping sockets), unknown host, bad usage, else an OS error. */
 int cli_probe_exit(int rc);

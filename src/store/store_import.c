@@ -140,12 +140,7 @@ store_addr_check_basic(void *arg, const char *in, size_t len, char *norm,
 	const char *at;
 
 	(void)arg;
-	while (len > 0 && isspace((unsigned char)*in)) {
-		in++;
-		len--;
-	}
-	while (len > 0 && isspace((unsigned char)in[len - 1]))
-		len--;
+	mc_trim(&in, &len);
 	at = memchr(in, '@', len);
 	if (len == 0) {
 		snprintf(err, errsz, "empty address");
@@ -172,12 +167,7 @@ store_addr_check_basic(void *arg, const char *in, size_t len, char *norm,
 static int
 header_is(const char *cell, size_t n, const char *name)
 {
-	while (n > 0 && isspace((unsigned char)*cell)) {
-		cell++;
-		n--;
-	}
-	while (n > 0 && isspace((unsigned char)cell[n - 1]))
-		n--;
+	mc_trim(&cell, &n);
 	return mc_ieq(cell, n, name);
 }
 
@@ -438,10 +428,7 @@ store_import_suppressions(struct store *s, FILE *fp,
 		if (row.line == 1 && memchr(f, '@', n) == NULL)
 			continue;
 		st->rows++;
-		while (n > 0 && isspace((unsigned char)*f)) {
-			f++;
-			n--;
-		}
+		mc_trim(&f, &n);
 		if (n > 1 && f[0] == '@') {
 			/* @domain: check it as the domain of an address. */
 			char probe[STORE_ADDRESS_MAX + 3];

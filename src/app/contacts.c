@@ -1,0 +1,388 @@
+/*
+ * contacts.c — opening the store, address checks, CSV import and export;
+ * see contacts.h.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/contacts.h"
+#include "base/error.h"
+#include "base/str.h"
+#include "base/xmalloc.h"
+#include "msg/address.h"
+
+/* The store URL: the one given or the default. */
+const char *
+app_store_url(const char *url)
+{
+	return url != NULL ? url : STORE_DEFAULT_URL;
+}
+
+/* Open the store, telling a bad URL from a store that cannot be made. */
+int
+app_store_open(const char *url, struct store **out, char *err, size_t errsz)
+{
+	if ((*out = store_open(app_store_url(url), err, errsz)) != NULL)
+		return 0;
+	return strstr(err, "not built yet") != NULL ||
+	               strstr(err, "unknown scheme") != NULL
+	           ? MC_ECONFIG
+	           : MC_EIO;
+}
+
+/* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */
+int
+app_addr_check(void *arg, const char *in, size_t len, char *norm, size_t normsz,
+               char *err, size_t errsz)
+{
+	struct addr a;
+	int rc;
+
+	(void)arg;
+	mc_trim(&in, &len);
+	if (len == 0) {
+		snprintf(err, errsz, "empty address");
+		return MC_EDATA;
+	}
+	if ((rc = addr_parse(in, len, &a, err, errsz)) < 0)
+		return rc;
+	addr_format(&a, norm, normsz);
+	for (char *p = norm; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return 0;
+}
+
+/* An address or "@domain": the domain is checked as x@domain. */
+int
+app_supp_entry(const char *in, char *norm, size_t normsz, char *err,
+               size_t errsz)
+{
+	char probe[ADDR_INPUT_MAX + 2];
+	int rc;
+
+	if (in[0] != '@')
+		return app_addr_check(NULL, in, strlen(in), norm, normsz, err,
+		                      errsz);
+	snprintf(probe, sizeof(probe), "x%s", in);
+	if ((rc = app_addr_check(NULL, probe, strlen(probe), norm, normsz, err,
+	                         errsz)) < 0)
+		return rc;
+	memmove(norm, norm + 1, strlen(norm));
+	return 0;
+}
+
+/* Write one CSV field, quoted when it must be. */
+static void
+csv_field(FILE *fp, const char *s, size_t n)
+{
+	if (strcspn(s, ",\"\r\n") >= n &&
+	    (n == 0 || (s[0] != ' ' && s[n - 1] != ' '))) {
+		fwrite(s, 1, n, fp);
+		return;
+	}
+	fputc('"', fp);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			fputc('"', fp);
+		fputc(s[i], fp);
+	}
+	fputc('"', fp);
+}
+
+/* A row of CSV to a FILE *. */
+int
+app_csv_write_row(void *arg, const char *const *fields, size_t n)
+{
+	FILE *fp = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			fputc(',', fp);
+		if (fields[i] != NULL)
+			csv_field(fp, fields[i], strlen(fields[i]));
+	}
+	fputs("\r\n", fp);
+	return ferror(fp) ? MC_EIO : 0;
+}
+
+/* store_reject_fn: the reject CSV, then the caller's callback. */
+static void
+on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
+          size_t rawlen)
+{
+	const struct app_import *o = arg;
+
+	if (o->rejects != NULL) {
+		fprintf(o->rejects, "%lu,", line);
+		csv_field(o->rejects, reason, strlen(reason));
+		fputc(',', o->rejects);
+		csv_field(o->rejects, raw, rawlen);
+		fputs("\r\n", o->rejects);
+	}
+	if (o->reject != NULL)
+		o->reject(o->reject_arg, line, reason, raw, rawlen);
+}
+
+/* The store's import options for o. */
+static struct store_import_opts
+import_opts(const struct app_import *o)
+{
+	if (o->rejects != NULL)
+		fputs("line,reason,record\r\n", o->rejects);
+	return (struct store_import_opts){
+	    .list = o->list,
+	    .email_column = o->email_column,
+	    .dry_run = o->dry_run,
+	    .check = app_addr_check,
+	    .reject = on_reject,
+	    .reject_arg = (void *)o,
+	    .now = time(NULL),
+	};
+}
+
+/* Contacts from CSV. */
+int
+app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
+                    struct store_import_stats *st)
+{
+	struct store_import_opts io = import_opts(o);
+
+	return store_import_contacts(s, fp, &io, st);
+}
+
+/* Suppressions from CSV. */
+int
+app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
+                struct store_import_stats *st)
+{
+	struct store_import_opts io = import_opts(o);
+
+	return store_import_suppressions(s, fp, o->reason, o->source, &io, st);
+}
+
+struct export_run {
+	json_t *keys; /* object: attribute name -> column */
+	app_row_fn *fn;
+	void *arg;
+	const char **vals;
+};
+
+/* First pass: the union of attribute names, in first-seen order. */
+static int
+export_keys(void *arg, const struct store_contact *c)
+{
+	struct export_run *x = arg;
+	json_t *a = json_loads(c->attrs, 0, NULL), *v;
+	const char *k;
+
+	json_object_foreach(a, k, v)
+	{
+		if (json_object_get(x->keys, k) == NULL)
+			json_object_set_new(
+			    x->keys, k,
+			    json_integer((json_int_t)json_object_size(x->keys) +
+			                 1));
+	}
+	json_decref(a);
+	return 0;
+}
+
+/* Second pass: one row per contact. */
+static int
+export_row(void *arg, const struct store_contact *c)
+{
+	struct export_run *x = arg;
+	size_t n = json_object_size(x->keys) + 1;
+	json_t *a = json_loads(c->attrs, 0, NULL), *v, *i;
+	const char *k;
+	int rc;
+
+	memset(x->vals, 0, n * sizeof(*x->vals));
+	x->vals[0] = c->address;
+	json_object_foreach(a, k, v)
+	{
+		if ((i = json_object_get(x->keys, k)) != NULL &&
+		    json_is_string(v))
+			x->vals[json_integer_value(i)] = json_string_value(v);
+	}
+	rc = x->fn(x->arg, x->vals, n);
+	json_decref(a);
+	return rc;
+}
+
+/* Export: the header row, then a row per contact. */
+int
+app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn, void *arg)
+{
+	struct export_run x = {.keys = json_object(), .fn = fn, .arg = arg};
+	json_t *v;
+	const char *k;
+	int rc;
+
+	if ((rc = store_contact_each(s, list_id, export_keys, &x)) < 0)
+		goto done;
+	x.vals = xcalloc(json_object_size(x.keys) + 1, sizeof(*x.vals));
+	x.vals[0] = "email";
+	json_object_foreach(x.keys, k, v) x.vals[json_integer_value(v)] = k;
+	if ((rc = fn(arg, x.vals, json_object_size(x.keys) + 1)) == 0)
+		rc = store_contact_each(s, list_id, export_row, &x);
+done:
+	free(x.vals);
+	json_decref(x.keys);
+	return rc;
+}
+
+struct rows_run {
+	json_t *rows;
+	unsigned long long limit;
+};
+
+/* One contact as {email, status, attributes}. */
+static int
+contact_row(void *arg, const struct store_contact *c)
+{
+	struct rows_run *r = arg;
+	json_t *a;
+
+	if (r->limit > 0 && json_array_size(r->rows) >= r->limit)
+		return 1;
+	a = json_loads(c->attrs, 0, NULL);
+	json_array_append_new(
+	    r->rows, json_pack("{s:s,s:s,s:o}", "email", c->address, "status",
+	                       c->status, "attributes", a ? a : json_object()));
+	return 0;
+}
+
+/* One list as {name, members, created}. */
+static int
+list_row(void *arg, const struct store_list_info *l)
+{
+	struct rows_run *r = arg;
+
+	json_array_append_new(r->rows,
+	                      json_pack("{s:s,s:I,s:I}", "name", l->name,
+	                                "members", (json_int_t)l->members,
+	                                "created", (json_int_t)l->created));
+	return 0;
+}
+
+/* The lists, or one list's contacts. */
+int
+app_list_rows(struct store *s, const char *list, unsigned long long limit,
+              json_t **rows, char *err, size_t errsz)
+{
+	struct rows_run r = {json_array(), limit};
+	int64_t id;
+	int rc;
+
+	if (list == NULL)
+		rc = store_list_each(s, list_row, &r);
+	else if ((rc = store_list_find(s, list, &id)) == 0)
+		rc = store_contact_each(s, id, contact_row, &r);
+	if (rc < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(r.rows);
+		r.rows = NULL;
+	}
+	*rows = r.rows;
+	return rc < 0 ? rc : 0; /* rc > 0: the limit stopped it */
+}
+
+/* One suppression as {entry, reason, source, created}. */
+static int
+supp_row(void *arg, const struct store_suppression *e)
+{
+	json_array_append_new(
+	    arg, json_pack("{s:s,s:s,s:s,s:I}", "entry", e->entry, "reason",
+	                   store_supp_reason_name(e->reason), "source",
+	                   e->source, "created", (json_int_t)e->created));
+	return 0;
+}
+
+/* Every suppression. */
+int
+app_supp_rows(struct store *s, json_t **rows, char *err, size_t errsz)
+{
+	int rc;
+
+	*rows = json_array();
+	if ((rc = store_supp_each(s, supp_row, *rows)) < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(*rows);
+		*rows = NULL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/* Whether an address (or @domain) is suppressed, and by which entry. */
+int
+app_supp_lookup(struct store *s, const char *address, json_t **out, char *err,
+                size_t errsz)
+{
+	struct store_suppression hit;
+	char norm[STORE_ADDRESS_MAX + 2];
+	int rc;
+
+	*out = NULL;
+	if ((rc = app_supp_entry(address, norm, sizeof(norm), err, errsz)) < 0)
+		return rc;
+	rc = store_supp_check(s, norm, &hit);
+	if (rc == MC_ENOTFOUND)
+		*out = json_pack("{s:s,s:b}", "address", norm, "suppressed", 0);
+	else if (rc == 0)
+		*out = json_pack("{s:s,s:b,s:s,s:s,s:s}", "address", norm,
+		                 "suppressed", 1, "entry", hit.entry, "reason",
+		                 store_supp_reason_name(hit.reason), "source",
+		                 hit.source);
+	else
+		mc_strlcpy(err, store_error(s), errsz);
+	return rc == MC_ENOTFOUND ? 0 : rc;
+}
+
+/* An import's tally. */
+json_t *
+app_import_json(const struct app_import *o, const struct store_import_stats *st)
+{
+	return json_pack(
+	    "{s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "dry_run", o->dry_run, "rows",
+	    (json_int_t)st->rows, "added", (json_int_t)st->added, "updated",
+	    (json_int_t)st->updated, "unchanged", (json_int_t)st->unchanged,
+	    "joined", (json_int_t)st->joined, "duplicates",
+	    (json_int_t)st->duplicates, "rejected", (json_int_t)st->rejected);
+}
+
+/* Remove one member, its address checked first. */
+int
+app_list_member_remove(struct store *s, int64_t list_id, const char *address,
+                       char *err, size_t errsz)
+{
+	char norm[STORE_ADDRESS_MAX + 1];
+	int rc;
+
+	if ((rc = app_addr_check(NULL, address, strlen(address), norm,
+	                         sizeof(norm), err, errsz)) < 0)
+		return rc;
+	if ((rc = store_member_remove(s, list_id, norm)) < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	return rc;
+}
+
+/* Add or remove one suppression entry. */
+int
+app_supp_change(struct store *s, bool add, const char *entry,
+                enum store_supp_reason reason, const char *source, bool *added,
+                char *norm, size_t normsz, char *err, size_t errsz)
+{
+	int rc, isnew = 0;
+
+	if ((rc = app_supp_entry(entry, norm, normsz, err, errsz)) < 0)
+		return rc;
+	rc = add ? store_supp_add(s, norm, reason, source, time(NULL), &isnew)
+	         : store_supp_remove(s, norm);
+	if (rc < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	*added = isnew != 0;
+	return rc;
+}

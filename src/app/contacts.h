@@ -1,0 +1,98 @@
+/*
+ * contacts.h — contacts, lists and the suppression list, for every front
+ * end: opening the store, checking addresses, CSV import and export.
+ *
+ * Addresses are checked here with msg/address (RFC 5321/5322, IDN),
+ * normalised by addr_format() and lower-cased so that one mailbox is one
+ * contact; the store's CSV import gets app_addr_check as its check (the
+ * store may not depend on msg/).  An import is one store transaction; each
+ * rejected row goes to the caller's callback and, when given, to a reject
+ * CSV (line,reason,record).  An export hands out data rows (the header
+ * first), which app_csv_write_row() writes as RFC 4180 CSV.  Errors are
+ * negative MC_E* codes with the reason in err (or store_error()).
+ */
+#ifndef MC_APP_CONTACTS_H
+#define MC_APP_CONTACTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
+#include "store/store_import.h"
+
+/* The store URL to use: url, else STORE_DEFAULT_URL. */
+const char *app_store_url(const char *url);
+/*
+ * Open the store at app_store_url(url) into *out.  MC_ECONFIG: a scheme
+ * this build does not know; MC_EIO: it could not be opened or created.
+ */
+int app_store_open(const char *url, struct store **out, char *err,
+                   size_t errsz);
+
+/* store_addr_check_fn over msg/address.h (arg unused): trimmed, parsed,
+ * normalised, lower-cased; 0, or MC_EDATA and the reason in err. */
+int app_addr_check(void *arg, const char *in, size_t len, char *norm,
+                   size_t normsz, char *err, size_t errsz);
+/* An address, or "@domain" (a suppression entry), checked and normalised. */
+int app_supp_entry(const char *in, char *norm, size_t normsz, char *err,
+                   size_t errsz);
+
+struct app_import {
+	const char *list;         /* contacts: the list (created if needed) */
+	const char *email_column; /* NULL: found by name */
+	enum store_supp_reason reason; /* suppressions */
+	const char *source;            /* suppressions */
+	bool dry_run;                  /* do everything, then roll back */
+	FILE *rejects;                 /* reject CSV, or NULL */
+	store_reject_fn *reject;       /* told each rejected row, or NULL */
+	void *reject_arg;
+};
+
+/* Contacts from CSV fp (a header row) into o->list.  MC_EDATA,
+ * MC_EUNSUPP (the file as a whole is unusable), MC_EIO. */
+int app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
+                        struct store_import_stats *st);
+/* Suppressions from CSV fp (first column an address or @domain). */
+int app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
+                    struct store_import_stats *st);
+
+/* One data row of an export; the first call is the header. */
+typedef int app_row_fn(void *arg, const char *const *fields, size_t n);
+/* List list_id's contacts as rows: email, then the union of attribute
+ * names in first-seen order.  Returns 0, the store's error, or fn's. */
+int app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn,
+                        void *arg);
+/* app_row_fn writing one CSV row (CRLF) to the FILE * arg. */
+int app_csv_write_row(void *fp, const char *const *fields, size_t n);
+/*
+ * The data a front end shows, as JSON the caller owns (the REST API's
+ * shapes): list is NULL for the lists ({name, members, created}), else
+ * that list's contacts ({email, status, attributes}), at most limit (0:
+ * all).  MC_ENOTFOUND: no such list; else the store's error, in err.
+ */
+int app_list_rows(struct store *s, const char *list, unsigned long long limit,
+                  json_t **rows, char *err, size_t errsz);
+/* Every suppression: {entry, reason, source, created}. */
+int app_supp_rows(struct store *s, json_t **rows, char *err, size_t errsz);
+/* Is address suppressed?  {address, suppressed[, entry, reason, source]};
+ * MC_EDATA: not an address. */
+int app_supp_lookup(struct store *s, const char *address, json_t **out,
+                    char *err, size_t errsz);
+/* An import's tally: {rows, added, updated, unchanged, joined, duplicates,
+ * rejected, dry_run}. */
+json_t *app_import_json(const struct app_import *o,
+                        const struct store_import_stats *st);
+
+/* Take address off list_id (checked and normalised first). */
+int app_list_member_remove(struct store *s, int64_t list_id,
+                           const char *address, char *err, size_t errsz);
+/* Add (add true; *added says whether it is new) or remove one suppression
+ * entry; the normalised entry goes to norm.  MC_EDATA: not an address. */
+int app_supp_change(struct store *s, bool add, const char *entry,
+                    enum store_supp_reason reason, const char *source,
+                    bool *added, char *norm, size_t normsz, char *err,
+                    size_t errsz);
+
+#endif
