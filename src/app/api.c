@@ -25,6 +25,7 @@
 #include <jansson.h>
 
 #include "app/campaign.h"
+#include "app/contacts.h"
 #include "base/error.h"
 #include "base/xmalloc.h"
 #include "msg/address.h"
@@ -97,16 +98,15 @@ mc_store_open(const char *url, struct mc_store **out)
 {
 	char err[API_ERR_MAX];
 	struct store *s;
+	int rc;
 
 	if (out == NULL)
 		return MC_EINVAL;
 	*out = NULL;
 	if (url == NULL || *url == '\0')
 		return MC_EINVAL;
-	if (strncmp(url, "sqlite:", 7) != 0)
-		return strstr(url, ":") ? MC_EUNSUPP : MC_EINVAL;
-	if ((s = store_open(url, err, sizeof(err))) == NULL)
-		return MC_EIO;
+	if ((rc = app_store_open(url, &s, err, sizeof(err))) < 0)
+		return rc == MC_ECONFIG ? MC_EUNSUPP : MC_EIO;
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->s = s;
 	return 0;
@@ -156,7 +156,6 @@ mc_list_add(struct mc_store *st, const char *list, const char *address,
             const struct mc_attr *attrs, size_t nattrs)
 {
 	char norm[ADDR_PATH_MAX + 1], why[256];
-	struct addr a;
 	json_t *obj;
 	char *json;
 	int64_t list_id;
@@ -171,11 +170,9 @@ mc_list_add(struct mc_store *st, const char *list, const char *address,
 		return store_failed(st, MC_EINVAL, "no list or no address");
 	if (strlen(address) > ADDR_INPUT_MAX)
 		return store_failed(st, MC_EDATA, "address too long");
-	if (addr_parse(address, strlen(address), &a, why, sizeof(why)) < 0)
+	if (app_addr_check(NULL, address, strlen(address), norm, sizeof(norm),
+	                   why, sizeof(why)) < 0)
 		return store_failed(st, MC_EDATA, "%s: %s", address, why);
-	addr_format(&a, norm, sizeof(norm));
-	for (char *p = norm; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
 	obj = json_object();
 	for (size_t i = 0; i < nattrs; i++) {
 		if (!attr_name_ok(attrs[i].name) || attrs[i].value == NULL) {
