@@ -1,7 +1,9 @@
 /*
  * error.c — name tables for the MC_E* codes of error.h.
  */
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sysexits.h>
 
 #include "base/error.h"
@@ -50,4 +52,18 @@ mc_exit_code(int err)
 	const struct err_entry *e = err_find(err);
 
 	return e ? e->exit : EX_SOFTWARE;
+}
+
+/* Write a reason into err and return code. */
+int
+mc_fail(int code, char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errsz > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errsz, fmt, ap);
+		va_end(ap);
+	}
+	return code;
 }

@@ -6,10 +6,13 @@
  * symbol ("MC_ETIMEDOUT") and mc_strerror() a short human phrase.  The
  * longer, situation-specific text ("port 465 expects TLS from the first
  * byte") lives in the failing object's last_error buffer, not here.
- * mc_exit_code() maps a code to the <sysexits.h> status a command returns.
+ * mc_exit_code() maps a code to the <sysexits.h> status a command returns;
+ * mc_fail() writes a reason into a caller's buffer and returns the code.
  */
 #ifndef MC_BASE_ERROR_H
 #define MC_BASE_ERROR_H
+
+#include <stddef.h>
 
 /* X(name, value, sysexit, phrase) */
 #define MC_ERRORS(X)                                                           \
@@ -48,5 +51,12 @@ const char *mc_errname(int err);
 const char *mc_strerror(int err);
 /* The <sysexits.h> status for err (EX_SOFTWARE for an unknown code). */
 int mc_exit_code(int err);
+/*
+ * Write the reason (printf-style) into err[errsz] and return code, so a
+ * failing path is one line: return mc_fail(MC_EDATA, err, errsz, "...").
+ * err may be NULL or errsz 0: nothing is written.
+ */
+int mc_fail(int code, char *err, size_t errsz, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/str.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "bounce/bounce_impl.h"
 
@@ -155,30 +156,6 @@ bounce_find_codes(const char *s, size_t n, char *status, size_t statussize,
 	}
 }
 
-/* The length of the valid UTF-8 sequence at s[0..n), or 0. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return len;
-}
-
 /* A clean, bounded heap copy of a diagnostic (see bounce_impl.h). */
 char *
 bounce_clean_text(const char *s, size_t n)
@@ -203,7 +180,8 @@ bounce_clean_text(const char *s, size_t n)
 			i++;
 			continue;
 		}
-		size_t l = utf8_len((const unsigned char *)s + i, n - i);
+		size_t l =
+		    utf8_decode((const unsigned char *)s + i, n - i, NULL);
 		if (l == 0) {
 			out[o++] = '?';
 			i++;

@@ -5,7 +5,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,20 +21,6 @@
 #define TOKEN_FILE_MAX 4096 /* a key file larger than this is not a key */
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
-
-/* Write a reason into err and return code. */
-static int
-fail(int code, char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 int
 token_key_set(struct token_key *k, const void *key, size_t len)
@@ -75,18 +60,18 @@ token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
 
 	memset(k, 0, sizeof(*k));
 	if ((fp = fopen(path, "rb")) == NULL)
-		return fail(MC_EIO, err, errsz, "token key %s: %s", path,
-		            strerror(errno));
+		return mc_fail(MC_EIO, err, errsz, "token key %s: %s", path,
+		               strerror(errno));
 	n = fread(raw, 1, sizeof(raw), fp);
 	if (ferror(fp)) {
 		fclose(fp);
-		return fail(MC_EIO, err, errsz, "token key %s: read error",
-		            path);
+		return mc_fail(MC_EIO, err, errsz, "token key %s: read error",
+		               path);
 	}
 	fclose(fp);
 	if (n > TOKEN_FILE_MAX) {
-		rc = fail(MC_ECONFIG, err, errsz,
-		          "token key %s: file too large to be a key", path);
+		rc = mc_fail(MC_ECONFIG, err, errsz,
+		             "token key %s: file too large to be a key", path);
 		goto done;
 	}
 	/* Hex text, possibly with a final newline? */
@@ -99,7 +84,7 @@ token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
 			hex = false;
 	if (hex) {
 		if (t / 2 < TOKEN_KEY_MIN || t / 2 > TOKEN_KEY_MAX) {
-			rc = fail(
+			rc = mc_fail(
 			    MC_ECONFIG, err, errsz,
 			    "token key %s: %zu bytes of hex key; need %d to %d "
 			    "(create one with: openssl rand -hex 32 > %s)",
@@ -113,10 +98,11 @@ token_key_load(struct token_key *k, const char *path, char *err, size_t errsz)
 		goto done;
 	}
 	if (n < TOKEN_KEY_MIN || n > TOKEN_KEY_MAX) {
-		rc = fail(MC_ECONFIG, err, errsz,
-		          "token key %s: %zu bytes; need %d to %d random bytes "
-		          "(create one with: openssl rand -hex 32 > %s)",
-		          path, n, TOKEN_KEY_MIN, TOKEN_KEY_MAX, path);
+		rc = mc_fail(
+		    MC_ECONFIG, err, errsz,
+		    "token key %s: %zu bytes; need %d to %d random bytes "
+		    "(create one with: openssl rand -hex 32 > %s)",
+		    path, n, TOKEN_KEY_MIN, TOKEN_KEY_MAX, path);
 		goto done;
 	}
 	memcpy(k->key, raw, n);

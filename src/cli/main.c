@@ -3,6 +3,9 @@
  *
  * Parses the global options, then hands argv from the command name on to
  * the command's function (commands.c).  Exit codes are <sysexits.h>.
+ * Logging (base/log.h) is set up here: each -v shows one more level and
+ * timestamps the lines; --log FILE appends every line to FILE (created
+ * 0600); MAILCAST_TRACE=1 is the trace level (every line on the wire).
  */
 #include <getopt.h>
 #include <signal.h>
@@ -21,10 +24,16 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	        "usage: mailcast [-v] [--json] [--store URL] [--config FILE] "
-	        "COMMAND [ARGS]\n\ncommands:\n");
+	        "usage: mailcast [-v]... [--log FILE] [--json] [--store URL] "
+	        "[--config FILE] COMMAND [ARGS]\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+	fprintf(fp,
+	        "\n  -v          more detail: -v info, -v -v protocol states,\n"
+	        "              -v -v -v every line on the wire (or "
+	        "MAILCAST_TRACE=1)\n"
+	        "  --log FILE  append the log to FILE (created 0600), "
+	        "timestamped\n");
 	fprintf(fp, "\n`mailcast COMMAND --help` describes each command.\n");
 }
 
@@ -42,6 +51,7 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"log", required_argument, NULL, 'l'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"store", required_argument, NULL, 's'},
 	    {"config", required_argument, NULL, 'c'},
@@ -49,6 +59,8 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
+	const char *log_path = NULL;
+	const char *trace = getenv("MAILCAST_TRACE");
 	int ch;
 
 	/* A peer closing a socket must be an error return, not a signal. */
@@ -70,6 +82,9 @@ main(int argc, char **argv)
 		case 'c':
 			cli_globals.config = optarg;
 			break;
+		case 'l':
+			log_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return EX_OK;
@@ -81,6 +96,16 @@ main(int argc, char **argv)
 		}
 	}
 	log_set_level((enum log_level)(LOG_WARN + cli_globals.verbose));
+	if (trace != NULL && trace[0] != '\0' && strcmp(trace, "0") != 0)
+		log_set_level(LOG_TRACE);
+	log_set_timestamps(cli_globals.verbose > 0);
+	if (log_path != NULL) {
+		char err[512];
+		if (log_open(log_path, err, sizeof(err)) != 0) {
+			fprintf(stderr, "mailcast: %s\n", err);
+			return EX_CANTCREAT;
+		}
+	}
 	if (optind >= argc) {
 		usage(stderr);
 		return EX_USAGE;

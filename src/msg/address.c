@@ -6,63 +6,20 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <idn2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/error.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "msg/address.h"
-
-/* Write a reason into err and return MC_EDATA. */
-static int
-fail(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return MC_EDATA;
-}
 
 /* RFC 5322 atext for the ASCII range. */
 static bool
 is_atext(unsigned char c)
 {
 	return isalnum(c) || (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c));
-}
-
-/* Length of the valid UTF-8 sequence of a non-ASCII lead byte at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and code points past U+10FFFF. */
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
 }
 
 /* Describe a byte that may not appear, for error messages. */
@@ -85,39 +42,42 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 {
 	*utf8 = false;
 	if (n == 0)
-		return fail(err, errsz, "empty local part before '@'");
+		return mc_fail(MC_EDATA, err, errsz,
+		               "empty local part before '@'");
 	if (n > ADDR_LOCAL_MAX)
-		return fail(err, errsz, "local part longer than %d octets",
-		            ADDR_LOCAL_MAX);
+		return mc_fail(MC_EDATA, err, errsz,
+		               "local part longer than %d octets",
+		               ADDR_LOCAL_MAX);
 	if (s[0] == '"') {
 		if (n < 2 || s[n - 1] != '"')
-			return fail(err, errsz,
-			            "unterminated quoted local part");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "unterminated quoted local part");
 		for (size_t i = 1; i < n - 1;) {
 			unsigned char c = s[i];
 			if (c == '\\') {
 				if (i + 1 >= n - 1 || s[i + 1] < 32 ||
 				    s[i + 1] > 126)
-					return fail(
-					    err, errsz,
+					return mc_fail(
+					    MC_EDATA, err, errsz,
 					    "bad backslash escape in quoted "
 					    "local part");
 				i += 2;
 			} else if (c >= 0x80) {
-				size_t k = utf8_seq(s + i, n - 1 - i);
+				size_t k = utf8_decode(s + i, n - 1 - i, NULL);
 				if (k == 0)
-					return fail(
-					    err, errsz,
+					return mc_fail(
+					    MC_EDATA, err, errsz,
 					    "invalid UTF-8 in local part");
 				*utf8 = true;
 				i += k;
 			} else if (c == '"') {
-				return fail(
-				    err, errsz,
+				return mc_fail(
+				    MC_EDATA, err, errsz,
 				    "unescaped '\"' inside quoted local part");
 			} else if (c < 32 || c == 127) {
-				return fail(err, errsz,
-				            "control character in local part");
+				return mc_fail(
+				    MC_EDATA, err, errsz,
+				    "control character in local part");
 			} else {
 				i++;
 			}
@@ -125,19 +85,21 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 		return 0;
 	}
 	if (s[0] == '.' || s[n - 1] == '.')
-		return fail(err, errsz, "local part starts or ends with '.'");
+		return mc_fail(MC_EDATA, err, errsz,
+		               "local part starts or ends with '.'");
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
 		if (c == '.') {
 			if (s[i + 1] == '.')
-				return fail(err, errsz,
-				            "two dots in a row in local part");
+				return mc_fail(
+				    MC_EDATA, err, errsz,
+				    "two dots in a row in local part");
 			i++;
 		} else if (c >= 0x80) {
-			size_t k = utf8_seq(s + i, n - i);
+			size_t k = utf8_decode(s + i, n - i, NULL);
 			if (k == 0)
-				return fail(err, errsz,
-				            "invalid UTF-8 in local part");
+				return mc_fail(MC_EDATA, err, errsz,
+				               "invalid UTF-8 in local part");
 			*utf8 = true;
 			i += k;
 		} else if (is_atext(c)) {
@@ -145,10 +107,10 @@ parse_local(const unsigned char *s, size_t n, bool *utf8, char *err,
 		} else {
 			const char *what = bad_byte_name(c);
 			if (what != NULL)
-				return fail(err, errsz, "%s in local part",
-				            what);
-			return fail(
-			    err, errsz,
+				return mc_fail(MC_EDATA, err, errsz,
+				               "%s in local part", what);
+			return mc_fail(
+			    MC_EDATA, err, errsz,
 			    "character '%c' in local part needs quoting", c);
 		}
 	}
@@ -194,12 +156,14 @@ parse_literal(const char *s, size_t n, struct addr *out, char *err,
 	unsigned char bin[16];
 
 	if (n < 3 || s[n - 1] != ']' || n - 2 >= sizeof(tmp))
-		return fail(err, errsz, "malformed address literal");
+		return mc_fail(MC_EDATA, err, errsz,
+		               "malformed address literal");
 	memcpy(tmp, s + 1, n - 2);
 	tmp[n - 2] = '\0';
 	if (mc_istarts(tmp, n - 2, "IPv6:")) {
 		if (inet_pton(AF_INET6, tmp + 5, bin) != 1)
-			return fail(err, errsz, "bad IPv6 address literal");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "bad IPv6 address literal");
 		snprintf(out->domain, sizeof(out->domain), "[IPv6:");
 		size_t o = strlen(out->domain);
 		for (size_t i = 5; tmp[i]; i++)
@@ -209,7 +173,8 @@ parse_literal(const char *s, size_t n, struct addr *out, char *err,
 		return 0;
 	}
 	if (inet_pton(AF_INET, tmp, bin) != 1)
-		return fail(err, errsz, "bad IPv4 address literal");
+		return mc_fail(MC_EDATA, err, errsz,
+		               "bad IPv4 address literal");
 	snprintf(out->domain, sizeof(out->domain), "[%s]", tmp);
 	return 0;
 }
@@ -221,7 +186,7 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 	bool ascii = true;
 
 	if (n == 0)
-		return fail(err, errsz, "empty domain after '@'");
+		return mc_fail(MC_EDATA, err, errsz, "empty domain after '@'");
 	if (s[0] == '[')
 		return parse_literal(s, n, out, err, errsz);
 	for (size_t i = 0; i < n; i++) {
@@ -232,12 +197,14 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 		}
 		const char *what = bad_byte_name(c);
 		if (what != NULL)
-			return fail(err, errsz, "%s in domain", what);
+			return mc_fail(MC_EDATA, err, errsz, "%s in domain",
+			               what);
 	}
 	if (ascii) {
 		if (n > ADDR_DOMAIN_MAX)
-			return fail(err, errsz, "domain longer than %d octets",
-			            ADDR_DOMAIN_MAX);
+			return mc_fail(MC_EDATA, err, errsz,
+			               "domain longer than %d octets",
+			               ADDR_DOMAIN_MAX);
 		for (size_t i = 0; i < n; i++)
 			out->domain[i] = (char)tolower((unsigned char)s[i]);
 		out->domain[n] = '\0';
@@ -253,11 +220,11 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 				i++;
 				continue;
 			}
-			size_t k =
-			    utf8_seq((const unsigned char *)s + i, n - i);
+			size_t k = utf8_decode((const unsigned char *)s + i,
+			                       n - i, NULL);
 			if (k == 0)
-				return fail(err, errsz,
-				            "invalid UTF-8 in domain");
+				return mc_fail(MC_EDATA, err, errsz,
+				               "invalid UTF-8 in domain");
 			i += k;
 		}
 		memcpy(tmp, s, n);
@@ -265,14 +232,15 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 		rc = idn2_lookup_u8((const uint8_t *)tmp, (uint8_t **)&alabel,
 		                    IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
 		if (rc != IDN2_OK)
-			return fail(err, errsz,
-			            "bad internationalised domain: %s",
-			            idn2_strerror(rc));
+			return mc_fail(MC_EDATA, err, errsz,
+			               "bad internationalised domain: %s",
+			               idn2_strerror(rc));
 		size_t alen = strlen(alabel);
 		if (alen > ADDR_DOMAIN_MAX) {
 			idn2_free(alabel);
-			return fail(err, errsz, "domain longer than %d octets",
-			            ADDR_DOMAIN_MAX);
+			return mc_fail(MC_EDATA, err, errsz,
+			               "domain longer than %d octets",
+			               ADDR_DOMAIN_MAX);
 		}
 		for (size_t i = 0; i <= alen; i++)
 			out->domain[i] =
@@ -281,27 +249,29 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 	}
 	size_t dlen = strlen(out->domain);
 	if (dlen == 0)
-		return fail(err, errsz, "empty domain after '@'");
+		return mc_fail(MC_EDATA, err, errsz, "empty domain after '@'");
 	if (!addr_domain_valid(out->domain, dlen)) {
 		if (out->domain[dlen - 1] == '.')
-			return fail(err, errsz, "domain ends with '.'");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "domain ends with '.'");
 		for (size_t i = 0, l = 0; i <= dlen; i++, l++) {
 			if (i == dlen || out->domain[i] == '.') {
 				if (l == 0)
-					return fail(err, errsz,
-					            "empty label in domain");
+					return mc_fail(MC_EDATA, err, errsz,
+					               "empty label in domain");
 				if (l > ADDR_LABEL_MAX)
-					return fail(
-					    err, errsz,
+					return mc_fail(
+					    MC_EDATA, err, errsz,
 					    "domain label longer than %d "
 					    "octets",
 					    ADDR_LABEL_MAX);
 				l = (size_t)-1;
 			}
 		}
-		return fail(err, errsz,
-		            "domain is not a host name (letters, digits, '-' "
-		            "between dots; an IP address goes in brackets)");
+		return mc_fail(
+		    MC_EDATA, err, errsz,
+		    "domain is not a host name (letters, digits, '-' "
+		    "between dots; an IP address goes in brackets)");
 	}
 	return 0;
 }
@@ -315,10 +285,11 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0)
-		return fail(err, errsz, "empty address");
+		return mc_fail(MC_EDATA, err, errsz, "empty address");
 	if (len > ADDR_INPUT_MAX)
-		return fail(err, errsz, "address longer than %d octets",
-		            ADDR_PATH_MAX - 2);
+		return mc_fail(MC_EDATA, err, errsz,
+		               "address longer than %d octets",
+		               ADDR_PATH_MAX - 2);
 	/* Find the '@' that ends the local part: after the closing quote of
 	 * a quoted local part, else the first one. */
 	if (u[0] == '"') {
@@ -329,16 +300,17 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 			i++;
 		}
 		if (i >= len)
-			return fail(err, errsz,
-			            "unterminated quoted local part");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "unterminated quoted local part");
 		at = i + 1;
 		if (at >= len || u[at] != '@')
-			return fail(err, errsz,
-			            "no '@' after the quoted local part");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "no '@' after the quoted local part");
 	} else {
 		const unsigned char *p = memchr(u, '@', len);
 		if (p == NULL)
-			return fail(err, errsz, "no '@' in address");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "no '@' in address");
 		at = (size_t)(p - u);
 	}
 	if ((rc = parse_local(u, at, &out->utf8, err, errsz)) != 0)
@@ -348,8 +320,9 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 	memcpy(out->local, s, at);
 	out->local[at] = '\0';
 	if (at + 1 + strlen(out->domain) > ADDR_PATH_MAX - 2)
-		return fail(err, errsz, "address longer than %d octets",
-		            ADDR_PATH_MAX - 2);
+		return mc_fail(MC_EDATA, err, errsz,
+		               "address longer than %d octets",
+		               ADDR_PATH_MAX - 2);
 	return 0;
 }
 
@@ -379,8 +352,8 @@ addr_parse_mailbox(const char *s, size_t len, struct addr *out, char *name,
 	if (name != NULL && namesz > 0)
 		name[0] = '\0';
 	if (len > ADDR_INPUT_MAX)
-		return fail(err, errsz, "address longer than %d octets",
-		            ADDR_INPUT_MAX);
+		return mc_fail(MC_EDATA, err, errsz,
+		               "address longer than %d octets", ADDR_INPUT_MAX);
 	trim(s, &b, &e);
 	if (e == b || s[e - 1] != '>')
 		return addr_parse(s + b, e - b, out, err, errsz);
@@ -392,12 +365,14 @@ addr_parse_mailbox(const char *s, size_t len, struct addr *out, char *name,
 		}
 	}
 	if (lt == NULL)
-		return fail(err, errsz, "'>' without '<' in address");
+		return mc_fail(MC_EDATA, err, errsz,
+		               "'>' without '<' in address");
 	size_t ne = (size_t)(lt - s), nb = b;
 	trim(s, &nb, &ne);
 	if (ne > nb && s[nb] == '"') {
 		if (ne - nb < 2 || s[ne - 1] != '"')
-			return fail(err, errsz, "unterminated quoted name");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "unterminated quoted name");
 		nb++;
 		ne--;
 	}
@@ -406,16 +381,17 @@ addr_parse_mailbox(const char *s, size_t len, struct addr *out, char *name,
 		if (c == '\\' && i + 1 < ne)
 			c = (unsigned char)s[++i];
 		if (c < 0x20 || c == 0x7f)
-			return fail(err, errsz,
-			            "control character in display name");
+			return mc_fail(MC_EDATA, err, errsz,
+			               "control character in display name");
 		if (name != NULL && o + 1 < namesz)
 			name[o++] = (char)c;
 	}
 	if (name != NULL && namesz > 0)
 		name[o] = '\0';
 	if (ne - nb > ADDR_NAME_MAX)
-		return fail(err, errsz, "display name longer than %d octets",
-		            ADDR_NAME_MAX);
+		return mc_fail(MC_EDATA, err, errsz,
+		               "display name longer than %d octets",
+		               ADDR_NAME_MAX);
 	size_t ab = (size_t)(lt - s) + 1;
 	return addr_parse(s + ab, e - 1 - ab, out, err, errsz);
 }

@@ -15,7 +15,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,20 +70,6 @@ struct dkim_signer {
 	char err[256];
 };
 
-/* Write a reason into err and return code. */
-static int
-fail(int code, char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errsz, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
-
 const char *
 dkim_alg_name(enum dkim_alg alg)
 {
@@ -99,9 +84,9 @@ key_wrap(EVP_PKEY *pkey, const char *domain, const char *selector,
 	struct dkim_key *k;
 
 	if (domain == NULL || !addr_domain_valid(domain, strlen(domain)))
-		return fail(MC_ECONFIG, err, errsz,
-		            "DKIM domain '%s' is not a host name",
-		            domain ? domain : "");
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "DKIM domain '%s' is not a host name",
+		               domain ? domain : "");
 	if (selector == NULL || strlen(selector) > DKIM_SELECTOR_MAX ||
 	    !addr_domain_valid(selector, strlen(selector)))
 		/* addr_domain_valid rejects an all-digit last label, which
@@ -113,15 +98,15 @@ key_wrap(EVP_PKEY *pkey, const char *domain, const char *selector,
 		           "LMNOPQRSTUVWXYZ0123456789-.") != strlen(selector) ||
 		    selector[0] == '.' || selector[0] == '-' ||
 		    strstr(selector, "..") != NULL)
-			return fail(MC_ECONFIG, err, errsz,
-			            "DKIM selector '%s' is not a DNS label",
-			            selector ? selector : "");
+			return mc_fail(MC_ECONFIG, err, errsz,
+			               "DKIM selector '%s' is not a DNS label",
+			               selector ? selector : "");
 	k = xcalloc(1, sizeof(*k));
 	if (EVP_PKEY_is_a(pkey, "RSA")) {
 		int bits = EVP_PKEY_get_bits(pkey);
 		if (bits < DKIM_RSA_BITS_MIN) {
 			free(k);
-			return fail(
+			return mc_fail(
 			    MC_ECONFIG, err, errsz,
 			    "RSA key of %d bits; DKIM needs at least %d "
 			    "(RFC 8301), 2048 recommended",
@@ -132,7 +117,7 @@ key_wrap(EVP_PKEY *pkey, const char *domain, const char *selector,
 		k->alg = DKIM_ED25519_SHA256;
 	} else {
 		free(k);
-		return fail(
+		return mc_fail(
 		    MC_ECONFIG, err, errsz,
 		    "key type %s is not usable for DKIM (RSA or Ed25519)",
 		    EVP_PKEY_get0_type_name(pkey));
@@ -157,12 +142,12 @@ dkim_key_load(const char *path, const char *domain, const char *selector,
 
 	*out = NULL;
 	if ((fp = fopen(path, "r")) == NULL)
-		return fail(MC_EIO, err, errsz, "DKIM key %s: %s", path,
-		            strerror(errno));
+		return mc_fail(MC_EIO, err, errsz, "DKIM key %s: %s", path,
+		               strerror(errno));
 	pkey = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (pkey == NULL)
-		return fail(
+		return mc_fail(
 		    MC_ECONFIG, err, errsz,
 		    "DKIM key %s: not a PEM private key (RSA or Ed25519; "
 		    "`mailcast dkim keygen` makes one)",
@@ -221,14 +206,14 @@ dkim_key_generate(enum dkim_alg alg, int bits, const char *path,
 
 	*out = NULL;
 	if (alg == DKIM_RSA_SHA256 && (bits < 2048 || bits > 8192))
-		return fail(MC_EINVAL, err, errsz,
-		            "RSA key size %d: use 2048 to 8192 bits", bits);
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "RSA key size %d: use 2048 to 8192 bits", bits);
 	if (alg == DKIM_RSA_SHA256)
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
 	else
 		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (pkey == NULL)
-		return fail(MC_ECONFIG, err, errsz, "key generation failed");
+		return mc_fail(MC_ECONFIG, err, errsz, "key generation failed");
 	if ((rc = key_wrap(pkey, domain, selector, &k, err, errsz)) != 0) {
 		EVP_PKEY_free(pkey);
 		return rc;
@@ -236,7 +221,7 @@ dkim_key_generate(enum dkim_alg alg, int bits, const char *path,
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		dkim_key_free(k);
-		return fail(
+		return mc_fail(
 		    MC_EIO, err, errsz, "%s: %s%s", path, strerror(errno),
 		    errno == EEXIST ? " (refusing to overwrite a key)" : "");
 	}
@@ -248,8 +233,8 @@ dkim_key_generate(enum dkim_alg alg, int bits, const char *path,
 			close(fd);
 		unlink(path);
 		dkim_key_free(k);
-		return fail(MC_EIO, err, errsz, "%s: cannot write the key",
-		            path);
+		return mc_fail(MC_EIO, err, errsz, "%s: cannot write the key",
+		               path);
 	}
 	*out = k;
 	return 0;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/base64.h"
+#include "base/utf8.h"
 #include "msg/mime.h"
 
 #define EW_OVERHEAD 12 /* "=?UTF-8?B?" + "?=" */
@@ -67,37 +68,6 @@ mime_cte_name(enum mime_cte cte)
 	return "7bit";
 }
 
-size_t
-mime_utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len;
-	unsigned cp;
-
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
 void
 mime_sanitize(struct buf *out, const char *s, size_t n, size_t max)
 {
@@ -115,7 +85,7 @@ mime_sanitize(struct buf *out, const char *s, size_t n, size_t max)
 			i = j;
 			continue;
 		}
-		size_t k = mime_utf8_len(u + i, n - i);
+		size_t k = utf8_decode(u + i, n - i, NULL);
 		if (k == 0) {
 			if (used + 3 > max)
 				break;
@@ -166,7 +136,8 @@ encode_words(struct buf *out, size_t *col, const char *s, size_t n)
 			continue;
 		}
 		while (i + take < n) {
-			size_t k = mime_utf8_len(u + i + take, n - i - take);
+			size_t k =
+			    utf8_decode(u + i + take, n - i - take, NULL);
 			if (k == 0)
 				k = 1; /* sanitized input never gets here */
 			if (take + k > maxraw)

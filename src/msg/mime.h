@@ -28,8 +28,6 @@ enum mime_cte {
 	MIME_BASE64,
 };
 
-/* Length of the valid UTF-8 character at s (1 for ASCII), 0 if invalid. */
-size_t mime_utf8_len(const unsigned char *s, size_t n);
 /* "7bit", "quoted-printable", "base64". */
 const char *mime_cte_name(enum mime_cte cte);
 /* Append s[0..n) to out with CR, LF, NUL and other controls turned into

@@ -21,6 +21,7 @@
 #include <openssl/rand.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "msg/mime.h"
 #include "msg/template_int.h"
@@ -134,7 +135,7 @@ put_body_value(struct buf *out, const char *s, size_t n, bool html)
 		}
 		buf_append(out, s + run, i - run);
 		if (c >= 0x80) {
-			size_t k = mime_utf8_len(u + i, n - i);
+			size_t k = utf8_decode(u + i, n - i, NULL);
 			if (k == 0) {
 				buf_append(out, "\xef\xbf\xbd", 3);
 				k = 1;

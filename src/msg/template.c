@@ -19,6 +19,7 @@
 #include "base/buf.h"
 #include "base/error.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "msg/mime.h"
 #include "msg/template_int.h"
@@ -645,7 +646,7 @@ tmpl_compile(const char *name, const char *src, size_t len,
 	/* Whole-file checks first, so later code sees clean UTF-8. */
 	for (size_t k = 0, l = 1; k < len;) {
 		size_t u =
-		    mime_utf8_len((const unsigned char *)src + k, len - k);
+		    utf8_decode((const unsigned char *)src + k, len - k, NULL);
 		if (u == 0)
 			return cfail(
 			    &c, l, MC_EDATA,

@@ -62,6 +62,17 @@ now_ms(struct mailbox_conn *mc)
 
 /* ---- the core, whichever it is ---------------------------------------- */
 
+/* The wire at LOG_TRACE when the caller asked for no transcript. */
+static void
+log_wire(void *arg, char dir, const char *line, size_t len)
+{
+	struct mailbox_conn *mc = arg;
+
+	log_trace("%s %s %c: %.*s",
+	          mc->cfg.proto == MAILBOX_POP3 ? "pop3" : "imap", mc->peer,
+	          dir, (int)len, line);
+}
+
 /* Feed bytes to the core. */
 static void
 core_feed(struct mailbox_conn *mc, const void *p, size_t n)
@@ -245,6 +256,9 @@ on_connected(int fd, int err, const char *why, void *arg)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		net_addr_str((struct sockaddr *)&ss, mc->peer,
 		             sizeof(mc->peer));
+	log_info("%s: connected to %s (%s)",
+	         mc->cfg.proto == MAILBOX_POP3 ? "pop3" : "imap", mc->peer,
+	         mc->cfg.addrs->host);
 	if (mc->implicit) {
 		mc->ssl = tls_client_new(mc->cfg.tls_ctx, mc->cfg.addrs->host,
 		                         mc->cfg.tls_verify);
@@ -389,10 +403,23 @@ mailbox_conn_open(const struct mailbox_conn_config *cfg,
 		return rc;
 	}
 	if (cfg->proto == MAILBOX_POP3) {
-		mc->pop3 = pop3_client_new(&cfg->pop3);
+		struct pop3_client_config pc = cfg->pop3;
+		/* -v -v -v: every line, credentials redacted by the core. */
+		if (pc.trace == NULL && log_enabled(LOG_TRACE)) {
+			pc.trace = log_wire;
+			pc.trace_arg = mc;
+		}
+		pc.log_name = mc->peer;
+		mc->pop3 = pop3_client_new(&pc);
 		pop3_client_start(mc->pop3, mc->implicit, now_ms(mc));
 	} else {
-		mc->imap = imap_client_new(&cfg->imap);
+		struct imap_client_config ic = cfg->imap;
+		if (ic.trace == NULL && log_enabled(LOG_TRACE)) {
+			ic.trace = log_wire;
+			ic.trace_arg = mc;
+		}
+		ic.log_name = mc->peer;
+		mc->imap = imap_client_new(&ic);
 		imap_client_start(mc->imap, mc->implicit, now_ms(mc));
 	}
 	/* Bytes may have come with the handshake already. */

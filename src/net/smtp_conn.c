@@ -192,11 +192,28 @@ on_write(struct bufferevent *bev, void *arg)
 
 static void start_tls(struct smtp_conn *c);
 
+/* The wire at LOG_TRACE when the caller asked for no transcript. */
+static void
+log_wire(void *arg, char dir, const char *line, size_t len)
+{
+	struct smtp_conn *c = arg;
+
+	log_trace("smtp %s %c: %.*s", c->peer, dir, (int)len, line);
+}
+
 static void
 start_core(struct smtp_conn *c, bool tls)
 {
 	struct smtp_client_config sc = c->cfg.smtp;
 	char helo[256];
+
+	/* -v -v -v (or MAILCAST_TRACE=1): every line, AUTH redacted by the
+	 * core as in a transcript. */
+	if (sc.trace == NULL && log_enabled(LOG_TRACE)) {
+		sc.trace = log_wire;
+		sc.trace_arg = c;
+	}
+	sc.log_name = c->peer;
 
 	if (sc.helo_name == NULL) {
 		net_helo_name(bufferevent_getfd(c->bev), helo, sizeof(helo));
@@ -361,6 +378,7 @@ on_connected(int fd, int err, const char *why, void *arg)
 	}
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0)
 		net_addr_str((struct sockaddr *)&ss, c->peer, sizeof(c->peer));
+	log_info("smtp: connected to %s (%s)", c->peer, c->cfg.addrs->host);
 	if (c->implicit) {
 		c->ssl = tls_client_new(c->cfg.tls_ctx, c->cfg.addrs->host,
 		                        c->cfg.tls_verify);

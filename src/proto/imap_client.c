@@ -16,6 +16,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/imap_client.h"
@@ -293,28 +294,37 @@ sc_skip(struct scan *s, int depth)
 
 /* ---- the client ------------------------------------------------------- */
 
+/*
+ * Session states, X(name, trace name).  The state changes only in
+ * imap_client_enter(), which traces "imap: LOGIN -> CAPABILITY" at
+ * LOG_DEBUG (entering S_CMD names the command: "imap: READY -> CMD FETCH");
+ * nothing else assigns c->state (test_smtp_client greps the cores).
+ */
+#define IMAP_CLIENT_STATES(X)                                                  \
+	X(S_INIT, "INIT")                                                      \
+	X(S_GREETING, "GREETING")                                              \
+	X(S_CAPA, "CAPABILITY")                                                \
+	X(S_STARTTLS, "STARTTLS")                                              \
+	X(S_TLS, "TLS")                                                        \
+	X(S_AUTH, "AUTHENTICATE")                                              \
+	X(S_LOGIN, "LOGIN")                                                    \
+	/* after login, when the OK carried no capabilities */                 \
+	X(S_CAPA2, "CAPABILITY")                                               \
+	X(S_READY, "READY")                                                    \
+	X(S_CMD, "CMD")                                                        \
+	X(S_LOGOUT, "LOGOUT")                                                  \
+	X(S_CLOSED, "CLOSED")
+
 enum state {
-	S_INIT,
-	S_GREETING,
-	S_CAPA,
-	S_STARTTLS,
-	S_TLS,
-	S_AUTH,
-	S_LOGIN,
-	S_CAPA2, /* after login, when the OK carried no capabilities */
-	S_READY,
-	S_CMD,
-	S_LOGOUT,
-	S_CLOSED,
+#define IMAP_ST_ENUM(e, name) e,
+	IMAP_CLIENT_STATES(IMAP_ST_ENUM)
+#undef IMAP_ST_ENUM
 };
 
 static const char *const strstate[] = {
-    [S_INIT] = "INIT",       [S_GREETING] = "GREETING",
-    [S_CAPA] = "CAPABILITY", [S_STARTTLS] = "STARTTLS",
-    [S_TLS] = "TLS",         [S_AUTH] = "AUTHENTICATE",
-    [S_LOGIN] = "LOGIN",     [S_CAPA2] = "CAPABILITY",
-    [S_READY] = "READY",     [S_CMD] = "CMD",
-    [S_LOGOUT] = "LOGOUT",   [S_CLOSED] = "CLOSED",
+#define IMAP_ST_NAME(e, name) [e] = name,
+    IMAP_CLIENT_STATES(IMAP_ST_NAME)
+#undef IMAP_ST_NAME
 };
 
 static const char *const strcmd[] = {
@@ -337,6 +347,7 @@ struct imap_client {
 	struct imap_client_config cfg;
 	char *user, *secret;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool waiting;
 	uint64_t wait_since;
@@ -381,6 +392,18 @@ push_event(struct imap_client *c, const struct imap_event *ev)
 	c->evq[(c->ev_head + c->ev_len++) % EVQ_MAX] = *ev;
 }
 
+/* The one place the session state changes; traced at LOG_DEBUG. */
+static void
+imap_client_enter(struct imap_client *c, enum state st)
+{
+	if (c->state != st)
+		log_debug("imap%s%s: %s -> %s%s%s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st],
+		          st == S_CMD ? " " : "",
+		          st == S_CMD ? strcmd[c->cmd] : "");
+	c->state = st;
+}
+
 /* Pass a line to the trace callback. */
 static void
 trace(struct imap_client *c, char dir, const char *line, size_t len)
@@ -401,7 +424,7 @@ session_fail(struct imap_client *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
-	c->state = S_CLOSED;
+	imap_client_enter(c, S_CLOSED);
 	c->waiting = false;
 	c->fail_err = err;
 	if (c->sasl_on) {
@@ -439,7 +462,7 @@ tagged(struct imap_client *c, enum state s, uint64_t now, const char *shown,
 		trace(c, 'C', line, strlen(line));
 	}
 	buf_puts(&c->out, "\r\n");
-	c->state = s;
+	imap_client_enter(c, s);
 	c->waiting = true;
 	c->wait_since = now;
 }
@@ -538,7 +561,7 @@ enter_ready(struct imap_client *c)
 		sasl_client_fini(&c->sasl);
 		c->sasl_on = false;
 	}
-	c->state = S_READY;
+	imap_client_enter(c, S_READY);
 	c->waiting = false;
 	push_event(c, &ev);
 }
@@ -649,7 +672,7 @@ cmd_done(struct imap_client *c, bool ok)
 		ev.truncated = c->truncated;
 		ev.size = c->size;
 	}
-	c->state = S_READY;
+	imap_client_enter(c, S_READY);
 	c->waiting = false;
 	c->idling = false;
 	push_event(c, &ev);
@@ -853,7 +876,7 @@ on_tagged(struct imap_client *c, bool ok, const char *text, uint64_t now)
 			             text);
 			return;
 		}
-		c->state = S_TLS;
+		imap_client_enter(c, S_TLS);
 		c->waiting = false;
 		{
 			struct imap_event ev = {.type = IMAP_EV_STARTTLS};
@@ -902,7 +925,7 @@ on_tagged(struct imap_client *c, bool ok, const char *text, uint64_t now)
 		return;
 	case S_LOGOUT: {
 		struct imap_event ev = {.type = IMAP_EV_CLOSED, .err = 0};
-		c->state = S_CLOSED;
+		imap_client_enter(c, S_CLOSED);
 		c->waiting = false;
 		push_event(c, &ev);
 		return;
@@ -1061,6 +1084,9 @@ imap_client_new(const struct imap_client_config *cfg)
 
 	c->cfg = *cfg;
 	c->user = xstrdup(cfg->user ? cfg->user : "");
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	c->secret = xstrdup(cfg->secret ? cfg->secret : "");
 	c->cfg.user = c->user;
 	c->cfg.secret = c->secret;
@@ -1097,7 +1123,7 @@ void
 imap_client_start(struct imap_client *c, bool tls_active, uint64_t now_ms)
 {
 	c->tls_active = tls_active;
-	c->state = S_GREETING;
+	imap_client_enter(c, S_GREETING);
 	c->waiting = true;
 	c->wait_since = now_ms;
 }
@@ -1139,7 +1165,7 @@ imap_client_eof(struct imap_client *c, uint64_t now_ms)
 	(void)now_ms;
 	if (c->state == S_LOGOUT) {
 		struct imap_event ev = {.type = IMAP_EV_CLOSED, .err = 0};
-		c->state = S_CLOSED;
+		imap_client_enter(c, S_CLOSED);
 		c->waiting = false;
 		push_event(c, &ev);
 		return;

@@ -88,6 +88,10 @@ struct imap_client_config {
 	uint32_t timeout_ms;      /* 0: IMAP_TIMEOUT_DEFAULT */
 	void (*trace)(void *arg, char dir, const char *line, size_t len);
 	void *trace_arg;
+	/* Names the session in its state traces at LOG_DEBUG ("imap
+	 * 192.0.2.1:143: LOGIN -> READY"), usually the peer; NULL: "imap:
+	 * LOGIN -> READY".  Copied. */
+	const char *log_name;
 };
 
 enum imap_cmd {

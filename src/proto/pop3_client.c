@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/pop3_client.h"
@@ -25,28 +26,37 @@
 #define CAPS_MAX 2048
 #define EVQ_MAX  16
 
+/*
+ * Session states, X(name, trace name).  The state changes only in
+ * pop3_client_enter(), which traces "pop3: USER -> PASS" at LOG_DEBUG
+ * (entering S_CMD names the command: "pop3: READY -> CMD RETR"); nothing
+ * else assigns c->state (test_smtp_client greps the cores).
+ */
+#define POP3_CLIENT_STATES(X)                                                  \
+	X(S_INIT, "INIT")                                                      \
+	X(S_GREETING, "GREETING")                                              \
+	X(S_CAPA, "CAPA")                                                      \
+	X(S_STLS, "STLS")                                                      \
+	X(S_TLS, "TLS") /* handshake in the driver */                          \
+	X(S_USER, "USER")                                                      \
+	X(S_PASS, "PASS")                                                      \
+	X(S_APOP, "APOP")                                                      \
+	X(S_AUTH, "AUTH")                                                      \
+	X(S_READY, "READY")                                                    \
+	X(S_CMD, "CMD")                                                        \
+	X(S_QUIT, "QUIT")                                                      \
+	X(S_CLOSED, "CLOSED")
+
 enum state {
-	S_INIT,
-	S_GREETING,
-	S_CAPA,
-	S_STLS,
-	S_TLS, /* handshake in the driver */
-	S_USER,
-	S_PASS,
-	S_APOP,
-	S_AUTH,
-	S_READY,
-	S_CMD,
-	S_QUIT,
-	S_CLOSED,
+#define POP3_ST_ENUM(e, name) e,
+	POP3_CLIENT_STATES(POP3_ST_ENUM)
+#undef POP3_ST_ENUM
 };
 
 static const char *const strstate[] = {
-    [S_INIT] = "INIT",     [S_GREETING] = "GREETING", [S_CAPA] = "CAPA",
-    [S_STLS] = "STLS",     [S_TLS] = "TLS",           [S_USER] = "USER",
-    [S_PASS] = "PASS",     [S_APOP] = "APOP",         [S_AUTH] = "AUTH",
-    [S_READY] = "READY",   [S_CMD] = "CMD",           [S_QUIT] = "QUIT",
-    [S_CLOSED] = "CLOSED",
+#define POP3_ST_NAME(e, name) [e] = name,
+    POP3_CLIENT_STATES(POP3_ST_NAME)
+#undef POP3_ST_NAME
 };
 
 static const char *const strcmd[] = {
@@ -70,6 +80,7 @@ struct pop3_client {
 	char *user;
 	char *secret;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool waiting; /* for the server: the deadline runs */
 	uint64_t wait_since;
@@ -113,6 +124,18 @@ push_event(struct pop3_client *c, const struct pop3_event *ev)
 	c->evq[(c->ev_head + c->ev_len++) % EVQ_MAX] = *ev;
 }
 
+/* The one place the session state changes; traced at LOG_DEBUG. */
+static void
+pop3_client_enter(struct pop3_client *c, enum state st)
+{
+	if (c->state != st)
+		log_debug("pop3%s%s: %s -> %s%s%s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st],
+		          st == S_CMD ? " " : "",
+		          st == S_CMD ? strcmd[c->cmd] : "");
+	c->state = st;
+}
+
 /* Pass one line to the trace callback. */
 static void
 trace(struct pop3_client *c, char dir, const char *line, size_t len)
@@ -154,7 +177,7 @@ session_fail(struct pop3_client *c, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 	va_end(ap);
-	c->state = S_CLOSED;
+	pop3_client_enter(c, S_CLOSED);
 	c->waiting = false;
 	c->fail_err = err;
 	if (c->sasl_on) {
@@ -168,7 +191,7 @@ session_fail(struct pop3_client *c, int err, const char *fmt, ...)
 static void
 wait_for(struct pop3_client *c, enum state s, uint64_t now)
 {
-	c->state = s;
+	pop3_client_enter(c, s);
 	c->waiting = true;
 	c->wait_since = now;
 }
@@ -502,7 +525,7 @@ enter_ready(struct pop3_client *c)
 		sasl_client_fini(&c->sasl);
 		c->sasl_on = false;
 	}
-	c->state = S_READY;
+	pop3_client_enter(c, S_READY);
 	c->waiting = false;
 	push_event(c, &ev);
 }
@@ -519,7 +542,9 @@ cmd_done(struct pop3_client *c, bool ok)
 		ev.data_len = buf_len(&c->data);
 		ev.truncated = c->truncated;
 	}
-	c->state = S_READY;
+	/* After QUIT's answer the caller moves to S_CLOSED. */
+	if (c->state != S_QUIT)
+		pop3_client_enter(c, S_READY);
 	c->waiting = false;
 	push_event(c, &ev);
 }
@@ -623,7 +648,7 @@ on_line(struct pop3_client *c, const char *line, size_t len, uint64_t now)
 			             c->status);
 			return;
 		}
-		c->state = S_TLS;
+		pop3_client_enter(c, S_TLS);
 		c->waiting = false;
 		{
 			struct pop3_event ev = {.type = POP3_EV_STARTTLS};
@@ -685,7 +710,7 @@ on_line(struct pop3_client *c, const char *line, size_t len, uint64_t now)
 		struct pop3_event ev = {.type = POP3_EV_CLOSED, .err = 0};
 		c->cmd = POP3_CMD_QUIT;
 		cmd_done(c, ok);
-		c->state = S_CLOSED;
+		pop3_client_enter(c, S_CLOSED);
 		push_event(c, &ev);
 		return;
 	}
@@ -704,6 +729,9 @@ pop3_client_new(const struct pop3_client_config *cfg)
 
 	c->cfg = *cfg;
 	c->user = xstrdup(cfg->user ? cfg->user : "");
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	c->secret = xstrdup(cfg->secret ? cfg->secret : "");
 	c->cfg.user = c->user;
 	c->cfg.secret = c->secret;

@@ -62,6 +62,10 @@ struct pop3_client_config {
 	/* Every line sent and status line received, secrets redacted. */
 	void (*trace)(void *arg, char dir, const char *line, size_t len);
 	void *trace_arg;
+	/* Names the session in its state traces at LOG_DEBUG ("pop3
+	 * 192.0.2.1:110: USER -> PASS"), usually the peer; NULL: "pop3: USER
+	 * -> PASS".  Copied. */
+	const char *log_name;
 };
 
 enum pop3_cmd {

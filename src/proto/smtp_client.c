@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/smtp_client.h"
@@ -25,24 +26,35 @@
 #define OUT_HIGH      (256 * 1024) /* stop filling body data above this */
 #define CHUNK_DEFAULT (1024 * 1024)
 
+/*
+ * Session states, X(name, trace name).  The state changes only in
+ * smtp_client_enter(), which traces "smtp: EHLO -> READY" at LOG_DEBUG;
+ * nothing else assigns c->state (test_smtp_client greps the cores).  The
+ * transaction phase is S_READY: MAIL, RCPT, DATA and BDAT are the writer's
+ * and the reader's cursors, and show in the wire trace (LOG_TRACE).
+ */
+#define SMTP_CLIENT_STATES(X)                                                  \
+	X(S_INIT, "INIT")                                                      \
+	X(S_GREETING, "GREETING")                                              \
+	X(S_EHLO, "EHLO")                                                      \
+	X(S_HELO, "HELO")                                                      \
+	X(S_STARTTLS, "STARTTLS")                                              \
+	X(S_TLS, "TLS")                                                        \
+	X(S_AUTH, "AUTH")                                                      \
+	X(S_READY, "READY")                                                    \
+	X(S_QUIT, "QUIT")                                                      \
+	X(S_CLOSED, "CLOSED")
+
 enum state {
-	S_INIT,
-	S_GREETING,
-	S_EHLO,
-	S_HELO,
-	S_STARTTLS,
-	S_TLS,
-	S_AUTH,
-	S_READY,
-	S_QUIT,
-	S_CLOSED,
+#define SMTP_ST_ENUM(e, name) e,
+	SMTP_CLIENT_STATES(SMTP_ST_ENUM)
+#undef SMTP_ST_ENUM
 };
 
 static const char *const strstate[] = {
-    [S_INIT] = "INIT",     [S_GREETING] = "GREETING", [S_EHLO] = "EHLO",
-    [S_HELO] = "HELO",     [S_STARTTLS] = "STARTTLS", [S_TLS] = "TLS",
-    [S_AUTH] = "AUTH",     [S_READY] = "READY",       [S_QUIT] = "QUIT",
-    [S_CLOSED] = "CLOSED",
+#define SMTP_ST_NAME(e, name) [e] = name,
+    SMTP_CLIENT_STATES(SMTP_ST_NAME)
+#undef SMTP_ST_NAME
 };
 
 /* What a reply in the transaction phase answers. */
@@ -78,6 +90,7 @@ struct smtp_client {
 	char *helo_name;
 	char *auth_user;
 	enum state state;
+	char log_name[80]; /* cfg.log_name, or "" */
 	bool tls_active;
 	bool pipelining; /* offered and allowed */
 	bool chunking;   /* offered and allowed */
@@ -192,6 +205,16 @@ xq_pop(struct smtp_client *c)
 	c->xq_head = (c->xq_head + 1) % c->xq_cap;
 	c->xq_len--;
 	return x;
+}
+
+/* The one place the session state changes; traced at LOG_DEBUG. */
+static void
+smtp_client_enter(struct smtp_client *c, enum state st)
+{
+	if (c->state != st)
+		log_debug("smtp%s%s: %s -> %s", c->log_name[0] ? " " : "",
+		          c->log_name, strstate[c->state], strstate[st]);
+	c->state = st;
 }
 
 static void
@@ -629,7 +652,7 @@ pump(struct smtp_client *c, uint64_t now)
 				if (c->quit_wanted && c->xq_len == 0 &&
 				    c->npending == 0) {
 					cmd(c, "QUIT");
-					c->state = S_QUIT;
+					smtp_client_enter(c, S_QUIT);
 					c->wait_since = now;
 				}
 				return;
@@ -766,7 +789,7 @@ on_txn_reply(struct smtp_client *c, const struct smtp_reply *rep, uint64_t now)
 static void
 set_ready(struct smtp_client *c, uint64_t now)
 {
-	c->state = S_READY;
+	smtp_client_enter(c, S_READY);
 	c->pipelining = (c->ext & SMTP_EXT_PIPELINING) && !c->cfg.no_pipelining;
 	c->chunking = (c->ext & SMTP_EXT_CHUNKING) && !c->cfg.no_chunking;
 	c->wait_since = now;
@@ -875,7 +898,7 @@ start_auth(struct smtp_client *c, uint64_t now)
 	if (ir.mem)
 		explicit_bzero(ir.mem, ir.cap);
 	buf_fini(&ir);
-	c->state = S_AUTH;
+	smtp_client_enter(c, S_AUTH);
 	c->wait_since = now;
 }
 
@@ -887,7 +910,7 @@ after_hello(struct smtp_client *c, uint64_t now)
 	                       c->cfg.tls == SMTP_TLS_OPPORTUNISTIC)) {
 		if (c->ext & SMTP_EXT_STARTTLS) {
 			cmd(c, "STARTTLS");
-			c->state = S_STARTTLS;
+			smtp_client_enter(c, S_STARTTLS);
 			c->wait_since = now;
 			return;
 		}
@@ -911,7 +934,7 @@ static void
 send_ehlo(struct smtp_client *c, uint64_t now)
 {
 	cmd(c, "EHLO %s", c->helo_name);
-	c->state = S_EHLO;
+	smtp_client_enter(c, S_EHLO);
 	c->wait_since = now;
 }
 
@@ -948,7 +971,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 			after_hello(c, now);
 		} else if (code >= 500) {
 			cmd(c, "HELO %s", c->helo_name);
-			c->state = S_HELO;
+			smtp_client_enter(c, S_HELO);
 			c->wait_since = now;
 		} else {
 			remember_reply(c, rep);
@@ -979,7 +1002,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 				    "reply (command injection?)");
 				return;
 			}
-			c->state = S_TLS;
+			smtp_client_enter(c, S_TLS);
 			c->wait_since = now;
 			push_event(c, SMTP_EV_STARTTLS, NULL, 0);
 		} else if (c->cfg.tls == SMTP_TLS_OPPORTUNISTIC) {
@@ -1024,7 +1047,7 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 		}
 		break;
 	case S_QUIT:
-		c->state = S_CLOSED;
+		smtp_client_enter(c, S_CLOSED);
 		push_event(c, SMTP_EV_CLOSED, NULL, 0);
 		break;
 	default:
@@ -1107,7 +1130,7 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 		txn_done(c, t);
 	}
 	c->pending_tail = &c->pending_head;
-	c->state = S_CLOSED;
+	smtp_client_enter(c, S_CLOSED);
 	push_event(c, SMTP_EV_CLOSED, NULL, err);
 }
 
@@ -1123,6 +1146,9 @@ smtp_client_new(const struct smtp_client_config *cfg)
 	c->helo_name =
 	    xstrdup(cfg->helo_name ? cfg->helo_name : "mailcast.invalid");
 	c->cfg.helo_name = c->helo_name;
+	mc_strlcpy(c->log_name, cfg->log_name ? cfg->log_name : "",
+	           sizeof(c->log_name));
+	c->cfg.log_name = NULL;
 	if (cfg->auth_user) {
 		c->auth_user = xstrdup(cfg->auth_user);
 		c->cfg.auth_user = c->auth_user;
@@ -1138,7 +1164,7 @@ smtp_client_new(const struct smtp_client_config *cfg)
 	smtp_reply_parser_init(&c->parser);
 	buf_init(&c->out);
 	c->pending_tail = &c->pending_head;
-	c->state = S_INIT;
+	smtp_client_enter(c, S_INIT);
 	return c;
 }
 
@@ -1162,7 +1188,7 @@ smtp_client_start(struct smtp_client *c, bool tls_active, uint64_t now_ms)
 {
 	assert(c->state == S_INIT);
 	c->tls_active = tls_active;
-	c->state = S_GREETING;
+	smtp_client_enter(c, S_GREETING);
 	c->wait_since = now_ms;
 }
 
@@ -1240,7 +1266,7 @@ smtp_client_eof(struct smtp_client *c, uint64_t now_ms)
 	if (c->state == S_CLOSED)
 		return;
 	if (c->state == S_QUIT) {
-		c->state = S_CLOSED;
+		smtp_client_enter(c, S_CLOSED);
 		push_event(c, SMTP_EV_CLOSED, NULL, 0);
 		return;
 	}
@@ -1334,7 +1360,7 @@ smtp_client_quit(struct smtp_client *c, uint64_t now_ms)
 		if (c->state != S_INIT && !smtp_reply_parser_busy(&c->parser) &&
 		    c->state != S_GREETING) {
 			cmd(c, "QUIT");
-			c->state = S_QUIT;
+			smtp_client_enter(c, S_QUIT);
 			c->wait_since = now_ms;
 		}
 	}

@@ -88,6 +88,10 @@ struct smtp_client_config {
 	 * redacted; dir is 'C' or 'S'.  NULL: no transcript. */
 	void (*trace)(void *arg, char dir, const char *line, size_t len);
 	void *trace_arg;
+	/* Names the session in its state traces at LOG_DEBUG ("smtp
+	 * 192.0.2.1:25: EHLO -> READY"), usually the peer; NULL: "smtp: EHLO
+	 * -> READY".  Copied. */
+	const char *log_name;
 };
 
 /* How a recipient's fate was decided. */

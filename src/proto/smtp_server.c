@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "proto/smtp_server.h"
@@ -33,6 +34,41 @@ static const char *const stage_names[] = {
     SMTP_FAULT_STAGES(SMTP_STAGE_NAME)
 #undef SMTP_STAGE_NAME
 };
+
+static const char *const state_names[] = {
+#define SMTP_SRV_NAME(e, name) [e] = name,
+    SMTP_SERVER_STATES(SMTP_SRV_NAME)
+#undef SMTP_SRV_NAME
+};
+
+/* The name of a session state, for traces. */
+const char *
+smtp_server_state_name(enum smtp_server_state st)
+{
+	if ((unsigned)st >= sizeof(state_names) / sizeof(state_names[0]))
+		return "?";
+	return state_names[st];
+}
+
+/*
+ * The one place the session state changes (nothing else assigns
+ * s->state; test_smtp_client greps the cores); traced at LOG_DEBUG.
+ */
+static void
+smtp_server_enter(struct smtp_server *s, enum smtp_server_state st)
+{
+	if (s->state != st)
+		log_debug("smtpd%s%s: %s -> %s", s->peer[0] ? " " : "", s->peer,
+		          state_names[s->state], state_names[st]);
+	s->state = st;
+}
+
+/* Is a transaction open (MAIL accepted, not yet ended)? */
+static bool
+in_txn(const struct smtp_server *s)
+{
+	return s->state >= SMTP_SRV_MAIL && s->state <= SMTP_SRV_BDAT;
+}
 
 /* The name of a stage, for --help and errors. */
 const char *
@@ -305,7 +341,8 @@ fault_end(struct smtp_server *s)
 static void
 txn_reset(struct smtp_server *s)
 {
-	s->have_mail = false;
+	if (in_txn(s))
+		smtp_server_enter(s, SMTP_SRV_HELO);
 	s->smtputf8 = false;
 	s->too_big = false;
 	s->in_bdat = false;
@@ -340,7 +377,7 @@ smtp_server_init(struct smtp_server *s, const struct smtp_server_config *cfg,
 	buf_init(&s->rcpt_text);
 	buf_init(&s->body);
 	s->want = SMTP_SERVER_READ;
-	s->mode = SMTP_MODE_CMD;
+	smtp_server_enter(s, SMTP_SRV_CONNECT);
 	f = fault_find(s, SMTP_STAGE_CONNECT, s->peer);
 	if (fault_begin(s, f)) {
 		/* A refused greeting (554) leaves only QUIT, RFC 5321 3.1. */
@@ -392,10 +429,9 @@ smtp_server_tls_started(struct smtp_server *s)
 	buf_reset(&s->line);
 	s->line_overflow = false;
 	s->tls = true;
-	s->have_helo = false;
 	s->esmtp = false;
 	s->helo[0] = '\0';
-	s->mode = SMTP_MODE_CMD;
+	smtp_server_enter(s, SMTP_SRV_CONNECT);
 	s->want = SMTP_SERVER_READ;
 }
 
@@ -458,7 +494,7 @@ do_ehlo(struct smtp_server *s, const char *arg, size_t n)
 	if (fault_begin(s, fault_find(s, SMTP_STAGE_EHLO, s->helo)))
 		return;
 	txn_reset(s);
-	s->have_helo = true;
+	smtp_server_enter(s, SMTP_SRV_HELO);
 	s->esmtp = true;
 	b = s->want_held ? &s->held : &s->out;
 	buf_printf(
@@ -481,7 +517,7 @@ do_helo(struct smtp_server *s, const char *arg, size_t n)
 	if (fault_begin(s, fault_find(s, SMTP_STAGE_HELO, s->helo)))
 		return;
 	txn_reset(s);
-	s->have_helo = true;
+	smtp_server_enter(s, SMTP_SRV_HELO);
 	s->esmtp = false;
 	replyf(s, "250 %s", s->cfg->hostname);
 }
@@ -493,11 +529,11 @@ do_mail(struct smtp_server *s, const char *arg, size_t n)
 	const char *end = arg + n, *p;
 	bool utf8 = false;
 
-	if (!s->have_helo) {
+	if (s->state == SMTP_SRV_CONNECT) {
 		reply(s, "503 5.5.1 Error: send HELO/EHLO first");
 		return;
 	}
-	if (s->have_mail) {
+	if (in_txn(s)) {
 		reply(s, "503 5.5.1 Error: nested MAIL command");
 		return;
 	}
@@ -558,7 +594,7 @@ do_mail(struct smtp_server *s, const char *arg, size_t n)
 		s->from[0] = '\0';
 		return;
 	}
-	s->have_mail = true;
+	smtp_server_enter(s, SMTP_SRV_MAIL);
 	s->bdat_skip = false;
 	s->smtputf8 = utf8;
 	reply(s, "250 2.1.0 Ok");
@@ -571,7 +607,7 @@ do_rcpt(struct smtp_server *s, const char *arg, size_t n)
 	char addr[SMTP_SERVER_ADDR_MAX];
 	const char *p;
 
-	if (!s->have_mail) {
+	if (!in_txn(s)) {
 		reply(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
@@ -603,6 +639,7 @@ do_rcpt(struct smtp_server *s, const char *arg, size_t n)
 	}
 	s->rcpt_off[s->nrcpts++] = buf_len(&s->rcpt_text);
 	buf_append(&s->rcpt_text, addr, strlen(addr) + 1);
+	smtp_server_enter(s, SMTP_SRV_RCPT);
 	reply(s, "250 2.1.5 Ok");
 }
 
@@ -610,7 +647,7 @@ do_rcpt(struct smtp_server *s, const char *arg, size_t n)
 static bool
 txn_ready(struct smtp_server *s)
 {
-	if (!s->have_mail) {
+	if (!in_txn(s)) {
 		reply(s, "503 5.5.1 Error: need MAIL command");
 		return false;
 	}
@@ -640,7 +677,7 @@ do_data(struct smtp_server *s, const char *arg, size_t n)
 			txn_reset(s);
 		return;
 	}
-	s->mode = SMTP_MODE_DATA;
+	smtp_server_enter(s, SMTP_SRV_DATA);
 	s->dstate = DS_BOL;
 	reply(s, "354 End data with <CR><LF>.<CR><LF>");
 }
@@ -667,7 +704,6 @@ do_bdat(struct smtp_server *s, const char *arg, size_t n)
 		}
 		last = true;
 	}
-	s->mode = SMTP_MODE_BDAT;
 	s->bdat_left = len;
 	s->bdat_last = last;
 	if (s->bdat_skip) {
@@ -680,6 +716,9 @@ do_bdat(struct smtp_server *s, const char *arg, size_t n)
 		if (fault_begin(s, fault_find(s, SMTP_STAGE_DATA, NULL)))
 			s->bdat_skip = true;
 	}
+	/* The chunk's bytes are read (or skipped) whatever the answer. */
+	s->bdat_ret = s->state;
+	smtp_server_enter(s, SMTP_SRV_BDAT);
 }
 
 /* One command line (without its line end). */
@@ -703,6 +742,7 @@ process_line(struct smtp_server *s, const char *line, size_t n)
 	}
 	if (mc_ieq(line, vlen, "QUIT")) {
 		reply(s, "221 2.0.0 Bye");
+		smtp_server_enter(s, SMTP_SRV_QUIT);
 		s->want = SMTP_SERVER_CLOSE;
 		return;
 	}
@@ -755,7 +795,7 @@ finish_message(struct smtp_server *s)
 	char qid[SMTP_SERVER_QID_MAX];
 	int rc;
 
-	s->mode = SMTP_MODE_CMD;
+	/* Every way out ends the transaction (txn_reset: back to HELO). */
 	if (s->too_big) {
 		reply(s, "552 5.3.4 Message size exceeds fixed limit");
 		txn_reset(s);
@@ -902,7 +942,7 @@ feed_bdat(struct smtp_server *s, const char *p, size_t n)
 		drop_check(s);
 		return take;
 	}
-	s->mode = SMTP_MODE_CMD;
+	smtp_server_enter(s, s->bdat_ret);
 	if (s->bdat_skip) {
 		/* the error reply went out with the BDAT command */
 	} else if (s->too_big) {
@@ -959,23 +999,18 @@ smtp_server_feed(struct smtp_server *s, const void *data, size_t n)
 
 	while (s->want == SMTP_SERVER_READ) {
 		/* A BDAT 0 chunk ends without input. */
-		if (s->mode == SMTP_MODE_BDAT && s->bdat_left == 0) {
+		if (s->state == SMTP_SRV_BDAT && s->bdat_left == 0) {
 			used += feed_bdat(s, p + used, 0);
 			continue;
 		}
 		if (used == n)
 			break;
-		switch (s->mode) {
-		case SMTP_MODE_CMD:
-			used += feed_cmd(s, p + used, n - used);
-			break;
-		case SMTP_MODE_DATA:
+		if (s->state == SMTP_SRV_DATA)
 			used += feed_data(s, p + used, n - used);
-			break;
-		case SMTP_MODE_BDAT:
+		else if (s->state == SMTP_SRV_BDAT)
 			used += feed_bdat(s, p + used, n - used);
-			break;
-		}
+		else
+			used += feed_cmd(s, p + used, n - used);
 	}
 	return used;
 }

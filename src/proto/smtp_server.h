@@ -123,11 +123,29 @@ enum smtp_server_want {
 	SMTP_SERVER_DROP,     /* close now */
 };
 
-enum smtp_server_mode {
-	SMTP_MODE_CMD,
-	SMTP_MODE_DATA,
-	SMTP_MODE_BDAT,
+/*
+ * Where the session is, X(name, trace name).  It changes only in
+ * smtp_server_enter() (smtp_server.c), which traces "smtpd: MAIL -> RCPT"
+ * at LOG_DEBUG.  Between BDAT chunks the session is back in the state the
+ * chunk started from (RCPT, with in_bdat set).
+ */
+#define SMTP_SERVER_STATES(X)                                                  \
+	X(SMTP_SRV_CONNECT, "CONNECT") /* greeted, no HELO/EHLO yet */         \
+	X(SMTP_SRV_HELO, "HELO")       /* HELO/EHLO done, no transaction */    \
+	X(SMTP_SRV_MAIL, "MAIL")       /* MAIL accepted, no recipient */       \
+	X(SMTP_SRV_RCPT, "RCPT")       /* one recipient or more */             \
+	X(SMTP_SRV_DATA, "DATA")       /* reading a DATA body */               \
+	X(SMTP_SRV_BDAT, "BDAT")       /* reading a BDAT chunk */              \
+	X(SMTP_SRV_QUIT, "QUIT")       /* 221 given: closing */
+
+enum smtp_server_state {
+#define SMTP_SRV_ENUM(e, name) e,
+	SMTP_SERVER_STATES(SMTP_SRV_ENUM)
+#undef SMTP_SRV_ENUM
 };
+
+/* "RCPT", ...; "?" when out of range. */
+const char *smtp_server_state_name(enum smtp_server_state st);
 
 struct smtp_server {
 	const struct smtp_server_config *cfg;
@@ -144,16 +162,15 @@ struct smtp_server {
 	unsigned delay_ms; /* for SMTP_SERVER_DELAY */
 	unsigned long long max_size;
 	unsigned max_rcpts;
-	enum smtp_server_mode mode;
-	int dstate;                   /* DATA scanner state */
-	unsigned long long bdat_left; /* bytes of this chunk */
+	enum smtp_server_state state;
+	enum smtp_server_state bdat_ret; /* the state after a BDAT chunk */
+	int dstate;                      /* DATA scanner state */
+	unsigned long long bdat_left;    /* bytes of this chunk */
 	bool bdat_last;
 	bool bdat_skip; /* chunk is discarded */
 	bool refused;   /* 554 greeting: only QUIT */
 	bool tls;
 	bool esmtp;
-	bool have_helo;
-	bool have_mail;
 	bool smtputf8;
 	bool too_big;
 	bool in_bdat;                 /* transaction uses BDAT */

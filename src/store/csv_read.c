@@ -19,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "store/csv_read.h"
 
@@ -148,58 +149,6 @@ void
 csv_reader_set_columns(struct csv_reader *r, size_t n)
 {
 	r->ncols = n;
-}
-
-/* Offset of the first invalid UTF-8 byte in s[0..n), or n. */
-size_t
-utf8_check(const char *str, size_t n)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c;
-		unsigned int cp;
-		size_t need;
-		uint64_t w;
-
-		/* ASCII, eight bytes at a time: most of a CSV file. */
-		while (n - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080ULL) != 0)
-				break;
-			i += 8;
-		}
-		if (i == n)
-			break;
-		if ((c = s[i]) < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else
-			return i;
-		if (n - i <= need)
-			return i;
-		for (size_t k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += need + 1;
-	}
-	return n;
 }
 
 /* Set the error text, prefixed with the line; returns MC_EDATA. */

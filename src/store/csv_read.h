@@ -55,8 +55,4 @@ const char *csv_reader_raw(const struct csv_reader *r, size_t *lenp);
 void csv_reader_set_columns(struct csv_reader *r, size_t n);
 void csv_reader_free(struct csv_reader *r);
 
-/* Is s[0..n) valid UTF-8 (no overlongs, surrogates, > U+10FFFF)?  Returns
- * the offset of the first bad byte, or n if all are good. */
-size_t utf8_check(const char *s, size_t n);
-
 #endif

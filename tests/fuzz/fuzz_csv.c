@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "store/csv_read.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -82,4 +82,34 @@ run "no AUTH without TLS" 77 "$MC" send --server 127.0.0.1:$PORT --tls none \
     --from a@example.org --to b@example.net --auth-user alice --auth-password-file "$T/pw"
 has "says AUTH needs STARTTLS" "offers no AUTH before STARTTLS"
 
+# Global -v and --log FILE (before the command): the file is created 0600
+# and appended to, every line timestamped; -v -v adds the protocol states,
+# -v -v -v the wire with AUTH redacted; errors still reach stderr.
+run "-v -v -v --log FILE" 0 "$MC" -v -v -v --log "$T/run.log" send $S \
+    --to b@example.net --auth-user alice --auth-password-file "$T/pw"
+has "stdout unchanged" "b@example.net: 250 2.0.0 Ok: queued as Q"
+lacks "the log is in the file, not on stderr" "EHLO -> STARTTLS"
+run "--log appends" 77 "$MC" -v --log "$T/run.log" send $S --to b@example.net \
+    --auth-user alice --auth-password-file "$T/badpw"
+has "the error still on stderr" "authentication failed: 535"
+lacks "info lines only in the file" "connected to"
+OUT=$(stat -c %a "$T/run.log")
+has "log file mode 0600" "600"
+OUT=$(cat "$T/run.log")
+has "state trace" "mailcast: debug: smtp 127.0.0.1:$PORT: EHLO -> STARTTLS"
+has "state trace after TLS" "mailcast: debug: smtp 127.0.0.1:$PORT: TLS -> EHLO"
+has "connection at info" "mailcast: info: smtp: connected to 127.0.0.1:$PORT"
+has "wire at trace" "mailcast: trace: smtp 127.0.0.1:$PORT C: AUTH PLAIN <redacted>"
+lacks "password never logged" "c2VjcmV0"
+lacks "password never logged (clear)" "secret"
+n=$(grep -c "mailcast: info: smtp: connected to" "$T/run.log")
+[ "$n" = 2 ] && pass "the second run appended" ||
+    fail "the second run appended" "$n connection lines, expected 2" "$OUT"
+bad=$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z mailcast: ' "$T/run.log")
+[ "$bad" = 0 ] && pass "every log line timestamped" ||
+    fail "every log line timestamped" "$bad lines without" "$OUT"
+run "--log to a missing directory" 73 "$MC" --log "$T/no/such/run.log" send $S \
+    --to b@example.net
+has "says which file" "cannot open the log file $T/no/such/run.log"
+
 finish

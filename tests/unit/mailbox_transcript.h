@@ -13,6 +13,9 @@
  *   = EVENT        the next event, as the protocol describes it
  *                  ("ready", "closed OK", "done RETR OK len=12" ...)
  *   ? QUERY VALUE  a state query (the protocol says which)
+ *   ~ TRACE        the next state trace the core logged at LOG_DEBUG
+ *                  ("pop3: USER -> PASS"); in a transcript with ~ lines
+ *                  every trace must be matched, in order, none left over
  * Each transcript runs twice: S: groups fed whole, then one byte at a time.
  * At the end no event and no output may be left over.
  */
@@ -32,6 +35,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
 
 struct tr_ops {
@@ -60,6 +64,9 @@ struct tr_run {
 	uint64_t now;
 	struct buf sfeed, cexp;
 	int lineno;
+	struct buf logged; /* state traces not yet matched, NUL-separated */
+	size_t logged_off;
+	bool traced; /* the transcript has ~ lines */
 };
 
 /* Fail with the transcript's name and line. */
@@ -77,6 +84,31 @@ tr_fail(struct tr_run *r, const char *fmt, ...)
 	va_end(ap);
 	fail_msg("%s:%d (%s): %s", r->path, r->lineno,
 	         r->bytewise ? "bytewise" : "whole", msg);
+}
+
+/* The log sink: keep the core's state traces (LOG_DEBUG lines). */
+static void
+tr_keep_trace(enum log_level level, const char *line, void *arg)
+{
+	struct tr_run *r = arg;
+
+	if (level == LOG_DEBUG)
+		buf_append(&r->logged, line, strlen(line) + 1);
+}
+
+/* A ~ line: the oldest trace not yet matched must be this one. */
+static void
+tr_expect_trace(struct tr_run *r, const char *want)
+{
+	const char *got;
+
+	r->traced = true;
+	if (r->logged_off >= buf_len(&r->logged))
+		tr_fail(r, "no state trace logged, expected '%s'", want);
+	got = (const char *)buf_data(&r->logged) + r->logged_off;
+	if (strcmp(got, want) != 0)
+		tr_fail(r, "state trace '%s', expected '%s'", got, want);
+	r->logged_off += strlen(got) + 1;
 }
 
 /* Feed the pending S: bytes. */
@@ -128,6 +160,9 @@ tr_run_file(const char *path, const struct tr_ops *ops, void *cfg,
 	assert_non_null(fp);
 	buf_init(&r.sfeed);
 	buf_init(&r.cexp);
+	buf_init(&r.logged);
+	log_set_level(LOG_DEBUG);
+	log_set_sink(tr_keep_trace, &r);
 	while (fgets(line, sizeof(line), fp)) {
 		size_t l = strlen(line);
 		r.lineno++;
@@ -216,6 +251,13 @@ tr_run_file(const char *path, const struct tr_ops *ops, void *cfg,
 				        got, want);
 			continue;
 		}
+		if (line[0] == '~') {
+			const char *want = line + 1;
+			while (*want == ' ')
+				want++;
+			tr_expect_trace(&r, want);
+			continue;
+		}
 		tr_fail(&r, "cannot read this line");
 	}
 	fclose(fp);
@@ -232,8 +274,14 @@ tr_run_file(const char *path, const struct tr_ops *ops, void *cfg,
 			        (const char *)ops->output(r.core, &n));
 		ops->destroy(r.core);
 	}
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_WARN);
+	if (r.traced && r.logged_off < buf_len(&r.logged))
+		tr_fail(&r, "state trace '%s' left unchecked at the end",
+		        (const char *)buf_data(&r.logged) + r.logged_off);
 	buf_fini(&r.sfeed);
 	buf_fini(&r.cexp);
+	buf_fini(&r.logged);
 }
 
 /* Escape data for "= ... data=" comparisons: \r \n \\ and \xNN. */

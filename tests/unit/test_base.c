@@ -1,5 +1,6 @@
 /*
- * test_base.c — buffers, base64, error names, the fake clock, str helpers.
+ * test_base.c — buffers, base64, error names and mc_fail, the fake clock,
+ * str helpers.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,6 +114,29 @@ test_errors(void **state)
 	assert_int_equal(mc_exit_code(-999), EX_SOFTWARE);
 }
 
+/* mc_fail: the reason in the caller's buffer (cut to fit), the code back. */
+static void
+test_mc_fail(void **state)
+{
+	char err[16];
+
+	(void)state;
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(
+	    mc_fail(MC_EDATA, err, sizeof(err), "bad %s %d", "octet", 7),
+	    MC_EDATA);
+	assert_string_equal(err, "bad octet 7");
+	assert_int_equal(mc_fail(MC_ELIMIT, err, sizeof(err),
+	                         "line %d longer than %d octets", 12, 998),
+	                 MC_ELIMIT);
+	assert_string_equal(err, "line 12 longer ");
+	/* No buffer: the code alone, nothing written. */
+	assert_int_equal(mc_fail(MC_EINVAL, NULL, 0, "x"), MC_EINVAL);
+	err[0] = 'k';
+	assert_int_equal(mc_fail(MC_EIO, err, 0, "y"), MC_EIO);
+	assert_int_equal(err[0], 'k');
+}
+
 static void
 test_fake_clock(void **state)
 {
@@ -152,9 +176,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_buf_fifo), cmocka_unit_test(test_base64),
-	    cmocka_unit_test(test_errors),   cmocka_unit_test(test_fake_clock),
-	    cmocka_unit_test(test_str),
+	    cmocka_unit_test(test_buf_fifo),   cmocka_unit_test(test_base64),
+	    cmocka_unit_test(test_errors),     cmocka_unit_test(test_mc_fail),
+	    cmocka_unit_test(test_fake_clock), cmocka_unit_test(test_str),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * test_smtp_client.c — what golden transcripts cannot reach conveniently:
  * very long pipelined groups, whose expectation ring wraps and grows while
  * replies are still owed; every reply must still reach its own recipient.
+ * And the rule of the protocol cores: a session's state changes in one
+ * function only (the one that traces it), checked by reading the sources.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/buf.h"
+#include "base/log.h"
 #include "proto/smtp_client.h"
 
 #define NA 50
@@ -134,11 +137,98 @@ test_long_pipelined_groups(void **state)
 	buf_fini(&replies);
 }
 
+/*
+ * How many times the source file assigns "VAR->state = ...", VAR being the
+ * whole name (so "rc->state" of a recipient is not "c->state").
+ */
+static int
+count_state_assignments(const char *file, const char *var)
+{
+	const char *src = getenv("MAILCAST_SRCDIR");
+	char path[4096];
+	char needle[32];
+	struct buf text;
+	char chunk[4096];
+	size_t n;
+	int count = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/src/proto/%s", src ? src : ".", file);
+	snprintf(needle, sizeof(needle), "%s->state = ", var);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("%s: cannot open (MAILCAST_SRCDIR?)", path);
+	buf_init(&text);
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_append(&text, chunk, n);
+	fclose(fp);
+	const char *all = buf_cstr(&text);
+	for (const char *p = all; (p = strstr(p, needle)) != NULL; p++) {
+		char before = p > all ? p[-1] : ' ';
+		if (before == '_' || (before >= 'a' && before <= 'z') ||
+		    (before >= 'A' && before <= 'Z') ||
+		    (before >= '0' && before <= '9'))
+			continue;
+		count++;
+	}
+	buf_fini(&text);
+	return count;
+}
+
+/* The log sink of test_log_name: every line, joined. */
+static void
+keep_line(enum log_level level, const char *line, void *arg)
+{
+	buf_printf(arg, "%s %s\n", log_level_name(level), line);
+}
+
+/* A session's log_name is in its state traces (the driver puts the peer). */
+static void
+test_log_name(void **state)
+{
+	struct smtp_client_config cfg = {.helo_name = "client.example",
+	                                 .log_name = "192.0.2.1:25"};
+	struct smtp_client *c;
+	struct buf got, sent;
+
+	(void)state;
+	buf_init(&got);
+	buf_init(&sent);
+	log_set_sink(keep_line, &got);
+	log_set_level(LOG_DEBUG);
+	c = smtp_client_new(&cfg);
+	smtp_client_start(c, false, 0);
+	feed(c, "220 mx.example ESMTP\r\n");
+	drain(c, &sent);
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_WARN);
+	assert_string_equal(buf_cstr(&got),
+	                    "debug smtp 192.0.2.1:25: INIT -> GREETING\n"
+	                    "debug smtp 192.0.2.1:25: GREETING -> EHLO\n");
+	assert_string_equal(buf_cstr(&sent), "EHLO client.example\r\n");
+	smtp_client_free(c);
+	buf_fini(&got);
+	buf_fini(&sent);
+}
+
+/* Each core assigns its state once: in its _enter() function. */
+static void
+test_state_changes_in_one_place(void **state)
+{
+	(void)state;
+	assert_int_equal(count_state_assignments("smtp_client.c", "c"), 1);
+	assert_int_equal(count_state_assignments("pop3_client.c", "c"), 1);
+	assert_int_equal(count_state_assignments("imap_client.c", "c"), 1);
+	assert_int_equal(count_state_assignments("smtp_server.c", "s"), 1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_long_pipelined_groups),
+	    cmocka_unit_test(test_state_changes_in_one_place),
+	    cmocka_unit_test(test_log_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

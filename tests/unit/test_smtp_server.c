@@ -18,6 +18,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "proto/smtp_server.h"
 
 #define MAXMSG 8
@@ -375,6 +376,86 @@ test_bdat(void **state)
 	assert_string_equal(buf_cstr(&got.body[1]), "abc");
 	/* "BDAT x\r\n" was part of the DATA body, not a command. */
 	assert_string_equal(buf_cstr(&got.body[2]), "BDAT x\r\n");
+	got_reset();
+}
+
+/* The log sink of test_state_traces: the "smtpd PEER: A -> B" lines of
+ * run_step's peer, joined. */
+static void
+keep_trace(enum log_level level, const char *line, void *arg)
+{
+	if (level == LOG_DEBUG && strncmp(line, "smtpd 127.0.0.1: ", 17) == 0) {
+		buf_puts(arg, line + 17);
+		buf_puts(arg, "\n");
+	}
+}
+
+/* Every state change is traced at LOG_DEBUG, in order; none at LOG_INFO. */
+static void
+test_state_traces(void **state)
+{
+	struct smtp_server_config c = cfg_default();
+	const char *const lines[] = {
+	    "S: 220 mx.test ESMTP mailcast",
+	    "C: EHLO c",
+	    ehlo_reply[0],
+	    ehlo_reply[1],
+	    ehlo_reply[2],
+	    ehlo_reply[3],
+	    ehlo_reply[4],
+	    ehlo_reply[5],
+	    ehlo_reply[6],
+	    "C: MAIL FROM:<s@a>",
+	    "C: RCPT TO:<r@b>",
+	    "C: RCPT TO:<q@b>",
+	    "C: DATA",
+	    "C: x",
+	    "C: .",
+	    "S: 250 2.1.0 Ok",
+	    "S: 250 2.1.5 Ok",
+	    "S: 250 2.1.5 Ok",
+	    "S: 354 End data with <CR><LF>.<CR><LF>",
+	    "S: 250 2.0.0 Ok: queued as Q1",
+	    "C: MAIL FROM:<s@a>",
+	    "C: RCPT TO:<r@b>",
+	    "c: BDAT 3\r\nabcBDAT 0 LAST\r\n",
+	    "C: QUIT",
+	    "S: 250 2.1.0 Ok",
+	    "S: 250 2.1.5 Ok",
+	    "S: 250 2.0.0 3 octets received",
+	    "S: 250 2.0.0 Ok: queued as Q2",
+	    "S: 221 2.0.0 Bye",
+	    NULL,
+	};
+	struct buf traces;
+
+	(void)state;
+	buf_init(&traces);
+	log_set_sink(keep_trace, &traces);
+	log_set_level(LOG_INFO);
+	run_step(&c, lines, 0, SMTP_SERVER_CLOSE);
+	assert_int_equal(buf_len(&traces), 0);
+	log_set_level(LOG_DEBUG);
+	run_step(&c, lines, 0, SMTP_SERVER_CLOSE);
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_WARN);
+	assert_string_equal(buf_cstr(&traces), "CONNECT -> HELO\n"
+	                                       "HELO -> MAIL\n"
+	                                       "MAIL -> RCPT\n"
+	                                       "RCPT -> DATA\n"
+	                                       "DATA -> HELO\n"
+	                                       "HELO -> MAIL\n"
+	                                       "MAIL -> RCPT\n"
+	                                       "RCPT -> BDAT\n"
+	                                       "BDAT -> RCPT\n"
+	                                       "RCPT -> BDAT\n"
+	                                       "BDAT -> RCPT\n"
+	                                       "RCPT -> HELO\n"
+	                                       "HELO -> QUIT\n");
+	assert_string_equal(smtp_server_state_name(SMTP_SRV_RCPT), "RCPT");
+	assert_string_equal(smtp_server_state_name((enum smtp_server_state)99),
+	                    "?");
+	buf_fini(&traces);
 	got_reset();
 }
 
@@ -881,6 +962,7 @@ main(void)
 	    cmocka_unit_test(test_pipelined_transaction),
 	    cmocka_unit_test(test_dot_unstuffing),
 	    cmocka_unit_test(test_bdat),
+	    cmocka_unit_test(test_state_traces),
 	    cmocka_unit_test(test_line_too_long),
 	    cmocka_unit_test(test_size_limit),
 	    cmocka_unit_test(test_limits_and_order),

@@ -24,6 +24,10 @@
  *   = rcpt T I STATE CODE [ENH]    recipient I of T (DELIVERED, FAILED, ...)
  *   = queue T ID                   the queue id taken from the final reply
  *   = attempted T yes|no
+ *   ~ smtp: EHLO -> READY          the next state trace the client logged
+ *                                  (LOG_DEBUG); in a transcript with ~
+ *                                  lines every trace must be matched, in
+ *                                  order, and none may be left at the end
  * Events must be matched in order; at the end no event and no output may
  * be left over.  Each transcript runs twice: server bytes fed in one piece
  * per S: group, and one byte at a time (every split of every reply).
@@ -40,6 +44,7 @@
 
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
 #include "proto/smtp_client.h"
 
@@ -64,6 +69,9 @@ struct run {
 	size_t ntxn;
 	char auth_user[64], auth_secret[64];
 	int lineno;
+	struct buf logged; /* state traces not yet matched, NUL-separated */
+	size_t logged_off;
+	bool traced; /* the transcript has ~ lines */
 };
 
 static void
@@ -101,6 +109,31 @@ unescape(struct buf *out, const char *s)
 		              : *s == '0' ? '\0'
 		                          : *s);
 	}
+}
+
+/* The log sink: keep the client's state traces ("smtp: A -> B"). */
+static void
+keep_trace(enum log_level level, const char *line, void *arg)
+{
+	struct run *r = arg;
+
+	if (level == LOG_DEBUG && strncmp(line, "smtp: ", 6) == 0)
+		buf_append(&r->logged, line, strlen(line) + 1);
+}
+
+/* A ~ line: the oldest trace not yet matched must be this one. */
+static void
+expect_trace(struct run *r, const char *want)
+{
+	const char *got;
+
+	r->traced = true;
+	if (r->logged_off >= buf_len(&r->logged))
+		failf(r, "no state trace logged, expected \"%s\"", want);
+	got = (const char *)buf_data(&r->logged) + r->logged_off;
+	if (strcmp(got, want) != 0)
+		failf(r, "state trace \"%s\", expected \"%s\"", got, want);
+	r->logged_off += strlen(got) + 1;
 }
 
 static void
@@ -388,6 +421,9 @@ run_transcript(const char *path, bool bytewise)
 	buf_init(&r.sfeed);
 	buf_init(&r.cexp);
 	buf_init(&r.body);
+	buf_init(&r.logged);
+	log_set_level(LOG_DEBUG);
+	log_set_sink(keep_trace, &r);
 	while (fgets(line, sizeof(line), fp)) {
 		size_t n = strlen(line);
 		r.lineno++;
@@ -423,6 +459,8 @@ run_transcript(const char *path, bool bytewise)
 				config_line(&r, args);
 		} else if (line[0] == '=') {
 			expect_line(&r, line + 2);
+		} else if (line[0] == '~') {
+			expect_trace(&r, line + 2);
 		} else {
 			failf(&r, "cannot read this line");
 		}
@@ -435,6 +473,11 @@ run_transcript(const char *path, bool bytewise)
 	if (r.c && smtp_client_next_event(r.c, &ev))
 		failf(&r, "event %d left unchecked at the end", ev.type);
 	smtp_client_free(r.c);
+	log_set_sink(NULL, NULL);
+	log_set_level(LOG_WARN);
+	if (r.traced && r.logged_off < buf_len(&r.logged))
+		failf(&r, "state trace \"%s\" left unchecked at the end",
+		      (const char *)buf_data(&r.logged) + r.logged_off);
 	for (size_t i = 0; i < r.nstrs; i++)
 		free(r.strs[i]);
 	for (size_t i = 0; i < r.ntxn; i++)
@@ -442,6 +485,7 @@ run_transcript(const char *path, bool bytewise)
 	buf_fini(&r.sfeed);
 	buf_fini(&r.cexp);
 	buf_fini(&r.body);
+	buf_fini(&r.logged);
 	return r.whole_only;
 }
 

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "base/utf8.h"
 #include "store/csv_read.h"
 
 /* What a reader made of an input: one line per row or error. */
