@@ -146,7 +146,10 @@ int mc_campaign_set_list(struct mc_campaign *c, const char *list);
  * From: field: "news@example.org" or "Example News <news@example.org>". */
 int mc_campaign_set_from(struct mc_campaign *c, const char *from);
 /* The template (docs/template.md): a file, whose folder is where its
- * attachments are found, or the text itself. */
+ * attachments are found, or the text itself.  The text is written to a
+ * temporary file that mc_campaign_free() removes, so a campaign left with
+ * deferred recipients can be resumed later (`mailcast campaign resume`)
+ * only when it was made from a file. */
 int mc_campaign_set_template_file(struct mc_campaign *c, const char *path);
 int mc_campaign_set_template_text(struct mc_campaign *c, const char *text);
 /* The relay every message goes to: a host name or address, and its port
