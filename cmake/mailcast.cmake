@@ -2,13 +2,21 @@
 
 # mc_layer(NAME SOURCES... DEPS layers... LIBS imported-targets...)
 # A layer is a static library mc_NAME; it may link only the layers that
-# cmake/check-layers.cmake allows it to include.
+# cmake/check-layers.cmake allows it to include.  Its objects are
+# position-independent, because cmake/libmailcast.cmake puts the objects of
+# every layer into libmailcast.so as well as libmailcast.a.
+# -fno-semantic-interposition keeps -fPIC from costing speed: no function of
+# ours is meant to be replaced at load time, so GCC may inline and call
+# directly as without -fPIC (the shared library's version script keeps the
+# internal names out of its dynamic symbol table in any case).
 function(mc_layer name)
 	cmake_parse_arguments(L "" "" "SOURCES;DEPS;LIBS" ${ARGN})
 	if(NOT L_SOURCES)
 		return() # a layer with no code yet
 	endif()
 	add_library(mc_${name} STATIC ${L_SOURCES})
+	set_target_properties(mc_${name} PROPERTIES POSITION_INDEPENDENT_CODE ON)
+	target_compile_options(mc_${name} PRIVATE -fno-semantic-interposition)
 	target_include_directories(mc_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
 	foreach(d ${L_DEPS})
 		target_link_libraries(mc_${name} PUBLIC mc_${d})

@@ -191,7 +191,7 @@ demo_import(struct demo *d, struct store *s, const struct demo_opts *o,
 	         o->data_dir);
 	if ((fp = fopen(d->list_path, "rb")) == NULL) {
 		snprintf(err, errsz,
-		         "%s: %s (give --data DIR or set MAILCAST_DATA)",
+		         "%s: %s (give --data DIR or set MAILCAST_DATADIR)",
 		         d->list_path, strerror(errno));
 		return MC_ENOTFOUND;
 	}

@@ -12,11 +12,8 @@
 
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
+#include "cli/datadir.h"
 #include "cli/store_open.h"
-
-#ifndef MAILCAST_DATADIR
-#define MAILCAST_DATADIR "data"
-#endif
 
 /* Print the usage. */
 static void
@@ -31,8 +28,9 @@ usage(FILE *fp)
 	        "are.  Needs no network and no configuration; everything it\n"
 	        "makes is in a new folder under $TMPDIR (or --store URL).\n"
 	        "  --data DIR   the folder of demo-contacts.csv and\n"
-	        "               demo-template.txt (default %s)\n",
-	        MAILCAST_DATADIR);
+	        "               demo-template.txt (default $MAILCAST_DATADIR,\n"
+	        "               else %s)\n",
+	        cli_datadir());
 }
 
 /* A rejected CSV row (none in the bundled list). */
@@ -84,7 +82,7 @@ cmd_demo(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *data = getenv("MAILCAST_DATA");
+	const char *data = NULL; /* --data, else cli_datadir() */
 	char url[400], err[CAMPAIGN_ERR_MAX];
 	struct demo d;
 	struct store *s;
@@ -109,7 +107,7 @@ cmd_demo(int argc, char **argv)
 	}
 	if ((s = cli_store_open("demo")) == NULL)
 		return cli_store_exit();
-	rc = demo_go(&d, s, data ? data : MAILCAST_DATADIR, quiet);
+	rc = demo_go(&d, s, data ? data : cli_datadir(), quiet);
 	demo_fini(&d);
 	store_close(s);
 	return rc;
