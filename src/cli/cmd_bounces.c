@@ -24,30 +24,8 @@
 #include "cli/commands.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
+#include "usage_bounces.h" /* docs/usage/bounces.txt */
 
-static const char usage_text[] =
-    "usage: mailcast bounces parse [--json] [--stats] [--repeat N] FILE...\n"
-    "       mailcast bounces fetch --mailbox URL [options]\n"
-    "       mailcast bounces ingest [options] < MESSAGE\n"
-    "parse: each message's kind and recipients (class, status, code,\n"
-    "  diagnostic); --stats: the parser's messages/s on stderr\n"
-    "fetch: apply each bounce, complaint and unsubscribe request in a\n"
-    "  mailbox to the store, once.  URL: pop3[s]://USER@HOST[:PORT],\n"
-    "  imap[s]://USER@HOST[:PORT][/FOLDER]\n"
-    "  --password-file FILE (else MAILCAST_MAILBOX_PASSWORD)  --starttls\n"
-    "  --ca-file FILE  --tls-verify yes|no  --allow-cleartext-auth\n"
-    "  --auth plain|login|cram-md5|xoauth2 (POP3: also user, apop)\n"
-    "  --move-to FOLDER (IMAP; default mailcast-handled) | --delete |\n"
-    "  --keep (POP3 keeps unless --delete)\n"
-    "  --idle [--idle-max S]: IMAP, keep watching;  --timeout S (120)\n"
-    "ingest: one message on stdin (an MTA pipe): exit 0 when handled, 75\n"
-    "  when the store is busy (the MTA retries), 65 when unreadable\n"
-    "fetch and ingest: --token-key FILE (VERP tokens)  --soft-limit N (3)\n"
-    "  --soft-days D (30)  --max-size BYTES (16 MB)  --json\n"
-    "  --trust-unsigned: act on bounces without a valid token too (a\n"
-    "  mailbox that only real bounces reach); only addresses the ledger\n"
-    "  shows were sent to are ever touched, and an unsubscribe request\n"
-    "  always needs its token\n";
 
 /* Everything the options of parse, fetch and ingest set. */
 struct bopts {
@@ -107,7 +85,7 @@ bopts_parse(int argc, char **argv, const char *sub, struct bopts *o)
 		const struct bopt *b = ch >= 256 ? &bopt_table[ch - 256] : NULL;
 		char *field = b ? (char *)o + b->off : NULL;
 		if (ch == 'h') {
-			fputs(usage_text, stdout);
+			fputs(usage_bounces, stdout);
 			return -1;
 		}
 		if (b == NULL || strchr(b->subs, sub[0]) == NULL) {
@@ -116,7 +94,7 @@ bopts_parse(int argc, char **argv, const char *sub, struct bopts *o)
 				        "mailcast: bounces %s: --%s is not "
 				        "an option of %s\n",
 				        sub, b->name, sub);
-			fputs(usage_text, stderr);
+			fputs(usage_bounces, stderr);
 			return EX_USAGE;
 		}
 		if (b->kind == 'f' || b->kind == 'y')
@@ -251,13 +229,13 @@ cmd_bounces(int argc, char **argv)
 	int rc;
 
 	if (strcmp(sub, "parse") == 0)
-		return cmd_bounces_parse(argc - 1, argv + 1, usage_text);
+		return cmd_bounces_parse(argc - 1, argv + 1, usage_bounces);
 	if (strcmp(sub, "fetch") && strcmp(sub, "ingest")) {
 		if (argc > 1 && !help)
 			fprintf(stderr,
 			        "mailcast: bounces: unknown subcommand '%s'\n",
 			        sub);
-		fputs(usage_text, help ? stdout : stderr);
+		fputs(usage_bounces, help ? stdout : stderr);
 		return help ? EX_OK : EX_USAGE;
 	}
 	if ((rc = bopts_parse(argc - 1, argv + 1, sub, &o)) != 0)

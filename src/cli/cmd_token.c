@@ -13,23 +13,7 @@
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
-
-/* Print the usage. */
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	        "usage: mailcast token rotate\n"
-	        "       mailcast token list\n"
-	        "       mailcast token verify TOKEN\n"
-	        "\n"
-	        "The store keeps the key that signs every campaign's VERP and\n"
-	        "unsubscribe tokens (made by the first campaign start).\n"
-	        "rotate adds a new signing key; the older keys still verify\n"
-	        "the tokens already sent.  list shows the keys' ids and "
-	        "dates.\nverify prints the campaign and contact a token "
-	        "names (exit 65 if no key\nof the store signed it).\n");
-}
+#include "usage_token.h" /* docs/usage/token.txt */
 
 /* One row of `token list`. */
 static int
@@ -86,14 +70,14 @@ cmd_token(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
+		fputs(usage_token, argc < 2 ? stderr : stdout);
 		return argc < 2 ? EX_USAGE : 0;
 	}
 	if ((strcmp(argv[1], "verify") == 0 && argc != 3) ||
 	    (strcmp(argv[1], "verify") != 0 && argc > 2) ||
 	    (strcmp(argv[1], "rotate") != 0 && strcmp(argv[1], "list") != 0 &&
 	     strcmp(argv[1], "verify") != 0)) {
-		usage(stderr);
+		fputs(usage_token, stderr);
 		return EX_USAGE;
 	}
 	if ((s = cli_store_open("token")) == NULL)
