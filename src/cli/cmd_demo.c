@@ -5,7 +5,6 @@
  * file parses the options, opens the store in the demo's fresh folder
  * (or --store) and prints.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -14,24 +13,9 @@
 #include "cli/commands.h"
 #include "cli/datadir.h"
 #include "cli/store_open.h"
+#include "cli/util.h"
 
-/* Print the usage. */
-static void
-usage(FILE *fp)
-{
-	fprintf(fp,
-	        "usage: mailcast demo [--quiet] [--data DIR]\n"
-	        "\n"
-	        "Sends the bundled newsletter to the bundled list of 1,000\n"
-	        "made-up addresses through mailcast's own sink on a free\n"
-	        "loopback port, and shows the report and where the messages\n"
-	        "are.  Needs no network and no configuration; everything it\n"
-	        "makes is in a new folder under $TMPDIR (or --store URL).\n"
-	        "  --data DIR   the folder of demo-contacts.csv and\n"
-	        "               demo-template.txt (default $MAILCAST_DATADIR,\n"
-	        "               else %s)\n",
-	        cli_datadir());
-}
+#include "usage_demo.h" /* docs/usage/demo.txt, ends at "(default " */
 
 /* A rejected CSV row (none in the bundled list). */
 static void
@@ -76,29 +60,23 @@ demo_go(struct demo *d, struct store *s, const char *data, bool quiet)
 int
 cmd_demo(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"data", required_argument, NULL, 'd'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	static char usage[1024];
 	const char *data = NULL; /* --data, else cli_datadir() */
+	bool quiet = false;
+	struct cli_opt opts[] = {
+	    {"data", CLI_STR, &data, .shortopt = 'd'},
+	    {"quiet", CLI_FLAG, &quiet, .shortopt = 'q'},
+	    {0},
+	};
+	const struct cli_cmd c = {"mailcast demo", usage, opts, false};
 	char url[400], err[CAMPAIGN_ERR_MAX];
 	struct demo d;
 	struct store *s;
-	bool quiet = false;
-	int ch, rc;
+	int rc;
 
-	while ((ch = getopt_long(argc, argv, "d:qh", opts, NULL)) != -1) {
-		if (ch == 'd') {
-			data = optarg;
-		} else if (ch == 'q') {
-			quiet = true;
-		} else {
-			usage(ch == 'h' ? stdout : stderr);
-			return ch == 'h' ? 0 : EX_USAGE;
-		}
-	}
+	snprintf(usage, sizeof(usage), "%s%s)\n", usage_demo, cli_datadir());
+	if (cli_parse(&c, argc, argv, &rc) < 0)
+		return rc;
 	if ((rc = demo_init(&d, getenv("TMPDIR"), err, sizeof(err))) < 0)
 		return campaign_fail("demo", rc, err);
 	if (cli_globals.store == NULL) {

@@ -3,9 +3,9 @@
  *
  * Each command lives in cmd_<name>.c and exports one function with the
  * signature of cli_command_fn: it gets argv with argv[0] == the command's
- * name, parses its own options with getopt_long, and returns a <sysexits.h>
- * status.  Global options (-v, --store, --json) are parsed by main.c before
- * the command and reach it through struct cli_globals.
+ * name, parses its own options (cli_parse, util.h), and returns a
+ * <sysexits.h> status.  Global options (-v, --store, --json) are parsed by
+ * main.c before the command and reach it through struct cli_globals.
  */
 #ifndef MC_CLI_COMMANDS_H
 #define MC_CLI_COMMANDS_H

@@ -14,7 +14,21 @@ from engine_lib import Case  # noqa: E402
 
 c = Case(sys.argv[1])
 tmp = tempfile.mkdtemp(prefix="mc-demo.")
+doc = os.path.join(os.path.dirname(__file__), "../../docs/usage/demo.txt")
+with open(doc) as f:
+    usage = f.read()  # ends at "(default ": the data folder follows
 try:
+    p = subprocess.run([c.mc, "demo", "--help"], capture_output=True,
+                       text=True, timeout=30)
+    c.check("demo --help: exit 0, the usage and the data folder",
+            p.returncode == 0 and p.stdout.startswith(usage)
+            and re.fullmatch(r"/\S+\)\n", p.stdout[len(usage):]),
+            p.stdout)
+    p = subprocess.run([c.mc, "demo", "--bogus"], capture_output=True,
+                       text=True, timeout=30)
+    c.check("demo --bogus: exit 64, the usage on stderr",
+            p.returncode == 64 and p.stdout == ""
+            and "usage: mailcast demo [--quiet]" in p.stderr, p.stderr)
     env = dict(os.environ, TMPDIR=tmp)
     env.pop("MAILCAST_STORE", None)
     p = subprocess.run([c.mc, "demo"], capture_output=True, text=True,
