@@ -107,3 +107,99 @@ ingest_result_json(const char *where, const struct ingest_result *r,
 		json_object_set_new(o, "disposition", jstr(disposition));
 	return o;
 }
+
+/* {state: n} for every ledger state. */
+static json_t *
+states_json(const unsigned long n[DLV__COUNT])
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < DLV__COUNT; i++)
+		json_object_set_new(o, store_dlv_state_name(i),
+		                    json_integer((json_int_t)n[i]));
+	return o;
+}
+
+/* A campaign's status. */
+json_t *
+campaign_info_json(int64_t id, const struct campaign_info *ci)
+{
+	return json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
+	                 ci->name, "status", campaign_status_name(ci->status),
+	                 "states", states_json(ci->states));
+}
+
+/* A tally as {key: {state: n}}. */
+static json_t *
+tally_json(const struct campaign_tally *t, size_t n)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *k = json_object();
+
+		for (size_t j = 0; j < t[i].n; j++)
+			json_object_set_new(
+			    k, store_dlv_state_name(t[i].by[j].state),
+			    json_integer((json_int_t)t[i].by[j].n));
+		json_object_set_new(o, t[i].key, k);
+	}
+	return o;
+}
+
+/* A campaign's report. */
+json_t *
+campaign_report_json(const struct campaign_report *r)
+{
+	json_t *resent = json_array();
+
+	for (size_t i = 0; i < r->nresent_listed; i++)
+		json_array_append_new(resent, json_string(r->resent[i]));
+	return json_pack("{s:I,s:s,s:s,s:I,s:o,s:o,s:o,s:f,s:I,s:o}", "id",
+	                 (json_int_t)r->id, "name", r->name, "status",
+	                 campaign_status_name(r->status), "total",
+	                 (json_int_t)r->total, "states", states_json(r->states),
+	                 "by_destination", tally_json(r->by_dest, r->ndest),
+	                 "by_reply", tally_json(r->by_reply, r->nreply),
+	                 "seconds", r->seconds, "resent_after_crash",
+	                 (json_int_t)r->nresent, "resent", resent);
+}
+
+/* One ledger row. */
+json_t *
+campaign_row_json(const struct store_dlv_row *r)
+{
+	json_t *o =
+	    json_pack("{s:s,s:s,s:i,s:i}", "address", r->address, "state",
+	              store_dlv_state_name(r->state), "attempts", r->attempts,
+	              "reply_code", r->reply_code);
+
+	if (r->enhanced)
+		json_object_set_new(o, "enhanced", json_string(r->enhanced));
+	if (r->text)
+		json_object_set_new(o, "reply", json_string(r->text));
+	if (r->queue_id)
+		json_object_set_new(o, "queue_id", json_string(r->queue_id));
+	if (r->relay)
+		json_object_set_new(o, "relay", json_string(r->relay));
+	return o;
+}
+
+/* One ledger row as CSV fields. */
+void
+campaign_row_fields(const struct store_dlv_row *r, char buf[2][16],
+                    const char *out[CAMPAIGN_ROW_CSV_FIELDS])
+{
+	snprintf(buf[0], sizeof(buf[0]), "%d", r->attempts);
+	buf[1][0] = '\0';
+	if (r->reply_code)
+		snprintf(buf[1], sizeof(buf[1]), "%d", r->reply_code);
+	out[0] = r->address;
+	out[1] = store_dlv_state_name(r->state);
+	out[2] = buf[0];
+	out[3] = buf[1];
+	out[4] = r->enhanced ? r->enhanced : "";
+	out[5] = r->text ? r->text : "";
+	out[6] = r->queue_id ? r->queue_id : "";
+	out[7] = r->relay ? r->relay : "";
+}

@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "app/result_json.h"
 #include "base/error.h"
 #include "cli/campaign_opts.h"
 #include "cli/config.h"
@@ -216,48 +217,6 @@ campaign_foreground(struct store *s, int64_t id,
 	return rc;
 }
 
-/* A tally as a JSON object of objects {key: {state: n}}. */
-static json_t *
-tally_json(const struct campaign_tally *t, size_t n)
-{
-	json_t *o = json_object();
-
-	for (size_t i = 0; i < n; i++) {
-		json_t *k = json_object();
-
-		for (size_t j = 0; j < t[i].n; j++)
-			json_object_set_new(
-			    k, store_dlv_state_name(t[i].by[j].state),
-			    json_integer((json_int_t)t[i].by[j].n));
-		json_object_set_new(o, t[i].key, k);
-	}
-	return o;
-}
-
-/* The report as JSON. */
-static void
-report_json(const struct campaign_report *r, FILE *out)
-{
-	json_t *states = json_object(), *resent = json_array(), *j;
-
-	for (int i = 0; i < DLV__COUNT; i++)
-		json_object_set_new(states, store_dlv_state_name(i),
-		                    json_integer((json_int_t)r->states[i]));
-	for (size_t i = 0; i < r->nresent_listed; i++)
-		json_array_append_new(resent, json_string(r->resent[i]));
-	j = json_pack("{s:I,s:s,s:s,s:I,s:o,s:o,s:o,s:f,s:I,s:o}", "id",
-	              (json_int_t)r->id, "name", r->name, "status",
-	              campaign_status_name(r->status), "total",
-	              (json_int_t)r->total, "states", states, "by_destination",
-	              tally_json(r->by_dest, r->ndest), "by_reply",
-	              tally_json(r->by_reply, r->nreply), "seconds", r->seconds,
-	              "resent_after_crash", (json_int_t)r->nresent, "resent",
-	              resent);
-	json_dumpf(j, out, JSON_INDENT(2));
-	fputc('\n', out);
-	json_decref(j);
-}
-
 /* Print a tally as "  key: state n, state n". */
 static void
 tally_text(FILE *out, const char *title, const struct campaign_tally *t,
@@ -309,9 +268,13 @@ campaign_report_print(struct store *s, int64_t id, bool json, FILE *out,
 	char err[CAMPAIGN_ERR_MAX];
 	int rc = campaign_report_get(s, id, &r, err, sizeof(err));
 
-	if (rc == 0 && json)
-		report_json(&r, out);
-	else if (rc == 0)
+	if (rc == 0 && json) {
+		json_t *j = campaign_report_json(&r);
+
+		json_dumpf(j, out, JSON_INDENT(2));
+		fputc('\n', out);
+		json_decref(j);
+	} else if (rc == 0)
 		report_text(&r, out);
 	campaign_report_fini(&r);
 	return rc < 0 ? campaign_fail(cmd, rc, err) : 0;

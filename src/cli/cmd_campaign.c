@@ -11,9 +11,12 @@
 
 #include <jansson.h>
 
+#include "app/contacts.h"
+#include "app/result_json.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
+#include "cli/util.h"
 
 /* Print the usage. */
 static void
@@ -85,18 +88,7 @@ do_status(struct store *s, int64_t id, bool json)
 	if (rc < 0)
 		return campaign_fail("campaign status", rc, err);
 	if (json) {
-		json_t *st = json_object(), *j;
-
-		for (int i = 0; i < DLV__COUNT; i++)
-			json_object_set_new(
-			    st, store_dlv_state_name(i),
-			    json_integer((json_int_t)ci.states[i]));
-		j = json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
-		              ci.name, "status",
-		              campaign_status_name(ci.status), "states", st);
-		json_dumpf(j, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(j);
+		cli_json_print(campaign_info_json(id, &ci));
 		return 0;
 	}
 	printf("campaign %lld \"%s\": %s\n", (long long)id, ci.name,
@@ -111,26 +103,6 @@ struct who_ctx {
 	json_t *arr;
 };
 
-/* Write s as a CSV field. */
-static void
-csv_field(const char *s, bool last)
-{
-	if (s == NULL)
-		s = "";
-	if (strpbrk(s, ",\"\r\n")) {
-		putchar('"');
-		for (; *s; s++) {
-			if (*s == '"')
-				putchar('"');
-			putchar(*s);
-		}
-		putchar('"');
-	} else {
-		fputs(s, stdout);
-	}
-	putchar(last ? '\n' : ',');
-}
-
 /* One row of `campaign who`. */
 static int
 who_row(void *arg, const struct store_dlv_row *r)
@@ -141,34 +113,13 @@ who_row(void *arg, const struct store_dlv_row *r)
 	if (r->reply_code)
 		snprintf(code, sizeof(code), "%d", r->reply_code);
 	if (w->json) {
-		json_t *o = json_pack(
-		    "{s:s,s:s,s:i,s:i}", "address", r->address, "state",
-		    store_dlv_state_name(r->state), "attempts", r->attempts,
-		    "reply_code", r->reply_code);
-
-		if (r->enhanced)
-			json_object_set_new(o, "enhanced",
-			                    json_string(r->enhanced));
-		if (r->text)
-			json_object_set_new(o, "reply", json_string(r->text));
-		if (r->queue_id)
-			json_object_set_new(o, "queue_id",
-			                    json_string(r->queue_id));
-		if (r->relay)
-			json_object_set_new(o, "relay", json_string(r->relay));
-		json_array_append_new(w->arr, o);
+		json_array_append_new(w->arr, campaign_row_json(r));
 	} else if (w->csv) {
-		char att[16];
+		char buf[2][16];
+		const char *f[CAMPAIGN_ROW_CSV_FIELDS];
 
-		snprintf(att, sizeof(att), "%d", r->attempts);
-		csv_field(r->address, false);
-		csv_field(store_dlv_state_name(r->state), false);
-		csv_field(att, false);
-		csv_field(code, false);
-		csv_field(r->enhanced, false);
-		csv_field(r->text, false);
-		csv_field(r->queue_id, false);
-		csv_field(r->relay, true);
+		campaign_row_fields(r, buf, f);
+		app_csv_write_row(stdout, f, CAMPAIGN_ROW_CSV_FIELDS);
 	} else {
 		printf("%-40s %-10s %3s %-7s %s%s%s\n", r->address,
 		       store_dlv_state_name(r->state), code,
@@ -196,8 +147,7 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 		return EX_USAGE;
 	}
 	if (csv)
-		printf("address,state,attempts,reply_code,enhanced,reply,"
-		       "queue_id,relay\n");
+		printf("%s\r\n", CAMPAIGN_ROW_CSV_HEADER);
 	if (store_delivery_each(s, id, st, who_row, &w) < 0) {
 		fprintf(stderr, "mailcast: campaign who: %s\n", store_error(s));
 		json_decref(w.arr);
