@@ -17,42 +17,6 @@
 
 #include "app/campaign.h"
 #include "app/demo.h"
-
-#define SEND_OPTS_HELP                                                         \
-	"  --relay HOST:PORT     a relay (repeatable: failover in order;\n"    \
-	"                        replaces mailcast.conf's [relay] sections)\n" \
-	"  --direct              deliver to each domain's MX hosts\n"          \
-	"  --dns-server A:P      the DNS server for --direct\n"                \
-	"  --mx-port P           the port of MX hosts (default 25)\n"          \
-	"  --helo NAME           the EHLO name\n"                              \
-	"  --tls MODE            none | opportunistic (default) | require |\n" \
-	"                        implicit;  --tls-verify no skips checks\n"    \
-	"  --ca-file FILE        trust this CA (or self-signed certificate)\n" \
-	"  --auth-user USER      AUTH to the relay; the password from\n"       \
-	"  --auth-password-file FILE  or MAILCAST_AUTH_PASSWORD (never "       \
-	"argv)\n"                                                              \
-	"  --rate N              messages/s over all destinations\n"           \
-	"  --dest-rate N         messages/s per destination\n"                 \
-	"  --conns N             connections per destination (default 4)\n"    \
-	"  --per-conn N          messages per connection (default: no "        \
-	"limit)\n"                                                             \
-	"  --pipeline N          transactions in flight per connection (8)\n"  \
-	"  --retry S1,S2,...     seconds between retries of deferred rows\n"   \
-	"  --max-age SECS        give a deferred row up after this long\n"     \
-	"  --linger SECS         end the run when the next deferred row is\n"  \
-	"                        due later than this (default 900; exit 75)\n" \
-	"  --backoff-max MS      longest back-off of a destination\n"          \
-	"  --timeout MS          every SMTP wait (default RFC 5321's)\n"       \
-	"  --threads N           render threads (default 2)\n"                 \
-	"  --token-key FILE      sign tokens with this key instead of the\n"   \
-	"                        store's (`mailcast token`); kept to verify\n" \
-	"  --bounce-domain D     the VERP envelope domain (default: the\n"     \
-	"                        domain of the template's From:)\n"            \
-	"  --allow-unaligned     a --from at another domain than From:\n"      \
-	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]  (up to 2)\n"   \
-	"  --unsubscribe-url URL --unsubscribe-mailto ADDR\n"                  \
-	"  --quiet               no progress bar\n"
-
 /* What the commands take besides the sending options (NULL/false: not
  * given). */
 struct campaign_args {

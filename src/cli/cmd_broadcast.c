@@ -10,19 +10,15 @@
 #include "cli/commands.h"
 #include "cli/store_open.h"
 
-/* Print the usage. */
+#include "usage_broadcast.h" /* docs/usage/broadcast.txt */
+#include "usage_sending.h"   /* docs/usage/sending.txt */
+
+/* Print the usage: docs/usage/broadcast.txt, then the sending options. */
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	        "usage: mailcast broadcast --list L --template FILE --from "
-	        "ADDR [--name N]\n"
-	        "                          [sending options]\n"
-	        "\n"
-	        "Makes a campaign of list L (named N, default "
-	        "broadcast-DATE-TIME)\nand sends it in the foreground, then "
-	        "prints the report.  Ctrl-C\npauses; `mailcast campaign "
-	        "resume NAME` continues.\n\nsending options:\n" SEND_OPTS_HELP);
+	fputs(usage_broadcast, fp);
+	fputs(usage_sending, fp);
 }
 
 /* `mailcast broadcast ...` */

@@ -18,26 +18,15 @@
 #include "cli/store_open.h"
 #include "cli/util.h"
 
-/* Print the usage. */
+#include "usage_campaign.h" /* docs/usage/campaign.txt */
+#include "usage_sending.h"  /* docs/usage/sending.txt */
+
+/* Print the usage: docs/usage/campaign.txt, then the sending options. */
 static void
 usage(FILE *fp)
 {
-	fprintf(fp,
-	        "usage: mailcast campaign create --name N --list L "
-	        "--template FILE --from ADDR [sending options]\n"
-	        "       mailcast campaign start|resume ID [--quiet] [sending "
-	        "options]\n"
-	        "       mailcast campaign pause ID\n"
-	        "       mailcast campaign status ID [--json]\n"
-	        "       mailcast campaign report ID [--json]\n"
-	        "       mailcast campaign who ID [--state S] [--csv|--json]\n"
-	        "\n"
-	        "ID is the number `create` printed, or the campaign's name.\n"
-	        "start/resume run in the foreground; Ctrl-C (SIGINT) or\n"
-	        "SIGTERM pauses cleanly, `resume` continues.  Rows in flight\n"
-	        "when a run was killed are sent again and listed by report.\n"
-	        "\nsending options (kept with the campaign by "
-	        "create):\n" SEND_OPTS_HELP);
+	fputs(usage_campaign, fp);
+	fputs(usage_sending, fp);
 }
 
 /* campaign create */
