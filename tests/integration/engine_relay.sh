@@ -44,7 +44,9 @@ run "status --json" 0 "$MC" --store "$S" --json campaign status 1
 has "status: all sent" "\"sent\": $N"
 has "status: none pending" "\"pending\": 0"
 run "who --csv" 0 "$MC" --store "$S" campaign who 1 --csv --state sent
-rows=$(printf '%s\n' "$OUT" | grep -c ',sent,1,250,')
+# attempts may be 2 for a row whose connection broke under load and was
+# retried: what matters is that every row was sent once with a 250
+rows=$(printf '%s\n' "$OUT" | grep -cE ',sent,[0-9]+,250,')
 [ "$rows" -eq "$N" ] && pass "who lists $N sent rows with 250" ||
 	fail "who lists $rows sent rows, expected $N"
 run "resume of a finished campaign sends nothing" 0 "$MC" --store "$S" \
