@@ -2,7 +2,6 @@
  * campaign_opts.c — see campaign_opts.h.  Argument parsing and printing
  * only: the settings, the run and the report are app/campaign.h's.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,13 @@
 
 #include "app/result_json.h"
 #include "base/error.h"
+#include "base/xmalloc.h"
 #include "cli/campaign_opts.h"
+#include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/util.h"
 
-#define OPT_BASE 1000 /* getopt value of campaign_opt 0 */
+#include "usage_sending.h" /* docs/usage/sending.txt */
 
 /* Print "mailcast: CMD: err" and give rc's exit status. */
 int
@@ -27,83 +29,65 @@ campaign_fail(const char *cmd, int rc, const char *err)
 	return mc_exit_code(rc);
 }
 
+/* Where a sending option goes: set, as opt (messages name cmd). */
+struct setting_ref {
+	struct campaign_settings *set;
+	enum campaign_opt opt;
+	const char *cmd;
+};
+
+/* CLI_FN: one sending option into its settings. */
+static int
+setting_store(void *dst, const char *arg)
+{
+	struct setting_ref *r = dst;
+	char err[CAMPAIGN_ERR_MAX];
+	int rc = campaign_settings_set(r->set, r->opt, arg, err, sizeof(err));
+
+	return rc < 0 ? campaign_fail(r->cmd, rc, err) : 0;
+}
+
 /* Parse argv into set and a. */
 int
 campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
-                    bool conf, const char *cmd, void (*usage)(FILE *),
+                    bool conf, const char *cmd, const char *usage,
                     struct campaign_args *a)
 {
-	static const struct option extra[] = {
-	    {"name", required_argument, NULL, 'n'},
-	    {"list", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"csv", no_argument, NULL, 'c'},
-	    {"state", required_argument, NULL, 's'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
+	struct setting_ref refs[CAMPAIGN_OPT__COUNT];
+	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 6] = {
+	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
+	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
+	    {"csv", CLI_FLAG, &a->csv, .shortopt = 'c'},
+	    {"state", CLI_STR, &a->state, .shortopt = 's'},
+	    CLI_O("quiet", CLI_FLAG, &a->quiet),
 	};
-	struct option opts[CAMPAIGN_OPT__COUNT + 8];
-	char err[CAMPAIGN_ERR_MAX];
-	size_t n = 0;
-	int ch, rc;
+	char err[CAMPAIGN_ERR_MAX],
+	    *help = xasprintf("%s%s", usage, usage_sending);
+	const struct cli_cmd c = {cmd, help, opts, false};
+	int rc, first;
 
 	if (conf && (rc = campaign_settings_from_conf(set, cli_conf(), err,
-	                                              sizeof(err))) < 0)
+	                                              sizeof(err))) < 0) {
+		free(help);
 		return campaign_fail(cmd, rc, err);
-	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++)
-		opts[n++] =
-		    (struct option){campaign_opt_name((enum campaign_opt)i),
-		                    campaign_opt_has_arg((enum campaign_opt)i)
-		                        ? required_argument
-		                        : no_argument,
-		                    NULL, OPT_BASE + i};
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		opts[n++] = extra[i];
-	opts[n] = (struct option){NULL, 0, NULL, 0};
-	while ((ch = getopt_long(argc, argv, "n:l:t:f:jcs:h", opts, NULL)) !=
-	       -1) {
-		switch (ch) {
-		case 'n':
-			a->name = optarg;
-			continue;
-		case 'l':
-			a->list = optarg;
-			continue;
-		case 'j':
-			a->json = true;
-			continue;
-		case 'c':
-			a->csv = true;
-			continue;
-		case 's':
-			a->state = optarg;
-			continue;
-		case 'q':
-			a->quiet = true;
-			continue;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 't':
-			ch = OPT_BASE + CAMPAIGN_OPT_TEMPLATE;
-			break;
-		case 'f':
-			ch = OPT_BASE + CAMPAIGN_OPT_FROM;
-			break;
-		default:
-			break;
-		}
-		if (ch < OPT_BASE || ch >= OPT_BASE + CAMPAIGN_OPT__COUNT) {
-			usage(stderr);
-			return EX_USAGE;
-		}
-		rc = campaign_settings_set(set,
-		                           (enum campaign_opt)(ch - OPT_BASE),
-		                           optarg, err, sizeof(err));
-		if (rc < 0)
-			return campaign_fail(cmd, rc, err);
 	}
-	return 0;
+	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++) {
+		enum campaign_opt o = (enum campaign_opt)i;
+
+		refs[i] = (struct setting_ref){set, o, cmd};
+		opts[5 + i] = (struct cli_opt){
+		    .name = campaign_opt_name(o),
+		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
+		    .dst = &refs[i],
+		    .fn = setting_store,
+		    .shortopt = o == CAMPAIGN_OPT_TEMPLATE ? 't'
+		                : o == CAMPAIGN_OPT_FROM   ? 'f'
+		                                           : 0};
+	}
+	first = cli_parse(&c, argc, argv, &rc);
+	free(help);
+	a->json = cli_globals.json;
+	return first >= 0 ? 0 : rc == EX_OK ? -1 : rc;
 }
 
 static volatile sig_atomic_t stop_flag;

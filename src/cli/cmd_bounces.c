@@ -5,7 +5,6 @@
  * time) are in cmd_bounces_msg.c.  The policy, the soft threshold, the
  * mailbox memory and the one transaction per message are all in src/app.
  */
-#include <getopt.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +25,10 @@
 #include "cli/util.h"
 #include "usage_bounces.h" /* docs/usage/bounces.txt */
 
-
 /* Everything the options of parse, fetch and ingest set. */
 struct bopts {
 	bool json, progress;
-	long soft_limit, soft_days, max_size;
+	long max_size;
 	const char *pwfile, *token_key;
 	struct poller_config pc;
 	struct poller *poller;
@@ -38,88 +36,55 @@ struct bopts {
 	int status;
 };
 
-/* The options: kind f (a flag), y (yes or no), s (a string), n (a number
- * in [min, max]); subs: the subcommands (f, i) that take it. */
-#define O(f) offsetof(struct bopts, f)
-static const struct bopt {
-	const char *name, *subs;
-	char kind;
-	size_t off;
-	long min, max;
-} bopt_table[] = {
-    {"json", "fi", 'f', O(json), 0, 0},
-    {"mailbox", "f", 's', O(pc.url), 0, 0},
-    {"password-file", "f", 's', O(pwfile), 0, 0},
-    {"starttls", "f", 'f', O(pc.starttls), 0, 0},
-    {"ca-file", "f", 's', O(pc.ca_file), 0, 0},
-    {"tls-verify", "f", 'y', O(pc.tls_verify), 0, 0},
-    {"auth", "f", 's', O(pc.auth), 0, 0},
-    {"allow-cleartext-auth", "f", 'f', O(pc.allow_cleartext), 0, 0},
-    {"move-to", "f", 's', O(pc.move_to), 0, 0},
-    {"delete", "f", 'f', O(pc.del), 0, 0},
-    {"keep", "f", 'f', O(pc.keep), 0, 0},
-    {"idle", "f", 'f', O(pc.idle), 0, 0},
-    {"idle-max", "f", 'n', O(pc.idle_max), 1, 31536000},
-    {"timeout", "f", 'n', O(pc.timeout_s), 1, 3600},
-    {"token-key", "fi", 's', O(token_key), 0, 0},
-    {"trust-unsigned", "fi", 'f', O(pc.ingest.trust_unsigned), 0, 0},
-    {"soft-limit", "fi", 'n', O(soft_limit), 1, 1000},
-    {"soft-days", "fi", 'n', O(soft_days), 1, 3650},
-    {"max-size", "fi", 'n', O(max_size), 1024, BOUNCE_MAX_SIZE},
-};
-#define NOPTS (sizeof(bopt_table) / sizeof(bopt_table[0]))
-
-/* Parse the options of sub (its name) into o; 0, -1 (--help) or an exit
- * status. */
+/* CLI_FN: --tls-verify yes|no. */
 static int
-bopts_parse(int argc, char **argv, const char *sub, struct bopts *o)
+parse_yes_no(void *dst, const char *arg)
 {
-	struct option opts[NOPTS + 2] = {{"help", 0, NULL, 'h'}};
-	int ch;
-
-	for (size_t i = 0; i < NOPTS; i++)
-		opts[i + 1] = (struct option){bopt_table[i].name,
-		                              bopt_table[i].kind != 'f', NULL,
-		                              256 + (int)i};
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		const struct bopt *b = ch >= 256 ? &bopt_table[ch - 256] : NULL;
-		char *field = b ? (char *)o + b->off : NULL;
-		if (ch == 'h') {
-			fputs(usage_bounces, stdout);
-			return -1;
-		}
-		if (b == NULL || strchr(b->subs, sub[0]) == NULL) {
-			if (b != NULL)
-				fprintf(stderr,
-				        "mailcast: bounces %s: --%s is not "
-				        "an option of %s\n",
-				        sub, b->name, sub);
-			fputs(usage_bounces, stderr);
-			return EX_USAGE;
-		}
-		if (b->kind == 'f' || b->kind == 'y')
-			*(bool *)field =
-			    b->kind == 'f' || !strcmp(optarg, "yes");
-		else if (b->kind == 's')
-			*(const char **)field = optarg;
-		if (b->kind == 'y' && strcmp(optarg, "yes") &&
-		    strcmp(optarg, "no")) {
-			fprintf(stderr,
-			        "mailcast: bounces %s: --%s wants yes "
-			        "or no\n",
-			        sub, b->name);
-			return EX_USAGE;
-		}
-		if (b->kind == 'n' &&
-		    !cli_parse_long(optarg, b->min, b->max, (long *)field)) {
-			fprintf(stderr,
-			        "mailcast: bounces %s: --%s wants "
-			        "%ld..%ld\n",
-			        sub, b->name, b->min, b->max);
-			return EX_USAGE;
-		}
-	}
+	if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0)
+		return cli_fail(-1, "mailcast: bounces fetch: --tls-verify "
+		                    "wants yes or no");
+	*(bool *)dst = strcmp(arg, "yes") == 0;
 	return 0;
+}
+
+/* Parse the options of sub (fetch, ingest) into o; the index of the first
+ * operand, or -1 with *status EX_OK (--help) or EX_USAGE. */
+static int
+bopts_parse(int argc, char **argv, const char *sub, struct bopts *o,
+            int *status)
+{
+	char prefix[64];
+	struct cli_opt opts[] = {
+	    /* fetch only */
+	    CLI_O("mailbox", CLI_STR, &o->pc.url),
+	    CLI_O("password-file", CLI_STR, &o->pwfile),
+	    CLI_O("starttls", CLI_FLAG, &o->pc.starttls),
+	    CLI_O("ca-file", CLI_STR, &o->pc.ca_file),
+	    {"tls-verify", CLI_FN, &o->pc.tls_verify, .fn = parse_yes_no},
+	    CLI_O("auth", CLI_STR, &o->pc.auth),
+	    CLI_O("allow-cleartext-auth", CLI_FLAG, &o->pc.allow_cleartext),
+	    CLI_O("move-to", CLI_STR, &o->pc.move_to),
+	    CLI_O("delete", CLI_FLAG, &o->pc.del),
+	    CLI_O("keep", CLI_FLAG, &o->pc.keep),
+	    CLI_O("idle", CLI_FLAG, &o->pc.idle),
+	    CLI_N("idle-max", CLI_LONG, &o->pc.idle_max, 1, 31536000, NULL),
+	    CLI_N("timeout", CLI_LONG, &o->pc.timeout_s, 1, 3600, NULL),
+	    /* fetch and ingest */
+	    CLI_O("token-key", CLI_STR, &o->token_key),
+	    CLI_O("trust-unsigned", CLI_FLAG, &o->pc.ingest.trust_unsigned),
+	    CLI_N("soft-limit", CLI_INT, &o->pc.ingest.soft.limit, 1, 1000,
+	          NULL),
+	    CLI_N("soft-days", CLI_INT, &o->pc.ingest.soft.days, 1, 3650, NULL),
+	    CLI_N("max-size", CLI_LONG, &o->max_size, 1024, BOUNCE_MAX_SIZE,
+	          NULL),
+	    {0},
+	};
+	/* ingest takes the options from --token-key on */
+	const struct cli_cmd c = {prefix, usage_bounces,
+	                          sub[0] == 'i' ? opts + 13 : opts, false};
+
+	snprintf(prefix, sizeof(prefix), "mailcast: bounces %s", sub);
+	return cli_parse(&c, argc, argv, status);
 }
 
 /* The poller's events: progress, results, notes. */
@@ -219,14 +184,14 @@ bounces_fetch(struct bopts *o)
 int
 cmd_bounces(int argc, char **argv)
 {
-	struct bopts o = {.json = cli_globals.json,
-	                  .soft_limit = BOUNCE_POLICY_SOFT_LIMIT,
-	                  .soft_days = BOUNCE_POLICY_SOFT_DAYS,
-	                  .max_size = BOUNCE_MAX_SIZE,
-	                  .pc = {.tls_verify = true, .timeout_s = 120}};
+	struct bopts o = {.max_size = BOUNCE_MAX_SIZE,
+	                  .pc = {.tls_verify = true,
+	                         .timeout_s = 120,
+	                         .ingest.soft = {BOUNCE_POLICY_SOFT_LIMIT,
+	                                         BOUNCE_POLICY_SOFT_DAYS}}};
 	const char *sub = argc > 1 ? argv[1] : "";
 	bool help = !strcmp(sub, "--help") || !strcmp(sub, "-h");
-	int rc;
+	int i, rc;
 
 	if (strcmp(sub, "parse") == 0)
 		return cmd_bounces_parse(argc - 1, argv + 1, usage_bounces);
@@ -238,15 +203,13 @@ cmd_bounces(int argc, char **argv)
 		fputs(usage_bounces, help ? stdout : stderr);
 		return help ? EX_OK : EX_USAGE;
 	}
-	if ((rc = bopts_parse(argc - 1, argv + 1, sub, &o)) != 0)
-		return rc < 0 ? EX_OK : rc;
-	if (optind < argc - 1) {
-		fprintf(stderr, "mailcast: bounces %s: unexpected arguments\n",
-		        sub);
-		return EX_USAGE;
-	}
-	o.pc.ingest.soft =
-	    (struct bounce_policy_soft){(int)o.soft_limit, (int)o.soft_days};
+	if ((i = bopts_parse(argc - 1, argv + 1, sub, &o, &rc)) < 0)
+		return rc;
+	if (i < argc - 1)
+		return cli_fail(EX_USAGE,
+		                "mailcast: bounces %s: unexpected arguments",
+		                sub);
+	o.json = cli_globals.json;
 	rc = sub[0] == 'f' ? bounces_fetch(&o)
 	                   : cmd_bounces_ingest(&o.pc.ingest, o.token_key,
 	                                        (size_t)o.max_size, o.json);

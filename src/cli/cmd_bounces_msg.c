@@ -13,7 +13,6 @@
  * (CPU time of the parser only) to stderr; --repeat N parses each file N
  * times for that figure.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -129,42 +128,32 @@ cmd_bounces_ingest(struct ingest_config *ic, const char *key_file,
 int
 cmd_bounces_parse(int argc, char **argv, const char *usage)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"stats", no_argument, NULL, 's'},
-	    {"repeat", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct bounce_result r;
 	double spent = 0, cpu;
 	unsigned long parsed = 0;
-	bool json = cli_globals.json, stats = false;
+	bool stats = false;
 	long repeat = 1;
-	int ch, status = EX_OK;
+	struct cli_opt opts[] = {
+	    CLI_O("stats", CLI_FLAG, &stats),
+	    CLI_N("repeat", CLI_LONG, &repeat, 1, 100000,
+	          "mailcast: bounces parse: --repeat wants 1..100000"),
+	    {0},
+	};
+	const struct cli_cmd c = {"mailcast: bounces parse", usage, opts,
+	                          false};
+	int status, first = cli_parse(&c, argc, argv, &status);
+	bool json = cli_globals.json;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (ch == 'j') {
-			json = true;
-		} else if (ch == 's') {
-			stats = true;
-		} else if (ch == 'r' &&
-		           !cli_parse_long(optarg, 1, 100000, &repeat)) {
-			fprintf(stderr, "mailcast: bounces parse: --repeat "
-			                "wants 1..100000\n");
-			return EX_USAGE;
-		} else if (ch != 'r') {
-			fputs(usage, ch == 'h' ? stdout : stderr);
-			return ch == 'h' ? EX_OK : EX_USAGE;
-		}
-	}
-	if (optind >= argc) {
+	if (first < 0)
+		return status;
+	if (first >= argc) {
 		fprintf(stderr, "mailcast: bounces parse: no FILE given\n");
 		fputs(usage, stderr);
 		return EX_USAGE;
 	}
+	status = EX_OK;
 	bounce_result_init(&r);
-	for (int i = optind; i < argc; i++) {
+	for (int i = first; i < argc; i++) {
 		char err[256];
 		int rc = ingest_parse_file(argv[i], repeat, &r, &cpu, err,
 		                           sizeof(err));

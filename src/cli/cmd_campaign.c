@@ -165,9 +165,8 @@ do_start(struct store *s, int64_t id, int argc, char **argv)
 		rc = campaign_fail("campaign", rc, err);
 		goto done;
 	}
-	optind = 0;
-	rc =
-	    campaign_opts_parse(argc, argv, &set, false, "campaign", usage, &a);
+	rc = campaign_opts_parse(argc, argv, &set, false, "campaign",
+	                         usage_campaign, &a);
 	if (rc == 0)
 		rc =
 		    campaign_foreground(s, id, &set, NULL, a.quiet, "campaign");
@@ -206,11 +205,11 @@ cmd_campaign(int argc, char **argv)
 		return EX_USAGE;
 	}
 	memset(&a, 0, sizeof(a));
-	a.json = cli_globals.json;
 	campaign_settings_init(&set);
 	argc--;
 	argv++;
-	rc = campaign_opts_parse(argc, argv, &set, true, "campaign", usage, &a);
+	rc = campaign_opts_parse(argc, argv, &set, true, "campaign",
+	                         usage_campaign, &a);
 	if (rc != 0)
 		goto done;
 	if (strcmp(sub, "create") != 0 && optind >= argc) {
