@@ -134,35 +134,6 @@ draw(void *arg, const struct engine_progress *p)
 	b->shown = true;
 }
 
-/* Say what a finished run left for later. */
-static void
-run_notes(const struct engine_result *r, int64_t id, const char *cmd)
-{
-	if (r->paused)
-		fprintf(stderr,
-		        "mailcast: %s: paused; `mailcast campaign resume %lld` "
-		        "continues\n",
-		        cmd, (long long)id);
-	if (r->deferred_left) {
-		char when[64];
-		struct tm tm;
-
-		localtime_r(&r->next_due, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr,
-		        "mailcast: %s: deferred recipients are left, the next "
-		        "due at %s; `mailcast campaign resume %lld` retries "
-		        "them\n",
-		        cmd, when, (long long)id);
-	}
-	if (r->recovered)
-		fprintf(stderr,
-		        "mailcast: %s: %lu recipients were in flight when an "
-		        "earlier run stopped; they were sent again (listed by "
-		        "`campaign report`)\n",
-		        cmd, r->recovered);
-}
-
 /* Run campaign id in the foreground and print its report. */
 int
 campaign_foreground(struct store *s, int64_t id,
@@ -173,7 +144,9 @@ campaign_foreground(struct store *s, int64_t id,
 	struct campaign_result res;
 	struct sigaction sa, old_int, old_term;
 	struct bar bar = {!quiet && isatty(2), false};
-	char err[CAMPAIGN_ERR_MAX];
+	char err[CAMPAIGN_ERR_MAX],
+	    notes[CAMPAIGN_NOTES_MAX][CAMPAIGN_NOTE_SIZE];
+	size_t n;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -194,7 +167,9 @@ campaign_foreground(struct store *s, int64_t id,
 		fputc('\n', stderr);
 	if (rc < 0)
 		return campaign_fail(cmd, rc, err);
-	run_notes(&res.run, id, cmd);
+	n = campaign_run_notes(&res.run, id, notes);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mailcast: %s: %s\n", cmd, notes[i]);
 	rc = campaign_report_print(s, id, false, stdout, cmd);
 	if (rc == 0 && (res.run.paused || res.run.deferred_left))
 		rc = EX_TEMPFAIL;
