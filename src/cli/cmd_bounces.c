@@ -347,9 +347,7 @@ bounces_fetch(struct bopts *o)
 		fprintf(stderr, "mailcast: bounces fetch: %s\n", err);
 		token_keyring_wipe(&o->pc.ingest.keys);
 		store_close(o->pc.ingest.store);
-		return rc == MC_EINVAL    ? EX_USAGE
-		       : rc == MC_ENOHOST ? EX_NOHOST
-		                          : EX_CONFIG;
+		return mc_exit_code(rc); /* EX_USAGE, EX_CONFIG, EX_NOHOST */
 	}
 	o->progress = isatty(STDERR_FILENO) && !o->json;
 	o->base = event_base_new();
