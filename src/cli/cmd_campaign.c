@@ -142,11 +142,8 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 		json_decref(w.arr);
 		return EX_IOERR;
 	}
-	if (json) {
-		json_dumpf(w.arr, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(w.arr);
-	}
+	if (json)
+		cli_json_print(w.arr);
 	return 0;
 }
 
@@ -234,8 +231,7 @@ cmd_campaign(int argc, char **argv)
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(s, id, a.json);
 	else if (strcmp(sub, "report") == 0)
-		rc = campaign_report_print(s, id, a.json, stdout,
-		                           "campaign report");
+		rc = campaign_report_print(s, id, a.json, "campaign report");
 	else
 		rc = do_who(s, id, a.state, a.csv, a.json);
 done:
