@@ -361,4 +361,15 @@ int campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                         char *err, size_t errsz);
 void campaign_report_fini(struct campaign_report *r);
 
+#define CAMPAIGN_NOTES_MAX 3 /* sentences campaign_run_notes() gives */
+#define CAMPAIGN_NOTE_SIZE 256
+
+/*
+ * What a finished run of campaign id left for later, as sentences for a
+ * person (paused, deferred rows and when the next is due, rows resent
+ * after a crash) in notes; returns how many.
+ */
+size_t campaign_run_notes(const struct engine_result *r, int64_t id,
+                          char notes[][CAMPAIGN_NOTE_SIZE]);
+
 #endif

@@ -5,8 +5,10 @@
  * print it (text, JSON) or serve it.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -179,4 +181,35 @@ campaign_report_fini(struct campaign_report *r)
 		free(r->resent[i]);
 	free(r->resent);
 	memset(r, 0, sizeof(*r));
+}
+
+/* The run's notes as sentences; see campaign.h. */
+size_t
+campaign_run_notes(const struct engine_result *r, int64_t id,
+                   char notes[][CAMPAIGN_NOTE_SIZE])
+{
+	size_t n = 0;
+
+	if (r->paused)
+		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
+		         "paused; `mailcast campaign resume %lld` continues",
+		         (long long)id);
+	if (r->deferred_left) {
+		char when[64];
+		struct tm tm;
+
+		localtime_r(&r->next_due, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
+		         "deferred recipients are left, the next due at %s; "
+		         "`mailcast campaign resume %lld` retries them",
+		         when, (long long)id);
+	}
+	if (r->recovered)
+		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
+		         "%lu recipients were in flight when an earlier run "
+		         "stopped; they were sent again (listed by `campaign "
+		         "report`)",
+		         r->recovered);
+	return n;
 }

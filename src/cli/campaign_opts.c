@@ -2,7 +2,6 @@
  * campaign_opts.c — see campaign_opts.h.  Argument parsing and printing
  * only: the settings, the run and the report are app/campaign.h's.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,13 @@
 
 #include "app/result_json.h"
 #include "base/error.h"
+#include "base/xmalloc.h"
 #include "cli/campaign_opts.h"
+#include "cli/commands.h"
 #include "cli/config.h"
+#include "cli/util.h"
 
-#define OPT_BASE 1000 /* getopt value of campaign_opt 0 */
+#include "usage_sending.h" /* docs/usage/sending.txt */
 
 /* Print "mailcast: CMD: err" and give rc's exit status. */
 int
@@ -27,83 +29,65 @@ campaign_fail(const char *cmd, int rc, const char *err)
 	return mc_exit_code(rc);
 }
 
+/* Where a sending option goes: set, as opt (messages name cmd). */
+struct setting_ref {
+	struct campaign_settings *set;
+	enum campaign_opt opt;
+	const char *cmd;
+};
+
+/* CLI_FN: one sending option into its settings. */
+static int
+setting_store(void *dst, const char *arg)
+{
+	struct setting_ref *r = dst;
+	char err[CAMPAIGN_ERR_MAX];
+	int rc = campaign_settings_set(r->set, r->opt, arg, err, sizeof(err));
+
+	return rc < 0 ? campaign_fail(r->cmd, rc, err) : 0;
+}
+
 /* Parse argv into set and a. */
 int
 campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
-                    bool conf, const char *cmd, void (*usage)(FILE *),
+                    bool conf, const char *cmd, const char *usage,
                     struct campaign_args *a)
 {
-	static const struct option extra[] = {
-	    {"name", required_argument, NULL, 'n'},
-	    {"list", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"csv", no_argument, NULL, 'c'},
-	    {"state", required_argument, NULL, 's'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
+	struct setting_ref refs[CAMPAIGN_OPT__COUNT];
+	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 6] = {
+	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
+	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
+	    {"csv", CLI_FLAG, &a->csv, .shortopt = 'c'},
+	    {"state", CLI_STR, &a->state, .shortopt = 's'},
+	    CLI_O("quiet", CLI_FLAG, &a->quiet),
 	};
-	struct option opts[CAMPAIGN_OPT__COUNT + 8];
-	char err[CAMPAIGN_ERR_MAX];
-	size_t n = 0;
-	int ch, rc;
+	char err[CAMPAIGN_ERR_MAX],
+	    *help = xasprintf("%s%s", usage, usage_sending);
+	const struct cli_cmd c = {cmd, help, opts, false};
+	int rc, first;
 
 	if (conf && (rc = campaign_settings_from_conf(set, cli_conf(), err,
-	                                              sizeof(err))) < 0)
+	                                              sizeof(err))) < 0) {
+		free(help);
 		return campaign_fail(cmd, rc, err);
-	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++)
-		opts[n++] =
-		    (struct option){campaign_opt_name((enum campaign_opt)i),
-		                    campaign_opt_has_arg((enum campaign_opt)i)
-		                        ? required_argument
-		                        : no_argument,
-		                    NULL, OPT_BASE + i};
-	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
-		opts[n++] = extra[i];
-	opts[n] = (struct option){NULL, 0, NULL, 0};
-	while ((ch = getopt_long(argc, argv, "n:l:t:f:jcs:h", opts, NULL)) !=
-	       -1) {
-		switch (ch) {
-		case 'n':
-			a->name = optarg;
-			continue;
-		case 'l':
-			a->list = optarg;
-			continue;
-		case 'j':
-			a->json = true;
-			continue;
-		case 'c':
-			a->csv = true;
-			continue;
-		case 's':
-			a->state = optarg;
-			continue;
-		case 'q':
-			a->quiet = true;
-			continue;
-		case 'h':
-			usage(stdout);
-			return -1;
-		case 't':
-			ch = OPT_BASE + CAMPAIGN_OPT_TEMPLATE;
-			break;
-		case 'f':
-			ch = OPT_BASE + CAMPAIGN_OPT_FROM;
-			break;
-		default:
-			break;
-		}
-		if (ch < OPT_BASE || ch >= OPT_BASE + CAMPAIGN_OPT__COUNT) {
-			usage(stderr);
-			return EX_USAGE;
-		}
-		rc = campaign_settings_set(set,
-		                           (enum campaign_opt)(ch - OPT_BASE),
-		                           optarg, err, sizeof(err));
-		if (rc < 0)
-			return campaign_fail(cmd, rc, err);
 	}
-	return 0;
+	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++) {
+		enum campaign_opt o = (enum campaign_opt)i;
+
+		refs[i] = (struct setting_ref){set, o, cmd};
+		opts[5 + i] = (struct cli_opt){
+		    .name = campaign_opt_name(o),
+		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
+		    .dst = &refs[i],
+		    .fn = setting_store,
+		    .shortopt = o == CAMPAIGN_OPT_TEMPLATE ? 't'
+		                : o == CAMPAIGN_OPT_FROM   ? 'f'
+		                                           : 0};
+	}
+	first = cli_parse(&c, argc, argv, &rc);
+	free(help);
+	a->json = cli_globals.json;
+	return first >= 0 ? 0 : rc == EX_OK ? -1 : rc;
 }
 
 static volatile sig_atomic_t stop_flag;
@@ -150,35 +134,6 @@ draw(void *arg, const struct engine_progress *p)
 	b->shown = true;
 }
 
-/* Say what a finished run left for later. */
-static void
-run_notes(const struct engine_result *r, int64_t id, const char *cmd)
-{
-	if (r->paused)
-		fprintf(stderr,
-		        "mailcast: %s: paused; `mailcast campaign resume %lld` "
-		        "continues\n",
-		        cmd, (long long)id);
-	if (r->deferred_left) {
-		char when[64];
-		struct tm tm;
-
-		localtime_r(&r->next_due, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-		fprintf(stderr,
-		        "mailcast: %s: deferred recipients are left, the next "
-		        "due at %s; `mailcast campaign resume %lld` retries "
-		        "them\n",
-		        cmd, when, (long long)id);
-	}
-	if (r->recovered)
-		fprintf(stderr,
-		        "mailcast: %s: %lu recipients were in flight when an "
-		        "earlier run stopped; they were sent again (listed by "
-		        "`campaign report`)\n",
-		        cmd, r->recovered);
-}
-
 /* Run campaign id in the foreground and print its report. */
 int
 campaign_foreground(struct store *s, int64_t id,
@@ -189,7 +144,9 @@ campaign_foreground(struct store *s, int64_t id,
 	struct campaign_result res;
 	struct sigaction sa, old_int, old_term;
 	struct bar bar = {!quiet && isatty(2), false};
-	char err[CAMPAIGN_ERR_MAX];
+	char err[CAMPAIGN_ERR_MAX],
+	    notes[CAMPAIGN_NOTES_MAX][CAMPAIGN_NOTE_SIZE];
+	size_t n;
 	int rc;
 
 	memset(&o, 0, sizeof(o));
@@ -210,8 +167,10 @@ campaign_foreground(struct store *s, int64_t id,
 		fputc('\n', stderr);
 	if (rc < 0)
 		return campaign_fail(cmd, rc, err);
-	run_notes(&res.run, id, cmd);
-	rc = campaign_report_print(s, id, false, stdout, cmd);
+	n = campaign_run_notes(&res.run, id, notes);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "mailcast: %s: %s\n", cmd, notes[i]);
+	rc = campaign_report_print(s, id, false, cmd);
 	if (rc == 0 && (res.run.paused || res.run.deferred_left))
 		rc = EX_TEMPFAIL;
 	return rc;
@@ -261,21 +220,16 @@ report_text(const struct campaign_report *r, FILE *out)
 
 /* Print the report of campaign id. */
 int
-campaign_report_print(struct store *s, int64_t id, bool json, FILE *out,
-                      const char *cmd)
+campaign_report_print(struct store *s, int64_t id, bool json, const char *cmd)
 {
 	struct campaign_report r;
 	char err[CAMPAIGN_ERR_MAX];
 	int rc = campaign_report_get(s, id, &r, err, sizeof(err));
 
-	if (rc == 0 && json) {
-		json_t *j = campaign_report_json(&r);
-
-		json_dumpf(j, out, JSON_INDENT(2));
-		fputc('\n', out);
-		json_decref(j);
-	} else if (rc == 0)
-		report_text(&r, out);
+	if (rc == 0 && json)
+		cli_json_print(campaign_report_json(&r));
+	else if (rc == 0)
+		report_text(&r, stdout);
 	campaign_report_fini(&r);
 	return rc < 0 ? campaign_fail(cmd, rc, err) : 0;
 }

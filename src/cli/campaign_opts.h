@@ -26,10 +26,11 @@ struct campaign_args {
 
 /*
  * Parse argv into set and a: with conf, mailcast.conf and MAILCAST_*
- * first.  0, -1 after --help (usage printed), or an exit status.
+ * first; usage is the command's help (the sending options' follow).
+ * 0, -1 after --help (usage printed), or an exit status.
  */
 int campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
-                        bool conf, const char *cmd, void (*usage)(FILE *),
+                        bool conf, const char *cmd, const char *usage,
                         struct campaign_args *a);
 /* Print "mailcast: CMD: err" and give rc's exit status. */
 int campaign_fail(const char *cmd, int rc, const char *err);
@@ -40,8 +41,8 @@ int campaign_fail(const char *cmd, int rc, const char *err);
 int campaign_foreground(struct store *s, int64_t id,
                         const struct campaign_settings *set, struct demo *d,
                         bool quiet, const char *cmd);
-/* Print the report of campaign id (JSON with json). */
-int campaign_report_print(struct store *s, int64_t id, bool json, FILE *out,
+/* Print the report of campaign id on stdout (JSON with json). */
+int campaign_report_print(struct store *s, int64_t id, bool json,
                           const char *cmd);
 
 #endif

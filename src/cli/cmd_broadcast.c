@@ -11,15 +11,6 @@
 #include "cli/store_open.h"
 
 #include "usage_broadcast.h" /* docs/usage/broadcast.txt */
-#include "usage_sending.h"   /* docs/usage/sending.txt */
-
-/* Print the usage: docs/usage/broadcast.txt, then the sending options. */
-static void
-usage(FILE *fp)
-{
-	fputs(usage_broadcast, fp);
-	fputs(usage_sending, fp);
-}
 
 /* `mailcast broadcast ...` */
 int
@@ -34,8 +25,8 @@ cmd_broadcast(int argc, char **argv)
 
 	memset(&a, 0, sizeof(a));
 	campaign_settings_init(&set);
-	rc =
-	    campaign_opts_parse(argc, argv, &set, true, "broadcast", usage, &a);
+	rc = campaign_opts_parse(argc, argv, &set, true, "broadcast",
+	                         usage_broadcast, &a);
 	if (rc != 0)
 		goto done;
 	/* the name is made up later, once the store is open */

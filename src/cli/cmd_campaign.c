@@ -142,11 +142,8 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 		json_decref(w.arr);
 		return EX_IOERR;
 	}
-	if (json) {
-		json_dumpf(w.arr, stdout, JSON_INDENT(2));
-		putchar('\n');
-		json_decref(w.arr);
-	}
+	if (json)
+		cli_json_print(w.arr);
 	return 0;
 }
 
@@ -165,9 +162,8 @@ do_start(struct store *s, int64_t id, int argc, char **argv)
 		rc = campaign_fail("campaign", rc, err);
 		goto done;
 	}
-	optind = 0;
-	rc =
-	    campaign_opts_parse(argc, argv, &set, false, "campaign", usage, &a);
+	rc = campaign_opts_parse(argc, argv, &set, false, "campaign",
+	                         usage_campaign, &a);
 	if (rc == 0)
 		rc =
 		    campaign_foreground(s, id, &set, NULL, a.quiet, "campaign");
@@ -206,11 +202,11 @@ cmd_campaign(int argc, char **argv)
 		return EX_USAGE;
 	}
 	memset(&a, 0, sizeof(a));
-	a.json = cli_globals.json;
 	campaign_settings_init(&set);
 	argc--;
 	argv++;
-	rc = campaign_opts_parse(argc, argv, &set, true, "campaign", usage, &a);
+	rc = campaign_opts_parse(argc, argv, &set, true, "campaign",
+	                         usage_campaign, &a);
 	if (rc != 0)
 		goto done;
 	if (strcmp(sub, "create") != 0 && optind >= argc) {
@@ -235,8 +231,7 @@ cmd_campaign(int argc, char **argv)
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(s, id, a.json);
 	else if (strcmp(sub, "report") == 0)
-		rc = campaign_report_print(s, id, a.json, stdout,
-		                           "campaign report");
+		rc = campaign_report_print(s, id, a.json, "campaign report");
 	else
 		rc = do_who(s, id, a.state, a.csv, a.json);
 done:

@@ -22,8 +22,6 @@
 
 #include "usage_list.h" /* docs/usage/list.txt */
 
-#define LIST_SHOW_REJECTS 20 /* rejected rows printed before "and N more" */
-
 /* Parse a subcommand's options; the index of its first operand or -1. */
 static int
 list_parse(struct cli_opt *opts, int argc, char **argv, int *status)
@@ -33,30 +31,11 @@ list_parse(struct cli_opt *opts, int argc, char **argv, int *status)
 	return cli_parse(&c, argc, argv, status);
 }
 
-struct reject_out {
-	unsigned long shown, total;
-};
-
-/* store_reject_fn: the first rejected rows on stderr. */
-static void
-on_reject(void *arg, unsigned long line, const char *reason, const char *raw,
-          size_t rawlen)
-{
-	struct reject_out *ro = arg;
-
-	(void)line, (void)raw, (void)rawlen;
-	if (ro->total++ < LIST_SHOW_REJECTS) {
-		fprintf(stderr, "mailcast: list import: %s\n", reason);
-		ro->shown++;
-	}
-}
-
 /* list import */
 static int
 list_import(int argc, char **argv, struct store *s)
 {
-	struct reject_out ro = {0};
-	struct app_import o = {.reject = on_reject, .reject_arg = &ro};
+	struct app_import o = {0};
 	struct store_import_stats st;
 	const char *rpath = NULL;
 	struct cli_opt opts[] = {
@@ -78,12 +57,6 @@ list_import(int argc, char **argv, struct store *s)
 		json_decref(o.rejects_json);
 		return err;
 	}
-	if (ro.total > ro.shown)
-		cli_fail(0,
-		         "mailcast: list import: ... and %lu more rejected "
-		         "rows%s",
-		         ro.total - ro.shown,
-		         rpath ? " (see the reject file)" : "");
 	if (cli_globals.json) {
 		json_t *v =
 		    json_pack("{s:s,s:s}", "file", argv[i], "list", o.list);

@@ -150,15 +150,6 @@ supp_check(struct store *s, const struct supp_args *a)
 	return rc;
 }
 
-/* A rejected row of a suppression import, on stderr. */
-static void
-supp_reject(void *arg, unsigned long line, const char *reason, const char *raw,
-            size_t rawlen)
-{
-	(void)arg, (void)line, (void)raw, (void)rawlen;
-	fprintf(stderr, "mailcast: suppress import: %s\n", reason);
-}
-
 /* suppress import FILE */
 static int
 supp_import(struct store *s, struct supp_args *a)
@@ -170,7 +161,6 @@ supp_import(struct store *s, struct supp_args *a)
 	if (a->argc != 1)
 		return cli_fail(EX_USAGE,
 		                "mailcast: suppress import: one FILE");
-	o->reject = supp_reject;
 	if (strcmp(o->source, "cli") == 0)
 		o->source = "import";
 	if ((err = cli_import(s, "suppress import", a->argv[0], a->rpath, o,

@@ -13,6 +13,7 @@
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
+#include "cli/util.h"
 #include "usage_token.h" /* docs/usage/token.txt */
 
 /* One row of `token list`. */
@@ -59,44 +60,41 @@ token_verify(struct store *s, const char *tok, char *err, size_t errsz)
 	return 0;
 }
 
-/* `mailcast token ...` */
-int
-cmd_token(int argc, char **argv)
+/* `token rotate|list|verify TOKEN` on the open store. */
+static int
+token_run(int argc, char **argv, struct store *s)
 {
 	char err[400];
-	struct store *s;
 	int64_t id;
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage_token, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE : 0;
-	}
-	if ((strcmp(argv[1], "verify") == 0 && argc != 3) ||
-	    (strcmp(argv[1], "verify") != 0 && argc > 2) ||
-	    (strcmp(argv[1], "rotate") != 0 && strcmp(argv[1], "list") != 0 &&
-	     strcmp(argv[1], "verify") != 0)) {
+	if (argc != (strcmp(argv[0], "verify") == 0 ? 2 : 1)) {
 		fputs(usage_token, stderr);
 		return EX_USAGE;
 	}
-	if ((s = cli_store_open("token")) == NULL)
-		return cli_store_exit();
-	if (strcmp(argv[1], "rotate") == 0) {
+	if (strcmp(argv[0], "rotate") == 0) {
 		rc = token_keys_rotate(s, &id, err, sizeof(err));
 		if (rc == 0)
 			printf("token key %lld signs from now on; the older "
 			       "keys still verify\n",
 			       (long long)id);
-	} else if (strcmp(argv[1], "verify") == 0) {
-		rc = token_verify(s, argv[2], err, sizeof(err));
+	} else if (strcmp(argv[0], "verify") == 0) {
+		rc = token_verify(s, argv[1], err, sizeof(err));
 	} else {
 		rc = token_keys_each(s, list_row, NULL, err, sizeof(err));
 	}
-	store_close(s);
-	if (rc < 0) {
-		fprintf(stderr, "mailcast: token: %s\n", err);
-		return mc_exit_code(rc);
-	}
+	if (rc < 0)
+		return cli_fail(mc_exit_code(rc), "mailcast: token: %s", err);
 	return 0;
+}
+
+/* `mailcast token ...` */
+int
+cmd_token(int argc, char **argv)
+{
+	static const struct cli_store_sub subs[] = {
+	    {"rotate", token_run}, {"list", token_run}, {"verify", token_run}};
+
+	return cli_store_dispatch("token", usage_token, subs,
+	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
 }

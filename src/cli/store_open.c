@@ -72,12 +72,33 @@ cli_store_dispatch(const char *cmd, const char *usage,
 	return EX_USAGE;
 }
 
+#define SHOW_REJECTS 20 /* rejected rows printed before "and N more" */
+
+/* What the rejected rows of an import have printed so far. */
+struct rejects_shown {
+	const char *cmd;
+	unsigned long total;
+};
+
+/* store_reject_fn: the first SHOW_REJECTS rejected rows on stderr. */
+static void
+reject_show(void *arg, unsigned long line, const char *reason, const char *raw,
+            size_t rawlen)
+{
+	struct rejects_shown *r = arg;
+
+	(void)line, (void)raw, (void)rawlen;
+	if (r->total++ < SHOW_REJECTS)
+		fprintf(stderr, "mailcast: %s: %s\n", r->cmd, reason);
+}
+
 /* Open the files, import, close. */
 int
 cli_import(struct store *s, const char *cmd, const char *path,
            const char *rpath, struct app_import *o,
            struct store_import_stats *st)
 {
+	struct rejects_shown shown = {cmd, 0};
 	FILE *fp;
 	int err;
 
@@ -89,6 +110,8 @@ cli_import(struct store *s, const char *cmd, const char *path,
 		return cli_fail(EX_CANTCREAT, "mailcast: %s: %s: %s", cmd,
 		                rpath, strerror(errno));
 	}
+	o->reject = reject_show;
+	o->reject_arg = &shown;
 	err = o->list != NULL ? app_contacts_import(s, fp, o, st)
 	                      : app_supp_import(s, fp, o, st);
 	fclose(fp);
@@ -98,5 +121,9 @@ cli_import(struct store *s, const char *cmd, const char *path,
 		return cli_fail(err == MC_EIO ? EX_IOERR : EX_DATAERR,
 		                "mailcast: %s: %s: %s; nothing was imported",
 		                cmd, path, store_error(s));
+	if (shown.total > SHOW_REJECTS)
+		cli_fail(0, "mailcast: %s: ... and %lu more rejected rows%s",
+		         cmd, shown.total - SHOW_REJECTS,
+		         rpath ? " (see the reject file)" : "");
 	return 0;
 }

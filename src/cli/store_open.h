@@ -34,7 +34,8 @@ int cli_store_dispatch(const char *cmd, const char *usage,
 
 /*
  * Import the CSV at path (contacts when o->list, else suppressions), the
- * rejected rows to the CSV at rpath when given.  0, or the exit status
+ * rejected rows to the CSV at rpath when given; the first 20 rejected
+ * rows are said on stderr, then "... and N more".  0, or the exit status
  * after saying "mailcast: CMD: ..." (EX_NOINPUT, EX_CANTCREAT, EX_IOERR,
  * EX_DATAERR: nothing was imported).
  */

@@ -2,7 +2,6 @@
  * util.c — the option parser and small helpers; see util.h.
  */
 #include <assert.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,26 +15,30 @@
 #include "cli/commands.h"
 #include "cli/util.h"
 
-/* Store one option's argument; false after saying why it is bad. */
-static bool
+/* Store one option's argument; 0, or the exit status after saying why
+ * it is bad. */
+static int
 opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 {
 	unsigned long long v;
 	struct cli_many *m = o->dst;
+	int rc;
 
 	switch (o->type) {
 	case CLI_FLAG:
 		*(bool *)o->dst = true;
-		return true;
+		return 0;
 	case CLI_STR:
 		*(const char **)o->dst = arg;
-		return true;
+		return 0;
 	case CLI_FN:
-		return o->fn(o->dst, arg) == 0;
+	case CLI_FN0:
+		rc = o->fn(o->dst, arg);
+		return rc < 0 ? EX_USAGE : rc;
 	case CLI_MANY:
 		if (m->n < o->max) {
 			m->v[m->n++] = arg;
-			return true;
+			return 0;
 		}
 		break;
 	default:
@@ -47,14 +50,14 @@ opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 			*(long *)o->dst = (long)v;
 		else
 			*(unsigned long long *)o->dst = v;
-		return true;
+		return 0;
 	}
 	if (o->bad != NULL)
 		fprintf(stderr, "%s\n", o->bad);
 	else
 		fprintf(stderr, "%s: --%s must be a number %llu..%llu\n",
 		        c->prefix, o->name, o->min, o->max);
-	return false;
+	return EX_USAGE;
 }
 
 /* Parse argv by the table; see util.h. */
@@ -70,7 +73,7 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 	struct option *lo = xcalloc(n + 3, sizeof(*lo));
 	for (size_t i = 0; i < n; i++) {
 		const struct cli_opt *o = &c->opts[i];
-		bool arg = o->type != CLI_FLAG;
+		bool arg = o->type != CLI_FLAG && o->type != CLI_FN0;
 
 		lo[i] = (struct option){o->name,
 		                        arg ? required_argument : no_argument,
@@ -85,7 +88,6 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 	}
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
 	lo[n + 1] = (struct option){"json", no_argument, NULL, 'j'};
-	*status = EX_USAGE;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		const struct cli_opt *o = NULL;
@@ -103,10 +105,11 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 			if (ch == 256 + (int)i || ch == c->opts[i].shortopt)
 				o = &c->opts[i];
 		if (o == NULL) {
+			*status = EX_USAGE;
 			fputs(c->usage, stderr);
 			goto done;
 		}
-		if (!opt_store(c, o, optarg)) {
+		if ((*status = opt_store(c, o, optarg)) != 0) {
 			if (c->usage_on_bad)
 				fputs(c->usage, stderr);
 			goto done;
@@ -182,21 +185,6 @@ cli_auth_secret(const struct cli_cmd *c, const char *user, const char *pwfile,
 		return cli_fail(EX_CONFIG, "%s: %s", c->prefix, err);
 	*out = secret;
 	return 0;
-}
-
-/* A decimal number in range. */
-bool
-cli_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end != '\0' || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* The exit status of a probe that could not run. */

@@ -27,7 +27,9 @@ enum cli_opt_type {
 	CLI_LONG, /* long *: a number in [min, max] */
 	CLI_ULL,  /* unsigned long long *: a number in [min, max] */
 	CLI_MANY, /* struct cli_many *: appended, at most max */
-	CLI_FN,   /* fn(dst, arg): 0, or -1 after saying why */
+	CLI_FN,   /* fn(dst, arg): 0, or after saying why -1 (EX_USAGE) or
+	             an exit status */
+	CLI_FN0,  /* CLI_FN without an argument: fn(dst, NULL) */
 };
 
 struct cli_opt {
@@ -67,7 +69,7 @@ struct cli_cmd {
 
 /*
  * Parse argv[1..] by c->opts.  Returns the index of the first operand, or
- * -1 with *status EX_OK (--help was printed) or EX_USAGE.
+ * -1 with *status EX_OK (--help was printed), EX_USAGE or a CLI_FN's status.
  */
 int cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status);
 /* Say MSG (a whole line, "mailcast: ..." ) on stderr; returns status. */
@@ -89,8 +91,6 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 int cli_auth_secret(const struct cli_cmd *c, const char *user,
                     const char *pwfile, char *secret, size_t secretsz,
                     const char **out);
-/* A decimal number in [min, max] from s; false when it is not one. */
-bool cli_parse_long(const char *s, long min, long max, long *out);
 /* The exit status of a probe that could not run: no permission (raw or
  * ping sockets), unknown host, bad usage, else an OS error. */
 int cli_probe_exit(int rc);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # store_cli.sh MAILCAST — `mailcast list` and `mailcast suppress` as a user
-# sees them: import counts, rejected rows on stderr and in the reject CSV,
-# show/count/export (text and --json), remove, suppress add/check/list/
+# sees them: import counts, rejected rows on stderr (the first 20) and in
+# the reject CSV (all), show/count/export (text and --json), remove, suppress add/check/list/
 # import/remove, and the exit status of each (sysexits; check: 0 or 1).
 . "$(dirname "$0")/../helpers/lib.sh"
 MC=$1
@@ -48,6 +48,13 @@ run "check: not" 1 "$MC" $S --json suppress check zz@example.org
 has "json, one line" '{"address": "zz@example.org", "suppressed": false}'
 run "import: one rejected" 65 "$MC" $S suppress import s.csv --reason hard-bounce --reject-file srj.csv
 has "tally" "s.csv: 3 rows: 2 added, 0 already suppressed, 1 rejected"
+{ echo ok@example.org; for i in $(seq 1 25); do echo "bad$i"; done; } >many.csv
+run "import: 25 rejected" 65 "$MC" $S suppress import many.csv --reject-file mrj.csv
+has "the 20th on stderr" "mailcast: suppress import: line 21: invalid address"
+lacks "not the 21st" "line 22:"
+has "the rest counted" "mailcast: suppress import: ... and 5 more rejected rows (see the reject file)"
+OUT=$(cat mrj.csv)
+has "every one in the reject CSV" '26,line 26: invalid address'
 run "list" 0 "$MC" $S suppress list
 has "imported domain" "@b.example                               hard-bounce"
 run "remove" 0 "$MC" $S suppress remove jo@example.org

@@ -738,11 +738,34 @@ test_report_killed_run(void **state)
 	store_close(s);
 }
 
+/* The notes a run leaves: none for a finished run; paused and resent
+ * rows named with the command that goes on. */
+static void
+test_run_notes(void **state)
+{
+	struct engine_result r;
+	char notes[CAMPAIGN_NOTES_MAX][CAMPAIGN_NOTE_SIZE];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(campaign_run_notes(&r, 7, notes), 0);
+	r.paused = true;
+	r.recovered = 2;
+	assert_int_equal(campaign_run_notes(&r, 7, notes), 2);
+	assert_string_equal(notes[0],
+	                    "paused; `mailcast campaign resume 7` continues");
+	assert_non_null(strstr(notes[1], "2 recipients were in flight"));
+	r.deferred_left = true;
+	assert_int_equal(campaign_run_notes(&r, 7, notes), 3);
+	assert_non_null(strstr(notes[1], "deferred recipients are left"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_run_notes),
 	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_no_secret_saved, setup,
