@@ -44,6 +44,7 @@
 #define PROGRESS_MS   250
 #define LOCAL_TRIES   3  /* never-started transactions before deferral */
 #define CONN_FAILS    3  /* connection failures before queued jobs defer */
+#define CONN_PER_SEC  10 /* connection attempts per destination in any 1 s */
 #define PENALTY_MAX   4  /* slowdown steps: connections and rate / 2^p */
 #define RECOVER_AFTER 50 /* deliveries without a 4xx to undo one step */
 #define IDLE_QUIT_MS  2000
@@ -95,6 +96,7 @@ struct econn {
 	struct smtp_conn_config cfg;
 	unsigned id; /* 1, 2, ... over the run */
 	bool ready, quitting;
+	bool answered; /* a transaction on it got the server's reply */
 	unsigned inflight, used;
 	uint64_t idle_since;
 	char peer[96];
@@ -114,7 +116,9 @@ struct dest {
 	unsigned conns_max; /* its connection cap (the relay's or global) */
 	double rate;        /* its messages/s (0: none) */
 	uint64_t backoff_until;
-	double next_ms; /* pacing of the destination's rate */
+	uint64_t opened[CONN_PER_SEC]; /* when the last connections opened */
+	unsigned nopened;              /* connections opened in all */
+	double next_ms;                /* pacing of the destination's rate */
 	char last_err[256];
 };
 
