@@ -86,6 +86,8 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 	    j->rcpt.result.code || j->rcpt.result.text[0] ? &j->rcpt.result
 	                                                  : &t->result;
 
+	bool unsupp = t->smtputf8 && t->result.err == MC_EUNSUPP;
+
 	c->inflight--;
 	if (t->attempted && r->code > 0 && !c->answered) {
 		/* the server takes part in the protocol: the host works
@@ -94,14 +96,19 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 		d->fail_streak = 0;
 		d->bad &= ~(1u << (c->host - d->route->hosts));
 	}
-	if (!t->attempted || smtp_conn_client(conn) == NULL ||
-	    smtp_client_last_error(smtp_conn_client(conn))[0] != '\0')
+	if (unsupp) {
+		/* the server cannot take it, now or later: failed, the
+		 * address stays good (not a bounce); the session goes on */
+	} else if (!t->attempted || smtp_conn_client(conn) == NULL ||
+	           smtp_client_last_error(smtp_conn_client(conn))[0] != '\0')
 		c->quitting = true; /* the session is over: submit no more */
 	if (c->inflight == 0)
 		c->idle_since = engine_now_ms(e);
 	snprintf(j->relay, sizeof(j->relay), "%s%s%s", c->host->name,
 	         c->peer[0] ? " " : "", c->peer);
-	if (!t->attempted) {
+	if (unsupp) {
+		ledger_settle(e, j, DLV_FAILED, 0, NULL, job_utf8_reason(j));
+	} else if (!t->attempted) {
 		txn_not_started(e, d, j, r);
 	} else if (j->rcpt.state == SMTP_RCPT_DELIVERED) {
 		mc_strlcpy(j->queue_id, t->queue_id, sizeof(j->queue_id));

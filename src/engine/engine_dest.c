@@ -136,8 +136,9 @@ dest_hand_over(struct engine *e, struct econn *c, struct job *j)
 {
 	memset(&j->txn, 0, sizeof(j->txn));
 	memset(&j->rcpt, 0, sizeof(j->rcpt));
-	j->rcpt.addr = j->d.address;
-	j->txn.mail_from = j->mail_from;
+	j->rcpt.addr = j->rcpt_wire[0] ? j->rcpt_wire : j->d.address;
+	j->txn.mail_from = j->from_wire[0] ? j->from_wire : j->mail_from;
+	j->txn.smtputf8 = j->utf8_need != 0;
 	j->txn.rcpts = &j->rcpt;
 	j->txn.nrcpts = 1;
 	j->txn.body = buf_data(&j->body);

@@ -53,6 +53,9 @@
 	3200.0 /* the rate a slowed destination without one                    \
 	          starts from (halved per step) */
 
+#define JOB_UTF8_ADDR   1u /* a non-ASCII local part in the envelope */
+#define JOB_UTF8_HEADER 2u /* raw UTF-8 in the header section */
+
 struct dest;
 struct engine;
 struct econn;
@@ -65,6 +68,11 @@ struct job {
 	struct buf body;
 	char mail_from[400];
 	char token[TOKEN_MAX + 1];
+	/* the envelope as it goes on the wire (engine_render.c): domains as
+	 * A-labels unless the local part needs SMTPUTF8 anyway */
+	char rcpt_wire[400];
+	char from_wire[400];
+	unsigned utf8_need; /* JOB_UTF8_*: what needs SMTPUTF8 */
 	struct smtp_rcpt rcpt;
 	struct smtp_txn txn;
 	unsigned local_tries;
@@ -192,6 +200,7 @@ struct job *jobq_pop(struct jobq *q);
 void job_free(struct job *j);
 
 /* engine_render.c */
+const char *job_utf8_reason(const struct job *j);
 void rpool_start(struct engine *e);
 void rpool_stop(struct engine *e);
 void rpool_submit(struct engine *e, struct job *j);
