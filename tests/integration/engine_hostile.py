@@ -7,7 +7,7 @@ end by itself (exit 75, deferred rows left, well before the test's own
 limit), every row deferred with the reason (the protocol error) shown by
 `campaign who`, at the relay in `campaign report`, at least one attempt recorded each, and the relay must
 count no more connections in any one second than the engine's bound
-(CONN_PER_SEC, 10 per destination).  Port 26300.
+(CONN_PER_SEC, 10 per destination).  Port 26700.
 """
 import json
 import os
@@ -18,7 +18,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from engine_lib import Case, Fail, stop, wait_port  # noqa: E402
 
-PORT = 26300
+PORT = 26700
 BOUND = 10  # connection attempts per destination in any second
 HELPER = os.path.join(os.path.dirname(__file__), "..", "helpers",
                       "hostile_relay.py")

@@ -8,7 +8,7 @@ domain goes out as its A-label (envelope and To: header), no SMTPUTF8
 parameter, no raw UTF-8 on the wire, and jörg is failed at once with
 "server does not offer SMTPUTF8; the address needs it" and not suppressed.
 To a relay that offers it (--mode utf8): all three sent, MAIL FROM carries
-SMTPUTF8 for jörg (and only for jörg).  Ports 26310, 26311.
+SMTPUTF8 for jörg (and only for jörg).  Ports 26710, 26711.
 """
 import json
 import os
@@ -51,7 +51,7 @@ c = Case(sys.argv[1])
 try:
     c.tpl = c.make_list([ASCII, IDN, UTF])
     # a relay without SMTPUTF8
-    run, rec, rows = campaign(c, 26310, "plain", "plain")
+    run, rec, rows = campaign(c, 26710, "plain", "plain")
     lines = rec["lines"]
     c.check("plain: the run ends (exit 0)", run.returncode == 0,
             (run.returncode, run.stdout, run.stderr))
@@ -79,7 +79,7 @@ try:
     c.check("plain: the UTF-8 address not suppressed", UTF not in supp,
             supp)
     # a relay that offers SMTPUTF8
-    run, rec, rows = campaign(c, 26311, "utf8", "utf8")
+    run, rec, rows = campaign(c, 26711, "utf8", "utf8")
     lines = rec["lines"]
     c.check("utf8: the run ends (exit 0)", run.returncode == 0,
             (run.returncode, run.stdout, run.stderr))
