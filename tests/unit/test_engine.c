@@ -643,6 +643,60 @@ test_failover(void **state)
 	}
 }
 
+/* A run that must end by itself: stopped after limit_s real seconds. */
+struct watch {
+	struct fx *f;
+	struct engine *e;
+	bool done, fired;
+};
+
+static void
+watch_done(void *arg, struct engine *e)
+{
+	struct watch *w = arg;
+
+	(void)e;
+	w->done = true;
+	event_base_loopbreak(w->f->base);
+}
+
+static void
+watch_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->fired = true;
+	engine_stop(w->e, true);
+}
+
+/* Run the engine as run() does, but stop it after limit_s real seconds
+ * (*fired then true): a test of a run that must end fails, not hangs. */
+static int
+run_watched(struct fx *f, uint64_t step_ms, int limit_s, bool *fired)
+{
+	struct timeval ms1 = {0, 1000}, lim = {limit_s, 0};
+	struct watch w = {.f = f};
+	struct event *dog = evtimer_new(f->base, watch_fire, &w);
+	int rc;
+
+	f->step_ms = step_ms;
+	event_add(f->ticker, &ms1);
+	rc =
+	    engine_start(&f->cfg, watch_done, &w, &w.e, f->err, sizeof(f->err));
+	if (rc == 0) {
+		evtimer_add(dog, &lim);
+		while (!w.done)
+			event_base_loop(f->base, EVLOOP_ONCE);
+		rc = engine_finish(w.e, &f->res, f->err, sizeof(f->err));
+	}
+	event_del(f->ticker);
+	event_free(dog);
+	*fired = w.fired;
+	return rc;
+}
+
 /* (f) A relay that breaks every session (a stray line after its EHLO
  * reply): each broken session counts as a failed connection, the rows are
  * deferred with the reason and retried by the schedule until max age, and
@@ -654,6 +708,7 @@ test_hostile_relay(void **state)
 	struct fx *f = *state;
 	struct row w;
 	unsigned n, worst = 0;
+	bool fired;
 
 	f->peer->stray_ehlo = true;
 	f->wall_follows = true; /* retries come due as the run goes on */
@@ -665,7 +720,8 @@ test_hostile_relay(void **state)
 	f->cfg.retry.linger = 600;
 	f->cfg.retry.backoff_max_ms = 1;
 
-	assert_int_equal(run(f, 20), 0);
+	assert_int_equal(run_watched(f, 20, 20, &fired), 0);
+	assert_false(fired); /* it ended by itself */
 	assert_true(f->res.finished);
 	assert_int_equal(f->res.p.sent, 0);
 	for (int i = 1; i <= 20; i++) {
