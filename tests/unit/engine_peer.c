@@ -95,6 +95,7 @@ on_message(void *arg, const struct smtp_server_msg *m, char *qid, size_t qsz)
 		snprintf(pm->rcpt, sizeof(pm->rcpt), "%s", m->rcpts[i]);
 		pm->at_ms = mc_clock_mono_ms(p->clock);
 		pm->conns_now = p->conns_now;
+		pm->smtputf8 = m->smtputf8;
 		if (p->hook)
 			p->hook(p->hook_arg, m->rcpts[i]);
 	}

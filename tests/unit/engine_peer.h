@@ -41,6 +41,7 @@ struct peer_msg {
 	char rcpt[256];
 	uint64_t at_ms;     /* the fake clock */
 	unsigned conns_now; /* connections open when it arrived */
+	bool smtputf8;      /* MAIL FROM carried SMTPUTF8 */
 };
 
 struct peer {

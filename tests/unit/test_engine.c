@@ -797,6 +797,42 @@ test_conn_bound(void **state)
 	assert_true(worst <= 10);
 }
 
+/* (h) SMTPUTF8: an internationalised domain with an ASCII local part goes
+ * out as its A-label without the extension; a UTF-8 local part goes as is
+ * with the SMTPUTF8 MAIL parameter (the peer offers it). */
+static void
+test_smtputf8(void **state)
+{
+	struct fx *f = *state;
+	const char *idn = "anna@m\xc3\xbcnchen.test";
+	const char *utf = "j\xc3\xb6rg@u.test";
+	int res, joined;
+	bool seen_idn = false, seen_utf = false;
+
+	assert_int_equal(store_contact_upsert(f->s, idn, "m\xc3\xbcnchen.test",
+	                                      "{}", f->list, T0, &res, &joined),
+	                 0);
+	assert_int_equal(store_contact_upsert(f->s, utf, "u.test", "{}",
+	                                      f->list, T0, &res, &joined),
+	                 0);
+	campaign(f);
+	assert_int_equal(run(f, 20), 0);
+	assert_int_equal(f->res.p.sent, 2);
+	for (size_t i = 0; i < f->peer->nmsgs; i++) {
+		const struct peer_msg *m = &f->peer->msgs[i];
+
+		if (strcmp(m->rcpt, "anna@xn--mnchen-3ya.test") == 0) {
+			seen_idn = true;
+			assert_false(m->smtputf8);
+		} else if (strcmp(m->rcpt, utf) == 0) {
+			seen_utf = true;
+			assert_true(m->smtputf8);
+		}
+	}
+	assert_true(seen_idn);
+	assert_true(seen_utf);
+}
+
 /* The transcript: log lines at LOG_TRACE tagged by destination and
  * connection number, never a memory address. */
 struct trace {
@@ -978,6 +1014,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_hostile_relay, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_conn_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_smtputf8, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_on_callers_loop, setup,
 	                                    teardown),
