@@ -1011,15 +1011,15 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_hostile_relay, setup,
-	                                    teardown),
-	    cmocka_unit_test_setup_teardown(test_conn_bound, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_smtputf8, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_on_callers_loop, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_pauses, setup, teardown),
 	    cmocka_unit_test(test_template_attrs),
+	    cmocka_unit_test_setup_teardown(test_hostile_relay, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_conn_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_smtputf8, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
