@@ -53,8 +53,6 @@ on_ready(struct smtp_conn *conn, void *arg)
 
 	c->ready = true;
 	c->dest->nready++;
-	c->dest->fail_streak = 0;
-	c->dest->bad &= ~(1u << (c->host - c->dest->route->hosts));
 	snprintf(c->peer, sizeof(c->peer), "%s", smtp_conn_peer(conn));
 	c->idle_since = 0;
 	dest_dispatch(c->e, c->dest);
@@ -88,15 +86,29 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 	    j->rcpt.result.code || j->rcpt.result.text[0] ? &j->rcpt.result
 	                                                  : &t->result;
 
+	bool unsupp = t->smtputf8 && t->result.err == MC_EUNSUPP;
+
 	c->inflight--;
-	if (!t->attempted || smtp_conn_client(conn) == NULL ||
-	    smtp_client_last_error(smtp_conn_client(conn))[0] != '\0')
+	if (t->attempted && r->code > 0 && !c->answered) {
+		/* the server takes part in the protocol: the host works
+		 * (a session that only got as far as ready proves nothing) */
+		c->answered = true;
+		d->fail_streak = 0;
+		d->bad &= ~(1u << (c->host - d->route->hosts));
+	}
+	if (unsupp) {
+		/* the server cannot take it, now or later: failed, the
+		 * address stays good (not a bounce); the session goes on */
+	} else if (!t->attempted || smtp_conn_client(conn) == NULL ||
+	           smtp_client_last_error(smtp_conn_client(conn))[0] != '\0')
 		c->quitting = true; /* the session is over: submit no more */
 	if (c->inflight == 0)
 		c->idle_since = engine_now_ms(e);
 	snprintf(j->relay, sizeof(j->relay), "%s%s%s", c->host->name,
 	         c->peer[0] ? " " : "", c->peer);
-	if (!t->attempted) {
+	if (unsupp) {
+		ledger_settle(e, j, DLV_FAILED, 0, NULL, job_utf8_reason(j));
+	} else if (!t->attempted) {
 		txn_not_started(e, d, j, r);
 	} else if (j->rcpt.state == SMTP_RCPT_DELIVERED) {
 		mc_strlcpy(j->queue_id, t->queue_id, sizeof(j->queue_id));
@@ -130,12 +142,39 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 	dest_dispatch(e, d);
 }
 
-/* A connection that never got its session up: fail over, back off. */
+/* Take the jobs handed to c but not yet submitted (their inflight marks
+ * wait in q) back to the front of d's queue. */
+static void
+conn_take_back_q(struct econn *c, struct jobq *q)
+{
+	struct jobq keep = {NULL, NULL, 0};
+	struct job *j;
+
+	while ((j = jobq_pop(q)) != NULL) {
+		if (j->conn != c) {
+			jobq_push(&keep, j);
+			continue;
+		}
+		j->conn = NULL;
+		c->inflight--;
+		jobq_unshift(&c->dest->q, j);
+	}
+	*q = keep;
+}
+
+/* A connection that failed before any transaction got a reply (refused,
+ * TLS, a protocol error, closed): it counts as an attempt for the
+ * destination; fail over, back off, and once failures repeat the queued
+ * jobs are deferred with the reason. */
 static void
 conn_failed(struct engine *e, struct econn *c, const char *why)
 {
 	struct dest *d = c->dest;
 
+	/* the jobs it held count with the queue: deferred below once the
+	 * failures repeat, else sent over the next connection */
+	conn_take_back_q(c, &e->tosubmit);
+	conn_take_back_q(c, &e->submitting);
 	d->fail_streak++;
 	snprintf(d->last_err, sizeof(d->last_err), "%s", why);
 	/* fail over once per failed host: several connections failing
@@ -151,8 +190,11 @@ conn_failed(struct engine *e, struct econn *c, const char *why)
 
 		snprintf(txt, sizeof(txt), "connection failed: %s",
 		         d->last_err);
-		while ((j = jobq_pop(&d->q)) != NULL)
+		while ((j = jobq_pop(&d->q)) != NULL) {
+			snprintf(j->relay, sizeof(j->relay), "%s",
+			         c->host->name);
 			ledger_defer(e, j, 0, NULL, txt);
+		}
 	}
 }
 
@@ -186,6 +228,11 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 			         lr->enh[0] ? " " : "", lr->enh, lr->text);
 			dest_slow(e, d, txt);
 			dest_backoff(e, d, d->penalty);
+		} else if (!c->answered) {
+			/* the session came up, then broke before any reply
+			 * to a transaction (a stray line, garbage, a drop):
+			 * as bad as a refused connection */
+			conn_failed(e, c, w);
 		}
 	}
 	log_debug("dest %s conn %u: closed%s%s",

@@ -9,8 +9,9 @@
  * doubling up to backoff_max); each 4xx or 421 slows it one step
  * (connections and rate halved, PENALTY_MAX steps), and RECOVER_AFTER
  * deliveries without one undo a step.  Connections above a slowed cap take
- * no new message and say QUIT once idle.  Every change of the limits is an
- * ENGINE_EV_DEST event.  Times come from the engine's clock.
+ * no new message and say QUIT once idle.  A destination opens at most
+ * CONN_PER_SEC connections in any second, whatever happens.  Every change of
+ * the limits is an ENGINE_EV_DEST event.  Times come from the engine's clock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -135,8 +136,9 @@ dest_hand_over(struct engine *e, struct econn *c, struct job *j)
 {
 	memset(&j->txn, 0, sizeof(j->txn));
 	memset(&j->rcpt, 0, sizeof(j->rcpt));
-	j->rcpt.addr = j->d.address;
-	j->txn.mail_from = j->mail_from;
+	j->rcpt.addr = j->rcpt_wire[0] ? j->rcpt_wire : j->d.address;
+	j->txn.mail_from = j->from_wire[0] ? j->from_wire : j->mail_from;
+	j->txn.smtputf8 = j->utf8_need != 0;
 	j->txn.rcpts = &j->rcpt;
 	j->txn.nrcpts = 1;
 	j->txn.body = buf_data(&j->body);
@@ -176,6 +178,24 @@ dest_feed_conn(struct engine *e, struct dest *d, struct econn *c, uint64_t now)
 	return limited;
 }
 
+/* May d open another connection now?  At most CONN_PER_SEC in any
+ * second, whatever the failures (no reconnect storm). */
+static bool
+dest_may_open(const struct dest *d, uint64_t now)
+{
+	if (d->nopened < CONN_PER_SEC)
+		return true;
+	return now - d->opened[d->nopened % CONN_PER_SEC] >= 1000;
+}
+
+/* Note a connection opened now. */
+static void
+dest_note_open(struct dest *d, uint64_t now)
+{
+	d->opened[d->nopened % CONN_PER_SEC] = now;
+	d->nopened++;
+}
+
 /* Submit queued jobs to ready connections; open connections as needed. */
 void
 dest_dispatch(struct engine *e, struct dest *d)
@@ -206,7 +226,9 @@ dest_dispatch(struct engine *e, struct dest *d)
 	if (limited || d->q.n == 0 || now < d->backoff_until || e->stopping)
 		return;
 	connecting = d->nconns - d->nready;
-	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap) {
+	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap &&
+	       dest_may_open(d, now)) {
+		dest_note_open(d, now);
 		econn_open(e, d);
 		connecting++;
 	}

@@ -44,6 +44,7 @@
 #define PROGRESS_MS   250
 #define LOCAL_TRIES   3  /* never-started transactions before deferral */
 #define CONN_FAILS    3  /* connection failures before queued jobs defer */
+#define CONN_PER_SEC  10 /* connection attempts per destination in any 1 s */
 #define PENALTY_MAX   4  /* slowdown steps: connections and rate / 2^p */
 #define RECOVER_AFTER 50 /* deliveries without a 4xx to undo one step */
 #define IDLE_QUIT_MS  2000
@@ -51,6 +52,9 @@
 #define SLOW_RATE                                                              \
 	3200.0 /* the rate a slowed destination without one                    \
 	          starts from (halved per step) */
+
+#define JOB_UTF8_ADDR   1u /* a non-ASCII local part in the envelope */
+#define JOB_UTF8_HEADER 2u /* raw UTF-8 in the header section */
 
 struct dest;
 struct engine;
@@ -64,6 +68,11 @@ struct job {
 	struct buf body;
 	char mail_from[400];
 	char token[TOKEN_MAX + 1];
+	/* the envelope as it goes on the wire (engine_render.c): domains as
+	 * A-labels unless the local part needs SMTPUTF8 anyway */
+	char rcpt_wire[400];
+	char from_wire[400];
+	unsigned utf8_need; /* JOB_UTF8_*: what needs SMTPUTF8 */
 	struct smtp_rcpt rcpt;
 	struct smtp_txn txn;
 	unsigned local_tries;
@@ -95,6 +104,7 @@ struct econn {
 	struct smtp_conn_config cfg;
 	unsigned id; /* 1, 2, ... over the run */
 	bool ready, quitting;
+	bool answered; /* a transaction on it got the server's reply */
 	unsigned inflight, used;
 	uint64_t idle_since;
 	char peer[96];
@@ -114,7 +124,9 @@ struct dest {
 	unsigned conns_max; /* its connection cap (the relay's or global) */
 	double rate;        /* its messages/s (0: none) */
 	uint64_t backoff_until;
-	double next_ms; /* pacing of the destination's rate */
+	uint64_t opened[CONN_PER_SEC]; /* when the last connections opened */
+	unsigned nopened;              /* connections opened in all */
+	double next_ms;                /* pacing of the destination's rate */
 	char last_err[256];
 };
 
@@ -187,6 +199,7 @@ struct job *jobq_pop(struct jobq *q);
 void job_free(struct job *j);
 
 /* engine_render.c */
+const char *job_utf8_reason(const struct job *j);
 void rpool_start(struct engine *e);
 void rpool_stop(struct engine *e);
 void rpool_submit(struct engine *e, struct job *j);

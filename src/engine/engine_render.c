@@ -21,7 +21,72 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "engine/engine_int.h"
+#include "msg/address.h"
 #include "msg/template.h"
+
+/* Why j cannot go to a server without SMTPUTF8. */
+const char *
+job_utf8_reason(const struct job *j)
+{
+	return (j->utf8_need & JOB_UTF8_ADDR)
+	           ? "server does not offer SMTPUTF8; the address needs it"
+	           : "server does not offer SMTPUTF8; the headers need it";
+}
+
+/* Any octet >= 0x80 in s[0..n). */
+static bool
+has_8bit(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return true;
+	return false;
+}
+
+/*
+ * The wire form of address s into out: "local@A-label" when the local part
+ * is ASCII (an internationalised domain needs no SMTPUTF8), else s as
+ * written; true when it needs SMTPUTF8.  An address that does not parse
+ * goes as written (it fails at the server, with its reply).
+ */
+static bool
+wire_address(const char *s, char *out, size_t outsz)
+{
+	struct addr a;
+	char err[200];
+
+	if (!has_8bit(s, strlen(s)) ||
+	    addr_parse(s, strlen(s), &a, err, sizeof(err)) != 0) {
+		mc_strlcpy(out, s, outsz);
+		return has_8bit(s, strlen(s));
+	}
+	if (a.utf8) {
+		mc_strlcpy(out, s, outsz);
+		return true;
+	}
+	snprintf(out, outsz, "%s@%s", a.local, a.domain);
+	return false;
+}
+
+/* Does the header section of the message (up to the first empty line)
+ * carry raw UTF-8? */
+static bool
+header_8bit(const struct buf *b)
+{
+	const char *p = (const char *)buf_data(b);
+	size_t n = buf_len(b);
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)p[i] & 0x80)
+			return true;
+		if (p[i] == '\n' &&
+		    (i + 1 < n &&
+		     (p[i + 1] == '\n' ||
+		      (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n'))))
+			return false;
+	}
+	return false;
+}
 
 /* Render one job: values from its attributes, token, message, DKIM. */
 static void
@@ -44,7 +109,12 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 		}
 	}
 	memset(&rcpt, 0, sizeof(rcpt));
-	rcpt.email = j->d.address;
+	/* an internationalised domain with an ASCII local part is written
+	 * as its A-label, in the headers as on the envelope: the message
+	 * then needs no SMTPUTF8 */
+	if (wire_address(j->d.address, j->rcpt_wire, sizeof(j->rcpt_wire)))
+		j->utf8_need |= JOB_UTF8_ADDR;
+	rcpt.email = j->rcpt_wire;
 	rcpt.token = j->token;
 	rcpt.campaign_id = (uint64_t)e->cfg->campaign_id;
 	rcpt.contact_id = (uint64_t)j->d.contact_id;
@@ -73,6 +143,11 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 			                    ? e->cfg->bounce_domain
 			                    : tmpl_from_domain(e->tmpl),
 			                j->mail_from, sizeof(j->mail_from));
+		if (wire_address(j->mail_from, j->from_wire,
+		                 sizeof(j->from_wire)))
+			j->utf8_need |= JOB_UTF8_ADDR;
+		if (header_8bit(&j->body))
+			j->utf8_need |= JOB_UTF8_HEADER;
 	} else {
 		j->state = DLV_FAILED;
 	}

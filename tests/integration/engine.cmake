@@ -22,3 +22,15 @@ add_test(NAME campaign_create
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_create.sh
     $<TARGET_FILE:mailcast> ${PROJECT_SOURCE_DIR}/data)
 set_tests_properties(campaign_create PROPERTIES LABELS integration TIMEOUT 120)
+# A relay that breaks every session (a stray line after EHLO): the run
+# ends, rows deferred with the reason, connections per second bounded.
+add_test(NAME engine_hostile
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_hostile.py
+    $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_hostile PROPERTIES LABELS integration TIMEOUT 180)
+# SMTPUTF8 in campaigns: A-labels, the MAIL parameter, failed with the
+# reason where the server lacks it.
+add_test(NAME engine_smtputf8
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_smtputf8.py
+    $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_smtputf8 PROPERTIES LABELS integration TIMEOUT 180)

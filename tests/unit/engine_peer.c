@@ -22,6 +22,7 @@ struct peer_conn {
 	struct smtp_server srv;
 	bool held;    /* the reply to its end of data waits */
 	bool closing; /* close once the output is out */
+	bool strayed; /* stray_ehlo: the extra line went out */
 	unsigned slot;
 };
 
@@ -33,6 +34,11 @@ conn_flush(struct peer_conn *c)
 
 	if (c->held || buf_len(out) == 0)
 		return;
+	if (c->p->stray_ehlo && !c->strayed && buf_len(out) > 4 &&
+	    memcmp(buf_data(out), "250-", 4) == 0) {
+		c->strayed = true;
+		buf_puts(out, "250 extra\r\n");
+	}
 	bufferevent_write(c->bev, buf_data(out), buf_len(out));
 	buf_reset(out);
 }
@@ -89,6 +95,7 @@ on_message(void *arg, const struct smtp_server_msg *m, char *qid, size_t qsz)
 		snprintf(pm->rcpt, sizeof(pm->rcpt), "%s", m->rcpts[i]);
 		pm->at_ms = mc_clock_mono_ms(p->clock);
 		pm->conns_now = p->conns_now;
+		pm->smtputf8 = m->smtputf8;
 		if (p->hook)
 			p->hook(p->hook_arg, m->rcpts[i]);
 	}
@@ -185,6 +192,8 @@ on_accept(struct evconnlistener *lis, evutil_socket_t fd, struct sockaddr *sa,
 	c->slot = slot;
 	p->conns[slot] = c;
 	p->conns_now++;
+	if (p->conns_total < PEER_ACCEPTS_MAX)
+		p->accepted_at[p->conns_total] = mc_clock_mono_ms(p->clock);
 	p->conns_total++;
 	if (p->conns_now > p->conns_max)
 		p->conns_max = p->conns_now;

@@ -10,7 +10,9 @@
  * data, before the reply goes out.  With hold set, the replies to the end
  * of data are held until `hold` connections wait for theirs (or 300 ms
  * pass), then all go out at once.  A refusing port (bound, not listening)
- * makes connections fail with ECONNREFUSED.
+ * makes connections fail with ECONNREFUSED.  With stray_ehlo set it adds
+ * a line after its EHLO reply, as a broken relay does, and no session
+ * with it can work.
  *
  * Ownership: everything belongs to the peer; peer_free() closes it all.
  */
@@ -24,9 +26,10 @@
 #include "base/clock.h"
 #include "proto/smtp_server.h"
 
-#define PEER_MSGS_MAX   512
-#define PEER_CONNS_MAX  64
-#define PEER_FAULTS_MAX 8
+#define PEER_MSGS_MAX    512
+#define PEER_CONNS_MAX   64
+#define PEER_FAULTS_MAX  8
+#define PEER_ACCEPTS_MAX 1024
 
 struct event_base;
 struct peer;
@@ -38,6 +41,7 @@ struct peer_msg {
 	char rcpt[256];
 	uint64_t at_ms;     /* the fake clock */
 	unsigned conns_now; /* connections open when it arrived */
+	bool smtputf8;      /* MAIL FROM carried SMTPUTF8 */
 };
 
 struct peer {
@@ -54,6 +58,8 @@ struct peer {
 	struct event *hold_timer;
 	struct peer_conn *conns[PEER_CONNS_MAX];
 	unsigned conns_now, conns_max, conns_total;
+	uint64_t accepted_at[PEER_ACCEPTS_MAX]; /* the fake clock, per conn */
+	bool stray_ehlo; /* one stray "250 extra" line after the EHLO reply */
 	struct peer_msg msgs[PEER_MSGS_MAX];
 	size_t nmsgs;
 	unsigned ends; /* ends of data seen (accepted or not) */

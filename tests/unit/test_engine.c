@@ -58,7 +58,9 @@ struct fx {
 	struct event_base *base;
 	struct mc_clock clock;
 	struct event *ticker;
-	uint64_t step_ms; /* fake ms per real ms (0: frozen) */
+	uint64_t step_ms;  /* fake ms per real ms (0: frozen) */
+	bool wall_follows; /* the wall clock moves by whole seconds too */
+	uint64_t wall_ms;  /* wall_follows: ms not yet a whole second */
 	struct peer *peer;
 	int64_t list, camp;
 	char relay[2][64];
@@ -152,6 +154,11 @@ on_ticker(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	mc_clock_fake_advance(&f->clock, f->step_ms);
+	if (f->wall_follows && f->step_ms < 1000) {
+		f->wall_ms += f->step_ms;
+		f->clock.fake_wall += (time_t)(f->wall_ms / 1000);
+		f->wall_ms %= 1000;
+	}
 }
 
 /* Write the template file. */
@@ -640,6 +647,196 @@ test_failover(void **state)
 	}
 }
 
+/* A run that must end by itself: stopped after limit_s real seconds. */
+struct watch {
+	struct fx *f;
+	struct engine *e;
+	bool done, fired;
+};
+
+static void
+watch_done(void *arg, struct engine *e)
+{
+	struct watch *w = arg;
+
+	(void)e;
+	w->done = true;
+	event_base_loopbreak(w->f->base);
+}
+
+static void
+watch_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->fired = true;
+	engine_stop(w->e, true);
+}
+
+/* Run the engine as run() does, but stop it after limit_s real seconds
+ * (*fired then true): a test of a run that must end fails, not hangs. */
+static int
+run_watched(struct fx *f, uint64_t step_ms, int limit_s, bool *fired)
+{
+	struct timeval ms1 = {0, 1000}, lim = {limit_s, 0};
+	struct watch w = {.f = f};
+	struct event *dog = evtimer_new(f->base, watch_fire, &w);
+	int rc;
+
+	f->step_ms = step_ms;
+	event_add(f->ticker, &ms1);
+	rc =
+	    engine_start(&f->cfg, watch_done, &w, &w.e, f->err, sizeof(f->err));
+	if (rc == 0) {
+		evtimer_add(dog, &lim);
+		while (!w.done)
+			event_base_loop(f->base, EVLOOP_ONCE);
+		rc = engine_finish(w.e, &f->res, f->err, sizeof(f->err));
+	}
+	event_del(f->ticker);
+	event_free(dog);
+	*fired = w.fired;
+	return rc;
+}
+
+/* (f) A relay that breaks every session (a stray line after its EHLO
+ * reply): each broken session counts as a failed connection, the rows are
+ * deferred with the reason and retried by the schedule until max age, and
+ * the destination never opens more than 10 connections in any second of
+ * the fake clock, even with no back-off to speak of (1 ms). */
+static void
+test_hostile_relay(void **state)
+{
+	struct fx *f = *state;
+	struct row w;
+	unsigned n, worst = 0;
+	bool fired;
+
+	f->peer->stray_ehlo = true;
+	f->wall_follows = true; /* retries come due as the run goes on */
+	contacts(f, "h", "ho.test", 1, 20);
+	campaign(f);
+	f->cfg.retry.schedule[0] = 1;
+	f->cfg.retry.n = 1; /* every 1 s */
+	f->cfg.retry.max_age = 10;
+	f->cfg.retry.linger = 600;
+	f->cfg.retry.backoff_max_ms = 1;
+
+	assert_int_equal(run_watched(f, 20, 20, &fired), 0);
+	assert_false(fired); /* it ended by itself */
+	assert_true(f->res.finished);
+	assert_int_equal(f->res.p.sent, 0);
+	for (int i = 1; i <= 20; i++) {
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "h%02d@ho.test", i);
+		w = row_get(f->s, f->camp, addr);
+		assert_int_equal(w.state, DLV_FAILED);
+		assert_true(w.attempts >= 2);
+		assert_non_null(strstr(w.text, "gave up after"));
+		assert_non_null(strstr(w.text, "unexpected reply: 250 extra"));
+	}
+	assert_int_equal(f->peer->nmsgs, 0);
+	n = f->peer->conns_total;
+	assert_true(n > 10 && n <= PEER_ACCEPTS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = 0;
+
+		for (unsigned j = i; j < n; j++)
+			if (f->peer->accepted_at[j] - f->peer->accepted_at[i] <
+			    1000)
+				k++;
+		if (k > worst)
+			worst = k;
+	}
+	if (getenv("TEST_ENGINE_DEBUG"))
+		fprintf(stderr, "hostile: %u connections, %u in 1 s at most\n",
+		        n, worst);
+	assert_true(worst <= 10);
+}
+
+/* (g) A relay that answers one command per connection and then closes it
+ * (421 to every RCPT): whatever the back-off (1 ms here), a destination
+ * opens at most 10 connections in any second of the fake clock.  The peer
+ * notes an accept a few loop turns after the engine's connect (tens of
+ * fake ms at 5 per real ms): it counts them over 900 ms. */
+static void
+test_conn_bound(void **state)
+{
+	struct fx *f = *state;
+	unsigned n, worst = 0;
+
+	assert_true(peer_fault(f->peer, "rcpt:*=421 4.3.2 busy"));
+	f->wall_follows = true;
+	contacts(f, "b", "bo.test", 1, 60);
+	campaign(f);
+	f->cfg.retry.schedule[0] = 1;
+	f->cfg.retry.n = 1;
+	f->cfg.retry.max_age = 3;
+	f->cfg.retry.linger = 600;
+	f->cfg.retry.backoff_max_ms = 1;
+
+	assert_int_equal(run(f, 5), 0);
+	assert_true(f->res.finished);
+	assert_int_equal(f->res.p.failed, 60);
+	assert_non_null(
+	    strstr(row_get(f->s, f->camp, "b01@bo.test").text, "busy"));
+	n = f->peer->conns_total;
+	assert_true(n <= PEER_ACCEPTS_MAX);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = 0;
+
+		for (unsigned j = i; j < n; j++)
+			if (f->peer->accepted_at[j] - f->peer->accepted_at[i] <
+			    900)
+				k++;
+		if (k > worst)
+			worst = k;
+	}
+	if (getenv("TEST_ENGINE_DEBUG"))
+		fprintf(stderr, "bound: %u connections, %u in 900 ms at most\n",
+		        n, worst);
+	assert_true(worst <= 10);
+}
+
+/* (h) SMTPUTF8: an internationalised domain with an ASCII local part goes
+ * out as its A-label without the extension; a UTF-8 local part goes as is
+ * with the SMTPUTF8 MAIL parameter (the peer offers it). */
+static void
+test_smtputf8(void **state)
+{
+	struct fx *f = *state;
+	const char *idn = "anna@m\xc3\xbcnchen.test";
+	const char *utf = "j\xc3\xb6rg@u.test";
+	int res, joined;
+	bool seen_idn = false, seen_utf = false;
+
+	assert_int_equal(store_contact_upsert(f->s, idn, "m\xc3\xbcnchen.test",
+	                                      "{}", f->list, T0, &res, &joined),
+	                 0);
+	assert_int_equal(store_contact_upsert(f->s, utf, "u.test", "{}",
+	                                      f->list, T0, &res, &joined),
+	                 0);
+	campaign(f);
+	assert_int_equal(run(f, 20), 0);
+	assert_int_equal(f->res.p.sent, 2);
+	for (size_t i = 0; i < f->peer->nmsgs; i++) {
+		const struct peer_msg *m = &f->peer->msgs[i];
+
+		if (strcmp(m->rcpt, "anna@xn--mnchen-3ya.test") == 0) {
+			seen_idn = true;
+			assert_false(m->smtputf8);
+		} else if (strcmp(m->rcpt, utf) == 0) {
+			seen_utf = true;
+			assert_true(m->smtputf8);
+		}
+	}
+	assert_true(seen_idn);
+	assert_true(seen_utf);
+}
+
 /* The transcript: log lines at LOG_TRACE tagged by destination and
  * connection number, never a memory address. */
 struct trace {
@@ -823,6 +1020,10 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_stop_pauses, setup, teardown),
 	    cmocka_unit_test(test_template_attrs),
+	    cmocka_unit_test_setup_teardown(test_hostile_relay, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_conn_bound, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_smtputf8, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
