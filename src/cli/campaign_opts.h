@@ -44,6 +44,8 @@
 	"  --backoff-max MS      longest back-off of a destination\n"          \
 	"  --timeout MS          every SMTP wait (default RFC 5321's)\n"       \
 	"  --threads N           render threads (default 2)\n"                 \
+	"  --lease-timeout SECS  a run silent this long loses its rows to\n"   \
+	"                        the other runs (default 15)\n"                \
 	"  --token-key FILE      the VERP/unsubscribe token key\n"             \
 	"  --bounce-domain D     the VERP envelope domain\n"                   \
 	"  --dkim-key FILE --dkim-selector S [--dkim-domain D]  (up to 2)\n"   \

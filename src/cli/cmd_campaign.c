@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -91,18 +92,46 @@ do_status(struct store *s, int64_t id, bool json)
 			json_object_set_new(
 			    st, store_dlv_state_name(i),
 			    json_integer((json_int_t)ci.states[i]));
-		j = json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
-		              ci.name, "status",
-		              campaign_status_name(ci.status), "states", st);
+		json_t *hs = json_array();
+
+		for (size_t i = 0; i < ci.nholders; i++)
+			json_array_append_new(
+			    hs,
+			    json_pack(
+			        "{s:s,s:s,s:I,s:I,s:I,s:I}", "owner",
+			        ci.holders[i].owner, "host", ci.holders[i].host,
+			        "pid", (json_int_t)ci.holders[i].pid, "since",
+			        (json_int_t)ci.holders[i].since, "heartbeat",
+			        (json_int_t)ci.holders[i].heartbeat, "rows",
+			        (json_int_t)ci.holders[i].rows));
+		j = json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)id,
+		              "name", ci.name, "status",
+		              campaign_status_name(ci.status), "states", st,
+		              "holders", hs);
 		json_dumpf(j, stdout, JSON_INDENT(2));
 		putchar('\n');
 		json_decref(j);
 		return 0;
 	}
-	printf("campaign %lld \"%s\": %s\n", (long long)id, ci.name,
-	       campaign_status_name(ci.status));
+	printf("campaign %lld \"%s\": %s%s\n", (long long)id, ci.name,
+	       campaign_status_name(ci.status),
+	       ci.orphaned ? " (its last run stopped without a word; "
+	                     "`campaign resume` continues)"
+	                   : "");
 	for (int i = 0; i < DLV__COUNT; i++)
 		printf("  %-12s %lu\n", store_dlv_state_name(i), ci.states[i]);
+	for (size_t i = 0; i < ci.nholders; i++) {
+		const struct campaign_holder *h = &ci.holders[i];
+		char since[32];
+		struct tm tm;
+
+		localtime_r(&h->since, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("  run: pid %ld on %s since %s, %lu rows held, "
+		       "heartbeat %lld s ago (%s)\n",
+		       h->pid, h->host, since, h->rows,
+		       (long long)(time(NULL) - h->heartbeat), h->owner);
+	}
 	return 0;
 }
 
