@@ -222,6 +222,7 @@ batch_gather(struct engine *e, struct batch *b)
 		o->relay = j->relay[0] ? j->relay : NULL;
 		o->queue_id = j->queue_id[0] ? j->queue_id : NULL;
 		o->next_attempt = j->next_attempt;
+		o->owner = e->owner; /* not a row taken over meanwhile */
 		b->n++;
 	}
 }

@@ -167,6 +167,9 @@ struct store_outcome {
 	const char *relay;          /* MX or relay used, or NULL */
 	const char *queue_id;       /* from the 250 after DATA, or NULL */
 	time_t next_attempt;        /* for deferred */
+	/* NULL: record it; else only while the row is still leased to this
+	 * owner (a row taken over meanwhile is skipped, not an error) */
+	const char *owner;
 };
 
 struct store_bounce {

@@ -276,7 +276,8 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "reply_code = ?3, enhanced_code = ?4, reply_text = ?5, relay = "     \
 	  "?6, queue_id = ?7, next_attempt = ?8, updated_at = ?9, sent_at "    \
 	  "= CASE WHEN ?2 = 'sent' THEN ?9 ELSE sent_at END, lease_owner "     \
-	  "= NULL, lease_expires = NULL WHERE id = ?1")                        \
+	  "= NULL, lease_expires = NULL WHERE id = ?1 AND (?10 IS NULL OR "    \
+	  "lease_owner = ?10)")                                                \
 	X(ST_STALE_EVENTS,                                                     \
 	  "INSERT INTO events(at, campaign_id, contact_id, kind, detail) "     \
 	  "SELECT ?2, campaign_id, contact_id, 'inflight-unknown', "           \
@@ -1195,8 +1196,9 @@ sq_record(struct store *s, const struct store_outcome *o, size_t n, time_t now)
 		bind_text(st, 7, o[i].queue_id);
 		sqlite3_bind_int64(st, 8, o[i].next_attempt);
 		sqlite3_bind_int64(st, 9, now);
+		bind_text(st, 10, o[i].owner);
 		if ((err = exec_done(q, st, "record")) == 0 &&
-		    sqlite3_changes(q->db) == 0)
+		    sqlite3_changes(q->db) == 0 && o[i].owner == NULL)
 			err = store_fail(s, MC_ENOTFOUND,
 			                 "no ledger row with id %lld",
 			                 (long long)o[i].id);
