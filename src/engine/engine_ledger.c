@@ -664,7 +664,7 @@ holder_lost(struct engine *e)
 	ev.u.recover.owner = old;
 	ev.u.recover.rows = e->window;
 	engine_emit(e, &ev);
-	log_info("campaign: lease holder %s was taken over (frozen for "
+	log_warn("campaign: lease holder %s was taken over (frozen for "
 	         "longer than %u s): its rows are dropped unsent, the run "
 	         "goes on as a new holder",
 	         old, e->lease_timeout);

@@ -30,6 +30,9 @@ from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
 N = 1200
 TIMEOUT = 3
 RATE = "120"  # each run: 1200 rows take ~5 s with two runs
+# The frozen case runs slower, so that the rows the frozen run held are
+# still pending when it wakes (else the other run sent them all already
+# and a broken ownership check would go unseen).
 
 
 def ledger(db, sql, *args):
@@ -63,7 +66,7 @@ def run(c, cid):
     return p
 
 
-def setup(c, port, tag):
+def setup(c, port, tag, rate):
     addrs = ["%s%d@l.example" % (tag, i) for i in range(N)]
     tpl = c.make_list(addrs, name=tag)
     md = os.path.join(c.dir, "md-" + tag)
@@ -71,7 +74,7 @@ def setup(c, port, tag):
     cid = c.mailcast("campaign", "create", "--name", tag, "--list", tag,
                      "--template", tpl, "--from", "news@news.example",
                      "--relay", "127.0.0.1:%d" % port, "--tls", "none",
-                     "--rate", RATE, "--lease-timeout",
+                     "--rate", rate, "--lease-timeout",
                      str(TIMEOUT)).stdout.strip()
     return addrs, md, sink, cid
 
@@ -97,7 +100,7 @@ def check_mail(c, cid, addrs, md, sink, bound, what):
 
 def case_kill(c):
     db = c.store[len("sqlite:"):]
-    addrs, md, sink, cid = setup(c, 26250, "k")
+    addrs, md, sink, cid = setup(c, 26250, "k", RATE)
     rng = random.Random(int(os.environ.get("SEED", str(os.getpid()))))
     a = run(c, cid)
     wait_holder(db, a.pid)
@@ -152,7 +155,7 @@ def case_kill(c):
 
 def case_stop(c):
     db = c.store[len("sqlite:"):]
-    addrs, md, sink, cid = setup(c, 26251, "s")
+    addrs, md, sink, cid = setup(c, 26251, "s", "60")
     a = run(c, cid)
     owner = wait_holder(db, a.pid)
     b = run(c, cid)
@@ -193,6 +196,10 @@ def case_stop(c):
     c.check("stop: none of the %d rows the frozen run had leased (not on "
             "the wire) was sent twice" % len(leased), not twice,
             [(x, got[x]) for x in twice[:5]])
+    err_a = a.stderr.read()
+    c.check("stop: the woken run says it was taken over and exits 0",
+            a.returncode == 0 and "taken over" in err_a,
+            "exit %d: %s" % (a.returncode, err_a))
     print("# stop: frozen run held %d rows (%d inflight) at SIGSTOP" %
           (len(rows), inflight))
 
