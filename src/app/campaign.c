@@ -263,6 +263,9 @@ campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
 	if (out->status == CAMPAIGN_RUNNING && out->nholders == 0) {
 		out->status = CAMPAIGN_PAUSED;
 		out->orphaned = true;
+	} else if (out->status == CAMPAIGN_PAUSED && out->nholders > 0) {
+		/* one of two runs paused, the other goes on */
+		out->status = CAMPAIGN_RUNNING;
 	}
 	out->created = c.created;
 	return 0;

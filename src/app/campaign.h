@@ -271,7 +271,7 @@ struct campaign_info {
 	int64_t id;
 	char name[STORE_NAME_MAX + 1];
 	int64_t list_id;
-	enum campaign_status status; /* never RUNNING without a live run */
+	enum campaign_status status; /* paused/running: by the live runs */
 	bool orphaned; /* recorded as running, but no run is alive */
 	time_t created;
 	unsigned long states[DLV__COUNT]; /* ledger rows by state */
