@@ -344,7 +344,9 @@ struct store_ops {
 	             time_t now, int lease_secs, struct store_delivery *out,
 	             size_t max, size_t *n);
 	/* Mark leased rows inflight (committed before the final dot).  Only
-	 * rows still leased to owner move; *moved counts them. */
+	 * rows still leased to owner move; *moved counts them (a row already
+	 * inflight under owner counts: a transaction handed to a connection
+	 * again after its connection closed). */
 	int (*mark_inflight)(struct store *, const int64_t *ids, size_t n,
 	                     const char *owner, time_t now, size_t *moved);
 	/* Record outcomes in one transaction; clears the leases, counts an

@@ -270,7 +270,7 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_INFLIGHT,                                                         \
 	  "UPDATE deliveries SET state = 'inflight', updated_at = ?3 WHERE "   \
 	  "id = ?1 AND lease_owner = ?2 AND state IN ('pending', "             \
-	  "'deferred')")                                                       \
+	  "'deferred', 'inflight')")                                           \
 	X(ST_RECORD,                                                           \
 	  "UPDATE deliveries SET state = ?2, attempts = attempts + 1, "        \
 	  "reply_code = ?3, enhanced_code = ?4, reply_text = ?5, relay = "     \

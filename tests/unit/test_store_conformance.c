@@ -286,6 +286,11 @@ test_campaign_and_lease(void **state)
 	assert_int_equal(moved, 0);
 	assert_int_equal(store_mark_inflight(s, ids, n, "A", T0, &moved), 0);
 	assert_int_equal(moved, 4);
+	/* again (handed to a connection again): still A's, still counted */
+	assert_int_equal(store_mark_inflight(s, ids, 1, "A", T0, &moved), 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(store_mark_inflight(s, ids, 1, "B", T0, &moved), 0);
+	assert_int_equal(moved, 0);
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_INFLIGHT], 4);
 
