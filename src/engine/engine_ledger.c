@@ -744,7 +744,10 @@ ledger_heartbeat(struct engine *e)
 		if (e->failed)
 			return;
 	} else if (err < 0) {
-		engine_fail(e, err, "heartbeat: ", store_error(s));
+		/* the store is busy (a frozen run inside a write transaction
+		 * holds SQLite's lock): try again at the next beat; marks
+		 * keep what we may send safe meanwhile */
+		log_warn("campaign: heartbeat: %s", store_error(s));
 		return;
 	}
 	err = store_holder_each(s, e->cfg->campaign_id, holders_visit, &c);
