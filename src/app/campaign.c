@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -261,6 +262,33 @@ campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
 	return MC_ENOTFOUND;
 }
 
+/* A holder of the campaign: kept when it is alive (a fresh heartbeat,
+ * and on this host a process). */
+static int
+holder_live(void *arg, const struct store_holder *h)
+{
+	struct campaign_info *out = arg;
+	struct campaign_holder *ch;
+	char host[256];
+
+	if (h->heartbeat + (time_t)h->timeout < time(NULL))
+		return 0;
+	if (gethostname(host, sizeof(host)) == 0 &&
+	    (host[sizeof(host) - 1] = '\0', strcmp(host, h->host) == 0) &&
+	    h->pid > 0 && kill((pid_t)h->pid, 0) != 0)
+		return 0;
+	if (out->nholders == CAMPAIGN_HOLDERS_MAX)
+		return 0;
+	ch = &out->holders[out->nholders++];
+	mc_strlcpy(ch->owner, h->owner, sizeof(ch->owner));
+	mc_strlcpy(ch->host, h->host, sizeof(ch->host));
+	ch->pid = h->pid;
+	ch->since = h->started;
+	ch->heartbeat = h->heartbeat;
+	ch->rows = h->rows;
+	return 0;
+}
+
 /* The campaign's status and ledger counts. */
 int
 campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
@@ -284,6 +312,17 @@ campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
 	mc_strlcpy(out->name, c.name, sizeof(out->name));
 	out->list_id = c.list_id;
 	out->status = (enum campaign_status)st;
+	if (store_holder_each(s, id, holder_live, out) < 0) {
+		snprintf(err, errsz, "%s", store_error(s));
+		return MC_EIO;
+	}
+	if (out->status == CAMPAIGN_RUNNING && out->nholders == 0) {
+		out->status = CAMPAIGN_PAUSED;
+		out->orphaned = true;
+	} else if (out->status == CAMPAIGN_PAUSED && out->nholders > 0) {
+		/* one of two runs paused, the other goes on */
+		out->status = CAMPAIGN_RUNNING;
+	}
 	out->created = c.created;
 	return 0;
 }
@@ -556,6 +595,7 @@ config_build(struct store *s, const struct campaign_settings *set,
 	cfg->retry = set->retry;
 	cfg->timeout_ms = set->timeout_ms;
 	cfg->threads = set->threads;
+	cfg->lease_timeout = set->lease_timeout;
 	return 0;
 }
 

@@ -130,6 +130,7 @@ struct campaign_settings {
 	struct engine_limits limits;
 	struct engine_retry retry;
 	unsigned timeout_ms, threads;
+	unsigned lease_timeout; /* s without a heartbeat (0: engine default) */
 	/* layering (not saved): what the current layer already replaced;
 	 * campaign_settings_layer() starts a new layer */
 	bool relays_fresh, dkim_fresh;
@@ -165,6 +166,7 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_BACKOFF_MAX, "backoff-max", 1)                          \
 	X(CAMPAIGN_OPT_TIMEOUT, "timeout", 1)                                  \
 	X(CAMPAIGN_OPT_THREADS, "threads", 1)                                  \
+	X(CAMPAIGN_OPT_LEASE_TIMEOUT, "lease-timeout", 1)                      \
 	X(CAMPAIGN_OPT_TOKEN_KEY, "token-key", 1)                              \
 	X(CAMPAIGN_OPT_BOUNCE_DOMAIN, "bounce-domain", 1)                      \
 	X(CAMPAIGN_OPT_DKIM_KEY, "dkim-key", 1)                                \
@@ -266,16 +268,29 @@ void campaign_default_name(struct store *s, const char *prefix, char *out,
 int campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
                     size_t errsz);
 
+/* A live run of a campaign (a lease holder whose heartbeat is fresh). */
+#define CAMPAIGN_HOLDERS_MAX 16
+struct campaign_holder {
+	char owner[320]; /* "mailcast@HOST:PID/RUN" */
+	char host[256];
+	long pid;
+	time_t since, heartbeat;
+	unsigned long rows; /* ledger rows leased to it */
+};
+
 struct campaign_info {
 	int64_t id;
 	char name[STORE_NAME_MAX + 1];
 	int64_t list_id;
-	enum campaign_status status;
+	enum campaign_status status; /* paused/running: by the live runs */
+	bool orphaned; /* recorded as running, but no run is alive */
 	time_t created;
 	unsigned long states[DLV__COUNT]; /* ledger rows by state */
+	struct campaign_holder holders[CAMPAIGN_HOLDERS_MAX]; /* live runs */
+	size_t nholders;
 };
 
-/* The campaign's status and ledger counts: 0 or MC_EIO. */
+/* The campaign's status, ledger counts and live runs: 0 or MC_EIO. */
 int campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
                         char *err, size_t errsz);
 

@@ -337,6 +337,9 @@ set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
 	case CAMPAIGN_OPT_THREADS:
 		return set_uint(&set->threads, v, 1, ENGINE_THREADS_MAX,
 		                "--threads: 1 to 16");
+	case CAMPAIGN_OPT_LEASE_TIMEOUT:
+		return set_uint(&set->lease_timeout, v, 2, 3600,
+		                "--lease-timeout: seconds, 2 to 3600");
 	default:
 		return "";
 	}
@@ -475,6 +478,7 @@ conf_opt(enum conf_key k)
 	    {CONF_max_age, CAMPAIGN_OPT_MAX_AGE},
 	    {CONF_linger, CAMPAIGN_OPT_LINGER},
 	    {CONF_timeout, CAMPAIGN_OPT_TIMEOUT},
+	    {CONF_lease_timeout, CAMPAIGN_OPT_LEASE_TIMEOUT},
 	    {CONF_token_key, CAMPAIGN_OPT_TOKEN_KEY},
 	    {CONF_bounce_domain, CAMPAIGN_OPT_BOUNCE_DOMAIN},
 	    {CONF_dkim_key, CAMPAIGN_OPT_DKIM_KEY},
@@ -892,6 +896,8 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	                    json_integer(set->retry.backoff_max_ms));
 	json_object_set_new(j, "timeout", json_integer(set->timeout_ms));
 	json_object_set_new(j, "threads", json_integer(set->threads));
+	json_object_set_new(j, "lease_timeout",
+	                    json_integer(set->lease_timeout));
 	txt = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	return txt;
@@ -1023,6 +1029,7 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 	set->retry.backoff_max_ms = js_uint(j, "backoff_max");
 	set->timeout_ms = js_uint(j, "timeout");
 	set->threads = js_uint(j, "threads");
+	set->lease_timeout = js_uint(j, "lease_timeout");
 	json_decref(j);
 	campaign_settings_layer(set);
 	return 0;

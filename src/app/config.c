@@ -26,7 +26,7 @@ static const char *const key_names[CONF__COUNT] = {
     "rate",          "conns",       "dest_rate",     "per_conn",
     "pipeline",      "retry",       "max_age",       "linger",
     "timeout",       "token_key",   "bounce_domain", "dkim_key",
-    "dkim_selector", "dkim_domain",
+    "dkim_selector", "dkim_domain", "lease_timeout",
 };
 
 struct parse {
@@ -110,6 +110,8 @@ conf_check(enum conf_key k, const char *v)
 	case CONF_max_age:
 	case CONF_linger:
 		return conf_uint(v, 1, 60 * 86400, &u) ? NULL : "seconds";
+	case CONF_lease_timeout:
+		return conf_uint(v, 2, 3600, &u) ? NULL : "seconds, 2 to 3600";
 	case CONF_timeout:
 		return conf_uint(v, 100, 3600000, &u) ? NULL
 		                                      : "milliseconds (>= 100)";

@@ -54,6 +54,7 @@ enum conf_key {
 	CONF_dkim_key,
 	CONF_dkim_selector,
 	CONF_dkim_domain,
+	CONF_lease_timeout,
 	CONF__COUNT
 };
 

@@ -124,9 +124,22 @@ states_json(const unsigned long n[DLV__COUNT])
 json_t *
 campaign_info_json(int64_t id, const struct campaign_info *ci)
 {
-	return json_pack("{s:I,s:s,s:s,s:o}", "id", (json_int_t)id, "name",
+	json_t *hs = json_array();
+
+	for (size_t i = 0; i < ci->nholders; i++) {
+		const struct campaign_holder *h = &ci->holders[i];
+
+		json_array_append_new(
+		    hs,
+		    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "owner", h->owner,
+		              "host", h->host, "pid", (json_int_t)h->pid,
+		              "since", (json_int_t)h->since, "heartbeat",
+		              (json_int_t)h->heartbeat, "rows",
+		              (json_int_t)h->rows));
+	}
+	return json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)id, "name",
 	                 ci->name, "status", campaign_status_name(ci->status),
-	                 "states", states_json(ci->states));
+	                 "states", states_json(ci->states), "holders", hs);
 }
 
 /* A tally as {key: {state: n}}. */

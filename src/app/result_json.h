@@ -19,7 +19,8 @@ json_t *bounce_result_json(const char *file, const struct bounce_result *r);
 /* {"message","kind","skipped"?,"effects":[...],"disposition"?} */
 json_t *ingest_result_json(const char *where, const struct ingest_result *r,
                            const char *disposition);
-/* {"id","name","status","states":{state: n}} */
+/* {"id","name","status","states":{state: n},"holders":[{"owner","host",
+ * "pid","since","heartbeat","rows"}]} */
 json_t *campaign_info_json(int64_t id, const struct campaign_info *ci);
 /* {"id","name","status","total","states","by_destination","by_reply",
  *  "seconds","resent_after_crash","resent":[...]} */

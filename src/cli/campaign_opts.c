@@ -126,6 +126,15 @@ draw(void *arg, const struct engine_progress *p)
 	for (int i = 0; i < 30; i++)
 		bar[i] = i < (int)(frac * 30) ? '#' : '.';
 	bar[30] = '\0';
+	if (p->waiting && p->held) {
+		fprintf(stderr,
+		        "\r[%s] %3.0f%%  sent %lu  deferred %lu  failed %lu  "
+		        "waiting: %lu rows are held by another run \033[K",
+		        bar, frac * 100, p->sent, p->deferred, p->failed,
+		        p->held);
+		b->shown = true;
+		return;
+	}
 	fprintf(stderr,
 	        "\r[%s] %3.0f%%  sent %lu  deferred %lu  failed %lu  "
 	        "%.0f/s  %s%.0fs \033[K",

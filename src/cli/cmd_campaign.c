@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -80,10 +81,25 @@ do_status(struct store *s, int64_t id, bool json)
 		cli_json_print(campaign_info_json(id, &ci));
 		return 0;
 	}
-	printf("campaign %lld \"%s\": %s\n", (long long)id, ci.name,
-	       campaign_status_name(ci.status));
+	printf("campaign %lld \"%s\": %s%s\n", (long long)id, ci.name,
+	       campaign_status_name(ci.status),
+	       ci.orphaned ? " (its last run stopped without a word; "
+	                     "`campaign resume` continues)"
+	                   : "");
 	for (int i = 0; i < DLV__COUNT; i++)
 		printf("  %-12s %lu\n", store_dlv_state_name(i), ci.states[i]);
+	for (size_t i = 0; i < ci.nholders; i++) {
+		const struct campaign_holder *h = &ci.holders[i];
+		char since[32];
+		struct tm tm;
+
+		localtime_r(&h->since, &tm);
+		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
+		printf("  run: pid %ld on %s since %s, %lu rows held, "
+		       "heartbeat %lld s ago (%s)\n",
+		       h->pid, h->host, since, h->rows,
+		       (long long)(time(NULL) - h->heartbeat), h->owner);
+	}
 	return 0;
 }
 

@@ -70,6 +70,30 @@ feed_wait(struct engine *e, time_t due)
 	}
 }
 
+/* Nothing to lease: are rows held by another live run?  Then wait for
+ * it (it settles them, or stops beating and we take them over). */
+static bool
+feed_held(struct engine *e)
+{
+	char who[400], why[600];
+	unsigned long held = ledger_held_elsewhere(e, who, sizeof(who));
+
+	e->p.held = held;
+	if (held == 0)
+		return false;
+	e->exhausted = false;
+	e->p.waiting = e->window == 0;
+	e->next_lease_ms = engine_now_ms(e) + 500;
+	if (e->p.waiting) {
+		snprintf(why, sizeof(why),
+		         "%lu rows are held by another run (%s): waiting until "
+		         "it settles them, or stops and they are taken over",
+		         held, who);
+		engine_emit_state(e, ENGINE_RUN_WAITING, why, 0);
+	}
+	return true;
+}
+
 /* Keep the window full; notice when nothing is left. */
 static void
 feed(struct engine *e)
@@ -94,6 +118,8 @@ feed(struct engine *e)
 				                  "retries are due", 0);
 			continue;
 		}
+		if (feed_held(e))
+			return;
 		rc = store_next_due(e->cfg->store, e->cfg->campaign_id, &due);
 		if (rc == MC_ENOTFOUND) {
 			e->exhausted = true;
@@ -178,6 +204,15 @@ tick_over(struct engine *e)
 	return false;
 }
 
+/* Milliseconds between heartbeats: a third of the lease timeout. */
+static uint64_t
+beat_ms(const struct engine *e)
+{
+	uint64_t ms = (uint64_t)e->lease_timeout * 1000 / 3;
+
+	return ms < 1000 ? 1000 : ms;
+}
+
 /* The 10 ms tick: pacing, feeding, flushing, progress, the end. */
 static void
 on_tick(evutil_socket_t fd, short what, void *arg)
@@ -194,6 +229,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		engine_end(e);
 		return;
 	}
+	if (now - e->last_beat_ms >= beat_ms(e))
+		ledger_heartbeat(e);
 	dest_dispatch_all(e);
 	feed(e);
 	if (now - e->last_flush_ms >= HOUSEKEEP_MS || e->stopping)
@@ -332,6 +369,7 @@ on_end(evutil_socket_t fd, short what, void *arg)
 			release_unsent(e);
 		ledger_flush(e);
 	}
+	ledger_holder_end(e);
 	engine_progress(e);
 	rpool_stop(e);
 	event_free(e->tick);
@@ -368,8 +406,11 @@ engine_begin(struct engine *e)
 	char why[64] = "";
 	int rc;
 
-	if ((rc = router_make(e)) < 0 || (rc = ledger_recover(e)) < 0)
+	if ((rc = router_make(e)) < 0 || (rc = ledger_holder_start(e)) < 0 ||
+	    (rc = ledger_recover(e)) < 0) {
+		ledger_holder_end(e);
 		return rc;
+	}
 	e->p.resent = e->recovered;
 	if (store_count_states(cfg->store, cfg->campaign_id, counts) == 0)
 		e->p.total = counts[DLV_PENDING] + counts[DLV_DEFERRED] +

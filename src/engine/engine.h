@@ -29,13 +29,18 @@
  * cfg->progress, if set, gets the progress snapshots too.  Strings and
  * pointers in an event are valid only during the callback.
  *
- * Crash semantics: rows leased to a dead process of this host, and inflight
- * rows whose lease expired, are given back at start with an
- * "inflight-unknown" event each (they are resent).  Setting *cfg->stop
- * pauses: nothing new starts, what is in flight finishes, unsent rows return
- * to pending.  Twice: stop at once.
- * Errors: MC_EINVAL/MC_ECONFIG (settings, template: text in err), MC_EIO
- * (the store).  The config's pointers are borrowed for the run.
+ * Crash semantics: every run is a lease holder (store.h) that beats a
+ * heartbeat every lease_timeout / 3 s.  Rows of a holder whose heartbeat
+ * is older than its timeout (or whose process on this host is gone) are
+ * taken over by any live run at its next heartbeat, and at start: its
+ * inflight rows are resent with an "inflight-unknown" event each.  A run
+ * that finds its own holder record gone (it was frozen) drops the rows it
+ * held unsent and goes on as a new holder; an inflight mark only succeeds
+ * for a row still leased to the run, so a lost row is never sent by it. Setting
+ * *cfg->stop pauses: nothing new starts, what is in flight finishes, unsent
+ * rows return to pending.  Twice: stop at once. Errors: MC_EINVAL/MC_ECONFIG
+ * (settings, template: text in err), MC_EIO (the store).  The config's pointers
+ * are borrowed for the run.
  */
 #ifndef MC_ENGINE_ENGINE_H
 #define MC_ENGINE_ENGINE_H
@@ -53,10 +58,11 @@
 #include "proto/smtp_client.h"
 #include "store/store.h"
 
-#define ENGINE_SCHEDULE_MAX 16
-#define ENGINE_RELAYS_MAX   8
-#define ENGINE_THREADS_MAX  16
-#define ENGINE_LEASE_SECS   1800 /* how long leased rows stay ours */
+#define ENGINE_SCHEDULE_MAX  16
+#define ENGINE_RELAYS_MAX    8
+#define ENGINE_THREADS_MAX   16
+#define ENGINE_LEASE_SECS    1800 /* how long leased rows stay ours */
+#define ENGINE_LEASE_TIMEOUT 15   /* s without a heartbeat: rows taken over */
 
 struct engine_limits {
 	double rate;         /* messages/s over all destinations; 0: none */
@@ -103,6 +109,9 @@ struct engine_progress {
 	double elapsed; /* seconds */
 	double rate;    /* messages/s over the run */
 	bool waiting;   /* only deferred rows left, waiting for their time */
+	unsigned long held; /* waiting: rows held by other live runs */
+	unsigned long lost; /* rows taken from this run while it was frozen,
+	                       dropped unsent */
 };
 
 typedef void engine_progress_fn(void *arg, const struct engine_progress *p);
@@ -115,8 +124,9 @@ typedef void engine_progress_fn(void *arg, const struct engine_progress *p);
 	X(ENGINE_EV_COMMIT, "commit")       /* a ledger commit */              \
 	X(ENGINE_EV_ROLLBACK, "rollback")   /* a ledger transaction failed */  \
 	X(ENGINE_EV_DEST, "dest")           /* a destination's limits moved */ \
-	X(ENGINE_EV_RECOVER, "recover")   /* rows of a dead run given back */  \
-	X(ENGINE_EV_PROGRESS, "progress") /* a snapshot (every 250 ms) */
+	X(ENGINE_EV_RECOVER, "recover") /* rows of a dead run given back */    \
+	X(ENGINE_EV_LEASE_LOST, "lease-lost") /* ours were taken over */       \
+	X(ENGINE_EV_PROGRESS, "progress")     /* a snapshot (every 250 ms) */
 
 enum engine_event_kind {
 #define ENGINE_EV_ENUM(sym, name) sym,
@@ -204,7 +214,7 @@ struct engine_event {
 		struct {
 			const char *owner; /* the dead run, or "" (expired) */
 			unsigned long rows;
-		} recover;
+		} recover; /* also LEASE_LOST: our old owner name */
 		const struct engine_progress *progress;
 	} u;
 };
@@ -244,6 +254,10 @@ struct engine_config {
 	struct engine_retry retry;
 	unsigned timeout_ms; /* every SMTP wait; 0: RFC 5321 defaults */
 	unsigned threads;    /* render threads; 0: 2 */
+	/* Seconds without a heartbeat after which another run takes this
+	 * run's rows over (0: ENGINE_LEASE_TIMEOUT); the heartbeat comes
+	 * every third of it. */
+	unsigned lease_timeout;
 	const volatile sig_atomic_t *stop; /* >0 pause, >1 stop now */
 	engine_progress_fn *progress;      /* every 250 ms and at the end */
 	void *progress_arg;
@@ -289,7 +303,8 @@ int engine_start(const struct engine_config *cfg, engine_done_fn *done,
 void engine_stop(struct engine *e, bool now);
 int engine_finish(struct engine *e, struct engine_result *res, char *err,
                   size_t errsz);
-/* "mailcast@HOST:PID", this process's lease owner name. */
+/* "mailcast@HOST:PID", this process's name; a run's lease owner name is
+ * this and "/RUN", unique per run. */
 const char *engine_owner(void);
 /* "rcpt", "commit", ...; "?" when out of range. */
 const char *engine_event_name(enum engine_event_kind k);

@@ -79,6 +79,7 @@ struct job {
 	struct econn *conn;        /* waiting for its inflight mark to commit */
 	unsigned conn_id;          /* the connection it went out on, or 0 */
 	bool released;             /* back to pending, not recorded */
+	bool lost;                 /* its mark failed: taken over, dropped */
 	enum bounce_action action; /* a 5xx: the bounce policy's call */
 	/* the outcome */
 	enum store_dlv_state state;
@@ -183,6 +184,10 @@ struct engine {
 	double first_ms;
 	unsigned long recovered;
 	unsigned pipeline, conns_max;
+	char owner[320];        /* this run's lease owner name (per run) */
+	bool holder;            /* its holder record was added */
+	unsigned lease_timeout; /* seconds (cfg or ENGINE_LEASE_TIMEOUT) */
+	uint64_t last_beat_ms;
 	struct store_delivery lease_buf[LEASE_BATCH];
 };
 
@@ -234,6 +239,10 @@ void ledger_commit_soon(struct engine *e);
 void ledger_forget_conn(struct engine *e, struct econn *c);
 size_t ledger_lease(struct engine *e, size_t want);
 int ledger_recover(struct engine *e);
+int ledger_holder_start(struct engine *e);
+void ledger_heartbeat(struct engine *e);
+void ledger_holder_end(struct engine *e);
+unsigned long ledger_held_elsewhere(struct engine *e, char *who, size_t whosz);
 unsigned ledger_retry_delay(const struct engine_retry *r, int n);
 
 /* engine_event.c */

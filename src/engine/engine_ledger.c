@@ -1,8 +1,10 @@
 /*
  * engine_ledger.c — the engine's side of the delivery ledger.
  *
- * Leases: batches of due rows leased to this process (engine_owner())
- * for ENGINE_LEASE_SECS, at most WINDOW in memory; each leased row is
+ * Leases: the run is a lease holder (store.h) under an owner name of its
+ * own (engine_owner() and "/RUN"), with a heartbeat every third of its
+ * lease timeout; batches of due rows are leased to it for
+ * ENGINE_LEASE_SECS, at most WINDOW in memory; each leased row is
  * checked against the suppression list and routed.  Group commit: the
  * inflight marks of rows handed to connections and the outcomes known so
  * far go into one store transaction, at the latest COMMIT_US after the
@@ -11,19 +13,31 @@
  * disk before its final dot.  Outcomes: sent, failed (5xx: the bounce
  * policy says whether the address is suppressed; the reply is also kept as
  * a bounce), deferred by the retry schedule until max_age.  Recovery: at
- * start, rows leased to dead runs of this host and inflight rows whose
- * lease expired go back to pending with an "inflight-unknown" event each.
+ * start and at every heartbeat, the rows of holders whose heartbeat is
+ * older than their timeout, or whose process on this host is gone, are
+ * taken over (inflight ones go back to pending with an "inflight-unknown"
+ * event each); at start also rows leased to dead runs of this host without
+ * a holder record and inflight rows whose lease expired.  Lost leases: a
+ * row is marked inflight only while still leased to this run (one mark per
+ * row, so the run knows which); a row whose mark fails was taken over
+ * while the run was frozen and is dropped unsent.  The heartbeat (also
+ * beaten in every lease transaction) finds the run's record gone: the run
+ * goes on as a new holder, leasing afresh.
  */
+#include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "engine/engine_int.h"
@@ -47,6 +61,19 @@ engine_owner(void)
 		         host, (long)getpid());
 	}
 	return owner_name;
+}
+
+/* A fresh owner name for this run: engine_owner() and "/" 8 hex digits
+ * (random: a frozen run that wakes can never pass for its new self). */
+static void
+owner_new(struct engine *e)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)random() ^ (uint32_t)engine_now_ms(e);
+	snprintf(e->owner, sizeof(e->owner), "%s/%08x", engine_owner(),
+	         (unsigned)r);
 }
 
 /* ---- retry schedule and outcomes ---- */
@@ -195,6 +222,7 @@ batch_gather(struct engine *e, struct batch *b)
 		o->relay = j->relay[0] ? j->relay : NULL;
 		o->queue_id = j->queue_id[0] ? j->queue_id : NULL;
 		o->next_attempt = j->next_attempt;
+		o->owner = e->owner; /* not a row taken over meanwhile */
 		b->n++;
 	}
 }
@@ -221,11 +249,14 @@ batch_write(struct engine *e, const struct batch *b, time_t now)
 	if (err == 0 && b->n)
 		err = store_record(s, b->o, b->n, now);
 	if (err == 0 && b->nrel)
-		err = store_release(s, e->cfg->campaign_id, engine_owner(),
-		                    b->rel, b->nrel, NULL, now, &moved);
-	if (err == 0 && b->nmark)
-		err = store_mark_inflight(s, b->mark, b->nmark, engine_owner(),
-		                          now, &moved);
+		err = store_release(s, e->cfg->campaign_id, e->owner, b->rel,
+		                    b->nrel, NULL, now, &moved);
+	/* one mark per row: a row taken over meanwhile is not ours */
+	for (struct job *j = e->tosubmit.head; err == 0 && j; j = j->next) {
+		err =
+		    store_mark_inflight(s, &j->d.id, 1, e->owner, now, &moved);
+		j->lost = err == 0 && moved == 0;
+	}
 	if (err == 0)
 		err = store_commit(s);
 	else
@@ -248,6 +279,15 @@ submit_marked(struct engine *e)
 		const char *rcpt = j->d.address;
 
 		j->conn = NULL;
+		if (j->lost) {
+			/* taken over while we were frozen: never sent here */
+			if (c != NULL && c->inflight)
+				c->inflight--;
+			e->p.lost++;
+			e->window--;
+			job_free(j);
+			continue;
+		}
 		if (c == NULL) {
 			/* its connection closed meanwhile: queue it again */
 			jobq_unshift(&j->dest->q, j);
@@ -437,13 +477,21 @@ ledger_lease(struct engine *e, size_t want)
 	size_t n = 0, moved = 0;
 	int err;
 
-	if ((err = store_begin(s)) == 0)
-		err = store_lease(s, e->cfg->campaign_id, engine_owner(), now,
+	/* the heartbeat first, in the same transaction: a run whose holder
+	 * record is gone leases nothing under its old name */
+	if ((err = store_begin(s)) == 0 && e->holder)
+		err = store_holder_beat(s, e->owner, now);
+	if (err == 0)
+		err = store_lease(s, e->cfg->campaign_id, e->owner, now,
 		                  ENGINE_LEASE_SECS, rows, want, &n);
 	if (err == 0)
 		err = store_commit(s);
 	else
 		store_rollback(s);
+	if (err == MC_ENOTFOUND && e->holder) {
+		ledger_heartbeat(e); /* lost: a new holder */
+		return 0;
+	}
 	if (err < 0) {
 		store_deliveries_fini(rows, n);
 		engine_fail(e, err, "leasing rows: ", store_error(s));
@@ -453,8 +501,8 @@ ledger_lease(struct engine *e, size_t want)
 		ids[i] = rows[i].id;
 	if (n && engine_template_ready(e, rows, n) < 0) {
 		/* give the rows back untouched */
-		store_release(s, e->cfg->campaign_id, engine_owner(), ids, n,
-		              NULL, now, &moved);
+		store_release(s, e->cfg->campaign_id, e->owner, ids, n, NULL,
+		              now, &moved);
 		store_deliveries_fini(rows, n);
 		return 0;
 	}
@@ -478,11 +526,11 @@ recover_owner(void *arg, const char *owner, unsigned long n)
 	long pid;
 
 	(void)n;
-	if (colon == NULL || mycolon == NULL)
+	if (colon == NULL || mycolon == NULL || strcmp(owner, e->owner) == 0)
 		return 0;
 	id = (size_t)(mycolon - me);
 	if ((size_t)(colon - owner) != id || strncmp(owner, me, id) != 0)
-		return 0; /* another host: its lease expires */
+		return 0; /* another host: its holder times out */
 	pid = strtol(colon + 1, NULL, 10);
 	if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
 		return 0; /* alive: running the campaign elsewhere */
@@ -507,8 +555,44 @@ recover_emit(struct engine *e, const char *owner, size_t n)
 	engine_emit(e, &ev);
 }
 
-/* Give back the rows of dead runs of this campaign on this host, and the
- * inflight rows whose lease expired (a dead run elsewhere). */
+/* Take over the rows of the owners in e->dead (stale_before as
+ * store_holder_take's); count the inflight ones, resent. */
+static int
+take_dead(struct engine *e, const time_t *stale_before, time_t now)
+{
+	struct store *s = e->cfg->store;
+	size_t inflight, pending;
+	int err = 0;
+
+	for (size_t i = 0; err == 0 && i < e->ndead; i++) {
+		err = store_holder_take(s, e->cfg->campaign_id, e->dead[i],
+		                        stale_before ? stale_before[i] : 0, now,
+		                        &inflight, &pending);
+		if (err == MC_EAGAIN) {
+			err = 0; /* it beat meanwhile: alive */
+			continue;
+		}
+		if (err < 0)
+			break;
+		e->recovered += inflight;
+		e->p.resent += inflight;
+		if (inflight + pending) {
+			e->exhausted = false;
+			e->next_lease_ms = 0;
+		}
+		recover_emit(e, e->dead[i], inflight + pending);
+	}
+	for (size_t i = 0; i < e->ndead; i++)
+		free(e->dead[i]);
+	free(e->dead);
+	e->dead = NULL;
+	e->ndead = 0;
+	return err;
+}
+
+/* Give back the rows of dead runs of this campaign on this host and of
+ * stale holders, and the inflight rows whose lease expired (a dead run
+ * elsewhere, of a mailcast without holders). */
 int
 ledger_recover(struct engine *e)
 {
@@ -518,18 +602,13 @@ ledger_recover(struct engine *e)
 	int err;
 
 	err = store_lease_owners(s, e->cfg->campaign_id, recover_owner, e);
-	for (size_t i = 0; err == 0 && i < e->ndead; i++) {
-		err = store_release(s, e->cfg->campaign_id, e->dead[i], NULL, 0,
-		                    "inflight-unknown", now, &n);
-		e->recovered += n;
-		if (err == 0)
-			recover_emit(e, e->dead[i], n);
+	if (err == 0)
+		err = take_dead(e, NULL, now);
+	if (err == 0) {
+		e->last_beat_ms = engine_now_ms(e);
+		ledger_heartbeat(e);
+		err = e->failed ? e->err : 0;
 	}
-	for (size_t i = 0; i < e->ndead; i++)
-		free(e->dead[i]);
-	free(e->dead);
-	e->dead = NULL;
-	e->ndead = 0;
 	if (err == 0)
 		err = store_requeue_stale(s, e->cfg->campaign_id, now, &n);
 	if (err == 0) {
@@ -540,4 +619,191 @@ ledger_recover(struct engine *e)
 		snprintf(e->errbuf, sizeof(e->errbuf), "recovery: %s",
 		         store_error(s));
 	return err;
+}
+
+/* ---- the lease holder ---- */
+
+/* Become a lease holder under a fresh owner name. */
+int
+ledger_holder_start(struct engine *e)
+{
+	char host[256];
+	time_t now = mc_clock_wall(e->clock);
+	struct store_holder h = {.campaign_id = e->cfg->campaign_id};
+	int err;
+
+	e->lease_timeout = e->cfg->lease_timeout ? e->cfg->lease_timeout
+	                                         : ENGINE_LEASE_TIMEOUT;
+	if (gethostname(host, sizeof(host)) != 0)
+		mc_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	owner_new(e);
+	h.owner = e->owner;
+	h.host = host;
+	h.pid = (long)getpid();
+	h.started = h.heartbeat = now;
+	h.timeout = e->lease_timeout;
+	err = store_holder_add(e->cfg->store, &h);
+	e->holder = err == 0;
+	e->last_beat_ms = engine_now_ms(e);
+	if (err < 0)
+		snprintf(e->errbuf, sizeof(e->errbuf), "lease holder: %s",
+		         store_error(e->cfg->store));
+	return err;
+}
+
+/* Our holder record is gone: we were taken over.  What we held is not
+ * ours any more (marks fail for it); go on as a new holder. */
+static void
+holder_lost(struct engine *e)
+{
+	struct engine_event ev = {.kind = ENGINE_EV_LEASE_LOST};
+	char old[sizeof(e->owner)];
+
+	mc_strlcpy(old, e->owner, sizeof(old));
+	ev.u.recover.owner = old;
+	ev.u.recover.rows = e->window;
+	engine_emit(e, &ev);
+	log_warn("campaign: lease holder %s was taken over (frozen for "
+	         "longer than %u s): its rows are dropped unsent, the run "
+	         "goes on as a new holder",
+	         old, e->lease_timeout);
+	if (ledger_holder_start(e) < 0)
+		engine_fail(e, MC_EIO, "", e->errbuf);
+	e->next_lease_ms = 0;
+}
+
+struct holders_ctx {
+	struct engine *e;
+	time_t now;
+	time_t *stale; /* per e->dead[i] */
+	unsigned long held;
+	char *who;
+	size_t whosz;
+};
+
+/* Is this holder's process on this host gone? */
+static bool
+holder_dead_here(const struct store_holder *h)
+{
+	char host[256];
+
+	if (gethostname(host, sizeof(host)) != 0)
+		return false;
+	host[sizeof(host) - 1] = '\0';
+	if (strcmp(h->host, host) != 0 || h->pid <= 0 ||
+	    h->pid == (long)getpid())
+		return false;
+	return kill((pid_t)h->pid, 0) != 0;
+}
+
+/* One holder of the campaign: stale or dead ones are collected. */
+static int
+holders_visit(void *arg, const struct store_holder *h)
+{
+	struct holders_ctx *c = arg;
+	struct engine *e = c->e;
+	bool stale = h->heartbeat + (time_t)h->timeout < c->now;
+
+	if (strcmp(h->owner, e->owner) == 0)
+		return 0;
+	if (stale || holder_dead_here(h)) {
+		if (e->ndead < 64) {
+			e->dead = xreallocarray(e->dead, e->ndead + 1,
+			                        sizeof(char *));
+			c->stale = xreallocarray(c->stale, e->ndead + 1,
+			                         sizeof(time_t));
+			/* dead here: take at once; stale: unless it beats */
+			c->stale[e->ndead] =
+			    stale ? c->now - (time_t)h->timeout : 0;
+			e->dead[e->ndead++] = xstrdup(h->owner);
+		}
+		return 0;
+	}
+	if (h->rows > 0 && c->who && c->held == 0)
+		snprintf(c->who, c->whosz, "%s on %s, pid %ld", h->owner,
+		         h->host, h->pid);
+	c->held += h->rows;
+	return 0;
+}
+
+/* Beat our heartbeat; take over the rows of stale holders. */
+void
+ledger_heartbeat(struct engine *e)
+{
+	struct store *s = e->cfg->store;
+	struct holders_ctx c = {.e = e, .now = mc_clock_wall(e->clock)};
+	int err;
+
+	e->last_beat_ms = engine_now_ms(e);
+	if (!e->holder)
+		return;
+	err = store_holder_beat(s, e->owner, c.now);
+	if (err == MC_ENOTFOUND) {
+		holder_lost(e);
+		if (e->failed)
+			return;
+	} else if (err < 0) {
+		/* the store is busy (a frozen run inside a write transaction
+		 * holds SQLite's lock): try again at the next beat; marks
+		 * keep what we may send safe meanwhile */
+		log_warn("campaign: heartbeat: %s", store_error(s));
+		return;
+	}
+	err = store_holder_each(s, e->cfg->campaign_id, holders_visit, &c);
+	if (err == 0)
+		err = take_dead(e, c.stale, c.now);
+	free(c.stale);
+	if (err < 0)
+		engine_fail(e, err,
+		            "taking over a stale run: ", store_error(s));
+}
+
+/* Rows held by other live holders (0: none); who: the first of them. */
+unsigned long
+ledger_held_elsewhere(struct engine *e, char *who, size_t whosz)
+{
+	struct holders_ctx c = {
+	    .e = e, .now = mc_clock_wall(e->clock), .who = who, .whosz = whosz};
+
+	if (who && whosz)
+		who[0] = '\0';
+	if (store_holder_each(e->cfg->store, e->cfg->campaign_id, holders_visit,
+	                      &c) < 0)
+		return 0;
+	/* stale ones are the heartbeat's to take: forget them here */
+	for (size_t i = 0; i < e->ndead; i++)
+		free(e->dead[i]);
+	free(e->dead);
+	free(c.stale);
+	e->dead = NULL;
+	e->ndead = 0;
+	return c.held;
+}
+
+/* Our own holder record's row count (ULONG_MAX when unknown). */
+static int
+own_rows(void *arg, const struct store_holder *h)
+{
+	struct holders_ctx *c = arg;
+
+	if (strcmp(h->owner, c->e->owner) == 0)
+		c->held = h->rows;
+	return 0;
+}
+
+/* The run is over: its holder record goes when no row is leased to it
+ * any more; else (stopped at once, or failed with rows in flight) it
+ * stays, goes stale, and a later or live run takes those rows over. */
+void
+ledger_holder_end(struct engine *e)
+{
+	struct holders_ctx c = {.e = e, .held = ULONG_MAX};
+
+	if (e->holder &&
+	    store_holder_each(e->cfg->store, e->cfg->campaign_id, own_rows,
+	                      &c) == 0 &&
+	    c.held == 0)
+		store_holder_end(e->cfg->store, e->owner);
+	e->holder = false;
 }

@@ -167,6 +167,9 @@ struct store_outcome {
 	const char *relay;          /* MX or relay used, or NULL */
 	const char *queue_id;       /* from the 250 after DATA, or NULL */
 	time_t next_attempt;        /* for deferred */
+	/* NULL: record it; else only while the row is still leased to this
+	 * owner (a row taken over meanwhile is skipped, not an error) */
+	const char *owner;
 };
 
 struct store_bounce {
@@ -242,6 +245,23 @@ typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
  * only verifies: a campaign's own --token-key), when it was added. */
 typedef int store_token_key_fn(void *arg, int64_t id, const char *hex,
                                bool signs, time_t created);
+
+/*
+ * A lease holder: one run (later one worker) of a campaign.  Rows are
+ * leased to its owner name, unique per run; it beats its heartbeat every
+ * few seconds; a holder whose heartbeat is older than its timeout has
+ * lost its rows, and any live run takes them over (holder_take).
+ */
+struct store_holder {
+	const char *owner; /* "mailcast@HOST:PID/RUN" */
+	int64_t campaign_id;
+	const char *host;
+	long pid;
+	time_t started, heartbeat;
+	unsigned timeout;   /* seconds without a heartbeat before takeover */
+	unsigned long rows; /* holder_each: rows leased to it now */
+};
+typedef int store_holder_fn(void *arg, const struct store_holder *h);
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
 #define STORE_SEEN_HANDLED 1
@@ -328,7 +348,9 @@ struct store_ops {
 	             time_t now, int lease_secs, struct store_delivery *out,
 	             size_t max, size_t *n);
 	/* Mark leased rows inflight (committed before the final dot).  Only
-	 * rows still leased to owner move; *moved counts them. */
+	 * rows still leased to owner move; *moved counts them (a row already
+	 * inflight under owner counts: a transaction handed to a connection
+	 * again after its connection closed). */
 	int (*mark_inflight)(struct store *, const int64_t *ids, size_t n,
 	                     const char *owner, time_t now, size_t *moved);
 	/* Record outcomes in one transaction; clears the leases, counts an
@@ -402,6 +424,25 @@ struct store_ops {
 	 * inflight), with their counts. */
 	int (*lease_owners)(struct store *, int64_t campaign_id,
 	                    store_owner_fn *, void *);
+	/* Lease holders.  holder_add: a new holder (its heartbeat = started;
+	 * MC_EINVAL if the owner exists).  holder_beat: its heartbeat is now;
+	 * MC_ENOTFOUND when its record is gone (taken over: the holder must
+	 * stop sending what it leased).  holder_end: the record goes (a run
+	 * that ends; its rows are released or recorded before).  holder_each:
+	 * the campaign's holders, oldest first, with their row counts. */
+	int (*holder_add)(struct store *, const struct store_holder *h);
+	int (*holder_beat)(struct store *, const char *owner, time_t now);
+	int (*holder_end)(struct store *, const char *owner);
+	int (*holder_each)(struct store *, int64_t campaign_id,
+	                   store_holder_fn *, void *);
+	/* Take over owner's rows, in one transaction: unless its heartbeat is
+	 * at or after stale_before (then MC_EAGAIN and nothing moves; 0: take
+	 * anyway), its inflight rows go back to pending with an
+	 * "inflight-unknown" event each (*inflight counts them), its other
+	 * leased rows are freed (*pending), and its holder record goes. */
+	int (*holder_take)(struct store *, int64_t campaign_id,
+	                   const char *owner, time_t stale_before, time_t now,
+	                   size_t *inflight, size_t *pending);
 	/* The earliest next_attempt of the pending and deferred rows (pending
 	 * rows are due at once), or MC_ENOTFOUND when there is none left. */
 	int (*next_due)(struct store *, int64_t campaign_id, time_t *when);
@@ -469,6 +510,11 @@ struct store_ops {
 	X(campaign_set_status)                                                 \
 	X(release)                                                             \
 	X(lease_owners)                                                        \
+	X(holder_add)                                                          \
+	X(holder_beat)                                                         \
+	X(holder_end)                                                          \
+	X(holder_each)                                                         \
+	X(holder_take)                                                         \
 	X(next_due)                                                            \
 	X(delivery_each)                                                       \
 	X(tally)                                                               \
@@ -585,6 +631,14 @@ int store_campaign_set_status(struct store *s, int64_t id, const char *status);
 int store_release(struct store *s, int64_t campaign_id, const char *owner,
                   const int64_t *ids, size_t n, const char *event, time_t now,
                   size_t *moved);
+int store_holder_add(struct store *s, const struct store_holder *h);
+int store_holder_beat(struct store *s, const char *owner, time_t now);
+int store_holder_end(struct store *s, const char *owner);
+int store_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
+                      void *arg);
+int store_holder_take(struct store *s, int64_t campaign_id, const char *owner,
+                      time_t stale_before, time_t now, size_t *inflight,
+                      size_t *pending);
 int store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
                        void *arg);
 int store_next_due(struct store *s, int64_t campaign_id, time_t *when);

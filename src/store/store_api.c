@@ -470,6 +470,54 @@ store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
 	CALL(lease_owners, campaign_id, fn, arg);
 }
 
+/* A new lease holder. */
+int
+store_holder_add(struct store *s, const struct store_holder *h)
+{
+	NEED(holder_add, h != NULL && h->campaign_id > 0, "no campaign");
+	NEED(holder_add, h->owner != NULL && *h->owner != '\0', "no owner");
+	NEED(holder_add, h->host != NULL && h->timeout > 0, "no host");
+	CALL(holder_add, h);
+}
+
+/* A holder's heartbeat. */
+int
+store_holder_beat(struct store *s, const char *owner, time_t now)
+{
+	NEED(holder_beat, owner != NULL && *owner != '\0', "no owner");
+	CALL(holder_beat, owner, now);
+}
+
+/* A holder goes. */
+int
+store_holder_end(struct store *s, const char *owner)
+{
+	NEED(holder_end, owner != NULL && *owner != '\0', "no owner");
+	CALL(holder_end, owner);
+}
+
+/* A campaign's holders. */
+int
+store_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
+                  void *arg)
+{
+	NEED(holder_each, campaign_id > 0 && fn != NULL, "no campaign");
+	CALL(holder_each, campaign_id, fn, arg);
+}
+
+/* Take over a holder's rows. */
+int
+store_holder_take(struct store *s, int64_t campaign_id, const char *owner,
+                  time_t stale_before, time_t now, size_t *inflight,
+                  size_t *pending)
+{
+	NEED(holder_take, campaign_id > 0, "no campaign");
+	NEED(holder_take, owner != NULL && *owner != '\0', "no owner");
+	NEED(holder_take, inflight != NULL && pending != NULL, "no output");
+	CALL(holder_take, campaign_id, owner, stale_before, now, inflight,
+	     pending);
+}
+
 /* When the next row is due. */
 int
 store_next_due(struct store *s, int64_t campaign_id, time_t *when)

@@ -158,6 +158,21 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " key TEXT NOT NULL UNIQUE,"
     " signs INTEGER NOT NULL,"
     " created_at INTEGER NOT NULL);",
+    /* 5: lease holders, one per run (store.h): the owner name is the key
+     * the rows' lease_owner carries; a run's heartbeat is one row, so a
+     * beat is one small write and a takeover is one transaction; timeout
+     * is the holder's own, so any reader can tell a stale holder. */
+    "CREATE TABLE holders ("
+    " owner TEXT PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    " host TEXT NOT NULL,"
+    " pid INTEGER NOT NULL,"
+    " started_at INTEGER NOT NULL,"
+    " heartbeat_at INTEGER NOT NULL,"
+    " timeout_s INTEGER NOT NULL);"
+    "CREATE INDEX holders_by_campaign ON holders(campaign_id);"
+    "CREATE INDEX deliveries_by_owner ON deliveries(lease_owner) WHERE"
+    " lease_owner IS NOT NULL;",
 };
 
 /* A ledger row this installation sent (or tried to): ingest's proof. */
@@ -268,13 +283,14 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_INFLIGHT,                                                         \
 	  "UPDATE deliveries SET state = 'inflight', updated_at = ?3 WHERE "   \
 	  "id = ?1 AND lease_owner = ?2 AND state IN ('pending', "             \
-	  "'deferred')")                                                       \
+	  "'deferred', 'inflight')")                                           \
 	X(ST_RECORD,                                                           \
 	  "UPDATE deliveries SET state = ?2, attempts = attempts + 1, "        \
 	  "reply_code = ?3, enhanced_code = ?4, reply_text = ?5, relay = "     \
 	  "?6, queue_id = ?7, next_attempt = ?8, updated_at = ?9, sent_at "    \
 	  "= CASE WHEN ?2 = 'sent' THEN ?9 ELSE sent_at END, lease_owner "     \
-	  "= NULL, lease_expires = NULL WHERE id = ?1")                        \
+	  "= NULL, lease_expires = NULL WHERE id = ?1 AND (?10 IS NULL OR "    \
+	  "lease_owner = ?10)")                                                \
 	X(ST_STALE_EVENTS,                                                     \
 	  "INSERT INTO events(at, campaign_id, contact_id, kind, detail) "     \
 	  "SELECT ?2, campaign_id, contact_id, 'inflight-unknown', "           \
@@ -346,6 +362,23 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_LEASE_OWNERS, "SELECT lease_owner, count(*) FROM deliveries "     \
 	                   "WHERE campaign_id = ?1 AND lease_owner IS NOT "    \
 	                   "NULL GROUP BY lease_owner")                        \
+	X(ST_HOLDER_ADD,                                                       \
+	  "INSERT INTO holders(owner, campaign_id, host, pid, started_at, "    \
+	  "heartbeat_at, timeout_s) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)")      \
+	X(ST_HOLDER_BEAT,                                                      \
+	  "UPDATE holders SET heartbeat_at = ?2 WHERE owner = ?1")             \
+	X(ST_HOLDER_END, "DELETE FROM holders WHERE owner = ?1")               \
+	X(ST_HOLDER_EACH,                                                      \
+	  "SELECT h.owner, h.host, h.pid, h.started_at, h.heartbeat_at, "      \
+	  "h.timeout_s, (SELECT count(*) FROM deliveries d WHERE "             \
+	  "d.lease_owner = h.owner) FROM holders h WHERE h.campaign_id = ?1 "  \
+	  "ORDER BY h.started_at, h.owner")                                    \
+	X(ST_HOLDER_FRESH, "SELECT 1 FROM holders WHERE owner = ?1 AND "       \
+	                   "heartbeat_at >= ?2")                               \
+	X(ST_TAKE_INFLIGHT,                                                    \
+	  "UPDATE deliveries SET state = 'pending', lease_owner = NULL, "      \
+	  "lease_expires = NULL, updated_at = ?3 WHERE campaign_id = ?1 AND "  \
+	  "lease_owner = ?2 AND state = 'inflight'")                           \
 	X(ST_NEXT_DUE,                                                         \
 	  "SELECT min(next_attempt) FROM deliveries WHERE "                    \
 	  "campaign_id = ?1 AND state IN ('pending', 'deferred')")             \
@@ -1189,8 +1222,9 @@ sq_record(struct store *s, const struct store_outcome *o, size_t n, time_t now)
 		bind_text(st, 7, o[i].queue_id);
 		sqlite3_bind_int64(st, 8, o[i].next_attempt);
 		sqlite3_bind_int64(st, 9, now);
+		bind_text(st, 10, o[i].owner);
 		if ((err = exec_done(q, st, "record")) == 0 &&
-		    sqlite3_changes(q->db) == 0)
+		    sqlite3_changes(q->db) == 0 && o[i].owner == NULL)
 			err = store_fail(s, MC_ENOTFOUND,
 			                 "no ledger row with id %lld",
 			                 (long long)o[i].id);
@@ -1653,6 +1687,144 @@ sq_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
 	return stop;
 }
 
+/* op: holder_add */
+static int
+sq_holder_add(struct store *s, const struct store_holder *h)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_HOLDER_ADD);
+
+	if (st == NULL)
+		return db_fail(q, "holder add");
+	bind_text(st, 1, h->owner);
+	sqlite3_bind_int64(st, 2, h->campaign_id);
+	bind_text(st, 3, h->host);
+	sqlite3_bind_int64(st, 4, h->pid);
+	sqlite3_bind_int64(st, 5, h->started);
+	sqlite3_bind_int64(st, 6, h->timeout);
+	return exec_done(q, st, "holder add");
+}
+
+/* op: holder_beat */
+static int
+sq_holder_beat(struct store *s, const char *owner, time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_HOLDER_BEAT);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "heartbeat");
+	bind_text(st, 1, owner);
+	sqlite3_bind_int64(st, 2, now);
+	if ((err = exec_done(q, st, "heartbeat")) == 0 &&
+	    sqlite3_changes(q->db) == 0)
+		err = store_fail(s, MC_ENOTFOUND,
+		                 "lease holder %s is gone: another run took "
+		                 "its rows over",
+		                 owner);
+	return err;
+}
+
+/* op: holder_end */
+static int
+sq_holder_end(struct store *s, const char *owner)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_HOLDER_END);
+
+	if (st == NULL)
+		return db_fail(q, "holder end");
+	bind_text(st, 1, owner);
+	return exec_done(q, st, "holder end");
+}
+
+/* op: holder_each */
+static int
+sq_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
+               void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_HOLDER_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "holders");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_holder h = {
+		    .owner = (const char *)sqlite3_column_text(st, 0),
+		    .campaign_id = campaign_id,
+		    .host = (const char *)sqlite3_column_text(st, 1),
+		    .pid = (long)sqlite3_column_int64(st, 2),
+		    .started = (time_t)sqlite3_column_int64(st, 3),
+		    .heartbeat = (time_t)sqlite3_column_int64(st, 4),
+		    .timeout = (unsigned)sqlite3_column_int64(st, 5),
+		    .rows = (unsigned long)sqlite3_column_int64(st, 6),
+		};
+
+		if ((stop = fn(arg, &h)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "holders");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* Is owner's heartbeat at or after t?  1 yes, 0 no, or MC_E*. */
+static int
+holder_fresh(struct store_sqlite *q, const char *owner, time_t t)
+{
+	sqlite3_stmt *st = stmt(q, ST_HOLDER_FRESH);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "takeover");
+	bind_text(st, 1, owner);
+	sqlite3_bind_int64(st, 2, t);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_fail(q, "takeover");
+}
+
+/* op: holder_take */
+static int
+sq_holder_take(struct store *s, int64_t campaign_id, const char *owner,
+               time_t stale_before, time_t now, size_t *inflight,
+               size_t *pending)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err;
+
+	*inflight = *pending = 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if (stale_before > 0 &&
+	    (err = holder_fresh(q, owner, stale_before)) > 0)
+		err =
+		    store_fail(s, MC_EAGAIN, "lease holder %s is alive", owner);
+	if (err == 0)
+		err = release_one(q, ST_RELEASE_ALL_EV, ST_TAKE_INFLIGHT,
+		                  campaign_id, owner, "inflight-unknown", now,
+		                  inflight);
+	if (err == 0)
+		err = release_one(q, ST_RELEASE_ALL_EV, ST_RELEASE_ALL,
+		                  campaign_id, owner, NULL, now, pending);
+	if (err == 0) {
+		if ((st = stmt(q, ST_HOLDER_END)) == NULL) {
+			err = db_fail(q, "takeover");
+		} else {
+			bind_text(st, 1, owner);
+			err = exec_done(q, st, "takeover");
+		}
+	}
+	return txn_leave(q, own, err);
+}
+
 /* op: next_due */
 static int
 sq_next_due(struct store *s, int64_t campaign_id, time_t *when)
@@ -1870,6 +2042,11 @@ static const struct store_ops sqlite_ops = {
     .event_each = sq_event_each,
     .token_key_add = sq_token_key_add,
     .token_key_each = sq_token_key_each,
+    .holder_add = sq_holder_add,
+    .holder_beat = sq_holder_beat,
+    .holder_end = sq_holder_end,
+    .holder_each = sq_holder_each,
+    .holder_take = sq_holder_take,
 };
 
 /* Bring the schema up to STORE_SQLITE_SCHEMA. */

@@ -3,12 +3,12 @@
 # server for the limits.  Ports 26000-26999.
 add_test(NAME engine_relay
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine_relay.sh $<TARGET_FILE:mailcast>)
-foreach(t engine_faults engine_crash engine_limits engine_demo)
+foreach(t engine_faults engine_crash engine_limits engine_demo engine_lease)
 	add_test(NAME ${t}
 	    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/${t}.py
 	    $<TARGET_FILE:mailcast>)
 endforeach()
-set_tests_properties(engine_relay engine_faults engine_crash engine_limits
+set_tests_properties(engine_relay engine_faults engine_crash engine_limits engine_lease
     engine_demo PROPERTIES LABELS integration TIMEOUT 600)
 add_test(NAME engine_tls_auth
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/engine_tls_auth.sh $<TARGET_FILE:mailcast>)

@@ -82,6 +82,7 @@ struct fx {
 	size_t nrecover;
 	enum engine_run_state states[64];
 	size_t nstates;
+	char wait_why[400]; /* the first WAITING state's reason */
 	/* the peer's look at the ledger at each end of data */
 	unsigned at_dot_inflight, at_dot_other;
 };
@@ -139,6 +140,10 @@ on_event(void *arg, const struct engine_event *ev)
 	case ENGINE_EV_STATE:
 		if (f->nstates < 64)
 			f->states[f->nstates++] = ev->u.state.state;
+		if (ev->u.state.state == ENGINE_RUN_WAITING &&
+		    f->wait_why[0] == '\0')
+			snprintf(f->wait_why, sizeof(f->wait_why), "%s",
+			         ev->u.state.reason);
 		break;
 	default:
 		break;
@@ -612,6 +617,69 @@ test_crash_recovery(void **state)
 	assert_int_equal(f->states[0], ENGINE_RUN_STARTED);
 }
 
+/* (d2) Another live run holds rows: this run sends the rest, waits on
+ * them (saying so), and when that run's heartbeat is older than its
+ * timeout takes them over at its next heartbeat — its inflight rows
+ * resent with an event each — and finishes. */
+static void
+test_takeover_of_a_silent_run(void **state)
+{
+	struct fx *f = *state;
+	struct store_delivery rows[8];
+	struct store_holder other = {.owner = "mailcast@far.test:7/0000beef",
+	                             .host = "far.test",
+	                             .pid = 7,
+	                             .started = T0,
+	                             .heartbeat = T0,
+	                             .timeout = 300};
+	int64_t ids[8];
+	size_t n, moved;
+	unsigned events = 0;
+	bool waited = false;
+
+	contacts(f, "t", "take.test", 1, 12);
+	campaign(f);
+	other.campaign_id = f->camp;
+	assert_int_equal(store_holder_add(f->s, &other), 0);
+	assert_int_equal(
+	    store_lease(f->s, f->camp, other.owner, T0, 1800, rows, 5, &n), 0);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++)
+		ids[i] = rows[i].id;
+	store_deliveries_fini(rows, n);
+	assert_int_equal(
+	    store_mark_inflight(f->s, ids, 2, other.owner, T0, &moved), 0);
+	assert_int_equal(moved, 2);
+	f->cfg.lease_timeout = 6; /* our heartbeat: every 2 s */
+
+	/* 1 fake s per real ms: the fake wall clock moves by whole seconds
+	 * of each advance only */
+	assert_int_equal(run(f, 1000), 0);
+	assert_true(f->res.finished);
+	assert_int_equal(f->res.recovered, 2);
+	assert_int_equal(f->res.p.sent, 12);
+	for (int i = 1; i <= 12; i++) {
+		char addr[64];
+
+		snprintf(addr, sizeof(addr), "t%02d@take.test", i);
+		assert_int_equal(peer_count(f->peer, addr), 1);
+		assert_int_equal(row_get(f->s, f->camp, addr).state, DLV_SENT);
+	}
+	for (size_t i = 0; i < f->nstates; i++)
+		waited |= f->states[i] == ENGINE_RUN_WAITING;
+	assert_true(waited);
+	assert_non_null(strstr(f->wait_why, "5 rows are held by another run "
+	                                    "(mailcast@far.test:7/0000beef"));
+	assert_int_equal(f->nrecover, 1);
+	assert_string_equal(f->recovered_owner[0], other.owner);
+	assert_int_equal(f->recovered_rows[0], 5);
+	assert_true(mc_clock_wall(&f->clock) > T0 + 300);
+	assert_int_equal(store_event_each(f->s, f->camp, "inflight-unknown",
+	                                  count_event, &events),
+	                 0);
+	assert_int_equal(events, 2);
+}
+
 /* (e) The first relay refuses connections: all the mail goes to the
  * second. */
 static void
@@ -1014,6 +1082,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_takeover_of_a_silent_run,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_trace, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_start_on_callers_loop, setup,

@@ -287,6 +287,11 @@ test_campaign_and_lease(void **state)
 	assert_int_equal(moved, 0);
 	assert_int_equal(store_mark_inflight(s, ids, n, "A", T0, &moved), 0);
 	assert_int_equal(moved, 4);
+	/* again (handed to a connection again): still A's, still counted */
+	assert_int_equal(store_mark_inflight(s, ids, 1, "A", T0, &moved), 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(store_mark_inflight(s, ids, 1, "B", T0, &moved), 0);
+	assert_int_equal(moved, 0);
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_INFLIGHT], 4);
 
@@ -817,6 +822,163 @@ test_token_keys(void **state)
 	}
 }
 
+struct holders_seen {
+	size_t n;
+	char owner[4][32];
+	unsigned long rows[4];
+	long pid[4];
+	unsigned timeout[4];
+	time_t heartbeat[4];
+};
+
+static int
+see_holder(void *arg, const struct store_holder *h)
+{
+	struct holders_seen *w = arg;
+
+	if (w->n < 4) {
+		snprintf(w->owner[w->n], sizeof(w->owner[0]), "%s", h->owner);
+		w->rows[w->n] = h->rows;
+		w->pid[w->n] = h->pid;
+		w->timeout[w->n] = h->timeout;
+		w->heartbeat[w->n] = h->heartbeat;
+		assert_string_equal(h->host, "h1");
+	}
+	w->n++;
+	return 0;
+}
+
+/* Lease holders: heartbeat, takeover of a stale one (its inflight rows
+ * resent with an event each), a live one left alone, and a taken-over
+ * holder that wakes: its marks and outcomes no longer land. */
+static void
+test_lease_holders(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[4];
+	struct store_holder a = {.owner = "run-a",
+	                         .host = "h1",
+	                         .pid = 11,
+	                         .started = T0,
+	                         .heartbeat = T0,
+	                         .timeout = 10};
+	struct store_holder b = a;
+	struct store_outcome o = {.state = DLV_SENT, .reply_code = 250};
+	struct holders_seen w;
+	unsigned long counts[DLV__COUNT], k;
+	int64_t list, camp, ida[2], idb[2];
+	size_t n, moved, inflight, pending;
+
+	list = make_list(s, 4);
+	assert_int_equal(store_campaign_create(s, "h", list, T0, &camp), 0);
+	a.campaign_id = b.campaign_id = camp;
+	b.owner = "run-b";
+	b.pid = 22;
+	b.started = T0 + 1;
+	assert_int_equal(store_holder_add(s, &a), 0);
+	assert_int_equal(store_holder_add(s, &b), 0);
+	assert_true(store_holder_add(s, &a) < 0); /* one record per owner */
+
+	/* two rows each; one of each in flight */
+	assert_int_equal(store_lease(s, camp, "run-a", T0, 1800, d, 2, &n), 0);
+	assert_int_equal(n, 2);
+	ida[0] = d[0].id;
+	ida[1] = d[1].id;
+	store_deliveries_fini(d, n);
+	assert_int_equal(store_lease(s, camp, "run-b", T0, 1800, d, 2, &n), 0);
+	assert_int_equal(n, 2);
+	idb[0] = d[0].id;
+	idb[1] = d[1].id;
+	store_deliveries_fini(d, n);
+	assert_int_equal(store_mark_inflight(s, ida, 1, "run-a", T0, &moved),
+	                 0);
+	assert_int_equal(moved, 1);
+	assert_int_equal(store_mark_inflight(s, idb, 1, "run-b", T0, &moved),
+	                 0);
+	assert_int_equal(moved, 1);
+
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_holder_each(s, camp, see_holder, &w), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.owner[0], "run-a"); /* oldest first */
+	assert_int_equal(w.rows[0], 2);
+	assert_int_equal(w.pid[0], 11);
+	assert_int_equal(w.timeout[0], 10);
+	assert_string_equal(w.owner[1], "run-b");
+	assert_int_equal(w.rows[1], 2);
+
+	/* a beats; b falls silent */
+	assert_int_equal(store_holder_beat(s, "run-a", T0 + 12), 0);
+	assert_int_equal(store_holder_beat(s, "nobody", T0 + 12), MC_ENOTFOUND);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_holder_each(s, camp, see_holder, &w), 0);
+	assert_int_equal(w.heartbeat[0], T0 + 12);
+	assert_int_equal(w.heartbeat[1], T0 + 1); /* its start */
+
+	/* a live holder is not taken: nothing moves */
+	assert_int_equal(store_holder_take(s, camp, "run-a", T0 + 12 - 10,
+	                                   T0 + 13, &inflight, &pending),
+	                 MC_EAGAIN);
+	assert_int_equal(inflight + pending, 0);
+	/* the stale one is: its inflight row back to pending with an event,
+	 * its pending row freed, its record gone */
+	assert_int_equal(store_holder_take(s, camp, "run-b", T0 + 13 - 10,
+	                                   T0 + 13, &inflight, &pending),
+	                 0);
+	assert_int_equal(inflight, 1);
+	assert_int_equal(pending, 1);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_INFLIGHT], 1); /* a's */
+	assert_int_equal(counts[DLV_PENDING], 3);
+	k = 0;
+	assert_int_equal(
+	    store_event_each(s, camp, "inflight-unknown", count_event, &k), 0);
+	assert_int_equal(k, 1);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_holder_each(s, camp, see_holder, &w), 0);
+	assert_int_equal(w.n, 1);
+	assert_string_equal(w.owner[0], "run-a");
+
+	/* b's rows are in the pool at once (their 30-minute lease gone) */
+	assert_int_equal(store_lease(s, camp, "run-a", T0 + 13, 1800, d, 4, &n),
+	                 0);
+	assert_int_equal(n, 2);
+	assert_true((d[0].id == idb[0] || d[0].id == idb[1]) &&
+	            (d[1].id == idb[0] || d[1].id == idb[1]));
+	store_deliveries_fini(d, n);
+
+	/* b wakes: its heartbeat finds no record, its marks and outcomes
+	 * of the rows it lost do not land */
+	assert_int_equal(store_holder_beat(s, "run-b", T0 + 14), MC_ENOTFOUND);
+	assert_int_equal(
+	    store_mark_inflight(s, idb, 2, "run-b", T0 + 14, &moved), 0);
+	assert_int_equal(moved, 0);
+	o.id = idb[0];
+	o.owner = "run-b";
+	assert_int_equal(store_record(s, &o, 1, T0 + 14), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_SENT], 0); /* skipped, not an error */
+	o.owner = "run-a";
+	assert_int_equal(store_record(s, &o, 1, T0 + 14), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_SENT], 1); /* a's outcome only */
+
+	/* a dead holder is taken whatever its heartbeat (stale_before 0);
+	 * a run that ends removes its record */
+	assert_int_equal(store_holder_take(s, camp, "run-a", 0, T0 + 15,
+	                                   &inflight, &pending),
+	                 0);
+	assert_int_equal(inflight, 1);
+	assert_int_equal(pending, 2); /* its own and one of b's old */
+	assert_int_equal(store_holder_add(s, &b), 0);
+	assert_int_equal(store_holder_end(s, "run-b"), 0);
+	assert_int_equal(store_holder_end(s, "run-b"), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_holder_each(s, camp, see_holder, &w), 0);
+	assert_int_equal(w.n, 0);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -835,6 +997,7 @@ main(void)
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
+		    PER_BACKEND(test_lease_holders, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
 		    PER_BACKEND(test_durable_commits, be),

@@ -1,0 +1,273 @@
+#!/usr/bin/python3
+"""engine_lease.py MAILCAST — two runs of one campaign into `mailcast sink`
+(slowed by --rate so the signals land mid-run), lease timeout 3 s:
+
+1. kill -9 of one run at a random moment: the other takes its rows over
+   within the lease timeout + a few seconds and finishes the campaign; the
+   sink's Maildir holds every recipient, the ones received twice are at most
+   the killed run's inflight rows and each is listed by `campaign report`;
+   `campaign status` lists no run afterwards and says done.
+2. kill -STOP of one run for longer than the timeout: its rows move to the
+   other run (its holder record is gone); after kill -CONT it sends none of
+   the rows it had leased but not yet put on the wire (each of them is
+   received exactly once), and duplicates are at most its inflight rows.
+
+3. One run killed alone: `campaign status` says paused (not running) and
+   lists no run; the resume message counts the inflight rows it resends.
+
+Ports 26250-26252.
+"""
+import collections
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
+
+N = 1200
+TIMEOUT = 3
+RATE = "120"  # each run: 1200 rows take ~5 s with two runs
+# The frozen case runs slower, so that the rows the frozen run held are
+# still pending when it wakes (else the other run sent them all already
+# and a broken ownership check would go unseen).
+
+
+def ledger(db, sql, *args):
+    con = sqlite3.connect(db, timeout=10)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def writable(db):
+    con = sqlite3.connect(db, timeout=0.2, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        con.close()
+
+
+def holder_of(db, pid):
+    rows = ledger(db, "SELECT owner FROM holders WHERE pid = ?", pid)
+    return rows[0][0] if rows else None
+
+
+def wait_holder(db, pid, limit=10):
+    end = time.time() + limit
+    while time.time() < end:
+        h = holder_of(db, pid)
+        if h:
+            return h
+        time.sleep(0.05)
+    raise Fail("run %d never became a lease holder" % pid)
+
+
+def run(c, cid):
+    p = subprocess.Popen([c.mc, "--store", c.store, "campaign", "resume",
+                          cid, "--quiet"], stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
+    c.procs.append(p)
+    return p
+
+
+def setup(c, port, tag, rate):
+    addrs = ["%s%d@l.example" % (tag, i) for i in range(N)]
+    tpl = c.make_list(addrs, name=tag)
+    md = os.path.join(c.dir, "md-" + tag)
+    sink = c.sink(port, md)
+    cid = c.mailcast("campaign", "create", "--name", tag, "--list", tag,
+                     "--template", tpl, "--from", "news@news.example",
+                     "--relay", "127.0.0.1:%d" % port, "--tls", "none",
+                     "--rate", rate, "--lease-timeout",
+                     str(TIMEOUT)).stdout.strip()
+    return addrs, md, sink, cid
+
+
+def check_mail(c, cid, addrs, md, sink, bound, what):
+    time.sleep(0.5)
+    stop(sink)
+    got = collections.Counter(maildir_rcpts(md))
+    missing = [a for a in addrs if got[a] == 0]
+    c.check("%s: the sink received every recipient" % what, not missing,
+            missing[:5])
+    dups = {a for a, k in got.items() if k > 1}
+    extra = sum(got[a] - 1 for a in dups)
+    c.check("%s: duplicates (%d) <= inflight rows of the run (%d)" %
+            (what, extra, bound), extra <= bound)
+    rep = json.loads(c.mailcast("--json", "campaign", "report",
+                                cid).stdout)
+    listed = set(rep["resent"])
+    c.check("%s: the report lists every duplicate as resent" % what,
+            dups <= listed, sorted(dups - listed)[:5])
+    return got, extra
+
+
+def case_kill(c):
+    db = c.store[len("sqlite:"):]
+    addrs, md, sink, cid = setup(c, 26250, "k", RATE)
+    rng = random.Random(int(os.environ.get("SEED", str(os.getpid()))))
+    a = run(c, cid)
+    wait_holder(db, a.pid)
+    b = run(c, cid)
+    owner_b = wait_holder(db, b.pid)
+    time.sleep(rng.uniform(0.3, 2.5))
+    victim, survivor = (a, b) if rng.random() < 0.5 else (b, a)
+    if victim.poll() is not None or survivor.poll() is not None:
+        raise Fail("a run ended before the kill")
+    owner = holder_of(db, victim.pid)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    t_kill = time.time()
+    inflight = ledger(db, "SELECT count(*) FROM deliveries WHERE "
+                      "lease_owner = ? AND state = 'inflight'", owner)[0][0]
+    held = ledger(db, "SELECT count(*) FROM deliveries WHERE "
+                  "lease_owner = ?", owner)[0][0]
+    # the takeover: nothing leased to the dead run any more
+    moved = None
+    while time.time() < t_kill + TIMEOUT + 5:
+        if ledger(db, "SELECT count(*) FROM deliveries WHERE lease_owner "
+                  "= ?", owner)[0][0] == 0:
+            moved = time.time() - t_kill
+            break
+        time.sleep(0.1)
+    c.check("kill: the dead run's %d rows were taken over within the "
+            "timeout + 5 s (%s s)" % (held, moved and "%.1f" % moved),
+            moved is not None)
+    try:
+        survivor.wait(TIMEOUT + 5 + N / float(RATE))
+    except subprocess.TimeoutExpired:
+        raise Fail("the surviving run never ended")
+    t_end = time.time() - t_kill
+    err = survivor.stderr.read()
+    c.check("kill: the surviving run exits 0 (%.1f s after the kill)" %
+            t_end, survivor.returncode == 0, err)
+    st = json.loads(c.mailcast("--json", "campaign", "status",
+                               cid).stdout)
+    c.check("kill: every row sent", st["states"]["sent"] == N, st["states"])
+    c.check("kill: status done, no live run listed",
+            st["status"] == "done" and st["holders"] == [], st)
+    c.check("kill: the resume message counts the rows really resent",
+            "%d recipients were in flight" % inflight in err
+            if inflight else "were in flight" not in err, err)
+    check_mail(c, cid, addrs, md, sink, inflight, "kill")
+    print("# kill: victim held %d rows (%d inflight), taken over after "
+          "%.1f s; survivor (%s) ended %.1f s after the kill" %
+          (held, inflight, moved or -1, "b" if survivor is b else "a",
+           t_end))
+    del owner_b
+
+
+def case_stop(c):
+    db = c.store[len("sqlite:"):]
+    addrs, md, sink, cid = setup(c, 26251, "s", "60")
+    a = run(c, cid)
+    owner = wait_holder(db, a.pid)
+    b = run(c, cid)
+    wait_holder(db, b.pid)
+    time.sleep(1.5)
+    if a.poll() is not None or b.poll() is not None:
+        raise Fail("a run ended before the stop")
+    # SQLite: a process frozen inside a write transaction keeps the
+    # database locked until it wakes (no run can beat or take over then);
+    # freeze A between transactions: stop, see the database writable,
+    # else let it go on a moment and stop again (bounded).
+    for _ in range(50):
+        a.send_signal(signal.SIGSTOP)
+        time.sleep(0.05)
+        if writable(db):
+            break
+        a.send_signal(signal.SIGCONT)
+        time.sleep(0.02)
+    else:
+        raise Fail("never froze the run outside a write transaction")
+    time.sleep(0.3)  # the ledger settles: A does nothing more now
+    rows = ledger(db, "SELECT c.address, d.state FROM deliveries d JOIN "
+                  "contacts c ON c.id = d.contact_id WHERE d.lease_owner "
+                  "= ?", owner)
+    inflight = sum(1 for r in rows if r[1] == "inflight")
+    leased = [r[0] for r in rows if r[1] != "inflight"]
+    st = json.loads(c.mailcast("--json", "campaign", "status",
+                               cid).stdout)
+    c.check("stop: status lists both runs while A is frozen",
+            len(st["holders"]) == 2 and st["status"] == "running",
+            st["holders"])
+    time.sleep(TIMEOUT + 3)
+    left = ledger(db, "SELECT count(*) FROM deliveries WHERE lease_owner "
+                  "= ?", owner)[0][0]
+    gone = holder_of(db, a.pid) is None
+    c.check("stop: after the timeout the frozen run's %d rows moved and "
+            "its holder record is gone" % len(rows), left == 0 and gone,
+            "%d left, holder %s" % (left, holder_of(db, a.pid)))
+    a.send_signal(signal.SIGCONT)
+    for p in (a, b):
+        try:
+            p.wait(60)
+        except subprocess.TimeoutExpired:
+            raise Fail("a run never ended after SIGCONT")
+    st = json.loads(c.mailcast("--json", "campaign", "status",
+                               cid).stdout)
+    c.check("stop: every row sent", st["states"]["sent"] == N, st["states"])
+    got, _ = check_mail(c, cid, addrs, md, sink, inflight, "stop")
+    twice = [x for x in leased if got[x] != 1]
+    c.check("stop: none of the %d rows the frozen run had leased (not on "
+            "the wire) was sent twice" % len(leased), not twice,
+            [(x, got[x]) for x in twice[:5]])
+    err_a = a.stderr.read()
+    c.check("stop: the woken run says it was taken over and exits 0",
+            a.returncode == 0 and "taken over" in err_a,
+            "exit %d: %s" % (a.returncode, err_a))
+    print("# stop: frozen run held %d rows (%d inflight) at SIGSTOP" %
+          (len(rows), inflight))
+
+
+def case_orphan(c):
+    """One run, killed: status must not say running; the resume counts
+    what it really resends."""
+    db = c.store[len("sqlite:"):]
+    addrs, md, sink, cid = setup(c, 26252, "o", "100")
+    a = run(c, cid)
+    owner = wait_holder(db, a.pid)
+    time.sleep(1.0)
+    a.send_signal(signal.SIGKILL)
+    a.wait()
+    inflight = ledger(db, "SELECT count(*) FROM deliveries WHERE "
+                      "lease_owner = ? AND state = 'inflight'", owner)[0][0]
+    st = json.loads(c.mailcast("--json", "campaign", "status",
+                               cid).stdout)
+    txt = c.mailcast("campaign", "status", cid).stdout
+    c.check("orphan: status paused, not running, no run listed",
+            st["status"] == "paused" and st["holders"] == [] and
+            "stopped without a word" in txt, txt)
+    p = c.mailcast("campaign", "resume", cid, "--quiet")
+    want = ("%d recipients were in flight" % inflight if inflight
+            else None)
+    c.check("orphan: the resume message counts the %d rows resent" %
+            inflight, (want in p.stderr) if want
+            else "were in flight" not in p.stderr, p.stderr)
+    check_mail(c, cid, addrs, md, sink, inflight, "orphan")
+
+
+c = Case(sys.argv[1])
+try:
+    case_kill(c)
+    case_stop(c)
+    case_orphan(c)
+except (Fail, subprocess.SubprocessError) as e:
+    c.check("setup", False, e)
+finally:
+    for p in c.procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGCONT)
+    c.cleanup()
+c.finish()
