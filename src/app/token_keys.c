@@ -12,6 +12,7 @@ struct ring_ctx {
 	struct token_keyring *ring;
 	int64_t bad_id; /* a stored key that is not one, or 0 */
 	bool have_signer;
+	bool full; /* more keys than a ring holds */
 };
 
 /* Add one stored key to the ring: the newest signer first. */
@@ -28,8 +29,11 @@ ring_add(void *arg, int64_t id, const char *hex, bool signs, time_t created)
 		return 1;
 	}
 	if (r->n >= TOKEN_RING_MAX) {
+		/* key_save() never lets a store hold more: a key left out
+		 * would silently stop verifying the links it signed */
 		token_key_wipe(&k);
-		return 0; /* the oldest are left out */
+		c->full = true;
+		return 1;
 	}
 	if (signs && !c->have_signer) {
 		/* rows come newest first: the first signer goes to the front */
@@ -51,12 +55,18 @@ static int
 ring_read(struct store *s, struct token_keyring *ring, bool *signer, char *err,
           size_t errsz)
 {
-	struct ring_ctx c = {ring, 0, false};
+	struct ring_ctx c = {ring, 0, false, false};
 
 	token_keyring_wipe(ring);
 	if (store_token_key_each(s, ring_add, &c) < 0) {
 		snprintf(err, errsz, "token keys: %s", store_error(s));
 		return MC_EIO;
+	}
+	if (c.full) {
+		token_keyring_wipe(ring);
+		snprintf(err, errsz, "the store holds more than %d token keys",
+		         TOKEN_RING_MAX);
+		return MC_ELIMIT;
 	}
 	if (c.bad_id) {
 		token_keyring_wipe(ring);
@@ -70,15 +80,40 @@ ring_read(struct store *s, struct token_keyring *ring, bool *signer, char *err,
 	return 0;
 }
 
-/* Save key k; 0 or MC_EIO. */
+/* Count one stored key. */
+static int
+count_key(void *arg, int64_t id, const char *hex, bool signs, time_t created)
+{
+	(void)id, (void)hex, (void)signs, (void)created;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/* Save key k; 0, MC_ELIMIT (the store holds TOKEN_RING_MAX keys) or
+ * MC_EIO. */
 static int
 key_save(struct store *s, const struct token_key *k, bool signs, int64_t *id,
          char *err, size_t errsz)
 {
 	char hex[TOKEN_HEX_MAX + 1];
 	int64_t tmp;
+	size_t n = 0;
 	int rc;
 
+	if ((rc = store_token_key_each(s, count_key, &n)) < 0) {
+		snprintf(err, errsz, "token keys: %s", store_error(s));
+		return MC_EIO;
+	}
+	if (n >= TOKEN_RING_MAX) {
+		/* every key must keep verifying what it signed: refuse
+		 * rather than forget the oldest */
+		snprintf(err, errsz,
+		         "the store already holds %d token keys, the most it "
+		         "keeps; none is ever dropped, since each still "
+		         "verifies the links it signed",
+		         TOKEN_RING_MAX);
+		return MC_ELIMIT;
+	}
 	token_key_hex(k, hex, sizeof(hex));
 	rc = store_token_key_add(s, hex, signs, time(NULL), id ? id : &tmp);
 

@@ -31,7 +31,7 @@
 #define TOKEN_MAC_LEN  10 /* octets of HMAC kept: 80 bits */
 #define TOKEN_RAW_MAX  (1 + 8 + 8 + TOKEN_MAC_LEN)
 #define TOKEN_MAX      ((TOKEN_RAW_MAX * 8 + 4) / 5) /* 44 characters */
-#define TOKEN_RING_MAX 16 /* keys a ring holds (the newest kept) */
+#define TOKEN_RING_MAX 256 /* keys a ring holds: a store holds no more */
 #define TOKEN_HEX_MAX  (2 * TOKEN_KEY_MAX) /* characters of a key's hex */
 
 struct token_key {

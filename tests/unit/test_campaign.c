@@ -760,6 +760,37 @@ test_run_notes(void **state)
 	assert_non_null(strstr(notes[1], "deferred recipients are left"));
 }
 
+/* Every key keeps verifying what it signed: the oldest is never dropped
+ * for a new one; at TOKEN_RING_MAX keys a rotate is refused instead. */
+static void
+test_token_keys_never_dropped(void **state)
+{
+	struct token_keyring ring;
+	char err[CAMPAIGN_ERR_MAX], tok[TOKEN_MAX + 1];
+	uint64_t c, k;
+	struct store *s;
+	int64_t id;
+
+	(void)state;
+	s = store_with_list();
+	assert_int_equal(token_keys_load(s, true, &ring, err, sizeof(err)), 0);
+	assert_int_equal(token_encode(&ring.keys[0], 1, 1, tok, sizeof(tok)),
+	                 0);
+	for (int i = 1; i < TOKEN_RING_MAX; i++)
+		assert_int_equal(token_keys_rotate(s, &id, err, sizeof(err)),
+		                 0);
+	assert_int_equal(token_keys_rotate(s, &id, err, sizeof(err)),
+	                 MC_ELIMIT);
+	assert_non_null(strstr(err, "token keys"));
+	assert_int_equal(token_keys_load(s, true, &ring, err, sizeof(err)), 0);
+	assert_int_equal(ring.n, TOKEN_RING_MAX);
+	assert_int_equal(
+	    token_keyring_decode(&ring, tok, strlen(tok), &c, &k, NULL), 0);
+	assert_true(c == 1 && k == 1);
+	token_keyring_wipe(&ring);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -777,6 +808,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_files, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_keys, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_keys_never_dropped,
+	                                    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_report_killed_run, setup,
 	                                    teardown),
 	};
