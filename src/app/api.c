@@ -254,6 +254,8 @@ failed(struct mc_campaign *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (c == NULL) /* the setters' NULL handle: MC_EINVAL, no text */
+		return MC_EINVAL;
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);

@@ -100,6 +100,17 @@ test_store_open(void **state)
 	assert_string_equal(mc_store_error(s), "");
 	mc_store_close(s);
 	mc_store_close(NULL);
+	/* every setter refuses a NULL handle, whatever its value */
+	assert_int_equal(mc_campaign_set_server(NULL, "bad host"), MC_EINVAL);
+	assert_int_equal(mc_campaign_set_server(NULL, "relay.example"),
+	                 MC_EINVAL);
+	assert_int_equal(mc_campaign_set_list(NULL, "l"), MC_EINVAL);
+	assert_int_equal(mc_campaign_set_from(NULL, "a@example.org"),
+	                 MC_EINVAL);
+	assert_int_equal(mc_campaign_set_template_text(NULL, "x"), MC_EINVAL);
+	assert_int_equal(mc_campaign_set_port(NULL, 25), MC_EINVAL);
+	assert_int_equal(mc_campaign_set_tls(NULL, MC_TLS_NONE), MC_EINVAL);
+	assert_int_equal(mc_campaign_set_tls_verify(NULL, 1), MC_EINVAL);
 }
 
 /* Adding contacts: the address and the attribute names are checked. */
