@@ -227,8 +227,9 @@ parse_schedule(const char *s, struct engine_retry *r)
 	     tok = strtok_r(NULL, ",", &save)) {
 		long v;
 
+		/* 0 s would hammer a greylisting server with retries */
 		if (r->n >= ENGINE_SCHEDULE_MAX ||
-		    !parse_long(tok, 0, 30 * 86400, &v))
+		    !parse_long(tok, 1, 30 * 86400, &v))
 			return false;
 		r->schedule[r->n++] = (unsigned)v;
 	}
@@ -240,7 +241,13 @@ static const char *
 add_relay(struct campaign_settings *set, const char *host)
 {
 	struct campaign_relay *r;
+	const char *colon = strrchr(host, ':');
+	long port;
 
+	/* a port, when given, is one a server can listen on */
+	if (colon != NULL && strchr(colon, ']') == NULL &&
+	    !parse_long(colon + 1, 1, 65535, &port))
+		return "--relay: HOST:PORT with a port from 1 to 65535";
 	if (!set->relays_fresh) {
 		relays_clear(set);
 		set->relays_fresh = true;
@@ -321,7 +328,8 @@ set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
 	case CAMPAIGN_OPT_RETRY:
 		return parse_schedule(v, r)
 		           ? NULL
-		           : "--retry: seconds, comma-separated (1,5,30)";
+		           : "--retry: seconds from 1 up, comma-separated "
+		             "(60,300,900)";
 	case CAMPAIGN_OPT_MAX_AGE:
 		return set_uint(&r->max_age, v, 1, 60 * 86400,
 		                "--max-age: seconds");

@@ -508,6 +508,28 @@ test_validate(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		refused(s, bad[i].o, bad[i].v, "c", bad[i].want);
 	refused(s, CAMPAIGN_OPT__COUNT, NULL, "c\r\nx", "--name: a control");
+	/* refused as they are set: a retry of 0 s hammers a greylisting
+	 * server; a relay on port 0 stalled the run */
+	{
+		struct campaign_settings set;
+		char e[CAMPAIGN_ERR_MAX];
+
+		campaign_settings_init(&set);
+		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RETRY,
+		                                       "60,0", e, sizeof(e)),
+		                 MC_EINVAL);
+		assert_non_null(strstr(e, "--retry: seconds from 1 up"));
+		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RELAY,
+		                                       "127.0.0.1:0", e,
+		                                       sizeof(e)),
+		                 MC_EINVAL);
+		assert_non_null(strstr(e, "port from 1 to 65535"));
+		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RELAY,
+		                                       "[::1]:2525", e,
+		                                       sizeof(e)),
+		                 0);
+		campaign_settings_fini(&set);
+	}
 	refused(s, CAMPAIGN_OPT__COUNT, NULL, "c\x7f", "--name: a control");
 	/* none was made */
 	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
