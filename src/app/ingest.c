@@ -173,14 +173,9 @@ match_token(const struct ingest_config *cfg, const char *tok, int64_t *campaign,
 	*campaign = *contact = 0;
 	if (tok == NULL || *tok == '\0')
 		return 0;
-	if (cfg->keys.n == 0 && cfg->key == NULL)
-		return -1; /* no key to verify it with */
-	if ((cfg->keys.n == 0 ||
-	     token_keyring_decode(&cfg->keys, tok, strlen(tok), &c, &k, NULL) !=
-	         0) &&
-	    (cfg->key == NULL ||
-	     token_decode(cfg->key, tok, strlen(tok), &c, &k) != 0))
-		return -1;
+	if (cfg->keys.n == 0 ||
+	    token_keyring_decode(&cfg->keys, tok, strlen(tok), &c, &k, NULL))
+		return -1; /* no key, or none of them signed it */
 	if (c == 0 || k == 0 || c > INT64_MAX || k > INT64_MAX)
 		return -1;
 	*campaign = (int64_t)c;
@@ -381,7 +376,7 @@ unapplied(const struct ingest_config *cfg, struct ingest_result *out,
 	char detail[1700], note[sizeof(out->note) + 32];
 
 	out->verdict = v;
-	if (v == INGEST_BAD_TOKEN && cfg->key == NULL && cfg->keys.n == 0) {
+	if (v == INGEST_BAD_TOKEN && cfg->keys.n == 0) {
 		snprintf(note, sizeof(note), "no token key to verify it%s%s",
 		         out->note[0] ? "; " : "", out->note);
 		mc_strlcpy(out->note, note, sizeof(out->note));

@@ -29,7 +29,7 @@
  *
  * Errors: ingest_message() returns 0 (out filled; a message the parser
  * skips is a result, not an error) or the store's MC_E* (nothing applied).
- * Ownership: the config's store and key are borrowed; out's effects are
+ * Ownership: the config's store is borrowed; out's effects are
  * freed by ingest_result_fini().
  */
 #ifndef MC_APP_INGEST_H
@@ -79,10 +79,9 @@ enum ingest_verdict {
 };
 
 struct ingest_config {
-	struct store *store;         /* borrowed */
-	const struct token_key *key; /* one more key to try, or NULL */
-	/* The store's token keys and --token-key (ingest_keys_load); with
-	 * neither keys nor key, no token verifies. */
+	struct store *store; /* borrowed */
+	/* The keys that verify tokens: the store's and --token-key's
+	 * (ingest_keys_load); with none, no token verifies. */
 	struct token_keyring keys;
 	struct bounce_policy_soft soft; /* limit 0: the policy's defaults */
 	bool trust_unsigned; /* act on untokened bounces (sent rows only) */

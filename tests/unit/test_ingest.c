@@ -43,7 +43,8 @@ setup(void **state)
 	f->s = store_open(url, err, sizeof(err));
 	assert_non_null(f->s);
 	assert_int_equal(token_key_set(&f->key, k, sizeof(k)), 0);
-	f->cfg = (struct ingest_config){.store = f->s, .key = &f->key};
+	f->cfg = (struct ingest_config){.store = f->s};
+	assert_int_equal(token_keyring_add(&f->cfg.keys, &f->key, 1), 0);
 	*state = f;
 	return 0;
 }
@@ -486,9 +487,9 @@ test_forged_bounces(void **state)
 	                              sizeof(tok)),
 	                 0);
 	snprintf(to, sizeof(to), "bounces+%s@sender.example", tok);
-	f->cfg.key = NULL;
+	f->cfg.keys.n = 0;
 	forged(f, "f5b", "dana@dest.example", to, INGEST_BAD_TOKEN);
-	f->cfg.key = &f->key;
+	f->cfg.keys.n = 1;
 	/* --trust-unsigned still touches only addresses sent to. */
 	f->cfg.trust_unsigned = true;
 	forged(f, "f6", "stranger@dest.example", NULL, INGEST_NOT_SENT);

@@ -211,11 +211,14 @@ poll_once(struct event_base *base, struct store *s, struct token_key *key)
 	    .tls_verify = true,
 	    .timeout_s = 10,
 	    /* The bounce has no token: a mailbox of real bounces only. */
-	    .ingest = {.store = s, .key = key, .trust_unsigned = true},
+	    .ingest = {.store = s, .trust_unsigned = true},
 	};
 	char err[256];
-	int rc;
-	struct poller *p = poller_new(&cfg, &rc, err, sizeof(err));
+	int rc = key != NULL && key->len > 0
+	             ? token_keyring_add(&cfg.ingest.keys, key, 1)
+	             : 0;
+	struct poller *p =
+	    (assert_int_equal(rc, 0), poller_new(&cfg, &rc, err, sizeof(err)));
 	struct event *tick = event_new(base, -1, EV_PERSIST, on_tick, &r);
 	struct timeval ms = {0, 0}; /* every turn of the loop */
 
