@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "app/files.h"
 #include "app/ingest.h"
 #include "app/token_keys.h"
 #include "base/error.h"
@@ -806,6 +807,34 @@ ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
 	if (rc < 0)
 		snprintf(err, errsz, "%s: too many token keys", key_file);
 	return rc;
+}
+
+/* One message from a file or a pipe (see ingest.h). */
+int
+ingest_file(const struct ingest_config *cfg, const char *path, size_t max_size,
+            struct ingest_result *r, char *err, size_t errsz)
+{
+	unsigned char *data = NULL;
+	size_t len;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (app_read_file(path, max_size, &data, &len, err, errsz) != 0 ||
+	    len == 0) {
+		if (data != NULL)
+			snprintf(err, errsz, "empty message");
+		free(data);
+		return MC_EDATA;
+	}
+	rc = ingest_once(cfg, (char *)data, len, "ingest", time(NULL), r);
+	free(data);
+	if (rc < 0) {
+		snprintf(err, errsz,
+		         "the store failed (%s); the MTA should retry",
+		         store_error(cfg->store));
+		return MC_EIO;
+	}
+	return 0;
 }
 
 /* The summary sentence of a tally. */

@@ -171,6 +171,16 @@ int ingest_parse_file(const char *path, long repeat, struct bounce_result *r,
 int ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
                      size_t errsz);
 /* "2 bounces (1 hard, 1 soft recipients), 1 complaints, ..." into out. */
+/*
+ * One message from path ("-": standard input, an MTA's pipe; at most
+ * max_size bytes) through ingest_once() into cfg->store: 0 with *r (kind
+ * INGEST_SKIPPED: why in r->skip), or, why in err, MC_EDATA when it
+ * cannot be read or is empty, MC_EIO when the store failed (the MTA
+ * should keep the message and try again).
+ */
+int ingest_file(const struct ingest_config *cfg, const char *path,
+                size_t max_size, struct ingest_result *r, char *err,
+                size_t errsz);
 void ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz);
 /* "applied", "unverified: no token", ...; NULL out of range. */
 const char *ingest_verdict_name(enum ingest_verdict v);

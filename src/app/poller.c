@@ -15,6 +15,7 @@
 #include "app/mailbox_cursor.h"
 #include "app/mailbox_url.h"
 #include "app/poller.h"
+#include "app/secrets.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -622,4 +623,72 @@ poller_free(struct poller *p)
 	free(p->pending);
 	explicit_bzero(p->secret, sizeof(p->secret));
 	free(p);
+}
+
+/* What poller_run() hands its callbacks. */
+struct run_ctx {
+	poller_event_fn *on_event;
+	void *arg;
+	struct poller_outcome *out;
+};
+
+/* poller_run()'s on_event: the caller's. */
+static void
+run_event(void *arg, const struct poller_event *ev)
+{
+	struct run_ctx *r = arg;
+
+	r->on_event(r->arg, ev);
+}
+
+/* poller_run()'s on_done: the outcome. */
+static void
+run_done(void *arg, int rc, enum poller_failure f, const char *why)
+{
+	struct poller_outcome *out = ((struct run_ctx *)arg)->out;
+
+	out->rc = rc;
+	out->failure = f;
+	snprintf(out->why, sizeof(out->why), "%s", why ? why : "");
+}
+
+/* A whole poll on a base of its own (see poller.h). */
+int
+poller_run(struct poller_config *cfg, const char *pwfile,
+           poller_event_fn *on_event, void *arg, struct poller_outcome *out,
+           char *err, size_t errsz)
+{
+	char secret[1024];
+	struct run_ctx ctx = {on_event, arg, out};
+	struct event_base *base;
+	struct poller *p;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = poller_config_check(cfg, err, errsz)) < 0)
+		return rc;
+	if (secret_read(pwfile, "MAILCAST_MAILBOX_PASSWORD", secret,
+	                sizeof(secret), err, errsz) != 0)
+		return MC_ECONFIG;
+	cfg->secret = secret;
+	p = poller_new(cfg, &rc, err, errsz);
+	explicit_bzero(secret, sizeof(secret));
+	cfg->secret = NULL;
+	if (p == NULL)
+		return rc;
+	if ((base = event_base_new()) == NULL) {
+		poller_free(p);
+		snprintf(err, errsz, "out of memory");
+		return MC_ENOMEM;
+	}
+	out->rc = MC_EIO;
+	out->failure = POLLER_LOST;
+	if ((rc = poller_start(p, base, run_event, run_done, &ctx)) == 0)
+		event_base_dispatch(base);
+	else
+		snprintf(err, errsz, "the poll could not start");
+	out->tally = *poller_tally(p);
+	poller_free(p);
+	event_base_free(base);
+	return rc;
 }

@@ -102,6 +102,26 @@ int poller_start(struct poller *p, struct event_base *base,
 const struct ingest_tally *poller_tally(const struct poller *p);
 void poller_free(struct poller *p);
 const char *poller_failure_name(enum poller_failure f);
+/* How a whole poll (poller_run) ended. */
+struct poller_outcome {
+	int rc; /* on_done's */
+	enum poller_failure failure;
+	char why[512];
+	struct ingest_tally tally; /* the counts */
+};
+
+/*
+ * A whole poll, blocking, on an event base of its own (a command, or an
+ * embedding program without a loop of its own): cfg checked, the password
+ * read from pwfile or $MAILCAST_MAILBOX_PASSWORD (in cfg->secret for the
+ * run, then wiped), on_event called as with poller_start(), *out filled at
+ * the end.  0 when the poll ran (however it ended: see out), or MC_E* with
+ * no callback and why in err: MC_EINVAL (the options), MC_ECONFIG (the
+ * password), or what poller_new() answered.
+ */
+int poller_run(struct poller_config *cfg, const char *pwfile,
+               poller_event_fn *on_event, void *arg, struct poller_outcome *out,
+               char *err, size_t errsz);
 /* The <sysexits.h> status a command-line client ends a poll with:
  * EX_NOPERM for a refused log-in, EX_TEMPFAIL when trying again may help
  * (a lost session, a busy store), EX_UNAVAILABLE for a refusal. */

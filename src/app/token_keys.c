@@ -229,3 +229,53 @@ token_keys_each(struct store *s,
 	}
 	return rc;
 }
+
+/* token_keys_each() into a JSON array. */
+static int
+json_one(void *arg, const struct token_key_info *ki)
+{
+	json_array_append_new(
+	    arg,
+	    json_pack("{s:I,s:I,s:s}", "id", (json_int_t)ki->id, "created",
+	              (json_int_t)ki->created, "role",
+	              ki->current ? "signs (current)"
+	              : ki->signs ? "verifies (rotated out)"
+	                          : "verifies (a campaign's --token-key)"));
+	return 0;
+}
+
+/* The keys as JSON (see token_keys.h). */
+int
+token_keys_json(struct store *s, json_t **out, char *err, size_t errsz)
+{
+	int rc;
+
+	*out = json_array();
+	if ((rc = token_keys_each(s, json_one, *out, err, errsz)) < 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Check a token against the store's keys (see token_keys.h). */
+int
+token_keys_verify(struct store *s, const char *tok, uint64_t *campaign,
+                  uint64_t *contact, int64_t *key_id, char *err, size_t errsz)
+{
+	struct token_keyring ring;
+	int rc;
+
+	if ((rc = token_keys_load(s, false, &ring, err, errsz)) < 0)
+		return rc;
+	rc = token_keyring_decode(&ring, tok, strlen(tok), campaign, contact,
+	                          key_id);
+	token_keyring_wipe(&ring);
+	if (rc < 0)
+		return mc_fail(
+		    MC_EDATA, err, errsz,
+		    "token %.60s: not signed by any key of this store "
+		    "(tampered, or from another installation)",
+		    tok);
+	return 0;
+}

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "bounce/token.h"
 #include "store/store.h"
 
@@ -53,5 +55,16 @@ struct token_key_info {
 int token_keys_each(struct store *s,
                     int (*fn)(void *arg, const struct token_key_info *ki),
                     void *arg, char *err, size_t errsz);
+/* The keys as a JSON array of {id, created, role} (role: "signs",
+ * "verifies (rotated out)", "verifies (a campaign's --token-key)"). */
+int token_keys_json(struct store *s, json_t **out, char *err, size_t errsz);
+/*
+ * Is tok signed by a key of the store?  0 with the campaign and contact it
+ * names and the key that signed it, or MC_EDATA (tampered, or from another
+ * installation) / what token_keys_load() answers, why in err.
+ */
+int token_keys_verify(struct store *s, const char *tok, uint64_t *campaign,
+                      uint64_t *contact, int64_t *key_id, char *err,
+                      size_t errsz);
 
 #endif

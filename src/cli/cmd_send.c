@@ -20,17 +20,6 @@
 
 _Static_assert(APP_SEND_RCPT_MAX == 1000, "the --to message says 1000");
 
-/* --tls-verify yes|no */
-static int
-parse_verify(void *dst, const char *arg)
-{
-	if (strcmp(arg, "no") != 0 && strcmp(arg, "yes") != 0)
-		return cli_fail(-1, "mailcast: send: --tls-verify takes yes or "
-		                    "no");
-	*(bool *)dst = strcmp(arg, "no") == 0;
-	return 0;
-}
-
 /* A line of the dialogue (--transcript). */
 static void
 print_trace(void *arg, char dir, const char *line, size_t len)
@@ -39,24 +28,13 @@ print_trace(void *arg, char dir, const char *line, size_t len)
 	printf(dir == '*' ? "%c %.*s\n" : "%c: %.*s\n", dir, (int)len, line);
 }
 
-/* One compact JSON line. */
-static void
-print_json_line(json_t *o)
-{
-	char *line = json_dumps(o, JSON_COMPACT);
-
-	puts(line);
-	free(line);
-	json_decref(o);
-}
-
 /* One recipient's outcome: a line, or a JSON object (--json). */
 static void
 print_result(void *arg, const struct app_send_result *r)
 {
 	(void)arg;
 	if (cli_globals.json)
-		print_json_line(app_send_result_json(r));
+		cli_json_line(app_send_result_json(r));
 	else if (r->code)
 		printf("%s: %d%s%s %s\n", r->recipient, r->code,
 		       r->enhanced[0] ? " " : "", r->enhanced, r->text);
@@ -73,7 +51,7 @@ cmd_send(int argc, char **argv)
 	struct app_send_summary sum;
 	struct cli_many many = {to, 0};
 	const char *pwfile = NULL;
-	bool transcript = false;
+	bool transcript = false, verify = true;
 	struct cli_opt opts[] = {
 	    CLI_O("server", CLI_STR, &o.server),
 	    CLI_O("tls", CLI_STR, &o.tls),
@@ -86,7 +64,7 @@ cmd_send(int argc, char **argv)
 	    CLI_O("auth-password-file", CLI_STR, &pwfile),
 	    CLI_O("auth-mech", CLI_STR, &o.auth_mech),
 	    CLI_O("ca-file", CLI_STR, &o.ca_file),
-	    {"tls-verify", CLI_FN, &o.no_verify, .fn = parse_verify},
+	    CLI_O("tls-verify", CLI_YESNO, &verify),
 	    CLI_N("timeout", CLI_LONG, &o.timeout_s, 1, 3600,
 	          "mailcast: send: --timeout takes 1 to 3600 seconds"),
 	    CLI_O("transcript", CLI_FLAG, &transcript),
@@ -109,6 +87,7 @@ cmd_send(int argc, char **argv)
 		                       argv[i]);
 	}
 	o.nto = many.n;
+	o.no_verify = !verify;
 	o.summary_only = o.count > 0;
 	if ((rc = cli_auth_secret(&c, o.auth_user, pwfile, secret,
 	                          sizeof(secret), &o.auth_secret)) != 0)
@@ -126,7 +105,7 @@ cmd_send(int argc, char **argv)
 	if (rc != 0)
 		return mc_exit_code(rc);
 	if (o.summary_only && cli_globals.json)
-		print_json_line(app_send_summary_json(&sum, o.count));
+		cli_json_line(app_send_summary_json(&sum, o.count));
 	else if (o.summary_only)
 		printf("sent %ld of %ld messages (%ld recipients delivered, "
 		       "%ld refused, %ld deferred, %ld not attempted) over %ld "

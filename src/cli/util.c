@@ -8,11 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "base/error.h"
 #include "base/str.h"
+#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "cli/commands.h"
+#include "cli/store_open.h"
 #include "cli/util.h"
 
 /* Store one option's argument; 0, or the exit status after saying why
@@ -30,6 +33,14 @@ opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 		return 0;
 	case CLI_STR:
 		*(const char **)o->dst = arg;
+		return 0;
+	case CLI_YESNO:
+		if (strcmp(arg, "yes") != 0 && strcmp(arg, "no") != 0) {
+			fprintf(stderr, "%s: --%s takes yes or no\n", c->prefix,
+			        o->name);
+			return EX_USAGE;
+		}
+		*(bool *)o->dst = arg[0] == 'y';
 		return 0;
 	case CLI_FN:
 	case CLI_FN0:
@@ -121,6 +132,51 @@ done:
 	return ret;
 }
 
+/* `mailcast CMD SUB ...` by a table (see util.h). */
+int
+cli_subs_run(const char *cmd, const char *usage, const struct cli_sub *subs,
+             int argc, char **argv)
+{
+	static struct cli_opt none[] = {{0}};
+	const struct cli_sub *sub = subs;
+	struct cli_call call = {.s = NULL};
+	char prefix[80];
+	int first, rc;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EX_USAGE : EX_OK;
+	}
+	while (sub->name != NULL && strcmp(sub->name, argv[1]) != 0)
+		sub++;
+	if (sub->name == NULL) {
+		fprintf(stderr, "mailcast: %s: unknown command '%s'\n", cmd,
+		        argv[1]);
+		fputs(usage, stderr);
+		return EX_USAGE;
+	}
+	snprintf(prefix, sizeof(prefix), "mailcast: %s %s", cmd, sub->name);
+	const struct cli_cmd c = {prefix, usage, sub->opts ? sub->opts : none,
+	                          false};
+	if ((first = cli_parse(&c, argc - 1, argv + 1, &rc)) < 0)
+		return rc;
+	call.name = prefix + strlen("mailcast: ");
+	call.argc = argc - 1 - first;
+	call.argv = argv + 1 + first;
+	if (call.argc < sub->min || call.argc > sub->max)
+		return cli_usage_error(&c, "%s operands (see --help)",
+		                       call.argc < sub->min ? "too few"
+		                                            : "too many");
+	if (sub->store != CLI_STORE_NONE &&
+	    (call.s = cli_store_open(call.name)) == NULL)
+		return cli_store_exit();
+	rc = sub->run(&call);
+	store_close(call.s);
+	if (rc < 0)
+		return cli_fail(mc_exit_code(rc), "%s: %s", prefix, call.err);
+	return rc;
+}
+
 /* A usage error: the message, maybe the usage. */
 int
 cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
@@ -156,6 +212,89 @@ cli_json_print(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);
+	json_decref(v);
+}
+
+/* A JSON value as one line. */
+void
+cli_json_line(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(v);
+}
+
+/* One "{KEY...}" of cli_fmt: spec is KEY[:-N|:N|:t] (n bytes). */
+static void
+fmt_field(FILE *fp, const json_t *v, const char *spec, size_t n)
+{
+	const char *colon = memchr(spec, ':', n);
+	size_t klen = colon ? (size_t)(colon - spec) : n;
+	char key[64], buf[64];
+	const json_t *m;
+	const char *text = buf;
+	long width = colon ? strtol(colon + 1, NULL, 10) : 0;
+	size_t w;
+
+	snprintf(key, sizeof(key), "%.*s", (int)klen, spec);
+	m = json_object_get(v, key);
+	buf[0] = '\0';
+	if (json_is_string(m))
+		text = json_string_value(m);
+	else if (colon && colon[1] == 't' && json_is_integer(m)) {
+		time_t t = (time_t)json_integer_value(m);
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	} else if (json_is_integer(m))
+		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
+		         json_integer_value(m));
+	else if (json_is_real(m))
+		snprintf(buf, sizeof(buf), "%.1f", json_real_value(m));
+	else if (json_is_boolean(m))
+		snprintf(buf, sizeof(buf), "%s",
+		         json_is_true(m) ? "yes" : "no");
+	w = utf8_width(text, strlen(text));
+	for (long i = (long)w; width > 0 && i < width; i++)
+		fputc(' ', fp);
+	fputs(text, fp);
+	for (long i = (long)w; width < 0 && i < -width; i++)
+		fputc(' ', fp);
+}
+
+/* v as text by fmt; see util.h. */
+void
+cli_fmt(FILE *fp, const json_t *v, const char *fmt)
+{
+	size_t i;
+	const json_t *e;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e) cli_fmt(fp, e, fmt);
+		return;
+	}
+	for (const char *p = fmt; *p;) {
+		const char *end = p[0] == '{' ? strchr(p, '}') : NULL;
+
+		if (end == NULL) {
+			fputc(*p++, fp);
+			continue;
+		}
+		fmt_field(fp, v, p + 1, (size_t)(end - p - 1));
+		p = end + 1;
+	}
+}
+
+/* v as JSON or text; see util.h. */
+void
+cli_out(json_t *v, const char *fmt)
+{
+	if (cli_globals.json) {
+		cli_json_print(v);
+		return;
+	}
+	cli_fmt(stdout, v, fmt);
 	json_decref(v);
 }
 

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -21,15 +22,16 @@
 #include "app/secrets.h"
 
 enum cli_opt_type {
-	CLI_FLAG, /* bool *: set */
-	CLI_STR,  /* const char **: the argument */
-	CLI_INT,  /* int *: a number in [min, max] */
-	CLI_LONG, /* long *: a number in [min, max] */
-	CLI_ULL,  /* unsigned long long *: a number in [min, max] */
-	CLI_MANY, /* struct cli_many *: appended, at most max */
-	CLI_FN,   /* fn(dst, arg): 0, or after saying why -1 (EX_USAGE) or
-	             an exit status */
-	CLI_FN0,  /* CLI_FN without an argument: fn(dst, NULL) */
+	CLI_FLAG,  /* bool *: set */
+	CLI_STR,   /* const char **: the argument */
+	CLI_INT,   /* int *: a number in [min, max] */
+	CLI_LONG,  /* long *: a number in [min, max] */
+	CLI_ULL,   /* unsigned long long *: a number in [min, max] */
+	CLI_MANY,  /* struct cli_many *: appended, at most max */
+	CLI_FN,    /* fn(dst, arg): 0, or after saying why -1 (EX_USAGE) or
+	              an exit status */
+	CLI_FN0,   /* CLI_FN without an argument: fn(dst, NULL) */
+	CLI_YESNO, /* bool *: "yes" true, "no" false, else a usage error */
 };
 
 struct cli_opt {
@@ -67,6 +69,46 @@ struct cli_cmd {
 	bool usage_on_bad;    /* print the usage after any usage error */
 };
 
+/* How a subcommand uses the store. */
+enum cli_store_use {
+	CLI_STORE_NONE,
+	CLI_STORE_READ,  /* reads only */
+	CLI_STORE_WRITE, /* changes it */
+};
+
+struct store;
+
+/* What a subcommand's run() gets. */
+struct cli_call {
+	const char *name; /* "list show": for messages */
+	struct store *s;  /* open, unless CLI_STORE_NONE */
+	int argc;         /* the operands, after the options */
+	char **argv;
+	char err[1024]; /* why, when run() returns MC_E* */
+};
+
+/*
+ * A subcommand: `mailcast CMD NAME [OPTIONS] OPERANDS`.  run() returns 0,
+ * an exit status it has printed the reason for (> 0), or MC_E* with the
+ * reason in c->err: "mailcast: CMD NAME: REASON" is printed and the exit
+ * status is mc_exit_code()'s.  opts (may be NULL) are parsed first;
+ * fewer than min or more than max operands is a usage error.
+ */
+struct cli_sub {
+	const char *name;
+	int (*run)(struct cli_call *c);
+	enum cli_store_use store;
+	int min, max;
+	struct cli_opt *opts;
+};
+
+/*
+ * `mailcast CMD SUB ...` (argv[0] is CMD) by the table subs (ended by a
+ * NULL name): --help prints usage; an unknown subcommand is EX_USAGE.
+ */
+int cli_subs_run(const char *cmd, const char *usage, const struct cli_sub *subs,
+                 int argc, char **argv);
+
 /*
  * Parse argv[1..] by c->opts.  Returns the index of the first operand, or
  * -1 with *status EX_OK (--help was printed), EX_USAGE or a CLI_FN's status.
@@ -77,6 +119,20 @@ int cli_fail(int status, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Print v (a JSON value, consumed) to stdout, indented, and a newline. */
 void cli_json_print(json_t *v);
+/* Print v (consumed) to stdout as one compact line (JSON Lines). */
+void cli_json_line(json_t *v);
+/*
+ * Print v (consumed): with --json as JSON (indented), else fmt with each
+ * "{KEY}" replaced by v's member KEY (a string as it is, a number, yes/no
+ * for a boolean, nothing for null or a missing key).  "{KEY:-N}" pads it
+ * to N terminal columns on the right (counted with utf8_width, so
+ * non-ASCII names line up), "{KEY:N}" on the left, "{KEY:t}" prints a
+ * number of seconds since the epoch as an ISO 8601 UTC time.  A JSON
+ * array is printed element by element, each by fmt.
+ */
+void cli_out(json_t *v, const char *fmt);
+/* The same, as text only, to fp (v is not consumed). */
+void cli_fmt(FILE *fp, const json_t *v, const char *fmt);
 /* The string member key of object v, or "" (for printing). */
 const char *cli_jstr(const json_t *v, const char *key);
 /* Say "PREFIX: MSG" on stderr (then the usage if c->usage_on_bad);
