@@ -25,6 +25,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -375,6 +376,10 @@ struct campaign_report {
 int campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                         char *err, size_t errsz);
 void campaign_report_fini(struct campaign_report *r);
+/* The report as people read it (app/report_text.c): the states, by
+ * destination, by reply, the sending time and the rows resent after a
+ * crash (the first 20), to out. */
+void campaign_report_text(const struct campaign_report *r, FILE *out);
 
 #define CAMPAIGN_NOTES_MAX 3 /* sentences campaign_run_notes() gives */
 #define CAMPAIGN_NOTE_SIZE 256

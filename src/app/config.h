@@ -10,8 +10,8 @@
  * auth_password_file, conns, rate, per_conn).  A password is never read
  * from the file: a key naming one is refused.
  *
- * conf_find() is what a program does at start; the CLI keeps the result
- * for the process (cli/config.h).
+ * conf_find() is what a program does at start; app_conf_load() keeps it
+ * for the process (app/process.h).
  *
  * Ownership: struct mc_conf owns its strings; conf_free() releases them.
  * Errors: conf_load() returns MC_ENOTFOUND (no such file), MC_ECONFIG

@@ -56,6 +56,15 @@ struct app_import {
  * MC_EUNSUPP (the file as a whole is unusable), MC_EIO. */
 int app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
                         struct store_import_stats *st);
+/*
+ * The CSV file at path (contacts when o->list, else suppressions), the
+ * rejected rows to the CSV file rpath when not NULL (app/import_file.c).
+ * 0, or why in err and MC_ENOTFOUND (path), MC_ECREATE (rpath), MC_EIO or
+ * MC_EDATA (the store, or a file unusable as a whole: nothing imported).
+ */
+int app_import_path(struct store *s, const char *path, const char *rpath,
+                    struct app_import *o, struct store_import_stats *st,
+                    char *err, size_t errsz);
 /* Suppressions from CSV fp (first column an address or @domain). */
 int app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
                     struct store_import_stats *st);

@@ -16,7 +16,7 @@
 #include "base/xmalloc.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "app/process.h"
 #include "cli/util.h"
 
 #include "usage_sending.h" /* docs/usage/sending.txt */
@@ -66,7 +66,7 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
 	const struct cli_cmd c = {cmd, help, opts, false};
 	int rc, first;
 
-	if (conf && (rc = campaign_settings_from_conf(set, cli_conf(), err,
+	if (conf && (rc = campaign_settings_from_conf(set, app_conf(), err,
 	                                              sizeof(err))) < 0) {
 		free(help);
 		return campaign_fail(cmd, rc, err);
@@ -185,48 +185,6 @@ campaign_foreground(struct store *s, int64_t id,
 	return rc;
 }
 
-/* Print a tally as "  key: state n, state n". */
-static void
-tally_text(FILE *out, const char *title, const struct campaign_tally *t,
-           size_t n)
-{
-	fprintf(out, "%s\n", title);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(out, "  %-40s", t[i].key);
-		for (size_t j = 0; j < t[i].n; j++)
-			fprintf(out, "%s%s %lu", j ? ", " : "",
-			        store_dlv_state_name(t[i].by[j].state),
-			        t[i].by[j].n);
-		fputc('\n', out);
-	}
-}
-
-/* The report as text. */
-static void
-report_text(const struct campaign_report *r, FILE *out)
-{
-	fprintf(out, "campaign %lld \"%s\": %s, %lu recipients\n",
-	        (long long)r->id, r->name, campaign_status_name(r->status),
-	        r->total);
-	fprintf(out, "by state\n");
-	for (int i = 0; i < DLV__COUNT; i++)
-		if (r->states[i])
-			fprintf(out, "  %-12s %lu\n", store_dlv_state_name(i),
-			        r->states[i]);
-	tally_text(out, "by destination", r->by_dest, r->ndest);
-	tally_text(out, "by reply", r->by_reply, r->nreply);
-	fprintf(out, "sending time  %.1f s\n", r->seconds);
-	if (r->nresent == 0)
-		return;
-	fprintf(out, "resent after a crash (in flight, fate unknown): %lu\n",
-	        r->nresent);
-	for (size_t i = 0; i < r->nresent_listed && i < 20; i++)
-		fprintf(out, "  %s\n", r->resent[i]);
-	if (r->nresent > 20)
-		fprintf(out, "  ... (`campaign report --json` lists up to "
-		             "1000)\n");
-}
-
 /* Print the report of campaign id. */
 int
 campaign_report_print(struct store *s, int64_t id, bool json, const char *cmd)
@@ -238,7 +196,7 @@ campaign_report_print(struct store *s, int64_t id, bool json, const char *cmd)
 	if (rc == 0 && json)
 		cli_json_print(campaign_report_json(&r));
 	else if (rc == 0)
-		report_text(&r, stdout);
+		campaign_report_text(&r, stdout);
 	campaign_report_fini(&r);
 	return rc < 0 ? campaign_fail(cmd, rc, err) : 0;
 }

@@ -256,9 +256,11 @@ int
 cmd_bounces(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"parse", bounces_parse, CLI_STORE_NONE, 1, 1 << 20, parse_opts},
-	    {"fetch", bounces_fetch, CLI_STORE_WRITE, 0, 0, fetch_opts},
-	    {"ingest", bounces_ingest, CLI_STORE_NONE, 0, 0, INGEST_OPTS},
+	    CLI_SUB("parse", bounces_parse, CLI_STORE_NONE, 1, 1 << 20,
+	            parse_opts),
+	    CLI_SUB("fetch", bounces_fetch, CLI_STORE_WRITE, 0, 0, fetch_opts),
+	    CLI_SUB("ingest", bounces_ingest, CLI_STORE_NONE, 0, 0,
+	            INGEST_OPTS),
 	    {0},
 	};
 	return cli_subs_run("bounces", usage_bounces, subs, argc, argv);

@@ -11,7 +11,7 @@
 
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
-#include "cli/datadir.h"
+#include "app/process.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
 
@@ -61,7 +61,7 @@ int
 cmd_demo(int argc, char **argv)
 {
 	static char usage[1024];
-	const char *data = NULL; /* --data, else cli_datadir() */
+	const char *data = NULL; /* --data, else app_datadir() */
 	bool quiet = false;
 	struct cli_opt opts[] = {
 	    {"data", CLI_STR, &data, .shortopt = 'd'},
@@ -74,7 +74,7 @@ cmd_demo(int argc, char **argv)
 	struct store *s;
 	int rc;
 
-	snprintf(usage, sizeof(usage), "%s%s)\n", usage_demo, cli_datadir());
+	snprintf(usage, sizeof(usage), "%s%s)\n", usage_demo, app_datadir());
 	if (cli_parse(&c, argc, argv, &rc) < 0)
 		return rc;
 	if ((rc = demo_init(&d, getenv("TMPDIR"), err, sizeof(err))) < 0)
@@ -85,7 +85,7 @@ cmd_demo(int argc, char **argv)
 	}
 	if ((s = cli_store_open("demo")) == NULL)
 		return cli_store_exit();
-	rc = demo_go(&d, s, data ? data : cli_datadir(), quiet);
+	rc = demo_go(&d, s, data ? data : app_datadir(), quiet);
 	demo_fini(&d);
 	store_close(s);
 	return rc;

@@ -38,57 +38,53 @@ print_record(const char *sel, const char *dom, const char *value,
 	buf_fini(&line);
 }
 
+static const char *dom, *sel, *type = "rsa", *out, *keyfile;
+static int bits = 2048;
+static struct cli_opt opts[] = {
+    CLI_O("domain", CLI_STR, &dom),
+    CLI_O("selector", CLI_STR, &sel),
+    CLI_O("type", CLI_STR, &type),
+    CLI_N("bits", CLI_INT, &bits, 0, 16384,
+          "mailcast: dkim: --bits wants a number"),
+    CLI_O("out", CLI_STR, &out),
+    CLI_O("key", CLI_STR, &keyfile),
+    {0},
+};
+
+/* `dkim keygen` and `dkim txt`: the key, then the record to publish. */
+static int
+dkim_run(struct cli_call *c)
+{
+	bool keygen = strcmp(c->name, "dkim keygen") == 0;
+	char path[1024];
+	struct buf txt;
+	int rc;
+
+	if (dom == NULL || sel == NULL || (!keygen && keyfile == NULL))
+		return mc_fail(MC_EINVAL, c->err, sizeof(c->err),
+		               "--domain and --selector needed%s",
+		               keygen ? "" : ", and --key FILE");
+	buf_init(&txt);
+	rc = keygen ? app_dkim_keygen(type, bits, out, dom, sel, &txt, path,
+	                              sizeof(path), c->err, sizeof(c->err))
+	            : app_dkim_txt(keyfile, dom, sel, &txt, c->err,
+	                           sizeof(c->err));
+	if (rc == 0)
+		print_record(sel, dom, buf_cstr(&txt), keygen ? path : NULL);
+	buf_fini(&txt);
+	if (rc == MC_EIO)
+		rc = keygen ? MC_ECREATE : MC_ENOTFOUND;
+	return rc;
+}
+
 /* `mailcast dkim keygen|txt`. */
 int
 cmd_dkim(int argc, char **argv)
 {
-	const char *dom = NULL, *sel = NULL, *type = "rsa", *out = NULL;
-	const char *keyfile = NULL;
-	int bits = 2048, i, rc;
-	struct cli_opt opts[] = {
-	    CLI_O("domain", CLI_STR, &dom),
-	    CLI_O("selector", CLI_STR, &sel),
-	    CLI_O("type", CLI_STR, &type),
-	    CLI_N("bits", CLI_INT, &bits, 0, 16384,
-	          "mailcast: dkim: --bits wants a number"),
-	    CLI_O("out", CLI_STR, &out),
-	    CLI_O("key", CLI_STR, &keyfile),
+	static const struct cli_sub subs[] = {
+	    CLI_SUB("keygen", dkim_run, CLI_STORE_NONE, 0, 0, opts),
+	    CLI_SUB("txt", dkim_run, CLI_STORE_NONE, 0, 0, opts),
 	    {0},
 	};
-	const struct cli_cmd c = {"mailcast: dkim", usage_dkim, opts, true};
-	char err[512], path[1024];
-	struct buf txt;
-	bool keygen;
-
-	if (argc >= 2 &&
-	    (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(c.usage, stdout);
-		return EX_OK;
-	}
-	if (argc < 2 ||
-	    (strcmp(argv[1], "keygen") != 0 && strcmp(argv[1], "txt") != 0)) {
-		fputs(c.usage, stderr);
-		return EX_USAGE;
-	}
-	keygen = strcmp(argv[1], "keygen") == 0;
-	if ((i = cli_parse(&c, argc - 1, argv + 1, &rc)) < 0)
-		return rc;
-	if (dom == NULL || sel == NULL || i != argc - 1) {
-		fputs(c.usage, stderr);
-		return EX_USAGE;
-	}
-	if (!keygen && keyfile == NULL)
-		return cli_usage_error(&c, "txt needs --key FILE");
-	buf_init(&txt);
-	rc = keygen ? app_dkim_keygen(type, bits, out, dom, sel, &txt, path,
-	                              sizeof(path), err, sizeof(err))
-	            : app_dkim_txt(keyfile, dom, sel, &txt, err, sizeof(err));
-	if (rc == 0)
-		print_record(sel, dom, buf_cstr(&txt), keygen ? path : NULL);
-	else
-		fprintf(stderr, "mailcast: dkim: %s\n", err);
-	buf_fini(&txt);
-	if (rc == MC_EIO)
-		return keygen ? EX_CANTCREAT : EX_NOINPUT;
-	return rc == 0 ? EX_OK : mc_exit_code(rc);
+	return cli_subs_run("dkim", usage_dkim, subs, argc, argv);
 }

@@ -59,9 +59,9 @@ int
 cmd_token(int argc, char **argv)
 {
 	static const struct cli_sub subs[] = {
-	    {"rotate", token_rotate, CLI_STORE_WRITE, 0, 0, NULL},
-	    {"list", token_list, CLI_STORE_READ, 0, 0, NULL},
-	    {"verify", token_verify, CLI_STORE_READ, 1, 1, NULL},
+	    CLI_SUB("rotate", token_rotate, CLI_STORE_WRITE, 0, 0, NULL),
+	    CLI_SUB("list", token_list, CLI_STORE_READ, 0, 0, NULL),
+	    CLI_SUB("verify", token_verify, CLI_STORE_READ, 1, 1, NULL),
 	    {0},
 	};
 	return cli_subs_run("token", usage_token, subs, argc, argv);

@@ -16,7 +16,7 @@
 
 #include "base/log.h"
 #include "cli/commands.h"
-#include "cli/config.h"
+#include "app/process.h"
 
 struct cli_globals cli_globals;
 
@@ -60,6 +60,7 @@ main(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *log_path = NULL;
+	char err[1024];
 	const char *trace = getenv("MAILCAST_TRACE");
 	int ch;
 
@@ -100,7 +101,6 @@ main(int argc, char **argv)
 		log_set_level(LOG_TRACE);
 	log_set_timestamps(cli_globals.verbose > 0);
 	if (log_path != NULL) {
-		char err[512];
 		if (log_open(log_path, err, sizeof(err)) != 0) {
 			fprintf(stderr, "mailcast: %s\n", err);
 			return EX_CANTCREAT;
@@ -111,10 +111,12 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	/* mailcast.conf: below the flags and MAILCAST_* (config.h) */
-	if ((ch = cli_conf_init(cli_globals.config)) != 0)
-		return ch;
+	if (app_conf_load(cli_globals.config, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mailcast: %s\n", err);
+		return EX_CONFIG;
+	}
 	if (cli_globals.store == NULL)
-		cli_globals.store = conf_get(cli_conf(), CONF_store);
+		cli_globals.store = conf_get(app_conf(), CONF_store);
 	for (const struct cli_command *c = cli_commands; c->name; c++) {
 		if (strcmp(c->name, argv[optind]) == 0) {
 			argc -= optind;

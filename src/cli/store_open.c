@@ -92,35 +92,20 @@ reject_show(void *arg, unsigned long line, const char *reason, const char *raw,
 		fprintf(stderr, "mailcast: %s: %s\n", r->cmd, reason);
 }
 
-/* Open the files, import, close. */
+/* Import, the first rejected rows said on stderr. */
 int
 cli_import(struct store *s, const char *cmd, const char *path,
            const char *rpath, struct app_import *o,
            struct store_import_stats *st)
 {
 	struct rejects_shown shown = {cmd, 0};
-	FILE *fp;
-	int err;
+	char err[1024] = "";
+	int rc;
 
-	if ((fp = fopen(path, "rb")) == NULL)
-		return cli_fail(EX_NOINPUT, "mailcast: %s: %s: %s", cmd, path,
-		                strerror(errno));
-	if (rpath != NULL && (o->rejects = fopen(rpath, "w")) == NULL) {
-		fclose(fp);
-		return cli_fail(EX_CANTCREAT, "mailcast: %s: %s: %s", cmd,
-		                rpath, strerror(errno));
-	}
 	o->reject = reject_show;
 	o->reject_arg = &shown;
-	err = o->list != NULL ? app_contacts_import(s, fp, o, st)
-	                      : app_supp_import(s, fp, o, st);
-	fclose(fp);
-	if (o->rejects != NULL && fclose(o->rejects) != 0)
-		cli_fail(0, "mailcast: %s: %s: write error", cmd, rpath);
-	if (err < 0)
-		return cli_fail(err == MC_EIO ? EX_IOERR : EX_DATAERR,
-		                "mailcast: %s: %s: %s; nothing was imported",
-		                cmd, path, store_error(s));
+	if ((rc = app_import_path(s, path, rpath, o, st, err, sizeof(err))) < 0)
+		return cli_fail(mc_exit_code(rc), "mailcast: %s: %s", cmd, err);
 	if (shown.total > SHOW_REJECTS)
 		cli_fail(0, "mailcast: %s: ... and %lu more rejected rows%s",
 		         cmd, shown.total - SHOW_REJECTS,

@@ -140,6 +140,7 @@ cli_subs_run(const char *cmd, const char *usage, const struct cli_sub *subs,
 	static struct cli_opt none[] = {{0}};
 	const struct cli_sub *sub = subs;
 	struct cli_call call = {.s = NULL};
+	json_t *out;
 	char prefix[80];
 	int first, rc;
 
@@ -170,7 +171,12 @@ cli_subs_run(const char *cmd, const char *usage, const struct cli_sub *subs,
 	if (sub->store != CLI_STORE_NONE &&
 	    (call.s = cli_store_open(call.name)) == NULL)
 		return cli_store_exit();
-	rc = sub->run(&call);
+	if (sub->run != NULL)
+		rc = sub->run(&call);
+	else if ((rc = sub->op(call.s, sub->op_arg, call.argc,
+	                       (const char *const *)call.argv, &out, call.err,
+	                       sizeof(call.err))) == 0)
+		cli_out(out, sub->fmt);
 	store_close(call.s);
 	if (rc < 0)
 		return cli_fail(mc_exit_code(rc), "%s: %s", prefix, call.err);

@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "app/files.h"
+#include "app/op.h"
 #include "app/secrets.h"
 
 enum cli_opt_type {
@@ -100,7 +101,24 @@ struct cli_sub {
 	enum cli_store_use store;
 	int min, max;
 	struct cli_opt *opts;
+	/* Or, with run NULL: op(s, op_arg, operands) gives a JSON value that
+	 * is printed by fmt (cli_out). */
+	app_op_fn *op;
+	void *op_arg;
+	const char *fmt;
 };
+
+/* Table entries: a subcommand with a run(), or an op printed by fmt. */
+#define CLI_SUB(n, r, st, lo, hi, o)                                           \
+	{                                                                      \
+		.name = (n), .run = (r), .store = (st), .min = (lo),           \
+		.max = (hi), .opts = (o)                                       \
+	}
+#define CLI_OP(n, f, a, st, lo, hi, o, fm)                                     \
+	{                                                                      \
+		.name = (n), .store = (st), .min = (lo), .max = (hi),          \
+		.opts = (o), .op = (f), .op_arg = (a), .fmt = (fm)             \
+	}
 
 /*
  * `mailcast CMD SUB ...` (argv[0] is CMD) by the table subs (ended by a

@@ -1,5 +1,5 @@
 /*
- * datadir.c — see datadir.h.
+ * process.c — the process's configuration and data folder; see process.h.
  */
 #include <limits.h>
 #include <stdbool.h>
@@ -9,11 +9,37 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/datadir.h"
+#include "app/process.h"
 
 #ifndef MAILCAST_INSTALL_DATADIR
 #define MAILCAST_INSTALL_DATADIR "/usr/local/share/mailcast"
 #endif
+
+static struct mc_conf the_conf;
+
+/* Read mailcast.conf (see process.h). */
+int
+app_conf_load(const char *path, char *err, size_t errsz)
+{
+	struct mc_conf c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	if ((rc = conf_find(path, &c, err, errsz)) < 0) {
+		conf_free(&c);
+		return rc;
+	}
+	conf_free(&the_conf);
+	the_conf = c;
+	return 0;
+}
+
+/* What app_conf_load() read. */
+const struct mc_conf *
+app_conf(void)
+{
+	return &the_conf;
+}
 
 /* <folder of /proc/self/exe>/../share/mailcast made canonical into out,
  * or false when there is no such folder. */
@@ -37,8 +63,9 @@ exe_datadir(char *out)
 	return realpath(try, out) != NULL;
 }
 
+/* The data folder (see process.h). */
 const char *
-cli_datadir(void)
+app_datadir(void)
 {
 	static char dir[PATH_MAX];
 	const char *env = getenv("MAILCAST_DATADIR");

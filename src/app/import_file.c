@@ -1,0 +1,42 @@
+/*
+ * import_file.c — an import from a CSV file by its name, the rejected
+ * rows written to a CSV file of their own (app_import_path(),
+ * app/contacts.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "app/contacts.h"
+#include "base/error.h"
+
+/* Open the files, import, close (see contacts.h). */
+int
+app_import_path(struct store *s, const char *path, const char *rpath,
+                struct app_import *o, struct store_import_stats *st, char *err,
+                size_t errsz)
+{
+	FILE *fp;
+	int rc;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return mc_fail(MC_ENOTFOUND, err, errsz, "%s: %s", path,
+		               strerror(errno));
+	if (rpath != NULL && (o->rejects = fopen(rpath, "w")) == NULL) {
+		fclose(fp);
+		return mc_fail(MC_ECREATE, err, errsz, "%s: %s", rpath,
+		               strerror(errno));
+	}
+	rc = o->list != NULL ? app_contacts_import(s, fp, o, st)
+	                     : app_supp_import(s, fp, o, st);
+	fclose(fp);
+	if (o->rejects != NULL && fclose(o->rejects) != 0 && rc == 0)
+		rc = mc_fail(MC_EIO, err, errsz, "%s: write error", rpath);
+	o->rejects = NULL;
+	if (rc < 0 && rc != MC_EIO)
+		rc = MC_EDATA;
+	if (rc < 0 && err[0] == '\0')
+		snprintf(err, errsz, "%s: %s; nothing was imported", path,
+		         store_error(s));
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * process.h — what one mailcast process (the CLI, `serve`, a worker, an
+ * embedding program) holds for its whole life: its mailcast.conf and the
+ * folder of its bundled data.
+ *
+ * app_conf_load() finds and reads the configuration once at start
+ * (conf_find(), app/config.h) and again on SIGHUP in a long-running
+ * process; app_conf() is what was read (empty before).  Not thread-safe:
+ * load from the main thread only.
+ *
+ * app_datadir() is where the bundled data (the demo list and template)
+ * is: $MAILCAST_DATADIR when set; else <the executable's folder>/
+ * ../share/mailcast when that folder exists (an installed tree anywhere,
+ * and the build tree, where the build copies data/ there); else the
+ * install folder compiled in (MAILCAST_INSTALL_DATADIR).  The source tree
+ * is never looked at.
+ */
+#ifndef MC_APP_PROCESS_H
+#define MC_APP_PROCESS_H
+
+#include <stddef.h>
+
+#include "app/config.h"
+
+/* Read the configuration (path: --config, or NULL to look for it); the
+ * one read before is kept on failure.  0, or MC_ECONFIG/MC_ELIMIT with
+ * why in err. */
+int app_conf_load(const char *path, char *err, size_t errsz);
+/* The configuration app_conf_load() read. */
+const struct mc_conf *app_conf(void);
+/* The data folder, as above.  Static storage; never NULL. */
+const char *app_datadir(void);
+
+#endif
