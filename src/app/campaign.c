@@ -194,7 +194,8 @@ campaign_create(struct store *s, const char *name, const char *list,
 	if ((rc = campaign_create_check(name, list, set, err, errsz)) < 0)
 		return rc;
 	if (store_list_find(s, list, &list_id) < 0) {
-		snprintf(err, errsz, "no list '%s'", list);
+		snprintf(err, errsz, "no list '%s' in store %s", list,
+		         store_where(s));
 		return MC_ENOTFOUND;
 	}
 	if ((rc = campaign_settings_files(set, err, errsz)) < 0)
@@ -258,7 +259,8 @@ campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
 	}
 	if (store_campaign_find(s, ref, id) == 0)
 		return 0;
-	snprintf(err, errsz, "no campaign '%s'", ref);
+	snprintf(err, errsz, "no campaign '%s' in store %s", ref,
+	         store_where(s));
 	return MC_ENOTFOUND;
 }
 

@@ -3,9 +3,13 @@
  * see contacts.h.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/contacts.h"
 #include "base/error.h"
@@ -13,23 +17,68 @@
 #include "base/xmalloc.h"
 #include "msg/address.h"
 
-/* The store URL: the one given or the default. */
-const char *
-app_store_url(const char *url)
+/* The store URL: the one given or the default (XDG data folder). */
+int
+app_store_url(const char *url, char *out, size_t outsz, char *err, size_t errsz)
 {
-	return url != NULL ? url : STORE_DEFAULT_URL;
+	const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (url != NULL && *url != '\0') {
+		mc_strlcpy(out, url, outsz);
+		return 0;
+	}
+	if (data != NULL && data[0] == '/') {
+		snprintf(out, outsz, "sqlite:%s/mailcast/mailcast.db", data);
+		return 0;
+	}
+	if ((home == NULL || home[0] != '/') && (pw = getpwuid(getuid())))
+		home = pw->pw_dir;
+	if (home == NULL || home[0] != '/')
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "no home folder for the default store: give "
+		               "--store sqlite:PATH or set MAILCAST_STORE");
+	snprintf(out, outsz, "sqlite:%s/.local/share/mailcast/mailcast.db",
+	         home);
+	return 0;
 }
 
-/* Open the store, telling a bad URL from a store that cannot be made. */
-int
-app_store_open(const char *url, struct store **out, char *err, size_t errsz)
+/* mkdir -p the folders above the file of url, each new one 0700. */
+static int
+store_folder_make(const char *url, char *err, size_t errsz)
 {
-	if ((*out = store_open(app_store_url(url), err, errsz)) != NULL)
-		return 0;
-	return strstr(err, "not built yet") != NULL ||
-	               strstr(err, "unknown scheme") != NULL
-	           ? MC_ECONFIG
-	           : MC_EIO;
+	char path[APP_STORE_URL_MAX];
+	char *slash;
+
+	mc_strlcpy(path, url + strlen("sqlite:"), sizeof(path));
+	for (slash = strchr(path + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return mc_fail(
+			    MC_EROFS, err, errsz,
+			    "the store's folder %s cannot be made: %s", path,
+			    strerror(errno));
+		*slash = '/';
+	}
+	return 0;
+}
+
+/* Open the store in mode, making the default store's folder first. */
+int
+app_store_open(const char *url, enum store_mode mode, struct store **out,
+               char *err, size_t errsz)
+{
+	char u[APP_STORE_URL_MAX];
+	int rc;
+
+	*out = NULL;
+	if ((rc = app_store_url(url, u, sizeof(u), err, errsz)) < 0)
+		return rc;
+	if (mode == STORE_CREATE && (url == NULL || *url == '\0') &&
+	    (rc = store_folder_make(u, err, errsz)) < 0)
+		return rc;
+	return store_open_mode(u, mode, out, err, errsz);
 }
 
 /* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */

@@ -37,7 +37,8 @@
 	X(MC_ENOTFOUND, -18, 66, "not found")                                  \
 	X(MC_ECONFIG, -19, 78, "configuration error")                          \
 	X(MC_EAGAIN, -20, 75, "try again")                                     \
-	X(MC_EUNSUPP, -21, 69, "not supported by the peer")
+	X(MC_EUNSUPP, -21, 69, "not supported by the peer")                    \
+	X(MC_EROFS, -22, 73, "read-only")
 
 enum mc_error {
 #define MC_ERR_ENUM(name, value, ex, phrase) name = value,

@@ -14,20 +14,48 @@
 
 static int open_status = EX_UNAVAILABLE;
 
-/* Open the configured store, or print why not. */
+/* The mode the last word of cmd needs: a reading verb reads an existing
+ * store, one that can fill a new store makes it, the rest write to an
+ * existing one (a mistyped --store is then an error, not a new store). */
+static enum store_mode
+verb_mode(const char *cmd)
+{
+	static const char reads[] = " show count export list check verify "
+	                            "status report who ",
+	                  makes[] = " import add rotate demo ";
+	const char *sp = strrchr(cmd, ' ');
+	char verb[32];
+
+	snprintf(verb, sizeof(verb), " %s ", sp ? sp + 1 : cmd);
+	return strstr(reads, verb)   ? STORE_READ
+	       : strstr(makes, verb) ? STORE_CREATE
+	                             : STORE_WRITE;
+}
+
+/* Open the configured store as cmd ("list count") needs, or say why not. */
 struct store *
 cli_store_open(const char *cmd)
 {
+	enum store_mode mode = verb_mode(cmd);
 	struct store *s;
-	char err[512];
+	char err[1600];
 	int rc;
 
-	if ((rc = app_store_open(cli_globals.store, &s, err, sizeof(err))) <
-	    0) {
-		fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
-		open_status = rc == MC_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
-	}
-	return s;
+	if ((rc = app_store_open(cli_globals.store, mode, &s, err,
+	                         sizeof(err))) == 0)
+		return s;
+	fprintf(stderr, "mailcast: %s: %s%s\n", cmd, err,
+	        rc == MC_ENOTFOUND && mode != STORE_CREATE
+	            ? " (create one with `mailcast list import FILE.csv "
+	              "--list NAME`, or name yours with --store)"
+	            : "");
+	/* EX_NOINPUT: no store, or one a reading command cannot read */
+	open_status =
+	    rc == MC_ECONFIG ? EX_CONFIG
+	    : mode == STORE_READ || (rc == MC_ENOTFOUND && mode == STORE_WRITE)
+	        ? EX_NOINPUT
+	        : EX_CANTCREAT;
+	return NULL;
 }
 
 /* Exit status after cli_store_open() failed. */
@@ -44,6 +72,7 @@ cli_store_dispatch(const char *cmd, const char *usage,
                    char **argv)
 {
 	struct store *s;
+	char what[64];
 	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -60,7 +89,8 @@ cli_store_dispatch(const char *cmd, const char *usage,
 				fputs(usage, stdout);
 				return EX_OK;
 			}
-		if ((s = cli_store_open(cmd)) == NULL)
+		snprintf(what, sizeof(what), "%s %s", cmd, subs[i].name);
+		if ((s = cli_store_open(what)) == NULL)
 			return cli_store_exit();
 		optind = 0;
 		rc = subs[i].fn(argc - 1, argv + 1, s);

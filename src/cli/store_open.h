@@ -1,10 +1,16 @@
 /*
  * store_open.h — the commands' way to the store (app/contacts.h opens it).
  *
- * cli_store_open() opens the store named by --store, else $MAILCAST_STORE
- * (both land in cli_globals.store), else STORE_DEFAULT_URL.  On failure it
- * prints "mailcast: CMD: reason" and returns NULL; the caller exits with
- * cli_store_exit().  cli_store_dispatch() runs a subcommand on an open store.
+ * cli_store_open() opens the store named by --store, else $MAILCAST_STORE,
+ * else mailcast.conf's store = (all land in cli_globals.store), else the
+ * default of app_store_url().  The command's last word picks the mode: a
+ * reading one (show, count, export, list, check, verify, status, report,
+ * who) opens read-only and never creates; import, add, rotate and demo
+ * create a missing store; the rest need an existing, writable one.  On
+ * failure it prints "mailcast: CMD: reason" and returns NULL; the caller
+ * exits with cli_store_exit() (EX_NOINPUT: no store; EX_CANTCREAT:
+ * read-only or cannot be made; EX_CONFIG: bad URL).
+ * cli_store_dispatch() runs a subcommand on an open store.
  */
 #ifndef MC_CLI_STORE_OPEN_H
 #define MC_CLI_STORE_OPEN_H
@@ -13,7 +19,8 @@
 
 #include "app/contacts.h"
 
-/* Open the configured store; NULL after printing why. */
+/* Open the configured store for cmd ("list count"); NULL after printing
+ * why. */
 struct store *cli_store_open(const char *cmd);
 /* The sysexits status for a failed open. */
 int cli_store_exit(void);
