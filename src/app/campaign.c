@@ -499,6 +499,7 @@ token_key_setup(struct store *s, const struct campaign_settings *set,
 	int rc;
 
 	if (set->token_key_file) {
+		secret_file_check(set->token_key_file, "token key");
 		if (token_key_load(&k->tk, set->token_key_file, why,
 		                   sizeof(why)) < 0) {
 			snprintf(err, errsz, "--token-key: %s", why);
@@ -539,6 +540,7 @@ keys_load(struct store *s, const struct campaign_settings *set,
 			         "DKIM needs --dkim-domain or --from");
 			return MC_EINVAL;
 		}
+		secret_file_check(set->dkim_key[i], "DKIM key");
 		if (dkim_key_load(set->dkim_key[i], dom, set->dkim_selector[i],
 		                  &k->dkim[i], err, errsz) < 0)
 			return MC_ECONFIG;

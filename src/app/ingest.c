@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "app/ingest.h"
+#include "app/secrets.h"
 #include "app/token_keys.h"
 #include "base/error.h"
 #include "base/str.h"
@@ -798,6 +799,7 @@ ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
 		rc = 0; /* no campaign has signed anything yet */
 	if (rc < 0 || key_file == NULL)
 		return rc;
+	secret_file_check(key_file, "token key");
 	if ((rc = token_key_load(&k, key_file, err, errsz)) < 0)
 		return rc;
 	if (!token_keyring_has(&cfg->keys, &k))
