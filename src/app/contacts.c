@@ -64,6 +64,22 @@ store_folder_make(const char *url, char *err, size_t errsz)
 	return 0;
 }
 
+/* The mode a command needs, by its last word. */
+enum store_mode
+app_store_mode(const char *cmd)
+{
+	static const char reads[] = " show count export list check verify "
+	                            "status report who ",
+	                  makes[] = " import add rotate demo ";
+	const char *sp = strrchr(cmd, ' ');
+	char verb[32];
+
+	snprintf(verb, sizeof(verb), " %s ", sp ? sp + 1 : cmd);
+	return strstr(reads, verb)   ? STORE_READ
+	       : strstr(makes, verb) ? STORE_CREATE
+	                             : STORE_WRITE;
+}
+
 /* Open the store in mode, making the default store's folder first. */
 int
 app_store_open(const char *url, enum store_mode mode, struct store **out,
@@ -78,7 +94,15 @@ app_store_open(const char *url, enum store_mode mode, struct store **out,
 	if (mode == STORE_CREATE && (url == NULL || *url == '\0') &&
 	    (rc = store_folder_make(u, err, errsz)) < 0)
 		return rc;
-	return store_open_mode(u, mode, out, err, errsz);
+	rc = store_open_mode(u, mode, out, err, errsz);
+	if (rc == MC_ENOTFOUND && mode != STORE_CREATE) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errsz - n,
+		         " (create one with `mailcast list import FILE.csv "
+		         "--list NAME`, or name yours with --store)");
+	}
+	return rc;
 }
 
 /* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */

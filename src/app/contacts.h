@@ -35,11 +35,19 @@
 int app_store_url(const char *url, char *out, size_t outsz, char *err,
                   size_t errsz);
 /*
+ * The mode the command cmd ("list count", "demo") needs, by its last word:
+ * a reading one (show, count, export, list, check, verify, status, report,
+ * who) reads an existing store; one that can fill a new store (import,
+ * add, rotate, demo) creates it; any other writes to an existing one, so
+ * that a mistyped store is an error, never a new empty store.
+ */
+enum store_mode app_store_mode(const char *cmd);
+/*
  * Open the store at app_store_url(url) in mode into *out (store_open_mode()
  * in store/store.h): STORE_CREATE on the default store first makes its
  * folder, 0700.  0, or what store_open_mode() returns (MC_ENOTFOUND: no
- * store there; MC_EROFS: read-only; MC_ECONFIG: bad URL; MC_EIO), with the
- * reason, naming the store, in err.
+ * store there, with how to make one; MC_EROFS: read-only; MC_ECONFIG: bad
+ * URL; MC_EIO), with the reason, naming the store, in err.
  */
 int app_store_open(const char *url, enum store_mode mode, struct store **out,
                    char *err, size_t errsz);

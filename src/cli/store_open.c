@@ -14,29 +14,11 @@
 
 static int open_status = EX_UNAVAILABLE;
 
-/* The mode the last word of cmd needs: a reading verb reads an existing
- * store, one that can fill a new store makes it, the rest write to an
- * existing one (a mistyped --store is then an error, not a new store). */
-static enum store_mode
-verb_mode(const char *cmd)
-{
-	static const char reads[] = " show count export list check verify "
-	                            "status report who ",
-	                  makes[] = " import add rotate demo ";
-	const char *sp = strrchr(cmd, ' ');
-	char verb[32];
-
-	snprintf(verb, sizeof(verb), " %s ", sp ? sp + 1 : cmd);
-	return strstr(reads, verb)   ? STORE_READ
-	       : strstr(makes, verb) ? STORE_CREATE
-	                             : STORE_WRITE;
-}
-
 /* Open the configured store as cmd ("list count") needs, or say why not. */
 struct store *
 cli_store_open(const char *cmd)
 {
-	enum store_mode mode = verb_mode(cmd);
+	enum store_mode mode = app_store_mode(cmd);
 	struct store *s;
 	char err[1600];
 	int rc;
@@ -44,11 +26,7 @@ cli_store_open(const char *cmd)
 	if ((rc = app_store_open(cli_globals.store, mode, &s, err,
 	                         sizeof(err))) == 0)
 		return s;
-	fprintf(stderr, "mailcast: %s: %s%s\n", cmd, err,
-	        rc == MC_ENOTFOUND && mode != STORE_CREATE
-	            ? " (create one with `mailcast list import FILE.csv "
-	              "--list NAME`, or name yours with --store)"
-	            : "");
+	fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
 	/* EX_NOINPUT: no store, or one a reading command cannot read */
 	open_status =
 	    rc == MC_ECONFIG ? EX_CONFIG

@@ -1,15 +1,10 @@
 /*
  * store_open.h — the commands' way to the store (app/contacts.h opens it).
  *
- * cli_store_open() opens the store named by --store, else $MAILCAST_STORE,
- * else mailcast.conf's store = (all land in cli_globals.store), else the
- * default of app_store_url().  The command's last word picks the mode: a
- * reading one (show, count, export, list, check, verify, status, report,
- * who) opens read-only and never creates; import, add, rotate and demo
- * create a missing store; the rest need an existing, writable one.  On
+ * cli_store_open() opens cli_globals.store (--store, $MAILCAST_STORE or
+ * mailcast.conf's store =; NULL: the default) in app_store_mode(CMD).  On
  * failure it prints "mailcast: CMD: reason" and returns NULL; the caller
- * exits with cli_store_exit() (EX_NOINPUT: no store; EX_CANTCREAT:
- * read-only or cannot be made; EX_CONFIG: bad URL).
+ * exits with cli_store_exit() (EX_NOINPUT, EX_CANTCREAT or EX_CONFIG).
  * cli_store_dispatch() runs a subcommand on an open store.
  */
 #ifndef MC_CLI_STORE_OPEN_H
