@@ -54,7 +54,7 @@ secret_read(const char *file, const char *env, char *out, size_t outsz,
 		memcpy(out, v, n + 1);
 		return 0;
 	}
-	secret_file_check(file, "secret file");
+	secret_file_check(file, "password file");
 	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		snprintf(err, errsz, "secret file \"%s\" is a directory", file);
 		return MC_ECONFIG;

@@ -67,7 +67,7 @@ run "send with an open password file" 77 "$MC" send --server 127.0.0.1:$PORT \
 	--tls none --from news@news.example --to ann@example.com \
 	--auth-user news --auth-password-file "$T/pw" --data "$T/t.tmpl"
 has "send warns about the password file" \
-	"mailcast: warn: secret file $T/pw has mode 0604: others can read it; run \`chmod 600 $T/pw\`"
+	"mailcast: warn: password file $T/pw has mode 0604: others can read it; run \`chmod 600 $T/pw\`"
 
 run "broadcast with open keys" 0 "$MC" --store "$S" broadcast --list l \
 	--template "$T/t.tmpl" --from news@news.example --relay 127.0.0.1:$PORT \
