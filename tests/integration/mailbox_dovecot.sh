@@ -96,6 +96,7 @@ mode pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" --delete $CA
 db="$T/forged.db"
 rm -f "$M"/new/* "$M"/cur/* "$db"
 python3 "$HERE/mailbox_seed.py" "$M" forged >/dev/null
+"$MC" --store "sqlite:$db" suppress import /dev/null >/dev/null 2>&1
 run "forged: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
     --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/pw" $CA
@@ -174,6 +175,10 @@ cut pop3cut "pop3://bounce%40example.test@127.0.0.1:28110" \
 
 # Failures a user must understand.
 printf 'wrong\n' >"$T/badpw"
+# bounces fetch needs an existing store (a mistyped one is an error)
+for s in x y; do
+	"$MC" --store "sqlite:$T/$s.db" suppress import /dev/null >/dev/null 2>&1
+done
 run "wrong password: EX_NOPERM" 77 "$MC" --store "sqlite:$T/x.db" bounces \
     fetch --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/badpw" $CA
