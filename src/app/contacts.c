@@ -13,6 +13,7 @@
 
 #include "app/contacts.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "msg/address.h"
@@ -86,6 +87,7 @@ app_store_open(const char *url, enum store_mode mode, struct store **out,
                char *err, size_t errsz)
 {
 	char u[APP_STORE_URL_MAX];
+	bool old;
 	int rc;
 
 	*out = NULL;
@@ -95,12 +97,22 @@ app_store_open(const char *url, enum store_mode mode, struct store **out,
 	    (rc = store_folder_make(u, err, errsz)) < 0)
 		return rc;
 	rc = store_open_mode(u, mode, out, err, errsz);
+	/* Older releases kept the default store in ./mailcast.db: say so
+	 * where the default is missing or made while one is here. */
+	old = (url == NULL || *url == '\0') && access("mailcast.db", F_OK) == 0;
+	if (rc == 0 && old && mode == STORE_CREATE)
+		log_warn("./mailcast.db is not the default store any more (%s "
+		         "is): give --store sqlite:mailcast.db to use it",
+		         u + strlen("sqlite:"));
 	if (rc == MC_ENOTFOUND && mode != STORE_CREATE) {
 		size_t n = strlen(err);
 
-		snprintf(err + n, errsz - n,
-		         " (create one with `mailcast list import FILE.csv "
-		         "--list NAME`, or name yours with --store)");
+		snprintf(
+		    err + n, errsz - n, "%s",
+		    old ? " (./mailcast.db is here, the default store of "
+		          "older releases: give --store sqlite:mailcast.db)"
+		        : " (create one with `mailcast list import FILE.csv "
+		          "--list NAME`, or name yours with --store)");
 	}
 	return rc;
 }

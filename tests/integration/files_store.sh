@@ -71,6 +71,18 @@ run "--store beats MAILCAST_STORE" 66 env MAILCAST_STORE="sqlite:$T/env.db" \
 has "flag store named" "no store at $T/flag.db"
 rm "$T/cwd/mailcast.conf"
 
+# a ./mailcast.db of an older release is pointed at, never used silently
+mkdir "$T/old"
+(cd "$T/old" && "$MC" --store sqlite:mailcast.db list import "$T/l.csv" \
+	--list l >/dev/null 2>&1)
+run "an old ./mailcast.db: the missing default is 66" 66 env -C "$T/old" \
+	HOME="$T/home2" "$MC" list count
+has "it points at ./mailcast.db" \
+	"no store at $T/home2/.local/share/mailcast/mailcast.db (./mailcast.db is here, the default store of older releases: give --store sqlite:mailcast.db)"
+run "an old ./mailcast.db: a new default store is made" 0 env -C "$T/old" \
+	HOME="$T/home2" "$MC" suppress add carl@example.com
+has "with a warning" "mailcast: warn: ./mailcast.db is not the default store any more"
+
 # "not found" names the store
 run "an unknown list is 66" 66 "$MC" list count nope
 has "the list error names the store" "no list named 'nope' in store $DEF"
