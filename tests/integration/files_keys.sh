@@ -79,6 +79,7 @@ has "broadcast warns about the DKIM key" "DKIM key $T/k.pem has mode 0640"
 chmod 620 "$T/token.key"
 printf 'From: x@y.example\nTo: bounces@news.example\nSubject: hello\n\nnothing\n' \
 	>"$T/msg"
+# shellcheck disable=SC2016 # expanded by that sh
 run "bounces ingest with an open token key" 0 sh -c '"$@" <"$0"' "$T/msg" \
 	"$MC" --store "$S" bounces ingest --token-key "$T/token.key"
 has "bounces ingest warns" \

@@ -99,10 +99,10 @@ has "the list error names the store" "no list 'nope' in store $DEF"
 # AS: run as another user when root (root ignores modes); OWN DIR: give
 # DIR to that user.
 if [ "$(id -u)" = 0 ]; then
-	AS="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+	AS=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
 	OWN() { chown -R 65534:65534 "$1"; }
 else
-	AS=""
+	AS=()
 	OWN() { :; }
 fi
 
@@ -131,35 +131,35 @@ PY
 # reads NAME DB [LATE]: every reading command works on DB
 reads() {
 	local u="sqlite:$2"
-	run "$1: list count" 0 $AS "$MC" --store "$u" list count l
+	run "$1: list count" 0 "${AS[@]}" "$MC" --store "$u" list count l
 	has "$1: list count says 2" "2"
-	run "$1: list show" 0 $AS "$MC" --store "$u" list show
+	run "$1: list show" 0 "${AS[@]}" "$MC" --store "$u" list show
 	has "$1: list show has l" "l "
 	[ -n "$3" ] && has "$1: list show has the journal's list" "late"
-	run "$1: list export" 0 $AS "$MC" --store "$u" list export --list l
+	run "$1: list export" 0 "${AS[@]}" "$MC" --store "$u" list export --list l
 	has "$1: list export has ann" "ann@example.com,Ann"
-	run "$1: suppress check" 0 $AS "$MC" --store "$u" suppress check carl@example.com
-	run "$1: suppress list" 0 $AS "$MC" --store "$u" suppress list
+	run "$1: suppress check" 0 "${AS[@]}" "$MC" --store "$u" suppress check carl@example.com
+	run "$1: suppress list" 0 "${AS[@]}" "$MC" --store "$u" suppress list
 	has "$1: suppress list has carl" "carl@example.com"
-	run "$1: campaign status" 0 $AS "$MC" --store "$u" campaign status 1
+	run "$1: campaign status" 0 "${AS[@]}" "$MC" --store "$u" campaign status 1
 	has "$1: campaign status says draft" "draft"
-	run "$1: campaign report" 0 $AS "$MC" --store "$u" campaign report 1
-	run "$1: campaign who" 0 $AS "$MC" --store "$u" campaign who 1
+	run "$1: campaign report" 0 "${AS[@]}" "$MC" --store "$u" campaign report 1
+	run "$1: campaign who" 0 "${AS[@]}" "$MC" --store "$u" campaign who 1
 	has "$1: campaign who has bob" "bob@example.com"
-	run "$1: token list" 0 $AS "$MC" --store "$u" token list
-	run "$1: token verify reads the keys" 65 $AS "$MC" --store "$u" token verify abc
+	run "$1: token list" 0 "${AS[@]}" "$MC" --store "$u" token list
+	run "$1: token verify reads the keys" 65 "${AS[@]}" "$MC" --store "$u" token verify abc
 	has "$1: token verify's own words" "not signed by any key of this store"
 }
 # writes NAME DB WORDS: writing commands fail 73 naming the store, DB unchanged
 writes() {
 	local u="sqlite:$2" sum
 	sum=$(cat "$2"* | sha256sum)
-	run "$1: list import is 73" 73 $AS "$MC" --store "$u" list import "$T/l.csv" --list m
+	run "$1: list import is 73" 73 "${AS[@]}" "$MC" --store "$u" list import "$T/l.csv" --list m
 	has "$1: it names the store" "mailcast: list import: store $2 is read-only"
 	has "$1: and why" "$3"
-	run "$1: suppress add is 73" 73 $AS "$MC" --store "$u" suppress add dan@example.com
-	run "$1: token rotate is 73" 73 $AS "$MC" --store "$u" token rotate
-	run "$1: campaign pause is 73" 73 $AS "$MC" --store "$u" campaign pause 1
+	run "$1: suppress add is 73" 73 "${AS[@]}" "$MC" --store "$u" suppress add dan@example.com
+	run "$1: token rotate is 73" 73 "${AS[@]}" "$MC" --store "$u" token rotate
+	run "$1: campaign pause is 73" 73 "${AS[@]}" "$MC" --store "$u" campaign pause 1
 	has "$1: campaign pause names it" "mailcast: campaign pause: store $2 is read-only"
 	ok "$1: the store is unchanged" test "$(cat "$2"* | sha256sum)" = "$sum"
 }
@@ -171,7 +171,7 @@ reads "0444 file" "$T/ro1/s.db"
 writes "0444 file" "$T/ro1/s.db" "(mode 0444; \`chmod 600 $T/ro1/s.db\`"
 ok "0444 file: no -wal/-shm left beside it" test ! -e "$T/ro1/s.db-shm"
 chmod 644 "$T/ro1/s.db"
-run "0444 file made writable again: writes work" 0 $AS "$MC" \
+run "0444 file made writable again: writes work" 0 "${AS[@]}" "$MC" \
 	--store "sqlite:$T/ro1/s.db" suppress add dan@example.com
 
 mkstore "$T/ro2"
@@ -204,7 +204,7 @@ leave "$T/ro5/s.db"
 rm "$T/ro5/s.db-shm"
 OWN "$T/ro5"
 chmod 555 "$T/ro5"
-run "journal without -shm in a read-only folder is refused" 66 $AS "$MC" \
+run "journal without -shm in a read-only folder is refused" 66 "${AS[@]}" "$MC" \
 	--store "sqlite:$T/ro5/s.db" list show
 has "it says why" "its journal $T/ro5/s.db-wal holds commits"
 chmod 755 "$T/ro2" "$T/ro3" "$T/ro5"
