@@ -76,6 +76,7 @@ enum mc_error {
 	MC_ECONFIG = -19,     /* configuration error (settings, template) */
 	MC_EAGAIN = -20,      /* try again */
 	MC_EUNSUPP = -21,     /* not supported */
+	MC_EROFS = -22,       /* read-only (the store) */
 };
 #endif
 

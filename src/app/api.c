@@ -34,7 +34,7 @@
 #include "mailcast.h"
 
 /* The public codes are the internal ones: same names, same values. */
-_Static_assert(MC_EUNSUPP == -21, "mailcast.h and base/error.h differ");
+_Static_assert(MC_EROFS == -22, "mailcast.h and base/error.h differ");
 
 #define API_ERR_MAX CAMPAIGN_ERR_MAX
 
@@ -105,7 +105,7 @@ mc_store_open(const char *url, struct mc_store **out)
 	*out = NULL;
 	if (url == NULL || *url == '\0')
 		return MC_EINVAL;
-	if ((rc = app_store_open(url, &s, err, sizeof(err))) < 0)
+	if ((rc = app_store_open(url, STORE_CREATE, &s, err, sizeof(err))) < 0)
 		return rc == MC_ECONFIG ? MC_EUNSUPP : MC_EIO;
 	*out = xcalloc(1, sizeof(**out));
 	(*out)->s = s;

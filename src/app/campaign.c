@@ -194,7 +194,8 @@ campaign_create(struct store *s, const char *name, const char *list,
 	if ((rc = campaign_create_check(name, list, set, err, errsz)) < 0)
 		return rc;
 	if (store_list_find(s, list, &list_id) < 0) {
-		snprintf(err, errsz, "no list '%s'", list);
+		snprintf(err, errsz, "no list '%s' in store %s", list,
+		         store_where(s));
 		return MC_ENOTFOUND;
 	}
 	if ((rc = campaign_settings_files(set, err, errsz)) < 0)
@@ -258,7 +259,8 @@ campaign_lookup(struct store *s, const char *ref, int64_t *id, char *err,
 	}
 	if (store_campaign_find(s, ref, id) == 0)
 		return 0;
-	snprintf(err, errsz, "no campaign '%s'", ref);
+	snprintf(err, errsz, "no campaign '%s' in store %s", ref,
+	         store_where(s));
 	return MC_ENOTFOUND;
 }
 
@@ -497,6 +499,7 @@ token_key_setup(struct store *s, const struct campaign_settings *set,
 	int rc;
 
 	if (set->token_key_file) {
+		secret_file_check(set->token_key_file, "token key");
 		if (token_key_load(&k->tk, set->token_key_file, why,
 		                   sizeof(why)) < 0) {
 			snprintf(err, errsz, "--token-key: %s", why);
@@ -537,6 +540,7 @@ keys_load(struct store *s, const struct campaign_settings *set,
 			         "DKIM needs --dkim-domain or --from");
 			return MC_EINVAL;
 		}
+		secret_file_check(set->dkim_key[i], "DKIM key");
 		if (dkim_key_load(set->dkim_key[i], dom, set->dkim_selector[i],
 		                  &k->dkim[i], err, errsz) < 0)
 			return MC_ECONFIG;

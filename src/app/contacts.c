@@ -3,33 +3,118 @@
  * see contacts.h.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/contacts.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "msg/address.h"
 
-/* The store URL: the one given or the default. */
-const char *
-app_store_url(const char *url)
+/* The store URL: the one given or the default (XDG data folder). */
+int
+app_store_url(const char *url, char *out, size_t outsz, char *err, size_t errsz)
 {
-	return url != NULL ? url : STORE_DEFAULT_URL;
+	const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (url != NULL && *url != '\0') {
+		mc_strlcpy(out, url, outsz);
+		return 0;
+	}
+	if (data != NULL && data[0] == '/') {
+		snprintf(out, outsz, "sqlite:%s/mailcast/mailcast.db", data);
+		return 0;
+	}
+	if ((home == NULL || home[0] != '/') && (pw = getpwuid(getuid())))
+		home = pw->pw_dir;
+	if (home == NULL || home[0] != '/')
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "no home folder for the default store: give "
+		               "--store sqlite:PATH or set MAILCAST_STORE");
+	snprintf(out, outsz, "sqlite:%s/.local/share/mailcast/mailcast.db",
+	         home);
+	return 0;
 }
 
-/* Open the store, telling a bad URL from a store that cannot be made. */
-int
-app_store_open(const char *url, struct store **out, char *err, size_t errsz)
+/* mkdir -p the folders above the file of url, each new one 0700. */
+static int
+store_folder_make(const char *url, char *err, size_t errsz)
 {
-	if ((*out = store_open(app_store_url(url), err, errsz)) != NULL)
-		return 0;
-	return strstr(err, "not built yet") != NULL ||
-	               strstr(err, "unknown scheme") != NULL
-	           ? MC_ECONFIG
-	           : MC_EIO;
+	char path[APP_STORE_URL_MAX];
+	char *slash;
+
+	mc_strlcpy(path, url + strlen("sqlite:"), sizeof(path));
+	for (slash = strchr(path + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return mc_fail(
+			    MC_EROFS, err, errsz,
+			    "the store's folder %s cannot be made: %s", path,
+			    strerror(errno));
+		*slash = '/';
+	}
+	return 0;
+}
+
+/* The mode a command needs, by its last word. */
+enum store_mode
+app_store_mode(const char *cmd)
+{
+	static const char reads[] = " show count export list check verify "
+	                            "status report who ",
+	                  makes[] = " import add rotate demo ";
+	const char *sp = strrchr(cmd, ' ');
+	char verb[32];
+
+	snprintf(verb, sizeof(verb), " %s ", sp ? sp + 1 : cmd);
+	return strstr(reads, verb)   ? STORE_READ
+	       : strstr(makes, verb) ? STORE_CREATE
+	                             : STORE_WRITE;
+}
+
+/* Open the store in mode, making the default store's folder first. */
+int
+app_store_open(const char *url, enum store_mode mode, struct store **out,
+               char *err, size_t errsz)
+{
+	char u[APP_STORE_URL_MAX];
+	bool old;
+	int rc;
+
+	*out = NULL;
+	if ((rc = app_store_url(url, u, sizeof(u), err, errsz)) < 0)
+		return rc;
+	if (mode == STORE_CREATE && (url == NULL || *url == '\0') &&
+	    (rc = store_folder_make(u, err, errsz)) < 0)
+		return rc;
+	rc = store_open_mode(u, mode, out, err, errsz);
+	/* Older releases kept the default store in ./mailcast.db: say so
+	 * where the default is missing or made while one is here. */
+	old = (url == NULL || *url == '\0') && access("mailcast.db", F_OK) == 0;
+	if (rc == 0 && old && mode == STORE_CREATE)
+		log_warn("./mailcast.db is not the default store any more (%s "
+		         "is): give --store sqlite:mailcast.db to use it",
+		         u + strlen("sqlite:"));
+	if (rc == MC_ENOTFOUND && mode != STORE_CREATE) {
+		size_t n = strlen(err);
+
+		snprintf(
+		    err + n, errsz - n, "%s",
+		    old ? " (./mailcast.db is here, the default store of "
+		          "older releases: give --store sqlite:mailcast.db)"
+		        : " (create one with `mailcast list import FILE.csv "
+		          "--list NAME`, or name yours with --store)");
+	}
+	return rc;
 }
 
 /* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */

@@ -22,14 +22,35 @@
 #include "store/store.h"
 #include "store/store_import.h"
 
-/* The store URL to use: url, else STORE_DEFAULT_URL. */
-const char *app_store_url(const char *url);
+/* Bytes of a store URL app_store_url() makes. */
+#define APP_STORE_URL_MAX 1100
+
 /*
- * Open the store at app_store_url(url) into *out.  MC_ECONFIG: a scheme
- * this build does not know; MC_EIO: it could not be opened or created.
+ * The store URL to use into out: url when given (the caller has already
+ * chosen among --store, $MAILCAST_STORE and mailcast.conf's store =), else
+ * the default, sqlite:$XDG_DATA_HOME/mailcast/mailcast.db ($XDG_DATA_HOME
+ * unset or relative: ~/.local/share).  0, or MC_ECONFIG when there is no
+ * home folder to put the default in.
  */
-int app_store_open(const char *url, struct store **out, char *err,
-                   size_t errsz);
+int app_store_url(const char *url, char *out, size_t outsz, char *err,
+                  size_t errsz);
+/*
+ * The mode the command cmd ("list count", "demo") needs, by its last word:
+ * a reading one (show, count, export, list, check, verify, status, report,
+ * who) reads an existing store; one that can fill a new store (import,
+ * add, rotate, demo) creates it; any other writes to an existing one, so
+ * that a mistyped store is an error, never a new empty store.
+ */
+enum store_mode app_store_mode(const char *cmd);
+/*
+ * Open the store at app_store_url(url) in mode into *out (store_open_mode()
+ * in store/store.h): STORE_CREATE on the default store first makes its
+ * folder, 0700.  0, or what store_open_mode() returns (MC_ENOTFOUND: no
+ * store there, with how to make one; MC_EROFS: read-only; MC_ECONFIG: bad
+ * URL; MC_EIO), with the reason, naming the store, in err.
+ */
+int app_store_open(const char *url, enum store_mode mode, struct store **out,
+                   char *err, size_t errsz);
 
 /* store_addr_check_fn over msg/address.h (arg unused): trimmed, parsed,
  * normalised, lower-cased; 0, or MC_EDATA and the reason in err. */
@@ -59,7 +80,7 @@ int app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
 /*
  * The CSV file at path (contacts when o->list, else suppressions), the
  * rejected rows to the CSV file rpath when not NULL (app/import_file.c).
- * 0, or why in err and MC_ENOTFOUND (path), MC_ECREATE (rpath), MC_EIO or
+ * 0, or why in err and MC_ENOTFOUND (path), MC_EROFS (rpath), MC_EIO or
  * MC_EDATA (the store, or a file unusable as a whole: nothing imported).
  */
 int app_import_path(struct store *s, const char *path, const char *rpath,

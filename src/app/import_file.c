@@ -24,7 +24,7 @@ app_import_path(struct store *s, const char *path, const char *rpath,
 		               strerror(errno));
 	if (rpath != NULL && (o->rejects = fopen(rpath, "w")) == NULL) {
 		fclose(fp);
-		return mc_fail(MC_ECREATE, err, errsz, "%s: %s", rpath,
+		return mc_fail(MC_EROFS, err, errsz, "%s: %s", rpath,
 		               strerror(errno));
 	}
 	rc = o->list != NULL ? app_contacts_import(s, fp, o, st)

@@ -15,6 +15,7 @@
 
 #include "app/files.h"
 #include "app/ingest.h"
+#include "app/secrets.h"
 #include "app/token_keys.h"
 #include "base/error.h"
 #include "base/str.h"
@@ -799,6 +800,7 @@ ingest_keys_load(struct ingest_config *cfg, const char *key_file, char *err,
 		rc = 0; /* no campaign has signed anything yet */
 	if (rc < 0 || key_file == NULL)
 		return rc;
+	secret_file_check(key_file, "token key");
 	if ((rc = token_key_load(&k, key_file, err, errsz)) < 0)
 		return rc;
 	if (!token_keyring_has(&cfg->keys, &k))

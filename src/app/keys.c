@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/keys.h"
+#include "app/secrets.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "msg/dkim.h"
@@ -48,6 +49,7 @@ app_dkim_txt(const char *path, const char *domain, const char *selector,
 	struct dkim_key *k = NULL;
 	int rc;
 
+	secret_file_check(path, "DKIM key");
 	if ((rc = dkim_key_load(path, domain, selector, &k, err, errsz)) == 0)
 		dkim_key_txt(k, txt);
 	dkim_key_free(k);

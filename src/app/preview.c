@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "app/preview.h"
+#include "app/secrets.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -122,6 +123,7 @@ make_token(const struct app_preview_opts *o, char *tok, size_t toksz,
 	int rc;
 
 	if (o->token_key != NULL) {
+		secret_file_check(o->token_key, "token key");
 		if ((rc = token_key_load(&tk, o->token_key, out->err,
 		                         sizeof(out->err))) != 0)
 			return rc;
@@ -145,6 +147,7 @@ sign(const struct app_preview_opts *o, const struct tmpl *t, time_t now,
 	int rc = 0;
 
 	for (size_t i = 0; i < o->ndkim && rc == 0; i++) {
+		secret_file_check(o->dkim_key[i], "DKIM key");
 		rc = dkim_key_load(
 		    o->dkim_key[i],
 		    o->dkim_domain ? o->dkim_domain : tmpl_from_domain(t),

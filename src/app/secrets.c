@@ -9,6 +9,26 @@
 
 #include "app/secrets.h"
 #include "base/error.h"
+#include "base/log.h"
+
+/* Warn when a key or secret file is open to group or others. */
+void
+secret_file_check(const char *path, const char *what)
+{
+	struct stat sb;
+	unsigned m;
+
+	if (path == NULL || strcmp(path, "-") == 0 || stat(path, &sb) < 0 ||
+	    !S_ISREG(sb.st_mode) || (sb.st_mode & 077) == 0)
+		return;
+	m = (unsigned)sb.st_mode & 07777;
+	log_warn("%s %s has mode %04o: %s can %s it; run `chmod 600 %s`", what,
+	         path, m,
+	         (m & 070) && (m & 07) ? "group and others"
+	         : (m & 070)           ? "its group"
+	                               : "others",
+	         (m & 044) ? "read" : "change", path);
+}
 
 /* The secret from file or, when file is NULL, from variable env. */
 int
@@ -34,6 +54,7 @@ secret_read(const char *file, const char *env, char *out, size_t outsz,
 		memcpy(out, v, n + 1);
 		return 0;
 	}
+	secret_file_check(file, "password file");
 	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		snprintf(err, errsz, "secret file \"%s\" is a directory", file);
 		return MC_ECONFIG;

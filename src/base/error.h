@@ -38,7 +38,7 @@
 	X(MC_ECONFIG, -19, 78, "configuration error")                          \
 	X(MC_EAGAIN, -20, 75, "try again")                                     \
 	X(MC_EUNSUPP, -21, 69, "not supported by the peer")                    \
-	X(MC_ECREATE, -22, 73, "cannot create the file")
+	X(MC_EROFS, -22, 73, "cannot write (read-only)")
 
 enum mc_error {
 #define MC_ERR_ENUM(name, value, ex, phrase) name = value,

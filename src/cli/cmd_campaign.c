@@ -197,7 +197,7 @@ cmd_campaign(int argc, char **argv)
 	struct campaign_settings set;
 	struct campaign_args a;
 	struct store *s = NULL;
-	char err[CAMPAIGN_ERR_MAX];
+	char err[CAMPAIGN_ERR_MAX], what[32];
 	const char *sub;
 	size_t k = 0;
 	int64_t id = 0;
@@ -231,7 +231,8 @@ cmd_campaign(int argc, char **argv)
 		rc = EX_USAGE;
 		goto done;
 	}
-	if ((s = cli_store_open("campaign")) == NULL) {
+	snprintf(what, sizeof(what), "campaign %s", sub);
+	if ((s = cli_store_open(what)) == NULL) {
 		rc = cli_store_exit();
 		goto done;
 	}

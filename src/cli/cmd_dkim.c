@@ -73,7 +73,7 @@ dkim_run(struct cli_call *c)
 		print_record(sel, dom, buf_cstr(&txt), keygen ? path : NULL);
 	buf_fini(&txt);
 	if (rc == MC_EIO)
-		rc = keygen ? MC_ECREATE : MC_ENOTFOUND;
+		rc = keygen ? MC_EROFS : MC_ENOTFOUND;
 	return rc;
 }
 

@@ -14,20 +14,26 @@
 
 static int open_status = EX_UNAVAILABLE;
 
-/* Open the configured store, or print why not. */
+/* Open the configured store as cmd ("list count") needs, or say why not. */
 struct store *
 cli_store_open(const char *cmd)
 {
+	enum store_mode mode = app_store_mode(cmd);
 	struct store *s;
-	char err[512];
+	char err[1600];
 	int rc;
 
-	if ((rc = app_store_open(cli_globals.store, &s, err, sizeof(err))) <
-	    0) {
-		fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
-		open_status = rc == MC_ECONFIG ? EX_CONFIG : EX_CANTCREAT;
-	}
-	return s;
+	if ((rc = app_store_open(cli_globals.store, mode, &s, err,
+	                         sizeof(err))) == 0)
+		return s;
+	fprintf(stderr, "mailcast: %s: %s\n", cmd, err);
+	/* EX_NOINPUT: no store, or one a reading command cannot read */
+	open_status =
+	    rc == MC_ECONFIG ? EX_CONFIG
+	    : mode == STORE_READ || (rc == MC_ENOTFOUND && mode == STORE_WRITE)
+	        ? EX_NOINPUT
+	        : EX_CANTCREAT;
+	return NULL;
 }
 
 /* Exit status after cli_store_open() failed. */
@@ -44,6 +50,7 @@ cli_store_dispatch(const char *cmd, const char *usage,
                    char **argv)
 {
 	struct store *s;
+	char what[64];
 	int rc;
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -60,7 +67,8 @@ cli_store_dispatch(const char *cmd, const char *usage,
 				fputs(usage, stdout);
 				return EX_OK;
 			}
-		if ((s = cli_store_open(cmd)) == NULL)
+		snprintf(what, sizeof(what), "%s %s", cmd, subs[i].name);
+		if ((s = cli_store_open(what)) == NULL)
 			return cli_store_exit();
 		optind = 0;
 		rc = subs[i].fn(argc - 1, argv + 1, s);

@@ -28,6 +28,12 @@ static const char *const bounce_kind_names[] = {
 #undef STORE_BOUNCE_NAME
 };
 
+static const char *const mode_names[] = {
+#define STORE_MODE_NAME(sym, name) name,
+    STORE_MODES(STORE_MODE_NAME)
+#undef STORE_MODE_NAME
+};
+
 static const char *const contact_status_names[] = {
 #define STORE_CONTACT_NAME(sym, name) name,
     STORE_CONTACT_STATUSES(STORE_CONTACT_NAME)
@@ -106,14 +112,40 @@ store_supp_reason_parse(const char *name)
 	return -1;
 }
 
-/* Open a store by URL scheme. */
+/* Name of a store mode. */
+const char *
+store_mode_name(enum store_mode m)
+{
+	return (unsigned)m < STORE_MODE__COUNT ? mode_names[m] : NULL;
+}
+
+/* Open a store by URL scheme, made when missing. */
 struct store *
 store_open(const char *url, char *err, size_t errsz)
 {
+	struct store *s;
+
+	return store_open_mode(url, STORE_CREATE, &s, err, errsz) == 0 ? s
+	                                                               : NULL;
+}
+
+/* Open a store by URL scheme in mode. */
+int
+store_open_mode(const char *url, enum store_mode mode, struct store **out,
+                char *err, size_t errsz)
+{
+	int rc;
+
+	*out = NULL;
 	if (url == NULL || *url == '\0')
 		url = STORE_DEFAULT_URL;
-	if (strncmp(url, "sqlite:", 7) == 0)
-		return store_sqlite_open(url + 7, err, errsz);
+	if (strncmp(url, "sqlite:", 7) == 0) {
+		rc = store_sqlite_open_mode(url + 7, mode, out, err, errsz);
+		if (rc == 0)
+			mc_strlcpy((*out)->where, url + 7,
+			           sizeof((*out)->where));
+		return rc;
+	}
 	if (strncmp(url, "postgresql://", 13) == 0 ||
 	    strncmp(url, "postgres://", 11) == 0) {
 		snprintf(
@@ -122,13 +154,20 @@ store_open(const char *url, char *err, size_t errsz)
 		    "sqlite:PATH",
 		    strncmp(url, "postgres://", 11) == 0 ? "postgres://..."
 		                                         : "postgresql://...");
-		return NULL;
+		return MC_ECONFIG;
 	}
 	snprintf(err, errsz,
 	         "store '%.200s': unknown scheme (expected sqlite:PATH or "
 	         "postgresql://...)",
 	         url);
-	return NULL;
+	return MC_ECONFIG;
+}
+
+/* Where the store is, for messages. */
+const char *
+store_where(const struct store *s)
+{
+	return s->where;
 }
 
 /* Close a store; NULL does nothing. */

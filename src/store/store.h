@@ -29,7 +29,21 @@
 #define STORE_ERROR_MAX   512
 #define STORE_ADDRESS_MAX 256 /* octets of a normalised address */
 #define STORE_NAME_MAX    200 /* octets of a list or campaign name */
-#define STORE_DEFAULT_URL "sqlite:mailcast.db"
+#define STORE_DEFAULT_URL "sqlite:mailcast.db" /* store_open(NULL) only */
+#define STORE_WHERE_MAX   1024                 /* bytes of store_where() */
+
+/* How a store is opened (store_open_mode()). */
+#define STORE_MODES(X)                                                         \
+	X(STORE_READ, "read")     /* read-only; the store must exist */        \
+	X(STORE_WRITE, "write")   /* read-write; the store must exist */       \
+	X(STORE_CREATE, "create") /* read-write; made 0600 when missing */
+
+enum store_mode {
+#define STORE_MODE_ENUM(sym, name) sym,
+	STORE_MODES(STORE_MODE_ENUM)
+#undef STORE_MODE_ENUM
+	    STORE_MODE__COUNT
+};
 
 /* Delivery ledger states (see DESIGN.md, "Ledger states"). */
 #define STORE_DLV_STATES(X)                                                    \
@@ -106,6 +120,8 @@ const char *store_bounce_kind_name(enum store_bounce_kind k);
 int store_bounce_kind_parse(const char *name);
 const char *store_contact_status_name(enum store_contact_status c);
 int store_contact_status_parse(const char *name);
+/* "read", "write", "create"; NULL when out of range. */
+const char *store_mode_name(enum store_mode m);
 
 struct store;
 
@@ -538,11 +554,30 @@ struct store_op_stat {
 struct store {
 	const struct store_ops *ops;
 	char last_error[STORE_ERROR_MAX];
+	char where[STORE_WHERE_MAX]; /* store_where() */
 	struct store_op_stat stat[STORE_OP__COUNT];
 };
 
-/* Open the store at url; NULL with the reason in err on failure. */
+/* Open the store at url (made when missing: STORE_CREATE); NULL with the
+ * reason in err on failure. */
 struct store *store_open(const char *url, char *err, size_t errsz);
+/*
+ * Open the store at url in mode into *out.  STORE_READ opens read-only
+ * (SQLite: SQLITE_OPEN_READONLY, and immutable when a read-only folder
+ * holds no journal), so a store on a read-only file or folder can be read;
+ * it never creates nor migrates (an older schema is upgraded first only
+ * when the file can be written).  Returns 0; MC_ENOTFOUND ("no store at
+ * PATH": STORE_READ and STORE_WRITE never make one); MC_EROFS (a writing
+ * mode on a store this process cannot write: a file without write bits, a
+ * read-only folder, a read-only file system); MC_ECONFIG (bad URL, a schema
+ * newer than this code, or older and read-only); MC_EIO.  The reason is in
+ * err; *out is NULL on failure.
+ */
+int store_open_mode(const char *url, enum store_mode mode, struct store **out,
+                    char *err, size_t errsz);
+/* Where the store is, for messages: the file of sqlite:PATH ("" before
+ * store_open*() set it).  Lives as long as s. */
+const char *store_where(const struct store *s);
 void store_close(struct store *s);
 const char *store_error(const struct store *s);
 /* Set s->last_error; returns code. */

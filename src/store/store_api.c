@@ -36,12 +36,19 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Count one call of op that started at t0 and returned rc; returns rc. */
+/* Count one call of op that started at t0 and returned rc; returns rc.
+ * A "not found" names the store it was looked for in. */
 static int
 account(struct store *s, enum store_op op, uint64_t t0, int rc)
 {
 	uint64_t dt = mono_ns() - t0;
 	struct store_op_stat *st = &s->stat[op];
+	size_t n = strlen(s->last_error);
+
+	if (rc == MC_ENOTFOUND && n > 0 && s->where[0] != '\0' &&
+	    strstr(s->last_error, s->where) == NULL)
+		snprintf(s->last_error + n, sizeof(s->last_error) - n,
+		         " in store %s", s->where);
 
 	st->calls++;
 	st->ns += dt;

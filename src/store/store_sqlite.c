@@ -13,11 +13,15 @@
  * (durable_commits), which survives a crash of the process and can only
  * roll back the last commits after a power cut (see store.h).
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/error.h"
@@ -2113,34 +2117,305 @@ fail:
 	return MC_EIO;
 }
 
-/* Open the SQLite store at path. */
-struct store *
-store_sqlite_open(const char *path, char *err, size_t errsz)
+/* The folder of path (a copy the caller frees). */
+static char *
+sq_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	char *dir = xstrdup(dirname(copy));
+
+	free(copy);
+	return dir;
+}
+
+/*
+ * Can this process write the existing store at path?  0, or MC_EROFS with
+ * the reason in err.  A file without any write bit counts as read-only
+ * even for root, who could write it anyway: someone made it so on purpose.
+ * SQLite writes its journal (PATH-wal, PATH-shm) beside the file, so the
+ * folder must be writable too.
+ */
+static int
+sq_writable(const char *path, const struct stat *sb, char *err, size_t errsz)
+{
+	char *dir;
+	int rc = 0;
+
+	if ((sb->st_mode & 0222) == 0)
+		return mc_fail(
+		    MC_EROFS, err, errsz,
+		    "store %s is read-only (mode %04o; `chmod 600 %s` "
+		    "lets mailcast write it)",
+		    path, (unsigned)(sb->st_mode & 07777), path);
+	if (access(path, W_OK) < 0)
+		return mc_fail(MC_EROFS, err, errsz,
+		               "store %s is read-only for this user (%s)", path,
+		               strerror(errno));
+	dir = sq_dir(path);
+	if (access(dir, W_OK) < 0)
+		rc = mc_fail(
+		    MC_EROFS, err, errsz,
+		    "store %s is read-only: its folder %s cannot be "
+		    "written (%s), and SQLite writes its journal %s-wal "
+		    "there",
+		    path, dir, strerror(errno), path);
+	free(dir);
+	return rc;
+}
+
+/* "file:PATH?mode=ro[&immutable=1]", PATH percent-encoded. */
+static char *
+sq_uri(const char *path, bool immutable)
+{
+	static const char keep[] = "/._-~+,=:@";
+	size_t n = strlen(path);
+	char *uri = xmalloc(3 * n + 40), *p = uri;
+
+	while (path[0] == '/' && path[1] == '/')
+		path++; /* "file://" would start an authority */
+	p += sprintf(p, "file:");
+	for (const unsigned char *s = (const unsigned char *)path; *s; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr(keep, *s) != NULL)
+			*p++ = (char)*s;
+		else
+			p += sprintf(p, "%%%02X", *s);
+	}
+	sprintf(p, "?mode=ro%s", immutable ? "&immutable=1" : "");
+	return uri;
+}
+
+/* The schema version of db into *version (-1: no schema_version table,
+ * not a store); an SQLite result code. */
+static int
+sq_version(sqlite3 *db, int *version)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*version = -1;
+	rc = sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version",
+	                        -1, &st, NULL);
+	if (rc == SQLITE_ERROR &&
+	    strncmp(sqlite3_errmsg(db), "no such table", 13) == 0)
+		return SQLITE_OK;
+	if (rc != SQLITE_OK)
+		return rc;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Open path read-only (immutable: SQLite takes no lock and reads no
+ * journal) and read its schema version; an SQLite result code. */
+static int
+sq_open_ro(const char *path, bool immutable, sqlite3 **db, int *version)
+{
+	char *uri = sq_uri(path, immutable);
+	int rc;
+
+	rc = sqlite3_open_v2(
+	    uri, db,
+	    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(*db, SQLITE_BUSY_MS);
+		sqlite3_extended_result_codes(*db, 1);
+		rc = sq_version(*db, version);
+	}
+	return rc;
+}
+
+/* Does path have a journal with something in it (PATH-wal)? */
+static bool
+sq_has_journal(const char *path)
+{
+	char *wal = xasprintf("%s-wal", path);
+	struct stat sb;
+	bool has = stat(wal, &sb) == 0 && sb.st_size > 0;
+
+	free(wal);
+	return has;
+}
+
+/*
+ * Open the existing store at path read-only.  A store in WAL mode needs
+ * its PATH-shm, which SQLite makes beside the file: in a read-only folder
+ * without one, a store whose journal is empty (everything is in the file)
+ * is opened immutable; one whose journal holds commits cannot be read
+ * whole and is refused.  A file without write bits and without a journal
+ * is opened immutable at once: nothing writes it, and a read-only
+ * connection would leave a read-only PATH-shm behind that stops writers
+ * once the file is made writable again.  An older schema is upgraded
+ * first when the file can be written, else refused.
+ */
+static int
+sq_open_read(const char *path, const struct stat *sb, sqlite3 **db, char *err,
+             size_t errsz)
+{
+	int rc, version = -1;
+	char why[STORE_ERROR_MAX];
+
+	if ((sb->st_mode & 0222) == 0 && !sq_has_journal(path))
+		rc = sq_open_ro(path, true, db, &version);
+	else
+		rc = sq_open_ro(path, false, db, &version);
+	if (((rc & 0xff) == SQLITE_READONLY ||
+	     (rc & 0xff) == SQLITE_CANTOPEN) &&
+	    !sq_has_journal(path)) {
+		sqlite3_close(*db);
+		rc = sq_open_ro(path, true, db, &version);
+	} else if ((rc & 0xff) == SQLITE_READONLY ||
+	           (rc & 0xff) == SQLITE_CANTOPEN) {
+		rc = mc_fail(MC_EROFS, err, errsz,
+		             "store %s: its journal %s-wal holds commits that "
+		             "cannot be read in a read-only folder without "
+		             "%s-shm; open the store once with write access",
+		             path, path, path);
+		goto fail;
+	}
+	if (rc != SQLITE_OK) {
+		rc = mc_fail(MC_EIO, err, errsz, "store %s: %s", path,
+		             *db ? sqlite3_errmsg(*db) : "cannot open");
+		goto fail;
+	}
+	if (version < 0) {
+		rc = mc_fail(MC_ECONFIG, err, errsz,
+		             "%s is not a mailcast store (no schema_version "
+		             "table)",
+		             path);
+		goto fail;
+	}
+	if (version > STORE_SQLITE_SCHEMA) {
+		rc = mc_fail(MC_ECONFIG, err, errsz,
+		             "store %s has schema version %d, newer than this "
+		             "mailcast knows (%d); upgrade mailcast",
+		             path, version, STORE_SQLITE_SCHEMA);
+		goto fail;
+	}
+	if (version < STORE_SQLITE_SCHEMA) {
+		struct store *w;
+
+		sqlite3_close(*db);
+		*db = NULL;
+		if (sq_writable(path, sb, why, sizeof(why)) < 0)
+			return mc_fail(
+			    MC_ECONFIG, err, errsz,
+			    "store %s has schema version %d, older "
+			    "than this mailcast's (%d), and cannot be "
+			    "upgraded: %s",
+			    path, version, STORE_SQLITE_SCHEMA, why);
+		if ((rc = store_sqlite_open_mode(path, STORE_WRITE, &w, err,
+		                                 errsz)) < 0)
+			return rc;
+		store_close(w);
+		return sq_open_read(path, sb, db, err, errsz);
+	}
+	sqlite3_exec(*db, "PRAGMA query_only = ON; PRAGMA foreign_keys = ON",
+	             NULL, NULL, NULL);
+	return 0;
+fail:
+	sqlite3_close(*db);
+	*db = NULL;
+	return rc;
+}
+
+/*
+ * Make sure path can be opened for writing in mode: an existing store
+ * must be writable; a missing one is MC_ENOTFOUND unless mode creates it
+ * (0600: it holds subscribers' personal data and the token keys; SQLite
+ * would use 0644 less the umask, and its -wal and -shm files take the
+ * database file's mode).
+ */
+static int
+sq_prepare_write(const char *path, enum store_mode mode, char *err,
+                 size_t errsz)
+{
+	struct stat sb;
+	char *dir;
+	int fd, e;
+
+	if (stat(path, &sb) == 0)
+		return S_ISDIR(sb.st_mode)
+		           ? mc_fail(MC_ECONFIG, err, errsz,
+		                     "store %s is a directory, not a file",
+		                     path)
+		           : sq_writable(path, &sb, err, errsz);
+	if (errno != ENOENT)
+		return mc_fail(MC_EIO, err, errsz, "store %s: %s", path,
+		               strerror(errno));
+	if (mode != STORE_CREATE)
+		return mc_fail(MC_ENOTFOUND, err, errsz, "no store at %s",
+		               path);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) >=
+	    0) {
+		close(fd);
+		return 0;
+	}
+	e = errno;
+	dir = sq_dir(path);
+	if (e == ENOENT || e == ENOTDIR)
+		fd =
+		    mc_fail(MC_ENOTFOUND, err, errsz,
+		            "store %s cannot be made: no folder %s", path, dir);
+	else if (e == EACCES || e == EPERM || e == EROFS)
+		fd = mc_fail(MC_EROFS, err, errsz,
+		             "store %s cannot be made: the folder %s is "
+		             "read-only (%s)",
+		             path, dir, strerror(e));
+	else
+		fd = mc_fail(MC_EIO, err, errsz, "store %s: %s", path,
+		             strerror(e));
+	free(dir);
+	return fd;
+}
+
+/* Open the SQLite store at path in mode. */
+int
+store_sqlite_open_mode(const char *path, enum store_mode mode,
+                       struct store **out, char *err, size_t errsz)
 {
 	struct store_sqlite *q;
+	struct stat sb;
 	sqlite3 *db = NULL;
 	char *msg = NULL;
+	bool mem;
+	int rc;
 
-	if (path == NULL || *path == '\0') {
-		snprintf(err, errsz,
-		         "store sqlite: a file name is needed "
-		         "(sqlite:PATH)");
-		return NULL;
-	}
+	*out = NULL;
+	if (path == NULL || *path == '\0')
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "store sqlite: a file name is needed "
+		               "(sqlite:PATH)");
+	mem = strcmp(path, ":memory:") == 0;
 	/* No allocation statistics (we never read them): saves a global
 	 * mutex and two counters on every malloc.  Only possible before
 	 * SQLite initialises; later calls fail harmlessly. */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	/* A new store holds subscribers' personal data and the token keys:
-	 * create it 0600 (SQLite would use 0644 less the umask; its -wal and
-	 * -shm files take the database file's mode). */
-	if (strcmp(path, ":memory:") != 0) {
-		int fd =
-		    open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-		if (fd >= 0)
-			close(fd);
+	if (mode == STORE_READ && !mem) {
+		if (stat(path, &sb) < 0)
+			return errno == ENOENT
+			           ? mc_fail(MC_ENOTFOUND, err, errsz,
+			                     "no store at %s", path)
+			           : mc_fail(MC_EIO, err, errsz, "store %s: %s",
+			                     path, strerror(errno));
+		if (S_ISDIR(sb.st_mode))
+			return mc_fail(MC_ECONFIG, err, errsz,
+			               "store %s is a directory, not a file",
+			               path);
+		if (access(path, R_OK) < 0)
+			return mc_fail(MC_EIO, err, errsz,
+			               "store %s cannot be read (%s)", path,
+			               strerror(errno));
+		if ((rc = sq_open_read(path, &sb, &db, err, errsz)) < 0)
+			return rc;
+		goto done;
 	}
+	if (!mem && (rc = sq_prepare_write(path, mode, err, errsz)) < 0)
+		return rc;
 	if (sqlite3_open_v2(path, &db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                        SQLITE_OPEN_NOMUTEX,
@@ -2148,7 +2423,13 @@ store_sqlite_open(const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "store %s: %s", path,
 		         db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);
-		return NULL;
+		return MC_EIO;
+	}
+	/* SQLite falls back to read-only when it cannot write the file */
+	if (sqlite3_db_readonly(db, "main") == 1) {
+		sqlite3_close(db);
+		return mc_fail(MC_EROFS, err, errsz,
+		               "store %s is read-only for this process", path);
 	}
 	sqlite3_busy_timeout(db, SQLITE_BUSY_MS);
 	sqlite3_extended_result_codes(db, 1);
@@ -2156,18 +2437,34 @@ store_sqlite_open(const char *path, char *err, size_t errsz)
 	                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 	                 "PRAGMA foreign_keys = ON; PRAGMA cache_size = -8192;",
 	                 NULL, NULL, &msg) != SQLITE_OK) {
+		rc = (sqlite3_errcode(db) & 0xff) == SQLITE_READONLY ? MC_EROFS
+		                                                     : MC_EIO;
 		snprintf(err, errsz, "store %s: %s", path,
 		         msg ? msg : sqlite3_errmsg(db));
 		sqlite3_free(msg);
 		sqlite3_close(db);
-		return NULL;
+		return rc;
 	}
-	if (migrate(db, err, errsz) < 0) {
+	if ((rc = migrate(db, err, errsz)) < 0) {
 		sqlite3_close(db);
-		return NULL;
+		return rc;
 	}
+done:
+	sqlite3_exec(db, "PRAGMA cache_size = -8192", NULL, NULL, NULL);
 	q = xcalloc(1, sizeof(*q));
 	q->base.ops = &sqlite_ops;
 	q->db = db;
-	return &q->base;
+	*out = &q->base;
+	return 0;
+}
+
+/* Open (creating and migrating) the SQLite store at path. */
+struct store *
+store_sqlite_open(const char *path, char *err, size_t errsz)
+{
+	struct store *s;
+
+	return store_sqlite_open_mode(path, STORE_CREATE, &s, err, errsz) == 0
+	           ? s
+	           : NULL;
 }

@@ -18,5 +18,8 @@
 
 /* Open (creating and migrating) the database at path; NULL and err. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errsz);
+/* Open the database at path in mode (store_open_mode() in store.h). */
+int store_sqlite_open_mode(const char *path, enum store_mode mode,
+                           struct store **out, char *err, size_t errsz);
 
 #endif

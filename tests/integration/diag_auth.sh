@@ -15,6 +15,7 @@ SPORT=23511
 "$H/certs.sh" "$T/c"
 printf 'secret\n' >"$T/pw"
 printf 'wrong-pass\n' >"$T/badpw"
+chmod 600 "$T/pw" "$T/badpw" # an open one draws a warning on stderr
 # A server of an earlier run that is still going away must not answer.
 for _ in $(seq 50); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break

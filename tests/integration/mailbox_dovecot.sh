@@ -28,7 +28,7 @@ KEY="--token-key $T/token.key"
 # seed DB PREFIX: a new store DB with the ledger rows, the messages in M.
 seed() {
 	rm -f "$1"
-	"$MC" --store "sqlite:$1" suppress check nobody@nowhere.example >/dev/null 2>&1
+	"$MC" --store "sqlite:$1" suppress import /dev/null >/dev/null 2>&1
 	python3 "$HERE/mailbox_seed.py" "$M" "$2" "$T/token.key" "$1" >/dev/null
 }
 
@@ -96,6 +96,7 @@ mode pop3s "pop3s://bounce%40example.test@127.0.0.1:28995" --delete $CA
 db="$T/forged.db"
 rm -f "$M"/new/* "$M"/cur/* "$db"
 python3 "$HERE/mailbox_seed.py" "$M" forged >/dev/null
+"$MC" --store "sqlite:$db" suppress import /dev/null >/dev/null 2>&1
 run "forged: fetch" 0 "$MC" --store "sqlite:$db" bounces fetch $KEY \
     --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/pw" $CA
@@ -174,6 +175,10 @@ cut pop3cut "pop3://bounce%40example.test@127.0.0.1:28110" \
 
 # Failures a user must understand.
 printf 'wrong\n' >"$T/badpw"
+# bounces fetch needs an existing store (a mistyped one is an error)
+for s in x y; do
+	"$MC" --store "sqlite:$T/$s.db" suppress import /dev/null >/dev/null 2>&1
+done
 run "wrong password: EX_NOPERM" 77 "$MC" --store "sqlite:$T/x.db" bounces \
     fetch --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/badpw" $CA
@@ -191,7 +196,7 @@ run "a password in the URL is refused" 64 "$MC" --store "sqlite:$T/x.db" \
 # waits (Dovecot wakes it with EXISTS), without a second run.
 db="$T/idle.db"
 rm -f "$M"/new/* "$M"/cur/*
-"$MC" --store "sqlite:$db" suppress check nobody@nowhere.example >/dev/null 2>&1
+"$MC" --store "sqlite:$db" suppress import /dev/null >/dev/null 2>&1
 "$MC" -v --store "sqlite:$db" bounces fetch $KEY --idle --idle-max 30 \
     --mailbox "imaps://bounce%40example.test@127.0.0.1:28993" \
     --password-file "$T/pw" $CA >"$T/idle.out" 2>&1 &

@@ -135,6 +135,9 @@ def main():
     smtp = Fake(SMTP_PORT, b"220 fake.test ESMTP\r\n", smtp_answer)
     pop.start()
     smtp.start()
+    # bounces fetch needs an existing store (a mistyped one is an error)
+    subprocess.run([mc, "--store", db, "suppress", "import", os.devnull],
+                   capture_output=True, check=True)
     fetch = [mc, "--store", db, "bounces", "fetch", "--allow-cleartext-auth",
              "--auth", "user", "--keep", "--timeout", "10", "--mailbox"]
     try:

@@ -84,6 +84,8 @@ grep -h '"address":"huge@big.test"' "$T/parse.json" >"$T/huge.json"
 OUT=$(cat "$T/huge.json")
 has "too big: status 5.3.4" '"status":"5.3.4"'
 has "too big: the next hop's words" "exceeds size limit"
+# bounces ingest needs an existing store (a mistyped one is an error)
+"$MC" --store "sqlite:$T/s.db" suppress import /dev/null >/dev/null 2>&1
 for f in "$BOX"/new/*; do
 	run "ingest $(basename "$f")" 0 "$MC" --store "sqlite:$T/s.db" bounces ingest <"$f"
 	has "ingest $(basename "$f"): unsigned, so unverified" "bounce: unverified: no token"

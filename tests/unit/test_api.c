@@ -44,7 +44,7 @@ test_error_codes(void **state)
 	    CODE(MC_ECERT),     CODE(MC_EAUTH),   CODE(MC_ETEMPFAIL),
 	    CODE(MC_EPERMFAIL), CODE(MC_ETOOBIG), CODE(MC_EDATA),
 	    CODE(MC_ENOTFOUND), CODE(MC_ECONFIG), CODE(MC_EAGAIN),
-	    CODE(MC_EUNSUPP),
+	    CODE(MC_EUNSUPP),   CODE(MC_EROFS),
 	};
 #undef CODE
 	size_t n = sizeof(codes) / sizeof(codes[0]);

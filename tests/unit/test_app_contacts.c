@@ -33,7 +33,7 @@ setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(url, sizeof(url), "sqlite:%s/t.db", f->dir);
-	if (app_store_open(url, &f->s, err, sizeof(err)) != 0)
+	if (app_store_open(url, STORE_CREATE, &f->s, err, sizeof(err)) != 0)
 		return -1;
 	*state = f;
 	return 0;

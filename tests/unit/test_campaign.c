@@ -374,7 +374,7 @@ test_create(void **state)
 	assert_int_equal(
 	    campaign_create(s, "c", "nolist", &set, &id, err, sizeof(err)),
 	    MC_ENOTFOUND);
-	assert_string_equal(err, "no list 'nolist'");
+	assert_string_equal(err, "no list 'nolist' in store t.db");
 	/* a merge field the list does not have: the template's words */
 	assert_int_equal(
 	    campaign_create(s, "c", "l", &set, &id, err, sizeof(err)),
