@@ -34,11 +34,16 @@
 #include "engine/route.h"
 #include "net/smtp_conn.h"
 
-#define LEASE_FIRST   32   /* the first batch: a fast first message */
-#define LEASE_BATCH   256  /* rows leased at once */
-#define COMMIT_US     0    /* marks and outcomes wait at most this long */
+#define LEASE_FIRST 32   /* the first batch: a fast first message */
+#define LEASE_BATCH 256  /* rows leased at once */
+#define COMMIT_US   1000 /* marks wait at most this long ... */
+#define DRY_AT                                                                 \
+	1                  /* ... or until a connection is down to this many   \
+	                      transactions on the wire (ledger_wire) */
+#define OUTCOME_US    2000 /* outcomes wait at most this long */
 #define WINDOW        1024 /* jobs in memory at most */
 #define FLUSH_AT      256  /* outcomes recorded in one commit */
+#define RENDER_BATCH  16   /* jobs a render thread takes at once */
 #define TICK_MS       10
 #define HOUSEKEEP_MS  100
 #define PROGRESS_MS   250
@@ -141,6 +146,9 @@ struct rpool {
 	pthread_t th[ENGINE_THREADS_MAX];
 	unsigned nth;
 	size_t busy; /* jobs in the pool (in, rendering, out) */
+	/* loop thread only: routed jobs held while a lease batch starts */
+	struct jobq held;
+	bool holding;
 };
 
 struct engine {
@@ -163,7 +171,8 @@ struct engine {
 	struct jobq submitting; /* marked, being handed to connections */
 	struct event *commit_ev;
 	bool commit_pending;
-	size_t window; /* jobs in memory */
+	unsigned commit_us; /* the pending commit's delay */
+	size_t window;      /* jobs in memory */
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */
@@ -208,6 +217,8 @@ const char *job_utf8_reason(const struct job *j);
 void rpool_start(struct engine *e);
 void rpool_stop(struct engine *e);
 void rpool_submit(struct engine *e, struct job *j);
+void rpool_hold(struct engine *e);
+void rpool_release(struct engine *e);
 void rpool_take_back(struct engine *e);
 int engine_template_ready(struct engine *e, const struct store_delivery *rows,
                           size_t n);
@@ -235,7 +246,10 @@ void ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
 void ledger_settle(struct engine *e, struct job *j, enum store_dlv_state st,
                    int code, const char *enh, const char *text);
 void ledger_flush(struct engine *e);
+void ledger_commit_now(struct engine *e);
 void ledger_commit_soon(struct engine *e);
+void ledger_commit_later(struct engine *e);
+unsigned ledger_wire(const struct engine *e, const struct econn *c);
 void ledger_forget_conn(struct engine *e, struct econn *c);
 size_t ledger_lease(struct engine *e, size_t want);
 int ledger_recover(struct engine *e);

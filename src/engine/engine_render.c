@@ -155,7 +155,23 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 	free(vals);
 }
 
-/* A render thread: take jobs until told to quit. */
+/* Take up to a fair share of p's input (at most RENDER_BATCH jobs) into
+ * *got; under p->mu. */
+static void
+take_share(struct rpool *p, struct jobq *got)
+{
+	size_t share = (p->in.n + p->nth - 1) / p->nth;
+
+	if (share > RENDER_BATCH)
+		share = RENDER_BATCH;
+	if (share == 0)
+		share = 1;
+	while (got->n < share && p->in.head)
+		jobq_push(got, jobq_pop(&p->in));
+}
+
+/* A render thread: take jobs in batches until told to quit; hand each
+ * batch back at once (one lock, one wake of the loop). */
 static void *
 render_main(void *arg)
 {
@@ -173,6 +189,7 @@ render_main(void *arg)
 	}
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
+		struct jobq got = {NULL, NULL, 0};
 		struct job *j;
 		bool wake;
 
@@ -180,12 +197,14 @@ render_main(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->quit)
 			break;
-		j = jobq_pop(&p->in);
+		take_share(p, &got);
 		pthread_mutex_unlock(&p->mu);
-		render_job(e, r, sig, &tmp, j);
+		for (j = got.head; j; j = j->next)
+			render_job(e, r, sig, &tmp, j);
 		pthread_mutex_lock(&p->mu);
 		wake = p->out.head == NULL;
-		jobq_push(&p->out, j);
+		while ((j = jobq_pop(&got)) != NULL)
+			jobq_push(&p->out, j);
 		if (wake) {
 			uint64_t one = 1;
 
@@ -200,17 +219,55 @@ render_main(void *arg)
 	return NULL;
 }
 
-/* Route found for a job's domain: queue it (render first). */
+/* Hand the jobs in q to the render threads at once. */
+static void
+pool_put(struct rpool *p, struct jobq *q)
+{
+	struct job *j;
+	size_t n = q->n;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while ((j = jobq_pop(q)) != NULL)
+		jobq_push(&p->in, j);
+	p->busy += n;
+	if (n > 1)
+		pthread_cond_broadcast(&p->cv);
+	else
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Route found for a job's domain: queue it (render first); held on the
+ * loop thread between rpool_hold() and rpool_release(). */
 void
 rpool_submit(struct engine *e, struct job *j)
 {
 	struct rpool *p = &e->pool;
+	struct jobq one = {NULL, NULL, 0};
 
-	pthread_mutex_lock(&p->mu);
-	jobq_push(&p->in, j);
-	p->busy++;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	if (p->holding) {
+		jobq_push(&p->held, j);
+		return;
+	}
+	jobq_push(&one, j);
+	pool_put(p, &one);
+}
+
+/* Hold submitted jobs on the loop thread (a lease batch is starting). */
+void
+rpool_hold(struct engine *e)
+{
+	e->pool.holding = true;
+}
+
+/* Hand the held jobs to the render threads in one go. */
+void
+rpool_release(struct engine *e)
+{
+	e->pool.holding = false;
+	pool_put(&e->pool, &e->pool.held);
 }
 
 /* Rendered jobs are back: each joins its destination's queue. */
