@@ -139,6 +139,9 @@ struct dest {
 struct rpool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t turn; /* a batch's turn to be handed back */
+	uint64_t taken;      /* batches taken (the next one's ticket) */
+	uint64_t handed;     /* batches handed back */
 	struct jobq in, out;
 	bool quit;
 	int efd;

@@ -171,7 +171,8 @@ take_share(struct rpool *p, struct jobq *got)
 }
 
 /* A render thread: take jobs in batches until told to quit; hand each
- * batch back at once (one lock, one wake of the loop). */
+ * batch back at once (one lock, one wake of the loop), in the order the
+ * batches were taken (tickets). */
 static void *
 render_main(void *arg)
 {
@@ -191,6 +192,7 @@ render_main(void *arg)
 	for (;;) {
 		struct jobq got = {NULL, NULL, 0};
 		struct job *j;
+		uint64_t ticket;
 		bool wake;
 
 		while (p->in.head == NULL && !p->quit)
@@ -198,10 +200,17 @@ render_main(void *arg)
 		if (p->quit)
 			break;
 		take_share(p, &got);
+		ticket = p->taken++;
 		pthread_mutex_unlock(&p->mu);
 		for (j = got.head; j; j = j->next)
 			render_job(e, r, sig, &tmp, j);
 		pthread_mutex_lock(&p->mu);
+		/* batches leave in the order they were taken: the rows reach
+		 * their connections in lease order, as one thread would */
+		while (p->handed != ticket)
+			pthread_cond_wait(&p->turn, &p->mu);
+		p->handed++;
+		pthread_cond_broadcast(&p->turn);
 		wake = p->out.head == NULL;
 		while ((j = jobq_pop(&got)) != NULL)
 			jobq_push(&p->out, j);
@@ -324,6 +333,7 @@ rpool_start(struct engine *e)
 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->turn, NULL);
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	p->ev =
 	    event_new(e->base, p->efd, EV_READ | EV_PERSIST, rpool_ready, e);
@@ -355,6 +365,7 @@ rpool_stop(struct engine *e)
 	event_free(p->ev);
 	close(p->efd);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->turn);
 	pthread_mutex_destroy(&p->mu);
 }
 
