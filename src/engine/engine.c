@@ -378,6 +378,7 @@ on_end(evutil_socket_t fd, short what, void *arg)
 		event_free(e->commit_ev);
 	e->commit_ev = NULL;
 	dests_free(e);
+	job_spares_free(e);
 	engine_end_state(e);
 	e->over = true;
 	if (e->done_fn)

@@ -147,6 +147,7 @@ dest_hand_over(struct engine *e, struct econn *c, struct job *j)
 	j->txn.nrcpts = 1;
 	j->txn.body = buf_data(&j->body);
 	j->txn.body_len = buf_len(&j->body);
+	j->txn.wire = &j->wire;
 	j->txn.user = j;
 	c->inflight++;
 	c->used++;

@@ -44,6 +44,7 @@
 #define WINDOW        1024 /* jobs in memory at most */
 #define FLUSH_AT      256  /* outcomes recorded in one commit */
 #define RENDER_BATCH  16   /* jobs a render thread takes at once */
+#define SPARE_BODIES  256  /* body buffers of freed jobs kept for reuse */
 #define TICK_MS       10
 #define HOUSEKEEP_MS  100
 #define PROGRESS_MS   250
@@ -80,6 +81,7 @@ struct job {
 	unsigned utf8_need; /* JOB_UTF8_*: what needs SMTPUTF8 */
 	struct smtp_rcpt rcpt;
 	struct smtp_txn txn;
+	struct smtp_wire wire; /* the body measured by its render thread */
 	unsigned local_tries;
 	struct econn *conn;        /* waiting for its inflight mark to commit */
 	unsigned conn_id;          /* the connection it went out on, or 0 */
@@ -201,6 +203,9 @@ struct engine {
 	unsigned lease_timeout; /* seconds (cfg or ENGINE_LEASE_TIMEOUT) */
 	uint64_t last_beat_ms;
 	struct store_delivery lease_buf[LEASE_BATCH];
+	struct buf spare[SPARE_BODIES]; /* body buffers of freed jobs */
+	size_t nspare;
+	bool spares_done; /* job_spares_free() ran */
 };
 
 /* engine.c */
@@ -213,7 +218,9 @@ void engine_end(struct engine *e);
 void jobq_push(struct jobq *q, struct job *j);
 void jobq_unshift(struct jobq *q, struct job *j);
 struct job *jobq_pop(struct jobq *q);
+void job_body_init(struct engine *e, struct job *j);
 void job_free(struct job *j);
+void job_spares_free(struct engine *e);
 
 /* engine_render.c */
 const char *job_utf8_reason(const struct job *j);

@@ -481,7 +481,7 @@ job_start(struct engine *e, const struct store_delivery *row)
 
 	j->e = e;
 	j->d = *row;
-	buf_init(&j->body);
+	job_body_init(e, j);
 	/* tokens here, on the loop thread: the token code keeps a
 	 * per-thread HMAC cache that render threads would leak */
 	token_encode(e->key, (uint64_t)e->cfg->campaign_id,

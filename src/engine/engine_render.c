@@ -132,8 +132,18 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 	} else if (rc < 0) {
 		snprintf(j->text, sizeof(j->text), "%s", msg_render_error(r));
 	}
+	if (rc == 0 && sig == NULL) {
+		/* the rendered message becomes the body without a copy; the
+		 * job's (spare) buffer is the next render's */
+		struct buf t = j->body;
+
+		j->body = *tmp;
+		*tmp = t;
+		buf_reset(tmp);
+	} else if (rc == 0) {
+		buf_append(&j->body, buf_data(tmp), buf_len(tmp)); /* signed */
+	}
 	if (rc == 0) {
-		buf_append(&j->body, buf_data(tmp), buf_len(tmp));
 		if (e->cfg->from && (e->cfg->bounce_domain == NULL))
 			mc_strlcpy(j->mail_from, e->cfg->from,
 			           sizeof(j->mail_from));
@@ -148,6 +158,9 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 			j->utf8_need |= JOB_UTF8_ADDR;
 		if (header_8bit(&j->body))
 			j->utf8_need |= JOB_UTF8_HEADER;
+		/* here, on a render thread, not on the loop's */
+		smtp_wire_measure(buf_data(&j->body), buf_len(&j->body),
+		                  &j->wire);
 	} else {
 		j->state = DLV_FAILED;
 	}
