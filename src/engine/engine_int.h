@@ -181,7 +181,7 @@ struct engine {
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */
-	bool exhausted, stopping, finished, failed, leased_once;
+	bool exhausted, stopping, finished, failed;
 	bool ended;       /* over: the end event is coming */
 	bool end_pending; /* the end event is active */
 	bool over;        /* the end event ran: engine_finish() */

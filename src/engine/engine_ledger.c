@@ -555,7 +555,6 @@ ledger_lease(struct engine *e, size_t want)
 	if (own)
 		store_commit(s);
 	rpool_release(e);
-	e->leased_once = true;
 	return n;
 }
 
