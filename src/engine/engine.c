@@ -100,7 +100,9 @@ feed(struct engine *e)
 {
 	while (!e->stopping && !e->failed && e->window < WINDOW &&
 	       engine_now_ms(e) >= e->next_lease_ms) {
-		size_t want = e->leased_once ? LEASE_BATCH : LEASE_FIRST;
+		/* small leases until the first message is out: a lease
+		 * blocks the loop while its rows are checked and routed */
+		size_t want = e->first_ms > 0 ? LEASE_BATCH : LEASE_FIRST;
 		size_t got;
 		time_t due;
 		int rc;
@@ -116,6 +118,9 @@ feed(struct engine *e)
 			if (e->state == ENGINE_RUN_WAITING)
 				engine_emit_state(e, ENGINE_RUN_SENDING,
 				                  "retries are due", 0);
+			if (e->first_ms == 0)
+				return; /* the first rows go out before the
+				           window fills (one lease a tick) */
 			continue;
 		}
 		if (feed_held(e))
@@ -378,6 +383,7 @@ on_end(evutil_socket_t fd, short what, void *arg)
 		event_free(e->commit_ev);
 	e->commit_ev = NULL;
 	dests_free(e);
+	job_spares_free(e);
 	engine_end_state(e);
 	e->over = true;
 	if (e->done_fn)

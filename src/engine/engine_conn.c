@@ -135,11 +135,14 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 		         r->text[0] ? r->text : mc_strerror(r->err));
 		ledger_defer(e, j, 0, NULL, why);
 	}
+	/* refill first: the burst's marks carry this outcome along */
+	dest_dispatch(e, d);
 	if (e->done.n >= FLUSH_AT)
 		ledger_flush(e);
+	else if (ledger_wire(e, c) < c->inflight && ledger_wire(e, c) <= DRY_AT)
+		ledger_commit_now(e); /* c is running dry: its marks now */
 	else
-		ledger_commit_soon(e);
-	dest_dispatch(e, d);
+		ledger_commit_later(e);
 }
 
 /* Take the jobs handed to c but not yet submitted (their inflight marks

@@ -5,7 +5,11 @@
  * set): a queue of rendered jobs, its connections (engine_conn.c) and its
  * limits: a connection cap, a rate (a next-send clock per destination and
  * a global one, RATE_BURST_MS of burst), messages per connection and the
- * pipeline depth.  A 421 or a failed connection backs it off (250 ms
+ * pipeline depth.  A connection is refilled in bursts: it takes new
+ * messages once its transactions in flight are down to half the pipeline
+ * (dest_low_water), then up to the pipeline, so one group commit holds the
+ * inflight marks of a burst and one socket write carries it.  A 421 or a
+ * failed connection backs it off (250 ms
  * doubling up to backoff_max); each 4xx or 421 slows it one step
  * (connections and rate halved, PENALTY_MAX steps), and RECOVER_AFTER
  * deliveries without one undo a step.  Connections above a slowed cap take
@@ -143,13 +147,24 @@ dest_hand_over(struct engine *e, struct econn *c, struct job *j)
 	j->txn.nrcpts = 1;
 	j->txn.body = buf_data(&j->body);
 	j->txn.body_len = buf_len(&j->body);
+	j->txn.wire = &j->wire;
 	j->txn.user = j;
 	c->inflight++;
 	c->used++;
 	j->conn = c;
 	j->conn_id = c->id;
 	jobq_push(&e->tosubmit, j);
-	ledger_commit_soon(e);
+}
+
+/* The transactions in flight at or below which a connection is refilled:
+ * half the pipeline (a burst of the other half), or the whole pipeline
+ * when the destination has a rate (paced messages go one by one). */
+static unsigned
+dest_low_water(const struct engine *e, const struct dest *d)
+{
+	if (e->pipeline < 2 || dest_rate_now(d) > 0 || e->cfg->limits.rate > 0)
+		return e->pipeline;
+	return e->pipeline / 2;
 }
 
 /* Feed c from d's queue; true when the rate stopped it. */
@@ -161,6 +176,10 @@ dest_feed_conn(struct engine *e, struct dest *d, struct econn *c, uint64_t now)
 	    rc && rc->per_conn ? rc->per_conn : e->cfg->limits.per_conn;
 	bool limited = false;
 
+	unsigned before = c->inflight;
+
+	if (c->inflight > dest_low_water(e, d))
+		return false; /* refilled in a burst once half are answered */
 	while (d->q.head && c->inflight < e->pipeline &&
 	       (per == 0 || c->used < per)) {
 		if (!rate_ok(e, d, (double)now)) {
@@ -169,6 +188,14 @@ dest_feed_conn(struct engine *e, struct dest *d, struct econn *c, uint64_t now)
 		}
 		rate_take(e, d, (double)now);
 		dest_hand_over(e, c, jobq_pop(&d->q));
+	}
+	if (c->inflight > before) {
+		/* the burst's marks: at once when the connection has (almost)
+		 * nothing left to send, else shared with other bursts */
+		if (ledger_wire(e, c) <= DRY_AT)
+			ledger_commit_now(e);
+		else
+			ledger_commit_soon(e);
 	}
 	if (c->inflight == 0 &&
 	    ((per && c->used >= per) || (e->stopping && !d->q.head))) {

@@ -34,11 +34,17 @@
 #include "engine/route.h"
 #include "net/smtp_conn.h"
 
-#define LEASE_FIRST   32   /* the first batch: a fast first message */
-#define LEASE_BATCH   256  /* rows leased at once */
-#define COMMIT_US     0    /* marks and outcomes wait at most this long */
+#define LEASE_FIRST 32   /* the first batch: a fast first message */
+#define LEASE_BATCH 256  /* rows leased at once */
+#define COMMIT_US   1000 /* marks wait at most this long ... */
+#define DRY_AT                                                                 \
+	1                  /* ... or until a connection is down to this many   \
+	                      transactions on the wire (ledger_wire) */
+#define OUTCOME_US    2000 /* outcomes wait at most this long */
 #define WINDOW        1024 /* jobs in memory at most */
 #define FLUSH_AT      256  /* outcomes recorded in one commit */
+#define RENDER_BATCH  16   /* jobs a render thread takes at once */
+#define SPARE_BODIES  256  /* body buffers of freed jobs kept for reuse */
 #define TICK_MS       10
 #define HOUSEKEEP_MS  100
 #define PROGRESS_MS   250
@@ -75,6 +81,7 @@ struct job {
 	unsigned utf8_need; /* JOB_UTF8_*: what needs SMTPUTF8 */
 	struct smtp_rcpt rcpt;
 	struct smtp_txn txn;
+	struct smtp_wire wire; /* the body measured by its render thread */
 	unsigned local_tries;
 	struct econn *conn;        /* waiting for its inflight mark to commit */
 	unsigned conn_id;          /* the connection it went out on, or 0 */
@@ -134,6 +141,9 @@ struct dest {
 struct rpool {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
+	pthread_cond_t turn; /* a batch's turn to be handed back */
+	uint64_t taken;      /* batches taken (the next one's ticket) */
+	uint64_t handed;     /* batches handed back */
 	struct jobq in, out;
 	bool quit;
 	int efd;
@@ -141,6 +151,9 @@ struct rpool {
 	pthread_t th[ENGINE_THREADS_MAX];
 	unsigned nth;
 	size_t busy; /* jobs in the pool (in, rendering, out) */
+	/* loop thread only: routed jobs held while a lease batch starts */
+	struct jobq held;
+	bool holding;
 };
 
 struct engine {
@@ -163,11 +176,12 @@ struct engine {
 	struct jobq submitting; /* marked, being handed to connections */
 	struct event *commit_ev;
 	bool commit_pending;
-	size_t window; /* jobs in memory */
+	unsigned commit_us; /* the pending commit's delay */
+	size_t window;      /* jobs in memory */
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */
-	bool exhausted, stopping, finished, failed, leased_once;
+	bool exhausted, stopping, finished, failed;
 	bool ended;       /* over: the end event is coming */
 	bool end_pending; /* the end event is active */
 	bool over;        /* the end event ran: engine_finish() */
@@ -189,6 +203,9 @@ struct engine {
 	unsigned lease_timeout; /* seconds (cfg or ENGINE_LEASE_TIMEOUT) */
 	uint64_t last_beat_ms;
 	struct store_delivery lease_buf[LEASE_BATCH];
+	struct buf spare[SPARE_BODIES]; /* body buffers of freed jobs */
+	size_t nspare;
+	bool spares_done; /* job_spares_free() ran */
 };
 
 /* engine.c */
@@ -201,13 +218,17 @@ void engine_end(struct engine *e);
 void jobq_push(struct jobq *q, struct job *j);
 void jobq_unshift(struct jobq *q, struct job *j);
 struct job *jobq_pop(struct jobq *q);
+void job_body_init(struct engine *e, struct job *j);
 void job_free(struct job *j);
+void job_spares_free(struct engine *e);
 
 /* engine_render.c */
 const char *job_utf8_reason(const struct job *j);
 void rpool_start(struct engine *e);
 void rpool_stop(struct engine *e);
 void rpool_submit(struct engine *e, struct job *j);
+void rpool_hold(struct engine *e);
+void rpool_release(struct engine *e);
 void rpool_take_back(struct engine *e);
 int engine_template_ready(struct engine *e, const struct store_delivery *rows,
                           size_t n);
@@ -235,7 +256,10 @@ void ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
 void ledger_settle(struct engine *e, struct job *j, enum store_dlv_state st,
                    int code, const char *enh, const char *text);
 void ledger_flush(struct engine *e);
+void ledger_commit_now(struct engine *e);
 void ledger_commit_soon(struct engine *e);
+void ledger_commit_later(struct engine *e);
+unsigned ledger_wire(const struct engine *e, const struct econn *c);
 void ledger_forget_conn(struct engine *e, struct econn *c);
 size_t ledger_lease(struct engine *e, size_t want);
 int ledger_recover(struct engine *e);

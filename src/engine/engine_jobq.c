@@ -4,7 +4,8 @@
  * A job is one ledger row from its lease to its recorded outcome; a queue
  * is a singly linked FIFO that can also take a job back at its head.  A
  * job is on at most one queue at a time; queues do not lock (the render
- * pool locks around its own).
+ * pool locks around its own).  A freed job's body buffer is kept for the
+ * next job (up to SPARE_BODIES, loop thread only).
  */
 #include <stdlib.h>
 
@@ -50,11 +51,38 @@ jobq_pop(struct jobq *q)
 	return j;
 }
 
-/* Free a job and what it owns. */
+/* Give j a body buffer: a spare one of an earlier job (already grown
+ * and touched: no allocation and no page faults per message) or a new one. */
+void
+job_body_init(struct engine *e, struct job *j)
+{
+	if (e->nspare > 0) {
+		j->body = e->spare[--e->nspare];
+		buf_reset(&j->body);
+	} else {
+		buf_init(&j->body);
+	}
+}
+
+/* Free a job and what it owns; its body buffer is kept as a spare. */
 void
 job_free(struct job *j)
 {
+	struct engine *e = j->e;
+
 	store_deliveries_fini(&j->d, 1);
-	buf_fini(&j->body);
+	if (e != NULL && !e->spares_done && e->nspare < SPARE_BODIES)
+		e->spare[e->nspare++] = j->body;
+	else
+		buf_fini(&j->body);
 	free(j);
+}
+
+/* Free the spare body buffers; from now on job_free() frees them. */
+void
+job_spares_free(struct engine *e)
+{
+	while (e->nspare > 0)
+		buf_fini(&e->spare[--e->nspare]);
+	e->spares_done = true;
 }

@@ -384,18 +384,56 @@ on_commit(evutil_socket_t fd, short what, void *arg)
 	ledger_flush(e);
 }
 
-/* Commit marks and outcomes within COMMIT_US: a group commit. */
+/* Have the group commit run within us microseconds (sooner when it is
+ * already due sooner). */
+static void
+commit_within(struct engine *e, unsigned us)
+{
+	struct timeval tv = {0, (suseconds_t)us};
+
+	if (e->commit_ev == NULL)
+		e->commit_ev = evtimer_new(e->base, on_commit, e);
+	if (e->commit_pending && e->commit_us <= us)
+		return;
+	e->commit_pending = true;
+	e->commit_us = us;
+	evtimer_add(e->commit_ev, &tv);
+}
+
+/* A connection is about to run dry: commit at the next turn of the loop,
+ * marks and every outcome known by then. */
+void
+ledger_commit_now(struct engine *e)
+{
+	commit_within(e, 0);
+}
+
+/* Marks wait: commit them within COMMIT_US (the connections that refill
+ * meanwhile share the commit), or at once when one runs dry (DRY_AT). */
 void
 ledger_commit_soon(struct engine *e)
 {
-	struct timeval tv = {0, COMMIT_US};
+	commit_within(e, COMMIT_US);
+}
 
-	if (e->commit_pending)
-		return;
-	if (e->commit_ev == NULL)
-		e->commit_ev = evtimer_new(e->base, on_commit, e);
-	e->commit_pending = true;
-	evtimer_add(e->commit_ev, &tv);
+/* Transactions of c on the wire: handed to it, marks committed. */
+unsigned
+ledger_wire(const struct engine *e, const struct econn *c)
+{
+	unsigned waiting = 0;
+
+	for (const struct job *j = e->tosubmit.head; j; j = j->next)
+		if (j->conn == c)
+			waiting++;
+	return c->inflight > waiting ? c->inflight - waiting : 0;
+}
+
+/* An outcome waits: commit it within OUTCOME_US, or sooner with the next
+ * burst's marks (the outcomes of a busy run ride on those commits). */
+void
+ledger_commit_later(struct engine *e)
+{
+	commit_within(e, OUTCOME_US);
 }
 
 /* A connection goes away: jobs waiting for it are queued again. */
@@ -443,7 +481,7 @@ job_start(struct engine *e, const struct store_delivery *row)
 
 	j->e = e;
 	j->d = *row;
-	buf_init(&j->body);
+	job_body_init(e, j);
 	/* tokens here, on the loop thread: the token code keeps a
 	 * per-thread HMAC cache that render threads would leak */
 	token_encode(e->key, (uint64_t)e->cfg->campaign_id,
@@ -475,6 +513,7 @@ ledger_lease(struct engine *e, size_t want)
 	time_t now = mc_clock_wall(e->clock);
 	int64_t ids[LEASE_BATCH];
 	size_t n = 0, moved = 0;
+	bool own;
 	int err;
 
 	/* the heartbeat first, in the same transaction: a run whose holder
@@ -506,9 +545,16 @@ ledger_lease(struct engine *e, size_t want)
 		store_deliveries_fini(rows, n);
 		return 0;
 	}
+	/* the suppression checks of the batch in one read transaction (one
+	 * lock instead of one per row), the routed jobs to the render pool
+	 * at once (one hand-off instead of one per row) */
+	rpool_hold(e);
+	own = n > 1 && store_begin(s) == 0;
 	for (size_t i = 0; i < n; i++)
 		job_start(e, &rows[i]);
-	e->leased_once = true;
+	if (own)
+		store_commit(s);
+	rpool_release(e);
 	return n;
 }
 

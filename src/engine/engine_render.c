@@ -132,8 +132,18 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 	} else if (rc < 0) {
 		snprintf(j->text, sizeof(j->text), "%s", msg_render_error(r));
 	}
+	if (rc == 0 && sig == NULL) {
+		/* the rendered message becomes the body without a copy; the
+		 * job's (spare) buffer is the next render's */
+		struct buf t = j->body;
+
+		j->body = *tmp;
+		*tmp = t;
+		buf_reset(tmp);
+	} else if (rc == 0) {
+		buf_append(&j->body, buf_data(tmp), buf_len(tmp)); /* signed */
+	}
 	if (rc == 0) {
-		buf_append(&j->body, buf_data(tmp), buf_len(tmp));
 		if (e->cfg->from && (e->cfg->bounce_domain == NULL))
 			mc_strlcpy(j->mail_from, e->cfg->from,
 			           sizeof(j->mail_from));
@@ -148,6 +158,9 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 			j->utf8_need |= JOB_UTF8_ADDR;
 		if (header_8bit(&j->body))
 			j->utf8_need |= JOB_UTF8_HEADER;
+		/* here, on a render thread, not on the loop's */
+		smtp_wire_measure(buf_data(&j->body), buf_len(&j->body),
+		                  &j->wire);
 	} else {
 		j->state = DLV_FAILED;
 	}
@@ -155,7 +168,24 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 	free(vals);
 }
 
-/* A render thread: take jobs until told to quit. */
+/* Take up to a fair share of p's input (at most RENDER_BATCH jobs) into
+ * *got; under p->mu. */
+static void
+take_share(struct rpool *p, struct jobq *got)
+{
+	size_t share = (p->in.n + p->nth - 1) / p->nth;
+
+	if (share > RENDER_BATCH)
+		share = RENDER_BATCH;
+	if (share == 0)
+		share = 1;
+	while (got->n < share && p->in.head)
+		jobq_push(got, jobq_pop(&p->in));
+}
+
+/* A render thread: take jobs in batches until told to quit; hand each
+ * batch back at once (one lock, one wake of the loop), in the order the
+ * batches were taken (tickets). */
 static void *
 render_main(void *arg)
 {
@@ -173,19 +203,30 @@ render_main(void *arg)
 	}
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
+		struct jobq got = {NULL, NULL, 0};
 		struct job *j;
+		uint64_t ticket;
 		bool wake;
 
 		while (p->in.head == NULL && !p->quit)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (p->quit)
 			break;
-		j = jobq_pop(&p->in);
+		take_share(p, &got);
+		ticket = p->taken++;
 		pthread_mutex_unlock(&p->mu);
-		render_job(e, r, sig, &tmp, j);
+		for (j = got.head; j; j = j->next)
+			render_job(e, r, sig, &tmp, j);
 		pthread_mutex_lock(&p->mu);
+		/* batches leave in the order they were taken: the rows reach
+		 * their connections in lease order, as one thread would */
+		while (p->handed != ticket)
+			pthread_cond_wait(&p->turn, &p->mu);
+		p->handed++;
+		pthread_cond_broadcast(&p->turn);
 		wake = p->out.head == NULL;
-		jobq_push(&p->out, j);
+		while ((j = jobq_pop(&got)) != NULL)
+			jobq_push(&p->out, j);
 		if (wake) {
 			uint64_t one = 1;
 
@@ -200,17 +241,55 @@ render_main(void *arg)
 	return NULL;
 }
 
-/* Route found for a job's domain: queue it (render first). */
+/* Hand the jobs in q to the render threads at once. */
+static void
+pool_put(struct rpool *p, struct jobq *q)
+{
+	struct job *j;
+	size_t n = q->n;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&p->mu);
+	while ((j = jobq_pop(q)) != NULL)
+		jobq_push(&p->in, j);
+	p->busy += n;
+	if (n > 1)
+		pthread_cond_broadcast(&p->cv);
+	else
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Route found for a job's domain: queue it (render first); held on the
+ * loop thread between rpool_hold() and rpool_release(). */
 void
 rpool_submit(struct engine *e, struct job *j)
 {
 	struct rpool *p = &e->pool;
+	struct jobq one = {NULL, NULL, 0};
 
-	pthread_mutex_lock(&p->mu);
-	jobq_push(&p->in, j);
-	p->busy++;
-	pthread_cond_signal(&p->cv);
-	pthread_mutex_unlock(&p->mu);
+	if (p->holding) {
+		jobq_push(&p->held, j);
+		return;
+	}
+	jobq_push(&one, j);
+	pool_put(p, &one);
+}
+
+/* Hold submitted jobs on the loop thread (a lease batch is starting). */
+void
+rpool_hold(struct engine *e)
+{
+	e->pool.holding = true;
+}
+
+/* Hand the held jobs to the render threads in one go. */
+void
+rpool_release(struct engine *e)
+{
+	e->pool.holding = false;
+	pool_put(&e->pool, &e->pool.held);
 }
 
 /* Rendered jobs are back: each joins its destination's queue. */
@@ -267,6 +346,7 @@ rpool_start(struct engine *e)
 
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->turn, NULL);
 	p->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	p->ev =
 	    event_new(e->base, p->efd, EV_READ | EV_PERSIST, rpool_ready, e);
@@ -298,6 +378,7 @@ rpool_stop(struct engine *e)
 	event_free(p->ev);
 	close(p->efd);
 	pthread_cond_destroy(&p->cv);
+	pthread_cond_destroy(&p->turn);
 	pthread_mutex_destroy(&p->mu);
 }
 

@@ -155,15 +155,6 @@ on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer_iovec vec[8];
 	int n;
 
-	/* ACK at once: a server whose replies to one pipelined group come
-	 * in two writes (and that leaves Nagle on) would otherwise hold the
-	 * second until our delayed ACK, 40 ms later.  Linux re-arms delayed
-	 * ACKs after each read, so this is set again every time. */
-	if (!c->ssl) {
-		int one = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_QUICKACK,
-		           &one, sizeof(one));
-	}
 	while (c->core && !c->closed && evbuffer_get_length(in) > 0) {
 		n = evbuffer_peek(in, -1, NULL, vec, 8);
 		if (n > 8)
@@ -178,7 +169,22 @@ on_read(struct bufferevent *bev, void *arg)
 	}
 	if (c->closed)
 		return;
+	c->depth++; /* pump() may free c: keep it to the end */
 	pump(c);
+	/* ACK at once when nothing we write now carries the ACK: a server
+	 * whose replies to one pipelined group come in two writes (and that
+	 * leaves Nagle on) would otherwise hold the second until our delayed
+	 * ACK, 40 ms later.  Linux re-arms delayed ACKs after each read, so
+	 * this is set again each time; not when the next command or body
+	 * goes out now (the common case of a busy connection: the setsockopt
+	 * sends an ACK of its own). */
+	if (!c->closed && c->bev && !c->ssl &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		int one = 1;
+		setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_QUICKACK,
+		           &one, sizeof(one));
+	}
+	leave(c);
 }
 
 static void

@@ -370,6 +370,13 @@ wire_size(const unsigned char *b, size_t n, bool *eightbit, bool *verbatim)
 	return total;
 }
 
+/* Measure a body for smtp_txn.wire (smtp_client.h). */
+void
+smtp_wire_measure(const unsigned char *b, size_t n, struct smtp_wire *w)
+{
+	w->len = wire_size(b, n, &w->eightbit, &w->verbatim);
+}
+
 /*
  * Append whole lines of the body from *off, CRLF-normalised, dot-stuffed
  * when stuff is set, until out holds at least limit bytes or max wire bytes
@@ -607,8 +614,14 @@ txn_check(struct smtp_client *c, struct smtp_txn *t)
 			return false;
 		}
 	}
-	t->wire_len =
-	    wire_size(t->body, t->body_len, &t->eightbit, &t->verbatim);
+	if (t->wire != NULL) {
+		t->wire_len = t->wire->len;
+		t->eightbit = t->wire->eightbit;
+		t->verbatim = t->wire->verbatim;
+	} else {
+		t->wire_len =
+		    wire_size(t->body, t->body_len, &t->eightbit, &t->verbatim);
+	}
 	if (c->size_limit && t->wire_len > c->size_limit) {
 		snprintf(
 		    why, sizeof(why),

@@ -119,6 +119,18 @@ struct smtp_rcpt {
 	struct smtp_result result;
 };
 
+/* A body's form on the wire (smtp_wire_measure). */
+struct smtp_wire {
+	size_t len;    /* size after CRLF normalisation, before dot-stuffing */
+	bool eightbit; /* 8-bit bytes in it */
+	bool verbatim; /* CRLF lines, no leading dot: goes out as is */
+};
+
+/* Measure body b[0..n) as the core would before sending it: a caller
+ * that renders on other threads measures there and hands the result in
+ * smtp_txn.wire, which spares the loop thread a pass over every body. */
+void smtp_wire_measure(const unsigned char *b, size_t n, struct smtp_wire *w);
+
 struct smtp_txn {
 	const char *mail_from; /* "" for the null reverse-path */
 	struct smtp_rcpt *rcpts;
@@ -128,7 +140,10 @@ struct smtp_txn {
 	bool smtputf8;     /* needs SMTPUTF8 (UTF-8 addresses) */
 	const char *ret;   /* DSN RET=FULL|HDRS, or NULL */
 	const char *envid; /* DSN ENVID=, or NULL */
-	void *user;        /* the caller's */
+	/* the body measured by smtp_wire_measure(), or NULL: the core
+	 * measures it */
+	const struct smtp_wire *wire;
+	void *user; /* the caller's */
 	/* filled by the core */
 	int status;                /* 0: delivered to >= 1 recipient */
 	struct smtp_result result; /* the reply that ended it */

@@ -542,6 +542,53 @@ test_group_commit(void **state)
 	assert_int_equal(f->nrollback, 0);
 }
 
+/* (c2) A busy connection is refilled in bursts: the inflight marks of a
+ * burst share one commit (not one commit per message), every mark is still
+ * committed before its message's final dot, and with two render threads
+ * the messages reach the connection in lease order. */
+static void
+test_bursts(void **state)
+{
+	struct fx *f = *state;
+	size_t mark_commits = 0, marks = 0, most = 0;
+
+	contacts(f, "b", "g.test", 1, 64);
+	campaign(f);
+	f->cfg.limits.dest_conns = 1;
+	f->cfg.limits.pipeline = 8;
+	f->cfg.threads = 2;
+	f->peer->hook = at_dot;
+	f->peer->hook_arg = f;
+
+	assert_int_equal(run(f, 0), 0);
+	assert_int_equal(f->res.p.sent, 64);
+	assert_int_equal(f->peer->nmsgs, 64);
+	assert_int_equal(f->at_dot_inflight, 64);
+	assert_int_equal(f->at_dot_other, 0);
+	for (size_t i = 0; i < f->peer->nmsgs; i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "b%02zu@g.test", i + 1);
+		assert_string_equal(f->peer->msgs[i].rcpt, want);
+	}
+	for (size_t i = 0; i < f->ncommit; i++) {
+		marks += f->commit[i].marks;
+		if (f->commit[i].marks)
+			mark_commits++;
+		if (f->commit[i].marks > most)
+			most = f->commit[i].marks;
+	}
+	if (getenv("TEST_ENGINE_DEBUG"))
+		fprintf(stderr, "bursts: %zu marks in %zu commits, most %zu\n",
+		        marks, mark_commits, most);
+	assert_int_equal(marks, 64);
+	/* the first fill takes 8, then bursts of 4 (half the pipeline):
+	 * 16 commits with marks; one per message would be 64 */
+	assert_true(most >= 4);
+	assert_true(mark_commits <= 20);
+	assert_int_equal(f->nrollback, 0);
+}
+
 /* (d) Rows left inflight by dead runs are given back (an inflight-unknown
  * event each) and resent. */
 static int
@@ -1080,6 +1127,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_adaptive_limits, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bursts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_recovery, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_takeover_of_a_silent_run,
