@@ -26,10 +26,29 @@ app_store_open(const char *url, struct store **out, char *err, size_t errsz)
 {
 	if ((*out = store_open(app_store_url(url), err, errsz)) != NULL)
 		return 0;
-	return strstr(err, "not built yet") != NULL ||
-	               strstr(err, "unknown scheme") != NULL
+	return strstr(err, "unknown scheme") != NULL ||
+	               strstr(err, "newer than this mailcast") != NULL
 	           ? MC_ECONFIG
 	           : MC_EIO;
+}
+
+/* Migrate the store to the newest schema; the versions before and after. */
+int
+app_store_migrate(const char *url, int *was, int *now, char *err, size_t errsz)
+{
+	struct store *s;
+
+	*was = *now = 0;
+	s = store_open_schema(app_store_url(url), STORE_SCHEMA_LATEST, was, err,
+	                      errsz);
+	if (s == NULL)
+		return strstr(err, "unknown scheme") != NULL ||
+		               strstr(err, "newer than this mailcast") != NULL
+		           ? MC_ECONFIG
+		           : MC_EIO;
+	*now = s->schema;
+	store_close(s);
+	return 0;
 }
 
 /* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */

@@ -26,10 +26,18 @@
 const char *app_store_url(const char *url);
 /*
  * Open the store at app_store_url(url) into *out.  MC_ECONFIG: a scheme
- * this build does not know; MC_EIO: it could not be opened or created.
+ * this build does not know, or a schema newer than this mailcast; MC_EIO:
+ * it could not be opened or created.
  */
 int app_store_open(const char *url, struct store **out, char *err,
                    size_t errsz);
+/*
+ * `store migrate`: open the store at app_store_url(url), bring its schema
+ * to the newest this mailcast knows and close it; *was the version found,
+ * *now the version left.  Errors as app_store_open().
+ */
+int app_store_migrate(const char *url, int *was, int *now, char *err,
+                      size_t errsz);
 
 /* store_addr_check_fn over msg/address.h (arg unused): trimmed, parsed,
  * normalised, lower-cased; 0, or MC_EDATA and the reason in err. */

@@ -1,5 +1,7 @@
 /*
  * store.c — backend choice by URL scheme, name tables, shared helpers.
+ * Both backends count schema versions alike (STORE_SQLITE_SCHEMA ==
+ * STORE_PG_SCHEMA, checked below), so "schema 5" means one set of tables.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,7 +10,11 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "store/store.h"
+#include "store/store_pg.h"
 #include "store/store_sqlite.h"
+
+_Static_assert(STORE_SQLITE_SCHEMA == STORE_PG_SCHEMA,
+               "the backends count schema versions alike");
 
 static const char *const dlv_names[] = {
 #define STORE_DLV_NAME(sym, name) name,
@@ -106,29 +112,46 @@ store_supp_reason_parse(const char *name)
 	return -1;
 }
 
-/* Open a store by URL scheme. */
+/* The newest schema version this code knows. */
+int
+store_schema_latest(void)
+{
+	return STORE_SQLITE_SCHEMA;
+}
+
+/* Open a store by URL scheme, at a schema version. */
+struct store *
+store_open_schema(const char *url, int schema, int *was, char *err,
+                  size_t errsz)
+{
+	struct store *s = NULL;
+
+	if (url == NULL || *url == '\0')
+		url = STORE_DEFAULT_URL;
+	if (strncmp(url, "postgresql://", 13) == 0 ||
+	    strncmp(url, "postgres://", 11) == 0)
+		s = store_pg_open(url, schema, was, err, errsz);
+	else if (strncmp(url, "sqlite:", 7) == 0)
+		s = store_sqlite_open(url + 7, schema, was, err, errsz);
+	else if (strstr(url, "://") == NULL && strchr(url, ':') == NULL)
+		s = store_sqlite_open(url, schema, was, err, errsz);
+	else
+		snprintf(err, errsz,
+		         "store '%.200s': unknown scheme (expected "
+		         "postgresql://..., sqlite:PATH or a file name)",
+		         url);
+	if (s != NULL)
+		s->schema = schema < 0 || schema > STORE_SQLITE_SCHEMA
+		                ? STORE_SQLITE_SCHEMA
+		                : schema;
+	return s;
+}
+
+/* Open a store by URL scheme, its schema brought up to date. */
 struct store *
 store_open(const char *url, char *err, size_t errsz)
 {
-	if (url == NULL || *url == '\0')
-		url = STORE_DEFAULT_URL;
-	if (strncmp(url, "sqlite:", 7) == 0)
-		return store_sqlite_open(url + 7, err, errsz);
-	if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0) {
-		snprintf(
-		    err, errsz,
-		    "store %s: the PostgreSQL backend is not built yet; use "
-		    "sqlite:PATH",
-		    strncmp(url, "postgres://", 11) == 0 ? "postgres://..."
-		                                         : "postgresql://...");
-		return NULL;
-	}
-	snprintf(err, errsz,
-	         "store '%.200s': unknown scheme (expected sqlite:PATH or "
-	         "postgresql://...)",
-	         url);
-	return NULL;
+	return store_open_schema(url, STORE_SCHEMA_LATEST, NULL, err, errsz);
 }
 
 /* Close a store; NULL does nothing. */

@@ -2,14 +2,17 @@
  * store.h — the one interface to mailcast's data: contacts, lists, the
  * suppression list, campaigns, the delivery ledger, bounces and events.
  *
- * store_open() picks a backend by URL scheme ("sqlite:PATH" today;
- * "postgresql://..." answers MC_EUNSUPP until that backend lands) and returns
- * a handle whose ops table every caller goes through: nobody above this layer
- * writes SQL, so a backend can be swapped without touching callers.
- * Ledger rows carry a lease (owner + expiry) so several workers can share one
- * database: a worker leases a batch of due rows, marks them inflight before
- * sending, and records the outcomes in one batch; a dead worker's leases
- * expire and its rows return to the pool.
+ * store_open() picks a backend by URL: "postgresql://..." or "postgres://..."
+ * the PostgreSQL backend (store_pg.c), "sqlite:PATH" or a bare path SQLite
+ * (store_sqlite.c); it brings the schema up to date (versioned forward
+ * migrations, the same version numbers in both backends) and refuses a
+ * store whose schema is newer than this code.  It returns a handle whose ops
+ * table every caller goes through: nobody above this layer writes SQL, so a
+ * backend can be swapped without touching callers. Ledger rows carry a lease
+ * (owner + expiry) so several workers can share one database: a worker leases a
+ * batch of due rows, marks them inflight before sending, and records the
+ * outcomes in one batch; a dead worker's leases expire and its rows return to
+ * the pool.
  *
  * Errors: every op returns 0 or a negative MC_E* code (MC_ENOTFOUND for a
  * missing list or campaign, MC_EINVAL for bad arguments, MC_EIO for the
@@ -537,12 +540,25 @@ struct store_op_stat {
 
 struct store {
 	const struct store_ops *ops;
+	int schema; /* the schema version after open */
 	char last_error[STORE_ERROR_MAX];
 	struct store_op_stat stat[STORE_OP__COUNT];
 };
 
 /* Open the store at url; NULL with the reason in err on failure. */
 struct store *store_open(const char *url, char *err, size_t errsz);
+/* The newest schema version of this code (both backends count alike). */
+#define STORE_SCHEMA_LATEST -1
+int store_schema_latest(void);
+/*
+ * Open the store at url and bring its schema to version schema
+ * (STORE_SCHEMA_LATEST: the newest; an older one only for tests of the
+ * migrations); *was (if not NULL) gets the version found before.  A
+ * schema newer than this code is refused ("newer than this mailcast
+ * knows"), as is a URL of no known backend ("unknown scheme").
+ */
+struct store *store_open_schema(const char *url, int schema, int *was,
+                                char *err, size_t errsz);
 void store_close(struct store *s);
 const char *store_error(const struct store *s);
 /* Set s->last_error; returns code. */

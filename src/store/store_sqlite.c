@@ -2049,9 +2049,10 @@ static const struct store_ops sqlite_ops = {
     .holder_take = sq_holder_take,
 };
 
-/* Bring the schema up to STORE_SQLITE_SCHEMA. */
+/* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);
+ * *was gets the version found.  A newer schema is refused. */
 static int
-migrate(sqlite3 *db, char *err, size_t errsz)
+migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 {
 	sqlite3_stmt *st;
 	char *msg = NULL;
@@ -2069,6 +2070,10 @@ migrate(sqlite3 *db, char *err, size_t errsz)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (was != NULL)
+		*was = version;
+	if (target < 0 || target > STORE_SQLITE_SCHEMA)
+		target = STORE_SQLITE_SCHEMA;
 	if (version > STORE_SQLITE_SCHEMA) {
 		snprintf(err, errsz,
 		         "the database has schema version %d, newer than this "
@@ -2079,9 +2084,9 @@ migrate(sqlite3 *db, char *err, size_t errsz)
 	/* A migration may rebuild a table that others reference: with
 	 * foreign keys on, dropping the old one would cascade.  (The pragma
 	 * is a no-op inside a transaction, so it goes here.) */
-	if (version < STORE_SQLITE_SCHEMA)
+	if (version < target)
 		sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-	for (; version < STORE_SQLITE_SCHEMA; version++) {
+	for (; version < target; version++) {
 		char *bump =
 		    xasprintf("DELETE FROM schema_version; INSERT INTO "
 		              "schema_version VALUES (%d)",
@@ -2115,7 +2120,8 @@ fail:
 
 /* Open the SQLite store at path. */
 struct store *
-store_sqlite_open(const char *path, char *err, size_t errsz)
+store_sqlite_open(const char *path, int target, int *was, char *err,
+                  size_t errsz)
 {
 	struct store_sqlite *q;
 	sqlite3 *db = NULL;
@@ -2162,7 +2168,7 @@ store_sqlite_open(const char *path, char *err, size_t errsz)
 		sqlite3_close(db);
 		return NULL;
 	}
-	if (migrate(db, err, errsz) < 0) {
+	if (migrate(db, target, was, err, errsz) < 0) {
 		sqlite3_close(db);
 		return NULL;
 	}

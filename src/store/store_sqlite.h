@@ -16,7 +16,10 @@
 /* Newest schema version this code writes. */
 #define STORE_SQLITE_SCHEMA 5
 
-/* Open (creating and migrating) the database at path; NULL and err. */
-struct store *store_sqlite_open(const char *path, char *err, size_t errsz);
+/* Open (creating) the database at path and migrate it to version target
+ * (STORE_SCHEMA_LATEST: the newest); *was (if not NULL) gets the version
+ * found.  NULL and err on failure. */
+struct store *store_sqlite_open(const char *path, int target, int *was,
+                                char *err, size_t errsz);
 
 #endif
