@@ -1149,6 +1149,76 @@ test_migrations(void **state)
 	assert_int_equal(store_holder_beat(s, "run-3", T0 + 1), 0);
 }
 
+/*
+ * Workers on separate connections at once (a backend for several hosts;
+ * SQLite has one writer at a time by design, so it skips): a lease taken
+ * inside a transaction not yet committed does not make another worker
+ * wait (its lock_timeout of 2 s would fail the lease) and hands it the
+ * other rows; the group commit of one worker's outcomes lands whole.
+ */
+static void
+test_concurrent_leases(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s, *s2;
+	struct store_delivery d[20], e[20];
+	struct store_outcome o[4];
+	unsigned long counts[DLV__COUNT];
+	int64_t list, camp;
+	size_t n, m, moved;
+	char url[600], err[256];
+
+	if (strcmp(s->ops->name, "postgresql") != 0)
+		skip();
+	snprintf(url, sizeof(url), "%s?options=-clock_timeout%%3D2000", f->url);
+	s2 = store_open(url, err, sizeof(err));
+	assert_non_null(s2);
+	list = make_list(s, 10);
+	assert_int_equal(store_campaign_create(s, "c", list, T0, &camp), 0);
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, d, 4, &n), 0);
+	assert_int_equal(n, 4);
+	/* A's transaction is open: B neither waits nor gets A's rows */
+	assert_int_equal(store_lease(s2, camp, "B", T0, 600, e, 20, &m), 0);
+	assert_int_equal(m, 6);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < m; j++)
+			assert_true(d[i].id != e[j].id);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(store_lease(s2, camp, "C", T0 + 1, 60, e + m, 20, &n),
+	                 0);
+	assert_int_equal(n, 0);
+
+	/* B's outcomes in one transaction: none is visible to A before the
+	 * commit, all of them after */
+	int64_t ids[4] = {e[0].id, e[1].id, e[2].id, e[3].id};
+
+	assert_int_equal(store_mark_inflight(s2, ids, 4, "B", T0 + 2, &moved),
+	                 0);
+	assert_int_equal(moved, 4);
+	memset(o, 0, sizeof(o));
+	for (int i = 0; i < 4; i++) {
+		o[i].id = ids[i];
+		o[i].state = DLV_SENT;
+		o[i].reply_code = 250;
+		o[i].owner = "B";
+	}
+	assert_int_equal(store_begin(s2), 0);
+	assert_int_equal(store_record(s2, o, 2, T0 + 3), 0);
+	assert_int_equal(store_record(s2, o + 2, 2, T0 + 3), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_SENT], 0);
+	assert_int_equal(counts[DLV_INFLIGHT], 4);
+	assert_int_equal(store_commit(s2), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_SENT], 4);
+	assert_int_equal(counts[DLV_INFLIGHT], 0);
+	store_deliveries_fini(d, 4);
+	store_deliveries_fini(e, m);
+	store_close(s2);
+}
+
 /* A bare path is a SQLite store (per backend only to share the fixture's
  * temporary directory). */
 static void
@@ -1206,6 +1276,7 @@ main(void)
 		    PER_BACKEND(test_token_keys, be),
 		    PER_BACKEND(test_migrations, be),
 		    PER_BACKEND(test_bare_path, be),
+		    PER_BACKEND(test_concurrent_leases, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
