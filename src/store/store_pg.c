@@ -190,6 +190,20 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	X(PS_MEMBER_INSERT,                                                    \
 	  "INSERT INTO list_members(list_id, contact_id, added_at) VALUES "    \
 	  "($1::bigint, $2::bigint, $3::bigint) ON CONFLICT DO NOTHING")       \
+	X(PS_CONTACT_UPSERT_MANY, /* upd, the join: old contacts only */       \
+	  "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], "           \
+	  "$3::text[]) WITH ORDINALITY AS v(address, domain, attrs, i)), ins " \
+	  "AS (INSERT INTO contacts(address, domain, attrs, created_at, "      \
+	  "updated_at) SELECT address, domain, attrs, $4::bigint, $4::bigint " \
+	  "FROM v ORDER BY i ON CONFLICT (address) DO NOTHING RETURNING id), " \
+	  "upd AS (UPDATE contacts c SET attrs = v.attrs, updated_at = "       \
+	  "$4::bigint FROM v WHERE c.address = v.address AND c.attrs <> "      \
+	  "v.attrs RETURNING c.id), mem AS (INSERT INTO list_members("         \
+	  "list_id, contact_id, added_at) SELECT $5::bigint, x.id, "           \
+	  "$4::bigint FROM (SELECT id FROM ins UNION ALL SELECT c.id FROM "    \
+	  "contacts c JOIN v ON c.address = v.address) x WHERE $5::bigint > "  \
+	  "0 ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT count(*) "     \
+	  "FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM mem)") \
 	X(PS_CONTACT_EACH_ALL, "SELECT " CONTACT_ROW " FROM contacts c ORDER " \
 	                       "BY c.address COLLATE \"C\"")                   \
 	X(PS_CONTACT_EACH_LIST,                                                \
@@ -427,6 +441,45 @@ id_array(const int64_t *ids, size_t n)
 	*p++ = '{';
 	for (size_t i = 0; i < n; i++)
 		p += sprintf(p, "%s%lld", i ? "," : "", (long long)ids[i]);
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+/* One field of row i: 0 address, 1 domain, 2 attrs ("{}" for NULL). */
+static const char *
+row_field(const struct store_contact_in *rows, size_t i, int field)
+{
+	const char *v = field == 0   ? rows[i].address
+	                : field == 1 ? rows[i].domain
+	                             : rows[i].attrs;
+
+	return v != NULL ? v : "{}";
+}
+
+/* One field of n rows as a text[] literal ({"a","b\\"c"}), every element
+ * quoted and its quotes and backslashes escaped; the caller frees it. */
+static char *
+text_array(const struct store_contact_in *rows, size_t n, int field)
+{
+	size_t size = 3;
+	char *out, *p;
+
+	for (size_t i = 0; i < n; i++)
+		size += 2 * strlen(row_field(rows, i, field)) + 3;
+	p = out = xmalloc(size);
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *v = row_field(rows, i, field); *v; v++) {
+			if (*v == '"' || *v == '\\')
+				*p++ = '\\';
+			*p++ = *v;
+		}
+		*p++ = '"';
+	}
 	*p++ = '}';
 	*p = '\0';
 	return out;
@@ -789,6 +842,53 @@ pg_contact_upsert(struct store *s, const char *address, const char *domain,
 		*joined = n > 0;
 	}
 	return 0;
+}
+
+/* Rows per statement of contact_upsert_many. */
+#define PG_UPSERT_BATCH 1000
+
+/* op: contact_upsert_many — each batch one statement: a multi-row insert
+ * of the new contacts, an update of the changed ones, the memberships. */
+static int
+pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
+                       size_t n, int64_t list_id, time_t now,
+                       struct store_upsert_counts *c)
+{
+	struct store_pg *p = PG(s);
+	int own, err;
+
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	while (n > 0 && err == 0) {
+		size_t k = n < PG_UPSERT_BATCH ? n : PG_UPSERT_BATCH;
+		char *arr[3] = {text_array(rows, k, 0), text_array(rows, k, 1),
+		                text_array(rows, k, 2)};
+		struct pg_params a = {0};
+		PGresult *r;
+
+		par_text(&a, arr[0]);
+		par_text(&a, arr[1]);
+		par_text(&a, arr[2]);
+		par_int(&a, now);
+		par_int(&a, list_id);
+		err =
+		    pg_run(p, PS_CONTACT_UPSERT_MANY, &a, "contact upsert", &r);
+		for (int i = 0; i < 3; i++)
+			free(arr[i]);
+		if (err == 0) {
+			unsigned long added = (unsigned long)col_int(r, 0, 0);
+			unsigned long updated = (unsigned long)col_int(r, 0, 1);
+
+			c->added += added;
+			c->updated += updated;
+			c->unchanged += k - added - updated;
+			c->joined += (unsigned long)col_int(r, 0, 2);
+			PQclear(r);
+		}
+		rows += k;
+		n -= k;
+	}
+	return txn_leave(p, own, err);
 }
 
 /* op: contact_each */
@@ -1798,7 +1898,7 @@ static const struct store_ops pg_ops = {
     .list_each = pg_list_each,
     .durable_commits = pg_durable_commits,
     .contact_upsert = pg_contact_upsert,
-    .contact_upsert_many = NULL, /* per-row upserts through the front */
+    .contact_upsert_many = pg_contact_upsert_many,
     .contact_each = pg_contact_each,
     .contact_count = pg_contact_count,
     .member_remove = pg_member_remove,

@@ -728,6 +728,17 @@ test_upsert_many(void **state)
 	assert_int_equal(c.updated, 0);
 	assert_int_equal(c.unchanged, 200);
 	assert_int_equal(c.joined, 0);
+	/* Quotes, backslashes, commas and braces arrive byte for byte. */
+	rows[0].address = "q@d0.example";
+	rows[0].domain = "d0.example";
+	rows[0].attrs = "{\"q\":\"a\\\"b, {c} \\\\ NULL\"}";
+	memset(&c, 0, sizeof(c));
+	assert_int_equal(
+	    store_contact_upsert_many(s, rows, 1, list, T0 + 3, &c), 0);
+	assert_int_equal(c.added, 1);
+	strcpy(want, "q@d0.example");
+	assert_int_equal(store_contact_each(s, list, find_attrs, want), 1);
+	assert_string_equal(want, rows[0].attrs);
 }
 
 /* Counts callbacks of the engine's report ops. */
