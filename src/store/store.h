@@ -265,6 +265,7 @@ struct store_holder {
 	unsigned long rows; /* holder_each: rows leased to it now */
 };
 typedef int store_holder_fn(void *arg, const struct store_holder *h);
+typedef int store_campaign_fn(void *arg, const struct store_campaign *c);
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
 #define STORE_SEEN_HANDLED 1
@@ -467,6 +468,10 @@ struct store_ops {
 	int (*token_key_add)(struct store *, const char *hex, bool signs,
 	                     time_t now, int64_t *id);
 	int (*token_key_each)(struct store *, store_token_key_fn *, void *);
+	/* Campaigns whose status is status (NULL: every one), in id order
+	 * (a worker's look for running campaigns). */
+	int (*campaign_each)(struct store *, const char *status,
+	                     store_campaign_fn *, void *);
 };
 
 /*
@@ -523,7 +528,8 @@ struct store_ops {
 	X(tally)                                                               \
 	X(event_each)                                                          \
 	X(token_key_add)                                                       \
-	X(token_key_each)
+	X(token_key_each)                                                      \
+	X(campaign_each)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -667,6 +673,8 @@ int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
 int store_token_key_add(struct store *s, const char *hex, bool signs,
                         time_t now, int64_t *id);
 int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);
+int store_campaign_each(struct store *s, const char *status,
+                        store_campaign_fn *fn, void *arg);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -366,7 +366,10 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "INSERT INTO token_keys(key, signs, created_at) VALUES ($1::text, "  \
 	  "$2::integer, $3::bigint) RETURNING id")                             \
 	X(PS_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
-	                     "token_keys ORDER BY id DESC")
+	                     "token_keys ORDER BY id DESC")                    \
+	X(PS_CAMPAIGN_EACH,                                                    \
+	  "SELECT id, name, list_id, status, created_at FROM campaigns WHERE " \
+	  "$1::text IS NULL OR status = $1::text ORDER BY id")
 
 enum pg_stmt {
 #define PG_ENUM(sym, sql) sym,
@@ -1886,6 +1889,33 @@ pg_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	return stop;
 }
 
+/* op: campaign_each */
+static int
+pg_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
+                 void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	par_text(&a, status);
+	if ((err = pg_run(PG(s), PS_CAMPAIGN_EACH, &a, "campaigns", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_campaign c;
+
+		memset(&c, 0, sizeof(c));
+		c.id = col_int(r, i, 0);
+		mc_strlcpy(c.name, PQgetvalue(r, i, 1), sizeof(c.name));
+		c.list_id = col_int(r, i, 2);
+		mc_strlcpy(c.status, PQgetvalue(r, i, 3), sizeof(c.status));
+		c.created = (time_t)col_int(r, i, 4);
+		stop = fn(arg, &c);
+	}
+	PQclear(r);
+	return stop;
+}
+
 static const struct store_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1939,6 +1969,7 @@ static const struct store_ops pg_ops = {
     .event_each = pg_event_each,
     .token_key_add = pg_token_key_add,
     .token_key_each = pg_token_key_each,
+    .campaign_each = pg_campaign_each,
 };
 
 /* A notice (CREATE ... IF NOT EXISTS and the like) is not an error and

@@ -401,7 +401,10 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_TOKEN_KEY_ADD, "INSERT INTO token_keys(key, signs, created_at) "  \
 	                    "VALUES (?1, ?2, ?3)")                             \
 	X(ST_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
-	                     "token_keys ORDER BY id DESC")
+	                     "token_keys ORDER BY id DESC")                    \
+	X(ST_CAMPAIGN_EACH, "SELECT id, name, list_id, status, created_at "    \
+	                    "FROM campaigns WHERE ?1 IS NULL OR status = ?1 "  \
+	                    "ORDER BY id")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -1994,6 +1997,36 @@ sq_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	return stop;
 }
 
+/* op: campaign_each */
+static int
+sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
+                 void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "campaigns");
+	bind_text(st, 1, status);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_campaign c;
+
+		memset(&c, 0, sizeof(c));
+		c.id = sqlite3_column_int64(st, 0);
+		mc_strlcpy(c.name, col_text(st, 1), sizeof(c.name));
+		c.list_id = sqlite3_column_int64(st, 2);
+		mc_strlcpy(c.status, col_text(st, 3), sizeof(c.status));
+		c.created = (time_t)sqlite3_column_int64(st, 4);
+		if ((stop = fn(arg, &c)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "campaigns");
+	sqlite3_reset(st);
+	return stop;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2047,6 +2080,7 @@ static const struct store_ops sqlite_ops = {
     .holder_end = sq_holder_end,
     .holder_each = sq_holder_each,
     .holder_take = sq_holder_take,
+    .campaign_each = sq_campaign_each,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

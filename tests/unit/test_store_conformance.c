@@ -1230,6 +1230,46 @@ test_concurrent_leases(void **state)
 	store_close(s2);
 }
 
+/* campaign_each: appends "name:status;" to a string. */
+static int
+see_campaign(void *arg, const struct store_campaign *c)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s:%s;", c->name,
+	         c->status);
+	return 0;
+}
+
+/* Campaigns by status, in id order (what a worker looks for). */
+static void
+test_campaign_each(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	int64_t list, a, b, c;
+	char out[256] = "";
+
+	list = make_list(s, 2);
+	assert_int_equal(store_campaign_each(s, NULL, see_campaign, out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(store_campaign_create(s, "zz", list, T0, &a), 0);
+	assert_int_equal(store_campaign_create(s, "aa", list, T0, &b), 0);
+	assert_int_equal(store_campaign_create(s, "mm", list, T0, &c), 0);
+	assert_int_equal(store_campaign_set_status(s, a, "running"), 0);
+	assert_int_equal(store_campaign_set_status(s, c, "running"), 0);
+	assert_int_equal(store_campaign_set_status(s, b, "paused"), 0);
+	assert_int_equal(store_campaign_each(s, "running", see_campaign, out),
+	                 0);
+	assert_string_equal(out, "zz:running;mm:running;");
+	out[0] = '\0';
+	assert_int_equal(store_campaign_each(s, NULL, see_campaign, out), 0);
+	assert_string_equal(out, "zz:running;aa:paused;mm:running;");
+	out[0] = '\0';
+	assert_int_equal(store_campaign_each(s, "done", see_campaign, out), 0);
+	assert_string_equal(out, "");
+}
+
 /* A bare path is a SQLite store (per backend only to share the fixture's
  * temporary directory). */
 static void
@@ -1288,6 +1328,7 @@ main(void)
 		    PER_BACKEND(test_migrations, be),
 		    PER_BACKEND(test_bare_path, be),
 		    PER_BACKEND(test_concurrent_leases, be),
+		    PER_BACKEND(test_campaign_each, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
