@@ -23,6 +23,8 @@ const struct cli_command cli_commands[] = {
      "contacts and lists: import | export | show | count | remove"},
     {"suppress", cmd_suppress,
      "the suppression list: add | remove | list | check | import"},
+    {"worker", cmd_worker,
+     "run every running campaign of a shared store, until stopped"},
     {"store", cmd_store, "the store's schema: migrate"},
     {"token", cmd_token, "the store's token keys: rotate | list | verify"},
     {"preview", cmd_preview, "render the message one recipient would get"},

@@ -43,3 +43,10 @@ add_test(NAME engine_lease_pg
 set_tests_properties(engine_lease_pg PROPERTIES LABELS "integration;pg"
     SKIP_RETURN_CODE 77 TIMEOUT 300
     ENVIRONMENT "MC_TEST_BACKEND=postgresql;MC_TEST_PORT_BASE=26260")
+# `mailcast worker`: two workers join a running campaign on PostgreSQL and
+# finish it after its first run is killed (pg.sh; ports 26270-26271).
+add_test(NAME engine_worker_pg
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run /usr/bin/python3
+            ${CMAKE_CURRENT_SOURCE_DIR}/engine_worker.py $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_worker_pg PROPERTIES LABELS "integration;pg"
+    SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "MC_TEST_BACKEND=postgresql")
