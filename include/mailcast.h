@@ -86,7 +86,8 @@ const char *mc_strerror(int err);
 
 /*
  * The store: contacts, lists, campaigns and the delivery ledger.
- * url: "sqlite:PATH" (the file is made if missing).  *out gets a new
+ * url: "sqlite:PATH" (the file is made if missing) or
+ * "postgresql://USER@HOST:PORT/DB" (a shared database).  *out gets a new
  * handle, freed by mc_store_close().  On failure *out is NULL; the
  * reason is in the return code only (there is no handle to ask).
  * Returns 0, MC_EINVAL (bad URL), MC_EUNSUPP (scheme), MC_EIO.

@@ -117,6 +117,28 @@ app_store_open(const char *url, enum store_mode mode, struct store **out,
 	return rc;
 }
 
+/* Migrate the store to the newest schema; the versions before and after. */
+int
+app_store_migrate(const char *url, int *was, int *now, char *err, size_t errsz)
+{
+	char u[APP_STORE_URL_MAX];
+	struct store *s;
+	int rc;
+
+	*was = *now = 0;
+	if ((rc = app_store_url(url, u, sizeof(u), err, errsz)) < 0)
+		return rc;
+	if ((url == NULL || *url == '\0') &&
+	    (rc = store_folder_make(u, err, errsz)) < 0)
+		return rc;
+	if ((rc = store_open_at(u, STORE_CREATE, STORE_SCHEMA_LATEST, was, &s,
+	                        err, errsz)) < 0)
+		return rc;
+	*now = s->schema;
+	store_close(s);
+	return 0;
+}
+
 /* Address check for imports: trimmed, addr_parse, addr_format, lower-case. */
 int
 app_addr_check(void *arg, const char *in, size_t len, char *norm, size_t normsz,

@@ -51,6 +51,14 @@ enum store_mode app_store_mode(const char *cmd);
  */
 int app_store_open(const char *url, enum store_mode mode, struct store **out,
                    char *err, size_t errsz);
+/*
+ * `store migrate`: open (creating: a new store is made at the newest
+ * schema) the store at app_store_url(url), bring its schema to the newest this
+ * mailcast knows and close it; *was the version found, *now the version left.
+ * Errors as app_store_open().
+ */
+int app_store_migrate(const char *url, int *was, int *now, char *err,
+                      size_t errsz);
 
 /* store_addr_check_fn over msg/address.h (arg unused): trimmed, parsed,
  * normalised, lower-cased; 0, or MC_EDATA and the reason in err. */

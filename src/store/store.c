@@ -1,5 +1,7 @@
 /*
  * store.c — backend choice by URL scheme, name tables, shared helpers.
+ * Both backends count schema versions alike (STORE_SQLITE_SCHEMA ==
+ * STORE_PG_SCHEMA, checked below), so "schema 5" means one set of tables.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -8,7 +10,11 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "store/store.h"
+#include "store/store_pg.h"
 #include "store/store_sqlite.h"
+
+_Static_assert(STORE_SQLITE_SCHEMA == STORE_PG_SCHEMA,
+               "the backends count schema versions alike");
 
 static const char *const dlv_names[] = {
 #define STORE_DLV_NAME(sym, name) name,
@@ -119,48 +125,76 @@ store_mode_name(enum store_mode m)
 	return (unsigned)m < STORE_MODE__COUNT ? mode_names[m] : NULL;
 }
 
-/* Open a store by URL scheme, made when missing. */
-struct store *
-store_open(const char *url, char *err, size_t errsz)
+/* The newest schema version this code knows. */
+int
+store_schema_latest(void)
 {
-	struct store *s;
-
-	return store_open_mode(url, STORE_CREATE, &s, err, errsz) == 0 ? s
-	                                                               : NULL;
+	return STORE_SQLITE_SCHEMA;
 }
 
-/* Open a store by URL scheme in mode. */
+/* Open a store by URL scheme in mode, at a schema version. */
 int
-store_open_mode(const char *url, enum store_mode mode, struct store **out,
-                char *err, size_t errsz)
+store_open_at(const char *url, enum store_mode mode, int schema, int *was,
+              struct store **out, char *err, size_t errsz)
 {
+	const char *path = NULL;
 	int rc;
 
 	*out = NULL;
 	if (url == NULL || *url == '\0')
 		url = STORE_DEFAULT_URL;
-	if (strncmp(url, "sqlite:", 7) == 0) {
-		rc = store_sqlite_open_mode(url + 7, mode, out, err, errsz);
-		if (rc == 0)
-			mc_strlcpy((*out)->where, url + 7,
-			           sizeof((*out)->where));
-		return rc;
-	}
 	if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0) {
-		snprintf(
-		    err, errsz,
-		    "store %s: the PostgreSQL backend is not built yet; use "
-		    "sqlite:PATH",
-		    strncmp(url, "postgres://", 11) == 0 ? "postgres://..."
-		                                         : "postgresql://...");
-		return MC_ECONFIG;
-	}
-	snprintf(err, errsz,
-	         "store '%.200s': unknown scheme (expected sqlite:PATH or "
-	         "postgresql://...)",
-	         url);
-	return MC_ECONFIG;
+	    strncmp(url, "postgres://", 11) == 0)
+		rc = store_pg_open(url, mode, schema, was, out, err, errsz);
+	else if (strncmp(url, "sqlite:", 7) == 0)
+		rc = store_sqlite_open_mode(path = url + 7, mode, schema, was,
+		                            out, err, errsz);
+	else if (strstr(url, "://") == NULL && strchr(url, ':') == NULL)
+		rc = store_sqlite_open_mode(path = url, mode, schema, was, out,
+		                            err, errsz);
+	else
+		return mc_fail(MC_ECONFIG, err, errsz,
+		               "store '%.200s': unknown scheme (expected "
+		               "postgresql://..., sqlite:PATH or a file name)",
+		               url);
+	if (rc < 0)
+		return rc;
+	if (path != NULL)
+		mc_strlcpy((*out)->where, path, sizeof((*out)->where));
+	(*out)->schema =
+	    mode == STORE_READ || schema < 0 || schema > STORE_SQLITE_SCHEMA
+	        ? STORE_SQLITE_SCHEMA
+	        : schema;
+	return 0;
+}
+
+/* Open a store by URL scheme in mode, its schema up to date. */
+int
+store_open_mode(const char *url, enum store_mode mode, struct store **out,
+                char *err, size_t errsz)
+{
+	return store_open_at(url, mode, STORE_SCHEMA_LATEST, NULL, out, err,
+	                     errsz);
+}
+
+/* Open (creating) a store by URL scheme, at a schema version. */
+struct store *
+store_open_schema(const char *url, int schema, int *was, char *err,
+                  size_t errsz)
+{
+	struct store *s;
+
+	return store_open_at(url, STORE_CREATE, schema, was, &s, err, errsz) ==
+	               0
+	           ? s
+	           : NULL;
+}
+
+/* Open a store by URL scheme, made when missing. */
+struct store *
+store_open(const char *url, char *err, size_t errsz)
+{
+	return store_open_schema(url, STORE_SCHEMA_LATEST, NULL, err, errsz);
 }
 
 /* Where the store is, for messages. */

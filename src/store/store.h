@@ -2,14 +2,17 @@
  * store.h — the one interface to mailcast's data: contacts, lists, the
  * suppression list, campaigns, the delivery ledger, bounces and events.
  *
- * store_open() picks a backend by URL scheme ("sqlite:PATH" today;
- * "postgresql://..." answers MC_EUNSUPP until that backend lands) and returns
- * a handle whose ops table every caller goes through: nobody above this layer
- * writes SQL, so a backend can be swapped without touching callers.
- * Ledger rows carry a lease (owner + expiry) so several workers can share one
- * database: a worker leases a batch of due rows, marks them inflight before
- * sending, and records the outcomes in one batch; a dead worker's leases
- * expire and its rows return to the pool.
+ * store_open() picks a backend by URL: "postgresql://..." or "postgres://..."
+ * the PostgreSQL backend (store_pg.c), "sqlite:PATH" or a bare path SQLite
+ * (store_sqlite.c); it brings the schema up to date (versioned forward
+ * migrations, the same version numbers in both backends) and refuses a
+ * store whose schema is newer than this code.  It returns a handle whose ops
+ * table every caller goes through: nobody above this layer writes SQL, so a
+ * backend can be swapped without touching callers. Ledger rows carry a lease
+ * (owner + expiry) so several workers can share one database: a worker leases a
+ * batch of due rows, marks them inflight before sending, and records the
+ * outcomes in one batch; a dead worker's leases expire and its rows return to
+ * the pool.
  *
  * Errors: every op returns 0 or a negative MC_E* code (MC_ENOTFOUND for a
  * missing list or campaign, MC_EINVAL for bad arguments, MC_EIO for the
@@ -278,6 +281,7 @@ struct store_holder {
 	unsigned long rows; /* holder_each: rows leased to it now */
 };
 typedef int store_holder_fn(void *arg, const struct store_holder *h);
+typedef int store_campaign_fn(void *arg, const struct store_campaign *c);
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
 #define STORE_SEEN_HANDLED 1
@@ -480,6 +484,10 @@ struct store_ops {
 	int (*token_key_add)(struct store *, const char *hex, bool signs,
 	                     time_t now, int64_t *id);
 	int (*token_key_each)(struct store *, store_token_key_fn *, void *);
+	/* Campaigns whose status is status (NULL: every one), in id order
+	 * (a worker's look for running campaigns). */
+	int (*campaign_each)(struct store *, const char *status,
+	                     store_campaign_fn *, void *);
 };
 
 /*
@@ -536,7 +544,8 @@ struct store_ops {
 	X(tally)                                                               \
 	X(event_each)                                                          \
 	X(token_key_add)                                                       \
-	X(token_key_each)
+	X(token_key_each)                                                      \
+	X(campaign_each)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -553,6 +562,7 @@ struct store_op_stat {
 
 struct store {
 	const struct store_ops *ops;
+	int schema; /* the schema version after open */
 	char last_error[STORE_ERROR_MAX];
 	char where[STORE_WHERE_MAX]; /* store_where() */
 	struct store_op_stat stat[STORE_OP__COUNT];
@@ -578,6 +588,26 @@ int store_open_mode(const char *url, enum store_mode mode, struct store **out,
 /* Where the store is, for messages: the file of sqlite:PATH ("" before
  * store_open*() set it).  Lives as long as s. */
 const char *store_where(const struct store *s);
+/* The newest schema version of this code (both backends count alike). */
+#define STORE_SCHEMA_LATEST -1
+int store_schema_latest(void);
+/*
+ * Open the store at url and bring its schema to version schema
+ * (STORE_SCHEMA_LATEST: the newest; an older one only for tests of the
+ * migrations); *was (if not NULL) gets the version found before.  A
+ * schema newer than this code is refused ("newer than this mailcast
+ * knows"), as is a URL of no known backend ("unknown scheme").
+ */
+struct store *store_open_schema(const char *url, int schema, int *was,
+                                char *err, size_t errsz);
+/*
+ * The one open behind the others: the store at url in mode, its schema
+ * brought to schema (STORE_SCHEMA_LATEST: the newest; STORE_READ never
+ * migrates) into *out; *was (if not NULL) the version found.  Errors as
+ * store_open_mode().  store_open_schema() is this with STORE_CREATE.
+ */
+int store_open_at(const char *url, enum store_mode mode, int schema, int *was,
+                  struct store **out, char *err, size_t errsz);
 void store_close(struct store *s);
 const char *store_error(const struct store *s);
 /* Set s->last_error; returns code. */
@@ -686,6 +716,8 @@ int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
 int store_token_key_add(struct store *s, const char *hex, bool signs,
                         time_t now, int64_t *id);
 int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);
+int store_campaign_each(struct store *s, const char *status,
+                        store_campaign_fn *fn, void *arg);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

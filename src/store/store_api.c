@@ -578,3 +578,12 @@ store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	NEED(token_key_each, fn != NULL, "no callback");
 	CALL(token_key_each, fn, arg);
 }
+
+/* Campaigns by status. */
+int
+store_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
+                    void *arg)
+{
+	NEED(campaign_each, fn != NULL, "no callback");
+	CALL(campaign_each, status, fn, arg);
+}

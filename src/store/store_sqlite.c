@@ -405,7 +405,10 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_TOKEN_KEY_ADD, "INSERT INTO token_keys(key, signs, created_at) "  \
 	                    "VALUES (?1, ?2, ?3)")                             \
 	X(ST_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
-	                     "token_keys ORDER BY id DESC")
+	                     "token_keys ORDER BY id DESC")                    \
+	X(ST_CAMPAIGN_EACH, "SELECT id, name, list_id, status, created_at "    \
+	                    "FROM campaigns WHERE ?1 IS NULL OR status = ?1 "  \
+	                    "ORDER BY id")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -1998,6 +2001,36 @@ sq_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	return stop;
 }
 
+/* op: campaign_each */
+static int
+sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
+                 void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "campaigns");
+	bind_text(st, 1, status);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_campaign c;
+
+		memset(&c, 0, sizeof(c));
+		c.id = sqlite3_column_int64(st, 0);
+		mc_strlcpy(c.name, col_text(st, 1), sizeof(c.name));
+		c.list_id = sqlite3_column_int64(st, 2);
+		mc_strlcpy(c.status, col_text(st, 3), sizeof(c.status));
+		c.created = (time_t)sqlite3_column_int64(st, 4);
+		if ((stop = fn(arg, &c)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "campaigns");
+	sqlite3_reset(st);
+	return stop;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2051,11 +2084,13 @@ static const struct store_ops sqlite_ops = {
     .holder_end = sq_holder_end,
     .holder_each = sq_holder_each,
     .holder_take = sq_holder_take,
+    .campaign_each = sq_campaign_each,
 };
 
-/* Bring the schema up to STORE_SQLITE_SCHEMA. */
+/* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);
+ * *was gets the version found.  A newer schema is refused. */
 static int
-migrate(sqlite3 *db, char *err, size_t errsz)
+migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 {
 	sqlite3_stmt *st;
 	char *msg = NULL;
@@ -2073,6 +2108,10 @@ migrate(sqlite3 *db, char *err, size_t errsz)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	if (was != NULL)
+		*was = version;
+	if (target < 0 || target > STORE_SQLITE_SCHEMA)
+		target = STORE_SQLITE_SCHEMA;
 	if (version > STORE_SQLITE_SCHEMA) {
 		snprintf(err, errsz,
 		         "the database has schema version %d, newer than this "
@@ -2083,9 +2122,9 @@ migrate(sqlite3 *db, char *err, size_t errsz)
 	/* A migration may rebuild a table that others reference: with
 	 * foreign keys on, dropping the old one would cascade.  (The pragma
 	 * is a no-op inside a transaction, so it goes here.) */
-	if (version < STORE_SQLITE_SCHEMA)
+	if (version < target)
 		sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-	for (; version < STORE_SQLITE_SCHEMA; version++) {
+	for (; version < target; version++) {
 		char *bump =
 		    xasprintf("DELETE FROM schema_version; INSERT INTO "
 		              "schema_version VALUES (%d)",
@@ -2308,8 +2347,9 @@ sq_open_read(const char *path, const struct stat *sb, sqlite3 **db, char *err,
 			    "than this mailcast's (%d), and cannot be "
 			    "upgraded: %s",
 			    path, version, STORE_SQLITE_SCHEMA, why);
-		if ((rc = store_sqlite_open_mode(path, STORE_WRITE, &w, err,
-		                                 errsz)) < 0)
+		if ((rc = store_sqlite_open_mode(path, STORE_WRITE,
+		                                 STORE_SCHEMA_LATEST, NULL, &w,
+		                                 err, errsz)) < 0)
 			return rc;
 		store_close(w);
 		return sq_open_read(path, sb, db, err, errsz);
@@ -2373,10 +2413,10 @@ sq_prepare_write(const char *path, enum store_mode mode, char *err,
 	return fd;
 }
 
-/* Open the SQLite store at path in mode. */
+/* Open the SQLite store at path in mode, at schema version target. */
 int
-store_sqlite_open_mode(const char *path, enum store_mode mode,
-                       struct store **out, char *err, size_t errsz)
+store_sqlite_open_mode(const char *path, enum store_mode mode, int target,
+                       int *was, struct store **out, char *err, size_t errsz)
 {
 	struct store_sqlite *q;
 	struct stat sb;
@@ -2412,6 +2452,8 @@ store_sqlite_open_mode(const char *path, enum store_mode mode,
 			               strerror(errno));
 		if ((rc = sq_open_read(path, &sb, &db, err, errsz)) < 0)
 			return rc;
+		if (was != NULL)
+			*was = STORE_SQLITE_SCHEMA;
 		goto done;
 	}
 	if (!mem && (rc = sq_prepare_write(path, mode, err, errsz)) < 0)
@@ -2445,7 +2487,7 @@ store_sqlite_open_mode(const char *path, enum store_mode mode,
 		sqlite3_close(db);
 		return rc;
 	}
-	if ((rc = migrate(db, err, errsz)) < 0) {
+	if ((rc = migrate(db, target, was, err, errsz)) < 0) {
 		sqlite3_close(db);
 		return rc;
 	}
@@ -2456,15 +2498,4 @@ done:
 	q->db = db;
 	*out = &q->base;
 	return 0;
-}
-
-/* Open (creating and migrating) the SQLite store at path. */
-struct store *
-store_sqlite_open(const char *path, char *err, size_t errsz)
-{
-	struct store *s;
-
-	return store_sqlite_open_mode(path, STORE_CREATE, &s, err, errsz) == 0
-	           ? s
-	           : NULL;
 }

@@ -16,10 +16,13 @@
 /* Newest schema version this code writes. */
 #define STORE_SQLITE_SCHEMA 5
 
-/* Open (creating and migrating) the database at path; NULL and err. */
-struct store *store_sqlite_open(const char *path, char *err, size_t errsz);
-/* Open the database at path in mode (store_open_mode() in store.h). */
-int store_sqlite_open_mode(const char *path, enum store_mode mode,
-                           struct store **out, char *err, size_t errsz);
+/*
+ * Open the database at path in mode (store_open_mode() in store.h) into
+ * *out; a writing mode migrates it to version target (STORE_SCHEMA_LATEST:
+ * the newest).  *was (if not NULL) gets the version found.
+ */
+int store_sqlite_open_mode(const char *path, enum store_mode mode, int target,
+                           int *was, struct store **out, char *err,
+                           size_t errsz);
 
 #endif

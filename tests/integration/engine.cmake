@@ -34,3 +34,19 @@ add_test(NAME engine_smtputf8
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_smtputf8.py
     $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_smtputf8 PROPERTIES LABELS integration TIMEOUT 180)
+# The lease test (kill -9, SIGSTOP past the lease timeout, an orphaned run)
+# on the shared backend: a throwaway PostgreSQL cluster (pg.sh), ports
+# 26260-26262 so it can run beside the SQLite one.
+add_test(NAME engine_lease_pg
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run /usr/bin/python3
+            ${CMAKE_CURRENT_SOURCE_DIR}/engine_lease.py $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_lease_pg PROPERTIES LABELS "integration;pg"
+    SKIP_RETURN_CODE 77 TIMEOUT 300
+    ENVIRONMENT "MC_TEST_BACKEND=postgresql;MC_TEST_PORT_BASE=26260")
+# `mailcast worker`: two workers join a running campaign on PostgreSQL and
+# finish it after its first run is killed (pg.sh; ports 26270-26271).
+add_test(NAME engine_worker_pg
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run /usr/bin/python3
+            ${CMAKE_CURRENT_SOURCE_DIR}/engine_worker.py $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_worker_pg PROPERTIES LABELS "integration;pg"
+    SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "MC_TEST_BACKEND=postgresql")

@@ -12,10 +12,14 @@
    the rows it had leased but not yet put on the wire (each of them is
    received exactly once), and duplicates are at most its inflight rows.
 
+The store is SQLite, or with MC_TEST_BACKEND=postgresql (under
+tests/helpers/pg.sh) a fresh PostgreSQL database: the same cases on the
+shared backend.
+
 3. One run killed alone: `campaign status` says paused (not running) and
    lists no run; the resume message counts the inflight rows it resends.
 
-Ports 26250-26252.
+Ports 26250-26252 (MC_TEST_PORT_BASE moves them).
 """
 import collections
 import json
@@ -28,9 +32,11 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
+from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
 
 N = 1200
+# MC_TEST_PORT_BASE: another run (the PostgreSQL one) beside this one
+PORT0 = int(os.environ.get("MC_TEST_PORT_BASE", "26250"))
 TIMEOUT = 3
 RATE = "120"  # each run: 1200 rows take ~5 s with two runs
 # The frozen case runs slower, so that the rows the frozen run held are
@@ -39,15 +45,17 @@ RATE = "120"  # each run: 1200 rows take ~5 s with two runs
 
 
 def ledger(db, sql, *args):
-    con = sqlite3.connect(db, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    return store_sql(db, sql, *args)
 
 
 def writable(db):
-    con = sqlite3.connect(db, timeout=0.2, isolation_level=None)
+    """No transaction of a run is open (PostgreSQL: none idle in one)."""
+    if not db.startswith("sqlite:"):
+        return ledger(db, "SELECT count(*) FROM pg_stat_activity WHERE "
+                      "state LIKE 'idle in transaction%' AND "
+                      "datname = current_database()")[0][0] == 0
+    con = sqlite3.connect(db[len("sqlite:"):], timeout=0.2,
+                          isolation_level=None)
     try:
         con.execute("BEGIN IMMEDIATE")
         con.execute("ROLLBACK")
@@ -114,8 +122,8 @@ def check_mail(c, cid, addrs, md, sink, bound, what):
 
 
 def case_kill(c):
-    db = c.store[len("sqlite:"):]
-    addrs, md, sink, cid = setup(c, 26250, "k", RATE)
+    db = c.store
+    addrs, md, sink, cid = setup(c, PORT0, "k", RATE)
     rng = random.Random(int(os.environ.get("SEED", str(os.getpid()))))
     a = run(c, cid)
     wait_holder(db, a.pid)
@@ -169,8 +177,8 @@ def case_kill(c):
 
 
 def case_stop(c):
-    db = c.store[len("sqlite:"):]
-    addrs, md, sink, cid = setup(c, 26251, "s", "60")
+    db = c.store
+    addrs, md, sink, cid = setup(c, PORT0 + 1, "s", "60")
     a = run(c, cid)
     owner = wait_holder(db, a.pid)
     b = run(c, cid)
@@ -234,8 +242,8 @@ def case_stop(c):
 def case_orphan(c):
     """One run, killed: status must not say running; the resume counts
     what it really resends."""
-    db = c.store[len("sqlite:"):]
-    addrs, md, sink, cid = setup(c, 26252, "o", "100")
+    db = c.store
+    addrs, md, sink, cid = setup(c, PORT0 + 2, "o", "100")
     a = run(c, cid)
     owner = wait_holder(db, a.pid)
     time.sleep(1.0)

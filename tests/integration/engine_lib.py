@@ -31,11 +31,54 @@ class Fail(Exception):
     pass
 
 
+def pg_fresh():
+    """A new database on the test server of tests/helpers/pg.sh."""
+    port = os.environ["MC_TEST_PG_PORT"]
+    name = "mc_case_%d_%d" % (os.getpid(), int(time.time() * 1000) % 10**9)
+    subprocess.run([os.path.join(os.environ["MC_TEST_PG_BIN"], "createdb"),
+                    "-h", "127.0.0.1", "-p", port, "-U", "postgres", name],
+                   check=True)
+    return "postgresql://postgres@127.0.0.1:%s/%s" % (port, name)
+
+
+def store_sql(store, sql, *args):
+    """Rows of a query on the store (sqlite:PATH or postgresql://...),
+    ? placeholders filled with args, every value as text."""
+    if store.startswith("sqlite:"):
+        import sqlite3
+        con = sqlite3.connect(store[len("sqlite:"):], timeout=10)
+        try:
+            return [tuple(r) for r in con.execute(sql, args).fetchall()]
+        finally:
+            con.close()
+    parts = sql.split("?")
+    if len(parts) != len(args) + 1:
+        raise Fail("store_sql: %d placeholders, %d args" % (
+            len(parts) - 1, len(args)))
+    text = parts[0]
+    for a, rest in zip(args, parts[1:]):
+        text += (str(int(a)) if isinstance(a, int)
+                 else "'" + str(a).replace("'", "''") + "'") + rest
+    p = subprocess.run([os.path.join(os.environ["MC_TEST_PG_BIN"], "psql"),
+                        "-X", "-A", "-t", "-F", "\t", "-v",
+                        "ON_ERROR_STOP=1", store, "-c", text],
+                       capture_output=True, text=True, timeout=30)
+    if p.returncode != 0:
+        raise Fail("psql: %s" % p.stderr)
+    rows = []
+    for line in p.stdout.splitlines():
+        rows.append(tuple(int(v) if v.lstrip("-").isdigit() else v
+                          for v in line.split("\t")))
+    return rows
+
+
 class Case:
     def __init__(self, mailcast):
         self.mc = mailcast
         self.dir = tempfile.mkdtemp(prefix="mc-engine.")
         self.store = "sqlite:" + os.path.join(self.dir, "t.db")
+        if os.environ.get("MC_TEST_BACKEND") == "postgresql":
+            self.store = pg_fresh()
         self.procs = []
         self.passed = self.failed = 0
 

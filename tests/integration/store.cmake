@@ -5,3 +5,13 @@ set_tests_properties(store_kill_import PROPERTIES LABELS integration TIMEOUT 300
 add_test(NAME store_cli
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/store_cli.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(store_cli PROPERTIES LABELS integration TIMEOUT 120)
+# `store migrate` and a refused newer schema, on each backend (PostgreSQL
+# in a throwaway cluster made by tests/helpers/pg.sh; 77: not installed).
+add_test(NAME store_migrate_sqlite
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/store_migrate.sh $<TARGET_FILE:mailcast> sqlite)
+set_tests_properties(store_migrate_sqlite PROPERTIES LABELS integration TIMEOUT 120)
+add_test(NAME store_migrate_pg
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run
+            ${CMAKE_CURRENT_SOURCE_DIR}/store_migrate.sh $<TARGET_FILE:mailcast> postgresql)
+set_tests_properties(store_migrate_pg PROPERTIES LABELS "integration;pg"
+    SKIP_RETURN_CODE 77 TIMEOUT 180)

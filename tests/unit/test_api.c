@@ -91,7 +91,10 @@ test_store_open(void **state)
 	assert_int_equal(mc_store_open(NULL, &s), MC_EINVAL);
 	assert_null(s);
 	assert_int_equal(mc_store_open("", &s), MC_EINVAL);
-	assert_int_equal(mc_store_open("postgresql://db/x", &s), MC_EUNSUPP);
+	assert_int_equal(mc_store_open("mysql://db/x", &s), MC_EUNSUPP);
+	/* nothing listens on port 1 */
+	assert_int_equal(mc_store_open("postgresql://u@127.0.0.1:1/x", &s),
+	                 MC_EIO);
 	assert_int_equal(mc_store_open("sqlite:/nonexistent/dir/x.db", &s),
 	                 MC_EIO);
 	assert_null(s);
