@@ -1,0 +1,1 @@
+mc_unit_test(test_segment LIBS mc_store)
