@@ -897,9 +897,17 @@ parse_pred(struct parser *p, struct node *n)
 	}
 	case T_WORD:
 		if (!is_any_kw(p)) {
+			/* the whole word, Zürich too, not just its ASCII */
+			size_t e = off;
+			while (e < p->len && e - off < 60 &&
+			       !strchr(" \t\r\n()=!<>,\"'", p->text[e]))
+				e++;
+			while (e < p->len && e > off &&
+			       utf8_decode(p->text + e, p->len - e, NULL) == 0)
+				e++; /* never cut a character */
 			fail_at(p, MC_EINVAL, off,
 			        "a text value goes in quotes: \"%.*s\"",
-			        (int)p->t.len, p->text + off);
+			        (int)(e - off), p->text + off);
 			goto fail;
 		}
 		/* fall through */

@@ -48,6 +48,8 @@ test_errors_point_at_the_column(void **state)
 	    {"city = \"x\" and", MC_EINVAL,
 	     "column 15: expected a condition (a field, \"not\", \"(\" or a "
 	     "function), not the end"},
+	    {"city = Zürich and x = 1", MC_EINVAL,
+	     "column 8: a text value goes in quotes: \"Zürich\""},
 	    {"status = active", MC_EINVAL,
 	     "column 10: a text value goes in quotes: \"active\""},
 	    {"status = \"gone\"", MC_EINVAL,
