@@ -1228,6 +1228,9 @@ like_pattern(const char *s, bool lead, bool trail)
 	return buf_steal(&b, NULL);
 }
 
+/* translate()'s arguments that fold ASCII letters to lower case. */
+#define ASCII_UPPER "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'"
+
 static const char *const sql_ops[] = {"=", "<>", "<", "<=", ">", ">="};
 
 /* A comparison. */
@@ -1265,8 +1268,22 @@ compile_cmp(struct compiler *c, const struct node *n)
 		                ? xstrdup(n->v.s)
 		                : like_pattern(n->v.s, n->op != C_STARTS,
 		                               n->op != C_ENDS);
-		buf_printf(&c->b, "%s %s ", x, pg ? "ILIKE" : "LIKE");
-		put_text(c, pat);
+		if (pg) {
+			/* SQLite's LIKE folds ASCII letters only; so does
+			 * this (ILIKE would fold Ü too, and the dialects
+			 * would pick different contacts) */
+			char t[16];
+			buf_printf(&c->b,
+			           "translate(%s, " ASCII_UPPER
+			           ") LIKE translate(%s, " ASCII_UPPER ")",
+			           x,
+			           ph(c,
+			              param_add(c, SEGMENT_P_TEXT, pat, 0, 0),
+			              t, sizeof(t)));
+		} else {
+			buf_printf(&c->b, "%s LIKE ", x);
+			put_text(c, pat);
+		}
 		buf_puts(&c->b, " ESCAPE '\\'");
 		free(pat);
 	} else if (n->v.type == V_NUMBER) {

@@ -103,6 +103,10 @@ run "the same contacts in both dialects" 0 "$CROSS" "sqlite:$DB" \
 	'email starts with "ANN"' \
 	'domain = "A.EXAMPLE"' \
 	'city contains "RI"' \
+	'city contains "ÜR"' \
+	'city contains "zÜ"' \
+	'note like "ü%"' \
+	'note contains "NÏ"' \
 	'note contains "%"' \
 	'note contains "_"' \
 	'note contains "\\"' \

@@ -223,8 +223,11 @@ test_both_dialects(void **state)
 	        SEGMENT_PG, 1, sql, sizeof(sql), params, sizeof(params));
 	assert_string_equal(
 	    sql,
-	    "(((coalesce((CAST(c.attrs AS jsonb) ->> $1) ILIKE $2 ESCAPE "
-	    "'\\', false) OR coalesce(CASE WHEN (CAST(c.attrs AS jsonb) ->> "
+	    "(((coalesce(translate((CAST(c.attrs AS jsonb) ->> $1), "
+	    "'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') LIKE "
+	    "translate($2, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', "
+	    "'abcdefghijklmnopqrstuvwxyz') ESCAPE '\\', false) OR "
+	    "coalesce(CASE WHEN (CAST(c.attrs AS jsonb) ->> "
 	    "$3) ~ '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$' "
 	    "THEN CAST((CAST(c.attrs AS jsonb) ->> $3) AS double precision) "
 	    "END > $4, false)) OR EXISTS (SELECT 1 FROM list_members seg_m "
