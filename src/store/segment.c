@@ -886,6 +886,7 @@ parse_pred(struct parser *p, struct node *n)
 		n->v.type = V_NUMBER;
 		n->v.num = p->t.num;
 		n->v.is_int = p->t.is_int;
+		n->v.s = xstrndup(p->text + off, p->t.len);
 		break;
 	case T_DATE: {
 		char d[16];
@@ -1287,23 +1288,27 @@ compile_cmp(struct compiler *c, const struct node *n)
 		buf_puts(&c->b, " ESCAPE '\\'");
 		free(pat);
 	} else if (n->v.type == V_NUMBER) {
+		/* a number is what JSON calls one (RFC 8259 section 6, blanks
+		 * around allowed), in both dialects: "007", "+5", "1.2.3"
+		 * and "n/a" are not; PostgreSQL reads it as numeric, exactly,
+		 * and compares it with the literal as written */
 		char t[16];
 		if (pg)
 			buf_printf(
 			    &c->b,
-			    "CASE WHEN %s ~ '^[+-]?([0-9]+[.]?[0-9]*|[.]"
-			    "[0-9]+)([eE][+-]?[0-9]+)?$' THEN CAST(%s AS "
-			    "double precision) END",
+			    "CASE WHEN %s ~ '^[ \\t\\n\\r]*-?(0|[1-9][0-9]*)"
+			    "([.][0-9]+)?([eE][+-]?[0-9]{1,4})?[ \\t\\n\\r]*$' "
+			    "THEN CAST(%s AS numeric) END",
 			    x, x);
 		else
-			buf_printf(
-			    &c->b,
-			    "CASE WHEN %s GLOB '*[0-9]*' AND %s NOT GLOB "
-			    "'*[^0-9.eE+-]*' THEN CAST(%s AS REAL) END",
-			    x, x, x);
+			buf_printf(&c->b,
+			           "CASE WHEN json_valid(%s) THEN CASE WHEN "
+			           "json_type(%s) IN ('integer', 'real') THEN "
+			           "CAST(%s AS REAL) END END",
+			           x, x, x);
 		buf_printf(&c->b, " %s %s", sql_ops[op],
 		           ph(c,
-		              param_add(c, SEGMENT_P_REAL, NULL, 0, n->v.num),
+		              param_add(c, SEGMENT_P_REAL, n->v.s, 0, n->v.num),
 		              t, sizeof(t)));
 	} else if (n->v.type == V_DATE) {
 		if (pg)

@@ -67,9 +67,10 @@ const char *segment_param_type_name(enum segment_param_type t);
 
 struct segment_param {
 	enum segment_param_type type;
-	char *text; /* SEGMENT_P_TEXT, owned */
+	char *text; /* SEGMENT_P_TEXT, owned; SEGMENT_P_REAL: the number as
+	               written, what a PostgreSQL backend binds (numeric) */
 	int64_t i;  /* SEGMENT_P_INT */
-	double r;   /* SEGMENT_P_REAL */
+	double r;   /* SEGMENT_P_REAL: what SQLite binds */
 };
 
 /* A compiled segment: a condition and its parameters.  params[k] is

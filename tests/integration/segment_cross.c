@@ -52,9 +52,8 @@ pg_run(PGconn *pg, const struct segment *seg, time_t now, struct buf *out)
 		else if (q.params[i].type == SEGMENT_P_INT)
 			snprintf(own[i], 64, "%lld", (long long)q.params[i].i),
 			    vals[i] = own[i];
-		else
-			snprintf(own[i], 64, "%.17g", q.params[i].r),
-			    vals[i] = own[i];
+		else /* the number as written: numeric, exactly */
+			vals[i] = q.params[i].text;
 	}
 	r = PQexecParams(pg, sql, (int)q.nparams, NULL, vals, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {

@@ -17,14 +17,14 @@ DB="$T/s.db"
 cd "$T" || exit 1
 
 cat >l.csv <<'CSV'
-email,city,First Name,signup_date,rating,note
-ann@a.example,Zürich,Ann,2026-02-01,5,100% sure
-bob@b.example,Paris,Bob,2025-12-01 09:30,2,a_b
-cy@a.example,Zürich,,2026-03-01,n/a,
-dee@c.example,zürich,Dee,2025-11-30,10,Ünïcode
-eve@d.example,Bern,Eve,,4.5,"quote ""x"""
-fay@a.example,Zürich,Fay,2026-01-01,-3,back\slash
-gus@e.example,Bern,Gus,31/12/2025,1e2,
+email,city,First Name,signup_date,rating,note,score
+ann@a.example,Zürich,Ann,2026-02-01,5,100% sure,007
+bob@b.example,Paris,Bob,2025-12-01 09:30,2,a_b,+5
+cy@a.example,Zürich,,2026-03-01,n/a,,1.2.3
+dee@c.example,zürich,Dee,2025-11-30,10,Ünïcode,0.1
+eve@d.example,Bern,Eve,,4.5,"quote ""x""",5.
+fay@a.example,Zürich,Fay,2026-01-01,-3,back\slash,-0
+gus@e.example,Bern,Gus,31/12/2025,1e2,,1E2
 CSV
 run "import" 0 "$MC" --store "sqlite:$DB" list import l.csv --list news
 grep -E '^(email|ann|eve)' l.csv >vip.csv
@@ -84,6 +84,11 @@ run "the same contacts in both dialects" 0 "$CROSS" "sqlite:$DB" \
 	'rating < 4.5' \
 	'rating = 100' \
 	'rating != 5' \
+	'score > -1' \
+	'score = 0.1' \
+	'score = 100' \
+	'score != 0' \
+	'score < 1000' \
 	'signup_date >= 2026-01-01' \
 	'signup_date <= 2025-12-01' \
 	'signup_date = 2025-12-01' \
