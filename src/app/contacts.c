@@ -278,9 +278,10 @@ int
 app_segment_check(const char *where, char *err, size_t errsz)
 {
 	struct segment *seg;
-	int rc = app_segment_parse(where, &seg, err, errsz);
+	int rc = where ? app_segment_parse(where, &seg, err, errsz) : 0;
 
-	segment_free(seg);
+	if (where)
+		segment_free(seg);
 	return rc;
 }
 
@@ -307,6 +308,15 @@ app_segment_count(struct store *s, const char *list, const char *where,
 	int64_t id;
 	int rc;
 
+	if (where == NULL && list == NULL)
+		id = 0;
+	else if (where == NULL && (rc = store_list_find(s, list, &id)) < 0)
+		return mc_fail(rc, err, errsz, "%s", store_error(s));
+	if (where == NULL) {
+		if ((rc = store_contact_count(s, id, n)) < 0)
+			mc_strlcpy(err, store_error(s), errsz);
+		return rc;
+	}
 	if ((rc = segment_open(s, list, where, &id, &seg, err, errsz)) < 0)
 		return rc;
 	if ((rc = store_segment_count(s, id, seg, time(NULL), n)) < 0)
@@ -320,10 +330,10 @@ int
 app_contacts_export_where(struct store *s, int64_t list_id, const char *where,
                           app_row_fn *fn, void *arg, char *err, size_t errsz)
 {
-	struct segment *seg;
+	struct segment *seg = NULL;
 	int rc;
 
-	if ((rc = app_segment_parse(where, &seg, err, errsz)) < 0)
+	if (where && (rc = app_segment_parse(where, &seg, err, errsz)) < 0)
 		return rc;
 	if ((rc = export_seg(s, list_id, seg, fn, arg)) < 0)
 		mc_strlcpy(err, store_error(s), errsz);
@@ -418,6 +428,10 @@ app_segment_rows(struct store *s, const char *list, const char *where,
 	int64_t id;
 	int rc;
 
+	if (where == NULL) {
+		json_decref(r.rows);
+		return app_list_rows(s, list, 0, rows, err, errsz);
+	}
 	*rows = NULL;
 	if ((rc = segment_open(s, list, where, &id, &seg, err, errsz)) < 0) {
 		json_decref(r.rows);

@@ -71,7 +71,8 @@ int app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn,
  * over a list's contacts (list NULL: every contact).  Each returns 0,
  * MC_EINVAL or MC_ELIMIT (the expression: "--where: column 17: expected
  * a value after \"=\"" in err), MC_ENOTFOUND (no such list), MC_EUNSUPP
- * (a store without segments) or the store's error.
+ * (a store without segments) or the store's error.  where NULL: no
+ * filter (every contact of the list).
  */
 struct segment;
 /* Parse where into *out (segment_free() it). */

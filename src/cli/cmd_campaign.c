@@ -233,6 +233,13 @@ cmd_campaign(int argc, char **argv)
 	                         usage_campaign, &a);
 	if (rc != 0)
 		goto done;
+	if (a.where != NULL && strcmp(sub, "create") != 0) {
+		rc = cli_fail(EX_USAGE,
+		              "mailcast: campaign %s: --where is "
+		              "chosen at create",
+		              sub);
+		goto done;
+	}
 	if (strcmp(sub, "create") != 0 && optind >= argc) {
 		fprintf(stderr, "mailcast: campaign %s: give the campaign ID\n",
 		        sub);

@@ -103,7 +103,7 @@ list_export(int argc, char **argv, struct store *s)
 	};
 	FILE *fp = stdout;
 	json_t *rows = NULL;
-	char err[512] = "";
+	char err[512];
 	int64_t id;
 	int i, rc;
 
@@ -116,31 +116,25 @@ list_export(int argc, char **argv, struct store *s)
 		                "mailcast: list export: --list NAME needed");
 	if ((rc = find_list(s, "export", list, &id)) != 0)
 		return rc;
-	if (where && (rc = app_segment_check(where, err, sizeof(err))) < 0)
+	if ((rc = app_segment_check(where, err, sizeof(err))) < 0)
 		return cli_fail(mc_exit_code(rc), "mailcast: list export: %s",
 		                err);
 	if (out != NULL && (fp = fopen(out, "w")) == NULL)
 		return cli_fail(EX_CANTCREAT, "mailcast: list export: %s: %s",
 		                out, strerror(errno));
 	if (cli_globals.json) {
-		rc = where ? app_segment_rows(s, list, where, &rows, err,
-		                              sizeof(err))
-		           : app_list_rows(s, list, 0, &rows, err, sizeof(err));
+		rc = app_segment_rows(s, list, where, &rows, err, sizeof(err));
 		if (rc == 0) {
 			json_dumpf(rows, fp, JSON_INDENT(2));
 			fputc('\n', fp);
 			json_decref(rows);
 		}
-	} else if (where)
+	} else
 		rc = app_contacts_export_where(s, id, where, app_csv_write_row,
 		                               fp, err, sizeof(err));
-	else
-		rc = app_contacts_export(s, id, app_csv_write_row, fp);
 	if ((fp != stdout && fclose(fp) != 0) || rc < 0)
 		return cli_fail(EX_IOERR, "mailcast: list export: %s",
-		                rc >= 0  ? "write error"
-		                : err[0] ? err
-		                         : store_error(s));
+		                rc < 0 ? err : "write error");
 	return EX_OK;
 }
 
@@ -210,13 +204,10 @@ list_count(int argc, char **argv, struct store *s)
 	}
 	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
 		return rc;
-	if (where && (rc = app_segment_count(s, id ? argv[i] : NULL, where, &n,
-	                                     err, sizeof(err))) < 0)
+	if ((rc = app_segment_count(s, id ? argv[i] : NULL, where, &n, err,
+	                            sizeof(err))) < 0)
 		return cli_fail(mc_exit_code(rc), "mailcast: list count: %s",
 		                err);
-	if (!where && store_contact_count(s, id, &n) < 0)
-		return cli_fail(EX_IOERR, "mailcast: list count: %s",
-		                store_error(s));
 	if (cli_globals.json)
 		cli_json_print(json_pack("{s:s?,s:I}", "list",
 		                         id ? argv[i] : NULL, "count",

@@ -85,6 +85,9 @@ has "fay suppressed" "suppressed   1"
 run "status --json" 0 "$MC" $S --json campaign status zh
 has "json segment" '"where": "city = \"Zürich\""'
 has "json matched" '"matched": 3'
+run "start does not take --where" 64 "$MC" $S campaign start zh \
+	--where 'city = "Paris"'
+has "says when it is chosen" "mailcast: campaign start: --where is chosen at create"
 run "a bad --where makes no campaign" 64 "$MC" $S campaign create \
 	--name bad --list news --where 'not (' --template t.txt \
 	--from news@news.example --relay 127.0.0.1:$PORT
