@@ -896,6 +896,11 @@ parse_pred(struct parser *p, struct node *n)
 		n->v.s = xstrdup(d);
 		break;
 	}
+	case T_DURATION:
+		fail_at(p, MC_EINVAL, off,
+		        "a duration goes in bounced_within() or sent_within(); "
+		        "a date is written 2026-01-01");
+		goto fail;
 	case T_WORD:
 		if (!is_any_kw(p)) {
 			/* the whole word, Zürich too, not just its ASCII */

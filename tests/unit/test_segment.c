@@ -50,6 +50,9 @@ test_errors_point_at_the_column(void **state)
 	     "function), not the end"},
 	    {"city = Zürich and x = 1", MC_EINVAL,
 	     "column 8: a text value goes in quotes: \"Zürich\""},
+	    {"created >= 30d", MC_EINVAL,
+	     "column 12: a duration goes in bounced_within() or sent_within(); "
+	     "a date is written 2026-01-01"},
 	    {"status = active", MC_EINVAL,
 	     "column 10: a text value goes in quotes: \"active\""},
 	    {"status = \"gone\"", MC_EINVAL,
