@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "app/campaign.h"
+#include "app/contacts.h"
 #include "app/secrets.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -24,6 +25,7 @@
 #include "msg/address.h"
 #include "msg/template.h"
 #include "net/tls.h"
+#include "store/segment.h"
 
 /* Feed one contact's attributes to the engine's one naming rule (the
  * run compiles the template against the same names). */
@@ -187,12 +189,68 @@ campaign_create(struct store *s, const char *name, const char *list,
                 const struct campaign_settings *set, int64_t *id, char *err,
                 size_t errsz)
 {
+	return campaign_create_where(s, name, list, NULL, set, id, NULL, err,
+	                             errsz);
+}
+
+static int create(struct store *s, const char *name, const char *list,
+                  const struct segment *seg,
+                  const struct campaign_settings *set, int64_t *id,
+                  unsigned long *rows, char *dom, size_t domsz, char *err,
+                  size_t errsz);
+
+/* Save the segment a campaign was made of (a "segment" event). */
+static int
+segment_save(struct store *s, int64_t id, const char *where,
+             unsigned long matched, char *err, size_t errsz)
+{
+	json_t *v = json_pack("{s:s,s:I}", "where", where, "matched",
+	                      (json_int_t)matched);
+	char *detail = json_dumps(v, JSON_COMPACT);
+	int rc = store_event_add(s, id, 0, "segment", detail, time(NULL));
+
+	free(detail);
+	json_decref(v);
+	if (rc < 0)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	return 0;
+}
+
+/* The one creation, of the list's contacts that match where. */
+int
+campaign_create_where(struct store *s, const char *name, const char *list,
+                      const char *where, const struct campaign_settings *set,
+                      int64_t *id, unsigned long *matched, char *err,
+                      size_t errsz)
+{
 	char dom[ADDR_DOMAIN_MAX + 1] = "";
-	int64_t list_id;
+	struct segment *seg = NULL;
+	unsigned long rows = 0;
 	int rc;
 
 	if ((rc = campaign_create_check(name, list, set, err, errsz)) < 0)
 		return rc;
+	if (where != NULL &&
+	    (rc = app_segment_parse(where, &seg, err, errsz)) < 0)
+		return rc;
+	rc = create(s, name, list, seg, set, id, &rows, dom, sizeof(dom), err,
+	            errsz);
+	segment_free(seg);
+	if (rc == 0 && matched != NULL)
+		*matched = rows;
+	return rc;
+}
+
+/* campaign_create_where() after its checks, with seg parsed (or NULL). */
+static int
+create(struct store *s, const char *name, const char *list,
+       const struct segment *seg, const struct campaign_settings *set,
+       int64_t *id, unsigned long *rows, char *dom, size_t domsz, char *err,
+       size_t errsz)
+{
+	int64_t list_id;
+	int rc;
+
 	if (store_list_find(s, list, &list_id) < 0) {
 		snprintf(err, errsz, "no list '%s' in store %s", list,
 		         store_where(s));
@@ -200,17 +258,25 @@ campaign_create(struct store *s, const char *name, const char *list,
 	}
 	if ((rc = campaign_settings_files(set, err, errsz)) < 0)
 		return rc;
-	if ((rc = template_compile(s, list_id, set->template_path, dom,
-	                           sizeof(dom), err, errsz)) < 0 ||
+	if ((rc = template_compile(s, list_id, set->template_path, dom, domsz,
+	                           err, errsz)) < 0 ||
 	    (rc = alignment_check(set, dom, err, errsz)) < 0)
 		return rc;
-	if (store_begin(s) < 0 ||
-	    store_campaign_create(s, name, list_id, time(NULL), id) < 0) {
+	if ((rc = store_begin(s)) == 0)
+		rc = seg == NULL
+		         ? store_campaign_create(s, name, list_id, time(NULL),
+		                                 id)
+		         : store_campaign_create_segment(s, name, list_id, seg,
+		                                         time(NULL), id, rows);
+	if (rc < 0) {
+		rc = rc == MC_EUNSUPP ? MC_EUNSUPP : MC_EDATA;
 		snprintf(err, errsz, "%s", store_error(s));
 		store_rollback(s);
-		return MC_EDATA;
+		return rc;
 	}
-	if ((rc = campaign_settings_save(s, *id, set, err, errsz)) < 0) {
+	if ((rc = campaign_settings_save(s, *id, set, err, errsz)) < 0 ||
+	    (seg != NULL && (rc = segment_save(s, *id, segment_text(seg), *rows,
+	                                       err, errsz)) < 0)) {
 		store_rollback(s);
 		return rc;
 	}
@@ -291,6 +357,22 @@ holder_live(void *arg, const struct store_holder *h)
 	return 0;
 }
 
+/* The segment of campaign id into out (none: where ""). */
+static int
+segment_info(struct store *s, int64_t id, struct campaign_info *out, char *err,
+             size_t errsz)
+{
+	char *where;
+	int rc = campaign_segment_get(s, id, &where, &out->matched, err, errsz);
+
+	if (rc == MC_ENOTFOUND)
+		return 0;
+	if (rc == 0)
+		mc_strlcpy(out->where, where, sizeof(out->where));
+	free(where);
+	return rc;
+}
+
 /* The campaign's status and ledger counts. */
 int
 campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
@@ -326,7 +408,7 @@ campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
 		out->status = CAMPAIGN_RUNNING;
 	}
 	out->created = c.created;
-	return 0;
+	return segment_info(s, id, out, err, errsz);
 }
 
 /* Set the campaign's status (a failure is the store's to report). */
@@ -697,5 +779,48 @@ campaign_resume(struct store *s, int64_t id,
 	if (rc == 0)
 		rc = campaign_start(s, id, &set, o, res, err, errsz);
 	campaign_settings_fini(&set);
+	return rc;
+}
+
+/* Keep the detail of the latest "segment" event. */
+static int
+last_segment(void *arg, const struct store_event *e)
+{
+	char **detail = arg;
+
+	free(*detail);
+	*detail = e->detail ? xstrdup(e->detail) : NULL;
+	return 0;
+}
+
+/* The --where a campaign was made of. */
+int
+campaign_segment_get(struct store *s, int64_t id, char **where,
+                     unsigned long *matched, char *err, size_t errsz)
+{
+	char *detail = NULL;
+	json_t *v;
+	int rc = 0;
+
+	*where = NULL;
+	*matched = 0;
+	if (store_event_each(s, id, "segment", last_segment, &detail) < 0)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	if (detail == NULL)
+		return mc_fail(MC_ENOTFOUND, err, errsz,
+		               "campaign %lld was made of its whole list",
+		               (long long)id);
+	v = json_loads(detail, 0, NULL);
+	if (json_is_string(json_object_get(v, "where"))) {
+		*where =
+		    xstrdup(json_string_value(json_object_get(v, "where")));
+		*matched = (unsigned long)json_integer_value(
+		    json_object_get(v, "matched"));
+	} else
+		rc = mc_fail(MC_EIO, err, errsz,
+		             "campaign %lld: its segment record is unreadable",
+		             (long long)id);
+	json_decref(v);
+	free(detail);
 	return rc;
 }

@@ -32,6 +32,7 @@
 
 #include "app/config.h"
 #include "engine/engine.h"
+#include "store/segment.h"
 #include "store/store.h"
 
 struct event_base;
@@ -262,6 +263,22 @@ int campaign_create_check(const char *name, const char *list,
 int campaign_create(struct store *s, const char *name, const char *list,
                     const struct campaign_settings *set, int64_t *id, char *err,
                     size_t errsz);
+/*
+ * campaign_create() of the contacts of list that match where (a --where
+ * expression, docs/segments.md; NULL: every member).  The expression and
+ * *matched, the ledger rows it made (suppressed ones too), are kept with
+ * the campaign (a "segment" event; campaign_segment_get).  Adds MC_EINVAL
+ * or MC_ELIMIT ("--where: column 17: ...") and MC_EUNSUPP (a store
+ * without segments) to campaign_create()'s codes.  matched may be NULL.
+ */
+int campaign_create_where(struct store *s, const char *name, const char *list,
+                          const char *where,
+                          const struct campaign_settings *set, int64_t *id,
+                          unsigned long *matched, char *err, size_t errsz);
+/* The --where a campaign was created with (heap, free()) and the rows it
+ * matched then: 0, MC_ENOTFOUND (made of its whole list) or MC_EIO. */
+int campaign_segment_get(struct store *s, int64_t id, char **where,
+                         unsigned long *matched, char *err, size_t errsz);
 /* A free name "PREFIX-YYYYMMDD-HHMMSS" (then -2, -3, ...) into out. */
 void campaign_default_name(struct store *s, const char *prefix, char *out,
                            size_t outsz);
@@ -289,6 +306,10 @@ struct campaign_info {
 	unsigned long states[DLV__COUNT]; /* ledger rows by state */
 	struct campaign_holder holders[CAMPAIGN_HOLDERS_MAX]; /* live runs */
 	size_t nholders;
+	/* the --where it was made of ("": its whole list), and the ledger
+	 * rows that matched at create */
+	char where[SEGMENT_TEXT_MAX + 1];
+	unsigned long matched;
 };
 
 /* The campaign's status, ledger counts and live runs: 0 or MC_EIO. */

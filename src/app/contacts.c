@@ -17,6 +17,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "msg/address.h"
+#include "store/segment.h"
 
 /* The store URL: the one given or the default (XDG data folder). */
 int
@@ -324,25 +325,147 @@ export_row(void *arg, const struct store_contact *c)
 	return rc;
 }
 
-/* Export: the header row, then a row per contact. */
-int
-app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn, void *arg)
+/* The contacts of list_id, or those matching seg when it is not NULL. */
+static int
+each_contact(struct store *s, int64_t list_id, const struct segment *seg,
+             time_t now, store_contact_fn *fn, void *arg)
+{
+	if (seg != NULL)
+		return store_segment_each(s, list_id, seg, now, fn, arg);
+	return store_contact_each(s, list_id, fn, arg);
+}
+
+/* Export (of a segment when seg is not NULL): the header row, then a row
+ * per contact. */
+static int
+export_seg(struct store *s, int64_t list_id, const struct segment *seg,
+           app_row_fn *fn, void *arg)
 {
 	struct export_run x = {.keys = json_object(), .fn = fn, .arg = arg};
+	time_t now = time(NULL);
 	json_t *v;
 	const char *k;
 	int rc;
 
-	if ((rc = store_contact_each(s, list_id, export_keys, &x)) < 0)
+	if ((rc = each_contact(s, list_id, seg, now, export_keys, &x)) < 0)
 		goto done;
 	x.vals = xcalloc(json_object_size(x.keys) + 1, sizeof(*x.vals));
 	x.vals[0] = "email";
 	json_object_foreach(x.keys, k, v) x.vals[json_integer_value(v)] = k;
 	if ((rc = fn(arg, x.vals, json_object_size(x.keys) + 1)) == 0)
-		rc = store_contact_each(s, list_id, export_row, &x);
+		rc = each_contact(s, list_id, seg, now, export_row, &x);
 done:
 	free(x.vals);
 	json_decref(x.keys);
+	return rc;
+}
+
+/* Export: the header row, then a row per contact. */
+int
+app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn, void *arg)
+{
+	return export_seg(s, list_id, NULL, fn, arg);
+}
+
+/* Parse a --where expression, the option named in the error. */
+int
+app_segment_parse(const char *where, struct segment **out, char *err,
+                  size_t errsz)
+{
+	char why[400];
+	int rc = segment_parse(where, out, why, sizeof(why));
+
+	if (rc < 0)
+		snprintf(err, errsz, "--where: %s", why);
+	return rc;
+}
+
+/* Parse where and forget it: is it a good expression? */
+int
+app_segment_check(const char *where, char *err, size_t errsz)
+{
+	struct segment *seg;
+	int rc = where ? app_segment_parse(where, &seg, err, errsz) : 0;
+
+	if (where)
+		segment_free(seg);
+	return rc;
+}
+
+/* The list's id (0 for NULL: every contact) and the parsed expression. */
+static int
+segment_open(struct store *s, const char *list, const char *where,
+             int64_t *list_id, struct segment **seg, char *err, size_t errsz)
+{
+	int rc;
+
+	*list_id = 0;
+	*seg = NULL;
+	if (list != NULL && (rc = store_list_find(s, list, list_id)) < 0)
+		return mc_fail(rc, err, errsz, "%s", store_error(s));
+	return app_segment_parse(where, seg, err, errsz);
+}
+
+/* How many contacts of a list match where. */
+int
+app_segment_count(struct store *s, const char *list, const char *where,
+                  unsigned long *n, char *err, size_t errsz)
+{
+	struct segment *seg;
+	int64_t id;
+	int rc;
+
+	if (where == NULL && list == NULL)
+		id = 0;
+	else if (where == NULL && (rc = store_list_find(s, list, &id)) < 0)
+		return mc_fail(rc, err, errsz, "%s", store_error(s));
+	if (where == NULL) {
+		if ((rc = store_contact_count(s, id, n)) < 0)
+			mc_strlcpy(err, store_error(s), errsz);
+		return rc;
+	}
+	if ((rc = segment_open(s, list, where, &id, &seg, err, errsz)) < 0)
+		return rc;
+	if ((rc = store_segment_count(s, id, seg, time(NULL), n)) < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	segment_free(seg);
+	return rc;
+}
+
+/* The export of the contacts of list_id that match where. */
+int
+app_contacts_export_where(struct store *s, int64_t list_id, const char *where,
+                          app_row_fn *fn, void *arg, char *err, size_t errsz)
+{
+	struct segment *seg = NULL;
+	int rc;
+
+	if (where && (rc = app_segment_parse(where, &seg, err, errsz)) < 0)
+		return rc;
+	if ((rc = export_seg(s, list_id, seg, fn, arg)) < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	segment_free(seg);
+	return rc;
+}
+
+/* Add the contacts of from that match where to to. */
+int
+app_list_add_where(struct store *s, const char *to, const char *from,
+                   const char *where, unsigned long *added, char *err,
+                   size_t errsz)
+{
+	struct segment *seg;
+	int64_t from_id, to_id;
+	int rc;
+
+	*added = 0;
+	if ((rc = segment_open(s, from, where, &from_id, &seg, err, errsz)) < 0)
+		return rc;
+	if ((rc = store_list_ensure(s, to, time(NULL), &to_id)) < 0 ||
+	    (rc = store_segment_add_to_list(s, from_id, seg, time(NULL), to_id,
+	                                    added)) < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	segment_free(seg);
 	return rc;
 }
 
@@ -400,6 +523,35 @@ app_list_rows(struct store *s, const char *list, unsigned long long limit,
 	}
 	*rows = r.rows;
 	return rc < 0 ? rc : 0; /* rc > 0: the limit stopped it */
+}
+
+/* A list's contacts that match where, as app_list_rows gives them. */
+int
+app_segment_rows(struct store *s, const char *list, const char *where,
+                 json_t **rows, char *err, size_t errsz)
+{
+	struct rows_run r = {json_array(), 0};
+	struct segment *seg;
+	int64_t id;
+	int rc;
+
+	if (where == NULL) {
+		json_decref(r.rows);
+		return app_list_rows(s, list, 0, rows, err, errsz);
+	}
+	*rows = NULL;
+	if ((rc = segment_open(s, list, where, &id, &seg, err, errsz)) < 0) {
+		json_decref(r.rows);
+		return rc;
+	}
+	if ((rc = store_segment_each(s, id, seg, time(NULL), contact_row, &r)) <
+	    0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(r.rows);
+	} else
+		*rows = r.rows;
+	segment_free(seg);
+	return rc;
 }
 
 /* One suppression as {entry, reason, source, created}. */

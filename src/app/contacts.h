@@ -104,6 +104,36 @@ typedef int app_row_fn(void *arg, const char *const *fields, size_t n);
  * names in first-seen order.  Returns 0, the store's error, or fn's. */
 int app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn,
                         void *arg);
+/*
+ * Segments (docs/segments.md; store/segment.h): a --where expression
+ * over a list's contacts (list NULL: every contact).  Each returns 0,
+ * MC_EINVAL or MC_ELIMIT (the expression: "--where: column 17: expected
+ * a value after \"=\"" in err), MC_ENOTFOUND (no such list), MC_EUNSUPP
+ * (a store without segments) or the store's error.  where NULL: no
+ * filter (every contact of the list).
+ */
+struct segment;
+/* Parse where into *out (segment_free() it). */
+int app_segment_parse(const char *where, struct segment **out, char *err,
+                      size_t errsz);
+/* Is where a good expression?  (The reason in err when not.) */
+int app_segment_check(const char *where, char *err, size_t errsz);
+/* How many contacts of list match where. */
+int app_segment_count(struct store *s, const char *list, const char *where,
+                      unsigned long *n, char *err, size_t errsz);
+/* app_contacts_export() of the contacts of list_id (0: all) that match
+ * where. */
+int app_contacts_export_where(struct store *s, int64_t list_id,
+                              const char *where, app_row_fn *fn, void *arg,
+                              char *err, size_t errsz);
+/* app_list_rows() of list's contacts that match where. */
+int app_segment_rows(struct store *s, const char *list, const char *where,
+                     json_t **rows, char *err, size_t errsz);
+/* Make the contacts of from that match where members of to (created if
+ * needed), attributes untouched; *added counts the new memberships. */
+int app_list_add_where(struct store *s, const char *to, const char *from,
+                       const char *where, unsigned long *added, char *err,
+                       size_t errsz);
 /* app_row_fn writing one CSV row (CRLF) to the FILE * arg. */
 int app_csv_write_row(void *fp, const char *const *fields, size_t n);
 /*

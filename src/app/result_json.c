@@ -137,9 +137,17 @@ campaign_info_json(int64_t id, const struct campaign_info *ci)
 		              (json_int_t)h->heartbeat, "rows",
 		              (json_int_t)h->rows));
 	}
-	return json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)id, "name",
-	                 ci->name, "status", campaign_status_name(ci->status),
-	                 "states", states_json(ci->states), "holders", hs);
+	json_t *o =
+	    json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)id, "name",
+	              ci->name, "status", campaign_status_name(ci->status),
+	              "states", states_json(ci->states), "holders", hs);
+
+	if (ci->where[0] != '\0')
+		json_object_set_new(o, "segment",
+		                    json_pack("{s:s,s:I}", "where", ci->where,
+		                              "matched",
+		                              (json_int_t)ci->matched));
+	return o;
 }
 
 /* A tally as {key: {state: n}}. */

@@ -54,9 +54,10 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
                     struct campaign_args *a)
 {
 	struct setting_ref refs[CAMPAIGN_OPT__COUNT];
-	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 6] = {
+	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 7] = {
 	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
 	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
+	    {"where", CLI_STR, &a->where, .shortopt = 'w'},
 	    {"csv", CLI_FLAG, &a->csv, .shortopt = 'c'},
 	    {"state", CLI_STR, &a->state, .shortopt = 's'},
 	    CLI_O("quiet", CLI_FLAG, &a->quiet),
@@ -75,7 +76,7 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
 		enum campaign_opt o = (enum campaign_opt)i;
 
 		refs[i] = (struct setting_ref){set, o, cmd};
-		opts[5 + i] = (struct cli_opt){
+		opts[6 + i] = (struct cli_opt){
 		    .name = campaign_opt_name(o),
 		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
 		    .dst = &refs[i],

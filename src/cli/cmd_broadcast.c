@@ -20,6 +20,7 @@ cmd_broadcast(int argc, char **argv)
 	struct campaign_args a;
 	struct store *s = NULL;
 	char name[128], err[CAMPAIGN_ERR_MAX];
+	unsigned long n = 0;
 	int64_t id;
 	int rc;
 
@@ -43,13 +44,15 @@ cmd_broadcast(int argc, char **argv)
 		campaign_default_name(s, "broadcast", name, sizeof(name));
 		a.name = name;
 	}
-	rc = campaign_create(s, a.name, a.list, &set, &id, err, sizeof(err));
+	rc = campaign_create_where(s, a.name, a.list, a.where, &set, &id, &n,
+	                           err, sizeof(err));
 	if (rc < 0) {
 		rc = campaign_fail("broadcast", rc, err);
 		goto done;
 	}
-	fprintf(stderr, "mailcast: broadcast: campaign %lld \"%s\"\n",
+	fprintf(stderr, "mailcast: broadcast: campaign %lld \"%s\"",
 	        (long long)id, a.name);
+	fprintf(stderr, a.where ? ", --where: %lu contacts\n" : "\n", n);
 	rc = campaign_foreground(s, id, &set, NULL, a.quiet, "broadcast");
 done:
 	store_close(s);

@@ -36,12 +36,18 @@ do_create(struct store *s, const struct campaign_settings *set,
           const struct campaign_args *a)
 {
 	char err[CAMPAIGN_ERR_MAX];
+	unsigned long n;
 	int64_t id;
-	int rc =
-	    campaign_create(s, a->name, a->list, set, &id, err, sizeof(err));
+	int rc = campaign_create_where(s, a->name, a->list, a->where, set, &id,
+	                               &n, err, sizeof(err));
 
 	if (rc < 0)
 		return campaign_fail("campaign create", rc, err);
+	if (a->where)
+		fprintf(stderr,
+		        "mailcast: campaign create: --where: %lu "
+		        "contacts\n",
+		        n);
 	printf("%lld\n", (long long)id);
 	return 0;
 }
@@ -86,6 +92,8 @@ do_status(struct store *s, int64_t id, bool json)
 	       ci.orphaned ? " (its last run stopped without a word; "
 	                     "`campaign resume` continues)"
 	                   : "");
+	if (ci.where[0])
+		printf("  --where %s (%lu at create)\n", ci.where, ci.matched);
 	for (int i = 0; i < DLV__COUNT; i++)
 		printf("  %-12s %lu\n", store_dlv_state_name(i), ci.states[i]);
 	for (size_t i = 0; i < ci.nholders; i++) {
@@ -225,6 +233,13 @@ cmd_campaign(int argc, char **argv)
 	                         usage_campaign, &a);
 	if (rc != 0)
 		goto done;
+	if (a.where != NULL && strcmp(sub, "create") != 0) {
+		rc = cli_fail(EX_USAGE,
+		              "mailcast: campaign %s: --where is "
+		              "chosen at create",
+		              sub);
+		goto done;
+	}
 	if (strcmp(sub, "create") != 0 && optind >= argc) {
 		fprintf(stderr, "mailcast: campaign %s: give the campaign ID\n",
 		        sub);

@@ -8,12 +8,14 @@
 
 #include "cli/commands.h"
 
+#include "help_segments.h" /* docs/segments.md, generated */
 #include "help_template.h" /* docs/template.md, generated */
 
 static const struct {
 	const char *topic, *summary, *text;
 } topics[] = {
     {"template", "the template file format and merge fields", help_template},
+    {"segments", "--where: choosing contacts by attributes", help_segments},
 };
 
 /* `mailcast help [TOPIC]`. */

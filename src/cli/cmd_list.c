@@ -94,14 +94,16 @@ find_list(struct store *s, const char *cmd, const char *name, int64_t *id)
 static int
 list_export(int argc, char **argv, struct store *s)
 {
-	const char *list = NULL, *out = NULL;
+	const char *list = NULL, *out = NULL, *where = NULL;
 	struct cli_opt opts[] = {
 	    {"list", CLI_STR, &list, .shortopt = 'l'},
 	    {"output", CLI_STR, &out, .shortopt = 'o'},
+	    {"where", CLI_STR, &where, .shortopt = 'w'},
 	    {0},
 	};
 	FILE *fp = stdout;
 	json_t *rows = NULL;
+	char err[512];
 	int64_t id;
 	int i, rc;
 
@@ -114,22 +116,25 @@ list_export(int argc, char **argv, struct store *s)
 		                "mailcast: list export: --list NAME needed");
 	if ((rc = find_list(s, "export", list, &id)) != 0)
 		return rc;
+	if ((rc = app_segment_check(where, err, sizeof(err))) < 0)
+		return cli_fail(mc_exit_code(rc), "mailcast: list export: %s",
+		                err);
 	if (out != NULL && (fp = fopen(out, "w")) == NULL)
 		return cli_fail(EX_CANTCREAT, "mailcast: list export: %s: %s",
 		                out, strerror(errno));
 	if (cli_globals.json) {
-		char err[256];
-		if ((rc = app_list_rows(s, list, 0, &rows, err, sizeof(err))) ==
-		    0) {
+		rc = app_segment_rows(s, list, where, &rows, err, sizeof(err));
+		if (rc == 0) {
 			json_dumpf(rows, fp, JSON_INDENT(2));
 			fputc('\n', fp);
 			json_decref(rows);
 		}
 	} else
-		rc = app_contacts_export(s, id, app_csv_write_row, fp);
+		rc = app_contacts_export_where(s, id, where, app_csv_write_row,
+		                               fp, err, sizeof(err));
 	if ((fp != stdout && fclose(fp) != 0) || rc < 0)
 		return cli_fail(EX_IOERR, "mailcast: list export: %s",
-		                rc < 0 ? store_error(s) : "write error");
+		                rc < 0 ? err : "write error");
 	return EX_OK;
 }
 
@@ -181,9 +186,12 @@ list_show(int argc, char **argv, struct store *s)
 static int
 list_count(int argc, char **argv, struct store *s)
 {
+	const char *where = NULL;
 	struct cli_opt opts[] = {
+	    {"where", CLI_STR, &where, .shortopt = 'w'},
 	    {0},
 	};
+	char err[512];
 	unsigned long n;
 	int64_t id = 0;
 	int i, rc;
@@ -196,9 +204,10 @@ list_count(int argc, char **argv, struct store *s)
 	}
 	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
 		return rc;
-	if (store_contact_count(s, id, &n) < 0)
-		return cli_fail(EX_IOERR, "mailcast: list count: %s",
-		                store_error(s));
+	if ((rc = app_segment_count(s, id ? argv[i] : NULL, where, &n, err,
+	                            sizeof(err))) < 0)
+		return cli_fail(mc_exit_code(rc), "mailcast: list count: %s",
+		                err);
 	if (cli_globals.json)
 		cli_json_print(json_pack("{s:s?,s:I}", "list",
 		                         id ? argv[i] : NULL, "count",

@@ -127,6 +127,7 @@ int store_contact_status_parse(const char *name);
 const char *store_mode_name(enum store_mode m);
 
 struct store;
+struct segment; /* store/segment.h */
 
 /* A contact as the store gives it to a callback. */
 struct store_contact {
@@ -488,6 +489,28 @@ struct store_ops {
 	 * (a worker's look for running campaigns). */
 	int (*campaign_each)(struct store *, const char *status,
 	                     store_campaign_fn *, void *);
+	/* Segments (store/segment.h; the backend compiles seg in its own
+	 * dialect, durations counted back from now): the contacts of list
+	 * list_id (0: every contact) that match seg.  NULL in a backend
+	 * without them: the front answers MC_EUNSUPP. */
+	int (*segment_count)(struct store *, int64_t list_id,
+	                     const struct segment *seg, time_t now,
+	                     unsigned long *n);
+	/* The matching contacts, in address order. */
+	int (*segment_each)(struct store *, int64_t list_id,
+	                    const struct segment *seg, time_t now,
+	                    store_contact_fn *, void *);
+	/* Make the matching contacts of list_id members of to_list too;
+	 * *added counts the new memberships (attributes untouched). */
+	int (*segment_add_to_list)(struct store *, int64_t list_id,
+	                           const struct segment *seg, time_t now,
+	                           int64_t to_list, unsigned long *added);
+	/* campaign_create over the members of list_id that match seg;
+	 * *rows counts the ledger rows made (pending and suppressed). */
+	int (*campaign_create_segment)(struct store *, const char *name,
+	                               int64_t list_id,
+	                               const struct segment *seg, time_t now,
+	                               int64_t *id, unsigned long *rows);
 };
 
 /*
@@ -545,7 +568,11 @@ struct store_ops {
 	X(event_each)                                                          \
 	X(token_key_add)                                                       \
 	X(token_key_each)                                                      \
-	X(campaign_each)
+	X(campaign_each)                                                       \
+	X(segment_count)                                                       \
+	X(segment_each)                                                        \
+	X(segment_add_to_list)                                                 \
+	X(campaign_create_segment)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -718,6 +745,18 @@ int store_token_key_add(struct store *s, const char *hex, bool signs,
 int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);
 int store_campaign_each(struct store *s, const char *status,
                         store_campaign_fn *fn, void *arg);
+int store_segment_count(struct store *s, int64_t list_id,
+                        const struct segment *seg, time_t now,
+                        unsigned long *n);
+int store_segment_each(struct store *s, int64_t list_id,
+                       const struct segment *seg, time_t now,
+                       store_contact_fn *fn, void *arg);
+int store_segment_add_to_list(struct store *s, int64_t list_id,
+                              const struct segment *seg, time_t now,
+                              int64_t to_list, unsigned long *added);
+int store_campaign_create_segment(struct store *s, const char *name,
+                                  int64_t list_id, const struct segment *seg,
+                                  time_t now, int64_t *id, unsigned long *rows);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -66,6 +66,14 @@ bad_arg(struct store *s, enum store_op op, const char *what)
 	return store_fail(s, MC_EINVAL, "store %s: %s", op_names[op], what);
 }
 
+/* The exit of a front function whose op the backend lacks. */
+static int
+unsupported(struct store *s, enum store_op op)
+{
+	return store_fail(s, MC_EUNSUPP, "store %s: not in the %s backend",
+	                  op_names[op], s->ops->name);
+}
+
 #define CALL(op, ...)                                                          \
 	do {                                                                   \
 		uint64_t t0_ = mono_ns();                                      \
@@ -586,4 +594,59 @@ store_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
 {
 	NEED(campaign_each, fn != NULL, "no callback");
 	CALL(campaign_each, status, fn, arg);
+}
+
+/* The matching contacts of a list: their count. */
+int
+store_segment_count(struct store *s, int64_t list_id, const struct segment *seg,
+                    time_t now, unsigned long *n)
+{
+	NEED(segment_count, seg != NULL && n != NULL && list_id >= 0,
+	     "missing argument");
+	if (s->ops->segment_count == NULL)
+		return unsupported(s, STORE_OP_segment_count);
+	CALL(segment_count, list_id, seg, now, n);
+}
+
+/* The matching contacts of a list, one callback each. */
+int
+store_segment_each(struct store *s, int64_t list_id, const struct segment *seg,
+                   time_t now, store_contact_fn *fn, void *arg)
+{
+	NEED(segment_each, seg != NULL && fn != NULL && list_id >= 0,
+	     "missing argument");
+	if (s->ops->segment_each == NULL)
+		return unsupported(s, STORE_OP_segment_each);
+	CALL(segment_each, list_id, seg, now, fn, arg);
+}
+
+/* The matching contacts of a list into another list. */
+int
+store_segment_add_to_list(struct store *s, int64_t list_id,
+                          const struct segment *seg, time_t now,
+                          int64_t to_list, unsigned long *added)
+{
+	NEED(segment_add_to_list,
+	     seg != NULL && added != NULL && list_id >= 0 && to_list > 0,
+	     "missing argument");
+	if (s->ops->segment_add_to_list == NULL)
+		return unsupported(s, STORE_OP_segment_add_to_list);
+	CALL(segment_add_to_list, list_id, seg, now, to_list, added);
+}
+
+/* A campaign of the matching members of a list. */
+int
+store_campaign_create_segment(struct store *s, const char *name,
+                              int64_t list_id, const struct segment *seg,
+                              time_t now, int64_t *id, unsigned long *rows)
+{
+	NEED(campaign_create_segment, name != NULL && *name != '\0', "no name");
+	NEED(campaign_create_segment, strlen(name) <= STORE_NAME_MAX,
+	     "name too long");
+	NEED(campaign_create_segment, list_id > 0 && id != NULL, "no list");
+	NEED(campaign_create_segment, seg != NULL && rows != NULL,
+	     "missing argument");
+	if (s->ops->campaign_create_segment == NULL)
+		return unsupported(s, STORE_OP_campaign_create_segment);
+	CALL(campaign_create_segment, name, list_id, seg, now, id, rows);
 }

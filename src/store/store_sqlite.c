@@ -27,6 +27,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "store/segment.h"
 #include "store/store.h"
 #include "store/store_sqlite.h"
 
@@ -2031,6 +2032,195 @@ sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
 	return stop;
 }
 
+/*
+ * Segments: a statement around a compiled segment is prepared per call
+ * (the condition differs each time); the segment's parameters are bound
+ * by number after the statement's own (?1.. below SEG_FIRST_*).
+ */
+#define SEG_FROM_LIST                                                          \
+	" FROM list_members m JOIN contacts c ON c.id = m.contact_id WHERE "   \
+	"m.list_id = ?1 AND "
+#define SEG_FROM_ALL   " FROM contacts c WHERE "
+#define SEG_FIRST      2 /* ?1: the list */
+#define SEG_FIRST_FILL 8 /* after ST_CAMPAIGN_FILL's ?1..?3, with room */
+
+/* Prepare head + (the segment's condition) + tail, its parameters bound;
+ * NULL after an error (in s->last_error). */
+static sqlite3_stmt *
+seg_prepare(struct store_sqlite *q, const char *head, const struct segment *seg,
+            time_t now, int first, const char *tail)
+{
+	struct segment_sql w;
+	sqlite3_stmt *st = NULL;
+	char *sql;
+
+	segment_compile(seg, SEGMENT_SQLITE, first, now, &w);
+	sql = xasprintf("%s(%s)%s", head, w.where, tail);
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		db_fail(q, "segment");
+		st = NULL;
+		goto done;
+	}
+	for (size_t i = 0; i < w.nparams; i++) {
+		const struct segment_param *p = &w.params[i];
+		int k = w.first + (int)i;
+
+		if (p->type == SEGMENT_P_TEXT)
+			sqlite3_bind_text(st, k, p->text, -1, SQLITE_TRANSIENT);
+		else if (p->type == SEGMENT_P_INT)
+			sqlite3_bind_int64(st, k, p->i);
+		else
+			sqlite3_bind_double(st, k, p->r);
+	}
+done:
+	free(sql);
+	segment_sql_fini(&w);
+	return st;
+}
+
+/* op: segment_count */
+static int
+sq_segment_count(struct store *s, int64_t list_id, const struct segment *seg,
+                 time_t now, unsigned long *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    seg_prepare(q,
+	                list_id > 0 ? "SELECT count(*)" SEG_FROM_LIST
+	                            : "SELECT count(*)" SEG_FROM_ALL,
+	                seg, now, SEG_FIRST, "");
+	int err = 0;
+
+	if (st == NULL)
+		return MC_EIO;
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*n = (unsigned long)sqlite3_column_int64(st, 0);
+	else
+		err = db_fail(q, "segment count");
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* op: segment_each */
+static int
+sq_segment_each(struct store *s, int64_t list_id, const struct segment *seg,
+                time_t now, store_contact_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    seg_prepare(q,
+	                list_id > 0 ? "SELECT " CONTACT_ROW SEG_FROM_LIST
+	                            : "SELECT " CONTACT_ROW SEG_FROM_ALL,
+	                seg, now, SEG_FIRST, " ORDER BY c.address");
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return MC_EIO;
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_contact c = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .address = (const char *)sqlite3_column_text(st, 1),
+		    .domain = (const char *)sqlite3_column_text(st, 2),
+		    .attrs = (const char *)sqlite3_column_text(st, 3),
+		    .status = (const char *)sqlite3_column_text(st, 4),
+		    .created = (time_t)sqlite3_column_int64(st, 5),
+		};
+		if ((stop = fn(arg, &c)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "segment contacts");
+	sqlite3_finalize(st);
+	return stop;
+}
+
+/* op: segment_add_to_list */
+static int
+sq_segment_add_to_list(struct store *s, int64_t list_id,
+                       const struct segment *seg, time_t now, int64_t to_list,
+                       unsigned long *added)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = seg_prepare(
+	    q,
+	    list_id > 0 ? "INSERT INTO list_members(list_id, contact_id, "
+	                  "added_at) SELECT ?2, c.id, ?3" SEG_FROM_LIST
+	                : "INSERT INTO list_members(list_id, contact_id, "
+	                  "added_at) SELECT ?2, c.id, ?3" SEG_FROM_ALL,
+	    seg, now, 4, " ON CONFLICT DO NOTHING");
+	int err = 0;
+
+	*added = 0;
+	if (st == NULL)
+		return MC_EIO;
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, to_list);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = db_fail(q, "segment add");
+	else
+		*added = (unsigned long)sqlite3_changes(q->db);
+	sqlite3_finalize(st);
+	return err;
+}
+
+/* op: campaign_create_segment */
+static int
+sq_campaign_create_segment(struct store *s, const char *name, int64_t list_id,
+                           const struct segment *seg, time_t now, int64_t *id,
+                           unsigned long *rows)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	char *head;
+	int own, err;
+
+	*rows = 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_CAMPAIGN_INSERT)) == NULL) {
+		err = db_fail(q, "campaign");
+		goto done;
+	}
+	bind_text(st, 1, name);
+	bind_id(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		if (sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
+			err = store_fail(s, MC_EINVAL,
+			                 "a campaign named '%s' exists", name);
+		else
+			err = db_fail(q, "campaign");
+		sqlite3_reset(st);
+		goto done;
+	}
+	*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	/* the list's fill, narrowed to the segment */
+	head = xasprintf("%s AND ", sql_text[ST_CAMPAIGN_FILL]);
+	st = seg_prepare(q, head, seg, now, SEG_FIRST_FILL, "");
+	free(head);
+	if (st == NULL) {
+		err = MC_EIO;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, *id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, list_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		err = db_fail(q, "campaign rows");
+	else
+		*rows = (unsigned long)sqlite3_changes(q->db);
+	sqlite3_finalize(st);
+done:
+	return txn_leave(q, own, err);
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2085,6 +2275,10 @@ static const struct store_ops sqlite_ops = {
     .holder_each = sq_holder_each,
     .holder_take = sq_holder_take,
     .campaign_each = sq_campaign_each,
+    .segment_count = sq_segment_count,
+    .segment_each = sq_segment_each,
+    .segment_add_to_list = sq_segment_add_to_list,
+    .campaign_create_segment = sq_campaign_create_segment,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

@@ -1,0 +1,1 @@
+mc_fuzz_target(segment fuzz_segment.c mc_store)
