@@ -1,0 +1,70 @@
+/*
+ * unsubscribe.h — one-click unsubscribe (RFC 8058) as an application
+ * service: what `mailcast serve` does for POST /unsubscribe/TOKEN, and
+ * what any other front end (an embedding program, a CGI) can call too.
+ *
+ * The URL a campaign puts in List-Unsubscribe is a prefix with the
+ * recipient's token appended (msg/template.h); its path is TMPL_UNSUB_PATH,
+ * and unsub_url_prefix() / unsub_path_token() build and parse exactly that
+ * path, so the link in the headers and the route of the server are the
+ * same by construction.
+ *
+ * A token is acted on only when it verifies with a key of the store's key
+ * ring (app/token_keys.h) and names a recipient the ledger shows this
+ * installation sent to (store delivery_sent): anything else is
+ * MC_ENOTFOUND, one answer for forged, tampered, foreign and unsent
+ * tokens, so a caller can give no hint whether an address exists.  The
+ * effects are those of a mailto unsubscribe (app/ingest.c): the address
+ * suppressed (reason "unsubscribed"), the contact's status
+ * "unsubscribed", an "unsubscribe" event; in one transaction, idempotent.
+ *
+ * Errors: MC_ENOTFOUND (as above), MC_EIO (the store, reason in err).
+ */
+#ifndef MC_APP_UNSUBSCRIBE_H
+#define MC_APP_UNSUBSCRIBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "bounce/token.h"
+#include "msg/template.h"
+#include "store/store.h"
+
+#define UNSUB_PATH TMPL_UNSUB_PATH /* "/unsubscribe/" */
+
+/* What a token names, and what unsub_apply() did. */
+struct unsub_result {
+	int64_t campaign_id, contact_id;
+	char address[STORE_ADDRESS_MAX + 1];
+	bool already; /* suppressed as unsubscribed before this call */
+	bool changed; /* unsub_apply: this call unsubscribed it */
+};
+
+/*
+ * The List-Unsubscribe URL prefix for a site ("https://lists.example.org"
+ * or with a trailing slash): site + UNSUB_PATH, malloc'd; NULL when site
+ * is NULL or empty.
+ */
+char *unsub_url_prefix(const char *site);
+/*
+ * The token of a request path: "/unsubscribe/TOKEN" gives TOKEN (a
+ * pointer into path); NULL when path is not one (another path, an empty
+ * or over-long token, a character outside [A-Za-z0-9]).
+ */
+const char *unsub_path_token(const char *path);
+/* Check tok without changing anything: 0 with r filled, MC_ENOTFOUND,
+ * MC_EIO. */
+int unsub_lookup(struct store *s, const struct token_keyring *ring,
+                 const char *tok, struct unsub_result *r, char *err,
+                 size_t errsz);
+/*
+ * Unsubscribe tok's contact (see above); source says how ("one-click
+ * 192.0.2.7").  Already done: 0 with r->already and nothing written.
+ */
+int unsub_apply(struct store *s, const struct token_keyring *ring,
+                const char *tok, const char *source, time_t now,
+                struct unsub_result *r, char *err, size_t errsz);
+
+#endif
