@@ -24,6 +24,7 @@ const struct cli_command cli_commands[] = {
     {"suppress", cmd_suppress,
      "the suppression list: add | remove | list | check | import"},
     {"token", cmd_token, "the store's token keys: rotate | list | verify"},
+    {"serve", cmd_serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz"},
     {"preview", cmd_preview, "render the message one recipient would get"},
     {"dkim", cmd_dkim, "DKIM keys: keygen | txt (the DNS record to publish)"},
     {"help", cmd_help, "longer help on a topic: mailcast help template"},

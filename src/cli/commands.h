@@ -48,6 +48,7 @@ cli_command_fn cmd_list;
 cli_command_fn cmd_suppress;
 cli_command_fn cmd_preview;
 cli_command_fn cmd_token;
+cli_command_fn cmd_serve;
 cli_command_fn cmd_dkim;
 cli_command_fn cmd_help;
 cli_command_fn cmd_version;
