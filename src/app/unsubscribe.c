@@ -2,6 +2,7 @@
  * unsubscribe.c — one-click unsubscribe as a service (unsubscribe.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/unsubscribe.h"
@@ -41,6 +42,36 @@ unsub_path_token(const char *path)
 			return NULL;
 	}
 	return n > 0 && n <= TOKEN_MAX ? t : NULL;
+}
+
+/* Are the links answered by the configured server? */
+bool
+unsub_served(const char *unsub_url, const char *public_url, char *out,
+             size_t outsz)
+{
+	char *want;
+	bool ok;
+
+	if (public_url == NULL || *public_url == '\0') {
+		snprintf(out, outsz,
+		         "no server is configured to answer the one-click "
+		         "unsubscribe link (RFC 8058; Gmail and Yahoo require "
+		         "it of bulk senders): run `mailcast serve` behind "
+		         "https://YOUR-SITE and set public_url = "
+		         "https://YOUR-SITE in mailcast.conf (docs/serve.md)");
+		return false;
+	}
+	want = unsub_url_prefix(public_url);
+	ok = unsub_url == NULL || strcmp(unsub_url, want) == 0;
+	if (!ok)
+		snprintf(
+		    out, outsz,
+		    "the unsubscribe URL %.300s is not the one `mailcast "
+		    "serve` answers (%.300sTOKEN, from public_url): one-click "
+		    "unsubscribe will fail unless something else answers it",
+		    unsub_url, want);
+	free(want);
+	return ok;
 }
 
 /* Verify tok and find the recipient it names; r->already from the

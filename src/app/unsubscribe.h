@@ -54,6 +54,14 @@ char *unsub_url_prefix(const char *site);
  * or over-long token, a character outside [A-Za-z0-9]).
  */
 const char *unsub_path_token(const char *path);
+/*
+ * Whether a campaign's one-click links are answered: its unsubscribe URL
+ * prefix (NULL: the template's https://FROM-DOMAIN/unsubscribe/) is the
+ * one of public_url, the site mailcast.conf says `mailcast serve` answers
+ * for (NULL: none).  false with the warning in out when not.
+ */
+bool unsub_served(const char *unsub_url, const char *public_url, char *out,
+                  size_t outsz);
 /* Check tok without changing anything: 0 with r filled, MC_ENOTFOUND,
  * MC_EIO. */
 int unsub_lookup(struct store *s, const struct token_keyring *ring,

@@ -14,8 +14,10 @@
 
 #include "app/contacts.h"
 #include "app/result_json.h"
+#include "app/unsubscribe.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
+#include "cli/config.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
 
@@ -43,6 +45,10 @@ do_create(struct store *s, const struct campaign_settings *set,
 	if (rc < 0)
 		return campaign_fail("campaign create", rc, err);
 	printf("%lld\n", (long long)id);
+	if (!unsub_served(set->unsub_url, conf_get(cli_conf(), CONF_public_url),
+	                  err, sizeof(err)))
+		fprintf(stderr, "mailcast: campaign create: warning: %s\n",
+		        err);
 	return 0;
 }
 

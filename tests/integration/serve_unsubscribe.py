@@ -164,7 +164,21 @@ def main():
         send = ["--list", "l", "--template", tmpl, "--from",
                 "news@news.example", "--relay", "%s:%d" % (HOST, SINK_PORT),
                 "--tls", "none", "--quiet"]
-        mcrun("broadcast", "--name", "one", *send)
+        conf = os.path.join(tmp, "mailcast.conf")
+        with open(conf, "w") as f:
+            f.write("[mailcast]\npublic_url = https://lists.news.example\n")
+        r = mcrun("campaign", "create", "--name", "c0", *send[:-1])
+        check("warning: no server is configured to answer the one-click"
+              in r.stderr, "campaign create without public_url warns")
+        r = mcrun("--config", conf, "campaign", "create", "--name", "c1",
+                  *send[:-1])
+        check("warning" not in r.stderr,
+              "... and not with public_url in mailcast.conf")
+        r = mcrun("--config", conf, "campaign", "create", "--name", "c2",
+                  *send[:-1], "--unsubscribe-url", "https://x.example/u/")
+        check("is not the one `mailcast serve` answers" in r.stderr,
+              "... nor with another --unsubscribe-url (warns)")
+        mcrun("--config", conf, "broadcast", "--name", "one", *send)
 
         # the List-Unsubscribe URL of each delivered message, by recipient
         urls = {}
@@ -176,9 +190,6 @@ def main():
             check(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click",
                   "message has List-Unsubscribe-Post: One-Click")
         check(len(urls) == 6, "6 messages delivered (%d)" % len(urls))
-        conf = os.path.join(tmp, "mailcast.conf")
-        with open(conf, "w") as f:
-            f.write("[mailcast]\nrate = 100\n")
         srv, log = start_serve(PORT, "--header-timeout", "2",
                                "--max-conns-per-ip", "4", "--max-body",
                                "1024", conf=conf)
@@ -187,8 +198,8 @@ def main():
         a, b, c = "user0@d0.example", "user1@d1.example", "user2@d0.example"
         url_a = urls[a]
         path_a = "/" + url_a.split("://", 1)[1].split("/", 1)[1]
-        check(url_a.startswith("https://news.example/unsubscribe/"),
-              "List-Unsubscribe is https://news.example/unsubscribe/TOKEN")
+        check(url_a.startswith("https://lists.news.example/unsubscribe/"),
+              "List-Unsubscribe is public_url + /unsubscribe/TOKEN")
         st, h, body = request("GET", "/healthz")
         check(st == 200 and body == b"ok\n", "/healthz 200 ok")
         st, h, body = request("GET", path_a)
@@ -231,7 +242,7 @@ def main():
                             "%{http_code}", "-F",
                             "List-Unsubscribe=One-Click",
                             "http://%s:%d%s" % (HOST, PORT,
-                                                urls[b].split(
+                                                                urls[b].split(
                                                     "news.example", 1)[1])],
                            capture_output=True, text=True, timeout=30)
         check(r.stdout == "200" and status(b) == "unsubscribed",
@@ -254,7 +265,7 @@ def main():
                   "%s token -> 404, the body of any unknown path" % name)
         check(status(c) == "active" and nsupp() == before,
               "... nothing changed")
-        st, _, _ = request("POST", urls[c].split("news.example", 1)[1],
+        st, _, _ = request("POST", urls[c].split("lists.news.example", 1)[1],
                            "List-Unsubscribe=Yes",
                            {"Content-Type":
                             "application/x-www-form-urlencoded"})
@@ -264,7 +275,7 @@ def main():
         check(st == 400, "... (checked before the token: no hint)")
 
         # --- 4. limits and malformed input ---
-        c_path = urls[c].split("news.example", 1)[1]
+        c_path = urls[c].split("lists.news.example", 1)[1]
         resp = raw(("POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: "
                     "application/x-www-form-urlencoded\r\nContent-Length: "
                     "5000\r\n\r\n" % c_path).encode())
@@ -367,10 +378,10 @@ def main():
         d, e = "user3@d1.example", "user4@d0.example"
         xff = {"Content-Type": "application/x-www-form-urlencoded",
                "X-Forwarded-For": "198.51.100.1, 203.0.113.9"}
-        request("POST", urls[d].split("news.example", 1)[1],
+        request("POST", urls[d].split("lists.news.example", 1)[1],
                 "List-Unsubscribe=One-Click", xff)
         srv2, _ = start_serve(PORT2, "--trusted-proxy", "127.0.0.1")
-        request("POST", urls[e].split("news.example", 1)[1],
+        request("POST", urls[e].split("lists.news.example", 1)[1],
                 "List-Unsubscribe=One-Click", xff, port=PORT2)
         sl = {ln.split()[0]: ln for ln in
               mcrun("suppress", "list").stdout.splitlines()}
