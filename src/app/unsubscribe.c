@@ -132,6 +132,35 @@ apply_txn(struct store *s, struct unsub_result *r, const char *source,
 	                       detail, now);
 }
 
+/* Many looked-up unsubscribes in one transaction. */
+int
+unsub_apply_many(struct store *s, struct unsub_result *r,
+                 const char *const *sources, size_t n, time_t now, char *err,
+                 size_t errsz)
+{
+	int rc;
+
+	if (n == 0)
+		return 0;
+	if ((rc = store_begin(s)) < 0)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	for (size_t i = 0; i < n; i++) {
+		const char *src = sources && sources[i] ? sources[i] : NULL;
+
+		if ((rc = apply_txn(s, &r[i], src ? src : "one-click", now)) <
+		    0)
+			break;
+	}
+	if (rc < 0 || (rc = store_commit(s)) < 0) {
+		mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+		store_rollback(s);
+		for (size_t i = 0; i < n; i++)
+			r[i].changed = false;
+		return MC_EIO;
+	}
+	return 0;
+}
+
 /* Unsubscribe tok's contact, once. */
 int
 unsub_apply(struct store *s, const struct token_keyring *ring, const char *tok,

@@ -75,4 +75,15 @@ int unsub_apply(struct store *s, const struct token_keyring *ring,
                 const char *tok, const char *source, time_t now,
                 struct unsub_result *r, char *err, size_t errsz);
 
+/*
+ * Group commit: apply n looked-up results (unsub_lookup, not already) in
+ * one transaction, sources[i] saying how each came; r[i].changed set.
+ * What a server does with many unsubscribes at once, so that each does
+ * not wait for its own commit (and its own turn at SQLite's write lock
+ * beside a running campaign).  0, or MC_EIO and none applied.
+ */
+int unsub_apply_many(struct store *s, struct unsub_result *r,
+                     const char *const *sources, size_t n, time_t now,
+                     char *err, size_t errsz);
+
 #endif

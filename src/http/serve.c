@@ -42,12 +42,37 @@ struct conn_track {
 	atomic_bool busy;            /* a request is in (its head read) */
 };
 
-/* One request: its body so far. */
+/* One request: its body so far; an unsubscribe waiting for the group
+ * commit (its connection suspended meanwhile). */
 struct req {
 	char *body;
 	size_t len;
 	bool too_big;
 	bool started; /* the handler has seen it once */
+	/* the group commit's */
+	struct MHD_Connection *conn;
+	struct req *wnext;
+	struct unsub_result ur;
+	char src[INET6_ADDRSTRLEN + 16];
+	char tok[TOKEN_MAX + 1];
+	bool queued;
+	_Atomic int wdone; /* 0 waiting, 1 applied, -1 failed */
+};
+
+#define BATCH_MAX 1024 /* unsubscribes in one commit */
+
+/*
+ * Tokens unsubscribed lately: a repeated POST (a provider retrying, a
+ * second click) answers 200 from here without the store.  Direct-mapped
+ * (a collision forgets the older), entries trusted DONE_TTL seconds, so a
+ * contact resubscribed by hand meanwhile is unsubscribed again by a POST
+ * made a minute later.
+ */
+#define DONE_SLOTS 16384 /* a power of two */
+#define DONE_TTL   60
+struct done_slot {
+	char tok[TOKEN_MAX + 1];
+	time_t at;
 };
 
 /* The running server (one per process). */
@@ -69,8 +94,16 @@ struct srv {
 	/* Open connections, for the watchdog. */
 	pthread_mutex_t conns_lock;
 	struct conn_track conns; /* list head */
+	/* The group commit: POSTs waiting for the writer thread. */
+	pthread_mutex_t wq_lock;
+	pthread_cond_t wq_cond;
+	struct req *wq_head, *wq_tail;
+	bool wq_stop;
+	/* Tokens done lately (above). */
+	pthread_mutex_t done_lock;
+	struct done_slot *done;
 	/* Shared, never-changing responses. */
-	struct MHD_Response *r_404, *r_health, *r_drain;
+	struct MHD_Response *r_404, *r_health, *r_drain, *r_unsub, *r_confirm;
 };
 
 static struct srv srv;
@@ -84,6 +117,42 @@ mono_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The slot of tok in the table of tokens done. */
+static struct done_slot *
+done_slot(const char *tok)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (; *tok; tok++)
+		h = (h ^ (unsigned char)*tok) * 16777619u;
+	return &srv.done[h & (DONE_SLOTS - 1)];
+}
+
+/* Was tok unsubscribed in the last DONE_TTL seconds? */
+static bool
+done_has(const char *tok)
+{
+	struct done_slot *d = done_slot(tok);
+	bool hit;
+
+	pthread_mutex_lock(&srv.done_lock);
+	hit = strcmp(d->tok, tok) == 0 && time(NULL) - d->at < DONE_TTL;
+	pthread_mutex_unlock(&srv.done_lock);
+	return hit;
+}
+
+/* Remember tok as unsubscribed now. */
+static void
+done_put(const char *tok)
+{
+	struct done_slot *d = done_slot(tok);
+
+	pthread_mutex_lock(&srv.done_lock);
+	mc_strlcpy(d->tok, tok, sizeof(d->tok));
+	d->at = time(NULL);
+	pthread_mutex_unlock(&srv.done_lock);
 }
 
 /* This thread's store, opened on first use; NULL after logging why. */
@@ -272,7 +341,7 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 {
 	struct store *s = thread_store();
 	struct unsub_result r;
-	char err[400], src[128];
+	char err[400];
 	bool post = strcmp(method, "POST") == 0;
 	int rc;
 
@@ -284,16 +353,11 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 		/* Checked first: a wrong body says nothing about the token. */
 		return answer_html(c, 400, PAGE_BAD_POST);
 	}
+	if (post && done_has(tok))
+		return answer_shared(c, 200, srv.r_unsub);
 	for (int pass = 0; pass < 2; pass++) {
 		pthread_rwlock_rdlock(&srv.keys_lock);
-		if (post) {
-			snprintf(src, sizeof(src), "one-click %s", ip);
-			rc = unsub_apply(s, srv.keys, tok, src, time(NULL), &r,
-			                 err, sizeof(err));
-		} else {
-			rc = unsub_lookup(s, srv.keys, tok, &r, err,
-			                  sizeof(err));
-		}
+		rc = unsub_lookup(s, srv.keys, tok, &r, err, sizeof(err));
 		pthread_rwlock_unlock(&srv.keys_lock);
 		/* A token no key verifies: maybe a key was rotated since we
 		 * loaded them; reload, at most once a second. */
@@ -308,15 +372,30 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 		log_warn("serve: %s %s: %s", method, UNSUB_PATH "...", err);
 		return answer_busy(c);
 	}
-	if (post) {
-		if (r.changed)
-			log_info("serve: %s unsubscribed %s (campaign %lld)",
-			         ip, r.address, (long long)r.campaign_id);
-		return answer_html(c, 200, PAGE_UNSUBSCRIBED);
+	if (post && !r.already) {
+		/* To the writer thread; the answer once it has committed. */
+		q->ur = r;
+		mc_strlcpy(q->tok, tok, sizeof(q->tok));
+		snprintf(q->src, sizeof(q->src), "one-click %s", ip);
+		q->conn = c;
+		q->queued = true;
+		MHD_suspend_connection(c);
+		pthread_mutex_lock(&srv.wq_lock);
+		if (srv.wq_tail)
+			srv.wq_tail->wnext = q;
+		else
+			srv.wq_head = q;
+		srv.wq_tail = q;
+		pthread_cond_signal(&srv.wq_cond);
+		pthread_mutex_unlock(&srv.wq_lock);
+		return MHD_YES;
 	}
-	if (r.already)
-		return answer_html(c, 200, PAGE_UNSUBSCRIBED);
-	return answer_html(c, 200, PAGE_CONFIRM);
+	if (post || r.already) {
+		if (r.already)
+			done_put(tok);
+		return answer_shared(c, 200, srv.r_unsub);
+	}
+	return answer_shared(c, 200, srv.r_confirm);
 }
 
 /* Route one complete request. */
@@ -399,6 +478,14 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 		}
 		*data_size = 0;
 		return MHD_YES;
+	}
+	if (q->queued) {
+		/* Resumed by the writer: its verdict. */
+		if (q->wdone == 0)
+			return MHD_YES;
+		q->queued = false;
+		return q->wdone > 0 ? answer_shared(c, 200, srv.r_unsub)
+		                    : answer_busy(c);
 	}
 	if (q->started)
 		return MHD_YES;
@@ -512,6 +599,65 @@ watchdog(void *arg)
 	return NULL;
 }
 
+/* Commit one batch and wake its connections. */
+static void
+writer_batch(struct store *s, struct req **b, size_t n)
+{
+	static struct unsub_result rs[BATCH_MAX];
+	static const char *src[BATCH_MAX];
+	char err[400];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rs[i] = b[i]->ur;
+		src[i] = b[i]->src;
+	}
+	rc = s ? unsub_apply_many(s, rs, src, n, time(NULL), err, sizeof(err))
+	       : MC_EIO;
+	if (rc < 0)
+		log_warn("serve: %zu unsubscribes: %s", n,
+		         s ? err : "no store");
+	for (size_t i = 0; i < n; i++) {
+		if (rc == 0 && rs[i].changed)
+			log_info("serve: %s: unsubscribed %s (campaign %lld)",
+			         b[i]->src, rs[i].address,
+			         (long long)rs[i].campaign_id);
+		if (rc == 0)
+			done_put(b[i]->tok);
+		b[i]->wdone = rc == 0 ? 1 : -1;
+		MHD_resume_connection(b[i]->conn);
+	}
+}
+
+/* The writer thread: whatever POSTs are waiting, one transaction. */
+static void *
+writer(void *arg)
+{
+	static struct req *b[BATCH_MAX];
+	struct store *s = thread_store();
+
+	(void)arg;
+	for (;;) {
+		size_t n = 0;
+
+		pthread_mutex_lock(&srv.wq_lock);
+		while (srv.wq_head == NULL && !srv.wq_stop)
+			pthread_cond_wait(&srv.wq_cond, &srv.wq_lock);
+		while (srv.wq_head != NULL && n < BATCH_MAX) {
+			b[n++] = srv.wq_head;
+			srv.wq_head = srv.wq_head->wnext;
+			b[n - 1]->wnext = NULL;
+		}
+		if (srv.wq_head == NULL)
+			srv.wq_tail = NULL;
+		bool stop = srv.wq_stop && n == 0;
+		pthread_mutex_unlock(&srv.wq_lock);
+		if (stop)
+			return NULL;
+		writer_batch(s, b, n);
+	}
+}
+
 /* libmicrohttpd's own messages, into our log. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
@@ -601,7 +747,14 @@ responses_make(void)
 	                 strlen(PAGE_NOT_FOUND));
 	srv.r_health = page("text/plain; charset=utf-8", "ok\n", 3);
 	srv.r_drain = page("text/plain; charset=utf-8", "draining\n", 9);
-	return srv.r_404 && srv.r_health && srv.r_drain ? 0 : MC_ENOMEM;
+	srv.r_unsub = page("text/html; charset=utf-8", PAGE_UNSUBSCRIBED,
+	                   strlen(PAGE_UNSUBSCRIBED));
+	srv.r_confirm = page("text/html; charset=utf-8", PAGE_CONFIRM,
+	                     strlen(PAGE_CONFIRM));
+	return srv.r_404 && srv.r_health && srv.r_drain && srv.r_unsub &&
+	               srv.r_confirm
+	           ? 0
+	           : MC_ENOMEM;
 }
 
 /* Free the shared responses. */
@@ -614,6 +767,10 @@ responses_free(void)
 		MHD_destroy_response(srv.r_health);
 	if (srv.r_drain)
 		MHD_destroy_response(srv.r_drain);
+	if (srv.r_unsub)
+		MHD_destroy_response(srv.r_unsub);
+	if (srv.r_confirm)
+		MHD_destroy_response(srv.r_confirm);
 }
 
 /* Start the daemon on the configured address. */
@@ -623,7 +780,8 @@ daemon_start(const struct serve_config *cfg, char *err, size_t errsz)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	                 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	                 MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	                 MHD_ALLOW_SUSPEND_RESUME;
 	char *cert = NULL, *key = NULL;
 	int per_ip = cfg->max_conns_per_ip;
 	int rc;
@@ -663,7 +821,9 @@ daemon_start(const struct serve_config *cfg, char *err, size_t errsz)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 	    /* libmicrohttpd's own idle timeout: a backstop to ours. */
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(srv.header_ms / 1000 + 5),
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+	    /* Also the bound of a request head (431 past it); the pool is
+	     * cleared between requests, so no larger than needed. */
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	    /* RFC 7230 to the letter: no Host, bare LF, spaces before a
 	     * colon are 400s, not guesses. */
@@ -711,7 +871,7 @@ int
 serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 {
 	sigset_t set;
-	pthread_t wd;
+	pthread_t wd, wr;
 	int sig, rc;
 
 	memset(&srv, 0, sizeof(srv));
@@ -722,6 +882,10 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	pthread_rwlock_init(&srv.keys_lock, NULL);
 	pthread_mutex_init(&srv.stores_lock, NULL);
 	pthread_mutex_init(&srv.conns_lock, NULL);
+	pthread_mutex_init(&srv.wq_lock, NULL);
+	pthread_mutex_init(&srv.done_lock, NULL);
+	srv.done = xcalloc(DONE_SLOTS, sizeof(*srv.done));
+	pthread_cond_init(&srv.wq_cond, NULL);
 	watchdog_stop = false;
 
 	/* The main thread takes the signals; every other thread blocks
@@ -746,6 +910,7 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	    (rc = daemon_start(cfg, err, errsz)) < 0)
 		goto out;
 	pthread_create(&wd, NULL, watchdog, NULL);
+	pthread_create(&wr, NULL, writer, NULL);
 	log_warn("serve: listening on %s%s (store %s)",
 	         cfg->listen ? cfg->listen : SERVE_DEFAULT_LISTEN,
 	         cfg->tls_cert_file ? " with TLS" : "",
@@ -761,6 +926,12 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	}
 	log_warn("serve: %s: draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
 	drain(cfg);
+	/* The writer commits what waits, then ends; then the daemon. */
+	pthread_mutex_lock(&srv.wq_lock);
+	srv.wq_stop = true;
+	pthread_cond_signal(&srv.wq_cond);
+	pthread_mutex_unlock(&srv.wq_lock);
+	pthread_join(wr, NULL);
 	watchdog_stop = true;
 	pthread_join(wd, NULL);
 	MHD_stop_daemon(srv.d);
@@ -776,5 +947,6 @@ out:
 		free(srv.keys);
 	}
 	pthread_rwlock_destroy(&srv.keys_lock);
+	free(srv.done);
 	return rc;
 }
