@@ -7,3 +7,9 @@ add_test(NAME serve_unsubscribe
 	$<TARGET_FILE:mailcast>)
 set_tests_properties(serve_unsubscribe PROPERTIES LABELS integration
     TIMEOUT 180)
+# serve beside a running campaign in the same SQLite store: every POST
+# 200, no lost update on either side.  Ports 26740-26742.
+add_test(NAME serve_busy
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_busy.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_busy PROPERTIES LABELS integration TIMEOUT 300)
