@@ -161,6 +161,50 @@ unsub_apply_many(struct store *s, struct unsub_result *r,
 	return 0;
 }
 
+/* Undo an unsubscribe (the recipient's own, never a bounce's). */
+int
+unsub_resubscribe(struct store *s, const struct token_keyring *ring,
+                  const char *tok, const char *source, time_t now,
+                  struct unsub_result *r, char *err, size_t errsz)
+{
+	struct store_suppression hit;
+	char detail[STORE_ADDRESS_MAX + 300];
+	int rc, changed = 0;
+
+	if ((rc = unsub_lookup(s, ring, tok, r, err, errsz)) < 0)
+		return rc;
+	rc = store_supp_check(s, r->address, &hit);
+	if (rc < 0 && rc != MC_ENOTFOUND)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	if (rc == 0 && (hit.reason != SUPP_UNSUBSCRIBED ||
+	                strcmp(hit.entry, r->address) != 0))
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "suppressed (%s): not undone from the web",
+		               store_supp_reason_name(hit.reason));
+	if (store_begin(s) < 0)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	if (rc == 0)
+		rc = store_supp_remove(s, r->address);
+	else
+		rc = 0;
+	if (rc == 0)
+		rc = store_contact_set_status(s, r->contact_id, CONTACT_ACTIVE,
+		                              now, &changed);
+	if (rc == 0 && (r->already || changed)) {
+		snprintf(detail, sizeof(detail), "%s from %.200s", r->address,
+		         source ? source : "web");
+		rc = store_event_add(s, r->campaign_id, r->contact_id,
+		                     "resubscribe", detail, now);
+	}
+	if (rc < 0 || store_commit(s) < 0) {
+		mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+		store_rollback(s);
+		return MC_EIO;
+	}
+	r->changed = r->already || changed;
+	return 0;
+}
+
 /* Unsubscribe tok's contact, once. */
 int
 unsub_apply(struct store *s, const struct token_keyring *ring, const char *tok,

@@ -76,6 +76,16 @@ int unsub_apply(struct store *s, const struct token_keyring *ring,
                 struct unsub_result *r, char *err, size_t errsz);
 
 /*
+ * The preferences page's "resubscribe": tok's contact active again and
+ * its "unsubscribed" suppression removed, an "resubscribe" event; one
+ * transaction.  Refused (MC_EINVAL, reason in err) when the address is
+ * suppressed for another reason (a hard bounce, a complaint: not the
+ * recipient's click to undo).  Not unsubscribed: 0, nothing written.
+ */
+int unsub_resubscribe(struct store *s, const struct token_keyring *ring,
+                      const char *tok, const char *source, time_t now,
+                      struct unsub_result *r, char *err, size_t errsz);
+/*
  * Group commit: apply n looked-up results (unsub_lookup, not already) in
  * one transaction, sources[i] saying how each came; r[i].changed set.
  * What a server does with many unsubscribes at once, so that each does

@@ -24,10 +24,34 @@
 	"value=\"One-Click\"><button type=\"submit\">Unsubscribe</button>"     \
 	"</form>\n" PAGE_TAIL
 
+/* After an unsubscribe, and GET when already unsubscribed: the
+ * preferences (resubscribe). */
 #define PAGE_UNSUBSCRIBED                                                      \
 	PAGE_HEAD("Unsubscribed")                                              \
 	"<h1>You are unsubscribed</h1>\n<p>You will get no more mail from "    \
-	"this list.</p>\n" PAGE_TAIL
+	"this list.</p>\n<form method=\"post\"><input type=\"hidden\" "        \
+	"name=\"resubscribe\" value=\"1\"><p>Changed your mind? "              \
+	"<button type=\"submit\">Resubscribe</button></p></form>\n" PAGE_TAIL
+
+#define PAGE_RESUBSCRIBED                                                      \
+	PAGE_HEAD("Subscribed")                                                \
+	"<h1>You are subscribed again</h1>\n<form method=\"post\">"            \
+	"<input type=\"hidden\" name=\"List-Unsubscribe\" "                    \
+	"value=\"One-Click\"><button type=\"submit\">Unsubscribe</button>"     \
+	"</form>\n" PAGE_TAIL
+
+/* A resubscribe this page may not do (a bounce's or a complaint's). */
+#define PAGE_NO_RESUBSCRIBE                                                    \
+	PAGE_HEAD("Not possible")                                              \
+	"<h1>Not possible here</h1>\n<p>This address cannot be subscribed "    \
+	"again from this page; please contact the list's "                     \
+	"owner.</p>\n" PAGE_TAIL
+
+/* A form posted from another site. */
+#define PAGE_FORBIDDEN                                                         \
+	PAGE_HEAD("Forbidden")                                                 \
+	"<h1>Forbidden</h1>\n<p>This form must be sent from its own "          \
+	"page.</p>\n" PAGE_TAIL
 
 /* One page for every unknown path and every token that is not ours. */
 #define PAGE_NOT_FOUND                                                         \

@@ -155,6 +155,18 @@ done_put(const char *tok)
 	pthread_mutex_unlock(&srv.done_lock);
 }
 
+/* Forget tok (resubscribed: a new POST must act again). */
+static void
+done_forget(const char *tok)
+{
+	struct done_slot *d = done_slot(tok);
+
+	pthread_mutex_lock(&srv.done_lock);
+	if (strcmp(d->tok, tok) == 0)
+		d->tok[0] = '\0';
+	pthread_mutex_unlock(&srv.done_lock);
+}
+
 /* This thread's store, opened on first use; NULL after logging why. */
 static struct store *
 thread_store(void)
@@ -298,14 +310,55 @@ answer_busy(struct MHD_Connection *c)
 	return answer(c, 503, r);
 }
 
+/* Whether a form-urlencoded body b[0..n) holds the exact pair. */
+static bool
+form_has(const char *b, size_t n, const char *pair)
+{
+	size_t pl = strlen(pair);
+
+	for (size_t i = 0; i < n;) {
+		size_t e = i;
+
+		while (e < n && b[e] != '&')
+			e++;
+		if (e - i == pl && memcmp(b + i, pair, pl) == 0)
+			return true;
+		i = e + 1;
+	}
+	return false;
+}
+
+/* A browser's form from another site (CSRF): its Origin is not this
+ * server's own (scheme and Host), or Sec-Fetch-Site says cross-site.
+ * A client that sends neither is not a browser's form. */
+static bool
+cross_site(struct MHD_Connection *c)
+{
+	const char *o =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *sfs =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *host;
+
+	if (sfs != NULL && strcmp(sfs, "same-origin") != 0 &&
+	    strcmp(sfs, "none") != 0)
+		return true;
+	if (o == NULL)
+		return false;
+	if (h == NULL)
+		return true;
+	host = strncmp(o, "https://", 8) == 0  ? o + 8
+	       : strncmp(o, "http://", 7) == 0 ? o + 7
+	                                       : NULL;
+	return host == NULL || strcmp(host, h) != 0;
+}
+
 /* Whether body (form-urlencoded or multipart/form-data) carries the pair
  * List-Unsubscribe=One-Click (RFC 8058 section 3.1). */
 static bool
 one_click_body(const char *type, const char *b, size_t n)
 {
-	static const char pair[] = "List-Unsubscribe=One-Click";
-	size_t pl = sizeof(pair) - 1;
-
 	if (type != NULL && mc_istarts(type, strlen(type), "multipart/")) {
 		static const char nm[] = "name=\"List-Unsubscribe\"";
 		const char *p = memmem(b, n, nm, sizeof(nm) - 1), *v;
@@ -322,16 +375,38 @@ one_click_body(const char *type, const char *b, size_t n)
 	}
 	/* application/x-www-form-urlencoded (also what a client that names
 	 * no type sends): the pair among &-separated pairs. */
-	for (size_t i = 0; i < n;) {
-		size_t e = i;
+	return form_has(b, n, "List-Unsubscribe=One-Click");
+}
 
-		while (e < n && b[e] != '&')
-			e++;
-		if (e - i == pl && memcmp(b + i, pair, pl) == 0)
-			return true;
-		i = e + 1;
+/* The preferences page's resubscribe button (a browser's form: CSRF
+ * checked). */
+static enum MHD_Result
+route_resubscribe(struct MHD_Connection *c, struct store *s, const char *tok,
+                  const char *ip)
+{
+	struct unsub_result r;
+	char err[400], src[96];
+	int rc;
+
+	if (cross_site(c))
+		return answer_html(c, 403, PAGE_FORBIDDEN);
+	snprintf(src, sizeof(src), "web %s", ip);
+	pthread_rwlock_rdlock(&srv.keys_lock);
+	rc = unsub_resubscribe(s, srv.keys, tok, src, time(NULL), &r, err,
+	                       sizeof(err));
+	pthread_rwlock_unlock(&srv.keys_lock);
+	if (rc == MC_ENOTFOUND)
+		return answer_shared(c, 404, srv.r_404);
+	if (rc == MC_EINVAL)
+		return answer_html(c, 409, PAGE_NO_RESUBSCRIBE);
+	if (rc < 0) {
+		log_warn("serve: resubscribe: %s", err);
+		return answer_busy(c);
 	}
-	return false;
+	done_forget(tok);
+	if (r.changed)
+		log_info("serve: %s: resubscribed %s", src, r.address);
+	return answer_html(c, 200, PAGE_RESUBSCRIBED);
 }
 
 /* GET or POST /unsubscribe/TOKEN. */
@@ -347,6 +422,8 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 
 	if (s == NULL)
 		return answer_busy(c);
+	if (post && form_has(q->body ? q->body : "", q->len, "resubscribe=1"))
+		return route_resubscribe(c, s, tok, ip);
 	if (post && !one_click_body(MHD_lookup_connection_value(
 	                                c, MHD_HEADER_KIND, "Content-Type"),
 	                            q->body ? q->body : "", q->len)) {

@@ -238,6 +238,40 @@ def main():
         con.close()
         check(nev == 1 and nsupp() == before + 1,
               "... one event, one suppression (%d events)" % nev)
+        # the preferences: resubscribe (CSRF-checked), then again out
+        st, _, body = request("GET", path_a)
+        check(st == 200 and b'name="resubscribe"' in body,
+              "GET when unsubscribed: the preferences (a resubscribe "
+              "button)")
+        form = {"Content-Type": "application/x-www-form-urlencoded"}
+        st, _, _ = request("POST", path_a, "resubscribe=1",
+                           dict(form, Origin="https://evil.example"))
+        check(st == 403 and status(a) == "unsubscribed",
+              "resubscribe from another site's form (Origin) -> 403, "
+              "unchanged")
+        st, _, _ = request("POST", path_a, "resubscribe=1",
+                           dict(form, **{"Sec-Fetch-Site": "cross-site"}))
+        check(st == 403, "... (Sec-Fetch-Site: cross-site) -> 403")
+        st, _, body = request("POST", path_a, "resubscribe=1",
+                              dict(form, Origin="http://%s:%d" %
+                                   (HOST, PORT)))
+        sl = mcrun("suppress", "list").stdout
+        check(st == 200 and status(a) == "active" and a not in sl,
+              "resubscribe from its own page -> 200, active, not "
+              "suppressed")
+        st, _, _ = request("POST", path_a, "List-Unsubscribe=One-Click",
+                           form)
+        check(st == 200 and status(a) == "unsubscribed",
+              "one-click again at once -> unsubscribed again")
+        f_addr = "user5@d1.example"
+        mcrun("suppress", "add", f_addr, "--reason", "hard-bounce")
+        st, _, _ = request("POST", urls[f_addr].split("news.example", 1)[1],
+                           "resubscribe=1", form)
+        check(st == 409 and "hard-bounce" in mcrun("suppress",
+                                                   "list").stdout,
+              "resubscribe of a hard-bounced address -> 409, still "
+              "suppressed")
+        mcrun("suppress", "remove", f_addr)
         r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w",
                             "%{http_code}", "-F",
                             "List-Unsubscribe=One-Click",
