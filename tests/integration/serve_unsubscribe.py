@@ -24,6 +24,7 @@ sockets for what no polite client sends.
 6. X-Forwarded-For believed only from a --trusted-proxy.
 7. SIGHUP with a broken mailcast.conf keeps serving; SIGTERM lets a request
    in progress finish, closes idle connections, exits 0.
+8. --tls-cert/--tls-key serve HTTPS; bad options exit 78 with the reason.
 
 Usage: serve_unsubscribe.py PATH/TO/mailcast
 """
@@ -34,6 +35,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import sqlite3
 import subprocess
 import sys
@@ -488,6 +490,37 @@ def main():
         err = srv.stderr.read().decode(errors="replace")
         check("ERROR: " not in err and "runtime error" not in err,
               "no sanitizer report: %s" % err[-600:])
+
+        # --- 8. TLS (--tls-cert/--tls-key) and refused options ---
+        key, crt = os.path.join(tmp, "k.pem"), os.path.join(tmp, "c.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", crt, "-days", "1",
+                        "-subj", "/CN=127.0.0.1"], capture_output=True,
+                       check=True, timeout=60)
+        tls, _ = start_serve(PORT2, "--tls-cert", crt, "--tls-key", key)
+        ctx = ssl.create_default_context(cafile=crt)
+        ctx.check_hostname = False
+        c = http.client.HTTPSConnection(HOST, PORT2, timeout=10, context=ctx)
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        check(r.status == 200 and r.read() == b"ok\n",
+              "--tls-cert/--tls-key: HTTPS /healthz 200 (certificate "
+              "verified)")
+        c.close()
+        check(status_of(raw(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+                            port=PORT2, wait=3)) == 0,
+              "... plain HTTP to it gets no HTTP answer")
+        tls.send_signal(signal.SIGTERM)
+        check(tls.wait(timeout=15) == 0, "... and it stops on SIGTERM")
+        for args, code, words in (
+                (["--tls-cert", crt], 78, "go together"),
+                (["--listen", "localhost:80x"], 78, "expected HOST:PORT"),
+                (["--listen", "%s:%d" % (HOST, SINK_PORT)], 74,
+                 "cannot listen on 127.0.0.1:%d (in use?" % SINK_PORT)):
+            r = mcrun("serve", *args, check_rc=False)
+            check(r.returncode == code and words in r.stderr,
+                  "serve %s -> %d, %r (%s)" % (" ".join(args), code, words,
+                                               r.stderr.strip()[-200:]))
     finally:
         for p in procs:
             if p.poll() is None:
