@@ -31,7 +31,7 @@
 #include "http/pages.h"
 #include "http/serve.h"
 
-#define STORES_MAX   64 /* worker threads (each its own store) */
+#define STORES_MAX   80 /* threads (64 workers, the writer, main) */
 #define RELOAD_MIN_S 1  /* an unknown token reloads the keys at most so */
 
 /* One connection, from accept to close: its header deadline. */
@@ -475,6 +475,25 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 	return answer_shared(c, 200, srv.r_confirm);
 }
 
+/* /healthz: 200 while the store answers a read, 503 when it does not or
+ * while draining. */
+static enum MHD_Result
+route_health(struct MHD_Connection *c)
+{
+	struct store *s = thread_store();
+	struct store_suppression hit;
+	int rc;
+
+	if (srv.draining)
+		return answer_shared(c, 503, srv.r_drain);
+	rc = s ? store_supp_check(s, "healthz@healthz.invalid", &hit) : MC_EIO;
+	if (rc < 0 && rc != MC_ENOTFOUND) {
+		log_warn("serve: healthz: %s", s ? store_error(s) : "no store");
+		return answer_busy(c);
+	}
+	return answer_shared(c, 200, srv.r_health);
+}
+
 /* Route one complete request. */
 static enum MHD_Result
 route(struct MHD_Connection *c, const char *url, const char *method,
@@ -489,8 +508,7 @@ route(struct MHD_Connection *c, const char *url, const char *method,
 	client_addr(c, ip, sizeof(ip));
 	log_debug("serve: %s %s %.40s", ip, method, url);
 	if (strcmp(url, "/healthz") == 0 && get)
-		return answer_shared(c, srv.draining ? 503 : 200,
-		                     srv.draining ? srv.r_drain : srv.r_health);
+		return route_health(c);
 	if ((tok = unsub_path_token(url)) != NULL && (get || post))
 		return route_unsubscribe(c, method, tok, q, ip);
 	if (strcmp(url, "/healthz") == 0 || tok != NULL) {
