@@ -291,7 +291,7 @@ answer_shared(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 	return MHD_queue_response(c, status, r);
 }
 
-/* An HTML page built from a format (pages.h). */
+/* An HTML page (pages.h), copied into its response. */
 static enum MHD_Result
 answer_html(struct MHD_Connection *c, unsigned status, const char *html)
 {
