@@ -14,7 +14,9 @@ set(allow_engine "base;proto;msg;bounce;dns;net;store;engine")
 set(allow_app "base;proto;msg;bounce;dns;net;diag;store;engine;app")
 # cli sits on app (DESIGN.md); the diagnostic commands (doctor, probe,
 # trace, ping, netinfo, dns) still print diag's results directly.
-set(allow_cli "base;app;diag;cli")
+# http (`serve`) sits on app and base only; cli starts it (cmd_serve.c).
+set(allow_http "base;app;http")
+set(allow_cli "base;app;diag;http;cli")
 
 set(bad "")
 file(GLOB layers RELATIVE ${SRC} ${SRC}/*)

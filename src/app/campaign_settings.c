@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "app/campaign.h"
+#include "app/unsubscribe.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -546,6 +547,20 @@ campaign_settings_from_conf(struct campaign_settings *set,
 		if (campaign_settings_set(set, (enum campaign_opt)o, v, why,
 		                          sizeof(why)) < 0) {
 			snprintf(err, errsz, "%s: %s",
+			         c->path ? c->path : "environment", why);
+			return MC_ECONFIG;
+		}
+	}
+	/* The one-click links of a site `mailcast serve` answers for:
+	 * public_url + the route's path (app/unsubscribe.h). */
+	if (set->unsub_url == NULL && conf_get(c, CONF_public_url) != NULL) {
+		char *u = unsub_url_prefix(conf_get(c, CONF_public_url));
+
+		rc = campaign_settings_set(set, CAMPAIGN_OPT_UNSUB_URL, u, why,
+		                           sizeof(why));
+		free(u);
+		if (rc < 0) {
+			snprintf(err, errsz, "%s: public_url: %s",
 			         c->path ? c->path : "environment", why);
 			return MC_ECONFIG;
 		}

@@ -26,7 +26,7 @@ static const char *const key_names[CONF__COUNT] = {
     "rate",          "conns",       "dest_rate",     "per_conn",
     "pipeline",      "retry",       "max_age",       "linger",
     "timeout",       "token_key",   "bounce_domain", "dkim_key",
-    "dkim_selector", "dkim_domain", "lease_timeout",
+    "dkim_selector", "dkim_domain", "lease_timeout", "public_url",
 };
 
 struct parse {
@@ -115,6 +115,11 @@ conf_check(enum conf_key k, const char *v)
 	case CONF_timeout:
 		return conf_uint(v, 100, 3600000, &u) ? NULL
 		                                      : "milliseconds (>= 100)";
+	case CONF_public_url:
+		return strncmp(v, "https://", 8) == 0 && v[8] != '\0' &&
+		               !strpbrk(v, " \"<>")
+		           ? NULL
+		           : "an https:// URL (where `mailcast serve` answers)";
 	case CONF_retry:
 		return strspn(v, "0123456789,") == strlen(v)
 		           ? NULL

@@ -55,6 +55,7 @@ enum conf_key {
 	CONF_dkim_selector,
 	CONF_dkim_domain,
 	CONF_lease_timeout,
+	CONF_public_url, /* https://SITE where `mailcast serve` answers */
 	CONF__COUNT
 };
 

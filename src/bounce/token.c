@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -220,6 +221,29 @@ struct mac_cache {
 	EVP_MD_CTX *inner, *outer, *work;
 };
 static _Thread_local struct mac_cache mac_cache;
+static pthread_key_t mac_cache_key;
+static pthread_once_t mac_cache_once = PTHREAD_ONCE_INIT;
+
+/* A thread ends: free its cache (a server's worker threads come and go;
+ * the main thread's lives as long as the process). */
+static void
+mac_cache_free(void *arg)
+{
+	struct mac_cache *c = arg;
+
+	EVP_MD_CTX_free(c->inner);
+	EVP_MD_CTX_free(c->outer);
+	EVP_MD_CTX_free(c->work);
+	EVP_MD_free(c->md);
+	explicit_bzero(c, sizeof(*c));
+}
+
+/* The key whose destructor frees a thread's cache. */
+static void
+mac_cache_key_make(void)
+{
+	pthread_key_create(&mac_cache_key, mac_cache_free);
+}
 
 /* Point the cache at k; false if OpenSSL fails. */
 static bool
@@ -236,6 +260,8 @@ mac_cache_set(const struct token_key *k)
 		c->inner = EVP_MD_CTX_new();
 		c->outer = EVP_MD_CTX_new();
 		c->work = EVP_MD_CTX_new();
+		pthread_once(&mac_cache_once, mac_cache_key_make);
+		pthread_setspecific(mac_cache_key, c);
 		if (c->md == NULL || c->inner == NULL || c->outer == NULL ||
 		    c->work == NULL)
 			return false;

@@ -14,8 +14,10 @@
 
 #include "app/contacts.h"
 #include "app/result_json.h"
+#include "app/unsubscribe.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
+#include "app/process.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
 
@@ -49,6 +51,10 @@ do_create(struct store *s, const struct campaign_settings *set,
 		        "contacts\n",
 		        n);
 	printf("%lld\n", (long long)id);
+	if (!unsub_served(set->unsub_url, conf_get(app_conf(), CONF_public_url),
+	                  err, sizeof(err)))
+		fprintf(stderr, "mailcast: campaign create: warning: %s\n",
+		        err);
 	return 0;
 }
 

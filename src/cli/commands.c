@@ -27,6 +27,7 @@ const struct cli_command cli_commands[] = {
      "run every running campaign of a shared store, until stopped"},
     {"store", cmd_store, "the store's schema: migrate"},
     {"token", cmd_token, "the store's token keys: rotate | list | verify"},
+    {"serve", cmd_serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz"},
     {"preview", cmd_preview, "render the message one recipient would get"},
     {"dkim", cmd_dkim, "DKIM keys: keygen | txt (the DNS record to publish)"},
     {"help", cmd_help, "longer help on a topic: mailcast help template"},

@@ -50,6 +50,7 @@ cli_command_fn cmd_preview;
 cli_command_fn cmd_token;
 cli_command_fn cmd_store;
 cli_command_fn cmd_worker;
+cli_command_fn cmd_serve;
 cli_command_fn cmd_dkim;
 cli_command_fn cmd_help;
 cli_command_fn cmd_version;

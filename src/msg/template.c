@@ -502,7 +502,7 @@ compile_options(struct compiler *c, struct tmpl *t,
 	if (opt && opt->unsubscribe_url)
 		t->unsub_url = xstrdup(opt->unsubscribe_url);
 	else
-		t->unsub_url = xasprintf("https://%s/unsubscribe/", dom);
+		t->unsub_url = xasprintf("https://%s" TMPL_UNSUB_PATH, dom);
 	if (!url_ok(t->unsub_url))
 		return cfail(
 		    c, 0, MC_ECONFIG,

@@ -35,6 +35,10 @@
 #define TMPL_HVALUE_MAX       900 /* octets of a merge value in a header */
 #define MSG_SIZE_MAX          (32 * 1024 * 1024) /* a rendered message */
 #define TMPL_ERR_MAX          512
+/* The path of the unsubscribe URL under a site (the default prefix is
+ * https://FROM-DOMAIN TMPL_UNSUB_PATH): `mailcast serve` answers the same
+ * path (app/unsubscribe.h), so link and route cannot drift apart. */
+#define TMPL_UNSUB_PATH "/unsubscribe/"
 
 struct tmpl;
 struct msg_render;

@@ -1,0 +1,15 @@
+# `mailcast serve` (issue 13): RFC 8058 one-click unsubscribe with curl
+# and http.client, every bad input (forged tokens, 413, malformed HTTP,
+# slowloris, traversal, X-Forwarded-For), SIGHUP and SIGTERM.
+# Ports 26720-26722 on 127.0.0.1 (and 127.0.0.2 as a client address).
+add_test(NAME serve_unsubscribe
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_unsubscribe.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_unsubscribe PROPERTIES LABELS integration
+    TIMEOUT 180)
+# serve beside a running campaign in the same SQLite store: every POST
+# 200, no lost update on either side.  Ports 26740-26742.
+add_test(NAME serve_busy
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_busy.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_busy PROPERTIES LABELS integration TIMEOUT 300)

@@ -1,0 +1,1 @@
+mc_unit_test(test_unsubscribe LIBS mc_app)
