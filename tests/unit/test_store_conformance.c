@@ -614,7 +614,7 @@ test_upsert_many(void **state)
 {
 	struct fixture *f = *state;
 	struct store *s = f->s;
-	struct store_contact_in rows[200];
+	struct store_contact_in rows[200] = {{0}};
 	struct store_upsert_counts c = {0};
 	char addr[200][40], want[64];
 	int64_t list, other;
@@ -639,7 +639,7 @@ test_upsert_many(void **state)
 			    0);
 	}
 	assert_int_equal(
-	    store_contact_upsert_many(s, rows, 200, list, T0 + 1, &c), 0);
+	    store_contact_upsert_many(s, rows, 200, list, T0 + 1, 0, &c), 0);
 	assert_int_equal(c.added, 158);
 	assert_int_equal(c.updated, 21); /* the odd ones of 100..139, 195 */
 	assert_int_equal(c.unchanged, 21);
@@ -657,7 +657,7 @@ test_upsert_many(void **state)
 	/* Again: nothing changes. */
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(
-	    store_contact_upsert_many(s, rows, 200, list, T0 + 2, &c), 0);
+	    store_contact_upsert_many(s, rows, 200, list, T0 + 2, 0, &c), 0);
 	assert_int_equal(c.added, 0);
 	assert_int_equal(c.updated, 0);
 	assert_int_equal(c.unchanged, 200);
