@@ -177,7 +177,12 @@ supp_import(struct store *s, struct supp_args *a)
 		       o->dry_run ? "dry run (nothing written): " : "",
 		       a->argv[0], st.rows, st.added, st.unchanged,
 		       st.rejected);
-	return st.rejected ? EX_DATAERR : EX_OK;
+	if (st.rejected > 0)
+		cli_fail(0,
+		         "mailcast: suppress import: %lu rows rejected; the "
+		         "other rows were imported",
+		         st.rejected);
+	return EX_OK;
 }
 
 /* suppress SUB [options] ...: the options, then the subcommand. */
@@ -194,6 +199,7 @@ supp_run(int argc, char **argv, struct store *s)
 	    {"source", CLI_STR, &a.o.source, .shortopt = 's'},
 	    {"reject-file", CLI_STR, &a.rpath, .shortopt = 'f'},
 	    {"dry-run", CLI_FLAG, &a.o.dry_run, .shortopt = 'n'},
+	    CLI_O("strict", CLI_FLAG, &a.o.strict),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,

@@ -766,6 +766,11 @@ store_import_suppressions(struct store *s, FILE *fp,
 	}
 	if (rc < 0)
 		err = rc;
+	if (err == 0 && o->strict && st->rejected > 0)
+		err = store_fail(s, MC_EDATA,
+		                 "%lu rows rejected (--strict: every row must "
+		                 "be good)",
+		                 st->rejected);
 end:
 	err = import_end(&r, err);
 out:

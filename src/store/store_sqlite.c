@@ -1030,7 +1030,7 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 		sqlite3_bind_int64(st, 7 * i + 5,
 		                   r->subscribed ? r->subscribed : now);
 		sqlite3_bind_int64(st, 7 * i + 6, now);
-		if (active)
+		if (active && r->status_at == 0)
 			sqlite3_bind_null(st, 7 * i + 7);
 		else
 			sqlite3_bind_int64(st, 7 * i + 7,
