@@ -163,7 +163,8 @@ app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
 
 	char why[300];
 
-	snprintf(why, sizeof(why), "import %s", o->why ? o->why : "");
+	snprintf(why, sizeof(why), "import %s into %s%s", o->why ? o->why : "",
+	         o->list, o->nmore ? " and more" : "");
 	store_audit_context(s, app_actor(o->actor), why);
 	rc = store_import_contacts(s, fp, &io, st);
 	store_audit_context(s, NULL, NULL);
@@ -462,20 +463,21 @@ app_list_add(struct store *s, const char *const *lists, size_t n,
 	json_t *bad = json_array();
 	size_t nrows = 0;
 	unsigned long joined = 0;
+	char why[300];
 	int64_t from = 0, id;
 	time_t now = time(NULL);
 	int rc = 0;
 
 	*out = NULL;
 	for (size_t i = 0; i < naddrs; i++) {
-		char why[256];
+		char reason[256];
 
 		if (app_addr_check(NULL, addrs[i], strlen(addrs[i]),
-		                   norm[nrows], sizeof(norm[nrows]), why,
-		                   sizeof(why)) < 0) {
+		                   norm[nrows], sizeof(norm[nrows]), reason,
+		                   sizeof(reason)) < 0) {
 			json_array_append_new(
 			    bad, json_pack("{s:s,s:s}", "address", addrs[i],
-			                   "reason", why));
+			                   "reason", reason));
 			continue;
 		}
 		for (id = 0; (size_t)id < nrows; id++)
@@ -491,7 +493,9 @@ app_list_add(struct store *s, const char *const *lists, size_t n,
 	if (from_list != NULL &&
 	    (rc = store_list_find(s, from_list, &from)) < 0)
 		goto fail;
-	store_audit_context(s, app_actor(actor), "list add");
+	snprintf(why, sizeof(why), "list add to %s%s", n ? lists[0] : "",
+	         n > 1 ? " and more" : "");
+	store_audit_context(s, app_actor(actor), why);
 	if ((rc = store_begin(s)) < 0)
 		goto fail;
 	for (size_t k = 0; k < n && rc == 0; k++) {

@@ -197,11 +197,15 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     "ALTER TABLE contacts_v6 RENAME TO contacts;"
     "CREATE INDEX contacts_deleted ON contacts(id) WHERE deleted_at IS NOT"
     " NULL;"
+    "CREATE TABLE audit_contexts ("
+    " id INTEGER PRIMARY KEY,"
+    " actor TEXT NOT NULL,"
+    " why TEXT);"
     "CREATE TABLE contact_audit ("
     " id INTEGER PRIMARY KEY,"
     " contact_id INTEGER NOT NULL,"
     " at INTEGER NOT NULL,"
-    " actor TEXT NOT NULL,"
+    " ctx INTEGER REFERENCES audit_contexts(id),"
     " action TEXT NOT NULL,"
     " detail TEXT);"
     "CREATE INDEX contact_audit_by_contact ON contact_audit(contact_id, id);"
@@ -213,92 +217,48 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 };
 
 /*
- * The audit triggers, made per connection (TEMP) at open: they call this
- * connection's mc_audit_actor() and mc_audit_why() (audit_context), which
- * another program opening the file (the sqlite3 shell) does not have, so
- * its changes go unrecorded instead of failing.
+ * The audit triggers, made per connection (TEMP) at open.  A row names its
+ * context (who and why: audit_contexts, one row per audit_context call, so
+ * an import of a million contacts repeats neither) through this
+ * connection's mc_audit_ctx(), which another program opening the file (the
+ * sqlite3 shell) does not have: its changes go unrecorded instead of
+ * failing.  detail: the status change, or the list joined or left.
  */
-#define AUDIT_ROW(id, at, action, detail)                                      \
-	" INSERT INTO contact_audit(contact_id, at, actor, action, "           \
-	"detail) VALUES (" id ", " at ", mc_audit_actor(), '" action           \
-	"', " detail "); END;"
-#define AUDIT_NOW "CAST(strftime('%s', 'now') AS INTEGER)"
-static const char audit_triggers[] =
+#define AUDIT_INSERT                                                           \
+	" INSERT INTO contact_audit(contact_id, at, ctx, action, detail) "     \
+	"VALUES "
+static const char *const audit_triggers[] = {
     "CREATE TEMP TRIGGER audit_add AFTER INSERT ON main.contacts "
-    "BEGIN" AUDIT_ROW(
-        "new.id", "new.created_at", "added",
-        "mc_audit_why()") "CREATE TEMP TRIGGER audit_back AFTER UPDATE OF "
-                          "deleted_at ON "
-                          "main.contacts WHEN old.deleted_at IS NOT NULL AND "
-                          "new.deleted_at IS "
-                          "NULL BEGIN" AUDIT_ROW(
-                              "new.id", "new.updated_at", "added",
-                              "mc_audit_why()") "CREATE TEMP TRIGGER "
-                                                "audit_deleted AFTER UPDATE OF "
-                                                "deleted_at ON "
-                                                "main.contacts WHEN "
-                                                "old.deleted_at IS NULL AND "
-                                                "new.deleted_at IS NOT "
-                                                "NULL AND new.status <> "
-                                                "'erased' BEGIN" AUDIT_ROW(
-                                                    "new.id", "new.deleted_at",
-                                                    "deleted",
-                                                    "mc_audit_why()") "CREATE "
-                                                                      "TEMP "
-                                                                      "TRIGGER "
-                                                                      "audit_"
-                                                                      "attrs "
-                                                                      "AFTER "
-                                                                      "UPDATE "
-                                                                      "OF "
-                                                                      "attrs "
-                                                                      "ON "
-                                                                      "main."
-                                                                      "contacts"
-                                                                      " "
-                                                                      "WHEN "
-                                                                      "old."
-                                                                      "attrs "
-                                                                      "<> "
-                                                                      "new."
-                                                                      "attrs "
-                                                                      "AND "
-                                                                      "new."
-                                                                      "status "
-                                                                      "<> "
-                                                                      "'erased'"
-                                                                      " BEGI"
-                                                                      "N" AUDIT_ROW(
-                                                                          "new."
-                                                                          "id",
-                                                                          "new."
-                                                                          "upda"
-                                                                          "ted_"
-                                                                          "at",
-                                                                          "attr"
-                                                                          "ibut"
-                                                                          "es",
-                                                                          "mc_"
-                                                                          "audi"
-                                                                          "t_"
-                                                                          "why("
-                                                                          ")") "CREATE TEMP TRIGGER audit_status AFTER UPDATE OF status ON "
-                                                                               "main.contacts WHEN old.status <> new.status BEGIN" AUDIT_ROW(
-                                                                                   "new.id",
-                                                                                   "new.updated_at",
-                                                                                   "status",
-                                                                                   "old.status || ' -> ' || new.status || coalesce(': ' || "
-                                                                                   "mc_audit_why(), '')") "CREATE TEMP TRIGGER audit_joined AFTER INSERT ON main.list_members "
-                                                                                                          "BEGIN" AUDIT_ROW(
-                                                                                                              "new.contact_id",
-                                                                                                              "new.added_at",
-                                                                                                              "joined",
-                                                                                                              "(SELECT name FROM main.lists WHERE id = new.list_id)") "CREATE TEMP TRIGGER audit_left AFTER DELETE ON main.list_members "
-                                                                                                                                                                      "BEGIN" AUDIT_ROW(
-                                                                                                                                                                          "old.contact_id",
-                                                                                                                                                                          AUDIT_NOW,
-                                                                                                                                                                          "left",
-                                                                                                                                                                          "(SELECT name FROM main.lists WHERE id = old.list_id)");
+    "BEGIN" AUDIT_INSERT "(new.id, new.updated_at, mc_audit_ctx(), 'added', "
+    "NULL); END",
+    "CREATE TEMP TRIGGER audit_back AFTER UPDATE OF deleted_at ON "
+    "main.contacts WHEN old.deleted_at IS NOT NULL AND new.deleted_at IS "
+    "NULL BEGIN" AUDIT_INSERT "(new.id, new.updated_at, mc_audit_ctx(), "
+    "'added', NULL); END",
+    "CREATE TEMP TRIGGER audit_deleted AFTER UPDATE OF deleted_at ON "
+    "main.contacts WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT "
+    "NULL AND new.status <> 'erased' BEGIN" AUDIT_INSERT "(new.id, "
+    "new.deleted_at, mc_audit_ctx(), 'deleted', NULL); END",
+    "CREATE TEMP TRIGGER audit_attrs AFTER UPDATE OF attrs ON main.contacts "
+    "WHEN old.attrs <> new.attrs AND new.status <> 'erased' BEGIN" AUDIT_INSERT
+    "(new.id, new.updated_at, mc_audit_ctx(), 'attributes', "
+    "NULL); END",
+    "CREATE TEMP TRIGGER audit_status AFTER UPDATE OF status ON "
+    "main.contacts WHEN old.status <> new.status BEGIN" AUDIT_INSERT
+    "(new.id, new.updated_at, mc_audit_ctx(), 'status', old.status || "
+    "' -> ' || new.status); END",
+    /* Not for a contact added or changed by the same statement and
+     * second (an import): that row's reason names the list already. */
+    "CREATE TEMP TRIGGER audit_joined AFTER INSERT ON main.list_members "
+    "WHEN (SELECT updated_at FROM main.contacts WHERE id = "
+    "new.contact_id) <> new.added_at BEGIN" AUDIT_INSERT "(new.contact_id, "
+    "new.added_at, mc_audit_ctx(), 'joined', (SELECT name FROM main.lists "
+    "WHERE id = new.list_id)); END",
+    "CREATE TEMP TRIGGER audit_left AFTER DELETE ON main.list_members "
+    "BEGIN" AUDIT_INSERT "(old.contact_id, CAST(strftime('%s', 'now') AS "
+    "INTEGER), mc_audit_ctx(), 'left', (SELECT name FROM main.lists WHERE "
+    "id = old.list_id)); END",
+};
 
 /* A ledger row this installation sent (or tried to): ingest's proof. */
 #define DLV_WAS_SENT                                                           \
@@ -448,16 +408,24 @@ static const char audit_triggers[] =
 	                   "contact_id = ?1")                                  \
 	X(ST_ERASE_EVENTS, "UPDATE events SET detail = NULL WHERE contact_id " \
 	                   "= ?1")                                             \
-	X(ST_ERASE_AUDIT, "UPDATE contact_audit SET detail = NULL WHERE "      \
-	                  "contact_id = ?1 AND action <> 'joined' AND action " \
-	                  "<> 'left'")                                         \
+	X(ST_ERASE_AUDIT, /* the reasons given for this contact alone */       \
+	  "UPDATE audit_contexts SET why = NULL WHERE id IN (SELECT ctx FROM " \
+	  "contact_audit WHERE contact_id = ?1) AND id <> ?2 AND NOT EXISTS "  \
+	  "(SELECT 1 FROM contact_audit a WHERE a.ctx = audit_contexts.id "    \
+	  "AND a.contact_id <> ?1)")                                           \
+	X(ST_AUDIT_CTX, "INSERT INTO audit_contexts(actor, why) VALUES (?1, "  \
+	                "?2)")                                                 \
 	X(ST_ERASE_TAKEN, "SELECT 1 FROM contacts WHERE address = ?1")         \
 	X(ST_ERASE_CONTACT,                                                    \
 	  "UPDATE contacts SET address = ?2, domain = '', attrs = '{}', "      \
 	  "status = 'erased', status_at = ?3, updated_at = ?3, deleted_at = "  \
 	  "?3 WHERE id = ?1")                                                  \
-	X(ST_HISTORY, "SELECT at, actor, action, detail FROM contact_audit "   \
-	              "WHERE contact_id = ?1 ORDER BY id")                     \
+	X(ST_HISTORY,                                                          \
+	  "SELECT a.at, coalesce(x.actor, 'mailcast'), a.action, CASE WHEN "   \
+	  "a.action = 'status' THEN a.detail || coalesce(': ' || x.why, '') "  \
+	  "WHEN a.detail IS NOT NULL THEN a.detail ELSE x.why END FROM "       \
+	  "contact_audit a LEFT JOIN audit_contexts x ON x.id = a.ctx WHERE "  \
+	  "a.contact_id = ?1 ORDER BY a.id")                                   \
 	X(ST_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
 	                 "?1")                                                 \
 	X(ST_MEMBER_DELETE,                                                    \
@@ -636,10 +604,9 @@ struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
-	int in_txn;      /* caller's begin() is open */
-	char actor[256]; /* audit_context; "" for the default */
-	char *why;       /* audit_context, or NULL */
-	char salt[80];   /* store_meta's erase_salt */
+	int in_txn;    /* caller's begin() is open */
+	int64_t ctx;   /* audit_context's row; 0: none (NULL) */
+	char salt[80]; /* store_meta's erase_salt */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char hit_source[256];
 };
@@ -1861,7 +1828,6 @@ sq_close(struct store *s)
 	sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
 	                          NULL);
 	sqlite3_close(q->db);
-	free(q->why);
 	free(q);
 }
 
@@ -2340,40 +2306,37 @@ sq_member_copy(struct store *s, int64_t list_id, int64_t from, time_t now,
 	return 0;
 }
 
-/* op: audit_context */
+/* op: audit_context — one audit_contexts row per call with an actor. */
 static int
 sq_audit_context(struct store *s, const char *actor, const char *why)
 {
 	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int err;
 
-	mc_strlcpy(q->actor, actor != NULL ? actor : "", sizeof(q->actor));
-	free(q->why);
-	q->why = why != NULL ? xstrdup(why) : NULL;
+	q->ctx = 0;
+	if (actor == NULL && why == NULL)
+		return 0;
+	if ((st = stmt(q, ST_AUDIT_CTX)) == NULL)
+		return db_fail(q, "audit");
+	bind_text(st, 1, actor != NULL ? actor : "mailcast");
+	bind_text(st, 2, why);
+	if ((err = exec_done(q, st, "audit")) < 0)
+		return err;
+	q->ctx = sqlite3_last_insert_rowid(q->db);
 	return 0;
 }
 
-/* SQL mc_audit_actor(): the audit context's actor, or "mailcast". */
+/* SQL mc_audit_ctx(): the audit context's row, or NULL. */
 static void
-fn_audit_actor(sqlite3_context *cx, int argc, sqlite3_value **argv)
+fn_audit_ctx(sqlite3_context *cx, int argc, sqlite3_value **argv)
 {
 	struct store_sqlite *q = sqlite3_user_data(cx);
 
 	(void)argc;
 	(void)argv;
-	sqlite3_result_text(cx, q->actor[0] ? q->actor : "mailcast", -1,
-	                    SQLITE_TRANSIENT);
-}
-
-/* SQL mc_audit_why(): the audit context's reason, or NULL. */
-static void
-fn_audit_why(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	struct store_sqlite *q = sqlite3_user_data(cx);
-
-	(void)argc;
-	(void)argv;
-	if (q->why != NULL)
-		sqlite3_result_text(cx, q->why, -1, SQLITE_TRANSIENT);
+	if (q->ctx > 0)
+		sqlite3_result_int64(cx, q->ctx);
 	else
 		sqlite3_result_null(cx);
 }
@@ -2490,7 +2453,7 @@ erase_contact(struct store_sqlite *q, int64_t id, const char *address,
 	        0 ||
 	    (err = run_id(q, ST_ERASE_LEDGER, "erase", id, 0)) < 0 ||
 	    (err = run_id(q, ST_ERASE_EVENTS, "erase", id, 0)) < 0 ||
-	    (err = run_id(q, ST_ERASE_AUDIT, "erase", id, 0)) < 0 ||
+	    (err = run_id(q, ST_ERASE_AUDIT, "erase", id, q->ctx)) < 0 ||
 	    (err = run_id(q, ST_MEMBERS_DROP, "erase", id, 0)) < 0)
 		return err;
 	/* An address erased twice (erased, imported again, erased): the
@@ -2704,6 +2667,19 @@ fail:
 	return MC_EIO;
 }
 
+/* The audit triggers on db; SQLITE_OK, or an error with *msg. */
+static int
+audit_setup(sqlite3 *db, char **msg)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(audit_triggers) /
+	                                              sizeof(audit_triggers[0]);
+	     i++)
+		rc = sqlite3_exec(db, audit_triggers[i], NULL, NULL, msg);
+	return rc;
+}
+
 /* This connection's audit functions and triggers, and the erase salt. */
 static int
 connection_setup(struct store_sqlite *q, char *err, size_t errsz)
@@ -2711,12 +2687,9 @@ connection_setup(struct store_sqlite *q, char *err, size_t errsz)
 	sqlite3_stmt *st = NULL;
 	char *msg = NULL;
 
-	if (sqlite3_create_function(q->db, "mc_audit_actor", 0, SQLITE_UTF8, q,
-	                            fn_audit_actor, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_create_function(q->db, "mc_audit_why", 0, SQLITE_UTF8, q,
-	                            fn_audit_why, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(q->db, audit_triggers, NULL, NULL, &msg) !=
-	        SQLITE_OK ||
+	if (sqlite3_create_function(q->db, "mc_audit_ctx", 0, SQLITE_UTF8, q,
+	                            fn_audit_ctx, NULL, NULL) != SQLITE_OK ||
+	    audit_setup(q->db, &msg) != SQLITE_OK ||
 	    sqlite3_prepare_v2(q->db,
 	                       "SELECT value FROM store_meta WHERE key = "
 	                       "'erase_salt'",

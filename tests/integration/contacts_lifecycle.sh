@@ -60,7 +60,7 @@ run "resubscribe" 0 "$MC" $S contact resubscribe alice@x.example --reason "asked
 has "active again" '"status": "active"'
 run "history" 0 "$MC" $S contact history alice@x.example
 has "who" '"actor": "user:tester"'
-has "the import" '"detail": "import main.csv"'
+has "the import, with its list" '"detail": "import main.csv into main"'
 has "status change with why" '"detail": "unsubscribed -> active: asked by phone, ticket 12"'
 has "the suppression" '"detail": "active -> unsubscribed: suppressed (unsubscribed, cli)"'
 
