@@ -45,12 +45,14 @@ run "contact show" 0 "$MC" $S contact show alice@x.example
 has "the contact is unsubscribed" '"status": "unsubscribed"'
 run "suppress remove" 0 "$MC" $S suppress remove alice@x.example
 run "re-import" 0 "$MC" $S list import main.csv --list main
+run "suppress check alice" 0 "$MC" $S suppress check alice@x.example
+has "still suppressed by her status" "alice@x.example is suppressed by contact status (unsubscribed, contact)"
 printf 'email,status\nalice@x.example,active\nzed@x.example,unsubscribed\n' >st.csv
 run "a file saying active" 0 "$MC" $S list import st.csv --list other
 run "contact show alice" 0 "$MC" $S contact show alice@x.example
 has "an import never resubscribes" '"status": "unsubscribed"'
-run "suppress check alice" 0 "$MC" $S suppress check alice@x.example
-has "still suppressed by her status" "alice@x.example is suppressed by contact status (unsubscribed, contact)"
+run "the entry is back with it" 0 "$MC" $S suppress check alice@x.example
+has "suppression list consistent again" "alice@x.example is suppressed by alice@x.example (unsubscribed, import)"
 run "count by status" 0 "$MC" $S list count main
 has "each status" "3 active=2 unsubscribed=1 bounced=0 complained=0 blocklisted=0 erased=0"
 printf 'From: n@news.example\nSubject: Hi {{First Name|there}}\n\nHello {{First Name|you}} from {{city|here}}\n' >t.tmpl
