@@ -694,7 +694,7 @@ test_merge_and_statuses(void **state)
 	struct store *s = f->s;
 	struct store_upsert_counts c = {0};
 	struct store_suppression hit;
-	struct store_contact_in r[2];
+	struct store_contact_in r[3];
 	char got[256];
 	int64_t list, id;
 	int changed;
@@ -707,9 +707,11 @@ test_merge_and_statuses(void **state)
 	assert_int_equal(c.added, 2);
 	r[0] = row_in("a@x.example", "{\"b\":\"3\"}", NULL);
 	r[1] = row_in("u@x.example", "{}", "active");
+	r[2] = row_in("n@x.example", "{}", "complained"); /* statuses run */
 	memset(&c, 0, sizeof(c));
-	assert_int_equal(store_contact_upsert_many(s, r, 2, list, T0, 0, &c),
+	assert_int_equal(store_contact_upsert_many(s, r, 3, list, T0, 0, &c),
 	                 0);
+	assert_int_equal(c.added, 1);
 	assert_int_equal(c.updated, 1);
 	assert_int_equal(c.unchanged, 1);
 	assert_int_equal(store_contact_get(s, "a@x.example", get_contact, got),
