@@ -4,7 +4,9 @@
  * The suppression list holds addresses and whole domains ("@example.com")
  * that no campaign may mail, each with a reason (unsubscribed, hard-bounce,
  * complaint, manual), a source and a time.  Adding an entry that is there
- * already keeps its first reason.  The work is app/contacts.h's.
+ * already keeps its first reason; adding an address gives its contact the
+ * reason's status, and a contact that is not active stays suppressed after
+ * its entry is removed (docs/contacts.md).  The work is app/contacts.h's.
  */
 #include <errno.h>
 #include <jansson.h>

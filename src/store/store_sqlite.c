@@ -2689,17 +2689,19 @@ connection_setup(struct store_sqlite *q, char *err, size_t errsz)
 
 	if (sqlite3_create_function(q->db, "mc_audit_ctx", 0, SQLITE_UTF8, q,
 	                            fn_audit_ctx, NULL, NULL) != SQLITE_OK ||
-	    audit_setup(q->db, &msg) != SQLITE_OK ||
-	    sqlite3_prepare_v2(q->db,
-	                       "SELECT value FROM store_meta WHERE key = "
-	                       "'erase_salt'",
-	                       -1, &st, NULL) != SQLITE_OK) {
+	    audit_setup(q->db, &msg) != SQLITE_OK) {
 		snprintf(err, errsz, "store: %s",
 		         msg ? msg : sqlite3_errmsg(q->db));
 		sqlite3_free(msg);
 		return MC_EIO;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
+	/* Always there after migration 6; a store opened without migrating
+	 * (read-only) may lack it: erase entries then use an empty salt. */
+	if (sqlite3_prepare_v2(q->db,
+	                       "SELECT value FROM store_meta WHERE key = "
+	                       "'erase_salt'",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
 		mc_strlcpy(q->salt, (const char *)sqlite3_column_text(st, 0),
 		           sizeof(q->salt));
 	sqlite3_finalize(st);
