@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/contact.h"
 #include "app/contacts.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -246,8 +247,13 @@ import_opts(const struct app_import *o)
 		fputs("line,reason,record\r\n", o->rejects);
 	return (struct store_import_opts){
 	    .list = o->list,
+	    .more_lists = o->more_lists,
+	    .nmore = o->nmore,
 	    .email_column = o->email_column,
 	    .dry_run = o->dry_run,
+	    .strict = o->strict,
+	    .flags = o->replace ? STORE_UPSERT_REPLACE : 0,
+	    .json_attrs = app_json_attrs,
 	    .check = app_addr_check,
 	    .reject = on_reject,
 	    .reject_arg = (void *)o,
@@ -261,8 +267,16 @@ app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
                     struct store_import_stats *st)
 {
 	struct store_import_opts io = import_opts(o);
+	int rc;
 
-	return store_import_contacts(s, fp, &io, st);
+	char why[300];
+
+	snprintf(why, sizeof(why), "import %s into %s%s", o->why ? o->why : "",
+	         o->list, o->nmore ? " and more" : "");
+	store_audit_context(s, app_actor(o->actor), why);
+	rc = store_import_contacts(s, fp, &io, st);
+	store_audit_context(s, NULL, NULL);
+	return rc;
 }
 
 /* Suppressions from CSV. */
@@ -274,6 +288,9 @@ app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
 
 	return store_import_suppressions(s, fp, o->reason, o->source, &io, st);
 }
+
+/* The columns every export starts with: email, status and the dates. */
+#define EXPORT_FIXED 4
 
 struct export_run {
 	json_t *keys; /* object: attribute name -> column */
@@ -296,7 +313,7 @@ export_keys(void *arg, const struct store_contact *c)
 			json_object_set_new(
 			    x->keys, k,
 			    json_integer((json_int_t)json_object_size(x->keys) +
-			                 1));
+			                 EXPORT_FIXED));
 	}
 	json_decref(a);
 	return 0;
@@ -307,13 +324,20 @@ static int
 export_row(void *arg, const struct store_contact *c)
 {
 	struct export_run *x = arg;
-	size_t n = json_object_size(x->keys) + 1;
+	size_t n = json_object_size(x->keys) + EXPORT_FIXED;
 	json_t *a = json_loads(c->attrs, 0, NULL), *v, *i;
 	const char *k;
 	int rc;
 
+	char sub[32], at[32];
+
 	memset(x->vals, 0, n * sizeof(*x->vals));
+	app_iso_time(c->created, sub, sizeof(sub));
+	app_iso_time(c->status_at, at, sizeof(at));
 	x->vals[0] = c->address;
+	x->vals[1] = c->status;
+	x->vals[2] = sub;
+	x->vals[3] = at;
 	json_object_foreach(a, k, v)
 	{
 		if ((i = json_object_get(x->keys, k)) != NULL &&
@@ -349,10 +373,15 @@ export_seg(struct store *s, int64_t list_id, const struct segment *seg,
 
 	if ((rc = each_contact(s, list_id, seg, now, export_keys, &x)) < 0)
 		goto done;
-	x.vals = xcalloc(json_object_size(x.keys) + 1, sizeof(*x.vals));
+	x.vals =
+	    xcalloc(json_object_size(x.keys) + EXPORT_FIXED, sizeof(*x.vals));
 	x.vals[0] = "email";
+	x.vals[1] = "status";
+	x.vals[2] = "subscribed_at";
+	x.vals[3] = "status_changed_at";
 	json_object_foreach(x.keys, k, v) x.vals[json_integer_value(v)] = k;
-	if ((rc = fn(arg, x.vals, json_object_size(x.keys) + 1)) == 0)
+	if ((rc = fn(arg, x.vals, json_object_size(x.keys) + EXPORT_FIXED)) ==
+	    0)
 		rc = each_contact(s, list_id, seg, now, export_row, &x);
 done:
 	free(x.vals);
@@ -586,7 +615,7 @@ app_supp_lookup(struct store *s, const char *address, json_t **out, char *err,
                 size_t errsz)
 {
 	struct store_suppression hit;
-	char norm[STORE_ADDRESS_MAX + 2];
+	char norm[STORE_ADDRESS_MAX + 2], status[32];
 	int rc;
 
 	*out = NULL;
@@ -600,9 +629,25 @@ app_supp_lookup(struct store *s, const char *address, json_t **out, char *err,
 		                 "suppressed", 1, "entry", hit.entry, "reason",
 		                 store_supp_reason_name(hit.reason), "source",
 		                 hit.source);
-	else
+	else {
 		mc_strlcpy(err, store_error(s), errsz);
-	return rc == MC_ENOTFOUND ? 0 : rc;
+		return rc;
+	}
+	/* The contact's status counts as much as an entry. */
+	if (norm[0] != '@' &&
+	    app_contact_status(s, norm, status, sizeof(status)) == 0) {
+		json_object_set_new(*out, "status", json_string(status));
+		if (strcmp(status, "active") != 0 && rc == MC_ENOTFOUND) {
+			json_object_set_new(*out, "suppressed", json_true());
+			json_object_set_new(*out, "entry",
+			                    json_string("contact status"));
+			json_object_set_new(*out, "reason",
+			                    json_string(status));
+			json_object_set_new(*out, "source",
+			                    json_string("contact"));
+		}
+	}
+	return 0;
 }
 
 /* An import's tally. */
@@ -639,14 +684,179 @@ app_supp_change(struct store *s, bool add, const char *entry,
                 enum store_supp_reason reason, const char *source, bool *added,
                 char *norm, size_t normsz, char *err, size_t errsz)
 {
-	int rc, isnew = 0;
+	int rc, isnew = 0, changed;
 
 	if ((rc = app_supp_entry(entry, norm, normsz, err, errsz)) < 0)
 		return rc;
 	rc = add ? store_supp_add(s, norm, reason, source, time(NULL), &isnew)
 	         : store_supp_remove(s, norm);
+	if (rc == 0 && add && norm[0] != '@')
+		rc = app_contact_suppressed(s, norm, reason, NULL, source,
+		                            &changed);
 	if (rc < 0)
 		mc_strlcpy(err, store_error(s), errsz);
 	*added = isnew != 0;
 	return rc;
+}
+
+/* ISO 8601 UTC, or "" for 0. */
+void
+app_iso_time(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	buf[0] = '\0';
+	if (t != 0 && gmtime_r(&t, &tm) != NULL)
+		strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Add members to lists. */
+int
+app_list_add(struct store *s, const char *const *lists, size_t n,
+             const char *const *addrs, size_t naddrs, const char *from_list,
+             const char *actor, json_t **out, char *err, size_t errsz)
+{
+	struct store_contact_in *rows = calloc(naddrs + 1, sizeof(*rows));
+	char(*norm)[STORE_ADDRESS_MAX + 1] = calloc(naddrs + 1, sizeof(*norm));
+	struct store_upsert_counts c = {0};
+	json_t *bad = json_array();
+	size_t nrows = 0;
+	unsigned long joined = 0;
+	char why[300];
+	int64_t from = 0, id;
+	time_t now = time(NULL);
+	int rc = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < naddrs; i++) {
+		char reason[256];
+
+		if (app_addr_check(NULL, addrs[i], strlen(addrs[i]),
+		                   norm[nrows], sizeof(norm[nrows]), reason,
+		                   sizeof(reason)) < 0) {
+			json_array_append_new(
+			    bad, json_pack("{s:s,s:s}", "address", addrs[i],
+			                   "reason", reason));
+			continue;
+		}
+		for (id = 0; (size_t)id < nrows; id++)
+			if (strcmp(norm[id], norm[nrows]) == 0)
+				break;
+		if ((size_t)id < nrows)
+			continue; /* given twice */
+		rows[nrows].address = norm[nrows];
+		rows[nrows].domain = strrchr(norm[nrows], '@') + 1;
+		rows[nrows].attrs = "{}";
+		nrows++;
+	}
+	if (from_list != NULL &&
+	    (rc = store_list_find(s, from_list, &from)) < 0)
+		goto fail;
+	snprintf(why, sizeof(why), "list add to %s%s", n ? lists[0] : "",
+	         n > 1 ? " and more" : "");
+	store_audit_context(s, app_actor(actor), why);
+	if ((rc = store_begin(s)) < 0)
+		goto fail;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		struct store_upsert_counts one = {0};
+		unsigned long more = 0;
+
+		if ((rc = store_list_ensure(s, lists[k], now, &id)) < 0)
+			break;
+		if (nrows > 0)
+			rc = store_contact_upsert_many(s, rows, nrows, id, now,
+			                               0, &one);
+		if (rc == 0 && from > 0 && from != id)
+			rc = store_member_copy(s, id, from, now, &more);
+		c.added += one.added;
+		joined += one.joined + more;
+	}
+	if (rc < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		store_rollback(s);
+	} else if ((rc = store_commit(s)) < 0)
+		mc_strlcpy(err, store_error(s), errsz);
+	store_audit_context(s, NULL, NULL);
+	if (rc == 0) {
+		json_t *l = json_array();
+
+		for (size_t k = 0; k < n; k++)
+			json_array_append_new(l, json_string(lists[k]));
+		*out = json_pack("{s:o,s:I,s:I,s:O}", "lists", l, "added",
+		                 (json_int_t)c.added, "joined",
+		                 (json_int_t)joined, "rejected", bad);
+	}
+	goto done;
+fail:
+	mc_strlcpy(err, store_error(s), errsz);
+done:
+	json_decref(bad);
+	free(rows);
+	free(norm);
+	return rc;
+}
+
+/* Counts by status. */
+int
+app_list_count(struct store *s, const char *list, json_t **out, char *err,
+               size_t errsz)
+{
+	unsigned long counts[CONTACT__COUNT], total = 0;
+	json_t *by = json_object();
+	int64_t id = 0;
+	int rc;
+
+	*out = NULL;
+	if ((list != NULL && (rc = store_list_find(s, list, &id)) < 0) ||
+	    (rc = store_contact_tally(s, id, counts)) < 0) {
+		mc_strlcpy(err, store_error(s), errsz);
+		json_decref(by);
+		return rc;
+	}
+	for (int k = 0; k < CONTACT__COUNT; k++) {
+		total += counts[k];
+		json_object_set_new(
+		    by, store_contact_status_name((enum store_contact_status)k),
+		    json_integer((json_int_t)counts[k]));
+	}
+	*out = json_pack("{s:s?,s:I,s:o}", "list", list, "count",
+	                 (json_int_t)total, "statuses", by);
+	return 0;
+}
+
+/* listmonk's attributes cell: each member as ,"key":"value". */
+int
+app_json_attrs(void *arg, const char *cell, size_t len, struct buf *out,
+               char *err, size_t errsz)
+{
+	json_error_t je;
+	json_t *o = json_loadb(cell, len, 0, &je), *v;
+	const char *k;
+
+	(void)arg;
+	if (!json_is_object(o)) {
+		snprintf(err, errsz, "attributes are not a JSON object");
+		json_decref(o);
+		return MC_EDATA;
+	}
+	json_object_foreach(o, k, v)
+	{
+		char *text = NULL;
+		const char *val;
+
+		if (json_is_null(v))
+			continue;
+		if (json_is_string(v))
+			val = json_string_value(v);
+		else
+			val = text =
+			    json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		buf_putc(out, ',');
+		store_json_string(out, k, strlen(k));
+		buf_putc(out, ':');
+		store_json_string(out, val, strlen(val));
+		free(text);
+	}
+	json_decref(o);
+	return 0;
 }

@@ -69,8 +69,13 @@ int app_supp_entry(const char *in, char *norm, size_t normsz, char *err,
                    size_t errsz);
 
 struct app_import {
-	const char *list;         /* contacts: the list (created if needed) */
-	const char *email_column; /* NULL: found by name */
+	const char *list; /* contacts: the list (created if needed) */
+	const char *const *more_lists; /* more lists to join, or NULL */
+	size_t nmore;
+	bool strict;  /* a rejected row fails the import (nothing written) */
+	bool replace; /* attributes replaced, not merged */
+	const char *actor, *why;       /* for the contacts' audit (contact.h) */
+	const char *email_column;      /* NULL: found by name */
 	enum store_supp_reason reason; /* suppressions */
 	const char *source;            /* suppressions */
 	bool dry_run;                  /* do everything, then roll back */
@@ -100,8 +105,10 @@ int app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
 
 /* One data row of an export; the first call is the header. */
 typedef int app_row_fn(void *arg, const char *const *fields, size_t n);
-/* List list_id's contacts as rows: email, then the union of attribute
- * names in first-seen order.  Returns 0, the store's error, or fn's. */
+/* List list_id's contacts as rows: email, status, subscribed_at,
+ * status_changed_at (ISO 8601 UTC; empty: never), then the union of
+ * attribute names in first-seen order — what an import reads back the
+ * same.  Returns 0, the store's error, or fn's. */
 int app_contacts_export(struct store *s, int64_t list_id, app_row_fn *fn,
                         void *arg);
 /*
@@ -144,10 +151,27 @@ int app_csv_write_row(void *fp, const char *const *fields, size_t n);
  */
 int app_list_rows(struct store *s, const char *list, unsigned long long limit,
                   json_t **rows, char *err, size_t errsz);
+/* t as "2026-12-04T08:00:00Z" into buf ("" for 0). */
+void app_iso_time(time_t t, char *buf, size_t bufsz);
+/* Members for lists[0..n) without touching attributes: the addresses
+ * (contacts made for new ones) and every member of from_list (if not
+ * NULL).  *out: {lists, added, joined, rejected: [{address, reason}]};
+ * MC_ENOTFOUND: no list from_list. */
+int app_list_add(struct store *s, const char *const *lists, size_t n,
+                 const char *const *addrs, size_t naddrs, const char *from_list,
+                 const char *actor, json_t **out, char *err, size_t errsz);
+/* {list (or null), count, statuses: {active: n, ...}}; list NULL: all. */
+int app_list_count(struct store *s, const char *list, json_t **out, char *err,
+                   size_t errsz);
+/* The listmonk "attributes" cell's members (store_json_attrs_fn over
+ * jansson): strings as they are, other values as their JSON text. */
+int app_json_attrs(void *arg, const char *cell, size_t len, struct buf *out,
+                   char *err, size_t errsz);
 /* Every suppression: {entry, reason, source, created}. */
 int app_supp_rows(struct store *s, json_t **rows, char *err, size_t errsz);
-/* Is address suppressed?  {address, suppressed[, entry, reason, source]};
- * MC_EDATA: not an address. */
+/* Is address suppressed, by an entry or by its contact's status?
+ * {address, suppressed[, entry, reason, source][, status]}; MC_EDATA:
+ * not an address. */
 int app_supp_lookup(struct store *s, const char *address, json_t **out,
                     char *err, size_t errsz);
 /* An import's tally: {rows, added, updated, unchanged, joined, duplicates,
@@ -159,7 +183,10 @@ json_t *app_import_json(const struct app_import *o,
 int app_list_member_remove(struct store *s, int64_t list_id,
                            const char *address, char *err, size_t errsz);
 /* Add (add true; *added says whether it is new) or remove one suppression
- * entry; the normalised entry goes to norm.  MC_EDATA: not an address. */
+ * entry; the normalised entry goes to norm.  Adding gives the address's
+ * contact the status of the reason (store_reason_status()); removing
+ * leaves a contact's status (a contact that is not active stays
+ * suppressed: app_contact_status() tells).  MC_EDATA: not an address. */
 int app_supp_change(struct store *s, bool add, const char *entry,
                     enum store_supp_reason reason, const char *source,
                     bool *added, char *norm, size_t normsz, char *err,

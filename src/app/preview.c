@@ -254,13 +254,22 @@ app_preview_render(const struct app_preview_opts *o, struct app_preview *out)
 		goto done;
 	for (size_t i = 0; i < o->nsets; i++)
 		apply_set(&f, o->sets[i]);
-	for (size_t j = 0; j < f.n; j++)
-		if (strcasecmp(f.names[j], "email") == 0)
-			email = f.vals[j].s;
+	/* The address column: --email-column, else the names an import
+	 * takes first. */
+	for (size_t k = 0; email == NULL && k < (o->email_column ? 1 : 3);
+	     k++) {
+		static const char *const names[] = {"email", "email address",
+		                                    "e-mail"};
+		const char *want = o->email_column ? o->email_column : names[k];
+
+		for (size_t j = 0; j < f.n; j++)
+			if (strcasecmp(f.names[j], want) == 0)
+				email = f.vals[j].s;
+	}
 	if (email == NULL) {
 		rc = fail(out, MC_EINVAL,
-		          "no recipient: give --set email=ADDRESS or a CSV "
-		          "column 'email'");
+		          "no recipient: give --set email=ADDRESS, a CSV "
+		          "column 'email' or --email-column");
 		goto done;
 	}
 	rc = render(o, &f, email, out);

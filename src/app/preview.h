@@ -27,7 +27,9 @@ struct app_preview_opts {
 	const char *template_path;
 	const char *const *sets; /* "KEY=VALUE", over the CSV row */
 	size_t nsets;
-	const char *csv;   /* NULL: the settings only */
+	const char *csv;          /* NULL: the settings only */
+	const char *email_column; /* the CSV's address column; NULL: "email",
+	                             "email address", "e-mail" */
 	unsigned long row; /* the N-th data row after the header, from 1 */
 	const char *dkim_key[DKIM_KEYS_MAX];
 	const char *dkim_selector[DKIM_KEYS_MAX];

@@ -4,9 +4,10 @@
  * Contacts and lists in the store, CSV in and out (app/contacts.h does the
  * work).  An import is one transaction (all or nothing); rows it cannot
  * take are listed on stderr with their line and reason, and in
- * --reject-file as CSV (line,reason,record).  Exit: 0, EX_DATAERR when rows
- * were rejected (the good ones are imported) or the file is unusable
- * (nothing is), EX_USAGE, EX_NOINPUT.
+ * --reject-file as CSV (line,reason,record).  Exit: 0 (rejected rows are
+ * summed up on stderr; the good ones are imported), EX_DATAERR when the
+ * file is unusable or --strict met a rejected row (nothing is imported),
+ * EX_USAGE, EX_NOINPUT.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,6 +22,8 @@
 #include "cli/util.h"
 
 #include "usage_list.h" /* docs/usage/list.txt */
+
+#define LIST_MAX 32 /* --list given at most this often */
 
 /* Parse a subcommand's options; the index of its first operand or -1. */
 static int
@@ -37,9 +40,12 @@ list_import(int argc, char **argv, struct store *s)
 {
 	struct app_import o = {0};
 	struct store_import_stats st;
-	const char *rpath = NULL;
+	const char *rpath = NULL, *lists[LIST_MAX];
+	struct cli_many ml = {lists, 0};
 	struct cli_opt opts[] = {
-	    {"list", CLI_STR, &o.list, .shortopt = 'l'},
+	    {"list", CLI_MANY, &ml, 0, LIST_MAX, .shortopt = 'l'},
+	    CLI_O("replace-attributes", CLI_FLAG, &o.replace),
+	    CLI_O("strict", CLI_FLAG, &o.strict),
 	    {"email-column", CLI_STR, &o.email_column, .shortopt = 'e'},
 	    {"dry-run", CLI_FLAG, &o.dry_run, .shortopt = 'n'},
 	    {"reject-file", CLI_STR, &rpath, .shortopt = 'r'},
@@ -49,9 +55,13 @@ list_import(int argc, char **argv, struct store *s)
 
 	if ((i = list_parse(opts, argc, argv, &err)) < 0)
 		return err;
-	if (i + 1 != argc || o.list == NULL)
+	if (i + 1 != argc || ml.n == 0)
 		return cli_fail(EX_USAGE, "mailcast: list import: give one "
 		                          "FILE.csv and --list NAME");
+	o.list = lists[0];
+	o.more_lists = lists + 1;
+	o.nmore = ml.n - 1;
+	o.why = argv[i];
 	o.rejects_json = cli_globals.json ? json_array() : NULL;
 	if ((err = cli_import(s, "list import", argv[i], rpath, &o, &st))) {
 		json_decref(o.rejects_json);
@@ -70,12 +80,12 @@ list_import(int argc, char **argv, struct store *s)
 		       o.dry_run ? "dry run (nothing written): " : "", argv[i],
 		       st.rows, st.added, st.updated, st.unchanged,
 		       st.duplicates, st.rejected, st.joined, o.list);
-	if (st.rejected == 0)
-		return EX_OK;
-	return cli_fail(EX_DATAERR,
-	                "mailcast: list import: %lu rows rejected; the other "
-	                "rows were %s",
-	                st.rejected, o.dry_run ? "checked" : "imported");
+	if (st.rejected > 0)
+		cli_fail(0,
+		         "mailcast: list import: %lu rows rejected; the other "
+		         "rows were %s",
+		         st.rejected, o.dry_run ? "checked" : "imported");
+	return EX_OK;
 }
 
 /* Find the list id of name, or say why not (a status, or 0). */
@@ -191,6 +201,8 @@ list_count(int argc, char **argv, struct store *s)
 	    {"where", CLI_STR, &where, .shortopt = 'w'},
 	    {0},
 	};
+	json_t *v, *c;
+	const char *k;
 	char err[512];
 	unsigned long n;
 	int64_t id = 0;
@@ -201,6 +213,23 @@ list_count(int argc, char **argv, struct store *s)
 	if (i + 1 < argc) {
 		fputs(usage_list, stderr);
 		return EX_USAGE;
+	}
+	if (where == NULL) {
+		if ((rc = app_list_count(s, i < argc ? argv[i] : NULL, &v, err,
+		                         sizeof(err))) < 0)
+			return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT
+			                                   : EX_IOERR,
+			                "mailcast: list count: %s", err);
+		if (cli_globals.json) {
+			cli_json_print(v);
+			return EX_OK;
+		}
+		printf("%lld", json_integer_value(json_object_get(v, "count")));
+		json_object_foreach(json_object_get(v, "statuses"), k, c)
+		    printf(" %s=%lld", k, json_integer_value(c));
+		putchar('\n');
+		json_decref(v);
+		return EX_OK;
 	}
 	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
 		return rc;
@@ -215,6 +244,44 @@ list_count(int argc, char **argv, struct store *s)
 	else
 		printf("%lu\n", n);
 	return EX_OK;
+}
+
+/* list add --list L [--list M...] [--from-list F] [ADDRESS...] */
+static int
+list_add(int argc, char **argv, struct store *s)
+{
+	const char *lists[LIST_MAX], *from = NULL;
+	struct cli_many ml = {lists, 0};
+	struct cli_opt opts[] = {
+	    {"list", CLI_MANY, &ml, 0, LIST_MAX, .shortopt = 'l'},
+	    CLI_O("from-list", CLI_STR, &from),
+	    {0},
+	};
+	json_t *v;
+	char err[256];
+	int i, rc;
+
+	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
+		return rc;
+	if (ml.n == 0 || (i == argc && from == NULL))
+		return cli_fail(EX_USAGE, "mailcast: list add: --list NAME and "
+		                          "ADDRESS... or --from-list NAME");
+	if ((rc = app_list_add(s, lists, ml.n, (const char *const *)argv + i,
+	                       (size_t)(argc - i), from, NULL, &v, err,
+	                       sizeof(err))) < 0)
+		return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
+		                "mailcast: list add: %s", err);
+	rc = json_array_size(json_object_get(v, "rejected")) ? EX_DATAERR : 0;
+	if (cli_globals.json)
+		cli_json_print(json_incref(v));
+	else
+		printf("%lld new memberships (%lld new contacts), %zu not "
+		       "addresses\n",
+		       json_integer_value(json_object_get(v, "joined")),
+		       json_integer_value(json_object_get(v, "added")),
+		       json_array_size(json_object_get(v, "rejected")));
+	json_decref(v);
+	return rc;
 }
 
 /* list remove NAME [ADDRESS...] */
@@ -260,7 +327,7 @@ cmd_list(int argc, char **argv)
 	static const struct cli_store_sub subs[] = {
 	    {"import", list_import}, {"export", list_export},
 	    {"show", list_show},     {"count", list_count},
-	    {"remove", list_remove},
+	    {"remove", list_remove}, {"add", list_add},
 	};
 	return cli_store_dispatch("list", usage_list, subs,
 	                          sizeof(subs) / sizeof(subs[0]), argc, argv);

@@ -30,6 +30,7 @@ cmd_preview(int argc, char **argv)
 	    CLI_N("set", CLI_MANY, &ms, 0, PREVIEW_SETS_MAX,
 	          "mailcast: preview: more than 256 --set"),
 	    CLI_O("csv", CLI_STR, &o.csv),
+	    CLI_O("email-column", CLI_STR, &o.email_column),
 	    CLI_N("row", CLI_ULL, &row, 1, 1ULL << 40,
 	          "mailcast: preview: --row wants a number from 1"),
 	    CLI_N("dkim-key", CLI_MANY, &mk, 0, DKIM_KEYS_MAX,

@@ -4,7 +4,9 @@
  * The suppression list holds addresses and whole domains ("@example.com")
  * that no campaign may mail, each with a reason (unsubscribed, hard-bounce,
  * complaint, manual), a source and a time.  Adding an entry that is there
- * already keeps its first reason.  The work is app/contacts.h's.
+ * already keeps its first reason; adding an address gives its contact the
+ * reason's status, and a contact that is not active stays suppressed after
+ * its entry is removed (docs/contacts.md).  The work is app/contacts.h's.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -177,7 +179,12 @@ supp_import(struct store *s, struct supp_args *a)
 		       o->dry_run ? "dry run (nothing written): " : "",
 		       a->argv[0], st.rows, st.added, st.unchanged,
 		       st.rejected);
-	return st.rejected ? EX_DATAERR : EX_OK;
+	if (st.rejected > 0)
+		cli_fail(0,
+		         "mailcast: suppress import: %lu rows rejected; the "
+		         "other rows were imported",
+		         st.rejected);
+	return EX_OK;
 }
 
 /* suppress SUB [options] ...: the options, then the subcommand. */
@@ -194,6 +201,7 @@ supp_run(int argc, char **argv, struct store *s)
 	    {"source", CLI_STR, &a.o.source, .shortopt = 's'},
 	    {"reject-file", CLI_STR, &a.rpath, .shortopt = 'f'},
 	    {"dry-run", CLI_FLAG, &a.o.dry_run, .shortopt = 'n'},
+	    CLI_O("strict", CLI_FLAG, &a.o.strict),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,

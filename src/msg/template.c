@@ -204,9 +204,13 @@ compile_text(struct compiler *c, struct tpart *p, const char *s, size_t n,
 		size_t nb = b, ne = b;
 		while (nb < e && s[nb] == ' ')
 			nb++;
+		/* A name may hold spaces ({{First Name}}, as a CSV header
+		 * has it); the ones around it are not part of it. */
 		ne = nb;
-		while (ne < e && s[ne] != '|' && s[ne] != ' ')
+		while (ne < e && s[ne] != '|')
 			ne++;
+		while (ne > nb && s[ne - 1] == ' ')
+			ne--;
 		size_t after = ne;
 		while (after < e && s[after] == ' ')
 			after++;
@@ -228,11 +232,12 @@ compile_text(struct compiler *c, struct tpart *p, const char *s, size_t n,
 			    TMPL_FIELD_NAME_MAX);
 		for (size_t k = nb; k < ne; k++) {
 			unsigned char ch = (unsigned char)s[k];
-			if (!isalnum(ch) && ch != '_' && ch != '-' && ch != '.')
+			if (!isalnum(ch) && ch != '_' && ch != '-' &&
+			    ch != '.' && ch != ' ')
 				return cfail(
 				    c, line, MC_EDATA,
 				    "bad merge field name '%.*s' (letters, "
-				    "digits, '_', '-' and '.' only)",
+				    "digits, spaces, '_', '-' and '.' only)",
 				    (int)(ne - nb), s + nb);
 		}
 		const char *nm = s + nb;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "base/error.h"
 #include "base/str.h"
 #include "store/store.h"
@@ -82,6 +84,65 @@ int
 store_contact_status_parse(const char *name)
 {
 	return name_index(contact_status_names, CONTACT__COUNT, name);
+}
+
+/* The suppression reason that goes with a status. */
+int
+store_status_reason(enum store_contact_status c)
+{
+	switch (c) {
+	case CONTACT_ACTIVE:
+		return -1;
+	case CONTACT_UNSUBSCRIBED:
+		return SUPP_UNSUBSCRIBED;
+	case CONTACT_BOUNCED:
+		return SUPP_HARD_BOUNCE;
+	case CONTACT_COMPLAINED:
+		return SUPP_COMPLAINT;
+	default:
+		return SUPP_MANUAL;
+	}
+}
+
+/* The status a suppression reason gives a contact. */
+enum store_contact_status
+store_reason_status(enum store_supp_reason r)
+{
+	switch (r) {
+	case SUPP_UNSUBSCRIBED:
+		return CONTACT_UNSUBSCRIBED;
+	case SUPP_HARD_BOUNCE:
+	case SUPP_SOFT_BOUNCES:
+		return CONTACT_BOUNCED;
+	case SUPP_COMPLAINT:
+		return CONTACT_COMPLAINED;
+	default:
+		return CONTACT_BLOCKLISTED;
+	}
+}
+
+/* "sha256:" + hex SHA-256(salt ":" address). */
+void
+store_erase_entry(const char *salt, const char *address,
+                  char out[STORE_ERASE_ENTRY_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t o = strlen(STORE_ERASE_PREFIX);
+
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	EVP_DigestUpdate(ctx, salt, strlen(salt));
+	EVP_DigestUpdate(ctx, ":", 1);
+	EVP_DigestUpdate(ctx, address, strlen(address));
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	memcpy(out, STORE_ERASE_PREFIX, o);
+	for (unsigned i = 0; i < mdlen && o + 2 <= STORE_ERASE_ENTRY_LEN; i++) {
+		out[o++] = "0123456789abcdef"[md[i] >> 4];
+		out[o++] = "0123456789abcdef"[md[i] & 15];
+	}
+	out[o] = '\0';
 }
 
 /* Name of a ledger state. */

@@ -99,12 +99,22 @@ enum store_bounce_kind {
 	    STORE_BOUNCE__COUNT
 };
 
-/* A contact's status. */
+/*
+ * A contact's status: the one model the suppression list is kept consistent
+ * with (docs/contacts.md).  Only active contacts are mailed.  Every other
+ * status has a suppression reason (store_status_reason()): setting it adds
+ * the address to the suppression list with that reason, and an import never
+ * turns a status back to active (only a recorded resubscribe does).  erased
+ * is final: the contact's personal data is gone and only a salted hash of
+ * the address is kept (store_erase_entry()).
+ */
 #define STORE_CONTACT_STATUSES(X)                                              \
 	X(CONTACT_ACTIVE, "active")                                            \
 	X(CONTACT_UNSUBSCRIBED, "unsubscribed")                                \
 	X(CONTACT_BOUNCED, "bounced")                                          \
-	X(CONTACT_COMPLAINED, "complained")
+	X(CONTACT_COMPLAINED, "complained")                                    \
+	X(CONTACT_BLOCKLISTED, "blocklisted")                                  \
+	X(CONTACT_ERASED, "erased")
 
 enum store_contact_status {
 #define STORE_CONTACT_ENUM(sym, name) sym,
@@ -125,6 +135,18 @@ const char *store_contact_status_name(enum store_contact_status c);
 int store_contact_status_parse(const char *name);
 /* "read", "write", "create"; NULL when out of range. */
 const char *store_mode_name(enum store_mode m);
+/* The suppression reason of a status (SUPP_MANUAL for blocklisted and
+ * erased); -1 for active. */
+int store_status_reason(enum store_contact_status c);
+/* The status a suppression reason gives a contact. */
+enum store_contact_status store_reason_status(enum store_supp_reason r);
+
+/* An erased address's suppression entry: "sha256:" and 64 hex digits of
+ * SHA-256(salt ":" address), salt a store's own secret (erase_salt). */
+#define STORE_ERASE_PREFIX    "sha256:"
+#define STORE_ERASE_ENTRY_LEN 71
+void store_erase_entry(const char *salt, const char *address,
+                       char out[STORE_ERASE_ENTRY_LEN + 1]);
 
 struct store;
 struct segment; /* store/segment.h */
@@ -136,15 +158,34 @@ struct store_contact {
 	const char *domain;
 	const char *attrs;  /* a JSON object of strings */
 	const char *status; /* "active", "unsubscribed", ... */
-	time_t created;
+	time_t created;     /* subscribed: added, or the date an import gave */
+	time_t status_at;   /* the last status change; 0: none */
+	const char *lists;  /* contact_get only: a JSON array of list names */
 };
 
 /* A contact to upsert (strings borrowed for the call). */
 struct store_contact_in {
 	const char *address; /* normalised */
 	const char *domain;
-	const char *attrs; /* a JSON object of strings */
+	const char *attrs;  /* a JSON object of strings */
+	const char *status; /* NULL: none given; never "erased" */
+	time_t subscribed;  /* a new contact's created time; 0: now */
+	time_t status_at;   /* when status was set; 0: now */
 };
+
+/* contact_upsert_many: an existing contact's attributes are replaced by
+ * the row's (else merged: the row's keys set, the others kept). */
+#define STORE_UPSERT_REPLACE 1u
+
+/* One row of a contact's audit trail (contact_history). */
+struct store_audit {
+	time_t at;
+	const char *actor;  /* "cli:alice", "import", "mailcast" ... */
+	const char *action; /* added, attributes, status, joined, left,
+	                       deleted, erased */
+	const char *detail; /* or NULL */
+};
+typedef int store_audit_fn(void *arg, const struct store_audit *a);
 
 /* What a batch of upserts did. */
 struct store_upsert_counts {
@@ -329,20 +370,78 @@ struct store_ops {
 	                      const char *domain, const char *attrs,
 	                      int64_t list_id, time_t now, int *result,
 	                      int *joined);
-	/* The same for n rows with distinct addresses at once (an import's
-	 * fast path); the counts are added to *c.  NULL in a backend that
-	 * has no faster way: callers then use contact_upsert per row. */
+	/* The same for n rows with distinct addresses at once (an import);
+	 * the counts are added to *c.  flags 0: an existing contact's
+	 * attributes are MERGED (the row's keys set, others kept; "updated"
+	 * only if that changed them); STORE_UPSERT_REPLACE: replaced, as
+	 * contact_upsert does.  A row's status (when not NULL and not
+	 * "active") is given to a new contact, and to an existing one only
+	 * if it is active (an import never resubscribes); status_at goes
+	 * with it.  A new contact's created time is subscribed (0: now).
+	 * Every contact of the batch whose status is not active then has its
+	 * address in the suppression list (store_status_reason(), source
+	 * "import"; an entry already there is kept).  A deleted contact
+	 * (contact_remove) that a row names comes back with its old status
+	 * and no attributes before the row applies.  NULL in a backend
+	 * without it: the front then takes only flags REPLACE rows without a
+	 * status, with contact_upsert per row. */
 	int (*contact_upsert_many)(struct store *,
 	                           const struct store_contact_in *rows,
 	                           size_t n, int64_t list_id, time_t now,
+	                           unsigned flags,
 	                           struct store_upsert_counts *c);
-	/* Contacts of a list (list_id 0: all), in address order. */
+	/* Contacts of a list (list_id 0: all but deleted and erased ones),
+	 * in address order. */
 	int (*contact_each)(struct store *, int64_t list_id, store_contact_fn *,
 	                    void *);
 	int (*contact_count)(struct store *, int64_t list_id, unsigned long *n);
 	/* Take address off a list (list_id 0: delete the contact). */
 	int (*member_remove)(struct store *, int64_t list_id,
 	                     const char *address);
+	/* Counts of a list's contacts (0: all but deleted ones) by status. */
+	int (*contact_tally)(struct store *, int64_t list_id,
+	                     unsigned long counts[CONTACT__COUNT]);
+	/* Every member of list from joins list_id (attributes untouched);
+	 * *joined counts the new memberships. */
+	int (*member_copy)(struct store *, int64_t list_id, int64_t from,
+	                   time_t now, unsigned long *joined);
+
+	/*
+	 * The contact audit (contact_history).  Every change to a contact
+	 * lands in it, whoever makes it: added (or back after a delete),
+	 * attributes, status ("active -> unsubscribed"), joined / left (the
+	 * list's name), deleted, erased — in SQLite by triggers, in another
+	 * backend by the ops themselves.  audit_context says who makes the
+	 * changes of the next ops and why (strings copied; NULL: "mailcast",
+	 * no reason) until it is called again.
+	 */
+	int (*audit_context)(struct store *, const char *actor,
+	                     const char *why);
+	/* One contact by address, or by its erase entry once erased (with
+	 * lists filled); a deleted one is MC_ENOTFOUND.  fn's return value
+	 * is returned. */
+	int (*contact_get)(struct store *, const char *address,
+	                   store_contact_fn *fn, void *arg);
+	/* Merge patch (RFC 7396: a null removes the key) into contact id's
+	 * attributes; *changed 1 if they changed. */
+	int (*contact_set_attrs)(struct store *, int64_t id, const char *patch,
+	                         time_t now, int *changed);
+	/* Delete contact id: its attributes and memberships go, the ledger,
+	 * bounces and events keep referring to it (the row stays, hidden).
+	 * erase (the right to erasure): moreover the address becomes the
+	 * erase entry (store_erase_entry) in the contact, the suppression
+	 * list (every entry of the address, reasons kept; one with reason
+	 * for the erased contact if it had none) and the bounces; reply
+	 * texts, diagnostics, event and audit details of the contact are
+	 * cleared; the status becomes erased.  One transaction. */
+	int (*contact_remove)(struct store *, int64_t id, bool erase,
+	                      enum store_supp_reason reason, time_t now);
+	/* Contact id's audit rows, oldest first. */
+	int (*contact_history)(struct store *, int64_t id, store_audit_fn *fn,
+	                       void *arg);
+	/* The erase entry of address, with this store's salt. */
+	int (*erase_entry)(struct store *, const char *address,
+	                   char out[STORE_ERASE_ENTRY_LEN + 1]);
 
 	/* Suppressions: entry is a normalised address or "@domain".
 	 * *added is 1 if new, 0 if it was there (its reason is kept). */
@@ -350,8 +449,10 @@ struct store_ops {
 	                enum store_supp_reason, const char *source, time_t now,
 	                int *added);
 	int (*supp_remove)(struct store *, const char *entry);
-	/* Is address suppressed, by itself or by its @domain?  0 and *hit
-	 * filled (strings valid until the next op), or MC_ENOTFOUND. */
+	/* Is address suppressed, by itself, by its @domain or by its erase
+	 * entry (an erased contact's hash)?  0 and *hit filled (strings
+	 * valid until the next op), or MC_ENOTFOUND.  Suppression entries
+	 * only: a contact's status is the caller's to add. */
 	int (*supp_check)(struct store *, const char *address,
 	                  struct store_suppression *hit);
 	int (*supp_each)(struct store *, store_supp_fn *, void *);
@@ -531,6 +632,14 @@ struct store_ops {
 	X(contact_each)                                                        \
 	X(contact_count)                                                       \
 	X(member_remove)                                                       \
+	X(contact_tally)                                                       \
+	X(member_copy)                                                         \
+	X(audit_context)                                                       \
+	X(contact_get)                                                         \
+	X(contact_set_attrs)                                                   \
+	X(contact_remove)                                                      \
+	X(contact_history)                                                     \
+	X(erase_entry)                                                         \
 	X(supp_add)                                                            \
 	X(supp_remove)                                                         \
 	X(supp_check)                                                          \
@@ -667,12 +776,27 @@ int store_contact_upsert(struct store *s, const char *address,
 /* Uses the backend's batch op, or contact_upsert per row without one. */
 int store_contact_upsert_many(struct store *s,
                               const struct store_contact_in *rows, size_t n,
-                              int64_t list_id, time_t now,
+                              int64_t list_id, time_t now, unsigned flags,
                               struct store_upsert_counts *c);
 int store_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
                        void *arg);
 int store_contact_count(struct store *s, int64_t list_id, unsigned long *n);
 int store_member_remove(struct store *s, int64_t list_id, const char *address);
+int store_contact_tally(struct store *s, int64_t list_id,
+                        unsigned long counts[CONTACT__COUNT]);
+int store_member_copy(struct store *s, int64_t list_id, int64_t from,
+                      time_t now, unsigned long *joined);
+int store_audit_context(struct store *s, const char *actor, const char *why);
+int store_contact_get(struct store *s, const char *address,
+                      store_contact_fn *fn, void *arg);
+int store_contact_set_attrs(struct store *s, int64_t id, const char *patch,
+                            time_t now, int *changed);
+int store_contact_remove(struct store *s, int64_t id, bool erase,
+                         enum store_supp_reason reason, time_t now);
+int store_contact_history(struct store *s, int64_t id, store_audit_fn *fn,
+                          void *arg);
+int store_erase_entry_of(struct store *s, const char *address,
+                         char out[STORE_ERASE_ENTRY_LEN + 1]);
 int store_supp_add(struct store *s, const char *entry,
                    enum store_supp_reason reason, const char *source,
                    time_t now, int *added);

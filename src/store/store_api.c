@@ -74,15 +74,20 @@ unsupported(struct store *s, enum store_op op)
 	                  op_names[op], s->ops->name);
 }
 
+/* An op a backend leaves NULL answers MC_EUNSUPP. */
 #define CALL(op, ...)                                                          \
 	do {                                                                   \
 		uint64_t t0_ = mono_ns();                                      \
+		if (s->ops->op == NULL)                                        \
+			return unsupported(s, STORE_OP_##op);                  \
 		return account(s, STORE_OP_##op, t0_,                          \
 		               s->ops->op(s, __VA_ARGS__));                    \
 	} while (0)
 #define CALL0(op)                                                              \
 	do {                                                                   \
 		uint64_t t0_ = mono_ns();                                      \
+		if (s->ops->op == NULL)                                        \
+			return unsupported(s, STORE_OP_##op);                  \
 		return account(s, STORE_OP_##op, t0_, s->ops->op(s));          \
 	} while (0)
 #define NEED(op, cond, what)                                                   \
@@ -173,18 +178,29 @@ store_contact_upsert(struct store *s, const char *address, const char *domain,
 /* Upsert n contacts at once (or one by one without a batch op). */
 int
 store_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
-                          size_t n, int64_t list_id, time_t now,
+                          size_t n, int64_t list_id, time_t now, unsigned flags,
                           struct store_upsert_counts *c)
 {
 	int err = 0;
 
 	NEED(contact_upsert_many, (rows != NULL || n == 0) && c != NULL,
 	     "missing argument");
+	for (size_t i = 0; i < n; i++)
+		NEED(contact_upsert_many,
+		     rows[i].status == NULL ||
+		         (store_contact_status_parse(rows[i].status) >= 0 &&
+		          strcmp(rows[i].status, "erased") != 0),
+		     "bad status");
 	if (s->ops->contact_upsert_many != NULL)
-		CALL(contact_upsert_many, rows, n, list_id, now, c);
+		CALL(contact_upsert_many, rows, n, list_id, now, flags, c);
+	/* Without the batch op only what contact_upsert does can be done. */
+	NEED(contact_upsert_many, flags & STORE_UPSERT_REPLACE,
+	     "merging attributes needs contact_upsert_many");
 	for (size_t i = 0; i < n && err == 0; i++) {
 		int result = 0, joined = 0;
 
+		NEED(contact_upsert_many, rows[i].status == NULL,
+		     "a status needs contact_upsert_many");
 		err = store_contact_upsert(s, rows[i].address, rows[i].domain,
 		                           rows[i].attrs, list_id, now, &result,
 		                           &joined);
@@ -194,6 +210,84 @@ store_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 		c->joined += (unsigned long)joined;
 	}
 	return err;
+}
+
+/* Contact counts by status. */
+int
+store_contact_tally(struct store *s, int64_t list_id,
+                    unsigned long counts[CONTACT__COUNT])
+{
+	NEED(contact_tally, counts != NULL && list_id >= 0, "no counts");
+	memset(counts, 0, CONTACT__COUNT * sizeof(*counts));
+	CALL(contact_tally, list_id, counts);
+}
+
+/* Members of one list join another. */
+int
+store_member_copy(struct store *s, int64_t list_id, int64_t from, time_t now,
+                  unsigned long *joined)
+{
+	NEED(member_copy, list_id > 0 && from > 0 && joined != NULL, "no list");
+	*joined = 0;
+	CALL(member_copy, list_id, from, now, joined);
+}
+
+/* Who and why, for the audit of the next ops. */
+int
+store_audit_context(struct store *s, const char *actor, const char *why)
+{
+	NEED(audit_context, actor == NULL || strlen(actor) < 256,
+	     "actor too long");
+	CALL(audit_context, actor, why);
+}
+
+/* One contact by address. */
+int
+store_contact_get(struct store *s, const char *address, store_contact_fn *fn,
+                  void *arg)
+{
+	NEED(contact_get, address != NULL && fn != NULL, "no address");
+	CALL(contact_get, address, fn, arg);
+}
+
+/* Merge a patch into a contact's attributes. */
+int
+store_contact_set_attrs(struct store *s, int64_t id, const char *patch,
+                        time_t now, int *changed)
+{
+	NEED(contact_set_attrs, id > 0 && patch != NULL && changed != NULL,
+	     "no contact");
+	*changed = 0;
+	CALL(contact_set_attrs, id, patch, now, changed);
+}
+
+/* Delete or erase a contact. */
+int
+store_contact_remove(struct store *s, int64_t id, bool erase,
+                     enum store_supp_reason reason, time_t now)
+{
+	NEED(contact_remove, id > 0, "no contact");
+	NEED(contact_remove, store_supp_reason_name(reason) != NULL,
+	     "bad reason");
+	CALL(contact_remove, id, erase, reason, now);
+}
+
+/* A contact's audit rows. */
+int
+store_contact_history(struct store *s, int64_t id, store_audit_fn *fn,
+                      void *arg)
+{
+	NEED(contact_history, id > 0 && fn != NULL, "no contact");
+	CALL(contact_history, id, fn, arg);
+}
+
+/* The erase entry of an address. */
+int
+store_erase_entry_of(struct store *s, const char *address,
+                     char out[STORE_ERASE_ENTRY_LEN + 1])
+{
+	NEED(erase_entry, address != NULL && out != NULL, "no address");
+	CALL(erase_entry, address, out);
 }
 
 /* Contacts of a list. */

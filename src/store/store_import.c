@@ -10,6 +10,7 @@
  */
 #include <ctype.h>
 #include <stdint.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,116 @@ static const char *const email_names[] = {
     "correo",
     NULL,
 };
+
+static const char *const format_names[] = {
+#define STORE_FMT_NAME(sym, name) name,
+    STORE_IMPORT_FORMATS(STORE_FMT_NAME)
+#undef STORE_FMT_NAME
+};
+
+/* Status words of other tools' exports, and the status each means. */
+static const struct {
+	const char *word;
+	enum store_contact_status status;
+} status_words[] = {
+    {"active", CONTACT_ACTIVE},
+    {"subscribed", CONTACT_ACTIVE},
+    {"enabled", CONTACT_ACTIVE},
+    {"confirmed", CONTACT_ACTIVE},
+    {"unsubscribed", CONTACT_UNSUBSCRIBED},
+    {"bounced", CONTACT_BOUNCED},
+    {"cleaned", CONTACT_BOUNCED},
+    {"complained", CONTACT_COMPLAINED},
+    {"spam", CONTACT_COMPLAINED},
+    {"blocklisted", CONTACT_BLOCKLISTED},
+    {"blacklisted", CONTACT_BLOCKLISTED},
+    {"blocked", CONTACT_BLOCKLISTED},
+    {"disabled", CONTACT_BLOCKLISTED},
+};
+
+/* Name of an import format. */
+const char *
+store_import_format_name(enum store_import_format f)
+{
+	return (unsigned)f < STORE_FMT__COUNT ? format_names[f] : NULL;
+}
+
+/* A status word into a status, or -1. */
+int
+store_import_status_word(const char *w, size_t n)
+{
+	mc_trim(&w, &n);
+	for (size_t i = 0; i < sizeof(status_words) / sizeof(status_words[0]);
+	     i++)
+		if (mc_ieq(w, n, status_words[i].word))
+			return (int)status_words[i].status;
+	return -1;
+}
+
+/* Read n decimal digits at *p into *v; 0, or -1. */
+static int
+digits(const char **p, const char *end, int n, int *v)
+{
+	*v = 0;
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (*p >= end || **p < '0' || **p > '9')
+			return -1;
+		*v = *v * 10 + (**p - '0');
+	}
+	return 0;
+}
+
+/* An export's date: YYYY-MM-DD, then optionally [ T]HH:MM[:SS[.f]] and
+ * Z or +HH:MM / -HH:MM (none: UTC). */
+time_t
+store_import_time(const char *str, size_t n)
+{
+	const char *p, *end;
+	struct tm tm = {0};
+	int y, mo, d, h = 0, mi = 0, sec = 0, oh = 0, om = 0, sign = 0;
+	time_t t;
+
+	mc_trim(&str, &n);
+	p = str;
+	end = str + n;
+	if (digits(&p, end, 4, &y) || p >= end || *p++ != '-' ||
+	    digits(&p, end, 2, &mo) || p >= end || *p++ != '-' ||
+	    digits(&p, end, 2, &d))
+		return 0;
+	if (p < end && (*p == ' ' || *p == 'T')) {
+		p++;
+		if (digits(&p, end, 2, &h) || p >= end || *p++ != ':' ||
+		    digits(&p, end, 2, &mi))
+			return 0;
+		if (p < end && *p == ':' && (p++, digits(&p, end, 2, &sec)))
+			return 0;
+		if (p < end && *p == '.')
+			for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (p < end && *p == 'Z')
+		p++;
+	else if (p < end && (*p == '+' || *p == '-')) {
+		sign = *p++ == '-' ? -1 : 1;
+		if (digits(&p, end, 2, &oh))
+			return 0;
+		if (p < end && *p == ':')
+			p++;
+		if (p < end && digits(&p, end, 2, &om))
+			return 0;
+	}
+	if (p != end || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return 0;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	t = timegm(&tm);
+	return t - sign * (oh * 3600 + om * 60);
+}
 
 /* An open-addressing set of 64-bit hashes (0 marks an empty slot). */
 struct hashset {
@@ -231,8 +342,11 @@ import_end(struct import_run *r, int err)
 struct import_batch {
 	struct buf text; /* address NUL attrs NUL, row after row */
 	size_t addr[IMPORT_BATCH], attrs[IMPORT_BATCH]; /* offsets */
+	const char *status[IMPORT_BATCH];               /* or NULL */
+	time_t subscribed[IMPORT_BATCH], status_at[IMPORT_BATCH];
 	size_t n;
-	int64_t list_id;
+	int64_t *list_ids; /* the lists, then more lists */
+	size_t nlists;
 };
 
 /* Store the batch's rows and count what happened; empties it. */
@@ -249,9 +363,21 @@ batch_flush(struct import_run *r, struct import_batch *b)
 		rows[i].address = text + b->addr[i];
 		rows[i].domain = strrchr(rows[i].address, '@') + 1;
 		rows[i].attrs = text + b->attrs[i];
+		rows[i].status = b->status[i];
+		rows[i].subscribed = b->subscribed[i];
+		rows[i].status_at = b->status_at[i];
 	}
-	err =
-	    store_contact_upsert_many(s, rows, b->n, b->list_id, r->o->now, &c);
+	err = store_contact_upsert_many(s, rows, b->n, b->list_ids[0],
+	                                r->o->now, r->o->flags, &c);
+	/* The other lists: the same rows again change nothing but the
+	 * memberships. */
+	for (size_t k = 1; k < b->nlists && err == 0; k++) {
+		struct store_upsert_counts more = {0};
+
+		err = store_contact_upsert_many(s, rows, b->n, b->list_ids[k],
+		                                r->o->now, r->o->flags, &more);
+		c.joined += more.joined;
+	}
 	r->st->added += c.added;
 	r->st->updated += c.updated;
 	r->st->unchanged += c.unchanged;
@@ -280,6 +406,113 @@ next_row(struct import_run *r, struct csv_reader *cr, struct csv_row *row)
 	return rc;
 }
 
+/* Cut b to its first len bytes (the row being built goes). */
+static void
+text_cut(struct buf *b, size_t len)
+{
+	if (b->mem == NULL)
+		return;
+	b->end = b->off + len;
+	b->mem[b->end] = '\0';
+}
+
+/* What an import does with a column. */
+enum col_role {
+	ROLE_ATTR,   /* an attribute */
+	ROLE_EMAIL,  /* the address */
+	ROLE_STATUS, /* a status word */
+	ROLE_JSON,   /* a JSON object of attributes */
+	ROLE_SKIP,   /* read for a date only, or not at all */
+};
+
+/* The layout a header tells. */
+struct layout {
+	enum store_import_format format;
+	enum col_role *role; /* per column */
+	const char *status;  /* every row's status (Mailchimp's exports) */
+	size_t sub, stat_at; /* columns of the dates, or SIZE_MAX */
+};
+
+/* The column named name, or SIZE_MAX. */
+static size_t
+column(char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (header_is(names[i], strlen(names[i]), name))
+			return i;
+	return SIZE_MAX;
+}
+
+/* Tell the layout from the header (docs/contacts.md, "Formats"). */
+static void
+detect_format(char *const *names, size_t n, const struct store_import_opts *o,
+              struct layout *l)
+{
+	size_t k;
+
+	l->role = xcalloc(n, sizeof(*l->role));
+	l->sub = l->stat_at = SIZE_MAX;
+	if (column(names, n, "email address") != SIZE_MAX &&
+	    (column(names, n, "member_rating") != SIZE_MAX ||
+	     column(names, n, "leid") != SIZE_MAX ||
+	     column(names, n, "euid") != SIZE_MAX ||
+	     column(names, n, "optin_time") != SIZE_MAX)) {
+		/* Mailchimp: one file per status, every column kept. */
+		l->format = STORE_FMT_MAILCHIMP;
+		if ((k = column(names, n, "unsub_time")) != SIZE_MAX) {
+			l->status = "unsubscribed";
+			l->stat_at = k;
+		} else if ((k = column(names, n, "clean_time")) != SIZE_MAX) {
+			l->status = "bounced";
+			l->stat_at = k;
+		}
+		l->sub = column(names, n, "confirm_time");
+		if (l->sub == SIZE_MAX)
+			l->sub = column(names, n, "optin_time");
+		return;
+	}
+	if (o->json_attrs != NULL &&
+	    (k = column(names, n, "attributes")) != SIZE_MAX &&
+	    column(names, n, "email") != SIZE_MAX) {
+		/* listmonk: attributes as JSON; its export adds uuid,
+		 * status, created_at, updated_at. */
+		l->format = STORE_FMT_LISTMONK;
+		l->role[k] = ROLE_JSON;
+		if ((k = column(names, n, "status")) != SIZE_MAX)
+			l->role[k] = ROLE_STATUS;
+		if ((l->sub = column(names, n, "created_at")) != SIZE_MAX)
+			l->role[l->sub] = ROLE_SKIP;
+		if ((k = column(names, n, "updated_at")) != SIZE_MAX)
+			l->role[k] = ROLE_SKIP;
+		return;
+	}
+	/* mailcast's own export, or any CSV with a status column. */
+	if ((k = column(names, n, "status")) != SIZE_MAX) {
+		l->format = STORE_FMT_MAILCAST;
+		l->role[k] = ROLE_STATUS;
+	}
+	if ((l->sub = column(names, n, "subscribed_at")) != SIZE_MAX)
+		l->role[l->sub] = ROLE_SKIP;
+	if ((l->stat_at = column(names, n, "status_changed_at")) != SIZE_MAX)
+		l->role[l->stat_at] = ROLE_SKIP;
+}
+
+/* Reject the current row for the cell in column i. */
+static void
+reject_cell(struct import_run *r, struct csv_reader *cr, const char *why,
+            const struct csv_row *row, size_t i)
+{
+	char reason[IMPORT_ERR_MAX];
+	const char *raw;
+	size_t rawlen;
+
+	snprintf(reason, sizeof(reason), "line %lu: %s '%.*s'",
+	         csv_reader_line(cr), why,
+	         (int)(row->lens[i] > 80 ? 80 : row->lens[i]), row->fields[i]);
+	raw = csv_reader_raw(cr, &rawlen);
+	reject(r, csv_reader_line(cr), reason, raw, rawlen);
+}
+
 /* Import contacts, see store_import.h. */
 int
 store_import_contacts(struct store *s, FILE *fp,
@@ -296,6 +529,8 @@ store_import_contacts(struct store *s, FILE *fp,
 	size_t ncols = 0, col = SIZE_MAX, i;
 	char norm[STORE_ADDRESS_MAX + 1];
 	struct import_batch b = {.n = 0};
+	struct layout lay = {0};
+	enum col_role *role = NULL;
 	int first, err, rc;
 
 	memset(st, 0, sizeof(*st));
@@ -342,6 +577,13 @@ store_import_contacts(struct store *s, FILE *fp,
 		buf_fini(&cols);
 		goto out;
 	}
+	role = xcalloc(ncols, sizeof(*role));
+	role[col] = ROLE_EMAIL;
+	detect_format(names, ncols, o, &lay);
+	st->format = lay.format;
+	for (i = 0; i < ncols; i++)
+		if (role[i] == ROLE_ATTR && lay.role[i] != ROLE_ATTR)
+			role[i] = lay.role[i];
 	keyoff = xcalloc(ncols + 1, sizeof(*keyoff));
 	for (i = 0; i < ncols; i++) {
 		keyoff[i] = buf_len(&keys);
@@ -351,24 +593,72 @@ store_import_contacts(struct store *s, FILE *fp,
 	keyoff[ncols] = buf_len(&keys);
 	if ((err = import_begin(&r)) < 0)
 		goto out;
-	if ((err = store_list_ensure(s, o->list, o->now, &b.list_id)) < 0)
-		goto end;
+	b.nlists = 1 + o->nmore;
+	b.list_ids = xcalloc(b.nlists, sizeof(*b.list_ids));
+	for (i = 0; i < b.nlists; i++)
+		if ((err = store_list_ensure(s,
+		                             i ? o->more_lists[i - 1] : o->list,
+		                             o->now, &b.list_ids[i])) < 0)
+			goto end;
 	while ((rc = next_row(&r, cr, &row)) == 0) {
+		const char *status = lay.status;
+		size_t mark;
+
 		st->rows++;
 		if (check_address(&r, cr, row.fields[col], row.lens[col], norm,
 		                  sizeof(norm)) < 0)
+			continue;
+		for (i = 0; i < ncols; i++) {
+			int k;
+
+			if (role[i] != ROLE_STATUS || row.lens[i] == 0)
+				continue;
+			if ((k = store_import_status_word(row.fields[i],
+			                                  row.lens[i])) < 0) {
+				reject_cell(&r, cr, "unknown status", &row, i);
+				break;
+			}
+			status = store_contact_status_name(
+			    (enum store_contact_status)k);
+		}
+		if (i < ncols)
 			continue;
 		if (hashset_add(&seen, hash64(norm, strlen(norm)))) {
 			st->duplicates++;
 			continue;
 		}
 		/* address NUL attrs NUL, into the batch */
+		mark = buf_len(&b.text);
 		b.addr[b.n] = buf_len(&b.text);
 		buf_append(&b.text, norm, strlen(norm) + 1);
 		b.attrs[b.n] = buf_len(&b.text);
 		buf_putc(&b.text, '{');
 		for (i = 0, first = 1; i < ncols; i++) {
-			if (i == col || row.lens[i] == 0 || names[i][0] == '\0')
+			if (row.lens[i] == 0 || names[i][0] == '\0')
+				continue;
+			if (role[i] == ROLE_JSON) {
+				size_t at = buf_len(&b.text);
+				char why[256];
+
+				if (o->json_attrs(o->json_arg, row.fields[i],
+				                  row.lens[i], &b.text, why,
+				                  sizeof(why)) < 0) {
+					reject_cell(&r, cr, why, &row, i);
+					break;
+				}
+				/* drop the leading ',' of the first member */
+				if (first && buf_len(&b.text) > at) {
+					unsigned char *m =
+					    b.text.mem + b.text.off;
+
+					memmove(m + at, m + at + 1,
+					        buf_len(&b.text) - at - 1);
+					text_cut(&b.text, buf_len(&b.text) - 1);
+				}
+				first &= buf_len(&b.text) == at;
+				continue;
+			}
+			if (role[i] != ROLE_ATTR)
 				continue;
 			if (!first)
 				buf_putc(&b.text, ',');
@@ -377,7 +667,21 @@ store_import_contacts(struct store *s, FILE *fp,
 			           keyoff[i + 1] - keyoff[i]);
 			store_json_string(&b.text, row.fields[i], row.lens[i]);
 		}
+		if (i < ncols) { /* a bad JSON cell: the row goes */
+			text_cut(&b.text, mark);
+			continue;
+		}
 		buf_append(&b.text, "}", 2);
+		b.status[b.n] = status;
+		b.subscribed[b.n] = lay.sub != SIZE_MAX
+		                        ? store_import_time(row.fields[lay.sub],
+		                                            row.lens[lay.sub])
+		                        : 0;
+		b.status_at[b.n] =
+		    lay.stat_at != SIZE_MAX
+		        ? store_import_time(row.fields[lay.stat_at],
+		                            row.lens[lay.stat_at])
+		        : 0;
 		if ((++b.n == IMPORT_BATCH ||
 		     buf_len(&b.text) >= IMPORT_BATCH_BYTES) &&
 		    (err = batch_flush(&r, &b)) < 0)
@@ -387,9 +691,17 @@ store_import_contacts(struct store *s, FILE *fp,
 		err = batch_flush(&r, &b);
 	if (rc < 0)
 		err = rc;
+	if (err == 0 && o->strict && st->rejected > 0)
+		err = store_fail(s, MC_EDATA,
+		                 "%lu rows rejected (--strict: every row must "
+		                 "be good)",
+		                 st->rejected);
 end:
 	err = import_end(&r, err);
 out:
+	free(b.list_ids);
+	free(role);
+	free(lay.role);
 	buf_fini(&b.text);
 	for (i = 0; i < ncols; i++)
 		free(names[i]);
@@ -454,6 +766,11 @@ store_import_suppressions(struct store *s, FILE *fp,
 	}
 	if (rc < 0)
 		err = rc;
+	if (err == 0 && o->strict && st->rejected > 0)
+		err = store_fail(s, MC_EDATA,
+		                 "%lu rows rejected (--strict: every row must "
+		                 "be good)",
+		                 st->rejected);
 end:
 	err = import_end(&r, err);
 out:

@@ -178,14 +178,106 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     "CREATE INDEX holders_by_campaign ON holders(campaign_id);"
     "CREATE INDEX deliveries_by_owner ON deliveries(lease_owner) WHERE"
     " lease_owner IS NOT NULL;",
+    /* 6: one status model (blocklisted, erased) with the time of the
+     * last status change; deleted contacts kept hidden for the ledger
+     * (deleted_at); the contact audit; the salt of erased addresses'
+     * hashes.  A table rebuild for the CHECK, as in 2. */
+    "CREATE TABLE contacts_v6 ("
+    " id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL UNIQUE,"
+    " domain TEXT NOT NULL,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " status TEXT NOT NULL DEFAULT 'active' CHECK (status = 'active' OR"
+    "  status = 'unsubscribed' OR status = 'bounced' OR"
+    "  status = 'complained' OR status = 'blocklisted' OR"
+    "  status = 'erased'),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " status_at INTEGER,"
+    " deleted_at INTEGER);"
+    "INSERT INTO contacts_v6 SELECT id, address, domain, attrs, status,"
+    " created_at, updated_at, CASE WHEN status <> 'active' THEN"
+    " updated_at END, NULL FROM contacts;"
+    "DROP TABLE contacts;"
+    "ALTER TABLE contacts_v6 RENAME TO contacts;"
+    "CREATE INDEX contacts_deleted ON contacts(id) WHERE deleted_at IS NOT"
+    " NULL;"
+    "CREATE TABLE audit_contexts ("
+    " id INTEGER PRIMARY KEY,"
+    " actor TEXT NOT NULL,"
+    " why TEXT);"
+    "CREATE TABLE contact_audit ("
+    " id INTEGER PRIMARY KEY,"
+    " contact_id INTEGER NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " ctx INTEGER REFERENCES audit_contexts(id),"
+    " action TEXT NOT NULL,"
+    " detail TEXT);"
+    "CREATE INDEX contact_audit_by_contact ON contact_audit(contact_id, id);"
+    "CREATE TABLE store_meta ("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL);"
+    "INSERT INTO store_meta VALUES ('erase_salt',"
+    " lower(hex(randomblob(32))));",
+};
+
+/*
+ * The audit triggers, made per connection (TEMP) at open.  A row names its
+ * context (who and why: audit_contexts, one row per audit_context call, so
+ * an import of a million contacts repeats neither) through this
+ * connection's mc_audit_ctx(), which another program opening the file (the
+ * sqlite3 shell) does not have: its changes go unrecorded instead of
+ * failing.  detail: the status change, or the list joined or left.
+ */
+#define AUDIT_INSERT                                                           \
+	" INSERT INTO contact_audit(contact_id, at, ctx, action, detail) "     \
+	"VALUES "
+static const char *const audit_triggers[] = {
+    "CREATE TEMP TRIGGER audit_add AFTER INSERT ON main.contacts "
+    "BEGIN" AUDIT_INSERT "(new.id, new.updated_at, mc_audit_ctx(), 'added', "
+    "NULL); END",
+    "CREATE TEMP TRIGGER audit_back AFTER UPDATE OF deleted_at ON "
+    "main.contacts WHEN old.deleted_at IS NOT NULL AND new.deleted_at IS "
+    "NULL BEGIN" AUDIT_INSERT "(new.id, new.updated_at, mc_audit_ctx(), "
+    "'added', NULL); END",
+    "CREATE TEMP TRIGGER audit_deleted AFTER UPDATE OF deleted_at ON "
+    "main.contacts WHEN old.deleted_at IS NULL AND new.deleted_at IS NOT "
+    "NULL AND new.status <> 'erased' BEGIN" AUDIT_INSERT "(new.id, "
+    "new.deleted_at, mc_audit_ctx(), 'deleted', NULL); END",
+    "CREATE TEMP TRIGGER audit_attrs AFTER UPDATE OF attrs ON main.contacts "
+    "WHEN old.attrs <> new.attrs AND new.status <> 'erased' BEGIN" AUDIT_INSERT
+    "(new.id, new.updated_at, mc_audit_ctx(), 'attributes', "
+    "NULL); END",
+    "CREATE TEMP TRIGGER audit_status AFTER UPDATE OF status ON "
+    "main.contacts WHEN old.status <> new.status BEGIN" AUDIT_INSERT
+    "(new.id, new.updated_at, mc_audit_ctx(), 'status', old.status || "
+    "' -> ' || new.status); END",
+    /* Not for a contact added or changed by the same statement and
+     * second (an import): that row's reason names the list already. */
+    "CREATE TEMP TRIGGER audit_joined AFTER INSERT ON main.list_members "
+    "WHEN (SELECT updated_at FROM main.contacts WHERE id = "
+    "new.contact_id) <> new.added_at BEGIN" AUDIT_INSERT "(new.contact_id, "
+    "new.added_at, mc_audit_ctx(), 'joined', (SELECT name FROM main.lists "
+    "WHERE id = new.list_id)); END",
+    "CREATE TEMP TRIGGER audit_left AFTER DELETE ON main.list_members "
+    "BEGIN" AUDIT_INSERT "(old.contact_id, CAST(strftime('%s', 'now') AS "
+    "INTEGER), mc_audit_ctx(), 'left', (SELECT name FROM main.lists WHERE "
+    "id = old.list_id)); END",
 };
 
 /* A ledger row this installation sent (or tried to): ingest's proof. */
 #define DLV_WAS_SENT                                                           \
 	"d.state IN ('sent', 'deferred', 'failed', 'bounced', 'inflight') OR " \
 	"d.attempts > 0"
-#define DLV_ROW     "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
-#define CONTACT_ROW "c.id, c.address, c.domain, c.attrs, c.status, c.created_at"
+#define DLV_ROW "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
+#define CONTACT_ROW                                                            \
+	"c.id, c.address, c.domain, c.attrs, c.status, c.created_at, "         \
+	"c.status_at"
+/* A status's suppression reason, in SQL (store_status_reason()). */
+#define SQ_STATUS_REASON                                                       \
+	"CASE c.status WHEN 'unsubscribed' THEN 'unsubscribed' WHEN "          \
+	"'bounced' THEN 'hard-bounce' WHEN 'complained' THEN 'complaint' "     \
+	"ELSE 'manual' END"
 /* The columns of a struct store_dlv_row (sq_delivery_each). */
 #define DLV_REPORT_ROW                                                         \
 	"d.id, d.contact_id, c.address, d.state, d.attempts, d.reply_code, "   \
@@ -200,7 +292,8 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 #define SQ_ROWS64(r)                                                           \
 	SQ_ROWS2(SQ_ROWS2(SQ_ROWS2(SQ_ROWS2(SQ_ROWS2(SQ_ROWS2(r))))))
 
-#define SQ_ROWS_5 SQ_ROWS64("(?, ?, ?, ?, ?)")
+#define SQ_ROWS_7 SQ_ROWS64("(?, ?, ?, ?, ?, ?, ?)")
+#define SQ_ROWS_3 SQ_ROWS64("(?, ?, ?)")
 #define SQ_ROWS_2 SQ_ROWS64("(?, ?)")
 #define SQ_ROWS_1 SQ_ROWS64("(?)")
 
@@ -216,16 +309,43 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_LIST_EACH, "SELECT l.id, l.name, l.created_at, (SELECT count(*) " \
 	                "FROM list_members m WHERE m.list_id = l.id) FROM "    \
 	                "lists l ORDER BY l.name")                             \
-	X(ST_CONTACT_GET, "SELECT id, attrs FROM contacts WHERE address = ?1") \
+	X(ST_CONTACT_GET, "SELECT id, attrs, deleted_at FROM contacts WHERE "  \
+	                  "address = ?1")                                      \
 	X(ST_CONTACT_INSERT,                                                   \
 	  "INSERT INTO contacts(address, domain, attrs, created_at, "          \
 	  "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (address) DO "  \
 	  "NOTHING")                                                           \
 	X(ST_CONTACT_UPDATE,                                                   \
-	  "UPDATE contacts SET attrs = ?2, updated_at = ?3 WHERE id = ?1")     \
+	  "UPDATE contacts SET attrs = ?2, updated_at = ?3, deleted_at = "     \
+	  "NULL WHERE id = ?1")                                                \
 	X(ST_CONTACT_INSERT_MANY,                                              \
-	  "INSERT INTO contacts(address, domain, attrs, created_at, "          \
-	  "updated_at) VALUES " SQ_ROWS_5 " ON CONFLICT (address) DO NOTHING") \
+	  "INSERT INTO contacts(address, domain, attrs, status, created_at, "  \
+	  "updated_at, status_at) VALUES " SQ_ROWS_7 " ON CONFLICT (address) " \
+	  "DO NOTHING")                                                        \
+	X(ST_CONTACT_MERGE_MANY,                                               \
+	  "UPDATE contacts SET attrs = json_patch(contacts.attrs, "            \
+	  "v.column2), "                                                       \
+	  "updated_at = ? FROM (VALUES " SQ_ROWS_2 ") AS v WHERE "             \
+	  "contacts.address = v.column1 AND json_patch(contacts.attrs, "       \
+	  "v.column2) <> contacts.attrs")                                      \
+	X(ST_CONTACT_STATUS_MANY,                                              \
+	  "UPDATE contacts SET status = v.column2, status_at = v.column3, "    \
+	  "updated_at = ? FROM (VALUES " SQ_ROWS_3 ") AS v WHERE "             \
+	  "contacts.address = v.column1 AND contacts.status = 'active' AND "   \
+	  "v.column2 <> 'active'")                                             \
+	X(ST_SUPP_SYNC_MANY,                                                   \
+	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
+	  "SELECT "                                                            \
+	  "c.address, " SQ_STATUS_REASON                                       \
+	  ", 'import', ? FROM (VALUES " SQ_ROWS_1                              \
+	  ") AS v JOIN contacts c ON c.address = v.column1 WHERE "             \
+	  "c.status <> 'active' ON CONFLICT DO NOTHING")                       \
+	X(ST_ANY_DELETED, "SELECT EXISTS (SELECT 1 FROM contacts WHERE "       \
+	                  "deleted_at IS NOT NULL AND status <> 'erased')")    \
+	X(ST_REVIVE_MANY,                                                      \
+	  "UPDATE contacts SET deleted_at = NULL, updated_at = ? FROM "        \
+	  "(VALUES " SQ_ROWS_1 ") AS v WHERE contacts.address = v.column1 "    \
+	  "AND contacts.deleted_at IS NOT NULL")                               \
 	X(ST_CONTACT_UPDATE_MANY,                                              \
 	  "UPDATE contacts SET attrs = v.column2, updated_at = ? FROM "        \
 	  "(VALUES " SQ_ROWS_2 ") AS v WHERE contacts.address = "              \
@@ -243,11 +363,74 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	                    "added_at) VALUES (?1, ?2, ?3) ON CONFLICT DO "    \
 	                    "NOTHING")                                         \
 	X(ST_CONTACT_EACH_ALL,                                                 \
-	  "SELECT " CONTACT_ROW " FROM contacts c ORDER BY c.address")         \
+	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
+	  "ORDER BY c.address")                                                \
 	X(ST_CONTACT_EACH_LIST,                                                \
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
 	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address")       \
-	X(ST_COUNT_ALL, "SELECT count(*) FROM contacts")                       \
+	X(ST_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
+	                "NULL")                                                \
+	X(ST_TALLY_ALL, "SELECT status, count(*) FROM contacts WHERE "         \
+	                "deleted_at IS NULL GROUP BY 1")                       \
+	X(ST_TALLY_LIST,                                                       \
+	  "SELECT c.status, count(*) FROM list_members m JOIN "                \
+	  "contacts c ON c.id = m.contact_id WHERE m.list_id = "               \
+	  "?1 GROUP BY 1")                                                     \
+	X(ST_MEMBER_COPY, "INSERT INTO list_members(list_id, contact_id, "     \
+	                  "added_at) SELECT ?1, "                              \
+	                  "contact_id, ?3 FROM list_members WHERE list_id = "  \
+	                  "?2 ON CONFLICT DO "                                 \
+	                  "NOTHING")                                           \
+	X(ST_CONTACT_BY_ADDR,                                                  \
+	  "SELECT " CONTACT_ROW ", (SELECT json_group_array(name) FROM "       \
+	  "(SELECT l.name FROM list_members m JOIN lists l ON l.id = "         \
+	  "m.list_id WHERE m.contact_id = c.id ORDER BY l.name)) FROM "        \
+	  "contacts c WHERE (c.address = ?1 AND c.deleted_at IS NULL) OR "     \
+	  "(c.address = ?2 AND c.status = 'erased') ORDER BY c.id DESC "       \
+	  "LIMIT 1")                                                           \
+	X(ST_CONTACT_PATCH,                                                    \
+	  "UPDATE contacts SET attrs = json_patch(attrs, ?2), updated_at = "   \
+	  "?3 "                                                                \
+	  "WHERE id = ?1 AND deleted_at IS NULL AND json_patch(attrs, ?2) <> " \
+	  "attrs")                                                             \
+	X(ST_CONTACT_ADDR, "SELECT address, status FROM contacts WHERE id = "  \
+	                   "?1 AND deleted_at IS NULL")                        \
+	X(ST_MEMBERS_DROP, "DELETE FROM list_members WHERE contact_id = ?1")   \
+	X(ST_CONTACT_HIDE, "UPDATE contacts SET attrs = '{}', deleted_at = "   \
+	                   "?2, updated_at = ?2 "                              \
+	                   "WHERE id = ?1 AND deleted_at IS NULL")             \
+	X(ST_ERASE_SUPP_COPY,                                                  \
+	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
+	  "SELECT "                                                            \
+	  "?2, reason, 'erased', created_at FROM suppressions WHERE entry = "  \
+	  "?1 ON CONFLICT DO NOTHING")                                         \
+	X(ST_ERASE_SUPP_ADD, "INSERT INTO suppressions(entry, reason, "        \
+	                     "source, created_at) VALUES "                     \
+	                     "(?1, ?2, 'erased', ?3) ON CONFLICT DO NOTHING")  \
+	X(ST_ERASE_BOUNCES, "UPDATE bounces SET address = ?2, diagnostic = "   \
+	                    "NULL WHERE address = ?1 OR contact_id = ?3")      \
+	X(ST_ERASE_LEDGER, "UPDATE deliveries SET reply_text = NULL WHERE "    \
+	                   "contact_id = ?1")                                  \
+	X(ST_ERASE_EVENTS, "UPDATE events SET detail = NULL WHERE contact_id " \
+	                   "= ?1")                                             \
+	X(ST_ERASE_AUDIT, /* the reasons given for this contact alone */       \
+	  "UPDATE audit_contexts SET why = NULL WHERE id IN (SELECT ctx FROM " \
+	  "contact_audit WHERE contact_id = ?1) AND id <> ?2 AND NOT EXISTS "  \
+	  "(SELECT 1 FROM contact_audit a WHERE a.ctx = audit_contexts.id "    \
+	  "AND a.contact_id <> ?1)")                                           \
+	X(ST_AUDIT_CTX, "INSERT INTO audit_contexts(actor, why) VALUES (?1, "  \
+	                "?2)")                                                 \
+	X(ST_ERASE_TAKEN, "SELECT 1 FROM contacts WHERE address = ?1")         \
+	X(ST_ERASE_CONTACT,                                                    \
+	  "UPDATE contacts SET address = ?2, domain = '', attrs = '{}', "      \
+	  "status = 'erased', status_at = ?3, updated_at = ?3, deleted_at = "  \
+	  "?3 WHERE id = ?1")                                                  \
+	X(ST_HISTORY,                                                          \
+	  "SELECT a.at, coalesce(x.actor, 'mailcast'), a.action, CASE WHEN "   \
+	  "a.action = 'status' THEN a.detail || coalesce(': ' || x.why, '') "  \
+	  "WHEN a.detail IS NOT NULL THEN a.detail ELSE x.why END FROM "       \
+	  "contact_audit a LEFT JOIN audit_contexts x ON x.id = a.ctx WHERE "  \
+	  "a.contact_id = ?1 ORDER BY a.id")                                   \
 	X(ST_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
 	                 "?1")                                                 \
 	X(ST_MEMBER_DELETE,                                                    \
@@ -260,8 +443,8 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	X(ST_SUPP_DELETE, "DELETE FROM suppressions WHERE entry = ?1")         \
 	X(ST_SUPP_CHECK,                                                       \
 	  "SELECT entry, reason, source, created_at FROM suppressions "        \
-	  "WHERE entry = ?1 OR entry = ?2 ORDER BY length(entry) DESC "        \
-	  "LIMIT 1")                                                           \
+	  "WHERE entry = ?1 OR entry = ?2 OR entry = ?3 ORDER BY CASE entry "  \
+	  "WHEN ?1 THEN 0 WHEN ?3 THEN 1 ELSE 2 END LIMIT 1")                  \
 	X(ST_SUPP_EACH, "SELECT entry, reason, source, created_at FROM "       \
 	                "suppressions ORDER BY entry")                         \
 	X(ST_CAMPAIGN_INSERT, "INSERT INTO campaigns(name, list_id, "          \
@@ -319,8 +502,9 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
 	  "?4, ?5, ?6, ?7, ?8)")                                               \
 	X(ST_BOUNCE_COUNT, "SELECT count(*) FROM bounces WHERE address = ?1 "  \
 	                   "AND kind = ?2 AND received_at >= ?3")              \
-	X(ST_CONTACT_STATUS, "UPDATE contacts SET status = ?2, updated_at = "  \
-	                     "?3 WHERE id = ?1 AND status <> ?2")              \
+	X(ST_CONTACT_STATUS,                                                   \
+	  "UPDATE contacts SET status = ?2, updated_at = ?3, status_at = ?3 "  \
+	  "WHERE id = ?1 AND status <> ?2 AND status <> 'erased'")             \
 	X(ST_DLV_BOUNCED,                                                      \
 	  "UPDATE deliveries SET state = 'bounced', updated_at = ?3 WHERE "    \
 	  "campaign_id = ?1 AND contact_id = ?2 AND state IN ('sent', "        \
@@ -428,7 +612,9 @@ struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
 	sqlite3_stmt *st[ST__COUNT];
-	int in_txn; /* caller's begin() is open */
+	int in_txn;    /* caller's begin() is open */
+	int64_t ctx;   /* audit_context's row; 0: none (NULL) */
+	char salt[80]; /* store_meta's erase_salt */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char hit_source[256];
 };
@@ -702,9 +888,11 @@ sq_contact_upsert(struct store *s, const char *address, const char *domain,
 			return err;
 		}
 		const char *old = (const char *)sqlite3_column_text(st, 1);
+		bool deleted = sqlite3_column_type(st, 2) != SQLITE_NULL;
 
 		id = sqlite3_column_int64(st, 0);
-		*result = old == NULL || strcmp(old, attrs) != 0 ? 2 : 0;
+		*result =
+		    old == NULL || strcmp(old, attrs) != 0 || deleted ? 2 : 0;
 		sqlite3_reset(st);
 		if (*result == 2) {
 			if ((st = stmt(q, ST_CONTACT_UPDATE)) == NULL)
@@ -729,19 +917,69 @@ sq_contact_upsert(struct store *s, const char *address, const char *domain,
 	return 0;
 }
 
-/* SQ_BATCH rows in a few statements: a multi-row insert; the memberships
- * of the new contacts by id range; only if some addresses were there
- * already, one UPDATE of those whose attributes differ and one membership
- * INSERT ... SELECT joined on the addresses. */
+/* A one-row query's first column as a yes or no. */
+static int
+exists_query(struct store_sqlite *q, enum sql_stmt id, const char *op, int *yes)
+{
+	sqlite3_stmt *st = stmt(q, id);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, op);
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(q, op);
+}
+
+/* Bind the batch's addresses (SQ_BATCH of them from parameter first,
+ * every stride parameters) and run the statement; *changed its changes. */
+static int
+batch_by_address(struct store_sqlite *q, enum sql_stmt id, const char *op,
+                 const struct store_contact_in *rows, size_t n, time_t now,
+                 unsigned long *changed)
+{
+	sqlite3_stmt *st = stmt(q, id);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, op);
+	sqlite3_bind_int64(st, 1, now);
+	for (int i = 0; i < SQ_BATCH; i++)
+		bind_text(st, i + 2,
+		          rows[(size_t)i < n ? (size_t)i : n - 1].address);
+	if ((err = exec_done(q, st, op)) < 0)
+		return err;
+	if (changed != NULL)
+		*changed = (unsigned long)sqlite3_changes(q->db);
+	return 0;
+}
+
+/* Up to SQ_BATCH rows in a few statements (fewer rows are padded with
+ * copies of the last: a repeated address changes nothing twice): a
+ * multi-row insert; the memberships of the new contacts by id range;
+ * only if some addresses were there already, one UPDATE of those whose
+ * attributes change and one membership INSERT ... SELECT joined on the
+ * addresses; only if the batch carries statuses, their update and the
+ * suppression entries that go with them. */
 static int
 upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
-             int64_t list_id, time_t now, struct store_upsert_counts *c)
+             size_t n, int64_t list_id, time_t now, unsigned flags, bool revive,
+             struct store_upsert_counts *c)
 {
 	sqlite3_stmt *st;
 	unsigned long added, updated = 0, joined = 0;
 	int64_t max_before = 0, max_after;
+	bool statuses = false;
 	int i, err;
 
+#define ROW(i) (&rows[(size_t)(i) < n ? (size_t)(i) : n - 1])
+	for (size_t k = 0; k < n; k++)
+		statuses |= rows[k].status != NULL &&
+		            strcmp(rows[k].status, "active") != 0;
+	if (revive && (err = batch_by_address(q, ST_REVIVE_MANY, "contact",
+	                                      rows, n, now, NULL)) < 0)
+		return err;
 	if (list_id > 0) {
 		if ((st = stmt(q, ST_CONTACT_MAX_ID)) == NULL)
 			return db_fail(q, "contact ids");
@@ -756,31 +994,67 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 	if ((st = stmt(q, ST_CONTACT_INSERT_MANY)) == NULL)
 		return db_fail(q, "contact insert");
 	for (i = 0; i < SQ_BATCH; i++) {
-		bind_text(st, 5 * i + 1, rows[i].address);
-		bind_text(st, 5 * i + 2, rows[i].domain);
-		bind_text(st, 5 * i + 3, rows[i].attrs ? rows[i].attrs : "{}");
-		sqlite3_bind_int64(st, 5 * i + 4, now);
-		sqlite3_bind_int64(st, 5 * i + 5, now);
+		const struct store_contact_in *r = ROW(i);
+		bool active =
+		    r->status == NULL || strcmp(r->status, "active") == 0;
+
+		bind_text(st, 7 * i + 1, r->address);
+		bind_text(st, 7 * i + 2, r->domain);
+		bind_text(st, 7 * i + 3, r->attrs ? r->attrs : "{}");
+		bind_text(st, 7 * i + 4, active ? "active" : r->status);
+		sqlite3_bind_int64(st, 7 * i + 5,
+		                   r->subscribed ? r->subscribed : now);
+		sqlite3_bind_int64(st, 7 * i + 6, now);
+		if (active && r->status_at == 0)
+			sqlite3_bind_null(st, 7 * i + 7);
+		else
+			sqlite3_bind_int64(st, 7 * i + 7,
+			                   r->status_at ? r->status_at : now);
 	}
 	if ((err = exec_done(q, st, "contact insert")) < 0)
 		return err;
 	added = (unsigned long)sqlite3_changes(q->db);
-	if (added < SQ_BATCH) {
-		if ((st = stmt(q, ST_CONTACT_UPDATE_MANY)) == NULL)
+	if (added < n) {
+		enum sql_stmt up = flags & STORE_UPSERT_REPLACE
+		                       ? ST_CONTACT_UPDATE_MANY
+		                       : ST_CONTACT_MERGE_MANY;
+
+		if ((st = stmt(q, up)) == NULL)
 			return db_fail(q, "contact update");
 		sqlite3_bind_int64(st, 1, now);
 		for (i = 0; i < SQ_BATCH; i++) {
-			bind_text(st, 2 * i + 2, rows[i].address);
+			bind_text(st, 2 * i + 2, ROW(i)->address);
 			bind_text(st, 2 * i + 3,
-			          rows[i].attrs ? rows[i].attrs : "{}");
+			          ROW(i)->attrs ? ROW(i)->attrs : "{}");
 		}
 		if ((err = exec_done(q, st, "contact update")) < 0)
 			return err;
 		updated = (unsigned long)sqlite3_changes(q->db);
+		if (statuses) {
+			if ((st = stmt(q, ST_CONTACT_STATUS_MANY)) == NULL)
+				return db_fail(q, "contact status");
+			sqlite3_bind_int64(st, 1, now);
+			for (i = 0; i < SQ_BATCH; i++) {
+				const struct store_contact_in *r = ROW(i);
+
+				bind_text(st, 3 * i + 2, r->address);
+				bind_text(st, 3 * i + 3,
+				          r->status ? r->status : "active");
+				sqlite3_bind_int64(st, 3 * i + 4,
+				                   r->status_at ? r->status_at
+				                                : now);
+			}
+			if ((err = exec_done(q, st, "contact status")) < 0)
+				return err;
+		}
 	}
+	if (statuses &&
+	    (err = batch_by_address(q, ST_SUPP_SYNC_MANY, "suppress", rows, n,
+	                            now, NULL)) < 0)
+		return err;
 	c->added += added;
 	c->updated += updated;
-	c->unchanged += SQ_BATCH - added - updated;
+	c->unchanged += n - added - updated;
 	if (list_id <= 0)
 		return 0;
 	/* Every id above the old maximum is a contact this batch added: its
@@ -799,18 +1073,19 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 			return err;
 		joined = (unsigned long)sqlite3_changes(q->db);
 	}
-	if (joined < SQ_BATCH) {
+	if (joined < n) {
 		if ((st = stmt(q, ST_MEMBER_INSERT_MANY)) == NULL)
 			return db_fail(q, "membership");
 		sqlite3_bind_int64(st, 1, list_id);
 		sqlite3_bind_int64(st, 2, now);
 		for (i = 0; i < SQ_BATCH; i++)
-			bind_text(st, i + 3, rows[i].address);
+			bind_text(st, i + 3, ROW(i)->address);
 		if ((err = exec_done(q, st, "membership")) < 0)
 			return err;
 		joined += (unsigned long)sqlite3_changes(q->db);
 	}
 	c->joined += joined;
+#undef ROW
 	return 0;
 }
 
@@ -828,32 +1103,22 @@ sq_durable_commits(struct store *s, bool full)
 	return 0;
 }
 
-/* op: contact_upsert_many — whole batches, then the rest row by row. */
+/* op: contact_upsert_many — batches of SQ_BATCH, the last one padded. */
 static int
 sq_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
-                       size_t n, int64_t list_id, time_t now,
+                       size_t n, int64_t list_id, time_t now, unsigned flags,
                        struct store_upsert_counts *c)
 {
 	struct store_sqlite *q = SQ(s);
-	int own, err;
+	int own, err, revive = 0;
 
 	if ((err = txn_enter(q, &own)) < 0)
 		return err;
-	for (; n >= SQ_BATCH && err == 0; rows += SQ_BATCH, n -= SQ_BATCH)
-		err = upsert_batch(q, rows, list_id, now, c);
-	for (; n > 0 && err == 0; rows++, n--) {
-		int result, joined;
-
-		err = sq_contact_upsert(s, rows->address, rows->domain,
-		                        rows->attrs, list_id, now, &result,
-		                        &joined);
-		if (err == 0) {
-			c->added += result == 1;
-			c->updated += result == 2;
-			c->unchanged += result == 0;
-			c->joined += (unsigned long)joined;
-		}
-	}
+	err = exists_query(q, ST_ANY_DELETED, "contacts", &revive);
+	for (; n > 0 && err == 0;
+	     rows += SQ_BATCH, n -= n < SQ_BATCH ? n : SQ_BATCH)
+		err = upsert_batch(q, rows, n < SQ_BATCH ? n : SQ_BATCH,
+		                   list_id, now, flags, revive, c);
 	return txn_leave(q, own, err);
 }
 
@@ -879,6 +1144,7 @@ sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 		    .attrs = (const char *)sqlite3_column_text(st, 3),
 		    .status = (const char *)sqlite3_column_text(st, 4),
 		    .created = (time_t)sqlite3_column_int64(st, 5),
+		    .status_at = (time_t)sqlite3_column_int64(st, 6),
 		};
 		if ((stop = fn(arg, &c)) != 0)
 			break;
@@ -1012,12 +1278,15 @@ sq_supp_check(struct store *s, const char *address,
 	struct store_sqlite *q = SQ(s);
 	sqlite3_stmt *st = stmt(q, ST_SUPP_CHECK);
 	const char *at = strrchr(address, '@');
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
 	int rc;
 
 	if (st == NULL)
 		return db_fail(q, "suppression check");
+	store_erase_entry(q->salt, address, erased);
 	bind_text(st, 1, address);
 	bind_text(st, 2, at != NULL ? at : address);
+	bind_text(st, 3, erased);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		supp_from_row(st, hit);
@@ -2040,7 +2309,7 @@ sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
 #define SEG_FROM_LIST                                                          \
 	" FROM list_members m JOIN contacts c ON c.id = m.contact_id WHERE "   \
 	"m.list_id = ?1 AND "
-#define SEG_FROM_ALL   " FROM contacts c WHERE "
+#define SEG_FROM_ALL   " FROM contacts c WHERE c.deleted_at IS NULL AND "
 #define SEG_FIRST      2 /* ?1: the list */
 #define SEG_FIRST_FILL 8 /* after ST_CAMPAIGN_FILL's ?1..?3, with room */
 
@@ -2128,6 +2397,7 @@ sq_segment_each(struct store *s, int64_t list_id, const struct segment *seg,
 		    .attrs = (const char *)sqlite3_column_text(st, 3),
 		    .status = (const char *)sqlite3_column_text(st, 4),
 		    .created = (time_t)sqlite3_column_int64(st, 5),
+		    .status_at = (time_t)sqlite3_column_int64(st, 6),
 		};
 		if ((stop = fn(arg, &c)) != 0)
 			break;
@@ -2221,6 +2491,283 @@ done:
 	return txn_leave(q, own, err);
 }
 
+/* op: contact_tally */
+static int
+sq_contact_tally(struct store *s, int64_t list_id,
+                 unsigned long counts[CONTACT__COUNT])
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, list_id > 0 ? ST_TALLY_LIST : ST_TALLY_ALL);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "count");
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int k = store_contact_status_parse(col_text(st, 0));
+
+		if (k >= 0)
+			counts[k] = (unsigned long)sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(q, "count");
+}
+
+/* op: member_copy */
+static int
+sq_member_copy(struct store *s, int64_t list_id, int64_t from, time_t now,
+               unsigned long *joined)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_MEMBER_COPY);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "membership");
+	sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, now);
+	if ((err = exec_done(q, st, "membership")) < 0)
+		return err;
+	*joined = (unsigned long)sqlite3_changes(q->db);
+	return 0;
+}
+
+/* op: audit_context — one audit_contexts row per call with an actor. */
+static int
+sq_audit_context(struct store *s, const char *actor, const char *why)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int err;
+
+	q->ctx = 0;
+	if (actor == NULL && why == NULL)
+		return 0;
+	if ((st = stmt(q, ST_AUDIT_CTX)) == NULL)
+		return db_fail(q, "audit");
+	bind_text(st, 1, actor != NULL ? actor : "mailcast");
+	bind_text(st, 2, why);
+	if ((err = exec_done(q, st, "audit")) < 0)
+		return err;
+	q->ctx = sqlite3_last_insert_rowid(q->db);
+	return 0;
+}
+
+/* SQL mc_audit_ctx(): the audit context's row, or NULL. */
+static void
+fn_audit_ctx(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	struct store_sqlite *q = sqlite3_user_data(cx);
+
+	(void)argc;
+	(void)argv;
+	if (q->ctx > 0)
+		sqlite3_result_int64(cx, q->ctx);
+	else
+		sqlite3_result_null(cx);
+}
+
+/* op: contact_get */
+static int
+sq_contact_get(struct store *s, const char *address, store_contact_fn *fn,
+               void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CONTACT_BY_ADDR);
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "contact");
+	store_erase_entry(q->salt, address, erased);
+	bind_text(st, 1, address);
+	bind_text(st, 2, erased);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_contact c = {
+		    .id = sqlite3_column_int64(st, 0),
+		    .address = col_text(st, 1),
+		    .domain = col_text(st, 2),
+		    .attrs = col_text(st, 3),
+		    .status = col_text(st, 4),
+		    .created = (time_t)sqlite3_column_int64(st, 5),
+		    .status_at = (time_t)sqlite3_column_int64(st, 6),
+		    .lists = col_text(st, 7),
+		};
+		rc = fn(arg, &c);
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, "contact");
+	return store_fail(s, MC_ENOTFOUND, "%s is not a contact", address);
+}
+
+/* op: contact_set_attrs */
+static int
+sq_contact_set_attrs(struct store *s, int64_t id, const char *patch, time_t now,
+                     int *changed)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CONTACT_PATCH);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "contact attributes");
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, patch);
+	sqlite3_bind_int64(st, 3, now);
+	if ((err = exec_done(q, st, "contact attributes")) < 0)
+		return err;
+	*changed = sqlite3_changes(q->db) > 0;
+	return 0;
+}
+
+/* Run statement id with ?1 text a, ?2 text b (unless NULL) and ?3 the
+ * integer n (a statement without a ?3 ignores it). */
+static int
+run3(struct store_sqlite *q, enum sql_stmt id, const char *op, const char *a,
+     const char *b, int64_t n)
+{
+	sqlite3_stmt *st = stmt(q, id);
+
+	if (st == NULL)
+		return db_fail(q, op);
+	bind_text(st, 1, a);
+	if (b != NULL)
+		bind_text(st, 2, b);
+	sqlite3_bind_int64(st, 3, n);
+	return exec_done(q, st, op);
+}
+
+/* Run statement id with ?1 an id and ?2 an integer (if it has one). */
+static int
+run_id(struct store_sqlite *q, enum sql_stmt id, const char *op, int64_t a,
+       int64_t b)
+{
+	sqlite3_stmt *st = stmt(q, id);
+
+	if (st == NULL)
+		return db_fail(q, op);
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int64(st, 2, b);
+	return exec_done(q, st, op);
+}
+
+/* The erasure of contact id (address): see store.h, contact_remove. */
+static int
+erase_contact(struct store_sqlite *q, int64_t id, const char *address,
+              enum store_supp_reason reason, time_t now)
+{
+	char entry[STORE_ERASE_ENTRY_LEN + 1], as[STORE_ERASE_ENTRY_LEN + 32];
+	sqlite3_stmt *st;
+	int err, taken = 0;
+
+	store_erase_entry(q->salt, address, entry);
+	if ((err = run3(q, ST_ERASE_SUPP_COPY, "erase", address, entry, 0)) <
+	        0 ||
+	    (err = run3(q, ST_SUPP_DELETE, "erase", address, NULL, 0)) < 0)
+		return err;
+	if ((st = stmt(q, ST_ERASE_SUPP_ADD)) == NULL)
+		return db_fail(q, "erase");
+	bind_text(st, 1, entry);
+	bind_text(st, 2, store_supp_reason_name(reason));
+	sqlite3_bind_int64(st, 3, now);
+	if ((err = exec_done(q, st, "erase")) < 0 ||
+	    (err = run3(q, ST_ERASE_BOUNCES, "erase", address, entry, id)) <
+	        0 ||
+	    (err = run_id(q, ST_ERASE_LEDGER, "erase", id, 0)) < 0 ||
+	    (err = run_id(q, ST_ERASE_EVENTS, "erase", id, 0)) < 0 ||
+	    (err = run_id(q, ST_ERASE_AUDIT, "erase", id, q->ctx)) < 0 ||
+	    (err = run_id(q, ST_MEMBERS_DROP, "erase", id, 0)) < 0)
+		return err;
+	/* An address erased twice (erased, imported again, erased): the
+	 * second contact's row takes the entry with its id after it. */
+	if ((st = stmt(q, ST_ERASE_TAKEN)) == NULL)
+		return db_fail(q, "erase");
+	bind_text(st, 1, entry);
+	taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	snprintf(as, sizeof(as), taken ? "%s#%lld" : "%s", entry,
+	         (long long)id);
+	if ((st = stmt(q, ST_ERASE_CONTACT)) == NULL)
+		return db_fail(q, "erase");
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, as);
+	sqlite3_bind_int64(st, 3, now);
+	return exec_done(q, st, "erase");
+}
+
+/* op: contact_remove */
+static int
+sq_contact_remove(struct store *s, int64_t id, bool erase,
+                  enum store_supp_reason reason, time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CONTACT_ADDR);
+	char address[STORE_ADDRESS_MAX + 1];
+	int own, err, rc;
+
+	if (st == NULL)
+		return db_fail(q, "contact");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		mc_strlcpy(address, col_text(st, 0), sizeof(address));
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return store_fail(s, MC_ENOTFOUND, "no contact with id %lld",
+		                  (long long)id);
+	if (rc != SQLITE_ROW)
+		return db_fail(q, "contact");
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if (erase)
+		err = erase_contact(q, id, address, reason, now);
+	else if ((err = run_id(q, ST_MEMBERS_DROP, "delete", id, 0)) == 0)
+		err = run_id(q, ST_CONTACT_HIDE, "delete", id, now);
+	return txn_leave(q, own, err);
+}
+
+/* op: contact_history */
+static int
+sq_contact_history(struct store *s, int64_t id, store_audit_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_HISTORY);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "history");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit a = {
+		    .at = (time_t)sqlite3_column_int64(st, 0),
+		    .actor = col_text(st, 1),
+		    .action = col_text(st, 2),
+		    .detail = (const char *)sqlite3_column_text(st, 3),
+		};
+		if ((stop = fn(arg, &a)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "history");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: erase_entry */
+static int
+sq_erase_entry(struct store *s, const char *address,
+               char out[STORE_ERASE_ENTRY_LEN + 1])
+{
+	store_erase_entry(SQ(s)->salt, address, out);
+	return 0;
+}
+
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
@@ -2237,6 +2784,14 @@ static const struct store_ops sqlite_ops = {
     .contact_each = sq_contact_each,
     .contact_count = sq_contact_count,
     .member_remove = sq_member_remove,
+    .contact_tally = sq_contact_tally,
+    .member_copy = sq_member_copy,
+    .audit_context = sq_audit_context,
+    .contact_get = sq_contact_get,
+    .contact_set_attrs = sq_contact_set_attrs,
+    .contact_remove = sq_contact_remove,
+    .contact_history = sq_contact_history,
+    .erase_entry = sq_erase_entry,
     .supp_add = sq_supp_add,
     .supp_remove = sq_supp_remove,
     .supp_check = sq_supp_check,
@@ -2607,6 +3162,55 @@ sq_prepare_write(const char *path, enum store_mode mode, char *err,
 	return fd;
 }
 
+/* The audit triggers on db; SQLITE_OK, or an error with *msg. */
+static int
+audit_setup(sqlite3 *db, char **msg)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(audit_triggers) /
+	                                              sizeof(audit_triggers[0]);
+	     i++)
+		rc = sqlite3_exec(db, audit_triggers[i], NULL, NULL, msg);
+	return rc;
+}
+
+/* This connection's audit functions and triggers, and the erase salt. */
+static int
+connection_setup(struct store_sqlite *q, bool readonly, char *err, size_t errsz)
+{
+	sqlite3_stmt *st = NULL;
+	char *msg = NULL;
+	int version;
+
+	/* A store kept at an older schema (store_open_at(), the migration
+	 * tests) has no audit tables: no triggers then. */
+	if (sq_version(q->db, &version) != SQLITE_OK || version < 6)
+		return 0;
+	/* A read-only connection changes nothing to audit (and may not
+	 * make TEMP triggers under query_only). */
+	if (!readonly &&
+	    (sqlite3_create_function(q->db, "mc_audit_ctx", 0, SQLITE_UTF8, q,
+	                             fn_audit_ctx, NULL, NULL) != SQLITE_OK ||
+	     audit_setup(q->db, &msg) != SQLITE_OK)) {
+		snprintf(err, errsz, "store: %s",
+		         msg ? msg : sqlite3_errmsg(q->db));
+		sqlite3_free(msg);
+		return MC_EIO;
+	}
+	/* Always there after migration 6; a store opened without migrating
+	 * (read-only) may lack it: erase entries then use an empty salt. */
+	if (sqlite3_prepare_v2(q->db,
+	                       "SELECT value FROM store_meta WHERE key = "
+	                       "'erase_salt'",
+	                       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		mc_strlcpy(q->salt, (const char *)sqlite3_column_text(st, 0),
+		           sizeof(q->salt));
+	sqlite3_finalize(st);
+	return 0;
+}
+
 /* Open the SQLite store at path in mode, at schema version target. */
 int
 store_sqlite_open_mode(const char *path, enum store_mode mode, int target,
@@ -2690,6 +3294,12 @@ done:
 	q = xcalloc(1, sizeof(*q));
 	q->base.ops = &sqlite_ops;
 	q->db = db;
+	if ((rc = connection_setup(q, mode == STORE_READ && !mem, err, errsz)) <
+	    0) {
+		sqlite3_close(db);
+		free(q);
+		return rc;
+	}
 	*out = &q->base;
 	return 0;
 }

@@ -137,7 +137,8 @@ reads() {
 	has "$1: list show has l" "l "
 	[ -n "$3" ] && has "$1: list show has the journal's list" "late"
 	run "$1: list export" 0 "${AS[@]}" "$MC" --store "$u" list export --list l
-	has "$1: list export has ann" "ann@example.com,Ann"
+	has "$1: list export has ann" "ann@example.com,active,"
+	has "$1: list export has her name" ",,Ann"
 	run "$1: suppress check" 0 "${AS[@]}" "$MC" --store "$u" suppress check carl@example.com
 	run "$1: suppress list" 0 "${AS[@]}" "$MC" --store "$u" suppress list
 	has "$1: suppress list has carl" "carl@example.com"

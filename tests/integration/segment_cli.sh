@@ -52,8 +52,9 @@ has "json count" '"count": 4'
 
 run "export: the matching rows only" 0 "$MC" $S list export --list news \
 	--where 'email ends with "@a.example" and rating > 3'
-has "the header" "email,city,First Name,signup_date,rating"
-has "ann" "ann@a.example,Zürich,Ann,2026-02-01,5"
+has "the header" "email,status,subscribed_at,status_changed_at,city,First Name,signup_date,rating"
+has "ann" "ann@a.example,active,"
+has "her attributes" ",,Zürich,Ann,2026-02-01,5"
 lacks "not fay (3)" "fay@"
 lacks "not cy (n/a)" "cy@"
 run "export --json" 0 "$MC" $S --json list export --list news \

@@ -15,3 +15,7 @@ add_test(NAME store_migrate_pg
             ${CMAKE_CURRENT_SOURCE_DIR}/store_migrate.sh $<TARGET_FILE:mailcast> postgresql)
 set_tests_properties(store_migrate_pg PROPERTIES LABELS "integration;pg"
     SKIP_RETURN_CODE 77 TIMEOUT 180)
+# Issue 12 items 1-4: contacts the way list owners work, through the CLI.
+add_test(NAME contacts_lifecycle
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/contacts_lifecycle.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(contacts_lifecycle PROPERTIES LABELS integration TIMEOUT 180)

@@ -10,13 +10,17 @@ cd "$T" || exit 1
 printf 'email,first_name,city\nAnn@Example.org,Ann,"Paris, FR"\nbad,X,Y\nbob@example.org,Bob,\n' >l.csv
 printf 'a@example.org\n@b.example\nbroken@\n' >s.csv
 
-run "import: one row rejected" 65 "$MC" $S list import l.csv --list news --reject-file rj.csv
+run "import: one row rejected, the rest kept" 0 "$MC" $S list import l.csv --list news --reject-file rj.csv
 has "the tally" "l.csv: 3 rows: 2 added, 0 updated, 0 unchanged, 0 duplicates merged, 1 rejected; 2 joined list 'news'"
 has "the rejected row on stderr" "mailcast: list import: line 3: invalid address"
+has "the reject summary on stderr" "mailcast: list import: 1 rows rejected; the other rows were imported"
 OUT=$(cat rj.csv)
 has "reject CSV header" "line,reason,record"
 has "reject CSV row" '3,line 3: invalid address: '
-run "import --json" 65 "$MC" $S --json list import l.csv --list news2
+run "import --strict: nothing" 65 "$MC" $S list import l.csv --list strict --strict
+has "strict says why" "1 rows rejected (--strict: every row must be good); nothing was imported"
+run "no list made by --strict" 66 "$MC" $S list show strict
+run "import --json" 0 "$MC" $S --json list import l.csv --list news2
 has "json tally" '"rejected": 1'
 has "json rejects" '"line": 3'
 run "show" 0 "$MC" $S list show
@@ -28,8 +32,9 @@ lacks "limit kept bob out" "bob@example.org"
 run "count" 0 "$MC" $S list count news
 has "two" "2"
 run "export" 0 "$MC" $S list export --list news
-has "CSV header" "email,first_name,city"
-has "CSV quoting" 'ann@example.org,Ann,"Paris, FR"'
+has "CSV header" "email,status,subscribed_at,status_changed_at,first_name,city"
+has "CSV quoting" 'ann@example.org,active,20'
+has "CSV quoting" ',,Ann,"Paris, FR"'
 run "export --json" 0 "$MC" $S list export --list news --json
 has "json attributes" '"city": "Paris, FR"'
 run "no such list" 66 "$MC" $S list show nope
@@ -46,10 +51,10 @@ run "check: by domain" 0 "$MC" $S suppress check x@spam.example
 has "by the domain" "x@spam.example is suppressed by @spam.example"
 run "check: not" 1 "$MC" $S --json suppress check zz@example.org
 has "json, one line" '{"address": "zz@example.org", "suppressed": false}'
-run "import: one rejected" 65 "$MC" $S suppress import s.csv --reason hard-bounce --reject-file srj.csv
+run "import: one rejected" 0 "$MC" $S suppress import s.csv --reason hard-bounce --reject-file srj.csv
 has "tally" "s.csv: 3 rows: 2 added, 0 already suppressed, 1 rejected"
 { echo ok@example.org; for i in $(seq 1 25); do echo "bad$i"; done; } >many.csv
-run "import: 25 rejected" 65 "$MC" $S suppress import many.csv --reject-file mrj.csv
+run "import: 25 rejected" 0 "$MC" $S suppress import many.csv --reject-file mrj.csv
 has "the 20th on stderr" "mailcast: suppress import: line 21: invalid address"
 lacks "not the 21st" "line 22:"
 has "the rest counted" "mailcast: suppress import: ... and 5 more rejected rows (see the reject file)"

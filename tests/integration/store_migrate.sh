@@ -32,20 +32,21 @@ esac
 S=(--store "$URL")
 printf 'email\na@example.org\nb@example.org\n' >l.csv
 
+N=6 # the newest schema
 run "migrate a new store" 0 "$MC" "${S[@]}" store migrate
-has "from 0 to 5" "store schema 5 (migrated from 0)"
+has "from 0 to $N" "store schema $N (migrated from 0)"
 run "migrate again" 0 "$MC" "${S[@]}" store migrate
-has "up to date" "store schema 5: up to date"
+has "up to date" "store schema $N: up to date"
 run "import" 0 "$MC" "${S[@]}" list import l.csv --list news
 run "count" 0 "$MC" "${S[@]}" list count news
 has "two contacts" "2"
 
-ok "a newer mailcast's schema 6" set_version 6
+ok "a newer mailcast's schema $((N + 1))" set_version $((N + 1))
 run "migrate refuses a newer schema" 78 "$MC" "${S[@]}" store migrate
-has "the reason" "the database has schema version 6, newer than this mailcast knows (5); upgrade mailcast"
+has "the reason" "the database has schema version $((N + 1)), newer than this mailcast knows ($N); upgrade mailcast"
 run "every command refuses it" 78 "$MC" "${S[@]}" list count news
-has "the same reason" "newer than this mailcast knows (5)"
-ok "back to schema 5" set_version 5
+has "the same reason" "newer than this mailcast knows ($N)"
+ok "back to schema $N" set_version $N
 run "count after the refusals" 0 "$MC" "${S[@]}" list count news
 has "nothing lost" "2"
 

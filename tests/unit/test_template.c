@@ -53,9 +53,11 @@ test_compile_errors(void **state)
 	     "t.tmpl:5: unknown field 'frist_name' and no default"},
 	    {"From: a@example.org\nSubject: Hi {{nope}}\n\nx\n",
 	     "t.tmpl:2: unknown field 'nope'"},
-	    {"From: a@example.org\nSubject: x\n\nx\n%% html\n\n<p>{{ bad name "
+	    {"From: a@example.org\nSubject: x\n\nx\n%% html\n\n<p>{{ bad;name "
 	     "}}\n",
-	     "t.tmpl:7: bad merge field '{{ bad name }}'"},
+	     "t.tmpl:7: bad merge field name 'bad;name'"},
+	    {"From: a@example.org\nSubject: x\n\nHi {{ First  Name }}\n",
+	     "t.tmpl:4: unknown field 'First  Name' and no default"},
 	    {"From: a@example.org\nSubject: x\n\nHi {{first_name\n",
 	     "t.tmpl:4: '{{' without '}}' on the same line"},
 	    {"Subject: x\n\nbody\n", "t.tmpl:1: missing header From"},
