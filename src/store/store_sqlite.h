@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* Newest schema version this code writes. */
-#define STORE_SQLITE_SCHEMA 5
+#define STORE_SQLITE_SCHEMA 6
 
 /* Open (creating and migrating) the database at path; NULL and err. */
 struct store *store_sqlite_open(const char *path, char *err, size_t errsz);
