@@ -42,25 +42,39 @@ engine_fail(struct engine *e, int err, const char *what, const char *detail)
 	e->failed = true;
 }
 
-/* Only deferred rows are left, due at due: wait, or end after linger. */
+/* Only deferred rows are left, due at due: wait, or end after linger.
+ * The linger is the waiting of the run as a whole, from the moment it
+ * starts waiting until a recipient settles: retries that keep failing
+ * (a dead relay, due every few seconds) do not wait past it. */
 static void
 feed_wait(struct engine *e, time_t due)
 {
 	uint64_t now = engine_now_ms(e);
 	time_t w = mc_clock_wall(e->clock);
 	uint64_t wait = due > w ? (uint64_t)(due - w) * 1000 : 200;
-	unsigned linger = e->cfg->retry.linger ? e->cfg->retry.linger : 900;
+	uint64_t linger =
+	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
+	    1000;
+	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
 	char why[128];
 
-	/* Nothing to send before the linger is over: end the run rather
-	 * than hold the terminal for hours. */
-	if (e->window == 0 && due > w && (uint64_t)(due - w) > linger) {
-		e->lingered = true;
-		e->next_due = due;
-		return;
+	if (e->window == 0) {
+		if (e->wait_since_ms == 0 || settled != e->wait_settled) {
+			e->wait_since_ms = now;
+			e->wait_settled = settled;
+		}
+		/* nothing to send before the linger is over: end the run
+		 * rather than hold the terminal for hours */
+		if (now - e->wait_since_ms >= linger ||
+		    (due > w && now - e->wait_since_ms + wait > linger)) {
+			e->lingered = true;
+			e->next_due = due;
+			return;
+		}
 	}
 	e->exhausted = false;
 	e->p.waiting = e->window == 0;
+	e->p.next_s = due > w ? (unsigned)(due - w) : 0;
 	e->next_lease_ms = now + (wait < 1000 ? wait : 1000);
 	if (e->p.waiting) {
 		snprintf(why, sizeof(why),

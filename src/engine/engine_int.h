@@ -129,6 +129,7 @@ struct dest {
 	unsigned nopened;              /* connections opened in all */
 	double next_ms;                /* pacing of the destination's rate */
 	char last_err[256];
+	char last_defer[300]; /* its last deferral's reason; "" after a sent */
 };
 
 struct rpool {
@@ -177,6 +178,8 @@ struct engine {
 	void *done_arg;
 	bool lingered;   /* only deferred rows left, due after the linger */
 	time_t next_due; /* lingered: when the next one is due */
+	uint64_t wait_since_ms;     /* waiting for retries since (0: not) */
+	unsigned long wait_settled; /* recipients settled at wait_since */
 	enum engine_run_state state;
 	int err;
 	char errbuf[512];
