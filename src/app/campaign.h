@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "app/config.h"
@@ -216,11 +217,12 @@ int campaign_settings_from_conf(struct campaign_settings *set,
  * anywhere), the field named in err.  0 or MC_EINVAL. */
 int campaign_settings_check(const struct campaign_settings *set, char *err,
                             size_t errsz);
-/* Every file the settings name (template, CA, password, DKIM and token
- * keys) exists and is not a directory: 0, MC_ENOTFOUND ("--ca-file
- * /x/ca.pem: no such file") or MC_EDATA ("... is a directory"). */
-int campaign_settings_files(const struct campaign_settings *set, char *err,
-                            size_t errsz);
+/* Every file the settings name (template unless frozen_template: the
+ * store keeps it, CA, password, DKIM and token keys) exists and is not a
+ * directory: 0, MC_ENOTFOUND ("--ca-file /x/ca.pem: no such file") or
+ * MC_EDATA ("... is a directory"). */
+int campaign_settings_files(const struct campaign_settings *set,
+                            bool frozen_template, char *err, size_t errsz);
 /* The settings as compact JSON (heap; free()); relative paths made
  * absolute against the current directory.  Never fails. */
 char *campaign_settings_to_json(const struct campaign_settings *set);
@@ -375,9 +377,14 @@ struct campaign_report {
 int campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                         char *err, size_t errsz);
 void campaign_report_fini(struct campaign_report *r);
+/* The report as RFC 4180 CSV on out: a header, then one row per count:
+ * "state,,sent,3", "destination,relay 127.0.0.1:2525,sent,3",
+ * "reply,250,sent,3", and "resent,ADDRESS,,1" per address resent. */
+#define CAMPAIGN_REPORT_CSV_HEADER "section,key,state,count"
+void campaign_report_csv(const struct campaign_report *r, FILE *out);
 
 #define CAMPAIGN_NOTES_MAX 3 /* sentences campaign_run_notes() gives */
-#define CAMPAIGN_NOTE_SIZE 256
+#define CAMPAIGN_NOTE_SIZE 768
 
 /*
  * What a finished run of campaign id left for later, as sentences for a

@@ -54,12 +54,15 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
                     struct campaign_args *a)
 {
 	struct setting_ref refs[CAMPAIGN_OPT__COUNT];
-	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 6] = {
+	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 9] = {
 	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
 	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
 	    {"csv", CLI_FLAG, &a->csv, .shortopt = 'c'},
 	    {"state", CLI_STR, &a->state, .shortopt = 's'},
 	    CLI_O("quiet", CLI_FLAG, &a->quiet),
+	    CLI_O("to", CLI_STR, &a->to),
+	    CLI_O("as", CLI_STR, &a->as),
+	    CLI_O("at", CLI_STR, &a->at),
 	};
 	char err[CAMPAIGN_ERR_MAX],
 	    *help = xasprintf("%s%s", usage, usage_sending);
@@ -75,7 +78,7 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
 		enum campaign_opt o = (enum campaign_opt)i;
 
 		refs[i] = (struct setting_ref){set, o, cmd};
-		opts[5 + i] = (struct cli_opt){
+		opts[8 + i] = (struct cli_opt){
 		    .name = campaign_opt_name(o),
 		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
 		    .dst = &refs[i],
@@ -137,9 +140,11 @@ draw(void *arg, const struct engine_progress *p)
 	}
 	fprintf(stderr,
 	        "\r[%s] %3.0f%%  sent %lu  deferred %lu  failed %lu  "
-	        "%.0f/s  %s%.0fs \033[K",
+	        "%.0f/s  %s%.0fs%s%s \033[K",
 	        bar, frac * 100, p->sent, p->deferred, p->failed, p->rate,
-	        p->waiting ? "waiting for retries " : "ETA ", eta);
+	        p->waiting ? "waiting for retries " : "ETA ",
+	        p->waiting ? (double)p->next_s : eta, p->why[0] ? " - " : "",
+	        p->why);
 	b->shown = true;
 }
 

@@ -20,7 +20,7 @@
 /* What the commands take besides the sending options (NULL/false: not
  * given). */
 struct campaign_args {
-	char *name, *list, *state;
+	char *name, *list, *state, *to, *as, *at;
 	bool json, csv, quiet;
 };
 

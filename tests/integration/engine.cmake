@@ -34,3 +34,8 @@ add_test(NAME engine_smtputf8
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_smtputf8.py
     $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_smtputf8 PROPERTIES LABELS integration TIMEOUT 180)
+# A list owner's campaign management (list, show, clone, delete, test,
+# schedule, run-due, the frozen template) through a real Postfix.
+add_test(NAME campaign_manage
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_manage.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(campaign_manage PROPERTIES LABELS integration TIMEOUT 180)

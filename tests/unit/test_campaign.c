@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "app/campaign.h"
+#include "app/campaign_manage.h"
 #include "app/token_keys.h"
 #include "base/error.h"
 #include "store/store_import.h"
@@ -518,7 +519,7 @@ test_validate(void **state)
 		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RETRY,
 		                                       "60,0", e, sizeof(e)),
 		                 MC_EINVAL);
-		assert_non_null(strstr(e, "--retry: seconds from 1 up"));
+		assert_non_null(strstr(e, "--retry: durations from 1s up"));
 		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RELAY,
 		                                       "127.0.0.1:0", e,
 		                                       sizeof(e)),
@@ -535,6 +536,116 @@ test_validate(void **state)
 	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
 	                 MC_ENOTFOUND);
 	store_close(s);
+}
+
+/* Durations take a unit (500ms, 30s, 5m, 2h, 1d); a bare number keeps
+ * the unit it always had (ms for --timeout and --backoff-max, s for the
+ * others); what is not a whole number of the option's unit is refused. */
+static void
+test_durations(void **state)
+{
+	static const struct {
+		enum campaign_opt o;
+		const char *v;
+		int rc;
+		unsigned want; /* the field afterwards */
+	} cases[] = {
+	    {CAMPAIGN_OPT_TIMEOUT, "30s", 0, 30000},
+	    {CAMPAIGN_OPT_TIMEOUT, "500ms", 0, 500},
+	    {CAMPAIGN_OPT_TIMEOUT, "1500", 0, 1500}, /* bare: ms */
+	    {CAMPAIGN_OPT_TIMEOUT, "2m", 0, 120000},
+	    {CAMPAIGN_OPT_TIMEOUT, "50ms", MC_EINVAL, 0}, /* under 100 ms */
+	    {CAMPAIGN_OPT_TIMEOUT, "2h", MC_EINVAL, 0},   /* over 1 h */
+	    {CAMPAIGN_OPT_TIMEOUT, "30x", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_TIMEOUT, "s", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_TIMEOUT, "-5s", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_LINGER, "5", 0, 5}, /* bare: s */
+	    {CAMPAIGN_OPT_LINGER, "2m", 0, 120},
+	    {CAMPAIGN_OPT_LINGER, "1500ms", MC_EINVAL, 0}, /* not whole s */
+	    {CAMPAIGN_OPT_MAX_AGE, "5d", 0, 5 * 86400},
+	    {CAMPAIGN_OPT_LEASE_TIMEOUT, "30s", 0, 30},
+	    {CAMPAIGN_OPT_BACKOFF_MAX, "2s", 0, 2000},
+	};
+	char e[CAMPAIGN_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct campaign_settings set;
+		unsigned got = 0;
+
+		campaign_settings_init(&set);
+		assert_int_equal(campaign_settings_set(&set, cases[i].o,
+		                                       cases[i].v, e,
+		                                       sizeof(e)),
+		                 cases[i].rc);
+		switch (cases[i].o) {
+		case CAMPAIGN_OPT_TIMEOUT:
+			got = set.timeout_ms;
+			break;
+		case CAMPAIGN_OPT_LINGER:
+			got = set.retry.linger;
+			break;
+		case CAMPAIGN_OPT_MAX_AGE:
+			got = set.retry.max_age;
+			break;
+		case CAMPAIGN_OPT_LEASE_TIMEOUT:
+			got = set.lease_timeout;
+			break;
+		default:
+			got = set.retry.backoff_max_ms;
+			break;
+		}
+		if (cases[i].rc == 0)
+			assert_int_equal(got, cases[i].want);
+		campaign_settings_fini(&set);
+	}
+	{
+		struct campaign_settings set;
+
+		campaign_settings_init(&set);
+		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RETRY,
+		                                       "30s,5m,1", e,
+		                                       sizeof(e)),
+		                 0);
+		assert_int_equal(set.retry.n, 3);
+		assert_int_equal(set.retry.schedule[0], 30);
+		assert_int_equal(set.retry.schedule[1], 300);
+		assert_int_equal(set.retry.schedule[2], 1);
+		campaign_settings_fini(&set);
+	}
+}
+
+/* ISO 8601 with a zone, and the refusals a person meets. */
+static void
+test_time_parse(void **state)
+{
+	char e[CAMPAIGN_ERR_MAX];
+	time_t t;
+
+	(void)state;
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T09:00:00+01:00", &t, e, sizeof(e)),
+	    0);
+	assert_int_equal(t, 1798099200); /* 2026-12-24 08:00:00 UTC */
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24 08:00Z", &t, e, sizeof(e)), 0);
+	assert_int_equal(t, 1798099200);
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T03:00-0500", &t, e, sizeof(e)), 0);
+	assert_int_equal(t, 1798099200);
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T08:00", &t, e, sizeof(e)),
+	    MC_EINVAL);
+	assert_non_null(strstr(e, "has no zone"));
+	assert_int_equal(
+	    campaign_time_parse("2026-13-24T08:00Z", &t, e, sizeof(e)),
+	    MC_EINVAL);
+	assert_int_equal(campaign_time_parse("tomorrow", &t, e, sizeof(e)),
+	                 MC_EINVAL);
+	assert_non_null(strstr(e, "not an ISO 8601 time with a zone"));
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T08:00Zjunk", &t, e, sizeof(e)),
+	    MC_EINVAL);
 }
 
 /* Good values of the same fields pass. */
@@ -818,6 +929,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_run_notes),
 	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
 	                                    teardown),
