@@ -112,8 +112,8 @@ feed_held(struct engine *e)
 static void
 feed(struct engine *e)
 {
-	while (!e->stopping && !e->failed && e->window < WINDOW &&
-	       engine_now_ms(e) >= e->next_lease_ms) {
+	while (!e->stopping && !e->failed && !e->lingered &&
+	       e->window < WINDOW && engine_now_ms(e) >= e->next_lease_ms) {
 		size_t want = e->leased_once ? LEASE_BATCH : LEASE_FIRST;
 		size_t got;
 		time_t due;
@@ -192,6 +192,32 @@ tick_stop(struct engine *e)
 	}
 }
 
+/*
+ * The linger is over while retries sit in a destination queue that backs
+ * off (a dead relay: the retry is due, the connection waits): end the run
+ * as lingered.  What did not leave goes back as it was (still deferred,
+ * due now), as a pause gives it back.
+ */
+static void
+tick_linger(struct engine *e)
+{
+	uint64_t linger =
+	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
+	    1000;
+
+	if (e->wait_since_ms == 0 || e->lingered || e->stopping)
+		return;
+	if (e->p.sent + e->p.failed + e->p.suppressed != e->wait_settled) {
+		e->wait_since_ms = 0; /* progress: the count starts again */
+		return;
+	}
+	if (engine_now_ms(e) - e->wait_since_ms < linger)
+		return;
+	e->lingered = true;
+	e->next_due = mc_clock_wall(e->clock);
+	release_unsent(e);
+}
+
 /* Is the run over?  (Everything settled, lingering, paused, failed.) */
 static bool
 tick_over(struct engine *e)
@@ -211,6 +237,8 @@ tick_over(struct engine *e)
 		e->finished = true;
 		return true;
 	}
+	if (e->lingered && !idle && e->pool.busy == 0)
+		release_unsent(e); /* what came out of the render pool since */
 	if (e->lingered && idle) {
 		ledger_flush(e);
 		return true;
@@ -245,6 +273,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (now - e->last_beat_ms >= beat_ms(e))
 		ledger_heartbeat(e);
+	tick_linger(e);
 	dest_dispatch_all(e);
 	feed(e);
 	if (now - e->last_flush_ms >= HOUSEKEEP_MS || e->stopping)

@@ -39,3 +39,8 @@ set_tests_properties(engine_smtputf8 PROPERTIES LABELS integration TIMEOUT 180)
 add_test(NAME campaign_manage
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_manage.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(campaign_manage PROPERTIES LABELS integration TIMEOUT 180)
+# A dead relay: the run ends after --linger of waiting, exit 75, and the
+# progress line names the relay's error.
+add_test(NAME campaign_linger
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_linger.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(campaign_linger PROPERTIES LABELS integration TIMEOUT 180)
