@@ -523,6 +523,67 @@ campaign_show_json(struct store *s, int64_t id, json_t **out, char *err,
 	return 0;
 }
 
+/* The integer member key of o. */
+static long long
+jint(const json_t *o, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(o, key));
+}
+
+/* The string member key of o, or dflt. */
+static const char *
+jstr(const json_t *o, const char *key, const char *dflt)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : dflt;
+}
+
+/* A campaign list or one campaign as text. */
+void
+campaign_json_text(const json_t *o, FILE *out)
+{
+	const json_t *t = json_object_get(o, "template"), *f;
+	size_t i;
+
+	if (json_is_array(o)) {
+		fprintf(out, "%4s  %-8s %10s  %-20s  %s\n", "ID", "STATUS",
+		        "RECIPIENTS", "SCHEDULED (UTC)", "NAME");
+		json_array_foreach(o, i, f) fprintf(
+		    out, "%4lld  %-8s %10lld  %-20s  %s\n", jint(f, "id"),
+		    jstr(f, "status", ""), jint(f, "recipients"),
+		    jstr(f, "scheduled", ""), jstr(f, "name", ""));
+		return;
+	}
+	fprintf(out,
+	        "campaign %lld \"%s\": %s, list %s, %lld recipients, "
+	        "scheduled %s\n",
+	        jint(o, "id"), jstr(o, "name", ""), jstr(o, "status", ""),
+	        jstr(o, "list", "(deleted)"), jint(o, "recipients"),
+	        jstr(o, "scheduled", "never"));
+	if (json_is_true(json_object_get(t, "frozen")))
+		fprintf(out, "template (frozen at create from %s):\n%s\n",
+		        jstr(t, "origin", ""), jstr(t, "text", ""));
+	else
+		fprintf(out, "template: not frozen (made before the store kept "
+		             "templates): sent from its file\n");
+	json_array_foreach(json_object_get(t, "attachments"), i, f)
+	    fprintf(out, "attachment %s (%lld octets)\n", jstr(f, "name", ""),
+	            jint(f, "bytes"));
+	fprintf(out, "settings: ");
+	json_dumpf(json_object_get(o, "settings"), out, JSON_SORT_KEYS);
+	fputc('\n', out);
+}
+
+/* The exit status of a run. */
+int
+campaign_exit_code(int rc, const struct campaign_result *res)
+{
+	if (rc < 0)
+		return mc_exit_code(rc);
+	return res->run.paused || res->run.deferred_left ? 75 : 0;
+}
+
 /* Delete campaign id with its ledger, unless a run is live. */
 int
 campaign_delete(struct store *s, int64_t id, char *err, size_t errsz)

@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -62,6 +63,14 @@ int campaign_list_json(struct store *s, json_t **out, char *err, size_t errsz);
  *  template: {origin, text, attachments: [{name, bytes}]}} */
 int campaign_show_json(struct store *s, int64_t id, json_t **out, char *err,
                        size_t errsz);
+/* What campaign_list_json() or campaign_show_json() gave, as text for a
+ * person: a table of campaigns, or one campaign with its frozen template
+ * and settings. */
+void campaign_json_text(const json_t *o, FILE *out);
+/* The <sysexits.h> status of a run: 0 when every recipient reached a
+ * final state, EX_TEMPFAIL (75) while some are deferred or it paused,
+ * else mc_exit_code(rc). */
+int campaign_exit_code(int rc, const struct campaign_result *res);
 /* Delete campaign id with its ledger; MC_EAGAIN while a run is live. */
 int campaign_delete(struct store *s, int64_t id, char *err, size_t errsz);
 /* A copy of campaign id: its list (members as they are now), settings and

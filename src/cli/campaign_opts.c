@@ -184,7 +184,7 @@ campaign_foreground(struct store *s, int64_t id,
 	n = campaign_run_notes(&res.run, id, notes);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, notes[i]);
-	rc = campaign_report_print(s, id, false, cmd);
+	rc = campaign_report_print(s, id, false, false, cmd);
 	if (rc == 0 && (res.run.paused || res.run.deferred_left))
 		rc = EX_TEMPFAIL;
 	return rc;
@@ -234,13 +234,16 @@ report_text(const struct campaign_report *r, FILE *out)
 
 /* Print the report of campaign id. */
 int
-campaign_report_print(struct store *s, int64_t id, bool json, const char *cmd)
+campaign_report_print(struct store *s, int64_t id, bool json, bool csv,
+                      const char *cmd)
 {
 	struct campaign_report r;
 	char err[CAMPAIGN_ERR_MAX];
 	int rc = campaign_report_get(s, id, &r, err, sizeof(err));
 
-	if (rc == 0 && json)
+	if (rc == 0 && csv)
+		campaign_report_csv(&r, stdout);
+	else if (rc == 0 && json)
 		cli_json_print(campaign_report_json(&r));
 	else if (rc == 0)
 		report_text(&r, stdout);

@@ -166,73 +166,16 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 	return 0;
 }
 
-/* campaign list: one line each (or the JSON) */
-static int
-do_list(json_t *arr, bool json)
-{
-	size_t i;
-	json_t *c;
-
-	if (json) {
-		cli_json_print(arr);
-		return 0;
-	}
-	printf("%4s  %-8s %10s  %-20s  %s\n", "ID", "STATUS", "RECIPIENTS",
-	       "SCHEDULED (UTC)", "NAME");
-	json_array_foreach(arr, i, c) printf(
-	    "%4lld  %-8s %10lld  %-20s  %s\n",
-	    (long long)json_integer_value(json_object_get(c, "id")),
-	    cli_jstr(c, "status"),
-	    (long long)json_integer_value(json_object_get(c, "recipients")),
-	    cli_jstr(c, "scheduled"), cli_jstr(c, "name"));
-	json_decref(arr);
-	return 0;
-}
-
-/* campaign show: the JSON, or its parts as text */
-static int
-do_show(json_t *o, bool json)
-{
-	json_t *t = json_object_get(o, "template"), *f;
-	size_t i;
-
-	if (json) {
-		cli_json_print(o);
-		return 0;
-	}
-	printf("campaign %lld \"%s\": %s, list %s, %lld recipients, "
-	       "scheduled %s\n",
-	       (long long)json_integer_value(json_object_get(o, "id")),
-	       cli_jstr(o, "name"), cli_jstr(o, "status"), cli_jstr(o, "list"),
-	       (long long)json_integer_value(json_object_get(o, "recipients")),
-	       json_is_string(json_object_get(o, "scheduled"))
-	           ? cli_jstr(o, "scheduled")
-	           : "never");
-	printf("template (frozen at create from %s):\n%s\n",
-	       cli_jstr(t, "origin"), cli_jstr(t, "text"));
-	json_array_foreach(json_object_get(t, "attachments"), i, f)
-	    printf("attachment %s (%lld octets)\n", cli_jstr(f, "name"),
-	           (long long)json_integer_value(json_object_get(f, "bytes")));
-	printf("settings: ");
-	json_dumpf(json_object_get(o, "settings"), stdout, JSON_SORT_KEYS);
-	printf("\n");
-	json_decref(o);
-	return 0;
-}
-
-/* One campaign started by run-due. */
+/* One campaign started by run-due: a line, and the worst exit status. */
 static void
 due_line(void *arg, int64_t id, int rc, const struct campaign_result *res,
          const char *err)
 {
-	int *worst = arg, ex = rc < 0 ? mc_exit_code(rc)
-	                       : res->run.paused || res->run.deferred_left
-	                           ? EX_TEMPFAIL
-	                           : 0;
+	int *worst = arg, ex = campaign_exit_code(rc, res);
 
-	printf("campaign %lld: %s%s%s\n", (long long)id,
-	       rc < 0 ? "failed" : campaign_status_name(res->status),
-	       rc < 0 ? ": " : "", rc < 0 ? err : "");
+	printf("campaign %lld: %s%s\n", (long long)id,
+	       rc < 0 ? "failed: " : campaign_status_name(res->status),
+	       rc < 0 ? err : "");
 	if (*worst == 0 || (ex != 0 && ex != EX_TEMPFAIL))
 		*worst = ex;
 }
@@ -303,33 +246,17 @@ do_manage(struct store *s, int64_t id, const char *sub,
 		                      err, sizeof(err));
 	if (rc < 0)
 		return campaign_fail("campaign", rc, err);
-	if (strcmp(sub, "list") == 0)
-		return do_list(o, a->json);
-	if (strcmp(sub, "show") == 0)
-		return do_show(o, a->json);
-	if (strcmp(sub, "clone") == 0)
+	if (o != NULL && a->json)
+		cli_json_print(o);
+	else if (o != NULL)
+		campaign_json_text(o, stdout), json_decref(o);
+	else if (strcmp(sub, "clone") == 0)
 		printf("%lld\n", (long long)nid);
 	else if (strcmp(sub, "delete") == 0)
 		printf("deleted campaign %lld\n", (long long)id);
 	else if (n == 0)
 		printf("no campaign is due\n");
 	return worst;
-}
-
-/* campaign report: text, JSON or CSV */
-static int
-do_report(struct store *s, int64_t id, const struct campaign_args *a)
-{
-	struct campaign_report r;
-	char err[CAMPAIGN_ERR_MAX];
-	int rc;
-
-	if (!a->csv)
-		return campaign_report_print(s, id, a->json, "campaign report");
-	if ((rc = campaign_report_get(s, id, &r, err, sizeof(err))) == 0)
-		campaign_report_csv(&r, stdout);
-	campaign_report_fini(&r);
-	return rc < 0 ? campaign_fail("campaign report", rc, err) : 0;
 }
 
 /* `mailcast campaign ...` */
@@ -397,7 +324,8 @@ cmd_campaign(int argc, char **argv)
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(s, id, a.json);
 	else if (strcmp(sub, "report") == 0)
-		rc = do_report(s, id, &a);
+		rc = campaign_report_print(s, id, a.json, a.csv,
+		                           "campaign report");
 	else
 		rc = do_who(s, id, a.state, a.csv, a.json);
 done:
