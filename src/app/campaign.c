@@ -595,6 +595,12 @@ config_build(struct store *s, const struct campaign_settings *set,
 	cfg->timeout_ms = set->timeout_ms;
 	cfg->threads = set->threads;
 	cfg->lease_timeout = set->lease_timeout;
+	if (set->window &&
+	    campaign_window_parse(set->window, &cfg->window_start,
+	                          &cfg->window_end) < 0) {
+		snprintf(err, errsz, "--window %s: not a window", set->window);
+		return MC_EINVAL;
+	}
 	return 0;
 }
 
@@ -691,6 +697,9 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	res->status =
 	    rc == 0 && res->run.finished ? CAMPAIGN_DONE : CAMPAIGN_PAUSED;
 	status_set(s, id, res->status);
+	/* the window closed: run-due goes on when it opens */
+	if (rc == 0 && res->run.window_closed)
+		(void)store_campaign_schedule(s, id, res->run.next_due);
 done:
 	keys_fini(k);
 	campaign_thaw_fini(&t);

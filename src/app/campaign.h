@@ -132,6 +132,7 @@ struct campaign_settings {
 	struct engine_retry retry;
 	unsigned timeout_ms, threads;
 	unsigned lease_timeout; /* s without a heartbeat (0: engine default) */
+	char *window; /* "09:00-17:00+01:00": when rows go out; NULL: always */
 	/* layering (not saved): what the current layer already replaced;
 	 * campaign_settings_layer() starts a new layer */
 	bool relays_fresh, dkim_fresh;
@@ -164,6 +165,7 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_RETRY, "retry", 1)                                      \
 	X(CAMPAIGN_OPT_MAX_AGE, "max-age", 1)                                  \
 	X(CAMPAIGN_OPT_LINGER, "linger", 1)                                    \
+	X(CAMPAIGN_OPT_WINDOW, "window", 1)                                    \
 	X(CAMPAIGN_OPT_BACKOFF_MAX, "backoff-max", 1)                          \
 	X(CAMPAIGN_OPT_TIMEOUT, "timeout", 1)                                  \
 	X(CAMPAIGN_OPT_THREADS, "threads", 1)                                  \
@@ -188,6 +190,11 @@ enum campaign_opt {
 const char *campaign_opt_name(enum campaign_opt o);
 /* Whether option o takes a value. */
 bool campaign_opt_has_arg(enum campaign_opt o);
+
+/* A sending window "HH:MM-HH:MM" with its zone (Z or +HH:MM) as minutes
+ * of the day in UTC (end < start: across midnight).  0 or MC_EINVAL. */
+int campaign_window_parse(const char *text, unsigned *start_utc,
+                          unsigned *end_utc);
 
 void campaign_settings_init(struct campaign_settings *set);
 void campaign_settings_fini(struct campaign_settings *set);

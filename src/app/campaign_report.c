@@ -195,7 +195,19 @@ campaign_run_notes(const struct engine_result *r, int64_t id,
 		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
 		         "paused; `mailcast campaign resume %lld` continues",
 		         (long long)id);
-	if (r->deferred_left) {
+	if (r->window_closed) {
+		char when[64];
+		struct tm tm;
+
+		gmtime_r(&r->next_due, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(
+		    notes[n++], CAMPAIGN_NOTE_SIZE,
+		    "outside the sending window: it opens at %s, when "
+		    "`mailcast campaign run-due` (it is scheduled then) or "
+		    "`resume %lld` continues",
+		    when, (long long)id);
+	} else if (r->deferred_left) {
 		char when[64];
 		struct tm tm;
 

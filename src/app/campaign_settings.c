@@ -167,6 +167,7 @@ campaign_settings_fini(struct campaign_settings *set)
 	secret_fini(&set->auth_secret);
 	free(set->unsub_url);
 	free(set->unsub_mailto);
+	free(set->window);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -352,6 +353,53 @@ set_uint(unsigned *out, const char *v, long min, long max, const char *why)
 	return NULL;
 }
 
+/* HH:MM at *p (advanced) as minutes; false if not there. */
+static bool
+hh_mm(const char **p, long *min)
+{
+	char *end;
+	long h = strtol(*p, &end, 10), m;
+
+	if (end - *p != 2 || *end != ':')
+		return false;
+	*p = end + 1;
+	m = strtol(*p, &end, 10);
+	if (end - *p != 2 || h > 24 || m > 59 || (h == 24 && m > 0) || h < 0 ||
+	    m < 0)
+		return false;
+	*p = end;
+	*min = h * 60 + m;
+	return true;
+}
+
+/* A sending window as UTC minutes of the day; the zone is required (a
+ * window means a time somewhere). */
+int
+campaign_window_parse(const char *text, unsigned *start_utc, unsigned *end_utc)
+{
+	const char *p = text;
+	long a, b, off = 0;
+
+	if (text == NULL || !hh_mm(&p, &a) || *p++ != '-' || !hh_mm(&p, &b))
+		return MC_EINVAL;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+
+		if (!hh_mm(&p, &off) || off > 14 * 60)
+			return MC_EINVAL;
+		off *= sign;
+	} else {
+		return MC_EINVAL;
+	}
+	if (*p != '\0' || a % 1440 == b % 1440)
+		return MC_EINVAL;
+	*start_utc = (unsigned)(((a - off) % 1440 + 1440) % 1440);
+	*end_utc = (unsigned)(((b - off) % 1440 + 1440) % 1440);
+	return 0;
+}
+
 /* A number option (limits, retries, timeouts): its complaint or NULL;
  * "" when o is not one. */
 static const char *
@@ -406,6 +454,19 @@ set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
 		return set_ms(&set->timeout_ms, v, 100, 3600000,
 		              "--timeout: a duration from 100ms to 1h (30s, "
 		              "500ms; a bare number is milliseconds)");
+	case CAMPAIGN_OPT_WINDOW: {
+		unsigned a, b;
+
+		if (strcmp(v, "none") == 0) {
+			set_str(&set->window, NULL);
+			return NULL;
+		}
+		if (campaign_window_parse(v, &a, &b) < 0)
+			return "--window: HH:MM-HH:MM with its zone "
+			       "(09:00-17:00+01:00, 22:00-06:00Z), or none";
+		set_str(&set->window, v);
+		return NULL;
+	}
 	case CAMPAIGN_OPT_THREADS:
 		return set_uint(&set->threads, v, 1, ENGINE_THREADS_MAX,
 		                "--threads: 1 to 16");
@@ -954,6 +1015,7 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	js_str(j, "auth_password_env", set->auth_secret.env);
 	js_str(j, "unsubscribe_url", set->unsub_url);
 	js_str(j, "unsubscribe_mailto", set->unsub_mailto);
+	js_str(j, "window", set->window);
 	if (set->allow_unaligned)
 		json_object_set_new(j, "allow_unaligned", json_true());
 	json_object_set_new(j, "rate", json_real(set->limits.rate));
@@ -1072,6 +1134,7 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 		set->dkim_selector[set->nsel++] = js_get(v, "selector");
 	}
 	set->dkim_domain = js_get(j, "dkim_domain");
+	set->window = js_get(j, "window");
 	relays_from_json(set, j);
 	set->direct = json_is_true(json_object_get(j, "direct"));
 	set->dns_server = js_get(j, "dns_server");

@@ -218,6 +218,36 @@ tick_linger(struct engine *e)
 	release_unsent(e);
 }
 
+/* Is the sending window open at now?  If not, *opens is when it is. */
+static bool
+window_open(const struct engine_config *c, time_t now, time_t *opens)
+{
+	long sod = (long)(now % 86400), m = sod / 60;
+	long a = (long)c->window_start, b = (long)c->window_end;
+
+	if (a == b || (a < b && m >= a && m < b) ||
+	    (a > b && (m >= a || m < b)))
+		return true;
+	*opens = now + (a * 60 - sod + 86400) % 86400;
+	return false;
+}
+
+/* The sending window closed: what did not leave goes back, the run ends
+ * (as a linger does), to go on when it opens. */
+static void
+tick_window(struct engine *e)
+{
+	time_t opens;
+
+	if (e->lingered || e->stopping || e->exhausted ||
+	    window_open(e->cfg, mc_clock_wall(e->clock), &opens))
+		return;
+	e->lingered = true;
+	e->window_shut = true;
+	e->next_due = opens;
+	release_unsent(e);
+}
+
 /* Is the run over?  (Everything settled, lingering, paused, failed.) */
 static bool
 tick_over(struct engine *e)
@@ -274,6 +304,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	if (now - e->last_beat_ms >= beat_ms(e))
 		ledger_heartbeat(e);
 	tick_linger(e);
+	tick_window(e);
 	dest_dispatch_all(e);
 	feed(e);
 	if (now - e->last_flush_ms >= HOUSEKEEP_MS || e->stopping)
@@ -390,8 +421,10 @@ engine_end_state(struct engine *e)
 		                  "every recipient settled", 0);
 	} else {
 		snprintf(why, sizeof(why),
-		         "deferred recipients are left: the next is due in "
-		         "%lld s",
+		         e->window_shut ? "the sending window is closed: it "
+		                          "opens in %lld s"
+		                        : "deferred recipients are left: the "
+		                          "next is due in %lld s",
 		         (long long)(e->next_due - mc_clock_wall(e->clock)));
 		engine_emit_state(e, ENGINE_RUN_DEFERRED, why, e->next_due);
 	}
@@ -469,6 +502,7 @@ engine_begin(struct engine *e)
 	e->end_ev = event_new(e->base, -1, 0, on_end, e);
 	e->tick = event_new(e->base, -1, EV_PERSIST, on_tick, e);
 	event_add(e->tick, &tv);
+	tick_window(e);
 	feed(e);
 	if (e->failed)
 		engine_end(e);
@@ -533,6 +567,7 @@ engine_finish(struct engine *e, struct engine_result *res, char *err,
 	res->recovered = e->recovered;
 	res->finished = e->finished;
 	res->deferred_left = e->lingered && !e->finished;
+	res->window_closed = e->window_shut && !e->finished;
 	res->next_due = e->next_due;
 	res->paused = e->stopping;
 	res->first_ms = e->first_ms;

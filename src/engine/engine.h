@@ -265,6 +265,12 @@ struct engine_config {
 	 * run's rows over (0: ENGINE_LEASE_TIMEOUT); the heartbeat comes
 	 * every third of it. */
 	unsigned lease_timeout;
+	/* The sending window in minutes of the day, UTC: rows are leased
+	 * only from window_start to window_end (end < start: across
+	 * midnight; equal: always).  When it is closed the run gives back
+	 * what did not leave and ends (window_closed, next_due: when it
+	 * opens). */
+	unsigned window_start, window_end;
 	const volatile sig_atomic_t *stop; /* >0 pause, >1 stop now */
 	engine_progress_fn *progress;      /* every 250 ms and at the end */
 	void *progress_arg;
@@ -281,6 +287,7 @@ struct engine_result {
 	struct engine_progress p;
 	bool finished;           /* nothing left to send */
 	bool deferred_left;      /* ended with deferred rows due after linger */
+	bool window_closed;      /* ended by the sending window (next_due) */
 	time_t next_due;         /* deferred_left: when the next is due */
 	bool paused;             /* stopped by *stop */
 	unsigned long recovered; /* inflight rows of a dead run, resent */

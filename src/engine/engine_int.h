@@ -176,8 +176,9 @@ struct engine {
 	struct event *end_ev;
 	engine_done_fn *done_fn;
 	void *done_arg;
-	bool lingered;   /* only deferred rows left, due after the linger */
-	time_t next_due; /* lingered: when the next one is due */
+	bool lingered;    /* only deferred rows left, due after the linger */
+	time_t next_due;  /* lingered: when the next one is due */
+	bool window_shut; /* ended by the sending window */
 	uint64_t wait_since_ms;     /* waiting for retries since (0: not) */
 	unsigned long wait_settled; /* recipients settled at wait_since */
 	enum engine_run_state state;

@@ -7,7 +7,9 @@
 #  - the progress bar (on a terminal: `script` gives it one) names the
 #    relay and its error next to "waiting for retries Ns";
 #  - the same campaign against a live relay afterwards (mailcast sink)
-#    settles every row: exit 0.
+#    settles every row: exit 0;
+#  - --window: closed now, nothing goes out, exit 75, the campaign is
+#    scheduled for the opening; open now, everything is sent, exit 0.
 MC=$1
 . "$(dirname "$0")/../helpers/lib.sh"
 DEAD=26955
@@ -61,5 +63,29 @@ on_exit "kill $!"
 wait_port $LIVE
 run "resume through a live relay: exit 0" 0 "$MC" --store "$S" campaign \
 	resume dead --relay 127.0.0.1:$LIVE --quiet
+has "every row sent" "sent         2"
+
+# a sending window: closed now (it opens in 2 h, UTC) -> nothing goes
+# out, exit 75, scheduled for the opening; open now -> sent, exit 0
+NOW=$(date +%s)
+OPEN=$(date -u -d @$((NOW + 7200)) +%H:%M)
+SHUT=$(date -u -d @$((NOW + 10800)) +%H:%M)
+OPENS=$(date -u -d @$((NOW + 7200)) +%Y-%m-%dT%H:%M:00Z)
+run "create with a window closed now" 0 "$MC" --store "$S" campaign create \
+	--name win --list l --template "$T/t.tmpl" --from news@news.example \
+	--relay 127.0.0.1:$LIVE --tls none --window "$OPEN-${SHUT}Z"
+run "start outside the window: exit 75" 75 "$MC" --store "$S" campaign \
+	start win --quiet
+has "... says when it opens" "outside the sending window: it opens at $OPENS"
+has "... nothing sent" "pending      2"
+run "list: scheduled for the opening" 0 "$MC" --store "$S" campaign list
+has "... at $OPENS" "${OPENS%Z}"
+run "a window without a zone is refused" 64 "$MC" --store "$S" campaign \
+	resume win --window 09:00-17:00
+has "... saying how" "--window: HH:MM-HH:MM with its zone"
+FROM=$(date -u -d @$((NOW - 3600)) +%H:%M)
+TO=$(date -u -d @$((NOW + 3600)) +%H:%M)
+run "resume inside the window (+00:00): sent, exit 0" 0 "$MC" --store "$S" \
+	campaign resume win --window "$FROM-$TO+00:00" --quiet
 has "every row sent" "sent         2"
 finish

@@ -615,6 +615,34 @@ test_durations(void **state)
 	}
 }
 
+/* Sending windows: the zone required, UTC minutes, across midnight. */
+static void
+test_window_parse(void **state)
+{
+	unsigned a, b;
+
+	(void)state;
+	assert_int_equal(campaign_window_parse("09:00-17:00+01:00", &a, &b), 0);
+	assert_int_equal(a, 8 * 60);
+	assert_int_equal(b, 16 * 60);
+	assert_int_equal(campaign_window_parse("22:00-06:00Z", &a, &b), 0);
+	assert_int_equal(a, 22 * 60);
+	assert_int_equal(b, 6 * 60);
+	assert_int_equal(campaign_window_parse("00:30-08:00+02:00", &a, &b), 0);
+	assert_int_equal(a, 22 * 60 + 30); /* the day before, in UTC */
+	assert_int_equal(b, 6 * 60);
+	assert_int_equal(campaign_window_parse("09:00-17:00", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-09:00Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("9:00-17:00Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-17:60Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-17:00Zx", &a, &b),
+	                 MC_EINVAL);
+}
+
 /* ISO 8601 with a zone, and the refusals a person meets. */
 static void
 test_time_parse(void **state)
@@ -931,6 +959,7 @@ main(void)
 	    cmocka_unit_test(test_status_names),
 	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_time_parse),
+	    cmocka_unit_test(test_window_parse),
 	    cmocka_unit_test(test_run_notes),
 	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
 	                                    teardown),
