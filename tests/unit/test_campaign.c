@@ -615,6 +615,66 @@ test_durations(void **state)
 	}
 }
 
+/* Each frozen file read back as kept. */
+static int
+count_file(void *arg, const struct store_campaign_file *f)
+{
+	int *n = arg;
+
+	assert_int_equal(f->seq, *n);
+	(*n)++;
+	return 0;
+}
+
+/* The store's campaign management: a due campaign is claimed once (the
+ * claim clears its schedule), one not due never; the frozen files come
+ * back by seq; delete takes the campaign and its ledger. */
+static void
+test_store_manage(void **state)
+{
+	struct store_campaign c;
+	struct store_campaign_file f0 = {0, "/t/news.tmpl", "From: a\n", 8},
+	                           f1 = {1, "a.pdf", "", 0};
+	unsigned long counts[DLV__COUNT];
+	struct store *s;
+	int64_t a, b, id = 0;
+	int n = 0;
+
+	(void)state;
+	s = store_with_list();
+	assert_int_equal(store_list_find(s, "l", &id), 0);
+	assert_int_equal(store_campaign_create(s, "a", id, 100, &a), 0);
+	assert_int_equal(store_campaign_create(s, "b", id, 100, &b), 0);
+	assert_int_equal(store_campaign_schedule(s, a, 1000), 0);
+	assert_int_equal(store_campaign_schedule(s, b, 5000), 0);
+	assert_int_equal(store_campaign_get(s, a, &c), 0);
+	assert_int_equal(c.scheduled, 1000);
+	assert_int_equal(store_campaign_claim_due(s, 999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_claim_due(s, 1000, &id), 0);
+	assert_int_equal(id, a);
+	assert_int_equal(store_campaign_claim_due(s, 4999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_get(s, a, &c), 0);
+	assert_int_equal(c.scheduled, 0);
+	assert_int_equal(store_campaign_schedule(s, b, 0), 0); /* unschedule */
+	assert_int_equal(store_campaign_claim_due(s, 9999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_schedule(s, 999, 1), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_file_put(s, a, &f1), 0);
+	assert_int_equal(store_campaign_file_put(s, a, &f0), 0);
+	assert_int_equal(store_campaign_file_each(s, a, count_file, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_campaign_delete(s, a), 0);
+	assert_int_equal(store_campaign_get(s, a, &c), MC_ENOTFOUND);
+	assert_int_equal(store_count_states(s, a, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 0);
+	n = 0;
+	assert_int_equal(store_campaign_file_each(s, a, count_file, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_campaign_delete(s, a), MC_ENOTFOUND);
+	assert_int_equal(store_count_states(s, b, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 2); /* the other one stays */
+	store_close(s);
+}
+
 /* Sending windows: the zone required, UTC minutes, across midnight. */
 static void
 test_window_parse(void **state)
@@ -967,6 +1027,7 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_manage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_good, setup,
 	                                    teardown),
