@@ -56,7 +56,7 @@ feed_wait(struct engine *e, time_t due)
 	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
 	    1000;
 	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
-	char why[128];
+	char why[600];
 
 	if (e->window == 0) {
 		if (e->wait_since_ms == 0 || settled != e->wait_settled) {
@@ -76,10 +76,12 @@ feed_wait(struct engine *e, time_t due)
 	e->p.waiting = e->window == 0;
 	e->p.next_s = due > w ? (unsigned)(due - w) : 0;
 	e->next_lease_ms = now + (wait < 1000 ? wait : 1000);
-	if (e->p.waiting) {
+	if (e->p.waiting && e->state != ENGINE_RUN_WAITING) {
+		engine_progress_why(e);
 		snprintf(why, sizeof(why),
-		         "waiting for retries: the next is due in %lld s",
-		         (long long)(due > w ? due - w : 0));
+		         "waiting for retries: the next is due in %lld s%s%s",
+		         (long long)(due > w ? due - w : 0),
+		         e->p.why[0] ? "; " : "", e->p.why);
 		engine_emit_state(e, ENGINE_RUN_WAITING, why, due);
 	}
 }

@@ -107,9 +107,10 @@ engine_emit_dest(struct engine *e, const struct dest *d, const char *why)
 	engine_emit(e, &ev);
 }
 
-/* Why rows wait: each destination's last deferral, "" when none. */
-static void
-progress_why(struct engine *e)
+/* Why rows wait: each destination's last deferral into e->p.why, ""
+ * when none. */
+void
+engine_progress_why(struct engine *e)
 {
 	size_t off = 0;
 
@@ -132,7 +133,7 @@ engine_progress(struct engine *e)
 	e->p.rate = e->p.elapsed > 0 ? (double)e->p.sent / e->p.elapsed : 0;
 	e->p.inflight = e->window;
 	if (e->p.deferred)
-		progress_why(e);
+		engine_progress_why(e);
 	ev.u.progress = &e->p;
 	engine_emit(e, &ev);
 	e->last_progress_ms = engine_now_ms(e);

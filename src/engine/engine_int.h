@@ -256,5 +256,6 @@ void engine_emit_state(struct engine *e, enum engine_run_state st,
 void engine_emit_rcpt(struct engine *e, const struct job *j);
 void engine_emit_dest(struct engine *e, const struct dest *d, const char *why);
 void engine_progress(struct engine *e);
+void engine_progress_why(struct engine *e);
 
 #endif

@@ -34,6 +34,7 @@ OUT=$(cat "$T/out" "$T/err")
 [ $rc -eq 75 ] && pass "the run ends, exit 75" ||
 	fail "the run ends, exit 75 (got $rc)" "$OUT"
 has "the note says why" "why: relay 127.0.0.1:$DEAD: connection failed: cannot connect to 127.0.0.1 port $DEAD: 127.0.0.1:$DEAD: connection refused"
+has "the -v log's waiting line names the error" "campaign: waiting: waiting for retries: the next is due in 1 s; relay 127.0.0.1:$DEAD: connection failed: cannot connect"
 ok "it waited at most 5 s (first wait to the end, from the log)" \
 	"$PY" - "$T/err" <<'PY'
 import datetime, sys
