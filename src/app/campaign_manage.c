@@ -16,6 +16,7 @@
 #include "app/campaign_manage.h"
 #include "base/buf.h"
 #include "base/error.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "msg/template.h"
@@ -125,6 +126,15 @@ freeze_attach(struct freeze *f, const char *v, size_t n, struct buf *out,
 	return 0;
 }
 
+/* A file callback that does nothing (the probe below). */
+static int
+file_none(void *arg, const struct store_campaign_file *f)
+{
+	(void)arg;
+	(void)f;
+	return 0;
+}
+
 /* Keep the template and its attachments with campaign id. */
 int
 campaign_freeze(struct store *s, int64_t id, const char *path, char *err,
@@ -137,6 +147,14 @@ campaign_freeze(struct store *s, int64_t id, const char *path, char *err,
 	bool header = true;
 	int rc;
 
+	/* a store that cannot keep files yet: the campaign is sent from its
+	 * file, as before templates were frozen */
+	if (store_campaign_file_each(s, id, file_none, NULL) == MC_EUNSUPP) {
+		log_warn("campaign %lld: this store cannot keep the template; "
+		         "it is sent from %s",
+		         (long long)id, path);
+		return 0;
+	}
 	memset(&f, 0, sizeof(f));
 	buf_init(&src);
 	buf_init(&out);
@@ -306,6 +324,8 @@ campaign_thaw(struct store *s, int64_t id, bool test, struct campaign_thawed *t,
 		return rc;
 	}
 	rc = store_campaign_file_each(s, id, thaw_file, &w);
+	if (rc == MC_EUNSUPP)
+		rc = 0; /* not frozen (campaign_freeze) */
 	if (rc < 0 && w.rc == 0)
 		rc = mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	if (rc < 0 || !t->frozen) {
