@@ -23,6 +23,7 @@
 #include "app/campaign_manage.h"
 #include "app/token_keys.h"
 #include "base/error.h"
+#include "base/str.h"
 #include "store/store_import.h"
 
 #define SECRET_FILE_TEXT "hunter2-in-the-file"
@@ -675,6 +676,70 @@ test_store_manage(void **state)
 	store_close(s);
 }
 
+/* The frozen copy: Attach: rewritten to the base name, the files kept;
+ * thawed for a test with the marks; two attachments with one base name
+ * refused at create, nothing made. */
+static void
+test_freeze(void **state)
+{
+	struct campaign_settings set;
+	struct campaign_thawed t;
+	char err[CAMPAIGN_ERR_MAX], path[PATH_MAX + 20];
+	struct store *s;
+	int64_t id;
+	FILE *fp;
+	char buf[512];
+	size_t n;
+
+	(void)state;
+	s = store_with_list();
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	assert_int_equal(mkdir("sub", 0700), 0);
+	put("a.pdf", "AAA");
+	put("sub/a.pdf", "BBB");
+	put("two.tmpl", "From: news@news.example\nSubject: {{first}}\n"
+	                "Attach: a.pdf\nAttach: sub/a.pdf\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "two.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "two", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	assert_non_null(strstr(err, "two attachments named a.pdf"));
+	assert_int_equal(campaign_lookup(s, "two", &id, err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	put("one.tmpl", "From: news@news.example\nSubject: {{first}}\n"
+	                "Attach: sub/a.pdf; type=text/plain\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "one.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "one", "l", &set, &id, err, sizeof(err)), 0);
+	put("sub/a.pdf", "CHANGED");
+	assert_int_equal(campaign_thaw(s, id, true, &t, err, sizeof(err)), 0);
+	assert_true(t.frozen);
+	assert_string_equal(t.origin, in_dir("one.tmpl"));
+	fp = fopen(t.path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "X-Mailcast-Test: yes\n"
+	                         "From: news@news.example\n"
+	                         "Subject: [test] {{first}}\n"
+	                         "Attach: a.pdf; type=text/plain\n\nhi\n");
+	snprintf(path, sizeof(path), "%s/a.pdf", t.dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "BBB");
+	mc_strlcpy(buf, t.dir, sizeof(buf));
+	campaign_thaw_fini(&t);
+	assert_int_equal(access(buf, F_OK), -1); /* the folder is gone */
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
 /* Sending windows: the zone required, UTC minutes, across midnight. */
 static void
 test_window_parse(void **state)
@@ -1028,6 +1093,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_store_manage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_good, setup,
 	                                    teardown),
