@@ -814,6 +814,13 @@ campaign_run_due(struct store *s, time_t now,
 		store_event_add(s, id, 0, "run-due", NULL, time(NULL));
 		rc = campaign_resume(s, id, o, &res, why, sizeof(why));
 		(*started)++;
+		/* deferred rows left: the next run-due retries them when the
+		 * next is due (never in this call: after now) */
+		if (rc == 0 && res.run.deferred_left && !res.run.window_closed)
+			(void)store_campaign_schedule(s, id,
+			                              res.run.next_due > now
+			                                  ? res.run.next_due
+			                                  : now + 1);
 		if (fn)
 			fn(arg, id, rc, &res, why);
 		if (o && o->stop && *o->stop)

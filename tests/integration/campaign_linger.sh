@@ -66,6 +66,24 @@ run "resume through a live relay: exit 0" 0 "$MC" --store "$S" campaign \
 	resume dead --relay 127.0.0.1:$LIVE --quiet
 has "every row sent" "sent         2"
 
+# run-due (cron) of a campaign that ends with deferred rows: scheduled
+# again for when the next retry is due, so the next run-due goes on
+run "create for cron" 0 "$MC" --store "$S" campaign create --name cron \
+	--list l --template "$T/t.tmpl" --from news@news.example \
+	--relay 127.0.0.1:$DEAD --tls none --retry 1h --linger 2
+run "schedule it now + 1 s" 0 "$MC" --store "$S" campaign schedule cron \
+	--at "$(date -u -d @$(($(date +%s) + 1)) +%Y-%m-%dT%H:%M:%SZ)"
+sleep 2
+run "run-due: deferred, exit 75" 75 "$MC" --store "$S" campaign run-due
+has "... names it" "campaign 2: paused"
+run "list: scheduled again, an hour on" 0 "$MC" --store "$S" --json \
+	campaign list
+ok "... at the next retry" "$PY" -c 'import json,sys,datetime
+c=[c for c in json.loads(sys.argv[1]) if c["name"]=="cron"][0]
+at=datetime.datetime.strptime(c["scheduled"],"%Y-%m-%dT%H:%M:%SZ")
+d=(at-datetime.datetime.utcnow()).total_seconds()
+assert 3500 < d <= 3600, d' "$OUT"
+
 # a sending window: closed now (it opens in 2 h, UTC) -> nothing goes
 # out, exit 75, scheduled for the opening; open now -> sent, exit 0
 NOW=$(date +%s)
