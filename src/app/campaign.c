@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "app/campaign.h"
+#include "app/campaign_manage.h"
 #include "app/contacts.h"
 #include "app/secrets.h"
 #include "base/error.h"
@@ -256,7 +257,7 @@ create(struct store *s, const char *name, const char *list,
 		         store_where(s));
 		return MC_ENOTFOUND;
 	}
-	if ((rc = campaign_settings_files(set, err, errsz)) < 0)
+	if ((rc = campaign_settings_files(set, false, err, errsz)) < 0)
 		return rc;
 	if ((rc = template_compile(s, list_id, set->template_path, dom, domsz,
 	                           err, errsz)) < 0 ||
@@ -276,7 +277,9 @@ create(struct store *s, const char *name, const char *list,
 	}
 	if ((rc = campaign_settings_save(s, *id, set, err, errsz)) < 0 ||
 	    (seg != NULL && (rc = segment_save(s, *id, segment_text(seg), *rows,
-	                                       err, errsz)) < 0)) {
+	                                       err, errsz)) < 0) ||
+	    (rc = campaign_freeze(s, *id, set->template_path, err, errsz)) <
+	        0) {
 		store_rollback(s);
 		return rc;
 	}
@@ -418,27 +421,23 @@ status_set(struct store *s, int64_t id, enum campaign_status st)
 	(void)store_campaign_set_status(s, id, campaign_status_name(st));
 }
 
-struct pause_ctx {
-	unsigned signalled;
-	const char *me;
-};
-
-/* SIGTERM the live runs of this host that hold rows of the campaign. */
+/* SIGTERM a live run of this host (a holder of the campaign: it may be
+ * waiting for retries and hold no rows). */
 static int
-pause_owner(void *arg, const char *owner, unsigned long n)
+pause_holder(void *arg, const struct store_holder *h)
 {
-	struct pause_ctx *p = arg;
-	const char *c = strrchr(owner, ':');
-	const char *mc = strrchr(p->me, ':');
-	long pid;
+	unsigned *signalled = arg;
+	char host[256];
 
-	(void)n;
-	if (c == NULL || mc == NULL || c - owner != mc - p->me ||
-	    strncmp(owner, p->me, (size_t)(c - owner)) != 0)
+	/* a holder silent past its timeout is dead: its pid may be another
+	 * process's by now */
+	if (gethostname(host, sizeof(host)) != 0 ||
+	    h->heartbeat + (time_t)h->timeout < time(NULL))
 		return 0;
-	pid = strtol(c + 1, NULL, 10);
-	if (pid > 0 && kill((pid_t)pid, SIGTERM) == 0)
-		p->signalled++;
+	host[sizeof(host) - 1] = '\0';
+	if (strcmp(host, h->host) == 0 && h->pid > 0 &&
+	    h->pid != (long)getpid() && kill((pid_t)h->pid, SIGTERM) == 0)
+		(*signalled)++;
 	return 0;
 }
 
@@ -447,16 +446,16 @@ int
 campaign_pause(struct store *s, int64_t id, unsigned *signalled, char *err,
                size_t errsz)
 {
-	struct pause_ctx p = {0, engine_owner()};
+	unsigned n = 0;
 
 	*signalled = 0;
-	if (store_lease_owners(s, id, pause_owner, &p) < 0) {
+	if (store_holder_each(s, id, pause_holder, &n) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_EIO;
 	}
-	if (p.signalled == 0)
+	if (n == 0)
 		status_set(s, id, CAMPAIGN_PAUSED);
-	*signalled = p.signalled;
+	*signalled = n;
 	return 0;
 }
 
@@ -682,6 +681,12 @@ config_build(struct store *s, const struct campaign_settings *set,
 	cfg->timeout_ms = set->timeout_ms;
 	cfg->threads = set->threads;
 	cfg->lease_timeout = set->lease_timeout;
+	if (set->window &&
+	    campaign_window_parse(set->window, &cfg->window_start,
+	                          &cfg->window_end) < 0) {
+		snprintf(err, errsz, "--window %s: not a window", set->window);
+		return MC_EINVAL;
+	}
 	return 0;
 }
 
@@ -708,6 +713,8 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	static const volatile sig_atomic_t never;
 	struct engine_config cfg;
 	struct store_campaign c;
+	struct campaign_thawed t;
+	const char *tpath = set->template_path;
 	struct run_keys *k;
 	struct sigaction ign, old_pipe;
 	int rc;
@@ -719,23 +726,40 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_ENOTFOUND;
 	}
+	/* the template frozen at create is what goes out: written to a
+	 * private folder for this run (a campaign made before templates were
+	 * frozen runs from its file) */
+	if ((rc = campaign_thaw(s, id, false, &t, err, errsz)) < 0)
+		return rc;
+	if (t.frozen && tpath && strcmp(tpath, t.origin) != 0) {
+		campaign_thaw_fini(&t);
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "--template: the campaign's template was frozen "
+		               "at create (from %s); create a new campaign to "
+		               "send another",
+		               t.origin);
+	}
+	if (t.frozen)
+		tpath = t.path;
 	k = xmalloc(sizeof(*k));
 	memset(k, 0, sizeof(*k));
 	memset(&cfg, 0, sizeof(cfg));
 	/* a file named in the settings that is missing or a directory names
-	 * its field here, before anything tries to read it */
-	if ((rc = campaign_settings_files(set, err, errsz)) < 0) {
+	 * its field here, before anything tries to read it (not the
+	 * template's, when the store keeps it) */
+	if ((rc = campaign_settings_files(set, t.frozen, err, errsz)) < 0) {
 		rc = MC_ECONFIG;
 		goto done;
 	}
 	/* the template's From: domain: the VERP default, and a --from given
 	 * at start is held to it as at create */
-	if ((rc = template_compile(s, c.list_id, set->template_path, k->verp,
+	if ((rc = template_compile(s, c.list_id, tpath, k->verp,
 	                           sizeof(k->verp), err, errsz)) < 0 ||
 	    (rc = alignment_check(set, k->verp, err, errsz)) < 0)
 		goto done;
 	if ((rc = config_build(s, set, &cfg, k, err, errsz)) < 0)
 		goto done;
+	cfg.template_path = tpath;
 	cfg.store = s;
 	cfg.campaign_id = id;
 	cfg.campaign_name = c.name;
@@ -759,8 +783,12 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	res->status =
 	    rc == 0 && res->run.finished ? CAMPAIGN_DONE : CAMPAIGN_PAUSED;
 	status_set(s, id, res->status);
+	/* the window closed: run-due goes on when it opens */
+	if (rc == 0 && res->run.window_closed)
+		(void)store_campaign_schedule(s, id, res->run.next_due);
 done:
 	keys_fini(k);
+	campaign_thaw_fini(&t);
 	return rc;
 }
 

@@ -25,9 +25,9 @@
 
 #include <signal.h>
 #include <stdbool.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "app/config.h"
@@ -133,6 +133,7 @@ struct campaign_settings {
 	struct engine_retry retry;
 	unsigned timeout_ms, threads;
 	unsigned lease_timeout; /* s without a heartbeat (0: engine default) */
+	char *window; /* "09:00-17:00+01:00": when rows go out; NULL: always */
 	/* layering (not saved): what the current layer already replaced;
 	 * campaign_settings_layer() starts a new layer */
 	bool relays_fresh, dkim_fresh;
@@ -165,6 +166,7 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_RETRY, "retry", 1)                                      \
 	X(CAMPAIGN_OPT_MAX_AGE, "max-age", 1)                                  \
 	X(CAMPAIGN_OPT_LINGER, "linger", 1)                                    \
+	X(CAMPAIGN_OPT_WINDOW, "window", 1)                                    \
 	X(CAMPAIGN_OPT_BACKOFF_MAX, "backoff-max", 1)                          \
 	X(CAMPAIGN_OPT_TIMEOUT, "timeout", 1)                                  \
 	X(CAMPAIGN_OPT_THREADS, "threads", 1)                                  \
@@ -189,6 +191,11 @@ enum campaign_opt {
 const char *campaign_opt_name(enum campaign_opt o);
 /* Whether option o takes a value. */
 bool campaign_opt_has_arg(enum campaign_opt o);
+
+/* A sending window "HH:MM-HH:MM" with its zone (Z or +HH:MM) as minutes
+ * of the day in UTC (end < start: across midnight).  0 or MC_EINVAL. */
+int campaign_window_parse(const char *text, unsigned *start_utc,
+                          unsigned *end_utc);
 
 void campaign_settings_init(struct campaign_settings *set);
 void campaign_settings_fini(struct campaign_settings *set);
@@ -218,11 +225,12 @@ int campaign_settings_from_conf(struct campaign_settings *set,
  * anywhere), the field named in err.  0 or MC_EINVAL. */
 int campaign_settings_check(const struct campaign_settings *set, char *err,
                             size_t errsz);
-/* Every file the settings name (template, CA, password, DKIM and token
- * keys) exists and is not a directory: 0, MC_ENOTFOUND ("--ca-file
- * /x/ca.pem: no such file") or MC_EDATA ("... is a directory"). */
-int campaign_settings_files(const struct campaign_settings *set, char *err,
-                            size_t errsz);
+/* Every file the settings name (template unless frozen_template: the
+ * store keeps it, CA, password, DKIM and token keys) exists and is not a
+ * directory: 0, MC_ENOTFOUND ("--ca-file /x/ca.pem: no such file") or
+ * MC_EDATA ("... is a directory"). */
+int campaign_settings_files(const struct campaign_settings *set,
+                            bool frozen_template, char *err, size_t errsz);
 /* The settings as compact JSON (heap; free()); relative paths made
  * absolute against the current directory.  Never fails. */
 char *campaign_settings_to_json(const struct campaign_settings *set);
@@ -401,9 +409,14 @@ void campaign_report_fini(struct campaign_report *r);
  * destination, by reply, the sending time and the rows resent after a
  * crash (the first 20), to out. */
 void campaign_report_text(const struct campaign_report *r, FILE *out);
+/* The report as RFC 4180 CSV on out: a header, then one row per count:
+ * "state,,sent,3", "destination,relay 127.0.0.1:2525,sent,3",
+ * "reply,250,sent,3", and "resent,ADDRESS,,1" per address resent. */
+#define CAMPAIGN_REPORT_CSV_HEADER "section,key,state,count"
+void campaign_report_csv(const struct campaign_report *r, FILE *out);
 
 #define CAMPAIGN_NOTES_MAX 3 /* sentences campaign_run_notes() gives */
-#define CAMPAIGN_NOTE_SIZE 256
+#define CAMPAIGN_NOTE_SIZE 768
 
 /*
  * What a finished run of campaign id left for later, as sentences for a

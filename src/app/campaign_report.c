@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "app/campaign.h"
+#include "app/contacts.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -194,7 +195,19 @@ campaign_run_notes(const struct engine_result *r, int64_t id,
 		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
 		         "paused; `mailcast campaign resume %lld` continues",
 		         (long long)id);
-	if (r->deferred_left) {
+	if (r->window_closed) {
+		char when[64];
+		struct tm tm;
+
+		gmtime_r(&r->next_due, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(
+		    notes[n++], CAMPAIGN_NOTE_SIZE,
+		    "outside the sending window: it opens at %s, when "
+		    "`mailcast campaign run-due` (it is scheduled then) or "
+		    "`resume %lld` continues",
+		    when, (long long)id);
+	} else if (r->deferred_left) {
 		char when[64];
 		struct tm tm;
 
@@ -202,8 +215,9 @@ campaign_run_notes(const struct engine_result *r, int64_t id,
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
 		         "deferred recipients are left, the next due at %s; "
-		         "`mailcast campaign resume %lld` retries them",
-		         when, (long long)id);
+		         "`mailcast campaign resume %lld` retries them%s%s",
+		         when, (long long)id, r->p.why[0] ? "; why: " : "",
+		         r->p.why);
 	}
 	if (r->recovered)
 		snprintf(notes[n++], CAMPAIGN_NOTE_SIZE,
@@ -212,4 +226,44 @@ campaign_run_notes(const struct engine_result *r, int64_t id,
 		         "report`)",
 		         r->recovered);
 	return n;
+}
+
+/* One tally as CSV rows "SECTION,KEY,STATE,N". */
+static void
+tally_csv(FILE *out, const char *section, const struct campaign_tally *t,
+          size_t n)
+{
+	char num[24];
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < t[i].n; j++) {
+			const char *f[4] = {
+			    section, t[i].key,
+			    store_dlv_state_name(t[i].by[j].state), num};
+
+			snprintf(num, sizeof(num), "%lu", t[i].by[j].n);
+			app_csv_write_row(out, f, 4);
+		}
+}
+
+/* The report as CSV. */
+void
+campaign_report_csv(const struct campaign_report *r, FILE *out)
+{
+	char num[24];
+
+	fputs(CAMPAIGN_REPORT_CSV_HEADER "\r\n", out);
+	for (int i = 0; i < DLV__COUNT; i++) {
+		const char *f[4] = {"state", "", store_dlv_state_name(i), num};
+
+		snprintf(num, sizeof(num), "%lu", r->states[i]);
+		app_csv_write_row(out, f, 4);
+	}
+	tally_csv(out, "destination", r->by_dest, r->ndest);
+	tally_csv(out, "reply", r->by_reply, r->nreply);
+	for (size_t i = 0; i < r->nresent_listed; i++) {
+		const char *f[4] = {"resent", r->resent[i], "", "1"};
+
+		app_csv_write_row(out, f, 4);
+	}
 }

@@ -168,6 +168,7 @@ campaign_settings_fini(struct campaign_settings *set)
 	secret_fini(&set->auth_secret);
 	free(set->unsub_url);
 	free(set->unsub_mailto);
+	free(set->window);
 	memset(set, 0, sizeof(*set));
 }
 
@@ -213,7 +214,66 @@ parse_rate(const char *s, double *out)
 	return true;
 }
 
-/* Seconds "1,2,4" into the retry schedule. */
+/*
+ * A duration: a whole number with a unit (500ms, 30s, 5m, 2h, 1d) or
+ * without one (then in unit_ms, what a bare number always meant for the
+ * option), into *out counted in out_ms (ms or s), within [min, max] of
+ * those.  A value that is not a whole number of out_ms is refused.
+ */
+static bool
+parse_duration(const char *s, unsigned long unit_ms, unsigned long out_ms,
+               long min, long max, unsigned *out)
+{
+	static const struct {
+		const char *name;
+		unsigned long ms;
+	} units[] = {{"ms", 1},
+	             {"s", 1000},
+	             {"m", 60000},
+	             {"h", 3600000},
+	             {"d", 86400000UL}};
+	char *end;
+	unsigned long long v, ms;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || v > 100000000ULL)
+		return false;
+	if (*end != '\0') {
+		size_t i = 0;
+
+		while (i < sizeof(units) / sizeof(units[0]) &&
+		       strcmp(end, units[i].name) != 0)
+			i++;
+		if (i == sizeof(units) / sizeof(units[0]))
+			return false;
+		unit_ms = units[i].ms;
+	}
+	ms = v * unit_ms;
+	if (ms % out_ms != 0 || ms / out_ms < (unsigned long long)min ||
+	    ms / out_ms > (unsigned long long)max)
+		return false;
+	*out = (unsigned)(ms / out_ms);
+	return true;
+}
+
+/* A duration option in seconds (bare: seconds); its complaint or NULL. */
+static const char *
+set_secs(unsigned *out, const char *v, long min, long max, const char *why)
+{
+	return parse_duration(v, 1000, 1000, min, max, out) ? NULL : why;
+}
+
+/* A duration option in ms (bare: ms); its complaint or NULL. */
+static const char *
+set_ms(unsigned *out, const char *v, long min, long max, const char *why)
+{
+	return parse_duration(v, 1, 1, min, max, out) ? NULL : why;
+}
+
+/* Seconds "1,2,4" (or 30s,5m,1h) into the retry schedule. */
 static bool
 parse_schedule(const char *s, struct engine_retry *r)
 {
@@ -226,13 +286,13 @@ parse_schedule(const char *s, struct engine_retry *r)
 	r->n = 0;
 	for (tok = strtok_r(tmp, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
-		long v;
+		unsigned v;
 
 		/* 0 s would hammer a greylisting server with retries */
 		if (r->n >= ENGINE_SCHEDULE_MAX ||
-		    !parse_long(tok, 1, 30 * 86400, &v))
+		    !parse_duration(tok, 1000, 1000, 1, 30 * 86400, &v))
 			return false;
-		r->schedule[r->n++] = (unsigned)v;
+		r->schedule[r->n++] = v;
 	}
 	return r->n > 0;
 }
@@ -294,6 +354,53 @@ set_uint(unsigned *out, const char *v, long min, long max, const char *why)
 	return NULL;
 }
 
+/* HH:MM at *p (advanced) as minutes; false if not there. */
+static bool
+hh_mm(const char **p, long *min)
+{
+	char *end;
+	long h = strtol(*p, &end, 10), m;
+
+	if (end - *p != 2 || *end != ':')
+		return false;
+	*p = end + 1;
+	m = strtol(*p, &end, 10);
+	if (end - *p != 2 || h > 24 || m > 59 || (h == 24 && m > 0) || h < 0 ||
+	    m < 0)
+		return false;
+	*p = end;
+	*min = h * 60 + m;
+	return true;
+}
+
+/* A sending window as UTC minutes of the day; the zone is required (a
+ * window means a time somewhere). */
+int
+campaign_window_parse(const char *text, unsigned *start_utc, unsigned *end_utc)
+{
+	const char *p = text;
+	long a, b, off = 0;
+
+	if (text == NULL || !hh_mm(&p, &a) || *p++ != '-' || !hh_mm(&p, &b))
+		return MC_EINVAL;
+	if (*p == 'Z') {
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int sign = *p++ == '-' ? -1 : 1;
+
+		if (!hh_mm(&p, &off) || off > 14 * 60)
+			return MC_EINVAL;
+		off *= sign;
+	} else {
+		return MC_EINVAL;
+	}
+	if (*p != '\0' || a % 1440 == b % 1440)
+		return MC_EINVAL;
+	*start_utc = (unsigned)(((a - off) % 1440 + 1440) % 1440);
+	*end_utc = (unsigned)(((b - off) % 1440 + 1440) % 1440);
+	return 0;
+}
+
 /* A number option (limits, retries, timeouts): its complaint or NULL;
  * "" when o is not one. */
 static const char *
@@ -329,26 +436,45 @@ set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
 	case CAMPAIGN_OPT_RETRY:
 		return parse_schedule(v, r)
 		           ? NULL
-		           : "--retry: seconds from 1 up, comma-separated "
-		             "(60,300,900)";
+		           : "--retry: durations from 1s up, comma-separated "
+		             "(60,300,900 or 1m,5m,15m; a bare number is "
+		             "seconds)";
 	case CAMPAIGN_OPT_MAX_AGE:
-		return set_uint(&r->max_age, v, 1, 60 * 86400,
-		                "--max-age: seconds");
+		return set_secs(&r->max_age, v, 1, 60 * 86400,
+		                "--max-age: a duration (3600, 1h, 5d; a bare "
+		                "number is seconds)");
 	case CAMPAIGN_OPT_LINGER:
-		return set_uint(&r->linger, v, 1, 60 * 86400,
-		                "--linger: seconds");
+		return set_secs(&r->linger, v, 1, 60 * 86400,
+		                "--linger: a duration (30, 30s, 15m; a bare "
+		                "number is seconds)");
 	case CAMPAIGN_OPT_BACKOFF_MAX:
-		return set_uint(&r->backoff_max_ms, v, 1, 3600000,
-		                "--backoff-max: milliseconds");
+		return set_ms(&r->backoff_max_ms, v, 1, 3600000,
+		              "--backoff-max: a duration up to 1h (500ms, "
+		              "30s; a bare number is milliseconds)");
 	case CAMPAIGN_OPT_TIMEOUT:
-		return set_uint(&set->timeout_ms, v, 100, 3600000,
-		                "--timeout: milliseconds (>= 100)");
+		return set_ms(&set->timeout_ms, v, 100, 3600000,
+		              "--timeout: a duration from 100ms to 1h (30s, "
+		              "500ms; a bare number is milliseconds)");
+	case CAMPAIGN_OPT_WINDOW: {
+		unsigned a, b;
+
+		if (strcmp(v, "none") == 0) {
+			set_str(&set->window, NULL);
+			return NULL;
+		}
+		if (campaign_window_parse(v, &a, &b) < 0)
+			return "--window: HH:MM-HH:MM with its zone "
+			       "(09:00-17:00+01:00, 22:00-06:00Z), or none";
+		set_str(&set->window, v);
+		return NULL;
+	}
 	case CAMPAIGN_OPT_THREADS:
 		return set_uint(&set->threads, v, 1, ENGINE_THREADS_MAX,
 		                "--threads: 1 to 16");
 	case CAMPAIGN_OPT_LEASE_TIMEOUT:
-		return set_uint(&set->lease_timeout, v, 2, 3600,
-		                "--lease-timeout: seconds, 2 to 3600");
+		return set_secs(&set->lease_timeout, v, 2, 3600,
+		                "--lease-timeout: a duration from 2s to 1h (a "
+		                "bare number is seconds)");
 	default:
 		return "";
 	}
@@ -781,12 +907,14 @@ file_check(const char *field, const char *path, char *err, size_t errsz)
 
 /* Every file the settings name. */
 int
-campaign_settings_files(const struct campaign_settings *set, char *err,
-                        size_t errsz)
+campaign_settings_files(const struct campaign_settings *set,
+                        bool frozen_template, char *err, size_t errsz)
 {
 	int rc;
 
-	if ((rc = file_check("template", set->template_path, err, errsz)) < 0 ||
+	if ((!frozen_template &&
+	     (rc = file_check("template", set->template_path, err, errsz)) <
+	         0) ||
 	    (rc = file_check("ca-file", set->ca_file, err, errsz)) < 0 ||
 	    (rc = file_check("auth-password-file", set->auth_secret.file, err,
 	                     errsz)) < 0 ||
@@ -902,6 +1030,7 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	js_str(j, "auth_password_env", set->auth_secret.env);
 	js_str(j, "unsubscribe_url", set->unsub_url);
 	js_str(j, "unsubscribe_mailto", set->unsub_mailto);
+	js_str(j, "window", set->window);
 	if (set->allow_unaligned)
 		json_object_set_new(j, "allow_unaligned", json_true());
 	json_object_set_new(j, "rate", json_real(set->limits.rate));
@@ -1020,6 +1149,7 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 		set->dkim_selector[set->nsel++] = js_get(v, "selector");
 	}
 	set->dkim_domain = js_get(j, "dkim_domain");
+	set->window = js_get(j, "window");
 	relays_from_json(set, j);
 	set->direct = json_is_true(json_object_get(j, "direct"));
 	set->dns_server = js_get(j, "dns_server");

@@ -54,13 +54,16 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
                     struct campaign_args *a)
 {
 	struct setting_ref refs[CAMPAIGN_OPT__COUNT];
-	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 7] = {
+	struct cli_opt opts[CAMPAIGN_OPT__COUNT + 10] = {
 	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
 	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
 	    {"where", CLI_STR, &a->where, .shortopt = 'w'},
 	    {"csv", CLI_FLAG, &a->csv, .shortopt = 'c'},
 	    {"state", CLI_STR, &a->state, .shortopt = 's'},
 	    CLI_O("quiet", CLI_FLAG, &a->quiet),
+	    CLI_O("to", CLI_STR, &a->to),
+	    CLI_O("as", CLI_STR, &a->as),
+	    CLI_O("at", CLI_STR, &a->at),
 	};
 	char err[CAMPAIGN_ERR_MAX],
 	    *help = xasprintf("%s%s", usage, usage_sending);
@@ -76,7 +79,7 @@ campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
 		enum campaign_opt o = (enum campaign_opt)i;
 
 		refs[i] = (struct setting_ref){set, o, cmd};
-		opts[6 + i] = (struct cli_opt){
+		opts[9 + i] = (struct cli_opt){
 		    .name = campaign_opt_name(o),
 		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
 		    .dst = &refs[i],
@@ -138,9 +141,11 @@ draw(void *arg, const struct engine_progress *p)
 	}
 	fprintf(stderr,
 	        "\r[%s] %3.0f%%  sent %lu  deferred %lu  failed %lu  "
-	        "%.0f/s  %s%.0fs \033[K",
+	        "%.0f/s  %s%.0fs%s%s \033[K",
 	        bar, frac * 100, p->sent, p->deferred, p->failed, p->rate,
-	        p->waiting ? "waiting for retries " : "ETA ", eta);
+	        p->waiting ? "waiting for retries " : "ETA ",
+	        p->waiting ? (double)p->next_s : eta, p->why[0] ? " - " : "",
+	        p->why);
 	b->shown = true;
 }
 
@@ -180,7 +185,7 @@ campaign_foreground(struct store *s, int64_t id,
 	n = campaign_run_notes(&res.run, id, notes);
 	for (size_t i = 0; i < n; i++)
 		fprintf(stderr, "mailcast: %s: %s\n", cmd, notes[i]);
-	rc = campaign_report_print(s, id, false, cmd);
+	rc = campaign_report_print(s, id, false, false, cmd);
 	if (rc == 0 && (res.run.paused || res.run.deferred_left))
 		rc = EX_TEMPFAIL;
 	return rc;
@@ -188,13 +193,16 @@ campaign_foreground(struct store *s, int64_t id,
 
 /* Print the report of campaign id. */
 int
-campaign_report_print(struct store *s, int64_t id, bool json, const char *cmd)
+campaign_report_print(struct store *s, int64_t id, bool json, bool csv,
+                      const char *cmd)
 {
 	struct campaign_report r;
 	char err[CAMPAIGN_ERR_MAX];
 	int rc = campaign_report_get(s, id, &r, err, sizeof(err));
 
-	if (rc == 0 && json)
+	if (rc == 0 && csv)
+		campaign_report_csv(&r, stdout);
+	else if (rc == 0 && json)
 		cli_json_print(campaign_report_json(&r));
 	else if (rc == 0)
 		campaign_report_text(&r, stdout);

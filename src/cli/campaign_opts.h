@@ -20,7 +20,7 @@
 /* What the commands take besides the sending options (NULL/false: not
  * given). */
 struct campaign_args {
-	char *name, *list, *state, *where;
+	char *name, *list, *state, *where, *to, *as, *at;
 	bool json, csv, quiet;
 };
 
@@ -41,8 +41,9 @@ int campaign_fail(const char *cmd, int rc, const char *err);
 int campaign_foreground(struct store *s, int64_t id,
                         const struct campaign_settings *set, struct demo *d,
                         bool quiet, const char *cmd);
-/* Print the report of campaign id on stdout (JSON with json). */
-int campaign_report_print(struct store *s, int64_t id, bool json,
+/* Print the report of campaign id on stdout (CSV with csv, JSON with
+ * json). */
+int campaign_report_print(struct store *s, int64_t id, bool json, bool csv,
                           const char *cmd);
 
 #endif

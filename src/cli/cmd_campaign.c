@@ -1,7 +1,8 @@
 /*
  * cmd_campaign.c — `mailcast campaign create|start|resume|pause|status|
- * report|who`: campaigns kept in the store, run in the foreground by the
- * engine (docs/engine.md).
+ * report|who|list|show|delete|clone|test|schedule|run-due`: campaigns kept
+ * in the store, run in the foreground by the engine (docs/engine.md); the
+ * management is app/campaign_manage.h's.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +13,14 @@
 
 #include <jansson.h>
 
+#include "app/campaign_manage.h"
 #include "app/contacts.h"
 #include "app/result_json.h"
+#include "app/process.h"
 #include "app/unsubscribe.h"
+#include "base/error.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
-#include "app/process.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
 
@@ -177,12 +180,28 @@ do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
 	return 0;
 }
 
-/* campaign start|resume: the saved settings, this command line on top */
+/* One campaign started by run-due: a line, and the worst exit status. */
+static void
+due_line(void *arg, int64_t id, int rc, const struct campaign_result *res,
+         const char *err)
+{
+	int *worst = arg, ex = campaign_exit_code(rc, res);
+
+	printf("campaign %lld: %s%s\n", (long long)id,
+	       rc < 0 ? "failed: " : campaign_status_name(res->status),
+	       rc < 0 ? err : "");
+	if (*worst == 0 || (ex != 0 && ex != EX_TEMPFAIL))
+		*worst = ex;
+}
+
+/* The subcommands on one campaign with the saved settings and this
+ * command line on top: start, resume, test, schedule. */
 static int
-do_start(struct store *s, int64_t id, int argc, char **argv)
+do_saved(struct store *s, int64_t id, const char *sub, int argc, char **argv)
 {
 	struct campaign_settings set;
 	struct campaign_args a;
+	struct campaign_test_result tr;
 	char err[CAMPAIGN_ERR_MAX];
 	int rc;
 
@@ -192,14 +211,66 @@ do_start(struct store *s, int64_t id, int argc, char **argv)
 		rc = campaign_fail("campaign", rc, err);
 		goto done;
 	}
-	rc = campaign_opts_parse(argc, argv, &set, false, "campaign",
-	                         usage_campaign, &a);
-	if (rc == 0)
+	if ((rc = campaign_opts_parse(argc, argv, &set, false, "campaign",
+	                              usage_campaign, &a)) != 0)
+		goto done;
+	if (strcmp(sub, "test") == 0) {
+		rc = campaign_test_send(s, id, &set, a.to, a.as, &tr, err,
+		                        sizeof(err));
+		if (tr.as[0])
+			printf("test to %s as %s via %s: %s\n", a.to, tr.as,
+			       tr.server, rc < 0 ? err : tr.text);
+		rc = rc < 0 ? campaign_fail("campaign test", rc, err) : 0;
+	} else if (strcmp(sub, "schedule") == 0) {
+		if ((rc = campaign_schedule(s, id, a.at, time(NULL), err,
+		                            sizeof(err))) < 0 ||
+		    (rc = campaign_settings_save(s, id, &set, err,
+		                                 sizeof(err))) < 0)
+			rc = campaign_fail("campaign schedule", rc, err);
+	} else {
 		rc =
 		    campaign_foreground(s, id, &set, NULL, a.quiet, "campaign");
+	}
 done:
 	campaign_settings_fini(&set);
 	return rc < 0 ? 0 : rc;
+}
+
+/* The subcommands that print data or change the campaign. */
+static int
+do_manage(struct store *s, int64_t id, const char *sub,
+          const struct campaign_args *a)
+{
+	char err[CAMPAIGN_ERR_MAX];
+	json_t *o = NULL;
+	int64_t nid;
+	int rc, worst = 0;
+	unsigned n;
+
+	if (strcmp(sub, "list") == 0)
+		rc = campaign_list_json(s, &o, err, sizeof(err));
+	else if (strcmp(sub, "show") == 0)
+		rc = campaign_show_json(s, id, &o, err, sizeof(err));
+	else if (strcmp(sub, "delete") == 0)
+		rc = campaign_delete(s, id, err, sizeof(err));
+	else if (strcmp(sub, "clone") == 0)
+		rc = campaign_clone(s, id, a->name, &nid, err, sizeof(err));
+	else
+		rc = campaign_run_due(s, time(NULL), NULL, due_line, &worst, &n,
+		                      err, sizeof(err));
+	if (rc < 0)
+		return campaign_fail("campaign", rc, err);
+	if (o != NULL && a->json)
+		cli_json_print(o);
+	else if (o != NULL)
+		campaign_json_text(o, stdout), json_decref(o);
+	else if (strcmp(sub, "clone") == 0)
+		printf("%lld\n", (long long)nid);
+	else if (strcmp(sub, "delete") == 0)
+		printf("deleted campaign %lld\n", (long long)id);
+	else if (n == 0)
+		printf("no campaign is due\n");
+	return worst;
 }
 
 /* `mailcast campaign ...` */
@@ -207,7 +278,9 @@ int
 cmd_campaign(int argc, char **argv)
 {
 	static const char *const subs[] = {
-	    "create", "start", "resume", "pause", "status", "report", "who"};
+	    "create", "start", "resume",   "pause",  "status",
+	    "report", "who",   "list",     "show",   "delete",
+	    "clone",  "test",  "schedule", "run-due"};
 	struct campaign_settings set;
 	struct campaign_args a;
 	struct store *s = NULL;
@@ -246,7 +319,7 @@ cmd_campaign(int argc, char **argv)
 		              sub);
 		goto done;
 	}
-	if (strcmp(sub, "create") != 0 && optind >= argc) {
+	if (k != 0 && k != 7 && k != 13 && optind >= argc) {
 		fprintf(stderr, "mailcast: campaign %s: give the campaign ID\n",
 		        sub);
 		rc = EX_USAGE;
@@ -259,17 +332,22 @@ cmd_campaign(int argc, char **argv)
 	}
 	if (strcmp(sub, "create") == 0)
 		rc = do_create(s, &set, &a);
+	else if (k == 7 || k == 13)
+		rc = do_manage(s, 0, sub, &a);
 	else if ((rc = campaign_lookup(s, argv[optind], &id, err,
 	                               sizeof(err))) < 0)
 		rc = campaign_fail("campaign", rc, err);
-	else if (strcmp(sub, "start") == 0 || strcmp(sub, "resume") == 0)
-		rc = do_start(s, id, argc, argv);
+	else if (k == 1 || k == 2 || k == 11 || k == 12)
+		rc = do_saved(s, id, sub, argc, argv);
+	else if (k >= 8)
+		rc = do_manage(s, id, sub, &a);
 	else if (strcmp(sub, "pause") == 0)
 		rc = do_pause(s, id);
 	else if (strcmp(sub, "status") == 0)
 		rc = do_status(s, id, a.json);
 	else if (strcmp(sub, "report") == 0)
-		rc = campaign_report_print(s, id, a.json, "campaign report");
+		rc = campaign_report_print(s, id, a.json, a.csv,
+		                           "campaign report");
 	else
 		rc = do_who(s, id, a.state, a.csv, a.json);
 done:

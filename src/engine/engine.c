@@ -42,30 +42,46 @@ engine_fail(struct engine *e, int err, const char *what, const char *detail)
 	e->failed = true;
 }
 
-/* Only deferred rows are left, due at due: wait, or end after linger. */
+/* Only deferred rows are left, due at due: wait, or end after linger.
+ * The linger is the waiting of the run as a whole, from the moment it
+ * starts waiting until a recipient settles: retries that keep failing
+ * (a dead relay, due every few seconds) do not wait past it. */
 static void
 feed_wait(struct engine *e, time_t due)
 {
 	uint64_t now = engine_now_ms(e);
 	time_t w = mc_clock_wall(e->clock);
 	uint64_t wait = due > w ? (uint64_t)(due - w) * 1000 : 200;
-	unsigned linger = e->cfg->retry.linger ? e->cfg->retry.linger : 900;
-	char why[128];
+	uint64_t linger =
+	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
+	    1000;
+	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
+	char why[600];
 
-	/* Nothing to send before the linger is over: end the run rather
-	 * than hold the terminal for hours. */
-	if (e->window == 0 && due > w && (uint64_t)(due - w) > linger) {
-		e->lingered = true;
-		e->next_due = due;
-		return;
+	if (e->window == 0) {
+		if (e->wait_since_ms == 0 || settled != e->wait_settled) {
+			e->wait_since_ms = now;
+			e->wait_settled = settled;
+		}
+		/* nothing to send before the linger is over: end the run
+		 * rather than hold the terminal for hours */
+		if (now - e->wait_since_ms >= linger ||
+		    (due > w && now - e->wait_since_ms + wait > linger)) {
+			e->lingered = true;
+			e->next_due = due;
+			return;
+		}
 	}
 	e->exhausted = false;
 	e->p.waiting = e->window == 0;
+	e->p.next_s = due > w ? (unsigned)(due - w) : 0;
 	e->next_lease_ms = now + (wait < 1000 ? wait : 1000);
-	if (e->p.waiting) {
+	if (e->p.waiting && e->state != ENGINE_RUN_WAITING) {
+		engine_progress_why(e);
 		snprintf(why, sizeof(why),
-		         "waiting for retries: the next is due in %lld s",
-		         (long long)(due > w ? due - w : 0));
+		         "waiting for retries: the next is due in %lld s%s%s",
+		         (long long)(due > w ? due - w : 0),
+		         e->p.why[0] ? "; " : "", e->p.why);
 		engine_emit_state(e, ENGINE_RUN_WAITING, why, due);
 	}
 }
@@ -98,8 +114,8 @@ feed_held(struct engine *e)
 static void
 feed(struct engine *e)
 {
-	while (!e->stopping && !e->failed && e->window < WINDOW &&
-	       engine_now_ms(e) >= e->next_lease_ms) {
+	while (!e->stopping && !e->failed && !e->lingered &&
+	       e->window < WINDOW && engine_now_ms(e) >= e->next_lease_ms) {
 		/* small leases until the first message is out: a lease
 		 * blocks the loop while its rows are checked and routed */
 		size_t want = e->first_ms > 0 ? LEASE_BATCH : LEASE_FIRST;
@@ -183,6 +199,62 @@ tick_stop(struct engine *e)
 	}
 }
 
+/*
+ * The linger is over while retries sit in a destination queue that backs
+ * off (a dead relay: the retry is due, the connection waits): end the run
+ * as lingered.  What did not leave goes back as it was (still deferred,
+ * due now), as a pause gives it back.
+ */
+static void
+tick_linger(struct engine *e)
+{
+	uint64_t linger =
+	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
+	    1000;
+
+	if (e->wait_since_ms == 0 || e->lingered || e->stopping)
+		return;
+	if (e->p.sent + e->p.failed + e->p.suppressed != e->wait_settled) {
+		e->wait_since_ms = 0; /* progress: the count starts again */
+		return;
+	}
+	if (engine_now_ms(e) - e->wait_since_ms < linger)
+		return;
+	e->lingered = true;
+	e->next_due = mc_clock_wall(e->clock);
+	release_unsent(e);
+}
+
+/* Is the sending window open at now?  If not, *opens is when it is. */
+static bool
+window_open(const struct engine_config *c, time_t now, time_t *opens)
+{
+	long sod = (long)(now % 86400), m = sod / 60;
+	long a = (long)c->window_start, b = (long)c->window_end;
+
+	if (a == b || (a < b && m >= a && m < b) ||
+	    (a > b && (m >= a || m < b)))
+		return true;
+	*opens = now + (a * 60 - sod + 86400) % 86400;
+	return false;
+}
+
+/* The sending window closed: what did not leave goes back, the run ends
+ * (as a linger does), to go on when it opens. */
+static void
+tick_window(struct engine *e)
+{
+	time_t opens;
+
+	if (e->lingered || e->stopping || e->exhausted ||
+	    window_open(e->cfg, mc_clock_wall(e->clock), &opens))
+		return;
+	e->lingered = true;
+	e->window_shut = true;
+	e->next_due = opens;
+	release_unsent(e);
+}
+
 /* Is the run over?  (Everything settled, lingering, paused, failed.) */
 static bool
 tick_over(struct engine *e)
@@ -202,6 +274,8 @@ tick_over(struct engine *e)
 		e->finished = true;
 		return true;
 	}
+	if (e->lingered && !idle && e->pool.busy == 0)
+		release_unsent(e); /* what came out of the render pool since */
 	if (e->lingered && idle) {
 		ledger_flush(e);
 		return true;
@@ -236,6 +310,8 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	if (now - e->last_beat_ms >= beat_ms(e))
 		ledger_heartbeat(e);
+	tick_linger(e);
+	tick_window(e);
 	dest_dispatch_all(e);
 	feed(e);
 	if (now - e->last_flush_ms >= HOUSEKEEP_MS || e->stopping)
@@ -352,8 +428,10 @@ engine_end_state(struct engine *e)
 		                  "every recipient settled", 0);
 	} else {
 		snprintf(why, sizeof(why),
-		         "deferred recipients are left: the next is due in "
-		         "%lld s",
+		         e->window_shut ? "the sending window is closed: it "
+		                          "opens in %lld s"
+		                        : "deferred recipients are left: the "
+		                          "next is due in %lld s",
 		         (long long)(e->next_due - mc_clock_wall(e->clock)));
 		engine_emit_state(e, ENGINE_RUN_DEFERRED, why, e->next_due);
 	}
@@ -432,6 +510,7 @@ engine_begin(struct engine *e)
 	e->end_ev = event_new(e->base, -1, 0, on_end, e);
 	e->tick = event_new(e->base, -1, EV_PERSIST, on_tick, e);
 	event_add(e->tick, &tv);
+	tick_window(e);
 	feed(e);
 	if (e->failed)
 		engine_end(e);
@@ -496,6 +575,7 @@ engine_finish(struct engine *e, struct engine_result *res, char *err,
 	res->recovered = e->recovered;
 	res->finished = e->finished;
 	res->deferred_left = e->lingered && !e->finished;
+	res->window_closed = e->window_shut && !e->finished;
 	res->next_due = e->next_due;
 	res->paused = e->stopping;
 	res->first_ms = e->first_ms;

@@ -77,9 +77,11 @@ struct engine_retry {
 	size_t n;                               /* 0: the default schedule */
 	unsigned max_age;                       /* seconds; 0: 5 days */
 	unsigned backoff_max_ms; /* destination backoff cap (0: 60 s) */
-	/* How long a run waits when only deferred rows are left: when the
-	 * next one is due later than this, the run ends and leaves them to
-	 * a later `campaign resume` (seconds; 0: 900). */
+	/* How long a run waits when only deferred rows are left, counted
+	 * from the moment it starts waiting (and again after a recipient
+	 * settles): once the waiting reaches it, or the next retry is due
+	 * after it, the run ends and leaves them to a later `campaign
+	 * resume` (seconds; 0: 900). */
 	unsigned linger;
 };
 
@@ -112,6 +114,11 @@ struct engine_progress {
 	unsigned long held; /* waiting: rows held by other live runs */
 	unsigned long lost; /* rows taken from this run while it was frozen,
 	                       dropped unsent */
+	unsigned next_s;    /* waiting: seconds until the next retry is due */
+	/* The last reply or error of each destination whose last outcome
+	 * was a deferral ("relay 127.0.0.1:2525: connection failed: ...;
+	 * mx.example: 451 4.7.1 try later"), "" when none: why rows wait. */
+	char why[400];
 };
 
 typedef void engine_progress_fn(void *arg, const struct engine_progress *p);
@@ -258,6 +265,12 @@ struct engine_config {
 	 * run's rows over (0: ENGINE_LEASE_TIMEOUT); the heartbeat comes
 	 * every third of it. */
 	unsigned lease_timeout;
+	/* The sending window in minutes of the day, UTC: rows are leased
+	 * only from window_start to window_end (end < start: across
+	 * midnight; equal: always).  When it is closed the run gives back
+	 * what did not leave and ends (window_closed, next_due: when it
+	 * opens). */
+	unsigned window_start, window_end;
 	const volatile sig_atomic_t *stop; /* >0 pause, >1 stop now */
 	engine_progress_fn *progress;      /* every 250 ms and at the end */
 	void *progress_arg;
@@ -274,6 +287,7 @@ struct engine_result {
 	struct engine_progress p;
 	bool finished;           /* nothing left to send */
 	bool deferred_left;      /* ended with deferred rows due after linger */
+	bool window_closed;      /* ended by the sending window (next_due) */
 	time_t next_due;         /* deferred_left: when the next is due */
 	bool paused;             /* stopped by *stop */
 	unsigned long recovered; /* inflight rows of a dead run, resent */

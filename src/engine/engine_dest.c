@@ -100,6 +100,7 @@ dest_slow(struct engine *e, struct dest *d, const char *why)
 void
 dest_ok(struct engine *e, struct dest *d)
 {
+	d->last_defer[0] = '\0'; /* it takes mail again: no reason to show */
 	if (d->penalty == 0 || ++d->ok_streak < RECOVER_AFTER)
 		return;
 	d->penalty--;

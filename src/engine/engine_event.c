@@ -107,6 +107,22 @@ engine_emit_dest(struct engine *e, const struct dest *d, const char *why)
 	engine_emit(e, &ev);
 }
 
+/* Why rows wait: each destination's last deferral into e->p.why, ""
+ * when none. */
+void
+engine_progress_why(struct engine *e)
+{
+	size_t off = 0;
+
+	e->p.why[0] = '\0';
+	for (struct dest *d = e->dests; d && off < sizeof(e->p.why) - 1;
+	     d = d->next)
+		if (d->last_defer[0])
+			off += (size_t)snprintf(
+			    e->p.why + off, sizeof(e->p.why) - off, "%s%s: %s",
+			    off ? "; " : "", d->key, d->last_defer);
+}
+
 /* A progress snapshot to the caller. */
 void
 engine_progress(struct engine *e)
@@ -116,6 +132,8 @@ engine_progress(struct engine *e)
 	e->p.elapsed = (double)(engine_now_ms(e) - e->start_ms) / 1000.0;
 	e->p.rate = e->p.elapsed > 0 ? (double)e->p.sent / e->p.elapsed : 0;
 	e->p.inflight = e->window;
+	if (e->p.deferred)
+		engine_progress_why(e);
 	ev.u.progress = &e->p;
 	engine_emit(e, &ev);
 	e->last_progress_ms = engine_now_ms(e);

@@ -136,6 +136,7 @@ struct dest {
 	unsigned nopened;              /* connections opened in all */
 	double next_ms;                /* pacing of the destination's rate */
 	char last_err[256];
+	char last_defer[300]; /* its last deferral's reason; "" after a sent */
 };
 
 struct rpool {
@@ -189,8 +190,11 @@ struct engine {
 	struct event *end_ev;
 	engine_done_fn *done_fn;
 	void *done_arg;
-	bool lingered;   /* only deferred rows left, due after the linger */
-	time_t next_due; /* lingered: when the next one is due */
+	bool lingered;    /* only deferred rows left, due after the linger */
+	time_t next_due;  /* lingered: when the next one is due */
+	bool window_shut; /* ended by the sending window */
+	uint64_t wait_since_ms;     /* waiting for retries since (0: not) */
+	unsigned long wait_settled; /* recipients settled at wait_since */
 	enum engine_run_state state;
 	int err;
 	char errbuf[512];
@@ -276,5 +280,6 @@ void engine_emit_state(struct engine *e, enum engine_run_state st,
 void engine_emit_rcpt(struct engine *e, const struct job *j);
 void engine_emit_dest(struct engine *e, const struct dest *d, const char *why);
 void engine_progress(struct engine *e);
+void engine_progress_why(struct engine *e);
 
 #endif

@@ -144,6 +144,14 @@ ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
 		mc_strlcpy(j->text, text, sizeof(j->text));
 		j->next_attempt = mc_clock_wall(e->clock) + (time_t)delay;
 	}
+	/* what the progress line says about the destination (engine.h) */
+	if (j->dest && code)
+		snprintf(j->dest->last_defer, sizeof(j->dest->last_defer),
+		         "%d%s%s %s", code, enh && *enh ? " " : "",
+		         enh ? enh : "", text);
+	else if (j->dest)
+		mc_strlcpy(j->dest->last_defer, text,
+		           sizeof(j->dest->last_defer));
 	job_finish(e, j);
 }
 

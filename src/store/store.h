@@ -261,7 +261,22 @@ struct store_campaign {
 	int64_t list_id;
 	char status[32]; /* "draft", "running", "paused", "done" */
 	time_t created;
+	time_t scheduled; /* when run-due starts it; 0: not scheduled */
 };
+typedef int store_campaign_fn(void *arg, const struct store_campaign *c);
+
+/* A file frozen with a campaign at create: seq 0 is the template's text
+ * (name: the file it came from), 1.. its attachments in order (name: the
+ * name the template's Attach: gives).  data is len octets, valid during
+ * the callback only. */
+struct store_campaign_file {
+	int seq;
+	const char *name;
+	const void *data;
+	size_t len;
+};
+typedef int store_campaign_file_fn(void *arg,
+                                   const struct store_campaign_file *f);
 
 /* One ledger row for reports (strings live until the callback returns;
  * NULL when the row has none). */
@@ -612,6 +627,24 @@ struct store_ops {
 	                               int64_t list_id,
 	                               const struct segment *seg, time_t now,
 	                               int64_t *id, unsigned long *rows);
+
+	/* Campaign management.  (campaign_each,
+	 * above: every campaign, by id, with status NULL.)  campaign_delete:
+	 * the campaign, its ledger, events, holders and files go (bounces keep
+	 * their rows without the campaign); MC_ENOTFOUND.  campaign_file_put:
+	 * one frozen file (replaces the same seq).  campaign_file_each: a
+	 * campaign's files by seq. campaign_schedule: set when run-due starts
+	 * it (0: never); MC_ENOTFOUND.  campaign_claim_due: one campaign
+	 * scheduled at or before now, its schedule cleared in the same
+	 * statement so two callers never claim the same one; MC_ENOTFOUND when
+	 * none is due. */
+	int (*campaign_delete)(struct store *, int64_t id);
+	int (*campaign_file_put)(struct store *, int64_t id,
+	                         const struct store_campaign_file *f);
+	int (*campaign_file_each)(struct store *, int64_t id,
+	                          store_campaign_file_fn *, void *);
+	int (*campaign_schedule)(struct store *, int64_t id, time_t at);
+	int (*campaign_claim_due)(struct store *, time_t now, int64_t *id);
 };
 
 /*
@@ -681,7 +714,12 @@ struct store_ops {
 	X(segment_count)                                                       \
 	X(segment_each)                                                        \
 	X(segment_add_to_list)                                                 \
-	X(campaign_create_segment)
+	X(campaign_create_segment)                                             \
+	X(campaign_delete)                                                     \
+	X(campaign_file_put)                                                   \
+	X(campaign_file_each)                                                  \
+	X(campaign_schedule)                                                   \
+	X(campaign_claim_due)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -881,6 +919,13 @@ int store_segment_add_to_list(struct store *s, int64_t list_id,
 int store_campaign_create_segment(struct store *s, const char *name,
                                   int64_t list_id, const struct segment *seg,
                                   time_t now, int64_t *id, unsigned long *rows);
+int store_campaign_delete(struct store *s, int64_t id);
+int store_campaign_file_put(struct store *s, int64_t id,
+                            const struct store_campaign_file *f);
+int store_campaign_file_each(struct store *s, int64_t id,
+                             store_campaign_file_fn *fn, void *arg);
+int store_campaign_schedule(struct store *s, int64_t id, time_t at);
+int store_campaign_claim_due(struct store *s, time_t now, int64_t *id);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

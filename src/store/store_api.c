@@ -744,3 +744,65 @@ store_campaign_create_segment(struct store *s, const char *name,
 		return unsupported(s, STORE_OP_campaign_create_segment);
 	CALL(campaign_create_segment, name, list_id, seg, now, id, rows);
 }
+
+/* A backend that does not have op yet (campaign management came after
+ * the first backends) answers MC_EUNSUPP rather than crash. */
+#define HAVE_OP(op)                                                            \
+	do {                                                                   \
+		if (s->ops->op == NULL)                                        \
+			return store_fail(s, MC_EUNSUPP,                       \
+			                  "store %s: not supported by this "   \
+			                  "store",                             \
+			                  #op);                                \
+	} while (0)
+
+/* Delete a campaign with its ledger. */
+int
+store_campaign_delete(struct store *s, int64_t id)
+{
+	NEED(campaign_delete, id > 0, "no campaign");
+	HAVE_OP(campaign_delete);
+	CALL(campaign_delete, id);
+}
+
+/* Keep one frozen file of a campaign. */
+int
+store_campaign_file_put(struct store *s, int64_t id,
+                        const struct store_campaign_file *f)
+{
+	NEED(campaign_file_put, id > 0, "no campaign");
+	NEED(campaign_file_put,
+	     f != NULL && f->seq >= 0 && f->name != NULL &&
+	         (f->data != NULL || f->len == 0),
+	     "no file");
+	HAVE_OP(campaign_file_put);
+	CALL(campaign_file_put, id, f);
+}
+
+/* A campaign's frozen files by seq. */
+int
+store_campaign_file_each(struct store *s, int64_t id,
+                         store_campaign_file_fn *fn, void *arg)
+{
+	NEED(campaign_file_each, id > 0 && fn != NULL, "no campaign");
+	HAVE_OP(campaign_file_each);
+	CALL(campaign_file_each, id, fn, arg);
+}
+
+/* Set when run-due starts a campaign (0: never). */
+int
+store_campaign_schedule(struct store *s, int64_t id, time_t at)
+{
+	NEED(campaign_schedule, id > 0 && at >= 0, "no campaign");
+	HAVE_OP(campaign_schedule);
+	CALL(campaign_schedule, id, at);
+}
+
+/* Claim one campaign that is due. */
+int
+store_campaign_claim_due(struct store *s, time_t now, int64_t *id)
+{
+	NEED(campaign_claim_due, id != NULL, "no output");
+	HAVE_OP(campaign_claim_due);
+	CALL(campaign_claim_due, now, id);
+}

@@ -170,6 +170,17 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " value text NOT NULL);"
     "INSERT INTO store_meta VALUES ('erase_salt',"
     " md5(random()::text) || md5(random()::text));",
+    /* 7: the SQLite backend's frozen campaign files and schedule (the
+     * tables only: the ops over them are SQLite's so far). */
+    "ALTER TABLE campaigns ADD COLUMN scheduled_at bigint;"
+    "CREATE INDEX campaigns_due ON campaigns(scheduled_at) WHERE"
+    " scheduled_at IS NOT NULL;"
+    "CREATE TABLE campaign_files ("
+    " campaign_id bigint NOT NULL REFERENCES campaigns(id),"
+    " seq integer NOT NULL,"
+    " name text NOT NULL,"
+    " data bytea NOT NULL,"
+    " PRIMARY KEY (campaign_id, seq));",
 };
 
 #define DLV_WAS_SENT                                                           \

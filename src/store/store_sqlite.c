@@ -219,6 +219,18 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " value TEXT NOT NULL);"
     "INSERT INTO store_meta VALUES ('erase_salt',"
     " lower(hex(randomblob(32))));",
+    /* 7: campaigns the way list owners work: the template and its
+     * attachments frozen with the campaign at create (seq 0 the
+     * template, 1.. attachments), and when run-due starts it. */
+    "ALTER TABLE campaigns ADD COLUMN scheduled_at INTEGER;"
+    "CREATE INDEX campaigns_due ON campaigns(scheduled_at) WHERE"
+    " scheduled_at IS NOT NULL;"
+    "CREATE TABLE campaign_files ("
+    " campaign_id INTEGER NOT NULL REFERENCES campaigns(id),"
+    " seq INTEGER NOT NULL,"
+    " name TEXT NOT NULL,"
+    " data BLOB NOT NULL,"
+    " PRIMARY KEY (campaign_id, seq)) WITHOUT ROWID;",
 };
 
 /*
@@ -526,8 +538,8 @@ static const char *const audit_triggers[] = {
 	  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mailbox, uid) DO UPDATE "  \
 	  "SET state = CASE WHEN excluded.state > mailbox_seen.state THEN "    \
 	  "excluded.state ELSE mailbox_seen.state END")                        \
-	X(ST_CAMPAIGN_GET, "SELECT name, list_id, status, created_at FROM "    \
-	                   "campaigns WHERE id = ?1")                          \
+	X(ST_CAMPAIGN_GET, "SELECT name, list_id, status, created_at, "        \
+	                   "scheduled_at FROM campaigns WHERE id = ?1")        \
 	X(ST_CAMPAIGN_STATUS,                                                  \
 	  "UPDATE campaigns SET status = ?2 WHERE id = ?1")                    \
 	X(ST_RELEASE_ID_EV,                                                    \
@@ -591,9 +603,21 @@ static const char *const audit_triggers[] = {
 	                    "VALUES (?1, ?2, ?3)")                             \
 	X(ST_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
 	                     "token_keys ORDER BY id DESC")                    \
-	X(ST_CAMPAIGN_EACH, "SELECT id, name, list_id, status, created_at "    \
-	                    "FROM campaigns WHERE ?1 IS NULL OR status = ?1 "  \
-	                    "ORDER BY id")
+	X(ST_CAMPAIGN_EACH,                                                    \
+	  "SELECT name, list_id, status, created_at, "                         \
+	  "scheduled_at, id FROM campaigns WHERE ?1 IS NULL "                  \
+	  "OR status = ?1 ORDER BY id")                                        \
+	X(ST_CAMPAIGN_FILE_PUT, "INSERT OR REPLACE INTO campaign_files("       \
+	                        "campaign_id, seq, name, data) VALUES (?1, "   \
+	                        "?2, ?3, ?4)")                                 \
+	X(ST_CAMPAIGN_FILE_EACH, "SELECT seq, name, data FROM campaign_files " \
+	                         "WHERE campaign_id = ?1 ORDER BY seq")        \
+	X(ST_CAMPAIGN_SCHEDULE, "UPDATE campaigns SET scheduled_at = "         \
+	                        "nullif(?2, 0) WHERE id = ?1")                 \
+	X(ST_CAMPAIGN_CLAIM,                                                   \
+	  "UPDATE campaigns SET scheduled_at = NULL WHERE id = (SELECT id "    \
+	  "FROM campaigns WHERE scheduled_at IS NOT NULL AND scheduled_at "    \
+	  "<= ?1 ORDER BY scheduled_at, id LIMIT 1) RETURNING id")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -1866,8 +1890,170 @@ sq_campaign_get(struct store *s, int64_t id, struct store_campaign *out)
 	mc_strlcpy(out->status, (const char *)sqlite3_column_text(st, 2),
 	           sizeof(out->status));
 	out->created = (time_t)sqlite3_column_int64(st, 3);
+	out->scheduled = (time_t)sqlite3_column_int64(st, 4);
 	sqlite3_reset(st);
 	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i);
+
+/* op: campaign_each */
+static int
+sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
+                 void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "campaigns");
+	bind_text(st, 1, status);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_campaign c;
+
+		memset(&c, 0, sizeof(c));
+		mc_strlcpy(c.name, col_text(st, 0), sizeof(c.name));
+		c.list_id = sqlite3_column_int64(st, 1);
+		mc_strlcpy(c.status, col_text(st, 2), sizeof(c.status));
+		c.created = (time_t)sqlite3_column_int64(st, 3);
+		c.scheduled = (time_t)sqlite3_column_int64(st, 4);
+		c.id = sqlite3_column_int64(st, 5);
+		if ((stop = fn(arg, &c)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "campaigns");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: campaign_delete: one transaction of plain statements (a rare
+ * operation, not worth prepared ones). */
+static int
+sq_campaign_delete(struct store *s, int64_t id)
+{
+	static const char *const sql[] = {
+	    "UPDATE bounces SET campaign_id = NULL WHERE campaign_id = ?1",
+	    "DELETE FROM events WHERE campaign_id = ?1",
+	    "DELETE FROM holders WHERE campaign_id = ?1",
+	    "DELETE FROM deliveries WHERE campaign_id = ?1",
+	    "DELETE FROM campaign_files WHERE campaign_id = ?1",
+	    "DELETE FROM campaigns WHERE id = ?1",
+	};
+	struct store_sqlite *q = SQ(s);
+	int own, err = 0;
+
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && err == 0; i++) {
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(q->db, sql[i], -1, &st, NULL) !=
+		    SQLITE_OK) {
+			err = db_fail(q, "campaign delete");
+			break;
+		}
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			err = db_fail(q, "campaign delete");
+		sqlite3_finalize(st);
+	}
+	if (err == 0 && sqlite3_changes(q->db) == 0)
+		err = store_fail(s, MC_ENOTFOUND, "no campaign %lld",
+		                 (long long)id);
+	return txn_leave(q, own, err);
+}
+
+/* op: campaign_file_put */
+static int
+sq_campaign_file_put(struct store *s, int64_t id,
+                     const struct store_campaign_file *f)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_FILE_PUT);
+
+	if (st == NULL)
+		return db_fail(q, "campaign file");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, f->seq);
+	bind_text(st, 3, f->name);
+	sqlite3_bind_blob64(st, 4, f->len ? f->data : "", f->len,
+	                    SQLITE_STATIC);
+	return exec_done(q, st, "campaign file");
+}
+
+/* op: campaign_file_each */
+static int
+sq_campaign_file_each(struct store *s, int64_t id, store_campaign_file_fn *fn,
+                      void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_FILE_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "campaign files");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_campaign_file f;
+
+		f.seq = sqlite3_column_int(st, 0);
+		f.name = col_text(st, 1);
+		f.data = sqlite3_column_blob(st, 2);
+		f.len = (size_t)sqlite3_column_bytes(st, 2);
+		if ((stop = fn(arg, &f)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "campaign files");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: campaign_schedule */
+static int
+sq_campaign_schedule(struct store *s, int64_t id, time_t at)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_SCHEDULE);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "campaign schedule");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	if ((err = exec_done(q, st, "campaign schedule")) == 0 &&
+	    sqlite3_changes(q->db) == 0)
+		err = store_fail(s, MC_ENOTFOUND, "no campaign %lld",
+		                 (long long)id);
+	return err;
+}
+
+/* op: campaign_claim_due */
+static int
+sq_campaign_claim_due(struct store *s, time_t now, int64_t *id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_CLAIM);
+	bool claimed = false;
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "campaign claim");
+	sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		claimed = true;
+	}
+	/* step to the end so the UPDATE completes before the reset */
+	while (rc == SQLITE_ROW)
+		rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(q, "campaign claim");
+	return claimed ? 0 : store_fail(s, MC_ENOTFOUND, "no campaign is due");
 }
 
 /* op: campaign_set_status */
@@ -2267,36 +2453,6 @@ sq_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 			break;
 	if (stop == 0 && rc != SQLITE_DONE)
 		stop = db_fail(q, "token keys");
-	sqlite3_reset(st);
-	return stop;
-}
-
-/* op: campaign_each */
-static int
-sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
-                 void *arg)
-{
-	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_EACH);
-	int rc, stop = 0;
-
-	if (st == NULL)
-		return db_fail(q, "campaigns");
-	bind_text(st, 1, status);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_campaign c;
-
-		memset(&c, 0, sizeof(c));
-		c.id = sqlite3_column_int64(st, 0);
-		mc_strlcpy(c.name, col_text(st, 1), sizeof(c.name));
-		c.list_id = sqlite3_column_int64(st, 2);
-		mc_strlcpy(c.status, col_text(st, 3), sizeof(c.status));
-		c.created = (time_t)sqlite3_column_int64(st, 4);
-		if ((stop = fn(arg, &c)) != 0)
-			break;
-	}
-	if (stop == 0 && rc != SQLITE_DONE)
-		stop = db_fail(q, "campaigns");
 	sqlite3_reset(st);
 	return stop;
 }
@@ -2834,6 +2990,11 @@ static const struct store_ops sqlite_ops = {
     .segment_each = sq_segment_each,
     .segment_add_to_list = sq_segment_add_to_list,
     .campaign_create_segment = sq_campaign_create_segment,
+    .campaign_delete = sq_campaign_delete,
+    .campaign_file_put = sq_campaign_file_put,
+    .campaign_file_each = sq_campaign_file_each,
+    .campaign_schedule = sq_campaign_schedule,
+    .campaign_claim_due = sq_campaign_claim_due,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

@@ -50,3 +50,13 @@ add_test(NAME engine_worker_pg
             ${CMAKE_CURRENT_SOURCE_DIR}/engine_worker.py $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_worker_pg PROPERTIES LABELS "integration;pg"
     SKIP_RETURN_CODE 77 TIMEOUT 300 ENVIRONMENT "MC_TEST_BACKEND=postgresql")
+# A list owner's campaign management (list, show, clone, delete, test,
+# schedule, run-due, the frozen template) through a real Postfix.
+add_test(NAME campaign_manage
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_manage.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(campaign_manage PROPERTIES LABELS integration TIMEOUT 180)
+# A dead relay: the run ends after --linger of waiting, exit 75, and the
+# progress line names the relay's error.
+add_test(NAME campaign_linger
+    COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_linger.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(campaign_linger PROPERTIES LABELS integration TIMEOUT 180)

@@ -20,8 +20,10 @@
 #include <cmocka.h>
 
 #include "app/campaign.h"
+#include "app/campaign_manage.h"
 #include "app/token_keys.h"
 #include "base/error.h"
+#include "base/str.h"
 #include "store/store_import.h"
 
 #define SECRET_FILE_TEXT "hunter2-in-the-file"
@@ -518,7 +520,7 @@ test_validate(void **state)
 		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RETRY,
 		                                       "60,0", e, sizeof(e)),
 		                 MC_EINVAL);
-		assert_non_null(strstr(e, "--retry: seconds from 1 up"));
+		assert_non_null(strstr(e, "--retry: durations from 1s up"));
 		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RELAY,
 		                                       "127.0.0.1:0", e,
 		                                       sizeof(e)),
@@ -535,6 +537,268 @@ test_validate(void **state)
 	assert_int_equal(campaign_lookup(s, "c", &id, err, sizeof(err)),
 	                 MC_ENOTFOUND);
 	store_close(s);
+}
+
+/* Durations take a unit (500ms, 30s, 5m, 2h, 1d); a bare number keeps
+ * the unit it always had (ms for --timeout and --backoff-max, s for the
+ * others); what is not a whole number of the option's unit is refused. */
+static void
+test_durations(void **state)
+{
+	static const struct {
+		enum campaign_opt o;
+		const char *v;
+		int rc;
+		unsigned want; /* the field afterwards */
+	} cases[] = {
+	    {CAMPAIGN_OPT_TIMEOUT, "30s", 0, 30000},
+	    {CAMPAIGN_OPT_TIMEOUT, "500ms", 0, 500},
+	    {CAMPAIGN_OPT_TIMEOUT, "1500", 0, 1500}, /* bare: ms */
+	    {CAMPAIGN_OPT_TIMEOUT, "2m", 0, 120000},
+	    {CAMPAIGN_OPT_TIMEOUT, "50ms", MC_EINVAL, 0}, /* under 100 ms */
+	    {CAMPAIGN_OPT_TIMEOUT, "2h", MC_EINVAL, 0},   /* over 1 h */
+	    {CAMPAIGN_OPT_TIMEOUT, "30x", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_TIMEOUT, "s", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_TIMEOUT, "-5s", MC_EINVAL, 0},
+	    {CAMPAIGN_OPT_LINGER, "5", 0, 5}, /* bare: s */
+	    {CAMPAIGN_OPT_LINGER, "2m", 0, 120},
+	    {CAMPAIGN_OPT_LINGER, "1500ms", MC_EINVAL, 0}, /* not whole s */
+	    {CAMPAIGN_OPT_MAX_AGE, "5d", 0, 5 * 86400},
+	    {CAMPAIGN_OPT_LEASE_TIMEOUT, "30s", 0, 30},
+	    {CAMPAIGN_OPT_BACKOFF_MAX, "2s", 0, 2000},
+	};
+	char e[CAMPAIGN_ERR_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct campaign_settings set;
+		unsigned got = 0;
+
+		campaign_settings_init(&set);
+		assert_int_equal(campaign_settings_set(&set, cases[i].o,
+		                                       cases[i].v, e,
+		                                       sizeof(e)),
+		                 cases[i].rc);
+		switch (cases[i].o) {
+		case CAMPAIGN_OPT_TIMEOUT:
+			got = set.timeout_ms;
+			break;
+		case CAMPAIGN_OPT_LINGER:
+			got = set.retry.linger;
+			break;
+		case CAMPAIGN_OPT_MAX_AGE:
+			got = set.retry.max_age;
+			break;
+		case CAMPAIGN_OPT_LEASE_TIMEOUT:
+			got = set.lease_timeout;
+			break;
+		default:
+			got = set.retry.backoff_max_ms;
+			break;
+		}
+		if (cases[i].rc == 0)
+			assert_int_equal(got, cases[i].want);
+		campaign_settings_fini(&set);
+	}
+	{
+		struct campaign_settings set;
+
+		campaign_settings_init(&set);
+		assert_int_equal(campaign_settings_set(&set, CAMPAIGN_OPT_RETRY,
+		                                       "30s,5m,1", e,
+		                                       sizeof(e)),
+		                 0);
+		assert_int_equal(set.retry.n, 3);
+		assert_int_equal(set.retry.schedule[0], 30);
+		assert_int_equal(set.retry.schedule[1], 300);
+		assert_int_equal(set.retry.schedule[2], 1);
+		campaign_settings_fini(&set);
+	}
+}
+
+/* Each frozen file read back as kept. */
+static int
+count_file(void *arg, const struct store_campaign_file *f)
+{
+	int *n = arg;
+
+	assert_int_equal(f->seq, *n);
+	(*n)++;
+	return 0;
+}
+
+/* The store's campaign management: a due campaign is claimed once (the
+ * claim clears its schedule), one not due never; the frozen files come
+ * back by seq; delete takes the campaign and its ledger. */
+static void
+test_store_manage(void **state)
+{
+	struct store_campaign c;
+	struct store_campaign_file f0 = {0, "/t/news.tmpl", "From: a\n", 8},
+	                           f1 = {1, "a.pdf", "", 0};
+	unsigned long counts[DLV__COUNT];
+	struct store *s;
+	int64_t a, b, id = 0;
+	int n = 0;
+
+	(void)state;
+	s = store_with_list();
+	assert_int_equal(store_list_find(s, "l", &id), 0);
+	assert_int_equal(store_campaign_create(s, "a", id, 100, &a), 0);
+	assert_int_equal(store_campaign_create(s, "b", id, 100, &b), 0);
+	assert_int_equal(store_campaign_schedule(s, a, 1000), 0);
+	assert_int_equal(store_campaign_schedule(s, b, 5000), 0);
+	assert_int_equal(store_campaign_get(s, a, &c), 0);
+	assert_int_equal(c.scheduled, 1000);
+	assert_int_equal(store_campaign_claim_due(s, 999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_claim_due(s, 1000, &id), 0);
+	assert_int_equal(id, a);
+	assert_int_equal(store_campaign_claim_due(s, 4999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_get(s, a, &c), 0);
+	assert_int_equal(c.scheduled, 0);
+	assert_int_equal(store_campaign_schedule(s, b, 0), 0); /* unschedule */
+	assert_int_equal(store_campaign_claim_due(s, 9999, &id), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_schedule(s, 999, 1), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_file_put(s, a, &f1), 0);
+	assert_int_equal(store_campaign_file_put(s, a, &f0), 0);
+	assert_int_equal(store_campaign_file_each(s, a, count_file, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_campaign_delete(s, a), 0);
+	assert_int_equal(store_campaign_get(s, a, &c), MC_ENOTFOUND);
+	assert_int_equal(store_count_states(s, a, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 0);
+	n = 0;
+	assert_int_equal(store_campaign_file_each(s, a, count_file, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_campaign_delete(s, a), MC_ENOTFOUND);
+	assert_int_equal(store_count_states(s, b, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 2); /* the other one stays */
+	store_close(s);
+}
+
+/* The frozen copy: Attach: rewritten to the base name, the files kept;
+ * thawed for a test with the marks; two attachments with one base name
+ * refused at create, nothing made. */
+static void
+test_freeze(void **state)
+{
+	struct campaign_settings set;
+	struct campaign_thawed t;
+	char err[CAMPAIGN_ERR_MAX], path[PATH_MAX + 20];
+	struct store *s;
+	int64_t id;
+	FILE *fp;
+	char buf[512];
+	size_t n;
+
+	(void)state;
+	s = store_with_list();
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_FROM, "news@news.example");
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	assert_int_equal(mkdir("sub", 0700), 0);
+	put("a.pdf", "AAA");
+	put("sub/a.pdf", "BBB");
+	put("two.tmpl", "From: news@news.example\nSubject: {{first}}\n"
+	                "Attach: a.pdf\nAttach: sub/a.pdf\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "two.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "two", "l", &set, &id, err, sizeof(err)),
+	    MC_EDATA);
+	assert_non_null(strstr(err, "two attachments named a.pdf"));
+	assert_int_equal(campaign_lookup(s, "two", &id, err, sizeof(err)),
+	                 MC_ENOTFOUND);
+	put("one.tmpl", "From: news@news.example\nSubject: {{first}}\n"
+	                "Attach: sub/a.pdf; type=text/plain\n\nhi\n");
+	set_ok(&set, CAMPAIGN_OPT_TEMPLATE, "one.tmpl");
+	assert_int_equal(
+	    campaign_create(s, "one", "l", &set, &id, err, sizeof(err)), 0);
+	put("sub/a.pdf", "CHANGED");
+	assert_int_equal(campaign_thaw(s, id, true, &t, err, sizeof(err)), 0);
+	assert_true(t.frozen);
+	assert_string_equal(t.origin, in_dir("one.tmpl"));
+	fp = fopen(t.path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "X-Mailcast-Test: yes\n"
+	                         "From: news@news.example\n"
+	                         "Subject: [test] {{first}}\n"
+	                         "Attach: a.pdf; type=text/plain\n\nhi\n");
+	snprintf(path, sizeof(path), "%s/a.pdf", t.dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	assert_string_equal(buf, "BBB");
+	mc_strlcpy(buf, t.dir, sizeof(buf));
+	campaign_thaw_fini(&t);
+	assert_int_equal(access(buf, F_OK), -1); /* the folder is gone */
+	campaign_settings_fini(&set);
+	store_close(s);
+}
+
+/* Sending windows: the zone required, UTC minutes, across midnight. */
+static void
+test_window_parse(void **state)
+{
+	unsigned a, b;
+
+	(void)state;
+	assert_int_equal(campaign_window_parse("09:00-17:00+01:00", &a, &b), 0);
+	assert_int_equal(a, 8 * 60);
+	assert_int_equal(b, 16 * 60);
+	assert_int_equal(campaign_window_parse("22:00-06:00Z", &a, &b), 0);
+	assert_int_equal(a, 22 * 60);
+	assert_int_equal(b, 6 * 60);
+	assert_int_equal(campaign_window_parse("00:30-08:00+02:00", &a, &b), 0);
+	assert_int_equal(a, 22 * 60 + 30); /* the day before, in UTC */
+	assert_int_equal(b, 6 * 60);
+	assert_int_equal(campaign_window_parse("09:00-17:00", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-09:00Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("9:00-17:00Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-17:60Z", &a, &b),
+	                 MC_EINVAL);
+	assert_int_equal(campaign_window_parse("09:00-17:00Zx", &a, &b),
+	                 MC_EINVAL);
+}
+
+/* ISO 8601 with a zone, and the refusals a person meets. */
+static void
+test_time_parse(void **state)
+{
+	char e[CAMPAIGN_ERR_MAX];
+	time_t t;
+
+	(void)state;
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T09:00:00+01:00", &t, e, sizeof(e)),
+	    0);
+	assert_int_equal(t, 1798099200); /* 2026-12-24 08:00:00 UTC */
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24 08:00Z", &t, e, sizeof(e)), 0);
+	assert_int_equal(t, 1798099200);
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T03:00-0500", &t, e, sizeof(e)), 0);
+	assert_int_equal(t, 1798099200);
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T08:00", &t, e, sizeof(e)),
+	    MC_EINVAL);
+	assert_non_null(strstr(e, "has no zone"));
+	assert_int_equal(
+	    campaign_time_parse("2026-13-24T08:00Z", &t, e, sizeof(e)),
+	    MC_EINVAL);
+	assert_int_equal(campaign_time_parse("tomorrow", &t, e, sizeof(e)),
+	                 MC_EINVAL);
+	assert_non_null(strstr(e, "not an ISO 8601 time with a zone"));
+	assert_int_equal(
+	    campaign_time_parse("2026-12-24T08:00Zjunk", &t, e, sizeof(e)),
+	    MC_EINVAL);
 }
 
 /* Good values of the same fields pass. */
@@ -818,6 +1082,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_durations),
+	    cmocka_unit_test(test_time_parse),
+	    cmocka_unit_test(test_window_parse),
 	    cmocka_unit_test(test_run_notes),
 	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
 	                                    teardown),
@@ -825,6 +1092,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_layers, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_store_manage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_freeze, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_validate_good, setup,
 	                                    teardown),
