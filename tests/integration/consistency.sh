@@ -113,8 +113,32 @@ run "send --allow-cleartext-auth: AUTH tried" 77 env MAILCAST_AUTH_PASSWORD=pw "
 has "the server's answer" "535"
 lacks "no refusal" "refusing to send the password"
 
-# bounces fetch's refusal (POP3, IMAP) is checked by the protocol
-# transcripts (tests/transcripts/pop3/cleartext-refused.txt): against a live
-# server the refusal today waits for the 120 s session timeout (to fix).
+# bounces fetch (POP3): a server offering only USER/PASS without TLS, and
+# keeping the connection open: the refusal ends the run at once.
+cat >"$T/pop3_server.py" <<'PY'
+import socketserver, sys
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        w = lambda s: self.wfile.write(s.encode() + b"\r\n")
+        w("+OK ready")
+        for line in self.rfile:
+            cmd = line.decode(errors="replace").strip().upper()
+            if cmd.startswith("CAPA"):
+                w("+OK"); w("USER"); w(".")
+            elif cmd.startswith("QUIT"):
+                w("+OK bye"); return
+            else:
+                w("-ERR no")
+socketserver.TCPServer.allow_reuse_address = True
+socketserver.TCPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+$PY "$T/pop3_server.py" 29403 2>/dev/null &
+on_exit "kill $!"
+wait_port 29403 || exit 1
+echo pw >"$T/pw"
+chmod 600 "$T/pw"
+run "bounces fetch: USER/PASS without TLS refused at once" 77 timeout 20 \
+    "$MC" bounces fetch --mailbox "pop3://u@127.0.0.1:29403" --password-file "$T/pw"
+has "refusal names the flag" "--allow-cleartext-auth"
 
 finish
