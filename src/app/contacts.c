@@ -99,6 +99,11 @@ app_store_open(const char *url, enum store_mode mode, struct store **out,
 	    (rc = store_folder_make(u, err, errsz)) < 0)
 		return rc;
 	rc = store_open_mode(u, mode, out, err, errsz);
+	if (rc == 0) /* a path, or only the scheme of a URL (a password?) */
+		log_info("store: %.*s (%s)",
+		         strncmp(u, "sqlite:", 7) == 0 ? (int)strlen(u)
+		                                       : (int)strcspn(u, ":"),
+		         u, mode == STORE_READ ? "read-only" : "read-write");
 	/* Older releases kept the default store in ./mailcast.db: say so
 	 * where the default is missing or made while one is here. */
 	old = (url == NULL || *url == '\0') && access("mailcast.db", F_OK) == 0;

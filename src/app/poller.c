@@ -630,6 +630,7 @@ struct run_ctx {
 	poller_event_fn *on_event;
 	void *arg;
 	struct poller_outcome *out;
+	struct event_base *base;
 };
 
 /* poller_run()'s on_event: the caller's. */
@@ -650,6 +651,8 @@ run_done(void *arg, int rc, enum poller_failure f, const char *why)
 	out->rc = rc;
 	out->failure = f;
 	snprintf(out->why, sizeof(out->why), "%s", why ? why : "");
+	/* Done, even while a refused session's socket is still open. */
+	event_base_loopexit(((struct run_ctx *)arg)->base, NULL);
 }
 
 /* A whole poll on a base of its own (see poller.h). */
@@ -659,7 +662,7 @@ poller_run(struct poller_config *cfg, const char *pwfile,
            char *err, size_t errsz)
 {
 	char secret[1024];
-	struct run_ctx ctx = {on_event, arg, out};
+	struct run_ctx ctx = {on_event, arg, out, NULL};
 	struct event_base *base;
 	struct poller *p;
 	int rc;
@@ -681,6 +684,7 @@ poller_run(struct poller_config *cfg, const char *pwfile,
 		snprintf(err, errsz, "out of memory");
 		return MC_ENOMEM;
 	}
+	ctx.base = base;
 	out->rc = MC_EIO;
 	out->failure = POLLER_LOST;
 	if ((rc = poller_start(p, base, run_event, run_done, &ctx)) == 0)

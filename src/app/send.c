@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "app/campaign.h"
 #include "app/files.h"
 #include "app/send.h"
 #include "base/clock.h"
@@ -269,16 +270,18 @@ bad(struct app_send_summary *sum, const char *why)
 static int
 send_config(struct send_run *r, char *host, size_t hostsz, int *port)
 {
-	static const char *const tls_names[] = {
-	    [SMTP_TLS_NONE] = "none",
-	    [SMTP_TLS_OPPORTUNISTIC] = "opportunistic",
-	    [SMTP_TLS_REQUIRE] = "starttls",
-	    [SMTP_TLS_IMPLICIT] = "implicit",
+	/* campaign_tls_parse()'s words, so send and campaigns agree. */
+	static const enum smtp_tls_policy policies[] = {
+	    [CAMPAIGN_TLS_NONE] = SMTP_TLS_NONE,
+	    [CAMPAIGN_TLS_OPPORTUNISTIC] = SMTP_TLS_OPPORTUNISTIC,
+	    [CAMPAIGN_TLS_REQUIRE] = SMTP_TLS_REQUIRE,
+	    [CAMPAIGN_TLS_IMPLICIT] = SMTP_TLS_IMPLICIT,
 	};
-	const size_t ntls = sizeof(tls_names) / sizeof(tls_names[0]);
 	const struct app_send_opts *o = r->o;
 	struct smtp_client_config *c = &r->ccfg.smtp;
+	uint64_t ms = 0;
 	size_t i;
+	int t;
 
 	if (o->server == NULL || o->from == NULL || o->nto == 0)
 		return bad(r->sum, "--server, --from and --to are required");
@@ -290,14 +293,17 @@ send_config(struct send_run *r, char *host, size_t hostsz, int *port)
 		return MC_EINVAL;
 	}
 	c->tls = *port == 465 ? SMTP_TLS_IMPLICIT : SMTP_TLS_REQUIRE;
-	for (i = 0; o->tls != NULL && i < ntls; i++)
-		if (strcmp(o->tls, tls_names[i]) == 0)
-			break;
-	if (o->tls != NULL && i == ntls)
-		return bad(r->sum, "--tls takes none, starttls, implicit or "
-		                   "opportunistic");
+	if (o->tls != NULL && (t = campaign_tls_parse(o->tls)) < 0)
+		return bad(r->sum, "--tls: none, opportunistic, require "
+		                   "(starttls) or implicit");
 	if (o->tls != NULL)
-		c->tls = (enum smtp_tls_policy)i;
+		c->tls = policies[t];
+	if (o->timeout != NULL &&
+	    (mc_duration_parse(o->timeout, 1000, &ms) != 0 || ms < 100 ||
+	     ms > 3600000))
+		return bad(r->sum,
+		           "--timeout: a duration from 100ms to 1h "
+		           "(30s, 500ms, 2m; a bare number is seconds)");
 	if (o->auth_mech != NULL) {
 		c->auth_mech =
 		    sasl_mech_lookup(o->auth_mech, strlen(o->auth_mech));
@@ -311,19 +317,26 @@ send_config(struct send_run *r, char *host, size_t hostsz, int *port)
 	}
 	c->auth_user = o->auth_user;
 	c->auth_secret = o->auth_secret;
+	c->auth_allow_cleartext = o->allow_cleartext;
 	c->no_pipelining = o->no_pipelining;
 	c->no_chunking = o->no_chunking;
 	c->helo_name = o->helo;
 	c->trace = o->trace;
 	c->trace_arg = o->arg;
-	if (o->timeout_s) {
-		uint32_t ms = (uint32_t)o->timeout_s * 1000;
-		struct smtp_timeouts *t = &c->timeouts;
-		r->ccfg.connect_timeout_ms = ms;
-		t->greeting = t->command = t->mail = t->rcpt = t->data =
-		    t->block = t->dot = ms;
+	if (ms) {
+		struct smtp_timeouts *to = &c->timeouts;
+		r->ccfg.connect_timeout_ms = (uint32_t)ms;
+		to->greeting = to->command = to->mail = to->rcpt = to->data =
+		    to->block = to->dot = (uint32_t)ms;
 	}
 	r->ccfg.tls_verify = !o->no_verify;
+	for (t = CAMPAIGN_TLS_NONE; t < CAMPAIGN_TLS_IMPLICIT; t++)
+		if (policies[t] == c->tls)
+			break;
+	log_info("send: %s to %zu recipient(s) through %s:%d, TLS %s%s",
+	         o->count > 1 ? "copies" : "one message", o->nto, host, *port,
+	         campaign_tls_name((enum campaign_tls)t),
+	         o->auth_user ? ", AUTH" : "");
 	r->ccfg.addrs = &r->addrs;
 	r->utf8 = has_8bit(o->from);
 	for (i = 0; i < o->nto; i++)

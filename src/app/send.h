@@ -46,8 +46,9 @@ typedef void app_send_trace_fn(void *arg, char dir, const char *line,
 
 struct app_send_opts {
 	const char *server; /* HOST[:PORT], port 25 unless given */
-	const char *tls;    /* none|starttls|implicit|opportunistic; NULL:
-	                       implicit on port 465, else starttls */
+	const char *tls;    /* none|opportunistic|require (starttls)|implicit,
+	                       as campaigns; NULL: implicit on 465, else
+	                       require */
 	const char *from;
 	const char *const *to;
 	size_t nto;
@@ -57,10 +58,12 @@ struct app_send_opts {
 	const char *auth_secret; /* borrowed */
 	const char *auth_mech;   /* PLAIN, LOGIN, CRAM-MD5, XOAUTH2; NULL */
 	const char *ca_file;
-	bool no_verify;   /* no certificate and host name checks */
-	long timeout_s;   /* every timeout; 0: RFC 5321 defaults */
-	long count;       /* copies to send (load mode); 0: 1 */
-	long connections; /* at most; 0: 1 */
+	bool no_verify;       /* no certificate and host name checks */
+	const char *timeout;  /* every timeout, a duration (30s, 500ms, 2m;
+	                         bare: seconds); NULL: RFC 5321 defaults */
+	bool allow_cleartext; /* AUTH PLAIN/LOGIN without TLS */
+	long count;           /* copies to send (load mode); 0: 1 */
+	long connections;     /* at most; 0: 1 */
 	bool no_pipelining;
 	bool no_chunking;
 	bool summary_only; /* no result callbacks, no queue-id log lines */

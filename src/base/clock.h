@@ -27,6 +27,14 @@ void mc_clock_fake_init(struct mc_clock *c, time_t wall);
 /* Move a fake clock forward (both mono and wall time). */
 void mc_clock_fake_advance(struct mc_clock *c, uint64_t ms);
 
+/*
+ * A duration as the options spell it: a whole number with a unit (500ms,
+ * 30s, 5m, 2h, 1d) or without one, then counted in bare_ms (what a bare
+ * number means for that option: 1000 for seconds).  *ms gets milliseconds.
+ * 0, or MC_EINVAL (not a duration, or over 10^8 of its unit).
+ */
+int mc_duration_parse(const char *s, uint64_t bare_ms, uint64_t *ms);
+
 static inline uint64_t
 mc_clock_mono_ms(const struct mc_clock *c)
 {

@@ -40,8 +40,11 @@ usage(FILE *fp)
 int
 cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "mailcast: version: unknown option '%s'\n",
+		        argv[1]);
+		return EX_USAGE;
+	}
 	printf("mailcast %s\n", MAILCAST_VERSION);
 	return EX_OK;
 }

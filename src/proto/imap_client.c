@@ -624,8 +624,8 @@ enter_auth(struct imap_client *c, uint64_t now)
 	if (!clear_ok) {
 		session_fail(c, MC_EAUTH,
 		             "refusing to send the password in clear text (no "
-		             "TLS, no CRAM-MD5); use TLS or allow clear-text "
-		             "auth");
+		             "TLS, no CRAM-MD5); use TLS or allow it with "
+		             "--allow-cleartext-auth");
 		return;
 	}
 	char qu[600], qp[600], *cmd;

@@ -462,7 +462,8 @@ enter_auth(struct pop3_client *c, uint64_t now)
 			             c->cap_sasl ? c->sasl_offered : "none",
 			             clear_ok ? ""
 			                      : "; without TLS only CRAM-MD5 "
-			                        "is used");
+			                        "is used unless "
+			                        "--allow-cleartext-auth");
 			return;
 		}
 	}
@@ -486,7 +487,8 @@ enter_auth(struct pop3_client *c, uint64_t now)
 		session_fail(c, MC_EAUTH,
 		             "refusing to send the password in clear text "
 		             "(no TLS, and the server offers neither CRAM-MD5 "
-		             "nor APOP); use TLS or allow clear-text auth");
+		             "nor APOP); use TLS or allow it with "
+		             "--allow-cleartext-auth");
 		return;
 	}
 	cmd_write(c, NULL, "USER %s", c->user);

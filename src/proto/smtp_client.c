@@ -926,7 +926,8 @@ start_auth(struct smtp_client *c, uint64_t now)
 			    c, MC_EAUTH,
 			    "refusing to send the password in clear: the "
 			    "server offers only AUTH %s without TLS (use "
-			    "--tls starttls or implicit)",
+			    "--tls require or implicit, or allow it with "
+			    "--allow-cleartext-auth)",
 			    c->auth_mechs);
 		else
 			session_fail(c, MC_EAUTH,

@@ -258,8 +258,12 @@ test_send_refused_options(void **state)
 	(void)state;
 	o.tls = "maybe";
 	assert_int_equal(app_send_run(&o, &sum), MC_EINVAL);
-	assert_non_null(strstr(sum.why, "--tls takes none"));
+	assert_non_null(strstr(sum.why, "--tls: none, opportunistic, require"));
 	o.tls = "none";
+	o.timeout = "5 s";
+	assert_int_equal(app_send_run(&o, &sum), MC_EINVAL);
+	assert_non_null(strstr(sum.why, "--timeout: a duration"));
+	o.timeout = NULL;
 	o.nto = 0;
 	assert_int_equal(app_send_run(&o, &sum), MC_EINVAL);
 	assert_string_equal(sum.why, "--server, --from and --to are required");

@@ -172,6 +172,34 @@ test_str(void **state)
 	assert_string_equal(small, "abc");
 }
 
+/* Durations: units, a bare number in the option's unit, garbage refused. */
+static void
+test_duration(void **state)
+{
+	uint64_t ms = 0;
+
+	(void)state;
+	assert_int_equal(mc_duration_parse("30s", 1000, &ms), 0);
+	assert_int_equal(ms, 30000);
+	assert_int_equal(mc_duration_parse("500ms", 1000, &ms), 0);
+	assert_int_equal(ms, 500);
+	assert_int_equal(mc_duration_parse("2m", 1000, &ms), 0);
+	assert_int_equal(ms, 120000);
+	assert_int_equal(mc_duration_parse("1d", 1, &ms), 0);
+	assert_int_equal(ms, 86400000);
+	assert_int_equal(mc_duration_parse("45", 1000, &ms), 0);
+	assert_int_equal(ms, 45000);
+	assert_int_equal(mc_duration_parse("45", 1, &ms), 0);
+	assert_int_equal(ms, 45);
+	assert_int_equal(mc_duration_parse("", 1000, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse("-5s", 1000, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse("5 s", 1000, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse("5sec", 1000, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse("1.5s", 1000, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse("100000001", 1, &ms), MC_EINVAL);
+	assert_int_equal(mc_duration_parse(NULL, 1, &ms), MC_EINVAL);
+}
+
 int
 main(void)
 {
@@ -179,6 +207,7 @@ main(void)
 	    cmocka_unit_test(test_buf_fifo),   cmocka_unit_test(test_base64),
 	    cmocka_unit_test(test_errors),     cmocka_unit_test(test_mc_fail),
 	    cmocka_unit_test(test_fake_clock), cmocka_unit_test(test_str),
+	    cmocka_unit_test(test_duration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
