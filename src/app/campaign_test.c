@@ -161,7 +161,8 @@ campaign_test_send(struct store *s, int64_t id,
 	struct app_send_opts so;
 	struct app_send_summary sum;
 	const struct campaign_relay *r;
-	char msg[PATH_MAX + 16], secret[CAMPAIGN_SECRET_MAX], detail[2048];
+	char msg[PATH_MAX + 16], secret[CAMPAIGN_SECRET_MAX], detail[2048],
+	    timeout[32];
 	const char *user;
 	int rc;
 
@@ -228,8 +229,8 @@ campaign_test_send(struct store *s, int64_t id,
 	so.ca_file = r->ca_file ? r->ca_file : set->ca_file;
 	so.no_verify =
 	    r->tls_verify >= 0 ? r->tls_verify == 0 : set->tls_no_verify;
-	so.timeout_s =
-	    set->timeout_ms ? (long)(set->timeout_ms + 999) / 1000 : 0;
+	snprintf(timeout, sizeof(timeout), "%ldms", (long)set->timeout_ms);
+	so.timeout = set->timeout_ms ? timeout : NULL;
 	so.result = on_result;
 	so.arg = res;
 	mc_strlcpy(res->server, r->host, sizeof(res->server));
