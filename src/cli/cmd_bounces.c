@@ -225,6 +225,9 @@ bounces_fetch(struct cli_call *c)
 	o.pc.max_size = (size_t)o.max_size;
 	if (poller_config_check(&o.pc, c->err, sizeof(c->err)) < 0)
 		return MC_EINVAL;
+	/* the store after the options: a usage error is a usage error */
+	if ((c->s = cli_store_open(c->name)) == NULL)
+		return cli_store_exit();
 	if ((rc = bounces_keys(c, c->s)) < 0)
 		return rc;
 	o.progress = isatty(STDERR_FILENO) && !cli_globals.json;
@@ -258,7 +261,7 @@ cmd_bounces(int argc, char **argv)
 	static const struct cli_sub subs[] = {
 	    CLI_SUB("parse", bounces_parse, CLI_STORE_NONE, 1, 1 << 20,
 	            parse_opts),
-	    CLI_SUB("fetch", bounces_fetch, CLI_STORE_WRITE, 0, 0, fetch_opts),
+	    CLI_SUB("fetch", bounces_fetch, CLI_STORE_NONE, 0, 0, fetch_opts),
 	    CLI_SUB("ingest", bounces_ingest, CLI_STORE_NONE, 0, 0,
 	            INGEST_OPTS),
 	    {0},

@@ -1,17 +1,16 @@
 /*
- * cmd_list.c — `mailcast list import|export|show|count|remove`.
+ * cmd_list.c — `mailcast list import|export|show|count|add|remove`.
  *
  * Contacts and lists in the store, CSV in and out (app/contacts.h does the
- * work).  An import is one transaction (all or nothing); rows it cannot
- * take are listed on stderr with their line and reason, and in
- * --reject-file as CSV (line,reason,record).  Exit: 0 (rejected rows are
- * summed up on stderr; the good ones are imported), EX_DATAERR when the
- * file is unusable or --strict met a rejected row (nothing is imported),
- * EX_USAGE, EX_NOINPUT.
+ * work).  An import is one transaction; imports merge attributes (columns
+ * present update, absent keep; --replace-attributes replaces); rows it
+ * cannot take are listed on stderr with their line and reason, and in
+ * --reject-file as CSV (line,reason,record).  Exit: 0 (also when rows were
+ * rejected: the good ones are imported; --strict makes a rejected row
+ * fail the whole file, EX_DATAERR), EX_USAGE, EX_NOINPUT.
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -25,61 +24,75 @@
 
 #define LIST_MAX 32 /* --list given at most this often */
 
-/* Parse a subcommand's options; the index of its first operand or -1. */
-static int
-list_parse(struct cli_opt *opts, int argc, char **argv, int *status)
-{
-	const struct cli_cmd c = {"mailcast: list", usage_list, opts, false};
+static const char *lists[LIST_MAX], *rpath, *out, *where, *from;
+static struct cli_many ml = {lists, 0};
+static unsigned long long limit;
+static struct app_import o;
+#define O_LIST                                                                 \
+	{                                                                      \
+		"list", CLI_MANY, &ml, 0, LIST_MAX, .shortopt = 'l'            \
+	}
+#define O_WHERE                                                                \
+	{                                                                      \
+		"where", CLI_STR, &where, .shortopt = 'w'                      \
+	}
+static struct cli_opt import_opts[] = {
+    O_LIST,
+    CLI_O("replace-attributes", CLI_FLAG, &o.replace),
+    CLI_O("strict", CLI_FLAG, &o.strict),
+    {"email-column", CLI_STR, &o.email_column, .shortopt = 'e'},
+    {"dry-run", CLI_FLAG, &o.dry_run, .shortopt = 'n'},
+    {"reject-file", CLI_STR, &rpath, .shortopt = 'r'},
+    {0},
+};
+static struct cli_opt export_opts[] = {
+    O_LIST, O_WHERE, {"output", CLI_STR, &out, .shortopt = 'o'}, {0}};
+static struct cli_opt show_opts[] = {
+    {"limit", CLI_ULL, &limit, 0, ~0ULL, .shortopt = 'n'}, {0}};
+static struct cli_opt count_opts[] = {O_WHERE, {0}};
+static struct cli_opt add_opts[] = {
+    O_LIST, O_WHERE, CLI_O("from-list", CLI_STR, &from), {0}};
 
-	return cli_parse(&c, argc, argv, status);
+/* The one --list, or the operand: NULL after a usage message. */
+static const char *
+one_list(struct cli_call *c)
+{
+	if (ml.n == 1 && c->argc == 0)
+		return lists[0];
+	if (ml.n == 0 && c->argc == 1)
+		return c->argv[0];
+	cli_fail(0, "mailcast: %s: one --list NAME", c->name);
+	return NULL;
 }
 
-/* list import */
+/* list import FILE --list NAME... */
 static int
-list_import(int argc, char **argv, struct store *s)
+list_import(struct cli_call *c)
 {
-	struct app_import o = {0};
 	struct store_import_stats st;
-	const char *rpath = NULL, *lists[LIST_MAX];
-	struct cli_many ml = {lists, 0};
-	struct cli_opt opts[] = {
-	    {"list", CLI_MANY, &ml, 0, LIST_MAX, .shortopt = 'l'},
-	    CLI_O("replace-attributes", CLI_FLAG, &o.replace),
-	    CLI_O("strict", CLI_FLAG, &o.strict),
-	    {"email-column", CLI_STR, &o.email_column, .shortopt = 'e'},
-	    {"dry-run", CLI_FLAG, &o.dry_run, .shortopt = 'n'},
-	    {"reject-file", CLI_STR, &rpath, .shortopt = 'r'},
-	    {0},
-	};
-	int i, err;
+	json_t *v;
+	int rc;
 
-	if ((i = list_parse(opts, argc, argv, &err)) < 0)
-		return err;
-	if (i + 1 != argc || ml.n == 0)
+	if (ml.n == 0)
 		return cli_fail(EX_USAGE, "mailcast: list import: give one "
 		                          "FILE.csv and --list NAME");
 	o.list = lists[0];
 	o.more_lists = lists + 1;
 	o.nmore = ml.n - 1;
-	o.why = argv[i];
+	o.why = c->argv[0];
 	o.rejects_json = cli_globals.json ? json_array() : NULL;
-	if ((err = cli_import(s, "list import", argv[i], rpath, &o, &st))) {
+	if ((rc = cli_import(c->s, c->name, c->argv[0], rpath, &o, &st))) {
 		json_decref(o.rejects_json);
-		return err;
+		return rc;
 	}
-	if (cli_globals.json) {
-		json_t *v =
-		    json_pack("{s:s,s:s}", "file", argv[i], "list", o.list);
-		json_object_update_new(v, app_import_json(&o, &st));
-		json_object_set_new(v, "rejects", o.rejects_json);
-		cli_json_print(v);
-	} else
-		printf("%s%s: %lu rows: %lu added, %lu updated, %lu unchanged, "
-		       "%lu duplicates merged, %lu rejected; %lu joined list "
-		       "'%s'\n",
-		       o.dry_run ? "dry run (nothing written): " : "", argv[i],
-		       st.rows, st.added, st.updated, st.unchanged,
-		       st.duplicates, st.rejected, st.joined, o.list);
+	v = json_pack("{s:s,s:s,s:s}", "file", c->argv[0], "list", o.list,
+	              "note", o.dry_run ? "dry run (nothing written): " : "");
+	json_object_update_new(v, app_import_json(&o, &st));
+	json_object_set_new(v, "rejects", o.rejects_json);
+	cli_out(v, "{note}{file}: {rows} rows: {added} added, {updated} "
+	           "updated, {unchanged} unchanged, {duplicates} duplicates "
+	           "merged, {rejected} rejected; {joined} joined list "
+	           "'{list}'\n");
 	if (st.rejected > 0)
 		cli_fail(0,
 		         "mailcast: list import: %lu rows rejected; the other "
@@ -88,234 +101,164 @@ list_import(int argc, char **argv, struct store *s)
 	return EX_OK;
 }
 
-/* Find the list id of name, or say why not (a status, or 0). */
+/* list export [--list] NAME [--where EXPR] [--output FILE] */
 static int
-find_list(struct store *s, const char *cmd, const char *name, int64_t *id)
+list_export(struct cli_call *c)
 {
-	int err = store_list_find(s, name, id);
-
-	if (err == 0)
-		return 0;
-	return cli_fail(err == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
-	                "mailcast: list %s: %s", cmd, store_error(s));
-}
-
-/* list export */
-static int
-list_export(int argc, char **argv, struct store *s)
-{
-	const char *list = NULL, *out = NULL, *where = NULL;
-	struct cli_opt opts[] = {
-	    {"list", CLI_STR, &list, .shortopt = 'l'},
-	    {"output", CLI_STR, &out, .shortopt = 'o'},
-	    {"where", CLI_STR, &where, .shortopt = 'w'},
-	    {0},
-	};
+	const char *list = one_list(c);
 	FILE *fp = stdout;
-	json_t *rows = NULL;
-	char err[512];
+	json_t *rows;
 	int64_t id;
-	int i, rc;
+	int rc;
 
-	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
+	if (list == NULL)
+		return EX_USAGE;
+	if ((rc = store_list_find(c->s, list, &id)) < 0)
+		return mc_fail(rc, c->err, sizeof(c->err), "%s",
+		               store_error(c->s));
+	if ((rc = app_segment_check(where, c->err, sizeof(c->err))) < 0)
 		return rc;
-	if (list == NULL && i < argc)
-		list = argv[i++];
-	if (list == NULL || i != argc)
-		return cli_fail(EX_USAGE,
-		                "mailcast: list export: --list NAME needed");
-	if ((rc = find_list(s, "export", list, &id)) != 0)
-		return rc;
-	if ((rc = app_segment_check(where, err, sizeof(err))) < 0)
-		return cli_fail(mc_exit_code(rc), "mailcast: list export: %s",
-		                err);
 	if (out != NULL && (fp = fopen(out, "w")) == NULL)
-		return cli_fail(EX_CANTCREAT, "mailcast: list export: %s: %s",
-		                out, strerror(errno));
-	if (cli_globals.json) {
-		rc = app_segment_rows(s, list, where, &rows, err, sizeof(err));
-		if (rc == 0) {
-			json_dumpf(rows, fp, JSON_INDENT(2));
-			fputc('\n', fp);
-			json_decref(rows);
-		}
-	} else
-		rc = app_contacts_export_where(s, id, where, app_csv_write_row,
-		                               fp, err, sizeof(err));
+		return mc_fail(MC_EROFS, c->err, sizeof(c->err), "%s: %s", out,
+		               strerror(errno));
+	if (cli_globals.json &&
+	    (rc = app_segment_rows(c->s, list, where, &rows, c->err,
+	                           sizeof(c->err))) == 0) {
+		json_dumpf(rows, fp, JSON_INDENT(2));
+		fputc('\n', fp);
+		json_decref(rows);
+	} else if (!cli_globals.json)
+		rc = app_contacts_export_where(c->s, id, where,
+		                               app_csv_write_row, fp, c->err,
+		                               sizeof(c->err));
 	if ((fp != stdout && fclose(fp) != 0) || rc < 0)
-		return cli_fail(EX_IOERR, "mailcast: list export: %s",
-		                rc < 0 ? err : "write error");
+		return rc < 0 ? MC_EIO
+		              : mc_fail(MC_EIO, c->err, sizeof(c->err),
+		                        "write error");
 	return EX_OK;
 }
 
 /* list show [NAME] */
 static int
-list_show(int argc, char **argv, struct store *s)
+list_show(struct cli_call *c)
 {
-	unsigned long long limit = 0;
-	struct cli_opt opts[] = {
-	    {"limit", CLI_ULL, &limit, 0, ~0ULL, .shortopt = 'n'},
-	    {0},
-	};
-	const char *name;
-	char err[256];
+	const char *name = c->argc ? c->argv[0] : NULL;
 	json_t *rows, *v;
 	size_t k;
-	int i, rc;
+	int rc =
+	    app_list_rows(c->s, name, limit, &rows, c->err, sizeof(c->err));
 
-	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
+	if (rc < 0 || name == NULL || cli_globals.json) {
+		if (rc == 0 && name == NULL && !cli_globals.json)
+			printf("%-30s %10s\n", "LIST", "CONTACTS");
+		if (rc == 0)
+			cli_out(rows, "{name:-30} {members:10}\n");
 		return rc;
-	name = i < argc ? argv[i] : NULL;
-	if ((rc = app_list_rows(s, name, limit, &rows, err, sizeof(err))) < 0)
-		return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
-		                "mailcast: list show: %s", err);
-	if (cli_globals.json) {
-		cli_json_print(rows);
-		return EX_OK;
 	}
-	if (name == NULL)
-		printf("%-30s %10s\n", "LIST", "CONTACTS");
 	json_array_foreach(rows, k, v)
 	{
 		char *attrs =
 		    json_dumps(json_object_get(v, "attributes"), JSON_COMPACT);
-		if (name == NULL)
-			printf(
-			    "%-30s %10lld\n", cli_jstr(v, "name"),
-			    json_integer_value(json_object_get(v, "members")));
-		else
-			printf("%-40s %-12s %s\n", cli_jstr(v, "email"),
-			       cli_jstr(v, "status"), attrs);
+		json_object_set_new(v, "attrs", json_string(attrs));
 		free(attrs);
 	}
-	json_decref(rows);
-	return EX_OK;
+	cli_out(rows, "{email:-40} {status:-12} {attrs}\n");
+	return 0;
 }
 
-/* list count [NAME] */
+/* list count [NAME] [--where EXPR] */
 static int
-list_count(int argc, char **argv, struct store *s)
+list_count(struct cli_call *c)
 {
-	const char *where = NULL;
-	struct cli_opt opts[] = {
-	    {"where", CLI_STR, &where, .shortopt = 'w'},
-	    {0},
-	};
-	json_t *v, *c;
-	const char *k;
-	char err[512];
+	const char *list = c->argc ? c->argv[0] : NULL, *k;
 	unsigned long n;
-	int64_t id = 0;
-	int i, rc;
+	json_t *v, *m;
+	int rc;
 
-	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
+	if (where != NULL) {
+		rc = app_segment_count(c->s, list, where, &n, c->err,
+		                       sizeof(c->err));
+		if (rc == 0)
+			cli_out(json_pack("{s:s?,s:s,s:I}", "list", list,
+			                  "where", where, "count",
+			                  (json_int_t)n),
+			        "{count}\n");
 		return rc;
-	if (i + 1 < argc) {
-		fputs(usage_list, stderr);
-		return EX_USAGE;
 	}
-	if (where == NULL) {
-		if ((rc = app_list_count(s, i < argc ? argv[i] : NULL, &v, err,
-		                         sizeof(err))) < 0)
-			return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT
-			                                   : EX_IOERR,
-			                "mailcast: list count: %s", err);
-		if (cli_globals.json) {
-			cli_json_print(v);
-			return EX_OK;
-		}
-		printf("%lld", json_integer_value(json_object_get(v, "count")));
-		json_object_foreach(json_object_get(v, "statuses"), k, c)
-		    printf(" %s=%lld", k, json_integer_value(c));
-		putchar('\n');
-		json_decref(v);
-		return EX_OK;
-	}
-	if (i < argc && (rc = find_list(s, "count", argv[i], &id)) != 0)
+	if ((rc = app_list_count(c->s, list, &v, c->err, sizeof(c->err))) < 0)
 		return rc;
-	if ((rc = app_segment_count(s, id ? argv[i] : NULL, where, &n, err,
-	                            sizeof(err))) < 0)
-		return cli_fail(mc_exit_code(rc), "mailcast: list count: %s",
-		                err);
-	if (cli_globals.json)
-		cli_json_print(json_pack("{s:s?,s:I}", "list",
-		                         id ? argv[i] : NULL, "count",
-		                         (json_int_t)n));
-	else
-		printf("%lu\n", n);
-	return EX_OK;
+	if (cli_globals.json) {
+		cli_json_print(v);
+		return 0;
+	}
+	printf("%lld", json_integer_value(json_object_get(v, "count")));
+	json_object_foreach(json_object_get(v, "statuses"), k, m)
+	    printf(" %s=%lld", k, json_integer_value(m));
+	putchar('\n');
+	json_decref(v);
+	return 0;
 }
 
-/* list add --list L [--list M...] [--from-list F] [ADDRESS...] */
+/* list add --list L [--list M...] [--from-list F [--where E]] [ADDRESS...] */
 static int
-list_add(int argc, char **argv, struct store *s)
+list_add(struct cli_call *c)
 {
-	const char *lists[LIST_MAX], *from = NULL;
-	struct cli_many ml = {lists, 0};
-	struct cli_opt opts[] = {
-	    {"list", CLI_MANY, &ml, 0, LIST_MAX, .shortopt = 'l'},
-	    CLI_O("from-list", CLI_STR, &from),
-	    {0},
-	};
+	unsigned long added;
 	json_t *v;
-	char err[256];
-	int i, rc;
+	int rc;
 
-	if ((i = list_parse(opts, argc, argv, &rc)) < 0)
-		return rc;
-	if (ml.n == 0 || (i == argc && from == NULL))
+	if (ml.n == 0 || (c->argc == 0 && from == NULL))
 		return cli_fail(EX_USAGE, "mailcast: list add: --list NAME and "
 		                          "ADDRESS... or --from-list NAME");
-	if ((rc = app_list_add(s, lists, ml.n, (const char *const *)argv + i,
-	                       (size_t)(argc - i), from, NULL, &v, err,
-	                       sizeof(err))) < 0)
-		return cli_fail(rc == MC_ENOTFOUND ? EX_NOINPUT : EX_IOERR,
-		                "mailcast: list add: %s", err);
+	if (where != NULL) { /* a segment of --from-list (or of everyone) */
+		rc = app_list_add_where(c->s, lists[0], from, where, &added,
+		                        c->err, sizeof(c->err));
+		if (rc == 0)
+			cli_out(json_pack("{s:I}", "joined", (json_int_t)added),
+			        "{joined} new memberships\n");
+		return rc;
+	}
+	if ((rc = app_list_add(c->s, lists, ml.n, (const char *const *)c->argv,
+	                       (size_t)c->argc, from, NULL, &v, c->err,
+	                       sizeof(c->err))) < 0)
+		return rc;
 	rc = json_array_size(json_object_get(v, "rejected")) ? EX_DATAERR : 0;
-	if (cli_globals.json)
-		cli_json_print(json_incref(v));
-	else
-		printf("%lld new memberships (%lld new contacts), %zu not "
-		       "addresses\n",
-		       json_integer_value(json_object_get(v, "joined")),
-		       json_integer_value(json_object_get(v, "added")),
-		       json_array_size(json_object_get(v, "rejected")));
-	json_decref(v);
+	json_object_set_new(v, "nrejected",
+	                    json_integer((json_int_t)json_array_size(
+	                        json_object_get(v, "rejected"))));
+	cli_out(v, "{joined} new memberships ({added} new contacts), "
+	           "{nrejected} not addresses\n");
 	return rc;
 }
 
 /* list remove NAME [ADDRESS...] */
 static int
-list_remove(int argc, char **argv, struct store *s)
+list_remove(struct cli_call *c)
 {
 	unsigned long removed = 0, missing = 0;
-	char why[256];
 	int64_t id;
 	int rc;
 
-	if (argc < 2 || argv[1][0] == '-') {
-		fputs(usage_list, stderr);
-		return EX_USAGE;
-	}
-	if ((rc = find_list(s, "remove", argv[1], &id)) != 0)
-		return rc;
-	if (argc == 2 && store_list_delete(s, id) < 0)
-		return cli_fail(EX_IOERR, "mailcast: list remove: %s",
-		                store_error(s));
-	if (argc == 2) {
-		printf("list '%s' deleted (its contacts are kept)\n", argv[1]);
+	if ((rc = store_list_find(c->s, c->argv[0], &id)) < 0 ||
+	    (c->argc == 1 && (rc = store_list_delete(c->s, id)) < 0))
+		return mc_fail(rc, c->err, sizeof(c->err), "%s",
+		               store_error(c->s));
+	if (c->argc == 1) {
+		printf("list '%s' deleted (its contacts are kept)\n",
+		       c->argv[0]);
 		return EX_OK;
 	}
-	for (int i = 2; i < argc; i++) {
-		if (app_list_member_remove(s, id, argv[i], why, sizeof(why)) ==
-		    0) {
+	for (int i = 1; i < c->argc; i++) {
+		if (app_list_member_remove(c->s, id, c->argv[i], c->err,
+		                           sizeof(c->err)) == 0) {
 			removed++;
 			continue;
 		}
-		cli_fail(0, "mailcast: list remove: %s: %s", argv[i], why);
+		cli_fail(0, "mailcast: list remove: %s: %s", c->argv[i],
+		         c->err);
 		missing++;
 	}
-	printf("%lu removed from '%s'%s\n", removed, argv[1],
+	printf("%lu removed from '%s'%s\n", removed, c->argv[0],
 	       missing ? ", some not found" : "");
 	return missing ? EX_DATAERR : EX_OK;
 }
@@ -324,11 +267,14 @@ list_remove(int argc, char **argv, struct store *s)
 int
 cmd_list(int argc, char **argv)
 {
-	static const struct cli_store_sub subs[] = {
-	    {"import", list_import}, {"export", list_export},
-	    {"show", list_show},     {"count", list_count},
-	    {"remove", list_remove}, {"add", list_add},
+	static const struct cli_sub subs[] = {
+	    CLI_SUB("import", list_import, CLI_STORE_WRITE, 1, 1, import_opts),
+	    CLI_SUB("export", list_export, CLI_STORE_READ, 0, 1, export_opts),
+	    CLI_SUB("show", list_show, CLI_STORE_READ, 0, 1, show_opts),
+	    CLI_SUB("count", list_count, CLI_STORE_READ, 0, 1, count_opts),
+	    CLI_SUB("add", list_add, CLI_STORE_WRITE, 0, 1 << 20, add_opts),
+	    CLI_SUB("remove", list_remove, CLI_STORE_WRITE, 1, 1 << 20, NULL),
+	    {0},
 	};
-	return cli_store_dispatch("list", usage_list, subs,
-	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
+	return cli_subs_run("list", usage_list, subs, argc, argv);
 }

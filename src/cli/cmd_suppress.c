@@ -4,16 +4,12 @@
  * The suppression list holds addresses and whole domains ("@example.com")
  * that no campaign may mail, each with a reason (unsubscribed, hard-bounce,
  * complaint, manual), a source and a time.  Adding an entry that is there
- * already keeps its first reason; adding an address gives its contact the
- * reason's status, and a contact that is not active stays suppressed after
- * its entry is removed (docs/contacts.md).  The work is app/contacts.h's.
+ * already keeps its first reason; the contact's status follows the reason
+ * (docs/contacts.md).  The work is app/contacts.h's.
  */
-#include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "app/contacts.h"
 #include "base/error.h"
@@ -22,6 +18,9 @@
 #include "cli/util.h"
 
 #include "usage_suppress.h" /* docs/usage/suppress.txt */
+
+static struct app_import o = {.reason = SUPP_MANUAL, .source = "cli"};
+static const char *rpath;
 
 /* --reason NAME */
 static int
@@ -39,146 +38,100 @@ parse_reason(void *dst, const char *arg)
 	return 0;
 }
 
-/* The options every subcommand takes, parsed once. */
-struct supp_args {
-	struct app_import o;
-	const char *rpath;
-	const char *sub; /* "add", "remove", ... */
-	int argc;        /* the operands */
-	char **argv;
+static struct cli_opt opts[] = {
+    {"reason", CLI_FN, &o.reason, .fn = parse_reason, .shortopt = 'r'},
+    {"source", CLI_STR, &o.source, .shortopt = 's'},
+    {"reject-file", CLI_STR, &rpath, .shortopt = 'f'},
+    {"dry-run", CLI_FLAG, &o.dry_run, .shortopt = 'n'},
+    CLI_O("strict", CLI_FLAG, &o.strict),
+    {0},
 };
 
-/* suppress add / remove */
+/* suppress add|remove ENTRY... */
 static int
-supp_add_remove(struct store *s, const struct supp_args *a, bool add)
+supp_change(struct cli_call *c)
 {
+	bool add = strcmp(c->name, "suppress add") == 0, added;
 	unsigned long done = 0, kept = 0, bad = 0;
+	char norm[STORE_ADDRESS_MAX + 2];
 	int rc;
 
-	if (a->argc == 0)
-		return cli_fail(EX_USAGE,
-		                "mailcast: suppress %s: give one or more "
-		                "addresses or @domains",
-		                a->sub);
-	for (int i = 0; i < a->argc; i++) {
-		char norm[STORE_ADDRESS_MAX + 2], why[256];
-		bool added;
-
-		rc = app_supp_change(s, add, a->argv[i], a->o.reason,
-		                     a->o.source, &added, norm, sizeof(norm),
-		                     why, sizeof(why));
+	for (int i = 0; i < c->argc; i++) {
+		rc = app_supp_change(c->s, add, c->argv[i], o.reason, o.source,
+		                     &added, norm, sizeof(norm), c->err,
+		                     sizeof(c->err));
 		if (rc < 0 && rc != MC_EDATA && rc != MC_ENOTFOUND)
-			return cli_fail(EX_IOERR, "mailcast: suppress %s: %s",
-			                a->sub, why);
-		if (rc == MC_EDATA)
-			cli_fail(0, "mailcast: suppress %s: %s: %s", a->sub,
-			         a->argv[i], why);
-		else if (rc < 0)
-			cli_fail(0, "mailcast: suppress %s: %s", a->sub, why);
+			return rc;
 		if (rc < 0)
-			bad++;
-		else if (!add || added)
-			done++;
-		else
-			kept++;
+			cli_fail(0, "mailcast: %s: %s%s%s", c->name,
+			         rc == MC_EDATA ? c->argv[i] : "",
+			         rc == MC_EDATA ? ": " : "", c->err);
+		bad += rc < 0;
+		done += rc == 0 && (!add || added);
+		kept += rc == 0 && add && !added;
 	}
-	if (cli_globals.json)
-		printf("{\"%s\": %lu, \"already\": %lu, \"errors\": %lu}\n",
-		       add ? "added" : "removed", done, kept, bad);
-	else if (add)
-		printf("%lu added, %lu already suppressed\n", done, kept);
-	else
-		printf("%lu removed\n", done);
+	cli_out(json_pack("{s:I,s:I,s:I}", add ? "added" : "removed",
+	                  (json_int_t)done, "already", (json_int_t)kept,
+	                  "errors", (json_int_t)bad),
+	        add ? "{added} added, {already} already suppressed\n"
+	            : "{removed} removed\n");
 	return bad ? EX_DATAERR : EX_OK;
 }
 
 /* suppress list */
 static int
-supp_list(struct store *s)
+supp_list(struct cli_call *c)
 {
-	char err[256], when[32];
-	json_t *rows, *v;
-	size_t k;
+	json_t *rows;
+	int rc = app_supp_rows(c->s, &rows, c->err, sizeof(c->err));
 
-	if (app_supp_rows(s, &rows, err, sizeof(err)) < 0)
-		return cli_fail(EX_IOERR, "mailcast: suppress list: %s", err);
-	if (cli_globals.json) {
-		cli_json_print(rows);
-		return EX_OK;
-	}
-	json_array_foreach(rows, k, v)
-	{
-		time_t t = json_integer_value(json_object_get(v, "created"));
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		printf("%-40s %-13s %-20s %s\n", cli_jstr(v, "entry"),
-		       cli_jstr(v, "reason"), when, cli_jstr(v, "source"));
-	}
-	json_decref(rows);
-	return EX_OK;
+	if (rc == 0)
+		cli_out(rows,
+		        "{entry:-40} {reason:-13} {created:t} {source}\n");
+	return rc;
 }
 
 /* suppress check ADDRESS: exit 0 if suppressed, 1 if not. */
 static int
-supp_check(struct store *s, const struct supp_args *a)
+supp_check(struct cli_call *c)
 {
-	char err[256];
 	json_t *v;
-	int rc;
+	int rc = app_supp_lookup(c->s, c->argv[0], &v, c->err, sizeof(c->err));
 
-	if (a->argc != 1)
-		return cli_fail(EX_USAGE, "mailcast: suppress check: one "
-		                          "ADDRESS");
-	if ((rc = app_supp_lookup(s, a->argv[0], &v, err, sizeof(err))) ==
-	    MC_EDATA)
-		return cli_fail(EX_DATAERR, "mailcast: suppress check: %s: %s",
-		                a->argv[0], err);
 	if (rc < 0)
-		return cli_fail(EX_IOERR, "mailcast: suppress check: %s", err);
+		return rc;
 	rc = json_is_true(json_object_get(v, "suppressed")) ? EX_OK : 1;
-	if (cli_globals.json) {
-		/* Suppressed: indented; not: one line, as it always was. */
-		json_dumpf(v, stdout, rc == EX_OK ? JSON_INDENT(2) : 0);
+	if (cli_globals.json && rc != EX_OK) { /* one line, as it always was */
+		json_dumpf(v, stdout, 0);
 		putchar('\n');
-	} else if (rc == EX_OK)
-		printf("%s is suppressed by %s (%s, %s)\n",
-		       cli_jstr(v, "address"), cli_jstr(v, "entry"),
-		       cli_jstr(v, "reason"), cli_jstr(v, "source"));
-	else
-		printf("%s is not suppressed\n", cli_jstr(v, "address"));
-	json_decref(v);
+		json_decref(v);
+		return rc;
+	}
+	cli_out(v, rc == EX_OK ? "{address} is suppressed by {entry} "
+	                         "({reason}, {source})\n"
+	                       : "{address} is not suppressed\n");
 	return rc;
 }
 
 /* suppress import FILE */
 static int
-supp_import(struct store *s, struct supp_args *a)
+supp_import(struct cli_call *c)
 {
 	struct store_import_stats st;
-	struct app_import *o = &a->o;
-	int err;
+	int rc;
 
-	if (a->argc != 1)
-		return cli_fail(EX_USAGE,
-		                "mailcast: suppress import: one FILE");
-	if (strcmp(o->source, "cli") == 0)
-		o->source = "import";
-	if ((err = cli_import(s, "suppress import", a->argv[0], a->rpath, o,
-	                      &st)))
-		return err;
-	if (cli_globals.json)
-		printf("{\"rows\": %lu, \"added\": %lu, \"already\": %lu, "
-		       "\"rejected\": %lu, \"dry_run\": %s}\n",
-		       st.rows, st.added, st.unchanged, st.rejected,
-		       o->dry_run ? "true" : "false");
-	else
-		printf("%s%s: %lu rows: %lu added, %lu already suppressed, "
-		       "%lu rejected\n",
-		       o->dry_run ? "dry run (nothing written): " : "",
-		       a->argv[0], st.rows, st.added, st.unchanged,
-		       st.rejected);
+	if (strcmp(o.source, "cli") == 0)
+		o.source = "import";
+	if ((rc = cli_import(c->s, c->name, c->argv[0], rpath, &o, &st)))
+		return rc;
+	cli_out(json_pack("{s:s,s:I,s:I,s:I,s:I,s:b,s:s}", "file", c->argv[0],
+	                  "rows", (json_int_t)st.rows, "added",
+	                  (json_int_t)st.added, "already",
+	                  (json_int_t)st.unchanged, "rejected",
+	                  (json_int_t)st.rejected, "dry_run", o.dry_run, "note",
+	                  o.dry_run ? "dry run (nothing written): " : ""),
+	        "{note}{file}: {rows} rows: {added} added, {already} already "
+	        "suppressed, {rejected} rejected\n");
 	if (st.rejected > 0)
 		cli_fail(0,
 		         "mailcast: suppress import: %lu rows rejected; the "
@@ -187,48 +140,17 @@ supp_import(struct store *s, struct supp_args *a)
 	return EX_OK;
 }
 
-/* suppress SUB [options] ...: the options, then the subcommand. */
-static int
-supp_run(int argc, char **argv, struct store *s)
-{
-	struct supp_args a = {
-	    .o = {.reason = SUPP_MANUAL, .source = "cli"},
-	    .sub = argv[0],
-	};
-	struct cli_opt opts[] = {
-	    {"reason", CLI_FN, &a.o.reason, .fn = parse_reason,
-	     .shortopt = 'r'},
-	    {"source", CLI_STR, &a.o.source, .shortopt = 's'},
-	    {"reject-file", CLI_STR, &a.rpath, .shortopt = 'f'},
-	    {"dry-run", CLI_FLAG, &a.o.dry_run, .shortopt = 'n'},
-	    CLI_O("strict", CLI_FLAG, &a.o.strict),
-	    {0},
-	};
-	const struct cli_cmd c = {"mailcast: suppress", usage_suppress, opts,
-	                          false};
-	int i, rc;
-
-	if ((i = cli_parse(&c, argc, argv, &rc)) < 0)
-		return rc;
-	a.argc = argc - i;
-	a.argv = argv + i;
-	if (strcmp(a.sub, "list") == 0)
-		return supp_list(s);
-	if (strcmp(a.sub, "check") == 0)
-		return supp_check(s, &a);
-	if (strcmp(a.sub, "import") == 0)
-		return supp_import(s, &a);
-	return supp_add_remove(s, &a, strcmp(a.sub, "add") == 0);
-}
-
 /* mailcast suppress ... */
 int
 cmd_suppress(int argc, char **argv)
 {
-	static const struct cli_store_sub subs[] = {
-	    {"add", supp_run},   {"remove", supp_run}, {"list", supp_run},
-	    {"check", supp_run}, {"import", supp_run},
+	static const struct cli_sub subs[] = {
+	    CLI_SUB("add", supp_change, CLI_STORE_WRITE, 1, 1 << 20, opts),
+	    CLI_SUB("remove", supp_change, CLI_STORE_WRITE, 1, 1 << 20, opts),
+	    CLI_SUB("list", supp_list, CLI_STORE_READ, 0, 0, NULL),
+	    CLI_SUB("check", supp_check, CLI_STORE_READ, 1, 1, NULL),
+	    CLI_SUB("import", supp_import, CLI_STORE_WRITE, 1, 1, opts),
+	    {0},
 	};
-	return cli_store_dispatch("suppress", usage_suppress, subs,
-	                          sizeof(subs) / sizeof(subs[0]), argc, argv);
+	return cli_subs_run("suppress", usage_suppress, subs, argc, argv);
 }
