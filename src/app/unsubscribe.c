@@ -108,6 +108,28 @@ unsub_lookup(struct store *s, const struct token_keyring *ring, const char *tok,
 	return 0;
 }
 
+/* store_contact_get() callback: the status, copied. */
+static int
+status_of(void *arg, const struct store_contact *c)
+{
+	int st = store_contact_status_parse(c->status);
+
+	*(int *)arg = st < 0 ? CONTACT_ACTIVE : st;
+	return 0;
+}
+
+/* The status of the contact of address (CONTACT_ACTIVE when there is no
+ * such contact: the suppression list alone decides then), or MC_EIO. */
+static int
+contact_status(struct store *s, const char *address, int *status)
+{
+	int rc;
+
+	*status = CONTACT_ACTIVE;
+	rc = store_contact_get(s, address, status_of, status);
+	return rc == MC_ENOTFOUND || rc == MC_EUNSUPP ? 0 : rc;
+}
+
 /* The writes of one unsubscribe, inside the caller's transaction. */
 static int
 apply_txn(struct store *s, struct unsub_result *r, const char *source,
@@ -116,11 +138,18 @@ apply_txn(struct store *s, struct unsub_result *r, const char *source,
 	char detail[STORE_ADDRESS_MAX + 300];
 	int added = 0, changed = 0, rc;
 
+	int status;
+
 	if ((rc = store_supp_add(s, r->address, SUPP_UNSUBSCRIBED, source, now,
-	                         &added)) < 0)
+	                         &added)) < 0 ||
+	    (rc = contact_status(s, r->address, &status)) < 0)
 		return rc;
-	if ((rc = store_contact_set_status(
-	         s, r->contact_id, CONTACT_UNSUBSCRIBED, now, &changed)) < 0)
+	/* a bounced or complained contact stays so: that status is stronger
+	 * and must not be undone by a later resubscribe from the page */
+	if (status == CONTACT_ACTIVE &&
+	    (rc = store_contact_set_status(s, r->contact_id,
+	                                   CONTACT_UNSUBSCRIBED, now,
+	                                   &changed)) < 0)
 		return rc;
 	r->changed = added || changed;
 	if (!r->changed)
@@ -169,11 +198,13 @@ unsub_resubscribe(struct store *s, const struct token_keyring *ring,
 {
 	struct store_suppression hit;
 	char detail[STORE_ADDRESS_MAX + 300];
-	int rc, changed = 0;
+	int rc, changed = 0, status;
+	bool listed;
 
 	if ((rc = unsub_lookup(s, ring, tok, r, err, errsz)) < 0)
 		return rc;
 	rc = store_supp_check(s, r->address, &hit);
+	listed = rc == 0;
 	if (rc < 0 && rc != MC_ENOTFOUND)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	if (rc == 0 && (hit.reason != SUPP_UNSUBSCRIBED ||
@@ -181,12 +212,17 @@ unsub_resubscribe(struct store *s, const struct token_keyring *ring,
 		return mc_fail(MC_EINVAL, err, errsz,
 		               "suppressed (%s): not undone from the web",
 		               store_supp_reason_name(hit.reason));
+	/* the suppression list keeps an entry's first reason: a bounce or a
+	 * complaint after an unsubscribe shows in the contact's status */
+	if ((rc = contact_status(s, r->address, &status)) < 0)
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	if (status != CONTACT_ACTIVE && status != CONTACT_UNSUBSCRIBED)
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "%s: not undone from the web",
+		               store_contact_status_name(status));
 	if (store_begin(s) < 0)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
-	if (rc == 0)
-		rc = store_supp_remove(s, r->address);
-	else
-		rc = 0;
+	rc = listed ? store_supp_remove(s, r->address) : 0;
 	if (rc == 0)
 		rc = store_contact_set_status(s, r->contact_id, CONTACT_ACTIVE,
 		                              now, &changed);

@@ -149,7 +149,7 @@ def main():
     try:
         with open(os.path.join(tmp, "l.csv"), "w") as f:
             f.write("email,first_name\n")
-            for i in range(6):
+            for i in range(7):
                 f.write("user%d@d%d.example,N%d\n" % (i, i % 2, i))
         tmpl = os.path.join(tmp, "t.tmpl")
         with open(tmpl, "w") as f:
@@ -191,7 +191,7 @@ def main():
             urls[m["To"].strip("<> ")] = lu.split("<")[1].split(">")[0]
             check(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click",
                   "message has List-Unsubscribe-Post: One-Click")
-        check(len(urls) == 6, "6 messages delivered (%d)" % len(urls))
+        check(len(urls) == 7, "7 messages delivered (%d)" % len(urls))
         srv, log = start_serve(PORT, "--header-timeout", "2",
                                "--max-conns-per-ip", "4", "--max-body",
                                "1024", conf=conf)
@@ -274,6 +274,24 @@ def main():
               "resubscribe of a hard-bounced address -> 409, still "
               "suppressed")
         mcrun("suppress", "remove", f_addr)
+        # unsubscribed first, then a bounce: the suppression keeps its
+        # first reason (unsubscribed), the contact says bounced; the page
+        # must not make it active again (found by the hostile pass)
+        g_addr = "user6@d0.example"
+        g_path = urls[g_addr].split("news.example", 1)[1]
+        st, _, _ = request("POST", g_path, "List-Unsubscribe=One-Click",
+                           form)
+        mcrun("suppress", "add", g_addr, "--reason", "hard-bounce")
+        g_before = status(g_addr)
+        st, _, _ = request("POST", g_path, "resubscribe=1", form)
+        check(st == 409 and status(g_addr) == g_before == "bounced" and
+              g_addr in mcrun("suppress", "list").stdout,
+              "unsubscribed then bounced: resubscribe -> 409, still "
+              "bounced and suppressed (%d, %s)" % (st, status(g_addr)))
+        st, _, _ = request("POST", g_path, "List-Unsubscribe=One-Click",
+                           form)
+        check(st == 200 and status(g_addr) == "bounced",
+              "... a one-click POST leaves it bounced")
         r = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w",
                             "%{http_code}", "-F",
                             "List-Unsubscribe=One-Click",
