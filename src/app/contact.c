@@ -213,20 +213,25 @@ app_contact_remove(struct store *s, const char *address, bool erase,
 	char norm[STORE_ADDRESS_MAX + 1], entry[STORE_ERASE_ENTRY_LEN + 1];
 	char *status = NULL;
 	int64_t id;
-	int rc;
+	int rc, res, joined;
 
 	*out = NULL;
 	if ((rc = normalise(address, norm, sizeof(norm), err, errsz)) < 0 ||
-	    (rc = contact_id(s, norm, &id, &status, err, errsz)) < 0)
+	    (rc = change_begin(s, actor, why, err, errsz)) < 0)
 		goto done;
-	if (strcmp(status, "erased") == 0) {
-		snprintf(err, errsz, "%s was erased already", address);
-		rc = MC_EINVAL;
-		goto done;
-	}
-	if ((rc = change_begin(s, actor, why, err, errsz)) < 0)
-		goto done;
-	if ((rc = store_contact_remove(s, id, erase, erase_reason(status),
+	rc = contact_id(s, norm, &id, &status, err, errsz);
+	/* Erasure reaches a deleted contact and an address only the
+	 * suppression list or the bounces hold: it is (re)made, then erased
+	 * with everything that names it. */
+	if (rc == MC_ENOTFOUND && erase &&
+	    (rc = store_contact_upsert(s, norm, strrchr(norm, '@') + 1, "{}", 0,
+	                               time(NULL), &res, &joined)) == 0)
+		rc = contact_id(s, norm, &id, &status, err, errsz);
+	if (rc == 0 && strcmp(status, "erased") == 0)
+		rc = mc_fail(MC_EINVAL, err, errsz, "%s was erased already",
+		             address);
+	if (rc == 0 &&
+	    (rc = store_contact_remove(s, id, erase, erase_reason(status),
 	                               time(NULL))) < 0)
 		mc_strlcpy(err, store_error(s), errsz);
 	if ((rc = change_end(s, rc, err, errsz)) < 0)

@@ -80,6 +80,15 @@ run "not on any list" 0 "$MC" $S list show main
 lacks "bob off main" "bob@x.example"
 run "the ledger keeps bob" 0 "$MC" $S campaign who c1 --csv
 has "bob's ledger row" "bob@x.example,pending"
+# erasure after a delete, and of an address only the suppression list holds
+# (found by the hostile pass: both were "not a contact", exit 66)
+run "erase bob after his delete" 0 "$MC" $S contact erase bob@x.example --reason "art. 17 after a delete"
+ok "bob nowhere in the store file" sh -c "! sqlite3 '$T/s.db' .dump | grep -qi bob@x"
+run "suppress a ghost" 0 "$MC" $S suppress add --reason complaint ghost@x.example
+run "erase the ghost" 0 "$MC" $S contact erase ghost@x.example
+ok "the ghost nowhere in the store file" sh -c "! sqlite3 '$T/s.db' .dump | grep -qi ghost@x"
+run "suppress check ghost" 0 "$MC" $S suppress check ghost@x.example
+has "the ghost suppressed by its hash" "ghost@x.example is suppressed by sha256:"
 run "suppress carol (unsubscribed)" 0 "$MC" $S suppress add --reason unsubscribed carol@x.example
 run "erase carol" 0 "$MC" $S contact erase carol@x.example --reason "GDPR art. 17 request"
 has "the hash kept" '"entry": "sha256:'
