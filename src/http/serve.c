@@ -246,8 +246,17 @@ client_addr(struct MHD_Connection *c, char *out, size_t outsz)
 		while (*last == ' ')
 			last++;
 		size_t n = strcspn(last, " ");
-		if (n > 0 && n < outsz && n <= INET6_ADDRSTRLEN)
-			snprintf(out, outsz, "%.*s", (int)n, last);
+		char cand[INET6_ADDRSTRLEN + 1];
+		unsigned char bin[sizeof(struct in6_addr)];
+
+		/* believed only when it is an address: it reaches the
+		 * suppression list's source, the events and the log */
+		snprintf(cand, sizeof(cand), "%.*s",
+		         (int)(n <= INET6_ADDRSTRLEN ? n : 0), last);
+		if (n > 0 && n < outsz &&
+		    (inet_pton(AF_INET, cand, bin) == 1 ||
+		     inet_pton(AF_INET6, cand, bin) == 1))
+			mc_strlcpy(out, cand, outsz);
 		return;
 	}
 }
@@ -512,7 +521,8 @@ route(struct MHD_Connection *c, const char *url, const char *method,
 	struct MHD_Response *r;
 
 	client_addr(c, ip, sizeof(ip));
-	log_debug("serve: %s %s %.40s", ip, method, url);
+	log_debug("serve: %s %s %.*s", ip, method,
+	          (int)strcspn(url + (url[0] == '/'), "/") + 1, url);
 	if (strcmp(url, "/healthz") == 0 && get)
 		return route_health(c);
 	if ((tok = unsub_path_token(url)) != NULL && (get || post))

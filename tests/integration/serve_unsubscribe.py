@@ -149,7 +149,7 @@ def main():
     try:
         with open(os.path.join(tmp, "l.csv"), "w") as f:
             f.write("email,first_name\n")
-            for i in range(7):
+            for i in range(8):
                 f.write("user%d@d%d.example,N%d\n" % (i, i % 2, i))
         tmpl = os.path.join(tmp, "t.tmpl")
         with open(tmpl, "w") as f:
@@ -191,7 +191,7 @@ def main():
             urls[m["To"].strip("<> ")] = lu.split("<")[1].split(">")[0]
             check(m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click",
                   "message has List-Unsubscribe-Post: One-Click")
-        check(len(urls) == 7, "7 messages delivered (%d)" % len(urls))
+        check(len(urls) == 8, "8 messages delivered (%d)" % len(urls))
         srv, log = start_serve(PORT, "--header-timeout", "2",
                                "--max-conns-per-ip", "4", "--max-body",
                                "1024", conf=conf)
@@ -437,8 +437,16 @@ def main():
         srv2, _ = start_serve(PORT2, "--trusted-proxy", "127.0.0.1")
         request("POST", urls[e].split("lists.news.example", 1)[1],
                 "List-Unsubscribe=One-Click", xff, port=PORT2)
+        h = "user7@d1.example"  # a trusted proxy's header that is no address
+        request("POST", urls[h].split("lists.news.example", 1)[1],
+                "List-Unsubscribe=One-Click",
+                dict(xff, **{"X-Forwarded-For": "9.9.9.9, <b>x</b>\x1b[31m"}),
+                port=PORT2)
         sl = {ln.split()[0]: ln for ln in
               mcrun("suppress", "list").stdout.splitlines()}
+        check("one-click 127.0.0.1" in sl.get(h, "") and "<b>" not in
+              mcrun("suppress", "list").stdout,
+              "X-Forwarded-For that is not an address is not believed")
         check("one-click 127.0.0.1" in sl.get(d, ""),
               "X-Forwarded-For from an untrusted peer is ignored")
         check("one-click 203.0.113.9" in sl.get(e, ""),
