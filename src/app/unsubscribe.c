@@ -147,9 +147,8 @@ apply_txn(struct store *s, struct unsub_result *r, const char *source,
 	/* a bounced or complained contact stays so: that status is stronger
 	 * and must not be undone by a later resubscribe from the page */
 	if (status == CONTACT_ACTIVE &&
-	    (rc = store_contact_set_status(s, r->contact_id,
-	                                   CONTACT_UNSUBSCRIBED, now,
-	                                   &changed)) < 0)
+	    (rc = store_contact_set_status(
+	         s, r->contact_id, CONTACT_UNSUBSCRIBED, now, &changed)) < 0)
 		return rc;
 	r->changed = added || changed;
 	if (!r->changed)
