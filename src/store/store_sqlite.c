@@ -1357,6 +1357,32 @@ sq_campaign_find(struct store *s, const char *name, int64_t *id)
 	return find_id(SQ(s), ST_CAMPAIGN_FIND, "campaign", name, id);
 }
 
+/* The campaign's own row (inside the caller's transaction): *id, or
+ * MC_EINVAL when the name is taken, or the database's error. */
+static int
+campaign_insert(struct store_sqlite *q, const char *name, int64_t list_id,
+                time_t now, int64_t *id)
+{
+	sqlite3_stmt *st = stmt(q, ST_CAMPAIGN_INSERT);
+	int err = 0;
+
+	if (st == NULL)
+		return db_fail(q, "campaign");
+	bind_text(st, 1, name);
+	bind_id(st, 2, list_id);
+	sqlite3_bind_int64(st, 3, now);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		err =
+		    sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE
+		        ? store_fail(&q->base, MC_EINVAL,
+		                     "a campaign named '%s' exists", name)
+		        : db_fail(q, "campaign");
+	else
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return err;
+}
+
 /* op: campaign_create */
 static int
 sq_campaign_create(struct store *s, const char *name, int64_t list_id,
@@ -1372,24 +1398,8 @@ sq_campaign_create(struct store *s, const char *name, int64_t list_id,
 		                  STORE_NAME_MAX);
 	if ((err = txn_enter(q, &own)) < 0)
 		return err;
-	if ((st = stmt(q, ST_CAMPAIGN_INSERT)) == NULL) {
-		err = db_fail(q, "campaign");
+	if ((err = campaign_insert(q, name, list_id, now, id)) < 0)
 		goto done;
-	}
-	bind_text(st, 1, name);
-	bind_id(st, 2, list_id);
-	sqlite3_bind_int64(st, 3, now);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		if (sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
-			err = store_fail(s, MC_EINVAL,
-			                 "a campaign named '%s' exists", name);
-		else
-			err = db_fail(q, "campaign");
-		sqlite3_reset(st);
-		goto done;
-	}
-	*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	if ((st = stmt(q, ST_CAMPAIGN_FILL)) == NULL) {
 		err = db_fail(q, "campaign rows");
 		goto done;
@@ -2609,24 +2619,8 @@ sq_campaign_create_segment(struct store *s, const char *name, int64_t list_id,
 	*rows = 0;
 	if ((err = txn_enter(q, &own)) < 0)
 		return err;
-	if ((st = stmt(q, ST_CAMPAIGN_INSERT)) == NULL) {
-		err = db_fail(q, "campaign");
+	if ((err = campaign_insert(q, name, list_id, now, id)) < 0)
 		goto done;
-	}
-	bind_text(st, 1, name);
-	bind_id(st, 2, list_id);
-	sqlite3_bind_int64(st, 3, now);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		if (sqlite3_extended_errcode(q->db) == SQLITE_CONSTRAINT_UNIQUE)
-			err = store_fail(s, MC_EINVAL,
-			                 "a campaign named '%s' exists", name);
-		else
-			err = db_fail(q, "campaign");
-		sqlite3_reset(st);
-		goto done;
-	}
-	*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
 	/* the list's fill, narrowed to the segment */
 	head = xasprintf("%s AND ", sql_text[ST_CAMPAIGN_FILL]);
 	st = seg_prepare(q, head, seg, now, SEG_FIRST_FILL, "");
