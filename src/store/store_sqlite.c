@@ -1146,20 +1146,14 @@ sq_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 	return txn_leave(q, own, err);
 }
 
-/* op: contact_each */
+/* Each row of st (CONTACT_ROW's columns) to fn: fn's non-zero return,
+ * the database's error (what names the rows), or 0. */
 static int
-sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
-                void *arg)
+contact_rows(struct store_sqlite *q, sqlite3_stmt *st, store_contact_fn *fn,
+             void *arg, const char *what)
 {
-	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st =
-	    stmt(q, list_id > 0 ? ST_CONTACT_EACH_LIST : ST_CONTACT_EACH_ALL);
 	int rc, stop = 0;
 
-	if (st == NULL)
-		return db_fail(q, "contacts");
-	if (list_id > 0)
-		sqlite3_bind_int64(st, 1, list_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_contact c = {
 		    .id = sqlite3_column_int64(st, 0),
@@ -1171,10 +1165,26 @@ sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 		    .status_at = (time_t)sqlite3_column_int64(st, 6),
 		};
 		if ((stop = fn(arg, &c)) != 0)
-			break;
+			return stop;
 	}
-	if (stop == 0 && rc != SQLITE_DONE)
-		stop = db_fail(q, "contacts");
+	return rc == SQLITE_DONE ? 0 : db_fail(q, what);
+}
+
+/* op: contact_each */
+static int
+sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
+                void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    stmt(q, list_id > 0 ? ST_CONTACT_EACH_LIST : ST_CONTACT_EACH_ALL);
+	int stop;
+
+	if (st == NULL)
+		return db_fail(q, "contacts");
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	stop = contact_rows(q, st, fn, arg, "contacts");
 	sqlite3_reset(st);
 	return stop;
 }
@@ -2549,27 +2559,13 @@ sq_segment_each(struct store *s, int64_t list_id, const struct segment *seg,
 	                list_id > 0 ? "SELECT " CONTACT_ROW SEG_FROM_LIST
 	                            : "SELECT " CONTACT_ROW SEG_FROM_ALL,
 	                seg, now, SEG_FIRST, " ORDER BY c.address");
-	int rc, stop = 0;
+	int stop;
 
 	if (st == NULL)
 		return MC_EIO;
 	if (list_id > 0)
 		sqlite3_bind_int64(st, 1, list_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_contact c = {
-		    .id = sqlite3_column_int64(st, 0),
-		    .address = (const char *)sqlite3_column_text(st, 1),
-		    .domain = (const char *)sqlite3_column_text(st, 2),
-		    .attrs = (const char *)sqlite3_column_text(st, 3),
-		    .status = (const char *)sqlite3_column_text(st, 4),
-		    .created = (time_t)sqlite3_column_int64(st, 5),
-		    .status_at = (time_t)sqlite3_column_int64(st, 6),
-		};
-		if ((stop = fn(arg, &c)) != 0)
-			break;
-	}
-	if (stop == 0 && rc != SQLITE_DONE)
-		stop = db_fail(q, "segment contacts");
+	stop = contact_rows(q, st, fn, arg, "segment contacts");
 	sqlite3_finalize(st);
 	return stop;
 }
