@@ -8,7 +8,7 @@ expect:
   550 5.1.1 mailbox full          -> failed, counted soft, not suppressed
   553 5.1.7 / 550 5.1.8 (sender)  -> failed, recorded, not suppressed
   550 5.7.1 policy rejection      -> failed, recorded, not suppressed
-Port 26600.
+Port 26660.
 """
 import os
 import sqlite3
@@ -18,7 +18,7 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 from engine_lib import Case, Fail, stop  # noqa: E402
 
-PORT = 26600
+PORT = 26660
 CASES = [  # (local part prefix, fault reply, suppressed?, row kind)
     ("unknown", "550 5.1.1 <x>: Recipient address rejected: User unknown",
      True, "hard"),

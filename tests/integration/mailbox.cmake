@@ -13,7 +13,7 @@ add_test(NAME bounce_policy_poller
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/bounce_policy_poller.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(bounce_policy_poller PROPERTIES LABELS integration TIMEOUT 120)
 # The same bounce policy on the engine path (a campaign through
-# `mailcast sink` with fault rules; port 26600).
+# `mailcast sink` with fault rules; port 26660).
 add_test(NAME bounce_policy_engine
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/bounce_policy_engine.py
     $<TARGET_FILE:mailcast>)
