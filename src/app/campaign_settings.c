@@ -20,6 +20,7 @@
 
 #include "app/campaign.h"
 #include "app/unsubscribe.h"
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -224,36 +225,10 @@ static bool
 parse_duration(const char *s, unsigned long unit_ms, unsigned long out_ms,
                long min, long max, unsigned *out)
 {
-	static const struct {
-		const char *name;
-		unsigned long ms;
-	} units[] = {{"ms", 1},
-	             {"s", 1000},
-	             {"m", 60000},
-	             {"h", 3600000},
-	             {"d", 86400000UL}};
-	char *end;
-	unsigned long long v, ms;
+	uint64_t ms;
 
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || v > 100000000ULL)
-		return false;
-	if (*end != '\0') {
-		size_t i = 0;
-
-		while (i < sizeof(units) / sizeof(units[0]) &&
-		       strcmp(end, units[i].name) != 0)
-			i++;
-		if (i == sizeof(units) / sizeof(units[0]))
-			return false;
-		unit_ms = units[i].ms;
-	}
-	ms = v * unit_ms;
-	if (ms % out_ms != 0 || ms / out_ms < (unsigned long long)min ||
-	    ms / out_ms > (unsigned long long)max)
+	if (mc_duration_parse(s, unit_ms, &ms) < 0 || ms % out_ms != 0 ||
+	    ms / out_ms < (uint64_t)min || ms / out_ms > (uint64_t)max)
 		return false;
 	*out = (unsigned)(ms / out_ms);
 	return true;
