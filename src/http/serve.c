@@ -29,6 +29,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "http/http.h"
 #include "http/pages.h"
 #include "http/serve.h"
 
@@ -171,8 +172,8 @@ done_forget(const char *tok)
 }
 
 /* This thread's store, opened on first use; NULL after logging why. */
-static struct store *
-thread_store(void)
+struct store *
+http_store(void)
 {
 	char err[512];
 
@@ -217,8 +218,8 @@ keys_reload(struct store *s)
 
 /* The client's address: the peer, or the last X-Forwarded-For entry when
  * the peer is a trusted proxy. */
-static void
-client_addr(struct MHD_Connection *c, char *out, size_t outsz)
+void
+http_client_addr(struct MHD_Connection *c, char *out, size_t outsz)
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -262,8 +263,8 @@ client_addr(struct MHD_Connection *c, char *out, size_t outsz)
 }
 
 /* A response from a copy of text, with the headers every page has. */
-static struct MHD_Response *
-page(const char *type, const char *text, size_t len)
+struct MHD_Response *
+http_page(const char *type, const char *text, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 	    len, (void *)text, MHD_RESPMEM_MUST_COPY);
@@ -284,8 +285,8 @@ page(const char *type, const char *text, size_t len)
 }
 
 /* Queue r with status (and drop our reference). */
-static enum MHD_Result
-answer(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
+enum MHD_Result
+http_answer(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 {
 	enum MHD_Result ok;
 
@@ -306,28 +307,143 @@ answer_shared(struct MHD_Connection *c, unsigned status, struct MHD_Response *r)
 }
 
 /* An HTML page (pages.h), copied into its response. */
-static enum MHD_Result
-answer_html(struct MHD_Connection *c, unsigned status, const char *html)
+enum MHD_Result
+http_answer_html(struct MHD_Connection *c, unsigned status, const char *html)
 {
-	return answer(c, status,
-	              page("text/html; charset=utf-8", html, strlen(html)));
+	return http_answer(
+	    c, status,
+	    http_page("text/html; charset=utf-8", html, strlen(html)));
 }
 
 /* 503: the store is busy or broken; a mailbox provider retries. */
-static enum MHD_Result
-answer_busy(struct MHD_Connection *c)
+enum MHD_Result
+http_answer_busy(struct MHD_Connection *c)
 {
 	struct MHD_Response *r =
-	    page("text/plain; charset=utf-8", "busy, try again\n", 16);
+	    http_page("text/plain; charset=utf-8", "busy, try again\n", 16);
 
 	if (r != NULL)
 		MHD_add_response_header(r, "Retry-After", "5");
-	return answer(c, 503, r);
+	return http_answer(c, 503, r);
+}
+
+/* A JSON body; takes v's reference. */
+enum MHD_Result
+http_answer_json(struct MHD_Connection *c, unsigned status, json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	struct MHD_Response *r;
+
+	json_decref(v);
+	if (text == NULL)
+		return http_answer_busy(c);
+	r = http_page("application/json", text, strlen(text));
+	free(text);
+	return http_answer(c, status, r);
+}
+
+/* The one 404. */
+enum MHD_Result
+http_not_found(struct MHD_Connection *c)
+{
+	return answer_shared(c, 404, srv.r_404);
+}
+
+/* The server's configuration. */
+const struct serve_config *
+http_config(void)
+{
+	return srv.cfg;
+}
+
+/* Whether the drain has begun. */
+bool
+http_draining(void)
+{
+	return srv.draining;
+}
+
+/* The key ring, read-locked. */
+const struct token_keyring *
+http_keys_acquire(void)
+{
+	pthread_rwlock_rdlock(&srv.keys_lock);
+	return srv.keys;
+}
+
+/* Drop the read lock of http_keys_acquire(). */
+void
+http_keys_release(void)
+{
+	pthread_rwlock_unlock(&srv.keys_lock);
+}
+
+/* Reload the keys, at most once a second. */
+int
+http_keys_refresh(struct store *s)
+{
+	if (time(NULL) - srv.keys_loaded < RELOAD_MIN_S)
+		return MC_EAGAIN;
+	return keys_reload(s);
+}
+
+/* The value of one hex digit, or -1. */
+static int
+hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* A field of a form-urlencoded body, decoded. */
+bool
+http_form_get(const char *b, size_t n, const char *name, char *out,
+              size_t outsz)
+{
+	size_t nl = strlen(name);
+
+	for (size_t i = 0; i < n;) {
+		size_t e = i, o = 0;
+
+		while (e < n && b[e] != '&')
+			e++;
+		if (e - i > nl && b[i + nl] == '=' &&
+		    memcmp(b + i, name, nl) == 0) {
+			for (size_t k = i + nl + 1; k < e; k++) {
+				int ch = (unsigned char)b[k], hi, lo;
+
+				if (ch == '+')
+					ch = ' ';
+				else if (ch == '%') {
+					if (k + 2 >= e)
+						return false;
+					hi = hexval(b[k + 1]);
+					lo = hexval(b[k + 2]);
+					if (hi < 0 || lo < 0)
+						return false;
+					ch = hi * 16 + lo;
+					k += 2;
+				}
+				if (ch == 0 || o + 1 >= outsz)
+					return false;
+				out[o++] = (char)ch;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		i = e + 1;
+	}
+	return false;
 }
 
 /* Whether a form-urlencoded body b[0..n) holds the exact pair. */
-static bool
-form_has(const char *b, size_t n, const char *pair)
+bool
+http_form_has(const char *b, size_t n, const char *pair)
 {
 	size_t pl = strlen(pair);
 
@@ -346,8 +462,8 @@ form_has(const char *b, size_t n, const char *pair)
 /* A browser's form from another site (CSRF): its Origin is not this
  * server's own (scheme and Host), or Sec-Fetch-Site says cross-site.
  * A client that sends neither is not a browser's form. */
-static bool
-cross_site(struct MHD_Connection *c)
+bool
+http_cross_site(struct MHD_Connection *c)
 {
 	const char *o =
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
@@ -390,7 +506,7 @@ one_click_body(const char *type, const char *b, size_t n)
 	}
 	/* application/x-www-form-urlencoded (also what a client that names
 	 * no type sends): the pair among &-separated pairs. */
-	return form_has(b, n, "List-Unsubscribe=One-Click");
+	return http_form_has(b, n, "List-Unsubscribe=One-Click");
 }
 
 /* The preferences page's resubscribe button (a browser's form: CSRF
@@ -403,8 +519,8 @@ route_resubscribe(struct MHD_Connection *c, struct store *s, const char *tok,
 	char err[400], src[96];
 	int rc;
 
-	if (cross_site(c))
-		return answer_html(c, 403, PAGE_FORBIDDEN);
+	if (http_cross_site(c))
+		return http_answer_html(c, 403, PAGE_FORBIDDEN);
 	snprintf(src, sizeof(src), "web %s", ip);
 	pthread_rwlock_rdlock(&srv.keys_lock);
 	rc = unsub_resubscribe(s, srv.keys, tok, src, time(NULL), &r, err,
@@ -413,37 +529,42 @@ route_resubscribe(struct MHD_Connection *c, struct store *s, const char *tok,
 	if (rc == MC_ENOTFOUND)
 		return answer_shared(c, 404, srv.r_404);
 	if (rc == MC_EINVAL)
-		return answer_html(c, 409, PAGE_NO_RESUBSCRIBE);
+		return http_answer_html(c, 409, PAGE_NO_RESUBSCRIBE);
 	if (rc < 0) {
 		log_warn("serve: resubscribe: %s", err);
-		return answer_busy(c);
+		return http_answer_busy(c);
 	}
 	done_forget(tok);
 	if (r.changed)
 		log_info("serve: %s: resubscribed %s", src, r.address);
-	return answer_html(c, 200, PAGE_RESUBSCRIBED);
+	return http_answer_html(c, 200, PAGE_RESUBSCRIBED);
 }
 
 /* GET or POST /unsubscribe/TOKEN. */
-static enum MHD_Result
-route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
-                  struct req *q, const char *ip)
+enum MHD_Result
+route_unsubscribe(struct http_call *hc)
 {
-	struct store *s = thread_store();
+	struct MHD_Connection *c = hc->c;
+	const char *method = hc->method, *ip = hc->ip;
+	const char *tok = unsub_path_token(hc->url);
+	struct req *q = hc->q;
+	struct store *s = http_store();
 	struct unsub_result r;
 	char err[400];
-	bool post = strcmp(method, "POST") == 0;
+	bool post = hc->post;
 	int rc;
 
+	if (tok == NULL)
+		return http_not_found(c);
 	if (s == NULL)
-		return answer_busy(c);
-	if (post && form_has(q->body ? q->body : "", q->len, "resubscribe=1"))
+		return http_answer_busy(c);
+	if (post && http_form_has(hc->body, hc->len, "resubscribe=1"))
 		return route_resubscribe(c, s, tok, ip);
 	if (post && !one_click_body(MHD_lookup_connection_value(
 	                                c, MHD_HEADER_KIND, "Content-Type"),
-	                            q->body ? q->body : "", q->len)) {
+	                            hc->body, hc->len)) {
 		/* Checked first: a wrong body says nothing about the token. */
-		return answer_html(c, 400, PAGE_BAD_POST);
+		return http_answer_html(c, 400, PAGE_BAD_POST);
 	}
 	if (post && done_has(tok))
 		return answer_shared(c, 200, srv.r_unsub);
@@ -462,7 +583,7 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 		return answer_shared(c, 404, srv.r_404);
 	if (rc < 0) {
 		log_warn("serve: %s %s: %s", method, UNSUB_PATH "...", err);
-		return answer_busy(c);
+		return http_answer_busy(c);
 	}
 	if (post && !r.already) {
 		/* To the writer thread; the answer once it has committed. */
@@ -492,10 +613,11 @@ route_unsubscribe(struct MHD_Connection *c, const char *method, const char *tok,
 
 /* /healthz: 200 while the store answers a read, 503 when it does not or
  * while draining. */
-static enum MHD_Result
-route_health(struct MHD_Connection *c)
+enum MHD_Result
+route_health(struct http_call *hc)
 {
-	struct store *s = thread_store();
+	struct MHD_Connection *c = hc->c;
+	struct store *s = http_store();
 	struct store_suppression hit;
 	int rc;
 
@@ -504,38 +626,65 @@ route_health(struct MHD_Connection *c)
 	rc = s ? store_supp_check(s, "healthz@healthz.invalid", &hit) : MC_EIO;
 	if (rc < 0 && rc != MC_ENOTFOUND) {
 		log_warn("serve: healthz: %s", s ? store_error(s) : "no store");
-		return answer_busy(c);
+		return http_answer_busy(c);
 	}
 	return answer_shared(c, 200, srv.r_health);
 }
 
-/* Route one complete request. */
+/* Whether method is one of allow's ("GET, HEAD, POST"). */
+static bool
+method_allowed(const char *allow, const char *method)
+{
+	size_t ml = strlen(method);
+
+	for (const char *p = allow; *p;) {
+		size_t n = strcspn(p, ", ");
+
+		if (n == ml && memcmp(p, method, n) == 0)
+			return true;
+		p += n;
+		p += strspn(p, ", ");
+	}
+	return false;
+}
+
+/* Route one complete request through the table (routes.c). */
 static enum MHD_Result
 route(struct MHD_Connection *c, const char *url, const char *method,
       struct req *q)
 {
-	char ip[INET6_ADDRSTRLEN + 1];
-	const char *tok;
-	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-	bool post = strcmp(method, "POST") == 0;
+	struct http_call hc = {
+	    .c = c,
+	    .url = url,
+	    .method = method,
+	    .get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0,
+	    .post = strcmp(method, "POST") == 0,
+	    .body = q->body ? q->body : "",
+	    .len = q->len,
+	    .q = q,
+	};
 	struct MHD_Response *r;
 
-	client_addr(c, ip, sizeof(ip));
-	log_debug("serve: %s %s %.*s", ip, method,
+	http_client_addr(c, hc.ip, sizeof(hc.ip));
+	log_debug("serve: %s %s %.*s", hc.ip, method,
 	          (int)strcspn(url + (url[0] == '/'), "/") + 1, url);
-	if (strcmp(url, "/healthz") == 0 && get)
-		return route_health(c);
-	if ((tok = unsub_path_token(url)) != NULL && (get || post))
-		return route_unsubscribe(c, method, tok, q, ip);
-	if (strcmp(url, "/healthz") == 0 || tok != NULL) {
-		r = page("text/plain; charset=utf-8", "method not allowed\n",
-		         19);
+	for (size_t i = 0; i < http_nroutes; i++) {
+		const struct http_route *rt = &http_routes[i];
+		size_t pl = strlen(rt->path);
+
+		if (rt->prefix ? strncmp(url, rt->path, pl) != 0
+		               : strcmp(url, rt->path) != 0)
+			continue;
+		hc.rest = url + pl;
+		if (method_allowed(rt->allow, method))
+			return rt->fn(&hc);
+		r = http_page("text/plain; charset=utf-8",
+		              "method not allowed\n", 19);
 		if (r != NULL)
-			MHD_add_response_header(
-			    r, "Allow", tok ? "GET, HEAD, POST" : "GET, HEAD");
-		return answer(c, 405, r);
+			MHD_add_response_header(r, "Allow", rt->allow);
+		return http_answer(c, 405, r);
 	}
-	return answer_shared(c, 404, srv.r_404);
+	return http_not_found(c);
 }
 
 /* libmicrohttpd's request callback: headers, then the body in pieces,
@@ -568,7 +717,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			/* Refused before a byte of the body is read; the
 			 * connection closes after the answer. */
 			q->too_big = q->started = true;
-			return answer_html(c, 413, PAGE_TOO_BIG);
+			return http_answer_html(c, 413, PAGE_TOO_BIG);
 		}
 		return MHD_YES;
 	}
@@ -596,7 +745,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			return MHD_YES;
 		q->queued = false;
 		return q->wdone > 0 ? answer_shared(c, 200, srv.r_unsub)
-		                    : answer_busy(c);
+		                    : http_answer_busy(c);
 	}
 	if (q->started)
 		return MHD_YES;
@@ -605,7 +754,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if ((t = ci ? ci->socket_context : NULL) != NULL)
 		t->deadline_ms = 0;
 	if (q->too_big)
-		return answer_html(c, 413, PAGE_TOO_BIG);
+		return http_answer_html(c, 413, PAGE_TOO_BIG);
 	return route(c, url, method, q);
 }
 
@@ -745,7 +894,7 @@ static void *
 writer(void *arg)
 {
 	static struct req *b[BATCH_MAX];
-	struct store *s = thread_store();
+	struct store *s = http_store();
 
 	(void)arg;
 	for (;;) {
@@ -832,7 +981,7 @@ reload(void)
 {
 	struct mc_conf conf;
 	char err[600];
-	struct store *s = thread_store();
+	struct store *s = http_store();
 
 	if (srv.cfg->config_path != NULL) {
 		if (conf_find(srv.cfg->config_path, &conf, err, sizeof(err)) <
@@ -854,14 +1003,14 @@ reload(void)
 static int
 responses_make(void)
 {
-	srv.r_404 = page("text/html; charset=utf-8", PAGE_NOT_FOUND,
-	                 strlen(PAGE_NOT_FOUND));
-	srv.r_health = page("text/plain; charset=utf-8", "ok\n", 3);
-	srv.r_drain = page("text/plain; charset=utf-8", "draining\n", 9);
-	srv.r_unsub = page("text/html; charset=utf-8", PAGE_UNSUBSCRIBED,
-	                   strlen(PAGE_UNSUBSCRIBED));
-	srv.r_confirm = page("text/html; charset=utf-8", PAGE_CONFIRM,
-	                     strlen(PAGE_CONFIRM));
+	srv.r_404 = http_page("text/html; charset=utf-8", PAGE_NOT_FOUND,
+	                      strlen(PAGE_NOT_FOUND));
+	srv.r_health = http_page("text/plain; charset=utf-8", "ok\n", 3);
+	srv.r_drain = http_page("text/plain; charset=utf-8", "draining\n", 9);
+	srv.r_unsub = http_page("text/html; charset=utf-8", PAGE_UNSUBSCRIBED,
+	                        strlen(PAGE_UNSUBSCRIBED));
+	srv.r_confirm = http_page("text/html; charset=utf-8", PAGE_CONFIRM,
+	                          strlen(PAGE_CONFIRM));
 	return srv.r_404 && srv.r_health && srv.r_drain && srv.r_unsub &&
 	               srv.r_confirm
 	           ? 0
@@ -1018,7 +1167,7 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	if ((rc = app_store_url(cfg->store_url, srv.url, sizeof(srv.url), err,
 	                        errsz)) < 0)
 		goto out;
-	if (thread_store() == NULL) {
+	if (http_store() == NULL) {
 		rc = mc_fail(MC_EIO, err, errsz, "cannot open the store: %s",
 		             srv.open_err);
 		goto out;

@@ -3,14 +3,14 @@
  * libmicrohttpd (docs/serve.md says why that library), over the
  * application layer only (app/).
  *
- * Routes today: GET /healthz (200 while the store answers); GET
- * /unsubscribe/TOKEN (a confirmation page with a button, changes
- * nothing; once unsubscribed, the preferences: resubscribe); POST
- * /unsubscribe/TOKEN with List-Unsubscribe=One-Click (RFC 8058: the
- * token's contact unsubscribed, idempotent, no cookie; group-committed by
- * a writer thread, the 200 after the commit) or with resubscribe=1 (CSRF:
- * Origin / Sec-Fetch-Site).  A token that does not verify, or names
- * nobody this store sent to, is the same 404 as any unknown path.
+ * Routes (the table in routes.c; http.h is what a route gets): GET /healthz
+ * (200 while the store answers); GET /unsubscribe/TOKEN (a confirmation page
+ * with a button, changes nothing; once unsubscribed, the preferences:
+ * resubscribe); POST /unsubscribe/TOKEN with List-Unsubscribe=One-Click (RFC
+ * 8058: the token's contact unsubscribed, idempotent, no cookie;
+ * group-committed by a writer thread, the 200 after the commit) or with
+ * resubscribe=1 (CSRF: Origin / Sec-Fetch-Site).  A token that does not verify,
+ * or names nobody this store sent to, is the same 404 as any unknown path.
  *
  * Limits (each a field below): connections in all and per client address
  * (libmicrohttpd refuses the excess at accept), a header deadline (a

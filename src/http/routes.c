@@ -1,0 +1,12 @@
+/*
+ * routes.c — the route table of `mailcast serve` (http.h): every path
+ * the server answers, one line each; anything else is the one 404.
+ */
+#include "http/http.h"
+
+const struct http_route http_routes[] = {
+    {"/healthz", false, "GET, HEAD", route_health},
+    {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
+};
+
+const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
