@@ -191,6 +191,8 @@ enum campaign_opt {
 const char *campaign_opt_name(enum campaign_opt o);
 /* Whether option o takes a value. */
 bool campaign_opt_has_arg(enum campaign_opt o);
+/* The option named name ("dns-server"), or -1. */
+int campaign_opt_parse(const char *name);
 
 /* A sending window "HH:MM-HH:MM" with its zone (Z or +HH:MM) as minutes
  * of the day in UTC (end < start: across midnight).  0 or MC_EINVAL. */
@@ -209,6 +211,17 @@ void campaign_settings_layer(struct campaign_settings *set);
  */
 int campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
                           const char *value, char *err, size_t errsz);
+/* A setting by its option name, as a command line or an API form gives
+ * it (value NULL for one that takes none). */
+struct campaign_kv {
+	const char *key;
+	const char *value;
+};
+/* campaign_settings_set() of each of the n pairs kv, in order: 0, its
+ * error, or MC_EINVAL for a key that is no option. */
+int campaign_settings_set_kv(struct campaign_settings *set,
+                             const struct campaign_kv *kv, size_t n, char *err,
+                             size_t errsz);
 /*
  * Lay a configuration (mailcast.conf with MAILCAST_* over it) into set:
  * its [mailcast] keys, then its [relay NAME] sections or MAILCAST_RELAY

@@ -97,6 +97,16 @@ campaign_opt_has_arg(enum campaign_opt o)
 	return (unsigned)o < CAMPAIGN_OPT__COUNT && opt_table[o].arg;
 }
 
+/* The option named name, or -1. */
+int
+campaign_opt_parse(const char *name)
+{
+	for (int i = 0; name && i < CAMPAIGN_OPT__COUNT; i++)
+		if (strcmp(opt_table[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
 /* Replace *dst with a copy of s (or NULL). */
 static void
 set_str(char **dst, const char *s)
@@ -1213,4 +1223,23 @@ campaign_settings_load(struct store *s, int64_t id,
 	rc = campaign_settings_from_json(set, txt, err, errsz);
 	free(txt);
 	return rc;
+}
+
+/* Each pair by name, in order. */
+int
+campaign_settings_set_kv(struct campaign_settings *set,
+                         const struct campaign_kv *kv, size_t n, char *err,
+                         size_t errsz)
+{
+	int o, rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((o = campaign_opt_parse(kv[i].key)) < 0)
+			return mc_fail(MC_EINVAL, err, errsz,
+			               "%s: no such setting", kv[i].key);
+		if ((rc = campaign_settings_set(set, (enum campaign_opt)o,
+		                                kv[i].value, err, errsz)) < 0)
+			return rc;
+	}
+	return 0;
 }

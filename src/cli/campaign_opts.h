@@ -1,37 +1,36 @@
 /*
  * campaign_opts.h — what `campaign`, `broadcast` and `demo` share in the
- * CLI: the sending options parsed into struct campaign_settings
- * (app/campaign.h does the work; every option is a campaign_opt by
- * name), the foreground run with a progress bar on stderr (when it is a
- * terminal and not --quiet) and SIGINT/SIGTERM as a clean pause, and the
- * report printed as text or JSON.
- *
- * Functions return a <sysexits.h> status and print "mailcast: CMD:
- * reason" themselves.
+ * CLI: one option table (the sending options, every campaign_opt by
+ * name, checked into a struct campaign_settings and kept as name/value
+ * pairs to lay on saved settings), and the foreground run with a
+ * progress bar on stderr (a terminal, not --quiet) and the report.
  */
 #ifndef MC_CLI_CAMPAIGN_OPTS_H
 #define MC_CLI_CAMPAIGN_OPTS_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
-#include "app/campaign.h"
-#include "app/demo.h"
+#include "app/campaign_out.h"
+#include "cli/util.h"
+
+#define CAMPAIGN_KV_MAX 256 /* sending options on one command line */
+
 /* What the commands take besides the sending options (NULL/false: not
- * given). */
+ * given), and the sending options as given. */
 struct campaign_args {
-	char *name, *list, *state, *where, *to, *as, *at;
-	bool json, csv, quiet;
+	const char *name, *list, *state, *where, *to, *as, *at;
+	bool csv, quiet;
+	struct campaign_kv kv[CAMPAIGN_KV_MAX];
+	size_t nkv;
 };
 
 /*
- * Parse argv into set and a: with conf, mailcast.conf and MAILCAST_*
- * first; usage is the command's help (the sending options' follow).
- * 0, -1 after --help (usage printed), or an exit status.
+ * The option table of cmd (messages name it) into a and set, laid on
+ * mailcast.conf and MAILCAST_*: a table, or NULL after saying why
+ * (*status the exit status).
  */
-int campaign_opts_parse(int argc, char **argv, struct campaign_settings *set,
-                        bool conf, const char *cmd, const char *usage,
-                        struct campaign_args *a);
+struct cli_opt *campaign_opts(const char *cmd, struct campaign_args *a,
+                              struct campaign_settings *set, int *status);
 /* Print "mailcast: CMD: err" and give rc's exit status. */
 int campaign_fail(const char *cmd, int rc, const char *err);
 /*
@@ -41,9 +40,5 @@ int campaign_fail(const char *cmd, int rc, const char *err);
 int campaign_foreground(struct store *s, int64_t id,
                         const struct campaign_settings *set, struct demo *d,
                         bool quiet, const char *cmd);
-/* Print the report of campaign id on stdout (CSV with csv, JSON with
- * json). */
-int campaign_report_print(struct store *s, int64_t id, bool json, bool csv,
-                          const char *cmd);
 
 #endif

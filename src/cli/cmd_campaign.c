@@ -2,181 +2,159 @@
  * cmd_campaign.c — `mailcast campaign create|start|resume|pause|status|
  * report|who|list|show|delete|clone|test|schedule|run-due`: campaigns kept
  * in the store, run in the foreground by the engine (docs/engine.md); the
- * management is app/campaign_manage.h's.
+ * work is app/campaign*.h's.  Every subcommand takes the one option table
+ * (campaign_opts.h).
  */
-#include <getopt.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
 
-#include <jansson.h>
-
 #include "app/campaign_manage.h"
-#include "app/contacts.h"
 #include "app/result_json.h"
 #include "app/process.h"
 #include "app/unsubscribe.h"
 #include "base/error.h"
+#include "base/xmalloc.h"
 #include "cli/campaign_opts.h"
 #include "cli/commands.h"
-#include "cli/store_open.h"
-#include "cli/util.h"
 
 #include "usage_campaign.h" /* docs/usage/campaign.txt */
 #include "usage_sending.h"  /* docs/usage/sending.txt */
 
-/* Print the usage: docs/usage/campaign.txt, then the sending options. */
-static void
-usage(FILE *fp)
+static struct campaign_settings set; /* mailcast.conf, then the options */
+static struct campaign_args a;
+
+/* Not create: no --where; 0 or EX_USAGE after saying so. */
+static int
+no_where(struct cli_call *c)
 {
-	fputs(usage_campaign, fp);
-	fputs(usage_sending, fp);
+	if (a.where == NULL)
+		return 0;
+	return cli_fail(EX_USAGE, "mailcast: %s: --where is chosen at create",
+	                c->name);
+}
+
+/* The campaign the operand names into *id: 0, EX_USAGE or MC_E*. */
+static int
+need_id(struct cli_call *c, int64_t *id)
+{
+	int rc = no_where(c);
+
+	if (rc == 0 && c->argc < 1)
+		rc = cli_fail(EX_USAGE, "mailcast: %s: give the campaign ID",
+		              c->name);
+	return rc ? rc
+	          : campaign_lookup(c->s, c->argv[0], id, c->err,
+	                            sizeof(c->err));
 }
 
 /* campaign create */
 static int
-do_create(struct store *s, const struct campaign_settings *set,
-          const struct campaign_args *a)
+c_create(struct cli_call *c)
 {
-	char err[CAMPAIGN_ERR_MAX];
 	unsigned long n;
 	int64_t id;
-	int rc = campaign_create_where(s, a->name, a->list, a->where, set, &id,
-	                               &n, err, sizeof(err));
+	int rc = campaign_create_where(c->s, a.name, a.list, a.where, &set, &id,
+	                               &n, c->err, sizeof(c->err));
 
 	if (rc < 0)
-		return campaign_fail("campaign create", rc, err);
-	if (a->where)
-		fprintf(stderr,
-		        "mailcast: campaign create: --where: %lu "
-		        "contacts\n",
-		        n);
+		return rc;
+	if (a.where)
+		cli_fail(0, "mailcast: campaign create: --where: %lu contacts",
+		         n);
 	printf("%lld\n", (long long)id);
-	if (!unsub_served(set->unsub_url, conf_get(app_conf(), CONF_public_url),
-	                  err, sizeof(err)))
-		fprintf(stderr, "mailcast: campaign create: warning: %s\n",
-		        err);
+	if (!unsub_served(set.unsub_url, conf_get(app_conf(), CONF_public_url),
+	                  c->err, sizeof(c->err)))
+		cli_fail(0, "mailcast: campaign create: warning: %s", c->err);
 	return 0;
 }
 
-/* campaign pause */
+/* campaign pause ID */
 static int
-do_pause(struct store *s, int64_t id)
+c_pause(struct cli_call *c)
 {
-	char err[CAMPAIGN_ERR_MAX];
+	int64_t id;
 	unsigned n;
-	int rc = campaign_pause(s, id, &n, err, sizeof(err));
+	int rc = need_id(c, &id);
 
-	if (rc < 0)
-		return campaign_fail("campaign pause", rc, err);
-	if (n == 0) {
-		fprintf(stderr,
-		        "mailcast: campaign pause: campaign %lld is not "
-		        "sending on this host\n",
-		        (long long)id);
-		return EX_UNAVAILABLE;
-	}
+	if (rc ||
+	    (rc = campaign_pause(c->s, id, &n, c->err, sizeof(c->err))) < 0)
+		return rc;
+	if (n == 0)
+		return cli_fail(
+		    EX_UNAVAILABLE,
+		    "mailcast: campaign pause: campaign %lld is not "
+		    "sending on this host",
+		    (long long)id);
 	printf("asked %u run%s to pause\n", n, n == 1 ? "" : "s");
 	return 0;
 }
 
-/* campaign status */
+/* campaign status|report|who ID */
 static int
-do_status(struct store *s, int64_t id, bool json)
+c_show_one(struct cli_call *c)
 {
 	struct campaign_info ci;
-	char err[CAMPAIGN_ERR_MAX];
-	int rc = campaign_status_get(s, id, &ci, err, sizeof(err));
+	bool json = cli_globals.json;
+	int64_t id;
+	int rc = need_id(c, &id);
 
-	if (rc < 0)
-		return campaign_fail("campaign status", rc, err);
-	if (json) {
-		cli_json_print(campaign_info_json(id, &ci));
-		return 0;
-	}
-	printf("campaign %lld \"%s\": %s%s\n", (long long)id, ci.name,
-	       campaign_status_name(ci.status),
-	       ci.orphaned ? " (its last run stopped without a word; "
-	                     "`campaign resume` continues)"
-	                   : "");
-	if (ci.where[0])
-		printf("  --where %s (%lu at create)\n", ci.where, ci.matched);
-	for (int i = 0; i < DLV__COUNT; i++)
-		printf("  %-12s %lu\n", store_dlv_state_name(i), ci.states[i]);
-	for (size_t i = 0; i < ci.nholders; i++) {
-		const struct campaign_holder *h = &ci.holders[i];
-		char since[32];
-		struct tm tm;
-
-		localtime_r(&h->since, &tm);
-		strftime(since, sizeof(since), "%Y-%m-%d %H:%M:%S", &tm);
-		printf("  run: pid %ld on %s since %s, %lu rows held, "
-		       "heartbeat %lld s ago (%s)\n",
-		       h->pid, h->host, since, h->rows,
-		       (long long)(time(NULL) - h->heartbeat), h->owner);
-	}
-	return 0;
-}
-
-struct who_ctx {
-	bool csv, json;
-	json_t *arr;
-};
-
-/* One row of `campaign who`. */
-static int
-who_row(void *arg, const struct store_dlv_row *r)
-{
-	struct who_ctx *w = arg;
-	char code[16] = "";
-
-	if (r->reply_code)
-		snprintf(code, sizeof(code), "%d", r->reply_code);
-	if (w->json) {
-		json_array_append_new(w->arr, campaign_row_json(r));
-	} else if (w->csv) {
-		char buf[2][16];
-		const char *f[CAMPAIGN_ROW_CSV_FIELDS];
-
-		campaign_row_fields(r, buf, f);
-		app_csv_write_row(stdout, f, CAMPAIGN_ROW_CSV_FIELDS);
-	} else {
-		printf("%-40s %-10s %3s %-7s %s%s%s\n", r->address,
-		       store_dlv_state_name(r->state), code,
-		       r->enhanced ? r->enhanced : "",
-		       r->queue_id ? r->queue_id : "",
-		       r->queue_id && r->text ? " " : "",
-		       r->text && !r->queue_id ? r->text : "");
-	}
-	return 0;
-}
-
-/* campaign who */
-static int
-do_who(struct store *s, int64_t id, const char *state, bool csv, bool json)
-{
-	struct who_ctx w = {csv, json, json ? json_array() : NULL};
-	int st = -1;
-
-	if (state && (st = store_dlv_state_parse(state)) < 0) {
-		fprintf(stderr,
-		        "mailcast: campaign who: --state: one of pending, "
-		        "inflight, sent, deferred, failed, bounced, "
-		        "suppressed\n");
-		json_decref(w.arr);
-		return EX_USAGE;
-	}
-	if (csv)
-		printf("%s\r\n", CAMPAIGN_ROW_CSV_HEADER);
-	if (store_delivery_each(s, id, st, who_row, &w) < 0) {
-		fprintf(stderr, "mailcast: campaign who: %s\n", store_error(s));
-		json_decref(w.arr);
-		return EX_IOERR;
-	}
+	if (rc)
+		return rc;
+	if (strcmp(c->name, "campaign report") == 0)
+		return campaign_report_write(c->s, id, json, a.csv, stdout,
+		                             c->err, sizeof(c->err));
+	if (strcmp(c->name, "campaign who") == 0)
+		return campaign_who_write(c->s, id, a.state, json, a.csv,
+		                          stdout, c->err, sizeof(c->err));
+	if ((rc = campaign_status_get(c->s, id, &ci, c->err, sizeof(c->err))) <
+	    0)
+		return rc;
 	if (json)
-		cli_json_print(w.arr);
+		cli_json_print(campaign_info_json(id, &ci));
+	else
+		campaign_info_text(id, &ci, time(NULL), stdout);
+	return 0;
+}
+
+/* campaign list, show ID */
+static int
+c_list(struct cli_call *c)
+{
+	json_t *o;
+	int64_t id;
+	int rc = no_where(c);
+
+	if (rc == 0 && strcmp(c->name, "campaign list") == 0)
+		rc = campaign_list_json(c->s, &o, c->err, sizeof(c->err));
+	else if (rc == 0 && (rc = need_id(c, &id)) == 0)
+		rc = campaign_show_json(c->s, id, &o, c->err, sizeof(c->err));
+	if (rc != 0)
+		return rc;
+	if (cli_globals.json)
+		cli_json_print(o);
+	else
+		campaign_json_text(o, stdout), json_decref(o);
+	return 0;
+}
+
+/* campaign delete|clone ID */
+static int
+c_delete(struct cli_call *c)
+{
+	bool del = strcmp(c->name, "campaign delete") == 0;
+	int64_t id, nid;
+	int rc = need_id(c, &id);
+
+	if (rc || (rc = del ? campaign_delete(c->s, id, c->err, sizeof(c->err))
+	                    : campaign_clone(c->s, id, a.name, &nid, c->err,
+	                                     sizeof(c->err))) < 0)
+		return rc;
+	if (del)
+		printf("deleted campaign %lld\n", (long long)id);
+	else
+		printf("%lld\n", (long long)nid);
 	return 0;
 }
 
@@ -194,164 +172,93 @@ due_line(void *arg, int64_t id, int rc, const struct campaign_result *res,
 		*worst = ex;
 }
 
-/* The subcommands on one campaign with the saved settings and this
- * command line on top: start, resume, test, schedule. */
+/* campaign run-due */
 static int
-do_saved(struct store *s, int64_t id, const char *sub, int argc, char **argv)
+c_run_due(struct cli_call *c)
 {
-	struct campaign_settings set;
-	struct campaign_args a;
-	struct campaign_test_result tr;
-	char err[CAMPAIGN_ERR_MAX];
-	int rc;
-
-	memset(&a, 0, sizeof(a));
-	campaign_settings_init(&set);
-	if ((rc = campaign_settings_load(s, id, &set, err, sizeof(err))) < 0) {
-		rc = campaign_fail("campaign", rc, err);
-		goto done;
-	}
-	if ((rc = campaign_opts_parse(argc, argv, &set, false, "campaign",
-	                              usage_campaign, &a)) != 0)
-		goto done;
-	if (strcmp(sub, "test") == 0) {
-		rc = campaign_test_send(s, id, &set, a.to, a.as, &tr, err,
-		                        sizeof(err));
-		if (tr.as[0])
-			printf("test to %s as %s via %s: %s\n", a.to, tr.as,
-			       tr.server, rc < 0 ? err : tr.text);
-		rc = rc < 0 ? campaign_fail("campaign test", rc, err) : 0;
-	} else if (strcmp(sub, "schedule") == 0) {
-		if ((rc = campaign_schedule(s, id, a.at, time(NULL), err,
-		                            sizeof(err))) < 0 ||
-		    (rc = campaign_settings_save(s, id, &set, err,
-		                                 sizeof(err))) < 0)
-			rc = campaign_fail("campaign schedule", rc, err);
-	} else {
-		rc =
-		    campaign_foreground(s, id, &set, NULL, a.quiet, "campaign");
-	}
-done:
-	campaign_settings_fini(&set);
-	return rc < 0 ? 0 : rc;
-}
-
-/* The subcommands that print data or change the campaign. */
-static int
-do_manage(struct store *s, int64_t id, const char *sub,
-          const struct campaign_args *a)
-{
-	char err[CAMPAIGN_ERR_MAX];
-	json_t *o = NULL;
-	int64_t nid;
-	int rc, worst = 0;
+	int rc = no_where(c), worst = 0;
 	unsigned n;
 
-	if (strcmp(sub, "list") == 0)
-		rc = campaign_list_json(s, &o, err, sizeof(err));
-	else if (strcmp(sub, "show") == 0)
-		rc = campaign_show_json(s, id, &o, err, sizeof(err));
-	else if (strcmp(sub, "delete") == 0)
-		rc = campaign_delete(s, id, err, sizeof(err));
-	else if (strcmp(sub, "clone") == 0)
-		rc = campaign_clone(s, id, a->name, &nid, err, sizeof(err));
-	else
-		rc = campaign_run_due(s, time(NULL), NULL, due_line, &worst, &n,
-		                      err, sizeof(err));
-	if (rc < 0)
-		return campaign_fail("campaign", rc, err);
-	if (o != NULL && a->json)
-		cli_json_print(o);
-	else if (o != NULL)
-		campaign_json_text(o, stdout), json_decref(o);
-	else if (strcmp(sub, "clone") == 0)
-		printf("%lld\n", (long long)nid);
-	else if (strcmp(sub, "delete") == 0)
-		printf("deleted campaign %lld\n", (long long)id);
-	else if (n == 0)
+	if (rc ||
+	    (rc = campaign_run_due(c->s, time(NULL), NULL, due_line, &worst, &n,
+	                           c->err, sizeof(c->err))) < 0)
+		return rc;
+	if (n == 0)
 		printf("no campaign is due\n");
 	return worst;
+}
+
+/* campaign start|resume|test|schedule ID: the saved settings with the
+ * command line's on top. */
+static int
+c_saved(struct cli_call *c)
+{
+	struct campaign_settings cur;
+	struct campaign_test_result tr;
+	int64_t id;
+	int rc = need_id(c, &id);
+
+	if (rc)
+		return rc;
+	campaign_settings_init(&cur);
+	if ((rc = campaign_settings_load(c->s, id, &cur, c->err,
+	                                 sizeof(c->err))) < 0 ||
+	    (rc = campaign_settings_set_kv(&cur, a.kv, a.nkv, c->err,
+	                                   sizeof(c->err))) < 0) {
+		rc = campaign_fail("campaign", rc, c->err);
+	} else if (strcmp(c->name, "campaign test") == 0) {
+		rc = campaign_test_send(c->s, id, &cur, a.to, a.as, &tr, c->err,
+		                        sizeof(c->err));
+		if (tr.as[0])
+			printf("test to %s as %s via %s: %s\n", a.to, tr.as,
+			       tr.server, rc < 0 ? c->err : tr.text);
+	} else if (strcmp(c->name, "campaign schedule") == 0) {
+		if ((rc = campaign_schedule(c->s, id, a.at, time(NULL), c->err,
+		                            sizeof(c->err))) == 0)
+			rc = campaign_settings_save(c->s, id, &cur, c->err,
+			                            sizeof(c->err));
+	} else {
+		rc = campaign_foreground(c->s, id, &cur, NULL, a.quiet,
+		                         "campaign");
+	}
+	campaign_settings_fini(&cur);
+	return rc;
 }
 
 /* `mailcast campaign ...` */
 int
 cmd_campaign(int argc, char **argv)
 {
-	static const char *const subs[] = {
-	    "create", "start", "resume",   "pause",  "status",
-	    "report", "who",   "list",     "show",   "delete",
-	    "clone",  "test",  "schedule", "run-due"};
-	struct campaign_settings set;
-	struct campaign_args a;
-	struct store *s = NULL;
-	char err[CAMPAIGN_ERR_MAX], what[32];
-	const char *sub;
-	size_t k = 0;
-	int64_t id = 0;
+	struct cli_opt *o;
+	char *usage = xasprintf("%s%s", usage_campaign, usage_sending);
 	int rc;
 
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE : 0;
-	}
-	sub = argv[1];
-	while (k < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[k]))
-		k++;
-	if (k == sizeof(subs) / sizeof(subs[0])) {
-		fprintf(stderr, "mailcast: campaign: unknown subcommand '%s'\n",
-		        sub);
-		usage(stderr);
-		return EX_USAGE;
-	}
-	memset(&a, 0, sizeof(a));
 	campaign_settings_init(&set);
-	argc--;
-	argv++;
-	rc = campaign_opts_parse(argc, argv, &set, true, "campaign",
-	                         usage_campaign, &a);
-	if (rc != 0)
-		goto done;
-	if (a.where != NULL && strcmp(sub, "create") != 0) {
-		rc = cli_fail(EX_USAGE,
-		              "mailcast: campaign %s: --where is "
-		              "chosen at create",
-		              sub);
-		goto done;
+	if ((o = campaign_opts("campaign", &a, &set, &rc)) != NULL) {
+		const struct cli_sub subs[] = {
+		    CLI_SUB("create", c_create, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("start", c_saved, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("resume", c_saved, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("pause", c_pause, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("status", c_show_one, CLI_STORE_READ, 0, 1 << 20,
+		            o),
+		    CLI_SUB("report", c_show_one, CLI_STORE_READ, 0, 1 << 20,
+		            o),
+		    CLI_SUB("who", c_show_one, CLI_STORE_READ, 0, 1 << 20, o),
+		    CLI_SUB("list", c_list, CLI_STORE_READ, 0, 1 << 20, o),
+		    CLI_SUB("show", c_list, CLI_STORE_READ, 0, 1 << 20, o),
+		    CLI_SUB("delete", c_delete, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("clone", c_delete, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("test", c_saved, CLI_STORE_WRITE, 0, 1 << 20, o),
+		    CLI_SUB("schedule", c_saved, CLI_STORE_WRITE, 0, 1 << 20,
+		            o),
+		    CLI_SUB("run-due", c_run_due, CLI_STORE_WRITE, 0, 1 << 20,
+		            o),
+		    {0},
+		};
+		rc = cli_subs_run("campaign", usage, subs, argc, argv);
 	}
-	if (k != 0 && k != 7 && k != 13 && optind >= argc) {
-		fprintf(stderr, "mailcast: campaign %s: give the campaign ID\n",
-		        sub);
-		rc = EX_USAGE;
-		goto done;
-	}
-	snprintf(what, sizeof(what), "campaign %s", sub);
-	if ((s = cli_store_open(what)) == NULL) {
-		rc = cli_store_exit();
-		goto done;
-	}
-	if (strcmp(sub, "create") == 0)
-		rc = do_create(s, &set, &a);
-	else if (k == 7 || k == 13)
-		rc = do_manage(s, 0, sub, &a);
-	else if ((rc = campaign_lookup(s, argv[optind], &id, err,
-	                               sizeof(err))) < 0)
-		rc = campaign_fail("campaign", rc, err);
-	else if (k == 1 || k == 2 || k == 11 || k == 12)
-		rc = do_saved(s, id, sub, argc, argv);
-	else if (k >= 8)
-		rc = do_manage(s, id, sub, &a);
-	else if (strcmp(sub, "pause") == 0)
-		rc = do_pause(s, id);
-	else if (strcmp(sub, "status") == 0)
-		rc = do_status(s, id, a.json);
-	else if (strcmp(sub, "report") == 0)
-		rc = campaign_report_print(s, id, a.json, a.csv,
-		                           "campaign report");
-	else
-		rc = do_who(s, id, a.state, a.csv, a.json);
-done:
-	store_close(s);
 	campaign_settings_fini(&set);
-	return rc < 0 ? 0 : rc;
+	free(usage);
+	return rc;
 }

@@ -1,8 +1,7 @@
 /*
- * store_open.c — open the store for a command; run its subcommands.
+ * store_open.c — open the store for a command; import a CSV file.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -41,43 +40,6 @@ int
 cli_store_exit(void)
 {
 	return open_status;
-}
-
-/* Open the store, run the subcommand, close the store. */
-int
-cli_store_dispatch(const char *cmd, const char *usage,
-                   const struct cli_store_sub *subs, size_t nsubs, int argc,
-                   char **argv)
-{
-	struct store *s;
-	char what[64];
-	int rc;
-
-	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "-h") == 0) {
-		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE : EX_OK;
-	}
-	for (size_t i = 0; i < nsubs; i++) {
-		if (strcmp(argv[1], subs[i].name) != 0)
-			continue;
-		for (int k = 2; k < argc; k++)
-			if (strcmp(argv[k], "--help") == 0 ||
-			    strcmp(argv[k], "-h") == 0) {
-				fputs(usage, stdout);
-				return EX_OK;
-			}
-		snprintf(what, sizeof(what), "%s %s", cmd, subs[i].name);
-		if ((s = cli_store_open(what)) == NULL)
-			return cli_store_exit();
-		optind = 0;
-		rc = subs[i].fn(argc - 1, argv + 1, s);
-		store_close(s);
-		return rc;
-	}
-	fprintf(stderr, "mailcast: %s: unknown command '%s'\n", cmd, argv[1]);
-	fputs(usage, stderr);
-	return EX_USAGE;
 }
 
 #define SHOW_REJECTS 20 /* rejected rows printed before "and N more" */

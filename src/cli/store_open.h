@@ -5,7 +5,6 @@
  * mailcast.conf's store =; NULL: the default) in app_store_mode(CMD).  On
  * failure it prints "mailcast: CMD: reason" and returns NULL; the caller
  * exits with cli_store_exit() (EX_NOINPUT, EX_CANTCREAT or EX_CONFIG).
- * cli_store_dispatch() runs a subcommand on an open store.
  */
 #ifndef MC_CLI_STORE_OPEN_H
 #define MC_CLI_STORE_OPEN_H
@@ -19,20 +18,6 @@
 struct store *cli_store_open(const char *cmd);
 /* The sysexits status for a failed open. */
 int cli_store_exit(void);
-/* A subcommand that works on the store: `mailcast CMD NAME ...`. */
-struct cli_store_sub {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct store *s);
-};
-/*
- * Run the subcommand argv[1] of cmd from subs (argv[0] is cmd): --help
- * anywhere prints usage; otherwise the store is opened, the subcommand
- * runs with argv from its name, and the store is closed.  Returns its
- * sysexits status (EX_USAGE for an unknown or missing subcommand).
- */
-int cli_store_dispatch(const char *cmd, const char *usage,
-                       const struct cli_store_sub *subs, size_t nsubs, int argc,
-                       char **argv);
 
 /*
  * Import the CSV at path (contacts when o->list, else suppressions), the
