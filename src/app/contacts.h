@@ -99,6 +99,12 @@ int app_contacts_import(struct store *s, FILE *fp, const struct app_import *o,
 int app_import_path(struct store *s, const char *path, const char *rpath,
                     struct app_import *o, struct store_import_stats *st,
                     char *err, size_t errsz);
+/* app_import_path() with the first 20 rejected rows said on say as
+ * "PREFIX: reason" lines, then "PREFIX: ... and N more rejected rows". */
+int app_import_path_said(struct store *s, const char *path, const char *rpath,
+                         struct app_import *o, struct store_import_stats *st,
+                         FILE *say, const char *prefix, char *err,
+                         size_t errsz);
 /* Suppressions from CSV fp (first column an address or @domain). */
 int app_supp_import(struct store *s, FILE *fp, const struct app_import *o,
                     struct store_import_stats *st);

@@ -81,7 +81,8 @@ list_import(struct cli_call *c)
 	o.nmore = ml.n - 1;
 	o.why = c->argv[0];
 	o.rejects_json = cli_globals.json ? json_array() : NULL;
-	if ((rc = cli_import(c->s, c->name, c->argv[0], rpath, &o, &st))) {
+	if ((rc = app_import_path_said(c->s, c->argv[0], rpath, &o, &st, stderr,
+	                               c->prefix, c->err, sizeof(c->err)))) {
 		json_decref(o.rejects_json);
 		return rc;
 	}

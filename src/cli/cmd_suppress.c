@@ -122,7 +122,8 @@ supp_import(struct cli_call *c)
 
 	if (strcmp(o.source, "cli") == 0)
 		o.source = "import";
-	if ((rc = cli_import(c->s, c->name, c->argv[0], rpath, &o, &st)))
+	if ((rc = app_import_path_said(c->s, c->argv[0], rpath, &o, &st, stderr,
+	                               c->prefix, c->err, sizeof(c->err))))
 		return rc;
 	cli_out(json_pack("{s:s,s:I,s:I,s:I,s:I,s:b,s:s}", "file", c->argv[0],
 	                  "rows", (json_int_t)st.rows, "added",

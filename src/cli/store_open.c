@@ -1,5 +1,5 @@
 /*
- * store_open.c — open the store for a command; import a CSV file.
+ * store_open.c — open the store for a command.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -40,45 +40,4 @@ int
 cli_store_exit(void)
 {
 	return open_status;
-}
-
-#define SHOW_REJECTS 20 /* rejected rows printed before "and N more" */
-
-/* What the rejected rows of an import have printed so far. */
-struct rejects_shown {
-	const char *cmd;
-	unsigned long total;
-};
-
-/* store_reject_fn: the first SHOW_REJECTS rejected rows on stderr. */
-static void
-reject_show(void *arg, unsigned long line, const char *reason, const char *raw,
-            size_t rawlen)
-{
-	struct rejects_shown *r = arg;
-
-	(void)line, (void)raw, (void)rawlen;
-	if (r->total++ < SHOW_REJECTS)
-		fprintf(stderr, "mailcast: %s: %s\n", r->cmd, reason);
-}
-
-/* Import, the first rejected rows said on stderr. */
-int
-cli_import(struct store *s, const char *cmd, const char *path,
-           const char *rpath, struct app_import *o,
-           struct store_import_stats *st)
-{
-	struct rejects_shown shown = {cmd, 0};
-	char err[1024] = "";
-	int rc;
-
-	o->reject = reject_show;
-	o->reject_arg = &shown;
-	if ((rc = app_import_path(s, path, rpath, o, st, err, sizeof(err))) < 0)
-		return cli_fail(mc_exit_code(rc), "mailcast: %s: %s", cmd, err);
-	if (shown.total > SHOW_REJECTS)
-		cli_fail(0, "mailcast: %s: ... and %lu more rejected rows%s",
-		         cmd, shown.total - SHOW_REJECTS,
-		         rpath ? " (see the reject file)" : "");
-	return 0;
 }

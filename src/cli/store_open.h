@@ -19,15 +19,4 @@ struct store *cli_store_open(const char *cmd);
 /* The sysexits status for a failed open. */
 int cli_store_exit(void);
 
-/*
- * Import the CSV at path (contacts when o->list, else suppressions), the
- * rejected rows to the CSV at rpath when given; the first 20 rejected
- * rows are said on stderr, then "... and N more".  0, or the exit status
- * after saying "mailcast: CMD: ..." (EX_NOINPUT, EX_CANTCREAT, EX_IOERR,
- * EX_DATAERR: nothing was imported).
- */
-int cli_import(struct store *s, const char *cmd, const char *path,
-               const char *rpath, struct app_import *o,
-               struct store_import_stats *st);
-
 #endif

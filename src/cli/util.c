@@ -8,15 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "base/error.h"
 #include "base/str.h"
-#include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
 #include "cli/util.h"
+#include "app/json_text.h"
 
 /* Store one option's argument; 0, or the exit status after saying why
  * it is bad. */
@@ -162,6 +161,7 @@ cli_subs_run(const char *cmd, const char *usage, const struct cli_sub *subs,
 	if ((first = cli_parse(&c, argc - 1, argv + 1, &rc)) < 0)
 		return rc;
 	call.name = prefix + strlen("mailcast: ");
+	call.prefix = prefix;
 	call.argc = argc - 1 - first;
 	call.argv = argv + 1 + first;
 	if (call.argc < sub->min || call.argc > sub->max)
@@ -230,68 +230,6 @@ cli_json_line(json_t *v)
 	json_decref(v);
 }
 
-/* One "{KEY...}" of cli_fmt: spec is KEY[:-N|:N|:t] (n bytes). */
-static void
-fmt_field(FILE *fp, const json_t *v, const char *spec, size_t n)
-{
-	const char *colon = memchr(spec, ':', n);
-	size_t klen = colon ? (size_t)(colon - spec) : n;
-	char key[64], buf[64];
-	const json_t *m;
-	const char *text = buf;
-	long width = colon ? strtol(colon + 1, NULL, 10) : 0;
-	size_t w;
-
-	snprintf(key, sizeof(key), "%.*s", (int)klen, spec);
-	m = json_object_get(v, key);
-	buf[0] = '\0';
-	if (json_is_string(m))
-		text = json_string_value(m);
-	else if (colon && colon[1] == 't' && json_is_integer(m)) {
-		time_t t = (time_t)json_integer_value(m);
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	} else if (json_is_integer(m))
-		snprintf(buf, sizeof(buf), "%" JSON_INTEGER_FORMAT,
-		         json_integer_value(m));
-	else if (json_is_real(m))
-		snprintf(buf, sizeof(buf), "%.1f", json_real_value(m));
-	else if (json_is_boolean(m))
-		snprintf(buf, sizeof(buf), "%s",
-		         json_is_true(m) ? "yes" : "no");
-	w = utf8_width(text, strlen(text));
-	for (long i = (long)w; width > 0 && i < width; i++)
-		fputc(' ', fp);
-	fputs(text, fp);
-	for (long i = (long)w; width < 0 && i < -width; i++)
-		fputc(' ', fp);
-}
-
-/* v as text by fmt; see util.h. */
-void
-cli_fmt(FILE *fp, const json_t *v, const char *fmt)
-{
-	size_t i;
-	const json_t *e;
-
-	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) cli_fmt(fp, e, fmt);
-		return;
-	}
-	for (const char *p = fmt; *p;) {
-		const char *end = p[0] == '{' ? strchr(p, '}') : NULL;
-
-		if (end == NULL) {
-			fputc(*p++, fp);
-			continue;
-		}
-		fmt_field(fp, v, p + 1, (size_t)(end - p - 1));
-		p = end + 1;
-	}
-}
-
 /* v as JSON or text; see util.h. */
 void
 cli_out(json_t *v, const char *fmt)
@@ -300,17 +238,8 @@ cli_out(json_t *v, const char *fmt)
 		cli_json_print(v);
 		return;
 	}
-	cli_fmt(stdout, v, fmt);
+	json_text_write(stdout, v, fmt);
 	json_decref(v);
-}
-
-/* A string member, never NULL. */
-const char *
-cli_jstr(const json_t *v, const char *key)
-{
-	const char *s = json_string_value(json_object_get(v, key));
-
-	return s != NULL ? s : "";
 }
 
 /* The AUTH password, from a file or the environment (never argv). */

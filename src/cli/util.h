@@ -81,9 +81,10 @@ struct store;
 
 /* What a subcommand's run() gets. */
 struct cli_call {
-	const char *name; /* "list show": for messages */
-	struct store *s;  /* open, unless CLI_STORE_NONE */
-	int argc;         /* the operands, after the options */
+	const char *name;   /* "list show": for messages */
+	const char *prefix; /* "mailcast: list show" */
+	struct store *s;    /* open, unless CLI_STORE_NONE */
+	int argc;           /* the operands, after the options */
 	char **argv;
 	char err[1024]; /* why, when run() returns MC_E* */
 };
@@ -139,20 +140,9 @@ int cli_fail(int status, const char *fmt, ...)
 void cli_json_print(json_t *v);
 /* Print v (consumed) to stdout as one compact line (JSON Lines). */
 void cli_json_line(json_t *v);
-/*
- * Print v (consumed): with --json as JSON (indented), else fmt with each
- * "{KEY}" replaced by v's member KEY (a string as it is, a number, yes/no
- * for a boolean, nothing for null or a missing key).  "{KEY:-N}" pads it
- * to N terminal columns on the right (counted with utf8_width, so
- * non-ASCII names line up), "{KEY:N}" on the left, "{KEY:t}" prints a
- * number of seconds since the epoch as an ISO 8601 UTC time.  A JSON
- * array is printed element by element, each by fmt.
- */
+/* Print v (consumed): with --json as JSON (indented), else as text by
+ * fmt (app/json_text.h). */
 void cli_out(json_t *v, const char *fmt);
-/* The same, as text only, to fp (v is not consumed). */
-void cli_fmt(FILE *fp, const json_t *v, const char *fmt);
-/* The string member key of object v, or "" (for printing). */
-const char *cli_jstr(const json_t *v, const char *key);
 /* Say "PREFIX: MSG" on stderr (then the usage if c->usage_on_bad);
  * EX_USAGE. */
 int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
