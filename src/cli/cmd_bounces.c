@@ -33,6 +33,7 @@
 #include "app/ingest.h"
 #include "app/poller.h"
 #include "app/result_json.h"
+#include "app/result_text.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -44,21 +45,10 @@
 static void
 result_print(const char *where, const struct ingest_result *r, const char *disp)
 {
-	if (cli_globals.json) {
+	if (cli_globals.json)
 		cli_json_line(ingest_result_json(where, r, disp));
-		return;
-	}
-	printf("%s: %s: %s%s%s%s%s%s%s%s%s\n", where, ingest_kind_name(r->kind),
-	       ingest_verdict_name(r->verdict), r->note[0] ? " (" : "", r->note,
-	       r->note[0] ? ")" : "", r->skip[0] ? " (" : "", r->skip,
-	       r->skip[0] ? ")" : "", disp ? " -> " : "", disp ? disp : "");
-	for (size_t i = 0; i < r->neffects; i++) {
-		const struct ingest_effect *e = &r->effects[i];
-		printf("  %s: %s%s%s%s%s\n", e->address,
-		       bounce_action_name(e->action), e->status[0] ? " " : "",
-		       e->status, e->suppressed ? ", suppressed" : "",
-		       e->unsubscribed ? ", unsubscribed" : "");
-	}
+	else
+		ingest_result_text(stdout, where, r, disp);
 }
 
 /* Everything the options of parse, fetch and ingest set. */
@@ -130,21 +120,10 @@ bounces_parse(struct cli_call *c)
 				status = rc == MC_EIO ? EX_NOINPUT : EX_DATAERR;
 			continue;
 		}
-		if (cli_globals.json) {
+		if (cli_globals.json)
 			cli_json_line(bounce_result_json(f, &r));
-			continue;
-		}
-		printf("%s: %s%s%s%s%s%s\n", f, bounce_kind_name(r.kind),
-		       r.format[0] ? " (" : "", r.format,
-		       r.format[0] ? ")" : "", r.token[0] ? " token " : "",
-		       r.token);
-		for (size_t k = 0; k < r.nrcpts; k++)
-			printf(
-			    "  %-40s %-10s %-7s %3d %s\n", r.rcpts[k].address,
-			    bounce_class_name(r.rcpts[k].cls),
-			    r.rcpts[k].status[0] ? r.rcpts[k].status : "-",
-			    r.rcpts[k].reply_code,
-			    r.rcpts[k].diagnostic ? r.rcpts[k].diagnostic : "");
+		else
+			bounce_result_text(stdout, f, &r);
 	}
 	bounce_result_fini(&r);
 	fflush(stdout);
@@ -238,19 +217,8 @@ bounces_fetch(struct cli_call *c)
 		return rc;
 	if (o.progress)
 		fputc('\n', stderr);
-	if (out.failure != POLLER_OK)
-		fprintf(stderr, "mailcast: bounces fetch: %s%s%s\n",
-		        out.failure == POLLER_STORE ? "the store failed: " : "",
-		        out.failure == POLLER_LOST ? "the session ended: " : "",
-		        out.why);
-	if (out.failure == POLLER_LOST)
-		fprintf(stderr, "mailcast: bounces fetch: what was handled is "
-		                "remembered; run again to go on\n");
-	if (out.failure != POLLER_LOGIN) {
-		ingest_tally_text(&out.tally, c->err, sizeof(c->err));
-		fprintf(cli_globals.json ? stderr : stdout,
-		        "bounces fetch: %s\n", c->err);
-	}
+	poller_outcome_text(&out, c->prefix, c->name, stderr,
+	                    cli_globals.json ? stderr : stdout);
 	return poller_exit_code(out.rc, out.failure);
 }
 

@@ -15,6 +15,7 @@
 #include <sysexits.h>
 
 #include "app/contacts.h"
+#include "app/list_file.h"
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
@@ -107,36 +108,11 @@ static int
 list_export(struct cli_call *c)
 {
 	const char *list = one_list(c);
-	FILE *fp = stdout;
-	json_t *rows;
-	int64_t id;
-	int rc;
 
-	if (list == NULL)
-		return EX_USAGE;
-	if ((rc = store_list_find(c->s, list, &id)) < 0)
-		return mc_fail(rc, c->err, sizeof(c->err), "%s",
-		               store_error(c->s));
-	if ((rc = app_segment_check(where, c->err, sizeof(c->err))) < 0)
-		return rc;
-	if (out != NULL && (fp = fopen(out, "w")) == NULL)
-		return mc_fail(MC_EROFS, c->err, sizeof(c->err), "%s: %s", out,
-		               strerror(errno));
-	if (cli_globals.json &&
-	    (rc = app_segment_rows(c->s, list, where, &rows, c->err,
-	                           sizeof(c->err))) == 0) {
-		json_dumpf(rows, fp, JSON_INDENT(2));
-		fputc('\n', fp);
-		json_decref(rows);
-	} else if (!cli_globals.json)
-		rc = app_contacts_export_where(c->s, id, where,
-		                               app_csv_write_row, fp, c->err,
-		                               sizeof(c->err));
-	if ((fp != stdout && fclose(fp) != 0) || rc < 0)
-		return rc < 0 ? MC_EIO
-		              : mc_fail(MC_EIO, c->err, sizeof(c->err),
-		                        "write error");
-	return EX_OK;
+	return list == NULL
+	           ? EX_USAGE
+	           : app_list_export_file(c->s, list, where, cli_globals.json,
+	                                  out, stdout, c->err, sizeof(c->err));
 }
 
 /* list show [NAME] */
@@ -236,29 +212,24 @@ list_add(struct cli_call *c)
 static int
 list_remove(struct cli_call *c)
 {
-	unsigned long removed = 0, missing = 0;
+	unsigned long removed, missing;
 	int64_t id;
 	int rc;
 
-	if ((rc = store_list_find(c->s, c->argv[0], &id)) < 0 ||
-	    (c->argc == 1 && (rc = store_list_delete(c->s, id)) < 0))
-		return mc_fail(rc, c->err, sizeof(c->err), "%s",
-		               store_error(c->s));
 	if (c->argc == 1) {
+		if ((rc = store_list_find(c->s, c->argv[0], &id)) < 0 ||
+		    (rc = store_list_delete(c->s, id)) < 0)
+			return mc_fail(rc, c->err, sizeof(c->err), "%s",
+			               store_error(c->s));
 		printf("list '%s' deleted (its contacts are kept)\n",
 		       c->argv[0]);
 		return EX_OK;
 	}
-	for (int i = 1; i < c->argc; i++) {
-		if (app_list_member_remove(c->s, id, c->argv[i], c->err,
-		                           sizeof(c->err)) == 0) {
-			removed++;
-			continue;
-		}
-		cli_fail(0, "mailcast: list remove: %s: %s", c->argv[i],
-		         c->err);
-		missing++;
-	}
+	if ((rc = app_list_remove_each(
+	         c->s, c->argv[0], (const char *const *)c->argv + 1,
+	         (size_t)c->argc - 1, stderr, c->prefix, &removed, &missing,
+	         c->err, sizeof(c->err))) < 0)
+		return rc;
 	printf("%lu removed from '%s'%s\n", removed, c->argv[0],
 	       missing ? ", some not found" : "");
 	return missing ? EX_DATAERR : EX_OK;

@@ -1,0 +1,69 @@
+/*
+ * list_file.c — a list exported to a file, members removed one by one
+ * (list_file.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "app/contacts.h"
+#include "app/list_file.h"
+#include "base/error.h"
+
+/* Export to a file by name, or to out. */
+int
+app_list_export_file(struct store *s, const char *list, const char *where,
+                     bool json, const char *path, FILE *out, char *err,
+                     size_t errsz)
+{
+	FILE *fp = out;
+	json_t *rows;
+	int64_t id;
+	int rc;
+
+	if ((rc = store_list_find(s, list, &id)) < 0)
+		return mc_fail(rc, err, errsz, "%s", store_error(s));
+	if ((rc = app_segment_check(where, err, errsz)) < 0)
+		return rc;
+	if (path != NULL && (fp = fopen(path, "w")) == NULL)
+		return mc_fail(MC_EROFS, err, errsz, "%s: %s", path,
+		               strerror(errno));
+	if (json &&
+	    (rc = app_segment_rows(s, list, where, &rows, err, errsz)) == 0) {
+		json_dumpf(rows, fp, JSON_INDENT(2));
+		fputc('\n', fp);
+		json_decref(rows);
+	} else if (!json) {
+		rc = app_contacts_export_where(s, id, where, app_csv_write_row,
+		                               fp, err, errsz);
+	}
+	if ((fp != out && fclose(fp) != 0) || rc < 0)
+		return rc < 0 ? MC_EIO
+		              : mc_fail(MC_EIO, err, errsz, "write error");
+	return 0;
+}
+
+/* Remove members one by one, saying the ones that are not. */
+int
+app_list_remove_each(struct store *s, const char *list,
+                     const char *const *addrs, size_t n, FILE *say,
+                     const char *prefix, unsigned long *removed,
+                     unsigned long *missing, char *err, size_t errsz)
+{
+	int64_t id;
+	int rc;
+
+	*removed = *missing = 0;
+	if ((rc = store_list_find(s, list, &id)) < 0)
+		return mc_fail(rc, err, errsz, "%s", store_error(s));
+	for (size_t i = 0; i < n; i++) {
+		if (app_list_member_remove(s, id, addrs[i], err, errsz) == 0) {
+			(*removed)++;
+			continue;
+		}
+		fprintf(say, "%s: %s: %s\n", prefix, addrs[i], err);
+		(*missing)++;
+	}
+	return 0;
+}
