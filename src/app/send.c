@@ -455,6 +455,19 @@ app_send_result_json(const struct app_send_result *r)
 	return o;
 }
 
+/* A load run's summary as a line of text. */
+void
+app_send_summary_text(FILE *out, const struct app_send_summary *s, long count)
+{
+	fprintf(out,
+	        "sent %ld of %ld messages (%ld recipients delivered, %ld "
+	        "refused, %ld deferred, %ld not attempted) over %ld "
+	        "connections in %.3f s: %.0f messages/s\n",
+	        s->messages, count, s->delivered, s->refused, s->deferred,
+	        s->not_attempted, s->connections, s->seconds,
+	        (double)s->messages / s->seconds);
+}
+
 /* A load run's summary as JSON. */
 json_t *
 app_send_summary_json(const struct app_send_summary *s, long count)

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <jansson.h>
 
@@ -87,6 +88,10 @@ json_t *app_send_result_json(const struct app_send_result *r);
 /* {messages, count, delivered, refused, deferred, not_attempted,
  *  connections, seconds, messages_per_second} */
 json_t *app_send_summary_json(const struct app_send_summary *s, long count);
+/* The same as one line of text ("sent 10 of 10 messages (...) over 2
+ * connections in 0.100 s: 100 messages/s") to out. */
+void app_send_summary_text(FILE *out, const struct app_send_summary *s,
+                           long count);
 
 /* Run; see above. */
 int app_send_run(const struct app_send_opts *opts,

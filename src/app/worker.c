@@ -3,6 +3,7 @@
  * each with campaign_resume() (a lease holder among the fleet's), look
  * again; wait poll_ms when there was nothing to run.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,4 +102,30 @@ worker_run(struct store *s, const struct worker_opts *o,
 	}
 	free(l);
 	return rc;
+}
+
+static volatile sig_atomic_t worker_stop;
+
+/* SIGINT/SIGTERM: stop, the current run pauses cleanly. */
+static void
+worker_signal(int sig)
+{
+	(void)sig;
+	worker_stop = 1;
+}
+
+/* Run until a signal; see worker.h. */
+int
+worker_run_fg(struct store *s, const struct worker_opts *o,
+              struct worker_stats *st, char *err, size_t errsz)
+{
+	struct worker_opts mine = *o;
+	struct sigaction sa = {.sa_handler = worker_signal};
+
+	worker_stop = 0;
+	mine.stop = &worker_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	return worker_run(s, &mine, st, err, errsz);
 }

@@ -44,5 +44,9 @@ struct worker_stats {
  * store cannot list the campaigns (reason in err). */
 int worker_run(struct store *s, const struct worker_opts *o,
                struct worker_stats *st, char *err, size_t errsz);
+/* worker_run() until SIGINT or SIGTERM (handlers set for it; o->stop is
+ * not used). */
+int worker_run_fg(struct store *s, const struct worker_opts *o,
+                  struct worker_stats *st, char *err, size_t errsz);
 
 #endif

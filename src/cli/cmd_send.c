@@ -107,11 +107,6 @@ cmd_send(int argc, char **argv)
 	if (o.summary_only && cli_globals.json)
 		cli_json_line(app_send_summary_json(&sum, o.count));
 	else if (o.summary_only)
-		printf("sent %ld of %ld messages (%ld recipients delivered, "
-		       "%ld refused, %ld deferred, %ld not attempted) over %ld "
-		       "connections in %.3f s: %.0f messages/s\n",
-		       sum.messages, o.count, sum.delivered, sum.refused,
-		       sum.deferred, sum.not_attempted, sum.connections,
-		       sum.seconds, (double)sum.messages / sum.seconds);
+		app_send_summary_text(stdout, &sum, o.count);
 	return sum.status;
 }

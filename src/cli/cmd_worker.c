@@ -2,7 +2,6 @@
  * cmd_worker.c — `mailcast worker`: app/worker.h until SIGINT/SIGTERM
  * (or one pass with --once), a line per campaign run.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
@@ -13,16 +12,6 @@
 #include "cli/store_open.h"
 #include "cli/util.h"
 #include "usage_worker.h" /* docs/usage/worker.txt */
-
-static volatile sig_atomic_t worker_stop;
-
-/* SIGINT/SIGTERM: stop, the current run pauses cleanly. */
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	worker_stop = 1;
-}
 
 /* One line per campaign run. */
 static void
@@ -43,9 +32,8 @@ said(void *arg, const struct store_campaign *c, int rc,
 int
 cmd_worker(int argc, char **argv)
 {
-	struct worker_opts o = {.stop = &worker_stop, .on_run = said};
+	struct worker_opts o = {.on_run = said};
 	struct worker_stats st;
-	struct sigaction sa = {.sa_handler = on_signal};
 	unsigned long long poll = 2;
 	struct cli_opt opts[] = {
 	    CLI_O("once", CLI_FLAG, &o.once),
@@ -64,10 +52,7 @@ cmd_worker(int argc, char **argv)
 	o.poll_ms = (unsigned)poll * 1000;
 	if ((s = cli_store_open("worker")) == NULL)
 		return cli_store_exit();
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	rc = worker_run(s, &o, &st, err, sizeof(err));
+	rc = worker_run_fg(s, &o, &st, err, sizeof(err));
 	store_close(s);
 	if (rc < 0)
 		return cli_fail(mc_exit_code(rc), "mailcast: worker: %s", err);

@@ -23,6 +23,43 @@ extern struct cli_globals cli_globals;
 
 typedef int cli_command_fn(int argc, char **argv);
 
+/* X(name, summary): the commands in the order `mailcast --help` lists
+ * them, each run by cmd_NAME(). */
+#define CLI_COMMANDS(X)                                                        \
+	X(demo, "the main job on embedded defaults (see README)")              \
+	X(campaign, "campaigns: create | start | pause | resume | status | "   \
+	            "report | who")                                            \
+	X(broadcast, "one-shot: list + template -> campaign, sent in the "     \
+	             "foreground")                                             \
+	X(bounces, "parse bounces, complaints and auto-replies")               \
+	X(doctor, "why isn't mail going out? cause, evidence, fix")            \
+	X(probe, "the state of each mail port of a host")                      \
+	X(trace, "hops to a host, ICMP decoded, path MTU")                     \
+	X(ping, "ICMP echo: RTT, loss, TTL, ICMP errors")                      \
+	X(netinfo, "interfaces, gateway and its MAC, routes, DNS")             \
+	X(dns, "MX, PTR, SPF, DKIM, DMARC, blocklists")                        \
+	X(list, "contacts and lists: import | add | export | show | count | "  \
+	        "remove")                                                      \
+	X(suppress, "the suppression list: add | remove | list | check | "     \
+	            "import")                                                  \
+	X(worker, "run every running campaign of a shared store, until "       \
+	          "stopped")                                                   \
+	X(store, "the store's schema: migrate")                                \
+	X(contact, "one contact: show | set | delete | erase | history | "     \
+	           "resubscribe")                                              \
+	X(token, "the store's token keys: rotate | list | verify")             \
+	X(serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz")           \
+	X(preview, "render the message one recipient would get")               \
+	X(dkim, "DKIM keys: keygen | txt (the DNS record to publish)")         \
+	X(help, "longer help on a topic: mailcast help template")              \
+	X(send, "send one message, swaks-like, with --transcript")             \
+	X(sink, "a capture SMTP server for trying campaigns locally")          \
+	X(version, "print the version")
+
+#define CLI_COMMAND_DECL(name, summary) cli_command_fn cmd_##name;
+CLI_COMMANDS(CLI_COMMAND_DECL)
+#undef CLI_COMMAND_DECL
+
 struct cli_command {
 	const char *name;
 	cli_command_fn *run;
@@ -31,29 +68,5 @@ struct cli_command {
 
 /* The table, ended by a NULL name (commands.c). */
 extern const struct cli_command cli_commands[];
-
-cli_command_fn cmd_bounces;
-cli_command_fn cmd_dns;
-cli_command_fn cmd_doctor;
-cli_command_fn cmd_netinfo;
-cli_command_fn cmd_ping;
-cli_command_fn cmd_probe;
-cli_command_fn cmd_trace;
-cli_command_fn cmd_demo;
-cli_command_fn cmd_campaign;
-cli_command_fn cmd_broadcast;
-cli_command_fn cmd_send;
-cli_command_fn cmd_sink;
-cli_command_fn cmd_list;
-cli_command_fn cmd_suppress;
-cli_command_fn cmd_contact;
-cli_command_fn cmd_preview;
-cli_command_fn cmd_token;
-cli_command_fn cmd_store;
-cli_command_fn cmd_worker;
-cli_command_fn cmd_serve;
-cli_command_fn cmd_dkim;
-cli_command_fn cmd_help;
-cli_command_fn cmd_version;
 
 #endif
