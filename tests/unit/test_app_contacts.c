@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "app/contacts.h"
+#include "app/json_text.h"
 #include "base/error.h"
 
 struct fixture {
@@ -238,11 +239,34 @@ test_suppress(void **state)
 	assert_int_equal(store_supp_check(f->s, "z@b.example", &hit), 0);
 }
 
+/* A JSON value as text by a template: padding by terminal columns, a
+ * number, a time, yes/no, nothing for a missing key; an array row by
+ * row. */
+static void
+test_json_text(void **state)
+{
+	json_t *v = json_pack("[{s:s,s:i,s:i,s:b},{s:s,s:i,s:i,s:b}]", "name",
+	                      "Zürich", "n", 7, "t", 0, "b", 1, "name", "ab",
+	                      "n", 1234, "t", 86400, "b", 0);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+
+	(void)state;
+	json_text_write(fp, v, "{name:-8}|{n:3}|{t:t}|{b}|{missing}\n");
+	fclose(fp);
+	assert_string_equal(text, "Zürich  |  7|1970-01-01T00:00:00Z|yes|\n"
+	                          "ab      |1234|1970-01-02T00:00:00Z|no|\n");
+	free(text);
+	json_decref(v);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_addr_check),
+	    cmocka_unit_test(test_json_text),
 	    cmocka_unit_test_setup_teardown(test_import, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_suppress, setup, teardown),

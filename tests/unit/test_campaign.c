@@ -277,6 +277,51 @@ test_no_secret_saved(void **state)
 	unsetenv(CAMPAIGN_SECRET_ENV);
 }
 
+/* Settings from name/value pairs (a command line's options, an API
+ * form): in order, a layer's first relay replacing the earlier ones, a
+ * bad value or an unknown name refused with the reason. */
+static void
+test_settings_kv(void **state)
+{
+	struct campaign_settings set;
+	char err[CAMPAIGN_ERR_MAX];
+	const struct campaign_kv kv[] = {
+	    {"rate", "5"},
+	    {"relay", "127.0.0.1:2525"},
+	    {"relay", "127.0.0.1:2526"},
+	    {"helo", "mx.example"},
+	    {"tls-no-verify", NULL},
+	};
+	const struct campaign_kv bad[] = {{"helo", "a"}, {"rate", "fast"}};
+	const struct campaign_kv unknown[] = {{"no-such", "x"}};
+
+	(void)state;
+	campaign_settings_init(&set);
+	set_ok(&set, CAMPAIGN_OPT_RELAY, "127.0.0.1:1");
+	campaign_settings_layer(&set);
+	assert_int_equal(
+	    campaign_settings_set_kv(&set, kv, 5, err, sizeof(err)), 0);
+	assert_true(set.limits.rate == 5);
+	assert_int_equal(set.nrelays, 2);
+	assert_string_equal(set.relays[0].host, "127.0.0.1:2525");
+	assert_string_equal(set.relays[1].host, "127.0.0.1:2526");
+	assert_string_equal(set.helo, "mx.example");
+	assert_true(set.tls_no_verify);
+	assert_int_equal(
+	    campaign_settings_set_kv(&set, bad, 2, err, sizeof(err)),
+	    MC_EINVAL);
+	assert_string_equal(err, "--rate: messages per second");
+	assert_string_equal(set.helo, "a"); /* the pairs before it are set */
+	assert_int_equal(
+	    campaign_settings_set_kv(&set, unknown, 1, err, sizeof(err)),
+	    MC_EINVAL);
+	assert_string_equal(err, "no-such: no such setting");
+	assert_int_equal(campaign_opt_parse("dns-server"),
+	                 CAMPAIGN_OPT_DNS_SERVER);
+	assert_int_equal(campaign_opt_parse("nope"), -1);
+	campaign_settings_fini(&set);
+}
+
 static void
 test_layers(void **state)
 {
@@ -1086,6 +1131,7 @@ main(void)
 	    cmocka_unit_test(test_time_parse),
 	    cmocka_unit_test(test_window_parse),
 	    cmocka_unit_test(test_run_notes),
+	    cmocka_unit_test(test_settings_kv),
 	    cmocka_unit_test_setup_teardown(test_json_round_trip, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_no_secret_saved, setup,
