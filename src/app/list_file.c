@@ -1,6 +1,6 @@
 /*
- * list_file.c — a list exported to a file, members removed one by one
- * (list_file.h).
+ * list_file.c — a list exported to a file; members removed and
+ * suppressions changed one by one (list_file.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -65,5 +65,36 @@ app_list_remove_each(struct store *s, const char *list,
 		fprintf(say, "%s: %s: %s\n", prefix, addrs[i], err);
 		(*missing)++;
 	}
+	return 0;
+}
+
+/* Change suppressions one by one, saying the ones that fail. */
+int
+app_supp_change_each(struct store *s, bool add, const char *const *entries,
+                     size_t n, enum store_supp_reason reason,
+                     const char *source, FILE *say, const char *prefix,
+                     json_t **out, char *err, size_t errsz)
+{
+	unsigned long done = 0, kept = 0, bad = 0;
+	char norm[STORE_ADDRESS_MAX + 2];
+	bool added;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		rc = app_supp_change(s, add, entries[i], reason, source, &added,
+		                     norm, sizeof(norm), err, errsz);
+		if (rc < 0 && rc != MC_EDATA && rc != MC_ENOTFOUND)
+			return rc;
+		if (rc < 0)
+			fprintf(say, "%s: %s%s%s\n", prefix,
+			        rc == MC_EDATA ? entries[i] : "",
+			        rc == MC_EDATA ? ": " : "", err);
+		bad += rc < 0;
+		done += rc == 0 && (!add || added);
+		kept += rc == 0 && add && !added;
+	}
+	*out = json_pack("{s:I,s:I,s:I}", add ? "added" : "removed",
+	                 (json_int_t)done, "already", (json_int_t)kept,
+	                 "errors", (json_int_t)bad);
 	return 0;
 }

@@ -1,13 +1,18 @@
 /*
- * list_file.h — a list's contacts written to a file by its name, and
- * members taken out of a list one address at a time, the failures said
- * on a stream (the CLI's `list export` and `list remove`).
+ * list_file.h — a list's contacts written to a file by its name;
+ * members taken out of a list and suppression entries added or removed
+ * one at a time, the failures said on a stream (the CLI's `list export`,
+ * `list remove`, `suppress add|remove`).
  */
 #ifndef MC_APP_LIST_FILE_H
 #define MC_APP_LIST_FILE_H
 
 #include <stdbool.h>
 #include <stdio.h>
+
+#include <jansson.h>
+
+#include "store/store.h"
 
 struct store;
 
@@ -29,5 +34,14 @@ int app_list_remove_each(struct store *s, const char *list,
                          const char *const *addrs, size_t n, FILE *say,
                          const char *prefix, unsigned long *removed,
                          unsigned long *missing, char *err, size_t errsz);
+/*
+ * Add (add) or remove each of the n entries (app_supp_change); one that
+ * is not an address or not there is said on say as "PREFIX: ...".  *out:
+ * {added|removed, already, errors}.  0, or the store's error.
+ */
+int app_supp_change_each(struct store *s, bool add, const char *const *entries,
+                         size_t n, enum store_supp_reason reason,
+                         const char *source, FILE *say, const char *prefix,
+                         json_t **out, char *err, size_t errsz);
 
 #endif

@@ -2,7 +2,20 @@
  * result_text.c — bounce, ingest and poll results as text
  * (result_text.h).
  */
+#include <jansson.h>
+
+#include "app/result_json.h"
 #include "app/result_text.h"
+#include "base/error.h"
+
+/* v (consumed) as one compact JSON line on out. */
+static void
+json_line(FILE *out, json_t *v)
+{
+	json_dumpf(v, out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	fputc('\n', out);
+	json_decref(v);
+}
 
 /* The parser's finding as text. */
 void
@@ -60,4 +73,41 @@ poller_outcome_text(const struct poller_outcome *o, const char *prefix,
 		ingest_tally_text(&o->tally, line, sizeof(line));
 		fprintf(tally, "%s: %s\n", cmd, line);
 	}
+}
+
+/* Each file through the parser; see result_text.h. */
+int
+ingest_parse_files(const char *const *files, size_t n, long repeat, bool json,
+                   FILE *out, FILE *say, const char *prefix,
+                   unsigned long *parsed, double *cpu)
+{
+	struct bounce_result r;
+	char err[1024];
+	double spent;
+	int worst = 0;
+
+	bounce_result_init(&r);
+	for (size_t i = 0; i < n; i++) {
+		int rc = ingest_parse_file(files[i], repeat, &r, &spent, err,
+		                           sizeof(err));
+
+		*cpu += spent;
+		*parsed += rc == MC_EIO ? 0 : (unsigned long)repeat;
+		if (rc != 0) {
+			fprintf(say, "%s: %s: skipped: %s\n", prefix, files[i],
+			        err);
+			if (json)
+				json_line(out,
+				          json_pack("{s:s,s:s}", "file",
+				                    files[i], "skipped", err));
+			if (rc != MC_EIO || worst == 0)
+				worst = rc == MC_EIO ? MC_EIO : MC_EDATA;
+		} else if (json) {
+			json_line(out, bounce_result_json(files[i], &r));
+		} else {
+			bounce_result_text(out, files[i], &r);
+		}
+	}
+	bounce_result_fini(&r);
+	return worst;
 }

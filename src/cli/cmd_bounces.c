@@ -98,34 +98,12 @@ static struct cli_opt fetch_opts[] = {
 static int
 bounces_parse(struct cli_call *c)
 {
-	struct bounce_result r;
-	double spent = 0, cpu;
 	unsigned long parsed = 0;
-	int status = EX_OK;
+	double spent = 0;
+	int rc = ingest_parse_files((const char *const *)c->argv,
+	                            (size_t)c->argc, o.repeat, cli_globals.json,
+	                            stdout, stderr, c->prefix, &parsed, &spent);
 
-	bounce_result_init(&r);
-	for (int i = 0; i < c->argc; i++) {
-		const char *f = c->argv[i];
-		int rc = ingest_parse_file(f, o.repeat, &r, &cpu, c->err,
-		                           sizeof(c->err));
-		spent += cpu;
-		parsed += rc == MC_EIO ? 0 : (unsigned long)o.repeat;
-		if (rc != 0) {
-			cli_fail(0, "mailcast: bounces parse: %s: skipped: %s",
-			         f, c->err);
-			if (cli_globals.json)
-				cli_json_line(json_pack("{s:s,s:s}", "file", f,
-				                        "skipped", c->err));
-			if (rc != MC_EIO || status == EX_OK)
-				status = rc == MC_EIO ? EX_NOINPUT : EX_DATAERR;
-			continue;
-		}
-		if (cli_globals.json)
-			cli_json_line(bounce_result_json(f, &r));
-		else
-			bounce_result_text(stdout, f, &r);
-	}
-	bounce_result_fini(&r);
 	fflush(stdout);
 	if (o.stats)
 		fprintf(stderr,
@@ -133,7 +111,7 @@ bounces_parse(struct cli_call *c)
 		        "messages/s\n",
 		        parsed, spent,
 		        spent > 0 ? (double)parsed / spent : 0.0);
-	return status;
+	return rc == MC_EIO ? EX_NOINPUT : rc < 0 ? EX_DATAERR : EX_OK;
 }
 
 /* Load the token keys that verify (the store's and --token-key's) for

@@ -12,6 +12,7 @@
 #include <sysexits.h>
 
 #include "app/contacts.h"
+#include "app/list_file.h"
 #include "base/error.h"
 #include "cli/commands.h"
 #include "cli/store_open.h"
@@ -51,31 +52,19 @@ static struct cli_opt opts[] = {
 static int
 supp_change(struct cli_call *c)
 {
-	bool add = strcmp(c->name, "suppress add") == 0, added;
-	unsigned long done = 0, kept = 0, bad = 0;
-	char norm[STORE_ADDRESS_MAX + 2];
-	int rc;
+	bool add = strcmp(c->name, "suppress add") == 0;
+	json_t *v;
+	int rc = app_supp_change_each(
+	    c->s, add, (const char *const *)c->argv, (size_t)c->argc, o.reason,
+	    o.source, stderr, c->prefix, &v, c->err, sizeof(c->err));
 
-	for (int i = 0; i < c->argc; i++) {
-		rc = app_supp_change(c->s, add, c->argv[i], o.reason, o.source,
-		                     &added, norm, sizeof(norm), c->err,
-		                     sizeof(c->err));
-		if (rc < 0 && rc != MC_EDATA && rc != MC_ENOTFOUND)
-			return rc;
-		if (rc < 0)
-			cli_fail(0, "mailcast: %s: %s%s%s", c->name,
-			         rc == MC_EDATA ? c->argv[i] : "",
-			         rc == MC_EDATA ? ": " : "", c->err);
-		bad += rc < 0;
-		done += rc == 0 && (!add || added);
-		kept += rc == 0 && add && !added;
-	}
-	cli_out(json_pack("{s:I,s:I,s:I}", add ? "added" : "removed",
-	                  (json_int_t)done, "already", (json_int_t)kept,
-	                  "errors", (json_int_t)bad),
-	        add ? "{added} added, {already} already suppressed\n"
-	            : "{removed} removed\n");
-	return bad ? EX_DATAERR : EX_OK;
+	if (rc < 0)
+		return rc;
+	rc = json_integer_value(json_object_get(v, "errors")) ? EX_DATAERR
+	                                                      : EX_OK;
+	cli_out(v, add ? "{added} added, {already} already suppressed\n"
+	               : "{removed} removed\n");
+	return rc;
 }
 
 /* suppress list */
