@@ -44,9 +44,11 @@ need_id(struct cli_call *c, int64_t *id)
 	if (rc == 0 && c->argc < 1)
 		rc = cli_fail(EX_USAGE, "mailcast: %s: give the campaign ID",
 		              c->name);
-	return rc ? rc
-	          : campaign_lookup(c->s, c->argv[0], id, c->err,
-	                            sizeof(c->err));
+	if (rc == 0 && (rc = campaign_lookup(c->s, c->argv[0], id, c->err,
+	                                     sizeof(c->err))) < 0)
+		rc = campaign_fail("campaign", rc,
+		                   c->err); /* as it always was */
+	return rc;
 }
 
 /* campaign create */
@@ -131,7 +133,7 @@ c_list(struct cli_call *c)
 	else if (rc == 0 && (rc = need_id(c, &id)) == 0)
 		rc = campaign_show_json(c->s, id, &o, c->err, sizeof(c->err));
 	if (rc != 0)
-		return rc;
+		return rc < 0 ? campaign_fail("campaign", rc, c->err) : rc;
 	if (cli_globals.json)
 		cli_json_print(o);
 	else
@@ -150,7 +152,7 @@ c_delete(struct cli_call *c)
 	if (rc || (rc = del ? campaign_delete(c->s, id, c->err, sizeof(c->err))
 	                    : campaign_clone(c->s, id, a.name, &nid, c->err,
 	                                     sizeof(c->err))) < 0)
-		return rc;
+		return rc < 0 ? campaign_fail("campaign", rc, c->err) : rc;
 	if (del)
 		printf("deleted campaign %lld\n", (long long)id);
 	else
@@ -182,7 +184,7 @@ c_run_due(struct cli_call *c)
 	if (rc ||
 	    (rc = campaign_run_due(c->s, time(NULL), NULL, due_line, &worst, &n,
 	                           c->err, sizeof(c->err))) < 0)
-		return rc;
+		return rc < 0 ? campaign_fail("campaign", rc, c->err) : rc;
 	if (n == 0)
 		printf("no campaign is due\n");
 	return worst;
