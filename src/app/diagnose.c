@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "app/diagnose.h"
@@ -248,4 +249,20 @@ app_sink_run(const struct app_sink *a, struct sink_stats *st, char *err,
 		cfg.hostname = host;
 	}
 	return sink_run(&cfg, st, err, errsz);
+}
+
+/* The exit status of a probe that could not run. */
+int
+app_probe_exit(int rc)
+{
+	switch (rc) {
+	case MC_EUNSUPP:
+		return EX_NOPERM;
+	case MC_ENOHOST:
+		return EX_NOHOST;
+	case MC_EINVAL:
+		return EX_USAGE;
+	default:
+		return EX_OSERR;
+	}
 }

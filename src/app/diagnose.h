@@ -73,4 +73,9 @@ struct app_sink {
 int app_sink_run(const struct app_sink *a, struct sink_stats *st, char *err,
                  size_t errsz);
 
+/* The <sysexits.h> status of a probe (ping, trace) that could not run: no
+ * permission (raw or ping sockets), unknown host, bad usage, else an OS
+ * error. */
+int app_probe_exit(int rc);
+
 #endif

@@ -74,3 +74,22 @@ secret_read(const char *file, const char *env, char *out, size_t outsz,
 	}
 	return 0;
 }
+
+/* An AUTH password, when there is a user. */
+int
+secret_for_user(const char *user, const char *file, char *out, size_t outsz,
+                const char **set, char *err, size_t errsz)
+{
+	int rc;
+
+	if (user == NULL && file != NULL)
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "--auth-password-file needs --auth-user");
+	if (user == NULL)
+		return 0;
+	if ((rc = secret_read(file, "MAILCAST_AUTH_PASSWORD", out, outsz, err,
+	                      errsz)) < 0)
+		return rc;
+	*set = out;
+	return 0;
+}

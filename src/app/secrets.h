@@ -25,5 +25,10 @@ void secret_file_check(const char *path, const char *what);
 /* The secret from file or, when file is NULL, from variable env. */
 int secret_read(const char *file, const char *env, char *out, size_t outsz,
                 char *err, size_t errsz);
+/* The AUTH password for user from file or $MAILCAST_AUTH_PASSWORD into
+ * out, *set pointed at it; nothing without a user.  0, secret_read()'s
+ * error, or MC_EINVAL for a file without a user. */
+int secret_for_user(const char *user, const char *file, char *out, size_t outsz,
+                    const char **set, char *err, size_t errsz);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "app/diagnose.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "diag/ping.h"
@@ -36,7 +37,7 @@ cmd_ping(int argc, char **argv)
 	o.host = argv[i];
 	if ((rc = ping_run(&o, &r, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mailcast ping: %s\n", err);
-		return cli_probe_exit(rc);
+		return app_probe_exit(rc);
 	}
 	if (cli_globals.json)
 		report_json_out(stdout, report_ping_json(&r));

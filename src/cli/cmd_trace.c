@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <sysexits.h>
 
+#include "app/diagnose.h"
 #include "cli/commands.h"
 #include "cli/util.h"
 #include "diag/report.h"
@@ -46,7 +47,7 @@ cmd_trace(int argc, char **argv)
 	o.host = argv[i];
 	if ((rc = trace_run(&o, &r, err, sizeof(err))) != 0) {
 		fprintf(stderr, "mailcast trace: %s\n", err);
-		return cli_probe_exit(rc);
+		return app_probe_exit(rc);
 	}
 	if (cli_globals.json)
 		report_json_out(stdout, report_trace_json(&o, &r));

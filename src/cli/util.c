@@ -248,31 +248,10 @@ cli_auth_secret(const struct cli_cmd *c, const char *user, const char *pwfile,
                 char *secret, size_t secretsz, const char **out)
 {
 	char err[1200];
+	int rc = secret_for_user(user, pwfile, secret, secretsz, out, err,
+	                         sizeof(err));
 
-	if (user == NULL && pwfile != NULL)
-		return cli_usage_error(
-		    c, "--auth-password-file needs --auth-user");
-	if (user == NULL)
-		return 0;
-	if (secret_read(pwfile, "MAILCAST_AUTH_PASSWORD", secret, secretsz, err,
-	                sizeof(err)) != 0)
-		return cli_fail(EX_CONFIG, "%s: %s", c->prefix, err);
-	*out = secret;
-	return 0;
-}
-
-/* The exit status of a probe that could not run. */
-int
-cli_probe_exit(int rc)
-{
-	switch (rc) {
-	case MC_EUNSUPP:
-		return EX_NOPERM;
-	case MC_ENOHOST:
-		return EX_NOHOST;
-	case MC_EINVAL:
-		return EX_USAGE;
-	default:
-		return EX_OSERR;
-	}
+	if (rc == MC_EINVAL)
+		return cli_usage_error(c, "%s", err);
+	return rc < 0 ? cli_fail(EX_CONFIG, "%s: %s", c->prefix, err) : 0;
 }

@@ -155,8 +155,4 @@ int cli_usage_error(const struct cli_cmd *c, const char *fmt, ...)
 int cli_auth_secret(const struct cli_cmd *c, const char *user,
                     const char *pwfile, char *secret, size_t secretsz,
                     const char **out);
-/* The exit status of a probe that could not run: no permission (raw or
- * ping sockets), unknown host, bad usage, else an OS error. */
-int cli_probe_exit(int rc);
-
 #endif
