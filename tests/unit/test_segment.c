@@ -207,11 +207,11 @@ test_both_dialects(void **state)
 	        sizeof(params));
 	assert_string_equal(
 	    sql,
-	    "((coalesce(json_extract(c.attrs, ?2) = ?3, 0) AND "
+	    "((coalesce(mc_attr(c.attrs, ?2) = ?3, 0) AND "
 	    "(c.created_at >= ?4)) AND NOT EXISTS (SELECT 1 FROM bounces "
 	    "seg_b WHERE seg_b.address = c.address AND (seg_b.kind = "
 	    "'hard' OR seg_b.kind = 'soft') AND seg_b.received_at >= ?5))");
-	assert_string_equal(params, "$.\"city\"|Zürich|1767225600|1759449600");
+	assert_string_equal(params, "city|Zürich|1767225600|1759449600");
 	compile(ex, SEGMENT_PG, 2, sql, sizeof(sql), params, sizeof(params));
 	assert_string_equal(
 	    sql,
@@ -243,13 +243,9 @@ test_both_dialects(void **state)
 	compile("\"First Name\" starts with \"An_\" or rating > 3",
 	        SEGMENT_SQLITE, 1, sql, sizeof(sql), params, sizeof(params));
 	assert_string_equal(
-	    sql,
-	    "(coalesce(json_extract(c.attrs, ?1) LIKE ?2 ESCAPE '\\', 0) "
-	    "OR coalesce(CASE WHEN json_valid(json_extract(c.attrs, ?3)) THEN "
-	    "CASE WHEN json_type(json_extract(c.attrs, ?3)) IN ('integer', "
-	    "'real') THEN CAST(json_extract(c.attrs, ?3) AS REAL) END END > "
-	    "?4, 0))");
-	assert_string_equal(params, "$.\"First Name\"|An\\_%|$.\"rating\"|3");
+	    sql, "(coalesce(mc_attr(c.attrs, ?1) LIKE ?2 ESCAPE '\\', 0) "
+	         "OR coalesce(mc_num(mc_attr(c.attrs, ?3)) > ?4, 0))");
+	assert_string_equal(params, "First Name|An\\_%|rating|3");
 
 	/* whatever the user wrote is a parameter, never SQL text */
 	compile("\"x') OR 1=1 --\" = \"'; DROP TABLE contacts; --\" or "
@@ -258,8 +254,55 @@ test_both_dialects(void **state)
 	assert_null(strstr(sql, "DROP"));
 	assert_null(strstr(sql, "1=1"));
 	assert_null(strstr(sql, "a'b"));
-	assert_string_equal(params, "$.\"x') OR 1=1 --\"|'; DROP TABLE "
-	                            "contacts; --|a'b|$.\"note\"|%\\%\\_\\\\%");
+	assert_string_equal(params, "x') OR 1=1 --|'; DROP TABLE "
+	                            "contacts; --|a'b|note|%\\%\\_\\\\%");
+}
+
+/* segment_attr_find and friends: what json_extract would give. */
+static void
+test_attr_reading(void **state)
+{
+	const char *o =
+	    " { \"a\" : \"x\" , \"\\u00fcber\":\"\\\"q\\\" \\ud83d\\ude00\","
+	    "\"n\": {\"a\": \"no\", \"b\": [1, \"}\"]}, "
+	    "\"a\": \"second\", \"num\": -4.5e1 } ";
+	const char *v;
+	size_t n;
+	char out[64];
+	bool integral;
+
+	(void)state;
+	assert_int_equal(segment_attr_find(o, strlen(o), "a", &v, &n), 1);
+	assert_int_equal(n, 3); /* the first "a", quotes and all */
+	assert_memory_equal(v, "\"x\"", 3);
+	assert_int_equal(segment_attr_find(o, strlen(o), "über", &v, &n), 1);
+	n = segment_json_unescape(v + 1, n - 2, out);
+	assert_string_equal(out, "\"q\" \xf0\x9f\x98\x80");
+	assert_int_equal(segment_attr_find(o, strlen(o), "n", &v, &n), 1);
+	assert_memory_equal(v, "{\"a\": \"no\", \"b\": [1, \"}\"]}", n);
+	assert_int_equal(segment_attr_find(o, strlen(o), "num", &v, &n), 1);
+	assert_true(segment_json_number(v, n, &integral));
+	assert_false(integral);
+	/* a key inside a nested object is not an attribute */
+	assert_int_equal(segment_attr_find(o, strlen(o), "b", &v, &n), 0);
+	assert_int_equal(segment_attr_find("{}", 2, "a", &v, &n), 0);
+	assert_int_equal(segment_attr_find("[1]", 3, "a", &v, &n), MC_EINVAL);
+	assert_int_equal(segment_attr_find("{\"a\" 1}", 7, "a", &v, &n),
+	                 MC_EINVAL);
+	assert_int_equal(segment_attr_find("{\"a\":\"x", 7, "a", &v, &n),
+	                 MC_EINVAL);
+	/* numbers as JSON writes them, and only those */
+	static const char *const yes[] = {"0",   "-0",   " 5 ",      "4.5",
+	                                  "1e2", "1E+2", "-3.25e-1", "\t7\r\n"};
+	static const char *const no[] = {"",   " ",   "007",   "+5",
+	                                 "5.", ".5",  "1.2.3", "n/a",
+	                                 "1e", "- 1", "0x1"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!segment_json_number(yes[i], strlen(yes[i]), &integral))
+			fail_msg("'%s' is a number", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (segment_json_number(no[i], strlen(no[i]), &integral))
+			fail_msg("'%s' is not a number", no[i]);
 }
 
 /* --- against a real store ------------------------------------------ */
@@ -439,6 +482,28 @@ test_store_selects(void **state)
 	assert_string_equal(matches(f, 0, "sent_within(30d)"), "");
 }
 
+/* Attributes written by another hand (escapes, numbers, a repeated key)
+ * read as json_extract reads them. */
+static void
+test_store_reads_any_json(void **state)
+{
+	struct fixture *f = *state;
+
+	/* JSON another writer may leave: escapes, a number, a repeated key */
+	add(f, "eli@e.example",
+	    "{ \"c\\u0069ty\" : \"Z\\u00fcrich\", \"rating\": 7, "
+	    "\"t\": \"a\\\"\\\\b\", \"n\": 1, \"n\": 2, \"d\": "
+	    "\"2026-01-02T10:00\", \"ok\": true}",
+	    0, false);
+	assert_string_equal(matches(f, 0, "city = \"Zürich\""), "ann cy eli");
+	assert_string_equal(matches(f, 0, "rating > 6.5"), "dee eli");
+	assert_string_equal(matches(f, 0, "t = 'a\"\\\\b'"), "eli");
+	assert_string_equal(matches(f, 0, "n = 1"), "eli");
+	assert_string_equal(matches(f, 0, "n = 2"), "");
+	assert_string_equal(matches(f, 0, "d = 2026-01-02"), "eli");
+	assert_string_equal(matches(f, 0, "ok = 1"), "eli");
+}
+
 static void
 test_store_list_and_campaign(void **state)
 {
@@ -497,7 +562,10 @@ main(void)
 	    cmocka_unit_test(test_errors_point_at_the_column),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_both_dialects),
+	    cmocka_unit_test(test_attr_reading),
 	    cmocka_unit_test_setup_teardown(test_store_selects, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_store_reads_any_json, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_list_and_campaign, setup,
 	                                    teardown),
