@@ -451,6 +451,15 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	X(PS_CAMPAIGN_EACH,                                                    \
 	  "SELECT id, name, list_id, status, created_at, scheduled_at FROM "   \
 	  "campaigns WHERE $1::text IS NULL OR status = $1::text ORDER BY id") \
+	X(PS_CONTACT_BY_ADDR,                                                  \
+	  "SELECT " CONTACT_ROW ", c.status_at, coalesce('[' || (SELECT "      \
+	  "string_agg(to_json(l.name)::text, ',' ORDER BY l.name COLLATE "     \
+	  "\"C\") FROM list_members m JOIN lists l ON l.id = m.list_id WHERE " \
+	  "m.contact_id = c.id) || ']', '[]') FROM contacts c WHERE "          \
+	  "(c.address = $1::text AND c.deleted_at IS NULL) OR (c.address = "   \
+	  "$2::text AND c.status = 'erased') ORDER BY c.id DESC LIMIT 1")      \
+	X(PS_ERASE_SALT,                                                       \
+	  "SELECT value FROM store_meta WHERE key = 'erase_salt'")             \
 	X(PS_MEMBER_COPY,                                                      \
 	  "INSERT INTO list_members(list_id, contact_id, added_at) SELECT "    \
 	  "$1::bigint, contact_id, $3::bigint FROM list_members WHERE "        \
@@ -491,6 +500,7 @@ struct store_pg {
 	int in_txn;       /* caller's begin() is open */
 	char sqlstate[6]; /* of the last failed statement, or "" */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
+	char salt[128]; /* the erase salt, read on first need ("" before) */
 	char hit_source[256];
 };
 
@@ -2190,6 +2200,51 @@ pg_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
 	return stop;
 }
 
+/* op: contact_get: the contact at address (or the erased one whose
+ * entry it gives), with the names of its lists. */
+static int
+pg_contact_get(struct store *s, const char *address, store_contact_fn *fn,
+               void *arg)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
+	PGresult *r;
+	int err;
+
+	if (p->salt[0] == '\0') {
+		if ((err = pg_run(p, PS_ERASE_SALT, NULL, "contact", &r)) < 0)
+			return err;
+		if (PQntuples(r) > 0)
+			mc_strlcpy(p->salt, PQgetvalue(r, 0, 0),
+			           sizeof(p->salt));
+		PQclear(r);
+	}
+	store_erase_entry(p->salt, address, erased);
+	par_text(&a, address);
+	par_text(&a, erased);
+	if ((err = pg_run(p, PS_CONTACT_BY_ADDR, &a, "contact", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_fail(s, MC_ENOTFOUND, "%s is not a contact",
+		                  address);
+	}
+	struct store_contact c = {
+	    .id = col_int(r, 0, 0),
+	    .address = col_text(r, 0, 1),
+	    .domain = col_text(r, 0, 2),
+	    .attrs = col_text(r, 0, 3),
+	    .status = col_text(r, 0, 4),
+	    .created = (time_t)col_int(r, 0, 5),
+	    .status_at = (time_t)col_int(r, 0, 6),
+	    .lists = col_text(r, 0, 7),
+	};
+	err = fn(arg, &c);
+	PQclear(r);
+	return err;
+}
+
 /* op: member_copy */
 static int
 pg_member_copy(struct store *s, int64_t list_id, int64_t from, time_t now,
@@ -2585,6 +2640,7 @@ static const struct store_ops pg_ops = {
     .token_key_each = pg_token_key_each,
     .campaign_each = pg_campaign_each,
     .member_copy = pg_member_copy,
+    .contact_get = pg_contact_get,
     .segment_count = pg_segment_count,
     .segment_each = pg_segment_each,
     .segment_add_to_list = pg_segment_add_to_list,

@@ -1506,6 +1506,14 @@ seg_match(struct store *s, int64_t list, const char *text)
 	return out;
 }
 
+/* A contact as "address status lists". */
+static int
+see_lists(void *arg, const struct store_contact *c)
+{
+	sprintf(arg, "%s %s %s", c->address, c->status, c->lists);
+	return 0;
+}
+
 /* A campaign file as "seq:name:len:hex of its bytes;". */
 static int
 see_file(void *arg, const struct store_campaign_file *f)
@@ -1599,6 +1607,13 @@ test_segments_and_campaign_files(void **state)
 	segment_free(seg);
 	assert_int_equal(store_contact_count(s, copy, &n), 0);
 	assert_int_equal(n, 4);
+	assert_int_equal(store_contact_get(s, "b@x.example", see_lists, got),
+	                 0);
+	assert_string_equal(got,
+	                    "b@x.example active [\"copy\",\"news\",\"vip\"]");
+	assert_int_equal(store_contact_get(s, "z@x.example", see_lists, got),
+	                 MC_ENOTFOUND);
+	got[0] = '\0';
 
 	/* frozen files: bytes as given (a NUL, 0xff), a seq replaced */
 	file = (struct store_campaign_file){0, "t.txt", "Hi\0\xff", 4};
