@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "base/error.h"
 #include "store/segment.h"
@@ -305,6 +306,142 @@ test_attr_reading(void **state)
 			fail_msg("'%s' is not a number", no[i]);
 }
 
+/* The next of a small deterministic sequence. */
+static uint32_t
+lcg(uint32_t *r)
+{
+	*r = *r * 1103515245u + 12345u;
+	return *r >> 16;
+}
+
+/* segment_attr_find against SQLite's own json_extract on generated
+ * objects: keys and values with escapes, UTF-8, blanks, repeats,
+ * numbers, literals, nested values. */
+static void
+test_attr_like_json_extract(void **state)
+{
+	/* as written in JSON (key: its text inside quotes; name: decoded) */
+	/* as written in JSON (key: its text inside quotes; name: decoded);
+	 * no escaped keys: SQLite 3.40 compares keys as written, this (as
+	 * PostgreSQL and later SQLite) decoded, test_attr_reading has them */
+	static const char *const keys[][2] = {
+	    {"a", "a"}, {"A", "A"},         {"b c", "b c"},     {"été", "été"},
+	    {"😀", "😀"}, {"k\\\"q", "k\"q"}, {"x\\\\y", "x\\y"},
+	};
+	static const char *const vals[] = {
+	    "\"\"",
+	    "\"x\"",
+	    "\"Z\\u00fcrich\"",
+	    "\"Zürich\"",
+	    "\"a\\\"b\"",
+	    "\"\\\\\"",
+	    "\"tab\\there\\nnl\"",
+	    "\"\\ud83d\\ude00\"",
+	    "\"\\/\"",
+	    "0",
+	    "-0",
+	    "12",
+	    "-3.5",
+	    "1e2",
+	    "1E-2",
+	    "12345678901234567890",
+	    "true",
+	    "false",
+	    "null",
+	    "\"5\"",
+	    "\" 7 \"",
+	    "{\"a\": \"in\"}",
+	    "[1, \"]\", {\"b\": 2}]",
+	};
+	static const char *const blanks[] = {"", " ", "\n\t ", "\r"};
+	size_t nk = sizeof(keys) / sizeof(keys[0]);
+	size_t nv = sizeof(vals) / sizeof(vals[0]);
+	uint32_t rnd = 12345;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT json_extract(?1, ?2), "
+	                                    "json_type(?1, ?2)",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	for (int round = 0; round < 3000; round++) {
+		char obj[2048], path[64];
+		size_t o = 0;
+		int members =
+		    (int)((rnd = rnd * 1103515245u + 12345u) >> 16) % 5;
+
+		o += (size_t)snprintf(obj + o, sizeof(obj) - o, "%s{",
+		                      blanks[lcg(&rnd) % 4]);
+		for (int m = 0; m < members; m++) {
+			size_t k = lcg(&rnd) % nk, v = lcg(&rnd) % nv;
+			const char *b1 = blanks[lcg(&rnd) % 4];
+			const char *b2 = blanks[lcg(&rnd) % 4];
+			const char *b3 = blanks[lcg(&rnd) % 4];
+			o += (size_t)snprintf(obj + o, sizeof(obj) - o,
+			                      "%s%s\"%s\"%s:%s%s", m ? "," : "",
+			                      b1, keys[k][0], b2, b3, vals[v]);
+		}
+		o += (size_t)snprintf(obj + o, sizeof(obj) - o, "%s}%s",
+		                      blanks[lcg(&rnd) % 4],
+		                      blanks[lcg(&rnd) % 4]);
+		for (size_t k = 0; k < nk; k++) {
+			const char *name = keys[k][1], *v;
+			size_t n;
+			int found = segment_attr_find(obj, o, name, &v, &n);
+			const char *type;
+
+			if (strchr(name, '"') || strchr(name, '\\'))
+				continue; /* not a path json_extract takes */
+			snprintf(path, sizeof(path), "$.\"%s\"", name);
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, obj, (int)o, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+			type = (const char *)sqlite3_column_text(st, 1);
+			assert_true(found >= 0);
+			if (type == NULL) {
+				if (found)
+					fail_msg("%s in %s: json_extract finds "
+					         "none, we '%.*s'",
+					         name, obj, (int)n, v);
+				continue;
+			}
+			if (!found)
+				fail_msg("%s in %s: json_extract finds a %s",
+				         name, obj, type);
+			if (strcmp(type, "text") == 0) {
+				char dec[256];
+				assert_int_equal(*v, '"');
+				segment_json_unescape(v + 1, n - 2, dec);
+				assert_string_equal(
+				    dec,
+				    (const char *)sqlite3_column_text(st, 0));
+			} else if (strcmp(type, "integer") == 0 ||
+			           strcmp(type, "real") == 0) {
+				bool integral;
+				char num[64];
+				assert_true(
+				    segment_json_number(v, n, &integral));
+				snprintf(num, sizeof(num), "%.*s", (int)n, v);
+				assert_true(strtod(num, NULL) ==
+				            sqlite3_column_double(st, 0));
+			} else if (strcmp(type, "true") == 0 ||
+			           strcmp(type, "false") == 0 ||
+			           strcmp(type, "null") == 0) {
+				assert_int_equal(n, strlen(type));
+				assert_memory_equal(v, type, n);
+			} else { /* object, array: the same first byte */
+				assert_int_equal(*v, *type == 'o' ? '{' : '[');
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 /* --- against a real store ------------------------------------------ */
 
 struct fixture {
@@ -563,6 +700,7 @@ main(void)
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_both_dialects),
 	    cmocka_unit_test(test_attr_reading),
+	    cmocka_unit_test(test_attr_like_json_extract),
 	    cmocka_unit_test_setup_teardown(test_store_selects, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_reads_any_json, setup,
