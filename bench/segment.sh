@@ -48,6 +48,11 @@ for list in all ""; do
 	count "$list" '"First Name" starts with "Name99" or rating >= 9'
 	count "$list" 'status = "active" and created >= 2026-01-01'
 	count "$list" 'city in ("Bern", "Basel") and not in_list("nope")'
+	count "$list" 'city = "Zürich" and signup_date >= 2026-01-01 and rating >= 5'
+	count "$list" '(city = "Zürich" or city = "Genf") and (rating >= 5 or "First Name" ends with "7")'
+	count "$list" 'in_list("all") and status = "active" and signup_date < 2025-06-01'
+	count "$list" 'not (city = "Paris" or rating < 3) and "First Name" contains "99"'
+	count "$list" 'city != "Zürich" and rating > 4.5 and rating <= 8'
 done
 
 printf 'From: news@news.example\nSubject: Hi {{city}}\n\nHello.\n' >"$work/t.txt"

@@ -167,6 +167,18 @@ app_contact_set(struct store *s, const char *address, const char *const *sets,
 		}
 		snprintf(key, sizeof(key), "%.*s", (int)(eq - sets[i]),
 		         sets[i]);
+		/* a name as a CSV header can hold it: no line breaks, tabs
+		 * or other control characters */
+		for (const char *k = key; *k; k++)
+			if ((unsigned char)*k < 0x20 || *k == 0x7f) {
+				snprintf(
+				    err, errsz,
+				    "attribute name '%.*s' holds a control "
+				    "character (a line break?)",
+				    (int)(k - key), key);
+				json_decref(patch);
+				return MC_EDATA;
+			}
 		json_object_set_new(patch, key,
 		                    eq[1] ? json_string(eq + 1) : json_null());
 	}

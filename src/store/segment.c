@@ -1203,16 +1203,10 @@ field_sql(struct compiler *c, const struct node *n, char *out, size_t outsz)
 		            sizeof(t)));
 		return;
 	}
-	{
-		/* a JSON path with the name quoted: $."First Name" */
-		size_t L = strlen(n->name) + 5;
-		char *path = xmalloc(L);
-		snprintf(path, L, "$.\"%s\"", n->name);
-		snprintf(out, outsz, "json_extract(c.attrs, %s)",
-		         ph(c, param_add(c, SEGMENT_P_TEXT, path, 0, 0), t,
-		            sizeof(t)));
-		free(path);
-	}
+	/* mc_attr: the value without a JSON parse (segment_attr_find) */
+	snprintf(
+	    out, outsz, "mc_attr(c.attrs, %s)",
+	    ph(c, param_add(c, SEGMENT_P_TEXT, n->name, 0, 0), t, sizeof(t)));
 }
 
 /* A LIKE pattern of s (escaped) for contains/starts/ends. */
@@ -1305,12 +1299,8 @@ compile_cmp(struct compiler *c, const struct node *n)
 			    "([.][0-9]+)?([eE][+-]?[0-9]{1,4})?[ \\t\\n\\r]*$' "
 			    "THEN CAST(%s AS numeric) END",
 			    x, x);
-		else
-			buf_printf(&c->b,
-			           "CASE WHEN json_valid(%s) THEN CASE WHEN "
-			           "json_type(%s) IN ('integer', 'real') THEN "
-			           "CAST(%s AS REAL) END END",
-			           x, x, x);
+		else /* the same test in C: segment_json_number */
+			buf_printf(&c->b, "mc_num(%s)", x);
 		buf_printf(&c->b, " %s %s", sql_ops[op],
 		           ph(c,
 		              param_add(c, SEGMENT_P_REAL, n->v.s, 0, n->v.num),
@@ -1322,12 +1312,8 @@ compile_cmp(struct compiler *c, const struct node *n)
 			    "CASE WHEN %s ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' "
 			    "THEN substr(%s, 1, 10) END",
 			    x, x);
-		else
-			buf_printf(
-			    &c->b,
-			    "CASE WHEN %s GLOB '[0-9][0-9][0-9][0-9]-[0-9]"
-			    "[0-9]-[0-9][0-9]*' THEN substr(%s, 1, 10) END",
-			    x, x);
+		else /* the same test in C, one attribute read */
+			buf_printf(&c->b, "mc_day(%s)", x);
 		buf_printf(&c->b, " %s ", sql_ops[op]);
 		put_text(c, n->v.s);
 	} else {
@@ -1440,4 +1426,276 @@ segment_sql_fini(struct segment_sql *q)
 	free(q->params);
 	free(q->where);
 	memset(q, 0, sizeof(*q));
+}
+
+/* --- reading attributes (the SQLite dialect's mc_attr, mc_num) ------- */
+
+/* Skip JSON blanks from s; the first byte that is not one. */
+static const char *
+json_blank(const char *s, const char *e)
+{
+	while (s < e && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+		s++;
+	return s;
+}
+
+/* The end of the string whose opening quote is at s (past its closing
+ * quote); NULL when it does not close. */
+static const char *
+json_string_end(const char *s, const char *e)
+{
+	for (s++; s < e; s++) {
+		if (*s == '\\') {
+			s++;
+			continue;
+		}
+		if (*s == '"')
+			return s + 1;
+	}
+	return NULL;
+}
+
+/* The end of the value starting at s; NULL when it is not one. */
+static const char *
+json_value_end(const char *s, const char *e)
+{
+	unsigned depth = 0;
+
+	if (s >= e)
+		return NULL;
+	if (*s == '"')
+		return json_string_end(s, e);
+	if (*s != '{' && *s != '[') {
+		/* a number or a literal: up to what ends it */
+		const char *v = s;
+		while (s < e && *s != ',' && *s != '}' && *s != ']' &&
+		       *s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+			s++;
+		return s > v ? s : NULL;
+	}
+	for (; s < e; s++) {
+		if (*s == '"') {
+			if ((s = json_string_end(s, e)) == NULL)
+				return NULL;
+			s--;
+		} else if (*s == '{' || *s == '[') {
+			depth++;
+		} else if ((*s == '}' || *s == ']') && --depth == 0) {
+			return s + 1;
+		}
+	}
+	return NULL;
+}
+
+/* The value of hex digits s[0..3]; -1 when one is not a digit. */
+static long
+json_hex4(const char *s, const char *e)
+{
+	long v = 0;
+
+	if (e - s < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = s[i];
+		int d = c >= '0' && c <= '9'   ? c - '0'
+		        : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		        : c >= 'A' && c <= 'F' ? c - 'A' + 10
+		                               : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Decode one escape at s (after its backslash) into out (up to 4 bytes);
+ * the bytes written, *s moved past it.  A bad or lone half is U+FFFD. */
+static size_t
+json_escape(const char **sp, const char *e, char *out)
+{
+	const char *s = *sp;
+	long cp;
+
+	*sp = s + 1;
+	switch (*s) {
+	case 'b':
+		*out = '\b';
+		return 1;
+	case 'f':
+		*out = '\f';
+		return 1;
+	case 'n':
+		*out = '\n';
+		return 1;
+	case 'r':
+		*out = '\r';
+		return 1;
+	case 't':
+		*out = '\t';
+		return 1;
+	case 'u':
+		break;
+	default:
+		*out = *s;
+		return 1; /* " \ / */
+	}
+	if ((cp = json_hex4(s + 1, e)) < 0) {
+		*out = 'u'; /* not JSON; never longer than what it decodes */
+		return 1;
+	}
+	*sp = s + 5;
+	if (cp >= 0xD800 && cp <= 0xDBFF) {
+		const char *t = *sp;
+		long lo = e - t >= 6 && t[0] == '\\' && t[1] == 'u'
+		              ? json_hex4(t + 2, e)
+		              : -1;
+		if (lo >= 0xDC00 && lo <= 0xDFFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			*sp = t + 6;
+		} else {
+			cp = 0xFFFD;
+		}
+	} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+		cp = 0xFFFD;
+	}
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+/* Whether the key between s and e (inside its quotes, escaped) is name. */
+static bool
+json_key_is(const char *s, const char *e, const char *name)
+{
+	char u[4];
+
+	while (s < e) {
+		if (*s != '\\') {
+			if (*name++ != *s++)
+				return false;
+			continue;
+		}
+		s++;
+		size_t n = json_escape(&s, e, u);
+		if (strncmp(name, u, n) != 0 || memchr(u, '\0', n) != NULL)
+			return false;
+		name += n;
+	}
+	return *name == '\0';
+}
+
+/* Find an attribute in a JSON object. */
+int
+segment_attr_find(const char *attrs, size_t len, const char *name,
+                  const char **val, size_t *vlen)
+{
+	const char *s = attrs, *e = attrs + len;
+
+	s = json_blank(s, e);
+	if (s >= e || *s++ != '{')
+		return MC_EINVAL;
+	s = json_blank(s, e);
+	if (s < e && *s == '}')
+		return 0;
+	while (s < e) {
+		const char *k, *ke, *v, *ve;
+
+		if (*s != '"' || (ke = json_string_end(s, e)) == NULL)
+			return MC_EINVAL;
+		k = s + 1;
+		s = json_blank(ke, e);
+		if (s >= e || *s++ != ':')
+			return MC_EINVAL;
+		v = json_blank(s, e);
+		if ((ve = json_value_end(v, e)) == NULL)
+			return MC_EINVAL;
+		if (json_key_is(k, ke - 1, name)) {
+			*val = v;
+			*vlen = (size_t)(ve - v);
+			return 1;
+		}
+		s = json_blank(ve, e);
+		if (s < e && *s == '}')
+			return 0;
+		if (s >= e || *s++ != ',')
+			return MC_EINVAL;
+		s = json_blank(s, e);
+	}
+	return MC_EINVAL;
+}
+
+/* Decode a JSON string's inside. */
+size_t
+segment_json_unescape(const char *s, size_t len, char *out)
+{
+	const char *e = s + len;
+	size_t n = 0;
+
+	while (s < e) {
+		if (*s != '\\') {
+			out[n++] = *s++;
+			continue;
+		}
+		s++;
+		if (s >= e)
+			break;
+		n += json_escape(&s, e, out + n);
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Whether s is a JSON number, blanks around allowed. */
+bool
+segment_json_number(const char *s, size_t len, bool *integral)
+{
+	const char *e = s + len, *d;
+
+	*integral = true;
+	s = json_blank(s, e);
+	if (s < e && *s == '-')
+		s++;
+	if (s < e && *s == '0') {
+		s++;
+	} else {
+		for (d = s; s < e && *s >= '0' && *s <= '9'; s++)
+			;
+		if (s == d)
+			return false;
+	}
+	if (s < e && *s == '.') {
+		*integral = false;
+		for (d = ++s; s < e && *s >= '0' && *s <= '9'; s++)
+			;
+		if (s == d)
+			return false;
+	}
+	if (s < e && (*s == 'e' || *s == 'E')) {
+		*integral = false;
+		s++;
+		if (s < e && (*s == '+' || *s == '-'))
+			s++;
+		for (d = s; s < e && *s >= '0' && *s <= '9'; s++)
+			;
+		if (s == d)
+			return false;
+	}
+	return json_blank(s, e) == e;
 }

@@ -23,6 +23,7 @@
 #ifndef MC_STORE_SEGMENT_H
 #define MC_STORE_SEGMENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -104,5 +105,25 @@ unsigned segment_terms(const struct segment *seg);
 void segment_compile(const struct segment *seg, enum segment_dialect d,
                      int first, time_t now, struct segment_sql *out);
 void segment_sql_fini(struct segment_sql *q);
+
+/*
+ * Reading attributes without a JSON parser, one pass, nothing allocated:
+ * the SQLite dialect compiles an attribute to mc_attr(c.attrs, NAME), a
+ * number comparison to mc_num(...) and a date one to mc_day(...), SQL
+ * functions the SQLite store makes on each connection with these.
+ *
+ * segment_attr_find: the value of key name (decoded, compared exactly;
+ * the first when a key repeats) in the JSON object attrs (len bytes):
+ * 1 and *val, *vlen the value as written (a string with its quotes and
+ * escapes), 0 when there is none, MC_EINVAL when attrs is not an object.
+ */
+int segment_attr_find(const char *attrs, size_t len, const char *name,
+                      const char **val, size_t *vlen);
+/* Decode the inside of a JSON string (len bytes) into out (len + 1 bytes
+ * at least: never longer); the bytes written, out NUL-terminated. */
+size_t segment_json_unescape(const char *s, size_t len, char *out);
+/* Whether s (len bytes) is a JSON number (RFC 8259 section 6), JSON
+ * blanks around allowed; *integral when it has no fraction or exponent. */
+bool segment_json_number(const char *s, size_t len, bool *integral);
 
 #endif

@@ -28,6 +28,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "store/segment.h"
 #include "store/store.h"
 #include "store/store_pg.h"
 
@@ -390,8 +391,9 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "VALUES ($1::text, $2::text, $3::integer, $4::text, $5::bigint) ON " \
 	  "CONFLICT (mailbox, uid) DO UPDATE SET state = "                     \
 	  "greatest(excluded.state, mailbox_seen.state)")                      \
-	X(PS_CAMPAIGN_GET, "SELECT name, list_id, status, created_at FROM "    \
-	                   "campaigns WHERE id = $1::bigint")                  \
+	X(PS_CAMPAIGN_GET,                                                     \
+	  "SELECT name, list_id, status, created_at, "                         \
+	  "scheduled_at FROM campaigns WHERE id = $1::bigint")                 \
 	X(PS_CAMPAIGN_STATUS, "UPDATE campaigns SET status = $2::text WHERE "  \
 	                      "id = $1::bigint")                               \
 	X(PS_RELEASE_ALL, PG_RELEASE("campaign_id = $1::bigint AND "           \
@@ -447,8 +449,36 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	X(PS_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
 	                     "token_keys ORDER BY id DESC")                    \
 	X(PS_CAMPAIGN_EACH,                                                    \
-	  "SELECT id, name, list_id, status, created_at FROM campaigns WHERE " \
-	  "$1::text IS NULL OR status = $1::text ORDER BY id")
+	  "SELECT id, name, list_id, status, created_at, scheduled_at FROM "   \
+	  "campaigns WHERE $1::text IS NULL OR status = $1::text ORDER BY id") \
+	X(PS_CONTACT_BY_ADDR,                                                  \
+	  "SELECT " CONTACT_ROW ", c.status_at, coalesce('[' || (SELECT "      \
+	  "string_agg(to_json(l.name)::text, ',' ORDER BY l.name COLLATE "     \
+	  "\"C\") FROM list_members m JOIN lists l ON l.id = m.list_id WHERE " \
+	  "m.contact_id = c.id) || ']', '[]') FROM contacts c WHERE "          \
+	  "(c.address = $1::text AND c.deleted_at IS NULL) OR (c.address = "   \
+	  "$2::text AND c.status = 'erased') ORDER BY c.id DESC LIMIT 1")      \
+	X(PS_ERASE_SALT,                                                       \
+	  "SELECT value FROM store_meta WHERE key = 'erase_salt'")             \
+	X(PS_MEMBER_COPY,                                                      \
+	  "INSERT INTO list_members(list_id, contact_id, added_at) SELECT "    \
+	  "$1::bigint, contact_id, $3::bigint FROM list_members WHERE "        \
+	  "list_id = $2::bigint ON CONFLICT DO NOTHING")                       \
+	X(PS_CAMPAIGN_FILE_PUT,                                                \
+	  "INSERT INTO campaign_files(campaign_id, seq, name, data) VALUES "   \
+	  "($1::bigint, $2::integer, $3::text, $4::bytea) ON CONFLICT "        \
+	  "(campaign_id, seq) DO UPDATE SET name = excluded.name, data = "     \
+	  "excluded.data")                                                     \
+	X(PS_CAMPAIGN_FILE_EACH,                                               \
+	  "SELECT seq, name, data FROM campaign_files "                        \
+	  "WHERE campaign_id = $1::bigint ORDER BY seq")                       \
+	X(PS_CAMPAIGN_SCHEDULE, "UPDATE campaigns SET scheduled_at = "         \
+	                        "nullif($2::bigint, 0) WHERE id = $1::bigint") \
+	X(PS_CAMPAIGN_CLAIM, /* SKIP LOCKED: two workers never claim one */    \
+	  "UPDATE campaigns SET scheduled_at = NULL WHERE id = (SELECT id "    \
+	  "FROM campaigns WHERE scheduled_at IS NOT NULL AND scheduled_at <= " \
+	  "$1::bigint ORDER BY scheduled_at, id LIMIT 1 FOR UPDATE SKIP "      \
+	  "LOCKED) RETURNING id")
 
 enum pg_stmt {
 #define PG_ENUM(sym, sql) sym,
@@ -470,6 +500,7 @@ struct store_pg {
 	int in_txn;       /* caller's begin() is open */
 	char sqlstate[6]; /* of the last failed statement, or "" */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
+	char salt[128]; /* the erase salt, read on first need ("" before) */
 	char hit_source[256];
 };
 
@@ -1784,6 +1815,7 @@ pg_campaign_get(struct store *s, int64_t id, struct store_campaign *out)
 	out->list_id = col_int(r, 0, 1);
 	mc_strlcpy(out->status, PQgetvalue(r, 0, 2), sizeof(out->status));
 	out->created = (time_t)col_int(r, 0, 3);
+	out->scheduled = (time_t)col_int(r, 0, 4);
 	PQclear(r);
 	return 0;
 }
@@ -2161,10 +2193,395 @@ pg_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
 		c.list_id = col_int(r, i, 2);
 		mc_strlcpy(c.status, PQgetvalue(r, i, 3), sizeof(c.status));
 		c.created = (time_t)col_int(r, i, 4);
+		c.scheduled = (time_t)col_int(r, i, 5);
 		stop = fn(arg, &c);
 	}
 	PQclear(r);
 	return stop;
+}
+
+/* op: contact_get: the contact at address (or the erased one whose
+ * entry it gives), with the names of its lists. */
+static int
+pg_contact_get(struct store *s, const char *address, store_contact_fn *fn,
+               void *arg)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
+	PGresult *r;
+	int err;
+
+	if (p->salt[0] == '\0') {
+		if ((err = pg_run(p, PS_ERASE_SALT, NULL, "contact", &r)) < 0)
+			return err;
+		if (PQntuples(r) > 0)
+			mc_strlcpy(p->salt, PQgetvalue(r, 0, 0),
+			           sizeof(p->salt));
+		PQclear(r);
+	}
+	store_erase_entry(p->salt, address, erased);
+	par_text(&a, address);
+	par_text(&a, erased);
+	if ((err = pg_run(p, PS_CONTACT_BY_ADDR, &a, "contact", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_fail(s, MC_ENOTFOUND, "%s is not a contact",
+		                  address);
+	}
+	struct store_contact c = {
+	    .id = col_int(r, 0, 0),
+	    .address = col_text(r, 0, 1),
+	    .domain = col_text(r, 0, 2),
+	    .attrs = col_text(r, 0, 3),
+	    .status = col_text(r, 0, 4),
+	    .created = (time_t)col_int(r, 0, 5),
+	    .status_at = (time_t)col_int(r, 0, 6),
+	    .lists = col_text(r, 0, 7),
+	};
+	err = fn(arg, &c);
+	PQclear(r);
+	return err;
+}
+
+/* op: member_copy */
+static int
+pg_member_copy(struct store *s, int64_t list_id, int64_t from, time_t now,
+               unsigned long *joined)
+{
+	struct pg_params a = {0};
+
+	par_int(&a, list_id);
+	par_int(&a, from);
+	par_int(&a, now);
+	return pg_change(PG(s), PS_MEMBER_COPY, &a, "membership", joined);
+}
+
+/* op: campaign_delete: one transaction of plain statements, as SQLite's. */
+static int
+pg_campaign_delete(struct store *s, int64_t id)
+{
+	static const char *const sql[] = {
+	    "UPDATE bounces SET campaign_id = NULL WHERE campaign_id = $1",
+	    "DELETE FROM events WHERE campaign_id = $1",
+	    "DELETE FROM holders WHERE campaign_id = $1",
+	    "DELETE FROM deliveries WHERE campaign_id = $1",
+	    "DELETE FROM campaign_files WHERE campaign_id = $1",
+	    "DELETE FROM campaigns WHERE id = $1",
+	};
+	struct store_pg *p = PG(s);
+	char num[24];
+	const char *v[1] = {num};
+	unsigned long n = 0;
+	int own, err;
+
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]) && err == 0; i++) {
+		PGresult *r =
+		    PQexecParams(p->conn, sql[i], 1, NULL, v, NULL, NULL, 0);
+
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			err = pg_fail(p, r, "campaign delete");
+		else
+			n = strtoul(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+	if (err == 0 && n == 0)
+		err = store_fail(s, MC_ENOTFOUND, "no campaign %lld",
+		                 (long long)id);
+	return txn_leave(p, own, err);
+}
+
+/* op: campaign_file_put: the bytes as bytea's hex text. */
+static int
+pg_campaign_file_put(struct store *s, int64_t id,
+                     const struct store_campaign_file *f)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	size_t hexlen;
+	unsigned char *hex = PQescapeByteaConn(
+	    p->conn, f->len ? f->data : (const void *)"", f->len, &hexlen);
+	int err;
+
+	if (hex == NULL)
+		return store_fail(s, MC_EIO, "campaign file: %s",
+		                  PQerrorMessage(p->conn));
+	par_int(&a, id);
+	par_int(&a, f->seq);
+	par_text(&a, f->name);
+	par_text(&a, (const char *)hex);
+	err = pg_run(p, PS_CAMPAIGN_FILE_PUT, &a, "campaign file", NULL);
+	PQfreemem(hex);
+	return err;
+}
+
+/* op: campaign_file_each */
+static int
+pg_campaign_file_each(struct store *s, int64_t id, store_campaign_file_fn *fn,
+                      void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	par_int(&a, id);
+	if ((err = pg_run(PG(s), PS_CAMPAIGN_FILE_EACH, &a, "campaign files",
+	                  &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		size_t len = 0;
+		unsigned char *data = PQunescapeBytea(
+		    (const unsigned char *)PQgetvalue(r, i, 2), &len);
+		struct store_campaign_file f = {
+		    .seq = (int)col_int(r, i, 0),
+		    .name = col_text(r, i, 1),
+		    .data = data,
+		    .len = len,
+		};
+
+		if (data == NULL) {
+			stop = store_fail(s, MC_ENOMEM, "campaign files");
+			break;
+		}
+		stop = fn(arg, &f);
+		PQfreemem(data);
+	}
+	PQclear(r);
+	return stop;
+}
+
+/* op: campaign_schedule */
+static int
+pg_campaign_schedule(struct store *s, int64_t id, time_t at)
+{
+	struct pg_params a = {0};
+	unsigned long n;
+	int err;
+
+	par_int(&a, id);
+	par_int(&a, at);
+	if ((err = pg_change(PG(s), PS_CAMPAIGN_SCHEDULE, &a,
+	                     "campaign schedule", &n)) < 0)
+		return err;
+	return n ? 0
+	         : store_fail(s, MC_ENOTFOUND, "no campaign %lld",
+	                      (long long)id);
+}
+
+/* op: campaign_claim_due */
+static int
+pg_campaign_claim_due(struct store *s, time_t now, int64_t *id)
+{
+	struct pg_params a = {0};
+	int64_t v;
+	int err;
+
+	par_int(&a, now);
+	if ((err = query_int(PG(s), PS_CAMPAIGN_CLAIM, &a, "campaign claim",
+	                     &v)) < 0)
+		return err;
+	if (v < 0)
+		return store_fail(s, MC_ENOTFOUND, "no campaign is due");
+	*id = v;
+	return 0;
+}
+
+/*
+ * Segments: the statement around a compiled segment is sent with
+ * PQexecParams (the condition differs each call, nothing to prepare); the
+ * statement's own parameters come first ($1..), the segment's after.
+ */
+#define PG_SEG_FROM_LIST                                                       \
+	" FROM list_members m JOIN contacts c ON c.id = m.contact_id WHERE "   \
+	"m.list_id = $1::bigint AND "
+#define PG_SEG_FROM_ALL " FROM contacts c WHERE c.deleted_at IS NULL AND "
+
+/* Run head + (seg's condition) + tail with a's parameters then seg's;
+ * 0 with *out (the caller clears it), or MC_EIO with the reason. */
+static int
+pg_seg_run(struct store_pg *p, const char *head, const struct segment *seg,
+           time_t now, const struct pg_params *a, const char *tail,
+           const char *op, PGresult **out)
+{
+	struct segment_sql w;
+	const char **v;
+	char(*num)[24];
+	char *sql;
+	PGresult *r;
+	ExecStatusType st;
+	int err = 0;
+
+	segment_compile(seg, SEGMENT_PG, a->n + 1, now, &w);
+	sql = xasprintf("%s(%s)%s", head, w.where, tail);
+	v = xcalloc((size_t)a->n + w.nparams + 1, sizeof(*v));
+	num = xcalloc(w.nparams + 1, sizeof(*num));
+	for (int i = 0; i < a->n; i++)
+		v[i] = a->v[i];
+	for (size_t i = 0; i < w.nparams; i++) {
+		const struct segment_param *sp = &w.params[i];
+
+		if (sp->type == SEGMENT_P_INT) {
+			snprintf(num[i], sizeof(num[i]), "%lld",
+			         (long long)sp->i);
+			v[(size_t)a->n + i] = num[i];
+		} else { /* text; a number as written (numeric, exactly) */
+			v[(size_t)a->n + i] = sp->text;
+		}
+	}
+	r = PQexecParams(p->conn, sql, a->n + (int)w.nparams, NULL, v, NULL,
+	                 NULL, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		err = pg_fail(p, r, op);
+		PQclear(r);
+	} else {
+		*out = r;
+	}
+	free(num);
+	free(v);
+	free(sql);
+	segment_sql_fini(&w);
+	return err;
+}
+
+/* op: segment_count */
+static int
+pg_segment_count(struct store *s, int64_t list_id, const struct segment *seg,
+                 time_t now, unsigned long *n)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err;
+
+	if (list_id > 0)
+		par_int(&a, list_id);
+	if ((err = pg_seg_run(PG(s),
+	                      list_id > 0 ? "SELECT count(*)" PG_SEG_FROM_LIST
+	                                  : "SELECT count(*)" PG_SEG_FROM_ALL,
+	                      seg, now, &a, "", "segment count", &r)) < 0)
+		return err;
+	*n = strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+/* op: segment_each */
+static int
+pg_segment_each(struct store *s, int64_t list_id, const struct segment *seg,
+                time_t now, store_contact_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	if (list_id > 0)
+		par_int(&a, list_id);
+	if ((err =
+	         pg_seg_run(PG(s),
+	                    list_id > 0 ? "SELECT " CONTACT_ROW PG_SEG_FROM_LIST
+	                                : "SELECT " CONTACT_ROW PG_SEG_FROM_ALL,
+	                    seg, now, &a, " ORDER BY c.address COLLATE \"C\"",
+	                    "segment contacts", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_contact c = {
+		    .id = col_int(r, i, 0),
+		    .address = col_text(r, i, 1),
+		    .domain = col_text(r, i, 2),
+		    .attrs = col_text(r, i, 3),
+		    .status = col_text(r, i, 4),
+		    .created = (time_t)col_int(r, i, 5),
+		};
+		stop = fn(arg, &c);
+	}
+	PQclear(r);
+	return stop;
+}
+
+/* op: segment_add_to_list */
+static int
+pg_segment_add_to_list(struct store *s, int64_t list_id,
+                       const struct segment *seg, time_t now, int64_t to_list,
+                       unsigned long *added)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err;
+
+	*added = 0;
+	par_int(&a, list_id > 0 ? list_id : 0);
+	par_int(&a, to_list);
+	par_int(&a, now);
+	if ((err = pg_seg_run(
+	         PG(s),
+	         list_id > 0 ? "INSERT INTO list_members(list_id, contact_id, "
+	                       "added_at) SELECT $2::bigint, c.id, "
+	                       "$3::bigint" PG_SEG_FROM_LIST
+	                     : "INSERT INTO list_members(list_id, contact_id, "
+	                       "added_at) SELECT $2::bigint, c.id, $3::bigint "
+	                       "FROM contacts c WHERE $1::bigint = 0 AND "
+	                       "c.deleted_at IS NULL AND ",
+	         seg, now, &a, " ON CONFLICT DO NOTHING", "segment add", &r)) <
+	    0)
+		return err;
+	*added = strtoul(PQcmdTuples(r), NULL, 10);
+	PQclear(r);
+	return 0;
+}
+
+/* op: campaign_create_segment: the campaign and its rows (the list's
+ * fill narrowed to the segment) in one transaction. */
+static int
+pg_campaign_create_segment(struct store *s, const char *name, int64_t list_id,
+                           const struct segment *seg, time_t now, int64_t *id,
+                           unsigned long *rows)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	PGresult *r;
+	char *head;
+	int own, err;
+
+	*rows = 0;
+	if (name == NULL || *name == '\0' || strlen(name) > STORE_NAME_MAX)
+		return store_fail(s, MC_EINVAL,
+		                  "a campaign name is 1 to %d bytes",
+		                  STORE_NAME_MAX);
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	par_text(&a, name);
+	par_id(&a, list_id);
+	par_int(&a, now);
+	if ((err = pg_run(p, PS_CAMPAIGN_INSERT, &a, "campaign", &r)) < 0) {
+		if (failed_with(p, "23505"))
+			err = store_fail(s, MC_EINVAL,
+			                 "a campaign named '%s' exists", name);
+		goto done;
+	}
+	*id = col_int(r, 0, 0);
+	PQclear(r);
+	memset(&a, 0, sizeof(a));
+	par_int(&a, *id);
+	par_int(&a, now);
+	par_int(&a, list_id);
+	/* the list's fill, narrowed to the segment (before its ORDER BY) */
+	head = xasprintf("%.*s AND ",
+	                 (int)(strstr(pg_sql[PS_CAMPAIGN_FILL], " ORDER BY") -
+	                       pg_sql[PS_CAMPAIGN_FILL]),
+	                 pg_sql[PS_CAMPAIGN_FILL]);
+	err = pg_seg_run(p, head, seg, now, &a, " ORDER BY c.id",
+	                 "campaign rows", &r);
+	free(head);
+	if (err == 0) {
+		*rows = strtoul(PQcmdTuples(r), NULL, 10);
+		PQclear(r);
+	}
+done:
+	return txn_leave(p, own, err);
 }
 
 static const struct store_ops pg_ops = {
@@ -2222,6 +2639,17 @@ static const struct store_ops pg_ops = {
     .token_key_add = pg_token_key_add,
     .token_key_each = pg_token_key_each,
     .campaign_each = pg_campaign_each,
+    .member_copy = pg_member_copy,
+    .contact_get = pg_contact_get,
+    .segment_count = pg_segment_count,
+    .segment_each = pg_segment_each,
+    .segment_add_to_list = pg_segment_add_to_list,
+    .campaign_create_segment = pg_campaign_create_segment,
+    .campaign_delete = pg_campaign_delete,
+    .campaign_file_put = pg_campaign_file_put,
+    .campaign_file_each = pg_campaign_file_each,
+    .campaign_schedule = pg_campaign_schedule,
+    .campaign_claim_due = pg_campaign_claim_due,
 };
 
 /* A notice (CREATE ... IF NOT EXISTS and the like) is not an error and

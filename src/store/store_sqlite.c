@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -3326,6 +3327,137 @@ audit_setup(sqlite3 *db, char **msg)
 	return rc;
 }
 
+/* mc_attr(attrs, name): an attribute's value as json_extract(attrs,
+ * '$."name"') gives it (a string decoded, a number as one, true 1, false
+ * 0, null and a missing key NULL, an object or array its text), read in
+ * one pass (segment_attr_find); NULL when attrs is not a JSON object. */
+static void
+fn_attr(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *attrs = (const char *)sqlite3_value_text(argv[0]);
+	const char *name = (const char *)sqlite3_value_text(argv[1]);
+	const char *v;
+	size_t n;
+	bool integral;
+
+	(void)argc;
+	if (attrs == NULL || name == NULL ||
+	    segment_attr_find(attrs, (size_t)sqlite3_value_bytes(argv[0]), name,
+	                      &v, &n) != 1)
+		return; /* NULL */
+	if (*v == '"') {
+		if (memchr(v, '\\', n) == NULL) {
+			sqlite3_result_text(cx, v + 1, (int)n - 2,
+			                    SQLITE_TRANSIENT);
+			return;
+		}
+		char *t = sqlite3_malloc((int)n);
+		if (t == NULL) {
+			sqlite3_result_error_nomem(cx);
+			return;
+		}
+		n = segment_json_unescape(v + 1, n - 2, t);
+		sqlite3_result_text(cx, t, (int)n, sqlite3_free);
+	} else if (segment_json_number(v, n, &integral)) {
+		char num[64];
+		if (n >= sizeof(num)) {
+			sqlite3_result_double(cx, HUGE_VAL);
+			return;
+		}
+		memcpy(num, v, n);
+		num[n] = '\0';
+		/* CAST gives the integer, or a real when it does not fit */
+		if (integral) {
+			errno = 0;
+			long long i = strtoll(num, NULL, 10);
+			if (errno == 0) {
+				sqlite3_result_int64(cx, i);
+				return;
+			}
+		}
+		sqlite3_result_double(cx, strtod(num, NULL));
+	} else if (n == 4 && memcmp(v, "true", 4) == 0) {
+		sqlite3_result_int(cx, 1);
+	} else if (n == 5 && memcmp(v, "false", 5) == 0) {
+		sqlite3_result_int(cx, 0);
+	} else if (*v == '{' || *v == '[') {
+		sqlite3_result_text(cx, v, (int)n, SQLITE_TRANSIENT);
+	} /* null: NULL */
+}
+
+/* mc_num(x): x as a REAL when it is a number or text written as JSON
+ * writes a number (blanks around allowed), else NULL. */
+static void
+fn_num(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	int t = sqlite3_value_type(argv[0]);
+	const char *s;
+	char num[64];
+	size_t n;
+	bool integral;
+
+	(void)argc;
+	if (t == SQLITE_INTEGER || t == SQLITE_FLOAT) {
+		sqlite3_result_double(cx, sqlite3_value_double(argv[0]));
+		return;
+	}
+	if (t != SQLITE_TEXT)
+		return;
+	s = (const char *)sqlite3_value_text(argv[0]);
+	n = (size_t)sqlite3_value_bytes(argv[0]);
+	if (s == NULL || !segment_json_number(s, n, &integral))
+		return;
+	if (n >= sizeof(num)) { /* digits past a double's: read a copy */
+		char *c = sqlite3_malloc((int)n + 1);
+		if (c == NULL) {
+			sqlite3_result_error_nomem(cx);
+			return;
+		}
+		memcpy(c, s, n);
+		c[n] = '\0';
+		sqlite3_result_double(cx, strtod(c, NULL));
+		sqlite3_free(c);
+		return;
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	sqlite3_result_double(cx, strtod(num, NULL));
+}
+
+/* mc_day(x): the first ten characters of x when they look like a date
+ * (YYYY-MM-DD...), else NULL. */
+static void
+fn_day(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	if (s == NULL || sqlite3_value_bytes(argv[0]) < 10)
+		return;
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-'
+		                     : !(s[i] >= '0' && s[i] <= '9'))
+			return;
+	sqlite3_result_text(cx, (const char *)s, 10, SQLITE_TRANSIENT);
+}
+
+/* The segment functions (segment.h) on db; SQLITE_OK or an error. */
+static int
+segment_functions(sqlite3 *db)
+{
+	int f = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+	int rc = sqlite3_create_function(db, "mc_attr", 2, f, NULL, fn_attr,
+	                                 NULL, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "mc_num", 1, f, NULL, fn_num,
+		                             NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(db, "mc_day", 1, f, NULL, fn_day,
+		                             NULL, NULL);
+	return rc;
+}
+
 /* This connection's audit functions and triggers, and the erase salt. */
 static int
 connection_setup(struct store_sqlite *q, bool readonly, char *err, size_t errsz)
@@ -3334,6 +3466,10 @@ connection_setup(struct store_sqlite *q, bool readonly, char *err, size_t errsz)
 	char *msg = NULL;
 	int version;
 
+	if (segment_functions(q->db) != SQLITE_OK) {
+		snprintf(err, errsz, "store: %s", sqlite3_errmsg(q->db));
+		return MC_EIO;
+	}
 	/* A store kept at an older schema (store_open_at(), the migration
 	 * tests) has no audit tables: no triggers then. */
 	if (sq_version(q->db, &version) != SQLITE_OK || version < 6)

@@ -74,6 +74,11 @@ has "the suppression" '"detail": "active -> unsubscribed: suppressed (unsubscrib
 run "contact set" 0 "$MC" $S contact set bob@x.example plan=gold city= --reason "support call"
 has "set" '"plan": "gold"'
 lacks "city= removed it" '"city"'
+run "a key with a line break is refused" 65 "$MC" $S contact set \
+	bob@x.example "$(printf 'pl\nan=x')"
+has "... saying why" "control character"
+run "... and nothing changed" 0 "$MC" $S contact show bob@x.example --json
+lacks "... no such key" 'pl\nan'
 run "delete bob" 0 "$MC" $S contact delete bob@x.example
 run "bob is gone" 66 "$MC" $S contact show bob@x.example
 run "not on any list" 0 "$MC" $S list show main

@@ -1,2 +1,2 @@
-mc_unit_test(test_segment LIBS mc_store)
+mc_unit_test(test_segment LIBS mc_store PkgConfig::SQLITE)
 mc_unit_test(test_app_segments LIBS mc_app)

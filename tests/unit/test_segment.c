@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "base/error.h"
 #include "store/segment.h"
@@ -207,11 +208,11 @@ test_both_dialects(void **state)
 	        sizeof(params));
 	assert_string_equal(
 	    sql,
-	    "((coalesce(json_extract(c.attrs, ?2) = ?3, 0) AND "
+	    "((coalesce(mc_attr(c.attrs, ?2) = ?3, 0) AND "
 	    "(c.created_at >= ?4)) AND NOT EXISTS (SELECT 1 FROM bounces "
 	    "seg_b WHERE seg_b.address = c.address AND (seg_b.kind = "
 	    "'hard' OR seg_b.kind = 'soft') AND seg_b.received_at >= ?5))");
-	assert_string_equal(params, "$.\"city\"|Zürich|1767225600|1759449600");
+	assert_string_equal(params, "city|Zürich|1767225600|1759449600");
 	compile(ex, SEGMENT_PG, 2, sql, sizeof(sql), params, sizeof(params));
 	assert_string_equal(
 	    sql,
@@ -243,13 +244,9 @@ test_both_dialects(void **state)
 	compile("\"First Name\" starts with \"An_\" or rating > 3",
 	        SEGMENT_SQLITE, 1, sql, sizeof(sql), params, sizeof(params));
 	assert_string_equal(
-	    sql,
-	    "(coalesce(json_extract(c.attrs, ?1) LIKE ?2 ESCAPE '\\', 0) "
-	    "OR coalesce(CASE WHEN json_valid(json_extract(c.attrs, ?3)) THEN "
-	    "CASE WHEN json_type(json_extract(c.attrs, ?3)) IN ('integer', "
-	    "'real') THEN CAST(json_extract(c.attrs, ?3) AS REAL) END END > "
-	    "?4, 0))");
-	assert_string_equal(params, "$.\"First Name\"|An\\_%|$.\"rating\"|3");
+	    sql, "(coalesce(mc_attr(c.attrs, ?1) LIKE ?2 ESCAPE '\\', 0) "
+	         "OR coalesce(mc_num(mc_attr(c.attrs, ?3)) > ?4, 0))");
+	assert_string_equal(params, "First Name|An\\_%|rating|3");
 
 	/* whatever the user wrote is a parameter, never SQL text */
 	compile("\"x') OR 1=1 --\" = \"'; DROP TABLE contacts; --\" or "
@@ -258,8 +255,191 @@ test_both_dialects(void **state)
 	assert_null(strstr(sql, "DROP"));
 	assert_null(strstr(sql, "1=1"));
 	assert_null(strstr(sql, "a'b"));
-	assert_string_equal(params, "$.\"x') OR 1=1 --\"|'; DROP TABLE "
-	                            "contacts; --|a'b|$.\"note\"|%\\%\\_\\\\%");
+	assert_string_equal(params, "x') OR 1=1 --|'; DROP TABLE "
+	                            "contacts; --|a'b|note|%\\%\\_\\\\%");
+}
+
+/* segment_attr_find and friends: what json_extract would give. */
+static void
+test_attr_reading(void **state)
+{
+	const char *o =
+	    " { \"a\" : \"x\" , \"\\u00fcber\":\"\\\"q\\\" \\ud83d\\ude00\","
+	    "\"n\": {\"a\": \"no\", \"b\": [1, \"}\"]}, "
+	    "\"a\": \"second\", \"num\": -4.5e1 } ";
+	const char *v;
+	size_t n;
+	char out[64];
+	bool integral;
+
+	(void)state;
+	assert_int_equal(segment_attr_find(o, strlen(o), "a", &v, &n), 1);
+	assert_int_equal(n, 3); /* the first "a", quotes and all */
+	assert_memory_equal(v, "\"x\"", 3);
+	assert_int_equal(segment_attr_find(o, strlen(o), "über", &v, &n), 1);
+	n = segment_json_unescape(v + 1, n - 2, out);
+	assert_string_equal(out, "\"q\" \xf0\x9f\x98\x80");
+	assert_int_equal(segment_attr_find(o, strlen(o), "n", &v, &n), 1);
+	assert_memory_equal(v, "{\"a\": \"no\", \"b\": [1, \"}\"]}", n);
+	assert_int_equal(segment_attr_find(o, strlen(o), "num", &v, &n), 1);
+	assert_true(segment_json_number(v, n, &integral));
+	assert_false(integral);
+	/* a key inside a nested object is not an attribute */
+	assert_int_equal(segment_attr_find(o, strlen(o), "b", &v, &n), 0);
+	assert_int_equal(segment_attr_find("{}", 2, "a", &v, &n), 0);
+	assert_int_equal(segment_attr_find("[1]", 3, "a", &v, &n), MC_EINVAL);
+	assert_int_equal(segment_attr_find("{\"a\" 1}", 7, "a", &v, &n),
+	                 MC_EINVAL);
+	assert_int_equal(segment_attr_find("{\"a\":\"x", 7, "a", &v, &n),
+	                 MC_EINVAL);
+	/* numbers as JSON writes them, and only those */
+	static const char *const yes[] = {"0",   "-0",   " 5 ",      "4.5",
+	                                  "1e2", "1E+2", "-3.25e-1", "\t7\r\n"};
+	static const char *const no[] = {"",   " ",   "007",   "+5",
+	                                 "5.", ".5",  "1.2.3", "n/a",
+	                                 "1e", "- 1", "0x1"};
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (!segment_json_number(yes[i], strlen(yes[i]), &integral))
+			fail_msg("'%s' is a number", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (segment_json_number(no[i], strlen(no[i]), &integral))
+			fail_msg("'%s' is not a number", no[i]);
+}
+
+/* The next of a small deterministic sequence. */
+static uint32_t
+lcg(uint32_t *r)
+{
+	*r = *r * 1103515245u + 12345u;
+	return *r >> 16;
+}
+
+/* segment_attr_find against SQLite's own json_extract on generated
+ * objects: keys and values with escapes, UTF-8, blanks, repeats,
+ * numbers, literals, nested values. */
+static void
+test_attr_like_json_extract(void **state)
+{
+	/* as written in JSON (key: its text inside quotes; name: decoded) */
+	/* as written in JSON (key: its text inside quotes; name: decoded);
+	 * no escaped keys: SQLite 3.40 compares keys as written, this (as
+	 * PostgreSQL and later SQLite) decoded, test_attr_reading has them */
+	static const char *const keys[][2] = {
+	    {"a", "a"}, {"A", "A"},         {"b c", "b c"},     {"été", "été"},
+	    {"😀", "😀"}, {"k\\\"q", "k\"q"}, {"x\\\\y", "x\\y"},
+	};
+	static const char *const vals[] = {
+	    "\"\"",
+	    "\"x\"",
+	    "\"Z\\u00fcrich\"",
+	    "\"Zürich\"",
+	    "\"a\\\"b\"",
+	    "\"\\\\\"",
+	    "\"tab\\there\\nnl\"",
+	    "\"\\ud83d\\ude00\"",
+	    "\"\\/\"",
+	    "0",
+	    "-0",
+	    "12",
+	    "-3.5",
+	    "1e2",
+	    "1E-2",
+	    "12345678901234567890",
+	    "true",
+	    "false",
+	    "null",
+	    "\"5\"",
+	    "\" 7 \"",
+	    "{\"a\": \"in\"}",
+	    "[1, \"]\", {\"b\": 2}]",
+	};
+	static const char *const blanks[] = {"", " ", "\n\t ", "\r"};
+	size_t nk = sizeof(keys) / sizeof(keys[0]);
+	size_t nv = sizeof(vals) / sizeof(vals[0]);
+	uint32_t rnd = 12345;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	(void)state;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+	                                    "SELECT json_extract(?1, ?2), "
+	                                    "json_type(?1, ?2)",
+	                                    -1, &st, NULL),
+	                 SQLITE_OK);
+	for (int round = 0; round < 3000; round++) {
+		char obj[2048], path[64];
+		size_t o = 0;
+		int members =
+		    (int)((rnd = rnd * 1103515245u + 12345u) >> 16) % 5;
+
+		o += (size_t)snprintf(obj + o, sizeof(obj) - o, "%s{",
+		                      blanks[lcg(&rnd) % 4]);
+		for (int m = 0; m < members; m++) {
+			size_t k = lcg(&rnd) % nk, v = lcg(&rnd) % nv;
+			const char *b1 = blanks[lcg(&rnd) % 4];
+			const char *b2 = blanks[lcg(&rnd) % 4];
+			const char *b3 = blanks[lcg(&rnd) % 4];
+			o += (size_t)snprintf(obj + o, sizeof(obj) - o,
+			                      "%s%s\"%s\"%s:%s%s", m ? "," : "",
+			                      b1, keys[k][0], b2, b3, vals[v]);
+		}
+		o += (size_t)snprintf(obj + o, sizeof(obj) - o, "%s}%s",
+		                      blanks[lcg(&rnd) % 4],
+		                      blanks[lcg(&rnd) % 4]);
+		for (size_t k = 0; k < nk; k++) {
+			const char *name = keys[k][1], *v;
+			size_t n;
+			int found = segment_attr_find(obj, o, name, &v, &n);
+			const char *type;
+
+			if (strchr(name, '"') || strchr(name, '\\'))
+				continue; /* not a path json_extract takes */
+			snprintf(path, sizeof(path), "$.\"%s\"", name);
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, obj, (int)o, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+			assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+			type = (const char *)sqlite3_column_text(st, 1);
+			assert_true(found >= 0);
+			if (type == NULL) {
+				if (found)
+					fail_msg("%s in %s: json_extract finds "
+					         "none, we '%.*s'",
+					         name, obj, (int)n, v);
+				continue;
+			}
+			if (!found)
+				fail_msg("%s in %s: json_extract finds a %s",
+				         name, obj, type);
+			if (strcmp(type, "text") == 0) {
+				char dec[256];
+				assert_int_equal(*v, '"');
+				segment_json_unescape(v + 1, n - 2, dec);
+				assert_string_equal(
+				    dec,
+				    (const char *)sqlite3_column_text(st, 0));
+			} else if (strcmp(type, "integer") == 0 ||
+			           strcmp(type, "real") == 0) {
+				bool integral;
+				char num[64];
+				assert_true(
+				    segment_json_number(v, n, &integral));
+				snprintf(num, sizeof(num), "%.*s", (int)n, v);
+				assert_true(strtod(num, NULL) ==
+				            sqlite3_column_double(st, 0));
+			} else if (strcmp(type, "true") == 0 ||
+			           strcmp(type, "false") == 0 ||
+			           strcmp(type, "null") == 0) {
+				assert_int_equal(n, strlen(type));
+				assert_memory_equal(v, type, n);
+			} else { /* object, array: the same first byte */
+				assert_int_equal(*v, *type == 'o' ? '{' : '[');
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
 }
 
 /* --- against a real store ------------------------------------------ */
@@ -439,6 +619,28 @@ test_store_selects(void **state)
 	assert_string_equal(matches(f, 0, "sent_within(30d)"), "");
 }
 
+/* Attributes written by another hand (escapes, numbers, a repeated key)
+ * read as json_extract reads them. */
+static void
+test_store_reads_any_json(void **state)
+{
+	struct fixture *f = *state;
+
+	/* JSON another writer may leave: escapes, a number, a repeated key */
+	add(f, "eli@e.example",
+	    "{ \"c\\u0069ty\" : \"Z\\u00fcrich\", \"rating\": 7, "
+	    "\"t\": \"a\\\"\\\\b\", \"n\": 1, \"n\": 2, \"d\": "
+	    "\"2026-01-02T10:00\", \"ok\": true}",
+	    0, false);
+	assert_string_equal(matches(f, 0, "city = \"Zürich\""), "ann cy eli");
+	assert_string_equal(matches(f, 0, "rating > 6.5"), "dee eli");
+	assert_string_equal(matches(f, 0, "t = 'a\"\\\\b'"), "eli");
+	assert_string_equal(matches(f, 0, "n = 1"), "eli");
+	assert_string_equal(matches(f, 0, "n = 2"), "");
+	assert_string_equal(matches(f, 0, "d = 2026-01-02"), "eli");
+	assert_string_equal(matches(f, 0, "ok = 1"), "eli");
+}
+
 static void
 test_store_list_and_campaign(void **state)
 {
@@ -497,7 +699,11 @@ main(void)
 	    cmocka_unit_test(test_errors_point_at_the_column),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_both_dialects),
+	    cmocka_unit_test(test_attr_reading),
+	    cmocka_unit_test(test_attr_like_json_extract),
 	    cmocka_unit_test_setup_teardown(test_store_selects, setup,
+	                                    teardown),
+	    cmocka_unit_test_setup_teardown(test_store_reads_any_json, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_store_list_and_campaign, setup,
 	                                    teardown),

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "base/error.h"
+#include "store/segment.h"
 #include "store/store.h"
 
 #define T0 1700000000
@@ -1471,6 +1472,183 @@ test_bare_path(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* Appends a contact's address and a space. */
+static int
+see_contact(void *arg, const struct store_contact *c)
+{
+	strcat(arg, c->address);
+	strcat(arg, " ");
+	return 0;
+}
+
+/* The addresses of list (0: every contact) matching text, "a b". */
+static const char *
+seg_match(struct store *s, int64_t list, const char *text)
+{
+	static char out[512];
+	struct segment *seg;
+	char err[256];
+	unsigned long n = 99, words = 0;
+
+	if (segment_parse(text, &seg, err, sizeof(err)) != 0)
+		fail_msg("%s: %s", text, err);
+	out[0] = '\0';
+	if (store_segment_each(s, list, seg, T0, see_contact, out) != 0)
+		fail_msg("%s: %s", text, store_error(s));
+	assert_int_equal(store_segment_count(s, list, seg, T0, &n), 0);
+	for (const char *p = out; *p; p++)
+		words += *p == ' ';
+	if (words != n)
+		fail_msg("%s: count %lu, each gave '%s'", text, n, out);
+	segment_free(seg);
+	if (out[0])
+		out[strlen(out) - 1] = '\0';
+	return out;
+}
+
+/* A contact as "address status lists". */
+static int
+see_lists(void *arg, const struct store_contact *c)
+{
+	sprintf(arg, "%s %s %s", c->address, c->status, c->lists);
+	return 0;
+}
+
+/* A campaign file as "seq:name:len:hex of its bytes;". */
+static int
+see_file(void *arg, const struct store_campaign_file *f)
+{
+	char *out = arg;
+
+	sprintf(out + strlen(out), "%d:%s:%zu:", f->seq, f->name, f->len);
+	for (size_t i = 0; i < f->len; i++)
+		sprintf(out + strlen(out), "%02x",
+		        ((const unsigned char *)f->data)[i]);
+	strcat(out, ";");
+	return 0;
+}
+
+/* Segments (count, each, add to a list, a campaign of the matching) and
+ * a campaign's frozen files, schedule and deletion. */
+static void
+test_segments_and_campaign_files(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_campaign c;
+	struct store_campaign_file file;
+	struct segment *seg;
+	char err[256], got[512] = "";
+	int64_t news, vip, copy, id, due;
+	unsigned long n;
+	int result, joined;
+
+	assert_int_equal(store_list_ensure(s, "news", T0, &news), 0);
+	assert_int_equal(store_list_ensure(s, "vip", T0, &vip), 0);
+	assert_int_equal(store_list_ensure(s, "copy", T0, &copy), 0);
+	assert_int_equal(
+	    store_contact_upsert(s, "a@x.example", "x.example",
+	                         "{\"city\":\"Zürich\",\"rating\":\"5\"}", news,
+	                         T0, &result, &joined),
+	    0);
+	assert_int_equal(
+	    store_contact_upsert(s, "a@x.example", "x.example",
+	                         "{\"city\":\"Zürich\",\"rating\":\"5\"}", vip,
+	                         T0, &result, &joined),
+	    0);
+	assert_int_equal(
+	    store_contact_upsert(s, "b@x.example", "x.example",
+	                         "{\"city\":\"Paris\",\"rating\":\"10\"}", news,
+	                         T0, &result, &joined),
+	    0);
+	assert_int_equal(
+	    store_contact_upsert(s, "c@y.example", "y.example",
+	                         "{\"city\":\"zürich\",\"rating\":\"n/a\"}",
+	                         news, T0, &result, &joined),
+	    0);
+	assert_int_equal(store_contact_upsert(s, "d@y.example", "y.example",
+	                                      "{\"rating\":\"7\"}", 0, T0,
+	                                      &result, &joined),
+	                 0);
+
+	assert_string_equal(seg_match(s, news, "city = \"Zürich\""),
+	                    "a@x.example");
+	assert_string_equal(seg_match(s, 0, "rating >= 5"),
+	                    "a@x.example b@x.example d@y.example");
+	assert_string_equal(seg_match(s, news, "rating >= 5"),
+	                    "a@x.example b@x.example");
+	assert_string_equal(seg_match(s, news, "not city = \"Zürich\""),
+	                    "b@x.example c@y.example");
+	assert_string_equal(seg_match(s, news, "city contains \"ÜR\""), "");
+	assert_string_equal(seg_match(s, news, "city contains \"üR\""),
+	                    "a@x.example c@y.example");
+	assert_string_equal(seg_match(s, 0, "in_list(\"vip\")"), "a@x.example");
+	assert_string_equal(seg_match(s, 0, "city is not set"), "d@y.example");
+
+	/* the matching members of news join vip (a is one already) */
+	assert_int_equal(segment_parse("rating >= 5", &seg, err, sizeof(err)),
+	                 0);
+	assert_int_equal(store_segment_add_to_list(s, news, seg, T0, vip, &n),
+	                 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(seg_match(s, vip, "rating > 0"),
+	                    "a@x.example b@x.example");
+	/* every contact matching joins copy */
+	assert_int_equal(store_segment_add_to_list(s, 0, seg, T0, copy, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_member_copy(s, copy, news, T0, &n), 0);
+	assert_int_equal(n, 1); /* c; a and b were there */
+	assert_int_equal(
+	    store_campaign_create_segment(s, "seg", news, seg, T0, &id, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(
+	    store_campaign_create_segment(s, "seg", news, seg, T0, &due, &n),
+	    MC_EINVAL);
+	segment_free(seg);
+	assert_int_equal(store_contact_count(s, copy, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(store_contact_get(s, "b@x.example", see_lists, got),
+	                 0);
+	assert_string_equal(got,
+	                    "b@x.example active [\"copy\",\"news\",\"vip\"]");
+	assert_int_equal(store_contact_get(s, "z@x.example", see_lists, got),
+	                 MC_ENOTFOUND);
+	got[0] = '\0';
+
+	/* frozen files: bytes as given (a NUL, 0xff), a seq replaced */
+	file = (struct store_campaign_file){0, "t.txt", "Hi\0\xff", 4};
+	assert_int_equal(store_campaign_file_put(s, id, &file), 0);
+	file = (struct store_campaign_file){1, "a.bin", "old", 3};
+	assert_int_equal(store_campaign_file_put(s, id, &file), 0);
+	file = (struct store_campaign_file){1, "b.bin", "", 0};
+	assert_int_equal(store_campaign_file_put(s, id, &file), 0);
+	assert_int_equal(store_campaign_file_each(s, id, see_file, got), 0);
+	assert_string_equal(got, "0:t.txt:4:486900ff;1:b.bin:0:;");
+
+	/* a schedule is claimed once, when due */
+	assert_int_equal(store_campaign_schedule(s, id, T0 + 100), 0);
+	assert_int_equal(store_campaign_get(s, id, &c), 0);
+	assert_int_equal(c.scheduled, T0 + 100);
+	assert_int_equal(store_campaign_claim_due(s, T0 + 99, &due),
+	                 MC_ENOTFOUND);
+	assert_int_equal(store_campaign_claim_due(s, T0 + 100, &due), 0);
+	assert_int_equal(due, id);
+	assert_int_equal(store_campaign_claim_due(s, T0 + 100, &due),
+	                 MC_ENOTFOUND);
+	assert_int_equal(store_campaign_get(s, id, &c), 0);
+	assert_int_equal(c.scheduled, 0);
+	assert_int_equal(store_campaign_schedule(s, id + 1000, T0),
+	                 MC_ENOTFOUND);
+
+	/* deleted: the campaign, its rows and files */
+	assert_int_equal(store_campaign_delete(s, id), 0);
+	assert_int_equal(store_campaign_get(s, id, &c), MC_ENOTFOUND);
+	assert_int_equal(store_campaign_delete(s, id), MC_ENOTFOUND);
+	got[0] = '\0';
+	assert_int_equal(store_campaign_file_each(s, id, see_file, got), 0);
+	assert_string_equal(got, "");
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -1511,6 +1689,7 @@ main(void)
 		    PER_BACKEND(test_bare_path, be),
 		    PER_BACKEND(test_concurrent_leases, be),
 		    PER_BACKEND(test_campaign_each, be),
+		    PER_BACKEND(test_segments_and_campaign_files, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
