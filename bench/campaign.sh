@@ -18,7 +18,9 @@
 # paused with SIGTERM then, its peak RSS is over the time it ran).
 # Use the release build: cmake --preset release && cmake --build --preset release
 # Port 26900.  Not a test: it prints figures.  CONNS="4 32", SIZES="1 50"
-# choose the rows.
+# choose the rows; REPEAT (1) runs each row that many times, the two sides
+# in turn, and prints the median ratio and its spread (min-max): on a
+# shared machine one run's ratio says little.
 set -eu
 MC=${1:-build/release/src/cli/mailcast}
 MC=$(realpath "$MC")
@@ -29,6 +31,7 @@ SIZES=${SIZES:-"1 50"}
 BIG=${BIG:-1000000}
 HUGE=${HUGE:-10000000}
 HUGE_SECS=${HUGE_SECS:-60}
+REPEAT=${REPEAT:-1}
 CORES=$(nproc)
 THREADS=${THREADS:-$((CORES > 3 ? CORES - 1 : 2))}
 PORT=26900
@@ -104,6 +107,14 @@ ratio() {
 	read -r wa _ _ <"$1"
 	read -r wb _ _ <"$2"
 	printf '  ratio mailcast / smtp-source -d: %.2f\n' "$(echo "$wb / $wa" | bc -l)"
+	echo "$wb / $wa" | bc -l >>"$T/ratios"
+}
+# spread: the median and the range of the ratios of a row's runs
+spread() {
+	sort -g "$T/ratios" | awk '{r[NR] = $1} END {
+		m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+		printf "  ratio over %d runs: median %.2f, min %.2f, max %.2f\n",
+			NR, m, r[1], r[NR] }'
 }
 
 mklist "$T/l.csv" "$N"
@@ -122,20 +133,31 @@ bench_row() {
 	row=$((row + 1))
 	size=$(size_of "$T/t$kib.tmpl")
 	echo "$label: $N messages of $size bytes, $c connections"
-	sink_start
-	timed "$T/mc.$row" "$MC" --store "$S" broadcast --name "r$row" --list l \
-		--template "$T/t$kib.tmpl" --from news@bench.example \
-		--relay 127.0.0.1:$PORT --tls none --conns "$c" --quiet "$@" \
-		>"$T/out.$row" 2>"$T/err.$row"
-	# -m messages, -s sessions, -l size; -d: each session sends its
-	# messages over one connection (the anchor at its strongest)
-	timed "$T/ss.$row" smtp-source -d -s "$c" -m "$N" -l "$size" \
-		-f news@bench.example -t user@d1.example 127.0.0.1:$PORT
-	sink_stop
-	grep -qE "^ +sent +$N\$" "$T/out.$row" || echo "  (not every message sent: see the report)"
-	side "mailcast broadcast" "$T/mc.$row"
-	side "smtp-source -d" "$T/ss.$row"
-	ratio "$T/mc.$row" "$T/ss.$row"
+	: >"$T/ratios"
+	for r in $(seq "$REPEAT"); do
+		# each side into a sink of its own, started fresh
+		sink_start
+		timed "$T/mc.$row" "$MC" --store "$S" broadcast \
+			--name "r$row.$r" --list l --template "$T/t$kib.tmpl" \
+			--from news@bench.example --relay 127.0.0.1:$PORT \
+			--tls none --conns "$c" --quiet "$@" \
+			>"$T/out.$row" 2>"$T/err.$row"
+		sink_stop
+		sink_start
+		# -m messages, -s sessions, -l size; -d: each session sends
+		# its messages over one connection (the anchor at its
+		# strongest)
+		timed "$T/ss.$row" smtp-source -d -s "$c" -m "$N" -l "$size" \
+			-f news@bench.example -t user@d1.example 127.0.0.1:$PORT
+		sink_stop
+		grep -qE "^ +sent +$N\$" "$T/out.$row" ||
+			echo "  (not every message sent: see the report)"
+		side "mailcast broadcast" "$T/mc.$row"
+		side "smtp-source -d" "$T/ss.$row"
+		ratio "$T/mc.$row" "$T/ss.$row"
+	done
+	[ "$REPEAT" -gt 1 ] && spread
+	return 0
 }
 for kib in $SIZES; do
 	for c in $CONNS; do

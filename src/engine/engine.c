@@ -553,6 +553,10 @@ engine_stop(struct engine *e, bool now)
 {
 	if (e->stop_level < (now ? 2 : 1))
 		e->stop_level = now ? 2 : 1;
+	/* the tick sees it at the next turn of the loop, not up to TICK_MS
+	 * later (the first rows of a run can be out within a tick) */
+	if (e->tick != NULL && !e->ended)
+		event_active(e->tick, EV_TIMEOUT, 0);
 }
 
 /* The result of an ended run, and free it; see engine.h. */

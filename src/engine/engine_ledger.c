@@ -259,11 +259,19 @@ batch_write(struct engine *e, const struct batch *b, time_t now)
 	if (err == 0 && b->nrel)
 		err = store_release(s, e->cfg->campaign_id, e->owner, b->rel,
 		                    b->nrel, NULL, now, &moved);
-	/* one mark per row: a row taken over meanwhile is not ours */
-	for (struct job *j = e->tosubmit.head; err == 0 && j; j = j->next) {
-		err =
-		    store_mark_inflight(s, &j->d.id, 1, e->owner, now, &moved);
-		j->lost = err == 0 && moved == 0;
+	/* the marks in one statement; when one of them did not move (a row
+	 * taken over meanwhile is not ours), one mark per row to know which
+	 * (a row already marked by ours counts again) */
+	moved = 0;
+	if (err == 0 && b->nmark)
+		err = store_mark_inflight(s, b->mark, b->nmark, e->owner, now,
+		                          &moved);
+	for (struct job *j = e->tosubmit.head;
+	     err == 0 && moved < b->nmark && j; j = j->next) {
+		size_t one;
+
+		err = store_mark_inflight(s, &j->d.id, 1, e->owner, now, &one);
+		j->lost = err == 0 && one == 0;
 	}
 	if (err == 0)
 		err = store_commit(s);
@@ -479,12 +487,12 @@ on_route(void *arg, const char *domain, const struct route *r)
 	}
 }
 
-/* A leased row becomes a job: suppressed, failed, or routed. */
+/* A leased row becomes a job: suppressed (why: the suppression, or
+ * NULL), failed, or routed. */
 static void
-job_start(struct engine *e, const struct store_delivery *row)
+job_start(struct engine *e, const struct store_delivery *row, const char *why)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
-	struct store_suppression hit;
 	const char *at = strrchr(row->address, '@');
 
 	j->e = e;
@@ -495,11 +503,7 @@ job_start(struct engine *e, const struct store_delivery *row)
 	token_encode(e->key, (uint64_t)e->cfg->campaign_id,
 	             (uint64_t)j->d.contact_id, j->token, sizeof(j->token));
 	e->window++;
-	if (store_supp_check(e->cfg->store, j->d.address, &hit) == 0) {
-		char why[400];
-
-		snprintf(why, sizeof(why), "suppressed: %s (%s)", hit.entry,
-		         store_supp_reason_name(hit.reason));
+	if (why != NULL) {
 		ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
 		return;
 	}
@@ -511,6 +515,17 @@ job_start(struct engine *e, const struct store_delivery *row)
 	router_lookup(e->router, at + 1, on_route, j);
 }
 
+/* One suppressed row of a lease batch: what the job will say. */
+static int
+on_supp_hit(void *arg, size_t i, const struct store_suppression *hit)
+{
+	char **why = arg;
+
+	why[i] = xasprintf("suppressed: %s (%s)", hit->entry,
+	                   store_supp_reason_name(hit->reason));
+	return 0;
+}
+
 /* Lease a batch (committed at once) and start each row; rows are marked
  * inflight only when handed to a connection (ledger_flush). */
 size_t
@@ -520,8 +535,9 @@ ledger_lease(struct engine *e, size_t want)
 	struct store_delivery *rows = e->lease_buf;
 	time_t now = mc_clock_wall(e->clock);
 	int64_t ids[LEASE_BATCH];
+	const char *addrs[LEASE_BATCH];
+	char *why[LEASE_BATCH] = {0};
 	size_t n = 0, moved = 0;
-	bool own;
 	int err;
 
 	/* the heartbeat first, in the same transaction: a run whose holder
@@ -553,15 +569,25 @@ ledger_lease(struct engine *e, size_t want)
 		store_deliveries_fini(rows, n);
 		return 0;
 	}
-	/* the suppression checks of the batch in one read transaction (one
-	 * lock instead of one per row), the routed jobs to the render pool
-	 * at once (one hand-off instead of one per row) */
-	rpool_hold(e);
-	own = n > 1 && store_begin(s) == 0;
+	/* the suppression checks of the batch in one query (not one
+	 * statement and read lock per row), the routed jobs to the render
+	 * pool at once (one hand-off instead of one per row) */
 	for (size_t i = 0; i < n; i++)
-		job_start(e, &rows[i]);
-	if (own)
-		store_commit(s);
+		addrs[i] = rows[i].address;
+	if (store_supp_check_many(s, addrs, n, on_supp_hit, why) < 0) {
+		for (size_t i = 0; i < n; i++)
+			free(why[i]);
+		store_release(s, e->cfg->campaign_id, e->owner, ids, n, NULL,
+		              now, &moved);
+		store_deliveries_fini(rows, n);
+		engine_fail(e, MC_EIO, "suppression check: ", store_error(s));
+		return 0;
+	}
+	rpool_hold(e);
+	for (size_t i = 0; i < n; i++) {
+		job_start(e, &rows[i], why[i]);
+		free(why[i]);
+	}
 	rpool_release(e);
 	return n;
 }

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,7 @@ struct smtp_conn {
 	bool implicit;
 	bool closed;
 	bool in_pump;
+	bool sent; /* write_out sent on the socket since on_read began */
 	int depth; /* callbacks running */
 	bool dead; /* smtp_conn_free() called inside one */
 	char peer[80];
@@ -170,6 +172,7 @@ on_read(struct bufferevent *bev, void *arg)
 	if (c->closed)
 		return;
 	c->depth++; /* pump() may free c: keep it to the end */
+	c->sent = false;
 	pump(c);
 	/* ACK at once when nothing we write now carries the ACK: a server
 	 * whose replies to one pipelined group come in two writes (and that
@@ -177,8 +180,9 @@ on_read(struct bufferevent *bev, void *arg)
 	 * ACK, 40 ms later.  Linux re-arms delayed ACKs after each read, so
 	 * this is set again each time; not when the next command or body
 	 * goes out now (the common case of a busy connection: the setsockopt
-	 * sends an ACK of its own). */
-	if (!c->closed && c->bev && !c->ssl &&
+	 * sends an ACK of its own), whether sent at once (write_out) or
+	 * waiting in the output. */
+	if (!c->closed && c->bev && !c->ssl && !c->sent &&
 	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		int one = 1;
 		setsockopt(bufferevent_getfd(c->bev), IPPROTO_TCP, TCP_QUICKACK,
@@ -303,6 +307,33 @@ start_tls(struct smtp_conn *c)
 	bufferevent_enable(tb, EV_READ | EV_WRITE);
 }
 
+/*
+ * Write out: straight to the socket while nothing waits in the output
+ * (plain TCP), the rest (or all, on any error: the bufferevent then meets
+ * it and reports it) through the bufferevent.  A write that goes whole
+ * costs one send(); through the bufferevent it costs two epoll_ctl as well
+ * (write interest on, then off when the output drains) and a turn of the
+ * loop.
+ */
+static void
+write_out(struct smtp_conn *c, const unsigned char *out, size_t len)
+{
+	struct evbuffer *ob = bufferevent_get_output(c->bev);
+	ssize_t n;
+
+	if (c->ssl == NULL && evbuffer_get_length(ob) == 0) {
+		n = send(bufferevent_getfd(c->bev), out, len,
+		         MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			c->sent = true;
+			out += n;
+			len -= (size_t)n;
+		}
+	}
+	if (len > 0)
+		bufferevent_write(c->bev, out, len);
+}
+
 static void
 pump(struct smtp_conn *c)
 {
@@ -319,7 +350,7 @@ pump(struct smtp_conn *c)
 		size_t len;
 		const unsigned char *out = smtp_client_output(c->core, &len);
 		if (len > 0 && c->bev) {
-			bufferevent_write(c->bev, out, len);
+			write_out(c, out, len);
 			smtp_client_sent(c->core, len, now_ms(c));
 			/* Big bodies: stop when the socket is behind. */
 			if (evbuffer_get_length(

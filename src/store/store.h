@@ -347,6 +347,9 @@ typedef int store_campaign_fn(void *arg, const struct store_campaign *c);
 typedef int store_contact_fn(void *arg, const struct store_contact *c);
 typedef int store_list_fn(void *arg, const struct store_list_info *l);
 typedef int store_supp_fn(void *arg, const struct store_suppression *s);
+/* supp_check_many: addrs[i] is suppressed by hit. */
+typedef int store_supp_hit_fn(void *arg, size_t i,
+                              const struct store_suppression *hit);
 
 /*
  * The backend's table.  Callbacks return 0 to go on, non-zero to stop (that
@@ -470,6 +473,12 @@ struct store_ops {
 	 * only: a contact's status is the caller's to add. */
 	int (*supp_check)(struct store *, const char *address,
 	                  struct store_suppression *hit);
+	/* supp_check for addrs[0..n) in one query: fn(arg, i, hit) for
+	 * each suppressed one, in order of i (strings valid during the
+	 * call; non-zero from fn stops, returned).  NULL: the front calls
+	 * supp_check per address. */
+	int (*supp_check_many)(struct store *, const char *const *addrs,
+	                       size_t n, store_supp_hit_fn *fn, void *arg);
 	int (*supp_each)(struct store *, store_supp_fn *, void *);
 
 	/* Campaigns.  campaign_create makes one pending ledger row per
@@ -676,6 +685,7 @@ struct store_ops {
 	X(supp_add)                                                            \
 	X(supp_remove)                                                         \
 	X(supp_check)                                                          \
+	X(supp_check_many)                                                     \
 	X(supp_each)                                                           \
 	X(campaign_create)                                                     \
 	X(campaign_find)                                                       \
@@ -841,6 +851,8 @@ int store_supp_add(struct store *s, const char *entry,
 int store_supp_remove(struct store *s, const char *entry);
 int store_supp_check(struct store *s, const char *address,
                      struct store_suppression *hit);
+int store_supp_check_many(struct store *s, const char *const *addrs, size_t n,
+                          store_supp_hit_fn *fn, void *arg);
 int store_supp_each(struct store *s, store_supp_fn *fn, void *arg);
 int store_campaign_create(struct store *s, const char *name, int64_t list_id,
                           time_t now, int64_t *id);

@@ -345,6 +345,29 @@ store_supp_check(struct store *s, const char *address,
 	CALL(supp_check, address, hit);
 }
 
+/* Which of addrs[0..n) are suppressed: one query where the backend has
+ * it, else supp_check per address. */
+int
+store_supp_check_many(struct store *s, const char *const *addrs, size_t n,
+                      store_supp_hit_fn *fn, void *arg)
+{
+	struct store_suppression hit;
+	int rc;
+
+	NEED(supp_check_many, (addrs != NULL || n == 0) && fn != NULL,
+	     "missing argument");
+	if (s->ops->supp_check_many != NULL)
+		CALL(supp_check_many, addrs, n, fn, arg);
+	for (size_t i = 0; i < n; i++) {
+		rc = store_supp_check(s, addrs[i], &hit);
+		if (rc == MC_ENOTFOUND)
+			continue;
+		if (rc < 0 || (rc = fn(arg, i, &hit)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Every suppression. */
 int
 store_supp_each(struct store *s, store_supp_fn *fn, void *arg)

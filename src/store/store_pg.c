@@ -182,6 +182,19 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " name text NOT NULL,"
     " data bytea NOT NULL,"
     " PRIMARY KEY (campaign_id, seq));",
+    /* 8-14: other branches' migrations (placeholders here) */
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    /* 15: the due index holds only the rows a lease looks for, as in
+     * SQLite's: an inflight mark and a final outcome leave it alone. */
+    "DROP INDEX deliveries_due;"
+    "CREATE INDEX deliveries_due ON deliveries(campaign_id, state, "
+    " next_attempt, id) WHERE state IN ('pending', 'deferred');",
 };
 
 #define DLV_WAS_SENT                                                           \

@@ -20,16 +20,19 @@
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "store/segment.h"
 #include "store/store.h"
+#include "store/store_import.h"
 #include "store/store_sqlite.h"
 
 #define SQLITE_BUSY_MS 10000
@@ -232,6 +235,24 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " name TEXT NOT NULL,"
     " data BLOB NOT NULL,"
     " PRIMARY KEY (campaign_id, seq)) WITHOUT ROWID;",
+    /* 8-14: other branches' migrations (placeholders here) */
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    "SELECT 1;",
+    /* 15: the due index holds only the rows a lease looks for (pending,
+     * deferred).  A full index on (campaign_id, state, ...) moved every
+     * row twice on its way through the ledger (pending -> inflight ->
+     * sent: a B-tree delete and insert each, and the WAL frames of the
+     * pages they touch); now the inflight mark is one delete and the
+     * outcome touches it only for a deferral.  Inflight rows are found
+     * through deliveries_by_owner (an inflight row always has an owner). */
+    "DROP INDEX deliveries_due;"
+    "CREATE INDEX deliveries_due ON deliveries(campaign_id, state, "
+    " next_attempt) WHERE state = 'pending' OR state = 'deferred';",
 };
 
 /*
@@ -458,6 +479,10 @@ static const char *const audit_triggers[] = {
 	  "SELECT entry, reason, source, created_at FROM suppressions "        \
 	  "WHERE entry = ?1 OR entry = ?2 OR entry = ?3 ORDER BY CASE entry "  \
 	  "WHEN ?1 THEN 0 WHEN ?3 THEN 1 ELSE 2 END LIMIT 1")                  \
+	X(ST_SUPP_MANY, /* json_each first: a key lookup per entry */          \
+	  "SELECT j.key, s.entry, s.reason, s.source, s.created_at FROM "      \
+	  "json_each(?1) AS j CROSS JOIN suppressions s ON s.entry = j.value " \
+	  "ORDER BY j.key")                                                    \
 	X(ST_SUPP_EACH, "SELECT entry, reason, source, created_at FROM "       \
 	                "suppressions ORDER BY entry")                         \
 	X(ST_CAMPAIGN_INSERT, "INSERT INTO campaigns(name, list_id, "          \
@@ -481,10 +506,17 @@ static const char *const audit_triggers[] = {
 	  "d.lease_expires <= ?2) ORDER BY 7, 1 LIMIT ?3)")                    \
 	X(ST_LEASE_SET, "UPDATE deliveries SET lease_owner = ?2, "             \
 	                "lease_expires = ?3 WHERE id = ?1")                    \
+	X(ST_LEASE_SET_MANY, /* ST_LEASE_SET for a JSON array of ids */        \
+	  "UPDATE deliveries SET lease_owner = ?2, lease_expires = ?3 WHERE "  \
+	  "id IN (SELECT value FROM json_each(?1))")                           \
 	X(ST_INFLIGHT,                                                         \
 	  "UPDATE deliveries SET state = 'inflight', updated_at = ?3 WHERE "   \
 	  "id = ?1 AND lease_owner = ?2 AND state IN ('pending', "             \
 	  "'deferred', 'inflight')")                                           \
+	X(ST_INFLIGHT_MANY, /* ST_INFLIGHT for a JSON array of ids */          \
+	  "UPDATE deliveries SET state = 'inflight', updated_at = ?3 WHERE "   \
+	  "id IN (SELECT value FROM json_each(?1)) AND lease_owner = ?2 AND "  \
+	  "state IN ('pending', 'deferred', 'inflight')")                      \
 	X(ST_RECORD,                                                           \
 	  "UPDATE deliveries SET state = ?2, attempts = attempts + 1, "        \
 	  "reply_code = ?3, enhanced_code = ?4, reply_text = ?5, relay = "     \
@@ -495,12 +527,14 @@ static const char *const audit_triggers[] = {
 	X(ST_STALE_EVENTS,                                                     \
 	  "INSERT INTO events(at, campaign_id, contact_id, kind, detail) "     \
 	  "SELECT ?2, campaign_id, contact_id, 'inflight-unknown', "           \
-	  "lease_owner FROM deliveries WHERE campaign_id = ?1 AND state = "    \
-	  "'inflight' AND lease_expires <= ?2")                                \
+	  "lease_owner FROM deliveries WHERE +campaign_id = ?1 AND "           \
+	  "lease_owner IS NOT NULL AND state = 'inflight' AND lease_expires "  \
+	  "<= ?2")                                                             \
 	X(ST_STALE_REQUEUE,                                                    \
 	  "UPDATE deliveries SET state = 'pending', lease_owner = NULL, "      \
-	  "lease_expires = NULL, updated_at = ?2 WHERE campaign_id = ?1 "      \
-	  "AND state = 'inflight' AND lease_expires <= ?2")                    \
+	  "lease_expires = NULL, updated_at = ?2 WHERE +campaign_id = ?1 "     \
+	  "AND lease_owner IS NOT NULL AND state = 'inflight' AND "            \
+	  "lease_expires <= ?2")                                               \
 	X(ST_COUNT_STATES, "SELECT state, count(*) FROM deliveries WHERE "     \
 	                   "campaign_id = ?1 GROUP BY state")                  \
 	X(ST_BOUNCE_INSERT,                                                    \
@@ -562,7 +596,7 @@ static const char *const audit_triggers[] = {
 	  "'pending' ELSE state END, lease_owner = NULL, lease_expires = "     \
 	  "NULL, updated_at = ?3 WHERE campaign_id = ?1 AND lease_owner = ?2") \
 	X(ST_LEASE_OWNERS, "SELECT lease_owner, count(*) FROM deliveries "     \
-	                   "WHERE campaign_id = ?1 AND lease_owner IS NOT "    \
+	                   "WHERE +campaign_id = ?1 AND lease_owner IS NOT "   \
 	                   "NULL GROUP BY lease_owner")                        \
 	X(ST_HOLDER_ADD,                                                       \
 	  "INSERT INTO holders(owner, campaign_id, host, pid, started_at, "    \
@@ -581,9 +615,11 @@ static const char *const audit_triggers[] = {
 	  "UPDATE deliveries SET state = 'pending', lease_owner = NULL, "      \
 	  "lease_expires = NULL, updated_at = ?3 WHERE campaign_id = ?1 AND "  \
 	  "lease_owner = ?2 AND state = 'inflight'")                           \
-	X(ST_NEXT_DUE,                                                         \
-	  "SELECT min(next_attempt) FROM deliveries WHERE "                    \
-	  "campaign_id = ?1 AND state IN ('pending', 'deferred')")             \
+	X(ST_NEXT_DUE, /* one term each: the partial due index */              \
+	  "SELECT min(x) FROM (SELECT min(next_attempt) AS x FROM deliveries " \
+	  "WHERE campaign_id = ?1 AND state = 'pending' UNION ALL SELECT "     \
+	  "min(next_attempt) FROM deliveries WHERE campaign_id = ?1 AND "      \
+	  "state = 'deferred')")                                               \
 	X(ST_DLV_EACH, "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id = ?1 "   \
 	               "ORDER BY d.id")                                        \
 	X(ST_DLV_EACH_STATE, "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id "  \
@@ -1338,6 +1374,68 @@ sq_supp_check(struct store *s, const char *address,
 	return MC_ENOTFOUND;
 }
 
+/* op: supp_check_many — the entries of every address (itself, its erase
+ * entry, its @domain: supp_check's order of preference) as one JSON array,
+ * looked up in one statement instead of one statement each. */
+static int
+sq_supp_check_many(struct store *s, const char *const *addrs, size_t n,
+                   store_supp_hit_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
+	struct buf b;
+	size_t last = SIZE_MAX;
+	int rc, stop = 0;
+
+	if (n == 0)
+		return 0;
+	buf_init(&b);
+	buf_putc(&b, '[');
+	for (size_t i = 0; i < n; i++) {
+		const char *at = strrchr(addrs[i], '@');
+		const char *dom = at != NULL ? at : addrs[i];
+
+		store_erase_entry(q->salt, addrs[i], erased);
+		if (i)
+			buf_putc(&b, ',');
+		store_json_string(&b, addrs[i], strlen(addrs[i]));
+		buf_putc(&b, ',');
+		store_json_string(&b, erased, strlen(erased));
+		buf_putc(&b, ',');
+		store_json_string(&b, dom, strlen(dom));
+	}
+	buf_putc(&b, ']');
+	if ((st = stmt(q, ST_SUPP_MANY)) == NULL) {
+		buf_fini(&b);
+		return db_fail(q, "suppression check");
+	}
+	sqlite3_bind_text(st, 1, (const char *)buf_data(&b), (int)buf_len(&b),
+	                  SQLITE_STATIC);
+	while (stop == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t i = (size_t)sqlite3_column_int64(st, 0) / 3;
+		struct store_suppression hit;
+
+		if (i == last || i >= n)
+			continue; /* a less preferred entry of the same one */
+		last = i;
+		hit.entry = (const char *)sqlite3_column_text(st, 1);
+		hit.source = (const char *)sqlite3_column_text(st, 3);
+		rc = store_supp_reason_parse(
+		    (const char *)sqlite3_column_text(st, 2));
+		hit.reason = rc < 0 ? SUPP_MANUAL : (enum store_supp_reason)rc;
+		hit.created = (time_t)sqlite3_column_int64(st, 4);
+		rc = SQLITE_ROW;
+		stop = fn(arg, i, &hit);
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "suppression check");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	buf_fini(&b);
+	return stop;
+}
+
 /* op: supp_each */
 static int
 sq_supp_each(struct store *s, store_supp_fn *fn, void *arg)
@@ -1423,6 +1521,17 @@ done:
 	return txn_leave(q, own, err);
 }
 
+/* The ids of rows[0..n) as a JSON array, for "id IN (SELECT value FROM
+ * json_each(?))": one statement for a batch instead of one per row. */
+static void
+ids_json(struct buf *b, const struct store_delivery *rows, size_t n)
+{
+	buf_putc(b, '[');
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", (long long)rows[i].id);
+	buf_putc(b, ']');
+}
+
 /* op: lease */
 static int
 sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
@@ -1431,7 +1540,6 @@ sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 	struct store_sqlite *q = SQ(s);
 	sqlite3_stmt *st;
 	int own, err, rc;
-	size_t i;
 
 	*n = 0;
 	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
@@ -1468,15 +1576,23 @@ sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 		(*n)++;
 	}
 	sqlite3_reset(st);
-	for (i = 0; i < *n && err == 0; i++) {
-		if ((st = stmt(q, ST_LEASE_SET)) == NULL) {
+	/* the rows' leases in one statement (ids as a JSON array) */
+	if (*n > 0) {
+		struct buf b;
+
+		buf_init(&b);
+		ids_json(&b, out, *n);
+		if ((st = stmt(q, ST_LEASE_SET_MANY)) == NULL) {
 			err = db_fail(q, "lease");
-			break;
+		} else {
+			sqlite3_bind_text(st, 1, (const char *)buf_data(&b),
+			                  (int)buf_len(&b), SQLITE_STATIC);
+			bind_text(st, 2, owner);
+			sqlite3_bind_int64(st, 3, now + lease_secs);
+			err = exec_done(q, st, "lease");
+			sqlite3_clear_bindings(st);
 		}
-		sqlite3_bind_int64(st, 1, out[i].id);
-		bind_text(st, 2, owner);
-		sqlite3_bind_int64(st, 3, now + lease_secs);
-		err = exec_done(q, st, "lease");
+		buf_fini(&b);
 	}
 done:
 	err = txn_leave(q, own, err);
@@ -1499,6 +1615,30 @@ sq_mark_inflight(struct store *s, const int64_t *ids, size_t n,
 	*moved = 0;
 	if ((err = txn_enter(q, &own)) < 0)
 		return err;
+	if (n > 1) {
+		/* one statement for the batch (ids as a JSON array) */
+		struct buf b;
+
+		buf_init(&b);
+		buf_putc(&b, '[');
+		for (size_t i = 0; i < n; i++)
+			buf_printf(&b, "%s%lld", i ? "," : "",
+			           (long long)ids[i]);
+		buf_putc(&b, ']');
+		if ((st = stmt(q, ST_INFLIGHT_MANY)) == NULL) {
+			err = db_fail(q, "inflight");
+		} else {
+			sqlite3_bind_text(st, 1, (const char *)buf_data(&b),
+			                  (int)buf_len(&b), SQLITE_STATIC);
+			bind_text(st, 2, owner);
+			sqlite3_bind_int64(st, 3, now);
+			if ((err = exec_done(q, st, "inflight")) == 0)
+				*moved = (size_t)sqlite3_changes(q->db);
+			sqlite3_clear_bindings(st);
+		}
+		buf_fini(&b);
+		n = 0;
+	}
 	for (size_t i = 0; i < n && err == 0; i++) {
 		if ((st = stmt(q, ST_INFLIGHT)) == NULL) {
 			err = db_fail(q, "inflight");
@@ -2942,6 +3082,7 @@ static const struct store_ops sqlite_ops = {
     .supp_add = sq_supp_add,
     .supp_remove = sq_supp_remove,
     .supp_check = sq_supp_check,
+    .supp_check_many = sq_supp_check_many,
     .supp_each = sq_supp_each,
     .campaign_create = sq_campaign_create,
     .campaign_find = sq_campaign_find,

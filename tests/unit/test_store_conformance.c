@@ -271,6 +271,100 @@ test_suppressions(void **state)
 	                 MC_ENOTFOUND);
 }
 
+/* supp_check_many's hits as "i=entry/reason;" */
+static int
+many_hit(void *arg, size_t i, const struct store_suppression *hit)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 512 - strlen(out), "%zu=%s/%s;", i,
+	         hit->entry, store_supp_reason_name(hit->reason));
+	return 0;
+}
+
+/* Stop at the first hit. */
+static int
+many_stop(void *arg, size_t i, const struct store_suppression *hit)
+{
+	(void)hit;
+	*(size_t *)arg = i;
+	return 7;
+}
+
+/* Many addresses in one check: the same answers as supp_check, one per
+ * suppressed address (its own entry before its erase entry before its
+ * @domain), none for the others, in order. */
+static void
+test_supp_check_many(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	char out[512] = "", want[512] = "";
+	char erased[STORE_ERASE_ENTRY_LEN + 1],
+	    erased2[STORE_ERASE_ENTRY_LEN + 1];
+	const char *addrs[] = {"ok@x.example",     "a@x.example",
+	                       "z@spam.example",   "q\"t@x.example",
+	                       "gone@x.example",   "a@spam.example",
+	                       "gone@spam.example"};
+	size_t stop_at = 99;
+	bool erase;
+	int added;
+
+	assert_int_equal(store_supp_check_many(s, addrs, 7, many_hit, out), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(
+	    store_supp_add(s, "a@x.example", SUPP_HARD_BOUNCE, "b", T0, &added),
+	    0);
+	assert_int_equal(
+	    store_supp_add(s, "@spam.example", SUPP_MANUAL, "cli", T0, &added),
+	    0);
+	assert_int_equal(store_supp_add(s, "q\"t@x.example", SUPP_COMPLAINT,
+	                                "fbl", T0, &added),
+	                 0);
+	assert_int_equal(
+	    store_supp_add(s, "a@spam.example", SUPP_COMPLAINT, "", T0, &added),
+	    0);
+	/* erase entries: where the backend has them (not PG so far) */
+	erase = store_erase_entry_of(s, "gone@x.example", erased) == 0 &&
+	        store_erase_entry_of(s, "gone@spam.example", erased2) == 0;
+	if (erase) {
+		assert_int_equal(store_supp_add(s, erased, SUPP_UNSUBSCRIBED,
+		                                "erase", T0, &added),
+		                 0);
+		assert_int_equal(store_supp_add(s, erased2, SUPP_HARD_BOUNCE,
+		                                "erase", T0, &added),
+		                 0);
+	}
+	assert_int_equal(store_supp_check_many(s, addrs, 7, many_hit, out), 0);
+	strcat(want, "1=a@x.example/hard-bounce;2=@spam.example/manual;"
+	             "3=q\"t@x.example/complaint;");
+	if (erase)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		         "4=%s/unsubscribed;", erased);
+	strcat(want, "5=a@spam.example/complaint;");
+	if (erase)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want),
+		         "6=%s/hard-bounce;", erased2);
+	else
+		strcat(want, "6=@spam.example/manual;");
+	assert_string_equal(out, want);
+	/* the same as one supp_check each */
+	for (size_t i = 0; i < 7; i++) {
+		struct store_suppression hit;
+		char one[512] = "";
+
+		if (store_supp_check(s, addrs[i], &hit) == 0)
+			many_hit(one, i, &hit);
+		assert_non_null(strstr(out, one));
+	}
+	/* a callback's non-zero stops and is returned */
+	assert_int_equal(
+	    store_supp_check_many(s, addrs, 7, many_stop, &stop_at), 7);
+	assert_int_equal(stop_at, 1);
+	assert_int_equal(
+	    store_supp_check_many(s, addrs, 0, many_stop, &stop_at), 0);
+}
+
 /* A list of n contacts c0@d0.example...; returns the list id. */
 static int64_t
 make_list(struct store *s, int n)
@@ -351,6 +445,13 @@ test_campaign_and_lease(void **state)
 	assert_int_equal(moved, 1);
 	assert_int_equal(store_mark_inflight(s, ids, 1, "B", T0, &moved), 0);
 	assert_int_equal(moved, 0);
+	/* a batch of A's rows and B's: only A's move, and are counted */
+	ids[4] = e[0].id;
+	ids[5] = ids[1];
+	ids[1] = e[1].id;
+	assert_int_equal(store_mark_inflight(s, ids, 6, "A", T0, &moved), 0);
+	assert_int_equal(moved, 4);
+	ids[1] = ids[5];
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_INFLIGHT], 4);
 
@@ -1677,6 +1778,7 @@ main(void)
 		    PER_BACKEND(test_merge_and_statuses, be),
 		    PER_BACKEND(test_contact_lifecycle, be),
 		    PER_BACKEND(test_suppressions, be),
+		    PER_BACKEND(test_supp_check_many, be),
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
