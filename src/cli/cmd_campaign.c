@@ -116,6 +116,9 @@ do_status(struct store *s, int64_t id, bool json)
 		       "heartbeat %lld s ago (%s)\n",
 		       h->pid, h->host, since, h->rows,
 		       (long long)(time(NULL) - h->heartbeat), h->owner);
+		if (h->slots)
+			printf("    %u connection slot%s: %s\n", h->slots,
+			       h->slots == 1 ? "" : "s", h->slot_text);
 	}
 	return 0;
 }
