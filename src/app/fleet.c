@@ -48,8 +48,8 @@ reap_visit(void *arg, const struct store_slot *sl)
 	    strncmp(h, r->me, r->melen) != 0 || r->n == 16)
 		return 0;
 	pid = strtol(h + r->melen, NULL, 10);
-	if (pid <= 0 || pid == (long)getpid() ||
-	    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+	if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+	    errno != ESRCH)
 		return 0;
 	snprintf(r->keys[r->n][0], sizeof(r->keys[0][0]), "%s", sl->dest);
 	snprintf(r->keys[r->n][1], sizeof(r->keys[0][1]), "%s", h);
@@ -154,8 +154,9 @@ fleet_slow(void *arg, const char *dest, unsigned penalty, unsigned backoff_ms)
 		log_warn("fleet: %s: %s", dest, store_error(f->s));
 }
 
-/* engine_limiter.beat: renew the slots held. */
-static void
+/* engine_limiter.beat: renew the slots held; true when some were lost
+ * (then none counts as held: the engine retires their connections). */
+static bool
 fleet_beat(void *arg)
 {
 	struct fleet *f = arg;
@@ -163,20 +164,24 @@ fleet_beat(void *arg)
 	unsigned long kept = 0;
 
 	if (f->held == 0)
-		return;
+		return false;
 	if (store_slot_renew(f->s, f->holder, now, now + f->ttl_ms, &kept) <
 	    0) {
 		log_warn("fleet: renewing slots: %s", store_error(f->s));
-		return;
+		return false;
 	}
-	if (kept < f->held) {
-		f->lost += f->held - kept;
-		log_warn("fleet: %lu connection slot(s) expired while this "
-		         "run could not renew them (cut off for longer than "
-		         "%u s): the destination's cap may be exceeded until "
-		         "its connections close",
-		         f->held - kept, f->ttl_ms / 1000);
-	}
+	if (kept >= f->held)
+		return false;
+	f->lost += f->held - kept;
+	log_warn("fleet: %lu connection slot(s) expired while this run could "
+	         "not renew them (cut off for longer than %u s): the "
+	         "destination's cap may be exceeded until its connections "
+	         "close (closing them)",
+	         f->held - kept, f->ttl_ms / 1000);
+	/* the kept ones go too: the engine cannot tell which were lost */
+	(void)store_slot_renew(f->s, f->holder, 0, 0, &kept);
+	f->held = 0;
+	return true;
 }
 
 /* Make the limiter. */

@@ -111,7 +111,10 @@ struct engine_relay {
  * slot, once the connection is gone.  tokens: how many messages may go to
  * dest now under its configured rate (messages/s), 0: none yet.  slow:
  * dest's slow-down step is now penalty (0: recovered), backed off for
- * backoff_ms from now (0: no back-off).  beat: with every heartbeat.
+ * backoff_ms from now (0: no back-off).  beat: with every heartbeat;
+ * true when slots were lost (expired while this run could not renew
+ * them): every connection then takes no new message, closes once
+ * drained, and the slots are taken again for new ones.
  */
 struct engine_limiter {
 	int (*take)(void *arg, const char *dest, unsigned cap);
@@ -119,7 +122,7 @@ struct engine_limiter {
 	unsigned (*tokens)(void *arg, const char *dest, double rate);
 	void (*slow)(void *arg, const char *dest, unsigned penalty,
 	             unsigned backoff_ms);
-	void (*beat)(void *arg);
+	bool (*beat)(void *arg);
 	void *arg;
 };
 

@@ -293,9 +293,9 @@ dest_dispatch(struct engine *e, struct dest *d)
 	for (struct econn *c = d->conns; c; c = c->next) {
 		if (!c->ready || c->quitting)
 			continue;
-		if (++live > cap) {
-			/* above a slowed cap: no new message; QUIT when
-			 * drained */
+		if (++live > cap || (e->cfg->limiter && c->slot1 == 0)) {
+			/* above a slowed cap, or its fleet slot lost: no
+			 * new message; QUIT when drained */
 			if (c->inflight == 0) {
 				c->quitting = true;
 				smtp_conn_quit(c->c);
@@ -313,6 +313,19 @@ dest_dispatch(struct engine *e, struct dest *d)
 		dest_note_open(d, now);
 		econn_open(e, d);
 		connecting++;
+	}
+}
+
+/* The fleet slots were lost: no connection holds one any more (each is
+ * retired by dest_dispatch, new ones take slots again). */
+void
+dest_slots_lost(struct engine *e)
+{
+	for (struct dest *d = e->dests; d; d = d->next) {
+		d->slot1 = 0;
+		for (struct econn *c = d->conns; c; c = c->next)
+			c->slot1 = 0;
+		dest_dispatch(e, d);
 	}
 }
 

@@ -250,6 +250,7 @@ void dest_slow(struct engine *e, struct dest *d, const char *why);
 void dest_ok(struct engine *e, struct dest *d);
 void dest_dispatch(struct engine *e, struct dest *d);
 void dest_dispatch_all(struct engine *e);
+void dest_slots_lost(struct engine *e);
 void dests_free(struct engine *e);
 
 /* engine_conn.c */
