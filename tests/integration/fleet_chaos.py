@@ -6,8 +6,9 @@ receiving hosts counting their connections; root only, else 77).
 One campaign of N recipients (FLEET_N, default 6000; bench/fleet.sh runs
 200,000) over two relays that are two destinations with connection caps
 3 (rx1) and 2 (rx2) and a shared rate of RATE/s each; three `mailcast
-worker`s, one per worker host.  While it runs: worker w1 is killed with
-kill -9 three times (started again each time), and w2's link is cut
+worker`s, one per worker host.  While it runs: a worker (w1 or w3, the
+one holding the most connection slots) is killed with kill -9 three times
+(started again each time), and w2's link is cut
 (`ip link set eth0 down` in its namespace) for CUT_S seconds, longer than
 the lease timeout, then brought back.  Then:
   - 0 lost: every recipient reached its receiver, every ledger row sent;
@@ -15,7 +16,8 @@ the lease timeout, then brought back.  Then:
     "inflight-unknown" events, one per row taken over while inflight),
     and every duplicate is listed by `campaign report` as resent;
   - no receiver ever had more connections open at once than its cap
-    (counted by the receiver, across the whole fleet);
+    (counted by the receiver, across the whole fleet); the receivers
+    answer each message 40 ms after its dot, so rows are in flight;
   - `campaign status` showed the workers and the slots each held.
 """
 import collections
@@ -142,7 +144,7 @@ def main(mcbin, tmp, procs):
         rx_out[h] = out
         procs.append(subprocess.Popen(in_ns(h, ["/usr/bin/python3", RX,
                                                 lab("addr", h).stdout.strip(),
-                                                "25", out])))
+                                                "25", out, "40"])))
     conf = os.path.join(tmp, "mailcast.conf")
     with open(conf, "w") as f:
         f.write("[mailcast]\nlease_timeout = %d\n" % LEASE)
@@ -199,16 +201,28 @@ def main(mcbin, tmp, procs):
     st_slots = None
     for i in range(3):
         wait_sent(N * (i + 1) // 8, 120)
-        st = status()
-        n = sum(h.get("slots", 0) for h in st["holders"])
-        if n > seen_slots:
-            seen_slots, st_slots = n, st["holders"]
-        w = logs["w1"]
+        # the victim: the worker (w1 or w3) holding the most slots, so
+        # it dies with messages in flight
+        victim, most = "w1", -1
+        for _ in range(40):
+            st = status()
+            n = sum(h.get("slots", 0) for h in st["holders"])
+            if n > seen_slots:
+                seen_slots, st_slots = n, st["holders"]
+            for h in st["holders"]:
+                for name in ("w1", "w3"):
+                    if h["pid"] == logs[name].pid and h["slots"] > most:
+                        victim, most = name, h["slots"]
+            if most > 0:
+                break
+            time.sleep(0.1)
+        w = logs[victim]
         w.send_signal(signal.SIGKILL)
         w.wait()
-        print("# kill -9 w1 (pid %d) at %d sent" % (w.pid, sent()))
+        print("# kill -9 %s (pid %d, %d slots) at %d sent" %
+              (victim, w.pid, most, sent()))
         time.sleep(1)
-        worker("w1")
+        worker(victim)
     wait_sent(N // 2, 120)
     print("# cut w2 at %d sent" % sent())
     lab("cut", TAG, "w2")

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""rx_count.py ADDR PORT OUTDIR — a receiving host for the fleet lab.
+"""rx_count.py ADDR PORT OUTDIR [DOT_MS] — a receiving host for the fleet lab.
 
 A plain SMTP receiver (EHLO with PIPELINING and 8BITMIME, MAIL, RCPT,
 DATA, RSET, NOOP, QUIT) that counts the connections it has open at once:
 OUTDIR/max holds the highest count seen (rewritten when it rises, with
 the peers then connected), OUTDIR/rcpts gets one line per recipient of
-each message accepted (after the final dot, before the 250).  SIGTERM
+each message accepted (at the final dot; the 250 follows DOT_MS ms later,
+default 0, so a sender has messages in flight).  SIGTERM
 ends it.  Every reply is written after the command's line is read, so a
 pipelining client gets them in order.
 """
@@ -15,6 +16,7 @@ import signal
 import sys
 
 ADDR, PORT, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+DOT_S = int(sys.argv[4]) / 1000.0 if len(sys.argv) > 4 else 0
 open_now = 0
 peak = 0
 peers = set()
@@ -65,6 +67,8 @@ async def session(reader, writer):
                 for r in rcpts:
                     log.write(r + "\n")
                 rcpts = []
+                if DOT_S:
+                    await asyncio.sleep(DOT_S)
                 writer.write(b"250 2.0.0 queued\r\n")
             elif verb == b"RSET":
                 rcpts = []
