@@ -200,7 +200,7 @@ def main(mcbin, tmp, procs):
     seen_slots = 0
     st_slots = None
     for i in range(3):
-        wait_sent(N * (i + 1) // 8, 120)
+        wait_sent(N * (i + 1) // 8, max(120, N // 100))
         # the victim: the worker (w1 or w3) holding the most slots, so
         # it dies with messages in flight
         victim, most = "w1", -1
@@ -223,13 +223,13 @@ def main(mcbin, tmp, procs):
               (victim, w.pid, most, sent()))
         time.sleep(1)
         worker(victim)
-    wait_sent(N // 2, 120)
+    wait_sent(N // 2, max(120, N // 100))
     print("# cut w2 at %d sent" % sent())
     lab("cut", TAG, "w2")
     time.sleep(CUT_S)
     lab("heal", TAG, "w2")
     print("# healed w2 at %d sent" % sent())
-    end = time.time() + 300
+    end = time.time() + max(300, N // 50)
     while time.time() < end and status()["status"] != "done":
         time.sleep(1)
     st = status()
