@@ -5,7 +5,7 @@ A plain SMTP receiver (EHLO with PIPELINING and 8BITMIME, MAIL, RCPT,
 DATA, RSET, NOOP, QUIT) that counts the connections it has open at once:
 OUTDIR/max holds the highest count seen (rewritten when it rises, with
 the peers then connected), OUTDIR/rcpts gets one line per recipient of
-each message accepted (at the final dot; the 250 follows DOT_MS ms later,
+each message accepted ("ADDRESS EPOCH-SECONDS") (at the final dot; the 250 follows DOT_MS ms later,
 default 0, so a sender has messages in flight).  SIGTERM
 ends it.  Every reply is written after the command's line is read, so a
 pipelining client gets them in order.
@@ -14,6 +14,7 @@ import asyncio
 import os
 import signal
 import sys
+import time
 
 ADDR, PORT, OUT = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 DOT_S = int(sys.argv[4]) / 1000.0 if len(sys.argv) > 4 else 0
@@ -64,8 +65,9 @@ async def session(reader, writer):
                         return
                     if d == b".\r\n":
                         break
+                now = time.time()
                 for r in rcpts:
-                    log.write(r + "\n")
+                    log.write("%s %.3f\n" % (r, now))
                 rcpts = []
                 if DOT_S:
                     await asyncio.sleep(DOT_S)
