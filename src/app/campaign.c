@@ -17,6 +17,7 @@
 #include "app/campaign.h"
 #include "app/campaign_manage.h"
 #include "app/contacts.h"
+#include "app/fleet.h"
 #include "app/secrets.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -360,6 +361,34 @@ holder_live(void *arg, const struct store_holder *h)
 	return 0;
 }
 
+/* fleet_slots: the slot goes to the live run of the same process. */
+static int
+slot_held(void *arg, const struct store_slot *sl)
+{
+	struct campaign_info *out = arg;
+	const char *cut = strstr(sl->holder, "/fleet-");
+	size_t n = cut ? (size_t)(cut - sl->holder) : 0;
+
+	for (size_t i = 0; n && i < out->nholders; i++) {
+		struct campaign_holder *h = &out->holders[i];
+		size_t len = strlen(h->slot_text);
+
+		if (strncmp(h->owner, sl->holder, n) != 0 || h->owner[n] != '/')
+			continue;
+		h->slots++;
+		if (len + strlen(sl->dest) + 24 < sizeof(h->slot_text))
+			snprintf(h->slot_text + len, sizeof(h->slot_text) - len,
+			         "%s%s #%u", len ? ", " : "", sl->dest,
+			         sl->slot);
+		else if (len + 4 < sizeof(h->slot_text) &&
+		         strcmp(h->slot_text + len - 3, "...") != 0)
+			mc_strlcpy(h->slot_text + len, ", ...",
+			           sizeof(h->slot_text) - len);
+		break;
+	}
+	return 0;
+}
+
 /* The segment of campaign id into out (none: where ""). */
 static int
 segment_info(struct store *s, int64_t id, struct campaign_info *out, char *err,
@@ -403,6 +432,8 @@ campaign_status_get(struct store *s, int64_t id, struct campaign_info *out,
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_EIO;
 	}
+	/* a store older than the fleet tables has no slots to show */
+	(void)fleet_slots(s, slot_held, out);
 	if (out->status == CAMPAIGN_RUNNING && out->nholders == 0) {
 		out->status = CAMPAIGN_PAUSED;
 		out->orphaned = true;
@@ -717,6 +748,7 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	const char *tpath = set->template_path;
 	struct run_keys *k;
 	struct sigaction ign, old_pipe;
+	struct fleet *fl = NULL;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -769,6 +801,14 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	cfg.base = o ? o->base : NULL;
 	cfg.on_event = run_event;
 	cfg.event_arg = (void *)o;
+	if (o && o->fleet) {
+		/* slots outlive a cut-off run's lease 4 times over */
+		fl = xmalloc(sizeof(*fl));
+		fleet_init(fl, s,
+		           4 * (set->lease_timeout ? set->lease_timeout
+		                                   : ENGINE_LEASE_TIMEOUT));
+		cfg.limiter = &fl->lim;
+	}
 	/* a peer that closes must not kill the process (as libcurl does,
 	 * SIGPIPE is ignored for the call and restored after) */
 	memset(&ign, 0, sizeof(ign));
@@ -778,6 +818,10 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	status_set(s, id, CAMPAIGN_RUNNING);
 	store_event_add(s, id, 0, "run-start", engine_owner(), time(NULL));
 	rc = engine_run(&cfg, &res->run, err, errsz);
+	if (fl) {
+		fleet_fini(fl);
+		free(fl);
+	}
 	run_end_event(s, id, &res->run);
 	sigaction(SIGPIPE, &old_pipe, NULL);
 	res->status =

@@ -315,6 +315,10 @@ struct campaign_holder {
 	long pid;
 	time_t since, heartbeat;
 	unsigned long rows; /* ledger rows leased to it */
+	/* fleet connection slots its process holds (app/fleet.h), and
+	 * which: "DEST #SLOT, ..." (cut short with "...") */
+	unsigned slots;
+	char slot_text[512];
 };
 
 struct campaign_info {
@@ -351,6 +355,9 @@ struct campaign_start_opts {
 	 * has seen it; strings valid during the call. */
 	engine_event_fn *on_event;
 	void *event_arg;
+	/* Share the destination limits with every other fleet run on the
+	 * store (app/fleet.h; `mailcast worker` sets it). */
+	bool fleet;
 };
 
 struct campaign_result {

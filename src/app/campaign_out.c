@@ -109,6 +109,9 @@ campaign_info_text(int64_t id, const struct campaign_info *ci, time_t now,
 		        "heartbeat %lld s ago (%s)\n",
 		        h->pid, h->host, since, h->rows,
 		        (long long)(now - h->heartbeat), h->owner);
+		if (h->slots)
+			fprintf(out, "    %u connection slot%s: %s\n", h->slots,
+			        h->slots == 1 ? "" : "s", h->slot_text);
 	}
 }
 

@@ -131,11 +131,12 @@ campaign_info_json(int64_t id, const struct campaign_info *ci)
 
 		json_array_append_new(
 		    hs,
-		    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I}", "owner", h->owner,
-		              "host", h->host, "pid", (json_int_t)h->pid,
-		              "since", (json_int_t)h->since, "heartbeat",
-		              (json_int_t)h->heartbeat, "rows",
-		              (json_int_t)h->rows));
+		    json_pack("{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:s}", "owner",
+		              h->owner, "host", h->host, "pid",
+		              (json_int_t)h->pid, "since", (json_int_t)h->since,
+		              "heartbeat", (json_int_t)h->heartbeat, "rows",
+		              (json_int_t)h->rows, "slots",
+		              (json_int_t)h->slots, "slot_list", h->slot_text));
 	}
 	json_t *o =
 	    json_pack("{s:I,s:s,s:s,s:o,s:o}", "id", (json_int_t)id, "name",

@@ -308,8 +308,12 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 		engine_end(e);
 		return;
 	}
-	if (now - e->last_beat_ms >= beat_ms(e))
+	if (now - e->last_beat_ms >= beat_ms(e)) {
 		ledger_heartbeat(e);
+		if (e->cfg->limiter &&
+		    e->cfg->limiter->beat(e->cfg->limiter->arg))
+			dest_slots_lost(e);
+	}
 	tick_linger(e);
 	tick_window(e);
 	dest_dispatch_all(e);

@@ -103,6 +103,29 @@ struct engine_relay {
 	unsigned per_conn;       /* messages per connection (0: limits') */
 };
 
+/*
+ * Limits shared with other runs (a fleet on one store, docs/fleet.md),
+ * called on the loop thread.  take: a connection slot to dest (cap: its
+ * configured connections) before a connection opens: the slot (>= 0), or
+ * < 0 when none is free now (the engine asks again later).  give: that
+ * slot, once the connection is gone.  tokens: how many messages may go to
+ * dest now under its configured rate (messages/s), 0: none yet.  slow:
+ * dest's slow-down step is now penalty (0: recovered), backed off for
+ * backoff_ms from now (0: no back-off).  beat: with every heartbeat;
+ * true when slots were lost (expired while this run could not renew
+ * them): every connection then takes no new message, closes once
+ * drained, and the slots are taken again for new ones.
+ */
+struct engine_limiter {
+	int (*take)(void *arg, const char *dest, unsigned cap);
+	void (*give)(void *arg, const char *dest, unsigned slot);
+	unsigned (*tokens)(void *arg, const char *dest, double rate);
+	void (*slow)(void *arg, const char *dest, unsigned penalty,
+	             unsigned backoff_ms);
+	bool (*beat)(void *arg);
+	void *arg;
+};
+
 struct engine_progress {
 	unsigned long total; /* rows to settle in this run */
 	unsigned long sent, deferred, failed, suppressed, resent;
@@ -258,6 +281,7 @@ struct engine_config {
 	SSL_CTX *tls_ctx; /* needed unless tls is SMTP_TLS_NONE */
 	bool tls_verify;
 	struct engine_limits limits;
+	const struct engine_limiter *limiter; /* NULL: this run's own limits */
 	struct engine_retry retry;
 	unsigned timeout_ms; /* every SMTP wait; 0: RFC 5321 defaults */
 	unsigned threads;    /* render threads; 0: 2 */

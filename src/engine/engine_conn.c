@@ -243,6 +243,9 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 	          err ? w : "");
 	conn_unlink(c);
 	ledger_forget_conn(e, c);
+	if (c->slot1 && e->cfg->limiter)
+		e->cfg->limiter->give(e->cfg->limiter->arg, d->key,
+		                      c->slot1 - 1);
 	smtp_conn_free(conn);
 	free(c);
 	e->p.conns--;
@@ -341,6 +344,8 @@ econn_open(struct engine *e, struct dest *d)
 	c->dest = d;
 	c->host = h;
 	c->id = ++e->conn_seq;
+	c->slot1 = d->slot1;
+	d->slot1 = 0;
 	conn_config(e, c, h);
 	c->next = d->conns;
 	d->conns = c;

@@ -16,6 +16,10 @@
  * no new message and say QUIT once idle.  A destination opens at most
  * CONN_PER_SEC connections in any second, whatever happens.  Every change of
  * the limits is an ENGINE_EV_DEST event.  Times come from the engine's clock.
+ * With a fleet limiter (engine_limiter) a connection opens only on a slot
+ * it grants, a rated destination's messages also need its tokens, and
+ * back-offs and slow-downs are told to it (FLEET_RETRY_MS between asks
+ * it refused).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,8 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "engine/engine_int.h"
+
+#define FLEET_RETRY_MS 200
 
 /* The destination for a route (made on first use). */
 struct dest *
@@ -83,6 +89,9 @@ dest_backoff(struct engine *e, struct dest *d, unsigned step)
 	if (ms > max)
 		ms = max;
 	d->backoff_until = engine_now_ms(e) + ms;
+	if (e->cfg->limiter)
+		e->cfg->limiter->slow(e->cfg->limiter->arg, d->key, d->penalty,
+		                      (unsigned)ms);
 }
 
 /* Slow the destination down one step (a 4xx or 421; why: the reply). */
@@ -93,6 +102,9 @@ dest_slow(struct engine *e, struct dest *d, const char *why)
 	if (d->penalty >= PENALTY_MAX)
 		return;
 	d->penalty++;
+	if (e->cfg->limiter)
+		e->cfg->limiter->slow(e->cfg->limiter->arg, d->key, d->penalty,
+		                      0);
 	engine_emit_dest(e, d, why);
 }
 
@@ -105,14 +117,34 @@ dest_ok(struct engine *e, struct dest *d)
 		return;
 	d->penalty--;
 	d->ok_streak = 0;
+	if (e->cfg->limiter)
+		e->cfg->limiter->slow(e->cfg->limiter->arg, d->key, d->penalty,
+		                      0);
 	engine_emit_dest(e, d, "recovered");
+}
+
+/* Fleet: has d a token for one more message (asked for when not)? */
+static bool
+fleet_token(struct engine *e, struct dest *d, uint64_t now)
+{
+	const struct engine_limiter *l = e->cfg->limiter;
+
+	if (l == NULL || d->rate <= 0 || d->tokens > 0)
+		return true;
+	if (now < d->fleet_wait)
+		return false;
+	d->tokens = l->tokens(l->arg, d->key, d->rate);
+	if (d->tokens == 0)
+		d->fleet_wait = now + (uint64_t)(1000.0 / d->rate) + 1;
+	return d->tokens > 0;
 }
 
 /* May another message go now under the global and d's rate? */
 static bool
 rate_ok(struct engine *e, struct dest *d, double now)
 {
-	return now >= e->g_next_ms && now >= d->next_ms;
+	return now >= e->g_next_ms && now >= d->next_ms &&
+	       fleet_token(e, d, (uint64_t)now);
 }
 
 /* One message goes: advance the pacing clocks. */
@@ -122,6 +154,8 @@ rate_take(struct engine *e, struct dest *d, double now)
 	double rate = e->cfg->limits.rate;
 	double drate = dest_rate_now(d);
 
+	if (d->tokens > 0)
+		d->tokens--;
 	if (rate > 0) {
 		if (e->g_next_ms < now - RATE_BURST_MS)
 			e->g_next_ms = now - RATE_BURST_MS;
@@ -216,6 +250,26 @@ dest_may_open(const struct dest *d, uint64_t now)
 	return now - d->opened[d->nopened % CONN_PER_SEC] >= 1000;
 }
 
+/* Fleet: a slot for one more connection to d (kept in d->slot1 for
+ * econn_open)?  Always without a limiter. */
+static bool
+fleet_slot(struct engine *e, struct dest *d, uint64_t now)
+{
+	const struct engine_limiter *l = e->cfg->limiter;
+	int slot;
+
+	if (l == NULL || d->slot1)
+		return true;
+	if (now < d->fleet_wait)
+		return false;
+	if ((slot = l->take(l->arg, d->key, d->conns_max)) < 0) {
+		d->fleet_wait = now + FLEET_RETRY_MS;
+		return false;
+	}
+	d->slot1 = (unsigned)slot + 1;
+	return true;
+}
+
 /* Note a connection opened now. */
 static void
 dest_note_open(struct dest *d, uint64_t now)
@@ -239,9 +293,9 @@ dest_dispatch(struct engine *e, struct dest *d)
 	for (struct econn *c = d->conns; c; c = c->next) {
 		if (!c->ready || c->quitting)
 			continue;
-		if (++live > cap) {
-			/* above a slowed cap: no new message; QUIT when
-			 * drained */
+		if (++live > cap || (e->cfg->limiter && c->slot1 == 0)) {
+			/* above a slowed cap, or its fleet slot lost: no
+			 * new message; QUIT when drained */
 			if (c->inflight == 0) {
 				c->quitting = true;
 				smtp_conn_quit(c->c);
@@ -255,10 +309,23 @@ dest_dispatch(struct engine *e, struct dest *d)
 		return;
 	connecting = d->nconns - d->nready;
 	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap &&
-	       dest_may_open(d, now)) {
+	       dest_may_open(d, now) && fleet_slot(e, d, now)) {
 		dest_note_open(d, now);
 		econn_open(e, d);
 		connecting++;
+	}
+}
+
+/* The fleet slots were lost: no connection holds one any more (each is
+ * retired by dest_dispatch, new ones take slots again). */
+void
+dest_slots_lost(struct engine *e)
+{
+	for (struct dest *d = e->dests; d; d = d->next) {
+		d->slot1 = 0;
+		for (struct econn *c = d->conns; c; c = c->next)
+			c->slot1 = 0;
+		dest_dispatch(e, d);
 	}
 }
 
@@ -284,11 +351,17 @@ dests_free(struct engine *e)
 			struct econn *c = d->conns;
 
 			d->conns = c->next;
+			if (c->slot1 && e->cfg->limiter)
+				e->cfg->limiter->give(e->cfg->limiter->arg,
+				                      d->key, c->slot1 - 1);
 			smtp_conn_free(c->c);
 			free(c);
 		}
 		while ((j = jobq_pop(&d->q)) != NULL)
 			job_free(j);
+		if (d->slot1 && e->cfg->limiter)
+			e->cfg->limiter->give(e->cfg->limiter->arg, d->key,
+			                      d->slot1 - 1);
 		free(d);
 	}
 	e->dests = NULL;

@@ -114,6 +114,7 @@ struct econn {
 	bool ready, quitting;
 	bool answered; /* a transaction on it got the server's reply */
 	unsigned inflight, used;
+	unsigned slot1; /* the fleet slot it holds + 1; 0: none */
 	uint64_t idle_since;
 	char peer[96];
 };
@@ -135,6 +136,9 @@ struct dest {
 	uint64_t opened[CONN_PER_SEC]; /* when the last connections opened */
 	unsigned nopened;              /* connections opened in all */
 	double next_ms;                /* pacing of the destination's rate */
+	unsigned slot1;      /* fleet: the slot taken for the next open + 1 */
+	unsigned tokens;     /* fleet: messages granted, not sent yet */
+	uint64_t fleet_wait; /* fleet: no slot or token asked before */
 	char last_err[256];
 	char last_defer[300]; /* its last deferral's reason; "" after a sent */
 };
@@ -246,6 +250,7 @@ void dest_slow(struct engine *e, struct dest *d, const char *why);
 void dest_ok(struct engine *e, struct dest *d);
 void dest_dispatch(struct engine *e, struct dest *d);
 void dest_dispatch_all(struct engine *e);
+void dest_slots_lost(struct engine *e);
 void dests_free(struct engine *e);
 
 /* engine_conn.c */

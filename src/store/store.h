@@ -338,6 +338,21 @@ struct store_holder {
 	unsigned long rows; /* holder_each: rows leased to it now */
 };
 typedef int store_holder_fn(void *arg, const struct store_holder *h);
+
+/*
+ * Fleet limits (docs/fleet.md): a destination's connection slot 0..cap-1,
+ * held by a holder (a run's limiter name) until expires_ms (epoch ms; the
+ * holder renews it), free when holder is NULL or it expired.
+ */
+struct store_slot {
+	const char *dest;
+	unsigned slot;
+	const char *holder;
+	int64_t expires_ms;
+	unsigned penalty;      /* the destination's shared slow-down step */
+	int64_t backoff_until; /* epoch ms: no new connection before */
+};
+typedef int store_slot_fn(void *arg, const struct store_slot *sl);
 typedef int store_campaign_fn(void *arg, const struct store_campaign *c);
 /* Mailbox memory: a message handled, and whether its disposal (move or
  * delete) is done too. */
@@ -589,6 +604,31 @@ struct store_ops {
 	int (*holder_take)(struct store *, int64_t campaign_id,
 	                   const char *owner, time_t stale_before, time_t now,
 	                   size_t *inflight, size_t *pending);
+	/* Fleet limits (store_slot above).  slot_take: a free slot below
+	 * cap >> the destination's penalty, for holder until expires_ms, in
+	 * *slot; MC_EAGAIN when none is free or the destination's back-off
+	 * runs past now_ms.  slot_give: the slot is free again (only when
+	 * holder holds it).  slot_renew: holder's unexpired slots last until
+	 * expires_ms; *kept counts them.  slot_each: held slots (expires_ms
+	 * >= now_ms) by destination and slot.  dest_tokens: a shared token
+	 * bucket of rate/s (divided by 2^penalty), at most burst tokens:
+	 * *granted (0..want) taken now.  dest_slow: the destination's shared
+	 * penalty is now penalty, and its back-off lasts at least until
+	 * backoff_until (epoch ms). */
+	int (*slot_take)(struct store *, const char *dest, unsigned cap,
+	                 const char *holder, int64_t now_ms, int64_t expires_ms,
+	                 unsigned *slot);
+	int (*slot_give)(struct store *, const char *dest, unsigned slot,
+	                 const char *holder);
+	int (*slot_renew)(struct store *, const char *holder, int64_t now_ms,
+	                  int64_t expires_ms, unsigned long *kept);
+	int (*slot_each)(struct store *, int64_t now_ms, store_slot_fn *,
+	                 void *);
+	int (*dest_tokens)(struct store *, const char *dest, double rate,
+	                   double burst, unsigned want, int64_t now_ms,
+	                   unsigned *granted);
+	int (*dest_slow)(struct store *, const char *dest, unsigned penalty,
+	                 int64_t backoff_until);
 	/* The earliest next_attempt of the pending and deferred rows (pending
 	 * rows are due at once), or MC_ENOTFOUND when there is none left. */
 	int (*next_due)(struct store *, int64_t campaign_id, time_t *when);
@@ -714,6 +754,12 @@ struct store_ops {
 	X(holder_end)                                                          \
 	X(holder_each)                                                         \
 	X(holder_take)                                                         \
+	X(slot_take)                                                           \
+	X(slot_give)                                                           \
+	X(slot_renew)                                                          \
+	X(slot_each)                                                           \
+	X(dest_tokens)                                                         \
+	X(dest_slow)                                                           \
 	X(next_due)                                                            \
 	X(delivery_each)                                                       \
 	X(tally)                                                               \
@@ -794,6 +840,12 @@ int store_open_at(const char *url, enum store_mode mode, int schema, int *was,
                   struct store **out, char *err, size_t errsz);
 void store_close(struct store *s);
 const char *store_error(const struct store *s);
+/* For backends: take up to want tokens (*granted) from a bucket of
+ * *tokens last refilled at *at (epoch ms; both updated) that fills at
+ * rate / 2^penalty per second up to burst. */
+void store_bucket_take(double *tokens, int64_t *at, double rate,
+                       unsigned penalty, double burst, unsigned want,
+                       int64_t now_ms, unsigned *granted);
 /* Set s->last_error; returns code. */
 int store_fail(struct store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -905,6 +957,20 @@ int store_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
 int store_holder_take(struct store *s, int64_t campaign_id, const char *owner,
                       time_t stale_before, time_t now, size_t *inflight,
                       size_t *pending);
+int store_slot_take(struct store *s, const char *dest, unsigned cap,
+                    const char *holder, int64_t now_ms, int64_t expires_ms,
+                    unsigned *slot);
+int store_slot_give(struct store *s, const char *dest, unsigned slot,
+                    const char *holder);
+int store_slot_renew(struct store *s, const char *holder, int64_t now_ms,
+                     int64_t expires_ms, unsigned long *kept);
+int store_slot_each(struct store *s, int64_t now_ms, store_slot_fn *fn,
+                    void *arg);
+int store_dest_tokens(struct store *s, const char *dest, double rate,
+                      double burst, unsigned want, int64_t now_ms,
+                      unsigned *granted);
+int store_dest_slow(struct store *s, const char *dest, unsigned penalty,
+                    int64_t backoff_until);
 int store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
                        void *arg);
 int store_next_due(struct store *s, int64_t campaign_id, time_t *when);

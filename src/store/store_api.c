@@ -593,6 +593,82 @@ store_release(struct store *s, int64_t campaign_id, const char *owner,
 	CALL(release, campaign_id, owner, ids, n, event, now, moved);
 }
 
+/* Refill a token bucket and take from it (store.h). */
+void
+store_bucket_take(double *tokens, int64_t *at, double rate, unsigned penalty,
+                  double burst, unsigned want, int64_t now_ms,
+                  unsigned *granted)
+{
+	double r = rate / (double)(1u << (penalty > 16 ? 16 : penalty));
+	double t = *tokens;
+
+	if (now_ms > *at) {
+		t += (double)(now_ms - *at) * r / 1000.0;
+		*at = now_ms;
+	}
+	if (t > burst)
+		t = burst;
+	*granted = t >= (double)want ? want : (unsigned)(t < 0 ? 0 : t);
+	*tokens = t - (double)*granted;
+}
+
+/* Take a destination's connection slot. */
+int
+store_slot_take(struct store *s, const char *dest, unsigned cap,
+                const char *holder, int64_t now_ms, int64_t expires_ms,
+                unsigned *slot)
+{
+	NEED(slot_take, dest != NULL && *dest != '\0', "no destination");
+	NEED(slot_take, holder != NULL && *holder != '\0', "no holder");
+	NEED(slot_take, cap > 0 && slot != NULL, "no cap");
+	CALL(slot_take, dest, cap, holder, now_ms, expires_ms, slot);
+}
+
+/* Give a slot back. */
+int
+store_slot_give(struct store *s, const char *dest, unsigned slot,
+                const char *holder)
+{
+	NEED(slot_give, dest != NULL && holder != NULL, "no destination");
+	CALL(slot_give, dest, slot, holder);
+}
+
+/* Renew a holder's slots. */
+int
+store_slot_renew(struct store *s, const char *holder, int64_t now_ms,
+                 int64_t expires_ms, unsigned long *kept)
+{
+	NEED(slot_renew, holder != NULL && kept != NULL, "no holder");
+	CALL(slot_renew, holder, now_ms, expires_ms, kept);
+}
+
+/* The held slots. */
+int
+store_slot_each(struct store *s, int64_t now_ms, store_slot_fn *fn, void *arg)
+{
+	NEED(slot_each, fn != NULL, "no callback");
+	CALL(slot_each, now_ms, fn, arg);
+}
+
+/* Tokens of a destination's shared bucket. */
+int
+store_dest_tokens(struct store *s, const char *dest, double rate, double burst,
+                  unsigned want, int64_t now_ms, unsigned *granted)
+{
+	NEED(dest_tokens, dest != NULL && granted != NULL, "no destination");
+	NEED(dest_tokens, rate > 0 && burst >= 1, "no rate");
+	CALL(dest_tokens, dest, rate, burst, want, now_ms, granted);
+}
+
+/* A destination's shared slow-down and back-off. */
+int
+store_dest_slow(struct store *s, const char *dest, unsigned penalty,
+                int64_t backoff_until)
+{
+	NEED(dest_slow, dest != NULL, "no destination");
+	CALL(dest_slow, dest, penalty, backoff_until);
+}
+
 /* Who holds leases. */
 int
 store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,

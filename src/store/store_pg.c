@@ -182,13 +182,28 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " name text NOT NULL,"
     " data bytea NOT NULL,"
     " PRIMARY KEY (campaign_id, seq));",
-    /* 8-14: other branches' migrations (placeholders here) */
+    /* 8-12: other branches' (placeholders here). */
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
-    "SELECT 1;",
+    /* 13: fleet limits (docs/fleet.md): connection slots per destination
+     * held with an expiry, and a destination's shared token bucket,
+     * slow-down step and back-off (times in epoch ms). */
+    "CREATE TABLE dest_slots ("
+    " dest text NOT NULL,"
+    " slot integer NOT NULL,"
+    " holder text,"
+    " expires_at bigint NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (dest, slot));"
+    "CREATE INDEX dest_slots_by_holder ON dest_slots(holder);"
+    "CREATE TABLE dest_limits ("
+    " dest text PRIMARY KEY,"
+    " tokens double precision NOT NULL DEFAULT 0,"
+    " refill_at bigint NOT NULL DEFAULT 0,"
+    " penalty integer NOT NULL DEFAULT 0,"
+    " backoff_until bigint NOT NULL DEFAULT 0);",
     "SELECT 1;",
     /* 15: the due index holds only the rows a lease looks for, as in
      * SQLite's: an inflight mark and a final outcome leave it alone. */
@@ -428,6 +443,42 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "h.timeout_s, (SELECT count(*) FROM deliveries d WHERE "             \
 	  "d.lease_owner = h.owner) FROM holders h WHERE h.campaign_id = "     \
 	  "$1::bigint ORDER BY h.started_at, h.owner COLLATE \"C\"")           \
+	X(PS_SLOT_SEED,                                                        \
+	  "INSERT INTO dest_slots(dest, slot) SELECT $1::text, g FROM "        \
+	  "generate_series(0, $2::integer - 1) g ON CONFLICT DO NOTHING")      \
+	X(PS_SLOT_TAKE, /* SKIP LOCKED: takers never wait on each other */     \
+	  "UPDATE dest_slots SET holder = $3::text, expires_at = $5::bigint "  \
+	  "WHERE (dest, slot) = (SELECT s.dest, s.slot FROM dest_slots s "     \
+	  "WHERE s.dest = $1::text AND s.slot < GREATEST(1, $2::integer >> "   \
+	  "COALESCE((SELECT l.penalty FROM dest_limits l WHERE l.dest = "      \
+	  "$1::text), 0)) AND (s.holder IS NULL OR s.expires_at < "            \
+	  "$4::bigint) AND COALESCE((SELECT l.backoff_until FROM dest_limits " \
+	  "l WHERE l.dest = $1::text), 0) <= $4::bigint ORDER BY s.slot "      \
+	  "LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING slot")                    \
+	X(PS_SLOT_GIVE,                                                        \
+	  "UPDATE dest_slots SET holder = NULL, expires_at = 0 WHERE dest = "  \
+	  "$1::text AND slot = $2::integer AND holder = $3::text")             \
+	X(PS_SLOT_RENEW, "UPDATE dest_slots SET expires_at = $3::bigint "      \
+	                 "WHERE holder = $1::text AND expires_at >= "          \
+	                 "$2::bigint")                                         \
+	X(PS_SLOT_EACH,                                                        \
+	  "SELECT s.dest, s.slot, s.holder, s.expires_at, "                    \
+	  "COALESCE(l.penalty, 0), COALESCE(l.backoff_until, 0) FROM "         \
+	  "dest_slots s LEFT JOIN dest_limits l ON l.dest = s.dest WHERE "     \
+	  "s.holder IS NOT NULL AND s.expires_at >= $1::bigint ORDER BY "      \
+	  "s.dest COLLATE \"C\", s.slot")                                      \
+	X(PS_LIMIT_SEED, "INSERT INTO dest_limits(dest, tokens, refill_at) "   \
+	                 "VALUES ($1::text, $2::float8, $3::bigint) ON "       \
+	                 "CONFLICT DO NOTHING")                                \
+	X(PS_LIMIT_GET, "SELECT tokens, refill_at, penalty FROM dest_limits "  \
+	                "WHERE dest = $1::text FOR UPDATE")                    \
+	X(PS_LIMIT_PUT, "UPDATE dest_limits SET tokens = $2::float8, "         \
+	                "refill_at = $3::bigint WHERE dest = $1::text")        \
+	X(PS_LIMIT_SLOW,                                                       \
+	  "INSERT INTO dest_limits(dest, penalty, backoff_until) VALUES "      \
+	  "($1::text, $2::integer, $3::bigint) ON CONFLICT (dest) DO UPDATE "  \
+	  "SET penalty = excluded.penalty, backoff_until = "                   \
+	  "GREATEST(dest_limits.backoff_until, excluded.backoff_until)")       \
 	X(PS_HOLDER_FRESH, /* locked: a beat waits for the takeover */         \
 	  "SELECT heartbeat_at >= $2::bigint FROM holders WHERE owner = "      \
 	  "$1::text FOR UPDATE")                                               \
@@ -1998,6 +2049,161 @@ pg_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
 	return stop;
 }
 
+/* ---- fleet limits (docs/fleet.md) ---- */
+
+/* Add a floating-point parameter. */
+static void
+par_double(struct pg_params *a, double v)
+{
+	assert(a->n < PG_PARAMS_MAX);
+	snprintf(a->num[a->n], sizeof(a->num[0]), "%.17g", v);
+	a->v[a->n] = a->num[a->n];
+	a->n++;
+}
+
+/* op: slot_take — the slots up to cap exist (a statement of its own, so
+ * the take sees them), then the lowest free one below the (slowed) cap,
+ * skipping slots another taker has locked. */
+static int
+pg_slot_take(struct store *s, const char *dest, unsigned cap,
+             const char *holder, int64_t now_ms, int64_t expires_ms,
+             unsigned *slot)
+{
+	struct pg_params a = {0}, b = {0};
+	PGresult *r;
+	int err;
+
+	par_text(&a, dest);
+	par_int(&a, cap);
+	if ((err = pg_run(PG(s), PS_SLOT_SEED, &a, "slot take", NULL)) < 0)
+		return err;
+	par_text(&b, dest);
+	par_int(&b, cap);
+	par_text(&b, holder);
+	par_int(&b, now_ms);
+	par_int(&b, expires_ms);
+	if ((err = pg_run(PG(s), PS_SLOT_TAKE, &b, "slot take", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 1)
+		*slot = (unsigned)col_int(r, 0, 0);
+	else
+		err = store_fail(s, MC_EAGAIN, "no free slot for %s", dest);
+	PQclear(r);
+	return err;
+}
+
+/* op: slot_give */
+static int
+pg_slot_give(struct store *s, const char *dest, unsigned slot,
+             const char *holder)
+{
+	struct pg_params a = {0};
+
+	par_text(&a, dest);
+	par_int(&a, slot);
+	par_text(&a, holder);
+	return pg_run(PG(s), PS_SLOT_GIVE, &a, "slot give", NULL);
+}
+
+/* op: slot_renew */
+static int
+pg_slot_renew(struct store *s, const char *holder, int64_t now_ms,
+              int64_t expires_ms, unsigned long *kept)
+{
+	struct pg_params a = {0};
+
+	par_text(&a, holder);
+	par_int(&a, now_ms);
+	par_int(&a, expires_ms);
+	return pg_change(PG(s), PS_SLOT_RENEW, &a, "slot renew", kept);
+}
+
+/* op: slot_each */
+static int
+pg_slot_each(struct store *s, int64_t now_ms, store_slot_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	par_int(&a, now_ms);
+	if ((err = pg_run(PG(s), PS_SLOT_EACH, &a, "slots", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_slot sl = {
+		    .dest = col_text(r, i, 0),
+		    .slot = (unsigned)col_int(r, i, 1),
+		    .holder = col_text(r, i, 2),
+		    .expires_ms = col_int(r, i, 3),
+		    .penalty = (unsigned)col_int(r, i, 4),
+		    .backoff_until = col_int(r, i, 5),
+		};
+
+		stop = fn(arg, &sl);
+	}
+	PQclear(r);
+	return stop;
+}
+
+/* op: dest_tokens — one transaction: the bucket's row locked, refilled,
+ * taken from, written back. */
+static int
+pg_dest_tokens(struct store *s, const char *dest, double rate, double burst,
+               unsigned want, int64_t now_ms, unsigned *granted)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0}, b = {0}, c = {0};
+	PGresult *r = NULL;
+	double tokens;
+	int64_t at;
+	unsigned pen;
+	int own, err;
+
+	*granted = 0;
+	par_text(&a, dest);
+	par_double(&a, burst);
+	par_int(&a, now_ms);
+	if ((err = pg_run(p, PS_LIMIT_SEED, &a, "tokens", NULL)) < 0)
+		return err;
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	par_text(&b, dest);
+	if ((err = pg_run(p, PS_LIMIT_GET, &b, "tokens", &r)) < 0)
+		return txn_leave(p, own, err);
+	if (PQntuples(r) != 1) {
+		PQclear(r);
+		return txn_leave(
+		    p, own,
+		    store_fail(s, MC_EIO, "tokens: no row for %s", dest));
+	}
+	tokens = strtod(PQgetvalue(r, 0, 0), NULL);
+	at = col_int(r, 0, 1);
+	pen = (unsigned)col_int(r, 0, 2);
+	PQclear(r);
+	store_bucket_take(&tokens, &at, rate, pen, burst, want, now_ms,
+	                  granted);
+	par_text(&c, dest);
+	par_double(&c, tokens);
+	par_int(&c, at);
+	err = pg_run(p, PS_LIMIT_PUT, &c, "tokens", NULL);
+	if ((err = txn_leave(p, own, err)) < 0)
+		*granted = 0;
+	return err;
+}
+
+/* op: dest_slow */
+static int
+pg_dest_slow(struct store *s, const char *dest, unsigned penalty,
+             int64_t backoff_until)
+{
+	struct pg_params a = {0};
+
+	par_text(&a, dest);
+	par_int(&a, penalty);
+	par_int(&a, backoff_until);
+	return pg_run(PG(s), PS_LIMIT_SLOW, &a, "slow down", NULL);
+}
+
 /* op: holder_take — one transaction: the holder's row locked (its beat
  * waits), its rows freed, its record gone. */
 static int
@@ -2645,6 +2851,12 @@ static const struct store_ops pg_ops = {
     .holder_end = pg_holder_end,
     .holder_each = pg_holder_each,
     .holder_take = pg_holder_take,
+    .slot_take = pg_slot_take,
+    .slot_give = pg_slot_give,
+    .slot_renew = pg_slot_renew,
+    .slot_each = pg_slot_each,
+    .dest_tokens = pg_dest_tokens,
+    .dest_slow = pg_dest_slow,
     .next_due = pg_next_due,
     .delivery_each = pg_delivery_each,
     .tally = pg_tally,

@@ -235,13 +235,28 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " name TEXT NOT NULL,"
     " data BLOB NOT NULL,"
     " PRIMARY KEY (campaign_id, seq)) WITHOUT ROWID;",
-    /* 8-14: other branches' migrations (placeholders here) */
+    /* 8-12: other branches' (placeholders here). */
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
     "SELECT 1;",
-    "SELECT 1;",
+    /* 13: fleet limits (docs/fleet.md): connection slots per destination
+     * held with an expiry, and a destination's shared token bucket,
+     * slow-down step and back-off (times in epoch ms). */
+    "CREATE TABLE dest_slots ("
+    " dest TEXT NOT NULL,"
+    " slot INTEGER NOT NULL,"
+    " holder TEXT,"
+    " expires_at INTEGER NOT NULL DEFAULT 0,"
+    " PRIMARY KEY (dest, slot));"
+    "CREATE INDEX dest_slots_by_holder ON dest_slots(holder);"
+    "CREATE TABLE dest_limits ("
+    " dest TEXT PRIMARY KEY,"
+    " tokens REAL NOT NULL DEFAULT 0,"
+    " refill_at INTEGER NOT NULL DEFAULT 0,"
+    " penalty INTEGER NOT NULL DEFAULT 0,"
+    " backoff_until INTEGER NOT NULL DEFAULT 0);",
     "SELECT 1;",
     /* 15: the due index holds only the rows a lease looks for (pending,
      * deferred).  A full index on (campaign_id, state, ...) moved every
@@ -611,6 +626,37 @@ static const char *const audit_triggers[] = {
 	  "ORDER BY h.started_at, h.owner")                                    \
 	X(ST_HOLDER_FRESH, "SELECT 1 FROM holders WHERE owner = ?1 AND "       \
 	                   "heartbeat_at >= ?2")                               \
+	X(ST_SLOT_SEED,                                                        \
+	  "WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g "    \
+	  "WHERE n + 1 < ?2) INSERT OR IGNORE INTO dest_slots(dest, slot) "    \
+	  "SELECT ?1, n FROM g")                                               \
+	X(ST_SLOT_TAKE,                                                        \
+	  "UPDATE dest_slots SET holder = ?3, expires_at = ?5 WHERE rowid = "  \
+	  "(SELECT s.rowid FROM dest_slots s LEFT JOIN dest_limits l ON "      \
+	  "l.dest = s.dest WHERE s.dest = ?1 AND s.slot < max(1, ?2 >> "       \
+	  "coalesce(l.penalty, 0)) AND (s.holder IS NULL OR s.expires_at < "   \
+	  "?4) AND coalesce(l.backoff_until, 0) <= ?4 ORDER BY s.slot LIMIT "  \
+	  "1) RETURNING slot")                                                 \
+	X(ST_SLOT_GIVE, "UPDATE dest_slots SET holder = NULL, expires_at = 0 " \
+	                "WHERE dest = ?1 AND slot = ?2 AND holder = ?3")       \
+	X(ST_SLOT_RENEW, "UPDATE dest_slots SET expires_at = ?3 WHERE "        \
+	                 "holder = ?1 AND expires_at >= ?2")                   \
+	X(ST_SLOT_EACH,                                                        \
+	  "SELECT s.dest, s.slot, s.holder, s.expires_at, "                    \
+	  "coalesce(l.penalty, 0), coalesce(l.backoff_until, 0) FROM "         \
+	  "dest_slots s LEFT JOIN dest_limits l ON l.dest = s.dest WHERE "     \
+	  "s.holder IS NOT NULL AND s.expires_at >= ?1 ORDER BY s.dest, "      \
+	  "s.slot")                                                            \
+	X(ST_LIMIT_SEED, "INSERT OR IGNORE INTO dest_limits(dest, tokens, "    \
+	                 "refill_at) VALUES (?1, ?2, ?3)")                     \
+	X(ST_LIMIT_GET, "SELECT tokens, refill_at, penalty FROM dest_limits "  \
+	                "WHERE dest = ?1")                                     \
+	X(ST_LIMIT_PUT, "UPDATE dest_limits SET tokens = ?2, refill_at = ?3 "  \
+	                "WHERE dest = ?1")                                     \
+	X(ST_LIMIT_SLOW,                                                       \
+	  "INSERT INTO dest_limits(dest, penalty, backoff_until) VALUES (?1, " \
+	  "?2, ?3) ON CONFLICT(dest) DO UPDATE SET penalty = excluded.penalty" \
+	  ", backoff_until = max(backoff_until, excluded.backoff_until)")      \
 	X(ST_TAKE_INFLIGHT,                                                    \
 	  "UPDATE deliveries SET state = 'pending', lease_owner = NULL, "      \
 	  "lease_expires = NULL, updated_at = ?3 WHERE campaign_id = ?1 AND "  \
@@ -2396,6 +2442,174 @@ sq_holder_each(struct store *s, int64_t campaign_id, store_holder_fn *fn,
 	return stop;
 }
 
+/* ---- fleet limits (docs/fleet.md) ---- */
+
+/* op: slot_take — one write transaction: the slots up to cap exist, the
+ * lowest free one below the (slowed) cap is holder's. */
+static int
+sq_slot_take(struct store *s, const char *dest, unsigned cap,
+             const char *holder, int64_t now_ms, int64_t expires_ms,
+             unsigned *slot)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int own, err, rc;
+
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_SLOT_SEED)) == NULL)
+		return txn_leave(q, own, db_fail(q, "slot take"));
+	bind_text(st, 1, dest);
+	sqlite3_bind_int64(st, 2, cap);
+	if ((err = exec_done(q, st, "slot take")) < 0)
+		return txn_leave(q, own, err);
+	if ((st = stmt(q, ST_SLOT_TAKE)) == NULL)
+		return txn_leave(q, own, db_fail(q, "slot take"));
+	bind_text(st, 1, dest);
+	sqlite3_bind_int64(st, 2, cap);
+	bind_text(st, 3, holder);
+	sqlite3_bind_int64(st, 4, now_ms);
+	sqlite3_bind_int64(st, 5, expires_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*slot = (unsigned)sqlite3_column_int64(st, 0);
+	else if (rc == SQLITE_DONE)
+		err = store_fail(s, MC_EAGAIN, "no free slot for %s", dest);
+	else
+		err = db_fail(q, "slot take");
+	/* RETURNING: the change is done when the statement is */
+	if (rc == SQLITE_ROW && sqlite3_step(st) != SQLITE_DONE)
+		err = db_fail(q, "slot take");
+	sqlite3_reset(st);
+	rc = txn_leave(q, own, err == MC_EAGAIN ? 0 : err);
+	return rc < 0 ? rc : err;
+}
+
+/* op: slot_give */
+static int
+sq_slot_give(struct store *s, const char *dest, unsigned slot,
+             const char *holder)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SLOT_GIVE);
+
+	if (st == NULL)
+		return db_fail(q, "slot give");
+	bind_text(st, 1, dest);
+	sqlite3_bind_int64(st, 2, slot);
+	bind_text(st, 3, holder);
+	return exec_done(q, st, "slot give");
+}
+
+/* op: slot_renew */
+static int
+sq_slot_renew(struct store *s, const char *holder, int64_t now_ms,
+              int64_t expires_ms, unsigned long *kept)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SLOT_RENEW);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "slot renew");
+	bind_text(st, 1, holder);
+	sqlite3_bind_int64(st, 2, now_ms);
+	sqlite3_bind_int64(st, 3, expires_ms);
+	if ((err = exec_done(q, st, "slot renew")) == 0)
+		*kept = (unsigned long)sqlite3_changes(q->db);
+	return err;
+}
+
+/* op: slot_each */
+static int
+sq_slot_each(struct store *s, int64_t now_ms, store_slot_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SLOT_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "slots");
+	sqlite3_bind_int64(st, 1, now_ms);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_slot sl = {
+		    .dest = (const char *)sqlite3_column_text(st, 0),
+		    .slot = (unsigned)sqlite3_column_int64(st, 1),
+		    .holder = (const char *)sqlite3_column_text(st, 2),
+		    .expires_ms = sqlite3_column_int64(st, 3),
+		    .penalty = (unsigned)sqlite3_column_int64(st, 4),
+		    .backoff_until = sqlite3_column_int64(st, 5),
+		};
+
+		if ((stop = fn(arg, &sl)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "slots");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: dest_tokens — one write transaction: refill, take, write back. */
+static int
+sq_dest_tokens(struct store *s, const char *dest, double rate, double burst,
+               unsigned want, int64_t now_ms, unsigned *granted)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	double tokens;
+	int64_t at;
+	unsigned pen;
+	int own, err;
+
+	*granted = 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	if ((st = stmt(q, ST_LIMIT_SEED)) == NULL)
+		return txn_leave(q, own, db_fail(q, "tokens"));
+	bind_text(st, 1, dest);
+	sqlite3_bind_double(st, 2, burst);
+	sqlite3_bind_int64(st, 3, now_ms);
+	if ((err = exec_done(q, st, "tokens")) < 0)
+		return txn_leave(q, own, err);
+	if ((st = stmt(q, ST_LIMIT_GET)) == NULL)
+		return txn_leave(q, own, db_fail(q, "tokens"));
+	bind_text(st, 1, dest);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		err = db_fail(q, "tokens");
+		sqlite3_reset(st);
+		return txn_leave(q, own, err);
+	}
+	tokens = sqlite3_column_double(st, 0);
+	at = sqlite3_column_int64(st, 1);
+	pen = (unsigned)sqlite3_column_int64(st, 2);
+	sqlite3_reset(st);
+	store_bucket_take(&tokens, &at, rate, pen, burst, want, now_ms,
+	                  granted);
+	if ((st = stmt(q, ST_LIMIT_PUT)) == NULL)
+		return txn_leave(q, own, db_fail(q, "tokens"));
+	bind_text(st, 1, dest);
+	sqlite3_bind_double(st, 2, tokens);
+	sqlite3_bind_int64(st, 3, at);
+	return txn_leave(q, own, exec_done(q, st, "tokens"));
+}
+
+/* op: dest_slow */
+static int
+sq_dest_slow(struct store *s, const char *dest, unsigned penalty,
+             int64_t backoff_until)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_LIMIT_SLOW);
+
+	if (st == NULL)
+		return db_fail(q, "slow down");
+	bind_text(st, 1, dest);
+	sqlite3_bind_int64(st, 2, penalty);
+	sqlite3_bind_int64(st, 3, backoff_until);
+	return exec_done(q, st, "slow down");
+}
+
 /* Is owner's heartbeat at or after t?  1 yes, 0 no, or MC_E*. */
 static int
 holder_fresh(struct store_sqlite *q, const char *owner, time_t t)
@@ -3117,6 +3331,12 @@ static const struct store_ops sqlite_ops = {
     .holder_end = sq_holder_end,
     .holder_each = sq_holder_each,
     .holder_take = sq_holder_take,
+    .slot_take = sq_slot_take,
+    .slot_give = sq_slot_give,
+    .slot_renew = sq_slot_renew,
+    .slot_each = sq_slot_each,
+    .dest_tokens = sq_dest_tokens,
+    .dest_slow = sq_dest_slow,
     .campaign_each = sq_campaign_each,
     .segment_count = sq_segment_count,
     .segment_each = sq_segment_each,

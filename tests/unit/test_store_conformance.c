@@ -1512,6 +1512,110 @@ test_concurrent_leases(void **state)
 	store_close(s2);
 }
 
+/* slot_each: appends "dest#slot=holder;" to a string. */
+static int
+see_slot(void *arg, const struct store_slot *sl)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s#%u=%s/p%u;",
+	         sl->dest, sl->slot, sl->holder, sl->penalty);
+	return 0;
+}
+
+/* Fleet limits: slots under a cap, given back, expired, renewed; the
+ * shared slow-down halves the cap and the back-off refuses every slot;
+ * the token bucket refills at its rate up to its burst.  On PostgreSQL
+ * a second connection sees the first's slots. */
+static void
+test_fleet_slots(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s, *s2 = s;
+	const int64_t t = 1700000000000LL; /* ms */
+	unsigned slot = 99, g = 0;
+	unsigned long kept = 0;
+	char seen[256] = "", err[256];
+
+	if (strcmp(s->ops->name, "postgresql") == 0) {
+		s2 = store_open(f->url, err, sizeof(err));
+		assert_non_null(s2);
+	}
+	/* a cap of 2: A takes slot 0, B slot 1, C none */
+	assert_int_equal(store_slot_take(s, "mx.a", 2, "A", t, t + 1000, &slot),
+	                 0);
+	assert_int_equal(slot, 0);
+	assert_int_equal(
+	    store_slot_take(s2, "mx.a", 2, "B", t, t + 1000, &slot), 0);
+	assert_int_equal(slot, 1);
+	assert_int_equal(store_slot_take(s, "mx.a", 2, "C", t, t + 1000, &slot),
+	                 MC_EAGAIN);
+	/* another destination has its own slots */
+	assert_int_equal(store_slot_take(s, "mx.b", 1, "C", t, t + 1000, &slot),
+	                 0);
+	assert_int_equal(slot, 0);
+	assert_int_equal(store_slot_each(s2, t, see_slot, seen), 0);
+	assert_string_equal(seen, "mx.a#0=A/p0;mx.a#1=B/p0;mx.b#0=C/p0;");
+	/* only its holder gives a slot back */
+	assert_int_equal(store_slot_give(s, "mx.a", 0, "C"), 0);
+	assert_int_equal(store_slot_take(s, "mx.a", 2, "C", t, t + 1000, &slot),
+	                 MC_EAGAIN);
+	assert_int_equal(store_slot_give(s, "mx.a", 0, "A"), 0);
+	assert_int_equal(store_slot_take(s, "mx.a", 2, "C", t, t + 1000, &slot),
+	                 0);
+	assert_int_equal(slot, 0);
+	/* B renews; C does not: at t + 1500 C's slot is free, B's is not */
+	assert_int_equal(store_slot_renew(s2, "B", t + 900, t + 2000, &kept),
+	                 0);
+	assert_int_equal(kept, 1);
+	assert_int_equal(
+	    store_slot_take(s, "mx.a", 2, "D", t + 1500, t + 3000, &slot), 0);
+	assert_int_equal(slot, 0);
+	/* a renewal after expiry keeps nothing: C was cut off (both its
+	 * slots expired at t + 1000) */
+	assert_int_equal(store_slot_renew(s, "C", t + 1600, t + 3000, &kept),
+	                 0);
+	assert_int_equal(kept, 0);
+	/* slowed one step: a cap of 4 is 2, both held (D, B) */
+	assert_int_equal(store_dest_slow(s2, "mx.a", 1, 0), 0);
+	assert_int_equal(
+	    store_slot_take(s, "mx.a", 4, "E", t + 1600, t + 3000, &slot),
+	    MC_EAGAIN);
+	assert_int_equal(store_dest_slow(s, "mx.a", 0, 0), 0);
+	assert_int_equal(
+	    store_slot_take(s, "mx.a", 4, "E", t + 1600, t + 3000, &slot), 0);
+	assert_int_equal(slot, 2);
+	/* backed off until t + 5000: no slot before, one after */
+	assert_int_equal(store_slot_give(s, "mx.a", 2, "E"), 0);
+	assert_int_equal(store_dest_slow(s2, "mx.a", 0, t + 5000), 0);
+	assert_int_equal(store_dest_slow(s, "mx.a", 0, t + 100), 0); /* kept */
+	assert_int_equal(
+	    store_slot_take(s, "mx.a", 4, "E", t + 4999, t + 9000, &slot),
+	    MC_EAGAIN);
+	assert_int_equal(
+	    store_slot_take(s, "mx.a", 4, "E", t + 5000, t + 9000, &slot), 0);
+
+	/* tokens: 10/s, burst 5: 5 at once, then 1 per 100 ms */
+	assert_int_equal(store_dest_tokens(s, "mx.c", 10, 5, 8, t, &g), 0);
+	assert_int_equal(g, 5);
+	assert_int_equal(store_dest_tokens(s2, "mx.c", 10, 5, 8, t + 50, &g),
+	                 0);
+	assert_int_equal(g, 0);
+	assert_int_equal(store_dest_tokens(s2, "mx.c", 10, 5, 8, t + 350, &g),
+	                 0);
+	assert_int_equal(g, 3);
+	assert_int_equal(store_dest_tokens(s, "mx.c", 10, 5, 8, t + 10000, &g),
+	                 0);
+	assert_int_equal(g, 5);
+	/* slowed one step: half the rate */
+	assert_int_equal(store_dest_slow(s, "mx.c", 1, 0), 0);
+	assert_int_equal(store_dest_tokens(s, "mx.c", 10, 5, 8, t + 10400, &g),
+	                 0);
+	assert_int_equal(g, 2);
+	if (s2 != s)
+		store_close(s2);
+}
+
 /* campaign_each: appends "name:status;" to a string. */
 static int
 see_campaign(void *arg, const struct store_campaign *c)
@@ -1790,6 +1894,7 @@ main(void)
 		    PER_BACKEND(test_migrations, be),
 		    PER_BACKEND(test_bare_path, be),
 		    PER_BACKEND(test_concurrent_leases, be),
+		    PER_BACKEND(test_fleet_slots, be),
 		    PER_BACKEND(test_campaign_each, be),
 		    PER_BACKEND(test_segments_and_campaign_files, be),
 		};
