@@ -806,3 +806,15 @@ store_campaign_claim_due(struct store *s, time_t now, int64_t *id)
 	HAVE_OP(campaign_claim_due);
 	CALL(campaign_claim_due, now, id);
 }
+
+/* Record a confirmation message unless one went lately. */
+int
+store_signup_mark(struct store *s, const char *address, int64_t list_id,
+                  const char *ip, time_t now, long window, int *sent)
+{
+	NEED(signup_mark, address != NULL && *address != '\0' && ip != NULL,
+	     "no address");
+	NEED(signup_mark, window >= 0 && sent != NULL, "bad window");
+	HAVE_OP(signup_mark);
+	CALL(signup_mark, address, list_id, ip, now, window, sent);
+}
