@@ -653,9 +653,8 @@ struct store_ops {
 	 * (for list_id, asked from ip) unless one was recorded after
 	 * now - window; *sent 1 when recorded (send it), 0 when not (send
 	 * nothing).  One statement: two concurrent calls never both get 1. */
-	int (*signup_mark)(struct store *, const char *address,
-	                   int64_t list_id, const char *ip, time_t now,
-	                   long window, int *sent);
+	int (*signup_mark)(struct store *, const char *address, int64_t list_id,
+	                   const char *ip, time_t now, long window, int *sent);
 };
 
 /*

@@ -310,7 +310,7 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "WHERE s.entry IN (c.address, '@' || c.domain)) THEN 'suppressed' "  \
 	  "ELSE 'pending' END, $2::bigint, $2::bigint FROM list_members m "    \
 	  "JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = "          \
-	  "$3::bigint AND c.status <> 'pending' ORDER BY c.id")                                          \
+	  "$3::bigint AND c.status <> 'pending' ORDER BY c.id")                \
 	X(PS_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = $1::text")  \
 	X(PS_LEASE, /* two index scans in lease order: no sort */              \
 	  "WITH p1 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE "   \
@@ -398,9 +398,9 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	               "$1::text AND uid = $2::text")                          \
 	X(PS_SIGNUP_MARK,                                                      \
 	  "INSERT INTO signups(address, list_id, ip, sent_at) VALUES "         \
-	  "($1::text, $2::bigint, $3::text, $4::bigint) ON CONFLICT "         \
-	  "(address) DO UPDATE SET list_id = excluded.list_id, ip = "         \
-	  "excluded.ip, sent_at = excluded.sent_at WHERE signups.sent_at <= " \
+	  "($1::text, $2::bigint, $3::text, $4::bigint) ON CONFLICT "          \
+	  "(address) DO UPDATE SET list_id = excluded.list_id, ip = "          \
+	  "excluded.ip, sent_at = excluded.sent_at WHERE signups.sent_at <= "  \
 	  "$5::bigint")                                                        \
 	X(PS_SEEN_PUT,                                                         \
 	  "INSERT INTO mailbox_seen(mailbox, uid, state, what, seen_at) "      \

@@ -379,7 +379,7 @@ static const char *const audit_triggers[] = {
 	  ", 'import', ? FROM (VALUES " SQ_ROWS_1                              \
 	  ") AS v JOIN contacts c ON c.address = v.column1 WHERE "             \
 	  "c.status <> 'active' AND c.status <> 'pending' ON CONFLICT DO "     \
-	  "NOTHING")                       \
+	  "NOTHING")                                                           \
 	X(ST_ANY_DELETED, "SELECT EXISTS (SELECT 1 FROM contacts WHERE "       \
 	                  "deleted_at IS NOT NULL AND status <> 'erased')")    \
 	X(ST_REVIVE_MANY,                                                      \
@@ -496,7 +496,7 @@ static const char *const audit_triggers[] = {
 	  "IN (c.address, '@' || c.domain)) THEN 'suppressed' ELSE "           \
 	  "'pending' END, ?2, ?2 FROM list_members m JOIN contacts c ON "      \
 	  "c.id = m.contact_id WHERE m.list_id = ?3 AND c.status <> "          \
-	  "'pending'")                          \
+	  "'pending'")                                                         \
 	X(ST_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = ?1")        \
 	X(ST_LEASE_SELECT, /* two index scans merged: no sort of the ledger */ \
 	  "SELECT * FROM (SELECT " DLV_ROW ", d.next_attempt FROM "            \
@@ -561,7 +561,8 @@ static const char *const audit_triggers[] = {
 	  "contacts c ON c.id = d.contact_id WHERE ?1 = 0 AND (" DLV_WAS_SENT  \
 	  ") ORDER BY d.updated_at DESC, d.id DESC LIMIT 1")                   \
 	X(ST_SIGNUP_MARK,                                                      \
-	  "INSERT INTO signups(address, list_id, ip, sent_at) VALUES (?1, ?2, " \
+	  "INSERT INTO signups(address, list_id, ip, sent_at) VALUES (?1, "    \
+	  "?2, "                                                               \
 	  "?3, ?4) ON CONFLICT (address) DO UPDATE SET list_id = "             \
 	  "excluded.list_id, ip = excluded.ip, sent_at = excluded.sent_at "    \
 	  "WHERE signups.sent_at <= ?5")                                       \
