@@ -655,6 +655,10 @@ struct store_ops {
 	 * nothing).  One statement: two concurrent calls never both get 1. */
 	int (*signup_mark)(struct store *, const char *address, int64_t list_id,
 	                   const char *ip, time_t now, long window, int *sent);
+	/* The address and status of contact id (not deleted) into
+	 * address[0..addrsz) and status[0..statsz); MC_ENOTFOUND. */
+	int (*signup_contact)(struct store *, int64_t id, char *address,
+	                      size_t addrsz, char *status, size_t statsz);
 };
 
 /*
@@ -730,7 +734,8 @@ struct store_ops {
 	X(campaign_file_each)                                                  \
 	X(campaign_schedule)                                                   \
 	X(campaign_claim_due)                                                  \
-	X(signup_mark)
+	X(signup_mark)                                                         \
+	X(signup_contact)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -941,6 +946,9 @@ int store_campaign_claim_due(struct store *s, time_t now, int64_t *id);
  * seconds (signup_mark above). */
 int store_signup_mark(struct store *s, const char *address, int64_t list_id,
                       const char *ip, time_t now, long window, int *sent);
+/* Contact id's address and status (signup_contact above). */
+int store_signup_contact(struct store *s, int64_t id, char *address,
+                         size_t addrsz, char *status, size_t statsz);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -818,3 +818,14 @@ store_signup_mark(struct store *s, const char *address, int64_t list_id,
 	HAVE_OP(signup_mark);
 	CALL(signup_mark, address, list_id, ip, now, window, sent);
 }
+
+/* A contact's address and status by id. */
+int
+store_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                     char *status, size_t statsz)
+{
+	NEED(signup_contact, id > 0 && address != NULL && status != NULL,
+	     "no contact");
+	HAVE_OP(signup_contact);
+	CALL(signup_contact, id, address, addrsz, status, statsz);
+}

@@ -402,6 +402,8 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "(address) DO UPDATE SET list_id = excluded.list_id, ip = "          \
 	  "excluded.ip, sent_at = excluded.sent_at WHERE signups.sent_at <= "  \
 	  "$5::bigint")                                                        \
+	X(PS_SIGNUP_CONTACT, "SELECT address, status FROM contacts WHERE id "  \
+	                     "= $1::bigint AND deleted_at IS NULL")            \
 	X(PS_SEEN_PUT,                                                         \
 	  "INSERT INTO mailbox_seen(mailbox, uid, state, what, seen_at) "      \
 	  "VALUES ($1::text, $2::text, $3::integer, $4::text, $5::bigint) ON " \
@@ -1763,6 +1765,28 @@ pg_signup_mark(struct store *s, const char *address, int64_t list_id,
 	return 0;
 }
 
+/* op: signup_contact */
+static int
+pg_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                  char *status, size_t statsz)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err;
+
+	par_int(&a, id);
+	if ((err = pg_run(PG(s), PS_SIGNUP_CONTACT, &a, "contact", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 0)
+		err = MC_ENOTFOUND;
+	else {
+		mc_strlcpy(address, col_text(r, 0, 0), addrsz);
+		mc_strlcpy(status, col_text(r, 0, 1), statsz);
+	}
+	PQclear(r);
+	return err;
+}
+
 /* op: check — the connection answers and the schema is the one we know
  * (the server keeps its own pages consistent). */
 static int
@@ -2243,6 +2267,7 @@ static const struct store_ops pg_ops = {
     .mailbox_seen_get = pg_mailbox_seen_get,
     .mailbox_seen_put = pg_mailbox_seen_put,
     .signup_mark = pg_signup_mark,
+    .signup_contact = pg_signup_contact,
     .check = pg_check,
     .campaign_get = pg_campaign_get,
     .campaign_set_status = pg_campaign_set_status,

@@ -566,6 +566,8 @@ static const char *const audit_triggers[] = {
 	  "?3, ?4) ON CONFLICT (address) DO UPDATE SET list_id = "             \
 	  "excluded.list_id, ip = excluded.ip, sent_at = excluded.sent_at "    \
 	  "WHERE signups.sent_at <= ?5")                                       \
+	X(ST_SIGNUP_CONTACT, "SELECT address, status FROM contacts WHERE id "  \
+	                     "= ?1 AND deleted_at IS NULL")                    \
 	X(ST_SEEN_GET, "SELECT state FROM mailbox_seen WHERE mailbox = ?1 "    \
 	               "AND uid = ?2")                                         \
 	X(ST_SEEN_PUT,                                                         \
@@ -1901,6 +1903,32 @@ sq_signup_mark(struct store *s, const char *address, int64_t list_id,
 	return 0;
 }
 
+/* op: signup_contact */
+static int
+sq_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                  char *status, size_t statsz)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SIGNUP_CONTACT);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "contact");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+
+		mc_strlcpy(address, a ? a : "", addrsz);
+		mc_strlcpy(status, t ? t : "", statsz);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW    ? 0
+	       : rc == SQLITE_DONE ? MC_ENOTFOUND
+	                           : db_fail(q, "contact");
+}
+
 /* op: check — PRAGMA integrity_check and foreign_key_check. */
 static int
 sq_check(struct store *s, char *out, size_t outsz)
@@ -3017,6 +3045,7 @@ static const struct store_ops sqlite_ops = {
     .mailbox_seen_get = sq_mailbox_seen_get,
     .mailbox_seen_put = sq_mailbox_seen_put,
     .signup_mark = sq_signup_mark,
+    .signup_contact = sq_signup_contact,
     .check = sq_check,
     .campaign_get = sq_campaign_get,
     .campaign_set_status = sq_campaign_set_status,
