@@ -116,6 +116,16 @@ signup_path_token(const char *path)
 	return n > 0 && n <= TOKEN_MAX && t[n] == '\0' ? t : NULL;
 }
 
+/* Say who makes the next changes (the contact's audit); a backend
+ * without the audit (MC_EUNSUPP) is no reason to refuse a signup. */
+static int
+audit(struct store *s, const char *actor, const char *why)
+{
+	int rc = store_audit_context(s, actor, why);
+
+	return rc == MC_EUNSUPP ? 0 : rc;
+}
+
 /* What contact_get gives, copied. */
 struct found {
 	bool hit;
@@ -242,6 +252,20 @@ signup_request(struct store *s, const struct token_keyring *ring,
 	if (rc != MC_ENOTFOUND)
 		goto store_failed;
 	rc = store_contact_get(s, out->address, found_fn, &f);
+	if (rc == MC_EUNSUPP) {
+		/* A backend without contact_get: the status alone, and an
+		 * active contact counts as a member (nothing sent). */
+		rc = store_contact_lookup(s, 0, out->address, &f.id);
+		if (rc == 0)
+			rc = store_signup_contact(s, f.id, out->address,
+			                          sizeof(out->address),
+			                          f.status, sizeof(f.status));
+		f.hit = rc == 0;
+		if (f.hit && strcmp(f.status, "active") == 0) {
+			out->what = "member";
+			goto done;
+		}
+	}
 	if (rc < 0 && rc != MC_ENOTFOUND)
 		goto store_failed;
 	if (f.hit && strcmp(f.status, "active") == 0) {
@@ -264,12 +288,12 @@ signup_request(struct store *s, const struct token_keyring *ring,
 
 		out->what = f.hit ? "pending" : "new";
 		snprintf(actor, sizeof(actor), "web %s", in->ip);
-		if ((rc = store_audit_context(s, actor, "signup")) < 0 ||
+		if ((rc = audit(s, actor, "signup")) < 0 ||
 		    (rc = store_contact_upsert_many(s, &row, 1, list_id, now, 0,
 		                                    &cnt)) < 0 ||
 		    (rc = store_contact_lookup(s, 0, out->address, &id)) < 0)
 			goto store_failed;
-		store_audit_context(s, NULL, NULL);
+		audit(s, NULL, NULL);
 	} else {
 		rc = 0; /* unsubscribed, bounced ...: nothing */
 		goto done;
@@ -292,6 +316,7 @@ signup_request(struct store *s, const struct token_keyring *ring,
 	goto done;
 store_failed:
 	snprintf(err, errsz, "%s", store_error(s));
+	audit(s, NULL, NULL);
 	rc = MC_EIO;
 done:
 	free(f.lists);
@@ -357,8 +382,7 @@ signup_confirm(struct store *s, const struct token_keyring *ring,
 	row.address = r->address;
 	row.domain = strchr(r->address, '@') ? strchr(r->address, '@') + 1 : "";
 	row.attrs = "{}";
-	if ((rc = store_audit_context(s, actor, "double opt-in confirmed")) <
-	        0 ||
+	if ((rc = audit(s, actor, "double opt-in confirmed")) < 0 ||
 	    (strcmp(status, "pending") == 0 &&
 	     (rc = store_contact_set_status(s, contact_id, CONTACT_ACTIVE, now,
 	                                    &changed)) < 0) ||
@@ -369,12 +393,12 @@ signup_confirm(struct store *s, const struct token_keyring *ring,
 	}
 	if ((rc = store_commit(s)) < 0)
 		goto store_failed;
-	store_audit_context(s, NULL, NULL);
+	audit(s, NULL, NULL);
 	r->changed = changed || cnt.joined > 0;
 	return 0;
 store_failed:
 	snprintf(err, errsz, "%s", store_error(s));
-	store_audit_context(s, NULL, NULL);
+	audit(s, NULL, NULL);
 	return MC_EIO;
 }
 

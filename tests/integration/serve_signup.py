@@ -205,6 +205,12 @@ def main():
         with open(os.path.join(tmp, "l.csv"), "w") as f:
             f.write("email\nbounce+member@example.test\n")
         mcrun("list", "import", os.path.join(tmp, "l.csv"), "--list", "news")
+        with open(os.path.join(tmp, "o.csv"), "w") as f:
+            f.write("email\nbounce+grace@example.test\n"
+                    "bounce+henry@example.test\n")
+        mcrun("list", "import", os.path.join(tmp, "o.csv"), "--list", "other")
+        mcrun("suppress", "add", "--reason", "unsubscribed",
+              "bounce+henry@example.test")
         conf = os.path.join(tmp, "mailcast.conf")
         with open(conf, "w") as f:
             f.write("[mailcast]\npublic_url = %s\nfrom = "
@@ -392,6 +398,31 @@ def main():
               "one client address: 20 signups an hour, then 429 (%s)"
               % codes[-2:])
 
+        # an active contact of another list: a confirmation, and it joins
+        # this list only when it confirms; an unsubscribed one: nothing
+        grace = "bounce+grace@example.test"
+        st, page = request("POST", "/subscribe/news", enc(email=grace), FORM)
+        check(st == 200 and page == done_page,
+              "grace (active on another list): the same page")
+        lists = json.loads(mcrun("contact", "show", grace).stdout)["lists"]
+        check(lists == ["other"], "... not on news before confirming (%s)"
+              % lists)
+        got = wait_mail(grace)
+        gl = [w for w in (got[0].get_payload(decode=True).decode().split()
+                          if got else []) if w.startswith(SITE)]
+        st, _ = request("POST", gl[0][len(SITE):] if gl else "/confirm/x",
+                        "confirm=1", FORM)
+        show = json.loads(mcrun("contact", "show", grace).stdout)
+        check(st == 200 and sorted(show["lists"]) == ["news", "other"] and
+              show["status"] == "active",
+              "grace confirms: on news too, still active (%d %s)"
+              % (st, show["lists"]))
+        henry = "bounce+henry@example.test"
+        st, page = request("POST", "/subscribe/news", enc(email=henry), FORM)
+        check(st == 200 and page == done_page,
+              "henry (unsubscribed): the same page")
+        check(status(henry) == "unsubscribed", "... still unsubscribed")
+
         # A last signup as a marker: the mailer sends in order, so once
         # its message is in, every earlier one would be too.
         frank = "bounce+frank@example.test"
@@ -411,7 +442,8 @@ def main():
               "dave: one message for two JSON signups")
         check("bounce+member@example.test" not in count,
               "nothing to the member")
-        check(len(box) == 4, "four messages in all (%d)" % len(box))
+        check(henry not in count, "unsubscribed: no message")
+        check(len(box) == 5, "five messages in all (%d)" % len(box))
     finally:
         for p in procs:
             p.terminate()
