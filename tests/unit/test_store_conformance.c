@@ -1478,9 +1478,8 @@ test_signups(void **state)
 	assert_int_equal(store_count_states(s, camp, counts), 0);
 	assert_int_equal(counts[DLV_PENDING], 2);
 	assert_int_equal(counts[DLV_SUPPRESSED], 0);
-	assert_int_equal(store_signup_contact(s, id, addr, sizeof(addr), st,
-	                                      sizeof(st)),
-	                 0);
+	assert_int_equal(
+	    store_signup_contact(s, id, addr, sizeof(addr), st, sizeof(st)), 0);
 	assert_string_equal(addr, "c1@d1.example");
 	assert_string_equal(st, "pending");
 	assert_int_equal(store_signup_contact(s, id + 1000, addr, sizeof(addr),
