@@ -9,7 +9,8 @@
 # 2. The same endpoint beside 1,000 idle slow connections (bench/
 #    serve_slow.py): p50/p99/max of one-click POSTs.
 # Use the release build: cmake --preset release && cmake --build --preset release
-# CAMPAIGN=0: the same without the campaign, for comparison.
+# CAMPAIGN=0: the same without the campaign, for comparison; THREADS=N:
+# serve --threads N (libmicrohttpd worker threads; default 2).
 # Ports 26730-26732.  Not a test: it prints figures.
 set -eu
 MC=${1:-build/release/src/cli/mailcast}
@@ -58,6 +59,7 @@ echo "tokens: $(wc -l <"$T/paths") real one-click paths"
 # wrk's connections all come from 127.0.0.1: no per-address limit here
 # (the slow clients below come from 100 addresses).
 $M serve --listen 127.0.0.1:$PORT --header-timeout 60 --max-conns-per-ip 0 \
+	--threads "${THREADS:-2}" \
 	2>"$T/serve.log" &
 SERVE=$!
 PIDS="$PIDS $SERVE"

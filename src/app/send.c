@@ -355,7 +355,11 @@ send_prepare(struct send_run *r)
 
 	if ((rc = send_config(r, host, sizeof(host), &port)) != 0)
 		return rc;
-	if (r->o->data != NULL) {
+	if (r->o->data_mem != NULL) {
+		r->body_len = strlen(r->o->data_mem);
+		r->body = xmalloc(r->body_len + 1);
+		memcpy(r->body, r->o->data_mem, r->body_len + 1);
+	} else if (r->o->data != NULL) {
 		if (app_read_file(r->o->data, APP_SEND_DATA_MAX, &r->body,
 		                  &r->body_len, err, sizeof(err)) != 0) {
 			snprintf(sum->why, sizeof(sum->why), "--data: %s", err);

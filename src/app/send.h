@@ -53,8 +53,10 @@ struct app_send_opts {
 	const char *from;
 	const char *const *to;
 	size_t nto;
-	const char *data; /* the message file ("-": stdin); NULL: a test */
-	const char *helo; /* NULL: this host's name */
+	const char *data;     /* the message file ("-": stdin); NULL: a test */
+	const char *data_mem; /* or the message itself (NUL-terminated,
+	                         CRLF lines), instead of data */
+	const char *helo;     /* NULL: this host's name */
 	const char *auth_user;
 	const char *auth_secret; /* borrowed */
 	const char *auth_mech;   /* PLAIN, LOGIN, CRAM-MD5, XOAUTH2; NULL */

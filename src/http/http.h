@@ -59,6 +59,9 @@ extern const size_t http_nroutes;
 /* Routes (each file its own). */
 http_route_fn route_health;
 http_route_fn route_unsubscribe;
+/* signup.c: signup with double opt-in (app/signup.h) */
+http_route_fn route_subscribe;
+http_route_fn route_confirm;
 
 /* The running server's configuration. */
 const struct serve_config *http_config(void);

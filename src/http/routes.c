@@ -7,6 +7,8 @@
 const struct http_route http_routes[] = {
     {"/healthz", false, "GET, HEAD", route_health},
     {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
+    {"/subscribe/", true, "POST", route_subscribe},
+    {"/confirm/", true, "GET, HEAD, POST", route_confirm},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -92,6 +92,7 @@ store_status_reason(enum store_contact_status c)
 {
 	switch (c) {
 	case CONTACT_ACTIVE:
+	case CONTACT_PENDING: /* not confirmed yet: nothing to suppress */
 		return -1;
 	case CONTACT_UNSUBSCRIBED:
 		return SUPP_UNSUBSCRIBED;

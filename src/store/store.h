@@ -106,7 +106,9 @@ enum store_bounce_kind {
  * the address to the suppression list with that reason, and an import never
  * turns a status back to active (only a recorded resubscribe does).  erased
  * is final: the contact's personal data is gone and only a salted hash of
- * the address is kept (store_erase_entry()).
+ * the address is kept (store_erase_entry()).  pending is a signup not yet
+ * confirmed (double opt-in, app/signup.h): not mailed, not a member a
+ * campaign takes, and not suppressed (confirming makes it active).
  */
 #define STORE_CONTACT_STATUSES(X)                                              \
 	X(CONTACT_ACTIVE, "active")                                            \
@@ -114,7 +116,8 @@ enum store_bounce_kind {
 	X(CONTACT_BOUNCED, "bounced")                                          \
 	X(CONTACT_COMPLAINED, "complained")                                    \
 	X(CONTACT_BLOCKLISTED, "blocklisted")                                  \
-	X(CONTACT_ERASED, "erased")
+	X(CONTACT_ERASED, "erased")                                            \
+	X(CONTACT_PENDING, "pending")
 
 enum store_contact_status {
 #define STORE_CONTACT_ENUM(sym, name) sym,
@@ -694,6 +697,17 @@ struct store_ops {
 	                          store_campaign_file_fn *, void *);
 	int (*campaign_schedule)(struct store *, int64_t id, time_t at);
 	int (*campaign_claim_due)(struct store *, time_t now, int64_t *id);
+	/* Double opt-in (app/signup.h): the last confirmation message sent
+	 * to each address.  signup_mark: record one sent to address now
+	 * (for list_id, asked from ip) unless one was recorded after
+	 * now - window; *sent 1 when recorded (send it), 0 when not (send
+	 * nothing).  One statement: two concurrent calls never both get 1. */
+	int (*signup_mark)(struct store *, const char *address, int64_t list_id,
+	                   const char *ip, time_t now, long window, int *sent);
+	/* The address and status of contact id (not deleted) into
+	 * address[0..addrsz) and status[0..statsz); MC_ENOTFOUND. */
+	int (*signup_contact)(struct store *, int64_t id, char *address,
+	                      size_t addrsz, char *status, size_t statsz);
 };
 
 /*
@@ -775,7 +789,9 @@ struct store_ops {
 	X(campaign_file_put)                                                   \
 	X(campaign_file_each)                                                  \
 	X(campaign_schedule)                                                   \
-	X(campaign_claim_due)
+	X(campaign_claim_due)                                                  \
+	X(signup_mark)                                                         \
+	X(signup_contact)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1004,6 +1020,13 @@ int store_campaign_file_each(struct store *s, int64_t id,
                              store_campaign_file_fn *fn, void *arg);
 int store_campaign_schedule(struct store *s, int64_t id, time_t at);
 int store_campaign_claim_due(struct store *s, time_t now, int64_t *id);
+/* Record a confirmation message to address unless one went within window
+ * seconds (signup_mark above). */
+int store_signup_mark(struct store *s, const char *address, int64_t list_id,
+                      const char *ip, time_t now, long window, int *sent);
+/* Contact id's address and status (signup_contact above). */
+int store_signup_contact(struct store *s, int64_t id, char *address,
+                         size_t addrsz, char *status, size_t statsz);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

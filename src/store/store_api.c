@@ -905,3 +905,26 @@ store_campaign_claim_due(struct store *s, time_t now, int64_t *id)
 	HAVE_OP(campaign_claim_due);
 	CALL(campaign_claim_due, now, id);
 }
+
+/* Record a confirmation message unless one went lately. */
+int
+store_signup_mark(struct store *s, const char *address, int64_t list_id,
+                  const char *ip, time_t now, long window, int *sent)
+{
+	NEED(signup_mark, address != NULL && *address != '\0' && ip != NULL,
+	     "no address");
+	NEED(signup_mark, window >= 0 && sent != NULL, "bad window");
+	HAVE_OP(signup_mark);
+	CALL(signup_mark, address, list_id, ip, now, window, sent);
+}
+
+/* A contact's address and status by id. */
+int
+store_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                     char *status, size_t statsz)
+{
+	NEED(signup_contact, id > 0 && address != NULL && status != NULL,
+	     "no contact");
+	HAVE_OP(signup_contact);
+	CALL(signup_contact, id, address, addrsz, status, statsz);
+}

@@ -182,12 +182,21 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " name text NOT NULL,"
     " data bytea NOT NULL,"
     " PRIMARY KEY (campaign_id, seq));",
-    /* 8-12: other branches' (placeholders here). */
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
+    /* 8: double opt-in: the status pending and the last confirmation
+     * message sent to each address (as SQLite's 8). */
+    "ALTER TABLE contacts DROP CONSTRAINT contacts_status_check;"
+    "ALTER TABLE contacts ADD CONSTRAINT contacts_status_check CHECK"
+    " (status IN ('active','unsubscribed','bounced','complained',"
+    " 'blocklisted','erased','pending'));"
+    "CREATE TABLE signups ("
+    " address text PRIMARY KEY,"
+    " list_id bigint,"
+    " ip text NOT NULL,"
+    " sent_at bigint NOT NULL);",
+    "SELECT 1;", /* 9: placeholder */
+    "SELECT 1;", /* 10: placeholder */
+    "SELECT 1;", /* 11: placeholder */
+    "SELECT 1;", /* 12: placeholder */
     /* 13: fleet limits (docs/fleet.md): connection slots per destination
      * held with an expiry, and a destination's shared token bucket,
      * slow-down step and back-off (times in epoch ms). */
@@ -204,7 +213,7 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " refill_at bigint NOT NULL DEFAULT 0,"
     " penalty integer NOT NULL DEFAULT 0,"
     " backoff_until bigint NOT NULL DEFAULT 0);",
-    "SELECT 1;",
+    "SELECT 1;", /* 14: placeholder */
     /* 15: the due index holds only the rows a lease looks for, as in
      * SQLite's: an inflight mark and a final outcome leave it alone. */
     "DROP INDEX deliveries_due;"
@@ -328,7 +337,7 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "WHERE s.entry IN (c.address, '@' || c.domain)) THEN 'suppressed' "  \
 	  "ELSE 'pending' END, $2::bigint, $2::bigint FROM list_members m "    \
 	  "JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = "          \
-	  "$3::bigint ORDER BY c.id")                                          \
+	  "$3::bigint AND c.status <> 'pending' ORDER BY c.id")                \
 	X(PS_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = $1::text")  \
 	X(PS_LEASE, /* two index scans in lease order: no sort */              \
 	  "WITH p1 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE "   \
@@ -414,6 +423,14 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "d.id DESC LIMIT 1")                                                 \
 	X(PS_SEEN_GET, "SELECT state FROM mailbox_seen WHERE mailbox = "       \
 	               "$1::text AND uid = $2::text")                          \
+	X(PS_SIGNUP_MARK,                                                      \
+	  "INSERT INTO signups(address, list_id, ip, sent_at) VALUES "         \
+	  "($1::text, $2::bigint, $3::text, $4::bigint) ON CONFLICT "          \
+	  "(address) DO UPDATE SET list_id = excluded.list_id, ip = "          \
+	  "excluded.ip, sent_at = excluded.sent_at WHERE signups.sent_at <= "  \
+	  "$5::bigint")                                                        \
+	X(PS_SIGNUP_CONTACT, "SELECT address, status FROM contacts WHERE id "  \
+	                     "= $1::bigint AND deleted_at IS NULL")            \
 	X(PS_SEEN_PUT,                                                         \
 	  "INSERT INTO mailbox_seen(mailbox, uid, state, what, seen_at) "      \
 	  "VALUES ($1::text, $2::text, $3::integer, $4::text, $5::bigint) ON " \
@@ -1821,6 +1838,48 @@ pg_mailbox_seen_put(struct store *s, const char *mailbox, const char *uid,
 	return pg_run(PG(s), PS_SEEN_PUT, &a, "mailbox memory", NULL);
 }
 
+/* op: signup_mark */
+static int
+pg_signup_mark(struct store *s, const char *address, int64_t list_id,
+               const char *ip, time_t now, long window, int *sent)
+{
+	struct pg_params a = {0};
+	unsigned long n;
+	int err;
+
+	par_text(&a, address);
+	par_int(&a, list_id);
+	par_text(&a, ip);
+	par_int(&a, now);
+	par_int(&a, now - window);
+	if ((err = pg_change(PG(s), PS_SIGNUP_MARK, &a, "signup", &n)) < 0)
+		return err;
+	*sent = n > 0;
+	return 0;
+}
+
+/* op: signup_contact */
+static int
+pg_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                  char *status, size_t statsz)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err;
+
+	par_int(&a, id);
+	if ((err = pg_run(PG(s), PS_SIGNUP_CONTACT, &a, "contact", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 0)
+		err = MC_ENOTFOUND;
+	else {
+		mc_strlcpy(address, col_text(r, 0, 0), addrsz);
+		mc_strlcpy(status, col_text(r, 0, 1), statsz);
+	}
+	PQclear(r);
+	return err;
+}
+
 /* op: check — the connection answers and the schema is the one we know
  * (the server keeps its own pages consistent). */
 static int
@@ -2841,6 +2900,8 @@ static const struct store_ops pg_ops = {
     .delivery_sent = pg_delivery_sent,
     .mailbox_seen_get = pg_mailbox_seen_get,
     .mailbox_seen_put = pg_mailbox_seen_put,
+    .signup_mark = pg_signup_mark,
+    .signup_contact = pg_signup_contact,
     .check = pg_check,
     .campaign_get = pg_campaign_get,
     .campaign_set_status = pg_campaign_set_status,

@@ -235,12 +235,37 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " name TEXT NOT NULL,"
     " data BLOB NOT NULL,"
     " PRIMARY KEY (campaign_id, seq)) WITHOUT ROWID;",
-    /* 8-12: other branches' (placeholders here). */
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
-    "SELECT 1;",
+    /* 8: double opt-in: the status pending (a signup not confirmed yet;
+     * a table rebuild for the CHECK, as in 6) and the last confirmation
+     * message sent to each address (the one-a-day limit). */
+    "CREATE TABLE contacts_v8 ("
+    " id INTEGER PRIMARY KEY,"
+    " address TEXT NOT NULL UNIQUE,"
+    " domain TEXT NOT NULL,"
+    " attrs TEXT NOT NULL DEFAULT '{}',"
+    " status TEXT NOT NULL DEFAULT 'active' CHECK (status = 'active' OR"
+    "  status = 'unsubscribed' OR status = 'bounced' OR"
+    "  status = 'complained' OR status = 'blocklisted' OR"
+    "  status = 'erased' OR status = 'pending'),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " status_at INTEGER,"
+    " deleted_at INTEGER);"
+    "INSERT INTO contacts_v8 SELECT id, address, domain, attrs, status,"
+    " created_at, updated_at, status_at, deleted_at FROM contacts;"
+    "DROP TABLE contacts;"
+    "ALTER TABLE contacts_v8 RENAME TO contacts;"
+    "CREATE INDEX contacts_deleted ON contacts(id) WHERE deleted_at IS NOT"
+    " NULL;"
+    "CREATE TABLE signups ("
+    " address TEXT PRIMARY KEY,"
+    " list_id INTEGER,"
+    " ip TEXT NOT NULL,"
+    " sent_at INTEGER NOT NULL) WITHOUT ROWID;",
+    "SELECT 1;", /* 9: placeholder */
+    "SELECT 1;", /* 10: placeholder */
+    "SELECT 1;", /* 11: placeholder */
+    "SELECT 1;", /* 12: placeholder */
     /* 13: fleet limits (docs/fleet.md): connection slots per destination
      * held with an expiry, and a destination's shared token bucket,
      * slow-down step and back-off (times in epoch ms). */
@@ -257,7 +282,7 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " refill_at INTEGER NOT NULL DEFAULT 0,"
     " penalty INTEGER NOT NULL DEFAULT 0,"
     " backoff_until INTEGER NOT NULL DEFAULT 0);",
-    "SELECT 1;",
+    "SELECT 1;", /* 14: placeholder */
     /* 15: the due index holds only the rows a lease looks for (pending,
      * deferred).  A full index on (campaign_id, state, ...) moved every
      * row twice on its way through the ledger (pending -> inflight ->
@@ -388,7 +413,8 @@ static const char *const audit_triggers[] = {
 	  "c.address, " SQ_STATUS_REASON                                       \
 	  ", 'import', ? FROM (VALUES " SQ_ROWS_1                              \
 	  ") AS v JOIN contacts c ON c.address = v.column1 WHERE "             \
-	  "c.status <> 'active' ON CONFLICT DO NOTHING")                       \
+	  "c.status <> 'active' AND c.status <> 'pending' ON CONFLICT DO "     \
+	  "NOTHING")                                                           \
 	X(ST_ANY_DELETED, "SELECT EXISTS (SELECT 1 FROM contacts WHERE "       \
 	                  "deleted_at IS NOT NULL AND status <> 'erased')")    \
 	X(ST_REVIVE_MANY,                                                      \
@@ -508,7 +534,8 @@ static const char *const audit_triggers[] = {
 	  "'active' OR EXISTS (SELECT 1 FROM suppressions s WHERE s.entry "    \
 	  "IN (c.address, '@' || c.domain)) THEN 'suppressed' ELSE "           \
 	  "'pending' END, ?2, ?2 FROM list_members m JOIN contacts c ON "      \
-	  "c.id = m.contact_id WHERE m.list_id = ?3")                          \
+	  "c.id = m.contact_id WHERE m.list_id = ?3 AND c.status <> "          \
+	  "'pending'")                                                         \
 	X(ST_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = ?1")        \
 	X(ST_LEASE_SELECT, /* two index scans merged: no sort of the ledger */ \
 	  "SELECT * FROM (SELECT " DLV_ROW ", d.next_attempt FROM "            \
@@ -581,6 +608,14 @@ static const char *const audit_triggers[] = {
 	  "deliveries d ON d.campaign_id = k.id AND d.contact_id = ?2 JOIN "   \
 	  "contacts c ON c.id = d.contact_id WHERE ?1 = 0 AND (" DLV_WAS_SENT  \
 	  ") ORDER BY d.updated_at DESC, d.id DESC LIMIT 1")                   \
+	X(ST_SIGNUP_MARK,                                                      \
+	  "INSERT INTO signups(address, list_id, ip, sent_at) VALUES (?1, "    \
+	  "?2, "                                                               \
+	  "?3, ?4) ON CONFLICT (address) DO UPDATE SET list_id = "             \
+	  "excluded.list_id, ip = excluded.ip, sent_at = excluded.sent_at "    \
+	  "WHERE signups.sent_at <= ?5")                                       \
+	X(ST_SIGNUP_CONTACT, "SELECT address, status FROM contacts WHERE id "  \
+	                     "= ?1 AND deleted_at IS NULL")                    \
 	X(ST_SEEN_GET, "SELECT state FROM mailbox_seen WHERE mailbox = ?1 "    \
 	               "AND uid = ?2")                                         \
 	X(ST_SEEN_PUT,                                                         \
@@ -2031,6 +2066,54 @@ sq_mailbox_seen_put(struct store *s, const char *mailbox, const char *uid,
 	return exec_done(q, st, "mailbox memory");
 }
 
+/* op: signup_mark */
+static int
+sq_signup_mark(struct store *s, const char *address, int64_t list_id,
+               const char *ip, time_t now, long window, int *sent)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SIGNUP_MARK);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "signup");
+	bind_text(st, 1, address);
+	sqlite3_bind_int64(st, 2, list_id);
+	bind_text(st, 3, ip);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now - window);
+	if ((err = exec_done(q, st, "signup")) < 0)
+		return err;
+	*sent = sqlite3_changes(q->db) > 0;
+	return 0;
+}
+
+/* op: signup_contact */
+static int
+sq_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
+                  char *status, size_t statsz)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_SIGNUP_CONTACT);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "contact");
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(st, 0);
+		const char *t = (const char *)sqlite3_column_text(st, 1);
+
+		mc_strlcpy(address, a ? a : "", addrsz);
+		mc_strlcpy(status, t ? t : "", statsz);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW    ? 0
+	       : rc == SQLITE_DONE ? MC_ENOTFOUND
+	                           : db_fail(q, "contact");
+}
+
 /* op: check — PRAGMA integrity_check and foreign_key_check. */
 static int
 sq_check(struct store *s, char *out, size_t outsz)
@@ -3315,6 +3398,8 @@ static const struct store_ops sqlite_ops = {
     .delivery_sent = sq_delivery_sent,
     .mailbox_seen_get = sq_mailbox_seen_get,
     .mailbox_seen_put = sq_mailbox_seen_put,
+    .signup_mark = sq_signup_mark,
+    .signup_contact = sq_signup_contact,
     .check = sq_check,
     .campaign_get = sq_campaign_get,
     .campaign_set_status = sq_campaign_set_status,

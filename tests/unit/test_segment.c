@@ -58,7 +58,8 @@ test_errors_point_at_the_column(void **state)
 	     "column 10: a text value goes in quotes: \"active\""},
 	    {"status = \"gone\"", MC_EINVAL,
 	     "column 10: no status \"gone\" (the statuses: active, "
-	     "unsubscribed, bounced, complained, blocklisted, erased)"},
+	     "unsubscribed, bounced, complained, blocklisted, erased, "
+	     "pending)"},
 	    {"(city = \"x\"", MC_EINVAL,
 	     "column 12: expected \")\" to close the \"(\" at column 1, not "
 	     "the end"},

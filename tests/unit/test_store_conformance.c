@@ -1656,6 +1656,64 @@ test_campaign_each(void **state)
 	assert_string_equal(out, "");
 }
 
+/* Double opt-in: a pending contact is counted, not taken by a campaign,
+ * not suppressed; signup_mark lets one confirmation through per window
+ * and address; signup_contact gives a contact's address and status. */
+static void
+test_signups(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	unsigned long tally[CONTACT__COUNT], counts[DLV__COUNT];
+	struct store_suppression hit;
+	char addr[STORE_ADDRESS_MAX + 1], st[32];
+	int64_t list, id, camp;
+	int changed, sent;
+
+	list = make_list(s, 3);
+	assert_int_equal(store_contact_lookup(s, 0, "c1@d1.example", &id), 0);
+	assert_int_equal(
+	    store_contact_set_status(s, id, CONTACT_PENDING, T0, &changed), 0);
+	assert_int_equal(changed, 1);
+	assert_int_equal(store_contact_tally(s, list, tally), 0);
+	assert_int_equal(tally[CONTACT_PENDING], 1);
+	assert_int_equal(tally[CONTACT_ACTIVE], 2);
+	assert_int_equal(store_supp_check(s, "c1@d1.example", &hit),
+	                 MC_ENOTFOUND);
+	assert_int_equal(store_campaign_create(s, "c", list, T0, &camp), 0);
+	assert_int_equal(store_count_states(s, camp, counts), 0);
+	assert_int_equal(counts[DLV_PENDING], 2);
+	assert_int_equal(counts[DLV_SUPPRESSED], 0);
+	assert_int_equal(
+	    store_signup_contact(s, id, addr, sizeof(addr), st, sizeof(st)), 0);
+	assert_string_equal(addr, "c1@d1.example");
+	assert_string_equal(st, "pending");
+	assert_int_equal(store_signup_contact(s, id + 1000, addr, sizeof(addr),
+	                                      st, sizeof(st)),
+	                 MC_ENOTFOUND);
+
+	assert_int_equal(store_signup_mark(s, "a@x.example", list, "192.0.2.1",
+	                                   T0, 86400, &sent),
+	                 0);
+	assert_int_equal(sent, 1);
+	assert_int_equal(store_signup_mark(s, "a@x.example", list, "192.0.2.2",
+	                                   T0 + 86399, 86400, &sent),
+	                 0);
+	assert_int_equal(sent, 0);
+	assert_int_equal(store_signup_mark(s, "b@x.example", list, "192.0.2.1",
+	                                   T0 + 10, 86400, &sent),
+	                 0);
+	assert_int_equal(sent, 1);
+	assert_int_equal(store_signup_mark(s, "a@x.example", list, "192.0.2.2",
+	                                   T0 + 86400, 86400, &sent),
+	                 0);
+	assert_int_equal(sent, 1);
+	assert_int_equal(store_signup_mark(s, "a@x.example", list, "192.0.2.2",
+	                                   T0 + 86401, 86400, &sent),
+	                 0);
+	assert_int_equal(sent, 0);
+}
+
 /* A bare path is a SQLite store (per backend only to share the fixture's
  * temporary directory). */
 static void
@@ -1897,6 +1955,7 @@ main(void)
 		    PER_BACKEND(test_fleet_slots, be),
 		    PER_BACKEND(test_campaign_each, be),
 		    PER_BACKEND(test_segments_and_campaign_files, be),
+		    PER_BACKEND(test_signups, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
