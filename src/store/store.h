@@ -348,6 +348,18 @@ typedef int store_contact_fn(void *arg, const struct store_contact *c);
 typedef int store_list_fn(void *arg, const struct store_list_info *l);
 typedef int store_supp_fn(void *arg, const struct store_suppression *s);
 
+/* A REST API bearer token (app/api_token.h): never the secret, only the
+ * hex SHA-256 of it; revoked 0 while it works. */
+#define STORE_API_TOKEN_NAME_MAX 64
+struct store_api_token {
+	int64_t id;
+	char name[STORE_API_TOKEN_NAME_MAX + 1];
+	char scope[8]; /* "read", "write" */
+	char hash[65];
+	time_t created, revoked;
+};
+typedef int store_api_token_fn(void *arg, const struct store_api_token *t);
+
 /*
  * The backend's table.  Callbacks return 0 to go on, non-zero to stop (that
  * value is then returned by the op).  "now" is always passed in, so tests
@@ -645,6 +657,14 @@ struct store_ops {
 	                          store_campaign_file_fn *, void *);
 	int (*campaign_schedule)(struct store *, int64_t id, time_t at);
 	int (*campaign_claim_due)(struct store *, time_t now, int64_t *id);
+	/* REST API tokens: add one (*id its id), each (id 0: every one, in
+	 * id order; else that one), and revoke one (MC_ENOTFOUND: none, or
+	 * revoked already). */
+	int (*api_token_add)(struct store *, const struct store_api_token *t,
+	                     int64_t *id);
+	int (*api_token_each)(struct store *, int64_t id, store_api_token_fn *,
+	                      void *);
+	int (*api_token_revoke)(struct store *, int64_t id, time_t now);
 };
 
 /*
@@ -719,7 +739,10 @@ struct store_ops {
 	X(campaign_file_put)                                                   \
 	X(campaign_file_each)                                                  \
 	X(campaign_schedule)                                                   \
-	X(campaign_claim_due)
+	X(campaign_claim_due)                                                  \
+	X(api_token_add)                                                       \
+	X(api_token_each)                                                      \
+	X(api_token_revoke)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -926,6 +949,11 @@ int store_campaign_file_each(struct store *s, int64_t id,
                              store_campaign_file_fn *fn, void *arg);
 int store_campaign_schedule(struct store *s, int64_t id, time_t at);
 int store_campaign_claim_due(struct store *s, time_t now, int64_t *id);
+int store_api_token_add(struct store *s, const struct store_api_token *t,
+                        int64_t *id);
+int store_api_token_each(struct store *s, int64_t id, store_api_token_fn *fn,
+                         void *arg);
+int store_api_token_revoke(struct store *s, int64_t id, time_t now);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 
