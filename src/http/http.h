@@ -59,6 +59,8 @@ extern const size_t http_nroutes;
 /* Routes (each file its own). */
 http_route_fn route_health;
 http_route_fn route_unsubscribe;
+/* The REST API, /api/v1/ (api.c). */
+http_route_fn route_api;
 
 /* The running server's configuration. */
 const struct serve_config *http_config(void);

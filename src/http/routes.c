@@ -7,6 +7,8 @@
 const struct http_route http_routes[] = {
     {"/healthz", false, "GET, HEAD", route_health},
     {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
+    /* the REST API answers its own 405s (JSON, per path) */
+    {"/api/v1/", true, "GET, HEAD, POST, PUT, PATCH, DELETE", route_api},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
