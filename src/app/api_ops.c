@@ -136,6 +136,8 @@ api_campaign_start(struct store *s, int64_t id, time_t now, json_t **out,
 	struct tm tm;
 	int rc;
 
+	if ((rc = campaign_known(s, id, err, errsz)) < 0)
+		return rc;
 	gmtime_r(&now, &tm);
 	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
 	if ((rc = campaign_schedule(s, id, at, now, err, errsz)) < 0)

@@ -104,18 +104,28 @@ body_str(struct api *a, const char *key)
 	return json_string_value(json_object_get(a->body, key));
 }
 
-/* The key of a list item as text (a string, or an integer's digits). */
+/* The key of a list item as text: key names one member (a string, or an
+ * integer's digits) or two, "a,b" (joined by '/'). */
 static void
 item_key(const json_t *o, const char *key, char *out, size_t outsz)
 {
-	const json_t *v = json_object_get(o, key);
+	const char *comma = strchr(key, ',');
+	char name[32];
+	size_t n = comma ? (size_t)(comma - key) : strlen(key), l;
+	const json_t *v;
 
+	snprintf(name, sizeof(name), "%.*s", (int)n, key);
+	v = json_object_get(o, name);
 	if (json_is_integer(v))
 		snprintf(out, outsz, "%020lld",
 		         (long long)json_integer_value(v));
 	else
 		snprintf(out, outsz, "%s",
 		         json_string_value(v) ? json_string_value(v) : "");
+	if (comma != NULL && (l = strlen(out)) + 1 < outsz) {
+		out[l] = '/';
+		item_key(o, comma + 1, out + l + 1, outsz - l - 1);
+	}
 }
 
 /* Sort items by key text. */
@@ -474,7 +484,7 @@ api_campaigns(struct api *a, const char *m)
 			return api_error(a, 400, "bad_request", "state",
 			                 a->err);
 		return rc < 0 ? api_fail(a, rc, NULL)
-		              : api_page(a, out, "email");
+		              : api_page(a, out, "address");
 	} else if (strcmp(sub, "start") == 0)
 		rc = api_campaign_start(a->s, id, time(NULL), &out, a->err,
 		                        sizeof(a->err));
@@ -528,7 +538,7 @@ api_lists(struct api *a, const char *m)
 			                 "campaign: a campaign id");
 		rc = api_bounces(a->s, id, &out, a->err, sizeof(a->err));
 		return rc < 0 ? api_fail(a, rc, NULL)
-		              : api_page(a, out, "email");
+		              : api_page(a, out, "campaign,address");
 	}
 	if (a->nseg == 1) {
 		rc = app_list_rows(a->s, NULL, 0, &out, a->err, sizeof(a->err));
