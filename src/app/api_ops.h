@@ -34,6 +34,21 @@ int api_bounces(struct store *s, int64_t id, json_t **out, char *err,
 int api_campaign_start(struct store *s, int64_t id, time_t now, json_t **out,
                        char *err, size_t errsz);
 
+/*
+ * Create a campaign from a JSON request (`campaign create` with the same
+ * function, campaign_create_where): {"name", "list", "where"?,
+ * "template": the template's text, "settings": {"from": ..., "relay":
+ * ..., an option of `campaign create` by its long name: a string, or true
+ * for one without a value}} over mailcast.conf's settings.  Options that
+ * name a file of the server (template, dkim-key, ca-file, token-key,
+ * auth-password-file) are refused: a caller must not make the server read
+ * its files.  *out: campaign_show_json().  *field names the refused field
+ * (NULL when none is to blame).  MC_EINVAL, MC_EDATA (the template),
+ * MC_ENOTFOUND (no such list), MC_EIO.
+ */
+int api_campaign_create(struct store *s, const json_t *req, json_t **out,
+                        const char **field, char *err, size_t errsz);
+
 /* Campaign id's status, report: campaign_info_json(),
  * campaign_report_json(). */
 int api_campaign_status(struct store *s, int64_t id, json_t **out, char *err,

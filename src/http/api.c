@@ -455,7 +455,15 @@ api_campaigns(struct api *a, const char *m)
 	unsigned sig;
 	int rc;
 
-	(void)m;
+	if (a->nseg == 1 && strcmp(m, "POST") == 0) {
+		const char *field = NULL;
+
+		rc = api_campaign_create(a->s, a->body, &out, &field, a->err,
+		                         sizeof(a->err));
+		if (rc == MC_ENOTFOUND && field != NULL)
+			return api_error(a, 422, "invalid", field, a->err);
+		return api_result(a, rc, 201, out, field);
+	}
 	if (a->nseg == 1) {
 		rc = campaign_list_json(a->s, &out, a->err, sizeof(a->err));
 		return rc < 0 ? api_fail(a, rc, NULL) : api_page(a, out, "id");
@@ -566,7 +574,7 @@ static const struct api_route {
     {"contacts/*/resubscribe", "POST", api_contacts},
     {"suppressions", "GET, POST", api_suppressions},
     {"suppressions/*", "GET, DELETE", api_suppressions},
-    {"campaigns", "GET", api_campaigns},
+    {"campaigns", "GET, POST", api_campaigns},
     {"campaigns/*", "GET", api_campaigns},
     {"campaigns/*/status", "GET", api_campaigns},
     {"campaigns/*/report", "GET", api_campaigns},

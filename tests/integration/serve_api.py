@@ -448,6 +448,44 @@ def main():
         check(st == 200 and set(names) == {"sent", "later"},
               "GET /campaigns -> sent, later")
         cid, lid = names["sent"]["id"], names["later"]["id"]
+        body = {"name": "api-made", "list": "news",
+                "where": "city = 'Rome'",
+                "template": "From: News <news@news.example>\nSubject: "
+                            "Hi {{first}}\n\nBye: {{unsubscribe_url}}\n",
+                "settings": {"from": "news@news.example",
+                             "relay": "%s:%d" % (HOST, SINK_MD),
+                             "tls": "none"}}
+        st, _, js = call("POST", "/campaigns", body, token=W)
+        check(st == 201 and js["name"] == "api-made" and
+              js["status"] == "draft" and js["recipients"] == 2,
+              "POST /campaigns: a draft of the 2 contacts still in Rome (%s)"
+              % 
+              (js or {}).get("recipients"))
+        made = js["id"] if st == 201 else 0
+        st, _, js = call("POST", "/campaigns", raw="[", token=W)
+        check(st == 400, "POST /campaigns with broken JSON -> 400")
+        r = mcrun("--json", "campaign", "show", str(made), ok=False)
+        check(r.returncode == 0 and "Hi {{first}}" in r.stdout,
+              "... `campaign show` has its template frozen in the store")
+        for what, change, field in (
+                ("no name", {"name": None}, "name"),
+                ("a taken name", {}, "name"),
+                ("an unknown list", {"name": "x1", "list": "nope"}, "list"),
+                ("a bad where", {"name": "x2", "where": "city ="}, "where"),
+                ("an unknown merge field", {"name": "x3", "template":
+                                            "Subject: {{nope}}\n\nx\n"},
+                 "template"),
+                ("a server file", {"name": "x4", "settings": dict(
+                    body["settings"], **{"dkim-key": "/etc/shadow"})},
+                 "settings"),
+                ("an unknown option", {"name": "x5", "settings": {
+                    "frm": "a@b.example"}}, "settings")):
+            b = {k: v for k, v in dict(body, **change).items()
+                 if v is not None}
+            st, _, js = call("POST", "/campaigns", b, token=W)
+            check(st == 422 and js["error"].get("field") == field,
+                  "POST /campaigns with %s -> 422 naming %s (%s %s)" %
+                  (what, field, st, (js or {}).get("error")))
         st, _, js = call("GET", "/campaigns?limit=abc", token=R)
         check(st == 400, "campaigns limit=abc -> 400")
         st, _, js = call("GET", "/campaigns/%d" % cid, token=R)
