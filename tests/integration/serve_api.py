@@ -476,14 +476,16 @@ def main():
                                             "Subject: {{nope}}\n\nx\n"},
                  "template"),
                 ("a server file", {"name": "x4", "settings": dict(
-                    body["settings"], **{"dkim-key": "/etc/shadow"})},
+                    body["settings"], **{"ca-file": tmpl_file})},
                  "settings"),
                 ("an unknown option", {"name": "x5", "settings": {
                     "frm": "a@b.example"}}, "settings")):
             b = {k: v for k, v in dict(body, **change).items()
                  if v is not None}
             st, _, js = call("POST", "/campaigns", b, token=W)
-            check(st == 422 and js["error"].get("field") == field,
+            check(st == 422 and js["error"].get("field") == field and
+                  (what != "a server file" or
+                   "server file" in js["error"]["message"]),
                   "POST /campaigns with %s -> 422 naming %s (%s %s)" %
                   (what, field, st, (js or {}).get("error")))
         st, _, js = call("GET", "/campaigns?limit=abc", token=R)
