@@ -128,15 +128,14 @@ item_key(const json_t *o, const char *key, char *out, size_t outsz)
 	}
 }
 
-/* Sort items by key text. */
-static const char *sort_key;
+/* Sort items by key text (qsort_r: handlers run on several threads). */
 static int
-item_cmp(const void *x, const void *y)
+item_cmp(const void *x, const void *y, void *key)
 {
 	char kx[400], ky[400];
 
-	item_key(*(json_t *const *)x, sort_key, kx, sizeof(kx));
-	item_key(*(json_t *const *)y, sort_key, ky, sizeof(ky));
+	item_key(*(json_t *const *)x, key, kx, sizeof(kx));
+	item_key(*(json_t *const *)y, key, ky, sizeof(ky));
 	return strcmp(kx, ky);
 }
 
@@ -177,8 +176,7 @@ api_page(struct api *a, json_t *rows, const char *key)
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = json_array_get(rows, i);
-	sort_key = key;
-	qsort(v, n, sizeof(*v), item_cmp);
+	qsort_r(v, n, sizeof(*v), item_cmp, (void *)key);
 	next[0] = '\0';
 	for (size_t i = 0; i < n; i++) {
 		item_key(v[i], key, kt, sizeof(kt));
