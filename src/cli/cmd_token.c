@@ -2,10 +2,13 @@
  * cmd_token.c — `mailcast token rotate|list|verify`: the store's VERP and
  * unsubscribe token keys (app/token_keys.h).  rotate adds a new key that
  * signs from then on; the older keys keep verifying the tokens already
- * sent.  list shows ids and dates, never a key.
+ * sent.  list shows ids and dates, never a key; then the REST API's
+ * bearer tokens (app/api_token.h: create --scope, revoke ID), never one's
+ * secret.
  */
 #include <stdio.h>
 
+#include "app/api_token.h"
 #include "app/token_keys.h"
 #include "cli/commands.h"
 #include "cli/util.h"
@@ -34,6 +37,14 @@ token_list(struct cli_call *c)
 
 	if (rc == 0)
 		cli_out(v, "{id}  {created:t}  {role}\n");
+	if (rc == 0 &&
+	    (rc = api_token_list(c->s, &v, c->err, sizeof(c->err))) == 0) {
+		if (json_array_size(v) > 0)
+			cli_out(v, "api token {id}  {scope}  {state}  "
+			           "{created:t}  {name}\n");
+		else
+			json_decref(v);
+	}
 	return rc;
 }
 
@@ -58,7 +69,16 @@ token_verify(struct cli_call *c)
 int
 cmd_token(int argc, char **argv)
 {
+	static struct api_token_opts o;
+	static struct cli_opt create_opts[] = {
+	    CLI_O("scope", CLI_STR, &o.scope),
+	    CLI_O("name", CLI_STR, &o.name),
+	    {0}};
 	static const struct cli_sub subs[] = {
+	    CLI_OP("create", api_token_create, &o, CLI_STORE_WRITE, 0, 0,
+	           create_opts, "api token {id} ({scope}): {token}\n"),
+	    CLI_OP("revoke", api_token_revoke, NULL, CLI_STORE_WRITE, 1, 1,
+	           NULL, "api token {id} revoked\n"),
 	    CLI_SUB("rotate", token_rotate, CLI_STORE_WRITE, 0, 0, NULL),
 	    CLI_SUB("list", token_list, CLI_STORE_READ, 0, 0, NULL),
 	    CLI_SUB("verify", token_verify, CLI_STORE_READ, 1, 1, NULL),

@@ -62,6 +62,8 @@ http_route_fn route_unsubscribe;
 /* signup.c: signup with double opt-in (app/signup.h) */
 http_route_fn route_subscribe;
 http_route_fn route_confirm;
+/* The REST API, /api/v1/ (api.c). */
+http_route_fn route_api;
 
 /* The running server's configuration. */
 const struct serve_config *http_config(void);

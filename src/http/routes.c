@@ -9,6 +9,8 @@ const struct http_route http_routes[] = {
     {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
     {"/subscribe/", true, "POST", route_subscribe},
     {"/confirm/", true, "GET, HEAD, POST", route_confirm},
+    /* the REST API answers its own 405s (JSON, per path) */
+    {"/api/v1/", true, "GET, HEAD, POST, PUT, PATCH, DELETE", route_api},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -687,6 +687,20 @@ route(struct MHD_Connection *c, const char *url, const char *method,
 	return http_not_found(c);
 }
 
+/* 413: HTML, or the REST API's JSON error under /api/. */
+static enum MHD_Result
+answer_too_big(struct MHD_Connection *c, const char *url)
+{
+	static const char j[] = "{\"error\":{\"code\":\"too_large\","
+	                        "\"message\":\"the body is over the limit "
+	                        "(--max-body)\"}}";
+
+	if (strncmp(url, "/api/", 5) == 0)
+		return http_answer(
+		    c, 413, http_page("application/json", j, sizeof(j) - 1));
+	return http_answer_html(c, 413, PAGE_TOO_BIG);
+}
+
 /* libmicrohttpd's request callback: headers, then the body in pieces,
  * then a last call with none. */
 static enum MHD_Result
@@ -717,7 +731,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 			/* Refused before a byte of the body is read; the
 			 * connection closes after the answer. */
 			q->too_big = q->started = true;
-			return http_answer_html(c, 413, PAGE_TOO_BIG);
+			return answer_too_big(c, url);
 		}
 		return MHD_YES;
 	}
@@ -754,7 +768,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	if ((t = ci ? ci->socket_context : NULL) != NULL)
 		t->deadline_ms = 0;
 	if (q->too_big)
-		return http_answer_html(c, 413, PAGE_TOO_BIG);
+		return answer_too_big(c, url);
 	return route(c, url, method, q);
 }
 

@@ -369,6 +369,18 @@ typedef int store_supp_fn(void *arg, const struct store_suppression *s);
 typedef int store_supp_hit_fn(void *arg, size_t i,
                               const struct store_suppression *hit);
 
+/* A REST API bearer token (app/api_token.h): never the secret, only the
+ * hex SHA-256 of it; revoked 0 while it works. */
+#define STORE_API_TOKEN_NAME_MAX 64
+struct store_api_token {
+	int64_t id;
+	char name[STORE_API_TOKEN_NAME_MAX + 1];
+	char scope[8]; /* "read", "write" */
+	char hash[65];
+	time_t created, revoked;
+};
+typedef int store_api_token_fn(void *arg, const struct store_api_token *t);
+
 /*
  * The backend's table.  Callbacks return 0 to go on, non-zero to stop (that
  * value is then returned by the op).  "now" is always passed in, so tests
@@ -708,6 +720,14 @@ struct store_ops {
 	 * address[0..addrsz) and status[0..statsz); MC_ENOTFOUND. */
 	int (*signup_contact)(struct store *, int64_t id, char *address,
 	                      size_t addrsz, char *status, size_t statsz);
+	/* REST API tokens: add one (*id its id), each (id 0: every one, in
+	 * id order; else that one), and revoke one (MC_ENOTFOUND: none, or
+	 * revoked already). */
+	int (*api_token_add)(struct store *, const struct store_api_token *t,
+	                     int64_t *id);
+	int (*api_token_each)(struct store *, int64_t id, store_api_token_fn *,
+	                      void *);
+	int (*api_token_revoke)(struct store *, int64_t id, time_t now);
 };
 
 /*
@@ -791,7 +811,10 @@ struct store_ops {
 	X(campaign_schedule)                                                   \
 	X(campaign_claim_due)                                                  \
 	X(signup_mark)                                                         \
-	X(signup_contact)
+	X(signup_contact)                                                       \
+	X(api_token_add)                                                       \
+	X(api_token_each)                                                      \
+	X(api_token_revoke)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1027,6 +1050,11 @@ int store_signup_mark(struct store *s, const char *address, int64_t list_id,
 /* Contact id's address and status (signup_contact above). */
 int store_signup_contact(struct store *s, int64_t id, char *address,
                          size_t addrsz, char *status, size_t statsz);
+int store_api_token_add(struct store *s, const struct store_api_token *t,
+                        int64_t *id);
+int store_api_token_each(struct store *s, int64_t id, store_api_token_fn *fn,
+                         void *arg);
+int store_api_token_revoke(struct store *s, int64_t id, time_t now);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

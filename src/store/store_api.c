@@ -928,3 +928,32 @@ store_signup_contact(struct store *s, int64_t id, char *address, size_t addrsz,
 	HAVE_OP(signup_contact);
 	CALL(signup_contact, id, address, addrsz, status, statsz);
 }
+
+/* Add a REST API token. */
+int
+store_api_token_add(struct store *s, const struct store_api_token *t,
+                    int64_t *id)
+{
+	NEED(api_token_add, t != NULL && t->hash[0] != '\0' && id != NULL,
+	     "no token");
+	HAVE_OP(api_token_add);
+	CALL(api_token_add, t, id);
+}
+
+/* Each REST API token (id 0: all). */
+int
+store_api_token_each(struct store *s, int64_t id, store_api_token_fn *fn,
+                     void *arg)
+{
+	NEED(api_token_each, fn != NULL, "no callback");
+	HAVE_OP(api_token_each);
+	CALL(api_token_each, id, fn, arg);
+}
+
+/* Revoke a REST API token. */
+int
+store_api_token_revoke(struct store *s, int64_t id, time_t now)
+{
+	HAVE_OP(api_token_revoke);
+	CALL(api_token_revoke, id, now);
+}

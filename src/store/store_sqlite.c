@@ -264,7 +264,15 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " sent_at INTEGER NOT NULL) WITHOUT ROWID;",
     "SELECT 1;", /* 9: placeholder */
     "SELECT 1;", /* 10: placeholder */
-    "SELECT 1;", /* 11: placeholder */
+    /* 11: the REST API's bearer tokens (app/api_token.h): only the
+     * SHA-256 of the secret, its scope, and when it was revoked */
+    "CREATE TABLE api_tokens ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " scope TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " revoked_at INTEGER);",
     "SELECT 1;", /* 12: placeholder */
     /* 13: fleet limits (docs/fleet.md): connection slots per destination
      * held with an expiry, and a destination's shared token bucket,
@@ -721,6 +729,13 @@ static const char *const audit_triggers[] = {
 	                    "VALUES (?1, ?2, ?3)")                             \
 	X(ST_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
 	                     "token_keys ORDER BY id DESC")                    \
+	X(ST_API_TOKEN_ADD, "INSERT INTO api_tokens(name, scope, hash, "       \
+	                    "created_at) VALUES (?1, ?2, ?3, ?4)")             \
+	X(ST_API_TOKEN_EACH, "SELECT id, name, scope, hash, created_at, "      \
+	                     "coalesce(revoked_at, 0) FROM api_tokens WHERE "  \
+	                     "?1 = 0 OR id = ?1 ORDER BY id")                  \
+	X(ST_API_TOKEN_REVOKE, "UPDATE api_tokens SET revoked_at = ?2 WHERE "  \
+	                       "id = ?1 AND revoked_at IS NULL")               \
 	X(ST_CAMPAIGN_EACH,                                                    \
 	  "SELECT name, list_id, status, created_at, "                         \
 	  "scheduled_at, id FROM campaigns WHERE ?1 IS NULL "                  \
@@ -2915,6 +2930,77 @@ sq_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	return stop;
 }
 
+/* op: api_token_add */
+static int
+sq_api_token_add(struct store *s, const struct store_api_token *t, int64_t *id)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_API_TOKEN_ADD);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "api token");
+	bind_text(st, 1, t->name);
+	bind_text(st, 2, t->scope);
+	bind_text(st, 3, t->hash);
+	sqlite3_bind_int64(st, 4, t->created);
+	if ((rc = exec_done(q, st, "api token")) < 0)
+		return rc;
+	*id = sqlite3_last_insert_rowid(q->db);
+	return 0;
+}
+
+/* op: api_token_each */
+static int
+sq_api_token_each(struct store *s, int64_t id, store_api_token_fn *fn,
+                  void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_API_TOKEN_EACH);
+	struct store_api_token t;
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "api tokens");
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&t, 0, sizeof(t));
+		t.id = sqlite3_column_int64(st, 0);
+		mc_strlcpy(t.name, col_text(st, 1), sizeof(t.name));
+		mc_strlcpy(t.scope, col_text(st, 2), sizeof(t.scope));
+		mc_strlcpy(t.hash, col_text(st, 3), sizeof(t.hash));
+		t.created = (time_t)sqlite3_column_int64(st, 4);
+		t.revoked = (time_t)sqlite3_column_int64(st, 5);
+		if ((stop = fn(arg, &t)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "api tokens");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: api_token_revoke */
+static int
+sq_api_token_revoke(struct store *s, int64_t id, time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_API_TOKEN_REVOKE);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "api token");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if ((rc = exec_done(q, st, "api token")) < 0)
+		return rc;
+	if (sqlite3_changes(q->db) == 0)
+		return store_fail(s, MC_ENOTFOUND,
+		                  "no api token %lld (or revoked already)",
+		                  (long long)id);
+	return 0;
+}
+
 /*
  * Segments: a statement around a compiled segment is prepared per call
  * (the condition differs each time); the segment's parameters are bound
@@ -3432,6 +3518,9 @@ static const struct store_ops sqlite_ops = {
     .campaign_file_each = sq_campaign_file_each,
     .campaign_schedule = sq_campaign_schedule,
     .campaign_claim_due = sq_campaign_claim_due,
+    .api_token_add = sq_api_token_add,
+    .api_token_each = sq_api_token_each,
+    .api_token_revoke = sq_api_token_revoke,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

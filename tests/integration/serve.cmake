@@ -22,3 +22,9 @@ add_test(NAME serve_signup
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_signup.py
 	$<TARGET_FILE:mailcast>)
 set_tests_properties(serve_signup PROPERTIES LABELS integration TIMEOUT 240)
+# The REST API /api/v1 against docs/openapi.yaml (every route, status and
+# schema; tokens; a campaign running beside API writes).  Ports 27200-27202.
+add_test(NAME serve_api
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_api.py
+	$<TARGET_FILE:mailcast> ${PROJECT_SOURCE_DIR})
+set_tests_properties(serve_api PROPERTIES LABELS integration TIMEOUT 300)

@@ -1912,6 +1912,58 @@ test_segments_and_campaign_files(void **state)
 	assert_string_equal(got, "");
 }
 
+/* Collects "id:name:scope:hash:revoked;" of api_token_each. */
+static int
+collect_api_token(void *arg, const struct store_api_token *t)
+{
+	struct keys_seen *k = arg;
+	size_t n = strlen(k->text);
+
+	snprintf(k->text + n, sizeof(k->text) - n, "%lld:%s:%s:%s:%lld;",
+	         (long long)t->id, t->name, t->scope, t->hash,
+	         (long long)t->revoked);
+	assert_true(t->created == T0);
+	return 0;
+}
+
+/* REST API tokens: added in id order, one by id, revoked once (a second
+ * revoke and an unknown id are MC_ENOTFOUND), kept after a reopen. */
+static void
+test_api_tokens(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_api_token t = {
+	    .scope = "write", .hash = "ab", .created = T0};
+	struct keys_seen k = {""};
+	char err[256], want[256];
+	int64_t a, b;
+
+	assert_int_equal(store_api_token_each(s, 0, collect_api_token, &k), 0);
+	assert_string_equal(k.text, "");
+	snprintf(t.name, sizeof(t.name), "ci");
+	assert_int_equal(store_api_token_add(s, &t, &a), 0);
+	snprintf(t.scope, sizeof(t.scope), "read");
+	snprintf(t.hash, sizeof(t.hash), "cd");
+	t.name[0] = '\0';
+	assert_int_equal(store_api_token_add(s, &t, &b), 0);
+	assert_true(b > a);
+	assert_int_equal(store_api_token_revoke(s, b, T0 + 5), 0);
+	assert_int_equal(store_api_token_revoke(s, b, T0 + 6), MC_ENOTFOUND);
+	assert_int_equal(store_api_token_revoke(s, b + 100, T0), MC_ENOTFOUND);
+	store_close(s);
+	f->s = s = store_open(f->url, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(store_api_token_each(s, 0, collect_api_token, &k), 0);
+	snprintf(want, sizeof(want), "%lld:ci:write:ab:0;%lld::read:cd:%lld;",
+	         (long long)a, (long long)b, (long long)T0 + 5);
+	assert_string_equal(k.text, want);
+	k.text[0] = '\0';
+	assert_int_equal(store_api_token_each(s, a, collect_api_token, &k), 0);
+	snprintf(want, sizeof(want), "%lld:ci:write:ab:0;", (long long)a);
+	assert_string_equal(k.text, want);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -1949,6 +2001,7 @@ main(void)
 		    PER_BACKEND(test_bounce_effects, be),
 		    PER_BACKEND(test_durable_commits, be),
 		    PER_BACKEND(test_token_keys, be),
+		    PER_BACKEND(test_api_tokens, be),
 		    PER_BACKEND(test_migrations, be),
 		    PER_BACKEND(test_bare_path, be),
 		    PER_BACKEND(test_concurrent_leases, be),

@@ -1,0 +1,276 @@
+/*
+ * api_ops.c — operations the REST API needs (api_ops.h).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/api_ops.h"
+#include "app/campaign.h"
+#include "app/campaign_manage.h"
+#include "app/process.h"
+#include "app/result_json.h"
+#include "base/error.h"
+#include "store/store.h"
+
+struct who_ctx {
+	json_t *arr;
+	int64_t campaign; /* 0: the rows carry no campaign */
+};
+
+/* One ledger row into the array. */
+static int
+who_row(void *arg, const struct store_dlv_row *r)
+{
+	struct who_ctx *w = arg;
+	json_t *o = campaign_row_json(r);
+
+	if (w->campaign != 0)
+		json_object_set_new(o, "campaign", json_integer(w->campaign));
+	json_array_append_new(w->arr, o);
+	return 0;
+}
+
+/* Does campaign id exist?  0, MC_ENOTFOUND or MC_EIO. */
+static int
+campaign_known(struct store *s, int64_t id, char *err, size_t errsz)
+{
+	char ref[24];
+	int64_t got;
+
+	snprintf(ref, sizeof(ref), "%lld", (long long)id);
+	return campaign_lookup(s, ref, &got, err, errsz);
+}
+
+/* The rows of one campaign. */
+int
+api_campaign_who(struct store *s, int64_t id, const char *state, json_t **out,
+                 char *err, size_t errsz)
+{
+	struct who_ctx w = {NULL, 0};
+	int st = -1, rc;
+
+	if (state != NULL && (st = store_dlv_state_parse(state)) < 0)
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "state: one of pending, inflight, sent, "
+		               "deferred, failed, bounced, suppressed");
+	if ((rc = campaign_known(s, id, err, errsz)) < 0)
+		return rc;
+	w.arr = json_array();
+	if (store_delivery_each(s, id, st, who_row, &w) < 0) {
+		json_decref(w.arr);
+		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	}
+	*out = w.arr;
+	return 0;
+}
+
+/* Bounced rows of one campaign or all. */
+int
+api_bounces(struct store *s, int64_t id, json_t **out, char *err, size_t errsz)
+{
+	json_t *list = NULL, *c;
+	struct who_ctx w = {NULL, 0};
+	size_t i;
+	int rc;
+
+	if (id != 0 && (rc = campaign_known(s, id, err, errsz)) < 0)
+		return rc;
+	if (id == 0 && (rc = campaign_list_json(s, &list, err, errsz)) < 0)
+		return rc;
+	w.arr = json_array();
+	if (id != 0)
+		list = json_pack("[{s:I}]", "id", (json_int_t)id);
+	json_array_foreach(list, i, c)
+	{
+		w.campaign = json_integer_value(json_object_get(c, "id"));
+		if (store_delivery_each(s, w.campaign, DLV_BOUNCED, who_row,
+		                        &w) < 0) {
+			json_decref(list);
+			json_decref(w.arr);
+			return mc_fail(MC_EIO, err, errsz, "%s",
+			               store_error(s));
+		}
+	}
+	json_decref(list);
+	*out = w.arr;
+	return 0;
+}
+
+/* A campaign's status. */
+int
+api_campaign_status(struct store *s, int64_t id, json_t **out, char *err,
+                    size_t errsz)
+{
+	struct campaign_info ci;
+	int rc = campaign_known(s, id, err, errsz);
+
+	if (rc == 0)
+		rc = campaign_status_get(s, id, &ci, err, errsz);
+	if (rc == 0)
+		*out = campaign_info_json(id, &ci);
+	return rc;
+}
+
+/* A campaign's report. */
+int
+api_campaign_report(struct store *s, int64_t id, json_t **out, char *err,
+                    size_t errsz)
+{
+	struct campaign_report r;
+	int rc = campaign_known(s, id, err, errsz);
+
+	if (rc < 0)
+		return rc;
+	if ((rc = campaign_report_get(s, id, &r, err, errsz)) == 0)
+		*out = campaign_report_json(&r);
+	campaign_report_fini(&r);
+	return rc;
+}
+
+/* Start: scheduled now, for the runner. */
+int
+api_campaign_start(struct store *s, int64_t id, time_t now, json_t **out,
+                   char *err, size_t errsz)
+{
+	char at[32];
+	struct tm tm;
+	int rc;
+
+	if ((rc = campaign_known(s, id, err, errsz)) < 0)
+		return rc;
+	gmtime_r(&now, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if ((rc = campaign_schedule(s, id, at, now, err, errsz)) < 0)
+		return rc;
+	return api_campaign_status(s, id, out, err, errsz);
+}
+
+/* Options that name a server file: never from a caller. */
+static bool
+opt_is_file(enum campaign_opt o)
+{
+	return o == CAMPAIGN_OPT_TEMPLATE || o == CAMPAIGN_OPT_DKIM_KEY ||
+	       o == CAMPAIGN_OPT_CA_FILE || o == CAMPAIGN_OPT_TOKEN_KEY ||
+	       o == CAMPAIGN_OPT_AUTH_PASSWORD_FILE;
+}
+
+/* Lay the request's settings into set; *field the culprit. */
+static int
+settings_apply(struct campaign_settings *set, const json_t *obj,
+               const char **field, char *err, size_t errsz)
+{
+	const char *k;
+	json_t *v;
+	int rc;
+
+	json_object_foreach((json_t *)obj, k, v)
+	{
+		int o = -1;
+
+		for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++)
+			if (strcmp(campaign_opt_name((enum campaign_opt)i),
+			           k) == 0)
+				o = i;
+		*field = "settings";
+		if (o < 0 || opt_is_file((enum campaign_opt)o))
+			return mc_fail(MC_EINVAL, err, errsz, "settings.%s: %s",
+			               k,
+			               o < 0 ? "no such option"
+			                     : "names a server file: not "
+			                       "taken over the API");
+		if (campaign_opt_has_arg((enum campaign_opt)o)
+		        ? !json_is_string(v)
+		        : !json_is_true(v))
+			return mc_fail(
+			    MC_EINVAL, err, errsz, "settings.%s: %s", k,
+			    campaign_opt_has_arg((enum campaign_opt)o)
+			        ? "a string"
+			        : "true");
+		rc = campaign_settings_set(set, (enum campaign_opt)o,
+		                           json_string_value(v), err, errsz);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Create a campaign from a request. */
+int
+api_campaign_create(struct store *s, const json_t *req, json_t **out,
+                    const char **field, char *err, size_t errsz)
+{
+	const char *name = json_string_value(json_object_get(req, "name"));
+	const char *list = json_string_value(json_object_get(req, "list"));
+	const char *where = json_string_value(json_object_get(req, "where"));
+	const char *text = json_string_value(json_object_get(req, "template"));
+	const json_t *so = json_object_get(req, "settings");
+	struct campaign_settings set;
+	char path[] = "/tmp/mailcast-api-XXXXXX";
+	unsigned long matched;
+	int64_t id;
+	int fd = -1, rc;
+
+	*field = NULL;
+	if (name == NULL || list == NULL || text == NULL) {
+		*field = name == NULL   ? "name"
+		         : list == NULL ? "list"
+		                        : "template";
+		return mc_fail(MC_EINVAL, err, errsz, "%s: required (a string)",
+		               *field);
+	}
+	if (json_object_get(req, "where") != NULL && where == NULL) {
+		*field = "where";
+		return mc_fail(MC_EINVAL, err, errsz, "where: a string");
+	}
+	if (so != NULL && !json_is_object(so)) {
+		*field = "settings";
+		return mc_fail(MC_EINVAL, err, errsz, "settings: an object");
+	}
+	campaign_settings_init(&set);
+	if ((rc = campaign_settings_from_conf(&set, app_conf(), err, errsz)) <
+	        0 ||
+	    (so != NULL &&
+	     (rc = settings_apply(&set, so, field, err, errsz)) < 0))
+		goto done;
+	/* the template goes through a private file: create freezes it into
+	 * the store, and the file goes at once */
+	if ((fd = mkstemp(path)) < 0 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		rc = mc_fail(MC_EIO, err, errsz, "a template file: %s",
+		             strerror(errno));
+		goto done;
+	}
+	if ((rc = campaign_settings_set(&set, CAMPAIGN_OPT_TEMPLATE, path, err,
+	                                errsz)) < 0)
+		goto done;
+	rc = campaign_create_where(s, name, list, where, &set, &id, &matched,
+	                           err, errsz);
+	if (rc < 0 && strncmp(err, path, strlen(path)) == 0) {
+		/* the template's error names our private file: say template */
+		size_t n = strlen(path) - strlen("template");
+
+		memmove(err, err + n, strlen(err + n) + 1);
+		memcpy(err, "template", strlen("template"));
+		*field = "template";
+	} else if (rc == MC_EDATA || rc == MC_ENOTFOUND)
+		*field = strstr(err, "template") ? "template"
+		         : rc == MC_ENOTFOUND    ? "list"
+		                                 : "name";
+	else if (rc == MC_EINVAL)
+		*field = where != NULL && strstr(err, "where") ? "where"
+		                                               : "settings";
+	if (rc == 0)
+		rc = campaign_show_json(s, id, out, err, errsz);
+done:
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+	}
+	campaign_settings_fini(&set);
+	return rc;
+}
