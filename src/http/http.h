@@ -59,6 +59,9 @@ extern const size_t http_nroutes;
 /* Routes (each file its own). */
 http_route_fn route_health;
 http_route_fn route_unsubscribe;
+/* track.c: clicks and opens */
+http_route_fn route_click;
+http_route_fn route_open;
 
 /* The running server's configuration. */
 const struct serve_config *http_config(void);

@@ -7,6 +7,9 @@
 const struct http_route http_routes[] = {
     {"/healthz", false, "GET, HEAD", route_health},
     {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
+    /* track.c */
+    {"/c/", true, "GET, HEAD", route_click},
+    {"/o/", true, "GET, HEAD", route_open},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
