@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "app/config.h"
 #include "engine/engine.h"
 #include "store/segment.h"
@@ -401,6 +403,8 @@ struct campaign_report {
 	unsigned long nresent; /* in flight at a crash, sent again */
 	char **resent;         /* their addresses (at most _RESENT_MAX) */
 	size_t nresent_listed;
+	/* click/open tracking (app/track.h: track_report_json), or NULL */
+	json_t *tracking;
 };
 
 /* The report of campaign id into r (zeroed first; _fini it even after an
