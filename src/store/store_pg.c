@@ -183,8 +183,7 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " PRIMARY KEY (campaign_id, seq));",
     /* 8: (another branch's number; empty here) */
     "SELECT 1;",
-    /* 9: click and open tracking, as SQLite's 9 (the ops are not on
-     * PostgreSQL yet: MC_EUNSUPP) */
+    /* 9: click and open tracking, as SQLite's 9 */
     "CREATE TABLE track_links ("
     " campaign_id bigint NOT NULL,"
     " idx integer NOT NULL,"
@@ -473,6 +472,21 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "$2::integer, $3::bigint) RETURNING id")                             \
 	X(PS_TOKEN_KEY_EACH, "SELECT id, key, signs, created_at FROM "         \
 	                     "token_keys ORDER BY id DESC")                    \
+	X(PS_TRACK_LINK_PUT, "INSERT INTO track_links(campaign_id, idx, url) " \
+	                     "VALUES ($1::bigint, "                            \
+	                     "$2::integer, $3::text) ON CONFLICT DO NOTHING")  \
+	X(PS_TRACK_LINK_EACH,                                                  \
+	  "SELECT l.idx, l.url, (SELECT count(*) FROM track_hits h WHERE "     \
+	  "h.campaign_id = l.campaign_id AND h.idx = l.idx), (SELECT "         \
+	  "count(DISTINCT contact_id) FROM track_hits h WHERE h.campaign_id "  \
+	  "= "                                                                 \
+	  "l.campaign_id AND h.idx = l.idx) FROM track_links l WHERE "         \
+	  "l.campaign_id = $1::bigint UNION ALL SELECT -1, '', count(*), "     \
+	  "count(DISTINCT contact_id) FROM track_hits WHERE campaign_id = "    \
+	  "$1::bigint AND idx = -1 ORDER BY 1")                                \
+	X(PS_TRACK_HIT,                                                        \
+	  "INSERT INTO track_hits(campaign_id, idx, contact_id, at) VALUES "   \
+	  "($1::bigint, $2::integer, $3::bigint, $4::bigint)")                 \
 	X(PS_CAMPAIGN_EACH,                                                    \
 	  "SELECT id, name, list_id, status, created_at FROM campaigns WHERE " \
 	  "$1::text IS NULL OR status = $1::text ORDER BY id")
@@ -2167,6 +2181,55 @@ pg_token_key_each(struct store *s, store_token_key_fn *fn, void *arg)
 	return stop;
 }
 
+/* op: track_link_put */
+static int
+pg_track_link_put(struct store *s, int64_t campaign_id, int idx,
+                  const char *url)
+{
+	struct pg_params a = {0};
+	unsigned long n;
+
+	par_int(&a, campaign_id);
+	par_int(&a, idx);
+	par_text(&a, url);
+	return pg_change(PG(s), PS_TRACK_LINK_PUT, &a, "tracked link", &n);
+}
+
+/* op: track_link_each */
+static int
+pg_track_link_each(struct store *s, int64_t campaign_id,
+                   store_track_link_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	par_int(&a, campaign_id);
+	if ((err = pg_run(PG(s), PS_TRACK_LINK_EACH, &a, "tracked links", &r)) <
+	    0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++)
+		stop = fn(arg, (int)col_int(r, i, 0), col_text(r, i, 1),
+		          col_int(r, i, 2), col_int(r, i, 3));
+	PQclear(r);
+	return stop;
+}
+
+/* op: track_hit */
+static int
+pg_track_hit(struct store *s, int64_t campaign_id, int idx, int64_t contact_id,
+             time_t now)
+{
+	struct pg_params a = {0};
+	unsigned long n;
+
+	par_int(&a, campaign_id);
+	par_int(&a, idx);
+	par_int(&a, contact_id);
+	par_int(&a, now);
+	return pg_change(PG(s), PS_TRACK_HIT, &a, "click", &n);
+}
+
 /* op: campaign_each */
 static int
 pg_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
@@ -2248,6 +2311,9 @@ static const struct store_ops pg_ops = {
     .event_each = pg_event_each,
     .token_key_add = pg_token_key_add,
     .token_key_each = pg_token_key_each,
+    .track_link_put = pg_track_link_put,
+    .track_link_each = pg_track_link_each,
+    .track_hit = pg_track_hit,
     .campaign_each = pg_campaign_each,
 };
 
