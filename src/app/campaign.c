@@ -24,6 +24,7 @@
 #include "base/str.h"
 #include "base/xmalloc.h"
 #include "app/token_keys.h"
+#include "app/track.h"
 #include "msg/address.h"
 #include "msg/template.h"
 #include "net/tls.h"
@@ -499,6 +500,7 @@ struct run_keys {
 	char secret[CAMPAIGN_SECRET_MAX];
 	char relay_secret[ENGINE_RELAYS_MAX][CAMPAIGN_SECRET_MAX];
 	char verp[ADDR_DOMAIN_MAX + 1]; /* the template's From: domain */
+	struct track_links links;       /* --track-clicks */
 };
 
 /* Wipe the secrets and free the keys and contexts. */
@@ -515,6 +517,7 @@ keys_fini(struct run_keys *k)
 	if (k->tls_ctx)
 		SSL_CTX_free(k->tls_ctx);
 	token_key_wipe(&k->tk);
+	track_links_fini(&k->links);
 	free(k);
 }
 
@@ -795,6 +798,12 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	cfg.store = s;
 	cfg.campaign_id = id;
 	cfg.campaign_name = c.name;
+	if (set->track_clicks &&
+	    (rc = track_links_prepare(s, id, tpath, &k->links, err, errsz)) < 0)
+		goto done;
+	cfg.track_links = (const char *const *)k->links.url;
+	cfg.ntrack_links = k->links.n;
+	cfg.track_opens = set->track_opens;
 	cfg.stop = o && o->stop ? o->stop : &never;
 	cfg.progress = o ? o->progress : NULL;
 	cfg.progress_arg = o ? o->progress_arg : NULL;

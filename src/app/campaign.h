@@ -30,6 +30,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "app/config.h"
 #include "engine/engine.h"
 #include "store/segment.h"
@@ -129,6 +131,7 @@ struct campaign_settings {
 	struct campaign_secret auth_secret;
 	char *unsub_url, *unsub_mailto;
 	bool allow_unaligned; /* --from at another domain than From: */
+	bool track_clicks, track_opens; /* app/track.h; off by default */
 	struct engine_limits limits;
 	struct engine_retry retry;
 	unsigned timeout_ms, threads;
@@ -178,7 +181,9 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_DKIM_DOMAIN, "dkim-domain", 1)                          \
 	X(CAMPAIGN_OPT_UNSUB_URL, "unsubscribe-url", 1)                        \
 	X(CAMPAIGN_OPT_UNSUB_MAILTO, "unsubscribe-mailto", 1)                  \
-	X(CAMPAIGN_OPT_ALLOW_UNALIGNED, "allow-unaligned", 0)
+	X(CAMPAIGN_OPT_ALLOW_UNALIGNED, "allow-unaligned", 0)                  \
+	X(CAMPAIGN_OPT_TRACK_CLICKS, "track-clicks", 0)                        \
+	X(CAMPAIGN_OPT_TRACK_OPENS, "track-opens", 0)
 
 enum campaign_opt {
 #define CAMPAIGN_OPT_ENUM(e, name, arg) e,
@@ -418,6 +423,8 @@ struct campaign_report {
 	unsigned long nresent; /* in flight at a crash, sent again */
 	char **resent;         /* their addresses (at most _RESENT_MAX) */
 	size_t nresent_listed;
+	/* click/open tracking (app/track.h: track_report_json), or NULL */
+	json_t *tracking;
 };
 
 /* The report of campaign id into r (zeroed first; _fini it even after an

@@ -14,6 +14,7 @@
 
 #include "app/campaign.h"
 #include "app/contacts.h"
+#include "app/track.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -160,6 +161,8 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	r->status = st < 0 ? CAMPAIGN_DRAFT : (enum campaign_status)st;
 	for (int i = 0; i < DLV__COUNT; i++)
 		r->total += r->states[i];
+	/* MC_EUNSUPP on a backend without tracking: no section */
+	(void)track_report_json(s, id, &r->tracking);
 	return 0;
 }
 
@@ -181,6 +184,7 @@ campaign_report_fini(struct campaign_report *r)
 	for (size_t i = 0; i < r->nresent_listed; i++)
 		free(r->resent[i]);
 	free(r->resent);
+	json_decref(r->tracking);
 	memset(r, 0, sizeof(*r));
 }
 

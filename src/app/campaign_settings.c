@@ -550,6 +550,12 @@ campaign_settings_set(struct campaign_settings *set, enum campaign_opt o,
 	case CAMPAIGN_OPT_ALLOW_UNALIGNED:
 		set->allow_unaligned = true;
 		break;
+	case CAMPAIGN_OPT_TRACK_CLICKS:
+		set->track_clicks = true;
+		break;
+	case CAMPAIGN_OPT_TRACK_OPENS:
+		set->track_opens = true;
+		break;
 	case CAMPAIGN_OPT_TLS_VERIFY:
 		if (strcmp(v, "yes") && strcmp(v, "no"))
 			why = "--tls-verify: yes or no";
@@ -1018,6 +1024,10 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	js_str(j, "window", set->window);
 	if (set->allow_unaligned)
 		json_object_set_new(j, "allow_unaligned", json_true());
+	if (set->track_clicks)
+		json_object_set_new(j, "track_clicks", json_true());
+	if (set->track_opens)
+		json_object_set_new(j, "track_opens", json_true());
 	json_object_set_new(j, "rate", json_real(set->limits.rate));
 	json_object_set_new(j, "dest_rate", json_real(set->limits.dest_rate));
 	json_object_set_new(j, "conns", json_integer(set->limits.dest_conns));
@@ -1150,6 +1160,8 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 	set->unsub_mailto = js_get(j, "unsubscribe_mailto");
 	set->allow_unaligned =
 	    json_is_true(json_object_get(j, "allow_unaligned"));
+	set->track_clicks = json_is_true(json_object_get(j, "track_clicks"));
+	set->track_opens = json_is_true(json_object_get(j, "track_opens"));
 	set->limits.rate = json_number_value(json_object_get(j, "rate"));
 	set->limits.dest_rate =
 	    json_number_value(json_object_get(j, "dest_rate"));

@@ -5,6 +5,8 @@
  */
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "app/campaign.h"
 
 /* Print a tally as "  key: state n, state n". */
@@ -23,6 +25,26 @@ tally_text(FILE *out, const char *title, const struct campaign_tally *t,
 	}
 }
 
+/* Clicks per tracked link and the opens, when the campaign tracks. */
+static void
+track_text(FILE *out, const json_t *t)
+{
+	const json_t *links = json_object_get(t, "links"), *l;
+	json_int_t opens = json_integer_value(json_object_get(t, "opens"));
+	size_t i;
+
+	if (json_array_size(links) == 0 && opens == 0)
+		return;
+	fprintf(out, "clicks by link (clicks, contacts)\n");
+	json_array_foreach(links, i, l) fprintf(
+	    out, "  %-6lld %-6lld %s\n",
+	    (long long)json_integer_value(json_object_get(l, "clicks")),
+	    (long long)json_integer_value(json_object_get(l, "contacts")),
+	    json_string_value(json_object_get(l, "url")));
+	fprintf(out, "opens  %lld by %lld contacts\n", (long long)opens,
+	        (long long)json_integer_value(json_object_get(t, "openers")));
+}
+
 /* The report as text (see campaign.h). */
 void
 campaign_report_text(const struct campaign_report *r, FILE *out)
@@ -38,6 +60,7 @@ campaign_report_text(const struct campaign_report *r, FILE *out)
 	tally_text(out, "by destination", r->by_dest, r->ndest);
 	tally_text(out, "by reply", r->by_reply, r->nreply);
 	fprintf(out, "sending time  %.1f s\n", r->seconds);
+	track_text(out, r->tracking);
 	if (r->nresent == 0)
 		return;
 	fprintf(out, "resent after a crash (in flight, fate unknown): %lu\n",

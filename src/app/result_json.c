@@ -175,16 +175,21 @@ campaign_report_json(const struct campaign_report *r)
 {
 	json_t *resent = json_array();
 
+	json_t *o;
+
 	for (size_t i = 0; i < r->nresent_listed; i++)
 		json_array_append_new(resent, json_string(r->resent[i]));
-	return json_pack("{s:I,s:s,s:s,s:I,s:o,s:o,s:o,s:f,s:I,s:o}", "id",
-	                 (json_int_t)r->id, "name", r->name, "status",
-	                 campaign_status_name(r->status), "total",
-	                 (json_int_t)r->total, "states", states_json(r->states),
-	                 "by_destination", tally_json(r->by_dest, r->ndest),
-	                 "by_reply", tally_json(r->by_reply, r->nreply),
-	                 "seconds", r->seconds, "resent_after_crash",
-	                 (json_int_t)r->nresent, "resent", resent);
+	o = json_pack("{s:I,s:s,s:s,s:I,s:o,s:o,s:o,s:f,s:I,s:o}", "id",
+	              (json_int_t)r->id, "name", r->name, "status",
+	              campaign_status_name(r->status), "total",
+	              (json_int_t)r->total, "states", states_json(r->states),
+	              "by_destination", tally_json(r->by_dest, r->ndest),
+	              "by_reply", tally_json(r->by_reply, r->nreply), "seconds",
+	              r->seconds, "resent_after_crash", (json_int_t)r->nresent,
+	              "resent", resent);
+	if (o != NULL && r->tracking != NULL)
+		json_object_set(o, "tracking", r->tracking);
+	return o;
 }
 
 /* One ledger row. */

@@ -259,7 +259,11 @@ struct engine_config {
 	int64_t campaign_id;
 	const char *campaign_name;
 	const char *template_path;
-	const char *unsubscribe_url;       /* NULL: template default */
+	const char *unsubscribe_url; /* NULL: template default */
+	/* click/open tracking (msg/links.h): the campaign's stored links */
+	const char *const *track_links;
+	size_t ntrack_links;
+	bool track_opens;
 	const char *unsubscribe_mailto;    /* NULL: template default */
 	const char *from;                  /* envelope sender without a token */
 	const char *bounce_domain;         /* VERP domain (NULL: From's) */

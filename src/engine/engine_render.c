@@ -120,6 +120,8 @@ render_job(struct engine *e, struct msg_render *r, struct dkim_signer *sig,
 	rcpt.contact_id = (uint64_t)j->d.contact_id;
 	rcpt.values = vals;
 	rcpt.nvalues = a->n;
+	rcpt.link_key = e->key->key; /* tracked links: the token's key */
+	rcpt.link_key_len = e->key->len;
 	buf_reset(tmp);
 	rc = msg_render_one(r, e->tmpl, &rcpt, now, tmp);
 	if (rc == 0 && sig != NULL) {
@@ -440,6 +442,9 @@ engine_template_ready(struct engine *e, const struct store_delivery *rows,
 	opt.campaign = e->cfg->campaign_name;
 	opt.unsubscribe_url = e->cfg->unsubscribe_url;
 	opt.unsubscribe_mailto = e->cfg->unsubscribe_mailto;
+	opt.links = e->cfg->track_links;
+	opt.nlinks = e->cfg->ntrack_links;
+	opt.track_opens = e->cfg->track_opens;
 	rc = tmpl_load(e->cfg->template_path,
 	               (const char *const *)e->attrs.names, e->attrs.n, &opt,
 	               &e->tmpl, err, sizeof(err));

@@ -64,6 +64,9 @@ http_route_fn route_subscribe;
 http_route_fn route_confirm;
 /* The REST API, /api/v1/ (api.c). */
 http_route_fn route_api;
+/* track.c: clicks and opens */
+http_route_fn route_click;
+http_route_fn route_open;
 
 /* The running server's configuration. */
 const struct serve_config *http_config(void);

@@ -11,6 +11,9 @@ const struct http_route http_routes[] = {
     {"/confirm/", true, "GET, HEAD, POST", route_confirm},
     /* the REST API answers its own 405s (JSON, per path) */
     {"/api/v1/", true, "GET, HEAD, POST, PUT, PATCH, DELETE", route_api},
+    /* track.c */
+    {"/c/", true, "GET, HEAD", route_click},
+    {"/o/", true, "GET, HEAD", route_open},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -24,6 +24,7 @@
 #include "base/utf8.h"
 #include "base/xmalloc.h"
 #include "msg/mime.h"
+#include "msg/links.h"
 #include "msg/template_int.h"
 
 #define RENDER_ERR_MAX 256
@@ -43,6 +44,7 @@ struct msg_render {
 	uint64_t rng;
 	char email[ADDR_PATH_MAX + 1];
 	char unsub[1024];
+	char link[MSG_LINK_URL_MAX + 256]; /* a tracked link or pixel */
 	char err[RENDER_ERR_MAX];
 };
 
@@ -154,9 +156,32 @@ put_body_value(struct buf *out, const char *s, size_t n, bool html)
 	buf_append(out, s + run, n - run);
 }
 
+/* A tracked link or the open pixel for rc (links.h) into r->link; a
+ * link's own URL (the pixel: "") without a key. */
+static const char *
+track_url(struct msg_render *r, const struct tmpl *t, const struct seg *g,
+          const struct msg_recipient *rc)
+{
+	char mac[MSG_LINK_MAC_HEX + 1];
+	int idx = g->kind == SEG_LINK ? (int)g->idx : -1;
+
+	if (rc->link_key == NULL)
+		return g->kind == SEG_LINK ? g->s : "";
+	msg_link_mac(rc->link_key, rc->link_key_len, rc->token, idx, mac);
+	if (g->kind == SEG_LINK)
+		snprintf(r->link, sizeof(r->link), "%s/c/%s-%d-%s",
+		         t->track_base, rc->token, idx, mac);
+	else
+		snprintf(r->link, sizeof(r->link),
+		         "<img src=\"%s/o/%s-%s.gif\" width=\"1\" "
+		         "height=\"1\" alt=\"\">",
+		         t->track_base, rc->token, mac);
+	return r->link;
+}
+
 /* The value a non-literal segment stands for: *v NULL if none. */
 static void
-seg_value(const struct msg_render *r, const struct tmpl *t, const struct seg *g,
+seg_value(struct msg_render *r, const struct tmpl *t, const struct seg *g,
           const struct msg_recipient *rc, const char **v, size_t *vlen)
 {
 	*v = NULL;
@@ -186,6 +211,10 @@ seg_value(const struct msg_render *r, const struct tmpl *t, const struct seg *g,
 	case SEG_TOKEN:
 		*v = rc->token;
 		break;
+	case SEG_LINK:
+	case SEG_OPEN:
+		*v = track_url(r, t, g, rc);
+		break;
 	}
 	if (*v != NULL && *vlen == 0)
 		*vlen = strlen(*v);
@@ -212,7 +241,10 @@ render_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
 		if (mode == MODE_HEADER)
 			mime_sanitize(out, v, vlen, TMPL_HVALUE_MAX);
 		else
-			put_body_value(out, v, vlen, mode == MODE_HTML);
+			put_body_value(out, v, vlen,
+			               mode == MODE_HTML &&
+			                   g->kind != SEG_LINK &&
+			                   g->kind != SEG_OPEN);
 	}
 }
 
@@ -310,7 +342,9 @@ put_text_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
 		}
 		seg_value(r, t, g, rc, &v, &vlen);
 		if (v != NULL)
-			put_body_value(&r->vals, v, vlen, html);
+			put_body_value(&r->vals, v, vlen,
+			               html && g->kind != SEG_LINK &&
+			                   g->kind != SEG_OPEN);
 		r->voff[i] = off;
 		r->vlen[i] = buf_len(&r->vals) - off;
 		mime_piece_scan(&pc, buf_cstr(&r->vals) + off, r->vlen[i]);

@@ -21,6 +21,7 @@
 #include "base/str.h"
 #include "base/utf8.h"
 #include "base/xmalloc.h"
+#include "msg/links.h"
 #include "msg/mime.h"
 #include "msg/template_int.h"
 
@@ -627,6 +628,102 @@ compile_body(struct compiler *c, struct tmpl *t, const char *s, size_t n,
 	return 0;
 }
 
+/* The index of url[0..len) in opt's links, or -1. */
+static int
+track_index(const struct tmpl_options *opt, const char *url, size_t len)
+{
+	for (size_t i = 0; i < opt->nlinks; i++)
+		if (strlen(opt->links[i]) == len &&
+		    memcmp(opt->links[i], url, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Split the literals of p at each stored link (in HTML only href
+ * values), as SEG_LINK segments. */
+static void
+track_part(struct tpart *p, bool html, const struct tmpl_options *opt)
+{
+	struct tpart np = {NULL, 0};
+
+	for (size_t k = 0; k < p->n; k++) {
+		struct seg *g = &p->v[k];
+		size_t lit = 0;
+
+		if (g->kind != SEG_LIT) {
+			*part_add(&np, g->kind) = *g;
+			continue;
+		}
+		for (size_t i = 0; i < g->len; i++) {
+			size_t len = msg_link_len(g->s + i, g->len - i);
+			int idx;
+
+			if (len == 0)
+				continue;
+			if (html ? i < 6 ||
+			               strncasecmp(g->s + i - 6, "href=", 5) !=
+			                   0 ||
+			               (g->s[i - 1] != '"' &&
+			                g->s[i - 1] != '\'')
+			         : i > 0 && strchr(" \t\n(<\"'", g->s[i - 1]) ==
+			                        NULL)
+				continue;
+			/* runs into a merge field: personalised, left alone */
+			if (i + len == g->len && k + 1 < p->n)
+				continue;
+			if ((idx = track_index(opt, g->s + i, len)) < 0)
+				continue;
+			part_lit(&np, g->s + lit, i - lit);
+			struct seg *l = part_add(&np, SEG_LINK);
+			l->idx = (size_t)idx;
+			l->s = xstrndup(g->s + i, len);
+			l->len = len;
+			i += len - 1;
+			lit = i + 1;
+		}
+		part_lit(&np, g->s + lit, g->len - lit);
+		free(g->s);
+	}
+	free(p->v);
+	*p = np;
+}
+
+/* Tracked links and the open pixel, when opt asks for them. */
+static void
+track_prepare(struct tmpl *t, const struct tmpl_options *opt)
+{
+	const char *u = t->unsub_url, *h, *e;
+
+	if (opt->nlinks == 0 && !opt->track_opens)
+		return;
+	h = strstr(u, "://");
+	h = h ? h + 3 : u;
+	e = strchr(h, '/');
+	t->track_base = xstrndup(u, e ? (size_t)(e - u) : strlen(u));
+	if (opt->nlinks > 0) {
+		track_part(&t->text, false, opt);
+		track_part(&t->html, true, opt);
+	}
+	if (opt->track_opens && t->has_html) {
+		struct seg *last = t->html.n ? &t->html.v[t->html.n - 1] : NULL;
+		char *body = NULL;
+
+		if (last && last->kind == SEG_LIT)
+			body = strcasestr(last->s, "</body>");
+		if (body != NULL) {
+			char *tail = xstrdup(body);
+
+			last->len = (size_t)(body - last->s);
+			last->s[last->len] = '\0';
+			part_add(&t->html, SEG_OPEN);
+			part_lit(&t->html, tail, strlen(tail));
+			free(tail);
+		} else {
+			part_add(&t->html, SEG_OPEN);
+		}
+	}
+}
+
 int
 tmpl_compile(const char *name, const char *src, size_t len,
              const char *const *fields, size_t nfields, const char *dir,
@@ -763,6 +860,8 @@ tmpl_compile(const char *name, const char *src, size_t len,
 		goto fail;
 	if ((rc = compile_options(&c, t, opt)) != 0)
 		goto fail;
+	if (opt != NULL)
+		track_prepare(t, opt);
 	part_prepare_body(&t->text);
 	part_prepare_body(&t->html);
 	if (!t->has_list_id)
@@ -834,6 +933,7 @@ tmpl_free(struct tmpl *t)
 	for (size_t i = 0; i < t->natt; i++)
 		free(t->att[i]);
 	free(t->unsub_url);
+	free(t->track_base);
 	free(t->unsub_mailto);
 	free(t->msgid_domain);
 	free(t->campaign);

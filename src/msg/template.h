@@ -19,6 +19,7 @@
 #ifndef MC_MSG_TEMPLATE_H
 #define MC_MSG_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -52,6 +53,12 @@ struct tmpl_options {
 	const char
 	    *unsubscribe_mailto;  /* address; default unsubscribe@FROM-DOMAIN */
 	const char *msgid_domain; /* default: the From domain */
+	/* click tracking (msg/links.h): the campaign's stored links; a URL
+	 * of the bodies equal to links[i] becomes PUBLIC/c/TOKEN-i-MAC,
+	 * PUBLIC the unsubscribe URL's site */
+	const char *const *links;
+	size_t nlinks;
+	bool track_opens; /* the open pixel PUBLIC/o/TOKEN-MAC.gif */
 };
 
 /* A merge value: s == NULL means absent (the default applies). */
@@ -68,6 +75,10 @@ struct msg_recipient {
 	const struct tmpl_value
 	    *values; /* one per name given to tmpl_compile */
 	size_t nvalues;
+	/* the key that signed token, for tracked links' MACs; NULL: a
+	 * tracked link renders as its own URL (previews, tests) */
+	const unsigned char *link_key;
+	size_t link_key_len;
 };
 
 /* Compile src (name is used in errors: "news.tmpl:12: ...").  fields are

@@ -25,6 +25,8 @@ enum seg_kind {
 	SEG_UNSUB,
 	SEG_CAMPAIGN,
 	SEG_TOKEN,
+	SEG_LINK, /* a tracked link: idx, s its own URL */
+	SEG_OPEN, /* the open pixel */
 };
 
 struct seg {
@@ -72,6 +74,7 @@ struct tmpl {
 	size_t att_len[TMPL_ATTACH_MAX];
 	size_t natt;
 	char *unsub_url, *unsub_mailto, *msgid_domain, *campaign;
+	char *track_base; /* "https://host" of tracked links */
 	char alt_boundary[48], mix_boundary[48];
 	size_t nfields;
 };

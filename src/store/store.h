@@ -322,6 +322,9 @@ typedef int store_event_fn(void *arg, const struct store_event *e);
 typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
 /* A token key of the store: its id, hex text, whether it signs (else it
  * only verifies: a campaign's own --token-key), when it was added. */
+/* A tracked link idx (-1: the opens) with its hits and distinct contacts. */
+typedef int store_track_link_fn(void *arg, int idx, const char *url,
+                                int64_t hits, int64_t contacts);
 typedef int store_token_key_fn(void *arg, int64_t id, const char *hex,
                                bool signs, time_t created);
 
@@ -665,6 +668,16 @@ struct store_ops {
 	int (*token_key_add)(struct store *, const char *hex, bool signs,
 	                     time_t now, int64_t *id);
 	int (*token_key_each)(struct store *, store_token_key_fn *, void *);
+	/* Click and open tracking (app/track.h): keep link idx of a
+	 * campaign (an existing one stays), each link with its clicks and
+	 * the contacts that clicked (then idx -1: the opens), and count one
+	 * click (idx >= 0) or open (-1) of a contact. */
+	int (*track_link_put)(struct store *, int64_t campaign_id, int idx,
+	                      const char *url);
+	int (*track_link_each)(struct store *, int64_t campaign_id,
+	                       store_track_link_fn *, void *);
+	int (*track_hit)(struct store *, int64_t campaign_id, int idx,
+	                 int64_t contact_id, time_t now);
 	/* Campaigns whose status is status (NULL: every one), in id order
 	 * (a worker's look for running campaigns). */
 	int (*campaign_each)(struct store *, const char *status,
@@ -800,6 +813,9 @@ struct store_ops {
 	X(event_each)                                                          \
 	X(token_key_add)                                                       \
 	X(token_key_each)                                                      \
+	X(track_link_put)                                                      \
+	X(track_link_each)                                                     \
+	X(track_hit)                                                           \
 	X(campaign_each)                                                       \
 	X(segment_count)                                                       \
 	X(segment_each)                                                        \
@@ -1022,6 +1038,12 @@ int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
 int store_token_key_add(struct store *s, const char *hex, bool signs,
                         time_t now, int64_t *id);
 int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);
+int store_track_link_put(struct store *s, int64_t campaign_id, int idx,
+                         const char *url);
+int store_track_link_each(struct store *s, int64_t campaign_id,
+                          store_track_link_fn *fn, void *arg);
+int store_track_hit(struct store *s, int64_t campaign_id, int idx,
+                    int64_t contact_id, time_t now);
 int store_campaign_each(struct store *s, const char *status,
                         store_campaign_fn *fn, void *arg);
 int store_segment_count(struct store *s, int64_t list_id,

@@ -957,3 +957,30 @@ store_api_token_revoke(struct store *s, int64_t id, time_t now)
 	HAVE_OP(api_token_revoke);
 	CALL(api_token_revoke, id, now);
 }
+
+/* Keep link idx of a campaign for click tracking. */
+int
+store_track_link_put(struct store *s, int64_t campaign_id, int idx,
+                     const char *url)
+{
+	NEED(track_link_put, idx >= 0 && url != NULL, "no link");
+	CALL(track_link_put, campaign_id, idx, url);
+}
+
+/* Each tracked link of a campaign with its counts, then the opens. */
+int
+store_track_link_each(struct store *s, int64_t campaign_id,
+                      store_track_link_fn *fn, void *arg)
+{
+	NEED(track_link_each, fn != NULL, "no callback");
+	CALL(track_link_each, campaign_id, fn, arg);
+}
+
+/* Count one click (idx >= 0) or open (idx -1). */
+int
+store_track_hit(struct store *s, int64_t campaign_id, int idx,
+                int64_t contact_id, time_t now)
+{
+	NEED(track_hit, idx >= -1, "bad link index");
+	CALL(track_hit, campaign_id, idx, contact_id, now);
+}

@@ -262,7 +262,28 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " list_id INTEGER,"
     " ip TEXT NOT NULL,"
     " sent_at INTEGER NOT NULL) WITHOUT ROWID;",
-    "SELECT 1;", /* 9: placeholder */
+    /* 9: click and open tracking (app/track.h): a campaign's links by
+     * index (the target of /c/TOKEN comes from here, never from the
+     * token), and one row per click or open (idx -1); a contact's
+     * rows go when it is erased or deleted. */
+    "CREATE TABLE track_links ("
+    " campaign_id INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " url TEXT NOT NULL,"
+    " PRIMARY KEY (campaign_id, idx)) WITHOUT ROWID;"
+    "CREATE TABLE track_hits ("
+    " id INTEGER PRIMARY KEY,"
+    " campaign_id INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL,"
+    " contact_id INTEGER NOT NULL,"
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX track_hits_by_link ON track_hits(campaign_id, idx);"
+    "CREATE INDEX track_hits_by_contact ON track_hits(contact_id);"
+    "CREATE TRIGGER track_hits_erased AFTER UPDATE OF status ON contacts"
+    " WHEN new.status = 'erased' BEGIN DELETE FROM track_hits WHERE"
+    " contact_id = new.id; END;"
+    "CREATE TRIGGER track_hits_deleted AFTER DELETE ON contacts BEGIN"
+    " DELETE FROM track_hits WHERE contact_id = old.id; END;",
     "SELECT 1;", /* 10: placeholder */
     /* 11: the REST API's bearer tokens (app/api_token.h): only the
      * SHA-256 of the secret, its scope, and when it was revoked */
@@ -736,6 +757,20 @@ static const char *const audit_triggers[] = {
 	                     "?1 = 0 OR id = ?1 ORDER BY id")                  \
 	X(ST_API_TOKEN_REVOKE, "UPDATE api_tokens SET revoked_at = ?2 WHERE "  \
 	                       "id = ?1 AND revoked_at IS NULL")               \
+	X(ST_TRACK_LINK_PUT, "INSERT INTO track_links(campaign_id, idx, url) " \
+	                     "VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING")     \
+	X(ST_TRACK_LINK_EACH,                                                  \
+	  "SELECT l.idx, l.url, (SELECT count(*) FROM track_hits h WHERE "     \
+	  "h.campaign_id = l.campaign_id AND h.idx = l.idx), (SELECT "         \
+	  "count(DISTINCT contact_id) FROM track_hits h WHERE h.campaign_id "  \
+	  "= "                                                                 \
+	  "l.campaign_id AND h.idx = l.idx) FROM track_links l WHERE "         \
+	  "l.campaign_id = ?1 UNION ALL SELECT -1, '', count(*), "             \
+	  "count(DISTINCT contact_id) FROM track_hits WHERE campaign_id = ?1 " \
+	  "AND idx = -1 ORDER BY 1")                                           \
+	X(ST_TRACK_HIT,                                                        \
+	  "INSERT INTO track_hits(campaign_id, idx, contact_id, "              \
+	  "at) VALUES (?1, ?2, ?3, ?4)")                                       \
 	X(ST_CAMPAIGN_EACH,                                                    \
 	  "SELECT name, list_id, status, created_at, "                         \
 	  "scheduled_at, id FROM campaigns WHERE ?1 IS NULL "                  \
@@ -2202,6 +2237,62 @@ sq_campaign_get(struct store *s, int64_t id, struct store_campaign *out)
 
 static const char *col_text(sqlite3_stmt *st, int i);
 
+/* op: track_link_put */
+static int
+sq_track_link_put(struct store *s, int64_t campaign_id, int idx,
+                  const char *url)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_TRACK_LINK_PUT);
+
+	if (st == NULL)
+		return db_fail(q, "tracked link");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int(st, 2, idx);
+	bind_text(st, 3, url);
+	return exec_done(q, st, "tracked link");
+}
+
+/* op: track_link_each */
+static int
+sq_track_link_each(struct store *s, int64_t campaign_id,
+                   store_track_link_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_TRACK_LINK_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "tracked links");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if ((stop = fn(arg, sqlite3_column_int(st, 0), col_text(st, 1),
+		               sqlite3_column_int64(st, 2),
+		               sqlite3_column_int64(st, 3))) != 0)
+			break;
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "tracked links");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: track_hit */
+static int
+sq_track_hit(struct store *s, int64_t campaign_id, int idx, int64_t contact_id,
+             time_t now)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_TRACK_HIT);
+
+	if (st == NULL)
+		return db_fail(q, "click");
+	sqlite3_bind_int64(st, 1, campaign_id);
+	sqlite3_bind_int(st, 2, idx);
+	sqlite3_bind_int64(st, 3, contact_id);
+	sqlite3_bind_int64(st, 4, now);
+	return exec_done(q, st, "click");
+}
+
 /* op: campaign_each */
 static int
 sq_campaign_each(struct store *s, const char *status, store_campaign_fn *fn,
@@ -3497,6 +3588,9 @@ static const struct store_ops sqlite_ops = {
     .event_each = sq_event_each,
     .token_key_add = sq_token_key_add,
     .token_key_each = sq_token_key_each,
+    .track_link_put = sq_track_link_put,
+    .track_link_each = sq_track_link_each,
+    .track_hit = sq_track_hit,
     .holder_add = sq_holder_add,
     .holder_beat = sq_holder_beat,
     .holder_end = sq_holder_end,

@@ -35,7 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t vlen = sep ? size - split - 1 : 0;
 	struct tmpl_value vals[3] = {
 	    {v, vlen}, {v, vlen / 2}, {v + vlen / 2, vlen - vlen / 2}};
-	struct msg_recipient rc = {"a@example.org", "tok", 1, 2, vals, 3};
+	struct msg_recipient rc = {
+	    "a@example.org", "tok", 1, 2, vals, 3, NULL, 0};
 	struct msg_render *r = msg_render_new();
 	struct buf out;
 	buf_init(&out);

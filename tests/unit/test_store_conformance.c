@@ -1964,6 +1964,54 @@ test_api_tokens(void **state)
 	assert_string_equal(k.text, want);
 }
 
+/* Collect tracked links as "idx:url:hits:contacts;". */
+static int
+collect_link(void *arg, int idx, const char *url, int64_t hits,
+             int64_t contacts)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 512 - n, "%d:%s:%lld:%lld;", idx, url,
+	         (long long)hits, (long long)contacts);
+	return 0;
+}
+
+/* Click tracking: the link table, hits per link and contact, erasure. */
+static void
+test_track(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	char got[512] = "";
+	int64_t a, b;
+
+	assert_int_equal(store_track_link_put(s, 7, 0, "https://a.example/"),
+	                 0);
+	assert_int_equal(store_track_link_put(s, 7, 1, "https://b.example/"),
+	                 0);
+	/* an existing link stays as it was */
+	assert_int_equal(store_track_link_put(s, 7, 0, "https://evil/"), 0);
+	assert_int_equal(store_track_link_put(s, 7, -1, "x"), MC_EINVAL);
+	assert_int_equal(store_track_link_each(s, 7, collect_link, got), 0);
+	assert_string_equal(got, "-1::0:0;0:https://a.example/:0:0;"
+	                         "1:https://b.example/:0:0;");
+	a = 11;
+	b = 12;
+	assert_int_equal(store_track_hit(s, 7, 0, a, T0), 0);
+	assert_int_equal(store_track_hit(s, 7, 0, a, T0), 0);
+	assert_int_equal(store_track_hit(s, 7, 0, b, T0), 0);
+	assert_int_equal(store_track_hit(s, 7, -1, b, T0), 0);
+	assert_int_equal(store_track_hit(s, 8, 1, b, T0), 0);
+	got[0] = '\0';
+	assert_int_equal(store_track_link_each(s, 7, collect_link, got), 0);
+	assert_string_equal(got, "-1::1:1;0:https://a.example/:3:2;"
+	                         "1:https://b.example/:0:0;");
+	got[0] = '\0';
+	assert_int_equal(store_track_link_each(s, 9, collect_link, got), 0);
+	assert_string_equal(got, "-1::0:0;");
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -2009,6 +2057,7 @@ main(void)
 		    PER_BACKEND(test_campaign_each, be),
 		    PER_BACKEND(test_segments_and_campaign_files, be),
 		    PER_BACKEND(test_signups, be),
+		    PER_BACKEND(test_track, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
