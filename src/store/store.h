@@ -353,6 +353,19 @@ typedef int store_supp_fn(void *arg, const struct store_suppression *s);
  * value is then returned by the op).  "now" is always passed in, so tests
  * can fake the clock.
  */
+/* A dashboard user (app/user.h): the password only as its Argon2id
+ * encoding; failures and locked_until are the login lockout. */
+#define STORE_USER_NAME_MAX 64
+#define STORE_USER_HASH_MAX 255
+struct store_user {
+	char name[STORE_USER_NAME_MAX + 1];
+	char role[16]; /* "admin", "viewer" */
+	char hash[STORE_USER_HASH_MAX + 1];
+	unsigned failures;   /* failed logins since the last good one */
+	time_t locked_until; /* 0: not locked */
+	time_t created;
+};
+
 struct store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct store *);
@@ -645,6 +658,14 @@ struct store_ops {
 	                          store_campaign_file_fn *, void *);
 	int (*campaign_schedule)(struct store *, int64_t id, time_t at);
 	int (*campaign_claim_due)(struct store *, time_t now, int64_t *id);
+	/* Dashboard users: add or replace one by name (its lockout
+	 * cleared), one by name (MC_ENOTFOUND), and record a login's
+	 * failures and lock (MC_ENOTFOUND). */
+	int (*user_put)(struct store *, const struct store_user *u);
+	int (*user_get)(struct store *, const char *name,
+	                struct store_user *out);
+	int (*user_mark)(struct store *, const char *name, unsigned failures,
+	                 time_t locked_until);
 };
 
 /*
@@ -719,7 +740,10 @@ struct store_ops {
 	X(campaign_file_put)                                                   \
 	X(campaign_file_each)                                                  \
 	X(campaign_schedule)                                                   \
-	X(campaign_claim_due)
+	X(campaign_claim_due)                                                  \
+	X(user_put)                                                            \
+	X(user_get)                                                            \
+	X(user_mark)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -926,6 +950,10 @@ int store_campaign_file_each(struct store *s, int64_t id,
                              store_campaign_file_fn *fn, void *arg);
 int store_campaign_schedule(struct store *s, int64_t id, time_t at);
 int store_campaign_claim_due(struct store *s, time_t now, int64_t *id);
+int store_user_put(struct store *s, const struct store_user *u);
+int store_user_get(struct store *s, const char *name, struct store_user *out);
+int store_user_mark(struct store *s, const char *name, unsigned failures,
+                    time_t locked_until);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 
