@@ -146,8 +146,8 @@ user_password_read(const char *path, char *out, size_t outsz, char *err,
 
 /* Check a login, counting failures and locking. */
 int
-user_login(struct store *s, const char *name, const char *password,
-           time_t now, enum user_role *role, char *err, size_t errsz)
+user_login(struct store *s, const char *name, const char *password, time_t now,
+           enum user_role *role, char *err, size_t errsz)
 {
 	struct store_user u;
 	int rc = store_user_get(s, name ? name : "", &u);
@@ -172,11 +172,9 @@ user_login(struct store *s, const char *name, const char *password,
 		return 0;
 	}
 	u.failures++;
-	if (store_user_mark(s, u.name,
-	                    u.failures >= USER_LOCK_AFTER ? 0 : u.failures,
-	                    u.failures >= USER_LOCK_AFTER
-	                        ? now + USER_LOCK_SECS
-	                        : 0) < 0)
+	if (store_user_mark(
+	        s, u.name, u.failures >= USER_LOCK_AFTER ? 0 : u.failures,
+	        u.failures >= USER_LOCK_AFTER ? now + USER_LOCK_SECS : 0) < 0)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	return mc_fail(MC_EAUTH, err, errsz, "wrong name or password");
 }

@@ -28,6 +28,7 @@ const struct cli_command cli_commands[] = {
     {"store", cmd_store, "the store's schema: migrate"},
     {"contact", cmd_contact,
      "one contact: show | set | delete | erase | history | resubscribe"},
+    {"user", cmd_user, "dashboard users: add"},
     {"token", cmd_token, "the store's token keys: rotate | list | verify"},
     {"serve", cmd_serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz"},
     {"preview", cmd_preview, "render the message one recipient would get"},

@@ -47,6 +47,7 @@ cli_command_fn cmd_sink;
 cli_command_fn cmd_list;
 cli_command_fn cmd_suppress;
 cli_command_fn cmd_contact;
+cli_command_fn cmd_user;
 cli_command_fn cmd_preview;
 cli_command_fn cmd_token;
 cli_command_fn cmd_store;
