@@ -60,6 +60,14 @@ extern const size_t http_nroutes;
 http_route_fn route_health;
 http_route_fn route_unsubscribe;
 
+/* The dashboard (dash*.c): everything under /dash/. */
+http_route_fn route_dash;
+struct runner;
+/* The campaign runner of this server (app/runner.h). */
+struct runner *http_runner(void);
+/* Whether the server speaks TLS itself (cookies get Secure). */
+bool http_tls(void);
+
 /* The running server's configuration. */
 const struct serve_config *http_config(void);
 

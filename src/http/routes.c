@@ -7,6 +7,9 @@
 const struct http_route http_routes[] = {
     {"/healthz", false, "GET, HEAD", route_health},
     {"/unsubscribe/", true, "GET, HEAD, POST", route_unsubscribe},
+    /* dash */
+    {"/dash", false, "GET, HEAD", route_dash},
+    {"/dash/", true, "GET, HEAD, POST", route_dash},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);
