@@ -368,7 +368,7 @@ enum MHD_Result
 dash_page_contacts(struct dash_req *d)
 {
 	const char *q = dash_arg(d, "q"), *list = dash_arg(d, "list");
-	char err[CAMPAIGN_ERR_MAX];
+	char err[CAMPAIGN_ERR_MAX], lname[STORE_NAME_MAX + 1];
 	json_t *rows = NULL, *c, *hist = NULL;
 	struct buf b;
 	size_t i, shown = 0;
@@ -422,7 +422,10 @@ dash_page_contacts(struct dash_req *d)
 	}
 	if (list == NULL && json_array_size(rows) > 0)
 		list = jstr(json_array_get(rows, 0), "name");
-	if (list != NULL && list[0] != '\0') {
+	/* a copy: list may point into rows, replaced below */
+	mc_strlcpy(lname, list ? list : "", sizeof(lname));
+	list = lname;
+	if (list[0] != '\0') {
 		json_t *lists = rows;
 
 		buf_puts(&b, "<p>Lists: ");

@@ -13,3 +13,11 @@ add_test(NAME serve_busy
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_busy.py
 	$<TARGET_FILE:mailcast>)
 set_tests_properties(serve_busy PROPERTIES LABELS integration TIMEOUT 300)
+# The dashboard (issue 14 Must show 2) and the campaign runner in serve
+# (issue 13 item 6): sessions, CSRF, roles, lockout, no secret in a page;
+# start/pause/resume/schedule from the page; a campaign left running
+# resumed at start.  Ports 27400-27402.
+add_test(NAME serve_dash
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_dash.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_dash PROPERTIES LABELS integration TIMEOUT 300)
