@@ -81,6 +81,7 @@ dash_head(struct buf *b, const struct dash_req *d, const char *title,
 	            "<title>");
 	dash_esc(b, title);
 	buf_puts(b, " — mailcast</title>"
+	            "<link rel=\"icon\" href=\"/dash/static/icon.svg\">"
 	            "<link rel=\"stylesheet\" href=\"/dash/static/app.css\">"
 	            "<script src=\"/dash/static/app.js\" defer></script>"
 	            "</head><body><a class=\"skip\" href=\"#main\">Skip to "
@@ -124,6 +125,11 @@ dash_response(const char *type, const void *data, size_t len)
 		    "default-src 'none'; style-src 'unsafe-inline'; "
 		    "form-action 'self'; frame-ancestors 'none'");
 		MHD_add_response_header(r, "Content-Security-Policy", DASH_CSP);
+		/* with no-referrer a browser sends "Origin: null" on a form
+		 * POST, and the same-site check could not tell us from
+		 * another site; same-origin keeps it inside this server */
+		MHD_del_response_header(r, "Referrer-Policy", "no-referrer");
+		MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	}
 	return r;
 }

@@ -25,6 +25,11 @@
 #include "http/dash.h"
 
 #define CONTACTS_SHOWN 200
+/* A table that scrolls sideways on a phone: focusable, so a keyboard
+ * can scroll it too, and named for a screen reader. */
+#define TABLE_WRAP                                                             \
+	"<div class=\"table-wrap\" tabindex=\"0\" role=\"region\" "            \
+	"aria-label=\"Table, scrolls sideways\">"
 
 /* A JSON time (ISO text or seconds) as <time>. */
 static void
@@ -88,7 +93,7 @@ dash_page_campaigns(struct dash_req *d)
 		             "appears here, ready to start.</p>");
 	else
 		buf_puts(&b,
-		         "<div class=\"table-wrap\"><table><caption "
+		         "" TABLE_WRAP "<table><caption "
 		         "class=\"skip\">Campaigns</caption><thead><tr>"
 		         "<th scope=\"col\">Campaign</th><th "
 		         "scope=\"col\">List</th><th "
@@ -202,9 +207,9 @@ dash_page_campaign(struct dash_req *d, long long id)
 	}
 	buf_printf(&b,
 	           "<section id=\"live\" aria-live=\"polite\" "
-	           "data-events=\"/dash/campaign/%lld/events\">"
-	           "<dl class=\"stats\">",
-	           id);
+	           "data-events=\"/dash/campaign/%lld/events\" "
+	           "data-live=\"%d\"><dl class=\"stats\">",
+	           id, live ? 1 : 0);
 	stat(&b, "st-state", "State",
 	     live ? sm->state : campaign_status_name(ci.status));
 	stat(&b, "st-sent", "Sent",
@@ -222,7 +227,7 @@ dash_page_campaign(struct dash_req *d, long long id)
 	buf_puts(&b, "</dl><h2>Over time</h2><div id=\"live-chart\">"
 	             "<p class=\"empty\">The chart draws itself while the "
 	             "campaign runs here.</p></div>"
-	             "<h2>Destinations</h2><div class=\"table-wrap\"><table>"
+	             "<h2>Destinations</h2>" TABLE_WRAP "<table>"
 	             "<thead><tr><th scope=\"col\">Destination</th><th "
 	             "scope=\"col\">Sent</th><th scope=\"col\">Deferred</th>"
 	             "<th scope=\"col\">Failed</th><th scope=\"col\">Last "
@@ -285,7 +290,7 @@ tally_section(struct buf *b, const char *title, const json_t *t)
 		            "campaign.</p>");
 		return;
 	}
-	buf_puts(b, "<div class=\"table-wrap\"><table><thead><tr><th "
+	buf_puts(b, "" TABLE_WRAP "<table><thead><tr><th "
 	            "scope=\"col\">Key</th><th scope=\"col\">Counts by "
 	            "state</th></tr></thead><tbody>");
 	json_object_foreach((json_t *)t, k, v)
@@ -391,8 +396,8 @@ dash_page_contacts(struct dash_req *d)
 		buf_puts(&b, "</strong></p>");
 		json_decref(c);
 		if (app_contact_history(s, q, &hist, err, sizeof(err)) == 0) {
-			buf_puts(&b, "<h3>History</h3><div "
-			             "class=\"table-wrap\"><table><thead><tr>"
+			buf_puts(&b, "<h3>History</h3>" TABLE_WRAP
+			             "<table><thead><tr>"
 			             "<th scope=\"col\">When</th><th "
 			             "scope=\"col\">Who</th><th "
 			             "scope=\"col\">What</th><th "
@@ -444,7 +449,7 @@ dash_page_contacts(struct dash_req *d)
 		json_decref(lists);
 		buf_puts(&b, "<h2>List ");
 		dash_esc(&b, list);
-		buf_puts(&b, "</h2><div class=\"table-wrap\"><table><thead><tr>"
+		buf_puts(&b, "</h2>" TABLE_WRAP "<table><thead><tr>"
 		             "<th scope=\"col\">Address</th><th "
 		             "scope=\"col\">Status</th></tr></thead><tbody>");
 		json_array_foreach(rows, i, c)
@@ -498,7 +503,7 @@ dash_page_suppressions(struct dash_req *d)
 		             "add one with <code>mailcast suppress add "
 		             "ADDRESS</code>.</p>");
 	else {
-		buf_puts(&b, "<div class=\"table-wrap\"><table><thead><tr><th "
+		buf_puts(&b, "" TABLE_WRAP "<table><thead><tr><th "
 		             "scope=\"col\">Entry</th><th "
 		             "scope=\"col\">Reason</th><th "
 		             "scope=\"col\">Source</th><th "
@@ -541,7 +546,7 @@ dash_page_lists(struct dash_req *d)
 		buf_puts(&b, "<p class=\"empty\">No list yet. <code>mailcast "
 		             "list import NAME FILE.csv</code> makes one.</p>");
 	else
-		buf_puts(&b, "<div class=\"table-wrap\"><table><thead><tr><th "
+		buf_puts(&b, "" TABLE_WRAP "<table><thead><tr><th "
 		             "scope=\"col\">List</th><th scope=\"col\" "
 		             "class=\"n\">Members</th><th scope=\"col\">By "
 		             "status</th><th scope=\"col\">Created</th></tr>"
@@ -620,7 +625,7 @@ dash_page_settings(struct dash_req *d)
 	             "<code>mailcast.conf</code> and send the server SIGHUP. "
 	             "Secrets are never shown: a password is only ever named "
 	             "by the file that holds it.</p>");
-	buf_puts(&b, "<div class=\"table-wrap\"><table><thead><tr><th "
+	buf_puts(&b, "" TABLE_WRAP "<table><thead><tr><th "
 	             "scope=\"col\">Key</th><th scope=\"col\">Value</th>"
 	             "</tr></thead><tbody>");
 	buf_puts(&b, "<tr><td>configuration file</td><td>");

@@ -21,3 +21,11 @@ add_test(NAME serve_dash
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_dash.py
 	$<TARGET_FILE:mailcast>)
 set_tests_properties(serve_dash PROPERTIES LABELS integration TIMEOUT 300)
+# The dashboard in a real browser (issue 14 Must show 1): Debian's
+# chromium driven by puppeteer-core, axe-core on every page; screenshots
+# into the build dir (not committed).  Ports 27410-27411.
+add_test(NAME serve_dash_browser
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/browser/run.sh
+	$<TARGET_FILE:mailcast> ${CMAKE_BINARY_DIR}/screenshots)
+set_tests_properties(serve_dash_browser PROPERTIES LABELS integration
+    TIMEOUT 300 SKIP_RETURN_CODE 77)

@@ -49,8 +49,12 @@ function mcLive(box) {
 				body.appendChild(tr);
 			});
 		}
-		if (s.final)
+		if (s.final) {
 			src.close();
+			/* the run ended while we watched: fresh buttons */
+			if (box.getAttribute("data-live") === "1")
+				location.reload();
+		}
 	});
 }
 
