@@ -426,7 +426,10 @@ sse_ticker(void *arg)
 
 		pthread_mutex_lock(&sse_lock);
 		for (struct sse *e = sse_head; e; e = e->next_sse)
-			if (e->suspended && e->next <= now) {
+			/* draining: wake every stream so it ends (a suspended
+			 * connection would keep the daemon from stopping) */
+			if (e->suspended &&
+			    (e->next <= now || http_draining())) {
 				e->suspended = false;
 				MHD_resume_connection(e->c);
 			}
@@ -561,7 +564,7 @@ sse_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	(void)pos;
 	if (e->pending == NULL) {
-		if (e->final && e->sent > 0)
+		if ((e->final && e->sent > 0) || http_draining())
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (now_ms() < e->next) {
 			pthread_mutex_lock(&sse_lock);
