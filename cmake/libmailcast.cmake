@@ -82,7 +82,7 @@ file(RELATIVE_PATH MC_PC_UP
 string(REGEX REPLACE "/$" "" MC_PC_UP "${MC_PC_UP}")
 set(MC_PC_REQUIRES "libevent_core libevent_openssl libssl libcrypto libcares")
 string(APPEND MC_PC_REQUIRES
-    " sqlite3 libpq gmime-3.0 libidn2 libnl-route-3.0 inih jansson")
+    " sqlite3 libpq gmime-3.0 libidn2 libnl-route-3.0 inih jansson libargon2")
 set(MC_PC_LIBS_PRIVATE "-lcsv -pthread")
 set(MC_PC_LIBS_EXTRA "")
 if(MAILCAST_SANITIZE)

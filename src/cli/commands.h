@@ -47,6 +47,7 @@ typedef int cli_command_fn(int argc, char **argv);
 	X(store, "the store's schema: migrate")                                \
 	X(contact, "one contact: show | set | delete | erase | history | "     \
 	           "resubscribe")                                              \
+	X(user, "dashboard users: add")                                        \
 	X(token, "the store's token keys: rotate | list | verify")             \
 	X(serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz")           \
 	X(preview, "render the message one recipient would get")               \

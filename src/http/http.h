@@ -68,6 +68,14 @@ http_route_fn route_api;
 http_route_fn route_click;
 http_route_fn route_open;
 
+/* The dashboard (dash*.c): everything under /dash/. */
+http_route_fn route_dash;
+struct runner;
+/* The campaign runner of this server (app/runner.h). */
+struct runner *http_runner(void);
+/* Whether the server speaks TLS itself (cookies get Secure). */
+bool http_tls(void);
+
 /* The running server's configuration. */
 const struct serve_config *http_config(void);
 

@@ -14,6 +14,9 @@ const struct http_route http_routes[] = {
     /* track.c */
     {"/c/", true, "GET, HEAD", route_click},
     {"/o/", true, "GET, HEAD", route_open},
+    /* dash */
+    {"/dash", false, "GET, HEAD", route_dash},
+    {"/dash/", true, "GET, HEAD, POST", route_dash},
 };
 
 const size_t http_nroutes = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -23,6 +23,7 @@
 #include "app/config.h"
 #include "app/contacts.h"
 #include "app/files.h"
+#include "app/runner.h"
 #include "app/token_keys.h"
 #include "app/unsubscribe.h"
 #include "base/error.h"
@@ -92,6 +93,7 @@ struct srv {
 	/* Each worker thread's store, closed at the end. */
 	pthread_mutex_t stores_lock;
 	char url[APP_STORE_URL_MAX]; /* app_store_url(cfg->store_url) */
+	struct runner *runner;       /* campaigns run here (app/runner.h) */
 	char open_err[512];          /* why the last store open failed */
 	struct store *stores[STORES_MAX];
 	size_t nstores;
@@ -190,6 +192,20 @@ http_store(void)
 	}
 	pthread_mutex_unlock(&srv.stores_lock);
 	return t_store;
+}
+
+/* The campaign runner of this server. */
+struct runner *
+http_runner(void)
+{
+	return srv.runner;
+}
+
+/* Whether this server speaks TLS. */
+bool
+http_tls(void)
+{
+	return srv.cfg != NULL && srv.cfg->tls_cert_file != NULL;
 }
 
 /* (Re)load the token keys from s; keeps the old ring on failure. */
@@ -1190,6 +1206,9 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 		mc_fail(rc, err, errsz, "cannot load the token keys");
 		goto out;
 	}
+	srv.runner = runner_new(srv.url);
+	if ((rc = runner_boot(srv.runner, err, errsz)) < 0)
+		goto out;
 	if ((rc = responses_make()) < 0 ||
 	    (rc = daemon_start(cfg, err, errsz)) < 0)
 		goto out;
@@ -1218,9 +1237,14 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	watchdog_stop = true;
 	pthread_join(wd, NULL);
 	MHD_stop_daemon(srv.d);
+	/* campaigns running here pause cleanly (rows in flight settled) */
+	runner_free(srv.runner);
+	srv.runner = NULL;
 	log_warn("serve: stopped");
 	rc = 0;
 out:
+	runner_free(srv.runner);
+	srv.runner = NULL;
 	responses_free();
 	for (size_t i = 0; i < srv.nstores; i++)
 		store_close(srv.stores[i]);

@@ -389,6 +389,19 @@ typedef int store_api_token_fn(void *arg, const struct store_api_token *t);
  * value is then returned by the op).  "now" is always passed in, so tests
  * can fake the clock.
  */
+/* A dashboard user (app/user.h): the password only as its Argon2id
+ * encoding; failures and locked_until are the login lockout. */
+#define STORE_USER_NAME_MAX 64
+#define STORE_USER_HASH_MAX 255
+struct store_user {
+	char name[STORE_USER_NAME_MAX + 1];
+	char role[16]; /* "admin", "viewer" */
+	char hash[STORE_USER_HASH_MAX + 1];
+	unsigned failures;   /* failed logins since the last good one */
+	time_t locked_until; /* 0: not locked */
+	time_t created;
+};
+
 struct store_ops {
 	const char *name; /* "sqlite" */
 	void (*close)(struct store *);
@@ -741,6 +754,14 @@ struct store_ops {
 	int (*api_token_each)(struct store *, int64_t id, store_api_token_fn *,
 	                      void *);
 	int (*api_token_revoke)(struct store *, int64_t id, time_t now);
+	/* Dashboard users: add or replace one by name (its lockout
+	 * cleared), one by name (MC_ENOTFOUND), and record a login's
+	 * failures and lock (MC_ENOTFOUND). */
+	int (*user_put)(struct store *, const struct store_user *u);
+	int (*user_get)(struct store *, const char *name,
+	                struct store_user *out);
+	int (*user_mark)(struct store *, const char *name, unsigned failures,
+	                 time_t locked_until);
 };
 
 /*
@@ -827,10 +848,13 @@ struct store_ops {
 	X(campaign_schedule)                                                   \
 	X(campaign_claim_due)                                                  \
 	X(signup_mark)                                                         \
-	X(signup_contact)                                                       \
+	X(signup_contact)                                                      \
 	X(api_token_add)                                                       \
 	X(api_token_each)                                                      \
-	X(api_token_revoke)
+	X(api_token_revoke)                                                    \
+	X(user_put)                                                            \
+	X(user_get)                                                            \
+	X(user_mark)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1077,6 +1101,10 @@ int store_api_token_add(struct store *s, const struct store_api_token *t,
 int store_api_token_each(struct store *s, int64_t id, store_api_token_fn *fn,
                          void *arg);
 int store_api_token_revoke(struct store *s, int64_t id, time_t now);
+int store_user_put(struct store *s, const struct store_user *u);
+int store_user_get(struct store *s, const char *name, struct store_user *out);
+int store_user_mark(struct store *s, const char *name, unsigned failures,
+                    time_t locked_until);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -984,3 +984,32 @@ store_track_hit(struct store *s, int64_t campaign_id, int idx,
 	NEED(track_hit, idx >= -1, "bad link index");
 	CALL(track_hit, campaign_id, idx, contact_id, now);
 }
+
+/* Add or replace a dashboard user. */
+int
+store_user_put(struct store *s, const struct store_user *u)
+{
+	NEED(user_put, u != NULL && u->name[0] != '\0' && u->hash[0] != '\0',
+	     "no user");
+	HAVE_OP(user_put);
+	CALL(user_put, u);
+}
+
+/* A dashboard user by name. */
+int
+store_user_get(struct store *s, const char *name, struct store_user *out)
+{
+	NEED(user_get, name != NULL && out != NULL, "no user");
+	HAVE_OP(user_get);
+	CALL(user_get, name, out);
+}
+
+/* Record a user's failed logins and lock. */
+int
+store_user_mark(struct store *s, const char *name, unsigned failures,
+                time_t locked_until)
+{
+	NEED(user_mark, name != NULL, "no user");
+	HAVE_OP(user_mark);
+	CALL(user_mark, name, failures, locked_until);
+}

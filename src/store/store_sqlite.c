@@ -284,7 +284,7 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " contact_id = new.id; END;"
     "CREATE TRIGGER track_hits_deleted AFTER DELETE ON contacts BEGIN"
     " DELETE FROM track_hits WHERE contact_id = old.id; END;",
-    "SELECT 1;", /* 10: placeholder */
+    "SELECT 1;", /* 10: none (a number held for work that did not land) */
     /* 11: the REST API's bearer tokens (app/api_token.h): only the
      * SHA-256 of the secret, its scope, and when it was revoked */
     "CREATE TABLE api_tokens ("
@@ -294,7 +294,16 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " hash TEXT NOT NULL,"
     " created_at INTEGER NOT NULL,"
     " revoked_at INTEGER);",
-    "SELECT 1;", /* 12: placeholder */
+    /* 12: the dashboard's users (app/user.h): an Argon2id encoding, the
+     * role, and the login lockout */
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL,"
+    " hash TEXT NOT NULL,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0,"
+    " created_at INTEGER NOT NULL);",
     /* 13: fleet limits (docs/fleet.md): connection slots per destination
      * held with an expiry, and a destination's shared token bucket,
      * slow-down step and back-off (times in epoch ms). */
@@ -311,7 +320,7 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " refill_at INTEGER NOT NULL DEFAULT 0,"
     " penalty INTEGER NOT NULL DEFAULT 0,"
     " backoff_until INTEGER NOT NULL DEFAULT 0);",
-    "SELECT 1;", /* 14: placeholder */
+    "SELECT 1;", /* 14: none (a number held for work that did not land) */
     /* 15: the due index holds only the rows a lease looks for (pending,
      * deferred).  A full index on (campaign_id, state, ...) moved every
      * row twice on its way through the ledger (pending -> inflight ->
@@ -785,7 +794,15 @@ static const char *const audit_triggers[] = {
 	X(ST_CAMPAIGN_CLAIM,                                                   \
 	  "UPDATE campaigns SET scheduled_at = NULL WHERE id = (SELECT id "    \
 	  "FROM campaigns WHERE scheduled_at IS NOT NULL AND scheduled_at "    \
-	  "<= ?1 ORDER BY scheduled_at, id LIMIT 1) RETURNING id")
+	  "<= ?1 ORDER BY scheduled_at, id LIMIT 1) RETURNING id")             \
+	X(ST_USER_PUT,                                                         \
+	  "INSERT INTO users(name, role, hash, created_at) VALUES (?1, ?2, "   \
+	  "?3, ?4) ON CONFLICT(name) DO UPDATE SET role = excluded.role, "     \
+	  "hash = excluded.hash, failures = 0, locked_until = 0")              \
+	X(ST_USER_GET, "SELECT name, role, hash, failures, locked_until, "     \
+	               "created_at FROM users WHERE name = ?1")                \
+	X(ST_USER_MARK, "UPDATE users SET failures = ?2, locked_until = ?3 "   \
+	                "WHERE name = ?1")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -2452,6 +2469,69 @@ sq_campaign_claim_due(struct store *s, time_t now, int64_t *id)
 	return claimed ? 0 : store_fail(s, MC_ENOTFOUND, "no campaign is due");
 }
 
+/* op: user_put */
+static int
+sq_user_put(struct store *s, const struct store_user *u)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_USER_PUT);
+
+	if (st == NULL)
+		return db_fail(q, "user");
+	bind_text(st, 1, u->name);
+	bind_text(st, 2, u->role);
+	bind_text(st, 3, u->hash);
+	sqlite3_bind_int64(st, 4, u->created);
+	return exec_done(q, st, "user");
+}
+
+/* op: user_get */
+static int
+sq_user_get(struct store *s, const char *name, struct store_user *out)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_USER_GET);
+	int rc;
+
+	if (st == NULL)
+		return db_fail(q, "user");
+	memset(out, 0, sizeof(*out));
+	bind_text(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		mc_strlcpy(out->name, col_text(st, 0), sizeof(out->name));
+		mc_strlcpy(out->role, col_text(st, 1), sizeof(out->role));
+		mc_strlcpy(out->hash, col_text(st, 2), sizeof(out->hash));
+		out->failures = (unsigned)sqlite3_column_int64(st, 3);
+		out->locked_until = (time_t)sqlite3_column_int64(st, 4);
+		out->created = (time_t)sqlite3_column_int64(st, 5);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return store_fail(s, MC_ENOTFOUND, "no user %s", name);
+	return rc == SQLITE_ROW ? 0 : db_fail(q, "user");
+}
+
+/* op: user_mark */
+static int
+sq_user_mark(struct store *s, const char *name, unsigned failures,
+             time_t locked_until)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_USER_MARK);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "user");
+	bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, failures);
+	sqlite3_bind_int64(st, 3, locked_until);
+	if ((err = exec_done(q, st, "user")) == 0 &&
+	    sqlite3_changes(q->db) == 0)
+		err = store_fail(s, MC_ENOTFOUND, "no user %s", name);
+	return err;
+}
+
 /* op: campaign_set_status */
 static int
 sq_campaign_set_status(struct store *s, int64_t id, const char *status)
@@ -3615,6 +3695,9 @@ static const struct store_ops sqlite_ops = {
     .api_token_add = sq_api_token_add,
     .api_token_each = sq_api_token_each,
     .api_token_revoke = sq_api_token_revoke,
+    .user_put = sq_user_put,
+    .user_get = sq_user_get,
+    .user_mark = sq_user_mark,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

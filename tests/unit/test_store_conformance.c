@@ -2012,6 +2012,46 @@ test_track(void **state)
 	assert_string_equal(got, "-1::0:0;");
 }
 
+/* Dashboard users: put (insert, then replace with the lock cleared), get,
+ * mark; unknown names are MC_ENOTFOUND; kept after a reopen. */
+static void
+test_users(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_user u, g;
+	char err[256];
+
+	memset(&u, 0, sizeof(u));
+	strcpy(u.name, "alice");
+	strcpy(u.role, "admin");
+	strcpy(u.hash, "$argon2id$v=19$m=65536,t=3,p=1$c2FsdA$aGFzaA");
+	u.created = T0;
+	assert_int_equal(store_user_get(s, "alice", &g), MC_ENOTFOUND);
+	assert_int_equal(store_user_put(s, &u), 0);
+	assert_int_equal(store_user_get(s, "alice", &g), 0);
+	assert_string_equal(g.role, "admin");
+	assert_string_equal(g.hash, u.hash);
+	assert_int_equal(g.failures, 0);
+	assert_true(g.created == T0);
+	assert_int_equal(store_user_mark(s, "alice", 5, T0 + 900), 0);
+	assert_int_equal(store_user_mark(s, "bob", 1, 0), MC_ENOTFOUND);
+	store_close(s);
+	f->s = s = store_open(f->url, err, sizeof(err));
+	assert_non_null(s);
+	assert_int_equal(store_user_get(s, "alice", &g), 0);
+	assert_int_equal(g.failures, 5);
+	assert_true(g.locked_until == T0 + 900);
+	strcpy(u.role, "viewer");
+	strcpy(u.hash, "$argon2id$other");
+	assert_int_equal(store_user_put(s, &u), 0);
+	assert_int_equal(store_user_get(s, "alice", &g), 0);
+	assert_string_equal(g.role, "viewer");
+	assert_string_equal(g.hash, "$argon2id$other");
+	assert_int_equal(g.failures, 0);
+	assert_true(g.locked_until == 0);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -2058,6 +2098,7 @@ main(void)
 		    PER_BACKEND(test_segments_and_campaign_files, be),
 		    PER_BACKEND(test_signups, be),
 		    PER_BACKEND(test_track, be),
+		    PER_BACKEND(test_users, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
