@@ -1,23 +1,8 @@
 /*
- * cmd_bounces.c — `mailcast bounces parse|fetch|ingest`.  The policy, the
- * soft threshold, the mailbox memory and the one transaction per message
- * are all in src/app; this file parses and prints.
- *
- * `bounces parse [--json] [--stats] [--repeat N] FILE...`: what the
- * bounce parser finds in each FILE, as a short table or one JSON object
- * per file per line.  A file that cannot be read or that a parser limit
- * skips is reported (on stderr, and as {"file","skipped"} in JSON) and the
- * others still go through; the exit status is then EX_NOINPUT or
- * EX_DATAERR.  --stats prints the parse rate (CPU time of the parser only)
- * to stderr; --repeat N parses each file N times for that figure.
- *
- * `bounces ingest`: one message on stdin (an MTA pipe) through
- * app/ingest.h; exit 0 when handled (or handled before: its Message-ID is
- * remembered), 75 when the store is busy or unavailable (the MTA keeps the
- * message and retries), 65 when it cannot be read or is skipped.
- *
- * `bounces fetch`: the mailbox poller (app/poller.h) on an event base of
- * its own, its results printed as they come.
+ * cmd_bounces.c — `mailcast bounces parse|fetch|ingest`: options in,
+ * results out.  The parser, the policy, the mailbox poller (app/poller.h)
+ * and the one transaction per message (app/ingest.h) are src/app's; what
+ * each subcommand does and exits with is docs/usage/bounces.txt.
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -1,13 +1,7 @@
 /*
- * cmd_list.c — `mailcast list import|export|show|count|add|remove`.
- *
- * Contacts and lists in the store, CSV in and out (app/contacts.h does the
- * work).  An import is one transaction; imports merge attributes (columns
- * present update, absent keep; --replace-attributes replaces); rows it
- * cannot take are listed on stderr with their line and reason, and in
- * --reject-file as CSV (line,reason,record).  Exit: 0 (also when rows were
- * rejected: the good ones are imported; --strict makes a rejected row
- * fail the whole file, EX_DATAERR), EX_USAGE, EX_NOINPUT.
+ * cmd_list.c — `mailcast list import|export|show|count|add|remove`:
+ * contacts and lists in the store, CSV in and out (app/contacts.h and
+ * app/list_file.h do the work; docs/usage/list.txt says what each does).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -16,7 +16,8 @@ static struct cli_opt opts[] = {
     {"password-file", CLI_STR, &pwfile, .shortopt = 'p'},
     {0}};
 
-/* user add NAME */ static int
+/* user add NAME */
+static int
 user_run(struct cli_call *c)
 {
 	char pw[USER_PASSWORD_MAX + 2];

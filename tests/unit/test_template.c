@@ -111,7 +111,8 @@ render(const char *src, const char *first, size_t flen, const char *last,
 	struct tmpl *t;
 	struct msg_render *r = msg_render_new();
 	struct tmpl_value vals[2] = {{first, flen}, {last, llen}};
-	struct msg_recipient rc = {"jo@example.org", "abc234", 1, 2, vals, 2, NULL, 0};
+	struct msg_recipient rc = {
+	    "jo@example.org", "abc234", 1, 2, vals, 2, NULL, 0};
 	struct buf out;
 	char *s;
 
@@ -368,7 +369,8 @@ test_bad_recipient(void **state)
 	char err[TMPL_ERR_MAX];
 	struct tmpl *t;
 	struct msg_render *r = msg_render_new();
-	struct msg_recipient rc = {"bad\r\nBcc: x@y", "abc", 1, 2, NULL, 0, NULL, 0};
+	struct msg_recipient rc = {
+	    "bad\r\nBcc: x@y", "abc", 1, 2, NULL, 0, NULL, 0};
 	struct buf out;
 
 	(void)state;
