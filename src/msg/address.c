@@ -286,6 +286,49 @@ parse_domain(const char *s, size_t n, struct addr *out, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * The canonical form of a local part parse_local() accepted, into out
+ * (ADDR_LOCAL_MAX + 1 bytes): a quoted one loses the escapes it does not
+ * need, and its quotes when what is inside is a dot-atom (RFC 5321 4.1.2:
+ * a quoted string is sent only when a dot-string will not do), so
+ * "jo.e"@d, "j\o.e"@d and jo.e@d are one mailbox: one contact, one
+ * suppression entry.  Never longer than the input.
+ */
+static void
+local_canonical(const unsigned char *s, size_t n, char *out)
+{
+	char raw[ADDR_LOCAL_MAX + 1];
+	size_t k = 0, o = 0;
+	bool atom;
+
+	if (s[0] != '"') {
+		memcpy(out, s, n);
+		out[n] = '\0';
+		return;
+	}
+	for (size_t i = 1; i < n - 1; i++)
+		raw[k++] = (char)s[i] == '\\' ? (char)s[++i] : (char)s[i];
+	atom = k > 0 && raw[0] != '.' && raw[k - 1] != '.';
+	for (size_t i = 0; i < k && atom; i++) {
+		unsigned char c = (unsigned char)raw[i];
+		atom = c >= 0x80 || is_atext(c) ||
+		       (c == '.' && i + 1 < k && raw[i + 1] != '.');
+	}
+	if (atom) {
+		memcpy(out, raw, k);
+		out[k] = '\0';
+		return;
+	}
+	out[o++] = '"';
+	for (size_t i = 0; i < k; i++) {
+		if (raw[i] == '"' || raw[i] == '\\')
+			out[o++] = '\\';
+		out[o++] = raw[i];
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+}
+
 int
 addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 {
@@ -333,8 +376,7 @@ addr_parse(const char *s, size_t len, struct addr *out, char *err, size_t errsz)
 		               "more than one '@' in address");
 	if ((rc = parse_domain(s + at + 1, len - at - 1, out, err, errsz)) != 0)
 		return rc;
-	memcpy(out->local, s, at);
-	out->local[at] = '\0';
+	local_canonical(u, at, out->local);
 	if (at + 1 + strlen(out->domain) > ADDR_PATH_MAX - 2)
 		return mc_fail(MC_EDATA, err, errsz,
 		               "address longer than %d octets",

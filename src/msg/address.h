@@ -27,8 +27,9 @@
 #define ADDR_NAME_MAX   256  /* octets of display name kept */
 
 struct addr {
-	char local[ADDR_LOCAL_MAX +
-	           1]; /* as written (quoted form kept quoted) */
+	/* canonical: quoted only when a dot-atom will not do, and then
+	 * with only the escapes it needs */
+	char local[ADDR_LOCAL_MAX + 1];
 	char domain[ADDR_DOMAIN_MAX + 1]; /* A-labels (libidn2), lower-cased */
 	bool utf8; /* local part has non-ASCII: needs SMTPUTF8 */
 };

@@ -172,4 +172,18 @@ run "campaign on lm" 0 "$MC" $S campaign create --name c3 --list lm --template t
 run "who in c3" 0 "$MC" $S campaign who c3 --state suppressed --csv
 has "the blocklisted one never mailed" "spam@lm.example,suppressed"
 ok "listmonk round trip" rt lmk lm
+
+# A quoted local part is the same mailbox as the dot-atom inside it: it
+# must not get past a suppression or make a second contact.
+run "suppress q" 0 "$MC" $S suppress add quiet.one@q.example
+printf 'email\n"""quiet.one""@q.example"\n"""qu\\iet.one""@q.example"\n' >quoted.csv
+run "import the quoted forms" 0 "$MC" $S list import quoted.csv --list q
+has "one contact, the quotes dropped" "1 added, 0 updated, 0 unchanged, 1 duplicates merged"
+run "show q" 0 "$MC" $S list show q
+has "stored as the dot-atom" "quiet.one@q.example "
+run "check the quoted form" 0 "$MC" $S suppress check '"quiet.one"@q.example'
+has "suppressed" "is suppressed by quiet.one@q.example"
+run "campaign on q" 0 "$MC" $S campaign create --name cq --list q --template t.tmpl --from n@news.example --relay 127.0.0.1:1
+run "who in cq" 0 "$MC" $S campaign who cq --state suppressed --csv
+has "never mailed" "quiet.one@q.example,suppressed"
 finish
