@@ -536,13 +536,19 @@ store_import_contacts(struct store *s, FILE *fp,
 	memset(st, 0, sizeof(*st));
 	buf_init(&keys);
 	buf_init(&b.text);
-	/* The header row, with the address column. */
-	if ((rc = next_row(&r, cr, &row)) != 0) {
-		err = rc < 0
-		          ? rc
-		          : store_fail(s, MC_EDATA,
-		                       "the file is empty: a header row naming "
-		                       "the columns is needed");
+	/* The header row, with the address column: a bad one is the end (the
+	 * next row is data, never a header to fall back on). */
+	if ((rc = csv_reader_next(cr, &row)) != 0) {
+		if (rc == MC_EDATA)
+			err = store_fail(s, MC_EDATA, "the header row: %s",
+			                 csv_reader_error(cr));
+		else
+			err =
+			    rc < 0
+			        ? store_fail(s, rc, "%s", csv_reader_error(cr))
+			        : store_fail(s, MC_EDATA,
+			                     "the file is empty: a header row "
+			                     "naming the columns is needed");
 		goto out;
 	}
 	ncols = row.nfields;

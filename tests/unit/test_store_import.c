@@ -184,6 +184,7 @@ test_fatal_leaves_store_untouched(void **state)
 	                            "e\0m\0";
 	static const char nocol[] = "name,city\nAnn,Paris\n";
 	static const char good[] = "email\nz@z.example\n";
+	static const char badhead[] = "email,\"x\"y\nemail,y\nw@z.example,1\n";
 
 	assert_int_equal(import(f, good, sizeof(good) - 1, 0, &st), 0);
 	assert_int_equal(import(f, utf16, sizeof(utf16) - 1, 0, &st),
@@ -194,6 +195,14 @@ test_fatal_leaves_store_untouched(void **state)
 	    store_error(f->s),
 	    "line 1: no address column found in the header ('name', "
 	    "'city'); name it with --email-column");
+	/* a bad header row ends it: the next row is never the header */
+	assert_int_equal(import(f, badhead, sizeof(badhead) - 1, 0, &st),
+	                 MC_EDATA);
+	assert_string_equal(
+	    store_error(f->s),
+	    "the header row: line 1: malformed quoting (a quote "
+	    "inside an unquoted field, or text after a closing "
+	    "quote)");
 	assert_string_equal(contents(f), "z@z.example {}\n");
 }
 
