@@ -506,23 +506,30 @@ http_cross_site(struct MHD_Connection *c)
 static bool
 one_click_body(const char *type, const char *b, size_t n)
 {
+	char v[16];
+
 	if (type != NULL && mc_istarts(type, strlen(type), "multipart/")) {
 		static const char nm[] = "name=\"List-Unsubscribe\"";
-		const char *p = memmem(b, n, nm, sizeof(nm) - 1), *v;
+		const char *p = memmem(b, n, nm, sizeof(nm) - 1), *w;
 
 		if (p == NULL)
 			return false;
-		v = memmem(p, n - (size_t)(p - b), "\r\n\r\n", 4);
-		if (v == NULL)
+		w = memmem(p, n - (size_t)(p - b), "\r\n\r\n", 4);
+		if (w == NULL)
 			return false;
-		v += 4;
-		return (size_t)(b + n - v) >= 9 &&
-		       memcmp(v, "One-Click", 9) == 0 &&
-		       (b + n - v == 9 || v[9] == '\r');
+		w += 4;
+		return (size_t)(b + n - w) >= 9 &&
+		       memcmp(w, "One-Click", 9) == 0 &&
+		       (b + n - w == 9 || w[9] == '\r');
 	}
 	/* application/x-www-form-urlencoded (also what a client that names
-	 * no type sends): the pair among &-separated pairs. */
-	return http_form_has(b, n, "List-Unsubscribe=One-Click");
+	 * no type sends): the pair among &-separated pairs, its value
+	 * percent-decoded, a line end after it forgiven. */
+	while (n > 0 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+		n--;
+	if (!http_form_get(b, n, "List-Unsubscribe", v, sizeof(v)))
+		return false;
+	return strcmp(v, "One-Click") == 0;
 }
 
 /* The preferences page's resubscribe button (a browser's form: CSRF

@@ -261,10 +261,11 @@ def main():
         check(st == 200 and status(a) == "active" and a not in sl,
               "resubscribe from its own page -> 200, active, not "
               "suppressed")
-        st, _, _ = request("POST", path_a, "List-Unsubscribe=One-Click",
-                           form)
+        st, _, _ = request("POST", path_a,
+                           "List-Unsubscribe=One%2dClick\r\n", form)
         check(st == 200 and status(a) == "unsubscribed",
-              "one-click again at once -> unsubscribed again")
+              "one-click again at once, percent-encoded with a line end "
+              "after it -> unsubscribed again")
         f_addr = "user5@d1.example"
         mcrun("suppress", "add", f_addr, "--reason", "hard-bounce")
         st, _, _ = request("POST", urls[f_addr].split("news.example", 1)[1],
