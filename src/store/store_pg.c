@@ -653,6 +653,7 @@ struct store_pg {
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char salt[128]; /* the erase salt, read on first need ("" before) */
 	char hit_source[256];
+	bool read_only; /* opened STORE_READ: every session read-only */
 };
 
 /* Text parameters of one statement (numbers formatted in place). */
@@ -885,7 +886,18 @@ pg_reconnect(struct store_pg *p)
 		return 0;
 	PQreset(p->conn);
 	memset(p->prepared, 0, sizeof(p->prepared));
-	return PQstatus(p->conn) == CONNECTION_OK;
+	if (PQstatus(p->conn) != CONNECTION_OK)
+		return 0;
+	/* a new session: a read-only store stays read-only */
+	if (p->read_only) {
+		PGresult *r =
+		    PQexec(p->conn, "SET default_transaction_read_only = on");
+		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+
+		PQclear(r);
+		return ok;
+	}
+	return 1;
 }
 
 /*
@@ -3364,6 +3376,7 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 	p = xcalloc(1, sizeof(*p));
 	p->base.ops = &pg_ops;
 	p->conn = c;
+	p->read_only = mode == STORE_READ;
 	*out = &p->base;
 	return 0;
 }
