@@ -76,6 +76,7 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 {
 	size_t n = 0;
 	char shorts[64] = "hj";
+	char *argv0;
 	int ch, ret = -1;
 
 	while (c->opts[n].name != NULL)
@@ -99,6 +100,8 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 	lo[n] = (struct option){"help", no_argument, NULL, 'h'};
 	lo[n + 1] = (struct option){"json", no_argument, NULL, 'j'};
 	optind = 0;
+	argv0 = argv[0]; /* getopt's own messages begin with it */
+	argv[0] = (char *)c->prefix;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		const struct cli_opt *o = NULL;
 
@@ -127,6 +130,7 @@ cli_parse(const struct cli_cmd *c, int argc, char **argv, int *status)
 	}
 	ret = optind;
 done:
+	argv[0] = argv0;
 	free(lo);
 	return ret;
 }
