@@ -47,6 +47,10 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "helpers"))
+from checks import check, failures, wait_port  # noqa: E402
+
 HOST = "127.0.0.1"
 PF_PORT = 27125
 DC_BASE = 27000  # Dovecot: IMAP 27143, POP3 27110, IMAPS 27993, POP3S 27995
@@ -54,28 +58,6 @@ PORT = 27180
 SITE = "https://lists.example.test"
 HERE = os.path.dirname(os.path.realpath(__file__))
 HELPERS = os.path.join(HERE, "..", "helpers")
-
-failures = []
-
-
-def check(cond, what):
-    """Record a failed assertion without stopping the rest."""
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def wait_port(port, proc=None):
-    """Wait (bounded) until a server accepts connections."""
-    for _ in range(200):
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit("server exited early: %s" % proc.returncode)
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("nothing listens on %d" % port)
 
 
 def request(method, path, body=None, headers=None, src=None):

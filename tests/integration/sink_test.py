@@ -21,34 +21,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "helpers"))
+from checks import check, failures, wait_port  # noqa: E402
+
 PORT = 20100        # the main sink (Maildir, STARTTLS, faults)
 PORT_NTH = 20101    # every-Nth and --count
 PORT_CONN = 20102   # a connect fault
 HOST = "127.0.0.1"
-
-failures = []
-
-
-def check(cond, what):
-    """Record a failed assertion without stopping the rest."""
-    if cond:
-        print("ok   " + what)
-    else:
-        print("FAIL " + what)
-        failures.append(what)
-
-
-def wait_port(port, proc):
-    """Wait (bounded) until the sink accepts connections."""
-    for _ in range(100):
-        if proc.poll() is not None:
-            raise SystemExit("sink exited early: %s" % proc.returncode)
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("sink did not listen on %d" % port)
 
 
 def new_files(maildir, before):
