@@ -20,9 +20,9 @@
 # ratio B / A of each pair and the median (target >= 0.95), and the same
 # for serve's CPU per message.  REF=1 adds to each pair R: a `campaign
 # start` in a terminal on the same store copy (the same engine outside
-# serve, for comparison); WATCHED=1 adds W: R again with serve beside it
-# and CLIENTS live pages on it (their figures come from the ledger: serve's
-# CPU says what the streams cost).
+# serve, for comparison).  WATCHED=K adds K runs W after the pairs: R with
+# serve beside it and CLIENTS live pages on it (their figures come from the
+# ledger: serve's CPU says what the streams cost).  PAIRS=0: no pairs.
 # B's streams are checked: the last event of each must say "done" with the
 # numbers of `campaign report --json`.
 # Last, the time to the first message of a serve-run campaign: from the
@@ -251,7 +251,9 @@ for i in $(seq "$PAIRS"); do
 	serve_run A "$i"
 	serve_run B "$i"
 	[ "$REF" = 1 ] && ref_run "$i"
-	[ "$WATCHED" = 1 ] && watched_run "$i"
+done
+for i in $(seq "$WATCHED"); do
+	watched_run "$i"
 done
 for i in $(seq "$PAIRS"); do
 	read -r sa ea a0 a1 _ ua _ <"$T/res.A.$i"
@@ -262,7 +264,7 @@ for i in $(seq "$PAIRS"); do
 		printf "  pair %d: rate B/A %.3f (engine), %.3f (wall); serve CPU per message B/A %.3f\n", i, re, rw, rc
 		printf "%.5f %.5f %.5f\n", re, rw, rc > "/dev/stderr" }' 2>>"$T/ratios"
 done
-for col in 1 2 3; do
+[ "$PAIRS" -gt 0 ] && for col in 1 2 3; do
 	cut -d' ' -f$col "$T/ratios" | sort -g | awk -v col=$col '
 		{r[NR] = $1} END {
 		m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
@@ -271,31 +273,39 @@ for col in 1 2 3; do
 		printf "median %s over %d pairs: %.3f (min %.3f, max %.3f); %s\n", w, NR, m, r[1], r[NR], t }'
 done
 
-# time to the first message: into `mailcast sink --maildir`, stopped after it
-fresh $TTFM_PORT
-"$MC" sink --listen 127.0.0.1:$TTFM_PORT --maildir "$T/md" --quiet >/dev/null 2>&1 &
-MDSINK=$!
-PIDS="$PIDS $MDSINK"
-sleep 0.3
-serve_start
-login
-t0=$(now)
-start >/dev/null
-for _ in $(seq 2000); do
-	[ -n "$(ls -A "$T/md/new" 2>/dev/null)" ] && break
-	sleep 0.005
-done
-sleep 0.5
-serve_stop
-kill "$MDSINK" 2>/dev/null || true
-python3 - "$T/md/new" "$t0" "$T/run.db" <<'PY'
+# time to the first message: into `mailcast sink --maildir`, stopped after
+# it; TTFM (3) runs
+ttfm_run() {
+	local t0 md
+	fresh $TTFM_PORT
+	md="$T/md.$1"
+	"$MC" sink --listen 127.0.0.1:$TTFM_PORT --maildir "$md" --quiet >/dev/null 2>&1 &
+	MDSINK=$!
+	for _ in $(seq 50); do nc -z 127.0.0.1 $TTFM_PORT 2>/dev/null && break; sleep 0.1; done
+	serve_start
+	login
+	t0=$(now)
+	start >/dev/null
+	for _ in $(seq 2000); do
+		[ -n "$(ls -A "$md/new" 2>/dev/null)" ] && break
+		sleep 0.005
+	done
+	sleep 0.2
+	serve_stop
+	kill "$MDSINK" 2>/dev/null || true
+	wait "$MDSINK" 2>/dev/null || true
+	python3 - "$md/new" "$t0" "$T/run.db" <<'PY2'
 import json, os, sqlite3, sys
 d, t0 = sys.argv[1], float(sys.argv[2])
 first = min(os.stat(os.path.join(d, f)).st_mtime for f in os.listdir(d))
 db = sqlite3.connect(sys.argv[3])
 row = db.execute("select detail from events where kind='run-end' order by id desc limit 1").fetchone()
 eng = json.loads(row[0])["first_ms"] if row else float("nan")
-print("time to the first message of a serve-run campaign: %.0f ms from the "
-      "Start POST to the message in the sink's maildir (the engine's first_ms: %.1f)"
+print("  time to the first message of a serve-run campaign: %.0f ms from the "
+      "Start POST to the message in a maildir (the engine's first_ms: %.1f)"
       % ((first - t0) * 1000, eng))
-PY
+PY2
+}
+for i in $(seq "${TTFM:-3}"); do
+	ttfm_run "$i"
+done
