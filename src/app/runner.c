@@ -219,7 +219,7 @@ slot_for(struct runner *r, int64_t id)
 int
 runner_start(struct runner *r, int64_t id, char *err, size_t errsz)
 {
-	struct campaign_info ci;
+	struct store_campaign c;
 	struct run *u;
 	struct store *s;
 	int rc;
@@ -228,11 +228,14 @@ runner_start(struct runner *r, int64_t id, char *err, size_t errsz)
 		return mc_fail(MC_EAGAIN, err, errsz, "the server is stopping");
 	if ((s = open_store(r->url, err, errsz)) == NULL)
 		return MC_EIO;
-	rc = campaign_status_get(s, id, &ci, err, errsz);
+	/* only its status: not campaign_status_get(), whose count of the
+	 * ledger's states (~50 ms at 200,000 rows) the click would wait for */
+	if ((rc = store_campaign_get(s, id, &c)) < 0)
+		mc_fail(rc, err, errsz, "%s", store_error(s));
 	store_close(s);
 	if (rc < 0)
-		return rc;
-	if (ci.status == CAMPAIGN_DONE)
+		return rc == MC_ENOTFOUND ? rc : MC_EIO;
+	if (campaign_status_parse(c.status) == CAMPAIGN_DONE)
 		return mc_fail(MC_EINVAL, err, errsz,
 		               "campaign %lld is done: nothing is left to send",
 		               (long long)id);

@@ -454,6 +454,54 @@ sse_ticker_start(void)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
+/* The ledger's figures of a campaign not running here, shared by every
+ * stream on it: one store query per campaign a tick, not one per stream. */
+struct sse_ledger {
+	long long id;
+	int64_t at; /* ms: when read; 0: never */
+	bool ok;
+	struct campaign_info ci;
+};
+
+#define SSE_LEDGERS         8   /* campaigns kept */
+#define SSE_LEDGER_FRESH_MS 900 /* younger than a stream's tick */
+
+static pthread_mutex_t sse_ledger_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sse_ledger sse_ledgers[SSE_LEDGERS];
+
+/* Campaign id's ledger figures into ci, read at most once a tick (the
+ * first stream to want them queries, under the lock, the others copy). */
+static void
+sse_ledger_get(long long id, struct campaign_info *ci)
+{
+	struct sse_ledger *l = NULL, *old = &sse_ledgers[0];
+	int64_t now = now_ms();
+
+	pthread_mutex_lock(&sse_ledger_lock);
+	for (size_t i = 0; i < SSE_LEDGERS && l == NULL; i++) {
+		if (sse_ledgers[i].id == id)
+			l = &sse_ledgers[i];
+		else if (sse_ledgers[i].at < old->at)
+			old = &sse_ledgers[i];
+	}
+	if (l == NULL || now - l->at >= SSE_LEDGER_FRESH_MS) {
+		char err[CAMPAIGN_ERR_MAX];
+		struct store *st = http_store();
+
+		if (l == NULL)
+			l = old;
+		l->id = id;
+		l->at = now;
+		l->ok = st != NULL && campaign_status_get(st, id, &l->ci, err,
+		                                          sizeof(err)) == 0;
+	}
+	if (l->ok)
+		*ci = l->ci;
+	else
+		memset(ci, 0, sizeof(*ci));
+	pthread_mutex_unlock(&sse_ledger_lock);
+}
+
 /* The next event of campaign e->id as "event: sample\ndata: {...}". */
 static char *
 sse_event(struct sse *e, size_t *len)
@@ -479,12 +527,8 @@ sse_event(struct sse *e, size_t *len)
 	} else {
 		/* settled or run elsewhere: the ledger's own counts */
 		struct campaign_info ci;
-		char err[CAMPAIGN_ERR_MAX];
-		struct store *st = http_store();
 
-		if (st == NULL ||
-		    campaign_status_get(st, e->id, &ci, err, sizeof(err)) < 0)
-			memset(&ci, 0, sizeof(ci));
+		sse_ledger_get(e->id, &ci);
 		sent = ci.states[DLV_SENT];
 		deferred = ci.states[DLV_DEFERRED];
 		failed = ci.states[DLV_FAILED] + ci.states[DLV_BOUNCED];

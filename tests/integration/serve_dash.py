@@ -329,6 +329,9 @@ def main():
         st, _, _ = admin.req("POST", "/dash/campaign/1/start",
                              {"csrf": token})
         check(st == 409, "starting a done campaign: 409 (%d)" % st)
+        st, _, _ = admin.req("POST", "/dash/campaign/999/start",
+                             {"csrf": token})
+        check(st == 404, "starting an unknown campaign: 404 (%d)" % st)
 
         # pause and resume (campaign 2 at 40/s: 5 s of sending)
         admin.req("POST", "/dash/campaign/2/start", {"csrf": token})
