@@ -131,6 +131,87 @@ open_runs_time(struct store *s, int64_t id, struct runs *u)
 	return 0;
 }
 
+const char *const campaign_done_series[CAMPAIGN_SERIES] = {"sent", "deferred",
+                                                           "failed", "bounced"};
+const char *const campaign_activity_series[CAMPAIGN_SERIES] = {
+    "complaint", "unsubscribe", "click", "open"};
+
+/* A timeline and the names of its series, filled from the store. */
+struct timeline_fill {
+	struct campaign_timeline *t;
+	const char *const *names;
+};
+
+/* One (series, bucket, n) row into its timeline (rows come by time). */
+static int
+timeline_add(void *arg, const struct store_agg_row *row)
+{
+	struct timeline_fill *f = arg;
+	struct campaign_timeline *t = f->t;
+	int k = -1;
+
+	for (int i = 0; i < CAMPAIGN_SERIES; i++)
+		if (row->sub && strcmp(row->sub, f->names[i]) == 0)
+			k = i;
+	if (k < 0)
+		return 0;
+	if (t->n == 0 || t->at[t->n - 1] != row->at) {
+		if (t->n == STORE_AGG_BUCKETS)
+			return 0;
+		t->at[t->n++] = row->at;
+	}
+	t->step = row->width;
+	t->v[t->n - 1][k] += row->n;
+	t->total[k] += row->n;
+	return 0;
+}
+
+/* One bounce class's count. */
+static int
+bounce_add(void *arg, const struct store_agg_row *row)
+{
+	struct campaign_report *r = arg;
+	int k = store_bounce_kind_parse(row->key ? row->key : "");
+
+	if (k >= 0)
+		r->bounces[k] += row->n;
+	return 0;
+}
+
+/* One of the slowest destinations. */
+static int
+slow_add(void *arg, const struct store_agg_row *row)
+{
+	struct campaign_report *r = arg;
+	struct campaign_slow *w;
+
+	if (r->nslow == STORE_AGG_SLOW_MAX)
+		return 0;
+	w = &r->slowest[r->nslow++];
+	w->key = xstrdup(row->key && *row->key ? row->key : "(none)");
+	w->seconds = row->at < 0 ? 0 : row->at;
+	w->n = row->n;
+	return 0;
+}
+
+/* The aggregates the store computes: timelines, bounces, slowest. */
+static int
+aggregates_get(struct store *s, int64_t id, struct campaign_report *r)
+{
+	struct timeline_fill done = {&r->done, campaign_done_series};
+	struct timeline_fill act = {&r->activity, campaign_activity_series};
+	int rc;
+
+	if (store_aggregate(s, STORE_AGG_DONE_TIME, id, timeline_add, &done) <
+	        0 ||
+	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0 ||
+	    store_aggregate(s, STORE_AGG_SLOWEST, id, slow_add, r) < 0)
+		return -1;
+	/* a backend without tracking tables has no activity section */
+	rc = store_aggregate(s, STORE_AGG_ACTIVITY, id, timeline_add, &act);
+	return rc == MC_EUNSUPP ? 0 : rc;
+}
+
 /* The report of campaign id. */
 int
 campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
@@ -149,7 +230,7 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, &dest) < 0 ||
 	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
-	    open_runs_time(s, id, u) < 0) {
+	    open_runs_time(s, id, u) < 0 || aggregates_get(s, id, r) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		free(u);
 		return MC_EIO;
@@ -184,8 +265,52 @@ campaign_report_fini(struct campaign_report *r)
 	for (size_t i = 0; i < r->nresent_listed; i++)
 		free(r->resent[i]);
 	free(r->resent);
+	for (size_t i = 0; i < r->nslow; i++)
+		free(r->slowest[i].key);
 	json_decref(r->tracking);
 	memset(r, 0, sizeof(*r));
+}
+
+/* A timeline as {"step": S, "buckets": [{"at": T, NAME: N...}...]}. */
+static json_t *
+timeline_json(const struct campaign_timeline *t, const char *const *names)
+{
+	json_t *b = json_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		json_t *o = json_pack("{s:I}", "at", (json_int_t)t->at[i]);
+
+		for (int k = 0; k < CAMPAIGN_SERIES; k++)
+			json_object_set_new(
+			    o, names[k], json_integer((json_int_t)t->v[i][k]));
+		json_array_append_new(b, o);
+	}
+	return json_pack("{s:I,s:o}", "step", (json_int_t)t->step, "buckets",
+	                 b);
+}
+
+/* The aggregates as members of o; see campaign.h. */
+void
+campaign_report_json_more(const struct campaign_report *r, json_t *o)
+{
+	json_t *b = json_object(), *slow = json_array();
+
+	for (int k = 0; k < STORE_BOUNCE__COUNT; k++)
+		json_object_set_new(b, store_bounce_kind_name(k),
+		                    json_integer((json_int_t)r->bounces[k]));
+	for (size_t i = 0; i < r->nslow; i++)
+		json_array_append_new(
+		    slow,
+		    json_pack("{s:s,s:I,s:I}", "destination", r->slowest[i].key,
+		              "seconds", (json_int_t)r->slowest[i].seconds,
+		              "rows", (json_int_t)r->slowest[i].n));
+	json_object_set_new(o, "over_time",
+	                    timeline_json(&r->done, campaign_done_series));
+	json_object_set_new(
+	    o, "activity_over_time",
+	    timeline_json(&r->activity, campaign_activity_series));
+	json_object_set_new(o, "bounces", b);
+	json_object_set_new(o, "slowest", slow);
 }
 
 /* The run's notes as sentences; see campaign.h. */
