@@ -17,7 +17,8 @@ MC=${MAILCAST:-$ROOT/build/release/src/cli/mailcast}
 [ -x "$MC" ] || { echo "report-html.sh: build the release preset first ($MC)" >&2; exit 1; }
 T=$(mktemp -d /tmp/mc-report-html.XXXXXX)
 trap 'rm -rf "$T"' EXIT
-DB=$T/store.db
+DB=${STORE_FILE:-$T/store.db} # STORE_FILE: keep the store there
+rm -f "$DB" "$DB-wal" "$DB-shm"
 printf 'email\nseed@seed.example\n' >"$T/seed.csv"
 "$MC" --store "sqlite:$DB" list import "$T/seed.csv" --list big >/dev/null
 NOW=$(date +%s)

@@ -409,14 +409,16 @@ struct campaign_tally {
 
 #define CAMPAIGN_REPORT_RESENT_MAX 100000 /* addresses listed */
 
-/* Counts over time: n buckets of step seconds from at[0] (a bucket with
- * nothing in it is left out), one count per series. */
-#define CAMPAIGN_SERIES 4
+/* Counts over time: n buckets of step seconds (whole minutes, as few as
+ * keep n <= CAMPAIGN_BUCKETS) from at[0] (a bucket with nothing in it is
+ * left out), one count per series. */
+#define CAMPAIGN_SERIES  4
+#define CAMPAIGN_BUCKETS 60
 struct campaign_timeline {
 	size_t n;
 	int64_t step;
-	int64_t at[STORE_AGG_BUCKETS];
-	unsigned long v[STORE_AGG_BUCKETS][CAMPAIGN_SERIES];
+	int64_t at[CAMPAIGN_BUCKETS];
+	unsigned long v[CAMPAIGN_BUCKETS][CAMPAIGN_SERIES];
 	unsigned long total[CAMPAIGN_SERIES];
 };
 /* The series of campaign_report.done: "sent", "deferred", "failed",

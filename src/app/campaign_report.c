@@ -22,6 +22,7 @@
 struct tallies {
 	struct campaign_tally **v;
 	size_t *n;
+	struct campaign_report *r;
 };
 
 /* One (key, state, n) of the store's tally, in its order. */
@@ -136,18 +137,24 @@ const char *const campaign_done_series[CAMPAIGN_SERIES] = {"sent", "deferred",
 const char *const campaign_activity_series[CAMPAIGN_SERIES] = {
     "complaint", "unsubscribe", "click", "open"};
 
-/* A timeline and the names of its series, filled from the store. */
+/* A timeline being filled: the store's rows by the minute, kept until
+ * the span is known. */
 struct timeline_fill {
 	struct campaign_timeline *t;
 	const char *const *names;
+	struct minute {
+		int64_t at;
+		int k;
+		unsigned long n;
+	} * m;
+	size_t n, cap;
 };
 
-/* One (series, bucket, n) row into its timeline (rows come by time). */
+/* One (series, minute, n) row (they come oldest first). */
 static int
-timeline_add(void *arg, const struct store_agg_row *row)
+minute_add(void *arg, const struct store_agg_row *row)
 {
 	struct timeline_fill *f = arg;
-	struct campaign_timeline *t = f->t;
 	int k = -1;
 
 	for (int i = 0; i < CAMPAIGN_SERIES; i++)
@@ -155,15 +162,53 @@ timeline_add(void *arg, const struct store_agg_row *row)
 			k = i;
 	if (k < 0)
 		return 0;
-	if (t->n == 0 || t->at[t->n - 1] != row->at) {
-		if (t->n == STORE_AGG_BUCKETS)
-			return 0;
-		t->at[t->n++] = row->at;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 256;
+		f->m = xreallocarray(f->m, f->cap, sizeof(*f->m));
 	}
-	t->step = row->width;
-	t->v[t->n - 1][k] += row->n;
-	t->total[k] += row->n;
+	f->m[f->n++] = (struct minute){row->at, k, row->n};
 	return 0;
+}
+
+/* The minutes into at most CAMPAIGN_BUCKETS buckets of whole minutes. */
+static void
+timeline_make(struct timeline_fill *f)
+{
+	struct campaign_timeline *t = f->t;
+	int64_t lo, span;
+
+	if (f->n == 0)
+		return;
+	lo = f->m[0].at;
+	span = f->m[f->n - 1].at - lo;
+	t->step = (span / 60 / CAMPAIGN_BUCKETS + 1) * 60;
+	for (size_t i = 0; i < f->n; i++) {
+		int64_t at = lo + (f->m[i].at - lo) / t->step * t->step;
+
+		if (t->n == 0 || t->at[t->n - 1] != at) {
+			if (t->n == CAMPAIGN_BUCKETS)
+				break; /* not reached: the step keeps them in */
+			t->at[t->n++] = at;
+		}
+		t->v[t->n - 1][f->m[i].k] += f->m[i].n;
+		t->total[f->m[i].k] += f->m[i].n;
+	}
+	free(f->m);
+	f->m = NULL;
+}
+
+/* A timeline from the store. */
+static int
+timeline_get(struct store *s, enum store_agg what, int64_t id,
+             struct campaign_timeline *t, const char *const *names)
+{
+	struct timeline_fill f = {.t = t, .names = names};
+	int rc = store_aggregate(s, what, id, minute_add, &f);
+
+	if (rc == 0)
+		timeline_make(&f);
+	free(f.m);
+	return rc;
 }
 
 /* One bounce class's count. */
@@ -178,13 +223,20 @@ bounce_add(void *arg, const struct store_agg_row *row)
 	return 0;
 }
 
-/* One of the slowest destinations. */
+/* A relay's (state, n) for the tally, or one of the slowest (sub ""). */
 static int
-slow_add(void *arg, const struct store_agg_row *row)
+relay_add(void *arg, const struct store_agg_row *row)
 {
-	struct campaign_report *r = arg;
+	struct campaign_report *r = ((struct tallies *)arg)->r;
 	struct campaign_slow *w;
+	int st;
 
+	if (row->sub && *row->sub) {
+		st = store_dlv_state_parse(row->sub);
+		return tally_add(
+		    arg, row->key,
+		    st < 0 ? DLV_PENDING : (enum store_dlv_state)st, row->n);
+	}
 	if (r->nslow == STORE_AGG_SLOW_MAX)
 		return 0;
 	w = &r->slowest[r->nslow++];
@@ -194,22 +246,32 @@ slow_add(void *arg, const struct store_agg_row *row)
 	return 0;
 }
 
-/* The aggregates the store computes: timelines, bounces, slowest. */
+/* The aggregates the store computes: the tally by relay and the slowest
+ * relays, the timelines, the bounces. */
 static int
 aggregates_get(struct store *s, int64_t id, struct campaign_report *r)
 {
-	struct timeline_fill done = {&r->done, campaign_done_series};
-	struct timeline_fill act = {&r->activity, campaign_activity_series};
+	struct tallies dest = {&r->by_dest, &r->ndest, r};
 	int rc;
 
-	if (store_aggregate(s, STORE_AGG_DONE_TIME, id, timeline_add, &done) <
-	        0 ||
-	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0 ||
-	    store_aggregate(s, STORE_AGG_SLOWEST, id, slow_add, r) < 0)
+	if (store_aggregate(s, STORE_AGG_RELAYS, id, relay_add, &dest) < 0 ||
+	    timeline_get(s, STORE_AGG_DONE_TIME, id, &r->done,
+	                 campaign_done_series) < 0 ||
+	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0)
 		return -1;
 	/* a backend without tracking tables has no activity section */
-	rc = store_aggregate(s, STORE_AGG_ACTIVITY, id, timeline_add, &act);
+	rc = timeline_get(s, STORE_AGG_ACTIVITY, id, &r->activity,
+	                  campaign_activity_series);
 	return rc == MC_EUNSUPP ? 0 : rc;
+}
+
+/* The states summed from a tally that counts every row. */
+static void
+states_from(struct campaign_report *r, const struct campaign_tally *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < t[i].n; j++)
+			r->states[t[i].by[j].state] += t[i].by[j].n;
 }
 
 /* The report of campaign id. */
@@ -217,8 +279,7 @@ int
 campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                     char *err, size_t errsz)
 {
-	struct tallies dest = {&r->by_dest, &r->ndest};
-	struct tallies reply = {&r->by_reply, &r->nreply};
+	struct tallies reply = {&r->by_reply, &r->nreply, r};
 	struct store_campaign c;
 	struct runs *u = xcalloc(1, sizeof(*u));
 	int st;
@@ -226,8 +287,6 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	memset(r, 0, sizeof(*r));
 	u->r = r;
 	if (store_campaign_get(s, id, &c) < 0 ||
-	    store_count_states(s, id, r->states) < 0 ||
-	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, &dest) < 0 ||
 	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
 	    open_runs_time(s, id, u) < 0 || aggregates_get(s, id, r) < 0) {
@@ -237,6 +296,7 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	}
 	free(u);
 	r->id = id;
+	states_from(r, r->by_reply, r->nreply); /* one scan fewer */
 	mc_strlcpy(r->name, c.name, sizeof(r->name));
 	st = campaign_status_parse(c.status);
 	r->status = st < 0 ? CAMPAIGN_DRAFT : (enum campaign_status)st;

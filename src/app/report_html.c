@@ -108,8 +108,8 @@ timeline(struct buf *b, const char *id, const char *title,
          const char *const *colours, const char *none)
 {
 	struct chart_series s[CAMPAIGN_SERIES];
-	double *y = calloc(CAMPAIGN_SERIES * STORE_AGG_BUCKETS, sizeof(*y));
-	time_t x[STORE_AGG_BUCKETS];
+	double *y = calloc(CAMPAIGN_SERIES * CAMPAIGN_BUCKETS, sizeof(*y));
+	time_t x[CAMPAIGN_BUCKETS];
 
 	section_open(b, id, title);
 	if (t->n == 0 || y == NULL) {
@@ -120,11 +120,11 @@ timeline(struct buf *b, const char *id, const char *title,
 	for (size_t i = 0; i < t->n; i++) {
 		x[i] = (time_t)t->at[i];
 		for (int k = 0; k < CAMPAIGN_SERIES; k++)
-			y[k * STORE_AGG_BUCKETS + i] = (double)t->v[i][k];
+			y[k * CAMPAIGN_BUCKETS + i] = (double)t->v[i][k];
 	}
 	for (int k = 0; k < CAMPAIGN_SERIES; k++)
 		s[k] = (struct chart_series){names[k], colours[k],
-		                             y + k * STORE_AGG_BUCKETS};
+		                             y + k * CAMPAIGN_BUCKETS};
 	chart_lines_svg(b, title, x, t->n, s, CAMPAIGN_SERIES, 640, 240);
 	free(y);
 	buf_puts(b, "<p>Every ");

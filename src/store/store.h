@@ -309,23 +309,26 @@ enum store_tally_by {
 #define STORE_TALLY_TOP    20
 #define STORE_TALLY_OTHERS "(others)"
 
-/* The report's aggregates (store_aggregate), each bounded in the store:
- * rows of (key, sub, at, n, width).  Time buckets: at most STORE_AGG_BUCKETS of
- * one width from the first time (at is a bucket's start). */
+/* The report's aggregates (store_aggregate), computed in the store, each
+ * in one pass over the campaign's rows: rows of (key, sub, at, n).  Times
+ * come by the minute (at: its first second), oldest first; the caller
+ * draws them in buckets. */
 enum store_agg {
-	STORE_AGG_DONE_TIME, /* sub: state (sent, deferred, failed,
-	                      * bounced) by last update; at, n */
-	STORE_AGG_SLOWEST,   /* key: relay; at: seconds from the first
-	                      * run-start (else the first row) to its last
-	                      * settled row; n: its rows; the slowest
-	                      * STORE_AGG_SLOW_MAX */
+	STORE_AGG_DONE_TIME, /* sub: state (sent, deferred, failed, bounced)
+	                      * by the row's last update; at, n */
+	STORE_AGG_RELAYS,    /* key: relay ("" none).  sub: a state: the
+	                      * tally of the STORE_TALLY_TOP relays with most
+	                      * rows, the rest under STORE_TALLY_OTHERS;
+	                      * sub "": the STORE_AGG_SLOW_MAX slowest, at:
+	                      * seconds from the first run-start (else the
+	                      * campaign's creation) to its last settled row,
+	                      * n: its settled rows */
 	STORE_AGG_BOUNCES,   /* key: bounce kind of the campaign's; n */
 	STORE_AGG_ACTIVITY,  /* sub: complaint (bounces), unsubscribe
 	                      * (events), click, open (track_hits); at, n */
 	STORE_AGG_MAILBOXES, /* key: mailbox; sub: what was done ("" none);
 	                      * at: the latest seen_at; n (any campaign) */
 };
-#define STORE_AGG_BUCKETS  60
 #define STORE_AGG_SLOW_MAX 10
 #define STORE_AGG_ROWS_MAX 1000 /* mailboxes x actions, at most */
 
@@ -335,7 +338,6 @@ struct store_agg_row {
 	const char *sub;
 	int64_t at;
 	unsigned long n;
-	int64_t width; /* a time bucket's seconds; 0 for the others */
 };
 
 /* An event of the log, with its contact's address when it has one. */

@@ -295,7 +295,6 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	"'" STORE_TALLY_OTHERS "', n DESC, k2 COLLATE \"C\", state"
 /* The report aggregates' bounds (store.h) as SQL text, and a ledger row
  * that was settled (tried at least once). */
-#define PG_AGG_BUCKETS "60"
 #define PG_AGG_SLOW    "10"
 #define PG_AGG_ROWS    "1000"
 #define PG_AGG_SETTLED "state IN ('sent', 'deferred', 'failed', 'bounced')"
@@ -574,35 +573,38 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	               "reply_code::text ELSE reply_code::text || ' ' || "     \
 	               "enhanced_code END"))                                   \
 	X(PS_AGG_DONE_TIME,                                                    \
-	  "SELECT '', state, b.lo + (updated_at - b.lo) / b.w * b.w AS at, "   \
-	  "count(*), max(b.w) FROM deliveries, (SELECT min(updated_at) AS "    \
-	  "lo, "                                                               \
-	  "(max(updated_at) - min(updated_at)) / " PG_AGG_BUCKETS " + 1 AS w " \
-	  "FROM deliveries WHERE campaign_id = $1::bigint AND " PG_AGG_SETTLED \
-	  ") b WHERE campaign_id = $1::bigint AND " PG_AGG_SETTLED             \
+	  "SELECT '', state, updated_at / 60 * 60 AS at, count(*) FROM "       \
+	  "deliveries WHERE campaign_id = $1::bigint AND " PG_AGG_SETTLED      \
 	  " GROUP BY 2, 3 ORDER BY 3, 2")                                      \
-	X(PS_AGG_SLOWEST,                                                      \
-	  "SELECT coalesce(relay, '') AS k, '', max(updated_at) - "            \
-	  "coalesce((SELECT min(at) FROM events WHERE campaign_id = "          \
-	  "$1::bigint AND kind = 'run-start'), (SELECT min(created_at) FROM "  \
-	  "deliveries WHERE campaign_id = $1::bigint)) AS s, count(*) AS n, "  \
-	  "0 "                                                                 \
-	  "FROM deliveries WHERE campaign_id = $1::bigint AND " PG_AGG_SETTLED \
-	  " GROUP BY 1 ORDER BY s DESC, n DESC, k COLLATE "                    \
-	  "\"C\" LIMIT " PG_AGG_SLOW)                                          \
+	X(PS_AGG_RELAYS,                                                       \
+	  "WITH g AS MATERIALIZED (SELECT coalesce(relay, '') AS k, state, "   \
+	  "count(*) AS n, max(CASE WHEN " PG_AGG_SETTLED " THEN updated_at "   \
+	  "END) AS last FROM deliveries WHERE campaign_id = $1::bigint GROUP " \
+	  "BY 1, 2), t AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, "  \
+	  "k COLLATE \"C\" LIMIT 20), w AS (SELECT k, max(last) AS last, "     \
+	  "sum(CASE WHEN " PG_AGG_SETTLED " THEN n END) AS n FROM g GROUP BY " \
+	  "k HAVING max(last) IS NOT NULL ORDER BY 2 DESC, 3 DESC, k COLLATE " \
+	  "\"C\" LIMIT " PG_AGG_SLOW "), u AS (SELECT CASE WHEN k IN (SELECT " \
+	  "k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' END AS k2, state, "  \
+	  "sum(n) AS n FROM g GROUP BY 1, 2) SELECT k, s, at, n FROM (SELECT " \
+	  "0 AS part, k2 AS k, state AS s, 0::bigint AS at, n FROM u UNION "   \
+	  "ALL SELECT 1, k, '', last - coalesce((SELECT min(e.at) FROM "       \
+	  "events "                                                            \
+	  "e WHERE e.campaign_id = $1::bigint AND e.kind = 'run-start'), "     \
+	  "(SELECT created_at FROM campaigns WHERE id = $1::bigint)), n FROM " \
+	  "w) x ORDER BY part, CASE WHEN part = 0 THEN (k = "                  \
+	  "'" STORE_TALLY_OTHERS                                               \
+	  "')::int ELSE 0 END, at DESC, n DESC, k COLLATE "                    \
+	  "\"C\", s")                                                          \
 	X(PS_AGG_BOUNCES,                                                      \
-	  "SELECT kind, '', 0, count(*), 0 FROM bounces WHERE campaign_id = "  \
+	  "SELECT kind, '', 0, count(*) FROM bounces WHERE campaign_id = "     \
 	  "$1::bigint GROUP BY 1 ORDER BY 4 DESC, kind COLLATE \"C\"")         \
 	X(PS_AGG_ACTIVITY,                                                     \
-	  "WITH a AS (" PG_AGG_ACTIVITY "), b AS (SELECT min(t) AS lo, "       \
-	  "(max(t) - min(t)) / " PG_AGG_BUCKETS                                \
-	  " + 1 AS w FROM a) SELECT '', "                                      \
-	  "a.k, b.lo + (a.t - b.lo) / b.w * b.w AS at, count(*), max(b.w) "    \
-	  "FROM a, b "                                                         \
-	  "GROUP BY 2, 3 ORDER BY 3, 2")                                       \
+	  "SELECT '', k, t / 60 * 60 AS at, count(*) FROM (" PG_AGG_ACTIVITY   \
+	  ") a GROUP BY 2, 3 ORDER BY 3, 2")                                   \
 	X(PS_AGG_MAILBOXES,                                                    \
-	  "SELECT mailbox, coalesce(what, '') AS w, max(seen_at), count(*), "  \
-	  "0 FROM "                                                            \
+	  "SELECT mailbox, coalesce(what, '') AS w, max(seen_at), count(*) "   \
+	  "FROM "                                                              \
 	  "mailbox_seen WHERE $1::bigint >= 0 GROUP BY 1, 2 ORDER BY "         \
 	  "mailbox COLLATE \"C\", w COLLATE \"C\" LIMIT " PG_AGG_ROWS)         \
 	X(PS_EVENT_EACH,                                                       \
@@ -2519,7 +2521,7 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 {
 	static const int ids[] = {
 	    [STORE_AGG_DONE_TIME] = PS_AGG_DONE_TIME,
-	    [STORE_AGG_SLOWEST] = PS_AGG_SLOWEST,
+	    [STORE_AGG_RELAYS] = PS_AGG_RELAYS,
 	    [STORE_AGG_BOUNCES] = PS_AGG_BOUNCES,
 	    [STORE_AGG_ACTIVITY] = PS_AGG_ACTIVITY,
 	    [STORE_AGG_MAILBOXES] = PS_AGG_MAILBOXES,
@@ -2540,7 +2542,6 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 		    .sub = col_text(r, i, 1),
 		    .at = col_int(r, i, 2),
 		    .n = (unsigned long)col_int(r, i, 3),
-		    .width = col_int(r, i, 4),
 		};
 
 		stop = fn(arg, &row);

@@ -422,9 +422,8 @@ static const char *const audit_triggers[] = {
 	"'" STORE_TALLY_OTHERS "', 3 DESC"
 /* The report aggregates' bounds (store.h) as SQL text, and a ledger row
  * that was settled (tried at least once). */
-#define AGG_BUCKETS "60"
-#define AGG_SLOW    "10"
-#define AGG_ROWS    "1000"
+#define AGG_SLOW "10"
+#define AGG_ROWS "1000"
 #define AGG_SETTLED                                                            \
 	"(state = 'sent' OR state = 'deferred' OR state = 'failed' OR "        \
 	"state = 'bounced')"
@@ -776,33 +775,32 @@ static const char *const audit_triggers[] = {
 	            "CAST(reply_code AS TEXT) ELSE reply_code || ' ' || "      \
 	            "enhanced_code END"))                                      \
 	X(ST_AGG_DONE_TIME,                                                    \
-	  "SELECT '', state, b.lo + (updated_at - b.lo) / b.w * b.w, "         \
-	  "count(*), max(b.w) FROM deliveries, (SELECT min(updated_at) AS "    \
-	  "lo, "                                                               \
-	  "(max(updated_at) - min(updated_at)) / " AGG_BUCKETS " + 1 AS w "    \
-	  "FROM deliveries WHERE campaign_id = ?1 AND " AGG_SETTLED ") b "     \
-	  "WHERE campaign_id = ?1 AND " AGG_SETTLED " GROUP BY 2, 3 "          \
-	  "ORDER BY 3, 2")                                                     \
-	X(ST_AGG_SLOWEST,                                                      \
-	  "SELECT coalesce(relay, ''), '', max(updated_at) - "                 \
-	  "coalesce((SELECT "                                                  \
-	  "min(at) FROM events WHERE campaign_id = ?1 AND kind = "             \
-	  "'run-start'), (SELECT min(created_at) FROM deliveries WHERE "       \
-	  "campaign_id = ?1)), count(*), 0 FROM deliveries WHERE campaign_id " \
-	  "= "                                                                 \
-	  "?1 AND " AGG_SETTLED " GROUP BY 1 ORDER BY 3 DESC, 4 DESC, 1 "      \
-	  "LIMIT " AGG_SLOW)                                                   \
-	X(ST_AGG_BOUNCES,                                                      \
-	  "SELECT kind, '', 0, count(*), 0 FROM bounces WHERE "                \
-	  "campaign_id = ?1 GROUP BY 1 ORDER BY 4 DESC, 1")                    \
+	  "SELECT '', state, updated_at / 60 * 60, count(*) FROM deliveries "  \
+	  "WHERE campaign_id = ?1 AND " AGG_SETTLED " GROUP BY 2, 3 ORDER BY " \
+	  "3, 2")                                                              \
+	X(ST_AGG_RELAYS,                                                       \
+	  "WITH g AS MATERIALIZED (SELECT coalesce(relay, '') AS k, state, "   \
+	  "count(*) AS n, max(CASE WHEN " AGG_SETTLED " THEN updated_at END) " \
+	  "AS last FROM deliveries WHERE campaign_id = ?1 GROUP BY 1, 2), t "  \
+	  "AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20), " \
+	  "w AS (SELECT k, max(last) AS last, sum(CASE WHEN " AGG_SETTLED      \
+	  " THEN n END) AS n FROM g GROUP BY k HAVING max(last) IS NOT NULL "  \
+	  "ORDER BY 2 DESC, 3 DESC, k LIMIT " AGG_SLOW ") SELECT * FROM "      \
+	  "(SELECT CASE WHEN k IN (SELECT k FROM t) THEN k ELSE "              \
+	  "'" STORE_TALLY_OTHERS                                               \
+	  "' END AS k2, state, 0, sum(n) FROM g GROUP BY "                     \
+	  "1, 2 ORDER BY k2 = '" STORE_TALLY_OTHERS "', 4 DESC) UNION ALL "    \
+	  "SELECT * FROM (SELECT k, '', last - coalesce((SELECT min(at) FROM " \
+	  "events WHERE campaign_id = ?1 AND kind = 'run-start'), (SELECT "    \
+	  "created_at FROM campaigns WHERE id = ?1)), n FROM w ORDER BY 3 "    \
+	  "DESC, 4 DESC, 1)")                                                  \
+	X(ST_AGG_BOUNCES, "SELECT kind, '', 0, count(*) FROM bounces WHERE "   \
+	                  "campaign_id = ?1 GROUP BY 1 ORDER BY 4 DESC, 1")    \
 	X(ST_AGG_ACTIVITY,                                                     \
-	  "WITH a AS (" AGG_ACTIVITY "), b AS (SELECT min(t) AS lo, "          \
-	  "(max(t) - min(t)) / " AGG_BUCKETS " + 1 AS w FROM a) SELECT '', "   \
-	  "a.k, b.lo + (a.t - b.lo) / b.w * b.w, count(*), max(b.w) FROM a, "  \
-	  "b GROUP BY "                                                        \
-	  "2, 3 ORDER BY 3, 2")                                                \
+	  "SELECT '', k, t / 60 * 60, count(*) FROM (" AGG_ACTIVITY ") GROUP " \
+	  "BY 2, 3 ORDER BY 3, 2")                                             \
 	X(ST_AGG_MAILBOXES,                                                    \
-	  "SELECT mailbox, coalesce(what, ''), max(seen_at), count(*), 0 "     \
+	  "SELECT mailbox, coalesce(what, ''), max(seen_at), count(*) "        \
 	  "FROM "                                                              \
 	  "mailbox_seen GROUP BY 1, 2 ORDER BY 1, 2 LIMIT " AGG_ROWS)          \
 	X(ST_EVENT_EACH,                                                       \
@@ -3121,7 +3119,7 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 {
 	static const int ids[] = {
 	    [STORE_AGG_DONE_TIME] = ST_AGG_DONE_TIME,
-	    [STORE_AGG_SLOWEST] = ST_AGG_SLOWEST,
+	    [STORE_AGG_RELAYS] = ST_AGG_RELAYS,
 	    [STORE_AGG_BOUNCES] = ST_AGG_BOUNCES,
 	    [STORE_AGG_ACTIVITY] = ST_AGG_ACTIVITY,
 	    [STORE_AGG_MAILBOXES] = ST_AGG_MAILBOXES,
@@ -3142,7 +3140,6 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 		    .sub = col_text(st, 1),
 		    .at = sqlite3_column_int64(st, 2),
 		    .n = (unsigned long)sqlite3_column_int64(st, 3),
-		    .width = sqlite3_column_int64(st, 4),
 		};
 
 		if ((stop = fn(arg, &r)) != 0)
