@@ -606,7 +606,8 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	  "SELECT mailbox, coalesce(what, '') AS w, max(seen_at), count(*) "   \
 	  "FROM "                                                              \
 	  "mailbox_seen WHERE $1::bigint >= 0 GROUP BY 1, 2 ORDER BY "         \
-	  "mailbox COLLATE \"C\", w COLLATE \"C\" LIMIT " PG_AGG_ROWS)         \
+	  "mailbox COLLATE \"C\", coalesce(what, '') COLLATE \"C\" "           \
+	  "LIMIT " PG_AGG_ROWS)                                                \
 	X(PS_EVENT_EACH,                                                       \
 	  "SELECT e.contact_id, c.address, e.kind, e.detail, e.at FROM "       \
 	  "events e LEFT JOIN contacts c ON c.id = e.contact_id WHERE "        \

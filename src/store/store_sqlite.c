@@ -785,15 +785,16 @@ static const char *const audit_triggers[] = {
 	  "AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20), " \
 	  "w AS (SELECT k, max(last) AS last, sum(CASE WHEN " AGG_SETTLED      \
 	  " THEN n END) AS n FROM g GROUP BY k HAVING max(last) IS NOT NULL "  \
-	  "ORDER BY 2 DESC, 3 DESC, k LIMIT " AGG_SLOW ") SELECT * FROM "      \
-	  "(SELECT CASE WHEN k IN (SELECT k FROM t) THEN k ELSE "              \
-	  "'" STORE_TALLY_OTHERS                                               \
-	  "' END AS k2, state, 0, sum(n) FROM g GROUP BY "                     \
-	  "1, 2 ORDER BY k2 = '" STORE_TALLY_OTHERS "', 4 DESC) UNION ALL "    \
-	  "SELECT * FROM (SELECT k, '', last - coalesce((SELECT min(at) FROM " \
-	  "events WHERE campaign_id = ?1 AND kind = 'run-start'), (SELECT "    \
-	  "created_at FROM campaigns WHERE id = ?1)), n FROM w ORDER BY 3 "    \
-	  "DESC, 4 DESC, 1)")                                                  \
+	  "ORDER BY 2 DESC, 3 DESC, k LIMIT " AGG_SLOW "), u AS (SELECT CASE " \
+	  "WHEN k IN (SELECT k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' "  \
+	  "END AS k2, state, sum(n) AS n FROM g GROUP BY 1, 2) SELECT k, s, "  \
+	  "at, n FROM (SELECT 0 AS part, k2 AS k, state AS s, 0 AS at, n "     \
+	  "FROM u UNION ALL SELECT 1, k, '', last - coalesce((SELECT "         \
+	  "min(e.at) "                                                         \
+	  "FROM events e WHERE e.campaign_id = ?1 AND e.kind = 'run-start'), " \
+	  "(SELECT created_at FROM campaigns WHERE id = ?1)), n FROM w) "      \
+	  "ORDER BY part, CASE WHEN part = 0 THEN k = '" STORE_TALLY_OTHERS    \
+	  "' ELSE 0 END, at DESC, n DESC, k, s")                               \
 	X(ST_AGG_BOUNCES, "SELECT kind, '', 0, count(*) FROM bounces WHERE "   \
 	                  "campaign_id = ?1 GROUP BY 1 ORDER BY 4 DESC, 1")    \
 	X(ST_AGG_ACTIVITY,                                                     \
