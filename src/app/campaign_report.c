@@ -1,8 +1,11 @@
 /*
  * campaign_report.c — a campaign's report as data (campaign.h): rows by
  * state, by destination and by reply, the sending time of every run, and
- * the rows that were in flight at a crash and sent again.  Front ends
- * print it (text, JSON) or serve it.
+ * the rows that were in flight at a crash and sent again; the store's
+ * aggregates (store_aggregate): settled rows and complaints /
+ * unsubscribes / clicks / opens over time (minutes put in at most
+ * CAMPAIGN_BUCKETS buckets here), bounces by class, the slowest relays.
+ * Front ends print it (text, JSON, HTML: report_html.c) or serve it.
  */
 #include <stdbool.h>
 #include <stdio.h>
