@@ -409,6 +409,31 @@ struct campaign_tally {
 
 #define CAMPAIGN_REPORT_RESENT_MAX 100000 /* addresses listed */
 
+/* Counts over time: n buckets of step seconds (whole minutes, as few as
+ * keep n <= CAMPAIGN_BUCKETS) from at[0] (a bucket with nothing in it is
+ * left out), one count per series. */
+#define CAMPAIGN_SERIES  4
+#define CAMPAIGN_BUCKETS 60
+struct campaign_timeline {
+	size_t n;
+	int64_t step;
+	int64_t at[CAMPAIGN_BUCKETS];
+	unsigned long v[CAMPAIGN_BUCKETS][CAMPAIGN_SERIES];
+	unsigned long total[CAMPAIGN_SERIES];
+};
+/* The series of campaign_report.done: "sent", "deferred", "failed",
+ * "bounced"; of .activity: "complaint", "unsubscribe", "click", "open". */
+extern const char *const campaign_done_series[CAMPAIGN_SERIES];
+extern const char *const campaign_activity_series[CAMPAIGN_SERIES];
+
+/* A destination (relay) by the time its rows took: seconds from the first
+ * run's start to its last settled row. */
+struct campaign_slow {
+	char *key;
+	int64_t seconds;
+	unsigned long n;
+};
+
 struct campaign_report {
 	int64_t id;
 	char name[STORE_NAME_MAX + 1];
@@ -425,7 +450,16 @@ struct campaign_report {
 	size_t nresent_listed;
 	/* click/open tracking (app/track.h: track_report_json), or NULL */
 	json_t *tracking;
+	struct campaign_timeline done;     /* settled rows by last update */
+	struct campaign_timeline activity; /* complaints, unsubscribes... */
+	unsigned long bounces[STORE_BOUNCE__COUNT]; /* by class */
+	struct campaign_slow slowest[STORE_AGG_SLOW_MAX];
+	size_t nslow;
 };
+
+/* The report's timelines, bounces and slowest destinations as members
+ * of the report's JSON object o (campaign_report_json() calls it). */
+void campaign_report_json_more(const struct campaign_report *r, json_t *o);
 
 /* The report of campaign id into r (zeroed first; _fini it even after an
  * error): 0 or MC_EIO. */

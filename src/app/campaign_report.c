@@ -1,8 +1,11 @@
 /*
  * campaign_report.c — a campaign's report as data (campaign.h): rows by
  * state, by destination and by reply, the sending time of every run, and
- * the rows that were in flight at a crash and sent again.  Front ends
- * print it (text, JSON) or serve it.
+ * the rows that were in flight at a crash and sent again; the store's
+ * aggregates (store_aggregate): settled rows and complaints /
+ * unsubscribes / clicks / opens over time (minutes put in at most
+ * CAMPAIGN_BUCKETS buckets here), bounces by class, the slowest relays.
+ * Front ends print it (text, JSON, HTML: report_html.c) or serve it.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 struct tallies {
 	struct campaign_tally **v;
 	size_t *n;
+	struct campaign_report *r;
 };
 
 /* One (key, state, n) of the store's tally, in its order. */
@@ -131,13 +135,154 @@ open_runs_time(struct store *s, int64_t id, struct runs *u)
 	return 0;
 }
 
+const char *const campaign_done_series[CAMPAIGN_SERIES] = {"sent", "deferred",
+                                                           "failed", "bounced"};
+const char *const campaign_activity_series[CAMPAIGN_SERIES] = {
+    "complaint", "unsubscribe", "click", "open"};
+
+/* A timeline being filled: the store's rows by the minute, kept until
+ * the span is known. */
+struct timeline_fill {
+	struct campaign_timeline *t;
+	const char *const *names;
+	struct minute {
+		int64_t at;
+		int k;
+		unsigned long n;
+	} * m;
+	size_t n, cap;
+};
+
+/* One (series, minute, n) row (they come oldest first). */
+static int
+minute_add(void *arg, const struct store_agg_row *row)
+{
+	struct timeline_fill *f = arg;
+	int k = -1;
+
+	for (int i = 0; i < CAMPAIGN_SERIES; i++)
+		if (row->sub && strcmp(row->sub, f->names[i]) == 0)
+			k = i;
+	if (k < 0)
+		return 0;
+	if (f->n == f->cap) {
+		f->cap = f->cap ? 2 * f->cap : 256;
+		f->m = xreallocarray(f->m, f->cap, sizeof(*f->m));
+	}
+	f->m[f->n++] = (struct minute){row->at, k, row->n};
+	return 0;
+}
+
+/* The minutes into at most CAMPAIGN_BUCKETS buckets of whole minutes. */
+static void
+timeline_make(struct timeline_fill *f)
+{
+	struct campaign_timeline *t = f->t;
+	int64_t lo, span;
+
+	if (f->n == 0)
+		return;
+	lo = f->m[0].at;
+	span = f->m[f->n - 1].at - lo;
+	t->step = (span / 60 / CAMPAIGN_BUCKETS + 1) * 60;
+	for (size_t i = 0; i < f->n; i++) {
+		int64_t at = lo + (f->m[i].at - lo) / t->step * t->step;
+
+		if (t->n == 0 || t->at[t->n - 1] != at) {
+			if (t->n == CAMPAIGN_BUCKETS)
+				break; /* not reached: the step keeps them in */
+			t->at[t->n++] = at;
+		}
+		t->v[t->n - 1][f->m[i].k] += f->m[i].n;
+		t->total[f->m[i].k] += f->m[i].n;
+	}
+	free(f->m);
+	f->m = NULL;
+}
+
+/* A timeline from the store. */
+static int
+timeline_get(struct store *s, enum store_agg what, int64_t id,
+             struct campaign_timeline *t, const char *const *names)
+{
+	struct timeline_fill f = {.t = t, .names = names};
+	int rc = store_aggregate(s, what, id, minute_add, &f);
+
+	if (rc == 0)
+		timeline_make(&f);
+	free(f.m);
+	return rc;
+}
+
+/* One bounce class's count. */
+static int
+bounce_add(void *arg, const struct store_agg_row *row)
+{
+	struct campaign_report *r = arg;
+	int k = store_bounce_kind_parse(row->key ? row->key : "");
+
+	if (k >= 0)
+		r->bounces[k] += row->n;
+	return 0;
+}
+
+/* A relay's (state, n) for the tally, or one of the slowest (sub ""). */
+static int
+relay_add(void *arg, const struct store_agg_row *row)
+{
+	struct campaign_report *r = ((struct tallies *)arg)->r;
+	struct campaign_slow *w;
+	int st;
+
+	if (row->sub && *row->sub) {
+		st = store_dlv_state_parse(row->sub);
+		return tally_add(
+		    arg, row->key,
+		    st < 0 ? DLV_PENDING : (enum store_dlv_state)st, row->n);
+	}
+	if (r->nslow == STORE_AGG_SLOW_MAX)
+		return 0;
+	w = &r->slowest[r->nslow++];
+	w->key = xstrdup(row->key && *row->key ? row->key : "(none)");
+	w->seconds = row->at < 0 ? 0 : row->at;
+	w->n = row->n;
+	return 0;
+}
+
+/* The aggregates the store computes: the tally by relay and the slowest
+ * relays, the timelines, the bounces. */
+static int
+aggregates_get(struct store *s, int64_t id, struct campaign_report *r)
+{
+	struct tallies dest = {&r->by_dest, &r->ndest, r};
+	int rc;
+
+	if (store_aggregate(s, STORE_AGG_RELAYS, id, relay_add, &dest) < 0 ||
+	    timeline_get(s, STORE_AGG_DONE_TIME, id, &r->done,
+	                 campaign_done_series) < 0 ||
+	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0)
+		return -1;
+	/* a backend without tracking tables has no activity section */
+	rc = timeline_get(s, STORE_AGG_ACTIVITY, id, &r->activity,
+	                  campaign_activity_series);
+	return rc == MC_EUNSUPP ? 0 : rc;
+}
+
+/* The states summed from a tally that counts every row. */
+static void
+states_from(struct campaign_report *r, const struct campaign_tally *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < t[i].n; j++)
+			r->states[t[i].by[j].state] += t[i].by[j].n;
+}
+
 /* The report of campaign id. */
 int
 campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                     char *err, size_t errsz)
 {
-	struct tallies dest = {&r->by_dest, &r->ndest};
-	struct tallies reply = {&r->by_reply, &r->nreply};
+	struct tallies reply = {&r->by_reply, &r->nreply, r};
 	struct store_campaign c;
 	struct runs *u = xcalloc(1, sizeof(*u));
 	int st;
@@ -145,17 +290,16 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	memset(r, 0, sizeof(*r));
 	u->r = r;
 	if (store_campaign_get(s, id, &c) < 0 ||
-	    store_count_states(s, id, r->states) < 0 ||
-	    store_tally(s, id, STORE_TALLY_RELAY, tally_add, &dest) < 0 ||
 	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
-	    open_runs_time(s, id, u) < 0) {
+	    open_runs_time(s, id, u) < 0 || aggregates_get(s, id, r) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		free(u);
 		return MC_EIO;
 	}
 	free(u);
 	r->id = id;
+	states_from(r, r->by_reply, r->nreply); /* one scan fewer */
 	mc_strlcpy(r->name, c.name, sizeof(r->name));
 	st = campaign_status_parse(c.status);
 	r->status = st < 0 ? CAMPAIGN_DRAFT : (enum campaign_status)st;
@@ -184,8 +328,52 @@ campaign_report_fini(struct campaign_report *r)
 	for (size_t i = 0; i < r->nresent_listed; i++)
 		free(r->resent[i]);
 	free(r->resent);
+	for (size_t i = 0; i < r->nslow; i++)
+		free(r->slowest[i].key);
 	json_decref(r->tracking);
 	memset(r, 0, sizeof(*r));
+}
+
+/* A timeline as {"step": S, "buckets": [{"at": T, NAME: N...}...]}. */
+static json_t *
+timeline_json(const struct campaign_timeline *t, const char *const *names)
+{
+	json_t *b = json_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		json_t *o = json_pack("{s:I}", "at", (json_int_t)t->at[i]);
+
+		for (int k = 0; k < CAMPAIGN_SERIES; k++)
+			json_object_set_new(
+			    o, names[k], json_integer((json_int_t)t->v[i][k]));
+		json_array_append_new(b, o);
+	}
+	return json_pack("{s:I,s:o}", "step", (json_int_t)t->step, "buckets",
+	                 b);
+}
+
+/* The aggregates as members of o; see campaign.h. */
+void
+campaign_report_json_more(const struct campaign_report *r, json_t *o)
+{
+	json_t *b = json_object(), *slow = json_array();
+
+	for (int k = 0; k < STORE_BOUNCE__COUNT; k++)
+		json_object_set_new(b, store_bounce_kind_name(k),
+		                    json_integer((json_int_t)r->bounces[k]));
+	for (size_t i = 0; i < r->nslow; i++)
+		json_array_append_new(
+		    slow,
+		    json_pack("{s:s,s:I,s:I}", "destination", r->slowest[i].key,
+		              "seconds", (json_int_t)r->slowest[i].seconds,
+		              "rows", (json_int_t)r->slowest[i].n));
+	json_object_set_new(o, "over_time",
+	                    timeline_json(&r->done, campaign_done_series));
+	json_object_set_new(
+	    o, "activity_over_time",
+	    timeline_json(&r->activity, campaign_activity_series));
+	json_object_set_new(o, "bounces", b);
+	json_object_set_new(o, "slowest", slow);
 }
 
 /* The run's notes as sentences; see campaign.h. */

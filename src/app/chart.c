@@ -116,6 +116,12 @@ chart_lines_svg(struct buf *out, const char *title, const time_t *x, size_t n,
 			        (n > 1 ? pw * (double)(x[i] - x[0]) / span : 0),
 			    top + ph - ph * s[k].y[i] / ymax);
 		buf_puts(out, "\"/>");
+		if (n == 1) /* one point draws no line: a dot */
+			buf_printf(out,
+			           "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+			           "fill=\"%s\"/>",
+			           left, top + ph - ph * s[k].y[0] / ymax,
+			           s[k].colour);
 		/* the legend, under the plot */
 		buf_printf(out,
 		           "<rect x=\"%.0f\" y=\"%.0f\" width=\"12\" "

@@ -189,6 +189,8 @@ campaign_report_json(const struct campaign_report *r)
 	              "resent", resent);
 	if (o != NULL && r->tracking != NULL)
 		json_object_set(o, "tracking", r->tracking);
+	if (o != NULL)
+		campaign_report_json_more(r, o);
 	return o;
 }
 

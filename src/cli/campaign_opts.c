@@ -42,7 +42,7 @@ struct cli_opt *
 campaign_opts(const char *cmd, struct campaign_args *a,
               struct campaign_settings *set, int *status)
 {
-	static struct cli_opt opts[CAMPAIGN_OPT__COUNT + 10];
+	static struct cli_opt opts[CAMPAIGN_OPT__COUNT + 11]; /* fixed, end */
 	struct cli_opt fixed[] = {
 	    {"name", CLI_STR, &a->name, .shortopt = 'n'},
 	    {"list", CLI_STR, &a->list, .shortopt = 'l'},
@@ -53,7 +53,9 @@ campaign_opts(const char *cmd, struct campaign_args *a,
 	    CLI_O("to", CLI_STR, &a->to),
 	    CLI_O("as", CLI_STR, &a->as),
 	    CLI_O("at", CLI_STR, &a->at),
+	    CLI_O("html", CLI_STR, &a->html),
 	};
+#define NFIXED (sizeof(fixed) / sizeof(fixed[0]))
 	char err[CAMPAIGN_ERR_MAX];
 	int rc;
 
@@ -63,12 +65,12 @@ campaign_opts(const char *cmd, struct campaign_args *a,
 		return NULL;
 	}
 	args = a, args_set = set, args_cmd = cmd;
-	for (int i = 0; i < 9; i++)
+	for (size_t i = 0; i < NFIXED; i++)
 		opts[i] = fixed[i];
 	for (int i = 0; i < CAMPAIGN_OPT__COUNT; i++) {
 		enum campaign_opt o = (enum campaign_opt)i;
 
-		opts[9 + i] = (struct cli_opt){
+		opts[NFIXED + i] = (struct cli_opt){
 		    .name = campaign_opt_name(o),
 		    .type = campaign_opt_has_arg(o) ? CLI_FN : CLI_FN0,
 		    .dst = (void *)campaign_opt_name(o),

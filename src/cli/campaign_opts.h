@@ -18,7 +18,7 @@
 /* What the commands take besides the sending options (NULL/false: not
  * given), and the sending options as given. */
 struct campaign_args {
-	const char *name, *list, *state, *where, *to, *as, *at;
+	const char *name, *list, *state, *where, *to, *as, *at, *html;
 	bool csv, quiet;
 	struct campaign_kv kv[CAMPAIGN_KV_MAX];
 	size_t nkv;

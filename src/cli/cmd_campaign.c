@@ -13,6 +13,7 @@
 #include "app/campaign_manage.h"
 #include "app/result_json.h"
 #include "app/process.h"
+#include "app/report_html.h"
 #include "app/unsubscribe.h"
 #include "base/error.h"
 #include "base/xmalloc.h"
@@ -104,6 +105,9 @@ c_show_one(struct cli_call *c)
 
 	if (rc)
 		return rc;
+	if (a.html && strcmp(c->name, "campaign report") == 0)
+		return report_html_file(c->s, id, a.html, c->err,
+		                        sizeof(c->err));
 	if (strcmp(c->name, "campaign report") == 0)
 		return campaign_report_write(c->s, id, json, a.csv, stdout,
 		                             c->err, sizeof(c->err));

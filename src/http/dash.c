@@ -72,7 +72,7 @@ dash_head(struct buf *b, const struct dash_req *d, const char *title,
 	static const char *const nav[][2] = {
 	    {"campaigns", "Campaigns"},       {"contacts", "Contacts"},
 	    {"suppressions", "Suppressions"}, {"lists", "Lists"},
-	    {"settings", "Settings"},
+	    {"mailboxes", "Mailboxes"},       {"settings", "Settings"},
 	};
 
 	buf_puts(b, "<!doctype html><html lang=\"en\"><head>"
@@ -374,6 +374,8 @@ route_dash(struct http_call *hc)
 		return dash_page_lists(&d);
 	if (strcmp(d.path, "settings") == 0)
 		return dash_page_settings(&d);
+	if (strcmp(d.path, "mailboxes") == 0)
+		return dash_page_mailboxes(&d);
 	if (strncmp(d.path, "campaign/", 9) == 0 &&
 	    parse_id(d.path + 9, &id, &rest)) {
 		if (*rest == '\0')

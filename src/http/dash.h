@@ -70,6 +70,7 @@ enum MHD_Result dash_page_contacts(struct dash_req *d);
 enum MHD_Result dash_page_suppressions(struct dash_req *d);
 enum MHD_Result dash_page_lists(struct dash_req *d);
 enum MHD_Result dash_page_settings(struct dash_req *d);
+enum MHD_Result dash_page_mailboxes(struct dash_req *d);
 /* POST /dash/campaign/ID/ACTION (start, pause, resume, schedule). */
 enum MHD_Result dash_action(struct dash_req *d, long long id,
                             const char *action);

@@ -16,6 +16,7 @@
 #include "app/contact.h"
 #include "app/contacts.h"
 #include "app/process.h"
+#include "app/report_html.h"
 #include "app/result_json.h"
 #include "app/runner.h"
 #include "base/error.h"
@@ -274,61 +275,13 @@ dash_page_campaign(struct dash_req *d, long long id)
 	return dash_send(d->hc->c, 200, &b);
 }
 
-/* A tally (by destination or reply) as a table and bars. */
-static void
-tally_section(struct buf *b, const char *title, const json_t *t)
-{
-	const char *k;
-	json_t *v;
-	const char *labels[20];
-	double vals[20];
-	size_t n = 0;
-
-	buf_printf(b, "<h2>%s</h2>", title);
-	if (json_object_size(t) == 0) {
-		buf_puts(b, "<p class=\"empty\">Nothing yet: start the "
-		            "campaign.</p>");
-		return;
-	}
-	buf_puts(b, "" TABLE_WRAP "<table><thead><tr><th "
-	            "scope=\"col\">Key</th><th scope=\"col\">Counts by "
-	            "state</th></tr></thead><tbody>");
-	json_object_foreach((json_t *)t, k, v)
-	{
-		const char *st;
-		json_t *cnt;
-		double sum = 0;
-
-		buf_puts(b, "<tr><td>");
-		dash_esc(b, k[0] ? k : "(none)");
-		buf_puts(b, "</td><td>");
-		json_object_foreach(v, st, cnt)
-		{
-			buf_printf(b, "%s ", st);
-			dash_num(b,
-			         (unsigned long long)json_integer_value(cnt));
-			buf_puts(b, "; ");
-			sum += (double)json_integer_value(cnt);
-		}
-		buf_puts(b, "</td></tr>");
-		if (n < 20) {
-			labels[n] = k[0] ? k : "(none)";
-			vals[n++] = sum;
-		}
-	}
-	buf_puts(b, "</tbody></table></div>");
-	chart_bars_svg(b, title, labels, vals, n, "#20324a", 640);
-}
-
-/* GET /dash/campaign/ID/report. */
+/* GET /dash/campaign/ID/report: the sections of `campaign report
+ * --html` (app/report_html.h), in the dashboard's frame. */
 enum MHD_Result
 dash_page_report(struct dash_req *d, long long id)
 {
 	struct campaign_report r;
 	char err[CAMPAIGN_ERR_MAX], title[STORE_NAME_MAX + 16];
-	json_t *j, *st;
-	const char *k;
-	json_t *v;
 	struct buf b;
 
 	STORE_OR_BUSY(s, d);
@@ -336,34 +289,42 @@ dash_page_report(struct dash_req *d, long long id)
 		campaign_report_fini(&r);
 		return http_not_found(d->hc->c);
 	}
-	j = campaign_report_json(&r);
-	campaign_report_fini(&r);
 	buf_init(&b);
-	snprintf(title, sizeof(title), "Report: %s", jstr(j, "name"));
+	snprintf(title, sizeof(title), "Report: %s", r.name);
 	dash_head(&b, d, title, "campaigns");
 	buf_puts(&b, "<h1>");
 	dash_esc(&b, title);
-	buf_puts(&b, "</h1><dl class=\"stats\" id=\"report-states\">");
-	st = json_object_get(j, "states");
-	buf_puts(&b, "<div><dt>Recipients</dt><dd id=\"rp-total\">");
-	dash_num(&b, jnum(j, "total"));
-	buf_puts(&b, "</dd></div>");
-	json_object_foreach(st, k, v)
-	{
-		buf_printf(&b, "<div><dt>%s</dt><dd id=\"rp-%s\">", k, k);
-		dash_num(&b, (unsigned long long)json_integer_value(v));
-		buf_puts(&b, "</dd></div>");
-	}
-	buf_printf(&b, "<div><dt>Sending time</dt><dd>%.1f s</dd></div></dl>",
-	           json_real_value(json_object_get(j, "seconds")));
-	tally_section(&b, "By destination",
-	              json_object_get(j, "by_destination"));
-	tally_section(&b, "By reply", json_object_get(j, "by_reply"));
+	buf_printf(&b, "</h1><p class=\"meta\">Campaign %lld, %s.</p>", id,
+	           campaign_status_name(r.status));
+	report_html_sections(&b, &r);
+	campaign_report_fini(&r);
 	buf_printf(&b,
 	           "<p><a href=\"/dash/campaign/%lld\">Back to the "
 	           "campaign</a></p>",
 	           id);
-	json_decref(j);
+	dash_foot(&b);
+	return dash_send(d->hc->c, 200, &b);
+}
+
+/* GET /dash/mailboxes: what the bounce mailboxes' fetches did. */
+enum MHD_Result
+dash_page_mailboxes(struct dash_req *d)
+{
+	char err[CAMPAIGN_ERR_MAX];
+	struct buf b;
+
+	STORE_OR_BUSY(s, d);
+	buf_init(&b);
+	dash_head(&b, d, "Mailboxes", "mailboxes");
+	buf_puts(&b, "<h1>Mailboxes</h1><p>Each bounce mailbox the store "
+	             "remembers (<code>bounces fetch</code>, "
+	             "<code>bounces poll</code>): its messages by what was "
+	             "done with them, and its latest fetch.</p>");
+	if (report_mailboxes_html(s, &b, err, sizeof(err)) < 0) {
+		buf_fini(&b);
+		return dash_fail(d, 500,
+		                 "The store could not be read: try again.");
+	}
 	dash_foot(&b);
 	return dash_send(d->hc->c, 200, &b);
 }

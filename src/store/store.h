@@ -304,6 +304,41 @@ enum store_tally_by {
 	STORE_TALLY_RELAY, /* key: the relay or MX used ("" if none) */
 	STORE_TALLY_REPLY, /* key: "550 5.1.1", "250", "" (no reply) */
 };
+/* A tally keeps the STORE_TALLY_TOP keys with the most rows; the rest are
+ * summed under STORE_TALLY_OTHERS (sorted last). */
+#define STORE_TALLY_TOP    20
+#define STORE_TALLY_OTHERS "(others)"
+
+/* The report's aggregates (store_aggregate), computed in the store, each
+ * in one pass over the campaign's rows: rows of (key, sub, at, n).  Times
+ * come by the minute (at: its first second), oldest first; the caller
+ * draws them in buckets. */
+enum store_agg {
+	STORE_AGG_DONE_TIME, /* sub: state (sent, deferred, failed, bounced)
+	                      * by the row's last update; at, n */
+	STORE_AGG_RELAYS,    /* key: relay ("" none).  sub: a state: the
+	                      * tally of the STORE_TALLY_TOP relays with most
+	                      * rows, the rest under STORE_TALLY_OTHERS;
+	                      * sub "": the STORE_AGG_SLOW_MAX slowest, at:
+	                      * seconds from the first run-start (else the
+	                      * campaign's creation) to its last settled row,
+	                      * n: its settled rows */
+	STORE_AGG_BOUNCES,   /* key: bounce kind of the campaign's; n */
+	STORE_AGG_ACTIVITY,  /* sub: complaint (bounces), unsubscribe
+	                      * (events), click, open (track_hits); at, n */
+	STORE_AGG_MAILBOXES, /* key: mailbox; sub: what was done ("" none);
+	                      * at: the latest seen_at; n (any campaign) */
+};
+#define STORE_AGG_SLOW_MAX 10
+#define STORE_AGG_ROWS_MAX 1000 /* mailboxes x actions, at most */
+
+/* One aggregate row (strings valid during the callback). */
+struct store_agg_row {
+	const char *key;
+	const char *sub;
+	int64_t at;
+	unsigned long n;
+};
 
 /* An event of the log, with its contact's address when it has one. */
 struct store_event {
@@ -319,6 +354,7 @@ typedef int store_dlv_fn(void *arg, const struct store_dlv_row *r);
 typedef int store_tally_fn(void *arg, const char *key,
                            enum store_dlv_state state, unsigned long n);
 typedef int store_event_fn(void *arg, const struct store_event *e);
+typedef int store_agg_fn(void *arg, const struct store_agg_row *r);
 typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
 /* A token key of the store: its id, hex text, whether it signs (else it
  * only verifies: a campaign's own --token-key), when it was added. */
@@ -672,6 +708,9 @@ struct store_ops {
 	/* Events of a campaign of one kind (NULL: all), oldest first. */
 	int (*event_each)(struct store *, int64_t campaign_id, const char *kind,
 	                  store_event_fn *, void *);
+	/* The report's aggregate what of a campaign (enum store_agg). */
+	int (*aggregate)(struct store *, enum store_agg what,
+	                 int64_t campaign_id, store_agg_fn *, void *);
 
 	/* The VERP/unsubscribe token keys (bounce/token.h), one store's:
 	 * add one (hex text; signs: a key of the store, else one kept only
@@ -832,6 +871,7 @@ struct store_ops {
 	X(delivery_each)                                                       \
 	X(tally)                                                               \
 	X(event_each)                                                          \
+	X(aggregate)                                                           \
 	X(token_key_add)                                                       \
 	X(token_key_each)                                                      \
 	X(track_link_put)                                                      \
@@ -1059,6 +1099,8 @@ int store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
                 store_tally_fn *fn, void *arg);
 int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
                      store_event_fn *fn, void *arg);
+int store_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
+                    store_agg_fn *fn, void *arg);
 int store_token_key_add(struct store *s, const char *hex, bool signs,
                         time_t now, int64_t *id);
 int store_token_key_each(struct store *s, store_token_key_fn *fn, void *arg);

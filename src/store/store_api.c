@@ -762,6 +762,17 @@ store_event_each(struct store *s, int64_t campaign_id, const char *kind,
 	CALL(event_each, campaign_id, kind, fn, arg);
 }
 
+/* A report aggregate of a campaign. */
+int
+store_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
+                store_agg_fn *fn, void *arg)
+{
+	NEED(aggregate,
+	     fn != NULL && (campaign_id > 0 || what == STORE_AGG_MAILBOXES),
+	     "no campaign");
+	CALL(aggregate, what, campaign_id, fn, arg);
+}
+
 /* Add a token key. */
 int
 store_token_key_add(struct store *s, const char *hex, bool signs, time_t now,

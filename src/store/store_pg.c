@@ -283,6 +283,29 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	"old.id = upd.id"
 
 /* X(symbol, SQL) */
+/* A tally of (key, state) keeping the STORE_TALLY_TOP keys with the most
+ * rows and summing the rest under STORE_TALLY_OTHERS, sorted last. */
+#define PG_TALLY_TOP(key)                                                      \
+	"WITH g AS (SELECT " key " AS k, state, count(*) AS n FROM "           \
+	"deliveries WHERE campaign_id = $1::bigint GROUP BY 1, 2), t AS "      \
+	"(SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k COLLATE \"C\" "   \
+	"LIMIT 20) SELECT k2, state, n FROM (SELECT CASE WHEN k IN (SELECT k " \
+	"FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' END AS k2, state, "      \
+	"sum(n) AS n FROM g GROUP BY 1, 2) u ORDER BY k2 = "                   \
+	"'" STORE_TALLY_OTHERS "', n DESC, k2 COLLATE \"C\", state"
+/* The report aggregates' bounds (store.h) as SQL text, and a ledger row
+ * that was settled (tried at least once). */
+#define PG_AGG_SLOW    "10"
+#define PG_AGG_ROWS    "1000"
+#define PG_AGG_SETTLED "state IN ('sent', 'deferred', 'failed', 'bounced')"
+/* The campaign's complaints, unsubscribes, clicks and opens as (k, t). */
+#define PG_AGG_ACTIVITY                                                        \
+	"SELECT 'complaint' AS k, received_at AS t FROM bounces WHERE "        \
+	"campaign_id = $1::bigint AND kind = 'complaint' UNION ALL SELECT "    \
+	"'unsubscribe', at FROM events WHERE campaign_id = $1::bigint AND "    \
+	"kind = 'unsubscribe' UNION ALL SELECT CASE WHEN idx < 0 THEN 'open' " \
+	"ELSE 'click' END, at FROM track_hits WHERE campaign_id = $1::bigint"
+
 #define PG_STMTS(X)                                                            \
 	X(PS_LIST_INSERT, "INSERT INTO lists(name, created_at) VALUES "        \
 	                  "($1::text, $2::bigint) ON CONFLICT (name) DO "      \
@@ -543,18 +566,48 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
 	X(PS_DLV_EACH_STATE,                                                   \
 	  "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id = $1::bigint AND "    \
 	  "d.state = $2::text ORDER BY d.id")                                  \
-	X(PS_TALLY_RELAY,                                                      \
-	  "SELECT k, state, n FROM (SELECT coalesce(relay, '') AS k, state, "  \
-	  "count(*) AS n FROM deliveries WHERE campaign_id = $1::bigint "      \
-	  "GROUP BY 1, 2) t ORDER BY n DESC, k COLLATE \"C\", state")          \
+	X(PS_TALLY_RELAY, PG_TALLY_TOP("coalesce(relay, '')"))                 \
 	X(PS_TALLY_REPLY,                                                      \
-	  "SELECT k, state, n FROM (SELECT CASE WHEN reply_code IS NULL "      \
-	  "THEN '' WHEN enhanced_code IS "                                     \
-	  "NULL OR enhanced_code = '' THEN reply_code::text ELSE "             \
-	  "reply_code::text || ' ' || enhanced_code END "                      \
-	  "AS k, state, count(*) AS n FROM deliveries WHERE campaign_id = "    \
-	  "$1::bigint GROUP BY 1, 2) t ORDER BY n DESC, k COLLATE \"C\", "     \
-	  "state")                                                             \
+	  PG_TALLY_TOP("CASE WHEN reply_code IS NULL THEN '' WHEN "            \
+	               "enhanced_code IS NULL OR enhanced_code = '' THEN "     \
+	               "reply_code::text ELSE reply_code::text || ' ' || "     \
+	               "enhanced_code END"))                                   \
+	X(PS_AGG_DONE_TIME,                                                    \
+	  "SELECT '', state, updated_at / 60 * 60 AS at, count(*) FROM "       \
+	  "deliveries WHERE campaign_id = $1::bigint AND " PG_AGG_SETTLED      \
+	  " GROUP BY 2, 3 ORDER BY 3, 2")                                      \
+	X(PS_AGG_RELAYS,                                                       \
+	  "WITH g AS MATERIALIZED (SELECT coalesce(relay, '') AS k, state, "   \
+	  "count(*) AS n, max(CASE WHEN " PG_AGG_SETTLED " THEN updated_at "   \
+	  "END) AS last FROM deliveries WHERE campaign_id = $1::bigint GROUP " \
+	  "BY 1, 2), t AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, "  \
+	  "k COLLATE \"C\" LIMIT 20), w AS (SELECT k, max(last) AS last, "     \
+	  "sum(CASE WHEN " PG_AGG_SETTLED " THEN n END) AS n FROM g GROUP BY " \
+	  "k HAVING max(last) IS NOT NULL ORDER BY 2 DESC, 3 DESC, k COLLATE " \
+	  "\"C\" LIMIT " PG_AGG_SLOW "), u AS (SELECT CASE WHEN k IN (SELECT " \
+	  "k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' END AS k2, state, "  \
+	  "sum(n) AS n FROM g GROUP BY 1, 2) SELECT k, s, at, n FROM (SELECT " \
+	  "0 AS part, k2 AS k, state AS s, 0::bigint AS at, n FROM u UNION "   \
+	  "ALL SELECT 1, k, '', last - coalesce((SELECT min(e.at) FROM "       \
+	  "events "                                                            \
+	  "e WHERE e.campaign_id = $1::bigint AND e.kind = 'run-start'), "     \
+	  "(SELECT created_at FROM campaigns WHERE id = $1::bigint)), n FROM " \
+	  "w) x ORDER BY part, CASE WHEN part = 0 THEN (k = "                  \
+	  "'" STORE_TALLY_OTHERS                                               \
+	  "')::int ELSE 0 END, at DESC, n DESC, k COLLATE "                    \
+	  "\"C\", s")                                                          \
+	X(PS_AGG_BOUNCES,                                                      \
+	  "SELECT kind, '', 0, count(*) FROM bounces WHERE campaign_id = "     \
+	  "$1::bigint GROUP BY 1 ORDER BY 4 DESC, kind COLLATE \"C\"")         \
+	X(PS_AGG_ACTIVITY,                                                     \
+	  "SELECT '', k, t / 60 * 60 AS at, count(*) FROM (" PG_AGG_ACTIVITY   \
+	  ") a GROUP BY 2, 3 ORDER BY 3, 2")                                   \
+	X(PS_AGG_MAILBOXES,                                                    \
+	  "SELECT mailbox, coalesce(what, '') AS w, max(seen_at), count(*) "   \
+	  "FROM "                                                              \
+	  "mailbox_seen WHERE $1::bigint >= 0 GROUP BY 1, 2 ORDER BY "         \
+	  "mailbox COLLATE \"C\", coalesce(what, '') COLLATE \"C\" "           \
+	  "LIMIT " PG_AGG_ROWS)                                                \
 	X(PS_EVENT_EACH,                                                       \
 	  "SELECT e.contact_id, c.address, e.kind, e.detail, e.at FROM "       \
 	  "events e LEFT JOIN contacts c ON c.id = e.contact_id WHERE "        \
@@ -2474,6 +2527,42 @@ pg_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
 	return stop;
 }
 
+/* op: aggregate */
+static int
+pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
+             store_agg_fn *fn, void *arg)
+{
+	static const int ids[] = {
+	    [STORE_AGG_DONE_TIME] = PS_AGG_DONE_TIME,
+	    [STORE_AGG_RELAYS] = PS_AGG_RELAYS,
+	    [STORE_AGG_BOUNCES] = PS_AGG_BOUNCES,
+	    [STORE_AGG_ACTIVITY] = PS_AGG_ACTIVITY,
+	    [STORE_AGG_MAILBOXES] = PS_AGG_MAILBOXES,
+	};
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
+		return store_fail(s, MC_EINVAL, "aggregate: no such kind");
+	par_int(&a, campaign_id);
+	if ((err = pg_run(PG(s), (enum pg_stmt)ids[what], &a, "aggregate",
+	                  &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_agg_row row = {
+		    .key = col_text(r, i, 0),
+		    .sub = col_text(r, i, 1),
+		    .at = col_int(r, i, 2),
+		    .n = (unsigned long)col_int(r, i, 3),
+		};
+
+		stop = fn(arg, &row);
+	}
+	PQclear(r);
+	return stop;
+}
+
 /* op: event_each */
 static int
 pg_event_each(struct store *s, int64_t campaign_id, const char *kind,
@@ -3168,6 +3257,7 @@ static const struct store_ops pg_ops = {
     .next_due = pg_next_due,
     .delivery_each = pg_delivery_each,
     .tally = pg_tally,
+    .aggregate = pg_aggregate,
     .event_each = pg_event_each,
     .token_key_add = pg_token_key_add,
     .token_key_each = pg_token_key_each,

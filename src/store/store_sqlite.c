@@ -410,6 +410,31 @@ static const char *const audit_triggers[] = {
 #define SQ_ROWS_1 SQ_ROWS64("(?)")
 
 /* X(symbol, SQL) */
+
+/* A tally of (key, state) keeping the STORE_TALLY_TOP keys with the most
+ * rows and summing the rest under STORE_TALLY_OTHERS, sorted last. */
+#define TALLY_TOP(key)                                                         \
+	"WITH g AS (SELECT " key " AS k, state, count(*) AS n FROM "           \
+	"deliveries WHERE campaign_id = ?1 GROUP BY 1, 2), t AS (SELECT k "    \
+	"FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20) SELECT CASE "     \
+	"WHEN k IN (SELECT k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS         \
+	"' END AS k2, state, sum(n) FROM g GROUP BY 1, 2 ORDER BY k2 = "       \
+	"'" STORE_TALLY_OTHERS "', 3 DESC"
+/* The report aggregates' bounds (store.h) as SQL text, and a ledger row
+ * that was settled (tried at least once). */
+#define AGG_SLOW "10"
+#define AGG_ROWS "1000"
+#define AGG_SETTLED                                                            \
+	"(state = 'sent' OR state = 'deferred' OR state = 'failed' OR "        \
+	"state = 'bounced')"
+/* The campaign's complaints, unsubscribes, clicks and opens as (k, t). */
+#define AGG_ACTIVITY                                                           \
+	"SELECT 'complaint' AS k, received_at AS t FROM bounces WHERE "        \
+	"campaign_id = ?1 AND kind = 'complaint' UNION ALL SELECT "            \
+	"'unsubscribe', at FROM events WHERE campaign_id = ?1 AND kind = "     \
+	"'unsubscribe' UNION ALL SELECT CASE WHEN idx < 0 THEN 'open' ELSE "   \
+	"'click' END, at FROM track_hits WHERE campaign_id = ?1"
+
 #define SQL_STMTS(X)                                                           \
 	X(ST_BEGIN, "BEGIN IMMEDIATE")                                         \
 	X(ST_COMMIT, "COMMIT")                                                 \
@@ -743,14 +768,42 @@ static const char *const audit_triggers[] = {
 	               "ORDER BY d.id")                                        \
 	X(ST_DLV_EACH_STATE, "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id "  \
 	                     "= ?1 AND d.state = ?2 ORDER BY d.id")            \
-	X(ST_TALLY_RELAY, "SELECT coalesce(relay, ''), state, count(*) FROM "  \
-	                  "deliveries WHERE campaign_id = ?1 GROUP BY 1, 2 "   \
-	                  "ORDER BY 3 DESC")                                   \
+	X(ST_TALLY_RELAY, TALLY_TOP("coalesce(relay, '')"))                    \
 	X(ST_TALLY_REPLY,                                                      \
-	  "SELECT CASE WHEN reply_code IS NULL THEN '' WHEN enhanced_code IS " \
-	  "NULL OR enhanced_code = '' THEN CAST(reply_code AS TEXT) ELSE "     \
-	  "reply_code || ' ' || enhanced_code END, state, count(*) FROM "      \
-	  "deliveries WHERE campaign_id = ?1 GROUP BY 1, 2 ORDER BY 3 DESC")   \
+	  TALLY_TOP("CASE WHEN reply_code IS NULL THEN '' WHEN "               \
+	            "enhanced_code IS NULL OR enhanced_code = '' THEN "        \
+	            "CAST(reply_code AS TEXT) ELSE reply_code || ' ' || "      \
+	            "enhanced_code END"))                                      \
+	X(ST_AGG_DONE_TIME,                                                    \
+	  "SELECT '', state, updated_at / 60 * 60, count(*) FROM deliveries "  \
+	  "WHERE campaign_id = ?1 AND " AGG_SETTLED " GROUP BY 2, 3 ORDER BY " \
+	  "3, 2")                                                              \
+	X(ST_AGG_RELAYS,                                                       \
+	  "WITH g AS MATERIALIZED (SELECT coalesce(relay, '') AS k, state, "   \
+	  "count(*) AS n, max(CASE WHEN " AGG_SETTLED " THEN updated_at END) " \
+	  "AS last FROM deliveries WHERE campaign_id = ?1 GROUP BY 1, 2), t "  \
+	  "AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20), " \
+	  "w AS (SELECT k, max(last) AS last, sum(CASE WHEN " AGG_SETTLED      \
+	  " THEN n END) AS n FROM g GROUP BY k HAVING max(last) IS NOT NULL "  \
+	  "ORDER BY 2 DESC, 3 DESC, k LIMIT " AGG_SLOW "), u AS (SELECT CASE " \
+	  "WHEN k IN (SELECT k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' "  \
+	  "END AS k2, state, sum(n) AS n FROM g GROUP BY 1, 2) SELECT k, s, "  \
+	  "at, n FROM (SELECT 0 AS part, k2 AS k, state AS s, 0 AS at, n "     \
+	  "FROM u UNION ALL SELECT 1, k, '', last - coalesce((SELECT "         \
+	  "min(e.at) "                                                         \
+	  "FROM events e WHERE e.campaign_id = ?1 AND e.kind = 'run-start'), " \
+	  "(SELECT created_at FROM campaigns WHERE id = ?1)), n FROM w) "      \
+	  "ORDER BY part, CASE WHEN part = 0 THEN k = '" STORE_TALLY_OTHERS    \
+	  "' ELSE 0 END, at DESC, n DESC, k, s")                               \
+	X(ST_AGG_BOUNCES, "SELECT kind, '', 0, count(*) FROM bounces WHERE "   \
+	                  "campaign_id = ?1 GROUP BY 1 ORDER BY 4 DESC, 1")    \
+	X(ST_AGG_ACTIVITY,                                                     \
+	  "SELECT '', k, t / 60 * 60, count(*) FROM (" AGG_ACTIVITY ") GROUP " \
+	  "BY 2, 3 ORDER BY 3, 2")                                             \
+	X(ST_AGG_MAILBOXES,                                                    \
+	  "SELECT mailbox, coalesce(what, ''), max(seen_at), count(*) "        \
+	  "FROM "                                                              \
+	  "mailbox_seen GROUP BY 1, 2 ORDER BY 1, 2 LIMIT " AGG_ROWS)          \
 	X(ST_EVENT_EACH,                                                       \
 	  "SELECT e.contact_id, c.address, e.kind, e.detail, e.at FROM "       \
 	  "events e LEFT JOIN contacts c ON c.id = e.contact_id WHERE "        \
@@ -3060,6 +3113,45 @@ sq_event_each(struct store *s, int64_t campaign_id, const char *kind,
 	return stop;
 }
 
+/* op: aggregate */
+static int
+sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
+             store_agg_fn *fn, void *arg)
+{
+	static const int ids[] = {
+	    [STORE_AGG_DONE_TIME] = ST_AGG_DONE_TIME,
+	    [STORE_AGG_RELAYS] = ST_AGG_RELAYS,
+	    [STORE_AGG_BOUNCES] = ST_AGG_BOUNCES,
+	    [STORE_AGG_ACTIVITY] = ST_AGG_ACTIVITY,
+	    [STORE_AGG_MAILBOXES] = ST_AGG_MAILBOXES,
+	};
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int rc, stop = 0;
+
+	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
+		return store_fail(s, MC_EINVAL, "aggregate: no such kind");
+	if ((st = stmt(q, ids[what])) == NULL)
+		return db_fail(q, "aggregate");
+	if (what != STORE_AGG_MAILBOXES)
+		sqlite3_bind_int64(st, 1, campaign_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_agg_row r = {
+		    .key = col_text(st, 0),
+		    .sub = col_text(st, 1),
+		    .at = sqlite3_column_int64(st, 2),
+		    .n = (unsigned long)sqlite3_column_int64(st, 3),
+		};
+
+		if ((stop = fn(arg, &r)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "aggregate");
+	sqlite3_reset(st);
+	return stop;
+}
+
 /* op: token_key_add */
 static int
 sq_token_key_add(struct store *s, const char *hex, bool signs, time_t now,
@@ -3665,6 +3757,7 @@ static const struct store_ops sqlite_ops = {
     .next_due = sq_next_due,
     .delivery_each = sq_delivery_each,
     .tally = sq_tally,
+    .aggregate = sq_aggregate,
     .event_each = sq_event_each,
     .token_key_add = sq_token_key_add,
     .token_key_each = sq_token_key_each,

@@ -223,7 +223,8 @@ async function main() {
 		check(await text("#contact-status") === "unsubscribed",
 		      `the contacts page shows ${addr} unsubscribed`);
 		await shoot("contact");
-		for (const p of ["contacts", "suppressions", "lists", "settings"]) {
+		for (const p of ["contacts", "suppressions", "lists", "mailboxes",
+		                 "settings"]) {
 			await page.goto(BASE + "/dash/" + p);
 			await shoot(p);
 		}

@@ -44,3 +44,10 @@ add_test(NAME serve_dash_browser
 	$<TARGET_FILE:mailcast> ${CMAKE_BINARY_DIR}/screenshots)
 set_tests_properties(serve_dash_browser PROPERTIES LABELS integration
     TIMEOUT 300 SKIP_RETURN_CODE 77)
+# `campaign report --html FILE` (issue 14 items 1 and 3): the file parsed
+# with html.parser, its numbers equal to --json, self-contained, the
+# empty state.  Port 27500.
+add_test(NAME report_html
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/report_html.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(report_html PROPERTIES LABELS integration TIMEOUT 120)

@@ -212,7 +212,7 @@ def main():
         paths = ["/dash/", "/dash/campaigns", "/dash/campaign/1",
                  "/dash/campaign/1/report", "/dash/contacts",
                  "/dash/contacts?q=user1@d1.example", "/dash/suppressions",
-                 "/dash/lists", "/dash/settings"]
+                 "/dash/lists", "/dash/settings", "/dash/mailboxes"]
         for p in paths:
             st, hd, body = anon.req("GET", p)
             check(st == 303 and hd.get("location") == "/dash/login" and
@@ -326,6 +326,31 @@ def main():
         st, _, body = admin.req("GET", "/dash/campaign/1/report")
         check(st == 200 and 'id="rp-sent">200<' in body,
               "the report page shows sent 200")
+        check('id="over-time-total-sent">200<' in body and
+              'id="by-destination-table"' in body and
+              'id="slowest-table"' in body and "<svg" in body,
+              "the report page has the --html sections and charts")
+        # the mailboxes page: empty, then what the memory holds
+        st, _, body = admin.req("GET", "/dash/mailboxes")
+        check(st == 200 and 'id="mailboxes-empty"' in body and
+              "bounces fetch" in body,
+              "mailboxes: an empty state saying what to run")
+        mdb = sqlite3.connect(db)
+        for uid, what, at in (("1", "hard-bounce", 1700000000),
+                              ("2", "hard-bounce", 1700000100),
+                              ("3", "complaint", 1700000200)):
+            mdb.execute("INSERT INTO mailbox_seen(mailbox, uid, state, "
+                        "what, seen_at) VALUES (?, ?, 2, ?, ?)",
+                        ("imap://bounce@mail.news.example/INBOX", uid,
+                         what, at))
+        mdb.commit()
+        mdb.close()
+        st, _, body = admin.req("GET", "/dash/mailboxes")
+        check(st == 200 and "imap://bounce@mail.news.example/INBOX" in body
+              and "complaint 1, hard-bounce 2" in body and
+              'datetime="2023-11-14T22:16:40Z"' in body,
+              "mailboxes: the mailbox, its counts by action, its last "
+              "fetch")
         st, _, _ = admin.req("POST", "/dash/campaign/1/start",
                              {"csrf": token})
         check(st == 409, "starting a done campaign: 409 (%d)" % st)

@@ -1131,6 +1131,151 @@ test_engine_ops(void **state)
 	assert_int_equal(k, 1);
 }
 
+/* Aggregate rows as "key|sub|at|n;" (at relative to T0's minute for the
+ * timelines, to nothing for the others). */
+struct agg_seen {
+	char text[2048];
+	int64_t base;
+};
+
+static int
+collect_agg(void *arg, const struct store_agg_row *r)
+{
+	struct agg_seen *a = arg;
+	size_t n = strlen(a->text);
+
+	snprintf(a->text + n, sizeof(a->text) - n, "%s|%s|%lld|%lu;",
+	         r->key ? r->key : "NULL", r->sub ? r->sub : "NULL",
+	         (long long)(r->at - a->base), r->n);
+	return 0;
+}
+
+/* The report's aggregates: the relay tally bounded to 20 + others, the
+ * slowest relays from the first run-start, the timelines by the minute,
+ * bounces by class, the mailbox memory. */
+static void
+test_report_aggregates(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[24];
+	struct store_outcome o[24];
+	struct store_bounce_row b = {0};
+	char relay[24][24];
+	int64_t list, camp, ids[24];
+	size_t n, moved;
+	struct agg_seen a;
+	const int64_t m0 = (T0 + 10) / 60 * 60;
+
+	list = make_list(s, 24);
+	assert_int_equal(store_campaign_create(s, "agg", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "w1", T0, 600, d, 24, &n), 0);
+	assert_int_equal(n, 24);
+	memset(o, 0, sizeof(o));
+	for (size_t i = 0; i < n; i++) {
+		static const int codes[4] = {250, 451, 550, 550};
+
+		ids[i] = d[i].id;
+		snprintf(relay[i], sizeof(relay[i]), "r%02zu", i);
+		o[i].id = ids[i];
+		o[i].state = i % 4 == 0   ? DLV_SENT
+		             : i % 4 == 1 ? DLV_DEFERRED
+		             : i % 4 == 2 ? DLV_FAILED
+		                          : DLV_BOUNCED;
+		o[i].reply_code = codes[i % 4];
+		o[i].relay = i < 2 ? "big" : relay[i];
+	}
+	store_deliveries_fini(d, n);
+	assert_int_equal(store_mark_inflight(s, ids, 24, "w1", T0, &moved), 0);
+	assert_int_equal(store_event_add(s, camp, 0, "run-start", NULL, T0 + 5),
+	                 0);
+	assert_int_equal(store_record(s, o, 12, T0 + 10), 0);
+	assert_int_equal(store_record(s, o + 12, 12, T0 + 200), 0);
+
+	/* 23 relays: "big" (2 rows) and r02..r20 by name, r21..r23 others */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_RELAYS, camp, collect_agg, &a), 0);
+	assert_non_null(strstr(a.text, "big|deferred|0|1;big|sent|0|1;"));
+	assert_non_null(strstr(a.text, "r20|sent|0|1;"));
+	assert_null(strstr(a.text, "r21|deferred"));
+	/* the others last; then the slowest: settled at T0+200, from the
+	 * run-start at T0+5 */
+	assert_non_null(strstr(a.text, "(others)|bounced|0|1;(others)|"
+	                               "deferred|0|1;(others)|failed|0|1;r12||"
+	                               "195|1;r13||195|1;"));
+	assert_non_null(strstr(a.text, "r21||195|1;"));
+	assert_null(strstr(a.text, "r22||"));
+	assert_null(strstr(a.text, "r11||"));
+
+	/* settled rows by the minute: 3 per state at T0+10 and at T0+200 */
+	memset(&a, 0, sizeof(a));
+	a.base = m0;
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_DONE_TIME, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "|bounced|0|3;|deferred|0|3;|failed|0|3;"
+	                            "|sent|0|3;|bounced|180|3;|deferred|180|"
+	                            "3;|failed|180|3;|sent|180|3;");
+
+	/* bounces by class, and the activity over time */
+	b.campaign_id = camp;
+	b.address = "c1@d1.example";
+	b.kind = STORE_BOUNCE_HARD;
+	assert_int_equal(store_bounce_record(s, &b, T0 + 70), 0);
+	assert_int_equal(store_bounce_record(s, &b, T0 + 71), 0);
+	b.kind = STORE_BOUNCE_COMPLAINT;
+	assert_int_equal(store_bounce_record(s, &b, T0 + 72), 0);
+	assert_int_equal(
+	    store_event_add(s, camp, 0, "unsubscribe", NULL, T0 + 130), 0);
+	assert_int_equal(store_track_hit(s, camp, 0, 1, T0 + 130), 0);
+	assert_int_equal(store_track_hit(s, camp, 1, 2, T0 + 131), 0);
+	assert_int_equal(store_track_hit(s, camp, -1, 2, T0 + 132), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_BOUNCES, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "hard||0|2;complaint||0|1;");
+	memset(&a, 0, sizeof(a));
+	a.base = m0;
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_ACTIVITY, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "|complaint|60|1;|click|120|2;|open|120|1;"
+	                            "|unsubscribe|120|1;");
+
+	/* the mailbox memory: by mailbox, then by what was done */
+	assert_int_equal(store_mailbox_seen_put(s, "imap://u@h/INBOX", "1",
+	                                        STORE_SEEN_DONE, "hard-bounce",
+	                                        T0 + 50),
+	                 0);
+	assert_int_equal(store_mailbox_seen_put(s, "imap://u@h/INBOX", "2",
+	                                        STORE_SEEN_DONE, "hard-bounce",
+	                                        T0 + 60),
+	                 0);
+	assert_int_equal(store_mailbox_seen_put(s, "imap://u@h/INBOX", "3",
+	                                        STORE_SEEN_DONE, NULL, T0 + 70),
+	                 0);
+	assert_int_equal(store_mailbox_seen_put(s, "pop3://u@h", "9",
+	                                        STORE_SEEN_HANDLED, "complaint",
+	                                        T0 + 80),
+	                 0);
+	memset(&a, 0, sizeof(a));
+	a.base = T0;
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_MAILBOXES, 0, collect_agg, &a), 0);
+	assert_string_equal(a.text, "imap://u@h/INBOX||70|1;imap://u@h/INBOX|"
+	                            "hard-bounce|60|2;pop3://u@h|complaint|80|"
+	                            "1;");
+	/* an empty campaign: no rows */
+	assert_int_equal(store_campaign_create(s, "none", list, T0, &camp), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_DONE_TIME, camp, collect_agg, &a), 0);
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_ACTIVITY, camp, collect_agg, &a), 0);
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_BOUNCES, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "");
+}
+
 struct keys_seen {
 	char text[256];
 };
@@ -2084,6 +2229,7 @@ main(void)
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
+		    PER_BACKEND(test_report_aggregates, be),
 		    PER_BACKEND(test_lease_holders, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
