@@ -1,0 +1,29 @@
+#!/bin/bash
+# review_cli.sh MAILCAST — findings of a hostile review of the CLI, each
+# checked as a careless user meets it: the error names what is wrong, the
+# exit code is the documented one, and nothing is left half made.
+# No server is reached.
+. "$(dirname "$0")/../helpers/lib.sh"
+MC=$1
+S="sqlite:$T/t.db"
+
+printf 'email,name\na@example.net,A\n' >"$T/c.csv"
+printf 'From: News <news@example.org>\nSubject: Hi {{name}}\n\nhi\n' \
+	>"$T/t.tmpl"
+run "import the list" 0 "$MC" --store "$S" list import "$T/c.csv" --list l
+
+# An unsubscribe URL the first start would refuse (not https) is refused
+# at create, and no campaign is made (it was made, then every start failed
+# with exit 78 and left it paused).
+run "campaign create --unsubscribe-url http://... refused" 65 "$MC" \
+	--store "$S" campaign create --name c --list l --template "$T/t.tmpl" \
+	--from news@example.org --relay 127.0.0.1:1 \
+	--unsubscribe-url http://news.example.org/unsubscribe/
+has "... naming the URL" "unsubscribe URL 'http://news.example.org/unsubscribe/' must start with https://"
+run "... and no campaign made" 0 "$MC" --store "$S" campaign list --json
+lacks "... (campaign list is empty)" '"name"'
+run "an https one is taken" 0 "$MC" --store "$S" campaign create --name c2 \
+	--list l --template "$T/t.tmpl" --from news@example.org \
+	--relay 127.0.0.1:1 --unsubscribe-url https://news.example.org/u/
+
+finish
