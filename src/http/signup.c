@@ -62,6 +62,10 @@
 	PAGE_HEAD("Bad request")                                               \
 	"<h1>Bad request</h1>\n<p>Please give a valid email "                  \
 	"address.</p>\n" PAGE_TAIL
+#define PAGE_SIGNUP_OFF                                                        \
+	PAGE_HEAD("Unavailable")                                               \
+	"<h1>Signups are closed for now</h1>\n<p>This server cannot send "     \
+	"confirmation messages yet.  Please try again later.</p>\n" PAGE_TAIL
 #define PAGE_SIGNUP_SLOW                                                       \
 	PAGE_HEAD("Too many requests")                                         \
 	"<h1>Too many requests</h1>\n<p>Please try again "                     \
@@ -248,6 +252,18 @@ route_subscribe(struct http_call *hc)
 		return answer_error(c, json, 403, "cross_site",
 		                    "a form must be sent from its own site",
 		                    PAGE_FORBIDDEN);
+	if (conf_get(app_conf(), CONF_public_url) == NULL ||
+	    conf_get(app_conf(), CONF_from) == NULL) {
+		/* No confirmation could go: taking the signup would tell the
+		 * person to wait for a message that never comes, and its
+		 * one-a-day mark would hold off the real one for a day. */
+		log_error("serve: signup %s refused: mailcast.conf needs "
+		          "public_url and from to send confirmations",
+		          hc->rest);
+		return answer_error(c, json, 503, "unavailable",
+		                    "signups are closed for now",
+		                    PAGE_SIGNUP_OFF);
+	}
 	if (json) {
 		body =
 		    json_loadb(hc->body, hc->len, JSON_REJECT_DUPLICATES, NULL);

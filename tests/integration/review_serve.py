@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""review_serve.py MAILCAST — findings of a hostile review of `mailcast
+serve`, each a regression test with real clients (http.client).
+
+1. A server whose mailcast.conf lacks public_url (so no confirmation link
+   can be made) refuses a signup with 503, form and JSON alike, and the
+   store is untouched: no pending contact, no one-a-day mark.  (It
+   answered "check your mailbox", kept the person pending for ever, and
+   its mark held off the real confirmation for a day once the
+   configuration was fixed.)
+
+Port 27850.  Usage: review_serve.py PATH/TO/mailcast
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+
+HOST, PORT = "127.0.0.1", 27850
+failures = []
+
+
+def check(cond, what):
+    """Record a failed assertion without stopping the rest."""
+    print(("ok   " if cond else "FAIL ") + what)
+    if not cond:
+        failures.append(what)
+
+
+def wait_port(port, proc):
+    """Wait (bounded) until a server accepts connections."""
+    for _ in range(200):
+        if proc.poll() is not None:
+            raise SystemExit("server exited early: %s" % proc.returncode)
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("nothing listens on %d" % port)
+
+
+def request(method, path, body=None, headers=None):
+    """One request on a new connection: (status, body text)."""
+    c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+    try:
+        c.request(method, path, body=body, headers=headers or {})
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        c.close()
+
+
+def main():
+    mc = os.path.realpath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="mailcast-review.")
+    db = os.path.join(tmp, "t.db")
+    env = dict(os.environ, HOME=tmp, XDG_CONFIG_HOME=tmp,
+               XDG_DATA_HOME=tmp)
+    env.pop("MAILCAST_STORE", None)
+    serve = None
+    try:
+        with open(os.path.join(tmp, "c.csv"), "w") as f:
+            f.write("email\nalice@example.net\n")
+        conf = os.path.join(tmp, "mailcast.conf")
+        with open(conf, "w") as f:
+            f.write("[mailcast]\nfrom = news@example.org\n")
+        subprocess.run([mc, "--store", "sqlite:" + db, "list", "import",
+                        os.path.join(tmp, "c.csv"), "--list", "news"],
+                       check=True, capture_output=True, env=env)
+        serve = subprocess.Popen(
+            [mc, "--store", "sqlite:" + db, "--config", conf, "serve",
+             "--listen", "%s:%d" % (HOST, PORT)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        wait_port(PORT, serve)
+
+        # 1. no public_url: signups refused, nothing stored
+        st, text = request("POST", "/subscribe/news", "email=bob%40example.net",
+                           {"Content-Type":
+                            "application/x-www-form-urlencoded"})
+        check(st == 503 and "Signups are closed" in text,
+              "no public_url: a form signup is 503 (%d)" % st)
+        st, text = request("POST", "/subscribe/news",
+                           json.dumps({"email": "carol@example.net"}),
+                           {"Content-Type": "application/json"})
+        check(st == 503 and json.loads(text).get("error") == "unavailable",
+              "no public_url: a JSON signup is 503 unavailable (%d %s)"
+              % (st, text[:80]))
+        with sqlite3.connect(db) as q:
+            n = q.execute("SELECT count(*) FROM contacts WHERE address "
+                          "IN ('bob@example.net', 'carol@example.net')"
+                          ).fetchone()[0]
+            marks = q.execute("SELECT count(*) FROM signups").fetchone()[0]
+        check(n == 0 and marks == 0,
+              "... and the store has no pending contact (%d) and no "
+              "one-a-day mark (%d)" % (n, marks))
+        st, _ = request("POST", "/subscribe/nosuch", "email=d%40example.net",
+                        {"Content-Type":
+                         "application/x-www-form-urlencoded"})
+        check(st in (404, 503), "an unknown list is still no signup (%d)"
+              % st)
+    finally:
+        if serve is not None:
+            serve.send_signal(signal.SIGTERM)
+            try:
+                serve.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                serve.kill()
+                serve.wait()
+            err = serve.stderr.read().decode("utf-8", "replace")
+            check("needs public_url" in err,
+                  "the log says what mailcast.conf lacks")
+        shutil.rmtree(tmp, ignore_errors=True)
+    if failures:
+        print("%d failed" % len(failures))
+        sys.exit(1)
+    print("all passed")
+
+
+if __name__ == "__main__":
+    main()
