@@ -26,4 +26,14 @@ run "an https one is taken" 0 "$MC" --store "$S" campaign create --name c2 \
 	--list l --template "$T/t.tmpl" --from news@example.org \
 	--relay 127.0.0.1:1 --unsubscribe-url https://news.example.org/u/
 
+# A bad number for serve names the option (it said only "expected 1 to 64"
+# or "expected 1 to 3600 seconds", with no command and no option).
+for o in "threads 0" "max-conns 0" "max-conns-per-ip -1" \
+	"header-timeout 10s" "max-body 0" "drain 99999"; do
+	set -- $o
+	run "serve --$1 $2 refused" 64 "$MC" --store "$S" serve --listen \
+		127.0.0.1:27899 --"$1" "$2"
+	has "... naming serve and --$1" "mailcast serve: --$1 must be a number"
+done
+
 finish
