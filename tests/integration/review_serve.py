@@ -8,6 +8,9 @@ serve`, each a regression test with real clients (http.client).
    answered "check your mailbox", kept the person pending for ever, and
    its mark held off the real confirmation for a day once the
    configuration was fixed.)
+2. The dashboard's settings page shows no password of the store's URL:
+   neither postgresql://USER:PASSWORD@ nor libpq's ?password= and
+   ?sslpassword= parameters (those were shown in clear).
 
 Port 27850.  Usage: review_serve.py PATH/TO/mailcast
 """
@@ -71,9 +74,18 @@ def main():
             f.write("email\nalice@example.net\n")
         conf = os.path.join(tmp, "mailcast.conf")
         with open(conf, "w") as f:
-            f.write("[mailcast]\nfrom = news@example.org\n")
+            f.write("[mailcast]\nfrom = news@example.org\n"
+                    "store = postgresql://mc:Secret1@db.example:5432/mc"
+                    "?sslmode=require&password=Secret2&sslpassword=Secret3"
+                    "\n")
         subprocess.run([mc, "--store", "sqlite:" + db, "list", "import",
                         os.path.join(tmp, "c.csv"), "--list", "news"],
+                       check=True, capture_output=True, env=env)
+        with open(os.path.join(tmp, "pw"), "w") as f:
+            f.write("review-password\n")
+        subprocess.run([mc, "--store", "sqlite:" + db, "user", "add", "ann",
+                        "--role", "viewer", "--password-file",
+                        os.path.join(tmp, "pw")],
                        check=True, capture_output=True, env=env)
         serve = subprocess.Popen(
             [mc, "--store", "sqlite:" + db, "--config", conf, "serve",
@@ -106,6 +118,24 @@ def main():
                          "application/x-www-form-urlencoded"})
         check(st in (404, 503), "an unknown list is still no signup (%d)"
               % st)
+
+        # 2. the settings page masks every password of the store URL
+        c = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        c.request("POST", "/dash/login",
+                  "user=ann&password=review-password",
+                  {"Content-Type": "application/x-www-form-urlencoded"})
+        r = c.getresponse()
+        r.read()
+        cookie = (r.getheader("Set-Cookie") or "").split(";")[0]
+        c.close()
+        check(r.status == 303 and cookie.startswith("mc_session="),
+              "the viewer logs in (%d)" % r.status)
+        st, page = request("GET", "/dash/settings", None, {"Cookie": cookie})
+        check(st == 200 and "db.example:5432" in page,
+              "the settings page shows the store (%d)" % st)
+        for secret in ("Secret1", "Secret2", "Secret3"):
+            check(secret not in page,
+                  "... without its password %s" % secret)
     finally:
         if serve is not None:
             serve.send_signal(signal.SIGTERM)
