@@ -15,6 +15,7 @@
 #include "app/process.h"
 #include "app/result_json.h"
 #include "base/error.h"
+#include "base/str.h"
 #include "store/store.h"
 
 struct who_ctx {
@@ -199,6 +200,37 @@ settings_apply(struct campaign_settings *set, const json_t *obj,
 	return 0;
 }
 
+/* Does the header block of a template's text (as msg/template.c reads
+ * it: "Name: value" lines up to the first blank one, '#' comments and
+ * folded lines between) have an Attach: header?  An Attach: names a file
+ * of the server, which the template's compiler would read and the
+ * campaign mail out. */
+static bool
+text_has_attach(const char *text)
+{
+	const char *p = text;
+
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n"), le = n;
+
+		if (le > 0 && p[le - 1] == '\r')
+			le--;
+		if (le == 0)
+			return false; /* the body begins */
+		if (p[0] != '#' && p[0] != ' ' && p[0] != '\t') {
+			const char *colon = memchr(p, ':', le);
+
+			if (colon != NULL &&
+			    mc_ieq(p, (size_t)(colon - p), "Attach"))
+				return true;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return false;
+}
+
 /* Create a campaign from a request. */
 int
 api_campaign_create(struct store *s, const json_t *req, json_t **out,
@@ -230,6 +262,14 @@ api_campaign_create(struct store *s, const json_t *req, json_t **out,
 	if (so != NULL && !json_is_object(so)) {
 		*field = "settings";
 		return mc_fail(MC_EINVAL, err, errsz, "settings: an object");
+	}
+	if (text_has_attach(text)) {
+		*field = "template";
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "template: Attach: names a file of the server, "
+		               "which an API call may not make it read (create "
+		               "a campaign with attachments with `mailcast "
+		               "campaign create`)");
 	}
 	campaign_settings_init(&set);
 	if ((rc = campaign_settings_from_conf(&set, app_conf(), err, errsz)) <

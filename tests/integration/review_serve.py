@@ -11,6 +11,11 @@ serve`, each a regression test with real clients (http.client).
 2. The dashboard's settings page shows no password of the store's URL:
    neither postgresql://USER:PASSWORD@ nor libpq's ?password= and
    ?sslpassword= parameters (those were shown in clear).
+3. POST /api/v1/campaigns refuses a template with an Attach: header (422,
+   field "template"), in any case and after comments, and nothing is
+   made: an API caller could name any file the server can read
+   (Attach: /etc/passwd was frozen into the store and mailed to the
+   list, to which the same token can add its own address).
 
 Port 27850.  Usage: review_serve.py PATH/TO/mailcast
 """
@@ -87,6 +92,10 @@ def main():
                         "--role", "viewer", "--password-file",
                         os.path.join(tmp, "pw")],
                        check=True, capture_output=True, env=env)
+        tok = subprocess.run(
+            [mc, "--store", "sqlite:" + db, "token", "create", "--scope",
+             "write"], check=True, capture_output=True, text=True,
+            env=env).stdout.split()[-1]
         serve = subprocess.Popen(
             [mc, "--store", "sqlite:" + db, "--config", conf, "serve",
              "--listen", "%s:%d" % (HOST, PORT)],
@@ -136,6 +145,45 @@ def main():
         for secret in ("Secret1", "Secret2", "Secret3"):
             check(secret not in page,
                   "... without its password %s" % secret)
+
+        # 3. no Attach: through the API
+        secret = os.path.join(tmp, "secret.txt")
+        with open(secret, "w") as f:
+            f.write("the server's own secret\n")
+        auth = {"Authorization": "Bearer " + tok,
+                "Content-Type": "application/json"}
+        settings = {"from": "news@example.org", "relay": "127.0.0.1:1",
+                    "tls": "none",
+                    "unsubscribe-url": "https://lists.example.org/u/"}
+        for i, head in enumerate(("Attach: %s\n" % secret,
+                                  "# a comment\nattach:%s\n" % secret,
+                                  "X-Note: one\n two\nATTACH: ../tmp/%s\n"
+                                  % os.path.relpath(secret, "/tmp"))):
+            tpl = ("From: News <news@example.org>\nSubject: hi\n" + head +
+                   "\nhello\n")
+            st, text = request("POST", "/api/v1/campaigns", json.dumps(
+                {"name": "leak%d" % i, "list": "news", "template": tpl,
+                 "settings": settings}), auth)
+            err = json.loads(text).get("error", {})
+            check(st == 422 and err.get("field") == "template" and
+                  "Attach" in err.get("message", ""),
+                  "API campaign with %r refused (%d %s)"
+                  % (head.strip(), st, text[:100]))
+        st, text = request("POST", "/api/v1/campaigns", json.dumps(
+            {"name": "fine", "list": "news", "template":
+             "From: News <news@example.org>\nSubject: hi\n\n"
+             "Attach: in the body is text\n", "settings": settings}), auth)
+        check(st == 201, "a template without Attach: is taken (%d %s)"
+              % (st, text[:100]))
+        with sqlite3.connect(db) as q:
+            n = q.execute("SELECT count(*) FROM campaigns WHERE name LIKE "
+                          "'leak%'").fetchone()[0]
+            leaked = q.execute("SELECT count(*) FROM campaign_files WHERE "
+                               "CAST(data AS TEXT) LIKE '%own secret%'"
+                               ).fetchone()[0]
+        check(n == 0 and leaked == 0,
+              "... no campaign made (%d), the file in no row (%d)"
+              % (n, leaked))
     finally:
         if serve is not None:
             serve.send_signal(signal.SIGTERM)
