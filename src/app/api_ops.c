@@ -160,6 +160,25 @@ opt_is_file(enum campaign_opt o)
 	       o == CAMPAIGN_OPT_AUTH_PASSWORD_FILE;
 }
 
+/* Options that choose where the mail goes. */
+static bool
+opt_is_destination(enum campaign_opt o)
+{
+	return o == CAMPAIGN_OPT_RELAY || o == CAMPAIGN_OPT_DIRECT ||
+	       o == CAMPAIGN_OPT_DNS_SERVER || o == CAMPAIGN_OPT_MX_PORT;
+}
+
+/* Would set log in to a relay (an AUTH user, its password from
+ * mailcast.conf or the environment)? */
+static bool
+settings_auth(const struct campaign_settings *set)
+{
+	for (size_t i = 0; i < set->nrelays; i++)
+		if (set->relays[i].auth_user != NULL)
+			return true;
+	return set->auth_user != NULL;
+}
+
 /* Lay the request's settings into set; *field the culprit. */
 static int
 settings_apply(struct campaign_settings *set, const json_t *obj,
@@ -277,6 +296,23 @@ api_campaign_create(struct store *s, const json_t *req, json_t **out,
 	    (so != NULL &&
 	     (rc = settings_apply(&set, so, field, err, errsz)) < 0))
 		goto done;
+	/* A caller who chooses the server must not get the relay's
+	 * password sent to it (its own server, with tls-no-verify). */
+	for (int o = 0; so != NULL && o < CAMPAIGN_OPT__COUNT; o++)
+		if (opt_is_destination((enum campaign_opt)o) &&
+		    json_object_get(
+		        so, campaign_opt_name((enum campaign_opt)o)) != NULL &&
+		    settings_auth(&set)) {
+			*field = "settings";
+			rc =
+			    mc_fail(MC_EINVAL, err, errsz,
+			            "settings.%s: not taken over the API while "
+			            "the campaign would log in (AUTH) with "
+			            "mailcast.conf's user and password: they "
+			            "would go to that server",
+			            campaign_opt_name((enum campaign_opt)o));
+			goto done;
+		}
 	/* the template goes through a private file: create freezes it into
 	 * the store, and the file goes at once */
 	if ((fd = mkstemp(path)) < 0 ||

@@ -16,6 +16,11 @@ serve`, each a regression test with real clients (http.client).
    made: an API caller could name any file the server can read
    (Attach: /etc/passwd was frozen into the store and mailed to the
    list, to which the same token can add its own address).
+4. While mailcast.conf gives an AUTH user and password, POST
+   /api/v1/campaigns refuses settings that choose the server ("relay",
+   "direct", "dns-server", "mx-port"): a write token pointed "relay" at
+   its own server with "tls-no-verify" and was sent AUTH PLAIN with the
+   relay's password.  Without them the campaign is made as before.
 
 Port 27850.  Usage: review_serve.py PATH/TO/mailcast
 """
@@ -53,6 +58,21 @@ def wait_port(port, proc):
         except OSError:
             time.sleep(0.05)
     raise SystemExit("nothing listens on %d" % port)
+
+
+logs = []
+
+
+def stop(proc):
+    """SIGTERM a server, wait (bounded), keep its stderr in logs."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    logs.append(proc.stderr.read().decode("utf-8", "replace"))
 
 
 def request(method, path, body=None, headers=None):
@@ -184,17 +204,51 @@ def main():
         check(n == 0 and leaked == 0,
               "... no campaign made (%d), the file in no row (%d)"
               % (n, leaked))
+
+        # 4. the relay's password never goes to a server the caller names
+        with open(os.path.join(tmp, "relay.pw"), "w") as f:
+            f.write("RelayPassw0rd\n")
+        os.chmod(os.path.join(tmp, "relay.pw"), 0o600)
+        with open(conf, "w") as f:
+            f.write("[mailcast]\nfrom = news@example.org\n"
+                    "auth_user = news@example.org\nauth_password_file = "
+                    + os.path.join(tmp, "relay.pw") + "\n\n"
+                    "[relay main]\nhost = 127.0.0.1:1\n")
+        # (a new server: SIGHUP does not apply a changed mailcast.conf)
+        stop(serve)
+        serve = subprocess.Popen(
+            [mc, "--store", "sqlite:" + db, "--config", conf, "serve",
+             "--listen", "%s:%d" % (HOST, PORT)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        wait_port(PORT, serve)
+        base = {"from": "news@example.org",
+                "unsubscribe-url": "https://lists.example.org/u/"}
+        for extra in ({"relay": "127.0.0.1:27851", "tls-no-verify": True},
+                      {"direct": True, "mx-port": "27851"},
+                      {"relay": "127.0.0.1:27851", "auth-user": "x"}):
+            st, text = request("POST", "/api/v1/campaigns", json.dumps(
+                {"name": "steal", "list": "news", "template":
+                 "From: News <news@example.org>\nSubject: hi\n\nhello\n",
+                 "settings": dict(base, **extra)}), auth)
+            err = json.loads(text).get("error", {})
+            check(st == 422 and "AUTH" in err.get("message", ""),
+                  "with AUTH in mailcast.conf, settings %s refused (%d %s)"
+                  % (sorted(extra), st, text[:90]))
+        st, text = request("POST", "/api/v1/campaigns", json.dumps(
+            {"name": "own-relay", "list": "news", "template":
+             "From: News <news@example.org>\nSubject: hi\n\nhello\n",
+             "settings": base}), auth)
+        check(st == 201, "... and taken on mailcast.conf's relay (%d %s)"
+              % (st, text[:90]))
+        with sqlite3.connect(db) as q:
+            n = q.execute("SELECT count(*) FROM campaigns WHERE name = "
+                          "'steal'").fetchone()[0]
+        check(n == 0, "... no campaign 'steal' made (%d)" % n)
     finally:
         if serve is not None:
-            serve.send_signal(signal.SIGTERM)
-            try:
-                serve.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                serve.kill()
-                serve.wait()
-            err = serve.stderr.read().decode("utf-8", "replace")
-            check("needs public_url" in err,
-                  "the log says what mailcast.conf lacks")
+            stop(serve)
+        check("needs public_url" in logs[0] if logs else False,
+              "the log says what mailcast.conf lacks")
         shutil.rmtree(tmp, ignore_errors=True)
     if failures:
         print("%d failed" % len(failures))
