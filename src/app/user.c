@@ -5,6 +5,7 @@
 #include <argon2.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,13 +249,37 @@ user_token_equal(const char *a, const char *b)
 }
 
 /* A new session. */
-void
-user_session_new(const char *name, enum user_role role, time_t now,
-                 struct user_session *out)
+/* The tag of name's current password hash into tag, and its role: 0,
+ * MC_ENOTFOUND, or MC_EIO. */
+static int
+pw_tag(struct store *s, const char *name, unsigned char tag[16],
+       enum user_role *role)
 {
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	struct store_user u;
+	int rc = store_user_get(s, name, &u);
+
+	if (rc < 0)
+		return rc == MC_ENOTFOUND ? rc : MC_EIO;
+	SHA256((const unsigned char *)u.hash, strlen(u.hash), md);
+	explicit_bzero(u.hash, sizeof(u.hash));
+	memcpy(tag, md, 16);
+	*role =
+	    user_role_parse(u.role) == USER_ADMIN ? USER_ADMIN : USER_VIEWER;
+	return 0;
+}
+
+void
+user_session_new(struct store *s, const char *name, enum user_role role,
+                 time_t now, struct user_session *out)
+{
+	enum user_role now_role;
 	size_t slot = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* (unreadable: an all-zero tag, which no later check matches) */
+	if (pw_tag(s, name, out->pwtag, &now_role) < 0)
+		memset(out->pwtag, 0, sizeof(out->pwtag));
 	token_make(out->id);
 	token_make(out->csrf);
 	mc_strlcpy(out->name, name, sizeof(out->name));
@@ -292,6 +317,25 @@ user_session_get(const char *id, time_t now, struct user_session *out)
 		}
 	pthread_mutex_unlock(&sessions_lock);
 	return found;
+}
+
+/* Does the session still hold (user, role and password unchanged)? */
+int
+user_session_check(struct store *s, const struct user_session *ses)
+{
+	static const unsigned char zero[16];
+	unsigned char tag[16];
+	enum user_role role;
+	int rc = pw_tag(s, ses->name, tag, &role);
+
+	if (rc == MC_EIO)
+		return MC_EIO;
+	if (rc == 0 && CRYPTO_memcmp(tag, ses->pwtag, sizeof(tag)) == 0 &&
+	    CRYPTO_memcmp(zero, ses->pwtag, sizeof(tag)) != 0 &&
+	    role == ses->role)
+		return 0;
+	user_session_end(ses->id);
+	return MC_EAUTH;
 }
 
 /* End a session. */

@@ -21,6 +21,10 @@ serve`, each a regression test with real clients (http.client).
    "direct", "dns-server", "mx-port"): a write token pointed "relay" at
    its own server with "tls-no-verify" and was sent AUTH PLAIN with the
    relay's password.  Without them the campaign is made as before.
+5. `mailcast user add NAME` with a new password (or role) ends the
+   sessions NAME had: an old cookie is sent to the login page (it kept
+   its role and worked on for 12 hours, so a demoted admin or a
+   stolen session outlived the reset).
 
 Port 27850.  Usage: review_serve.py PATH/TO/mailcast
 """
@@ -244,6 +248,39 @@ def main():
             n = q.execute("SELECT count(*) FROM campaigns WHERE name = "
                           "'steal'").fetchone()[0]
         check(n == 0, "... no campaign 'steal' made (%d)" % n)
+
+        # 5. a new password ends the sessions made before it
+        def login(pw):
+            c = http.client.HTTPConnection(HOST, PORT, timeout=30)
+            c.request("POST", "/dash/login", "user=ann&password=" + pw,
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+            r = c.getresponse()
+            r.read()
+            c.close()
+            return (r.getheader("Set-Cookie") or "").split(";")[0]
+
+        old = login("review-password")
+        st, _ = request("GET", "/dash/lists", None, {"Cookie": old})
+        check(st == 200, "a session works (%d)" % st)
+        with open(os.path.join(tmp, "pw"), "w") as f:
+            f.write("a-new-password\n")
+        subprocess.run([mc, "--store", "sqlite:" + db, "user", "add", "ann",
+                        "--role", "viewer", "--password-file",
+                        os.path.join(tmp, "pw")],
+                       check=True, capture_output=True, env=env)
+        c = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        c.request("GET", "/dash/lists", headers={"Cookie": old})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        check(r.status == 303 and
+              r.getheader("Location", "").endswith("/dash/login"),
+              "after `user add` with a new password the old cookie goes "
+              "to the login page (%d)" % r.status)
+        new = login("a-new-password")
+        st, _ = request("GET", "/dash/lists", None, {"Cookie": new})
+        check(st == 200, "... and the new password's session works (%d)"
+              % st)
     finally:
         if serve is not None:
             stop(serve)
