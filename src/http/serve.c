@@ -1081,6 +1081,23 @@ daemon_start(const struct serve_config *cfg, char *err, size_t errsz)
 		return rc;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* A proxy is matched by the peer's address as text: anything but
+	 * an address in that form would never match, and every client would
+	 * then look like the proxy (one per-address signup limit for all). */
+	for (size_t i = 0; i < cfg->ntrusted; i++) {
+		unsigned char bin[sizeof(struct in6_addr)];
+		char canon[INET6_ADDRSTRLEN] = "";
+		int af = strchr(cfg->trusted[i], ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(af, cfg->trusted[i], bin) == 1)
+			inet_ntop(af, bin, canon, sizeof(canon));
+		if (strcmp(canon, cfg->trusted[i]) != 0)
+			return mc_fail(MC_ECONFIG, err, errsz,
+			               "--trusted-proxy %.100s: expected an IP "
+			               "address%s%s",
+			               cfg->trusted[i],
+			               canon[0] ? ", written " : "", canon);
+	}
 	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
 		return mc_fail(MC_ECONFIG, err, errsz,
 		               "--tls-cert and --tls-key go together");

@@ -36,4 +36,14 @@ for o in "threads 0" "max-conns 0" "max-conns-per-ip -1" \
 	has "... naming serve and --$1" "mailcast serve: --$1 must be a number"
 done
 
+# A --trusted-proxy that is not an address as the peer shows it would
+# never match (every client would look like the proxy, and share one
+# signup limit): refused at start (it was taken silently).
+for p in proxy.example "10.0.0.1 " 0:0::1; do
+	run "serve --trusted-proxy '$p' refused" 78 timeout 10 "$MC" \
+		--store "$S" serve --listen 127.0.0.1:27898 --trusted-proxy "$p"
+	has "... naming it" "mailcast serve: --trusted-proxy $p: expected an IP address"
+done
+has "... and the form it must take" "written ::1"
+
 finish
