@@ -23,6 +23,7 @@
 #include "app/config.h"
 #include "app/contacts.h"
 #include "app/files.h"
+#include "app/process.h"
 #include "app/runner.h"
 #include "app/token_keys.h"
 #include "app/unsubscribe.h"
@@ -1005,23 +1006,19 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	return 0;
 }
 
-/* SIGHUP: mailcast.conf checked and the token keys reloaded. */
+/* SIGHUP: mailcast.conf read again (what the routes and the runner read
+ * from now on) and the token keys reloaded. */
 static void
 reload(void)
 {
-	struct mc_conf conf;
 	char err[600];
 	struct store *s = http_store();
 
-	if (srv.cfg->config_path != NULL) {
-		if (conf_find(srv.cfg->config_path, &conf, err, sizeof(err)) <
-		    0) {
-			log_error("serve: reload: %s (the old configuration "
-			          "stays)",
-			          err);
-			return;
-		}
-		conf_free(&conf);
+	if (srv.cfg->config_path != NULL &&
+	    app_conf_load(srv.cfg->config_path, err, sizeof(err)) < 0) {
+		log_error("serve: reload: %s (the old configuration stays)",
+		          err);
+		return;
 	}
 	if (s != NULL && keys_reload(s) == 0)
 		log_warn("serve: reloaded%s%s and the token keys",

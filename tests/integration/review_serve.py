@@ -25,6 +25,9 @@ serve`, each a regression test with real clients (http.client).
    sessions NAME had: an old cookie is sent to the login page (it kept
    its role and worked on for 12 hours, so a demoted admin or a
    stolen session outlived the reset).
+6. SIGHUP applies a changed mailcast.conf: public_url added, signups
+   open (the file was only checked: the log said "reloaded" and the old
+   values stayed until a restart).
 
 Port 27850.  Usage: review_serve.py PATH/TO/mailcast
 """
@@ -281,6 +284,25 @@ def main():
         st, _ = request("GET", "/dash/lists", None, {"Cookie": new})
         check(st == 200, "... and the new password's session works (%d)"
               % st)
+
+        # 6. SIGHUP: the new mailcast.conf is the one used
+        st, _ = request("POST", "/subscribe/news", "email=eve%40example.net",
+                        {"Content-Type": "application/x-www-form-urlencoded"})
+        check(st == 503, "before SIGHUP: no public_url, signups closed (%d)"
+              % st)
+        with open(conf, "a") as f:
+            f.write("\n[mailcast]\npublic_url = https://lists.example.org\n")
+        serve.send_signal(signal.SIGHUP)
+        for _ in range(50):
+            time.sleep(0.1)
+            st, _ = request("POST", "/subscribe/news",
+                            "email=eve%40example.net",
+                            {"Content-Type":
+                             "application/x-www-form-urlencoded"})
+            if st != 503:
+                break
+        check(st == 200, "after SIGHUP with public_url: the signup is "
+              "taken (%d)" % st)
     finally:
         if serve is not None:
             stop(serve)
