@@ -25,6 +25,9 @@ serve`, each a regression test with real clients (http.client).
    sessions NAME had: an old cookie is sent to the login page (it kept
    its role and worked on for 12 hours, so a demoted admin or a
    stolen session outlived the reset).
+7. PATCH /api/v1/contacts/ADDR and POST /api/v1/contacts refuse a member
+   they do not take (422, field named): {"status": "active"} on an
+   unsubscribed contact answered 200 and changed nothing.
 6. SIGHUP applies a changed mailcast.conf: public_url added, signups
    open (the file was only checked: the log said "reloaded" and the old
    values stayed until a restart).
@@ -284,6 +287,28 @@ def main():
         st, _ = request("GET", "/dash/lists", None, {"Cookie": new})
         check(st == 200, "... and the new password's session works (%d)"
               % st)
+
+        # 7. unknown members are refused, not ignored
+        st, _ = request("POST", "/api/v1/contacts/alice%40example.net/"
+                        "unsubscribe", "", auth)
+        check(st == 200, "alice unsubscribed through the API (%d)" % st)
+        st, text = request("PATCH", "/api/v1/contacts/alice%40example.net",
+                           json.dumps({"status": "active"}), auth)
+        err = json.loads(text).get("error", {})
+        check(st == 422 and err.get("field") == "status",
+              "PATCH {status} is 422 naming status (%d %s)" % (st, text[:80]))
+        st, text = request("GET", "/api/v1/contacts/alice%40example.net",
+                           None, auth)
+        check(st == 200 and json.loads(text).get("status") == "unsubscribed",
+              "... and alice is still unsubscribed (%s)" % text[:80])
+        st, text = request("POST", "/api/v1/contacts", json.dumps(
+            {"email": "frank@example.net", "lists": ["news"],
+             "satus": "active"}), auth)
+        check(st == 422 and "satus" in text,
+              "POST a contact with a misspelt member is 422 (%d)" % st)
+        st, _ = request("PATCH", "/api/v1/contacts/alice%40example.net",
+                        json.dumps({"attributes": {"city": "Bern"}}), auth)
+        check(st == 200, "PATCH {attributes} is still taken (%d)" % st)
 
         # 6. SIGHUP: the new mailcast.conf is the one used
         st, _ = request("POST", "/subscribe/news", "email=eve%40example.net",
