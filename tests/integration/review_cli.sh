@@ -46,4 +46,13 @@ for p in proxy.example "10.0.0.1 " 0:0::1; do
 done
 has "... and the form it must take" "written ::1"
 
+# A new user learns what serve does from its help (it named only the
+# unsubscribe route and /healthz).
+run "mailcast --help" 0 "$MC" --help
+has "... serve's line names the dashboard" "serve      HTTP: unsubscribe, signup, REST API, tracking, dashboard"
+run "serve --help" 0 "$MC" serve --help
+for r in /subscribe/LIST /api/v1/ /c/ /dash/ "mailcast user add" "mailcast token create"; do
+	has "... names $r" "$r"
+done
+
 finish
