@@ -28,11 +28,14 @@ serve`, each a regression test with real clients (http.client).
 7. PATCH /api/v1/contacts/ADDR and POST /api/v1/contacts refuse a member
    they do not take (422, field named): {"status": "active"} on an
    unsubscribed contact answered 200 and changed nothing.
+8. HEAD /c/... and HEAD /o/....gif answer as GET does (302 to the link,
+   the pixel) and count nothing; a GET counts one each.  (A link checker
+   or mail scanner sending HEAD was counted as a reader's click.)
 6. SIGHUP applies a changed mailcast.conf: public_url added, signups
    open (the file was only checked: the log said "reloaded" and the old
    values stayed until a restart).
 
-Port 27850.  Usage: review_serve.py PATH/TO/mailcast
+Ports 27850 (serve) and 27852 (sink).  Usage: review_serve.py PATH/TO/mailcast
 """
 import http.client
 import json
@@ -46,7 +49,7 @@ import sys
 import tempfile
 import time
 
-HOST, PORT = "127.0.0.1", 27850
+HOST, PORT, SINK = "127.0.0.1", 27850, 27852
 failures = []
 
 
@@ -309,6 +312,64 @@ def main():
         st, _ = request("PATCH", "/api/v1/contacts/alice%40example.net",
                         json.dumps({"attributes": {"city": "Bern"}}), auth)
         check(st == 200, "PATCH {attributes} is still taken (%d)" % st)
+
+        # 8. HEAD counts neither a click nor an open
+        md = os.path.join(tmp, "md")
+        sink = subprocess.Popen([mc, "sink", "--listen", "%s:%d" % (HOST, SINK),
+                                 "--maildir", md],
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            wait_port(SINK, sink)
+            with open(os.path.join(tmp, "t.csv"), "w") as f:
+                f.write("email\ntom@example.net\n")
+            with open(os.path.join(tmp, "t.tmpl"), "w") as f:
+                f.write("From: News <news@example.org>\nSubject: hi\n\n"
+                        "hello\n%% html\n<p><a href=\"https://shop.example/"
+                        "x\">x</a></p>\n")
+            mcrun = lambda *a: subprocess.run(
+                [mc, "--store", "sqlite:" + db] + list(a), check=True,
+                capture_output=True, env=env, timeout=120)
+            mcrun("list", "import", os.path.join(tmp, "t.csv"), "--list", "t")
+            mcrun("campaign", "create", "--name", "tracked", "--list", "t",
+                  "--template", os.path.join(tmp, "t.tmpl"), "--from",
+                  "news@example.org", "--relay", "%s:%d" % (HOST, SINK),
+                  "--tls", "none", "--track-clicks", "--track-opens",
+                  "--unsubscribe-url", "https://lists.example.org/u/")
+            mcrun("campaign", "start", "tracked")
+        finally:
+            sink.terminate()
+            sink.wait()
+        text = ""
+        for name in os.listdir(os.path.join(md, "new")):
+            with open(os.path.join(md, "new", name), "rb") as f:
+                text += f.read().decode("latin-1").replace("=\r\n", "")
+        import re
+        click = re.search(r"https://lists\.example\.org(/c/[A-Za-z0-9-]+)",
+                          text)
+        pixel = re.search(r"https://lists\.example\.org(/o/[A-Za-z0-9-]+"
+                          r"\.gif)", text)
+        check(click is not None and pixel is not None,
+              "the message has a tracked link and the pixel")
+        if click and pixel:
+            def hits():
+                with sqlite3.connect(db) as q:
+                    return q.execute("SELECT count(*) FROM track_hits"
+                                     ).fetchone()[0]
+            c = http.client.HTTPConnection(HOST, PORT, timeout=10)
+            c.request("HEAD", click.group(1))
+            r = c.getresponse()
+            r.read()
+            c.close()
+            check(r.status == 302 and r.getheader("Location") ==
+                  "https://shop.example/x", "HEAD /c/ is the 302 (%d)"
+                  % r.status)
+            st, _ = request("HEAD", pixel.group(1))
+            check(st == 200, "HEAD /o/ is the pixel (%d)" % st)
+            check(hits() == 0, "... and neither is counted (%d)" % hits())
+            request("GET", click.group(1))
+            request("GET", pixel.group(1))
+            check(hits() == 2, "a GET of each counts one each (%d)" % hits())
 
         # 6. SIGHUP: the new mailcast.conf is the one used
         st, _ = request("POST", "/subscribe/news", "email=eve%40example.net",
