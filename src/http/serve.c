@@ -96,6 +96,8 @@ struct srv {
 	char url[APP_STORE_URL_MAX]; /* app_store_url(cfg->store_url) */
 	struct runner *runner;       /* campaigns run here (app/runner.h) */
 	char open_err[512];          /* why the last store open failed */
+	int open_rc;                 /* ... and its code */
+	bool up;                     /* past the start: failures are logged */
 	struct store *stores[STORES_MAX];
 	size_t nstores;
 	/* Open connections, for the watchdog. */
@@ -178,18 +180,22 @@ done_forget(const char *tok)
 struct store *
 http_store(void)
 {
-	char err[512];
+	char err[512] = "too many threads";
+	int rc = MC_ELIMIT;
 
 	if (t_store != NULL)
 		return t_store;
 	pthread_mutex_lock(&srv.stores_lock);
 	if (srv.nstores < STORES_MAX &&
-	    app_store_open(srv.url, STORE_WRITE, &t_store, err, sizeof(err)) ==
-	        0)
+	    (rc = app_store_open(srv.url, STORE_WRITE, &t_store, err,
+	                         sizeof(err))) == 0)
 		srv.stores[srv.nstores++] = t_store;
 	else if (t_store == NULL) {
-		log_error("serve: store: %s", err);
+		/* (at the start serve_run says it, once) */
+		if (srv.up)
+			log_error("serve: store: %s", err);
 		mc_strlcpy(srv.open_err, err, sizeof(srv.open_err));
+		srv.open_rc = rc;
 	}
 	pthread_mutex_unlock(&srv.stores_lock);
 	return t_store;
@@ -1212,10 +1218,13 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	                        errsz)) < 0)
 		goto out;
 	if (http_store() == NULL) {
-		rc = mc_fail(MC_EIO, err, errsz, "cannot open the store: %s",
-		             srv.open_err);
+		/* its own code: a missing store is "no input" (66), as for
+		 * every other command */
+		rc = mc_fail(srv.open_rc < 0 ? srv.open_rc : MC_EIO, err, errsz,
+		             "cannot open the store: %s", srv.open_err);
 		goto out;
 	}
+	srv.up = true;
 	if ((rc = keys_reload(t_store)) < 0) {
 		mc_fail(rc, err, errsz, "cannot load the token keys");
 		goto out;

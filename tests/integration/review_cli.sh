@@ -46,6 +46,16 @@ for p in proxy.example "10.0.0.1 " 0:0::1; do
 done
 has "... and the form it must take" "written ::1"
 
+# serve on a store that is not there: one line, and the exit code every
+# other command gives (it said it twice and exited 74).
+run "serve on a missing store" 66 timeout 10 "$MC" --store "sqlite:$T/none.db" \
+	serve --listen 127.0.0.1:27897
+has "... saying so" "mailcast serve: cannot open the store: no store at $T/none.db"
+ok "... once" test "$(printf '%s\n' "$OUT" | grep -c 'no store at')" -eq 1
+mkdir "$T/dir"
+run "serve on a store that is a directory" 78 timeout 10 "$MC" --store \
+	"sqlite:$T/dir" serve --listen 127.0.0.1:27897
+
 # A new user learns what serve does from its help (it named only the
 # unsubscribe route and /healthz).
 run "mailcast --help" 0 "$MC" --help
