@@ -31,6 +31,11 @@ serve`, each a regression test with real clients (http.client).
 8. HEAD /c/... and HEAD /o/....gif answer as GET does (302 to the link,
    the pixel) and count nothing; a GET counts one each.  (A link checker
    or mail scanner sending HEAD was counted as a reader's click.)
+9. The per-client signup limit (20 an hour) counts an IPv6 client by its
+   /64: 21 signups from 2001:db8::1 ... ::21 (through a trusted proxy)
+   end in 429, while IPv4-mapped clients keep a count each.  (Every
+   address of a /64 got a fresh count: the limit did not hold at all for
+   an IPv6 client.)
 6. SIGHUP applies a changed mailcast.conf: public_url added, signups
    open (the file was only checked: the log said "reloaded" and the old
    values stayed until a restart).
@@ -389,6 +394,40 @@ def main():
                 break
         check(st == 200, "after SIGHUP with public_url: the signup is "
               "taken (%d)" % st)
+
+        # 9. an IPv6 /64 is one client for the signup limit
+        stop(serve)
+        serve = subprocess.Popen(
+            [mc, "--store", "sqlite:" + db, "--config", conf, "serve",
+             "--listen", "%s:%d" % (HOST, PORT), "--trusted-proxy",
+             "127.0.0.1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        wait_port(PORT, serve)
+        codes = []
+        for i in range(1, 22):
+            st, _ = request("POST", "/subscribe/news",
+                            "email=v6-%d%%40example.net" % i,
+                            {"Content-Type":
+                             "application/x-www-form-urlencoded",
+                             "X-Forwarded-For": "2001:db8::%x" % i})
+            codes.append(st)
+        check(codes[:20] == [200] * 20 and codes[20] == 429,
+              "21 signups from one /64: 20 taken, the 21st 429 (%s)"
+              % codes[18:])
+        st, _ = request("POST", "/subscribe/news", "email=v6-b%40example.net",
+                        {"Content-Type": "application/x-www-form-urlencoded",
+                         "X-Forwarded-For": "2001:db8:0:1::1"})
+        check(st == 200, "... another /64 is another client (%d)" % st)
+        codes = []
+        for i in range(1, 22):
+            st, _ = request("POST", "/subscribe/news",
+                            "email=v4m-%d%%40example.net" % i,
+                            {"Content-Type":
+                             "application/x-www-form-urlencoded",
+                             "X-Forwarded-For": "::ffff:192.0.2.%d" % i})
+            codes.append(st)
+        check(codes == [200] * 21, "IPv4-mapped clients are not one /64 (%s)"
+              % codes[18:])
     finally:
         if serve is not None:
             stop(serve)
