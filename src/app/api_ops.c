@@ -15,6 +15,7 @@
 #include "app/process.h"
 #include "app/result_json.h"
 #include "base/error.h"
+#include "base/str.h"
 #include "store/store.h"
 
 struct who_ctx {
@@ -159,6 +160,25 @@ opt_is_file(enum campaign_opt o)
 	       o == CAMPAIGN_OPT_AUTH_PASSWORD_FILE;
 }
 
+/* Options that choose where the mail goes. */
+static bool
+opt_is_destination(enum campaign_opt o)
+{
+	return o == CAMPAIGN_OPT_RELAY || o == CAMPAIGN_OPT_DIRECT ||
+	       o == CAMPAIGN_OPT_DNS_SERVER || o == CAMPAIGN_OPT_MX_PORT;
+}
+
+/* Would set log in to a relay (an AUTH user, its password from
+ * mailcast.conf or the environment)? */
+static bool
+settings_auth(const struct campaign_settings *set)
+{
+	for (size_t i = 0; i < set->nrelays; i++)
+		if (set->relays[i].auth_user != NULL)
+			return true;
+	return set->auth_user != NULL;
+}
+
 /* Lay the request's settings into set; *field the culprit. */
 static int
 settings_apply(struct campaign_settings *set, const json_t *obj,
@@ -199,6 +219,37 @@ settings_apply(struct campaign_settings *set, const json_t *obj,
 	return 0;
 }
 
+/* Does the header block of a template's text (as msg/template.c reads
+ * it: "Name: value" lines up to the first blank one, '#' comments and
+ * folded lines between) have an Attach: header?  An Attach: names a file
+ * of the server, which the template's compiler would read and the
+ * campaign mail out. */
+static bool
+text_has_attach(const char *text)
+{
+	const char *p = text;
+
+	if (strncmp(p, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (*p != '\0') {
+		size_t n = strcspn(p, "\n"), le = n;
+
+		if (le > 0 && p[le - 1] == '\r')
+			le--;
+		if (le == 0)
+			return false; /* the body begins */
+		if (p[0] != '#' && p[0] != ' ' && p[0] != '\t') {
+			const char *colon = memchr(p, ':', le);
+
+			if (colon != NULL &&
+			    mc_ieq(p, (size_t)(colon - p), "Attach"))
+				return true;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return false;
+}
+
 /* Create a campaign from a request. */
 int
 api_campaign_create(struct store *s, const json_t *req, json_t **out,
@@ -231,12 +282,37 @@ api_campaign_create(struct store *s, const json_t *req, json_t **out,
 		*field = "settings";
 		return mc_fail(MC_EINVAL, err, errsz, "settings: an object");
 	}
+	if (text_has_attach(text)) {
+		*field = "template";
+		return mc_fail(MC_EINVAL, err, errsz,
+		               "template: Attach: names a file of the server, "
+		               "which an API call may not make it read (create "
+		               "a campaign with attachments with `mailcast "
+		               "campaign create`)");
+	}
 	campaign_settings_init(&set);
 	if ((rc = campaign_settings_from_conf(&set, app_conf(), err, errsz)) <
 	        0 ||
 	    (so != NULL &&
 	     (rc = settings_apply(&set, so, field, err, errsz)) < 0))
 		goto done;
+	/* A caller who chooses the server must not get the relay's
+	 * password sent to it (its own server, with tls-no-verify). */
+	for (int o = 0; so != NULL && o < CAMPAIGN_OPT__COUNT; o++)
+		if (opt_is_destination((enum campaign_opt)o) &&
+		    json_object_get(
+		        so, campaign_opt_name((enum campaign_opt)o)) != NULL &&
+		    settings_auth(&set)) {
+			*field = "settings";
+			rc =
+			    mc_fail(MC_EINVAL, err, errsz,
+			            "settings.%s: not taken over the API while "
+			            "the campaign would log in (AUTH) with "
+			            "mailcast.conf's user and password: they "
+			            "would go to that server",
+			            campaign_opt_name((enum campaign_opt)o));
+			goto done;
+		}
 	/* the template goes through a private file: create freezes it into
 	 * the store, and the file goes at once */
 	if ((fd = mkstemp(path)) < 0 ||

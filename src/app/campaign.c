@@ -73,13 +73,17 @@ run_event(void *arg, const struct engine_event *ev)
 		o->on_event(o->event_arg, ev);
 }
 
-/* Compile the template against the list's attribute names; its From:
- * domain into dom (when not NULL). */
+/* Compile the template against the list's attribute names, with set's
+ * unsubscribe URL and mailto when set is not NULL (a bad one is refused
+ * now, not at the first start); its From: domain into dom (when not
+ * NULL). */
 static int
-template_compile(struct store *s, int64_t list_id, const char *path, char *dom,
-                 size_t domsz, char *err, size_t errsz)
+template_compile(struct store *s, int64_t list_id, const char *path,
+                 const struct campaign_settings *set, char *dom, size_t domsz,
+                 char *err, size_t errsz)
 {
 	struct engine_attrs nm = {0};
+	struct tmpl_options opt = {0};
 	struct tmpl *t = NULL;
 	int rc;
 
@@ -88,7 +92,11 @@ template_compile(struct store *s, int64_t list_id, const char *path, char *dom,
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_EIO;
 	}
-	rc = tmpl_load(path, (const char *const *)nm.names, nm.n, NULL, &t, err,
+	if (set != NULL) {
+		opt.unsubscribe_url = set->unsub_url;
+		opt.unsubscribe_mailto = set->unsub_mailto;
+	}
+	rc = tmpl_load(path, (const char *const *)nm.names, nm.n, &opt, &t, err,
 	               errsz);
 	engine_attrs_fini(&nm);
 	if (rc == 0 && dom)
@@ -102,7 +110,7 @@ int
 campaign_check_template(struct store *s, int64_t list_id, const char *path,
                         char *err, size_t errsz)
 {
-	return template_compile(s, list_id, path, NULL, 0, err, errsz);
+	return template_compile(s, list_id, path, NULL, NULL, 0, err, errsz);
 }
 
 /*
@@ -261,8 +269,8 @@ create(struct store *s, const char *name, const char *list,
 	}
 	if ((rc = campaign_settings_files(set, false, err, errsz)) < 0)
 		return rc;
-	if ((rc = template_compile(s, list_id, set->template_path, dom, domsz,
-	                           err, errsz)) < 0 ||
+	if ((rc = template_compile(s, list_id, set->template_path, set, dom,
+	                           domsz, err, errsz)) < 0 ||
 	    (rc = alignment_check(set, dom, err, errsz)) < 0)
 		return rc;
 	if ((rc = store_begin(s)) == 0)
@@ -788,7 +796,7 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	}
 	/* the template's From: domain: the VERP default, and a --from given
 	 * at start is held to it as at create */
-	if ((rc = template_compile(s, c.list_id, tpath, k->verp,
+	if ((rc = template_compile(s, c.list_id, tpath, NULL, k->verp,
 	                           sizeof(k->verp), err, errsz)) < 0 ||
 	    (rc = alignment_check(set, k->verp, err, errsz)) < 0)
 		goto done;

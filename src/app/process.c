@@ -2,6 +2,7 @@
  * process.c — the process's configuration and data folder; see process.h.
  */
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,27 +11,37 @@
 #include <unistd.h>
 
 #include "app/process.h"
+#include "base/xmalloc.h"
 
 #ifndef MAILCAST_INSTALL_DATADIR
 #define MAILCAST_INSTALL_DATADIR "/usr/local/share/mailcast"
 #endif
 
-static struct mc_conf the_conf;
+/* A configuration read, and the one it replaced.  A replaced one is
+ * never freed: another thread may still be reading it (a reload is
+ * rare, and each is small). */
+struct conf_node {
+	struct mc_conf c;
+	struct conf_node *older;
+};
+
+static struct mc_conf empty_conf;
+static _Atomic(struct conf_node *) the_conf;
 
 /* Read mailcast.conf (see process.h). */
 int
 app_conf_load(const char *path, char *err, size_t errsz)
 {
-	struct mc_conf c;
+	struct conf_node *n = xcalloc(1, sizeof(*n));
 	int rc;
 
-	memset(&c, 0, sizeof(c));
-	if ((rc = conf_find(path, &c, err, errsz)) < 0) {
-		conf_free(&c);
+	if ((rc = conf_find(path, &n->c, err, errsz)) < 0) {
+		conf_free(&n->c);
+		free(n);
 		return rc;
 	}
-	conf_free(&the_conf);
-	the_conf = c;
+	n->older = atomic_load(&the_conf);
+	atomic_store(&the_conf, n);
 	return 0;
 }
 
@@ -38,7 +49,9 @@ app_conf_load(const char *path, char *err, size_t errsz)
 const struct mc_conf *
 app_conf(void)
 {
-	return &the_conf;
+	struct conf_node *n = atomic_load(&the_conf);
+
+	return n != NULL ? &n->c : &empty_conf;
 }
 
 /* <folder of /proc/self/exe>/../share/mailcast made canonical into out,

@@ -5,8 +5,10 @@
  *
  * app_conf_load() finds and reads the configuration once at start
  * (conf_find(), app/config.h) and again on SIGHUP in a long-running
- * process; app_conf() is what was read (empty before).  Not thread-safe:
- * load from the main thread only.
+ * process; app_conf() is what was read last (empty before).  Load from
+ * one thread at a time; any thread may read: a configuration replaced by
+ * a reload stays readable (it is never freed), so a reader holding the
+ * older one is safe.
  *
  * app_datadir() is where the bundled data (the demo list and template)
  * is: $MAILCAST_DATADIR when set; else <the executable's folder>/

@@ -158,7 +158,7 @@ find_link(void *arg, int idx, const char *url, int64_t hits, int64_t who)
 /* Count a click and give its stored target. */
 int
 track_click(struct store *s, const struct token_keyring *ring, const char *tok,
-            time_t now, char *url, size_t urlsz)
+            time_t now, bool count, char *url, size_t urlsz)
 {
 	const char *d1 = strchr(tok, '-'), *d2;
 	struct find f = {-1, NULL};
@@ -192,6 +192,8 @@ track_click(struct store *s, const struct token_keyring *ring, const char *tok,
 	}
 	url[o] = '\0';
 	free(f.url);
+	if (!count)
+		return 0;
 	return store_track_hit(s, (int64_t)campaign, (int)idx, (int64_t)contact,
 	                       now);
 }
@@ -199,7 +201,7 @@ track_click(struct store *s, const struct token_keyring *ring, const char *tok,
 /* Count an open. */
 int
 track_open(struct store *s, const struct token_keyring *ring, const char *tok,
-           time_t now)
+           time_t now, bool count)
 {
 	const char *d = strchr(tok, '-');
 	size_t n = strlen(tok);
@@ -214,6 +216,8 @@ track_open(struct store *s, const struct token_keyring *ring, const char *tok,
 	if (verify(ring, tok, (size_t)(d - tok), -1, mac, &campaign, &contact) <
 	    0)
 		return MC_ENOTFOUND;
+	if (!count)
+		return 0;
 	return store_track_hit(s, (int64_t)campaign, -1, (int64_t)contact, now);
 }
 

@@ -14,6 +14,7 @@
 #ifndef MC_APP_TRACK_H
 #define MC_APP_TRACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -35,13 +36,16 @@ int track_links_prepare(struct store *s, int64_t id, const char *path,
                         struct track_links *out, char *err, size_t errsz);
 void track_links_fini(struct track_links *l);
 
-/* A click on /c/tok ("TOKEN-IDX-MAC"): counted, and the stored target
- * into url (HTML's &amp; decoded).  0 or MC_ENOTFOUND / MC_EIO. */
+/* A click on /c/tok ("TOKEN-IDX-MAC"): counted when count (a GET; a
+ * HEAD is a link checker's, not a reader's), and the stored target into
+ * url (HTML's &amp; decoded).  0 or MC_ENOTFOUND / MC_EIO. */
 int track_click(struct store *s, const struct token_keyring *ring,
-                const char *tok, time_t now, char *url, size_t urlsz);
-/* An open of /o/tok ("TOKEN-MAC.gif"): counted.  0 or MC_ENOTFOUND. */
+                const char *tok, time_t now, bool count, char *url,
+                size_t urlsz);
+/* An open of /o/tok ("TOKEN-MAC.gif"): counted when count.  0 or
+ * MC_ENOTFOUND. */
 int track_open(struct store *s, const struct token_keyring *ring,
-               const char *tok, time_t now);
+               const char *tok, time_t now, bool count);
 
 /* The campaign's links with clicks and clickers, and the opens:
  * {"links":[{"index","url","clicks","contacts"}],"opens","openers"}. */

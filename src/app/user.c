@@ -5,6 +5,7 @@
 #include <argon2.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,43 @@ user_password_read(const char *path, char *out, size_t outsz, char *err,
 	return 0;
 }
 
+/* A hash of a random password, made once: an unknown name or a locked
+ * account is checked against it, so every refusal costs one Argon2id and
+ * the time of an answer does not tell which names exist. */
+static char decoy[STORE_USER_HASH_MAX + 1];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+
+/* Make the decoy hash. */
+static void
+decoy_make(void)
+{
+	unsigned char pw[16], salt[USER_SALT];
+
+	if (RAND_bytes(pw, sizeof(pw)) != 1 ||
+	    RAND_bytes(salt, sizeof(salt)) != 1)
+		abort(); /* no randomness: no login at all */
+	if (argon2id_hash_encoded(USER_T_COST, USER_M_COST, USER_LANES, pw,
+	                          sizeof(pw), salt, sizeof(salt), USER_HASH,
+	                          decoy, sizeof(decoy)) != ARGON2_OK)
+		decoy[0] = '\0';
+}
+
+/* Spend the time of a real check, then refuse. */
+static int
+login_refuse(const char *password, char *err, size_t errsz)
+{
+	size_t n = password ? strlen(password) : 0;
+
+	pthread_once(&decoy_once, decoy_make);
+	if (decoy[0] != '\0' && n <= USER_PASSWORD_MAX)
+		(void)argon2id_verify(decoy, password ? password : "", n);
+	return mc_fail(MC_EAUTH, err, errsz, "wrong name or password");
+}
+
+/* Failures are counted under this lock from a fresh read, so logins
+ * that fail at the same time on several threads all count. */
+static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /* Check a login, counting failures and locking. */
 int
 user_login(struct store *s, const char *name, const char *password, time_t now,
@@ -154,12 +192,12 @@ user_login(struct store *s, const char *name, const char *password, time_t now,
 	bool ok;
 
 	if (rc == MC_ENOTFOUND || (rc == 0 && !name_ok(name)))
-		return mc_fail(MC_EAUTH, err, errsz, "wrong name or password");
+		return login_refuse(password, err, errsz);
 	if (rc < 0)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	if (u.locked_until > now) {
 		explicit_bzero(u.hash, sizeof(u.hash));
-		return mc_fail(MC_EAUTH, err, errsz, "wrong name or password");
+		return login_refuse(password, err, errsz);
 	}
 	ok = password != NULL && strlen(password) <= USER_PASSWORD_MAX &&
 	     argon2id_verify(u.hash, password, strlen(password)) == ARGON2_OK;
@@ -171,10 +209,17 @@ user_login(struct store *s, const char *name, const char *password, time_t now,
 		                                              : USER_VIEWER;
 		return 0;
 	}
-	u.failures++;
-	if (store_user_mark(
-	        s, u.name, u.failures >= USER_LOCK_AFTER ? 0 : u.failures,
-	        u.failures >= USER_LOCK_AFTER ? now + USER_LOCK_SECS : 0) < 0)
+	pthread_mutex_lock(&fail_lock);
+	/* (locked meanwhile by another failure: it stays so) */
+	if ((rc = store_user_get(s, name, &u)) == 0 && u.locked_until <= now) {
+		u.failures++;
+		rc = store_user_mark(
+		    s, u.name, u.failures >= USER_LOCK_AFTER ? 0 : u.failures,
+		    u.failures >= USER_LOCK_AFTER ? now + USER_LOCK_SECS : 0);
+	}
+	explicit_bzero(u.hash, sizeof(u.hash));
+	pthread_mutex_unlock(&fail_lock);
+	if (rc < 0 && rc != MC_ENOTFOUND)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	return mc_fail(MC_EAUTH, err, errsz, "wrong name or password");
 }
@@ -204,13 +249,37 @@ user_token_equal(const char *a, const char *b)
 }
 
 /* A new session. */
-void
-user_session_new(const char *name, enum user_role role, time_t now,
-                 struct user_session *out)
+/* The tag of name's current password hash into tag, and its role: 0,
+ * MC_ENOTFOUND, or MC_EIO. */
+static int
+pw_tag(struct store *s, const char *name, unsigned char tag[16],
+       enum user_role *role)
 {
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	struct store_user u;
+	int rc = store_user_get(s, name, &u);
+
+	if (rc < 0)
+		return rc == MC_ENOTFOUND ? rc : MC_EIO;
+	SHA256((const unsigned char *)u.hash, strlen(u.hash), md);
+	explicit_bzero(u.hash, sizeof(u.hash));
+	memcpy(tag, md, 16);
+	*role =
+	    user_role_parse(u.role) == USER_ADMIN ? USER_ADMIN : USER_VIEWER;
+	return 0;
+}
+
+void
+user_session_new(struct store *s, const char *name, enum user_role role,
+                 time_t now, struct user_session *out)
+{
+	enum user_role now_role;
 	size_t slot = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* (unreadable: an all-zero tag, which no later check matches) */
+	if (pw_tag(s, name, out->pwtag, &now_role) < 0)
+		memset(out->pwtag, 0, sizeof(out->pwtag));
 	token_make(out->id);
 	token_make(out->csrf);
 	mc_strlcpy(out->name, name, sizeof(out->name));
@@ -248,6 +317,25 @@ user_session_get(const char *id, time_t now, struct user_session *out)
 		}
 	pthread_mutex_unlock(&sessions_lock);
 	return found;
+}
+
+/* Does the session still hold (user, role and password unchanged)? */
+int
+user_session_check(struct store *s, const struct user_session *ses)
+{
+	static const unsigned char zero[16];
+	unsigned char tag[16];
+	enum user_role role;
+	int rc = pw_tag(s, ses->name, tag, &role);
+
+	if (rc == MC_EIO)
+		return MC_EIO;
+	if (rc == 0 && CRYPTO_memcmp(tag, ses->pwtag, sizeof(tag)) == 0 &&
+	    CRYPTO_memcmp(zero, ses->pwtag, sizeof(tag)) != 0 &&
+	    role == ses->role)
+		return 0;
+	user_session_end(ses->id);
+	return MC_EAUTH;
 }
 
 /* End a session. */

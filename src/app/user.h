@@ -70,12 +70,19 @@ struct user_session {
 	char name[STORE_USER_NAME_MAX + 1];
 	enum user_role role;
 	time_t expires;
+	unsigned char pwtag[16]; /* SHA-256 prefix of the hash at login */
 };
 
 /* A new session for name with role into *out (the oldest dropped when
- * the table is full). */
-void user_session_new(const char *name, enum user_role role, time_t now,
-                      struct user_session *out);
+ * the table is full); s is read for the user's password hash, whose tag
+ * the session keeps. */
+void user_session_new(struct store *s, const char *name, enum user_role role,
+                      time_t now, struct user_session *out);
+/* Whether ses still holds: its user exists with the same role and the
+ * password of the login (`user add` with a new password or role ends
+ * the sessions made before it).  0; MC_EAUTH, the session ended; MC_EIO
+ * (the store did not answer: the session stays). */
+int user_session_check(struct store *s, const struct user_session *ses);
 /* The live session whose id is id into *out: true, or false (none,
  * expired). */
 bool user_session_get(const char *id, time_t now, struct user_session *out);

@@ -27,17 +27,14 @@ cmd_serve(int argc, char **argv)
 	          "mailcast serve: at most 16 --trusted-proxy"),
 	    CLI_O("tls-cert", CLI_STR, &sc.tls_cert_file),
 	    CLI_O("tls-key", CLI_STR, &sc.tls_key_file),
-	    CLI_N("threads", CLI_INT, &threads, 1, 64, "expected 1 to 64"),
-	    CLI_N("max-conns", CLI_INT, &conns, 1, 100000,
-	          "expected 1 to 100000"),
-	    CLI_N("max-conns-per-ip", CLI_INT, &per_ip, 0, 100000,
-	          "expected 0 (no limit) to 100000"),
-	    CLI_N("header-timeout", CLI_INT, &hto, 1, 3600,
-	          "expected 1 to 3600 seconds"),
-	    CLI_N("max-body", CLI_LONG, &body, 1, 1L << 30,
-	          "expected 1 to 1073741824 octets"),
-	    CLI_N("drain", CLI_INT, &drain, 1, 3600,
-	          "expected 1 to 3600 seconds"),
+	    /* a bad number: "mailcast serve: --NAME must be a number MIN..MAX"
+	     */
+	    CLI_N("threads", CLI_INT, &threads, 1, 64, NULL),
+	    CLI_N("max-conns", CLI_INT, &conns, 1, 100000, NULL),
+	    CLI_N("max-conns-per-ip", CLI_INT, &per_ip, 0, 100000, NULL),
+	    CLI_N("header-timeout", CLI_INT, &hto, 1, 3600, NULL),
+	    CLI_N("max-body", CLI_LONG, &body, 1, 1L << 30, NULL),
+	    CLI_N("drain", CLI_INT, &drain, 1, 3600, NULL),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast serve", usage_serve, opts, false};

@@ -49,7 +49,7 @@ typedef int cli_command_fn(int argc, char **argv);
 	           "resubscribe")                                              \
 	X(user, "dashboard users: add")                                        \
 	X(token, "the store's token keys: rotate | list | verify")             \
-	X(serve, "HTTP: one-click unsubscribe (RFC 8058), /healthz")           \
+	X(serve, "HTTP: unsubscribe, signup, REST API, tracking, dashboard")   \
 	X(preview, "render the message one recipient would get")               \
 	X(dkim, "DKIM keys: keygen | txt (the DNS record to publish)")         \
 	X(help, "longer help on a topic: mailcast help template")              \

@@ -270,10 +270,26 @@ contact_write(struct api *a, const char *addr, bool create)
 	json_t *lists = json_object_get(a->body, "lists"), *out = NULL, *v;
 	const char *ls[32];
 	size_t nl = 0, ns, i;
-	char **sets = attr_sets(a, &ns);
+	char **sets;
+	const char *k;
 	int rc = 0;
 
-	if (sets == NULL)
+	/* a member we do not take is refused, not ignored: a caller who
+	 * sent {"status": ...} must not read 200 as "changed" */
+	json_object_foreach(a->body, k, v)
+	{
+		if (strcmp(k, "lists") != 0 && strcmp(k, "attributes") != 0 &&
+		    !(create && strcmp(k, "email") == 0)) {
+			snprintf(a->err, sizeof(a->err),
+			         "%.64s: not taken here (%s)", k,
+			         create ? "email, lists, attributes"
+			                : "lists, attributes; the status "
+			                  "changes by POST .../unsubscribe or "
+			                  ".../resubscribe");
+			return api_error(a, 422, "invalid", k, a->err);
+		}
+	}
+	if ((sets = attr_sets(a, &ns)) == NULL)
 		return api_error(a, 422, "invalid", "attributes",
 		                 "attributes: an object");
 	if (create && (addr == NULL || *addr == '\0')) {

@@ -268,7 +268,7 @@ login_post(struct http_call *hc)
 	}
 	if (rc < 0)
 		return http_answer_busy(hc->c);
-	user_session_new(name, role, time(NULL), &ses);
+	user_session_new(s, name, role, time(NULL), &ses);
 	cookie_make(hc->c, ses.id, false, cookie, sizeof(cookie));
 	log_info("serve: dash: %s logged in from %s", name, hc->ip);
 	return dash_redirect(hc->c, "/dash/campaigns", cookie);
@@ -318,6 +318,15 @@ route_dash(struct http_call *hc)
 		return asset(hc, d.path + 7);
 	sid = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, DASH_COOKIE);
 	bool have = user_session_get(sid, time(NULL), &d.ses);
+	if (have) {
+		/* a new password or role since the login ends the session */
+		struct store *s = http_store();
+		int rc = s ? user_session_check(s, &d.ses) : MC_EIO;
+
+		if (rc == MC_EIO)
+			return http_answer_busy(c);
+		have = rc == 0;
+	}
 	if (strcmp(d.path, "login") == 0) {
 		if (hc->post)
 			return login_post(hc);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "app/campaign.h"
@@ -553,24 +554,45 @@ dash_page_lists(struct dash_req *d)
 	return dash_send(d->hc->c, 200, &b);
 }
 
-/* url with a password in its user part shown as "***". */
+/* url with its passwords shown as "***": the user part's
+ * (USER:PASSWORD@HOST) and libpq's password= and sslpassword= parameters
+ * (?sslmode=require&password=...). */
 static void
 url_masked(struct buf *b, const char *url)
 {
-	const char *scheme = strstr(url, "://"), *at, *colon;
+	const char *scheme = strstr(url, "://"), *p = url, *at, *colon, *q;
+	struct buf m;
 
-	if (scheme != NULL && (at = strchr(scheme + 3, '@')) != NULL &&
-	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) !=
-	        NULL) {
-		char *head = xstrndup(url, (size_t)(colon - url) + 1);
+	buf_init(&m);
+	if (scheme != NULL) {
+		size_t auth = strcspn(scheme + 3, "/?#");
 
-		dash_esc(b, head);
-		free(head);
-		buf_puts(b, "***");
-		dash_esc(b, at);
-		return;
+		at = memchr(scheme + 3, '@', auth);
+		colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3))
+		           : NULL;
+		if (colon != NULL) {
+			buf_append(&m, url, (size_t)(colon - url) + 1);
+			buf_puts(&m, "***");
+			p = at;
+		}
 	}
-	dash_esc(b, url);
+	if ((q = strchr(p, '?')) == NULL)
+		q = p + strlen(p);
+	buf_append(&m, p, (size_t)(q - p));
+	for (p = q; *p != '\0';) {
+		size_t n = strcspn(p + 1, "&") + 1, k = strcspn(p + 1, "=&");
+
+		if (p[1 + k] == '=' &&
+		    ((k == 8 && strncasecmp(p + 1, "password", 8) == 0) ||
+		     (k == 11 && strncasecmp(p + 1, "sslpassword", 11) == 0))) {
+			buf_append(&m, p, k + 2);
+			buf_puts(&m, "***");
+		} else
+			buf_append(&m, p, n);
+		p += n;
+	}
+	dash_esc(b, buf_cstr(&m));
+	buf_fini(&m);
 }
 
 /* GET /dash/settings: the effective configuration, secrets masked. */

@@ -23,6 +23,7 @@
 #include "app/config.h"
 #include "app/contacts.h"
 #include "app/files.h"
+#include "app/process.h"
 #include "app/runner.h"
 #include "app/token_keys.h"
 #include "app/unsubscribe.h"
@@ -95,6 +96,8 @@ struct srv {
 	char url[APP_STORE_URL_MAX]; /* app_store_url(cfg->store_url) */
 	struct runner *runner;       /* campaigns run here (app/runner.h) */
 	char open_err[512];          /* why the last store open failed */
+	int open_rc;                 /* ... and its code */
+	bool up;                     /* past the start: failures are logged */
 	struct store *stores[STORES_MAX];
 	size_t nstores;
 	/* Open connections, for the watchdog. */
@@ -177,18 +180,22 @@ done_forget(const char *tok)
 struct store *
 http_store(void)
 {
-	char err[512];
+	char err[512] = "too many threads";
+	int rc = MC_ELIMIT;
 
 	if (t_store != NULL)
 		return t_store;
 	pthread_mutex_lock(&srv.stores_lock);
 	if (srv.nstores < STORES_MAX &&
-	    app_store_open(srv.url, STORE_WRITE, &t_store, err, sizeof(err)) ==
-	        0)
+	    (rc = app_store_open(srv.url, STORE_WRITE, &t_store, err,
+	                         sizeof(err))) == 0)
 		srv.stores[srv.nstores++] = t_store;
 	else if (t_store == NULL) {
-		log_error("serve: store: %s", err);
+		/* (at the start serve_run says it, once) */
+		if (srv.up)
+			log_error("serve: store: %s", err);
 		mc_strlcpy(srv.open_err, err, sizeof(srv.open_err));
+		srv.open_rc = rc;
 	}
 	pthread_mutex_unlock(&srv.stores_lock);
 	return t_store;
@@ -1012,23 +1019,19 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 	return 0;
 }
 
-/* SIGHUP: mailcast.conf checked and the token keys reloaded. */
+/* SIGHUP: mailcast.conf read again (what the routes and the runner read
+ * from now on) and the token keys reloaded. */
 static void
 reload(void)
 {
-	struct mc_conf conf;
 	char err[600];
 	struct store *s = http_store();
 
-	if (srv.cfg->config_path != NULL) {
-		if (conf_find(srv.cfg->config_path, &conf, err, sizeof(err)) <
-		    0) {
-			log_error("serve: reload: %s (the old configuration "
-			          "stays)",
-			          err);
-			return;
-		}
-		conf_free(&conf);
+	if (srv.cfg->config_path != NULL &&
+	    app_conf_load(srv.cfg->config_path, err, sizeof(err)) < 0) {
+		log_error("serve: reload: %s (the old configuration stays)",
+		          err);
+		return;
 	}
 	if (s != NULL && keys_reload(s) == 0)
 		log_warn("serve: reloaded%s%s and the token keys",
@@ -1088,6 +1091,23 @@ daemon_start(const struct serve_config *cfg, char *err, size_t errsz)
 		return rc;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	/* A proxy is matched by the peer's address as text: anything but
+	 * an address in that form would never match, and every client would
+	 * then look like the proxy (one per-address signup limit for all). */
+	for (size_t i = 0; i < cfg->ntrusted; i++) {
+		unsigned char bin[sizeof(struct in6_addr)];
+		char canon[INET6_ADDRSTRLEN] = "";
+		int af = strchr(cfg->trusted[i], ':') ? AF_INET6 : AF_INET;
+
+		if (inet_pton(af, cfg->trusted[i], bin) == 1)
+			inet_ntop(af, bin, canon, sizeof(canon));
+		if (strcmp(canon, cfg->trusted[i]) != 0)
+			return mc_fail(MC_ECONFIG, err, errsz,
+			               "--trusted-proxy %.100s: expected an IP "
+			               "address%s%s",
+			               cfg->trusted[i],
+			               canon[0] ? ", written " : "", canon);
+	}
 	if ((cfg->tls_cert_file == NULL) != (cfg->tls_key_file == NULL))
 		return mc_fail(MC_ECONFIG, err, errsz,
 		               "--tls-cert and --tls-key go together");
@@ -1205,10 +1225,13 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	                        errsz)) < 0)
 		goto out;
 	if (http_store() == NULL) {
-		rc = mc_fail(MC_EIO, err, errsz, "cannot open the store: %s",
-		             srv.open_err);
+		/* its own code: a missing store is "no input" (66), as for
+		 * every other command */
+		rc = mc_fail(srv.open_rc < 0 ? srv.open_rc : MC_EIO, err, errsz,
+		             "cannot open the store: %s", srv.open_err);
 		goto out;
 	}
+	srv.up = true;
 	if ((rc = keys_reload(t_store)) < 0) {
 		mc_fail(rc, err, errsz, "cannot load the token keys");
 		goto out;

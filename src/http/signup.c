@@ -14,6 +14,7 @@
  * confirmation token not ours 404, one of ours expired 410 (Gone: the
  * link was good and is no more; the page says how to sign up again).
  */
+#include <arpa/inet.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -62,6 +63,10 @@
 	PAGE_HEAD("Bad request")                                               \
 	"<h1>Bad request</h1>\n<p>Please give a valid email "                  \
 	"address.</p>\n" PAGE_TAIL
+#define PAGE_SIGNUP_OFF                                                        \
+	PAGE_HEAD("Unavailable")                                               \
+	"<h1>Signups are closed for now</h1>\n<p>This server cannot send "     \
+	"confirmation messages yet.  Please try again later.</p>\n" PAGE_TAIL
 #define PAGE_SIGNUP_SLOW                                                       \
 	PAGE_HEAD("Too many requests")                                         \
 	"<h1>Too many requests</h1>\n<p>Please try again "                     \
@@ -92,14 +97,25 @@ static struct {
 } sg = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
         .once = PTHREAD_ONCE_INIT};
 
-/* Whether ip may make one more signup now (and count it). */
+/* Whether ip may make one more signup now (and count it).  An IPv6
+ * client is counted by its /64 (an IPv4-mapped one by its address): one
+ * host holds a whole /64 and would otherwise take a fresh count with
+ * each address of it. */
 static bool
-ip_allow(const char *ip, time_t now)
+ip_allow(const char *addr, time_t now)
 {
 	uint32_t h = 2166136261u; /* FNV-1a */
+	struct in6_addr v6;
+	char ip[INET6_ADDRSTRLEN + 1];
 	struct ip_slot *sl;
 	bool ok;
 
+	mc_strlcpy(ip, addr, sizeof(ip));
+	if (strchr(addr, ':') != NULL && inet_pton(AF_INET6, addr, &v6) == 1 &&
+	    !IN6_IS_ADDR_V4MAPPED(&v6)) {
+		memset(v6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &v6, ip, sizeof(ip));
+	}
 	for (const char *p = ip; *p; p++)
 		h = (h ^ (unsigned char)*p) * 16777619u;
 	pthread_mutex_lock(&sg.lock);
@@ -248,6 +264,18 @@ route_subscribe(struct http_call *hc)
 		return answer_error(c, json, 403, "cross_site",
 		                    "a form must be sent from its own site",
 		                    PAGE_FORBIDDEN);
+	if (conf_get(app_conf(), CONF_public_url) == NULL ||
+	    conf_get(app_conf(), CONF_from) == NULL) {
+		/* No confirmation could go: taking the signup would tell the
+		 * person to wait for a message that never comes, and its
+		 * one-a-day mark would hold off the real one for a day. */
+		log_error("serve: signup %s refused: mailcast.conf needs "
+		          "public_url and from to send confirmations",
+		          hc->rest);
+		return answer_error(c, json, 503, "unavailable",
+		                    "signups are closed for now",
+		                    PAGE_SIGNUP_OFF);
+	}
 	if (json) {
 		body =
 		    json_loadb(hc->body, hc->len, JSON_REJECT_DUPLICATES, NULL);

@@ -33,8 +33,9 @@ route_click(struct http_call *hc)
 		return http_not_found(hc->c);
 	if ((s = http_store()) == NULL)
 		return http_answer_busy(hc->c);
-	rc = track_click(s, http_keys_acquire(), hc->rest, time(NULL), url,
-	                 sizeof(url));
+	/* a HEAD (a link checker) is answered alike and not counted */
+	rc = track_click(s, http_keys_acquire(), hc->rest, time(NULL),
+	                 strcmp(hc->method, "HEAD") != 0, url, sizeof(url));
 	http_keys_release();
 	if (rc == MC_ENOTFOUND)
 		return http_not_found(hc->c);
@@ -59,7 +60,8 @@ route_open(struct http_call *hc)
 		return http_not_found(hc->c);
 	if ((s = http_store()) == NULL)
 		return http_answer_busy(hc->c);
-	rc = track_open(s, http_keys_acquire(), hc->rest, time(NULL));
+	rc = track_open(s, http_keys_acquire(), hc->rest, time(NULL),
+	                strcmp(hc->method, "HEAD") != 0);
 	http_keys_release();
 	if (rc == MC_ENOTFOUND)
 		return http_not_found(hc->c);
