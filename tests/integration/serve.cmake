@@ -44,3 +44,11 @@ add_test(NAME serve_dash_browser
 	$<TARGET_FILE:mailcast> ${CMAKE_BINARY_DIR}/screenshots)
 set_tests_properties(serve_dash_browser PROPERTIES LABELS integration
     TIMEOUT 300 SKIP_RETURN_CODE 77)
+# Webhooks out (issue 13 item 7): a campaign into the sink, one-click,
+# click, DSN and ARF through `bounces ingest`; Python receivers that fail
+# twice then accept, check the HMAC signature, a tampered secret, a
+# refused port, a slow one, a 302 and a huge body.  Ports 27600-27606.
+add_test(NAME serve_webhook
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_webhook.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_webhook PROPERTIES LABELS integration TIMEOUT 300)
