@@ -291,6 +291,11 @@ struct leased {
 	time_t since;
 	unsigned attempts;
 	char *payload, *done_to;
+	/* the outcome, settled with the others of the batch */
+	const char *state;
+	time_t next;
+	char done[CONF_WEBHOOKS_MAX * (CONF_NAME_MAX + 1) + 2];
+	char why[CONF_NAME_MAX + 310];
 };
 
 struct lease_acc {
@@ -349,18 +354,18 @@ event_body(const struct leased *l)
 }
 
 /* Send event l to each endpoint of set that wants it and has not taken
- * it, then settle it. */
-static int
-send_event(struct store *s, const struct webhook_set *set, const char *owner,
-           struct leased *l, time_t now)
+ * it; its outcome into l. */
+static void
+send_event(const struct webhook_set *set, struct leased *l, time_t now)
 {
-	char done[CONF_WEBHOOKS_MAX * (CONF_NAME_MAX + 1) + 2];
-	char why[CONF_NAME_MAX + 310] = "", one[300];
+	char *done = l->done, *why = l->why, one[300];
+	size_t donesz = sizeof(l->done), whysz = sizeof(l->why);
 	long wait = -1, max_age = -1;
 	char *body = event_body(l);
 	bool left = false;
 
-	mc_strlcpy(done, l->done_to, sizeof(done));
+	why[0] = '\0';
+	mc_strlcpy(done, l->done_to, donesz);
 	for (size_t i = 0; i < set->n; i++) {
 		const struct webhook_endpoint *e = &set->ep[i];
 
@@ -371,12 +376,12 @@ send_event(struct store *s, const struct webhook_set *set, const char *owner,
 		    0) {
 			size_t n = strlen(done);
 
-			snprintf(done + n, sizeof(done) - n, "%s%s,",
-			         n ? "" : ",", e->name);
+			snprintf(done + n, donesz - n, "%s%s,", n ? "" : ",",
+			         e->name);
 			continue;
 		}
 		left = true;
-		snprintf(why, sizeof(why), "%s: %s", e->name, one);
+		snprintf(why, whysz, "%s: %s", e->name, one);
 		long b = backoff(e, l->attempts + 1);
 		if (wait < 0 || b < wait)
 			wait = b;
@@ -391,9 +396,8 @@ send_event(struct store *s, const struct webhook_set *set, const char *owner,
 		log_warn("webhook: event %" PRId64 " %s: %s%s", l->id,
 		         state[0] == 'f' ? "failed" : "will be retried", why,
 		         state[0] == 'f' ? " (past max_age)" : "");
-	return store_webhook_settle(s, l->id, owner, state,
-	                            left ? now + wait : now, done,
-	                            left ? why : NULL);
+	l->state = state;
+	l->next = left ? now + wait : now;
 }
 
 /* One pass. */
@@ -415,17 +419,30 @@ webhook_pass(struct store *s, const struct webhook_set *set, const char *owner,
 	                         keep_leased, &acc);
 	if (rc < 0)
 		return mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	for (size_t i = 0; i < acc.n; i++)
+		send_event(set, &acc.ev[i], time(NULL));
+	/* the outcomes in one transaction: the store's writer lock is taken
+	 * once per batch, not once per event, beside a running campaign */
+	if (acc.n > 0 && store_begin(s) < 0)
+		rc = mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
 	for (size_t i = 0; i < acc.n; i++) {
+		struct leased *l = &acc.ev[i];
 		int r = rc < 0
 		            ? 0
-		            : send_event(s, set, owner, &acc.ev[i], time(NULL));
+		            : store_webhook_settle(s, l->id, owner, l->state,
+		                                   l->next, l->done,
+		                                   l->why[0] ? l->why : NULL);
 
 		/* MC_ENOTFOUND: our lease ran out and another took the row */
 		if (r < 0 && r != MC_ENOTFOUND)
 			rc = mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
-		free(acc.ev[i].payload);
-		free(acc.ev[i].done_to);
+		free(l->payload);
+		free(l->done_to);
 	}
+	if (acc.n > 0 && rc == 0 && store_commit(s) < 0)
+		rc = mc_fail(MC_EIO, err, errsz, "%s", store_error(s));
+	if (acc.n > 0 && rc < 0)
+		store_rollback(s);
 	*handled = (unsigned)acc.n;
 	return rc;
 }

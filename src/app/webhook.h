@@ -40,7 +40,7 @@
 
 #define WEBHOOK_SECRET_MAX 256
 #define WEBHOOK_BODY_MAX   65536 /* response bytes read, then cut */
-#define WEBHOOK_BATCH      16    /* events leased at once */
+#define WEBHOOK_BATCH      64    /* events leased at once */
 
 /* The events (names in webhook.c; bit 1 << e in an endpoint's set). */
 enum webhook_event {

@@ -684,6 +684,10 @@ static const char pg_wh_disarm_sql[] =
 	               "created_at FROM users WHERE name = $1::text")          \
 	X(PS_USER_MARK, "UPDATE users SET failures = $2::bigint, "             \
 	                "locked_until = $3::bigint WHERE name = $1::text")     \
+	X(PS_WEBHOOK_ARMED,                                                    \
+	  "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgname " \
+	  "IN ('webhook_delivery', 'webhook_bounce', 'webhook_unsubscribe', "  \
+	  "'webhook_click')")                                                  \
 	X(PS_WEBHOOK_LEASE,                                                    \
 	  "UPDATE webhook_outbox SET lease_owner = $1::text, lease_expires = " \
 	  "$3::bigint WHERE id IN (SELECT id FROM webhook_outbox WHERE state " \
@@ -2794,6 +2798,20 @@ pg_user_mark(struct store *s, const char *name, unsigned failures,
 static int
 pg_webhook_arm(struct store *s, bool on)
 {
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, n;
+
+	/* DDL only when it changes something: a trigger's DDL locks its
+	 * table against the campaigns running on it, and every serve and
+	 * worker start asks */
+	if ((err = pg_run(PG(s), PS_WEBHOOK_ARMED, &a, "webhook triggers",
+	                  &r)) < 0)
+		return err;
+	n = (int)col_int(r, 0, 0);
+	PQclear(r);
+	if (n == (on ? 4 : 0))
+		return 0;
 	return pg_simple(PG(s), on ? pg_wh_arm_sql : pg_wh_disarm_sql,
 	                 "webhook triggers");
 }

@@ -420,6 +420,7 @@ static const char *const audit_triggers[] = {
  * a source is the engine's note of a 5xx at send time: that fact is the
  * delivery's "failed" event, not a second "bounced" one.
  */
+#define WH_TRIGGERS 4 /* in wh_arm_sql */
 #define WH_CAMPAIGN                                                            \
 	"'campaign', new.campaign_id, 'campaign_name', (SELECT name FROM "     \
 	"campaigns WHERE id = new.campaign_id), 'list', (SELECT l.name FROM "  \
@@ -884,6 +885,10 @@ static const char wh_disarm_sql[] =
 	               "created_at FROM users WHERE name = ?1")                \
 	X(ST_USER_MARK, "UPDATE users SET failures = ?2, locked_until = ?3 "   \
 	                "WHERE name = ?1")                                     \
+	X(ST_WEBHOOK_ARMED,                                                    \
+	  "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "     \
+	  "name IN ('webhook_delivery', 'webhook_bounce', "                    \
+	  "'webhook_unsubscribe', 'webhook_click')")                           \
 	X(ST_WEBHOOK_LEASE,                                                    \
 	  "UPDATE webhook_outbox SET lease_owner = ?1, lease_expires = ?3 "    \
 	  "WHERE id IN (SELECT id FROM webhook_outbox WHERE state = "          \
@@ -2634,8 +2639,25 @@ static int
 sq_webhook_arm(struct store *s, bool on)
 {
 	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_ARMED);
 	char *msg = NULL;
+	int rc;
 
+	/* DDL only when it changes something: every serve and worker start
+	 * asks, and a schema change makes every other connection prepare
+	 * its statements again */
+	if (st == NULL)
+		return db_fail(q, "webhook triggers");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(q, "webhook triggers");
+		sqlite3_reset(st);
+		return rc;
+	}
+	rc = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc == (on ? WH_TRIGGERS : 0))
+		return 0;
 	if (sqlite3_exec(q->db, on ? wh_arm_sql : wh_disarm_sql, NULL, NULL,
 	                 &msg) != SQLITE_OK) {
 		int err = store_fail(s, MC_EIO, "sqlite: webhook triggers: %s",
