@@ -295,7 +295,7 @@ struct leased {
 	const char *state;
 	time_t next;
 	char done[CONF_WEBHOOKS_MAX * (CONF_NAME_MAX + 1) + 2];
-	char why[CONF_NAME_MAX + 310];
+	char why[1024]; /* "NAME: reason" of each endpoint that failed */
 };
 
 struct lease_acc {
@@ -381,7 +381,10 @@ send_event(const struct webhook_set *set, struct leased *l, time_t now)
 			continue;
 		}
 		left = true;
-		snprintf(why, whysz, "%s: %s", e->name, one);
+		size_t wn = strlen(why);
+
+		snprintf(why + wn, whysz - wn, "%s%s: %s", wn ? "; " : "",
+		         e->name, one);
 		long b = backoff(e, l->attempts + 1);
 		if (wait < 0 || b < wait)
 			wait = b;
