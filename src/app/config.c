@@ -166,6 +166,71 @@ relay_get(struct parse *p, const char *name)
 	return r;
 }
 
+/* The webhook of section "webhook NAME" (made on first use), or NULL. */
+static struct conf_webhook *
+webhook_get(struct parse *p, const char *name)
+{
+	struct mc_conf *c = p->c;
+
+	if (*name == '\0' || strlen(name) >= CONF_NAME_MAX ||
+	    strchr(name, ',') != NULL) {
+		snprintf(p->why, sizeof(p->why),
+		         "give the webhook a name of 1 to %d bytes without a "
+		         "comma: [webhook NAME]",
+		         CONF_NAME_MAX - 1);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->nwebhooks; i++)
+		if (strcmp(c->webhooks[i].name, name) == 0)
+			return &c->webhooks[i];
+	if (c->nwebhooks >= CONF_WEBHOOKS_MAX) {
+		snprintf(p->why, sizeof(p->why), "more than %d webhooks",
+		         CONF_WEBHOOKS_MAX);
+		return NULL;
+	}
+	struct conf_webhook *w = &c->webhooks[c->nwebhooks++];
+	memset(w, 0, sizeof(*w));
+	mc_strlcpy(w->name, name, sizeof(w->name));
+	return w;
+}
+
+/* One key of a [webhook NAME] section (kept as text, checked by
+ * app/webhook.c); 1 accepted, 0 refused (why). */
+static int
+webhook_key(struct parse *p, struct conf_webhook *w, const char *k,
+            const char *v)
+{
+	char **slot = strcmp(k, "url") == 0           ? &w->url
+	              : strcmp(k, "events") == 0      ? &w->events
+	              : strcmp(k, "secret_file") == 0 ? &w->secret_file
+	              : strcmp(k, "secret_env") == 0  ? &w->secret_env
+	              : strcmp(k, "timeout") == 0     ? &w->timeout
+	              : strcmp(k, "retry") == 0       ? &w->retry
+	              : strcmp(k, "max_age") == 0     ? &w->max_age
+	              : strcmp(k, "ca_file") == 0     ? &w->ca_file
+	              : strcmp(k, "tls_verify") == 0  ? &w->tls_verify
+	                                              : NULL;
+
+	if (slot == NULL && strstr(k, "secret") != NULL) {
+		snprintf(p->why, sizeof(p->why),
+		         "[webhook %s] %s: a secret is never kept in "
+		         "mailcast.conf (secret_file or secret_env)",
+		         w->name, k);
+		return 0;
+	}
+	if (slot == NULL) {
+		snprintf(p->why, sizeof(p->why),
+		         "[webhook %s]: unknown key '%s' (url, events, "
+		         "secret_file, secret_env, timeout, retry, max_age, "
+		         "ca_file, tls_verify)",
+		         w->name, k);
+		return 0;
+	}
+	free(*slot);
+	*slot = xstrdup(v);
+	return 1;
+}
+
 /* One key of a [relay NAME] section; 1 accepted, 0 refused (why). */
 static int
 relay_key(struct parse *p, struct conf_relay *r, const char *k, const char *v)
@@ -284,6 +349,17 @@ on_key(void *arg, const char *section, const char *name, const char *value)
 			return 0;
 		return relay_key(p, r, name, value);
 	}
+	if (strncmp(section, "webhook", 7) == 0 &&
+	    (section[7] == '\0' || section[7] == ' ')) {
+		const char *wn = section + 7;
+		struct conf_webhook *w;
+
+		while (*wn == ' ')
+			wn++;
+		if ((w = webhook_get(p, wn)) == NULL)
+			return 0;
+		return webhook_key(p, w, name, value);
+	}
 	if (*section == '\0')
 		snprintf(p->why, sizeof(p->why),
 		         "'%s' is outside a section ([mailcast] or "
@@ -291,7 +367,8 @@ on_key(void *arg, const char *section, const char *name, const char *value)
 		         name);
 	else
 		snprintf(p->why, sizeof(p->why),
-		         "unknown section [%s] ([mailcast] or [relay NAME])",
+		         "unknown section [%s] ([mailcast], [relay NAME] or "
+		         "[webhook NAME])",
 		         section);
 	return 0;
 }
@@ -538,6 +615,19 @@ conf_free(struct mc_conf *c)
 		free(r->ca_file);
 		free(r->auth_user);
 		free(r->auth_password_file);
+	}
+	for (size_t i = 0; i < c->nwebhooks; i++) {
+		struct conf_webhook *w = &c->webhooks[i];
+
+		free(w->url);
+		free(w->events);
+		free(w->secret_file);
+		free(w->secret_env);
+		free(w->timeout);
+		free(w->retry);
+		free(w->max_age);
+		free(w->ca_file);
+		free(w->tls_verify);
 	}
 	free(c->env_relays);
 	free(c->path);

@@ -8,7 +8,11 @@
  * MAILCAST_<KEY>, e.g. MAILCAST_RATE); each [relay NAME] section is one
  * relay (host, weight, tls, ca_file, tls_verify, auth_user,
  * auth_password_file, conns, rate, per_conn).  A password is never read
- * from the file: a key naming one is refused.
+ * from the file: a key naming one is refused.  Each [webhook NAME]
+ * section is one webhook endpoint (docs/webhooks.md: url, events,
+ * secret_file or secret_env, timeout, retry, max_age, ca_file,
+ * tls_verify), kept as text and checked by app/webhook.h; a key holding
+ * the secret itself is refused.
  *
  * conf_find() is what a program does at start; app_conf_load() keeps it
  * for the process (app/process.h).
@@ -24,11 +28,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define CONF_RELAYS_MAX 8         /* [relay NAME] sections */
-#define CONF_VALUE_MAX  1024      /* bytes of one value */
-#define CONF_NAME_MAX   64        /* bytes of a relay's NAME */
-#define CONF_FILE_MAX   (1 << 20) /* bytes of the file */
-#define CONF_WEIGHT_MAX 1000000
+#define CONF_RELAYS_MAX   8         /* [relay NAME] sections */
+#define CONF_WEBHOOKS_MAX 8         /* [webhook NAME] sections */
+#define CONF_VALUE_MAX    1024      /* bytes of one value */
+#define CONF_NAME_MAX     64        /* bytes of a relay's NAME */
+#define CONF_FILE_MAX     (1 << 20) /* bytes of the file */
+#define CONF_WEIGHT_MAX   1000000
 
 /* The [mailcast] keys (names in config.c), the index of mc_conf.vals[]. */
 enum conf_key {
@@ -74,11 +79,20 @@ struct conf_relay {
 	unsigned per_conn;        /* 0: unset */
 };
 
+/* One [webhook NAME] section, its values as written (NULL: unset). */
+struct conf_webhook {
+	char name[CONF_NAME_MAX];
+	char *url, *events, *secret_file, *secret_env, *timeout, *retry,
+	    *max_age, *ca_file, *tls_verify;
+};
+
 struct mc_conf {
 	char *path;              /* the file read, or NULL: none */
 	char *vals[CONF__COUNT]; /* [mailcast] values; NULL: unset */
 	struct conf_relay relays[CONF_RELAYS_MAX];
 	size_t nrelays;
+	struct conf_webhook webhooks[CONF_WEBHOOKS_MAX];
+	size_t nwebhooks;
 	char *env_relays; /* MAILCAST_RELAY (comma-separated), or NULL */
 };
 

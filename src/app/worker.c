@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "app/process.h"
+#include "app/webhook.h"
 #include "app/worker.h"
 #include "base/error.h"
 
@@ -122,10 +124,18 @@ worker_run_fg(struct store *s, const struct worker_opts *o,
 	struct worker_opts mine = *o;
 	struct sigaction sa = {.sa_handler = worker_signal};
 
+	struct webhook_sender *hooks = NULL;
+	int rc;
+
 	worker_stop = 0;
 	mine.stop = &worker_stop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	return worker_run(s, &mine, st, err, errsz);
+	if (!o->once && (rc = webhook_sender_start(o->webhook_url, app_conf(),
+	                                           &hooks, err, errsz)) < 0)
+		return rc;
+	rc = worker_run(s, &mine, st, err, errsz);
+	webhook_sender_stop(hooks);
+	return rc;
 }

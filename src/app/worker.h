@@ -34,6 +34,10 @@ struct worker_opts {
 	unsigned poll_ms; /* idle wait between looks (0: 2000) */
 	worker_run_fn *on_run;
 	void *arg;
+	/* worker_run_fg without once: also send the webhooks of
+	 * mailcast.conf (app/webhook.h) from the store at this URL
+	 * (app_store_url: NULL the default store) */
+	const char *webhook_url;
 };
 
 struct worker_stats {

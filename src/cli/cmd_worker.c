@@ -50,6 +50,7 @@ cmd_worker(int argc, char **argv)
 	if (i != argc)
 		return fputs(c.usage, stderr), EX_USAGE;
 	o.poll_ms = (unsigned)poll * 1000;
+	o.webhook_url = cli_globals.store;
 	if ((s = cli_store_open("worker")) == NULL)
 		return cli_store_exit();
 	rc = worker_run_fg(s, &o, &st, err, sizeof(err));

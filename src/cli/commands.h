@@ -50,6 +50,7 @@ typedef int cli_command_fn(int argc, char **argv);
 	X(user, "dashboard users: add")                                        \
 	X(token, "the store's token keys: rotate | list | verify")             \
 	X(serve, "HTTP: unsubscribe, signup, REST API, tracking, dashboard")   \
+	X(webhook, "the webhook outbox: list | retry")                         \
 	X(preview, "render the message one recipient would get")               \
 	X(dkim, "DKIM keys: keygen | txt (the DNS record to publish)")         \
 	X(help, "longer help on a topic: mailcast help template")              \

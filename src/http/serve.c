@@ -27,6 +27,7 @@
 #include "app/runner.h"
 #include "app/token_keys.h"
 #include "app/unsubscribe.h"
+#include "app/webhook.h"
 #include "base/error.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -93,11 +94,12 @@ struct srv {
 	_Atomic time_t keys_loaded;
 	/* Each worker thread's store, closed at the end. */
 	pthread_mutex_t stores_lock;
-	char url[APP_STORE_URL_MAX]; /* app_store_url(cfg->store_url) */
-	struct runner *runner;       /* campaigns run here (app/runner.h) */
-	char open_err[512];          /* why the last store open failed */
-	int open_rc;                 /* ... and its code */
-	bool up;                     /* past the start: failures are logged */
+	char url[APP_STORE_URL_MAX];     /* app_store_url(cfg->store_url) */
+	struct runner *runner;           /* campaigns run here (app/runner.h) */
+	struct webhook_sender *webhooks; /* app/webhook.h, or NULL: none */
+	char open_err[512];              /* why the last store open failed */
+	int open_rc;                     /* ... and its code */
+	bool up; /* past the start: failures are logged */
 	struct store *stores[STORES_MAX];
 	size_t nstores;
 	/* Open connections, for the watchdog. */
@@ -1027,11 +1029,21 @@ reload(void)
 	char err[600];
 	struct store *s = http_store();
 
-	if (srv.cfg->config_path != NULL &&
-	    app_conf_load(srv.cfg->config_path, err, sizeof(err)) < 0) {
-		log_error("serve: reload: %s (the old configuration stays)",
-		          err);
-		return;
+	if (srv.cfg->config_path != NULL) {
+		if (app_conf_load(srv.cfg->config_path, err, sizeof(err)) < 0) {
+			log_error("serve: reload: %s (the old configuration "
+			          "stays)",
+			          err);
+			return;
+		}
+		if (srv.webhooks != NULL &&
+		    webhook_sender_reload(srv.webhooks, app_conf(), err,
+		                          sizeof(err)) < 0)
+			log_error("serve: reload: %s", err);
+		else if (srv.webhooks == NULL &&
+		         webhook_sender_start(srv.url, app_conf(), &srv.webhooks,
+		                              err, sizeof(err)) < 0)
+			log_error("serve: reload: %s", err);
 	}
 	if (s != NULL && keys_reload(s) == 0)
 		log_warn("serve: reloaded%s%s and the token keys",
@@ -1237,7 +1249,9 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 		goto out;
 	}
 	srv.runner = runner_new(srv.url);
-	if ((rc = runner_boot(srv.runner, err, errsz)) < 0)
+	if ((rc = runner_boot(srv.runner, err, errsz)) < 0 ||
+	    (rc = webhook_sender_start(srv.url, app_conf(), &srv.webhooks, err,
+	                               errsz)) < 0)
 		goto out;
 	if ((rc = responses_make()) < 0 ||
 	    (rc = daemon_start(cfg, err, errsz)) < 0)
@@ -1273,6 +1287,8 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 	log_warn("serve: stopped");
 	rc = 0;
 out:
+	webhook_sender_stop(srv.webhooks);
+	srv.webhooks = NULL;
 	runner_free(srv.runner);
 	srv.runner = NULL;
 	responses_free();

@@ -420,6 +420,25 @@ struct store_api_token {
 };
 typedef int store_api_token_fn(void *arg, const struct store_api_token *t);
 
+/* One webhook event of the outbox (app/webhook.h, docs/webhooks.md): the
+ * triggers a store has while webhooks are armed write these rows in the
+ * transaction of the fact (a delivery's outcome, a bounce, a complaint,
+ * an unsubscribe, a click).  state: "pending", "done", "failed".
+ * Strings borrowed for the callback only. */
+struct store_webhook {
+	int64_t id;
+	const char *event;   /* "delivered", "failed", "bounced", ... */
+	time_t at;           /* when the fact was written */
+	const char *payload; /* the event's JSON object (without "id") */
+	const char *state;
+	unsigned attempts;
+	time_t next_attempt;
+	const char *done_to; /* endpoints that took it: ",a,b," */
+	const char *error;   /* the last attempt's failure, or NULL */
+	time_t since;        /* start of its attempts (at, or a retry) */
+};
+typedef int store_webhook_fn(void *arg, const struct store_webhook *w);
+
 /*
  * The backend's table.  Callbacks return 0 to go on, non-zero to stop (that
  * value is then returned by the op).  "now" is always passed in, so tests
@@ -801,6 +820,25 @@ struct store_ops {
 	                struct store_user *out);
 	int (*user_mark)(struct store *, const char *name, unsigned failures,
 	                 time_t locked_until);
+	/* Webhooks (struct store_webhook): arm (on: the outbox triggers
+	 * made; off: dropped, and a fact costs nothing more); lease up to max
+	 * due pending rows to owner until lease_until (no two owners hold a
+	 * row at once; an expired lease is taken over), each to fn; settle
+	 * a leased row (state "pending" with next_attempt, "done" or
+	 * "failed"; MC_ENOTFOUND when owner no longer holds it); each row
+	 * (state NULL: all) in id order; retry (id 0: every failed one) as
+	 * pending now, *n the rows. */
+	int (*webhook_arm)(struct store *, bool on);
+	int (*webhook_lease)(struct store *, const char *owner, time_t now,
+	                     time_t lease_until, unsigned max,
+	                     store_webhook_fn *fn, void *arg);
+	int (*webhook_settle)(struct store *, int64_t id, const char *owner,
+	                      const char *state, time_t next_attempt,
+	                      const char *done_to, const char *error);
+	int (*webhook_each)(struct store *, const char *state,
+	                    store_webhook_fn *fn, void *arg);
+	int (*webhook_retry)(struct store *, int64_t id, time_t now,
+	                     unsigned long *n);
 };
 
 /*
@@ -894,7 +932,12 @@ struct store_ops {
 	X(api_token_revoke)                                                    \
 	X(user_put)                                                            \
 	X(user_get)                                                            \
-	X(user_mark)
+	X(user_mark)                                                           \
+	X(webhook_arm)                                                         \
+	X(webhook_lease)                                                       \
+	X(webhook_settle)                                                      \
+	X(webhook_each)                                                        \
+	X(webhook_retry)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1147,6 +1190,18 @@ int store_user_put(struct store *s, const struct store_user *u);
 int store_user_get(struct store *s, const char *name, struct store_user *out);
 int store_user_mark(struct store *s, const char *name, unsigned failures,
                     time_t locked_until);
+/* The webhook outbox (webhook_arm ... above). */
+int store_webhook_arm(struct store *s, bool on);
+int store_webhook_lease(struct store *s, const char *owner, time_t now,
+                        time_t lease_until, unsigned max, store_webhook_fn *fn,
+                        void *arg);
+int store_webhook_settle(struct store *s, int64_t id, const char *owner,
+                         const char *state, time_t next_attempt,
+                         const char *done_to, const char *error);
+int store_webhook_each(struct store *s, const char *state, store_webhook_fn *fn,
+                       void *arg);
+int store_webhook_retry(struct store *s, int64_t id, time_t now,
+                        unsigned long *n);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
 

@@ -1024,3 +1024,58 @@ store_user_mark(struct store *s, const char *name, unsigned failures,
 	HAVE_OP(user_mark);
 	CALL(user_mark, name, failures, locked_until);
 }
+
+/* Make or drop the webhook outbox triggers. */
+int
+store_webhook_arm(struct store *s, bool on)
+{
+	HAVE_OP(webhook_arm);
+	CALL(webhook_arm, on);
+}
+
+/* Lease due webhook events to owner. */
+int
+store_webhook_lease(struct store *s, const char *owner, time_t now,
+                    time_t lease_until, unsigned max, store_webhook_fn *fn,
+                    void *arg)
+{
+	NEED(webhook_lease, owner != NULL && *owner != '\0', "no owner");
+	NEED(webhook_lease, fn != NULL && max > 0, "no callback");
+	HAVE_OP(webhook_lease);
+	CALL(webhook_lease, owner, now, lease_until, max, fn, arg);
+}
+
+/* Settle a leased webhook event. */
+int
+store_webhook_settle(struct store *s, int64_t id, const char *owner,
+                     const char *state, time_t next_attempt,
+                     const char *done_to, const char *error)
+{
+	NEED(webhook_settle, owner != NULL && state != NULL, "no owner");
+	NEED(webhook_settle,
+	     strcmp(state, "pending") == 0 || strcmp(state, "done") == 0 ||
+	         strcmp(state, "failed") == 0,
+	     "bad webhook state");
+	HAVE_OP(webhook_settle);
+	CALL(webhook_settle, id, owner, state, next_attempt,
+	     done_to ? done_to : "", error);
+}
+
+/* Each webhook event (of one state). */
+int
+store_webhook_each(struct store *s, const char *state, store_webhook_fn *fn,
+                   void *arg)
+{
+	NEED(webhook_each, fn != NULL, "no callback");
+	HAVE_OP(webhook_each);
+	CALL(webhook_each, state, fn, arg);
+}
+
+/* Make webhook events pending again. */
+int
+store_webhook_retry(struct store *s, int64_t id, time_t now, unsigned long *n)
+{
+	NEED(webhook_retry, n != NULL && id >= 0, "no output");
+	HAVE_OP(webhook_retry);
+	CALL(webhook_retry, id, now, n);
+}

@@ -284,7 +284,32 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     " contact_id = new.id; END;"
     "CREATE TRIGGER track_hits_deleted AFTER DELETE ON contacts BEGIN"
     " DELETE FROM track_hits WHERE contact_id = old.id; END;",
-    "SELECT 1;", /* 10: none (a number held for work that did not land) */
+    /* 10: the webhook outbox (app/webhook.h): one row per event, written
+     * by the triggers of webhook_arm in the fact's own transaction, then
+     * leased, sent and settled like a delivery; an erased or deleted
+     * contact's events go with it. */
+    "CREATE TABLE webhook_outbox ("
+    " id INTEGER PRIMARY KEY,"
+    " event TEXT NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " contact_id INTEGER,"
+    " payload TEXT NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending',"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_attempt INTEGER NOT NULL DEFAULT 0,"
+    " retried_at INTEGER NOT NULL DEFAULT 0,"
+    " done_to TEXT NOT NULL DEFAULT '',"
+    " error TEXT,"
+    " lease_owner TEXT,"
+    " lease_expires INTEGER);"
+    "CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt, id)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX webhook_outbox_by_contact ON webhook_outbox(contact_id);"
+    "CREATE TRIGGER webhook_outbox_erased AFTER UPDATE OF status ON"
+    " contacts WHEN new.status = 'erased' BEGIN DELETE FROM webhook_outbox"
+    " WHERE contact_id = new.id; END;"
+    "CREATE TRIGGER webhook_outbox_deleted AFTER DELETE ON contacts BEGIN"
+    " DELETE FROM webhook_outbox WHERE contact_id = old.id; END;",
     /* 11: the REST API's bearer tokens (app/api_token.h): only the
      * SHA-256 of the secret, its scope, and when it was revoked */
     "CREATE TABLE api_tokens ("
@@ -381,6 +406,63 @@ static const char *const audit_triggers[] = {
 #define DLV_WAS_SENT                                                           \
 	"d.state IN ('sent', 'deferred', 'failed', 'bounced', 'inflight') OR " \
 	"d.attempts > 0"
+/* A webhook_outbox row as struct store_webhook reads it (since: the start
+ * of its current series of attempts, for the maximum age). */
+#define WH_ROW                                                                 \
+	"id, event, at, payload, state, attempts, next_attempt, done_to, "     \
+	"error, max(at, retried_at)"
+
+/*
+ * The webhook triggers (webhook_arm): made while webhooks are configured,
+ * dropped when not, so a store without webhooks pays nothing on its hot
+ * path.  Each writes one outbox row in the transaction of the fact; the
+ * payload is the event's JSON (docs/webhooks.md).  A bounce row without
+ * a source is the engine's note of a 5xx at send time: that fact is the
+ * delivery's "failed" event, not a second "bounced" one.
+ */
+#define WH_TRIGGERS 4 /* in wh_arm_sql */
+#define WH_CAMPAIGN                                                            \
+	"'campaign', new.campaign_id, 'campaign_name', (SELECT name FROM "     \
+	"campaigns WHERE id = new.campaign_id), 'list', (SELECT l.name FROM "  \
+	"campaigns k JOIN lists l ON l.id = k.list_id WHERE k.id = "           \
+	"new.campaign_id)"
+#define WH_ADDRESS "(SELECT address FROM contacts WHERE id = new.contact_id)"
+#define WH_INSERT                                                              \
+	" INSERT INTO webhook_outbox(event, at, contact_id, payload) VALUES ("
+#define WH_DELIVERY                                                            \
+	"CASE new.state WHEN 'sent' THEN 'delivered' ELSE 'failed' END"
+#define WH_BOUNCE                                                              \
+	"CASE new.kind WHEN 'complaint' THEN 'complained' ELSE 'bounced' END"
+static const char wh_arm_sql[] =
+    "CREATE TRIGGER IF NOT EXISTS webhook_delivery AFTER UPDATE OF state ON "
+    "deliveries WHEN (new.state = 'sent' OR new.state = 'failed') AND "
+    "old.state <> new.state BEGIN" WH_INSERT WH_DELIVERY ", new.updated_at, "
+    "new.contact_id, json_object('event', " WH_DELIVERY ", 'time', "
+    "new.updated_at, " WH_CAMPAIGN ", 'address', " WH_ADDRESS ", 'reply', "
+    "json_object('code', new.reply_code, 'enhanced', new.enhanced_code, "
+    "'text', new.reply_text))); END;"
+    "CREATE TRIGGER IF NOT EXISTS webhook_bounce AFTER INSERT ON bounces "
+    "WHEN new.kind IN ('hard', 'soft', 'policy', 'complaint') AND "
+    "new.source IS NOT NULL BEGIN" WH_INSERT WH_BOUNCE ", new.received_at, "
+    "new.contact_id, json_object('event', " WH_BOUNCE ", 'time', "
+    "new.received_at, " WH_CAMPAIGN ", 'address', new.address, 'bounce', "
+    "new.kind, 'reply', json_object('code', NULL, 'enhanced', "
+    "new.status_code, 'text', new.diagnostic))); END;"
+    "CREATE TRIGGER IF NOT EXISTS webhook_unsubscribe AFTER INSERT ON events "
+    "WHEN new.kind = 'unsubscribe' BEGIN" WH_INSERT "'unsubscribed', new.at, "
+    "new.contact_id, json_object('event', 'unsubscribed', 'time', "
+    "new.at, " WH_CAMPAIGN ", 'address', " WH_ADDRESS ")); END;"
+    "CREATE TRIGGER IF NOT EXISTS webhook_click AFTER INSERT ON track_hits "
+    "WHEN new.idx >= 0 BEGIN" WH_INSERT "'clicked', new.at, new.contact_id, "
+    "json_object('event', 'clicked', 'time', new.at, " WH_CAMPAIGN
+    ", 'address', " WH_ADDRESS ", 'url', (SELECT url FROM track_links WHERE "
+    "campaign_id = new.campaign_id AND idx = new.idx))); END;";
+static const char wh_disarm_sql[] =
+    "DROP TRIGGER IF EXISTS webhook_delivery;"
+    "DROP TRIGGER IF EXISTS webhook_bounce;"
+    "DROP TRIGGER IF EXISTS webhook_unsubscribe;"
+    "DROP TRIGGER IF EXISTS webhook_click;";
+
 #define DLV_ROW "d.id, d.contact_id, c.address, c.attrs, d.state, d.attempts"
 #define CONTACT_ROW                                                            \
 	"c.id, c.address, c.domain, c.attrs, c.status, c.created_at, "         \
@@ -855,7 +937,27 @@ static const char *const audit_triggers[] = {
 	X(ST_USER_GET, "SELECT name, role, hash, failures, locked_until, "     \
 	               "created_at FROM users WHERE name = ?1")                \
 	X(ST_USER_MARK, "UPDATE users SET failures = ?2, locked_until = ?3 "   \
-	                "WHERE name = ?1")
+	                "WHERE name = ?1")                                     \
+	X(ST_WEBHOOK_ARMED,                                                    \
+	  "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND "     \
+	  "name IN ('webhook_delivery', 'webhook_bounce', "                    \
+	  "'webhook_unsubscribe', 'webhook_click')")                           \
+	X(ST_WEBHOOK_LEASE,                                                    \
+	  "UPDATE webhook_outbox SET lease_owner = ?1, lease_expires = ?3 "    \
+	  "WHERE id IN (SELECT id FROM webhook_outbox WHERE state = "          \
+	  "'pending' AND next_attempt <= ?2 AND (lease_owner IS NULL OR "      \
+	  "lease_expires <= ?2) ORDER BY id LIMIT ?4) RETURNING " WH_ROW)      \
+	X(ST_WEBHOOK_SETTLE,                                                   \
+	  "UPDATE webhook_outbox SET state = ?3, attempts = attempts + 1, "    \
+	  "next_attempt = ?4, done_to = ?5, error = ?6, lease_owner = NULL, "  \
+	  "lease_expires = NULL WHERE id = ?1 AND lease_owner = ?2")           \
+	X(ST_WEBHOOK_EACH, "SELECT " WH_ROW " FROM webhook_outbox WHERE ?1 "   \
+	                   "IS NULL OR state = ?1 ORDER BY id")                \
+	X(ST_WEBHOOK_RETRY,                                                    \
+	  "UPDATE webhook_outbox SET state = 'pending', next_attempt = ?2, "   \
+	  "retried_at = ?2, attempts = 0, lease_owner = NULL, lease_expires "  \
+	  "= NULL WHERE (?1 = 0 AND state = 'failed') OR (?1 <> 0 AND id = "   \
+	  "?1 AND state <> 'pending')")
 
 enum sql_stmt {
 #define SQL_ENUM(sym, sql) sym,
@@ -2585,6 +2687,160 @@ sq_user_mark(struct store *s, const char *name, unsigned failures,
 	return err;
 }
 
+/* op: webhook_arm */
+static int
+sq_webhook_arm(struct store *s, bool on)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_ARMED);
+	char *msg = NULL;
+	int rc;
+
+	/* DDL only when it changes something: every serve and worker start
+	 * asks, and a schema change makes every other connection prepare
+	 * its statements again */
+	if (st == NULL)
+		return db_fail(q, "webhook triggers");
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = db_fail(q, "webhook triggers");
+		sqlite3_reset(st);
+		return rc;
+	}
+	rc = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc == (on ? WH_TRIGGERS : 0))
+		return 0;
+	if (sqlite3_exec(q->db, on ? wh_arm_sql : wh_disarm_sql, NULL, NULL,
+	                 &msg) != SQLITE_OK) {
+		int err = store_fail(s, MC_EIO, "sqlite: webhook triggers: %s",
+		                     msg ? msg : sqlite3_errmsg(q->db));
+		sqlite3_free(msg);
+		return err;
+	}
+	return 0;
+}
+
+/* The webhook row st is on. */
+static void
+webhook_row(sqlite3_stmt *st, struct store_webhook *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = sqlite3_column_int64(st, 0);
+	w->event = col_text(st, 1);
+	w->at = (time_t)sqlite3_column_int64(st, 2);
+	w->payload = col_text(st, 3);
+	w->state = col_text(st, 4);
+	w->attempts = (unsigned)sqlite3_column_int64(st, 5);
+	w->next_attempt = (time_t)sqlite3_column_int64(st, 6);
+	w->done_to = col_text(st, 7);
+	w->error = (const char *)sqlite3_column_text(st, 8);
+	w->since = (time_t)sqlite3_column_int64(st, 9);
+}
+
+/* Step st to its end, each row to fn (a stop only stops the calls: the
+ * statement still runs to its end, so a lease is whole). */
+static int
+webhook_rows(struct store_sqlite *q, sqlite3_stmt *st, store_webhook_fn *fn,
+             void *arg, const char *op)
+{
+	struct store_webhook w;
+	int rc, stop = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (stop == 0) {
+			webhook_row(st, &w);
+			stop = fn(arg, &w);
+		}
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(q, op);
+		sqlite3_reset(st);
+		return rc;
+	}
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: webhook_lease */
+static int
+sq_webhook_lease(struct store *s, const char *owner, time_t now,
+                 time_t lease_until, unsigned max, store_webhook_fn *fn,
+                 void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_LEASE);
+
+	if (st == NULL)
+		return db_fail(q, "webhook lease");
+	bind_text(st, 1, owner);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, lease_until);
+	sqlite3_bind_int64(st, 4, max);
+	return webhook_rows(q, st, fn, arg, "webhook lease");
+}
+
+/* op: webhook_settle */
+static int
+sq_webhook_settle(struct store *s, int64_t id, const char *owner,
+                  const char *state, time_t next_attempt, const char *done_to,
+                  const char *error)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_SETTLE);
+	int err;
+
+	if (st == NULL)
+		return db_fail(q, "webhook settle");
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, owner);
+	bind_text(st, 3, state);
+	sqlite3_bind_int64(st, 4, next_attempt);
+	bind_text(st, 5, done_to);
+	bind_text(st, 6, error);
+	if ((err = exec_done(q, st, "webhook settle")) == 0 &&
+	    sqlite3_changes(q->db) == 0)
+		err = store_fail(s, MC_ENOTFOUND,
+		                 "webhook event %lld is not leased to %s",
+		                 (long long)id, owner);
+	return err;
+}
+
+/* op: webhook_each */
+static int
+sq_webhook_each(struct store *s, const char *state, store_webhook_fn *fn,
+                void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_EACH);
+
+	if (st == NULL)
+		return db_fail(q, "webhook list");
+	bind_text(st, 1, state);
+	return webhook_rows(q, st, fn, arg, "webhook list");
+}
+
+/* op: webhook_retry */
+static int
+sq_webhook_retry(struct store *s, int64_t id, time_t now, unsigned long *n)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_WEBHOOK_RETRY);
+	int err;
+
+	*n = 0;
+	if (st == NULL)
+		return db_fail(q, "webhook retry");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	if ((err = exec_done(q, st, "webhook retry")) == 0)
+		*n = (unsigned long)sqlite3_changes(q->db);
+	if (err == 0 && *n == 0 && id != 0)
+		err =
+		    store_fail(s, MC_ENOTFOUND,
+		               "no webhook event %lld to retry", (long long)id);
+	return err;
+}
+
 /* op: campaign_set_status */
 static int
 sq_campaign_set_status(struct store *s, int64_t id, const char *status)
@@ -3791,6 +4047,11 @@ static const struct store_ops sqlite_ops = {
     .user_put = sq_user_put,
     .user_get = sq_user_get,
     .user_mark = sq_user_mark,
+    .webhook_arm = sq_webhook_arm,
+    .webhook_lease = sq_webhook_lease,
+    .webhook_settle = sq_webhook_settle,
+    .webhook_each = sq_webhook_each,
+    .webhook_retry = sq_webhook_retry,
 };
 
 /* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);

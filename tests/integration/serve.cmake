@@ -51,3 +51,11 @@ add_test(NAME report_html
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/report_html.py
 	$<TARGET_FILE:mailcast>)
 set_tests_properties(report_html PROPERTIES LABELS integration TIMEOUT 120)
+# Webhooks out (issue 13 item 7): a campaign into the sink, one-click,
+# click, DSN and ARF through `bounces ingest`; Python receivers that fail
+# twice then accept, check the HMAC signature, a tampered secret, a
+# refused port, a slow one, a 302 and a huge body.  Ports 27600-27606.
+add_test(NAME serve_webhook
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/serve_webhook.py
+	$<TARGET_FILE:mailcast>)
+set_tests_properties(serve_webhook PROPERTIES LABELS integration TIMEOUT 300)

@@ -2197,6 +2197,164 @@ test_users(void **state)
 	assert_true(g.locked_until == 0);
 }
 
+/* store_webhook_each / _lease callback: "id:event:state:attempts:since"
+ * and the payload's first 60 bytes, per row. */
+static int
+webhook_line(void *arg, const struct store_webhook *w)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 2048 - n, "%lld:%s:%s:%u:%lld:%s:%s|%.*s;",
+	         (long long)w->id, w->event, w->state, w->attempts,
+	         (long long)w->since, w->done_to, w->error ? w->error : "-", 60,
+	         w->payload);
+	return 0;
+}
+
+/* Webhooks: nothing written while disarmed; armed, a delivery's outcome,
+ * a bounce with a source (not the engine's without), a complaint, an
+ * unsubscribe event and a click each write one outbox row in their own
+ * statement; leases are exclusive until they expire; settle checks the
+ * owner; retry makes failed rows pending; disarmed again, nothing. */
+static void
+test_webhooks(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[4];
+	struct store_outcome o[2];
+	int64_t list, camp, ids[4];
+	char got[2048] = "";
+	unsigned long n;
+	size_t k;
+
+	list = make_list(s, 3);
+	assert_int_equal(store_campaign_create(s, "w", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "e", T0, 600, d, 4, &k), 0);
+	assert_int_equal(k, 3);
+	for (size_t i = 0; i < k; i++)
+		ids[i] = d[i].id;
+	store_deliveries_fini(d, k);
+	memset(o, 0, sizeof(o));
+	o[0].id = ids[0];
+	o[0].state = DLV_SENT;
+	o[0].reply_code = 250;
+	assert_int_equal(store_record(s, o, 1, T0 + 1), 0);
+	assert_int_equal(store_webhook_each(s, NULL, webhook_line, got), 0);
+	assert_string_equal(got, ""); /* not armed: nothing */
+
+	assert_int_equal(store_webhook_arm(s, true), 0);
+	assert_int_equal(store_webhook_arm(s, true), 0); /* idempotent */
+	o[0].id = ids[1];
+	o[0].state = DLV_DEFERRED; /* not an event */
+	o[1].id = ids[2];
+	o[1].state = DLV_FAILED;
+	o[1].reply_code = 550;
+	o[1].enhanced = "5.1.1";
+	o[1].text = "no such user";
+	assert_int_equal(store_record(s, o, 2, T0 + 2), 0);
+	o[0].state = DLV_SENT;
+	o[0].reply_code = 250;
+	assert_int_equal(store_record(s, o, 1, T0 + 3), 0);
+	struct store_bounce_row b = {
+	    camp,          0,   "x@y.example", STORE_BOUNCE_HARD, "5.1.1",
+	    "550 unknown", "m1"};
+	assert_int_equal(store_bounce_record(s, &b, T0 + 4), 0);
+	b.kind = STORE_BOUNCE_COMPLAINT;
+	b.source = "m2";
+	assert_int_equal(store_bounce_record(s, &b, T0 + 5), 0);
+	b.source = NULL; /* the engine's note of a 5xx: no event */
+	b.kind = STORE_BOUNCE_HARD;
+	assert_int_equal(store_bounce_record(s, &b, T0 + 5), 0);
+	assert_int_equal(
+	    store_event_add(s, camp, 0, "unsubscribe", "x", T0 + 6), 0);
+	assert_int_equal(store_event_add(s, camp, 0, "other", "x", T0 + 6), 0);
+	assert_int_equal(store_track_link_put(s, camp, 0, "https://a.example/"),
+	                 0);
+	assert_int_equal(store_track_hit(s, camp, 0, 0, T0 + 7), 0);
+	assert_int_equal(store_track_hit(s, camp, -1, 0, T0 + 7), 0); /* open */
+	got[0] = '\0';
+	assert_int_equal(store_webhook_each(s, "pending", webhook_line, got),
+	                 0);
+	/* six events, in order; JSON key order differs between backends, so
+	 * only the events and a field or two are compared */
+	assert_non_null(strstr(got, ":failed:pending:0:1700000002::-|"));
+	assert_non_null(strstr(got, ":delivered:pending:0:1700000003::-|"));
+	assert_non_null(strstr(got, ":bounced:pending:0:1700000004::-|"));
+	assert_non_null(strstr(got, ":complained:pending:0:1700000005::-|"));
+	assert_non_null(strstr(got, ":unsubscribed:pending:0:1700000006::-|"));
+	assert_non_null(strstr(got, ":clicked:pending:0:1700000007::-|"));
+	assert_null(strstr(got, ":1700000001:"));
+	n = 0;
+	for (const char *p = got; (p = strchr(p, ';')) != NULL; p++)
+		n++;
+	assert_int_equal(n, 6);
+
+	/* leases: w1 takes 4, w2 the other 2, nothing left until expiry */
+	got[0] = '\0';
+	assert_int_equal(store_webhook_lease(s, "w1", T0 + 10, T0 + 70, 4,
+	                                     webhook_line, got),
+	                 0);
+	assert_int_equal(strlen(got) > 0, 1);
+	char w2[2048] = "", w3[2048] = "";
+	assert_int_equal(store_webhook_lease(s, "w2", T0 + 10, T0 + 70, 16,
+	                                     webhook_line, w2),
+	                 0);
+	assert_int_equal(store_webhook_lease(s, "w3", T0 + 11, T0 + 70, 16,
+	                                     webhook_line, w3),
+	                 0);
+	assert_string_equal(w3, "");
+	int64_t first = strtoll(got, NULL, 10);
+	assert_int_equal(
+	    store_webhook_settle(s, first, "w2", "done", T0, ",a,", NULL),
+	    MC_ENOTFOUND); /* not w2's */
+	assert_int_equal(store_webhook_settle(s, first, "w1", "pending",
+	                                      T0 + 20, ",a,", "b: HTTP 500"),
+	                 0);
+	/* after w2's lease ran out, w3 takes its rows over */
+	w3[0] = '\0';
+	assert_int_equal(store_webhook_lease(s, "w3", T0 + 71, T0 + 140, 16,
+	                                     webhook_line, w3),
+	                 0);
+	n = 0;
+	for (const char *p = w3; (p = strchr(p, ';')) != NULL; p++)
+		n++;
+	assert_int_equal(n, 6); /* every row; first is due again too */
+	assert_int_equal(store_webhook_settle(s, first, "w3", "failed", T0,
+	                                      ",a,", "b: HTTP 500"),
+	                 0);
+	got[0] = '\0';
+	assert_int_equal(store_webhook_each(s, "failed", webhook_line, got), 0);
+	char want[64];
+	snprintf(want, sizeof(want), "%lld:", (long long)first);
+	assert_int_equal(strncmp(got, want, strlen(want)), 0);
+	assert_non_null(strstr(got, ":failed:2:"));
+	assert_non_null(strstr(got, ":,a,:b: HTTP 500|"));
+	assert_int_equal(store_webhook_retry(s, 0, T0 + 200, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_webhook_retry(s, first, T0 + 200, &n),
+	                 MC_ENOTFOUND); /* pending already */
+	got[0] = '\0';
+	assert_int_equal(store_webhook_lease(s, "w4", T0 + 200, T0 + 300, 16,
+	                                     webhook_line, got),
+	                 0);
+	assert_non_null(strstr(got, ":pending:0:1700000200:,a,:"));
+	assert_int_equal(
+	    store_webhook_settle(s, first, "w4", "bogus", T0, NULL, NULL),
+	    MC_EINVAL);
+
+	/* disarmed: a new outcome writes nothing */
+	assert_int_equal(store_webhook_arm(s, false), 0);
+	assert_int_equal(store_track_hit(s, camp, 0, 0, T0 + 8), 0);
+	got[0] = '\0';
+	assert_int_equal(store_webhook_each(s, NULL, webhook_line, got), 0);
+	n = 0;
+	for (const char *p = got; (p = strchr(p, ';')) != NULL; p++)
+		n++;
+	assert_int_equal(n, 6);
+}
+
 #define PER_BACKEND(fn, be)                                                    \
 	cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown,          \
 	                                         (void *)(be))
@@ -2245,6 +2403,7 @@ main(void)
 		    PER_BACKEND(test_signups, be),
 		    PER_BACKEND(test_track, be),
 		    PER_BACKEND(test_users, be),
+		    PER_BACKEND(test_webhooks, be),
 		};
 
 		fprintf(stderr, "backend %s\n", be->name);
