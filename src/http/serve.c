@@ -1041,8 +1041,9 @@ reload(void)
 		                          sizeof(err)) < 0)
 			log_error("serve: reload: %s", err);
 		else if (srv.webhooks == NULL &&
-		         webhook_sender_start(srv.url, app_conf(), &srv.webhooks,
-		                              err, sizeof(err)) < 0)
+		         webhook_sender_start(srv.url, app_conf(),
+		                              &srv.webhooks, err,
+		                              sizeof(err)) < 0)
 			log_error("serve: reload: %s", err);
 	}
 	if (s != NULL && keys_reload(s) == 0)
