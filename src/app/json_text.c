@@ -8,22 +8,33 @@
 #include "app/json_text.h"
 #include "base/utf8.h"
 
-/* One "{KEY...}" of json_text_write: spec is KEY[:-N|:N|:t] (n bytes). */
+/* One "{KEY...}" of json_text_write: spec is KEY[:-N|:N|:t|:kv] (n
+ * bytes). */
 static void
 fmt_field(FILE *fp, const json_t *v, const char *spec, size_t n)
 {
 	const char *colon = memchr(spec, ':', n);
 	size_t klen = colon ? (size_t)(colon - spec) : n;
-	char key[64], buf[64];
-	const json_t *m;
-	const char *text = buf;
+	char key[64], buf[64], *dump = NULL;
+	const json_t *m, *e;
+	const char *text = buf, *k;
 	long width = colon ? strtol(colon + 1, NULL, 10) : 0;
 	size_t w;
 
 	snprintf(key, sizeof(key), "%.*s", (int)klen, spec);
 	m = json_object_get(v, key);
 	buf[0] = '\0';
-	if (json_is_string(m))
+	if (colon && strncmp(colon + 1, "kv", 2) == 0 && json_is_object(m)) {
+		json_object_foreach((json_t *)m, k, e)
+		{
+			fprintf(fp, " %s=", k);
+			fmt_field(fp, m, k, strlen(k));
+		}
+		return;
+	}
+	if (json_is_object(m) || json_is_array(m))
+		text = dump = json_dumps(m, JSON_COMPACT);
+	else if (json_is_string(m))
 		text = json_string_value(m);
 	else if (colon && colon[1] == 't' && json_is_integer(m)) {
 		time_t t = (time_t)json_integer_value(m);
@@ -45,6 +56,7 @@ fmt_field(FILE *fp, const json_t *v, const char *spec, size_t n)
 	fputs(text, fp);
 	for (long i = (long)w; width < 0 && i < -width; i++)
 		fputc(' ', fp);
+	free(dump);
 }
 
 /* v as text by fmt; see json_text.h. */

@@ -15,8 +15,9 @@
  * missing key).  "{KEY:-N}" pads it to N terminal columns on the right
  * (counted with utf8_width, so non-ASCII names line up), "{KEY:N}" on the
  * left, "{KEY:t}" prints a number of seconds since the epoch as an ISO
- * 8601 UTC time.  A JSON array is written element by element, each by
- * fmt.  v is not consumed.
+ * 8601 UTC time; an object or array member is written as compact JSON,
+ * or with "{KEY:kv}" an object as " name=value" for each member.  A JSON
+ * array is written element by element, each by fmt.  v is not consumed.
  */
 void json_text_write(FILE *fp, const json_t *v, const char *fmt);
 

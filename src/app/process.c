@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/process.h"
+#include "base/log.h"
 #include "base/xmalloc.h"
 
 #ifndef MAILCAST_INSTALL_DATADIR
@@ -88,4 +89,17 @@ app_datadir(void)
 	if (dir[0] == '\0' && !exe_datadir(dir))
 		snprintf(dir, sizeof(dir), "%s", MAILCAST_INSTALL_DATADIR);
 	return dir;
+}
+
+/* Logging for the whole process: see process.h. */
+int
+app_log_setup(int verbose, const char *log_path, char *err, size_t errsz)
+{
+	const char *trace = getenv("MAILCAST_TRACE");
+
+	log_set_level((enum log_level)(LOG_WARN + verbose));
+	if (trace != NULL && trace[0] != '\0' && strcmp(trace, "0") != 0)
+		log_set_level(LOG_TRACE);
+	log_set_timestamps(verbose > 0);
+	return log_path != NULL ? log_open(log_path, err, errsz) : 0;
 }

@@ -1,7 +1,7 @@
 /*
  * process.h — what one mailcast process (the CLI, `serve`, a worker, an
  * embedding program) holds for its whole life: its mailcast.conf and the
- * folder of its bundled data.
+ * folder of its bundled data, its log.
  *
  * app_conf_load() finds and reads the configuration once at start
  * (conf_find(), app/config.h) and again on SIGHUP in a long-running
@@ -32,5 +32,10 @@ int app_conf_load(const char *path, char *err, size_t errsz);
 const struct mc_conf *app_conf(void);
 /* The data folder, as above.  Static storage; never NULL. */
 const char *app_datadir(void);
+/* The process's log (base/log.h): verbose 0 warnings, each more one more
+ * level, timestamped; MAILCAST_TRACE set (not "0") the trace level;
+ * log_path (or NULL) a file every line is appended to, created 0600.
+ * 0, or MC_EIO with why in err (the file cannot be opened). */
+int app_log_setup(int verbose, const char *log_path, char *err, size_t errsz);
 
 #endif

@@ -114,36 +114,25 @@ static int
 list_show(struct cli_call *c)
 {
 	const char *name = c->argc ? c->argv[0] : NULL;
-	json_t *rows, *v;
-	size_t k;
+	json_t *rows;
 	int rc =
 	    app_list_rows(c->s, name, limit, &rows, c->err, sizeof(c->err));
 
-	if (rc < 0 || name == NULL || cli_globals.json) {
-		if (rc == 0 && name == NULL && !cli_globals.json)
-			printf("%-30s %10s\n", "LIST", "CONTACTS");
-		if (rc == 0)
-			cli_out(rows, "{name:-30} {members:10}\n");
-		return rc;
-	}
-	json_array_foreach(rows, k, v)
-	{
-		char *attrs =
-		    json_dumps(json_object_get(v, "attributes"), JSON_COMPACT);
-		json_object_set_new(v, "attrs", json_string(attrs));
-		free(attrs);
-	}
-	cli_out(rows, "{email:-40} {status:-12} {attrs}\n");
-	return 0;
+	if (rc == 0 && name == NULL && !cli_globals.json)
+		printf("%-30s %10s\n", "LIST", "CONTACTS");
+	if (rc == 0)
+		cli_out(rows, name ? "{email:-40} {status:-12} {attributes}\n"
+		                   : "{name:-30} {members:10}\n");
+	return rc;
 }
 
 /* list count [NAME] [--where EXPR] */
 static int
 list_count(struct cli_call *c)
 {
-	const char *list = c->argc ? c->argv[0] : NULL, *k;
+	const char *list = c->argc ? c->argv[0] : NULL;
 	unsigned long n;
-	json_t *v, *m;
+	json_t *v;
 	int rc;
 
 	if (where != NULL) {
@@ -156,18 +145,9 @@ list_count(struct cli_call *c)
 			        "{count}\n");
 		return rc;
 	}
-	if ((rc = app_list_count(c->s, list, &v, c->err, sizeof(c->err))) < 0)
-		return rc;
-	if (cli_globals.json) {
-		cli_json_print(v);
-		return 0;
-	}
-	printf("%lld", json_integer_value(json_object_get(v, "count")));
-	json_object_foreach(json_object_get(v, "statuses"), k, m)
-	    printf(" %s=%lld", k, json_integer_value(m));
-	putchar('\n');
-	json_decref(v);
-	return 0;
+	if ((rc = app_list_count(c->s, list, &v, c->err, sizeof(c->err))) == 0)
+		cli_out(v, "{count}{statuses:kv}\n");
+	return rc;
 }
 
 /* list add --list L [--list M...] [--from-list F [--where E]] [ADDRESS...] */

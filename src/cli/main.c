@@ -3,9 +3,7 @@
  *
  * Parses the global options, then hands argv from the command name on to
  * the command's function (commands.c).  Exit codes are <sysexits.h>.
- * Logging (base/log.h) is set up here: each -v shows one more level and
- * timestamps the lines; --log FILE appends every line to FILE (created
- * 0600); MAILCAST_TRACE=1 is the trace level (every line on the wire).
+ * Logging is app_log_setup()'s (app/process.h): -v and --log FILE.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -14,9 +12,10 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "base/log.h"
 #include "cli/commands.h"
 #include "app/process.h"
+
+#include "usage_mailcast.h" /* docs/usage/mailcast.txt */
 
 struct cli_globals cli_globals;
 
@@ -28,13 +27,7 @@ usage(FILE *fp)
 	        "[--config FILE] COMMAND [ARGS]\n\ncommands:\n");
 	for (const struct cli_command *c = cli_commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
-	fprintf(fp,
-	        "\n  -v          more detail: -v info, -v -v protocol states,\n"
-	        "              -v -v -v every line on the wire (or "
-	        "MAILCAST_TRACE=1)\n"
-	        "  --log FILE  append the log to FILE (created 0600), "
-	        "timestamped\n");
-	fprintf(fp, "\n`mailcast COMMAND --help` describes each command.\n");
+	fputs(usage_mailcast, fp);
 }
 
 int
@@ -64,7 +57,6 @@ main(int argc, char **argv)
 	};
 	const char *log_path = NULL;
 	char err[1024];
-	const char *trace = getenv("MAILCAST_TRACE");
 	int ch;
 
 	/* A peer closing a socket must be an error return, not a signal. */
@@ -99,15 +91,9 @@ main(int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	log_set_level((enum log_level)(LOG_WARN + cli_globals.verbose));
-	if (trace != NULL && trace[0] != '\0' && strcmp(trace, "0") != 0)
-		log_set_level(LOG_TRACE);
-	log_set_timestamps(cli_globals.verbose > 0);
-	if (log_path != NULL) {
-		if (log_open(log_path, err, sizeof(err)) != 0) {
-			fprintf(stderr, "mailcast: %s\n", err);
-			return EX_CANTCREAT;
-		}
+	if (app_log_setup(cli_globals.verbose, log_path, err, sizeof(err))) {
+		fprintf(stderr, "mailcast: %s\n", err);
+		return EX_CANTCREAT;
 	}
 	if (optind >= argc) {
 		usage(stderr);

@@ -259,6 +259,16 @@ test_json_text(void **state)
 	                          "ab      |1234|1970-01-02T00:00:00Z|no|\n");
 	free(text);
 	json_decref(v);
+	/* objects and arrays: compact JSON, or name=value pairs */
+	v = json_pack("{s:{s:s,s:[i]},s:{s:i,s:i}}", "a", "city", "Bern", "x",
+	              1, "st", "active", 2, "erased", 0);
+	fp = open_memstream(&text, &len);
+	json_text_write(fp, v, "{a}|{st:kv}|{a:kv}\n");
+	fclose(fp);
+	assert_string_equal(text, "{\"city\":\"Bern\",\"x\":[1]}| active=2 "
+	                          "erased=0| city=Bern x=[1]\n");
+	free(text);
+	json_decref(v);
 }
 
 int
