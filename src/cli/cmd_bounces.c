@@ -68,8 +68,8 @@ static struct cli_opt fetch_opts[] = {
     CLI_O("delete", CLI_FLAG, &o.pc.del),
     CLI_O("keep", CLI_FLAG, &o.pc.keep),
     CLI_O("idle", CLI_FLAG, &o.pc.idle),
-    CLI_N("idle-max", CLI_LONG, &o.pc.idle_max, 1, 31536000, NULL),
-    CLI_N("timeout", CLI_LONG, &o.pc.timeout_s, 1, 3600, NULL),
+    CLI_N("idle-max", CLI_SECS, &o.pc.idle_max, 1, 31536000, NULL),
+    CLI_N("timeout", CLI_SECS, &o.pc.timeout_s, 1, 3600, NULL),
 #define INGEST_OPTS (&fetch_opts[13])
     CLI_O("token-key", CLI_STR, &o.token_key),
     CLI_O("trust-unsigned", CLI_FLAG, &o.pc.ingest.trust_unsigned),

@@ -28,8 +28,7 @@ cmd_dns(int argc, char **argv)
 	    CLI_N("dnsbl", CLI_MANY, &bl, 0, DC_DNSBL_MAX,
 	          "mailcast dns: at most 8 --dnsbl zones"),
 	    CLI_O("dns-server", CLI_STR, &server),
-	    CLI_N("timeout", CLI_INT, &tmo, 1, 60000,
-	          "mailcast dns: --timeout must be 1..60000 ms"),
+	    CLI_N("timeout", CLI_MS, &tmo, 1, 60000, NULL),
 	    {0},
 	};
 	const struct cli_cmd cmd = {"mailcast dns", usage_dns, opts, true};

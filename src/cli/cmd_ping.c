@@ -20,8 +20,8 @@ cmd_ping(int argc, char **argv)
 	struct ping_result r;
 	struct cli_opt opts[] = {
 	    {"count", CLI_INT, &o.count, 0, PING_COUNT_MAX, .shortopt = 'c'},
-	    {"interval", CLI_INT, &o.interval_ms, 0, 60000, .shortopt = 'i'},
-	    {"timeout", CLI_INT, &o.timeout_ms, 0, 60000, .shortopt = 'W'},
+	    {"interval", CLI_MS, &o.interval_ms, 0, 60000, .shortopt = 'i'},
+	    {"timeout", CLI_MS, &o.timeout_ms, 0, 60000, .shortopt = 'W'},
 	    {"ttl", CLI_INT, &o.ttl, 0, 255, .shortopt = 't'},
 	    {0},
 	};

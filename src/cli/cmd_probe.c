@@ -33,12 +33,8 @@ cmd_probe(int argc, char **argv)
 	bool notalk = false;
 	struct cli_opt opts[] = {
 	    {"ports", CLI_FN, &o, .fn = parse_ports, .shortopt = 'p'},
-	    {"timeout", CLI_INT, &o.timeout_ms, 1, 600000,
-	     "mailcast probe: --timeout must be milliseconds (1..600000)",
-	     .shortopt = 'W'},
-	    CLI_N("banner-wait", CLI_INT, &o.banner_ms, 1, 600000,
-	          "mailcast probe: --banner-wait must be milliseconds "
-	          "(1..600000)"),
+	    {"timeout", CLI_MS, &o.timeout_ms, 1, 600000, .shortopt = 'W'},
+	    CLI_N("banner-wait", CLI_MS, &o.banner_ms, 1, 600000, NULL),
 	    CLI_O("ehlo", CLI_STR, &o.ehlo),
 	    CLI_O("ca-file", CLI_STR, &o.ca_file),
 	    CLI_O("no-talk", CLI_FLAG, &notalk),

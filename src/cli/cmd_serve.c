@@ -19,8 +19,8 @@ cmd_serve(int argc, char **argv)
 	struct serve_config sc = {.store_url = cli_globals.store,
 	                          .max_conns_per_ip = -1};
 	struct cli_many tr = {sc.trusted, 0};
-	int threads = 0, per_ip = -1, conns = 0, hto = 0, drain = 0;
-	long body = 0;
+	int threads = 0, per_ip = -1, conns = 0;
+	long body = 0, hto = 0, drain = 0;
 	struct cli_opt opts[] = {
 	    CLI_O("listen", CLI_STR, &sc.listen),
 	    CLI_N("trusted-proxy", CLI_MANY, &tr, 0, SERVE_TRUSTED_MAX,
@@ -32,9 +32,9 @@ cmd_serve(int argc, char **argv)
 	    CLI_N("threads", CLI_INT, &threads, 1, 64, NULL),
 	    CLI_N("max-conns", CLI_INT, &conns, 1, 100000, NULL),
 	    CLI_N("max-conns-per-ip", CLI_INT, &per_ip, 0, 100000, NULL),
-	    CLI_N("header-timeout", CLI_INT, &hto, 1, 3600, NULL),
+	    CLI_N("header-timeout", CLI_SECS, &hto, 1, 3600, NULL),
 	    CLI_N("max-body", CLI_LONG, &body, 1, 1L << 30, NULL),
-	    CLI_N("drain", CLI_INT, &drain, 1, 3600, NULL),
+	    CLI_N("drain", CLI_SECS, &drain, 1, 3600, NULL),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast serve", usage_serve, opts, false};

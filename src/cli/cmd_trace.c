@@ -27,7 +27,7 @@ cmd_trace(int argc, char **argv)
 	    {"port", CLI_INT, &port, 1, 65535, .shortopt = 'p'},
 	    {"max-hops", CLI_INT, &o.max_hops, 1, TRACE_HOPS_MAX,
 	     .shortopt = 'm'},
-	    {"timeout", CLI_INT, &o.timeout_ms, 1, 60000, .shortopt = 'W'},
+	    {"timeout", CLI_MS, &o.timeout_ms, 1, 60000, .shortopt = 'W'},
 	    {"max-silent", CLI_INT, &o.max_silent, 1, TRACE_HOPS_MAX,
 	     .shortopt = 's'},
 	    {0},

@@ -34,10 +34,10 @@ cmd_worker(int argc, char **argv)
 {
 	struct worker_opts o = {.on_run = said};
 	struct worker_stats st;
-	unsigned long long poll = 2;
+	long poll = 2;
 	struct cli_opt opts[] = {
 	    CLI_O("once", CLI_FLAG, &o.once),
-	    CLI_N("poll", CLI_ULL, &poll, 1, 3600, NULL),
+	    CLI_N("poll", CLI_SECS, &poll, 1, 3600, NULL),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: worker", usage_worker, opts, true};

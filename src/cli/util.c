@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -23,6 +24,8 @@ static int
 opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 {
 	unsigned long long v;
+	uint64_t ms, unit = o->type == CLI_SECS ? 1000 : 1;
+	bool dur = o->type == CLI_MS || o->type == CLI_SECS;
 	struct cli_many *m = o->dst;
 	int rc;
 
@@ -52,11 +55,17 @@ opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 		}
 		break;
 	default:
-		if (!mc_parse_uint(arg, strlen(arg), o->max, &v) || v < o->min)
+		if (dur && (mc_duration_parse(arg, unit, &ms) < 0 || ms % unit))
 			break;
-		if (o->type == CLI_INT)
+		if (dur)
+			v = ms / unit;
+		else if (!mc_parse_uint(arg, strlen(arg), o->max, &v))
+			break;
+		if (v < o->min || v > o->max)
+			break;
+		if (o->type == CLI_INT || o->type == CLI_MS)
 			*(int *)o->dst = (int)v;
-		else if (o->type == CLI_LONG)
+		else if (o->type == CLI_LONG || o->type == CLI_SECS)
 			*(long *)o->dst = (long)v;
 		else
 			*(unsigned long long *)o->dst = v;
@@ -65,8 +74,10 @@ opt_store(const struct cli_cmd *c, const struct cli_opt *o, const char *arg)
 	if (o->bad != NULL)
 		fprintf(stderr, "%s\n", o->bad);
 	else
-		fprintf(stderr, "%s: --%s must be a number %llu..%llu\n",
-		        c->prefix, o->name, o->min, o->max);
+		fprintf(
+		    stderr, "%s: --%s must be a %s %llu..%llu%s\n", c->prefix,
+		    o->name, dur ? "duration" : "number", o->min, o->max,
+		    dur ? (unit > 1 ? "s (30s, 5m)" : "ms (500ms, 2s)") : "");
 	return EX_USAGE;
 }
 

@@ -33,6 +33,8 @@ enum cli_opt_type {
 	              an exit status */
 	CLI_FN0,   /* CLI_FN without an argument: fn(dst, NULL) */
 	CLI_YESNO, /* bool *: "yes" true, "no" false, else a usage error */
+	CLI_MS,   /* int *: a duration (500ms, 2s; bare: ms) in [min, max] ms */
+	CLI_SECS, /* long *: a duration (30s, 5m; bare: s) in [min, max] s */
 };
 
 struct cli_opt {

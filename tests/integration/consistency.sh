@@ -64,6 +64,18 @@ for d in 5x 50ms 2h -1 1.5s; do
 	run "send --timeout $d: refused" 64 "$MC" send $M --tls none --timeout "$d"
 	has "send --timeout $d: says what is taken" "--timeout: a duration from 100ms to 1h"
 done
+# ... and every other command's time options (a bare number keeps its
+# old unit): probe's --timeout, worker's --poll, serve's --drain.
+run "probe --timeout 2s" 69 "$MC" probe 127.0.0.1 --ports 1 --timeout 2s --no-talk
+has "probe --timeout 2s: probed" "closed"
+run "probe --timeout 5x: refused" 64 "$MC" probe 127.0.0.1 --timeout 5x
+has "probe --timeout 5x: says what is taken" \
+    "mailcast probe: --timeout must be a duration 1..600000ms (500ms, 2s)"
+run "a store for the worker" 0 "$MC" --store "sqlite:$T/w.db" store migrate
+run "worker --poll 1m --once" 0 "$MC" --store "sqlite:$T/w.db" worker --poll 1m --once
+run "serve --drain 500ms: not whole seconds" 64 "$MC" serve --drain 500ms
+has "serve --drain: says what is taken" \
+    "mailcast serve: --drain must be a duration 1..3600s (30s, 5m)"
 run "send --tls opportunistic (no STARTTLS offered: clear)" 0 "$MC" send $M --tls opportunistic
 run "send --tls require, as campaigns say it" 69 "$MC" send $M --tls require
 has "require means STARTTLS" "does not offer STARTTLS"
