@@ -19,28 +19,11 @@ import tempfile
 import time
 from html.parser import HTMLParser
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "helpers"))
+from checks import check, failures, wait_port  # noqa: E402
+
 HOST, SINK_PORT = "127.0.0.1", 27500
-failures = []
-
-
-def check(cond, what):
-    """Record a failed assertion without stopping the rest."""
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def wait_port(port, proc):
-    """Wait (bounded) until a server accepts connections."""
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit("server exited early: %s" % proc.returncode)
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("nothing listens on %d" % port)
 
 
 class Report(HTMLParser):

@@ -28,12 +28,13 @@ run "an https one is taken" 0 "$MC" --store "$S" campaign create --name c2 \
 
 # A bad number for serve names the option (it said only "expected 1 to 64"
 # or "expected 1 to 3600 seconds", with no command and no option).
+# Durations (--header-timeout, --drain) take a unit: 10s is right, 10x not.
 for o in "threads 0" "max-conns 0" "max-conns-per-ip -1" \
-	"header-timeout 10s" "max-body 0" "drain 99999"; do
+	"header-timeout 10x" "max-body 0" "drain 99999"; do
 	set -- $o
 	run "serve --$1 $2 refused" 64 "$MC" --store "$S" serve --listen \
 		127.0.0.1:27899 --"$1" "$2"
-	has "... naming serve and --$1" "mailcast serve: --$1 must be a number"
+	has "... naming serve and --$1" "mailcast serve: --$1 must be a "
 done
 
 # A --trusted-proxy that is not an address as the peer shows it would

@@ -54,28 +54,11 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "helpers"))
+from checks import check, failures, wait_port  # noqa: E402
+
 HOST, PORT, SINK = "127.0.0.1", 27850, 27852
-failures = []
-
-
-def check(cond, what):
-    """Record a failed assertion without stopping the rest."""
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def wait_port(port, proc):
-    """Wait (bounded) until a server accepts connections."""
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit("server exited early: %s" % proc.returncode)
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("nothing listens on %d" % port)
 
 
 logs = []

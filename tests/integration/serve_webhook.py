@@ -44,6 +44,10 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "helpers"))
+from checks import check, failures, wait_port  # noqa: E402
+
 HOST = "127.0.0.1"
 SINK_PORT, PORT, MAIN, SLOW, REDIR, HUGE, REFUSED = (27600, 27601, 27602,
                                                      27603, 27604, 27605,
@@ -51,30 +55,9 @@ SINK_PORT, PORT, MAIN, SLOW, REDIR, HUGE, REFUSED = (27600, 27601, 27602,
 SECRET = "whsec-test-0123456789"
 WRONG = "not-the-secret"
 
-failures = []
 lock = threading.Lock()
 log = []  # (port, path, time, headers, body, status answered)
 tries = {}  # event id -> attempts seen by main
-
-
-def check(cond, what):
-    """Record a failed assertion without stopping the rest."""
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
-
-
-def wait_port(port, proc):
-    """Wait (bounded) until a server accepts connections."""
-    for _ in range(200):
-        if proc.poll() is not None:
-            raise SystemExit("server exited early: %s" % proc.returncode)
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit("nothing listens on %d" % port)
 
 
 def verify(secret, headers, body, now=None):
