@@ -40,36 +40,8 @@ SINK=""
 cleanup() { [ -n "$SINK" ] && kill "$SINK" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 
-mklist() { # FILE COUNT
-	python3 - "$1" "$2" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("email,first_name,last_name,city\n")
-    for i in range(int(sys.argv[2])):
-        f.write("user%d@d%d.example,First%d,Last%d,City%d\n" % (i, i % 1000, i, i, i % 97))
-PY
-}
-cat >"$T/t1.tmpl" <<'TPL'
-From: Bench News <news@bench.example>
-Subject: {{first_name}}, your weekly bench letter
-To: {{first_name}} {{last_name}} <{{email}}>
-
-Hello {{first_name}} {{last_name}},
-
-This is the weekly letter for {{city}}.  It is about one kilobyte long so
-that the benchmark moves a realistic message: a greeting, three short
-paragraphs, a footer with the unsubscribe link.
-
-Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod
-tempor incididunt ut labore et dolore magna aliqua.  Ut enim ad minim
-veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea
-commodo consequat.  Duis aute irure dolor in reprehenderit in voluptate.
-
-Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia
-deserunt mollit anim id est laborum.
-
-Unsubscribe: {{unsubscribe_url}}
-TPL
+mklist() { python3 "$HERE/mklist.py" "$1" "$2"; } # FILE COUNT
+cp "$HERE/letter.tmpl" "$T/t1.tmpl"
 # ~50 KiB: the same letter with 700 more lines of text
 {
 	sed '/^Unsubscribe:/d' "$T/t1.tmpl"

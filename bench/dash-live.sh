@@ -33,6 +33,7 @@
 set -eu
 MC=${1:-build/release/src/cli/mailcast}
 MC=$(realpath "$MC")
+HERE=$(dirname "$(realpath "$0")")
 N=${N:-200000}
 PAIRS=${PAIRS:-3}
 CLIENTS=${CLIENTS:-3}
@@ -53,34 +54,8 @@ trap cleanup EXIT
 U=http://127.0.0.1:$PORT
 export MAILCAST_PASSWORD=bench-password-1
 
-python3 - "$T/l.csv" "$N" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("email,first_name,last_name,city\n")
-    for i in range(int(sys.argv[2])):
-        f.write("user%d@d%d.example,First%d,Last%d,City%d\n" % (i, i % 1000, i, i, i % 97))
-PY
-cat >"$T/t1.tmpl" <<'TPL'
-From: Bench News <news@bench.example>
-Subject: {{first_name}}, your weekly bench letter
-To: {{first_name}} {{last_name}} <{{email}}>
-
-Hello {{first_name}} {{last_name}},
-
-This is the weekly letter for {{city}}.  It is about one kilobyte long so
-that the benchmark moves a realistic message: a greeting, three short
-paragraphs, a footer with the unsubscribe link.
-
-Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod
-tempor incididunt ut labore et dolore magna aliqua.  Ut enim ad minim
-veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea
-commodo consequat.  Duis aute irure dolor in reprehenderit in voluptate.
-
-Excepteur sint occaecat cupidatat non proident, sunt in culpa qui officia
-deserunt mollit anim id est laborum.
-
-Unsubscribe: {{unsubscribe_url}}
-TPL
+python3 "$HERE/mklist.py" "$T/l.csv" "$N"
+cp "$HERE/letter.tmpl" "$T/t1.tmpl"
 # the store every run starts from: the list and an admin
 "$MC" --store "sqlite:$T/base.db" list import "$T/l.csv" --list l >/dev/null
 "$MC" --store "sqlite:$T/base.db" user add bench --role admin >/dev/null
