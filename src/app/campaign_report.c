@@ -30,9 +30,9 @@ struct tallies {
 
 /* One (key, state, n) of the store's tally, in its order. */
 static int
-tally_add(void *arg, const char *key, enum store_dlv_state st, unsigned long n)
+tally_add(struct tallies *t, const char *key, enum store_dlv_state st,
+          unsigned long n)
 {
-	struct tallies *t = arg;
 	struct campaign_tally *e = NULL;
 
 	if (key == NULL || *key == '\0')
@@ -52,6 +52,17 @@ tally_add(void *arg, const char *key, enum store_dlv_state st, unsigned long n)
 		e->n++;
 	}
 	return 0;
+}
+
+/* A tally's (key, state name, n) row of the store. */
+static int
+tally_row(struct tallies *t, const struct store_agg_row *row)
+{
+	int st = store_dlv_state_parse(row->sub ? row->sub : "");
+
+	return tally_add(t, row->key,
+	                 st < 0 ? DLV_PENDING : (enum store_dlv_state)st,
+	                 row->n);
 }
 
 #define RUNS_MAX 4096 /* runs whose span is looked for, the first ones */
@@ -228,18 +239,13 @@ bounce_add(void *arg, const struct store_agg_row *row)
 
 /* A relay's (state, n) for the tally, or one of the slowest (sub ""). */
 static int
-relay_add(void *arg, const struct store_agg_row *row)
+relay_add(struct tallies *dest, const struct store_agg_row *row)
 {
-	struct campaign_report *r = ((struct tallies *)arg)->r;
+	struct campaign_report *r = dest->r;
 	struct campaign_slow *w;
-	int st;
 
-	if (row->sub && *row->sub) {
-		st = store_dlv_state_parse(row->sub);
-		return tally_add(
-		    arg, row->key,
-		    st < 0 ? DLV_PENDING : (enum store_dlv_state)st, row->n);
-	}
+	if (row->sub && *row->sub)
+		return tally_row(dest, row);
 	if (r->nslow == STORE_AGG_SLOW_MAX)
 		return 0;
 	w = &r->slowest[r->nslow++];
@@ -249,17 +255,47 @@ relay_add(void *arg, const struct store_agg_row *row)
 	return 0;
 }
 
-/* The aggregates the store computes: the tally by relay and the slowest
- * relays, the timelines, the bounces. */
+/* The ledger's aggregates as they come (store_aggregate LEDGER). */
+struct ledger_fill {
+	struct tallies dest, reply;
+	struct timeline_fill done;
+};
+
+/* One row of the ledger's aggregates, by what it is. */
+static int
+ledger_add(void *arg, const struct store_agg_row *row)
+{
+	struct ledger_fill *f = arg;
+
+	switch (row->what) {
+	case STORE_AGG_RELAYS:
+		return relay_add(&f->dest, row);
+	case STORE_AGG_REPLIES:
+		return tally_row(&f->reply, row);
+	case STORE_AGG_DONE_TIME:
+		return minute_add(&f->done, row);
+	default:
+		return 0;
+	}
+}
+
+/* The aggregates the store computes: the ledger's (the tallies by relay
+ * and by reply, the slowest relays, the settled rows over time, in one
+ * call), the bounces, the activity. */
 static int
 aggregates_get(struct store *s, int64_t id, struct campaign_report *r)
 {
-	struct tallies dest = {&r->by_dest, &r->ndest, r};
-	int rc;
+	struct ledger_fill f = {
+	    .dest = {&r->by_dest, &r->ndest, r},
+	    .reply = {&r->by_reply, &r->nreply, r},
+	    .done = {.t = &r->done, .names = campaign_done_series},
+	};
+	int rc = store_aggregate(s, STORE_AGG_LEDGER, id, ledger_add, &f);
 
-	if (store_aggregate(s, STORE_AGG_RELAYS, id, relay_add, &dest) < 0 ||
-	    timeline_get(s, STORE_AGG_DONE_TIME, id, &r->done,
-	                 campaign_done_series) < 0 ||
+	if (rc == 0)
+		timeline_make(&f.done);
+	free(f.done.m);
+	if (rc < 0 ||
 	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0)
 		return -1;
 	/* a backend without tracking tables has no activity section */
@@ -282,7 +318,6 @@ int
 campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
                     char *err, size_t errsz)
 {
-	struct tallies reply = {&r->by_reply, &r->nreply, r};
 	struct store_campaign c;
 	struct runs *u = xcalloc(1, sizeof(*u));
 	int st;
@@ -290,7 +325,6 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	memset(r, 0, sizeof(*r));
 	u->r = r;
 	if (store_campaign_get(s, id, &c) < 0 ||
-	    store_tally(s, id, STORE_TALLY_REPLY, tally_add, &reply) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
 	    open_runs_time(s, id, u) < 0 || aggregates_get(s, id, r) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));

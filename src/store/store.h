@@ -299,20 +299,16 @@ struct store_dlv_row {
 	time_t sent;
 };
 
-/* What a tally groups the ledger rows of a campaign by. */
-enum store_tally_by {
-	STORE_TALLY_RELAY, /* key: the relay or MX used ("" if none) */
-	STORE_TALLY_REPLY, /* key: "550 5.1.1", "250", "" (no reply) */
-};
 /* A tally keeps the STORE_TALLY_TOP keys with the most rows; the rest are
  * summed under STORE_TALLY_OTHERS (sorted last). */
 #define STORE_TALLY_TOP    20
 #define STORE_TALLY_OTHERS "(others)"
 
-/* The report's aggregates (store_aggregate), computed in the store, each
- * in one pass over the campaign's rows: rows of (key, sub, at, n).  Times
- * come by the minute (at: its first second), oldest first; the caller
- * draws them in buckets. */
+/* The report's aggregates (store_aggregate), computed in the store: rows
+ * of (key, sub, at, n), tallies ordered by rows (then key, then state)
+ * with STORE_TALLY_OTHERS last.  Times come by the minute (at: its first
+ * second), oldest first, then by state name; the caller draws them in
+ * buckets. */
 enum store_agg {
 	STORE_AGG_DONE_TIME, /* sub: state (sent, deferred, failed, bounced)
 	                      * by the row's last update; at, n */
@@ -323,17 +319,25 @@ enum store_agg {
 	                      * seconds from the first run-start (else the
 	                      * campaign's creation) to its last settled row,
 	                      * n: its settled rows */
+	STORE_AGG_REPLIES,   /* key: the reply ("550 5.1.1", "250", "" for
+	                      * none); sub: a state; the STORE_TALLY_TOP
+	                      * replies with most rows, the rest under
+	                      * STORE_TALLY_OTHERS */
 	STORE_AGG_BOUNCES,   /* key: bounce kind of the campaign's; n */
 	STORE_AGG_ACTIVITY,  /* sub: complaint (bounces), unsubscribe
 	                      * (events), click, open (track_hits); at, n */
 	STORE_AGG_MAILBOXES, /* key: mailbox; sub: what was done ("" none);
 	                      * at: the latest seen_at; n (any campaign) */
+	STORE_AGG_LEDGER,    /* RELAYS, REPLIES and DONE_TIME in one call
+	                      * (one pass over the ledger where the backend
+	                      * counts in memory); each row's what says which */
 };
 #define STORE_AGG_SLOW_MAX 10
 #define STORE_AGG_ROWS_MAX 1000 /* mailboxes x actions, at most */
 
 /* One aggregate row (strings valid during the callback). */
 struct store_agg_row {
+	enum store_agg what;
 	const char *key;
 	const char *sub;
 	int64_t at;
@@ -351,8 +355,6 @@ struct store_event {
 };
 
 typedef int store_dlv_fn(void *arg, const struct store_dlv_row *r);
-typedef int store_tally_fn(void *arg, const char *key,
-                           enum store_dlv_state state, unsigned long n);
 typedef int store_event_fn(void *arg, const struct store_event *e);
 typedef int store_agg_fn(void *arg, const struct store_agg_row *r);
 typedef int store_owner_fn(void *arg, const char *owner, unsigned long n);
@@ -721,9 +723,6 @@ struct store_ops {
 	/* Ledger rows of a campaign in id order; state -1: every state. */
 	int (*delivery_each)(struct store *, int64_t campaign_id, int state,
 	                     store_dlv_fn *, void *);
-	/* Row counts grouped by (key, state). */
-	int (*tally)(struct store *, int64_t campaign_id, enum store_tally_by,
-	             store_tally_fn *, void *);
 	/* Events of a campaign of one kind (NULL: all), oldest first. */
 	int (*event_each)(struct store *, int64_t campaign_id, const char *kind,
 	                  store_event_fn *, void *);
@@ -907,7 +906,6 @@ struct store_ops {
 	X(dest_slow)                                                           \
 	X(next_due)                                                            \
 	X(delivery_each)                                                       \
-	X(tally)                                                               \
 	X(event_each)                                                          \
 	X(aggregate)                                                           \
 	X(token_key_add)                                                       \
@@ -1138,8 +1136,6 @@ int store_lease_owners(struct store *s, int64_t campaign_id, store_owner_fn *fn,
 int store_next_due(struct store *s, int64_t campaign_id, time_t *when);
 int store_delivery_each(struct store *s, int64_t campaign_id, int state,
                         store_dlv_fn *fn, void *arg);
-int store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
-                store_tally_fn *fn, void *arg);
 int store_event_each(struct store *s, int64_t campaign_id, const char *kind,
                      store_event_fn *fn, void *arg);
 int store_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,

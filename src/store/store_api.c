@@ -744,15 +744,6 @@ store_delivery_each(struct store *s, int64_t campaign_id, int state,
 	CALL(delivery_each, campaign_id, state, fn, arg);
 }
 
-/* Row counts grouped by a key. */
-int
-store_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
-            store_tally_fn *fn, void *arg)
-{
-	NEED(tally, campaign_id > 0 && fn != NULL, "no campaign");
-	CALL(tally, campaign_id, by, fn, arg);
-}
-
 /* Events of a campaign. */
 int
 store_event_each(struct store *s, int64_t campaign_id, const char *kind,
@@ -767,6 +758,8 @@ int
 store_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
                 store_agg_fn *fn, void *arg)
 {
+	NEED(aggregate, (unsigned)what <= STORE_AGG_LEDGER,
+	     "no such aggregate");
 	NEED(aggregate,
 	     fn != NULL && (campaign_id > 0 || what == STORE_AGG_MAILBOXES),
 	     "no campaign");

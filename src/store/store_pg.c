@@ -374,7 +374,8 @@ static const char pg_wh_disarm_sql[] =
 	"WITH g AS (SELECT " key " AS k, state, count(*) AS n FROM "           \
 	"deliveries WHERE campaign_id = $1::bigint GROUP BY 1, 2), t AS "      \
 	"(SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k COLLATE \"C\" "   \
-	"LIMIT 20) SELECT k2, state, n FROM (SELECT CASE WHEN k IN (SELECT k " \
+	"LIMIT 20) SELECT k2, state, 0::bigint, n FROM (SELECT CASE WHEN k "   \
+	"IN (SELECT k "                                                        \
 	"FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' END AS k2, state, "      \
 	"sum(n) AS n FROM g GROUP BY 1, 2) u ORDER BY k2 = "                   \
 	"'" STORE_TALLY_OTHERS "', n DESC, k2 COLLATE \"C\", state"
@@ -651,8 +652,7 @@ static const char pg_wh_disarm_sql[] =
 	X(PS_DLV_EACH_STATE,                                                   \
 	  "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id = $1::bigint AND "    \
 	  "d.state = $2::text ORDER BY d.id")                                  \
-	X(PS_TALLY_RELAY, PG_TALLY_TOP("coalesce(relay, '')"))                 \
-	X(PS_TALLY_REPLY,                                                      \
+	X(PS_AGG_REPLIES,                                                      \
 	  PG_TALLY_TOP("CASE WHEN reply_code IS NULL THEN '' WHEN "            \
 	               "enhanced_code IS NULL OR enhanced_code = '' THEN "     \
 	               "reply_code::text ELSE reply_code::text || ' ' || "     \
@@ -2610,32 +2610,6 @@ pg_delivery_each(struct store *s, int64_t campaign_id, int state,
 	return stop;
 }
 
-/* op: tally */
-static int
-pg_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
-         store_tally_fn *fn, void *arg)
-{
-	struct pg_params a = {0};
-	PGresult *r;
-	int err, stop = 0;
-
-	par_int(&a, campaign_id);
-	if ((err = pg_run(PG(s),
-	                  by == STORE_TALLY_RELAY ? PS_TALLY_RELAY
-	                                          : PS_TALLY_REPLY,
-	                  &a, "tally", &r)) < 0)
-		return err;
-	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
-		int stv = store_dlv_state_parse(col_text(r, i, 1));
-
-		stop = fn(arg, col_text(r, i, 0),
-		          stv < 0 ? DLV_PENDING : (enum store_dlv_state)stv,
-		          (unsigned long)col_int(r, i, 2));
-	}
-	PQclear(r);
-	return stop;
-}
-
 /* op: aggregate */
 static int
 pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
@@ -2644,6 +2618,7 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	static const int ids[] = {
 	    [STORE_AGG_DONE_TIME] = PS_AGG_DONE_TIME,
 	    [STORE_AGG_RELAYS] = PS_AGG_RELAYS,
+	    [STORE_AGG_REPLIES] = PS_AGG_REPLIES,
 	    [STORE_AGG_BOUNCES] = PS_AGG_BOUNCES,
 	    [STORE_AGG_ACTIVITY] = PS_AGG_ACTIVITY,
 	    [STORE_AGG_MAILBOXES] = PS_AGG_MAILBOXES,
@@ -2652,6 +2627,16 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	PGresult *r;
 	int err, stop = 0;
 
+	if (what == STORE_AGG_LEDGER) {
+		/* PostgreSQL groups by hashing: three statements */
+		if ((stop = pg_aggregate(s, STORE_AGG_RELAYS, campaign_id, fn,
+		                         arg)) != 0 ||
+		    (stop = pg_aggregate(s, STORE_AGG_REPLIES, campaign_id, fn,
+		                         arg)) != 0)
+			return stop;
+		return pg_aggregate(s, STORE_AGG_DONE_TIME, campaign_id, fn,
+		                    arg);
+	}
 	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
 		return store_fail(s, MC_EINVAL, "aggregate: no such kind");
 	par_int(&a, campaign_id);
@@ -2660,6 +2645,7 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 		return err;
 	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
 		struct store_agg_row row = {
+		    .what = what,
 		    .key = col_text(r, i, 0),
 		    .sub = col_text(r, i, 1),
 		    .at = col_int(r, i, 2),
@@ -3492,7 +3478,6 @@ static const struct store_ops pg_ops = {
     .dest_slow = pg_dest_slow,
     .next_due = pg_next_due,
     .delivery_each = pg_delivery_each,
-    .tally = pg_tally,
     .aggregate = pg_aggregate,
     .event_each = pg_event_each,
     .token_key_add = pg_token_key_add,

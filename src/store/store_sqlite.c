@@ -30,6 +30,7 @@
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
+#include "store/ledger_count.h"
 #include "store/segment.h"
 #include "store/store.h"
 #include "store/store_import.h"
@@ -493,22 +494,8 @@ static const char wh_disarm_sql[] =
 
 /* X(symbol, SQL) */
 
-/* A tally of (key, state) keeping the STORE_TALLY_TOP keys with the most
- * rows and summing the rest under STORE_TALLY_OTHERS, sorted last. */
-#define TALLY_TOP(key)                                                         \
-	"WITH g AS (SELECT " key " AS k, state, count(*) AS n FROM "           \
-	"deliveries WHERE campaign_id = ?1 GROUP BY 1, 2), t AS (SELECT k "    \
-	"FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20) SELECT CASE "     \
-	"WHEN k IN (SELECT k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS         \
-	"' END AS k2, state, sum(n) FROM g GROUP BY 1, 2 ORDER BY k2 = "       \
-	"'" STORE_TALLY_OTHERS "', 3 DESC"
-/* The report aggregates' bounds (store.h) as SQL text, and a ledger row
- * that was settled (tried at least once). */
-#define AGG_SLOW "10"
+/* The mailbox aggregate's bound (store.h) as SQL text. */
 #define AGG_ROWS "1000"
-#define AGG_SETTLED                                                            \
-	"(state = 'sent' OR state = 'deferred' OR state = 'failed' OR "        \
-	"state = 'bounced')"
 /* The campaign's complaints, unsubscribes, clicks and opens as (k, t). */
 #define AGG_ACTIVITY                                                           \
 	"SELECT 'complaint' AS k, received_at AS t FROM bounces WHERE "        \
@@ -850,33 +837,12 @@ static const char wh_disarm_sql[] =
 	               "ORDER BY d.id")                                        \
 	X(ST_DLV_EACH_STATE, "SELECT " DLV_REPORT_ROW " WHERE d.campaign_id "  \
 	                     "= ?1 AND d.state = ?2 ORDER BY d.id")            \
-	X(ST_TALLY_RELAY, TALLY_TOP("coalesce(relay, '')"))                    \
-	X(ST_TALLY_REPLY,                                                      \
-	  TALLY_TOP("CASE WHEN reply_code IS NULL THEN '' WHEN "               \
-	            "enhanced_code IS NULL OR enhanced_code = '' THEN "        \
-	            "CAST(reply_code AS TEXT) ELSE reply_code || ' ' || "      \
-	            "enhanced_code END"))                                      \
-	X(ST_AGG_DONE_TIME,                                                    \
-	  "SELECT '', state, updated_at / 60 * 60, count(*) FROM deliveries "  \
-	  "WHERE campaign_id = ?1 AND " AGG_SETTLED " GROUP BY 2, 3 ORDER BY " \
-	  "3, 2")                                                              \
-	X(ST_AGG_RELAYS,                                                       \
-	  "WITH g AS MATERIALIZED (SELECT coalesce(relay, '') AS k, state, "   \
-	  "count(*) AS n, max(CASE WHEN " AGG_SETTLED " THEN updated_at END) " \
-	  "AS last FROM deliveries WHERE campaign_id = ?1 GROUP BY 1, 2), t "  \
-	  "AS (SELECT k FROM g GROUP BY k ORDER BY sum(n) DESC, k LIMIT 20), " \
-	  "w AS (SELECT k, max(last) AS last, sum(CASE WHEN " AGG_SETTLED      \
-	  " THEN n END) AS n FROM g GROUP BY k HAVING max(last) IS NOT NULL "  \
-	  "ORDER BY 2 DESC, 3 DESC, k LIMIT " AGG_SLOW "), u AS (SELECT CASE " \
-	  "WHEN k IN (SELECT k FROM t) THEN k ELSE '" STORE_TALLY_OTHERS "' "  \
-	  "END AS k2, state, sum(n) AS n FROM g GROUP BY 1, 2) SELECT k, s, "  \
-	  "at, n FROM (SELECT 0 AS part, k2 AS k, state AS s, 0 AS at, n "     \
-	  "FROM u UNION ALL SELECT 1, k, '', last - coalesce((SELECT "         \
-	  "min(e.at) "                                                         \
-	  "FROM events e WHERE e.campaign_id = ?1 AND e.kind = 'run-start'), " \
-	  "(SELECT created_at FROM campaigns WHERE id = ?1)), n FROM w) "      \
-	  "ORDER BY part, CASE WHEN part = 0 THEN k = '" STORE_TALLY_OTHERS    \
-	  "' ELSE 0 END, at DESC, n DESC, k, s")                               \
+	X(ST_DLV_SCAN, "SELECT state, relay, reply_code, enhanced_code, "      \
+	               "updated_at FROM deliveries WHERE campaign_id = ?1")    \
+	X(ST_AGG_SINCE,                                                        \
+	  "SELECT coalesce((SELECT min(at) FROM events WHERE campaign_id = "   \
+	  "?1 AND kind = 'run-start'), (SELECT created_at FROM campaigns "     \
+	  "WHERE id = ?1))")                                                   \
 	X(ST_AGG_BOUNCES, "SELECT kind, '', 0, count(*) FROM bounces WHERE "   \
 	                  "campaign_id = ?1 GROUP BY 1 ORDER BY 4 DESC, 1")    \
 	X(ST_AGG_ACTIVITY,                                                     \
@@ -3310,34 +3276,6 @@ sq_delivery_each(struct store *s, int64_t campaign_id, int state,
 	return stop;
 }
 
-/* op: tally */
-static int
-sq_tally(struct store *s, int64_t campaign_id, enum store_tally_by by,
-         store_tally_fn *fn, void *arg)
-{
-	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st =
-	    stmt(q, by == STORE_TALLY_RELAY ? ST_TALLY_RELAY : ST_TALLY_REPLY);
-	int rc, stop = 0;
-
-	if (st == NULL)
-		return db_fail(q, "tally");
-	sqlite3_bind_int64(st, 1, campaign_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int stv = store_dlv_state_parse(col_text(st, 1));
-
-		if ((stop =
-		         fn(arg, col_text(st, 0),
-		            stv < 0 ? DLV_PENDING : (enum store_dlv_state)stv,
-		            (unsigned long)sqlite3_column_int64(st, 2))) != 0)
-			break;
-	}
-	if (stop == 0 && rc != SQLITE_DONE)
-		stop = db_fail(q, "tally");
-	sqlite3_reset(st);
-	return stop;
-}
-
 /* op: event_each */
 static int
 sq_event_each(struct store *s, int64_t campaign_id, const char *kind,
@@ -3369,14 +3307,49 @@ sq_event_each(struct store *s, int64_t campaign_id, const char *kind,
 	return stop;
 }
 
+/* The ledger aggregates of a campaign: its rows counted in one pass
+ * (ledger_count.h: a GROUP BY in SQLite sorts every row, each time). */
+static int
+sq_ledger_aggregate(struct store_sqlite *q, enum store_agg what,
+                    int64_t campaign_id, store_agg_fn *fn, void *arg)
+{
+	sqlite3_stmt *st = stmt(q, ST_DLV_SCAN);
+	struct ledger_count *lc;
+	int64_t since = 0;
+	int rc, stop;
+
+	if (st == NULL)
+		return db_fail(q, "aggregate");
+	lc = ledger_count_new();
+	sqlite3_bind_int64(st, 1, campaign_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int stv = store_dlv_state_parse(col_text(st, 0));
+
+		ledger_count_add(
+		    lc, stv < 0 ? DLV_PENDING : (enum store_dlv_state)stv,
+		    col_text(st, 1), sqlite3_column_int(st, 2), col_text(st, 3),
+		    sqlite3_column_int64(st, 4));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE || (st = stmt(q, ST_AGG_SINCE)) == NULL) {
+		ledger_count_free(lc);
+		return db_fail(q, "aggregate");
+	}
+	sqlite3_bind_int64(st, 1, campaign_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		since = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	stop = ledger_count_emit(lc, what, since, fn, arg);
+	ledger_count_free(lc);
+	return stop;
+}
+
 /* op: aggregate */
 static int
 sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
              store_agg_fn *fn, void *arg)
 {
 	static const int ids[] = {
-	    [STORE_AGG_DONE_TIME] = ST_AGG_DONE_TIME,
-	    [STORE_AGG_RELAYS] = ST_AGG_RELAYS,
 	    [STORE_AGG_BOUNCES] = ST_AGG_BOUNCES,
 	    [STORE_AGG_ACTIVITY] = ST_AGG_ACTIVITY,
 	    [STORE_AGG_MAILBOXES] = ST_AGG_MAILBOXES,
@@ -3385,6 +3358,9 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	sqlite3_stmt *st;
 	int rc, stop = 0;
 
+	if (what == STORE_AGG_RELAYS || what == STORE_AGG_REPLIES ||
+	    what == STORE_AGG_DONE_TIME || what == STORE_AGG_LEDGER)
+		return sq_ledger_aggregate(q, what, campaign_id, fn, arg);
 	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
 		return store_fail(s, MC_EINVAL, "aggregate: no such kind");
 	if ((st = stmt(q, ids[what])) == NULL)
@@ -3393,6 +3369,7 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 		sqlite3_bind_int64(st, 1, campaign_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_agg_row r = {
+		    .what = what,
 		    .key = col_text(st, 0),
 		    .sub = col_text(st, 1),
 		    .at = sqlite3_column_int64(st, 2),
@@ -4012,7 +3989,6 @@ static const struct store_ops sqlite_ops = {
     .lease_owners = sq_lease_owners,
     .next_due = sq_next_due,
     .delivery_each = sq_delivery_each,
-    .tally = sq_tally,
     .aggregate = sq_aggregate,
     .event_each = sq_event_each,
     .token_key_add = sq_token_key_add,

@@ -1041,12 +1041,12 @@ count_row(void *arg, const struct store_dlv_row *r)
 }
 
 static int
-count_tally(void *arg, const char *key, enum store_dlv_state st,
-            unsigned long n)
+count_tally(void *arg, const struct store_agg_row *r)
 {
-	if (st == DLV_FAILED)
-		assert_string_equal(key, "550 5.1.1");
-	*(unsigned long *)arg += n;
+	assert_int_equal(r->what, STORE_AGG_REPLIES);
+	if (strcmp(r->sub, "failed") == 0)
+		assert_string_equal(r->key, "550 5.1.1");
+	*(unsigned long *)arg += r->n;
 	return 0;
 }
 
@@ -1123,7 +1123,7 @@ test_engine_ops(void **state)
 	assert_int_equal(k, 3);
 	k = 0;
 	assert_int_equal(
-	    store_tally(s, camp, STORE_TALLY_REPLY, count_tally, &k), 0);
+	    store_aggregate(s, STORE_AGG_REPLIES, camp, count_tally, &k), 0);
 	assert_int_equal(k, 3);
 	k = 0;
 	assert_int_equal(
@@ -1134,7 +1134,7 @@ test_engine_ops(void **state)
 /* Aggregate rows as "key|sub|at|n;" (at relative to T0's minute for the
  * timelines, to nothing for the others). */
 struct agg_seen {
-	char text[2048];
+	char text[4096];
 	int64_t base;
 };
 
@@ -1148,6 +1148,41 @@ collect_agg(void *arg, const struct store_agg_row *r)
 	         r->key ? r->key : "NULL", r->sub ? r->sub : "NULL",
 	         (long long)(r->at - a->base), r->n);
 	return 0;
+}
+
+/* Aggregate rows as what:key|sub|at|n; (at relative to base on the
+ * timeline). */
+static int
+collect_tagged(void *arg, const struct store_agg_row *r)
+{
+	struct agg_seen *a = arg;
+	size_t n = strlen(a->text);
+
+	snprintf(a->text + n, sizeof(a->text) - n, "%d:%s|%s|%lld|%lu;",
+	         (int)r->what, r->key, r->sub,
+	         (long long)(r->what == STORE_AGG_DONE_TIME ? r->at - a->base
+	                                                    : r->at),
+	         r->n);
+	return 0;
+}
+
+/* STORE_AGG_LEDGER gives the rows of RELAYS, REPLIES and DONE_TIME. */
+static void
+ledger_is_the_three(struct store *s, int64_t camp, int64_t m0)
+{
+	static const enum store_agg three[] = {
+	    STORE_AGG_RELAYS, STORE_AGG_REPLIES, STORE_AGG_DONE_TIME};
+	struct agg_seen one = {.base = m0}, each = {.base = m0};
+
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_LEDGER, camp, collect_tagged, &one),
+	    0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(
+		    store_aggregate(s, three[i], camp, collect_tagged, &each),
+		    0);
+	assert_true(strlen(one.text) > 500);
+	assert_string_equal(one.text, each.text);
 }
 
 /* The report's aggregates: the relay tally bounded to 20 + others, the
@@ -1217,6 +1252,16 @@ test_report_aggregates(void **state)
 	                            "|sent|0|3;|bounced|180|3;|deferred|180|"
 	                            "3;|failed|180|3;|sent|180|3;");
 
+	/* by reply: most rows first, then by reply, then by state */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_REPLIES, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "250|sent|0|6;451|deferred|0|6;"
+	                            "550|bounced|0|6;550|failed|0|6;");
+
+	/* the three in one call, each row tagged, in the order of the three */
+	ledger_is_the_three(s, camp, m0);
+
 	/* bounces by class, and the activity over time */
 	b.campaign_id = camp;
 	b.address = "c1@d1.example";
@@ -1274,6 +1319,55 @@ test_report_aggregates(void **state)
 	assert_int_equal(
 	    store_aggregate(s, STORE_AGG_BOUNCES, camp, collect_agg, &a), 0);
 	assert_string_equal(a.text, "");
+}
+
+/* Tallies with unequal counts: most rows first (by key on a tie), each
+ * key's states by rows; relays: b 5 sent + 1 failed, a 3 sent, c 3
+ * deferred, "" (no relay) 1 failed; all settled 10 s after the
+ * campaign was made (no run-start). */
+static void
+test_report_tally_order(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery d[13];
+	struct store_outcome o[13];
+	int64_t list, camp, ids[13];
+	size_t n, moved;
+	struct agg_seen a;
+
+	list = make_list(s, 13);
+	assert_int_equal(store_campaign_create(s, "order", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "w1", T0, 600, d, 13, &n), 0);
+	assert_int_equal(n, 13);
+	memset(o, 0, sizeof(o));
+	for (size_t i = 0; i < n; i++) {
+		ids[i] = d[i].id;
+		o[i].id = ids[i];
+		o[i].state = i < 8    ? DLV_SENT
+		             : i < 11 ? DLV_DEFERRED
+		                      : DLV_FAILED;
+		o[i].reply_code = i < 8 ? 250 : i < 11 ? 451 : 550;
+		o[i].enhanced = i == 11 ? "5.1.1" : NULL;
+		o[i].relay = i < 3              ? "a"
+		             : i < 8 || i == 11 ? "b"
+		             : i < 11           ? "c"
+		                                : NULL;
+	}
+	store_deliveries_fini(d, n);
+	assert_int_equal(store_mark_inflight(s, ids, 13, "w1", T0, &moved), 0);
+	assert_int_equal(store_record(s, o, 13, T0 + 10), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_RELAYS, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "b|sent|0|5;a|sent|0|3;c|deferred|0|3;"
+	                            "|failed|0|1;b|failed|0|1;"
+	                            "b||10|6;a||10|3;c||10|3;||10|1;");
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_REPLIES, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "250|sent|0|8;451|deferred|0|3;"
+	                            "550|failed|0|1;550 5.1.1|failed|0|1;");
 }
 
 struct keys_seen {
@@ -2388,6 +2482,7 @@ main(void)
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
 		    PER_BACKEND(test_report_aggregates, be),
+		    PER_BACKEND(test_report_tally_order, be),
 		    PER_BACKEND(test_lease_holders, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
