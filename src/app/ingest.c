@@ -37,6 +37,39 @@ static const char *const verdict_names[] = {
 #undef INGEST_VERDICT_NAME
 };
 
+/* The tally's non-zero counts, briefly. */
+void
+ingest_tally_brief(const struct ingest_tally *t, char *out, size_t outsz)
+{
+	const struct {
+		unsigned long n;
+		const char *what;
+	} c[] = {
+	    {t->hard, "hard-bounced recipients"},
+	    {t->soft, "soft-bounced recipients"},
+	    {t->complaints, "complaints"},
+	    {t->unsubscribes, "unsubscribe requests"},
+	    {t->auto_replies, "auto-replies"},
+	    {t->other, "other messages"},
+	    {t->skipped, "skipped"},
+	    {t->already, "already handled"},
+	    {t->unverified, "unverified"},
+	    {t->ignored, "not sent by us"},
+	    {t->suppressed, "newly suppressed"},
+	};
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (c[i].n == 0 || o >= outsz)
+			continue;
+		o += (size_t)snprintf(out + o, outsz - o, "%s%lu %s",
+		                      o ? ", " : "", c[i].n, c[i].what);
+	}
+	if (o == 0)
+		snprintf(out, outsz, "nothing new");
+}
+
 /* Name of a verdict. */
 const char *
 ingest_verdict_name(enum ingest_verdict v)

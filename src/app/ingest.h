@@ -182,6 +182,9 @@ int ingest_file(const struct ingest_config *cfg, const char *path,
                 size_t max_size, struct ingest_result *r, char *err,
                 size_t errsz);
 void ingest_tally_text(const struct ingest_tally *t, char *out, size_t outsz);
+/* The counts that are not zero, briefly ("2 hard bounces, 1 complaint;
+ * 2 newly suppressed"), or "nothing new". */
+void ingest_tally_brief(const struct ingest_tally *t, char *out, size_t outsz);
 /* "applied", "unverified: no token", ...; NULL out of range. */
 const char *ingest_verdict_name(enum ingest_verdict v);
 /* "bounce", ...; NULL out of range. */

@@ -53,6 +53,7 @@ struct poller {
 	char (*pending)[POP3_UID_MAX + 1]; /* POP3 deletions until QUIT */
 	size_t npending;
 	struct ingest_tally tally;
+	unsigned long handled; /* messages of this poll, for its fetch row */
 	struct event *done_ev;
 	bool closing; /* saying goodbye after a failure */
 	int end_rc;
@@ -285,6 +286,7 @@ emit_message(struct poller *p, const char *disposition)
 	                          .disposition = disposition};
 
 	ingest_tally_add(&p->tally, &p->res);
+	p->handled++;
 	if (p->on_event)
 		p->on_event(p->arg, &ev);
 	ingest_result_fini(&p->res);
@@ -299,6 +301,34 @@ on_done_ev(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	p->on_done(p->arg, p->end_rc, p->end_fail, p->why);
+}
+
+/*
+ * Keep this fetch as the mailbox's last (store: mailbox_fetches), also
+ * when it found nothing or failed: the dashboard's mailboxes page shows
+ * it.  A store that cannot keep it does not change how the poll ended.
+ */
+static void
+fetch_record(struct poller *p, enum poller_failure f, const char *why)
+{
+	char name[sizeof(p->cur->base_key) + 256], summary[512];
+	struct store_mailbox_fetch x = {.mailbox = name,
+	                                .at = time(NULL),
+	                                .outcome = poller_failure_name(f),
+	                                .why = f == POLLER_OK ? "" : why,
+	                                .messages = p->handled,
+	                                .summary = summary};
+
+	if (p->cur == NULL || p->ingest.store == NULL)
+		return;
+	/* the mailbox, not its UIDVALIDITY: one row across renumberings */
+	if (p->url.proto == MAILBOX_IMAP)
+		snprintf(name, sizeof(name), "%s/%s", p->cur->base_key,
+		         p->url.folder);
+	else
+		mc_strlcpy(name, p->cur->base_key, sizeof(name));
+	ingest_tally_brief(&p->tally, summary, sizeof(summary));
+	(void)store_mailbox_fetch_put(p->ingest.store, &x);
 }
 
 /*
@@ -323,6 +353,7 @@ end(struct poller *p, int rc, enum poller_failure f, const char *why)
 		    p->cur && p->cur->mc ? mailbox_conn_error(p->cur->mc) : "";
 	mc_strlcpy(p->why, why[0] ? why : mc_strerror(rc), sizeof(p->why));
 	ingest_result_fini(&p->res);
+	fetch_record(p, f, p->why);
 	if ((f == POLLER_REFUSED || f == POLLER_STORE) && p->cur &&
 	    p->cur->connected) {
 		p->closing = true;

@@ -419,23 +419,68 @@ mbox_add(void *arg, const struct store_agg_row *row)
 	return 0;
 }
 
-/* The mailboxes' table; see report_html.h. */
+/* One mailbox's last fetch as a table row. */
+static int
+fetch_add(void *arg, const struct store_mailbox_fetch *x)
+{
+	struct buf *b = arg;
+
+	buf_puts(b, "<tr><th scope=\"row\">");
+	chart_escape(b, x->mailbox);
+	buf_puts(b, "</th><td>");
+	when(b, x->at);
+	buf_puts(b, "</td><td>");
+	chart_escape(b, strcmp(x->outcome, "ok") == 0 ? "done" : x->outcome);
+	if (x->why && *x->why) {
+		buf_puts(b, ": ");
+		chart_escape(b, x->why);
+	}
+	buf_puts(b, "</td><td class=\"n\">");
+	num(b, x->messages);
+	buf_puts(b, "</td><td>");
+	chart_escape(b, x->summary);
+	buf_puts(b, "</td></tr>");
+	return 0;
+}
+
+/* The mailboxes' tables; see report_html.h. */
 int
 report_mailboxes_html(struct store *s, struct buf *b, char *err, size_t errsz)
 {
 	struct mbox_fill f = {.b = b};
-	struct buf rows;
+	struct buf rows, fetches;
+	bool fetched;
 	int rc;
 
 	buf_init(&rows);
+	buf_init(&fetches);
 	f.b = &rows;
-	if ((rc = store_aggregate(s, STORE_AGG_MAILBOXES, 0, mbox_add, &f)) <
-	    0) {
+	if ((rc = store_mailbox_fetch_each(s, fetch_add, &fetches)) < 0 ||
+	    (rc = store_aggregate(s, STORE_AGG_MAILBOXES, 0, mbox_add, &f)) <
+	        0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		buf_fini(&rows);
+		buf_fini(&fetches);
 		return rc;
 	}
 	mbox_close(&f);
+	fetched = buf_len(&fetches) > 0;
+	if (fetched) {
+		buf_puts(b,
+		         "<h2>Last fetches</h2><div class=\"scroll\" "
+		         "tabindex=\"0\"><table id=\"fetches-table\"><thead>"
+		         "<tr><th scope=\"col\">Mailbox</th><th scope=\"col\">"
+		         "Ended</th><th scope=\"col\">Result</th><th "
+		         "scope=\"col\">Messages handled</th><th "
+		         "scope=\"col\">What it did</th></tr></thead><tbody>");
+		buf_append(b, buf_data(&fetches), buf_len(&fetches));
+		buf_puts(b, "</tbody></table></div>");
+	}
+	buf_fini(&fetches);
+	if (f.rows == 0 && fetched) {
+		buf_fini(&rows);
+		return 0;
+	}
 	if (f.rows == 0) {
 		buf_puts(b, "<p class=\"empty\" id=\"mailboxes-empty\">No "
 		            "mailbox has been fetched yet: run <code>mailcast "
@@ -444,7 +489,8 @@ report_mailboxes_html(struct store *s, struct buf *b, char *err, size_t errsz)
 		buf_fini(&rows);
 		return 0;
 	}
-	buf_puts(b, "<div class=\"scroll\" tabindex=\"0\"><table "
+	buf_puts(b, "<h2>Messages remembered</h2><div class=\"scroll\" "
+	            "tabindex=\"0\"><table "
 	            "id=\"mailboxes-table\"><thead><tr><th scope=\"col\">"
 	            "Mailbox</th><th scope=\"col\">Messages by what was done"
 	            "</th><th scope=\"col\">Last fetch</th></tr></thead>"

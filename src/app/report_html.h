@@ -32,9 +32,10 @@ void report_html_document(struct buf *b, const struct campaign_report *r,
  * error, with err set. */
 int report_html_file(struct store *s, int64_t id, const char *path, char *err,
                      size_t errsz);
-/* The mailbox memory (`bounces fetch`/`poll`): each mailbox's latest
- * fetch and its messages by what was done, as a table (or an empty state)
- * into b: 0 or the store's error with err set. */
+/* The bounce mailboxes (`bounces fetch`/`poll`): each one's last fetch
+ * (when it ended, how, what it did, also when it found nothing) and the
+ * messages the memory holds by what was done, as tables (or an empty
+ * state) into b: 0 or the store's error with err set. */
 int report_mailboxes_html(struct store *s, struct buf *b, char *err,
                           size_t errsz);
 

@@ -319,8 +319,9 @@ dash_page_mailboxes(struct dash_req *d)
 	dash_head(&b, d, "Mailboxes", "mailboxes");
 	buf_puts(&b, "<h1>Mailboxes</h1><p>Each bounce mailbox the store "
 	             "remembers (<code>bounces fetch</code>, "
-	             "<code>bounces poll</code>): its messages by what was "
-	             "done with them, and its latest fetch.</p>");
+	             "<code>bounces poll</code>): its last fetch and what it "
+	             "did, and the messages remembered by what was done with "
+	             "them.</p>");
 	if (report_mailboxes_html(s, &b, err, sizeof(err)) < 0) {
 		buf_fini(&b);
 		return dash_fail(d, 500,

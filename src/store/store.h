@@ -335,6 +335,18 @@ enum store_agg {
 #define STORE_AGG_SLOW_MAX 10
 #define STORE_AGG_ROWS_MAX 1000 /* mailboxes x actions, at most */
 
+/* A mailbox's last fetch (bounces fetch / poll), as the poller ends it. */
+struct store_mailbox_fetch {
+	const char *mailbox;    /* the memory's key: the URL, no secret */
+	time_t at;              /* when the fetch ended */
+	const char *outcome;    /* "ok", or how it failed (poller.h) */
+	const char *why;        /* the failure's words; "" when ok */
+	unsigned long messages; /* messages handled in it */
+	const char *summary;    /* what was done ("1 hard bounce, ...") */
+};
+typedef int store_mailbox_fetch_fn(void *arg,
+                                   const struct store_mailbox_fetch *f);
+
 /* One aggregate row (strings valid during the callback). */
 struct store_agg_row {
 	enum store_agg what;
@@ -655,6 +667,12 @@ struct store_ops {
 	int (*mailbox_seen_put)(struct store *, const char *mailbox,
 	                        const char *uid, int state, const char *what,
 	                        time_t now);
+	/* The last fetch of each mailbox (the memory's key): fetch_put
+	 * replaces the mailbox's row; fetch_each gives them by mailbox. */
+	int (*mailbox_fetch_put)(struct store *,
+	                         const struct store_mailbox_fetch *f);
+	int (*mailbox_fetch_each)(struct store *, store_mailbox_fetch_fn *,
+	                          void *);
 	/* Backend self-check ("ok" or the problems) into out. */
 	int (*check)(struct store *, char *out, size_t outsz);
 
@@ -888,6 +906,8 @@ struct store_ops {
 	X(delivery_sent)                                                       \
 	X(mailbox_seen_get)                                                    \
 	X(mailbox_seen_put)                                                    \
+	X(mailbox_fetch_put)                                                   \
+	X(mailbox_fetch_each)                                                  \
 	X(check)                                                               \
 	X(campaign_get)                                                        \
 	X(campaign_set_status)                                                 \
@@ -1103,6 +1123,10 @@ int store_mailbox_seen_get(struct store *s, const char *mailbox,
 int store_mailbox_seen_put(struct store *s, const char *mailbox,
                            const char *uid, int state, const char *what,
                            time_t now);
+int store_mailbox_fetch_put(struct store *s,
+                            const struct store_mailbox_fetch *f);
+int store_mailbox_fetch_each(struct store *s, store_mailbox_fetch_fn *fn,
+                             void *arg);
 int store_check(struct store *s, char *out, size_t outsz);
 int store_campaign_get(struct store *s, int64_t id, struct store_campaign *out);
 int store_campaign_set_status(struct store *s, int64_t id, const char *status);

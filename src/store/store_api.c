@@ -545,6 +545,24 @@ store_mailbox_seen_get(struct store *s, const char *mailbox, const char *uid,
 	CALL(mailbox_seen_get, mailbox, uid, state);
 }
 
+/* Keep a mailbox's last fetch. */
+int
+store_mailbox_fetch_put(struct store *s, const struct store_mailbox_fetch *f)
+{
+	NEED(mailbox_fetch_put,
+	     f != NULL && f->mailbox != NULL && f->outcome != NULL,
+	     "missing argument");
+	CALL(mailbox_fetch_put, f);
+}
+
+/* The mailboxes' last fetches. */
+int
+store_mailbox_fetch_each(struct store *s, store_mailbox_fetch_fn *fn, void *arg)
+{
+	NEED(mailbox_fetch_each, fn != NULL, "no callback");
+	CALL(mailbox_fetch_each, fn, arg);
+}
+
 /* Remember a mailbox message. */
 int
 store_mailbox_seen_put(struct store *s, const char *mailbox, const char *uid,

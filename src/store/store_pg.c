@@ -315,6 +315,14 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     "DROP INDEX deliveries_due;"
     "CREATE INDEX deliveries_due ON deliveries(campaign_id, state, "
     " next_attempt, id) WHERE state IN ('pending', 'deferred');",
+    /* 16: each bounce mailbox's last fetch, as in SQLite's */
+    "CREATE TABLE mailbox_fetches ("
+    " mailbox text PRIMARY KEY,"
+    " at bigint NOT NULL,"
+    " outcome text NOT NULL,"
+    " why text NOT NULL DEFAULT '',"
+    " messages bigint NOT NULL DEFAULT 0,"
+    " summary text NOT NULL DEFAULT '');",
 };
 
 /* A webhook_outbox row as struct store_webhook reads it (SQLite's WH_ROW). */
@@ -581,6 +589,15 @@ static const char pg_wh_disarm_sql[] =
 	  "VALUES ($1::text, $2::text, $3::integer, $4::text, $5::bigint) ON " \
 	  "CONFLICT (mailbox, uid) DO UPDATE SET state = "                     \
 	  "greatest(excluded.state, mailbox_seen.state)")                      \
+	X(PS_FETCH_PUT,                                                        \
+	  "INSERT INTO mailbox_fetches(mailbox, at, outcome, why, messages, "  \
+	  "summary) VALUES ($1::text, $2::bigint, $3::text, $4::text, "        \
+	  "$5::bigint, $6::text) ON CONFLICT (mailbox) DO UPDATE SET at = "    \
+	  "excluded.at, outcome = excluded.outcome, why = excluded.why, "      \
+	  "messages = excluded.messages, summary = excluded.summary")          \
+	X(PS_FETCH_EACH, "SELECT mailbox, at, outcome, why, messages, "        \
+	                 "summary FROM mailbox_fetches ORDER BY mailbox "      \
+	                 "COLLATE \"C\" LIMIT " PG_AGG_ROWS)                   \
 	X(PS_CAMPAIGN_GET,                                                     \
 	  "SELECT name, list_id, status, created_at, "                         \
 	  "scheduled_at FROM campaigns WHERE id = $1::bigint")                 \
@@ -2082,6 +2099,47 @@ pg_mailbox_seen_put(struct store *s, const char *mailbox, const char *uid,
 	return pg_run(PG(s), PS_SEEN_PUT, &a, "mailbox memory", NULL);
 }
 
+/* op: mailbox_fetch_put */
+static int
+pg_mailbox_fetch_put(struct store *s, const struct store_mailbox_fetch *f)
+{
+	struct pg_params a = {0};
+
+	par_text(&a, f->mailbox);
+	par_int(&a, f->at);
+	par_text(&a, f->outcome);
+	par_text(&a, f->why ? f->why : "");
+	par_int(&a, (int64_t)f->messages);
+	par_text(&a, f->summary ? f->summary : "");
+	return pg_run(PG(s), PS_FETCH_PUT, &a, "mailbox fetches", NULL);
+}
+
+/* op: mailbox_fetch_each */
+static int
+pg_mailbox_fetch_each(struct store *s, store_mailbox_fetch_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	if ((err = pg_run(PG(s), PS_FETCH_EACH, &a, "mailbox fetches", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_mailbox_fetch f = {
+		    .mailbox = col_text(r, i, 0),
+		    .at = (time_t)col_int(r, i, 1),
+		    .outcome = col_text(r, i, 2),
+		    .why = col_text(r, i, 3),
+		    .messages = (unsigned long)col_int(r, i, 4),
+		    .summary = col_text(r, i, 5),
+		};
+
+		stop = fn(arg, &f);
+	}
+	PQclear(r);
+	return stop;
+}
+
 /* op: signup_mark */
 static int
 pg_signup_mark(struct store *s, const char *address, int64_t list_id,
@@ -3458,6 +3516,8 @@ static const struct store_ops pg_ops = {
     .delivery_sent = pg_delivery_sent,
     .mailbox_seen_get = pg_mailbox_seen_get,
     .mailbox_seen_put = pg_mailbox_seen_put,
+    .mailbox_fetch_put = pg_mailbox_fetch_put,
+    .mailbox_fetch_each = pg_mailbox_fetch_each,
     .signup_mark = pg_signup_mark,
     .signup_contact = pg_signup_contact,
     .check = pg_check,

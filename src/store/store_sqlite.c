@@ -357,6 +357,15 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     "DROP INDEX deliveries_due;"
     "CREATE INDEX deliveries_due ON deliveries(campaign_id, state, "
     " next_attempt) WHERE state = 'pending' OR state = 'deferred';",
+    /* 16: each bounce mailbox's last fetch, also when it found nothing
+     * (mailbox_seen only knows the messages) */
+    "CREATE TABLE mailbox_fetches ("
+    " mailbox TEXT PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " outcome TEXT NOT NULL,"
+    " why TEXT NOT NULL DEFAULT '',"
+    " messages INTEGER NOT NULL DEFAULT 0,"
+    " summary TEXT NOT NULL DEFAULT '');",
 };
 
 /*
@@ -755,6 +764,12 @@ static const char wh_disarm_sql[] =
 	  "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (mailbox, uid) DO UPDATE "  \
 	  "SET state = CASE WHEN excluded.state > mailbox_seen.state THEN "    \
 	  "excluded.state ELSE mailbox_seen.state END")                        \
+	X(ST_FETCH_PUT,                                                        \
+	  "INSERT OR REPLACE INTO mailbox_fetches(mailbox, at, outcome, why, " \
+	  "messages, summary) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                \
+	X(ST_FETCH_EACH, "SELECT mailbox, at, outcome, why, messages, "        \
+	                 "summary FROM mailbox_fetches ORDER BY mailbox "      \
+	                 "LIMIT " AGG_ROWS)                                    \
 	X(ST_CAMPAIGN_GET, "SELECT name, list_id, status, created_at, "        \
 	                   "scheduled_at FROM campaigns WHERE id = ?1")        \
 	X(ST_CAMPAIGN_STATUS,                                                  \
@@ -3385,6 +3400,53 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	return stop;
 }
 
+/* op: mailbox_fetch_put */
+static int
+sq_mailbox_fetch_put(struct store *s, const struct store_mailbox_fetch *f)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_FETCH_PUT);
+
+	if (st == NULL)
+		return db_fail(q, "mailbox fetches");
+	bind_text(st, 1, f->mailbox);
+	sqlite3_bind_int64(st, 2, f->at);
+	bind_text(st, 3, f->outcome);
+	bind_text(st, 4, f->why ? f->why : "");
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->messages);
+	bind_text(st, 6, f->summary ? f->summary : "");
+	return exec_done(q, st, "mailbox fetches");
+}
+
+/* op: mailbox_fetch_each */
+static int
+sq_mailbox_fetch_each(struct store *s, store_mailbox_fetch_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st = stmt(q, ST_FETCH_EACH);
+	int rc, stop = 0;
+
+	if (st == NULL)
+		return db_fail(q, "mailbox fetches");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_mailbox_fetch f = {
+		    .mailbox = col_text(st, 0),
+		    .at = (time_t)sqlite3_column_int64(st, 1),
+		    .outcome = col_text(st, 2),
+		    .why = col_text(st, 3),
+		    .messages = (unsigned long)sqlite3_column_int64(st, 4),
+		    .summary = col_text(st, 5),
+		};
+
+		if ((stop = fn(arg, &f)) != 0)
+			break;
+	}
+	if (stop == 0 && rc != SQLITE_DONE)
+		stop = db_fail(q, "mailbox fetches");
+	sqlite3_reset(st);
+	return stop;
+}
+
 /* op: token_key_add */
 static int
 sq_token_key_add(struct store *s, const char *hex, bool signs, time_t now,
@@ -3980,6 +4042,8 @@ static const struct store_ops sqlite_ops = {
     .delivery_sent = sq_delivery_sent,
     .mailbox_seen_get = sq_mailbox_seen_get,
     .mailbox_seen_put = sq_mailbox_seen_put,
+    .mailbox_fetch_put = sq_mailbox_fetch_put,
+    .mailbox_fetch_each = sq_mailbox_fetch_each,
     .signup_mark = sq_signup_mark,
     .signup_contact = sq_signup_contact,
     .check = sq_check,

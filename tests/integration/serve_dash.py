@@ -343,9 +343,20 @@ def main():
                         "what, seen_at) VALUES (?, ?, 2, ?, ?)",
                         ("imap://bounce@mail.news.example/INBOX", uid,
                          what, at))
+        # a last fetch that failed, its words from a hostile server
+        mdb.execute("INSERT INTO mailbox_fetches(mailbox, at, outcome, why, "
+                    "messages, summary) VALUES (?, ?, ?, ?, ?, ?)",
+                    ("pop3://bounce@pop.news.example", 1700000300, "login",
+                     "-ERR <script>x</script> denied", 0, "nothing new"))
         mdb.commit()
         mdb.close()
         st, _, body = admin.req("GET", "/dash/mailboxes")
+        check(st == 200 and 'id="fetches-table"' in body and
+              "pop3://bounce@pop.news.example" in body and
+              "login: -ERR &lt;script&gt;x&lt;/script&gt; denied" in body and
+              "<script>x" not in body and
+              'datetime="2023-11-14T22:18:20Z"' in body,
+              "mailboxes: the last fetch, how it ended (escaped), when")
         check(st == 200 and "imap://bounce@mail.news.example/INBOX" in body
               and "complaint 1, hard-bounce 2" in body and
               'datetime="2023-11-14T22:16:40Z"' in body,

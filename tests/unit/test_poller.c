@@ -6,7 +6,8 @@
  * base keeps firing while it polls.  Also: a bounce is applied and
  * deleted (DELE, then QUIT), ordinary mail stays, a second poll handles
  * nothing, and a connection cut at the second RETR loses and repeats
- * nothing on the next poll.
+ * nothing on the next poll.  Each poll is kept as the mailbox's last
+ * fetch (store: mailbox_fetches), also one that found nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -256,6 +257,26 @@ sent_to(struct store *s, const char *address)
 	store_deliveries_fini(d, n);
 }
 
+/* The mailbox's last fetch as the store keeps it:
+ * "mailbox|outcome|messages|summary". */
+static int
+fetch_seen(void *arg, const struct store_mailbox_fetch *f)
+{
+	snprintf(arg, 512, "%s|%s|%lu|%s", f->mailbox, f->outcome, f->messages,
+	         f->summary);
+	return 0;
+}
+
+static const char *
+last_fetch(struct store *s)
+{
+	static char text[512];
+
+	text[0] = '\0';
+	assert_int_equal(store_mailbox_fetch_each(s, fetch_seen, text), 0);
+	return text;
+}
+
 static void
 test_same_base(void **state)
 {
@@ -287,6 +308,10 @@ test_same_base(void **state)
 	r = poll_once(base, s, &key);
 	assert_int_equal(r.f, POLLER_LOST);
 	assert_int_equal(r.messages, 1);
+	assert_string_equal(
+	    last_fetch(s),
+	    "pop3://u@127.0.0.1|lost|1|1 hard-bounced recipients, "
+	    "1 newly suppressed");
 	assert_int_equal(store_supp_check(s, "gone@dest.example", &hit), 0);
 	assert_false(sv.deleted[0]);
 
@@ -308,6 +333,10 @@ test_same_base(void **state)
 	assert_int_equal(r.f, POLLER_OK);
 	assert_int_equal(r.messages, 0);
 	assert_int_equal(sv.retrs, 3);
+	/* a fetch that found nothing new is still the last fetch (the kept
+	 * message is listed again: known, not handled) */
+	assert_string_equal(last_fetch(s),
+	                    "pop3://u@127.0.0.1|ok|0|1 already handled");
 	assert_int_equal(sv.sessions, 3);
 	unsigned long n;
 	assert_int_equal(store_bounce_count(s, "gone@dest.example",

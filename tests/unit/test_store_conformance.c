@@ -1370,6 +1370,56 @@ test_report_tally_order(void **state)
 	                            "550|failed|0|1;550 5.1.1|failed|0|1;");
 }
 
+/* Fetches as "mailbox|at|outcome|why|messages|summary;". */
+static int
+collect_fetch(void *arg, const struct store_mailbox_fetch *f)
+{
+	struct agg_seen *a = arg;
+	size_t n = strlen(a->text);
+
+	snprintf(a->text + n, sizeof(a->text) - n, "%s|%lld|%s|%s|%lu|%s;",
+	         f->mailbox, (long long)(f->at - a->base), f->outcome, f->why,
+	         f->messages, f->summary);
+	return 0;
+}
+
+/* The mailboxes' last fetches: one row per mailbox, the latest kept,
+ * also a fetch that found nothing or failed. */
+static void
+test_mailbox_fetches(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct agg_seen a = {.base = T0};
+	struct store_mailbox_fetch x = {.mailbox = "pop3://u@h",
+	                                .at = T0 + 5,
+	                                .outcome = "ok",
+	                                .messages = 2,
+	                                .summary = "2 hard bounces"};
+
+	assert_int_equal(store_mailbox_fetch_each(s, collect_fetch, &a), 0);
+	assert_string_equal(a.text, "");
+	assert_int_equal(store_mailbox_fetch_put(s, &x), 0);
+	x.mailbox = "imap://u@h/INBOX;v=7";
+	x.at = T0 + 9;
+	x.outcome = "login";
+	x.why = "535 5.7.8 authentication failed";
+	x.messages = 0;
+	x.summary = NULL;
+	assert_int_equal(store_mailbox_fetch_put(s, &x), 0);
+	/* the pop3 mailbox fetched again, nothing new */
+	x = (struct store_mailbox_fetch){.mailbox = "pop3://u@h",
+	                                 .at = T0 + 60,
+	                                 .outcome = "ok",
+	                                 .summary = "nothing new"};
+	assert_int_equal(store_mailbox_fetch_put(s, &x), 0);
+	assert_int_equal(store_mailbox_fetch_each(s, collect_fetch, &a), 0);
+	assert_string_equal(a.text,
+	                    "imap://u@h/INBOX;v=7|9|login|535 5.7.8 "
+	                    "authentication failed|0|;pop3://u@h|60|ok||0|"
+	                    "nothing new;");
+}
+
 struct keys_seen {
 	char text[256];
 };
@@ -2483,6 +2533,7 @@ main(void)
 		    PER_BACKEND(test_engine_ops, be),
 		    PER_BACKEND(test_report_aggregates, be),
 		    PER_BACKEND(test_report_tally_order, be),
+		    PER_BACKEND(test_mailbox_fetches, be),
 		    PER_BACKEND(test_lease_holders, be),
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
