@@ -109,41 +109,29 @@ event_add(void *arg, const struct store_event *e)
 	return 0;
 }
 
-/* A ledger row's last update counts for the open run it falls in. */
-static int
-row_seen(void *arg, const struct store_dlv_row *row)
+/* Rows last updated at a second count for the open run it falls in. */
+static void
+update_seen(struct runs *u, int64_t at)
 {
-	struct runs *u = arg;
-
 	for (size_t i = u->n; i > 0; i--)
-		if (row->updated >= u->start[i - 1]) {
-			if (u->open[i - 1] && row->updated > u->last[i - 1])
-				u->last[i - 1] = row->updated;
+		if (at >= u->start[i - 1]) {
+			if (u->open[i - 1] && at > u->last[i - 1])
+				u->last[i - 1] = (time_t)at;
 			break;
 		}
-	return 0;
 }
 
 /*
  * The runs that never wrote their run-end (killed, or still going) sent
  * from their start to the last ledger update made in them: whole seconds,
- * as the ledger keeps them.
+ * as the ledger keeps them (the ledger's updates came with its aggregates).
  */
-static int
-open_runs_time(struct store *s, int64_t id, struct runs *u)
+static void
+open_runs_time(struct runs *u)
 {
-	bool any = false;
-
-	for (size_t i = 0; i < u->n; i++)
-		any = any || u->open[i];
-	if (!any)
-		return 0;
-	if (store_delivery_each(s, id, -1, row_seen, u) < 0)
-		return -1;
 	for (size_t i = 0; i < u->n; i++)
 		if (u->open[i])
 			u->r->seconds += (double)(u->last[i] - u->start[i]);
-	return 0;
 }
 
 const char *const campaign_done_series[CAMPAIGN_SERIES] = {"sent", "deferred",
@@ -259,6 +247,7 @@ relay_add(struct tallies *dest, const struct store_agg_row *row)
 struct ledger_fill {
 	struct tallies dest, reply;
 	struct timeline_fill done;
+	struct runs *runs;
 };
 
 /* One row of the ledger's aggregates, by what it is. */
@@ -274,26 +263,33 @@ ledger_add(void *arg, const struct store_agg_row *row)
 		return tally_row(&f->reply, row);
 	case STORE_AGG_DONE_TIME:
 		return minute_add(&f->done, row);
+	case STORE_AGG_UPDATES:
+		update_seen(f->runs, row->at);
+		return 0;
 	default:
 		return 0;
 	}
 }
 
 /* The aggregates the store computes: the ledger's (the tallies by relay
- * and by reply, the slowest relays, the settled rows over time, in one
- * call), the bounces, the activity. */
+ * and by reply, the slowest relays, the settled rows over time, the last
+ * update of each open run of u, in one call), the bounces, the activity. */
 static int
-aggregates_get(struct store *s, int64_t id, struct campaign_report *r)
+aggregates_get(struct store *s, int64_t id, struct campaign_report *r,
+               struct runs *u)
 {
 	struct ledger_fill f = {
 	    .dest = {&r->by_dest, &r->ndest, r},
 	    .reply = {&r->by_reply, &r->nreply, r},
 	    .done = {.t = &r->done, .names = campaign_done_series},
+	    .runs = u,
 	};
 	int rc = store_aggregate(s, STORE_AGG_LEDGER, id, ledger_add, &f);
 
-	if (rc == 0)
+	if (rc == 0) {
 		timeline_make(&f.done);
+		open_runs_time(u);
+	}
 	free(f.done.m);
 	if (rc < 0 ||
 	    store_aggregate(s, STORE_AGG_BOUNCES, id, bounce_add, r) < 0)
@@ -326,7 +322,7 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 	u->r = r;
 	if (store_campaign_get(s, id, &c) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
-	    open_runs_time(s, id, u) < 0 || aggregates_get(s, id, r) < 0) {
+	    aggregates_get(s, id, r, u) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
 		free(u);
 		return MC_EIO;

@@ -1,9 +1,9 @@
 /*
  * ledger_count.c — see ledger_count.h.
  *
- * Two open-addressing tables keyed by text (relays, replies), one keyed by
- * the minute; each grows at 1/2 full.  Emitting sorts a copy of the
- * entries: the top STORE_TALLY_TOP keys by rows (ties by key), then each
+ * Two open-addressing tables keyed by text (relays, replies), two keyed by
+ * time (minutes, seconds); each grows at 1/2 full.  Emitting sorts a copy of
+ * the entries: the top STORE_TALLY_TOP keys by rows (ties by key), then each
  * (key, state) by rows, the rest summed under STORE_TALLY_OTHERS last.
  */
 #include <stdbool.h>
@@ -30,17 +30,24 @@ struct key_table {
 	size_t len, cap; /* cap: a power of two, or 0 */
 };
 
-/* The settled rows of one minute by state. */
-struct minute {
+/* Rows of one time (a minute, a second) by state. */
+struct tick {
 	int64_t at;
 	bool used;
 	unsigned long n[DLV__COUNT];
 };
 
+/* Times as an open-addressing table, slots by at / unit. */
+struct tick_table {
+	struct tick *t;
+	size_t len, cap;
+	int64_t unit;
+};
+
 struct ledger_count {
 	struct key_table relays, replies;
-	struct minute *m;
-	size_t mlen, mcap;
+	struct tick_table minutes; /* settled rows by minute */
+	struct tick_table seconds; /* every row by its last update */
 };
 
 /* A row that was tried at least once. */
@@ -101,44 +108,53 @@ key_get(struct key_table *t, const char *key)
 	return k;
 }
 
-/* The entry of minute at, made when new. */
-static struct minute *
-minute_get(struct ledger_count *lc, int64_t at)
+/* Slot of time at in t's slots (cap a power of two). */
+static size_t
+tick_slot(const struct tick *t, size_t cap, int64_t unit, int64_t at)
+{
+	size_t i = (size_t)((uint64_t)at / (uint64_t)unit) & (cap - 1);
+
+	while (t[i].used && t[i].at != at)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+/* The entry of time at, made when new. */
+static struct tick *
+tick_get(struct tick_table *tt, int64_t at)
 {
 	size_t i;
 
-	if (2 * (lc->mlen + 1) > lc->mcap) {
-		size_t cap = lc->mcap ? 2 * lc->mcap : 64;
-		struct minute *m = xcalloc(cap, sizeof(*m));
+	if (2 * (tt->len + 1) > tt->cap) {
+		size_t cap = tt->cap ? 2 * tt->cap : 64;
+		struct tick *t = xcalloc(cap, sizeof(*t));
 
-		for (size_t j = 0; j < lc->mcap; j++) {
-			if (!lc->m[j].used)
-				continue;
-			i = (size_t)((uint64_t)lc->m[j].at / 60) & (cap - 1);
-			while (m[i].used)
-				i = (i + 1) & (cap - 1);
-			m[i] = lc->m[j];
-		}
-		free(lc->m);
-		lc->m = m;
-		lc->mcap = cap;
+		for (size_t j = 0; j < tt->cap; j++)
+			if (tt->t[j].used)
+				t[tick_slot(t, cap, tt->unit, tt->t[j].at)] =
+				    tt->t[j];
+		free(tt->t);
+		tt->t = t;
+		tt->cap = cap;
 	}
-	i = (size_t)((uint64_t)at / 60) & (lc->mcap - 1);
-	while (lc->m[i].used && lc->m[i].at != at)
-		i = (i + 1) & (lc->mcap - 1);
-	if (!lc->m[i].used) {
-		lc->m[i].used = true;
-		lc->m[i].at = at;
-		lc->mlen++;
+	i = tick_slot(tt->t, tt->cap, tt->unit, at);
+	if (!tt->t[i].used) {
+		tt->t[i].used = true;
+		tt->t[i].at = at;
+		tt->len++;
 	}
-	return &lc->m[i];
+	return &tt->t[i];
 }
 
 /* New, empty counts. */
 struct ledger_count *
 ledger_count_new(void)
 {
-	return xcalloc(1, sizeof(struct ledger_count));
+	struct ledger_count *lc = xcalloc(1, sizeof(*lc));
+
+	lc->minutes.unit = 60;
+	lc->seconds.unit = 1;
+	return lc;
 }
 
 /* Free a table's keys and entries. */
@@ -158,7 +174,8 @@ ledger_count_free(struct ledger_count *lc)
 		return;
 	key_table_free(&lc->relays);
 	key_table_free(&lc->replies);
-	free(lc->m);
+	free(lc->minutes.t);
+	free(lc->seconds.t);
 	free(lc);
 }
 
@@ -180,8 +197,9 @@ ledger_count_add(struct ledger_count *lc, enum store_dlv_state state,
 		k->settled++;
 		if (k->last == 0 || updated > k->last)
 			k->last = updated;
-		minute_get(lc, updated / 60 * 60)->n[state]++;
+		tick_get(&lc->minutes, updated / 60 * 60)->n[state]++;
 	}
+	tick_get(&lc->seconds, updated)->n[state]++;
 	if (reply_code == 0)
 		reply[0] = '\0';
 	else if (enhanced == NULL || *enhanced == '\0')
@@ -321,14 +339,28 @@ emit_slowest(const struct key_table *t, int64_t since, store_agg_fn *fn,
 	return stop;
 }
 
-/* Oldest minute first. */
+/* Oldest first. */
 static int
-by_minute(const void *a, const void *b)
+by_time(const void *a, const void *b)
 {
-	const struct minute *x = *(struct minute *const *)a;
-	const struct minute *y = *(struct minute *const *)b;
+	const struct tick *x = *(struct tick *const *)a;
+	const struct tick *y = *(struct tick *const *)b;
 
 	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* The table's entries, oldest first, in a new array. */
+static struct tick **
+tick_list(const struct tick_table *tt)
+{
+	struct tick **v = xcalloc(tt->len + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < tt->cap; i++)
+		if (tt->t[i].used)
+			v[n++] = &tt->t[i];
+	qsort(v, n, sizeof(*v), by_time);
+	return v;
 }
 
 /* The settled rows by (minute, state name). */
@@ -337,15 +369,10 @@ emit_minutes(const struct ledger_count *lc, store_agg_fn *fn, void *arg)
 {
 	static const enum store_dlv_state by_name[] = {
 	    DLV_BOUNCED, DLV_DEFERRED, DLV_FAILED, DLV_SENT};
-	struct minute **v = xcalloc(lc->mlen + 1, sizeof(*v));
-	size_t n = 0;
+	struct tick **v = tick_list(&lc->minutes);
 	int stop = 0;
 
-	for (size_t i = 0; i < lc->mcap; i++)
-		if (lc->m[i].used)
-			v[n++] = &lc->m[i];
-	qsort(v, n, sizeof(*v), by_minute);
-	for (size_t i = 0; i < n && stop == 0; i++)
+	for (size_t i = 0; i < lc->minutes.len && stop == 0; i++)
 		for (size_t j = 0; j < 4 && stop == 0; j++) {
 			enum store_dlv_state s = by_name[j];
 			struct store_agg_row r = {.what = STORE_AGG_DONE_TIME,
@@ -358,6 +385,27 @@ emit_minutes(const struct ledger_count *lc, store_agg_fn *fn, void *arg)
 			if (r.n)
 				stop = fn(arg, &r);
 		}
+	free(v);
+	return stop;
+}
+
+/* Every row by the second of its last update. */
+static int
+emit_seconds(const struct ledger_count *lc, store_agg_fn *fn, void *arg)
+{
+	struct tick **v = tick_list(&lc->seconds);
+	int stop = 0;
+
+	for (size_t i = 0; i < lc->seconds.len && stop == 0; i++) {
+		struct store_agg_row r = {.what = STORE_AGG_UPDATES,
+		                          .key = "",
+		                          .sub = "",
+		                          .at = v[i]->at};
+
+		for (int k = 0; k < DLV__COUNT; k++)
+			r.n += v[i]->n[k];
+		stop = fn(arg, &r);
+	}
 	free(v);
 	return stop;
 }
@@ -379,6 +427,9 @@ ledger_count_emit(struct ledger_count *lc, enum store_agg what, int64_t since,
 		                       arg)) != 0)
 			return stop;
 	if (what == STORE_AGG_DONE_TIME || what == STORE_AGG_LEDGER)
-		stop = emit_minutes(lc, fn, arg);
+		if ((stop = emit_minutes(lc, fn, arg)) != 0)
+			return stop;
+	if (what == STORE_AGG_UPDATES || what == STORE_AGG_LEDGER)
+		stop = emit_seconds(lc, fn, arg);
 	return stop;
 }

@@ -328,9 +328,12 @@ enum store_agg {
 	                      * (events), click, open (track_hits); at, n */
 	STORE_AGG_MAILBOXES, /* key: mailbox; sub: what was done ("" none);
 	                      * at: the latest seen_at; n (any campaign) */
-	STORE_AGG_LEDGER,    /* RELAYS, REPLIES and DONE_TIME in one call
-	                      * (one pass over the ledger where the backend
-	                      * counts in memory); each row's what says which */
+	STORE_AGG_UPDATES,   /* at: a second; n: the rows (any state) last
+	                      * updated then (a run's end when it wrote none) */
+	STORE_AGG_LEDGER,    /* RELAYS, REPLIES, DONE_TIME and UPDATES in one
+	                      * call (one pass over the ledger where the
+	                      * backend counts in memory); each row's what
+	                      * says which */
 };
 #define STORE_AGG_SLOW_MAX 10
 #define STORE_AGG_ROWS_MAX 1000 /* mailboxes x actions, at most */

@@ -698,6 +698,9 @@ static const char pg_wh_disarm_sql[] =
 	  "'" STORE_TALLY_OTHERS                                               \
 	  "')::int ELSE 0 END, at DESC, n DESC, k COLLATE "                    \
 	  "\"C\", s")                                                          \
+	X(PS_AGG_UPDATES,                                                      \
+	  "SELECT '', '', updated_at, count(*) FROM deliveries WHERE "         \
+	  "campaign_id = $1::bigint GROUP BY 3 ORDER BY 3")                    \
 	X(PS_AGG_BOUNCES,                                                      \
 	  "SELECT kind, '', 0, count(*) FROM bounces WHERE campaign_id = "     \
 	  "$1::bigint GROUP BY 1 ORDER BY 4 DESC, kind COLLATE \"C\"")         \
@@ -2680,20 +2683,20 @@ pg_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	    [STORE_AGG_BOUNCES] = PS_AGG_BOUNCES,
 	    [STORE_AGG_ACTIVITY] = PS_AGG_ACTIVITY,
 	    [STORE_AGG_MAILBOXES] = PS_AGG_MAILBOXES,
+	    [STORE_AGG_UPDATES] = PS_AGG_UPDATES,
 	};
+	static const enum store_agg ledger[] = {
+	    STORE_AGG_RELAYS, STORE_AGG_REPLIES, STORE_AGG_DONE_TIME,
+	    STORE_AGG_UPDATES};
 	struct pg_params a = {0};
 	PGresult *r;
 	int err, stop = 0;
 
 	if (what == STORE_AGG_LEDGER) {
-		/* PostgreSQL groups by hashing: three statements */
-		if ((stop = pg_aggregate(s, STORE_AGG_RELAYS, campaign_id, fn,
-		                         arg)) != 0 ||
-		    (stop = pg_aggregate(s, STORE_AGG_REPLIES, campaign_id, fn,
-		                         arg)) != 0)
-			return stop;
-		return pg_aggregate(s, STORE_AGG_DONE_TIME, campaign_id, fn,
-		                    arg);
+		/* PostgreSQL groups by hashing: a statement each */
+		for (size_t i = 0; i < 4 && stop == 0; i++)
+			stop = pg_aggregate(s, ledger[i], campaign_id, fn, arg);
+		return stop;
 	}
 	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
 		return store_fail(s, MC_EINVAL, "aggregate: no such kind");

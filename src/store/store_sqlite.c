@@ -3374,7 +3374,8 @@ sq_aggregate(struct store *s, enum store_agg what, int64_t campaign_id,
 	int rc, stop = 0;
 
 	if (what == STORE_AGG_RELAYS || what == STORE_AGG_REPLIES ||
-	    what == STORE_AGG_DONE_TIME || what == STORE_AGG_LEDGER)
+	    what == STORE_AGG_DONE_TIME || what == STORE_AGG_UPDATES ||
+	    what == STORE_AGG_LEDGER)
 		return sq_ledger_aggregate(q, what, campaign_id, fn, arg);
 	if ((unsigned)what >= sizeof(ids) / sizeof(ids[0]))
 		return store_fail(s, MC_EINVAL, "aggregate: no such kind");

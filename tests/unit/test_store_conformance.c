@@ -1166,20 +1166,22 @@ collect_tagged(void *arg, const struct store_agg_row *r)
 	return 0;
 }
 
-/* STORE_AGG_LEDGER gives the rows of RELAYS, REPLIES and DONE_TIME. */
+/* STORE_AGG_LEDGER gives the rows of RELAYS, REPLIES, DONE_TIME and
+ * UPDATES. */
 static void
-ledger_is_the_three(struct store *s, int64_t camp, int64_t m0)
+ledger_is_the_four(struct store *s, int64_t camp, int64_t m0)
 {
-	static const enum store_agg three[] = {
-	    STORE_AGG_RELAYS, STORE_AGG_REPLIES, STORE_AGG_DONE_TIME};
+	static const enum store_agg four[] = {
+	    STORE_AGG_RELAYS, STORE_AGG_REPLIES, STORE_AGG_DONE_TIME,
+	    STORE_AGG_UPDATES};
 	struct agg_seen one = {.base = m0}, each = {.base = m0};
 
 	assert_int_equal(
 	    store_aggregate(s, STORE_AGG_LEDGER, camp, collect_tagged, &one),
 	    0);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		assert_int_equal(
-		    store_aggregate(s, three[i], camp, collect_tagged, &each),
+		    store_aggregate(s, four[i], camp, collect_tagged, &each),
 		    0);
 	assert_true(strlen(one.text) > 500);
 	assert_string_equal(one.text, each.text);
@@ -1259,8 +1261,15 @@ test_report_aggregates(void **state)
 	assert_string_equal(a.text, "250|sent|0|6;451|deferred|0|6;"
 	                            "550|bounced|0|6;550|failed|0|6;");
 
-	/* the three in one call, each row tagged, in the order of the three */
-	ledger_is_the_three(s, camp, m0);
+	/* every row by the second of its last update */
+	memset(&a, 0, sizeof(a));
+	a.base = T0;
+	assert_int_equal(
+	    store_aggregate(s, STORE_AGG_UPDATES, camp, collect_agg, &a), 0);
+	assert_string_equal(a.text, "||10|12;||200|12;");
+
+	/* the four in one call, each row tagged, in the order of the four */
+	ledger_is_the_four(s, camp, m0);
 
 	/* bounces by class, and the activity over time */
 	b.campaign_id = camp;
