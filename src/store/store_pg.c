@@ -323,6 +323,88 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     " why text NOT NULL DEFAULT '',"
     " messages bigint NOT NULL DEFAULT 0,"
     " summary text NOT NULL DEFAULT '');",
+    "SELECT 1;", /* 17: none (a number held for work that did not land) */
+    "SELECT 1;", /* 18: none (a number held for work that did not land) */
+    /*
+     * 19: the contact audit (SQLite's TEMP audit_triggers), as statement
+     * triggers over transition tables: an import of a million contacts is
+     * one INSERT ... SELECT, not a million trigger calls.  The context (who
+     * and why) is this session's mailcast.audit_ctx (audit_context);
+     * another program's changes are recorded without one.  mc_json_patch
+     * is SQLite's json_patch (RFC 7396) and mc_json_text its compact text,
+     * so both backends keep the same attribute text.
+     */
+    "CREATE FUNCTION mc_audit_ctx() RETURNS bigint LANGUAGE sql STABLE AS"
+    " $$ SELECT nullif(current_setting('mailcast.audit_ctx', true),"
+    " '')::bigint $$;"
+    "CREATE FUNCTION mc_audit_contacts() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN"
+    " IF TG_OP = 'INSERT' THEN"
+    "  INSERT INTO contact_audit(contact_id, at, ctx, action, detail)"
+    "  SELECT id, updated_at, mc_audit_ctx(), 'added', NULL FROM new_rows"
+    "  ORDER BY id;"
+    " ELSE"
+    "  INSERT INTO contact_audit(contact_id, at, ctx, action, detail)"
+    "  SELECT id, at, mc_audit_ctx(), action, detail FROM ("
+    "  SELECT n.id, 1 AS k, n.updated_at AS at, 'added' AS action,"
+    "  NULL AS detail FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE"
+    "  o.deleted_at IS NOT NULL AND n.deleted_at IS NULL UNION ALL"
+    "  SELECT n.id, 2, n.deleted_at, 'deleted', NULL FROM old_rows o JOIN"
+    "  new_rows n ON n.id = o.id WHERE o.deleted_at IS NULL AND"
+    "  n.deleted_at IS NOT NULL AND n.status <> 'erased' UNION ALL"
+    "  SELECT n.id, 3, n.updated_at, 'attributes', NULL FROM old_rows o"
+    "  JOIN new_rows n ON n.id = o.id WHERE o.attrs <> n.attrs AND"
+    "  n.status <> 'erased' UNION ALL"
+    "  SELECT n.id, 4, n.updated_at, 'status', o.status || ' -> ' ||"
+    "  n.status FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE"
+    "  o.status <> n.status) x ORDER BY id, k;"
+    " END IF; RETURN NULL; END $$;"
+    "CREATE TRIGGER audit_contacts_add AFTER INSERT ON contacts"
+    " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE"
+    " FUNCTION mc_audit_contacts();"
+    "CREATE TRIGGER audit_contacts_change AFTER UPDATE ON contacts"
+    " REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH"
+    " STATEMENT EXECUTE FUNCTION mc_audit_contacts();"
+    /* joined: not for a contact added or changed by the same statement
+     * and second (an import: its reason names the list already) */
+    "CREATE FUNCTION mc_audit_members() RETURNS trigger LANGUAGE plpgsql"
+    " AS $$ BEGIN"
+    " IF TG_OP = 'INSERT' THEN"
+    "  INSERT INTO contact_audit(contact_id, at, ctx, action, detail)"
+    "  SELECT m.contact_id, m.added_at, mc_audit_ctx(), 'joined', l.name"
+    "  FROM new_rows m JOIN contacts c ON c.id = m.contact_id LEFT JOIN"
+    "  lists l ON l.id = m.list_id WHERE c.updated_at <> m.added_at"
+    "  ORDER BY m.contact_id, m.list_id;"
+    " ELSE"
+    "  INSERT INTO contact_audit(contact_id, at, ctx, action, detail)"
+    "  SELECT o.contact_id, extract(epoch FROM now())::bigint,"
+    "  mc_audit_ctx(), 'left', l.name FROM old_rows o LEFT JOIN lists l"
+    "  ON l.id = o.list_id ORDER BY o.contact_id, o.list_id;"
+    " END IF; RETURN NULL; END $$;"
+    "CREATE TRIGGER audit_members_join AFTER INSERT ON list_members"
+    " REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE"
+    " FUNCTION mc_audit_members();"
+    "CREATE TRIGGER audit_members_leave AFTER DELETE ON list_members"
+    " REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE"
+    " FUNCTION mc_audit_members();"
+    "CREATE FUNCTION mc_json_merge(t jsonb, p jsonb) RETURNS jsonb"
+    " LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN jsonb_typeof(p) <>"
+    " 'object' THEN p ELSE coalesce((SELECT jsonb_object_agg(k, v) FROM"
+    " (SELECT key AS k, value AS v FROM jsonb_each(CASE WHEN"
+    " jsonb_typeof(t) = 'object' THEN t ELSE '{}' END) WHERE NOT p ? key"
+    " UNION ALL SELECT key, mc_json_merge(CASE WHEN jsonb_typeof(t) ="
+    " 'object' THEN t -> key END, value) FROM jsonb_each(p) WHERE"
+    " jsonb_typeof(value) <> 'null') x), '{}') END $$;"
+    "CREATE FUNCTION mc_json_text(j jsonb) RETURNS text LANGUAGE sql"
+    " IMMUTABLE AS $$ SELECT CASE jsonb_typeof(j) WHEN 'object' THEN '{'"
+    " || coalesce((SELECT string_agg(to_json(key)::text || ':' ||"
+    " mc_json_text(value), ',') FROM jsonb_each(j)), '') || '}' WHEN"
+    " 'array' THEN '[' || coalesce((SELECT string_agg(mc_json_text(e),"
+    " ',' ORDER BY n) FROM jsonb_array_elements(j) WITH ORDINALITY AS"
+    " a(e, n)), '') || ']' ELSE j::text END $$;"
+    "CREATE FUNCTION mc_json_patch(t text, p text) RETURNS text LANGUAGE"
+    " sql IMMUTABLE AS $$ SELECT mc_json_text(mc_json_merge(t::jsonb,"
+    " p::jsonb)) $$;",
 };
 
 /* A webhook_outbox row as struct store_webhook reads it (SQLite's WH_ROW). */
@@ -400,6 +482,25 @@ static const char pg_wh_disarm_sql[] =
 	"kind = 'unsubscribe' UNION ALL SELECT CASE WHEN idx < 0 THEN 'open' " \
 	"ELSE 'click' END, at FROM track_hits WHERE campaign_id = $1::bigint"
 
+/* contact_upsert_many's rows ($1..$3 text[], $6 statuses, $7 created,
+ * $8 status times) and the new contacts (ins), then its memberships and
+ * counts after the update of the old ones (upd). */
+#define PG_UPSERT_V                                                            \
+	"WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], " \
+	"$6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY AS "          \
+	"v(address, domain, attrs, status, created, status_at, i)), ins AS "   \
+	"(INSERT INTO contacts(address, domain, attrs, status, created_at, "   \
+	"updated_at, status_at) SELECT address, domain, attrs, status, "       \
+	"created, $4::bigint, status_at FROM v ORDER BY i ON CONFLICT "        \
+	"(address) DO NOTHING RETURNING id"
+#define PG_UPSERT_MEM                                                          \
+	"), mem AS (INSERT INTO list_members(list_id, contact_id, added_at) "  \
+	"SELECT $5::bigint, x.id, $4::bigint FROM (SELECT id FROM ins UNION "  \
+	"ALL SELECT c.id FROM contacts c JOIN v ON c.address = v.address) x "  \
+	"WHERE $5::bigint > 0 ON CONFLICT DO NOTHING RETURNING 1) SELECT "     \
+	"(SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT "     \
+	"count(*) FROM mem)"
+
 #define PG_STMTS(X)                                                            \
 	X(PS_LIST_INSERT, "INSERT INTO lists(name, created_at) VALUES "        \
 	                  "($1::text, $2::bigint) ON CONFLICT (name) DO "      \
@@ -421,43 +522,47 @@ static const char pg_wh_disarm_sql[] =
 	  "INSERT INTO list_members(list_id, contact_id, added_at) VALUES "    \
 	  "($1::bigint, $2::bigint, $3::bigint) ON CONFLICT DO NOTHING")       \
 	X(PS_CONTACT_UPSERT_MANY, /* upd, the join: old contacts only */       \
-	  "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], "           \
-	  "$3::text[]) WITH ORDINALITY AS v(address, domain, attrs, i)), ins " \
-	  "AS (INSERT INTO contacts(address, domain, attrs, created_at, "      \
-	  "updated_at) SELECT address, domain, attrs, $4::bigint, $4::bigint " \
-	  "FROM v ORDER BY i ON CONFLICT (address) DO NOTHING RETURNING id), " \
-	  "upd AS (UPDATE contacts c SET attrs = v.attrs, updated_at = "       \
-	  "$4::bigint FROM v WHERE c.address = v.address AND c.attrs <> "      \
-	  "v.attrs RETURNING c.id), mem AS (INSERT INTO list_members("         \
-	  "list_id, contact_id, added_at) SELECT $5::bigint, x.id, "           \
-	  "$4::bigint FROM (SELECT id FROM ins UNION ALL SELECT c.id FROM "    \
-	  "contacts c JOIN v ON c.address = v.address) x WHERE $5::bigint > "  \
-	  "0 ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT count(*) "     \
-	  "FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM mem)") \
+	  PG_UPSERT_V                                                          \
+	  "), upd AS (UPDATE contacts c SET attrs = v.attrs, "                 \
+	  "updated_at = $4::bigint FROM v WHERE c.address = v.address AND "    \
+	  "c.attrs <> v.attrs RETURNING c.id" PG_UPSERT_MEM)                   \
 	X(PS_CONTACT_MERGE_MANY, /* the same, attributes merged */             \
-	  "WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], "           \
-	  "$3::text[]) WITH ORDINALITY AS v(address, domain, attrs, i)), ins " \
-	  "AS (INSERT INTO contacts(address, domain, attrs, created_at, "      \
-	  "updated_at) SELECT address, domain, attrs, $4::bigint, $4::bigint " \
-	  "FROM v ORDER BY i ON CONFLICT (address) DO NOTHING RETURNING id), " \
-	  "upd AS (UPDATE contacts c SET attrs = CASE WHEN c.attrs::jsonb || " \
-	  "v.attrs::jsonb = v.attrs::jsonb THEN v.attrs ELSE (c.attrs::jsonb " \
-	  "|| v.attrs::jsonb)::text END, updated_at = $4::bigint FROM v "      \
-	  "WHERE "                                                             \
-	  "c.address = v.address AND c.attrs::jsonb || v.attrs::jsonb <> "     \
-	  "c.attrs::jsonb RETURNING c.id), mem AS (INSERT INTO list_members("  \
-	  "list_id, contact_id, added_at) SELECT $5::bigint, x.id, "           \
-	  "$4::bigint FROM (SELECT id FROM ins UNION ALL SELECT c.id FROM "    \
-	  "contacts c JOIN v ON c.address = v.address) x WHERE $5::bigint > "  \
-	  "0 ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT count(*) "     \
-	  "FROM ins), (SELECT count(*) FROM upd), (SELECT count(*) FROM mem)") \
-	X(PS_CONTACT_EACH_ALL, "SELECT " CONTACT_ROW " FROM contacts c ORDER " \
-	                       "BY c.address COLLATE \"C\"")                   \
+	  PG_UPSERT_V                                                          \
+	  "), upd AS (UPDATE contacts c SET attrs = "                          \
+	  "mc_json_patch(c.attrs, v.attrs), updated_at = $4::bigint FROM v "   \
+	  "WHERE c.address = v.address AND mc_json_patch(c.attrs, v.attrs) "   \
+	  "<> c.attrs RETURNING c.id" PG_UPSERT_MEM)                           \
+	X(PS_CONTACT_STATUS_MANY, /* a status: new and active contacts only */ \
+	  "UPDATE contacts c SET status = v.status, status_at = "              \
+	  "coalesce(v.status_at, $2::bigint), updated_at = $2::bigint FROM "   \
+	  "unnest($1::text[], $3::text[], $4::bigint[]) AS v(address, "        \
+	  "status, status_at) WHERE c.address = v.address AND c.status = "     \
+	  "'active' AND v.status <> 'active'")                                 \
+	X(PS_SUPP_SYNC_MANY,                                                   \
+	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
+	  "SELECT c.address, CASE c.status WHEN 'unsubscribed' THEN "          \
+	  "'unsubscribed' WHEN 'bounced' THEN 'hard-bounce' WHEN "             \
+	  "'complained' "                                                      \
+	  "THEN 'complaint' ELSE 'manual' END, 'import', $2::bigint FROM "     \
+	  "unnest($1::text[]) AS v(address) JOIN contacts c ON c.address = "   \
+	  "v.address WHERE c.status NOT IN ('active', 'pending') ON CONFLICT " \
+	  "DO NOTHING")                                                        \
+	X(PS_ANY_DELETED, "SELECT count(*) FROM (SELECT 1 FROM contacts "      \
+	                  "WHERE deleted_at IS NOT NULL AND status <> "        \
+	                  "'erased' LIMIT 1) x")                               \
+	X(PS_REVIVE_MANY,                                                      \
+	  "UPDATE contacts c SET deleted_at = NULL, updated_at = $2::bigint "  \
+	  "FROM unnest($1::text[]) AS v(address) WHERE c.address = v.address " \
+	  "AND c.deleted_at IS NOT NULL")                                      \
+	X(PS_CONTACT_EACH_ALL,                                                 \
+	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
+	  "ORDER BY c.address COLLATE \"C\"")                                  \
 	X(PS_CONTACT_EACH_LIST,                                                \
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
 	  "c.id = m.contact_id WHERE m.list_id = $1::bigint ORDER BY "         \
 	  "c.address COLLATE \"C\"")                                           \
-	X(PS_COUNT_ALL, "SELECT count(*) FROM contacts")                       \
+	X(PS_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
+	                "NULL")                                                \
 	X(PS_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
 	                 "$1::bigint")                                         \
 	X(PS_TALLY_ALL, "SELECT status, count(*) FROM contacts WHERE "         \
@@ -474,9 +579,10 @@ static const char pg_wh_disarm_sql[] =
 	  "VALUES ($1::text, $2::text, $3::text, $4::bigint) ON CONFLICT "     \
 	  "(entry) DO NOTHING")                                                \
 	X(PS_SUPP_DELETE, "DELETE FROM suppressions WHERE entry = $1::text")   \
-	X(PS_SUPP_CHECK,                                                       \
+	X(PS_SUPP_CHECK, /* the address, its erasure entry, its domain */      \
 	  "SELECT entry, reason, source, created_at FROM suppressions WHERE "  \
-	  "entry = $1::text OR entry = $2::text ORDER BY length(entry) DESC "  \
+	  "entry = $1::text OR entry = $2::text OR entry = $3::text ORDER BY " \
+	  "CASE entry WHEN $1::text THEN 0 WHEN $3::text THEN 1 ELSE 2 END "   \
 	  "LIMIT 1")                                                           \
 	X(PS_SUPP_EACH, "SELECT entry, reason, source, created_at FROM "       \
 	                "suppressions ORDER BY entry COLLATE \"C\"")           \
@@ -558,8 +664,9 @@ static const char pg_wh_disarm_sql[] =
 	  "SELECT count(*) FROM bounces WHERE address = $1::text AND kind = "  \
 	  "$2::text AND received_at >= $3::bigint")                            \
 	X(PS_CONTACT_STATUS,                                                   \
-	  "UPDATE contacts SET status = $2::text, updated_at = $3::bigint "    \
-	  "WHERE id = $1::bigint AND status <> $2::text")                      \
+	  "UPDATE contacts SET status = $2::text, updated_at = $3::bigint, "   \
+	  "status_at = $3::bigint WHERE id = $1::bigint AND status <> "        \
+	  "$2::text AND status <> 'erased'")                                   \
 	X(PS_DLV_BOUNCED,                                                      \
 	  "UPDATE deliveries SET state = 'bounced', updated_at = $3::bigint "  \
 	  "WHERE campaign_id = $1::bigint AND contact_id = $2::bigint AND "    \
@@ -791,6 +898,55 @@ static const char pg_wh_disarm_sql[] =
 	  "m.contact_id = c.id) || ']', '[]') FROM contacts c WHERE "          \
 	  "(c.address = $1::text AND c.deleted_at IS NULL) OR (c.address = "   \
 	  "$2::text AND c.status = 'erased') ORDER BY c.id DESC LIMIT 1")      \
+	X(PS_AUDIT_CTX,                                                        \
+	  "WITH x AS (INSERT INTO audit_contexts(actor, why) VALUES "          \
+	  "($1::text, $2::text) RETURNING id) SELECT id, "                     \
+	  "set_config('mailcast.audit_ctx', id::text, false) FROM x")          \
+	X(PS_AUDIT_CLEAR, "SELECT set_config('mailcast.audit_ctx', '', "       \
+	                  "false)")                                            \
+	X(PS_CONTACT_PATCH,                                                    \
+	  "UPDATE contacts SET attrs = mc_json_patch(attrs, $2::text), "       \
+	  "updated_at = $3::bigint WHERE id = $1::bigint AND deleted_at IS "   \
+	  "NULL AND mc_json_patch(attrs, $2::text) <> attrs")                  \
+	X(PS_CONTACT_ADDR, "SELECT address, status FROM contacts WHERE id = "  \
+	                   "$1::bigint AND deleted_at IS NULL")                \
+	X(PS_MEMBERS_DROP,                                                     \
+	  "DELETE FROM list_members WHERE contact_id = $1::bigint")            \
+	X(PS_CONTACT_HIDE,                                                     \
+	  "UPDATE contacts SET attrs = '{}', deleted_at = $2::bigint, "        \
+	  "updated_at = $2::bigint WHERE id = $1::bigint AND deleted_at IS "   \
+	  "NULL")                                                              \
+	X(PS_ERASE_SUPP_COPY,                                                  \
+	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
+	  "SELECT $2::text, reason, 'erased', created_at FROM suppressions "   \
+	  "WHERE entry = $1::text ON CONFLICT DO NOTHING")                     \
+	X(PS_ERASE_SUPP_ADD,                                                   \
+	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
+	  "VALUES ($1::text, $2::text, 'erased', $3::bigint) ON CONFLICT DO "  \
+	  "NOTHING")                                                           \
+	X(PS_ERASE_BOUNCES,                                                    \
+	  "UPDATE bounces SET address = $2::text, diagnostic = NULL WHERE "    \
+	  "address = $1::text OR contact_id = $3::bigint")                     \
+	X(PS_ERASE_LEDGER, "UPDATE deliveries SET reply_text = NULL WHERE "    \
+	                   "contact_id = $1::bigint")                          \
+	X(PS_ERASE_EVENTS, "UPDATE events SET detail = NULL WHERE "            \
+	                   "contact_id = $1::bigint")                          \
+	X(PS_ERASE_AUDIT, /* the reasons given for this contact alone */       \
+	  "UPDATE audit_contexts SET why = NULL WHERE id IN (SELECT ctx FROM " \
+	  "contact_audit WHERE contact_id = $1::bigint) AND id <> $2::bigint " \
+	  "AND NOT EXISTS (SELECT 1 FROM contact_audit a WHERE a.ctx = "       \
+	  "audit_contexts.id AND a.contact_id <> $1::bigint)")                 \
+	X(PS_ERASE_TAKEN, "SELECT 1 FROM contacts WHERE address = $1::text")   \
+	X(PS_ERASE_CONTACT,                                                    \
+	  "UPDATE contacts SET address = $2::text, domain = '', attrs = "      \
+	  "'{}', status = 'erased', status_at = $3::bigint, updated_at = "     \
+	  "$3::bigint, deleted_at = $3::bigint WHERE id = $1::bigint")         \
+	X(PS_HISTORY,                                                          \
+	  "SELECT a.at, coalesce(x.actor, 'mailcast'), a.action, CASE WHEN "   \
+	  "a.action = 'status' THEN a.detail || coalesce(': ' || x.why, '') "  \
+	  "WHEN a.detail IS NOT NULL THEN a.detail ELSE x.why END FROM "       \
+	  "contact_audit a LEFT JOIN audit_contexts x ON x.id = a.ctx WHERE "  \
+	  "a.contact_id = $1::bigint ORDER BY a.id")                           \
 	X(PS_ERASE_SALT,                                                       \
 	  "SELECT value FROM store_meta WHERE key = 'erase_salt'")             \
 	X(PS_MEMBER_COPY,                                                      \
@@ -836,6 +992,7 @@ struct store_pg {
 	char salt[128]; /* the erase salt, read on first need ("" before) */
 	char hit_source[256];
 	bool read_only; /* opened STORE_READ: every session read-only */
+	int64_t ctx;    /* the audit context of this session, 0: none */
 };
 
 /* Text parameters of one statement (numbers formatted in place). */
@@ -893,14 +1050,18 @@ id_array(const int64_t *ids, size_t n)
 	return out;
 }
 
-/* One field of row i: 0 address, 1 domain, 2 attrs ("{}" for NULL). */
+/* One field of row i: 0 address, 1 domain, 2 attrs ("{}" for NULL), 3
+ * status ("active" for NULL). */
 static const char *
 row_field(const struct store_contact_in *rows, size_t i, int field)
 {
 	const char *v = field == 0   ? rows[i].address
 	                : field == 1 ? rows[i].domain
-	                             : rows[i].attrs;
+	                : field == 2 ? rows[i].attrs
+	                             : rows[i].status;
 
+	if (field == 3)
+		return v != NULL ? v : "active";
 	return v != NULL ? v : "{}";
 }
 
@@ -926,6 +1087,34 @@ text_array(const struct store_contact_in *rows, size_t n, int field)
 			*p++ = *v;
 		}
 		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = '\0';
+	return out;
+}
+
+/* The rows' times as a bigint[] literal: created (the subscription
+ * time, else now) or, with status_at true, when the status was set (now
+ * when not given; NULL for an active row given none).  Caller frees. */
+static char *
+time_array(const struct store_contact_in *rows, size_t n, bool status_at,
+           time_t now)
+{
+	char *out = xmalloc(24 * n + 3), *p = out;
+
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		const struct store_contact_in *r = &rows[i];
+		bool active =
+		    r->status == NULL || strcmp(r->status, "active") == 0;
+		time_t t = status_at ? r->status_at : r->subscribed;
+
+		if (i > 0)
+			*p++ = ',';
+		if (status_at && active && t == 0)
+			p += sprintf(p, "NULL");
+		else
+			p += sprintf(p, "%lld", (long long)(t ? t : now));
 	}
 	*p++ = '}';
 	*p = '\0';
@@ -1386,11 +1575,60 @@ pg_contact_upsert(struct store *s, const char *address, const char *domain,
 /* Rows per statement of contact_upsert_many. */
 #define PG_UPSERT_BATCH 1000
 
+/* One integer of a one-row query into *out (-1 when no row). */
+static int
+query_int(struct store_pg *p, enum pg_stmt id, const struct pg_params *a,
+          const char *op, int64_t *out)
+{
+	PGresult *r;
+	int err;
+
+	if ((err = pg_run(p, id, a, op, &r)) < 0)
+		return err;
+	*out =
+	    PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? col_int(r, 0, 0) : -1;
+	PQclear(r);
+	return 0;
+}
+
+/* Bring back the deleted contacts among addresses (a text[] literal). */
+static int
+pg_contacts_revive(struct store_pg *p, const char *addresses, time_t now)
+{
+	struct pg_params a = {0};
+
+	par_text(&a, addresses);
+	par_int(&a, now);
+	return pg_run(p, PS_REVIVE_MANY, &a, "contact", NULL);
+}
+
+/* Give the active contacts among addresses their imported status, then
+ * suppress every one with a status (text[] and bigint[] literals). */
+static int
+pg_contacts_status(struct store_pg *p, const char *addresses,
+                   const char *statuses, const char *times, time_t now)
+{
+	struct pg_params a = {0}, b = {0};
+	int err;
+
+	par_text(&a, addresses);
+	par_int(&a, now);
+	par_text(&a, statuses);
+	par_text(&a, times);
+	if ((err = pg_run(p, PS_CONTACT_STATUS_MANY, &a, "contact status",
+	                  NULL)) < 0)
+		return err;
+	par_text(&b, addresses);
+	par_int(&b, now);
+	return pg_run(p, PS_SUPP_SYNC_MANY, &b, "suppress", NULL);
+}
+
 /* op: contact_upsert_many — each batch one statement: a multi-row insert
- * of the new contacts, an update of the changed ones (attributes merged
- * unless flags has STORE_UPSERT_REPLACE), the memberships.  A row with a
- * status other than active is MC_EUNSUPP: the status model is SQLite's
- * so far. */
+ * of the new contacts (with their statuses), an update of the changed ones
+ * (attributes merged unless flags has STORE_UPSERT_REPLACE), the
+ * memberships; then, when the batch has statuses, the active contacts
+ * given one and their suppressions (as SQLite's upsert_batch).  Deleted
+ * contacts imported again come back first. */
 static int
 pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
                        size_t n, int64_t list_id, time_t now, unsigned flags,
@@ -1399,31 +1637,43 @@ pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 	struct store_pg *p = PG(s);
 	enum pg_stmt ps = flags & STORE_UPSERT_REPLACE ? PS_CONTACT_UPSERT_MANY
 	                                               : PS_CONTACT_MERGE_MANY;
+	int64_t revive = 0;
 	int own, err;
 
-	for (size_t i = 0; i < n; i++)
-		if (rows[i].status != NULL &&
-		    strcmp(rows[i].status, "active") != 0)
-			return store_fail(s, MC_EUNSUPP,
-			                  "store %s: an imported status is not "
-			                  "in the postgresql backend yet",
-			                  rows[i].address);
 	if ((err = txn_enter(p, &own)) < 0)
 		return err;
+	err = query_int(p, PS_ANY_DELETED, NULL, "contacts", &revive);
 	while (n > 0 && err == 0) {
 		size_t k = n < PG_UPSERT_BATCH ? n : PG_UPSERT_BATCH;
-		char *arr[3] = {text_array(rows, k, 0), text_array(rows, k, 1),
-		                text_array(rows, k, 2)};
+		char *arr[6] = {text_array(rows, k, 0),
+		                text_array(rows, k, 1),
+		                text_array(rows, k, 2),
+		                text_array(rows, k, 3),
+		                time_array(rows, k, false, now),
+		                time_array(rows, k, true, now)};
 		struct pg_params a = {0};
-		PGresult *r;
+		PGresult *r = NULL;
+		bool statuses = false;
 
+		for (size_t i = 0; i < k; i++)
+			statuses |= rows[i].status != NULL &&
+			            strcmp(rows[i].status, "active") != 0;
 		par_text(&a, arr[0]);
 		par_text(&a, arr[1]);
 		par_text(&a, arr[2]);
 		par_int(&a, now);
 		par_int(&a, list_id);
-		err = pg_run(p, ps, &a, "contact upsert", &r);
-		for (int i = 0; i < 3; i++)
+		par_text(&a, arr[3]);
+		par_text(&a, arr[4]);
+		par_text(&a, arr[5]);
+		if (revive > 0)
+			err = pg_contacts_revive(p, arr[0], now);
+		if (err == 0)
+			err = pg_run(p, ps, &a, "contact upsert", &r);
+		if (err == 0 && statuses)
+			err =
+			    pg_contacts_status(p, arr[0], arr[3], arr[5], now);
+		for (int i = 0; i < 6; i++)
 			free(arr[i]);
 		if (err == 0) {
 			unsigned long added = (unsigned long)col_int(r, 0, 0);
@@ -1470,22 +1720,6 @@ pg_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 	}
 	PQclear(r);
 	return stop;
-}
-
-/* One integer of a one-row query into *out (-1 when no row). */
-static int
-query_int(struct store_pg *p, enum pg_stmt id, const struct pg_params *a,
-          const char *op, int64_t *out)
-{
-	PGresult *r;
-	int err;
-
-	if ((err = pg_run(p, id, a, op, &r)) < 0)
-		return err;
-	*out =
-	    PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? col_int(r, 0, 0) : -1;
-	PQclear(r);
-	return 0;
 }
 
 /* op: contact_tally */
@@ -1610,6 +1844,30 @@ supp_from_row(const PGresult *r, int i, struct store_suppression *out)
 	out->created = (time_t)col_int(r, i, 3);
 }
 
+/* The erasure entry of address under the store's salt (read once). */
+static int
+pg_erased(struct store_pg *p, const char *address,
+          char out[STORE_ERASE_ENTRY_LEN + 1])
+{
+	PGresult *r;
+	int err;
+
+	if (p->salt[0] == '\0') {
+		if ((err = pg_run(p, PS_ERASE_SALT, NULL, "erase salt", &r)) <
+		    0)
+			return err;
+		if (PQntuples(r) > 0)
+			mc_strlcpy(p->salt, PQgetvalue(r, 0, 0),
+			           sizeof(p->salt));
+		PQclear(r);
+		if (p->salt[0] == '\0')
+			return store_fail(&p->base, MC_EIO,
+			                  "the store has no erase salt");
+	}
+	store_erase_entry(p->salt, address, out);
+	return 0;
+}
+
 /* op: supp_check */
 static int
 pg_supp_check(struct store *s, const char *address,
@@ -1618,11 +1876,15 @@ pg_supp_check(struct store *s, const char *address,
 	struct store_pg *p = PG(s);
 	struct pg_params a = {0};
 	const char *at = strrchr(address, '@');
+	char erased[STORE_ERASE_ENTRY_LEN + 1];
 	PGresult *r;
 	int err;
 
+	if ((err = pg_erased(p, address, erased)) < 0)
+		return err;
 	par_text(&a, address);
 	par_text(&a, at != NULL ? at : address);
+	par_text(&a, erased);
 	if ((err = pg_run(p, PS_SUPP_CHECK, &a, "suppression check", &r)) < 0)
 		return err;
 	if (PQntuples(r) == 0) {
@@ -3109,15 +3371,8 @@ pg_contact_get(struct store *s, const char *address, store_contact_fn *fn,
 	PGresult *r;
 	int err;
 
-	if (p->salt[0] == '\0') {
-		if ((err = pg_run(p, PS_ERASE_SALT, NULL, "contact", &r)) < 0)
-			return err;
-		if (PQntuples(r) > 0)
-			mc_strlcpy(p->salt, PQgetvalue(r, 0, 0),
-			           sizeof(p->salt));
-		PQclear(r);
-	}
-	store_erase_entry(p->salt, address, erased);
+	if ((err = pg_erased(p, address, erased)) < 0)
+		return err;
 	par_text(&a, address);
 	par_text(&a, erased);
 	if ((err = pg_run(p, PS_CONTACT_BY_ADDR, &a, "contact", &r)) < 0)
@@ -3140,6 +3395,169 @@ pg_contact_get(struct store *s, const char *address, store_contact_fn *fn,
 	err = fn(arg, &c);
 	PQclear(r);
 	return err;
+}
+/* op: audit_context — one audit_contexts row per call with an actor,
+ * this session's mailcast.audit_ctx (the audit triggers read it). */
+static int
+pg_audit_context(struct store *s, const char *actor, const char *why)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	PGresult *r;
+	int err;
+
+	p->ctx = 0;
+	if (actor == NULL && why == NULL)
+		return pg_run(p, PS_AUDIT_CLEAR, NULL, "audit", NULL);
+	par_text(&a, actor != NULL ? actor : "mailcast");
+	par_text(&a, why);
+	if ((err = pg_run(p, PS_AUDIT_CTX, &a, "audit", &r)) < 0)
+		return err;
+	if (PQntuples(r) > 0)
+		p->ctx = col_int(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+/* op: contact_set_attrs */
+static int
+pg_contact_set_attrs(struct store *s, int64_t id, const char *patch, time_t now,
+                     int *changed)
+{
+	struct pg_params a = {0};
+	unsigned long n = 0;
+	int err;
+
+	*changed = 0;
+	par_int(&a, id);
+	par_text(&a, patch);
+	par_int(&a, now);
+	if ((err = pg_change(PG(s), PS_CONTACT_PATCH, &a, "contact attributes",
+	                     &n)) < 0)
+		return err;
+	*changed = n > 0;
+	return 0;
+}
+
+/* Run statement id with $1 the integer a and, when n is 2, $2 b. */
+static int
+run_ids(struct store_pg *p, enum pg_stmt id, const char *op, int64_t a,
+        int64_t b, int n)
+{
+	struct pg_params v = {0};
+
+	par_int(&v, a);
+	if (n > 1)
+		par_int(&v, b);
+	return pg_run(p, id, &v, op, NULL);
+}
+
+/* The erasure of contact id (address): see store.h, contact_remove. */
+static int
+pg_erase_contact(struct store_pg *p, int64_t id, const char *address,
+                 enum store_supp_reason reason, time_t now)
+{
+	char entry[STORE_ERASE_ENTRY_LEN + 1], as[STORE_ERASE_ENTRY_LEN + 32];
+	struct pg_params a = {0}, b = {0}, c = {0}, d = {0}, e = {0}, f = {0};
+	PGresult *r;
+	int err, taken;
+
+	if ((err = pg_erased(p, address, entry)) < 0)
+		return err;
+	par_text(&a, address);
+	par_text(&a, entry);
+	par_text(&b, address);
+	par_text(&c, entry);
+	par_text(&c, store_supp_reason_name(reason));
+	par_int(&c, now);
+	par_text(&d, address);
+	par_text(&d, entry);
+	par_int(&d, id);
+	if ((err = pg_run(p, PS_ERASE_SUPP_COPY, &a, "erase", NULL)) < 0 ||
+	    (err = pg_run(p, PS_SUPP_DELETE, &b, "erase", NULL)) < 0 ||
+	    (err = pg_run(p, PS_ERASE_SUPP_ADD, &c, "erase", NULL)) < 0 ||
+	    (err = pg_run(p, PS_ERASE_BOUNCES, &d, "erase", NULL)) < 0 ||
+	    (err = run_ids(p, PS_ERASE_LEDGER, "erase", id, 0, 1)) < 0 ||
+	    (err = run_ids(p, PS_ERASE_EVENTS, "erase", id, 0, 1)) < 0 ||
+	    (err = run_ids(p, PS_ERASE_AUDIT, "erase", id, p->ctx, 2)) < 0 ||
+	    (err = run_ids(p, PS_MEMBERS_DROP, "erase", id, 0, 1)) < 0)
+		return err;
+	/* An address erased twice (erased, imported again, erased): the
+	 * second contact's row takes the entry with its id after it. */
+	par_text(&e, entry);
+	if ((err = pg_run(p, PS_ERASE_TAKEN, &e, "erase", &r)) < 0)
+		return err;
+	taken = PQntuples(r) > 0;
+	PQclear(r);
+	snprintf(as, sizeof(as), taken ? "%s#%lld" : "%s", entry,
+	         (long long)id);
+	par_int(&f, id);
+	par_text(&f, as);
+	par_int(&f, now);
+	return pg_run(p, PS_ERASE_CONTACT, &f, "erase", NULL);
+}
+
+/* op: contact_remove */
+static int
+pg_contact_remove(struct store *s, int64_t id, bool erase,
+                  enum store_supp_reason reason, time_t now)
+{
+	struct store_pg *p = PG(s);
+	struct pg_params a = {0};
+	char address[STORE_ADDRESS_MAX + 1];
+	PGresult *r;
+	int own, err;
+
+	par_int(&a, id);
+	if ((err = pg_run(p, PS_CONTACT_ADDR, &a, "contact", &r)) < 0)
+		return err;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return store_fail(s, MC_ENOTFOUND, "no contact with id %lld",
+		                  (long long)id);
+	}
+	mc_strlcpy(address, col_text(r, 0, 0), sizeof(address));
+	PQclear(r);
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	if (erase)
+		err = pg_erase_contact(p, id, address, reason, now);
+	else if ((err = run_ids(p, PS_MEMBERS_DROP, "delete", id, 0, 1)) == 0)
+		err = run_ids(p, PS_CONTACT_HIDE, "delete", id, now, 2);
+	return txn_leave(p, own, err);
+}
+
+/* op: contact_history */
+static int
+pg_contact_history(struct store *s, int64_t id, store_audit_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	PGresult *r;
+	int err, stop = 0;
+
+	par_int(&a, id);
+	if ((err = pg_run(PG(s), PS_HISTORY, &a, "history", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
+		struct store_audit x = {
+		    .at = (time_t)col_int(r, i, 0),
+		    .actor = col_text(r, i, 1),
+		    .action = col_text(r, i, 2),
+		    .detail = PQgetisnull(r, i, 3) ? NULL : col_text(r, i, 3),
+		};
+
+		stop = fn(arg, &x);
+	}
+	PQclear(r);
+	return stop;
+}
+
+/* op: erase_entry */
+static int
+pg_erase_entry(struct store *s, const char *address,
+               char out[STORE_ERASE_ENTRY_LEN + 1])
+{
+	return pg_erased(PG(s), address, out);
 }
 
 /* op: member_copy */
@@ -3551,6 +3969,11 @@ static const struct store_ops pg_ops = {
     .campaign_each = pg_campaign_each,
     .member_copy = pg_member_copy,
     .contact_get = pg_contact_get,
+    .audit_context = pg_audit_context,
+    .contact_set_attrs = pg_contact_set_attrs,
+    .contact_remove = pg_contact_remove,
+    .contact_history = pg_contact_history,
+    .erase_entry = pg_erase_entry,
     .segment_count = pg_segment_count,
     .segment_each = pg_segment_each,
     .segment_add_to_list = pg_segment_add_to_list,

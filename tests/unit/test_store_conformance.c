@@ -878,10 +878,6 @@ test_merge_and_statuses(void **state)
 	int64_t list, id;
 	int changed;
 
-	/* SQLite only for now: store_pg has the schema (migration 6) but
-	 * not the status model, audit and erase ops (MC_EUNSUPP). */
-	if (strcmp(f->be->name, "sqlite") != 0)
-		skip();
 	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
 	r[0] = row_in("a@x.example", "{\"a\":\"1\",\"b\":\"2\"}", NULL);
 	r[1] = row_in("u@x.example", "{}", "unsubscribed");
@@ -953,10 +949,6 @@ test_contact_lifecycle(void **state)
 	int64_t l1, l2, id;
 	int changed;
 
-	/* SQLite only for now: store_pg has the schema (migration 6) but
-	 * not the status model, audit and erase ops (MC_EUNSUPP). */
-	if (strcmp(f->be->name, "sqlite") != 0)
-		skip();
 	assert_int_equal(store_list_ensure(s, "l1", T0, &l1), 0);
 	assert_int_equal(store_list_ensure(s, "l2", T0, &l2), 0);
 	r[0] = row_in("a@x.example", "{}", NULL);
