@@ -496,6 +496,14 @@ mime_crlf_into(unsigned char *o, const char *s, size_t n)
 {
 	const char *p = s, *end = s + n, *nl;
 
+	if (n <= 32) { /* a merge value, mostly: no call per value */
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\n')
+				*o++ = '\r';
+			*o++ = (unsigned char)s[i];
+		}
+		return o;
+	}
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		memcpy(o, p, (size_t)(nl - p));
 		o += nl - p;
