@@ -17,7 +17,7 @@
 # are made by bench/mkstore.sh; HUGE_SECS (60) bounds the huge run: it is
 # paused with SIGTERM then, its peak RSS is over the time it ran).
 # Use the release build: cmake --preset release && cmake --build --preset release
-# Port 26900.  Not a test: it prints figures.  CONNS="4 32", SIZES="1 50"
+# Port 26900 (PORT).  Not a test: it prints figures.  CONNS="4 32", SIZES="1 50"
 # choose the rows; REPEAT (1) runs each row that many times, the two sides
 # in turn, and prints the median ratio and its spread (min-max): on a
 # shared machine one run's ratio says little.
@@ -34,7 +34,7 @@ HUGE_SECS=${HUGE_SECS:-60}
 REPEAT=${REPEAT:-1}
 CORES=$(nproc)
 THREADS=${THREADS:-$((CORES > 3 ? CORES - 1 : 2))}
-PORT=26900
+PORT=${PORT:-26900}
 T=$(mktemp -d /tmp/mc-bench.XXXXXX)
 SINK=""
 cleanup() { [ -n "$SINK" ] && kill "$SINK" 2>/dev/null; rm -rf "$T"; }

@@ -491,12 +491,19 @@ mime_run_cte(const struct mime_cte_run *r)
 	return MIME_7BIT;
 }
 
-void
-mime_put_crlf(struct buf *out, const char *s, size_t n)
+unsigned char *
+mime_crlf_into(unsigned char *o, const char *s, size_t n)
 {
-	unsigned char *o = buf_reserve(out, n * 2), *start = o;
 	const char *p = s, *end = s + n, *nl;
 
+	if (n <= 32) { /* a merge value, mostly: no call per value */
+		for (size_t i = 0; i < n; i++) {
+			if (s[i] == '\n')
+				*o++ = '\r';
+			*o++ = (unsigned char)s[i];
+		}
+		return o;
+	}
 	while ((nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		memcpy(o, p, (size_t)(nl - p));
 		o += nl - p;
@@ -505,8 +512,15 @@ mime_put_crlf(struct buf *out, const char *s, size_t n)
 		p = nl + 1;
 	}
 	memcpy(o, p, (size_t)(end - p));
-	o += end - p;
-	buf_commit(out, (size_t)(o - start));
+	return o + (end - p);
+}
+
+void
+mime_put_crlf(struct buf *out, const char *s, size_t n)
+{
+	unsigned char *start = buf_reserve(out, n * 2);
+
+	buf_commit(out, (size_t)(mime_crlf_into(start, s, n) - start));
 }
 
 /* Quoted-printable (RFC 2045 6.7), lines of at most 76 octets. */

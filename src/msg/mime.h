@@ -80,6 +80,9 @@ void mime_run_add(struct mime_cte_run *r, const struct mime_piece *p);
 enum mime_cte mime_run_cte(const struct mime_cte_run *r);
 /* Append s[0..n) as a 7bit body fragment: each LF becomes CRLF. */
 void mime_put_crlf(struct buf *out, const char *s, size_t n);
+/* Write s[0..n) at o with each LF made CRLF (room for 2n octets);
+ * returns the end of what was written. */
+unsigned char *mime_crlf_into(unsigned char *o, const char *s, size_t n);
 /* Encode a text body (LF line ends) with cte into out (CRLF line ends);
  * MIME_7BIT only for text mime_choose_cte() chose it for (no CR, no =_). */
 void mime_encode_body(struct buf *out, enum mime_cte cte, const char *s,

