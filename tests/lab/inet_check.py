@@ -5,6 +5,7 @@
       recipient (sent, bounced, deferred) from its log, as "address\\tstate"
   inet_check.py --settled EXPECT STATES      exit 0 when every recipient
       is in a final state its domain allows (dead hosts: deferred will do)
+      and, for null MX and NXDOMAIN, failed for that reason
   inet_check.py --wrong EXPECT STATES        "wrong N of M" and one line
       per recipient whose state its domain does not allow
 
@@ -12,6 +13,11 @@ What each domain class (inet_gen.py) allows, mailcast's words and Postfix's:
   d20 d80 d150 d300 slow grey   sent
   null nx                       failed (mailcast) / bounced (Postfix)
   dead                          failed, deferred / bounced, deferred
+STATES lines are "address\tstate\treply"; the reply of a null MX row must
+say "null MX" (Postfix: "nullMX"), of an NXDOMAIN row "NXDOMAIN" (Postfix:
+"not found"), so a row that failed for another reason (given up after
+retries) is wrong.  mailcast's rows carry a fourth column, the attempts:
+null MX and NXDOMAIN must fail at the first (DNS answered for good).
 """
 import re
 import sys
@@ -19,6 +25,7 @@ import sys
 OK = {"sent": {"sent"}, "gone": {"failed", "bounced"},
       "dead": {"failed", "bounced", "deferred"}}
 KIND = {"null": "gone", "nx": "gone", "dead": "dead"}
+WHY = {"null": ("null MX", "nullMX"), "nx": ("NXDOMAIN", "not found")}
 
 
 def load(path, sep="\t"):
@@ -35,23 +42,28 @@ def load(path, sep="\t"):
 def wrong(expect, states):
     bad = []
     for a, c in expect.items():
-        st = states.get(a)
+        st, _, why = states.get(a, "").partition("\t")
+        why, _, tries = why.partition("\t")
         if st not in OK[KIND.get(c, "sent")]:
             bad.append((a, c, st))
+        elif c in WHY and not any(w in why for w in WHY[c]):
+            bad.append((a, c, st + " " + why))
+        elif c in WHY and tries not in ("", "1"):
+            bad.append((a, c, "%s after %s attempts" % (st, tries)))
     return bad
 
 
 def main():
     if sys.argv[1] == "--postfix-log":
         last = {}
-        pat = re.compile(r" to=<([^>]+)>.* status=(\w+)")
+        pat = re.compile(r" to=<([^>]+)>.* status=(\w+) ?(.*)")
         for line in open(sys.argv[2], errors="replace"):
             m = pat.search(line)
             if m:
                 prev = last.get(m.group(1))
                 if prev in ("sent", "bounced"):
                     continue
-                last[m.group(1)] = m.group(2)
+                last[m.group(1)] = m.group(2) + "\t" + m.group(3)
         for a, s in last.items():
             print("%s\t%s" % (a, s))
         return 0

@@ -44,7 +44,7 @@ states() {
 		    python3 -c '
 import json, sys
 for r in json.load(sys.stdin):
-    print("%s\t%s" % (r["address"], r["state"]))' 2>/dev/null >"$OUT/states.tsv.new" &&
+    print("%s\t%s\t%s\t%s" % (r["address"], r["state"], (r.get("reply") or "").replace("\t", " "), r.get("attempts")))' 2>/dev/null >"$OUT/states.tsv.new" &&
 		    mv "$OUT/states.tsv.new" "$OUT/states.tsv"
 		;;
 	postfix)
@@ -123,7 +123,7 @@ x3)
 		    python3 -c '
 import json, sys
 for r in json.load(sys.stdin):
-    print("%s\t%s" % (r["address"], r["state"]))' 2>/dev/null >"$OUT/states.tsv.new" &&
+    print("%s\t%s\t%s\t%s" % (r["address"], r["state"], (r.get("reply") or "").replace("\t", " "), r.get("attempts")))' 2>/dev/null >"$OUT/states.tsv.new" &&
 		    mv "$OUT/states.tsv.new" "$OUT/states.tsv"
 	}
 	settle "$t0" || exit 1
