@@ -17,7 +17,9 @@ STATES lines are "address\tstate\treply"; the reply of a null MX row must
 say "null MX" (Postfix: "nullMX"), of an NXDOMAIN row "NXDOMAIN" (Postfix:
 "not found"), so a row that failed for another reason (given up after
 retries) is wrong.  mailcast's rows carry a fourth column, the attempts:
-null MX and NXDOMAIN must fail at the first (DNS answered for good).
+null MX and NXDOMAIN must fail at the first (DNS answered for good),
+greylisted rows be sent at the second or later (the 451 was taken as a
+deferral); Postfix's rows get "1", or "2" when a deferral was logged first.
 """
 import re
 import sys
@@ -50,12 +52,14 @@ def wrong(expect, states):
             bad.append((a, c, st + " " + why))
         elif c in WHY and tries not in ("", "1"):
             bad.append((a, c, "%s after %s attempts" % (st, tries)))
+        elif c == "grey" and tries in ("", "0", "1"):
+            bad.append((a, c, "%s at attempt %s" % (st, tries or "?")))
     return bad
 
 
 def main():
     if sys.argv[1] == "--postfix-log":
-        last = {}
+        last, deferred = {}, set()
         pat = re.compile(r" to=<([^>]+)>.* status=(\w+) ?(.*)")
         for line in open(sys.argv[2], errors="replace"):
             m = pat.search(line)
@@ -64,8 +68,10 @@ def main():
                 if prev in ("sent", "bounced"):
                     continue
                 last[m.group(1)] = m.group(2) + "\t" + m.group(3)
+                if m.group(2) == "deferred":
+                    deferred.add(m.group(1))
         for a, s in last.items():
-            print("%s\t%s" % (a, s))
+            print("%s\t%s\t%d" % (a, s, 2 if a in deferred else 1))
         return 0
     expect, states = load(sys.argv[2]), load(sys.argv[3])
     bad = wrong(expect, states)
