@@ -499,6 +499,10 @@ struct store_ops {
 	 * The next full commit makes everything before it durable.  NULL in
 	 * a backend without the distinction. */
 	int (*durable_commits)(struct store *, bool full);
+	/* Rows an import hands to one contact_upsert_many call (0: 256): a
+	 * backend whose per-call cost is high (a round trip, a plan) asks for
+	 * more. */
+	size_t bulk_rows;
 	/* Contacts.  Upsert by normalised address; *result says what it did:
 	 * 0 unchanged, 1 added, 2 attributes updated.  joined is set to 1 when
 	 * the membership of list_id (if > 0) was new. */

@@ -23,9 +23,11 @@
 #include "store/store_import.h"
 
 #define IMPORT_ERR_MAX 512
-#define IMPORT_BATCH   256 /* rows per contact_upsert_many call */
-/* ... or fewer, once their text reaches this: wide rows stay bounded. */
-#define IMPORT_BATCH_BYTES (1024 * 1024)
+#define IMPORT_BATCH   256 /* rows per contact_upsert_many call, unless */
+/* the backend asks for more (store_ops.bulk_rows); or fewer, once their
+ * text reaches IMPORT_ROW_BYTES a row (1 MiB at 256): wide rows stay
+ * bounded. */
+#define IMPORT_ROW_BYTES 4096
 
 /* Header names taken for the address column, in order of preference. */
 static const char *const email_names[] = {
@@ -337,24 +339,57 @@ import_end(struct import_run *r, int err)
 	return store_commit(r->s);
 }
 
-/* Rows read but not yet stored: handed to the store IMPORT_BATCH at a
- * time, which lets a backend use multi-row statements. */
+/* Rows read but not yet stored: handed to the store cap at a time, which
+ * lets a backend use multi-row statements (or COPY). */
 struct import_batch {
-	struct buf text; /* address NUL attrs NUL, row after row */
-	size_t addr[IMPORT_BATCH], attrs[IMPORT_BATCH]; /* offsets */
-	const char *status[IMPORT_BATCH];               /* or NULL */
-	time_t subscribed[IMPORT_BATCH], status_at[IMPORT_BATCH];
-	size_t n;
+	struct buf text;      /* address NUL attrs NUL, row after row */
+	size_t *addr, *attrs; /* offsets */
+	const char **status;  /* or NULL */
+	time_t *subscribed, *status_at;
+	struct store_contact_in *rows; /* for the store */
+	size_t n, cap, max_bytes;
 	int64_t *list_ids; /* the lists, then more lists */
 	size_t nlists;
 };
+
+/* Room for the backend's rows per call (IMPORT_BATCH by default). */
+static void
+batch_init(struct import_batch *b, const struct store *s)
+{
+	size_t cap = s->ops->bulk_rows > 0 ? s->ops->bulk_rows : IMPORT_BATCH;
+
+	b->cap = cap;
+	b->max_bytes = cap * IMPORT_ROW_BYTES;
+	if (cap > IMPORT_BATCH) /* a big batch: about 128 octets a row */
+		b->max_bytes =
+		    cap * 128 > 1024 * 1024 ? cap * 128 : 1024 * 1024;
+	b->addr = xcalloc(cap, sizeof(*b->addr));
+	b->attrs = xcalloc(cap, sizeof(*b->attrs));
+	b->status = xcalloc(cap, sizeof(*b->status));
+	b->subscribed = xcalloc(cap, sizeof(*b->subscribed));
+	b->status_at = xcalloc(cap, sizeof(*b->status_at));
+	b->rows = xcalloc(cap, sizeof(*b->rows));
+}
+
+/* Free what batch_init took. */
+static void
+batch_fini(struct import_batch *b)
+{
+	free(b->addr);
+	free(b->attrs);
+	free(b->status);
+	free(b->subscribed);
+	free(b->status_at);
+	free(b->rows);
+	buf_fini(&b->text);
+}
 
 /* Store the batch's rows and count what happened; empties it. */
 static int
 batch_flush(struct import_run *r, struct import_batch *b)
 {
 	struct store *s = r->s;
-	struct store_contact_in rows[IMPORT_BATCH];
+	struct store_contact_in *rows = b->rows;
 	struct store_upsert_counts c = {0};
 	const char *text = buf_cstr(&b->text);
 	int err = 0;
@@ -536,6 +571,7 @@ store_import_contacts(struct store *s, FILE *fp,
 	memset(st, 0, sizeof(*st));
 	buf_init(&keys);
 	buf_init(&b.text);
+	batch_init(&b, s);
 	/* The header row, with the address column: a bad one is the end (the
 	 * next row is data, never a header to fall back on). */
 	if ((rc = csv_reader_next(cr, &row)) != 0) {
@@ -688,8 +724,7 @@ store_import_contacts(struct store *s, FILE *fp,
 		        ? store_import_time(row.fields[lay.stat_at],
 		                            row.lens[lay.stat_at])
 		        : 0;
-		if ((++b.n == IMPORT_BATCH ||
-		     buf_len(&b.text) >= IMPORT_BATCH_BYTES) &&
+		if ((++b.n == b.cap || buf_len(&b.text) >= b.max_bytes) &&
 		    (err = batch_flush(&r, &b)) < 0)
 			goto end;
 	}
@@ -708,7 +743,7 @@ out:
 	free(b.list_ids);
 	free(role);
 	free(lay.role);
-	buf_fini(&b.text);
+	batch_fini(&b);
 	for (i = 0; i < ncols; i++)
 		free(names[i]);
 	free(names);

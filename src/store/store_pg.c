@@ -482,24 +482,57 @@ static const char pg_wh_disarm_sql[] =
 	"kind = 'unsubscribe' UNION ALL SELECT CASE WHEN idx < 0 THEN 'open' " \
 	"ELSE 'click' END, at FROM track_hits WHERE campaign_id = $1::bigint"
 
-/* contact_upsert_many's rows ($1..$3 text[], $6 statuses, $7 created,
- * $8 status times) and the new contacts (ins), then its memberships and
- * counts after the update of the old ones (upd). */
-#define PG_UPSERT_V                                                            \
+/* contact_upsert_many's rows as v (address, domain, attrs, status,
+ * created, status_at, i): from arrays ($1..$3 text[], $6 statuses, $7
+ * created, $8 status times), or from the COPY of a big batch (mc_stage). */
+#define PG_UPSERT_ARRAYS                                                       \
 	"WITH v AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], " \
 	"$6::text[], $7::bigint[], $8::bigint[]) WITH ORDINALITY AS "          \
-	"v(address, domain, attrs, status, created, status_at, i)), ins AS "   \
-	"(INSERT INTO contacts(address, domain, attrs, status, created_at, "   \
-	"updated_at, status_at) SELECT address, domain, attrs, status, "       \
-	"created, $4::bigint, status_at FROM v ORDER BY i ON CONFLICT "        \
-	"(address) DO NOTHING RETURNING id"
-#define PG_UPSERT_MEM                                                          \
+	"v(address, domain, attrs, status, created, status_at, i))"
+#define PG_UPSERT_STAGED "WITH v AS (SELECT * FROM mc_stage)"
+/* Then the new contacts (ins) at time NOW, the update of the old ones
+ * (upd: attributes replaced, or merged), their memberships of LIST and
+ * the counts. */
+#define PG_UPSERT_INS(NOW)                                                     \
+	", ins AS (INSERT INTO contacts(address, domain, attrs, status, "      \
+	"created_at, updated_at, status_at) SELECT address, domain, attrs, "   \
+	"status, created, " NOW "::bigint, status_at FROM v ORDER BY i ON "    \
+	"CONFLICT (address) DO NOTHING RETURNING id"
+#define PG_UPSERT_REPLACE(NOW)                                                 \
+	"), upd AS (UPDATE contacts c SET attrs = v.attrs, updated_at = " NOW  \
+	"::bigint FROM v WHERE c.address = v.address AND c.attrs <> v.attrs "  \
+	"RETURNING c.id"
+#define PG_UPSERT_MERGE(NOW)                                                   \
+	"), upd AS (UPDATE contacts c SET attrs = mc_json_patch(c.attrs, "     \
+	"v.attrs), updated_at = " NOW "::bigint FROM v WHERE c.address = "     \
+	"v.address AND mc_json_patch(c.attrs, v.attrs) <> c.attrs RETURNING "  \
+	"c.id"
+#define PG_UPSERT_MEM(NOW, LIST)                                               \
 	"), mem AS (INSERT INTO list_members(list_id, contact_id, added_at) "  \
-	"SELECT $5::bigint, x.id, $4::bigint FROM (SELECT id FROM ins UNION "  \
-	"ALL SELECT c.id FROM contacts c JOIN v ON c.address = v.address) x "  \
-	"WHERE $5::bigint > 0 ON CONFLICT DO NOTHING RETURNING 1) SELECT "     \
-	"(SELECT count(*) FROM ins), (SELECT count(*) FROM upd), (SELECT "     \
-	"count(*) FROM mem)"
+	"SELECT " LIST "::bigint, x.id, " NOW "::bigint FROM (SELECT id FROM " \
+	"ins UNION ALL SELECT c.id FROM contacts c JOIN v ON c.address = "     \
+	"v.address) x WHERE " LIST "::bigint > 0 ON CONFLICT DO NOTHING "      \
+	"RETURNING 1) SELECT (SELECT count(*) FROM ins), (SELECT count(*) "    \
+	"FROM upd), (SELECT count(*) FROM mem)"
+/* The statuses, suppressions and revival of a batch: v from arrays ($1
+ * addresses, $3 statuses, $4 status times) or mc_stage; NOW the time. */
+#define PG_STATUS_SET(V, NOW)                                                  \
+	"UPDATE contacts c SET status = v.status, status_at = "                \
+	"coalesce(v.status_at, " NOW "::bigint), updated_at = " NOW            \
+	"::bigint FROM " V " WHERE c.address = v.address AND c.status = "      \
+	"'active' AND v.status <> 'active'"
+#define PG_SUPP_SYNC(V, NOW)                                                   \
+	"INSERT INTO suppressions(entry, reason, source, created_at) "         \
+	"SELECT c.address, CASE c.status WHEN 'unsubscribed' THEN "            \
+	"'unsubscribed' WHEN 'bounced' THEN 'hard-bounce' WHEN 'complained' "  \
+	"THEN 'complaint' ELSE 'manual' END, 'import', " NOW                   \
+	"::bigint FROM " V                                                     \
+	" JOIN contacts c ON c.address = v.address WHERE c.status NOT IN "     \
+	"('active', 'pending') ON CONFLICT DO NOTHING"
+#define PG_REVIVE(V, NOW)                                                      \
+	"UPDATE contacts c SET deleted_at = NULL, updated_at = " NOW           \
+	"::bigint FROM " V " WHERE c.address = v.address AND c.deleted_at IS " \
+	"NOT NULL"
 
 #define PG_STMTS(X)                                                            \
 	X(PS_LIST_INSERT, "INSERT INTO lists(name, created_at) VALUES "        \
@@ -522,38 +555,21 @@ static const char pg_wh_disarm_sql[] =
 	  "INSERT INTO list_members(list_id, contact_id, added_at) VALUES "    \
 	  "($1::bigint, $2::bigint, $3::bigint) ON CONFLICT DO NOTHING")       \
 	X(PS_CONTACT_UPSERT_MANY, /* upd, the join: old contacts only */       \
-	  PG_UPSERT_V                                                          \
-	  "), upd AS (UPDATE contacts c SET attrs = v.attrs, "                 \
-	  "updated_at = $4::bigint FROM v WHERE c.address = v.address AND "    \
-	  "c.attrs <> v.attrs RETURNING c.id" PG_UPSERT_MEM)                   \
+	  PG_UPSERT_ARRAYS PG_UPSERT_INS("$4") PG_UPSERT_REPLACE("$4")         \
+	      PG_UPSERT_MEM("$4", "$5"))                                       \
 	X(PS_CONTACT_MERGE_MANY, /* the same, attributes merged */             \
-	  PG_UPSERT_V                                                          \
-	  "), upd AS (UPDATE contacts c SET attrs = "                          \
-	  "mc_json_patch(c.attrs, v.attrs), updated_at = $4::bigint FROM v "   \
-	  "WHERE c.address = v.address AND mc_json_patch(c.attrs, v.attrs) "   \
-	  "<> c.attrs RETURNING c.id" PG_UPSERT_MEM)                           \
+	  PG_UPSERT_ARRAYS PG_UPSERT_INS("$4") PG_UPSERT_MERGE("$4")           \
+	      PG_UPSERT_MEM("$4", "$5"))                                       \
 	X(PS_CONTACT_STATUS_MANY, /* a status: new and active contacts only */ \
-	  "UPDATE contacts c SET status = v.status, status_at = "              \
-	  "coalesce(v.status_at, $2::bigint), updated_at = $2::bigint FROM "   \
-	  "unnest($1::text[], $3::text[], $4::bigint[]) AS v(address, "        \
-	  "status, status_at) WHERE c.address = v.address AND c.status = "     \
-	  "'active' AND v.status <> 'active'")                                 \
+	  PG_STATUS_SET("unnest($1::text[], $3::text[], $4::bigint[]) AS "     \
+	                "v(address, status, status_at)",                       \
+	                "$2"))                                                 \
 	X(PS_SUPP_SYNC_MANY,                                                   \
-	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
-	  "SELECT c.address, CASE c.status WHEN 'unsubscribed' THEN "          \
-	  "'unsubscribed' WHEN 'bounced' THEN 'hard-bounce' WHEN "             \
-	  "'complained' "                                                      \
-	  "THEN 'complaint' ELSE 'manual' END, 'import', $2::bigint FROM "     \
-	  "unnest($1::text[]) AS v(address) JOIN contacts c ON c.address = "   \
-	  "v.address WHERE c.status NOT IN ('active', 'pending') ON CONFLICT " \
-	  "DO NOTHING")                                                        \
+	  PG_SUPP_SYNC("unnest($1::text[]) AS v(address)", "$2"))              \
 	X(PS_ANY_DELETED, "SELECT count(*) FROM (SELECT 1 FROM contacts "      \
 	                  "WHERE deleted_at IS NOT NULL AND status <> "        \
 	                  "'erased' LIMIT 1) x")                               \
-	X(PS_REVIVE_MANY,                                                      \
-	  "UPDATE contacts c SET deleted_at = NULL, updated_at = $2::bigint "  \
-	  "FROM unnest($1::text[]) AS v(address) WHERE c.address = v.address " \
-	  "AND c.deleted_at IS NOT NULL")                                      \
+	X(PS_REVIVE_MANY, PG_REVIVE("unnest($1::text[]) AS v(address)", "$2")) \
 	X(PS_CONTACT_EACH_ALL,                                                 \
 	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
 	  "ORDER BY c.address COLLATE \"C\"")                                  \
@@ -1572,8 +1588,14 @@ pg_contact_upsert(struct store *s, const char *address, const char *domain,
 	return 0;
 }
 
-/* Rows per statement of contact_upsert_many. */
+/* Rows per statement of contact_upsert_many from arrays; a call of more
+ * than one row goes by COPY instead, and an import hands over
+ * PG_BULK_ROWS at a time: a COPY and a few statements whatever the size,
+ * so 10,000,000 rows are 200 batches, not 40,000 round trips. */
 #define PG_UPSERT_BATCH 1000
+#define PG_BULK_ROWS    50000
+/* Octets of COPY data gathered before each PQputCopyData. */
+#define PG_COPY_CHUNK (256 * 1024)
 
 /* One integer of a one-row query into *out (-1 when no row). */
 static int
@@ -1589,6 +1611,21 @@ query_int(struct store_pg *p, enum pg_stmt id, const struct pg_params *a,
 	    PQntuples(r) > 0 && !PQgetisnull(r, 0, 0) ? col_int(r, 0, 0) : -1;
 	PQclear(r);
 	return 0;
+}
+
+/* Add an upsert statement's counts (added, updated, joined) of k rows to
+ * *c, and clear r. */
+static void
+upsert_counts(PGresult *r, size_t k, struct store_upsert_counts *c)
+{
+	unsigned long added = (unsigned long)col_int(r, 0, 0);
+	unsigned long updated = (unsigned long)col_int(r, 0, 1);
+
+	c->added += added;
+	c->updated += updated;
+	c->unchanged += k - added - updated;
+	c->joined += (unsigned long)col_int(r, 0, 2);
+	PQclear(r);
 }
 
 /* Bring back the deleted contacts among addresses (a text[] literal). */
@@ -1623,12 +1660,196 @@ pg_contacts_status(struct store_pg *p, const char *addresses,
 	return pg_run(p, PS_SUPP_SYNC_MANY, &b, "suppress", NULL);
 }
 
-/* op: contact_upsert_many — each batch one statement: a multi-row insert
- * of the new contacts (with their statuses), an update of the changed ones
- * (attributes merged unless flags has STORE_UPSERT_REPLACE), the
- * memberships; then, when the batch has statuses, the active contacts
- * given one and their suppressions (as SQLite's upsert_batch).  Deleted
- * contacts imported again come back first. */
+/* Run sql (no prepared statement: mc_stage, a temporary table, may be
+ * made again by a later transaction) with a's parameters, as pg_run. */
+static int
+pg_exec(struct store_pg *p, const char *sql, const struct pg_params *a,
+        const char *op, PGresult **out)
+{
+	PGresult *r;
+	ExecStatusType st;
+	int err;
+
+	p->sqlstate[0] = '\0';
+	r = PQexecParams(p->conn, sql, a ? a->n : 0, NULL, a ? a->v : NULL,
+	                 NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		err = pg_fail(p, r, op);
+		PQclear(r);
+		return err;
+	}
+	if (out != NULL)
+		*out = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
+/* Append v to the COPY text at *at (room checked by the caller): tab,
+ * newline, carriage return and backslash escaped. */
+static char *
+copy_field(char *at, const char *v)
+{
+	for (; *v; v++) {
+		switch (*v) {
+		case '\\':
+			*at++ = '\\';
+			*at++ = '\\';
+			break;
+		case '\t':
+			*at++ = '\\';
+			*at++ = 't';
+			break;
+		case '\n':
+			*at++ = '\\';
+			*at++ = 'n';
+			break;
+		case '\r':
+			*at++ = '\\';
+			*at++ = 'r';
+			break;
+		default:
+			*at++ = *v;
+		}
+	}
+	return at;
+}
+
+/* Send the COPY text gathered in buf[0..*len) and empty it. */
+static int
+copy_send(struct store_pg *p, char *buf, size_t *len)
+{
+	if (*len > 0 && PQputCopyData(p->conn, buf, (int)*len) != 1)
+		return pg_fail(p, NULL, "import copy");
+	*len = 0;
+	return 0;
+}
+
+/* The rows into mc_stage (the session's temporary table, emptied first)
+ * by one COPY: i, address, domain, attrs, status ("active" for none),
+ * created and status_at as time_array gives them. */
+static int
+pg_stage_rows(struct store_pg *p, const struct store_contact_in *rows, size_t n,
+              time_t now)
+{
+	char *buf = xmalloc(PG_COPY_CHUNK);
+	size_t len = 0;
+	PGresult *r;
+	int err;
+
+	err = pg_simple(p,
+	                "CREATE TEMP TABLE IF NOT EXISTS mc_stage (i bigint, "
+	                "address text, domain text, attrs text, status text, "
+	                "created bigint, status_at bigint); TRUNCATE mc_stage",
+	                "import stage");
+	if (err < 0) {
+		free(buf);
+		return err;
+	}
+	r = PQexec(p->conn, "COPY mc_stage FROM STDIN");
+	if (PQresultStatus(r) != PGRES_COPY_IN) {
+		err = pg_fail(p, r, "import copy");
+		PQclear(r);
+		free(buf);
+		return err;
+	}
+	PQclear(r);
+	for (size_t i = 0; i < n && err == 0; i++) {
+		const struct store_contact_in *w = &rows[i];
+		bool active =
+		    w->status == NULL || strcmp(w->status, "active") == 0;
+		size_t need = 80;
+		char *at;
+
+		for (int f = 0; f < 4; f++)
+			need += 2 * strlen(row_field(rows, i, f));
+		if (len + need > PG_COPY_CHUNK &&
+		    (err = copy_send(p, buf, &len)) < 0)
+			break;
+		if (need > PG_COPY_CHUNK) { /* a huge row: room of its own */
+			free(buf);
+			buf = xmalloc(need);
+		}
+		at = buf + len;
+		at += sprintf(at, "%zu\t", i + 1);
+		for (int f = 0; f < 4; f++) {
+			at = copy_field(at, row_field(rows, i, f));
+			*at++ = '\t';
+		}
+		at += sprintf(at, "%lld\t",
+		              (long long)(w->subscribed ? w->subscribed : now));
+		if (active && w->status_at == 0)
+			at += sprintf(at, "\\N\n");
+		else
+			at += sprintf(
+			    at, "%lld\n",
+			    (long long)(w->status_at ? w->status_at : now));
+		len = (size_t)(at - buf);
+		if (need > PG_COPY_CHUNK)
+			err = copy_send(p, buf, &len);
+	}
+	if (err == 0)
+		err = copy_send(p, buf, &len);
+	free(buf);
+	if (PQputCopyEnd(p->conn, err < 0 ? "import failed" : NULL) != 1 &&
+	    err == 0)
+		err = pg_fail(p, NULL, "import copy");
+	while ((r = PQgetResult(p->conn)) != NULL) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && err == 0)
+			err = pg_fail(p, r, "import copy");
+		PQclear(r);
+	}
+	return err;
+}
+
+/* contact_upsert_many of a big batch: the rows staged by COPY, then the
+ * same statements as from arrays, over mc_stage. */
+static int
+pg_upsert_staged(struct store_pg *p, const struct store_contact_in *rows,
+                 size_t n, int64_t list_id, time_t now, unsigned flags,
+                 bool revive, struct store_upsert_counts *c)
+{
+	static const char *const upsert[2] = {
+	    PG_UPSERT_STAGED PG_UPSERT_INS("$1") PG_UPSERT_MERGE("$1")
+	        PG_UPSERT_MEM("$1", "$2"),
+	    PG_UPSERT_STAGED PG_UPSERT_INS("$1") PG_UPSERT_REPLACE("$1")
+	        PG_UPSERT_MEM("$1", "$2"),
+	};
+	struct pg_params a = {0}, t = {0};
+	bool statuses = false;
+	PGresult *r;
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		statuses |= rows[i].status != NULL &&
+		            strcmp(rows[i].status, "active") != 0;
+	if ((err = pg_stage_rows(p, rows, n, now)) < 0)
+		return err;
+	par_int(&t, now);
+	if (revive && (err = pg_exec(p, PG_REVIVE("mc_stage v", "$1"), &t,
+	                             "contact", NULL)) < 0)
+		return err;
+	par_int(&a, now);
+	par_int(&a, list_id);
+	if ((err = pg_exec(p, upsert[(flags & STORE_UPSERT_REPLACE) != 0], &a,
+	                   "contact upsert", &r)) < 0)
+		return err;
+	upsert_counts(r, n, c);
+	if (statuses && (err = pg_exec(p, PG_STATUS_SET("mc_stage v", "$1"), &t,
+	                               "contact status", NULL)) == 0)
+		err = pg_exec(p, PG_SUPP_SYNC("mc_stage v", "$1"), &t,
+		              "suppress", NULL);
+	return err;
+}
+
+/* op: contact_upsert_many — more than one row: staged by COPY (the rows
+ * of an import, PG_BULK_ROWS at a time), else from arrays; each batch one
+ * statement: a multi-row insert of the new contacts (with their statuses), an
+ * update of the changed ones (attributes merged unless flags has
+ * STORE_UPSERT_REPLACE), the memberships; then, when the batch has statuses,
+ * the active contacts given one and their suppressions (as SQLite's
+ * upsert_batch).  Deleted contacts imported again come back first. */
 static int
 pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
                        size_t n, int64_t list_id, time_t now, unsigned flags,
@@ -1643,6 +1864,11 @@ pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 	if ((err = txn_enter(p, &own)) < 0)
 		return err;
 	err = query_int(p, PS_ANY_DELETED, NULL, "contacts", &revive);
+	if (n > 1 && err == 0) {
+		err = pg_upsert_staged(p, rows, n, list_id, now, flags,
+		                       revive > 0, c);
+		n = 0;
+	}
 	while (n > 0 && err == 0) {
 		size_t k = n < PG_UPSERT_BATCH ? n : PG_UPSERT_BATCH;
 		char *arr[6] = {text_array(rows, k, 0),
@@ -1675,16 +1901,8 @@ pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 			    pg_contacts_status(p, arr[0], arr[3], arr[5], now);
 		for (int i = 0; i < 6; i++)
 			free(arr[i]);
-		if (err == 0) {
-			unsigned long added = (unsigned long)col_int(r, 0, 0);
-			unsigned long updated = (unsigned long)col_int(r, 0, 1);
-
-			c->added += added;
-			c->updated += updated;
-			c->unchanged += k - added - updated;
-			c->joined += (unsigned long)col_int(r, 0, 2);
-			PQclear(r);
-		}
+		if (err == 0)
+			upsert_counts(r, k, c);
 		rows += k;
 		n -= k;
 	}
@@ -3910,6 +4128,7 @@ static const struct store_ops pg_ops = {
     .list_delete = pg_list_delete,
     .list_each = pg_list_each,
     .durable_commits = pg_durable_commits,
+    .bulk_rows = PG_BULK_ROWS,
     .contact_upsert = pg_contact_upsert,
     .contact_upsert_many = pg_contact_upsert_many,
     .contact_each = pg_contact_each,
