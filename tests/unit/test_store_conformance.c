@@ -830,17 +830,28 @@ test_upsert_many(void **state)
 	assert_int_equal(c.updated, 0);
 	assert_int_equal(c.unchanged, 200);
 	assert_int_equal(c.joined, 0);
-	/* Quotes, backslashes, commas and braces arrive byte for byte. */
+	/* Quotes, backslashes, tabs, commas and braces arrive byte for byte,
+	 * alone and in a batch (PostgreSQL copies a batch: COPY's escapes). */
 	rows[0].address = "q@d0.example";
 	rows[0].domain = "d0.example";
 	rows[0].attrs = "{\"q\":\"a\\\"b, {c} \\\\ NULL\"}";
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(
-	    store_contact_upsert_many(s, rows, 1, list, T0 + 3, 0, &c), 0);
-	assert_int_equal(c.added, 1);
-	strcpy(want, "q@d0.example");
-	assert_int_equal(store_contact_each(s, list, find_attrs, want), 1);
-	assert_string_equal(want, rows[0].attrs);
+	rows[1].address = "t@d0.example";
+	rows[1].domain = "d0.example";
+	rows[1].attrs = "{\"t\":\"x\\ty\\\\N\\\\.\",\"u\":\"\\\\\"}";
+	for (size_t k = 1; k <= 2; k++) {
+		memset(&c, 0, sizeof(c));
+		rows[0].address = k == 1 ? "q@d0.example" : "q2@d0.example";
+		assert_int_equal(
+		    store_contact_upsert_many(s, rows, k, list, T0 + 3, 0, &c),
+		    0);
+		assert_int_equal(c.added, k);
+		for (size_t j = 0; j < k; j++) {
+			strcpy(want, rows[j].address);
+			assert_int_equal(
+			    store_contact_each(s, list, find_attrs, want), 1);
+			assert_string_equal(want, rows[j].attrs);
+		}
+	}
 }
 
 /* contact_get callback: "status attrs" of the contact into arg. */
