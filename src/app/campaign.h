@@ -165,6 +165,7 @@ struct campaign_settings {
 	X(CAMPAIGN_OPT_DEST_RATE, "dest-rate", 1)                              \
 	X(CAMPAIGN_OPT_CONNS, "conns", 1)                                      \
 	X(CAMPAIGN_OPT_PER_CONN, "per-conn", 1)                                \
+	X(CAMPAIGN_OPT_TOTAL_CONNS, "total-conns", 1)                          \
 	X(CAMPAIGN_OPT_PIPELINE, "pipeline", 1)                                \
 	X(CAMPAIGN_OPT_RETRY, "retry", 1)                                      \
 	X(CAMPAIGN_OPT_MAX_AGE, "max-age", 1)                                  \
@@ -363,6 +364,9 @@ struct campaign_start_opts {
 	/* Share the destination limits with every other fleet run on the
 	 * store (app/fleet.h; `mailcast worker` sets it). */
 	bool fleet;
+	/* > 0: this run's connection budget instead of the settings'
+	 * (engine_limits.total_conns; `mailcast worker --total-conns`). */
+	unsigned total_conns;
 };
 
 struct campaign_result {

@@ -415,6 +415,9 @@ set_number(struct campaign_settings *set, enum campaign_opt o, const char *v)
 	case CAMPAIGN_OPT_PER_CONN:
 		return set_uint(&l->per_conn, v, 0, 10000000,
 		                "--per-conn: a count");
+	case CAMPAIGN_OPT_TOTAL_CONNS:
+		return set_uint(&l->total_conns, v, 1, 100000,
+		                "--total-conns: 1 to 100000");
 	case CAMPAIGN_OPT_PIPELINE:
 		return set_uint(&l->pipeline, v, 1, 100,
 		                "--pipeline: 1 to 100");
@@ -599,6 +602,7 @@ conf_opt(enum conf_key k)
 	    {CONF_conns, CAMPAIGN_OPT_CONNS},
 	    {CONF_dest_rate, CAMPAIGN_OPT_DEST_RATE},
 	    {CONF_per_conn, CAMPAIGN_OPT_PER_CONN},
+	    {CONF_total_conns, CAMPAIGN_OPT_TOTAL_CONNS},
 	    {CONF_pipeline, CAMPAIGN_OPT_PIPELINE},
 	    {CONF_retry, CAMPAIGN_OPT_RETRY},
 	    {CONF_max_age, CAMPAIGN_OPT_MAX_AGE},
@@ -1032,6 +1036,9 @@ campaign_settings_to_json(const struct campaign_settings *set)
 	json_object_set_new(j, "dest_rate", json_real(set->limits.dest_rate));
 	json_object_set_new(j, "conns", json_integer(set->limits.dest_conns));
 	json_object_set_new(j, "per_conn", json_integer(set->limits.per_conn));
+	if (set->limits.total_conns)
+		json_object_set_new(j, "total_conns",
+		                    json_integer(set->limits.total_conns));
 	json_object_set_new(j, "pipeline", json_integer(set->limits.pipeline));
 	a = json_array();
 	for (size_t i = 0; i < set->retry.n; i++)
@@ -1167,6 +1174,7 @@ campaign_settings_from_json(struct campaign_settings *set, const char *txt,
 	    json_number_value(json_object_get(j, "dest_rate"));
 	set->limits.dest_conns = js_uint(j, "conns");
 	set->limits.per_conn = js_uint(j, "per_conn");
+	set->limits.total_conns = js_uint(j, "total_conns");
 	set->limits.pipeline = js_uint(j, "pipeline");
 	json_array_foreach(json_object_get(j, "retry"), i, v)
 	{

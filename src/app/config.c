@@ -27,6 +27,7 @@ static const char *const key_names[CONF__COUNT] = {
     "pipeline",      "retry",       "max_age",       "linger",
     "timeout",       "token_key",   "bounce_domain", "dkim_key",
     "dkim_selector", "dkim_domain", "lease_timeout", "public_url",
+    "total_conns",
 };
 
 struct parse {
@@ -105,6 +106,8 @@ conf_check(enum conf_key k, const char *v)
 		return conf_uint(v, 1, 1000, &u) ? NULL : "1 to 1000";
 	case CONF_per_conn:
 		return conf_uint(v, 0, 10000000, &u) ? NULL : "a count";
+	case CONF_total_conns:
+		return conf_uint(v, 1, 100000, &u) ? NULL : "1 to 100000";
 	case CONF_pipeline:
 		return conf_uint(v, 1, 100, &u) ? NULL : "1 to 100";
 	case CONF_max_age:

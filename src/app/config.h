@@ -61,6 +61,7 @@ enum conf_key {
 	CONF_dkim_domain,
 	CONF_lease_timeout,
 	CONF_public_url, /* https://SITE where `mailcast serve` answers */
+	CONF_total_conns,
 	CONF__COUNT
 };
 

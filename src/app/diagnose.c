@@ -200,6 +200,7 @@ sink_config(const struct app_sink *a, struct sink_config *cfg,
 	    .report = a->report,
 	    .faults = faults,
 	    .nfaults = a->nfaults,
+	    .latency_ms = (unsigned)a->latency_ms,
 	};
 	if (a->max_size != NULL && !parse_size(a->max_size, &cfg->max_size)) {
 		snprintf(err, errsz, "--max-size %s: expected bytes, e.g. 10M",

@@ -66,6 +66,7 @@ struct app_sink {
 	const char *const *faults;      /* STAGE:PATTERN=ACTION rules */
 	size_t nfaults;                 /* at most APP_SINK_FAULTS_MAX */
 	FILE *report;                   /* a line per event, or NULL */
+	int latency_ms; /* a link's round trip to emulate (0: none) */
 };
 
 /* Check a (MC_EINVAL with the reason, naming the option), then serve until

@@ -62,7 +62,8 @@ worker_run(struct store *s, const struct worker_opts *o,
 	int64_t failed[WORKER_FAILED];
 	size_t nfailed = 0;
 	struct worker_look *l = calloc(1, sizeof(*l));
-	struct campaign_start_opts so = {.stop = o->stop, .fleet = true};
+	struct campaign_start_opts so = {
+	    .stop = o->stop, .fleet = true, .total_conns = o->total_conns};
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));

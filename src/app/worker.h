@@ -38,6 +38,7 @@ struct worker_opts {
 	 * mailcast.conf (app/webhook.h) from the store at this URL
 	 * (app_store_url: NULL the default store) */
 	const char *webhook_url;
+	unsigned total_conns; /* each run's connection budget (0: its own) */
 };
 
 struct worker_stats {

@@ -44,6 +44,7 @@ cmd_sink(int argc, char **argv)
 	    CLI_N("count", CLI_ULL, &count, 1, 1UL << 31,
 	          "mailcast sink: --count: expected a positive number"),
 	    CLI_O("quiet", CLI_FLAG, &quiet),
+	    CLI_N("latency", CLI_INT, &a.latency_ms, 0, 60000, NULL),
 	    CLI_N("fault", CLI_MANY, &mf, 0, APP_SINK_FAULTS_MAX,
 	          "mailcast sink: more than 64 --fault rules"),
 	    {0},

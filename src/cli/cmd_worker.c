@@ -34,10 +34,11 @@ cmd_worker(int argc, char **argv)
 {
 	struct worker_opts o = {.on_run = said};
 	struct worker_stats st;
-	long poll = 2;
+	long poll = 2, conns = 0;
 	struct cli_opt opts[] = {
 	    CLI_O("once", CLI_FLAG, &o.once),
 	    CLI_N("poll", CLI_SECS, &poll, 1, 3600, NULL),
+	    CLI_N("total-conns", CLI_LONG, &conns, 1, 100000, NULL),
 	    {0},
 	};
 	const struct cli_cmd c = {"mailcast: worker", usage_worker, opts, true};
@@ -50,6 +51,7 @@ cmd_worker(int argc, char **argv)
 	if (i != argc)
 		return fputs(c.usage, stderr), EX_USAGE;
 	o.poll_ms = (unsigned)poll * 1000;
+	o.total_conns = (unsigned)conns;
 	o.webhook_url = cli_globals.store;
 	if ((s = cli_store_open("worker")) == NULL)
 		return cli_store_exit();

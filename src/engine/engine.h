@@ -68,8 +68,12 @@ struct engine_limits {
 	double rate;         /* messages/s over all destinations; 0: none */
 	double dest_rate;    /* messages/s per destination; 0: none */
 	unsigned dest_conns; /* connections per destination (0: 4) */
-	unsigned per_conn;   /* messages per connection (0: no limit) */
-	unsigned pipeline;   /* transactions in flight per connection (0: 8) */
+	/* Connections this run has open (or opening) at once over all
+	 * destinations: its connection budget, like Postfix's process
+	 * limit; each run or worker has its own (0: no limit). */
+	unsigned total_conns;
+	unsigned per_conn; /* messages per connection (0: no limit) */
+	unsigned pipeline; /* transactions in flight per connection (0: 8) */
 };
 
 struct engine_retry {

@@ -250,6 +250,11 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 	free(c);
 	e->p.conns--;
 	dest_dispatch(e, d);
+	if (e->starved) {
+		/* budget freed: the destinations that waited for it */
+		e->starved = false;
+		dest_dispatch_all(e);
+	}
 }
 
 /* The transcript: every command and reply line at LOG_TRACE. */
@@ -356,12 +361,15 @@ econn_open(struct engine *e, struct dest *d)
 	c->c = smtp_conn_new(e->base, &c->cfg, &cbs, c);
 }
 
-/* Quit connections that have been idle for a while, or all when done. */
+/* Quit connections that have been idle for a while, or all when done, or
+ * at once while a destination waits for the connection budget. */
 void
 econn_quit_idle(struct engine *e, bool all)
 {
 	uint64_t now = engine_now_ms(e);
 
+	if (e->starved)
+		all = true;
 	for (struct dest *d = e->dests; d; d = d->next)
 		for (struct econn *c = d->conns; c; c = c->next)
 			if (c->ready && !c->quitting && c->inflight == 0 &&

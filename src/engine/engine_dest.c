@@ -270,6 +270,21 @@ fleet_slot(struct engine *e, struct dest *d, uint64_t now)
 	return true;
 }
 
+/* Is the run's connection budget (limits.total_conns) spent?  Then d
+ * waits: the run is starved, and idle connections elsewhere close at once
+ * (econn_quit_idle) to make room. */
+static bool
+budget_spent(struct engine *e, const struct dest *d)
+{
+	unsigned max = e->cfg->limits.total_conns;
+
+	if (max == 0 || e->p.conns < max)
+		return false;
+	if (d->q.n)
+		e->starved = true;
+	return true;
+}
+
 /* Note a connection opened now. */
 static void
 dest_note_open(struct dest *d, uint64_t now)
@@ -309,7 +324,8 @@ dest_dispatch(struct engine *e, struct dest *d)
 		return;
 	connecting = d->nconns - d->nready;
 	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap &&
-	       dest_may_open(d, now) && fleet_slot(e, d, now)) {
+	       dest_may_open(d, now) && !budget_spent(e, d) &&
+	       fleet_slot(e, d, now)) {
 		dest_note_open(d, now);
 		econn_open(e, d);
 		connecting++;

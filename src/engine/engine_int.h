@@ -183,6 +183,7 @@ struct engine {
 	bool commit_pending;
 	unsigned commit_us; /* the pending commit's delay */
 	size_t window;      /* jobs in memory */
+	bool starved;       /* a destination waits for the connection budget */
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */

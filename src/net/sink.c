@@ -8,7 +8,9 @@
  * delay stops reading and arms a timer; STARTTLS flushes the 220, throws
  * away any plaintext the client sent after the command (the CVE-2011-0411
  * injection) and pushes an OpenSSL filter on the connection; close waits
- * for the output to drain.
+ * for the output to drain.  With a latency (sink.h), replies go on a
+ * delay line instead: the bytes wait in an evbuffer, each batch with its
+ * due time, and a timer moves the due ones to the bufferevent.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -42,6 +44,7 @@
 #define SINK_CLOSE_POLLS 200  /* 10 ms waits for TLS output to drain */
 #define SINK_PAUSE_MS    250  /* accept failed (EMFILE): try again after */
 #define SINK_LOG_GAP_MS  1000 /* at most one accept error line a second */
+#define SINK_LAT_MARKS   256  /* reply batches on one delay line */
 
 struct sink {
 	const struct sink_config *cfg;
@@ -63,6 +66,12 @@ struct sink {
 	char host_safe[128]; /* for file names */
 };
 
+/* A batch of replies on the delay line: its length and when it is due. */
+struct lat_mark {
+	uint64_t due; /* monotonic ms */
+	size_t len;
+};
+
 struct sink_conn {
 	struct sink *sink;
 	struct sink_conn *next, **prevp;
@@ -73,6 +82,12 @@ struct sink_conn {
 	bool tls;
 	int polls;
 	char peer[64];
+	/* the delay line (cfg->latency_ms): bytes, batches (a ring) */
+	struct evbuffer *lat;
+	struct event *lat_timer;
+	struct lat_mark marks[SINK_LAT_MARKS];
+	size_t mark0, nmarks;
+	bool greeted;
 };
 
 static void conn_pump(struct sink_conn *c);
@@ -93,6 +108,10 @@ conn_free(struct sink_conn *c)
 
 	if (c->timer)
 		event_free(c->timer);
+	if (c->lat_timer)
+		event_free(c->lat_timer);
+	if (c->lat)
+		evbuffer_free(c->lat);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	smtp_server_fini(&c->core);
@@ -202,6 +221,74 @@ conn_message(void *arg, const struct smtp_server_msg *m, char *qid,
 	return 0;
 }
 
+static bool conn_drained(struct sink_conn *c);
+
+/* Arm the delay line's timer for its first batch. */
+static void
+lat_arm(struct sink_conn *c, uint64_t now)
+{
+	uint64_t due = c->marks[c->mark0].due, wait = due > now ? due - now : 0;
+
+	event_add(c->lat_timer,
+	          &(struct timeval){(time_t)(wait / 1000),
+	                            (suseconds_t)(wait % 1000) * 1000});
+}
+
+/* Move the batches that are due (all: every one) to the bufferevent. */
+static void
+lat_send(struct sink_conn *c, bool all)
+{
+	uint64_t now = mc_clock_mono_ms(mc_clock_system());
+	struct evbuffer *to = bufferevent_get_output(c->bev);
+
+	while (c->nmarks && (all || c->marks[c->mark0].due <= now)) {
+		evbuffer_remove_buffer(c->lat, to, c->marks[c->mark0].len);
+		c->mark0 = (c->mark0 + 1) % SINK_LAT_MARKS;
+		c->nmarks--;
+	}
+	if (c->nmarks)
+		lat_arm(c, now);
+	else
+		event_del(c->lat_timer);
+}
+
+/* Timer: a batch on the delay line is due. */
+static void
+lat_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sink_conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	lat_send(c, false);
+	if (c->closing && conn_drained(c))
+		conn_free(c);
+}
+
+/* Put out's bytes on the delay line, due latency_ms from now. */
+static void
+lat_put(struct sink_conn *c, struct buf *out)
+{
+	uint64_t now = mc_clock_mono_ms(mc_clock_system());
+	uint64_t due = now + c->sink->cfg->latency_ms * (c->greeted ? 1u : 2u);
+
+	c->greeted = true;
+	evbuffer_add(c->lat, buf_data(out), buf_len(out));
+	if (c->nmarks == SINK_LAT_MARKS) {
+		/* full: the last batch grows and waits as long as this one */
+		struct lat_mark *m =
+		    &c->marks[(c->mark0 + c->nmarks - 1) % SINK_LAT_MARKS];
+		m->len += buf_len(out);
+		m->due = due;
+	} else {
+		c->marks[(c->mark0 + c->nmarks) % SINK_LAT_MARKS] =
+		    (struct lat_mark){due, buf_len(out)};
+		if (c->nmarks++ == 0)
+			lat_arm(c, now);
+	}
+	buf_reset(out);
+}
+
 /* Send what the core has produced. */
 static void
 conn_flush(struct sink_conn *c)
@@ -210,6 +297,10 @@ conn_flush(struct sink_conn *c)
 
 	if (buf_len(out) == 0)
 		return;
+	if (c->lat) {
+		lat_put(c, out);
+		return;
+	}
 	/*
 	 * Plain text with nothing queued: send at once.  Going through the
 	 * bufferevent costs two epoll_ctl and an epoll_wait per reply, which
@@ -237,6 +328,8 @@ conn_drained(struct sink_conn *c)
 {
 	struct bufferevent *under;
 
+	if (c->lat && evbuffer_get_length(c->lat) > 0)
+		return false;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
 		return false;
 	under = bufferevent_get_underlying(c->bev);
@@ -358,6 +451,8 @@ conn_pump(struct sink_conn *c)
 		break;
 	case SMTP_SERVER_STARTTLS:
 		conn_flush(c);
+		if (c->lat)
+			lat_send(c, true);
 		conn_starttls(c);
 		break;
 	case SMTP_SERVER_CLOSE:
@@ -441,9 +536,14 @@ sink_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 		mc_strlcpy(c->peer, "unknown", sizeof(c->peer));
 	c->bev = bufferevent_socket_new(k->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	c->timer = evtimer_new(k->base, conn_timer, c);
+	if (k->cfg->latency_ms) {
+		c->lat = evbuffer_new();
+		c->lat_timer = evtimer_new(k->base, lat_timer, c);
+	}
 	k->nconns++;
 	k->stats->connections++;
-	if (c->bev == NULL || c->timer == NULL) {
+	if (c->bev == NULL || c->timer == NULL ||
+	    (k->cfg->latency_ms && (c->lat == NULL || c->lat_timer == NULL))) {
 		if (c->bev == NULL)
 			evutil_closesocket(fd);
 		log_error("sink: out of resources for a connection");

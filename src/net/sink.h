@@ -45,6 +45,16 @@ struct sink_config {
 	FILE *report;        /* a line per event; NULL: quiet */
 	struct smtp_fault *faults;
 	size_t nfaults;
+	/*
+	 * The round trip of a long link, emulated (ms; 0: none).  Each batch
+	 * of replies reaches the client latency_ms after the input that made
+	 * it was read, the greeting 2 * latency_ms after the accept (the
+	 * handshake's round trip, then the greeting's); reading goes on
+	 * meanwhile, so a pipelining client overlaps its round trips as it
+	 * would on the real link (a fault's delay, by contrast, stops the
+	 * server).  The 220 to STARTTLS is not held (TLS starts under it).
+	 */
+	unsigned latency_ms;
 };
 
 struct sink_stats {

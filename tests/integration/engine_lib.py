@@ -178,13 +178,29 @@ def maildir_rcpts(maildir):
     return out
 
 
+class Group:
+    """Connections open at once over several Recorders (threads)."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.open = 0
+        self.max_open = 0
+
+    def add(self, n):
+        with self.lock:
+            self.open += n
+            self.max_open = max(self.max_open, self.open)
+
+
 class Recorder:
     """A small SMTP server (asyncio, own thread) that accepts everything,
     offers PIPELINING and notes when each message ended and the most
-    connections open at once."""
+    connections open at once.  Recorders given one group (a Group) also
+    count the connections open at once at all of them together."""
 
-    def __init__(self, port):
+    def __init__(self, port, group=None):
         self.port = port
+        self.group = group
         self.times = []
         self.open = 0
         self.max_open = 0
@@ -205,6 +221,8 @@ class Recorder:
     async def _client(self, r, w):
         self.open += 1
         self.max_open = max(self.max_open, self.open)
+        if self.group:
+            self.group.add(1)
         try:
             w.write(b"220 rec.test ESMTP\r\n")
             data = False
@@ -234,6 +252,8 @@ class Recorder:
                 await w.drain()
         finally:
             self.open -= 1
+            if self.group:
+                self.group.add(-1)
             w.close()
 
     def close(self):

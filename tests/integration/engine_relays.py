@@ -7,16 +7,18 @@ down every message goes to the other; a `password` key is refused with
 file and line; a missing --config file is named; --relay and
 MAILCAST_RELAY override the file's relays; `store` and `from` come from
 the file; a relay's own TLS mode, CA and AUTH (aiosmtpd wanting STARTTLS
-and AUTH) next to a plain relay.  Ports 26450-26453.
+and AUTH) next to a plain relay; a connection budget (--total-conns 2)
+over two relays of 2 connections each holds across both, is reached, and
+is kept with the campaign.  Ports 26450-26455.
 """
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, Recorder, wait_port  # noqa: E402
+from engine_lib import Case, Fail, Group, Recorder, wait_port  # noqa: E402
 
-BIG, SMALL, DOWN, SECURE = 26450, 26451, 26452, 26453
+BIG, SMALL, DOWN, SECURE, BUDGET1, BUDGET2 = range(26450, 26456)
 
 c = Case(os.path.abspath(sys.argv[1]))
 
@@ -126,6 +128,37 @@ rate = 50
             "weighted")
     c.check("--store beats the file's store (exit 66, not found)",
             p.returncode == 66, p.stdout + p.stderr)
+
+    # 3b. a connection budget over both relays: 2 + 2 allowed by the
+    # relays' caps, 2 at once by --total-conns; counted by the servers
+    grp = Group()
+    r1, r2 = Recorder(BUDGET1, grp), Recorder(BUDGET2, grp)
+    bud = conf("budget.conf", """[mailcast]
+store = %s
+from = news@news.example
+tls = none
+pipeline = 1
+
+[relay one]
+host = 127.0.0.1:%d
+conns = 2
+
+[relay two]
+host = 127.0.0.1:%d
+conns = 2
+""" % (c.store, BUDGET1, BUDGET2))
+    broadcast(bud, "budget", "--total-conns", "2")
+    c.check("--total-conns 2: every message arrived once (%d + %d)" % (
+        len(r1.times), len(r2.times)), len(r1.times) + len(r2.times) == 400
+            and r1.times and r2.times)
+    c.check("--total-conns 2 holds over both relays (saw %d at once; "
+            "each relay alone allows 2)" % grp.max_open, grp.max_open <= 2)
+    c.check("--total-conns 2 is reached", grp.max_open == 2, grp.max_open)
+    st = run("--config", bud, "--json", "campaign", "show", "budget")
+    c.check("the budget is kept with the campaign",
+            '"total_conns": 2' in st.stdout, st.stdout + st.stderr)
+    r1.close()
+    r2.close()
 
     # 4. per-relay TLS and AUTH: the global settings say no TLS; the
     # [relay secure] section asks STARTTLS with its CA and AUTH as alice

@@ -28,6 +28,7 @@ from checks import check, failures, wait_port  # noqa: E402
 PORT = 20100        # the main sink (Maildir, STARTTLS, faults)
 PORT_NTH = 20101    # every-Nth and --count
 PORT_CONN = 20102   # a connect fault
+PORT_LAT = 20104    # --latency
 HOST = "127.0.0.1"
 
 
@@ -368,6 +369,57 @@ def test_connect_fault(mc):
         check(p.wait(timeout=10) == 0, "SIGTERM: the sink exits 0")
 
 
+def test_latency(mc):
+    """--latency 300: the greeting after 2 round trips; five NOOPs sent
+    50 ms apart get their replies each 300 ms after it was sent, not one
+    after another (1.5 s); a pipelined transaction is delivered."""
+    p = subprocess.Popen([mc, "sink", "--discard", "--listen",
+                          "%s:%d" % (HOST, PORT_LAT), "--latency", "300"],
+                         stdout=subprocess.PIPE, text=True)
+    try:
+        wait_port(PORT_LAT, p)
+        t0 = time.monotonic()
+        s = socket.create_connection((HOST, PORT_LAT), timeout=10)
+        f = s.makefile("rb")
+        greet = f.readline()
+        tg = time.monotonic() - t0
+        check(greet.startswith(b"220") and 0.55 <= tg < 1.2,
+              "--latency 300: the greeting after %.2f s (2 round trips)"
+              % tg)
+        s.sendall(b"EHLO c.test\r\n")
+        while not f.readline().startswith(b"250 "):
+            pass
+        sent = []
+        for _ in range(5):
+            sent.append(time.monotonic())
+            s.sendall(b"NOOP\r\n")
+            time.sleep(0.05)
+        got = []
+        for _ in range(5):
+            f.readline()
+            got.append(time.monotonic())
+        waits = [g - t for g, t in zip(got, sent)]
+        check(all(0.28 <= w < 0.6 for w in waits),
+              "--latency 300: each reply 300 ms after its command (%s)" %
+              ", ".join("%.2f" % w for w in waits))
+        check(got[-1] - sent[0] < 1.0,
+              "--latency 300: pipelined commands overlap (%.2f s for "
+              "five)" % (got[-1] - sent[0]))
+        s.sendall(b"MAIL FROM:<a@a.test>\r\nRCPT TO:<b@b.test>\r\n"
+                  b"DATA\r\n")
+        codes = [f.readline()[:3] for _ in range(3)]
+        s.sendall(b"Subject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n")
+        codes += [f.readline()[:3] for _ in range(2)]
+        check(codes == [b"250", b"250", b"354", b"250", b"221"],
+              "--latency: a transaction goes through (%s)" % codes)
+        check(f.readline() == b"", "--latency: closed after the 221")
+        s.close()
+    finally:
+        p.terminate()
+        out = p.communicate(timeout=10)[0]
+    check("sink: 1 messages" in out, "--latency: the message was counted")
+
+
 def test_bad_usage(mc, tmp, cert, key):
     def run(args):
         return subprocess.run([mc, "sink"] + args, capture_output=True,
@@ -420,6 +472,7 @@ def main():
         test_bad_usage(mc, tmp, cert, key)
         test_every_nth_and_count(mc, tmp)
         test_connect_fault(mc)
+        test_latency(mc)
         nfiles = len(os.listdir(os.path.join(maildir, "new")))
         check(os.listdir(os.path.join(maildir, "tmp")) == [],
               "nothing left in tmp/")

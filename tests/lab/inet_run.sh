@@ -7,7 +7,10 @@
 # sendmail).  The lab (inetlab.sh up TAG DIR ...) must be up; DIR holds
 # list.csv and expect.tsv (inet_gen.py).  The same settings for all:
 # 4 connections per destination, retries after 5, 10, 20 s, given up after
-# 60 s, 5 s SMTP waits.  The clock runs from the start of sending (Postfix:
+# 60 s, 5 s SMTP waits, and a connection budget of INET_BUDGET (default
+# 20) connections open at once per sending host or worker: mailcast's
+# --total-conns (x3: each worker's), Postfix's process limit (its smtp
+# clients, one connection each).  The clock runs from the start of sending (Postfix:
 # the first injection) to the moment every recipient is in a final state
 # its domain allows (inet_check.py --settled: dead hosts may still be
 # deferred); then the sender is stopped.  Writes OUT/states.tsv (address,
@@ -17,9 +20,11 @@ set -u
 MODE=${1:?mode} TAG=${2:?tag} DIR=${3:?dir} MC=${4:?mailcast} OUT=${5:?out}
 HERE=$(cd "$(dirname "$0")" && pwd)
 MAX=${INET_RUN_MAX:-1800}
+BUDGET=${INET_BUDGET:-20}
 NS="$HERE/inetlab.sh exec $TAG snd"
 SET=(--direct --dns-server 10.91.0.2:53 --tls none --timeout 5000
-	--retry 5,10,20 --max-age 60 --linger 120 --conns 4)
+	--retry 5,10,20 --max-age 60 --linger 120 --conns 4
+	--total-conns "$BUDGET")
 rm -rf "$OUT"
 mkdir -p "$OUT"
 printf 'From: News <news@sender.test>\nSubject: Hello {{first_name}}\n\nHello {{first_name}}, this is the lab letter.\n' >"$OUT/t.txt"
@@ -152,6 +157,7 @@ smtp_tls_security_level = none
 # the same limits as mailcast's: 4 connections per destination (Postfix's
 # destination is the domain, mailcast's the MX host set), retries after
 # 5 s doubling to 20 s, given up after 60 s, 5 s SMTP waits
+default_process_limit = $BUDGET
 default_destination_concurrency_limit = 4
 initial_destination_concurrency = 4
 queue_run_delay = 5s

@@ -13,12 +13,15 @@
 # Each link is a veth pair snd:to-X <-> X:eth0 (10.91.K.1/24 <-> .2/24);
 # the receiver drops 0.5% of its packets (nft numgen).
 # The round-trip time: this kernel has no sch_netem (nor fq), so the
-# latency is made by the receivers: one RTT before the greeting, one
-# before the reply to MAIL (a pipelining client's MAIL/RCPT/DATA group)
-# and one before the reply to the final dot -- what a pipelining client
-# pays on a real link of that RTT (a non-pipelining one would pay more).
-# Receivers: `mailcast sink --discard` on 0.0.0.0:25 with those --fault
-# delays (slow: and 2 s on every RCPT); grey: tests/lab/inet_grey.py.
+# latency is made by the receivers: `mailcast sink --latency RTT` holds
+# each batch of replies until one RTT after the input that made it was
+# read (the greeting two), while it goes on reading -- a delay line, as
+# on a real link: a client pipelining several transactions overlaps
+# their round trips, a client waiting for each reply pays one per wait.
+# Receivers: `mailcast sink --discard --latency RTT` on 0.0.0.0:25
+# (slow: and a --fault delay of 2 s, server time, on every RCPT); grey:
+# tests/lab/inet_grey.py (no PIPELINING; one RTT before the greeting and
+# the replies to MAIL and the dot).
 # Namespaces are mcin-TAG-NAME; the sender resolves through the lab DNS
 # (/etc/netns/mcin-TAG-snd/resolv.conf).  Nothing is routed out.
 #
@@ -126,8 +129,7 @@ CONF
 	    >"/etc/netns/$P-snd/resolv.conf"
 	for n in r20 r80 r150 r300 slow; do
 		d=$(rtt "$n")
-		set -- --fault "connect:*=delay $d" --fault "mail:*=delay $d" \
-		    --fault "dot:*=delay $d"
+		set -- --latency "$d"
 		[ "$n" = slow ] && set -- "$@" --fault 'rcpt:*=delay 2000'
 		ip netns exec "$P-$n" "$mc" sink --listen 0.0.0.0:25 --discard \
 		    --quiet --max-rcpts 100 "$@" >"$dir/sink-$n.log" 2>&1 &
