@@ -110,12 +110,29 @@ feed_held(struct engine *e)
 	return true;
 }
 
+/*
+ * How many jobs may be in memory.  A run under a connection budget
+ * spreads its jobs over destinations that wait their turn for a
+ * connection: deeper queues give each connection it sets up more messages
+ * (direct delivery to many domains), so its window grows while the bodies
+ * stay under WINDOW_BYTES.
+ */
+static size_t
+window_cap(const struct engine *e)
+{
+	if (e->cfg->limits.total_conns == 0 || e->body_bytes >= WINDOW_BYTES)
+		return WINDOW;
+	return WINDOW_BUDGET;
+}
+
 /* Keep the window full; notice when nothing is left. */
 static void
 feed(struct engine *e)
 {
-	while (!e->stopping && !e->failed && !e->lingered &&
-	       e->window < WINDOW && engine_now_ms(e) >= e->next_lease_ms) {
+	size_t cap = window_cap(e);
+
+	while (!e->stopping && !e->failed && !e->lingered && e->window < cap &&
+	       engine_now_ms(e) >= e->next_lease_ms) {
 		/* small leases until the first message is out: a lease
 		 * blocks the loop while its rows are checked and routed */
 		size_t want = e->first_ms > 0 ? LEASE_BATCH : LEASE_FIRST;
@@ -123,8 +140,8 @@ feed(struct engine *e)
 		time_t due;
 		int rc;
 
-		if (want > WINDOW - e->window)
-			want = WINDOW - e->window;
+		if (want > cap - e->window)
+			want = cap - e->window;
 		got = ledger_lease(e, want);
 		if (e->failed)
 			return;

@@ -250,11 +250,8 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 	free(c);
 	e->p.conns--;
 	dest_dispatch(e, d);
-	if (e->starved) {
-		/* budget freed: the destinations that waited for it */
-		e->starved = false;
-		dest_dispatch_all(e);
-	}
+	if (e->starved)
+		dest_dispatch_budget(e);
 }
 
 /* The transcript: every command and reply line at LOG_TRACE. */

@@ -274,14 +274,17 @@ fleet_slot(struct engine *e, struct dest *d, uint64_t now)
  * waits: the run is starved, and idle connections elsewhere close at once
  * (econn_quit_idle) to make room. */
 static bool
-budget_spent(struct engine *e, const struct dest *d)
+budget_spent(struct engine *e, struct dest *d, uint64_t now)
 {
 	unsigned max = e->cfg->limits.total_conns;
 
 	if (max == 0 || e->p.conns < max)
 		return false;
-	if (d->q.n)
+	if (d->q.n) {
 		e->starved = true;
+		if (d->budget_wait == 0)
+			d->budget_wait = now;
+	}
 	return true;
 }
 
@@ -324,11 +327,59 @@ dest_dispatch(struct engine *e, struct dest *d)
 		return;
 	connecting = d->nconns - d->nready;
 	while (d->q.n > (size_t)connecting * e->pipeline && d->nconns < cap &&
-	       dest_may_open(d, now) && !budget_spent(e, d) &&
+	       dest_may_open(d, now) && !budget_spent(e, d, now) &&
 	       fleet_slot(e, d, now)) {
+		d->budget_wait = 0;
 		dest_note_open(d, now);
 		econn_open(e, d);
 		connecting++;
+	}
+}
+
+/*
+ * The connection budget has room again: give it to the destination that
+ * waits with the most queued jobs (the most messages per connection set
+ * up: a session costs round trips before its first message), counting
+ * every BUDGET_AGE_MS it has waited as one more job (so a destination
+ * with few rows, a slow or a dead one, does not wait for the end), and
+ * again while the budget has room and someone waits.
+ */
+static uint64_t
+budget_score(const struct dest *d, uint64_t now)
+{
+	uint64_t age = d->budget_wait && now > d->budget_wait
+	                   ? (now - d->budget_wait) / BUDGET_AGE_MS
+	                   : 0;
+
+	return d->q.n + age;
+}
+
+void
+dest_dispatch_budget(struct engine *e)
+{
+	for (unsigned round = 0; round < 64 && e->starved; round++) {
+		struct dest *best = NULL;
+		unsigned before = e->p.conns;
+		uint64_t now = engine_now_ms(e), top = 0;
+
+		e->starved = false;
+		for (struct dest *d = e->dests; d; d = d->next) {
+			unsigned opening = d->nconns - d->nready;
+			uint64_t score;
+
+			if (d->q.n > (size_t)opening * e->pipeline &&
+			    d->nconns < dest_conn_cap(d) &&
+			    now >= d->backoff_until &&
+			    (score = budget_score(d, now)) > top) {
+				best = d;
+				top = score;
+			}
+		}
+		if (best == NULL)
+			return;
+		dest_dispatch(e, best);
+		if (e->p.conns == before)
+			return; /* it could not open (its own limits) */
 	}
 }
 

@@ -41,10 +41,12 @@
 	1                  /* ... or until a connection is down to this many   \
 	                      transactions on the wire (ledger_wire) */
 #define OUTCOME_US    2000 /* outcomes wait at most this long */
-#define WINDOW        1024 /* jobs in memory at most */
-#define FLUSH_AT      256  /* outcomes recorded in one commit */
-#define RENDER_BATCH  16   /* jobs a render thread takes at once */
-#define SPARE_BODIES  256  /* body buffers of freed jobs kept for reuse */
+#define WINDOW        1024 /* jobs in memory at most ... */
+#define WINDOW_BUDGET 4096 /* ... under a connection budget, while ... */
+#define WINDOW_BYTES  (16u << 20) /* ... their bodies take less than this */
+#define FLUSH_AT      256         /* outcomes recorded in one commit */
+#define RENDER_BATCH  16          /* jobs a render thread takes at once */
+#define SPARE_BODIES  256 /* body buffers of freed jobs kept for reuse */
 #define TICK_MS       10
 #define HOUSEKEEP_MS  100
 #define PROGRESS_MS   250
@@ -54,6 +56,7 @@
 #define PENALTY_MAX   4  /* slowdown steps: connections and rate / 2^p */
 #define RECOVER_AFTER 50 /* deliveries without a 4xx to undo one step */
 #define IDLE_QUIT_MS  2000
+#define BUDGET_AGE_MS 50 /* budget: this long waiting = one job queued */
 #define RATE_BURST_MS 50.0
 #define SLOW_RATE                                                              \
 	3200.0 /* the rate a slowed destination without one                    \
@@ -72,6 +75,7 @@ struct job {
 	struct store_delivery d;
 	struct dest *dest;
 	struct buf body;
+	size_t body_mem; /* counted in engine.body_bytes */
 	char mail_from[400];
 	char token[TOKEN_MAX + 1];
 	/* the envelope as it goes on the wire (engine_render.c): domains as
@@ -136,9 +140,10 @@ struct dest {
 	uint64_t opened[CONN_PER_SEC]; /* when the last connections opened */
 	unsigned nopened;              /* connections opened in all */
 	double next_ms;                /* pacing of the destination's rate */
-	unsigned slot1;      /* fleet: the slot taken for the next open + 1 */
-	unsigned tokens;     /* fleet: messages granted, not sent yet */
-	uint64_t fleet_wait; /* fleet: no slot or token asked before */
+	unsigned slot1;       /* fleet: the slot taken for the next open + 1 */
+	unsigned tokens;      /* fleet: messages granted, not sent yet */
+	uint64_t fleet_wait;  /* fleet: no slot or token asked before */
+	uint64_t budget_wait; /* waiting for the connection budget since */
 	char last_err[256];
 	char last_defer[300]; /* its last deferral's reason; "" after a sent */
 };
@@ -183,6 +188,7 @@ struct engine {
 	bool commit_pending;
 	unsigned commit_us; /* the pending commit's delay */
 	size_t window;      /* jobs in memory */
+	size_t body_bytes;  /* of their rendered bodies */
 	bool starved;       /* a destination waits for the connection budget */
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
@@ -245,6 +251,7 @@ int engine_template_ready(struct engine *e, const struct store_delivery *rows,
 /* engine_dest.c */
 struct dest *dest_get(struct engine *e, const struct route *r);
 unsigned dest_conn_cap(const struct dest *d);
+void dest_dispatch_budget(struct engine *e);
 double dest_rate_now(const struct dest *d);
 void dest_backoff(struct engine *e, struct dest *d, unsigned step);
 void dest_slow(struct engine *e, struct dest *d, const char *why);

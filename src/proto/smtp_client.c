@@ -535,6 +535,31 @@ bdat_header(struct smtp_client *c, size_t n, bool last)
 	buf_printf(&c->out, "BDAT %zu%s\r\n", n, last ? " LAST" : "");
 }
 
+/*
+ * BDAT LAST of t is written.  With pipelining an RSET follows at once, so
+ * the next transaction goes out without waiting for the reply: RFC 2920
+ * lets RSET stand anywhere in a group, and after a failed BDAT a server
+ * may keep the transaction (RFC 3030 does not say it ends), which the
+ * RSET clears; after a good one it is a no-op.  Otherwise (DATA ends the
+ * transaction whatever the reply, and a next MAIL after a failed BDAT
+ * could draw a 503 and fail a good recipient) the next waits.  This is
+ * what lets a connection carry up to its pipeline depth of messages per
+ * round trip, where DATA's 354 costs one round trip each.
+ */
+static void
+bdat_last_sent(struct smtp_client *c, struct smtp_txn *t)
+{
+	xq_push(c, X_FINAL, t, 0);
+	c->wtxn = NULL;
+	if (c->pipelining) {
+		cmd(c, "RSET");
+		xq_push(c, X_RSET, NULL, 0);
+		t->rset_sent = true;
+	} else {
+		c->await_final_bdat = t;
+	}
+}
+
 /* Write BDAT chunks of t; with pipelining all of them, else one. */
 static void
 write_bdat(struct smtp_client *c, struct smtp_txn *t)
@@ -555,9 +580,7 @@ write_bdat(struct smtp_client *c, struct smtp_txn *t)
 			buf_append(&c->out, t->body + off, n);
 			t->body_off = off + n;
 			if (last) {
-				xq_push(c, X_FINAL, t, 0);
-				c->await_final_bdat = t;
-				c->wtxn = NULL;
+				bdat_last_sent(c, t);
 				return;
 			}
 			xq_push(c, X_CHUNK, t, 0);
@@ -574,9 +597,7 @@ write_bdat(struct smtp_client *c, struct smtp_txn *t)
 		buf_fini(&tmp);
 		t->body_off = off;
 		if (last) {
-			xq_push(c, X_FINAL, t, 0);
-			c->await_final_bdat = t;
-			c->wtxn = NULL;
+			bdat_last_sent(c, t);
 			return;
 		}
 		xq_push(c, X_CHUNK, t, 0);
@@ -843,8 +864,9 @@ on_txn_reply(struct smtp_client *c, const struct smtp_reply *rep, uint64_t now)
 			if (t->naccepted > 0 && !t->failed_early)
 				t->result = r;
 			fail_undecided(t, t->result.code ? &t->result : &r);
-			/* After BDAT the server may hold state: reset it. */
-			if (c->chunking)
+			/* After BDAT the server may hold state: reset it
+			 * (unless an RSET is on its way already). */
+			if (c->chunking && !t->rset_sent)
 				c->need_rset = true;
 		}
 		txn_done(c, t);

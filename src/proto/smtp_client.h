@@ -158,6 +158,7 @@ struct smtp_txn {
 	bool failed_early; /* MAIL refused or no recipient */
 	bool eightbit;     /* the body has 8-bit bytes */
 	bool verbatim;     /* CRLF lines, no leading dot: copy as is */
+	bool rset_sent;    /* RSET pipelined after its BDAT LAST */
 };
 
 enum smtp_event_type {

@@ -1389,6 +1389,63 @@ txn_leave(struct store_pg *p, int own, int err)
 	return err;
 }
 
+/* One row of a pg_each() walk: nonzero stops it. */
+typedef int pg_row_fn(void *arg, const PGresult *r, int i);
+
+#define PG_FETCH_ROWS 1000 /* rows per FETCH of pg_each() (its text) */
+
+/*
+ * The rows of statement id, through a cursor PG_FETCH_ROWS at a time: a
+ * list or a campaign of millions is never one result in memory (libpq
+ * keeps a whole result), and a walk stopped early reads no further.  In
+ * the caller's transaction or one of its own, which store ops that fn
+ * calls join (they must not end it: the cursor lives in it).  Returns
+ * what fn stopped with (> 0), 0, or the error.
+ */
+static int
+pg_each(struct store_pg *p, enum pg_stmt id, const struct pg_params *a,
+        const char *op, pg_row_fn *fn, void *arg)
+{
+	char sql[8192];
+	PGresult *r;
+	int own, err, stop = 0, n;
+
+	if ((size_t)snprintf(sql, sizeof(sql),
+	                     "DECLARE mc_each NO SCROLL CURSOR FOR %s",
+	                     pg_sql[id]) >= sizeof(sql))
+		return store_fail(&p->base, MC_EINVAL, "%s: statement too long",
+		                  op);
+	pg_reconnect(p);
+	if ((err = txn_enter(p, &own)) < 0)
+		return err;
+	p->in_txn = 1;
+	r = PQexecParams(p->conn, sql, a ? a->n : 0, NULL, a ? a->v : NULL,
+	                 NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		err = pg_fail(p, r, op);
+	PQclear(r);
+	while (err == 0 && stop == 0) {
+		r = PQexec(p->conn, "FETCH 1000 FROM mc_each");
+		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+			err = pg_fail(p, r, op);
+			PQclear(r);
+			break;
+		}
+		n = PQntuples(r);
+		for (int i = 0; i < n && stop == 0; i++)
+			stop = fn(arg, r, i);
+		PQclear(r);
+		if (n < PG_FETCH_ROWS)
+			break;
+	}
+	if (err == 0)
+		err = pg_simple(p, "CLOSE mc_each", op);
+	if (own)
+		p->in_txn = 0;
+	err = txn_leave(p, own, err);
+	return err < 0 ? err : stop;
+}
+
 /* op: begin */
 static int
 pg_begin(struct store *s)
@@ -1909,35 +1966,41 @@ pg_contact_upsert_many(struct store *s, const struct store_contact_in *rows,
 	return txn_leave(p, own, err);
 }
 
+struct contact_walk {
+	store_contact_fn *fn;
+	void *arg;
+};
+
+/* One row of contact_each. */
+static int
+contact_row(void *arg, const PGresult *r, int i)
+{
+	const struct contact_walk *w = arg;
+	struct store_contact c = {
+	    .id = col_int(r, i, 0),
+	    .address = col_text(r, i, 1),
+	    .domain = col_text(r, i, 2),
+	    .attrs = col_text(r, i, 3),
+	    .status = col_text(r, i, 4),
+	    .created = (time_t)col_int(r, i, 5),
+	};
+
+	return w->fn(w->arg, &c);
+}
+
 /* op: contact_each */
 static int
 pg_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
                 void *arg)
 {
 	struct pg_params a = {0};
-	PGresult *r;
-	int err, stop = 0;
+	struct contact_walk w = {fn, arg};
 
 	if (list_id > 0)
 		par_int(&a, list_id);
-	if ((err = pg_run(PG(s),
-	                  list_id > 0 ? PS_CONTACT_EACH_LIST
-	                              : PS_CONTACT_EACH_ALL,
-	                  &a, "contacts", &r)) < 0)
-		return err;
-	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
-		struct store_contact c = {
-		    .id = col_int(r, i, 0),
-		    .address = col_text(r, i, 1),
-		    .domain = col_text(r, i, 2),
-		    .attrs = col_text(r, i, 3),
-		    .status = col_text(r, i, 4),
-		    .created = (time_t)col_int(r, i, 5),
-		};
-		stop = fn(arg, &c);
-	}
-	PQclear(r);
-	return stop;
+	return pg_each(PG(s),
+	               list_id > 0 ? PS_CONTACT_EACH_LIST : PS_CONTACT_EACH_ALL,
+	               &a, "contacts", contact_row, &w);
 }
 
 /* op: contact_tally */
@@ -3113,42 +3176,48 @@ pg_next_due(struct store *s, int64_t campaign_id, time_t *when)
 }
 
 /* op: delivery_each */
+struct dlv_walk {
+	store_dlv_fn *fn;
+	void *arg;
+};
+
+/* One row of delivery_each. */
+static int
+dlv_row(void *arg, const PGresult *r, int i)
+{
+	const struct dlv_walk *w = arg;
+	struct store_dlv_row d;
+	int stv = store_dlv_state_parse(col_text(r, i, 3));
+
+	memset(&d, 0, sizeof(d));
+	d.id = col_int(r, i, 0);
+	d.contact_id = col_int(r, i, 1);
+	d.address = col_text(r, i, 2);
+	d.state = stv < 0 ? DLV_PENDING : (enum store_dlv_state)stv;
+	d.attempts = (int)col_int(r, i, 4);
+	d.reply_code = (int)col_int(r, i, 5);
+	d.enhanced = col_text(r, i, 6);
+	d.text = col_text(r, i, 7);
+	d.relay = col_text(r, i, 8);
+	d.queue_id = col_text(r, i, 9);
+	d.next_attempt = (time_t)col_int(r, i, 10);
+	d.updated = (time_t)col_int(r, i, 11);
+	d.sent = (time_t)col_int(r, i, 12);
+	return w->fn(w->arg, &d);
+}
+
 static int
 pg_delivery_each(struct store *s, int64_t campaign_id, int state,
                  store_dlv_fn *fn, void *arg)
 {
 	struct pg_params a = {0};
-	PGresult *r;
-	int err, stop = 0;
+	struct dlv_walk w = {fn, arg};
 
 	par_int(&a, campaign_id);
 	if (state >= 0)
 		par_text(&a, store_dlv_state_name(state));
-	if ((err = pg_run(PG(s), state < 0 ? PS_DLV_EACH : PS_DLV_EACH_STATE,
-	                  &a, "deliveries", &r)) < 0)
-		return err;
-	for (int i = 0; i < PQntuples(r) && stop == 0; i++) {
-		struct store_dlv_row d;
-		int stv = store_dlv_state_parse(col_text(r, i, 3));
-
-		memset(&d, 0, sizeof(d));
-		d.id = col_int(r, i, 0);
-		d.contact_id = col_int(r, i, 1);
-		d.address = col_text(r, i, 2);
-		d.state = stv < 0 ? DLV_PENDING : (enum store_dlv_state)stv;
-		d.attempts = (int)col_int(r, i, 4);
-		d.reply_code = (int)col_int(r, i, 5);
-		d.enhanced = col_text(r, i, 6);
-		d.text = col_text(r, i, 7);
-		d.relay = col_text(r, i, 8);
-		d.queue_id = col_text(r, i, 9);
-		d.next_attempt = (time_t)col_int(r, i, 10);
-		d.updated = (time_t)col_int(r, i, 11);
-		d.sent = (time_t)col_int(r, i, 12);
-		stop = fn(arg, &d);
-	}
-	PQclear(r);
-	return stop;
+	return pg_each(PG(s), state < 0 ? PS_DLV_EACH : PS_DLV_EACH_STATE, &a,
+	               "deliveries", dlv_row, &w);
 }
 
 /* op: aggregate */

@@ -20,7 +20,7 @@ from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
 
 PORT = 26200
 KILLS = 20
-N = 3000
+N = 5000
 c = Case(sys.argv[1])
 try:
     addrs = ["r%d@k.example" % i for i in range(N)]

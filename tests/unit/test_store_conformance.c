@@ -775,6 +775,94 @@ find_attrs(void *arg, const struct store_contact *c)
 	return 1;
 }
 
+#define WALK_N 2500 /* more than PostgreSQL's pages of 1,000 rows */
+
+struct walk {
+	struct store *s;
+	char prev[64];
+	unsigned long n;
+	unsigned long stop_at; /* 0: never */
+};
+
+/* contact_each: strictly increasing addresses; another store op inside
+ * the walk; stop at stop_at with 7. */
+static int
+walk_contact(void *arg, const struct store_contact *c)
+{
+	struct walk *w = arg;
+	struct store_suppression hit;
+
+	assert_true(strcmp(w->prev, c->address) < 0);
+	snprintf(w->prev, sizeof(w->prev), "%s", c->address);
+	if (++w->n == 1500)
+		assert_int_equal(store_supp_check(w->s, c->address, &hit),
+		                 MC_ENOTFOUND);
+	return w->n == w->stop_at ? 7 : 0;
+}
+
+static int
+walk_dlv(void *arg, const struct store_dlv_row *r)
+{
+	struct walk *w = arg;
+
+	(void)r;
+	return ++w->n == w->stop_at ? 7 : 0;
+}
+
+/* Walks over more rows than a page (PostgreSQL reads them through a
+ * cursor): every row once, in order, stopped early with the callback's
+ * value, inside a caller's transaction, and the store usable after. */
+static void
+test_walk_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	static char addr[WALK_N][32];
+	static struct store_contact_in rows[WALK_N];
+	struct store_upsert_counts c = {0};
+	struct walk w = {.s = s};
+	int64_t list, camp;
+	unsigned long n;
+
+	if (s->ops->contact_upsert_many == NULL)
+		skip();
+	assert_int_equal(store_list_ensure(s, "walk", T0, &list), 0);
+	for (int i = 0; i < WALK_N; i++) {
+		snprintf(addr[i], sizeof(addr[i]), "w%05d@walk.example", i);
+		rows[i].address = addr[i];
+		rows[i].domain = "walk.example";
+		rows[i].attrs = "{}";
+	}
+	for (int i = 0; i < WALK_N; i += 250)
+		assert_int_equal(store_contact_upsert_many(s, rows + i, 250,
+		                                           list, T0, 0, &c),
+		                 0);
+	assert_int_equal(store_contact_each(s, list, walk_contact, &w), 0);
+	assert_int_equal(w.n, WALK_N);
+	assert_string_equal(w.prev, addr[WALK_N - 1]);
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.stop_at = 1700;
+	assert_int_equal(store_contact_each(s, list, walk_contact, &w), 7);
+	assert_int_equal(w.n, 1700);
+	assert_int_equal(store_contact_count(s, list, &n), 0);
+	assert_int_equal(n, WALK_N);
+	assert_int_equal(store_campaign_create(s, "walk", list, T0, &camp), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(store_delivery_each(s, camp, -1, walk_dlv, &w), 0);
+	assert_int_equal(w.n, WALK_N);
+	memset(&w, 0, sizeof(w));
+	w.stop_at = 1001;
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_delivery_each(s, camp, -1, walk_dlv, &w), 7);
+	assert_int_equal(store_commit(s), 0);
+	assert_int_equal(w.n, 1001);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(
+	    store_delivery_each(s, camp, DLV_PENDING, walk_dlv, &w), 0);
+	assert_int_equal(w.n, WALK_N);
+}
+
 /* The batch upsert equals contact_upsert row by row: new, changed and
  * unchanged contacts, members and not, in full batches and the rest. */
 static void
@@ -2536,6 +2624,7 @@ main(void)
 		const struct CMUnitTest tests[] = {
 		    PER_BACKEND(test_contacts_and_lists, be),
 		    PER_BACKEND(test_upsert_many, be),
+		    PER_BACKEND(test_walk_pages, be),
 		    PER_BACKEND(test_merge_and_statuses, be),
 		    PER_BACKEND(test_contact_lifecycle, be),
 		    PER_BACKEND(test_suppressions, be),
