@@ -74,6 +74,32 @@ txn_not_started(struct engine *e, struct dest *d, struct job *j,
 	ledger_defer(e, j, 0, NULL, why);
 }
 
+/*
+ * Does a 4xx for job j (reply r) ask its destination to slow down?  A
+ * refusal of the whole transaction or session does (MAIL, DATA, the end
+ * of data, 421).  A refusal of the recipient's own RCPT only when it says
+ * it is a rate limit ("too many", "rate limit", "throttled": the bounce
+ * rules' rate-limited) and is not greylisting, which asks for that
+ * recipient again later, not for less mail -- as Postfix lowers a
+ * destination's concurrency only on connection and session failures.
+ */
+static bool
+slows_dest(const struct job *j, const struct smtp_result *r)
+{
+	static const char *const grey[] = {"greylist",  "graylist",
+	                                   "grey list", "gray list",
+	                                   "grey-list", "gray-list"};
+	struct bounce_verdict v;
+
+	if (!j->rcpt.refused_at_rcpt || r != &j->rcpt.result || r->code == 421)
+		return true;
+	for (size_t i = 0; i < sizeof(grey) / sizeof(grey[0]); i++)
+		if (strcasestr(r->text, grey[i]) != NULL)
+			return false;
+	bounce_policy_reply(r->code, r->enh, r->text, &v);
+	return v.reason == BOUNCE_REASON_RATE_LIMITED;
+}
+
 /* One transaction has its outcome. */
 static void
 on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
@@ -126,7 +152,8 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 
 		snprintf(why, sizeof(why), "%d%s%s %s", r->code,
 		         r->enh[0] ? " " : "", r->enh, r->text);
-		dest_slow(e, d, why);
+		if (slows_dest(j, r))
+			dest_slow(e, d, why);
 		ledger_defer(e, j, r->code, r->enh, r->text);
 	} else {
 		char why[600];

@@ -823,6 +823,7 @@ on_txn_reply(struct smtp_client *c, const struct smtp_reply *rep, uint64_t now)
 		} else {
 			rc->state = SMTP_RCPT_FAILED;
 			rc->result = r;
+			rc->refused_at_rcpt = true;
 			/* The transaction's own result says why none went. */
 			t->result = r;
 		}

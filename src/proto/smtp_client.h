@@ -117,6 +117,7 @@ struct smtp_rcpt {
 	/* filled by the core */
 	enum smtp_rcpt_state state;
 	struct smtp_result result;
+	bool refused_at_rcpt; /* result is the reply to its own RCPT */
 };
 
 /* A body's form on the wire (smtp_wire_measure). */

@@ -394,8 +394,9 @@ test_retry_schedule(void **state)
 	assert_int_equal(f->states[f->nstates - 1], ENGINE_RUN_FINISHED);
 }
 
-/* (b) 4xx replies slow a destination (connections, rate) one step each;
- * deliveries bring it back.  Direct delivery through the fake resolver. */
+/* (b) 4xx replies that say "rate limit" slow a destination (connections,
+ * rate) one step each; deliveries bring it back; greylisting 4xx to other
+ * recipients do not.  Direct delivery through the fake resolver. */
 static void
 test_adaptive_limits(void **state)
 {
@@ -410,7 +411,12 @@ test_adaptive_limits(void **state)
 	a.in4.s_addr = htonl(0x7f000001);
 	dns_fake_add(dns, "slow.test", &mx);
 	dns_fake_add(dns, "mx.slow.test", &a);
-	assert_true(peer_fault(f->peer, "rcpt:defer-*=451 4.7.1 slow down"));
+	assert_true(peer_fault(f->peer,
+	                       "rcpt:defer-*=451 4.7.1 rate limit, slow down"));
+	assert_true(peer_fault(
+	    f->peer,
+	    "rcpt:grey-*=451 4.7.1 Greylisted, please try again later"));
+	contacts(f, "grey-", "slow.test", 1, 6);
 	contacts(f, "defer-", "slow.test", 1, 4);
 	contacts(f, "ok-", "slow.test", 1, 130);
 	campaign(f);
@@ -431,12 +437,13 @@ test_adaptive_limits(void **state)
 			fprintf(stderr, "%s %d %d\n", f->rcpt[i].address,
 			        f->rcpt[i].state, f->rcpt[i].code);
 	assert_int_equal(f->res.p.sent, 130);
-	assert_int_equal(f->res.p.deferred, 4);
-	/* four steps down, halving connections and rate, then two up */
+	assert_int_equal(f->res.p.deferred, 10);
+	/* four steps down (the rate limits; not the greylisting), halving
+	 * connections and rate, then two up */
 	assert_int_equal(f->ndest, 6);
 	for (unsigned i = 0; i < 4; i++) {
 		assert_int_equal(f->dest[i].penalty, i + 1);
-		assert_non_null(strstr(f->dest[i].why, "451 4.7.1"));
+		assert_non_null(strstr(f->dest[i].why, "451 4.7.1 rate limit"));
 		assert_true(f->dest[i].rate == 400.0 / (2 << i));
 	}
 	assert_int_equal(f->dest[0].conns, 4);
