@@ -11,7 +11,7 @@
 # INET_RUN_MAX bounds each mode (seconds, default 1800).  Exit 0 when
 # every mode settled with 0 wrong states, 1 otherwise (the targets are
 # printed, not enforced).  docs/fleet.md, "The internet-sized test".
-set -u
+set -u -o pipefail
 N=${1:-100000}
 D=${2:-2000}
 H=${3:-100}
@@ -38,7 +38,8 @@ rc=0
 declare -A SEC WRONG
 for m in $MODES; do
 	"$LAB/inetlab.sh" up "$TAG" "$T/world" "$MC" "$H" || { rc=1; break; }
-	if line=$("$LAB/inet_run.sh" "$m" "$TAG" "$T/world" "$MC" "$T/$m"); then
+	if line=$("$LAB/inet_run.sh" "$m" "$TAG" "$T/world" "$MC" "$T/$m" | tail -1); then
+		echo "# $line"
 		read -r _ s _ w _ <<<"$line"
 		SEC[$m]=$s
 		WRONG[$m]=$w

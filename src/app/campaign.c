@@ -812,7 +812,10 @@ campaign_start(struct store *s, int64_t id, const struct campaign_settings *set,
 	cfg.track_links = (const char *const *)k->links.url;
 	cfg.ntrack_links = k->links.n;
 	cfg.track_opens = set->track_opens;
-	if (o && o->total_conns)
+	/* the worker's budget (its host's), or the campaign's if lower */
+	if (o && o->total_conns &&
+	    (cfg.limits.total_conns == 0 ||
+	     o->total_conns < cfg.limits.total_conns))
 		cfg.limits.total_conns = o->total_conns;
 	cfg.stop = o && o->stop ? o->stop : &never;
 	cfg.progress = o ? o->progress : NULL;

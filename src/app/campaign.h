@@ -364,8 +364,9 @@ struct campaign_start_opts {
 	/* Share the destination limits with every other fleet run on the
 	 * store (app/fleet.h; `mailcast worker` sets it). */
 	bool fleet;
-	/* > 0: this run's connection budget instead of the settings'
-	 * (engine_limits.total_conns; `mailcast worker --total-conns`). */
+	/* > 0: this run's connection budget (engine_limits.total_conns;
+	 * `mailcast worker --total-conns`): the lower of it and the
+	 * campaign's. */
 	unsigned total_conns;
 };
 

@@ -114,15 +114,22 @@ feed_held(struct engine *e)
  * How many jobs may be in memory.  A run under a connection budget
  * spreads its jobs over destinations that wait their turn for a
  * connection: deeper queues give each connection it sets up more messages
- * (direct delivery to many domains), so its window grows while the bodies
- * stay under WINDOW_BYTES.
+ * (direct delivery to many domains), so its window grows, up to
+ * WINDOW_BUDGET jobs whose bodies (at the average size of those rendered
+ * so far; none yet: no growth) fit WINDOW_BYTES.
  */
 static size_t
 window_cap(const struct engine *e)
 {
-	if (e->cfg->limits.total_conns == 0 || e->body_bytes >= WINDOW_BYTES)
+	size_t avg, cap;
+
+	if (e->cfg->limits.total_conns == 0 || e->body_jobs == 0)
 		return WINDOW;
-	return WINDOW_BUDGET;
+	avg = e->body_bytes / e->body_jobs + 1;
+	cap = WINDOW_BYTES / avg;
+	return cap < WINDOW          ? WINDOW
+	       : cap > WINDOW_BUDGET ? WINDOW_BUDGET
+	                             : cap;
 }
 
 /* Keep the window full; notice when nothing is left. */
@@ -333,6 +340,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	}
 	tick_linger(e);
 	tick_window(e);
+	e->starved = false; /* found again by this round, if still so */
 	dest_dispatch_all(e);
 	feed(e);
 	if (now - e->last_flush_ms >= HOUSEKEEP_MS || e->stopping)

@@ -43,6 +43,8 @@ conn_unlink(struct econn *c)
 	d->nconns--;
 	if (c->ready)
 		d->nready--;
+	else
+		c->e->nconnecting--;
 }
 
 /* The session is up: submit. */
@@ -53,6 +55,7 @@ on_ready(struct smtp_conn *conn, void *arg)
 
 	c->ready = true;
 	c->dest->nready++;
+	c->e->nconnecting--;
 	snprintf(c->peer, sizeof(c->peer), "%s", smtp_conn_peer(conn));
 	c->idle_since = 0;
 	dest_dispatch(c->e, c->dest);
@@ -276,9 +279,9 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 	smtp_conn_free(conn);
 	free(c);
 	e->p.conns--;
-	dest_dispatch(e, d);
-	if (e->starved)
+	if (e->starved) /* first the destinations that wait for a place */
 		dest_dispatch_budget(e);
+	dest_dispatch(e, d);
 }
 
 /* The transcript: every command and reply line at LOG_TRACE. */
@@ -379,6 +382,7 @@ econn_open(struct engine *e, struct dest *d)
 	c->next = d->conns;
 	d->conns = c;
 	d->nconns++;
+	e->nconnecting++;
 	e->p.conns++;
 	log_debug("dest %s:%d conn %u: connecting (%s)", h->name, h->addrs.port,
 	          c->id, d->key);

@@ -270,17 +270,24 @@ fleet_slot(struct engine *e, struct dest *d, uint64_t now)
 	return true;
 }
 
-/* Is the run's connection budget (limits.total_conns) spent?  Then d
- * waits: the run is starved, and idle connections elsewhere close at once
- * (econn_quit_idle) to make room. */
+/*
+ * May d not open a connection because of the run's connection budget
+ * (limits.total_conns)?  Spent: d waits; when it has no connection at all
+ * the run is starved, and idle connections elsewhere close at once
+ * (econn_quit_idle) to make room.  At most half the budget may be
+ * connections not yet up (connecting, or waiting for a greeting): hosts
+ * that never answer, or answer in minutes, cannot hold all of it.
+ */
 static bool
 budget_spent(struct engine *e, struct dest *d, uint64_t now)
 {
 	unsigned max = e->cfg->limits.total_conns;
 
-	if (max == 0 || e->p.conns < max)
+	if (max == 0)
 		return false;
-	if (d->q.n) {
+	if (e->p.conns < max)
+		return e->nconnecting >= (max + 1) / 2;
+	if (d->q.n && d->nconns == 0) {
 		e->starved = true;
 		if (d->budget_wait == 0)
 			d->budget_wait = now;
@@ -323,6 +330,8 @@ dest_dispatch(struct engine *e, struct dest *d)
 		if (dest_feed_conn(e, d, c, now))
 			limited = true;
 	}
+	if (d->q.n == 0)
+		d->budget_wait = 0;
 	if (limited || d->q.n == 0 || now < d->backoff_until || e->stopping)
 		return;
 	connecting = d->nconns - d->nready;
@@ -337,11 +346,12 @@ dest_dispatch(struct engine *e, struct dest *d)
 }
 
 /*
- * The connection budget has room again: give it to the destination that
- * waits with the most queued jobs (the most messages per connection set
- * up: a session costs round trips before its first message), counting
- * every BUDGET_AGE_MS it has waited as one more job (so a destination
- * with few rows, a slow or a dead one, does not wait for the end), and
+ * The connection budget has room again: give it to the destination
+ * without a connection that waits with the most queued jobs (the most
+ * messages per connection set up: a session costs round trips before its
+ * first message), counting every BUDGET_AGE_MS it has waited as one more
+ * job (so a destination with few rows, a slow or a dead one, does not wait
+ * for the end); one that cannot open now (its own limits) is passed over;
  * again while the budget has room and someone waits.
  */
 static uint64_t
@@ -357,19 +367,23 @@ budget_score(const struct dest *d, uint64_t now)
 void
 dest_dispatch_budget(struct engine *e)
 {
+	unsigned gen = ++e->budget_gen, max = e->cfg->limits.total_conns;
+
 	for (unsigned round = 0; round < 64 && e->starved; round++) {
 		struct dest *best = NULL;
+
+		if (e->nconnecting >= (max + 1) / 2)
+			return; /* no new one now, whoever it is for */
 		unsigned before = e->p.conns;
 		uint64_t now = engine_now_ms(e), top = 0;
 
 		e->starved = false;
 		for (struct dest *d = e->dests; d; d = d->next) {
-			unsigned opening = d->nconns - d->nready;
 			uint64_t score;
 
-			if (d->q.n > (size_t)opening * e->pipeline &&
-			    d->nconns < dest_conn_cap(d) &&
-			    now >= d->backoff_until &&
+			if (d->q.n > 0 && d->nconns == 0 &&
+			    d->budget_tried != gen && now >= d->backoff_until &&
+			    now >= d->fleet_wait && dest_may_open(d, now) &&
 			    (score = budget_score(d, now)) > top) {
 				best = d;
 				top = score;
@@ -377,9 +391,10 @@ dest_dispatch_budget(struct engine *e)
 		}
 		if (best == NULL)
 			return;
+		best->budget_tried = gen;
 		dest_dispatch(e, best);
 		if (e->p.conns == before)
-			return; /* it could not open (its own limits) */
+			e->starved = true; /* it could not: the next one */
 	}
 }
 

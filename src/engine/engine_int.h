@@ -140,10 +140,11 @@ struct dest {
 	uint64_t opened[CONN_PER_SEC]; /* when the last connections opened */
 	unsigned nopened;              /* connections opened in all */
 	double next_ms;                /* pacing of the destination's rate */
-	unsigned slot1;       /* fleet: the slot taken for the next open + 1 */
-	unsigned tokens;      /* fleet: messages granted, not sent yet */
-	uint64_t fleet_wait;  /* fleet: no slot or token asked before */
-	uint64_t budget_wait; /* waiting for the connection budget since */
+	unsigned slot1;        /* fleet: the slot taken for the next open + 1 */
+	unsigned tokens;       /* fleet: messages granted, not sent yet */
+	uint64_t fleet_wait;   /* fleet: no slot or token asked before */
+	uint64_t budget_wait;  /* waiting for the connection budget since */
+	unsigned budget_tried; /* dest_dispatch_budget's pass that tried it */
 	char last_err[256];
 	char last_defer[300]; /* its last deferral's reason; "" after a sent */
 };
@@ -188,8 +189,11 @@ struct engine {
 	bool commit_pending;
 	unsigned commit_us; /* the pending commit's delay */
 	size_t window;      /* jobs in memory */
-	size_t body_bytes;  /* of their rendered bodies */
+	size_t body_bytes;  /* of their rendered bodies ... */
+	size_t body_jobs;   /* ... and how many those are */
 	bool starved;       /* a destination waits for the connection budget */
+	unsigned nconnecting; /* connections not up yet (no greeting) */
+	unsigned budget_gen;  /* dest_dispatch_budget's passes */
 	unsigned conn_seq;
 	uint64_t start_ms, next_lease_ms, last_flush_ms, last_progress_ms;
 	double g_next_ms; /* pacing of the global rate */

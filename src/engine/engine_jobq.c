@@ -70,8 +70,10 @@ job_free(struct job *j)
 {
 	struct engine *e = j->e;
 
-	if (e != NULL)
+	if (e != NULL && j->body_mem) {
 		e->body_bytes -= j->body_mem;
+		e->body_jobs--;
+	}
 	store_deliveries_fini(&j->d, 1);
 	if (e != NULL && !e->spares_done && e->nspare < SPARE_BODIES)
 		e->spare[e->nspare++] = j->body;

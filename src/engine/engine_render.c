@@ -319,9 +319,15 @@ rpool_ready(evutil_socket_t fd, short what, void *arg)
 		} else if (j->state == DLV_FAILED) {
 			ledger_settle(e, j, DLV_FAILED, 0, NULL, j->text);
 		} else {
-			e->body_bytes -= j->body_mem; /* rendered again */
+			if (j->body_mem) { /* rendered again */
+				e->body_bytes -= j->body_mem;
+				e->body_jobs--;
+			}
 			j->body_mem = buf_len(&j->body);
-			e->body_bytes += j->body_mem;
+			if (j->body_mem) {
+				e->body_bytes += j->body_mem;
+				e->body_jobs++;
+			}
 			jobq_push(&j->dest->q, j);
 		}
 	}

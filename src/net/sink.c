@@ -346,7 +346,11 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (c->closing) {
-		if (conn_drained(c) || ++c->polls > SINK_CLOSE_POLLS) {
+		/* replies still on the delay line do not use up the polls */
+		bool held = c->lat && evbuffer_get_length(c->lat) > 0;
+
+		if (conn_drained(c) ||
+		    (!held && ++c->polls > SINK_CLOSE_POLLS)) {
 			conn_free(c);
 			return;
 		}

@@ -119,6 +119,7 @@ struct smtp_client {
 	struct smtp_txn *body_txn;         /* 354 seen, data being written */
 	bool body_abandon;                 /* 354 with no recipient: send "." */
 	struct smtp_txn *await_final_bdat; /* BDAT LAST sent: hold the next */
+	bool out_held; /* the next transaction waits for the output to drain */
 	bool need_rset;
 
 	/* The reader's FIFO of expectations. */
@@ -741,6 +742,13 @@ pump(struct smtp_client *c, uint64_t now)
 		}
 		if (c->wtxn == NULL) {
 			struct smtp_txn *t = c->pending_head;
+			/* BDAT puts a whole body in the output: with several
+			 * transactions pipelined, start the next only once
+			 * the output has drained below OUT_HIGH */
+			c->out_held =
+			    t && c->chunking && buf_len(&c->out) >= OUT_HIGH;
+			if (c->out_held)
+				return;
 			if (t == NULL) {
 				if (c->quit_wanted && c->xq_len == 0 &&
 				    c->npending == 0) {
@@ -1391,7 +1399,7 @@ smtp_client_abort(struct smtp_client *c, int err, const char *why,
 const unsigned char *
 smtp_client_output(struct smtp_client *c, size_t *len)
 {
-	if (c->body_txn && buf_len(&c->out) < OUT_HIGH / 2)
+	if ((c->body_txn || c->out_held) && buf_len(&c->out) < OUT_HIGH / 2)
 		pump(c, c->wait_since);
 	*len = buf_len(&c->out);
 	return buf_data(&c->out);
@@ -1430,6 +1438,7 @@ smtp_client_submit(struct smtp_client *c, struct smtp_txn *t, uint64_t now_ms)
 	t->body_off = 0;
 	t->failed_early = false;
 	t->attempted = false;
+	t->rset_sent = false;
 	t->queue_id[0] = '\0';
 	memset(&t->result, 0, sizeof(t->result));
 	for (size_t i = 0; i < t->nrcpts; i++) {

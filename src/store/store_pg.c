@@ -534,6 +534,33 @@ static const char pg_wh_disarm_sql[] =
 	"::bigint FROM " V " WHERE c.address = v.address AND c.deleted_at IS " \
 	"NOT NULL"
 
+/*
+ * A lease: two index scans in lease order (no sort), the pending rows from
+ * after FROM's key.  Every row a lease or an outcome moves leaves a dead
+ * entry at the front of the due index until VACUUM; a scan from the start
+ * walks them all, so a run goes on from its last leased pending row (the
+ * index's key, next_attempt then id) and starts over when a lease comes
+ * back short (pg_lease).  Also returns the rows' next_attempt.
+ */
+#define PG_LEASE(FROM)                                                         \
+	"WITH p1 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE "     \
+	"d.campaign_id = $1::bigint AND d.state = 'pending' AND "              \
+	"(d.lease_expires IS NULL OR d.lease_expires <= $2::bigint)" FROM      \
+	" ORDER BY d.next_attempt, d.id LIMIT $3::bigint FOR UPDATE SKIP "     \
+	"LOCKED), p2 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE " \
+	"d.campaign_id = $1::bigint AND d.state = 'deferred' AND "             \
+	"d.next_attempt <= $2::bigint AND (d.lease_expires IS NULL OR "        \
+	"d.lease_expires <= $2::bigint) ORDER BY d.next_attempt, d.id "        \
+	"LIMIT $3::bigint FOR UPDATE SKIP LOCKED), picked AS (SELECT id "      \
+	"FROM (SELECT * FROM p1 UNION ALL SELECT * FROM p2) u ORDER BY "       \
+	"next_attempt, id LIMIT $3::bigint), upd AS (UPDATE deliveries d "     \
+	"SET lease_owner = $4::text, lease_expires = $5::bigint FROM "         \
+	"picked WHERE d.id = picked.id RETURNING d.id, d.contact_id, "         \
+	"d.state, d.attempts, d.next_attempt) SELECT upd.id, "                 \
+	"upd.contact_id, c.address, c.attrs, upd.state, upd.attempts, "        \
+	"upd.next_attempt FROM upd JOIN contacts c ON c.id = upd.contact_id "  \
+	"ORDER BY upd.next_attempt, upd.id"
+
 #define PG_STMTS(X)                                                            \
 	X(PS_LIST_INSERT, "INSERT INTO lists(name, created_at) VALUES "        \
 	                  "($1::text, $2::bigint) ON CONFLICT (name) DO "      \
@@ -614,24 +641,9 @@ static const char pg_wh_disarm_sql[] =
 	  "JOIN contacts c ON c.id = m.contact_id WHERE m.list_id = "          \
 	  "$3::bigint AND c.status <> 'pending' ORDER BY c.id")                \
 	X(PS_CAMPAIGN_FIND, "SELECT id FROM campaigns WHERE name = $1::text")  \
-	X(PS_LEASE, /* two index scans in lease order: no sort */              \
-	  "WITH p1 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE "   \
-	  "d.campaign_id = $1::bigint AND d.state = 'pending' AND "            \
-	  "(d.lease_expires IS NULL OR d.lease_expires <= $2::bigint) ORDER "  \
-	  "BY d.next_attempt, d.id LIMIT $3::bigint FOR UPDATE SKIP LOCKED), " \
-	  "p2 AS (SELECT d.id, d.next_attempt FROM deliveries d WHERE "        \
-	  "d.campaign_id = $1::bigint AND d.state = 'deferred' AND "           \
-	  "d.next_attempt <= $2::bigint AND (d.lease_expires IS NULL OR "      \
-	  "d.lease_expires <= $2::bigint) ORDER BY d.next_attempt, d.id "      \
-	  "LIMIT $3::bigint FOR UPDATE SKIP LOCKED), picked AS (SELECT id "    \
-	  "FROM (SELECT * FROM p1 UNION ALL SELECT * FROM p2) u ORDER BY "     \
-	  "next_attempt, id LIMIT $3::bigint), upd AS (UPDATE deliveries d "   \
-	  "SET lease_owner = $4::text, lease_expires = $5::bigint FROM "       \
-	  "picked WHERE d.id = picked.id RETURNING d.id, d.contact_id, "       \
-	  "d.state, d.attempts, d.next_attempt) SELECT upd.id, "               \
-	  "upd.contact_id, c.address, c.attrs, upd.state, upd.attempts FROM "  \
-	  "upd JOIN contacts c ON c.id = upd.contact_id ORDER BY "             \
-	  "upd.next_attempt, upd.id")                                          \
+	X(PS_LEASE, PG_LEASE(""))                                              \
+	X(PS_LEASE_FROM, PG_LEASE(" AND (d.next_attempt, d.id) > "             \
+	                          "($6::bigint, $7::bigint)"))                 \
 	X(PS_INFLIGHT,                                                         \
 	  "UPDATE deliveries SET state = 'inflight', updated_at = $3::bigint " \
 	  "WHERE id = ANY ($1::bigint[]) AND lease_owner = $2::text AND "      \
@@ -1002,7 +1014,9 @@ struct store_pg {
 	struct store base; /* first: a struct store * points here */
 	PGconn *conn;
 	bool prepared[PS__COUNT];
-	int in_txn;       /* caller's begin() is open */
+	int in_txn; /* caller's begin() is open */
+	/* pg_lease: the pending rows of lease_camp go on after this key */
+	int64_t lease_camp, lease_na, lease_id;
 	char sqlstate[6]; /* of the last failed statement, or "" */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char salt[128]; /* the erase salt, read on first need ("" before) */
@@ -1392,7 +1406,7 @@ txn_leave(struct store_pg *p, int own, int err)
 /* One row of a pg_each() walk: nonzero stops it. */
 typedef int pg_row_fn(void *arg, const PGresult *r, int i);
 
-#define PG_FETCH_ROWS 1000 /* rows per FETCH of pg_each() (its text) */
+#define PG_FETCH_ROWS 1000 /* rows per FETCH of pg_each() */
 
 /*
  * The rows of statement id, through a cursor PG_FETCH_ROWS at a time: a
@@ -1425,7 +1439,11 @@ pg_each(struct store_pg *p, enum pg_stmt id, const struct pg_params *a,
 		err = pg_fail(p, r, op);
 	PQclear(r);
 	while (err == 0 && stop == 0) {
-		r = PQexec(p->conn, "FETCH 1000 FROM mc_each");
+		char fetch[48];
+
+		snprintf(fetch, sizeof(fetch), "FETCH %d FROM mc_each",
+		         PG_FETCH_ROWS);
+		r = PQexec(p->conn, fetch);
 		if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 			err = pg_fail(p, r, op);
 			PQclear(r);
@@ -2249,8 +2267,11 @@ static int
 pg_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
          int lease_secs, struct store_delivery *out, size_t max, size_t *n)
 {
+	struct store_pg *p = PG(s);
 	struct pg_params a = {0};
 	PGresult *r;
+	bool from = p->lease_camp == campaign_id && p->lease_id > 0;
+	int64_t na = 0, id = 0;
 	int err;
 
 	*n = 0;
@@ -2260,30 +2281,52 @@ pg_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 		                  "a positive duration");
 	if (max == 0)
 		return 0;
-	par_int(&a, campaign_id);
-	par_int(&a, now);
-	par_int(&a, (int64_t)max);
-	par_text(&a, owner);
-	par_int(&a, now + lease_secs);
-	if ((err = pg_run(PG(s), PS_LEASE, &a, "lease", &r)) < 0)
-		return err;
-	for (int i = 0; i < PQntuples(r) && *n < max; i++) {
-		struct store_delivery *d = &out[*n];
-		int state = store_dlv_state_parse(col_text(r, i, 4));
+	for (;;) {
+		memset(&a, 0, sizeof(a));
+		par_int(&a, campaign_id);
+		par_int(&a, now);
+		par_int(&a, (int64_t)(max - *n));
+		par_text(&a, owner);
+		par_int(&a, now + lease_secs);
+		if (from) {
+			par_int(&a, p->lease_na);
+			par_int(&a, p->lease_id);
+		}
+		if ((err = pg_run(p, from ? PS_LEASE_FROM : PS_LEASE, &a,
+		                  "lease", &r)) < 0)
+			return err;
+		for (int i = 0; i < PQntuples(r) && *n < max; i++) {
+			struct store_delivery *d = &out[*n];
+			int state = store_dlv_state_parse(col_text(r, i, 4));
 
-		memset(d, 0, sizeof(*d));
-		d->id = col_int(r, i, 0);
-		d->campaign_id = campaign_id;
-		d->contact_id = col_int(r, i, 1);
-		mc_strlcpy(d->address, col_text(r, i, 2), sizeof(d->address));
-		d->attrs = xstrdup(col_text(r, i, 3));
-		d->state =
-		    state < 0 ? DLV_PENDING : (enum store_dlv_state)state;
-		d->attempts = (int)col_int(r, i, 5);
-		d->lease_expires = now + lease_secs;
-		(*n)++;
+			memset(d, 0, sizeof(*d));
+			d->id = col_int(r, i, 0);
+			d->campaign_id = campaign_id;
+			d->contact_id = col_int(r, i, 1);
+			mc_strlcpy(d->address, col_text(r, i, 2),
+			           sizeof(d->address));
+			d->attrs = xstrdup(col_text(r, i, 3));
+			d->state = state < 0 ? DLV_PENDING
+			                     : (enum store_dlv_state)state;
+			d->attempts = (int)col_int(r, i, 5);
+			d->lease_expires = now + lease_secs;
+			if (d->state == DLV_PENDING) {
+				na = col_int(r, i, 6);
+				id = d->id;
+			}
+			(*n)++;
+		}
+		PQclear(r);
+		/* short after the key: the rest from the start (rows given
+		 * back, or whose lease elsewhere expired, lie behind it) */
+		if (*n == max || !from)
+			break;
+		from = false;
 	}
-	PQclear(r);
+	/* a short lease from the start: the next one starts there too */
+	p->lease_camp = campaign_id;
+	p->lease_na = na;
+	p->lease_id = *n < max ? 0 : id;
 	return 0;
 }
 
@@ -3175,7 +3218,6 @@ pg_next_due(struct store *s, int64_t campaign_id, time_t *when)
 	return err;
 }
 
-/* op: delivery_each */
 struct dlv_walk {
 	store_dlv_fn *fn;
 	void *arg;
@@ -3206,6 +3248,7 @@ dlv_row(void *arg, const PGresult *r, int i)
 	return w->fn(w->arg, &d);
 }
 
+/* op: delivery_each */
 static int
 pg_delivery_each(struct store *s, int64_t campaign_id, int state,
                  store_dlv_fn *fn, void *arg)
