@@ -19,10 +19,13 @@ run "STARTTLS with --ca-file" 0 "$MC" send --server 127.0.0.1:$PORT \
     --tls starttls --ca-file "$T/pf/cert.pem" --helo client.example.org \
     --from sender@example.org --to alice@example.test --data "$T/msg.eml" --transcript
 has "one result line with the server's reply" "alice@example.test: 250 2.0.0 Ok: 313 bytes queued as"
-has "whole transaction in one flight (CHUNKING)" "C: MAIL FROM:<sender@example.org> SIZE=313 BODY=8BITMIME
+has "whole transaction in one flight (CHUNKING), RSET right behind BDAT LAST" "C: MAIL FROM:<sender@example.org> SIZE=313 BODY=8BITMIME
 C: RCPT TO:<alice@example.test>
 C: BDAT 313 LAST
-S: 250 2.1.0 Ok"
+C: RSET
+S: 250 2.1.0 Ok
+S: 250 2.1.5 Ok
+S: 250 2.0.0 Ok: 313 bytes queued as"
 has "transcript shows STARTTLS" "C: STARTTLS"
 has "transcript shows the 220 to STARTTLS" "S: 220 2.0.0 Ready to start TLS"
 has "transcript shows TLS session" "* TLS: TLSv1."
