@@ -6,6 +6,9 @@
 # the connection, so its mail must go to the second).  Checks each
 # recipient's ledger row (`campaign who --json`: state, reply, the MX that
 # took it) against what each sink's Maildir holds (X-Mailcast-Rcpt).
+# --pipeline 1: one message in flight per connection, so a destination's
+# queue opens several connections and the equal-preference hosts take
+# turns (with BDAT pipelining one connection can drain the whole queue).
 set -u
 MC=${1:?usage: route_direct_e2e.sh MAILCAST}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -65,7 +68,7 @@ S="sqlite:$T/db"
 timeout 120 "$MC" --store "$S" broadcast --list L --template "$T/t.txt" \
     --from news@sender.test --direct --dns-server "127.0.0.1:$DNSPORT" \
     --mx-port "$MXPORT" --tls none --timeout 5000 --quiet --linger 5 \
-    >"$T/broadcast.out" 2>&1
+    --pipeline 1 >"$T/broadcast.out" 2>&1
 echo "exit $?" >>"$T/broadcast.out"
 "$MC" --store "$S" campaign who 1 --json >"$T/who.json" 2>"$T/who.err"
 python3 - "$T" "$MXPORT" $SINKS <<'PY'
