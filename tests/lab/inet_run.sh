@@ -163,7 +163,7 @@ relayhost =
 smtp_tls_security_level = none
 # the same limits as mailcast's: 4 connections per destination (Postfix's
 # destination is the domain, mailcast's the MX host set), retries after
-# 5 s doubling to 20 s, given up after 60 s, 5 s SMTP waits
+# 5 s doubling to 20 s, 5 s SMTP waits; its own process limit (above)
 default_process_limit = $PF_PROCS
 default_destination_concurrency_limit = 4
 initial_destination_concurrency = 4
