@@ -37,6 +37,7 @@ struct smtp_conn {
 	const struct mc_clock *clock;
 	struct tcp_connect *connecting;
 	struct bufferevent *bev;
+	struct event *rd; /* plain TCP: our own reads (see sock_read) */
 	struct event *timer;
 	struct smtp_client *core;
 	SSL *ssl; /* owned by bev once TLS starts */
@@ -68,6 +69,8 @@ teardown(struct smtp_conn *c)
 {
 	if (c->timer)
 		evtimer_del(c->timer);
+	if (c->rd) /* freed with c: teardown may run inside its callback */
+		event_del(c->rd);
 	if (c->bev) {
 		bufferevent_free(c->bev); /* frees the SSL and closes the fd */
 		c->bev = NULL;
@@ -149,6 +152,8 @@ arm_timer(struct smtp_conn *c)
 	evtimer_add(c->timer, &tv);
 }
 
+static void after_read(struct smtp_conn *c);
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
@@ -169,6 +174,50 @@ on_read(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, total);
 	}
+	after_read(c);
+}
+
+/*
+ * Plain TCP reads: one recv() into the stack, fed to the core.  The
+ * bufferevent's own read costs an ioctl(FIONREAD) before every readv (to
+ * size its buffer) and a copy into an evbuffer; replies are small.  The
+ * bufferevent still writes (what the socket did not take at once) and
+ * reports write errors; reading goes back to it for STARTTLS.
+ */
+static void
+sock_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct smtp_conn *c = arg;
+	char buf[16384];
+	ssize_t n;
+	char why[600];
+
+	(void)what;
+	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (n < 0 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return;
+	if (c->core == NULL || c->closed)
+		return;
+	if (n > 0) {
+		smtp_client_feed(c->core, buf, (size_t)n, now_ms(c));
+		after_read(c);
+		return;
+	}
+	if (n == 0) {
+		smtp_client_eof(c->core, now_ms(c));
+	} else {
+		snprintf(why, sizeof(why), "connection to %s lost: %s", c->peer,
+		         evutil_socket_error_to_string(errno));
+		smtp_client_abort(c->core, MC_ECONN, why, now_ms(c));
+	}
+	pump(c);
+}
+
+/* What follows the bytes of a read: the core's output and events. */
+static void
+after_read(struct smtp_conn *c)
+{
 	if (c->closed)
 		return;
 	c->depth++; /* pump() may free c: keep it to the end */
@@ -295,6 +344,12 @@ start_tls(struct smtp_conn *c)
 {
 	struct bufferevent *tb;
 
+	if (c->rd && event_pending(c->rd, EV_READ, NULL)) {
+		/* the filter reads through the bufferevent from now on (rd
+		 * is freed with c: this may run inside its callback) */
+		event_del(c->rd);
+		bufferevent_enable(c->bev, EV_READ);
+	}
 	c->ssl = tls_client_new(c->cfg.tls_ctx, c->cfg.addrs->host,
 	                        c->cfg.tls_verify);
 	tb = bufferevent_openssl_filter_new(c->base, c->bev, c->ssl,
@@ -432,7 +487,14 @@ on_connected(int fd, int err, const char *why, void *arg)
 	 * would cost four system calls and four loop turns. */
 	bufferevent_set_max_single_write(c->bev, 256 * 1024);
 	bufferevent_set_max_single_read(c->bev, 64 * 1024);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	if (c->implicit) {
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	} else {
+		bufferevent_enable(c->bev, EV_WRITE);
+		c->rd =
+		    event_new(c->base, fd, EV_READ | EV_PERSIST, sock_read, c);
+		event_add(c->rd, NULL);
+	}
 	if (!c->implicit) {
 		start_core(c, false);
 		pump(c);
@@ -484,6 +546,8 @@ really_free(struct smtp_conn *c)
 	teardown(c);
 	if (c->timer)
 		event_free(c->timer);
+	if (c->rd)
+		event_free(c->rd);
 	smtp_client_free(c->core);
 	free(c->early);
 	free(c);
