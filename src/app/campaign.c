@@ -87,7 +87,8 @@ template_compile(struct store *s, int64_t list_id, const char *path,
 	struct tmpl *t = NULL;
 	int rc;
 
-	if (store_contact_each(s, list_id, sample_attrs, &nm) < 0) {
+	if (store_contact_first(s, list_id, ENGINE_ATTRS_SAMPLE, sample_attrs,
+	                        &nm) < 0) {
 		engine_attrs_fini(&nm);
 		snprintf(err, errsz, "%s", store_error(s));
 		return MC_EIO;

@@ -534,6 +534,10 @@ struct store_ops {
 	 * in address order. */
 	int (*contact_each)(struct store *, int64_t list_id, store_contact_fn *,
 	                    void *);
+	/* The first n contacts of contact_each's order, without walking (or
+	 * sorting) the rest: a sample of a list. */
+	int (*contact_first)(struct store *, int64_t list_id, size_t n,
+	                     store_contact_fn *, void *);
 	int (*contact_count)(struct store *, int64_t list_id, unsigned long *n);
 	/* Take address off a list (list_id 0: delete the contact). */
 	int (*member_remove)(struct store *, int64_t list_id,
@@ -881,6 +885,7 @@ struct store_ops {
 	X(contact_upsert)                                                      \
 	X(contact_upsert_many)                                                 \
 	X(contact_each)                                                        \
+	X(contact_first)                                                       \
 	X(contact_count)                                                       \
 	X(member_remove)                                                       \
 	X(contact_tally)                                                       \
@@ -1067,6 +1072,8 @@ int store_contact_upsert_many(struct store *s,
                               struct store_upsert_counts *c);
 int store_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
                        void *arg);
+int store_contact_first(struct store *s, int64_t list_id, size_t n,
+                        store_contact_fn *fn, void *arg);
 int store_contact_count(struct store *s, int64_t list_id, unsigned long *n);
 int store_member_remove(struct store *s, int64_t list_id, const char *address);
 int store_contact_tally(struct store *s, int64_t list_id,

@@ -299,6 +299,16 @@ store_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 	CALL(contact_each, list_id, fn, arg);
 }
 
+/* The first n contacts of a list. */
+int
+store_contact_first(struct store *s, int64_t list_id, size_t n,
+                    store_contact_fn *fn, void *arg)
+{
+	NEED(contact_first, fn != NULL && list_id >= 0 && n > 0,
+	     "no callback or no rows");
+	CALL(contact_first, list_id, n, fn, arg);
+}
+
 /* How many contacts a list has. */
 int
 store_contact_count(struct store *s, int64_t list_id, unsigned long *n)

@@ -604,6 +604,13 @@ static const char pg_wh_disarm_sql[] =
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
 	  "c.id = m.contact_id WHERE m.list_id = $1::bigint ORDER BY "         \
 	  "c.address COLLATE \"C\"")                                           \
+	X(PS_CONTACT_FIRST_ALL,                                                \
+	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
+	  "ORDER BY c.address COLLATE \"C\" LIMIT $1::bigint")                 \
+	X(PS_CONTACT_FIRST_LIST,                                               \
+	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
+	  "c.id = m.contact_id WHERE m.list_id = $1::bigint ORDER BY "         \
+	  "c.address COLLATE \"C\" LIMIT $2::bigint")                          \
 	X(PS_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
 	                "NULL")                                                \
 	X(PS_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
@@ -2019,6 +2026,31 @@ pg_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 	return pg_each(PG(s),
 	               list_id > 0 ? PS_CONTACT_EACH_LIST : PS_CONTACT_EACH_ALL,
 	               &a, "contacts", contact_row, &w);
+}
+
+/* op: contact_first — one query with LIMIT (a top-n sort in the server,
+ * not the whole list sorted for a cursor). */
+static int
+pg_contact_first(struct store *s, int64_t list_id, size_t n,
+                 store_contact_fn *fn, void *arg)
+{
+	struct pg_params a = {0};
+	struct contact_walk w = {fn, arg};
+	PGresult *r;
+	int err, stop = 0;
+
+	if (list_id > 0)
+		par_int(&a, list_id);
+	par_int(&a, (int64_t)n);
+	if ((err = pg_run(PG(s),
+	                  list_id > 0 ? PS_CONTACT_FIRST_LIST
+	                              : PS_CONTACT_FIRST_ALL,
+	                  &a, "contacts", &r)) < 0)
+		return err;
+	for (int i = 0; i < PQntuples(r) && stop == 0; i++)
+		stop = contact_row(&w, r, i);
+	PQclear(r);
+	return stop;
 }
 
 /* op: contact_tally */
@@ -4244,6 +4276,7 @@ static const struct store_ops pg_ops = {
     .contact_upsert = pg_contact_upsert,
     .contact_upsert_many = pg_contact_upsert_many,
     .contact_each = pg_contact_each,
+    .contact_first = pg_contact_first,
     .contact_count = pg_contact_count,
     .contact_tally = pg_contact_tally,
     .member_remove = pg_member_remove,

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -589,6 +590,13 @@ static const char wh_disarm_sql[] =
 	X(ST_CONTACT_EACH_LIST,                                                \
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
 	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address")       \
+	X(ST_CONTACT_FIRST_ALL,                                                \
+	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
+	  "ORDER BY c.address LIMIT ?2")                                       \
+	X(ST_CONTACT_FIRST_LIST,                                               \
+	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
+	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address "       \
+	  "LIMIT ?2")                                                          \
 	X(ST_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
 	                "NULL")                                                \
 	X(ST_TALLY_ALL, "SELECT status, count(*) FROM contacts WHERE "         \
@@ -692,6 +700,20 @@ static const char wh_disarm_sql[] =
 	  "d.contact_id WHERE d.campaign_id = ?1 AND d.state = 'deferred' "    \
 	  "AND d.next_attempt <= ?2 AND (d.lease_expires IS NULL OR "          \
 	  "d.lease_expires <= ?2) ORDER BY 7, 1 LIMIT ?3)")                    \
+	X(ST_LEASE_SELECT_FROM, /* the same, pending rows after a key */       \
+	  "SELECT * FROM (SELECT " DLV_ROW ", d.next_attempt FROM "            \
+	  "deliveries d JOIN contacts c ON c.id = d.contact_id WHERE "         \
+	  "d.campaign_id = ?1 AND d.state = 'pending' AND d.next_attempt = "   \
+	  "?4 AND d.id > ?5 AND (d.lease_expires IS NULL OR d.lease_expires "  \
+	  "<= ?2) UNION ALL SELECT " DLV_ROW ", d.next_attempt FROM "          \
+	  "deliveries d JOIN contacts c ON c.id = d.contact_id WHERE "         \
+	  "d.campaign_id = ?1 AND d.state = 'pending' AND d.next_attempt > "   \
+	  "?4 AND (d.lease_expires IS NULL OR d.lease_expires <= ?2) UNION "   \
+	  "ALL SELECT " DLV_ROW ", d.next_attempt FROM deliveries d JOIN "     \
+	  "contacts c ON c.id = d.contact_id WHERE d.campaign_id = ?1 AND "    \
+	  "d.state = 'deferred' AND d.next_attempt <= ?2 AND "                 \
+	  "(d.lease_expires IS NULL OR d.lease_expires <= ?2) ORDER BY 7, 1 "  \
+	  "LIMIT ?3)")                                                         \
 	X(ST_LEASE_SET, "UPDATE deliveries SET lease_owner = ?2, "             \
 	                "lease_expires = ?3 WHERE id = ?1")                    \
 	X(ST_LEASE_SET_MANY, /* ST_LEASE_SET for a JSON array of ids */        \
@@ -958,9 +980,35 @@ static const char *const sql_text[] = {
 #undef SQL_TEXT
 };
 
+/*
+ * WAL checkpoints on a thread of their own, while commits are not full
+ * (durable_commits(false): a campaign run's many small ledger commits).
+ * SQLite checkpoints in the committing thread once the WAL passes 1,000
+ * pages: the copy into the database and its two fsyncs (a few ms, tens on
+ * a busy disk) would stall every connection of the run's loop.  Here the
+ * commit only signals the thread, which checkpoints PASSIVE (never
+ * blocking the writer) on a connection of its own.  A WAL the thread
+ * lets grow past CKPT_FRAMES_MAX pages is checkpointed by the committer,
+ * as before.
+ */
+#define CKPT_FRAMES     1000
+#define CKPT_FRAMES_MAX 16000
+struct ckpt {
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	sqlite3 *db; /* the thread's connection; NULL: no thread */
+	bool want, stop;
+	int seen;    /* the WAL's frames at the last commit */
+	int next_at; /* the next checkpoint when the WAL has this many */
+};
+
 struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
+	struct ckpt ck;
+	/* sq_lease: the pending rows of lease_camp go on after this key */
+	int64_t lease_camp, lease_na, lease_id;
 	sqlite3_stmt *st[ST__COUNT];
 	int in_txn;    /* caller's begin() is open */
 	int64_t ctx;   /* audit_context's row; 0: none (NULL) */
@@ -1439,12 +1487,134 @@ upsert_batch(struct store_sqlite *q, const struct store_contact_in *rows,
 	return 0;
 }
 
-/* op: durable_commits — synchronous FULL or NORMAL (WAL). */
+/* After each commit (the committing thread): wake the checkpointer. */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	struct ckpt *ck = arg;
+
+	pthread_mutex_lock(&ck->mu);
+	if (frames < ck->seen) /* the WAL started again from its head */
+		ck->next_at = CKPT_FRAMES;
+	ck->seen = frames;
+	if (frames >= ck->next_at) {
+		ck->want = true;
+		ck->next_at = frames + CKPT_FRAMES;
+		pthread_cond_signal(&ck->cv);
+	}
+	pthread_mutex_unlock(&ck->mu);
+	/* The WAL starts again from its head only after a checkpoint that
+	 * copied every frame, which the thread seldom manages while the
+	 * writer goes on: at CKPT_FRAMES_MAX the committer copies what is
+	 * left (the thread copied the rest), and the WAL can restart. */
+	if (frames >= CKPT_FRAMES_MAX)
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+		                          NULL, NULL);
+	return SQLITE_OK;
+}
+
+static void *
+ckpt_main(void *arg)
+{
+	struct ckpt *ck = arg;
+
+	pthread_mutex_lock(&ck->mu);
+	for (;;) {
+		while (!ck->want && !ck->stop)
+			pthread_cond_wait(&ck->cv, &ck->mu);
+		if (ck->stop)
+			break;
+		ck->want = false;
+		pthread_mutex_unlock(&ck->mu);
+		sqlite3_wal_checkpoint_v2(
+		    ck->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&ck->mu);
+	}
+	pthread_mutex_unlock(&ck->mu);
+	return NULL;
+}
+
+/* Start the checkpoint thread (a file in WAL mode only); quietly none
+ * when it cannot start: SQLite then checkpoints as it always does. */
+static void
+ckpt_start(struct store_sqlite *q)
+{
+	struct ckpt *ck = &q->ck;
+	const char *file = sqlite3_db_filename(q->db, "main");
+	sqlite3_stmt *st = NULL;
+	bool wal = false;
+
+	if (ck->db != NULL || file == NULL || file[0] == '\0')
+		return;
+	if (sqlite3_prepare_v2(q->db, "PRAGMA journal_mode", -1, &st, NULL) ==
+	        SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") ==
+		      0;
+	sqlite3_finalize(st);
+	if (!wal)
+		return;
+	if (sqlite3_open_v2(file, &ck->db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_close(ck->db);
+		ck->db = NULL;
+		return;
+	}
+	sqlite3_busy_timeout(ck->db, SQLITE_BUSY_MS);
+	/* a read opens the connection's WAL (until then a checkpoint on it
+	 * does nothing) */
+	if (sqlite3_exec(ck->db, "SELECT count(*) FROM sqlite_schema", NULL,
+	                 NULL, NULL) != SQLITE_OK) {
+		sqlite3_close(ck->db);
+		ck->db = NULL;
+		return;
+	}
+	pthread_mutex_init(&ck->mu, NULL);
+	pthread_cond_init(&ck->cv, NULL);
+	ck->want = ck->stop = false;
+	ck->seen = 0;
+	ck->next_at = CKPT_FRAMES;
+	if (pthread_create(&ck->thr, NULL, ckpt_main, ck) != 0) {
+		pthread_cond_destroy(&ck->cv);
+		pthread_mutex_destroy(&ck->mu);
+		sqlite3_close(ck->db);
+		ck->db = NULL;
+		return;
+	}
+	sqlite3_wal_hook(q->db, ckpt_hook, ck);
+}
+
+/* Stop it: SQLite's own checkpoints again, in the committing thread. */
+static void
+ckpt_stop(struct store_sqlite *q)
+{
+	struct ckpt *ck = &q->ck;
+
+	if (ck->db == NULL)
+		return;
+	sqlite3_wal_autocheckpoint(q->db, CKPT_FRAMES); /* replaces our hook */
+	pthread_mutex_lock(&ck->mu);
+	ck->stop = true;
+	pthread_cond_signal(&ck->cv);
+	pthread_mutex_unlock(&ck->mu);
+	pthread_join(ck->thr, NULL);
+	pthread_cond_destroy(&ck->cv);
+	pthread_mutex_destroy(&ck->mu);
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
+
+/* op: durable_commits — synchronous FULL or NORMAL (WAL); not full also
+ * moves the WAL's checkpoints to a thread (struct ckpt). */
 static int
 sq_durable_commits(struct store *s, bool full)
 {
 	struct store_sqlite *q = SQ(s);
 
+	if (full)
+		ckpt_stop(q);
+	else
+		ckpt_start(q);
 	if (sqlite3_exec(q->db,
 	                 full ? "PRAGMA synchronous = FULL"
 	                      : "PRAGMA synchronous = NORMAL",
@@ -1510,6 +1680,27 @@ sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 		return db_fail(q, "contacts");
 	if (list_id > 0)
 		sqlite3_bind_int64(st, 1, list_id);
+	stop = contact_rows(q, st, fn, arg, "contacts");
+	sqlite3_reset(st);
+	return stop;
+}
+
+/* op: contact_first — LIMIT lets SQLite keep the first n in its sorter
+ * instead of sorting the whole list before the first row. */
+static int
+sq_contact_first(struct store *s, int64_t list_id, size_t n,
+                 store_contact_fn *fn, void *arg)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st =
+	    stmt(q, list_id > 0 ? ST_CONTACT_FIRST_LIST : ST_CONTACT_FIRST_ALL);
+	int stop;
+
+	if (st == NULL)
+		return db_fail(q, "contacts");
+	if (list_id > 0)
+		sqlite3_bind_int64(st, 1, list_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
 	stop = contact_rows(q, st, fn, arg, "contacts");
 	sqlite3_reset(st);
 	return stop;
@@ -1821,31 +2012,29 @@ ids_json(struct buf *b, const struct store_delivery *rows, size_t n)
 	buf_putc(b, ']');
 }
 
-/* op: lease */
+/* One pass of sq_lease: up to max - *n due rows into out + *n, leased;
+ * pending rows after the key (na, id) when from.  The key of the last
+ * pending row taken goes to *na, *id. */
 static int
-sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
-         int lease_secs, struct store_delivery *out, size_t max, size_t *n)
+lease_pass(struct store_sqlite *q, bool from, int64_t campaign_id,
+           const char *owner, time_t now, int lease_secs,
+           struct store_delivery *out, size_t max, size_t *n, int64_t *na,
+           int64_t *id)
 {
-	struct store_sqlite *q = SQ(s);
+	size_t first = *n;
 	sqlite3_stmt *st;
-	int own, err, rc;
+	int err = 0, rc;
 
-	*n = 0;
-	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
-		return store_fail(s, MC_EINVAL,
-		                  "a lease needs an owner and "
-		                  "a positive duration");
-	if (max == 0)
-		return 0;
-	if ((err = txn_enter(q, &own)) < 0)
-		return err;
-	if ((st = stmt(q, ST_LEASE_SELECT)) == NULL) {
-		err = db_fail(q, "lease");
-		goto done;
-	}
+	if ((st = stmt(q, from ? ST_LEASE_SELECT_FROM : ST_LEASE_SELECT)) ==
+	    NULL)
+		return db_fail(q, "lease");
 	sqlite3_bind_int64(st, 1, campaign_id);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(max - *n));
+	if (from) {
+		sqlite3_bind_int64(st, 4, q->lease_na);
+		sqlite3_bind_int64(st, 5, q->lease_id);
+	}
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_delivery *d = &out[*n];
 		int state = store_dlv_state_parse(
@@ -1862,15 +2051,19 @@ sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 		    state < 0 ? DLV_PENDING : (enum store_dlv_state)state;
 		d->attempts = sqlite3_column_int(st, 5);
 		d->lease_expires = now + lease_secs;
+		if (d->state == DLV_PENDING) {
+			*na = sqlite3_column_int64(st, 6);
+			*id = d->id;
+		}
 		(*n)++;
 	}
 	sqlite3_reset(st);
 	/* the rows' leases in one statement (ids as a JSON array) */
-	if (*n > 0) {
+	if (*n > first) {
 		struct buf b;
 
 		buf_init(&b);
-		ids_json(&b, out, *n);
+		ids_json(&b, out + first, *n - first);
 		if ((st = stmt(q, ST_LEASE_SET_MANY)) == NULL) {
 			err = db_fail(q, "lease");
 		} else {
@@ -1883,13 +2076,51 @@ sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 		}
 		buf_fini(&b);
 	}
-done:
+	return err;
+}
+
+/*
+ * op: lease.  Rows leased to this run stay in the due index (pending)
+ * until they are marked inflight, so a lease from the start walks past the
+ * whole window each time; the next lease goes on after the key of the last
+ * pending row taken (as pg_lease does), and only a short one looks again
+ * from the start (rows given back, or whose lease expired, lie behind it).
+ */
+static int
+sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
+         int lease_secs, struct store_delivery *out, size_t max, size_t *n)
+{
+	struct store_sqlite *q = SQ(s);
+	bool from = q->lease_camp == campaign_id && q->lease_id > 0;
+	int64_t na = 0, id = 0;
+	int own, err;
+
+	*n = 0;
+	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
+		return store_fail(s, MC_EINVAL,
+		                  "a lease needs an owner and "
+		                  "a positive duration");
+	if (max == 0)
+		return 0;
+	if ((err = txn_enter(q, &own)) < 0)
+		return err;
+	err = lease_pass(q, from, campaign_id, owner, now, lease_secs, out, max,
+	                 n, &na, &id);
+	if (err == 0 && from && *n < max)
+		err = lease_pass(q, false, campaign_id, owner, now, lease_secs,
+		                 out, max, n, &na, &id);
 	err = txn_leave(q, own, err);
 	if (err < 0) {
 		store_deliveries_fini(out, *n);
 		*n = 0;
+		q->lease_id = 0;
+		return err;
 	}
-	return err;
+	/* a short lease from the start: the next one starts there too */
+	q->lease_camp = campaign_id;
+	q->lease_na = na;
+	q->lease_id = *n < max ? 0 : id;
+	return 0;
 }
 
 /* op: mark_inflight */
@@ -2352,6 +2583,7 @@ sq_close(struct store *s)
 
 	if (q->in_txn)
 		exec_simple(q, ST_ROLLBACK, "rollback");
+	ckpt_stop(q);
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(q->st[i]);
 	/* Fold the WAL back so the file is complete on its own. */
@@ -4016,6 +4248,7 @@ static const struct store_ops sqlite_ops = {
     .contact_upsert_many = sq_contact_upsert_many,
     .durable_commits = sq_durable_commits,
     .contact_each = sq_contact_each,
+    .contact_first = sq_contact_first,
     .contact_count = sq_contact_count,
     .member_remove = sq_member_remove,
     .contact_tally = sq_contact_tally,

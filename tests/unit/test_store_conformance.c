@@ -203,6 +203,13 @@ test_contacts_and_lists(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(store_contact_each(s, news, collect, out), 0);
 	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
+	/* the first n of the same order, and no more than there are */
+	out[0] = '\0';
+	assert_int_equal(store_contact_first(s, news, 1, collect, out), 0);
+	assert_string_equal(out, "a@y.example={};");
+	out[0] = '\0';
+	assert_int_equal(store_contact_first(s, news, 5, collect, out), 0);
+	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
 
 	assert_int_equal(store_member_remove(s, news, "a@y.example"), 0);
 	assert_int_equal(store_member_remove(s, news, "a@y.example"),
@@ -502,6 +509,53 @@ test_campaign_and_lease(void **state)
 	store_deliveries_fini(d, n);
 }
 
+/* Leases go on after the last row leased: a row given back behind it is
+ * found again once a lease comes back short (it looks from the start),
+ * and no row is ever leased twice. */
+static void
+test_lease_goes_on(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_delivery a[2], b[2], c[20];
+	int64_t list, camp, back;
+	size_t n, m, k, moved;
+
+	list = make_list(s, 10);
+	assert_int_equal(store_campaign_create(s, "g", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, a, 2, &n), 0);
+	assert_int_equal(n, 2);
+	back = a[0].id;
+	assert_int_equal(
+	    store_release(s, camp, "A", &back, 1, NULL, T0, &moved), 0);
+	assert_int_equal(moved, 1);
+	/* the next two come after a[1]: not the row given back */
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, b, 2, &m), 0);
+	assert_int_equal(m, 2);
+	for (size_t i = 0; i < m; i++) {
+		assert_true(b[i].id > a[1].id);
+		assert_true(b[i].id != back);
+	}
+	/* the rest: short after the key, then from the start: the row given
+	 * back is in it, once, and none of the others leased */
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, c, 20, &k), 0);
+	assert_int_equal(k, 10 - 3); /* all but a[1], b[0], b[1] */
+	bool seen = false;
+	for (size_t i = 0; i < k; i++) {
+		assert_true(c[i].id != a[1].id);
+		assert_true(c[i].id != b[0].id && c[i].id != b[1].id);
+		for (size_t j = i + 1; j < k; j++)
+			assert_true(c[i].id != c[j].id);
+		seen |= c[i].id == back;
+	}
+	assert_true(seen);
+	assert_int_equal(store_lease(s, camp, "A", T0, 600, c + k, 4, &m), 0);
+	assert_int_equal(m, 0);
+	store_deliveries_fini(a, n);
+	store_deliveries_fini(b, 2);
+	store_deliveries_fini(c, k);
+}
+
 static void
 test_stale_inflight(void **state)
 {
@@ -590,12 +644,39 @@ test_durable_commits(void **state)
 	                                      "{}", 0, T0, &result, &joined),
 	                 0);
 	assert_int_equal(store_commit(s), 0);
+	/* Many small commits (SQLite: their WAL checkpoints on a thread of
+	 * the store's, the committer's own only when the WAL grows past
+	 * 16,000 pages): every row is kept, and the WAL stays bounded. */
+	int many = strcmp(f->be->name, "sqlite") == 0 ? 6000 : 20;
+	char ck[256];
+
+	for (int i = 0; i < many; i++) {
+		char a[64];
+
+		snprintf(a, sizeof(a), "many%d@b.example", i);
+		assert_int_equal(store_begin(s), 0);
+		assert_int_equal(store_contact_upsert(s, a, "b.example",
+		                                      "{\"n\":\"a longer value "
+		                                      "to fill the pages\"}",
+		                                      0, T0, &result, &joined),
+		                 0);
+		assert_int_equal(store_commit(s), 0);
+	}
+	if (strcmp(f->be->name, "sqlite") == 0) {
+		char wal[300];
+		struct stat sb;
+
+		snprintf(wal, sizeof(wal), "%s/t.db-wal", f->dir);
+		assert_int_equal(stat(wal, &sb), 0);
+		assert_true(sb.st_size < 17000L * 4120);
+	}
 	assert_int_equal(store_durable_commits(s, true), 0);
 	store_close(s);
 	f->s = s = store_open(f->url, err, sizeof(err));
 	assert_non_null(s);
 	assert_int_equal(store_contact_count(s, 0, &n), 0);
-	assert_int_equal(n, 1);
+	assert_int_equal(n, 1 + (unsigned long)many);
+	assert_int_equal(store_check(s, ck, sizeof(ck)), 0);
 }
 
 /* The bounce primitives (record, count, contact lookup and status, the
@@ -2639,6 +2720,7 @@ main(void)
 		    PER_BACKEND(test_transactions_and_log, be),
 		    PER_BACKEND(test_bounce_effects, be),
 		    PER_BACKEND(test_durable_commits, be),
+		    PER_BACKEND(test_lease_goes_on, be),
 		    PER_BACKEND(test_token_keys, be),
 		    PER_BACKEND(test_api_tokens, be),
 		    PER_BACKEND(test_migrations, be),
