@@ -2023,7 +2023,7 @@ lease_pass(struct store_sqlite *q, bool from, int64_t campaign_id,
 {
 	size_t first = *n;
 	sqlite3_stmt *st;
-	int err = 0, rc;
+	int err = 0, rc = SQLITE_DONE;
 
 	if ((st = stmt(q, from ? ST_LEASE_SELECT_FROM : ST_LEASE_SELECT)) ==
 	    NULL)
@@ -2057,9 +2057,11 @@ lease_pass(struct store_sqlite *q, bool from, int64_t campaign_id,
 		}
 		(*n)++;
 	}
+	if (*n < max && rc != SQLITE_DONE)
+		err = db_fail(q, "lease");
 	sqlite3_reset(st);
 	/* the rows' leases in one statement (ids as a JSON array) */
-	if (*n > first) {
+	if (err == 0 && *n > first) {
 		struct buf b;
 
 		buf_init(&b);
