@@ -1667,22 +1667,32 @@ contact_rows(struct store_sqlite *q, sqlite3_stmt *st, store_contact_fn *fn,
 }
 
 /* op: contact_each */
+/* The contacts of a list (0: all) from statement `list` or `all`; n > 0
+ * binds ?2, their LIMIT. */
 static int
-sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
-                void *arg)
+contact_walk(struct store_sqlite *q, enum sql_stmt list, enum sql_stmt all,
+             int64_t list_id, size_t n, store_contact_fn *fn, void *arg)
 {
-	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st =
-	    stmt(q, list_id > 0 ? ST_CONTACT_EACH_LIST : ST_CONTACT_EACH_ALL);
+	sqlite3_stmt *st = stmt(q, list_id > 0 ? list : all);
 	int stop;
 
 	if (st == NULL)
 		return db_fail(q, "contacts");
 	if (list_id > 0)
 		sqlite3_bind_int64(st, 1, list_id);
+	if (n > 0)
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
 	stop = contact_rows(q, st, fn, arg, "contacts");
 	sqlite3_reset(st);
 	return stop;
+}
+
+static int
+sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
+                void *arg)
+{
+	return contact_walk(SQ(s), ST_CONTACT_EACH_LIST, ST_CONTACT_EACH_ALL,
+	                    list_id, 0, fn, arg);
 }
 
 /* op: contact_first — LIMIT lets SQLite keep the first n in its sorter
@@ -1691,19 +1701,8 @@ static int
 sq_contact_first(struct store *s, int64_t list_id, size_t n,
                  store_contact_fn *fn, void *arg)
 {
-	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st =
-	    stmt(q, list_id > 0 ? ST_CONTACT_FIRST_LIST : ST_CONTACT_FIRST_ALL);
-	int stop;
-
-	if (st == NULL)
-		return db_fail(q, "contacts");
-	if (list_id > 0)
-		sqlite3_bind_int64(st, 1, list_id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-	stop = contact_rows(q, st, fn, arg, "contacts");
-	sqlite3_reset(st);
-	return stop;
+	return contact_walk(SQ(s), ST_CONTACT_FIRST_LIST, ST_CONTACT_FIRST_ALL,
+	                    list_id, n, fn, arg);
 }
 
 /* op: contact_count */
