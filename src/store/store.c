@@ -293,6 +293,23 @@ store_fail(struct store *s, int code, const char *fmt, ...)
 	return code;
 }
 
+/* Whether a lease of campaign_id goes on after the last key. */
+bool
+store_lease_from(const struct store *s, int64_t campaign_id)
+{
+	return s->lease_camp == campaign_id && s->lease_id > 0;
+}
+
+/* The key the next lease of campaign_id goes on after. */
+void
+store_lease_went(struct store *s, int64_t campaign_id, bool full, int64_t na,
+                 int64_t id)
+{
+	s->lease_camp = campaign_id;
+	s->lease_na = na;
+	s->lease_id = full ? id : 0;
+}
+
 /* Free the strings of leased rows. */
 void
 store_deliveries_fini(struct store_delivery *d, size_t n)

@@ -988,6 +988,9 @@ struct store {
 	char last_error[STORE_ERROR_MAX];
 	char where[STORE_WHERE_MAX]; /* store_where() */
 	struct store_op_stat stat[STORE_OP__COUNT];
+	/* lease: where the pending rows of one campaign go on (see
+	 * store_lease_from()) */
+	int64_t lease_camp, lease_na, lease_id;
 };
 
 /* Open the store at url (made when missing: STORE_CREATE); NULL with the
@@ -1041,6 +1044,19 @@ void store_bucket_take(double *tokens, int64_t *at, double rate,
 /* Set s->last_error; returns code. */
 int store_fail(struct store *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/*
+ * For backends' lease: rows leased to a run stay due (pending) until they
+ * are marked inflight, so a lease from the start would walk past the whole
+ * window each time.  A lease goes on after the key (next_attempt, id) of
+ * the last pending row the previous one took — when store_lease_from() is
+ * true for its campaign — and, when that comes back short, looks again
+ * from the start (rows given back, or whose lease expired, lie behind the
+ * key).  store_lease_went() records the key after a lease of campaign:
+ * none (start over) when it was short (full false) or failed.
+ */
+bool store_lease_from(const struct store *s, int64_t campaign_id);
+void store_lease_went(struct store *s, int64_t campaign_id, bool full,
+                      int64_t na, int64_t id);
 /* Free the attrs strings of n leased rows. */
 void store_deliveries_fini(struct store_delivery *d, size_t n);
 

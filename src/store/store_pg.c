@@ -1021,9 +1021,7 @@ struct store_pg {
 	struct store base; /* first: a struct store * points here */
 	PGconn *conn;
 	bool prepared[PS__COUNT];
-	int in_txn; /* caller's begin() is open */
-	/* pg_lease: the pending rows of lease_camp go on after this key */
-	int64_t lease_camp, lease_na, lease_id;
+	int in_txn;       /* caller's begin() is open */
 	char sqlstate[6]; /* of the last failed statement, or "" */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char salt[128]; /* the erase salt, read on first need ("" before) */
@@ -2302,17 +2300,11 @@ pg_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 	struct store_pg *p = PG(s);
 	struct pg_params a = {0};
 	PGresult *r;
-	bool from = p->lease_camp == campaign_id && p->lease_id > 0;
+	bool from = store_lease_from(s, campaign_id);
 	int64_t na = 0, id = 0;
 	int err;
 
 	*n = 0;
-	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
-		return store_fail(s, MC_EINVAL,
-		                  "a lease needs an owner and "
-		                  "a positive duration");
-	if (max == 0)
-		return 0;
 	for (;;) {
 		memset(&a, 0, sizeof(a));
 		par_int(&a, campaign_id);
@@ -2321,12 +2313,14 @@ pg_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 		par_text(&a, owner);
 		par_int(&a, now + lease_secs);
 		if (from) {
-			par_int(&a, p->lease_na);
-			par_int(&a, p->lease_id);
+			par_int(&a, s->lease_na);
+			par_int(&a, s->lease_id);
 		}
 		if ((err = pg_run(p, from ? PS_LEASE_FROM : PS_LEASE, &a,
-		                  "lease", &r)) < 0)
+		                  "lease", &r)) < 0) {
+			store_lease_went(s, campaign_id, false, 0, 0);
 			return err;
+		}
 		for (int i = 0; i < PQntuples(r) && *n < max; i++) {
 			struct store_delivery *d = &out[*n];
 			int state = store_dlv_state_parse(col_text(r, i, 4));
@@ -2355,10 +2349,7 @@ pg_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 			break;
 		from = false;
 	}
-	/* a short lease from the start: the next one starts there too */
-	p->lease_camp = campaign_id;
-	p->lease_na = na;
-	p->lease_id = *n < max ? 0 : id;
+	store_lease_went(s, campaign_id, *n == max, na, id);
 	return 0;
 }
 

@@ -1007,8 +1007,6 @@ struct store_sqlite {
 	struct store base; /* first: a struct store * points here */
 	sqlite3 *db;
 	struct ckpt ck;
-	/* sq_lease: the pending rows of lease_camp go on after this key */
-	int64_t lease_camp, lease_na, lease_id;
 	sqlite3_stmt *st[ST__COUNT];
 	int in_txn;    /* caller's begin() is open */
 	int64_t ctx;   /* audit_context's row; 0: none (NULL) */
@@ -2031,8 +2029,8 @@ lease_pass(struct store_sqlite *q, bool from, int64_t campaign_id,
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)(max - *n));
 	if (from) {
-		sqlite3_bind_int64(st, 4, q->lease_na);
-		sqlite3_bind_int64(st, 5, q->lease_id);
+		sqlite3_bind_int64(st, 4, q->base.lease_na);
+		sqlite3_bind_int64(st, 5, q->base.lease_id);
 	}
 	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_delivery *d = &out[*n];
@@ -2080,29 +2078,18 @@ lease_pass(struct store_sqlite *q, bool from, int64_t campaign_id,
 	return err;
 }
 
-/*
- * op: lease.  Rows leased to this run stay in the due index (pending)
- * until they are marked inflight, so a lease from the start walks past the
- * whole window each time; the next lease goes on after the key of the last
- * pending row taken (as pg_lease does), and only a short one looks again
- * from the start (rows given back, or whose lease expired, lie behind it).
- */
+/* op: lease — after the last key (store_lease_from()), then from the
+ * start when that is short. */
 static int
 sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
          int lease_secs, struct store_delivery *out, size_t max, size_t *n)
 {
 	struct store_sqlite *q = SQ(s);
-	bool from = q->lease_camp == campaign_id && q->lease_id > 0;
+	bool from = store_lease_from(s, campaign_id);
 	int64_t na = 0, id = 0;
 	int own, err;
 
 	*n = 0;
-	if (owner == NULL || *owner == '\0' || lease_secs <= 0)
-		return store_fail(s, MC_EINVAL,
-		                  "a lease needs an owner and "
-		                  "a positive duration");
-	if (max == 0)
-		return 0;
 	if ((err = txn_enter(q, &own)) < 0)
 		return err;
 	err = lease_pass(q, from, campaign_id, owner, now, lease_secs, out, max,
@@ -2114,14 +2101,9 @@ sq_lease(struct store *s, int64_t campaign_id, const char *owner, time_t now,
 	if (err < 0) {
 		store_deliveries_fini(out, *n);
 		*n = 0;
-		q->lease_id = 0;
-		return err;
 	}
-	/* a short lease from the start: the next one starts there too */
-	q->lease_camp = campaign_id;
-	q->lease_na = na;
-	q->lease_id = *n < max ? 0 : id;
-	return 0;
+	store_lease_went(s, campaign_id, err == 0 && *n == max, na, id);
+	return err;
 }
 
 /* op: mark_inflight */
