@@ -154,6 +154,17 @@ arm_timer(struct smtp_conn *c)
 
 static void after_read(struct smtp_conn *c);
 
+/* The socket failed with errno e (0: unknown): the session is over. */
+static void
+lost(struct smtp_conn *c, int e)
+{
+	char why[600];
+
+	snprintf(why, sizeof(why), "connection to %s lost: %s", c->peer,
+	         e ? evutil_socket_error_to_string(e) : "error");
+	smtp_client_abort(c->core, MC_ECONN, why, now_ms(c));
+}
+
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
@@ -190,7 +201,6 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 	struct smtp_conn *c = arg;
 	char buf[16384];
 	ssize_t n;
-	char why[600];
 
 	(void)what;
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
@@ -207,9 +217,7 @@ sock_read(evutil_socket_t fd, short what, void *arg)
 	if (n == 0) {
 		smtp_client_eof(c->core, now_ms(c));
 	} else {
-		snprintf(why, sizeof(why), "connection to %s lost: %s", c->peer,
-		         evutil_socket_error_to_string(errno));
-		smtp_client_abort(c->core, MC_ECONN, why, now_ms(c));
+		lost(c, errno);
 	}
 	pump(c);
 }
@@ -331,10 +339,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		smtp_client_eof(c->core, now_ms(c));
 	} else if (what & BEV_EVENT_ERROR) {
-		int e = EVUTIL_SOCKET_ERROR();
-		snprintf(why, sizeof(why), "connection to %s lost: %s", c->peer,
-		         e ? evutil_socket_error_to_string(e) : "error");
-		smtp_client_abort(c->core, MC_ECONN, why, now_ms(c));
+		lost(c, EVUTIL_SOCKET_ERROR());
 	}
 	pump(c);
 }
