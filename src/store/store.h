@@ -534,8 +534,9 @@ struct store_ops {
 	 * in address order. */
 	int (*contact_each)(struct store *, int64_t list_id, store_contact_fn *,
 	                    void *);
-	/* The first n contacts of contact_each's order, without walking (or
-	 * sorting) the rest: a sample of a list. */
+	/* The first n contacts of a list (list_id 0: of all) in the order
+	 * they were added (contact id), without reading the rest: a sample
+	 * of a list, the contacts its campaigns' ledgers begin with. */
 	int (*contact_first)(struct store *, int64_t list_id, size_t n,
 	                     store_contact_fn *, void *);
 	int (*contact_count)(struct store *, int64_t list_id, unsigned long *n);

@@ -606,11 +606,11 @@ static const char pg_wh_disarm_sql[] =
 	  "c.address COLLATE \"C\"")                                           \
 	X(PS_CONTACT_FIRST_ALL,                                                \
 	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
-	  "ORDER BY c.address COLLATE \"C\" LIMIT $1::bigint")                 \
+	  "ORDER BY c.id LIMIT $1::bigint")                                    \
 	X(PS_CONTACT_FIRST_LIST,                                               \
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
 	  "c.id = m.contact_id WHERE m.list_id = $1::bigint ORDER BY "         \
-	  "c.address COLLATE \"C\" LIMIT $2::bigint")                          \
+	  "m.contact_id LIMIT $2::bigint")                                     \
 	X(PS_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
 	                "NULL")                                                \
 	X(PS_COUNT_LIST, "SELECT count(*) FROM list_members WHERE list_id = "  \
@@ -2026,8 +2026,8 @@ pg_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 	               &a, "contacts", contact_row, &w);
 }
 
-/* op: contact_first — one query with LIMIT (a top-n sort in the server,
- * not the whole list sorted for a cursor). */
+/* op: contact_first — one query with LIMIT, in the order of the primary
+ * keys: an index scan that stops after n rows, nothing sorted. */
 static int
 pg_contact_first(struct store *s, int64_t list_id, size_t n,
                  store_contact_fn *fn, void *arg)

@@ -592,10 +592,10 @@ static const char wh_disarm_sql[] =
 	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address")       \
 	X(ST_CONTACT_FIRST_ALL,                                                \
 	  "SELECT " CONTACT_ROW " FROM contacts c WHERE c.deleted_at IS NULL " \
-	  "ORDER BY c.address LIMIT ?2")                                       \
+	  "ORDER BY c.id LIMIT ?2")                                            \
 	X(ST_CONTACT_FIRST_LIST,                                               \
 	  "SELECT " CONTACT_ROW " FROM list_members m JOIN contacts c ON "     \
-	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY c.address "       \
+	  "c.id = m.contact_id WHERE m.list_id = ?1 ORDER BY m.contact_id "    \
 	  "LIMIT ?2")                                                          \
 	X(ST_COUNT_ALL, "SELECT count(*) FROM contacts WHERE deleted_at IS "   \
 	                "NULL")                                                \
@@ -685,8 +685,9 @@ static const char wh_disarm_sql[] =
 	X(ST_CAMPAIGN_FILL,                                                    \
 	  "INSERT INTO deliveries(campaign_id, contact_id, state, "            \
 	  "created_at, updated_at) SELECT ?1, c.id, CASE WHEN c.status <> "    \
-	  "'active' OR EXISTS (SELECT 1 FROM suppressions s WHERE s.entry "    \
-	  "IN (c.address, '@' || c.domain)) THEN 'suppressed' ELSE "           \
+	  "'active' OR EXISTS (SELECT 1 FROM suppressions s WHERE s.entry = "  \
+	  "c.address) OR EXISTS (SELECT 1 FROM suppressions s WHERE s.entry "  \
+	  "= '@' || c.domain) THEN 'suppressed' ELSE "                         \
 	  "'pending' END, ?2, ?2 FROM list_members m JOIN contacts c ON "      \
 	  "c.id = m.contact_id WHERE m.list_id = ?3 AND c.status <> "          \
 	  "'pending'")                                                         \
@@ -1693,8 +1694,9 @@ sq_contact_each(struct store *s, int64_t list_id, store_contact_fn *fn,
 	                    list_id, 0, fn, arg);
 }
 
-/* op: contact_first — LIMIT lets SQLite keep the first n in its sorter
- * instead of sorting the whole list before the first row. */
+/* op: contact_first — in the order of the primary keys (contacts.id,
+ * list_members (list_id, contact_id)): the first n rows read, nothing
+ * sorted. */
 static int
 sq_contact_first(struct store *s, int64_t list_id, size_t n,
                  store_contact_fn *fn, void *arg)

@@ -203,13 +203,14 @@ test_contacts_and_lists(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(store_contact_each(s, news, collect, out), 0);
 	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
-	/* the first n of the same order, and no more than there are */
+	/* the first n in the order they were added, and no more than
+	 * there are */
 	out[0] = '\0';
 	assert_int_equal(store_contact_first(s, news, 1, collect, out), 0);
-	assert_string_equal(out, "a@y.example={};");
+	assert_string_equal(out, "b@x.example={\"n\":\"Bee\"};");
 	out[0] = '\0';
 	assert_int_equal(store_contact_first(s, news, 5, collect, out), 0);
-	assert_string_equal(out, "a@y.example={};b@x.example={\"n\":\"Bee\"};");
+	assert_string_equal(out, "b@x.example={\"n\":\"Bee\"};a@y.example={};");
 
 	assert_int_equal(store_member_remove(s, news, "a@y.example"), 0);
 	assert_int_equal(store_member_remove(s, news, "a@y.example"),
