@@ -134,6 +134,7 @@ struct smtp_client {
 	char last_error[512];
 	struct smtp_result last_reply;
 	bool have_last_reply;
+	bool closing; /* the server said 421: it acts on nothing after it */
 };
 
 static void pump(struct smtp_client *c, uint64_t now);
@@ -1165,6 +1166,19 @@ on_session_reply(struct smtp_client *c, const struct smtp_reply *rep,
 /* ---- session failure
  * ---------------------------------------------------------- */
 
+/* The session ended before the server acted on t: not counted. */
+static void
+not_attempted(struct smtp_client *c, struct smtp_txn *t)
+{
+	char text[sizeof(c->last_error) + 32];
+
+	t->attempted = false;
+	snprintf(text, sizeof(text), "not attempted: %s", c->last_error);
+	result_set(&t->result, 0, MC_EAGAIN, "", text);
+	fail_undecided(t, &t->result);
+	txn_done(c, t);
+}
+
 static void
 session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 {
@@ -1185,10 +1199,17 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 
 	/* Transactions with commands on the wire: decided as far as they
 	 * got.  A recipient whose data went out without a final reply may
-	 * have been delivered: say so. */
+	 * have been delivered: say so.  After a 421 the server closes and
+	 * acts on nothing that came after the command it answered (RFC 5321
+	 * 3.8): a transaction whose MAIL FROM is behind that one was never
+	 * attempted, whatever was sent for it. */
+	bool head = true;
 	while (c->xq_len > 0) {
 		struct expect x = xq_pop(c);
 		struct smtp_txn *t = x.txn;
+		if (c->closing && !head && t != NULL && x.kind == X_MAIL)
+			t->attempted = false;
+		head = false;
 		if (t == NULL || x.kind == X_RSET)
 			continue;
 		/* Only once per transaction: at its last expectation. */
@@ -1199,6 +1220,10 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 		if (later || t == c->body_txn || t == c->wtxn)
 			continue;
 		struct smtp_result tr = r;
+		if (!t->attempted) {
+			not_attempted(c, t);
+			continue;
+		}
 		if (x.kind == X_FINAL) {
 			char text[sizeof(c->last_error) + 64];
 			snprintf(text, sizeof(text),
@@ -1216,6 +1241,10 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 		struct smtp_txn *t = inflight[i];
 		if (t == NULL || (i == 1 && t == inflight[0]))
 			continue;
+		if (!t->attempted) {
+			not_attempted(c, t);
+			continue;
+		}
 		t->result = r;
 		fail_undecided(t, &r);
 		txn_done(c, t);
@@ -1224,14 +1253,8 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 	/* Transactions never started: not attempted, so not counted. */
 	while (c->pending_head) {
 		struct smtp_txn *t = c->pending_head;
-		char text[sizeof(c->last_error) + 32];
 		c->pending_head = t->next;
-		t->attempted = false;
-		snprintf(text, sizeof(text), "not attempted: %s",
-		         c->last_error);
-		result_set(&t->result, 0, MC_EAGAIN, "", text);
-		fail_undecided(t, &t->result);
-		txn_done(c, t);
+		not_attempted(c, t);
 	}
 	c->pending_tail = &c->pending_head;
 	smtp_client_enter(c, S_CLOSED);
@@ -1352,6 +1375,7 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t len,
 		c->wait_since = now_ms;
 		if (rep->code == 421) {
 			remember_reply(c, rep);
+			c->closing = true;
 			session_fail(
 			    c, MC_ETEMPFAIL,
 			    "the server is closing the connection: 421 %s",
