@@ -33,6 +33,7 @@
 #include "base/xmalloc.h"
 #include "store/ledger_count.h"
 #include "store/segment.h"
+#include "store/sqlite_vfs.h"
 #include "store/store.h"
 #include "store/store_import.h"
 #include "store/store_sqlite.h"
@@ -4883,10 +4884,11 @@ store_sqlite_open_mode(const char *path, enum store_mode mode, int target,
 	}
 	if (!mem && (rc = sq_prepare_write(path, mode, err, errsz)) < 0)
 		return rc;
+	/* the WAL's writes of a commit in one system call (sqlite_vfs.h) */
 	if (sqlite3_open_v2(path, &db,
 	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	                        SQLITE_OPEN_NOMUTEX,
-	                    NULL) != SQLITE_OK) {
+	                    mem ? NULL : sqlite_gather_vfs()) != SQLITE_OK) {
 		snprintf(err, errsz, "store %s: %s", path,
 		         db ? sqlite3_errmsg(db) : "cannot open");
 		sqlite3_close(db);

@@ -11,3 +11,4 @@ add_test(NAME test_store_conformance_pg
 set_tests_properties(test_store_conformance_pg PROPERTIES
     LABELS "integration;pg" SKIP_RETURN_CODE 77 TIMEOUT 300
     ENVIRONMENT "MC_TEST_BACKEND=postgresql")
+mc_unit_test(test_sqlite_vfs LIBS mc_store)
