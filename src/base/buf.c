@@ -98,13 +98,26 @@ void
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list ap2;
+	size_t room;
 	int n;
 
+	/* One pass into the free space (the common case: a command line, a
+	 * JSON value), a second only when the text did not fit.  room counts
+	 * the NUL's byte after cap. */
+	buf_reserve(b, 128);
+	room = b->cap - b->end + 1;
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf((char *)b->mem + b->end, room, fmt, ap2);
 	va_end(ap2);
-	if (n <= 0)
+	if (n <= 0) {
+		b->mem[b->end] = '\0';
 		return;
+	}
+	if ((size_t)n < room) {
+		b->end += (size_t)n; /* vsnprintf wrote the NUL */
+		return;
+	}
+	b->mem[b->end] = '\0';
 	unsigned char *p = buf_reserve(b, (size_t)n + 1);
 	vsnprintf((char *)p, (size_t)n + 1, fmt, ap);
 	buf_commit(b, (size_t)n);

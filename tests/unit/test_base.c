@@ -45,6 +45,19 @@ test_buf_fifo(void **state)
 	assert_int_equal(len, 3);
 	assert_int_equal(buf_len(&b), 0);
 	free(s);
+	/* printf: what fits the free space in one pass, what does not in
+	 * two, and the empty text; the NUL always follows */
+	char big[3000];
+	memset(big, 'y', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_printf(&b, "<%s>", "a");
+	buf_printf(&b, "%s", "");
+	buf_printf(&b, "[%s]", big);
+	assert_int_equal(buf_len(&b), 3 + sizeof(big) + 1);
+	assert_memory_equal(buf_data(&b), "<a>[yyy", 7);
+	assert_string_equal(buf_cstr(&b) + buf_len(&b) - 4, "yyy]");
+	buf_printf(&b, "%d", 7);
+	assert_string_equal(buf_cstr(&b) + buf_len(&b) - 5, "yyy]7");
 	buf_fini(&b);
 }
 
