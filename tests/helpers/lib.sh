@@ -15,6 +15,9 @@ FAIL=0
 OUT=""
 CLEANUP=""
 T=$(mktemp -d /tmp/mailcast-test.XXXXXX)
+# what mailcast makes in a temp folder (a run's thawed campaign files) goes
+# in here too: a run that is killed cannot remove its own
+export TMPDIR="$T"
 chmod 755 "$T"
 
 on_exit() { CLEANUP="$*; $CLEANUP"; }

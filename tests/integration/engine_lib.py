@@ -76,6 +76,9 @@ class Case:
     def __init__(self, mailcast):
         self.mc = mailcast
         self.dir = tempfile.mkdtemp(prefix="mc-engine.")
+        # a run's thawed campaign files go in here, not in /tmp: a run
+        # killed with SIGKILL cannot remove its folder, cleanup() does
+        os.environ["TMPDIR"] = self.dir
         self.store = "sqlite:" + os.path.join(self.dir, "t.db")
         if os.environ.get("MC_TEST_BACKEND") == "postgresql":
             self.store = pg_fresh()

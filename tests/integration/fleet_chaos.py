@@ -304,6 +304,7 @@ def run():
         sys.exit(77)
     mcbin = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="mc-fleet.")
+    os.environ["TMPDIR"] = tmp  # workers killed with SIGKILL leave theirs
     procs = []
     try:
         main(mcbin, tmp, procs)

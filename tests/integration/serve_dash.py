@@ -125,6 +125,7 @@ def sse_last(client, cid, seconds):
 def main():
     mc = os.path.realpath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="mailcast-dash.")
+    os.environ["TMPDIR"] = tmp  # a killed run's thawed files
     procs = []
     db = os.path.join(tmp, "t.db")
     store = ["--store", "sqlite:" + db]
