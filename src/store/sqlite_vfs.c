@@ -29,6 +29,22 @@
  * only overwrites reserved space.  Should the flush still fail in xShmBarrier,
  * the process stops (abort) instead of publishing a commit without its frames,
  * which is then a crash recovery handles.
+ *
+ * A reservation holds only while nobody shrinks the file: any connection,
+ * in this process or another, may truncate the WAL (a checkpoint in
+ * TRUNCATE mode, journal_size_limit), and it does so holding the WAL's
+ * write lock.  So a reservation is forgotten whenever this connection
+ * takes the write lock (xShmLock on slot 0, exclusive), and the first
+ * buffer of each write transaction asks for its space again (one
+ * fallocate per transaction, ~2 us on ext4).
+ *
+ * A failed flush keeps its bytes: SQLite ignores the result of some calls
+ * (walLimitSize's xFileSize and xTruncate), so a flush there that dropped
+ * the buffer would let xShmBarrier publish a commit without its frames;
+ * kept, the bytes are written by the next flush or the process stops in
+ * xShmBarrier.  Bytes still gathered when the write lock is taken again
+ * belong to a transaction that was never published (the barrier empties
+ * the buffer), and are dropped then.
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -57,9 +73,13 @@ struct gfile {
 	int fd;             /* a WAL file: ours, for fallocate only */
 	unsigned char *buf;
 	size_t len;
-	sqlite3_int64 off;      /* of buf[0] in the file */
-	sqlite3_int64 reserved; /* the file's space is reserved up to here */
+	sqlite3_int64 off;    /* of buf[0] in the file */
+	sqlite3_int64 res_lo; /* the file's space is reserved in */
+	sqlite3_int64 res_hi; /* [res_lo, res_hi); none when res_hi is 0 */
 };
+
+/* SQLite's wal.c: the write lock is shared-memory lock slot 0 */
+#define WAL_WRITE_LOCK_SLOT 0
 
 static sqlite3_vfs gather_vfs;
 static sqlite3_vfs *unix_vfs;
@@ -80,7 +100,8 @@ gather_flush(struct gfile *g)
 		return SQLITE_OK;
 	rc = g->real->pMethods->xWrite(g->real, g->buf, (int)g->len, g->off);
 	__atomic_add_fetch(&n_writes, 1, __ATOMIC_RELAXED);
-	g->len = 0;
+	if (rc == SQLITE_OK)
+		g->len = 0; /* on failure, kept: see the top of the file */
 	return rc;
 }
 
@@ -95,26 +116,27 @@ flush_all(sqlite3_file *f)
 	return rc != SQLITE_OK ? rc : rc2;
 }
 
-/* Reserve the WAL's space up to end (a GATHER_CHUNK multiple); false
- * when it cannot be (the write is then made at once). */
+/* Reserve the WAL's space in [off, end), rounded out to GATHER_CHUNK;
+ * false when it cannot be (the write is then made at once). */
 static bool
-reserve(struct gfile *g, sqlite3_int64 end)
+reserve(struct gfile *g, sqlite3_int64 off, sqlite3_int64 end)
 {
-	sqlite3_int64 want =
+	sqlite3_int64 lo = off / GATHER_CHUNK * GATHER_CHUNK;
+	sqlite3_int64 hi =
 	    (end + GATHER_CHUNK - 1) / GATHER_CHUNK * GATHER_CHUNK;
-
 	struct rlimit rl;
 
-	if (end <= g->reserved)
+	if (off >= g->res_lo && end <= g->res_hi)
 		return true;
 	/* a file size limit is a full disk that fallocate does not see */
 	if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (rlim_t)want > rl.rlim_cur)
+	    (rlim_t)hi > rl.rlim_cur)
 		return false;
-	if (g->fd < 0 || fallocate(g->fd, FALLOC_FL_KEEP_SIZE, g->reserved,
-	                           want - g->reserved) != 0)
+	if (g->fd < 0 ||
+	    fallocate(g->fd, FALLOC_FL_KEEP_SIZE, lo, hi - lo) != 0)
 		return false;
-	g->reserved = want;
+	g->res_lo = lo;
+	g->res_hi = hi;
 	return true;
 }
 
@@ -128,14 +150,14 @@ g_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 		return g->real->pMethods->xWrite(g->real, p, amt, off);
 	__atomic_add_fetch(&n_asked, 1, __ATOMIC_RELAXED);
 	if (g->len > 0 && off == g->off + (sqlite3_int64)g->len &&
-	    g->len + (size_t)amt <= GATHER_BUF && off + amt <= g->reserved) {
+	    g->len + (size_t)amt <= GATHER_BUF && off + amt <= g->res_hi) {
 		memcpy(g->buf + g->len, p, (size_t)amt);
 		g->len += (size_t)amt;
 		return SQLITE_OK;
 	}
 	if ((rc = gather_flush(g)) != SQLITE_OK)
 		return rc;
-	if ((size_t)amt > GATHER_BUF / 2 || !reserve(g, off + amt)) {
+	if ((size_t)amt > GATHER_BUF / 2 || !reserve(g, off, off + amt)) {
 		__atomic_add_fetch(&n_writes, 1, __ATOMIC_RELAXED);
 		return g->real->pMethods->xWrite(g->real, p, amt, off);
 	}
@@ -182,7 +204,7 @@ g_truncate(sqlite3_file *f, sqlite3_int64 size)
 	struct gfile *g = (struct gfile *)f;
 	int rc = flush_all(f);
 
-	g->reserved = 0; /* the unix VFS rounds sizes: ask again */
+	g->res_hi = 0; /* the unix VFS rounds sizes: ask again */
 	return rc != SQLITE_OK ? rc
 	                       : g->real->pMethods->xTruncate(g->real, size);
 }
@@ -271,7 +293,18 @@ g_shm_map(sqlite3_file *f, int pg, int pgsz, int extend, void volatile **pp)
 static int
 g_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-	int rc = flush_all(f);
+	struct gfile *g = (struct gfile *)f;
+	int rc;
+
+	if (g->wal != NULL && offset == WAL_WRITE_LOCK_SLOT &&
+	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) {
+		/* a write transaction begins: what is gathered was never
+		 * published, and the WAL may have been truncated since the
+		 * space was reserved (see the top of the file) */
+		g->wal->len = 0;
+		g->wal->res_hi = 0;
+	}
+	rc = flush_all(f);
 
 	return rc != SQLITE_OK
 	           ? rc

@@ -287,6 +287,62 @@ test_full_disk(void **state)
 	sqlite3_close(db);
 }
 
+/* Another connection truncates the WAL (a checkpoint in TRUNCATE mode)
+ * after this one reserved its space: the space is asked for again, so a
+ * commit that no longer fits (RLIMIT_FSIZE) is SQLite's error, not an
+ * abort in xShmBarrier. */
+static void
+test_truncated_by_another(void **state)
+{
+	sqlite3 *db = open_db(true);
+	int status;
+	pid_t pid;
+
+	(void)state;
+	make_table(db);
+	sqlite3_close(db);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {64u << 10, 64u << 10};
+		sqlite3 *other;
+		int rc;
+
+		signal(SIGXFSZ, SIG_IGN);
+		db = open_db(true);
+		for (long n = 1; n <= 10; n++)
+			if (commit_txn(db, n) != SQLITE_OK)
+				_exit(7);
+		/* the WAL's first MiB is reserved; another truncates it */
+		other = open_db(false);
+		if (sqlite3_exec(other, "PRAGMA wal_checkpoint(TRUNCATE)", NULL,
+		                 NULL, NULL) != SQLITE_OK)
+			_exit(8);
+		sqlite3_close(other);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+			_exit(5);
+		/* ~25 pages (~100 KiB of frames): past the limit, within
+		 * one gathered buffer */
+		rc = sqlite3_exec(db,
+		                  "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+		                  "SELECT i + 1 FROM n WHERE i < 25) INSERT "
+		                  "INTO t(txn, v) SELECT 11, randomblob(3000) "
+		                  "FROM n",
+		                  NULL, NULL, NULL);
+		sqlite3_close(db);
+		_exit(rc != SQLITE_OK ? 0 : 6);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status)); /* not SIGABRT */
+	assert_int_equal(WEXITSTATUS(status), 0);
+	db = open_db(false);
+	integrity_ok(db);
+	assert_int_equal(one_int(db, "SELECT max(txn) FROM t"), 10);
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"),
+	                 10 * ROWS_PER_TXN);
+	sqlite3_close(db);
+}
+
 int
 main(void)
 {
@@ -297,6 +353,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_truncated_by_another, setup,
+	                                    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
