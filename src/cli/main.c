@@ -61,6 +61,9 @@ main(int argc, char **argv)
 
 	/* A peer closing a socket must be an error return, not a signal. */
 	signal(SIGPIPE, SIG_IGN);
+	/* A file size limit (ulimit -f) must be a write that fails, which
+	 * the store reports as a full disk (EX_IOERR), not a signal. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (getenv("MAILCAST_STORE"))
 		cli_globals.store = getenv("MAILCAST_STORE");
 	/* '+': stop at the first non-option, the command's name. */

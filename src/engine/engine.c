@@ -434,6 +434,7 @@ engine_free(struct engine *e)
 	router_free(e->router);
 	if (e->dns)
 		dns_resolver_free(e->dns);
+	jobs_free_live(e); /* after what could still call back with one */
 	if (e->own_base)
 		event_base_free(e->base);
 	tmpl_free(e->tmpl);

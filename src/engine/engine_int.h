@@ -71,6 +71,7 @@ struct econn;
 
 struct job {
 	struct job *next;
+	struct job *live_prev, *live_next; /* engine.live: every job */
 	struct engine *e;
 	struct store_delivery d;
 	struct dest *dest;
@@ -225,6 +226,10 @@ struct engine {
 	struct buf spare[SPARE_BODIES]; /* body buffers of freed jobs */
 	size_t nspare;
 	bool spares_done; /* job_spares_free() ran */
+	/* every job not yet freed, wherever it is (a queue, the render
+	 * pool, a route lookup, a connection): a run that stops at once
+	 * frees the rest with jobs_free_live() */
+	struct job *live;
 };
 
 /* engine.c */
@@ -237,8 +242,10 @@ void engine_end(struct engine *e);
 void jobq_push(struct jobq *q, struct job *j);
 void jobq_unshift(struct jobq *q, struct job *j);
 struct job *jobq_pop(struct jobq *q);
+struct job *job_new(struct engine *e);
 void job_body_init(struct engine *e, struct job *j);
 void job_free(struct job *j);
+void jobs_free_live(struct engine *e);
 void job_spares_free(struct engine *e);
 
 /* engine_render.c */

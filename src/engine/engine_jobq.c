@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "base/xmalloc.h"
 #include "engine/engine_int.h"
 
 /* Append j to the tail of q. */
@@ -51,6 +52,20 @@ jobq_pop(struct jobq *q)
 	return j;
 }
 
+/* A new job of e, on e's live list. */
+struct job *
+job_new(struct engine *e)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+
+	j->e = e;
+	j->live_next = e->live;
+	if (e->live != NULL)
+		e->live->live_prev = j;
+	e->live = j;
+	return j;
+}
+
 /* Give j a body buffer: a spare one of an earlier job (already grown
  * and touched: no allocation and no page faults per message) or a new one. */
 void
@@ -70,6 +85,14 @@ job_free(struct job *j)
 {
 	struct engine *e = j->e;
 
+	if (e != NULL) {
+		if (j->live_prev != NULL)
+			j->live_prev->live_next = j->live_next;
+		else if (e->live == j)
+			e->live = j->live_next;
+		if (j->live_next != NULL)
+			j->live_next->live_prev = j->live_prev;
+	}
 	if (e != NULL && j->body_mem) {
 		e->body_bytes -= j->body_mem;
 		e->body_jobs--;
@@ -80,6 +103,17 @@ job_free(struct job *j)
 	else
 		buf_fini(&j->body);
 	free(j);
+}
+
+/* Free the jobs still live once nothing can reach them any more: the
+ * connections, render threads and router that held them are gone (a run
+ * that failed or was stopped at once drops its transactions on the wire;
+ * their rows stay inflight in the ledger, as after a crash). */
+void
+jobs_free_live(struct engine *e)
+{
+	while (e->live != NULL)
+		job_free(e->live);
 }
 
 /* Free the spare body buffers; from now on job_free() frees them. */

@@ -492,10 +492,9 @@ on_route(void *arg, const char *domain, const struct route *r)
 static void
 job_start(struct engine *e, const struct store_delivery *row, const char *why)
 {
-	struct job *j = xcalloc(1, sizeof(*j));
+	struct job *j = job_new(e);
 	const char *at = strrchr(row->address, '@');
 
-	j->e = e;
 	j->d = *row;
 	job_body_init(e, j);
 	/* tokens here, on the loop thread: the token code keeps a

@@ -19,3 +19,7 @@ set_tests_properties(store_migrate_pg PROPERTIES LABELS "integration;pg"
 add_test(NAME contacts_lifecycle
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/contacts_lifecycle.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(contacts_lifecycle PROPERTIES LABELS integration TIMEOUT 180)
+# A full disk (ulimit -f): exit 74 and a whole store, never a signal.
+add_test(NAME store_full
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/store_full.sh $<TARGET_FILE:mailcast>)
+set_tests_properties(store_full PROPERTIES LABELS integration TIMEOUT 120)
