@@ -1878,7 +1878,6 @@ sq_supp_check_many(struct store *s, const char *const *addrs, size_t n,
 	if ((rc = exists_query(q, ST_SUPP_ANY_ERASED, "suppression check",
 	                       &hashes)) < 0)
 		return rc;
-	erased[0] = '\0';
 	buf_init(&b);
 	buf_putc(&b, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -1891,7 +1890,11 @@ sq_supp_check_many(struct store *s, const char *const *addrs, size_t n,
 			buf_putc(&b, ',');
 		store_json_string(&b, addrs[i], strlen(addrs[i]));
 		buf_putc(&b, ',');
-		store_json_string(&b, erased, strlen(erased));
+		/* null matches no entry, where "" would match a '' one */
+		if (hashes)
+			store_json_string(&b, erased, strlen(erased));
+		else
+			buf_puts(&b, "null");
 		buf_putc(&b, ',');
 		store_json_string(&b, dom, strlen(dom));
 	}
