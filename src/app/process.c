@@ -1,7 +1,9 @@
 /*
- * process.c — the process's configuration and data folder; see process.h.
+ * process.c — the process's configuration, data folder, log and signals;
+ * see process.h.
  */
 #include <limits.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,4 +104,12 @@ app_log_setup(int verbose, const char *log_path, char *err, size_t errsz)
 		log_set_level(LOG_TRACE);
 	log_set_timestamps(verbose > 0);
 	return log_path != NULL ? log_open(log_path, err, errsz) : 0;
+}
+
+/* The signals a mailcast process ignores (see process.h). */
+void
+app_signals(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }

@@ -16,6 +16,12 @@
  * and the build tree, where the build copies data/ there); else the
  * install folder compiled in (MAILCAST_INSTALL_DATADIR).  The source tree
  * is never looked at.
+ *
+ * app_signals() sets the signals a mailcast process ignores: SIGPIPE (a
+ * peer closing a socket is an error returned by the write) and SIGXFSZ (a
+ * file size limit, ulimit -f, is a write that fails: the store reports it
+ * as a full disk, EX_IOERR).  An embedding program that wants the same
+ * calls it too.
  */
 #ifndef MC_APP_PROCESS_H
 #define MC_APP_PROCESS_H
@@ -37,5 +43,7 @@ const char *app_datadir(void);
  * log_path (or NULL) a file every line is appended to, created 0600.
  * 0, or MC_EIO with why in err (the file cannot be opened). */
 int app_log_setup(int verbose, const char *log_path, char *err, size_t errsz);
+/* Ignore SIGPIPE and SIGXFSZ (above). */
+void app_signals(void);
 
 #endif

@@ -6,7 +6,6 @@
  * Logging is app_log_setup()'s (app/process.h): -v and --log FILE.
  */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,11 +58,7 @@ main(int argc, char **argv)
 	char err[1024];
 	int ch;
 
-	/* A peer closing a socket must be an error return, not a signal. */
-	signal(SIGPIPE, SIG_IGN);
-	/* A file size limit (ulimit -f) must be a write that fails, which
-	 * the store reports as a full disk (EX_IOERR), not a signal. */
-	signal(SIGXFSZ, SIG_IGN);
+	app_signals(); /* errors returned, not signals (app/process.h) */
 	if (getenv("MAILCAST_STORE"))
 		cli_globals.store = getenv("MAILCAST_STORE");
 	/* '+': stop at the first non-option, the command's name. */

@@ -19,12 +19,16 @@ awk 'BEGIN { print "email,first_name,last_name,city";
 		printf "u%d@d%d.example,F%d,L%d,C%d\n", i, i % 50, i, i, i % 7 }' \
 	>"$T/big.csv"
 
+# limited NAME EXIT BLOCKS CMD...: run with ulimit -f BLOCKS (KiB)
+limited() {
+	local name=$1 want=$2 blocks=$3
+	shift 3
+	run "$name" "$want" bash -c 'ulimit -f "$0" && exec "$@"' "$blocks" "$@"
+}
+
 # 1. An import that does not fit: exit 74, and none of it in the store.
-OUT=$( (ulimit -f 1024; "$MC" --store "$S" list import "$T/big.csv" \
-	--list big) 2>&1)
-got=$?
-if [ "$got" -eq 74 ]; then pass "an import past the limit: exit 74"
-else fail "an import past the limit: exit $got, expected 74" "$OUT"; fi
+limited "an import past the limit" 74 1024 "$MC" --store "$S" list import \
+	"$T/big.csv" --list big
 has "... names the file and says nothing was imported" \
 	"big.csv: sqlite: commit: disk I/O error; nothing was imported"
 lacks "... not a signal" "File size limit"
@@ -49,12 +53,9 @@ size=$(stat -c %s "$DB")
 wal=$(stat -c %s "$DB-wal" 2>/dev/null || echo 0)
 # room for a part of the run's ledger: 3 MB past the files' sizes now
 lim=$(( (size > wal ? size : wal) / 1024 + 3000 ))
-OUT=$( (ulimit -f $lim; "$MC" --store "$S" broadcast --list big \
-	--template "$T/t.tmpl" --from news@news.example --name full \
-	--relay 127.0.0.1:$PORT --tls none) 2>&1)
-got=$?
-if [ "$got" -eq 74 ]; then pass "a broadcast past the limit: exit 74"
-else fail "a broadcast past the limit: exit $got, expected 74" "$OUT"; fi
+limited "a broadcast past the limit" 74 $lim "$MC" --store "$S" broadcast \
+	--list big --template "$T/t.tmpl" --from news@news.example --name full \
+	--relay 127.0.0.1:$PORT --tls none
 # where it is met: leasing rows or recording outcomes (both commit)
 has "... says the ledger could not be written" \
 	"sqlite: commit: disk I/O error"

@@ -12,4 +12,3 @@ set_tests_properties(test_store_conformance_pg PROPERTIES
     LABELS "integration;pg" SKIP_RETURN_CODE 77 TIMEOUT 300
     ENVIRONMENT "MC_TEST_BACKEND=postgresql")
 mc_unit_test(test_sqlite_vfs LIBS mc_store)
-mc_unit_test(test_sqlite_vfs_fault LIBS mc_store)
