@@ -42,9 +42,11 @@
  * (walLimitSize's xFileSize and xTruncate), so a flush there that dropped
  * the buffer would let xShmBarrier publish a commit without its frames;
  * kept, the bytes are written by the next flush or the process stops in
- * xShmBarrier.  Bytes still gathered when the write lock is taken again
- * belong to a transaction that was never published (the barrier empties
- * the buffer), and are dropped then.
+ * xShmBarrier.  Bytes still gathered when the write lock is taken or let
+ * go belong to a transaction that was never published (the barrier empties
+ * the buffer), and are dropped then: once the lock is let go, another
+ * writer's frames may go where they would.  Unlocks happen even when a
+ * flush fails (SQLite ignores their result and takes the lock as gone).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -238,8 +240,10 @@ static int
 g_unlock(sqlite3_file *f, int lock)
 {
 	int rc = flush_all(f);
+	/* an unlock always happens: SQLite takes it as done */
+	int rc2 = REAL(f)->pMethods->xUnlock(REAL(f), lock);
 
-	return rc != SQLITE_OK ? rc : REAL(f)->pMethods->xUnlock(REAL(f), lock);
+	return rc != SQLITE_OK ? rc : rc2;
 }
 
 static int
@@ -294,18 +298,29 @@ static int
 g_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
 	struct gfile *g = (struct gfile *)f;
+	bool write_lock = g->wal != NULL && offset <= WAL_WRITE_LOCK_SLOT &&
+	                  offset + n > WAL_WRITE_LOCK_SLOT &&
+	                  (flags & SQLITE_SHM_EXCLUSIVE);
 	int rc;
 
-	if (g->wal != NULL && offset == WAL_WRITE_LOCK_SLOT &&
-	    flags == (SQLITE_SHM_LOCK | SQLITE_SHM_EXCLUSIVE)) {
-		/* a write transaction begins: what is gathered was never
-		 * published, and the WAL may have been truncated since the
-		 * space was reserved (see the top of the file) */
+	/* Taken or let go, the write lock ends what is gathered: a
+	 * transaction that was published was flushed by the barrier, so
+	 * what is left was never published, and once the lock is let go
+	 * another writer may put its own frames where these would go.
+	 * Taken, the WAL may also have been truncated since its space was
+	 * reserved (see the top of the file). */
+	if (write_lock) {
 		g->wal->len = 0;
 		g->wal->res_hi = 0;
 	}
 	rc = flush_all(f);
+	if (flags & SQLITE_SHM_UNLOCK) {
+		/* an unlock always happens: SQLite takes it as done */
+		int rc2 =
+		    REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
 
+		return rc != SQLITE_OK ? rc : rc2;
+	}
 	return rc != SQLITE_OK
 	           ? rc
 	           : REAL(f)->pMethods->xShmLock(REAL(f), offset, n, flags);
@@ -329,9 +344,10 @@ static int
 g_shm_unmap(sqlite3_file *f, int del)
 {
 	int rc = flush_all(f);
+	/* always unmapped: SQLite takes it as done */
+	int rc2 = REAL(f)->pMethods->xShmUnmap(REAL(f), del);
 
-	return rc != SQLITE_OK ? rc
-	                       : REAL(f)->pMethods->xShmUnmap(REAL(f), del);
+	return rc != SQLITE_OK ? rc : rc2;
 }
 
 static int

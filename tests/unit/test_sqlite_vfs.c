@@ -677,6 +677,36 @@ test_flush_never_written_stops(void **state)
 	sqlite3_close(db);
 }
 
+/* A commit whose gathered write fails lets go of its locks: another
+ * connection writes at once, and this one's later calls never write the
+ * failed commit's bytes over the other's frames. */
+static void
+test_failed_write_unlocks(void **state)
+{
+	sqlite3 *db = open_db(true), *other;
+
+	(void)state;
+	make_table(db);
+	assert_int_equal(insert_rows(db, 1, 10), SQLITE_OK);
+	fail_left = -1;
+	/* ~1,500 pages: buffers fill and are written inside the commit */
+	assert_int_not_equal(insert_rows(db, 2, 1500), SQLITE_OK);
+	assert_true(fail_count > 0);
+	fail_left = 0;
+	other = open_db(false);
+	sqlite3_busy_timeout(other, 200);
+	assert_int_equal(insert_rows(other, 3, 200), SQLITE_OK);
+	/* this connection reads (every call flushes first), then writes */
+	assert_int_equal(one_int(db, "SELECT count(*) FROM t"), 210);
+	assert_int_equal(insert_rows(db, 4, 5), SQLITE_OK);
+	sqlite3_close(db);
+	integrity_ok(other);
+	assert_int_equal(one_int(other, "SELECT count(*) FROM t WHERE txn = 3"),
+	                 200);
+	assert_int_equal(one_int(other, "SELECT count(*) FROM t"), 215);
+	sqlite3_close(other);
+}
+
 int
 main(void)
 {
@@ -693,6 +723,8 @@ main(void)
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_flush_never_written_stops,
 	                                    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_failed_write_unlocks, setup,
+	                                    teardown),
 	};
 
 	fault_register();
