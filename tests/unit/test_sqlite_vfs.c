@@ -60,90 +60,42 @@ f_write(sqlite3_file *f, const void *p, int amt, sqlite3_int64 off)
 	return R(f)->pMethods->xWrite(R(f), p, amt, off);
 }
 
-static int
-f_close(sqlite3_file *f)
-{
-	return R(f)->pMethods->xClose(R(f));
-}
-static int
-f_read(sqlite3_file *f, void *p, int amt, sqlite3_int64 off)
-{
-	return R(f)->pMethods->xRead(R(f), p, amt, off);
-}
-static int
-f_truncate(sqlite3_file *f, sqlite3_int64 size)
-{
-	return R(f)->pMethods->xTruncate(R(f), size);
-}
-static int
-f_sync(sqlite3_file *f, int flags)
-{
-	return R(f)->pMethods->xSync(R(f), flags);
-}
-static int
-f_file_size(sqlite3_file *f, sqlite3_int64 *size)
-{
-	return R(f)->pMethods->xFileSize(R(f), size);
-}
-static int
-f_lock(sqlite3_file *f, int l)
-{
-	return R(f)->pMethods->xLock(R(f), l);
-}
-static int
-f_unlock(sqlite3_file *f, int l)
-{
-	return R(f)->pMethods->xUnlock(R(f), l);
-}
-static int
-f_check_reserved(sqlite3_file *f, int *out)
-{
-	return R(f)->pMethods->xCheckReservedLock(R(f), out);
-}
-static int
-f_file_control(sqlite3_file *f, int op, void *arg)
-{
-	return R(f)->pMethods->xFileControl(R(f), op, arg);
-}
-static int
-f_sector_size(sqlite3_file *f)
-{
-	return R(f)->pMethods->xSectorSize(R(f));
-}
-static int
-f_device_characteristics(sqlite3_file *f)
-{
-	return R(f)->pMethods->xDeviceCharacteristics(R(f));
-}
-static int
-f_shm_map(sqlite3_file *f, int pg, int sz, int ext, void volatile **pp)
-{
-	return R(f)->pMethods->xShmMap(R(f), pg, sz, ext, pp);
-}
-static int
-f_shm_lock(sqlite3_file *f, int offset, int n, int flags)
-{
-	return R(f)->pMethods->xShmLock(R(f), offset, n, flags);
-}
+/* The other methods pass straight through to the unix VFS's file. */
+#define PASS(name, meth, params, args)                                         \
+	static int name params                                                 \
+	{                                                                      \
+		return R(f)->pMethods->meth args;                              \
+	}
+PASS(f_close, xClose, (sqlite3_file * f), (R(f)))
+PASS(f_read, xRead, (sqlite3_file * f, void *p, int n, sqlite3_int64 o),
+     (R(f), p, n, o))
+PASS(f_truncate, xTruncate, (sqlite3_file * f, sqlite3_int64 n), (R(f), n))
+PASS(f_sync, xSync, (sqlite3_file * f, int fl), (R(f), fl))
+PASS(f_file_size, xFileSize, (sqlite3_file * f, sqlite3_int64 *n), (R(f), n))
+PASS(f_lock, xLock, (sqlite3_file * f, int l), (R(f), l))
+PASS(f_unlock, xUnlock, (sqlite3_file * f, int l), (R(f), l))
+PASS(f_check_reserved, xCheckReservedLock, (sqlite3_file * f, int *out),
+     (R(f), out))
+PASS(f_file_control, xFileControl, (sqlite3_file * f, int op, void *a),
+     (R(f), op, a))
+PASS(f_sector_size, xSectorSize, (sqlite3_file * f), (R(f)))
+PASS(f_device_characteristics, xDeviceCharacteristics, (sqlite3_file * f),
+     (R(f)))
+PASS(f_shm_map, xShmMap,
+     (sqlite3_file * f, int pg, int sz, int ext, void volatile **pp),
+     (R(f), pg, sz, ext, pp))
+PASS(f_shm_lock, xShmLock, (sqlite3_file * f, int o, int n, int fl),
+     (R(f), o, n, fl))
+PASS(f_shm_unmap, xShmUnmap, (sqlite3_file * f, int del), (R(f), del))
+PASS(f_fetch, xFetch, (sqlite3_file * f, sqlite3_int64 o, int n, void **pp),
+     (R(f), o, n, pp))
+PASS(f_unfetch, xUnfetch, (sqlite3_file * f, sqlite3_int64 o, void *p),
+     (R(f), o, p))
+
 static void
 f_shm_barrier(sqlite3_file *f)
 {
 	R(f)->pMethods->xShmBarrier(R(f));
-}
-static int
-f_shm_unmap(sqlite3_file *f, int del)
-{
-	return R(f)->pMethods->xShmUnmap(R(f), del);
-}
-static int
-f_fetch(sqlite3_file *f, sqlite3_int64 off, int amt, void **pp)
-{
-	return R(f)->pMethods->xFetch(R(f), off, amt, pp);
-}
-static int
-f_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
-{
-	return R(f)->pMethods->xUnfetch(R(f), off, p);
 }
 
 static const sqlite3_io_methods fault_io = {
