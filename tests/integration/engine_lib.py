@@ -221,11 +221,23 @@ class Recorder:
         self.ready.set()
         self.loop.run_forever()
 
+    def _gone(self, state):
+        # once per connection: at QUIT, before the 221 is written (the
+        # client opens its next connection only after reading the 221,
+        # while this thread may not yet have seen the close), or when
+        # the connection ends without QUIT
+        if not state[0]:
+            state[0] = True
+            self.open -= 1
+            if self.group:
+                self.group.add(-1)
+
     async def _client(self, r, w):
         self.open += 1
         self.max_open = max(self.max_open, self.open)
         if self.group:
             self.group.add(1)
+        gone = [False]
         try:
             w.write(b"220 rec.test ESMTP\r\n")
             data = False
@@ -247,6 +259,7 @@ class Recorder:
                     data = True
                     w.write(b"354 go\r\n")
                 elif cmd == b"QUIT":
+                    self._gone(gone)
                     w.write(b"221 bye\r\n")
                     await w.drain()
                     break
@@ -254,9 +267,7 @@ class Recorder:
                     w.write(b"250 2.0.0 ok\r\n")
                 await w.drain()
         finally:
-            self.open -= 1
-            if self.group:
-                self.group.add(-1)
+            self._gone(gone)
             w.close()
 
     def close(self):
