@@ -66,6 +66,54 @@ def writable(db):
         con.close()
 
 
+def pg_ports(db, pid):
+    """The local TCP ports of pid's connections to the PostgreSQL store
+    (none for SQLite)."""
+    if db.startswith("sqlite:"):
+        return set()
+    pgport = int(os.environ["MC_TEST_PG_PORT"])
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            inodes.add(t[8:-1])
+    ports = set()
+    for name in ("tcp", "tcp6"):
+        try:
+            with open("/proc/%d/net/%s" % (pid, name)) as f:
+                lines = f.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if f[9] in inodes and int(f[2].rsplit(":", 1)[1], 16) == pgport:
+                ports.add(int(f[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+def kill_settled(db, p):
+    """kill -9 p and wait until it is gone, and on PostgreSQL until the
+    server has ended its sessions too: a COMMIT the run sent just before
+    it died is still carried out by its backend, so the rows in flight
+    are counted only once that backend is gone."""
+    ports = pg_ports(db, p.pid)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    if not ports:
+        return 0
+    q = ("SELECT count(*) FROM pg_stat_activity WHERE client_port IN (%s)"
+         % ",".join(str(x) for x in sorted(ports)))
+    end = time.time() + 10
+    while time.time() < end:
+        if ledger(db, q)[0][0] == 0:
+            return len(ports)
+        time.sleep(0.05)
+    raise Fail("the killed run's PostgreSQL sessions never ended")
+
+
 def holder_of(db, pid):
     rows = ledger(db, "SELECT owner FROM holders WHERE pid = ?", pid)
     return rows[0][0] if rows else None
@@ -134,8 +182,7 @@ def case_kill(c):
     if victim.poll() is not None or survivor.poll() is not None:
         raise Fail("a run ended before the kill")
     owner = holder_of(db, victim.pid)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
+    sessions = kill_settled(db, victim)
     t_kill = time.time()
     inflight = ledger(db, "SELECT count(*) FROM deliveries WHERE "
                       "lease_owner = ? AND state = 'inflight'", owner)[0][0]
@@ -170,9 +217,10 @@ def case_kill(c):
             if inflight else "were in flight" not in err, err)
     check_mail(c, cid, addrs, md, sink, inflight, "kill")
     print("# kill: victim held %d rows (%d inflight), taken over after "
-          "%.1f s; survivor (%s) ended %.1f s after the kill" %
+          "%.1f s; survivor (%s) ended %.1f s after the kill; %d "
+          "PostgreSQL sessions of the victim waited for" %
           (held, inflight, moved or -1, "b" if survivor is b else "a",
-           t_end))
+           t_end, sessions))
     del owner_b
 
 
@@ -247,8 +295,7 @@ def case_orphan(c):
     a = run(c, cid)
     owner = wait_holder(db, a.pid)
     time.sleep(1.0)
-    a.send_signal(signal.SIGKILL)
-    a.wait()
+    kill_settled(db, a)
     inflight = ledger(db, "SELECT count(*) FROM deliveries WHERE "
                       "lease_owner = ? AND state = 'inflight'", owner)[0][0]
     st = json.loads(c.mailcast("--json", "campaign", "status",
