@@ -88,10 +88,12 @@ struct job {
 	struct smtp_txn txn;
 	struct smtp_wire wire; /* the body measured by its render thread */
 	unsigned local_tries;
-	struct econn *conn;        /* waiting for its inflight mark to commit */
-	unsigned conn_id;          /* the connection it went out on, or 0 */
-	bool released;             /* back to pending, not recorded */
-	bool lost;                 /* its mark failed: taken over, dropped */
+	struct econn *conn; /* waiting for its inflight mark to commit */
+	unsigned conn_id;   /* the connection it went out on, or 0 */
+	bool released;      /* back to pending, not recorded */
+	bool lost;          /* its mark failed: taken over, dropped */
+	bool late;    /* suppressed since its lease: not sent (j->text why) */
+	int64_t supp; /* the suppression list's version it was checked at */
 	enum bounce_action action; /* a 5xx: the bounce policy's call */
 	/* the outcome */
 	enum store_dlv_state state;
@@ -223,6 +225,7 @@ struct engine {
 	unsigned lease_timeout; /* seconds (cfg or ENGINE_LEASE_TIMEOUT) */
 	uint64_t last_beat_ms;
 	struct store_delivery lease_buf[LEASE_BATCH];
+	int64_t supp; /* the suppression list's version at the last lease */
 	struct buf spare[SPARE_BODIES]; /* body buffers of freed jobs */
 	size_t nspare;
 	bool spares_done; /* job_spares_free() ran */

@@ -204,7 +204,8 @@ struct batch {
 	size_t n, nrel, nmark;
 };
 
-/* Gather the outcomes, releases and marks waiting in e's queues. */
+/* Gather the outcomes and releases waiting in e's queues (the marks are
+ * batch_write's, after the suppression check). */
 static void
 batch_gather(struct engine *e, struct batch *b)
 {
@@ -213,8 +214,6 @@ batch_gather(struct engine *e, struct batch *b)
 	b->o = xcalloc(e->done.n + 1, sizeof(*b->o));
 	b->rel = xcalloc(e->done.n + 1, sizeof(*b->rel));
 	b->mark = xcalloc(e->tosubmit.n + 1, sizeof(*b->mark));
-	for (j = e->tosubmit.head; j; j = j->next)
-		b->mark[b->nmark++] = j->d.id;
 	for (j = e->done.head; j; j = j->next) {
 		struct store_outcome *o = &b->o[b->n];
 
@@ -235,13 +234,66 @@ batch_gather(struct engine *e, struct batch *b)
 	}
 }
 
+/* One row of a late check suppressed: not sent, j->text says why. */
+static int
+on_late_hit(void *arg, size_t i, const struct store_suppression *hit)
+{
+	struct job **late = arg;
+
+	late[i]->late = true;
+	snprintf(late[i]->text, sizeof(late[i]->text), "suppressed: %s (%s)",
+	         hit->entry, store_supp_reason_name(hit->reason));
+	return 0;
+}
+
+/*
+ * Inside the batch's transaction, before the marks: when the suppression
+ * list changed since a job to be marked was checked (an erase, an
+ * unsubscribe, a `suppress add` while the run holds its rows), check those
+ * jobs again; a hit is not marked and never sent (submit_marked settles
+ * it).  One read of the version per commit when nothing changed.
+ */
+static int
+supp_recheck(struct engine *e)
+{
+	struct store *s = e->cfg->store;
+	struct job *late[LEASE_BATCH];
+	const char *addrs[LEASE_BATCH];
+	struct job *j = e->tosubmit.head;
+	int64_t v;
+	int err;
+
+	if ((err = store_supp_version(s, &v)) < 0)
+		return err;
+	while (j != NULL) {
+		size_t n = 0;
+
+		for (; j != NULL && n < LEASE_BATCH; j = j->next)
+			if (j->supp != v) {
+				j->supp = v;
+				late[n] = j;
+				addrs[n++] = j->d.address;
+			}
+		if (n && (err = store_supp_check_many(s, addrs, n, on_late_hit,
+		                                      late)) < 0)
+			return err;
+	}
+	return 0;
+}
+
 /* Write the batch in one transaction; 0 or MC_E*. */
 static int
-batch_write(struct engine *e, const struct batch *b, time_t now)
+batch_write(struct engine *e, struct batch *b, time_t now)
 {
 	struct store *s = e->cfg->store;
 	size_t moved;
 	int err = store_begin(s);
+
+	if (err == 0)
+		err = supp_recheck(e);
+	for (struct job *j = e->tosubmit.head; j; j = j->next)
+		if (!j->late)
+			b->mark[b->nmark++] = j->d.id;
 
 	for (struct job *j = e->done.head; err == 0 && j; j = j->next) {
 		int added;
@@ -270,6 +322,8 @@ batch_write(struct engine *e, const struct batch *b, time_t now)
 	     err == 0 && moved < b->nmark && j; j = j->next) {
 		size_t one;
 
+		if (j->late)
+			continue;
 		err = store_mark_inflight(s, &j->d.id, 1, e->owner, now, &one);
 		j->lost = err == 0 && one == 0;
 	}
@@ -295,6 +349,19 @@ submit_marked(struct engine *e)
 		const char *rcpt = j->d.address;
 
 		j->conn = NULL;
+		if (j->late) {
+			/* suppressed since its lease: settled, never sent */
+			char why[sizeof(j->text)];
+
+			if (c != NULL && c->inflight)
+				c->inflight--;
+			memcpy(why, j->text, sizeof(why));
+			ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
+			ledger_commit_later(e);
+			if (c != NULL)
+				dest_dispatch(e, j->dest);
+			continue;
+		}
 		if (j->lost) {
 			/* taken over while we were frozen: never sent here */
 			if (c != NULL && c->inflight)
@@ -496,6 +563,7 @@ job_start(struct engine *e, const struct store_delivery *row, const char *why)
 	const char *at = strrchr(row->address, '@');
 
 	j->d = *row;
+	j->supp = e->supp;
 	job_body_init(e, j);
 	/* tokens here, on the loop thread: the token code keeps a
 	 * per-thread HMAC cache that render threads would leak */
@@ -573,7 +641,10 @@ ledger_lease(struct engine *e, size_t want)
 	 * pool at once (one hand-off instead of one per row) */
 	for (size_t i = 0; i < n; i++)
 		addrs[i] = rows[i].address;
-	if (store_supp_check_many(s, addrs, n, on_supp_hit, why) < 0) {
+	/* the version first: a suppression added during the check is seen
+	 * by it or checked again before the mark (supp_recheck) */
+	if (store_supp_version(s, &e->supp) < 0 ||
+	    store_supp_check_many(s, addrs, n, on_supp_hit, why) < 0) {
 		for (size_t i = 0; i < n; i++)
 			free(why[i]);
 		store_release(s, e->cfg->campaign_id, e->owner, ids, n, NULL,

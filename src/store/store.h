@@ -607,6 +607,12 @@ struct store_ops {
 	int (*supp_check_many)(struct store *, const char *const *addrs,
 	                       size_t n, store_supp_hit_fn *fn, void *arg);
 	int (*supp_each)(struct store *, store_supp_fn *, void *);
+	/* The suppression list's version: a number that changes once a
+	 * suppression added or rewritten (an erase) is committed, by
+	 * whoever makes it; the engine checks again what it is about to
+	 * send only when it changed.  In a write transaction it is the
+	 * version that transaction sees.  NULL: always 0. */
+	int (*supp_version)(struct store *, int64_t *version);
 
 	/* Campaigns.  campaign_create makes one pending ledger row per
 	 * member of the list, or a suppressed one for suppressed members. */
@@ -968,7 +974,8 @@ struct store_ops {
 	X(webhook_lease)                                                       \
 	X(webhook_settle)                                                      \
 	X(webhook_each)                                                        \
-	X(webhook_retry)
+	X(webhook_retry)                                                       \
+	X(supp_version)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1117,6 +1124,7 @@ int store_supp_check(struct store *s, const char *address,
 int store_supp_check_many(struct store *s, const char *const *addrs, size_t n,
                           store_supp_hit_fn *fn, void *arg);
 int store_supp_each(struct store *s, store_supp_fn *fn, void *arg);
+int store_supp_version(struct store *s, int64_t *version);
 int store_campaign_create(struct store *s, const char *name, int64_t list_id,
                           time_t now, int64_t *id);
 int store_campaign_find(struct store *s, const char *name, int64_t *id);

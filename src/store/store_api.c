@@ -386,6 +386,17 @@ store_supp_each(struct store *s, store_supp_fn *fn, void *arg)
 	CALL(supp_each, fn, arg);
 }
 
+/* The suppression list's version (0 where the backend keeps none). */
+int
+store_supp_version(struct store *s, int64_t *version)
+{
+	NEED(supp_version, version != NULL, "no version");
+	*version = 0;
+	if (s->ops->supp_version == NULL)
+		return 0;
+	CALL(supp_version, version);
+}
+
 /* Make a campaign with a ledger row per member of the list. */
 int
 store_campaign_create(struct store *s, const char *name, int64_t list_id,

@@ -405,6 +405,18 @@ static const char *const pg_migrations[STORE_PG_SCHEMA] = {
     "CREATE FUNCTION mc_json_patch(t text, p text) RETURNS text LANGUAGE"
     " sql IMMUTABLE AS $$ SELECT mc_json_text(mc_json_merge(t::jsonb,"
     " p::jsonb)) $$;",
+    /*
+     * 20: the suppression list's version (supp_version).  Not a counter
+     * row as in SQLite: every writer of suppressions would queue on it
+     * until its commit, and a transaction adding two suppressions could
+     * deadlock with an erase.  A notification instead: sent at commit
+     * only, per statement, to the sessions that LISTEN (a running
+     * campaign), whoever writes the suppression.
+     */
+    "CREATE FUNCTION mc_supp_notify() RETURNS trigger LANGUAGE plpgsql AS"
+    " $$ BEGIN PERFORM pg_notify('mailcast_supp', ''); RETURN NULL; END $$;"
+    "CREATE TRIGGER supp_version AFTER INSERT OR UPDATE ON suppressions"
+    " FOR EACH STATEMENT EXECUTE FUNCTION mc_supp_notify();",
 };
 
 /* A webhook_outbox row as struct store_webhook reads it (SQLite's WH_ROW). */
@@ -1026,8 +1038,10 @@ struct store_pg {
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char salt[128]; /* the erase salt, read on first need ("" before) */
 	char hit_source[256];
-	bool read_only; /* opened STORE_READ: every session read-only */
-	int64_t ctx;    /* the audit context of this session, 0: none */
+	bool read_only;     /* opened STORE_READ: every session read-only */
+	int64_t ctx;        /* the audit context of this session, 0: none */
+	bool listening;     /* LISTEN mailcast_supp in this session */
+	int64_t supp_notes; /* supp_version: notifications, new sessions */
 };
 
 /* Text parameters of one statement (numbers formatted in place). */
@@ -1292,6 +1306,9 @@ pg_reconnect(struct store_pg *p)
 		return 0;
 	PQreset(p->conn);
 	memset(p->prepared, 0, sizeof(p->prepared));
+	/* a new session: what it was not told may have changed */
+	p->listening = false;
+	p->supp_notes++;
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		return 0;
 	/* a new session: a read-only store stays read-only */
@@ -2226,6 +2243,36 @@ pg_supp_check(struct store *s, const char *address,
 	hit->entry = p->hit_entry;
 	hit->source = p->hit_source;
 	PQclear(r);
+	return 0;
+}
+
+/* op: supp_version — the notifications of migration 20's trigger
+ * counted (LISTEN from the first call made outside a transaction: the
+ * engine's first lease); libpq keeps those that arrive with the results
+ * of other statements. */
+static int
+pg_supp_version(struct store *s, int64_t *version)
+{
+	struct store_pg *p = PG(s);
+	PGnotify *n;
+	int err;
+
+	if (!p->listening && !p->in_txn && !p->read_only) {
+		pg_reconnect(p);
+		if ((err = pg_simple(p, "LISTEN mailcast_supp",
+		                     "suppression version")) < 0)
+			return err;
+		p->listening = true;
+	}
+	if (p->listening && PQconsumeInput(p->conn) == 0)
+		return store_fail(s, MC_EIO, "suppression version: %s",
+		                  PQerrorMessage(p->conn));
+	while ((n = PQnotifies(p->conn)) != NULL) {
+		if (strcmp(n->relname, "mailcast_supp") == 0)
+			p->supp_notes++;
+		PQfreemem(n);
+	}
+	*version = p->supp_notes;
 	return 0;
 }
 
@@ -4275,6 +4322,7 @@ static const struct store_ops pg_ops = {
     .supp_remove = pg_supp_remove,
     .supp_check = pg_supp_check,
     .supp_each = pg_supp_each,
+    .supp_version = pg_supp_version,
     .campaign_create = pg_campaign_create,
     .campaign_find = pg_campaign_find,
     .lease = pg_lease,

@@ -20,7 +20,7 @@
 #include "store/store.h"
 
 /* Newest schema version this code writes (the SQLite backend's too). */
-#define STORE_PG_SCHEMA 19
+#define STORE_PG_SCHEMA 20
 
 /*
  * Connect to url (a libpq URI, "postgresql://user@host:port/db?...") into

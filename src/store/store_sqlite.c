@@ -373,6 +373,16 @@ static const char *const migrations[STORE_SQLITE_SCHEMA] = {
     /* 19: PostgreSQL's contact audit triggers; SQLite's are TEMP
      * triggers made at open (audit_triggers) */
     "SELECT 1;",
+    /* 20: the suppression list's version (supp_version): bumped by every
+     * suppression added or rewritten, whoever writes it (also the sqlite3
+     * shell), so a running campaign checks again what it is about to
+     * send; an INSERT OR IGNORE that adds nothing fires nothing */
+    "CREATE TABLE supp_version (n INTEGER NOT NULL);"
+    "INSERT INTO supp_version VALUES (0);"
+    "CREATE TRIGGER supp_version_add AFTER INSERT ON suppressions BEGIN"
+    " UPDATE supp_version SET n = n + 1; END;"
+    "CREATE TRIGGER supp_version_change AFTER UPDATE ON suppressions BEGIN"
+    " UPDATE supp_version SET n = n + 1; END;",
 };
 
 /*
@@ -682,6 +692,7 @@ static const char wh_disarm_sql[] =
 	X(ST_SUPP_ANY_ERASED, /* an entry of an erased address (a hash) */     \
 	  "SELECT EXISTS (SELECT 1 FROM suppressions WHERE entry GLOB "        \
 	  "'" STORE_ERASE_PREFIX "*')")                                        \
+	X(ST_SUPP_VERSION, "SELECT n FROM supp_version")                       \
 	X(ST_SUPP_EACH, "SELECT entry, reason, source, created_at FROM "       \
 	                "suppressions ORDER BY entry")                         \
 	X(ST_CAMPAIGN_INSERT, "INSERT INTO campaigns(name, list_id, "          \
@@ -1013,9 +1024,10 @@ struct store_sqlite {
 	sqlite3 *db;
 	struct ckpt ck;
 	sqlite3_stmt *st[ST__COUNT];
-	int in_txn;    /* caller's begin() is open */
-	int64_t ctx;   /* audit_context's row; 0: none (NULL) */
-	char salt[80]; /* store_meta's erase_salt */
+	int in_txn;          /* caller's begin() is open */
+	int64_t ctx;         /* audit_context's row; 0: none (NULL) */
+	char salt[80];       /* store_meta's erase_salt */
+	bool supp_versioned; /* schema 20: the table supp_version */
 	char hit_entry[STORE_ADDRESS_MAX + 2];
 	char hit_source[256];
 };
@@ -1927,6 +1939,28 @@ sq_supp_check_many(struct store *s, const char *const *addrs, size_t n,
 	sqlite3_clear_bindings(st);
 	buf_fini(&b);
 	return stop;
+}
+
+/* op: supp_version (0 in a store kept below schema 20) */
+static int
+sq_supp_version(struct store *s, int64_t *version)
+{
+	struct store_sqlite *q = SQ(s);
+	sqlite3_stmt *st;
+	int rc;
+
+	*version = 0;
+	if (!q->supp_versioned)
+		return 0;
+	if ((st = stmt(q, ST_SUPP_VERSION)) == NULL)
+		return db_fail(q, "suppression version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	           ? 0
+	           : db_fail(q, "suppression version");
 }
 
 /* op: supp_each */
@@ -4262,6 +4296,7 @@ static const struct store_ops sqlite_ops = {
     .supp_remove = sq_supp_remove,
     .supp_check = sq_supp_check,
     .supp_check_many = sq_supp_check_many,
+    .supp_version = sq_supp_version,
     .supp_each = sq_supp_each,
     .campaign_create = sq_campaign_create,
     .campaign_find = sq_campaign_find,
@@ -4818,6 +4853,7 @@ connection_setup(struct store_sqlite *q, bool readonly, char *err, size_t errsz)
 	 * tests) has no audit tables: no triggers then. */
 	if (sq_version(q->db, &version) != SQLITE_OK || version < 6)
 		return 0;
+	q->supp_versioned = version >= 20;
 	/* A read-only connection changes nothing to audit (and may not
 	 * make TEMP triggers under query_only). */
 	if (!readonly &&

@@ -14,7 +14,7 @@
 #include "store/store.h"
 
 /* Newest schema version this code writes. */
-#define STORE_SQLITE_SCHEMA 19
+#define STORE_SQLITE_SCHEMA 20
 
 /*
  * Open the database at path in mode (store_open_mode() in store.h) into

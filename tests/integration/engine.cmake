@@ -17,6 +17,20 @@ add_test(NAME engine_relays
     COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_relays.py
     $<TARGET_FILE:mailcast>)
 set_tests_properties(engine_relays PROPERTIES LABELS integration TIMEOUT 300)
+# A suppression made while a run holds the rows stops their mail (port
+# 26460), and on PostgreSQL by its notification (pg.sh; port 26461).
+add_test(NAME engine_suppress_live
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_suppress_live.py
+    $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_suppress_live PROPERTIES LABELS integration
+    TIMEOUT 120)
+add_test(NAME engine_suppress_live_pg
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run /usr/bin/python3
+            ${CMAKE_CURRENT_SOURCE_DIR}/engine_suppress_live.py
+            $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_suppress_live_pg PROPERTIES LABELS
+    "integration;pg" SKIP_RETURN_CODE 77 TIMEOUT 180
+    ENVIRONMENT "MC_TEST_BACKEND=postgresql;MC_TEST_PORT_BASE=26461")
 # The one creation behind `campaign create`, `broadcast` and `demo`.
 add_test(NAME campaign_create
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_create.sh

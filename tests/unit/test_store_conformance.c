@@ -373,6 +373,73 @@ test_supp_check_many(void **state)
 	    store_supp_check_many(s, addrs, 0, many_stop, &stop_at), 0);
 }
 
+static struct store_contact_in row_in(const char *address, const char *attrs,
+                                      const char *status);
+
+/* s's suppression version once it is no longer old (PostgreSQL tells
+ * by a notification that arrives a moment after the commit: polled, at
+ * most 5 s; SQLite's answers at once). */
+static int64_t
+version_after(struct store *s, int64_t old)
+{
+	int64_t v = old;
+
+	for (int i = 0; i < 500 && v == old; i++) {
+		assert_int_equal(store_supp_version(s, &v), 0);
+		if (v == old)
+			usleep(10000);
+	}
+	return v;
+}
+
+/* supp_version: the version another connection reads changes once a
+ * suppression is added, by it or by another connection, and once an
+ * erase rewrites one; it stays while nothing is written. */
+static void
+test_supp_version(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s, *s2;
+	struct store_contact_in r = row_in("e@x.example", "{}", NULL);
+	struct store_upsert_counts c = {0};
+	int64_t v0, v1, v2, v3, id, list;
+	char err[256];
+	int added;
+
+	s2 = store_open(f->url, err, sizeof(err));
+	assert_non_null(s2);
+	assert_int_equal(store_supp_version(s2, &v0), 0);
+	assert_int_equal(store_supp_version(s2, &v1), 0);
+	assert_int_equal(v1, v0);
+	assert_int_equal(
+	    store_supp_add(s, "v@x.example", SUPP_MANUAL, "cli", T0, &added),
+	    0);
+	v1 = version_after(s2, v0);
+	assert_true(v1 != v0);
+	/* its own add, inside its own write transaction */
+	assert_int_equal(store_begin(s2), 0);
+	assert_int_equal(
+	    store_supp_add(s2, "@v.example", SUPP_MANUAL, "cli", T0, &added),
+	    0);
+	assert_int_equal(store_commit(s2), 0);
+	v2 = version_after(s2, v1);
+	assert_true(v2 != v1);
+	/* an erase rewrites the contact's entries */
+	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(store_contact_upsert_many(s, &r, 1, list, T0, 0, &c),
+	                 0);
+	assert_int_equal(store_supp_add(s, "e@x.example", SUPP_UNSUBSCRIBED,
+	                                "cli", T0, &added),
+	                 0);
+	v2 = version_after(s2, v2);
+	assert_int_equal(store_contact_lookup(s, 0, "e@x.example", &id), 0);
+	assert_int_equal(
+	    store_contact_remove(s, id, true, SUPP_UNSUBSCRIBED, T0), 0);
+	v3 = version_after(s2, v2);
+	assert_true(v3 != v2);
+	store_close(s2);
+}
+
 /* A list of n contacts c0@d0.example...; returns the list id. */
 static int64_t
 make_list(struct store *s, int n)
@@ -2714,6 +2781,7 @@ main(void)
 		    PER_BACKEND(test_contact_lifecycle, be),
 		    PER_BACKEND(test_suppressions, be),
 		    PER_BACKEND(test_supp_check_many, be),
+		    PER_BACKEND(test_supp_version, be),
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
