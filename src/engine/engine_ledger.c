@@ -355,6 +355,8 @@ submit_marked(struct engine *e)
 
 			if (c != NULL && c->inflight)
 				c->inflight--;
+			if (c != NULL && c->used)
+				c->used--; /* not one of its --per-conn */
 			memcpy(why, j->text, sizeof(why));
 			ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
 			ledger_commit_later(e);
