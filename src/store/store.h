@@ -146,7 +146,10 @@ enum store_contact_status store_reason_status(enum store_supp_reason r);
 
 /* An erased address's suppression entry: "sha256:" and 64 hex digits of
  * SHA-256(salt ":" address), salt a store's own secret (erase_salt). */
-#define STORE_ERASE_PREFIX    "sha256:"
+#define STORE_ERASE_PREFIX "sha256:"
+/* The reply text of a ledger row settled because its contact was deleted
+ * before it was sent (contact_remove). */
+#define STORE_DELETED_TEXT    "skipped: the contact was deleted"
 #define STORE_ERASE_ENTRY_LEN 71
 void store_erase_entry(const char *salt, const char *address,
                        char out[STORE_ERASE_ENTRY_LEN + 1]);
@@ -572,7 +575,10 @@ struct store_ops {
 	int (*contact_set_attrs)(struct store *, int64_t id, const char *patch,
 	                         time_t now, int *changed);
 	/* Delete contact id: its attributes and memberships go, the ledger,
-	 * bounces and events keep referring to it (the row stays, hidden).
+	 * bounces and events keep referring to it (the row stays, hidden);
+	 * its ledger rows not yet sent (pending, deferred) are settled as
+	 * suppressed with STORE_DELETED_TEXT, also one a running campaign
+	 * holds (its inflight mark then fails: never sent).
 	 * erase (the right to erasure): moreover the address becomes the
 	 * erase entry (store_erase_entry) in the contact, the suppression
 	 * list (every entry of the address, reasons kept; one with reason

@@ -968,6 +968,12 @@ static const char pg_wh_disarm_sql[] =
 	  "UPDATE contacts SET attrs = '{}', deleted_at = $2::bigint, "        \
 	  "updated_at = $2::bigint WHERE id = $1::bigint AND deleted_at IS "   \
 	  "NULL")                                                              \
+	X(PS_CONTACT_SKIP, /* a deleted contact's rows not yet on the wire */  \
+	  "UPDATE deliveries SET state = 'suppressed', reply_text = "          \
+	  "'" STORE_DELETED_TEXT "', lease_owner = NULL, lease_expires = "     \
+	  "NULL, updated_at = $2::bigint WHERE campaign_id IN (SELECT id "     \
+	  "FROM campaigns) AND contact_id = $1::bigint AND state IN "          \
+	  "('pending', 'deferred')")                                           \
 	X(PS_ERASE_SUPP_COPY,                                                  \
 	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
 	  "SELECT $2::text, reason, 'erased', created_at FROM suppressions "   \
@@ -3987,8 +3993,9 @@ pg_contact_remove(struct store *s, int64_t id, bool erase,
 		return err;
 	if (erase)
 		err = pg_erase_contact(p, id, address, reason, now);
-	else if ((err = run_ids(p, PS_MEMBERS_DROP, "delete", id, 0, 1)) == 0)
-		err = run_ids(p, PS_CONTACT_HIDE, "delete", id, now, 2);
+	else if ((err = run_ids(p, PS_MEMBERS_DROP, "delete", id, 0, 1)) == 0 &&
+	         (err = run_ids(p, PS_CONTACT_HIDE, "delete", id, now, 2)) == 0)
+		err = run_ids(p, PS_CONTACT_SKIP, "delete", id, now, 2);
 	return txn_leave(p, own, err);
 }
 

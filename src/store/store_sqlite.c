@@ -639,6 +639,12 @@ static const char wh_disarm_sql[] =
 	X(ST_CONTACT_HIDE, "UPDATE contacts SET attrs = '{}', deleted_at = "   \
 	                   "?2, updated_at = ?2 "                              \
 	                   "WHERE id = ?1 AND deleted_at IS NULL")             \
+	X(ST_CONTACT_SKIP, /* a deleted contact's rows not yet on the wire */  \
+	  "UPDATE deliveries SET state = 'suppressed', reply_text = "          \
+	  "'" STORE_DELETED_TEXT "', lease_owner = NULL, lease_expires = "     \
+	  "NULL, updated_at = ?2 WHERE campaign_id IN (SELECT id FROM "        \
+	  "campaigns) AND contact_id = ?1 AND state IN ('pending', "           \
+	  "'deferred')")                                                       \
 	X(ST_ERASE_SUPP_COPY,                                                  \
 	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
 	  "SELECT "                                                            \
@@ -4226,8 +4232,9 @@ sq_contact_remove(struct store *s, int64_t id, bool erase,
 		return err;
 	if (erase)
 		err = erase_contact(q, id, address, reason, now);
-	else if ((err = run_id(q, ST_MEMBERS_DROP, "delete", id, 0)) == 0)
-		err = run_id(q, ST_CONTACT_HIDE, "delete", id, now);
+	else if ((err = run_id(q, ST_MEMBERS_DROP, "delete", id, 0)) == 0 &&
+	         (err = run_id(q, ST_CONTACT_HIDE, "delete", id, now)) == 0)
+		err = run_id(q, ST_CONTACT_SKIP, "delete", id, now);
 	return txn_leave(q, own, err);
 }
 

@@ -84,7 +84,7 @@ run "bob is gone" 66 "$MC" $S contact show bob@x.example
 run "not on any list" 0 "$MC" $S list show main
 lacks "bob off main" "bob@x.example"
 run "the ledger keeps bob" 0 "$MC" $S campaign who c1 --csv
-has "bob's ledger row" "bob@x.example,pending"
+has "bob's row, not sent, says why" "bob@x.example,suppressed,0,,,skipped: the contact was deleted,,"
 # erasure after a delete, and of an address only the suppression list holds
 # (found by the hostile pass: both were "not a contact", exit 66)
 run "erase bob after his delete" 0 "$MC" $S contact erase bob@x.example --reason "art. 17 after a delete"

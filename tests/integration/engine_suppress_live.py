@@ -6,11 +6,13 @@ A 240-recipient broadcast into `mailcast sink`, slowed by --rate 30 (so it
 takes ~8 s and leases every row in its first batch).  Once mail flows, and
 with the rows of the targets checked to be leased to the run, four
 commands: `suppress add` of one address, `suppress add --reason
-unsubscribed` of another, `contact erase` of a third, `suppress add
-@late.example` for ten more.  Checked: the run exits 0; the sink never
-received any of the thirteen; every other recipient arrived exactly once;
-the targets' ledger rows say suppressed, with the entry that matched (the
-erased one by its sha256: hash); `campaign status` counts 13 suppressed.
+unsubscribed` of another, `contact erase` of a third, `contact delete` of
+a fourth, `suppress add @late.example` for ten more.  Checked: the run
+exits 0; the sink never received any of the fourteen; every other
+recipient arrived exactly once; the targets' ledger rows say suppressed,
+with the entry that matched (the erased one by its sha256: hash; the
+deleted one "skipped: the contact was deleted"); `campaign status` counts
+14 suppressed.
 
 The store is SQLite, or with MC_TEST_BACKEND=postgresql (under
 tests/helpers/pg.sh) a fresh PostgreSQL database, where the run learns of
@@ -39,9 +41,9 @@ def addr(i):
 c = Case(os.path.abspath(sys.argv[1]))
 try:
     addrs = [addr(i) for i in range(N)]
-    one, unsub, erased = addr(200), addr(201), addr(202)
+    one, unsub, erased, deleted = addr(200), addr(201), addr(202), addr(203)
     domain = [addr(i) for i in range(220, 230)]
-    targets = [one, unsub, erased] + domain
+    targets = [one, unsub, erased, deleted] + domain
     tpl = c.make_list(addrs)
     md = os.path.join(c.dir, "md")
     sink = c.sink(PORT, md)
@@ -69,6 +71,7 @@ try:
     c.mailcast("suppress", "add", one)
     c.mailcast("suppress", "add", "--reason", "unsubscribed", unsub)
     c.mailcast("contact", "erase", erased)
+    c.mailcast("contact", "delete", deleted)
     c.mailcast("suppress", "add", "@late.example")
     try:
         out, err = run.communicate(timeout=60)
@@ -100,6 +103,9 @@ try:
             len(er) == 1 and er[0].startswith("suppressed suppressed: "
                                               "sha256:")
             and erased not in rows, er)
+    c.check("the deleted one: skipped, the ledger says why",
+            rows.get(deleted) == "suppressed skipped: the contact was "
+            "deleted", rows.get(deleted))
     bad = [a for a in domain if not rows.get(a, "").startswith(
         "suppressed suppressed: @late.example")]
     c.check("the @late.example ones: suppressed by the domain entry",

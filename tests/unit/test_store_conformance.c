@@ -440,6 +440,61 @@ test_supp_version(void **state)
 	store_close(s2);
 }
 
+/* delivery_each: "address=state/text;" per row. */
+static int
+see_dlv(void *arg, const struct store_dlv_row *r)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 512 - strlen(out), "%s=%s/%s;", r->address,
+	         store_dlv_state_name(r->state), r->text ? r->text : "");
+	return 0;
+}
+
+/* contact_remove (delete): the contact's rows not yet sent are settled
+ * as suppressed (STORE_DELETED_TEXT), one leased by a run too (whose
+ * inflight mark then fails: never sent), one already sent stays sent. */
+static void
+test_delete_skips_unsent(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = f->s;
+	struct store_contact_in r[3] = {row_in("a@x.example", "{}", NULL),
+	                                row_in("b@x.example", "{}", NULL),
+	                                row_in("c@x.example", "{}", NULL)};
+	struct store_upsert_counts c = {0};
+	struct store_delivery d[4];
+	struct store_outcome o = {.state = DLV_SENT, .reply_code = 250};
+	const char *gone[] = {"a@x.example", "b@x.example", "c@x.example"};
+	int64_t list, camp, id;
+	size_t nd = 0, moved = 99;
+	char seen[512] = "";
+
+	assert_int_equal(store_list_ensure(s, "l", T0, &list), 0);
+	assert_int_equal(store_contact_upsert_many(s, r, 3, list, T0, 0, &c),
+	                 0);
+	assert_int_equal(store_campaign_create(s, "c1", list, T0, &camp), 0);
+	assert_int_equal(store_lease(s, camp, "run-1", T0, 60, d, 2, &nd), 0);
+	assert_int_equal(nd, 2);
+	o.id = d[0].id;
+	o.owner = "run-1";
+	assert_int_equal(store_record(s, &o, 1, T0), 0);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(store_contact_lookup(s, 0, gone[i], &id), 0);
+		assert_int_equal(
+		    store_contact_remove(s, id, false, SUPP_MANUAL, T0 + 1), 0);
+	}
+	assert_int_equal(
+	    store_mark_inflight(s, &d[1].id, 1, "run-1", T0 + 2, &moved), 0);
+	assert_int_equal(moved, 0);
+	store_deliveries_fini(d, nd);
+	assert_int_equal(store_delivery_each(s, camp, -1, see_dlv, seen), 0);
+	assert_string_equal(seen,
+	                    "a@x.example=sent/;"
+	                    "b@x.example=suppressed/" STORE_DELETED_TEXT
+	                    ";c@x.example=suppressed/" STORE_DELETED_TEXT ";");
+}
+
 /* A list of n contacts c0@d0.example...; returns the list id. */
 static int64_t
 make_list(struct store *s, int n)
@@ -2782,6 +2837,7 @@ main(void)
 		    PER_BACKEND(test_suppressions, be),
 		    PER_BACKEND(test_supp_check_many, be),
 		    PER_BACKEND(test_supp_version, be),
+		    PER_BACKEND(test_delete_skips_unsent, be),
 		    PER_BACKEND(test_campaign_and_lease, be),
 		    PER_BACKEND(test_stale_inflight, be),
 		    PER_BACKEND(test_engine_ops, be),
