@@ -168,6 +168,25 @@ rate_take(struct engine *e, struct dest *d, double now)
 	}
 }
 
+/* A message handed over was not sent after all (suppressed meanwhile):
+ * its place in the pacing goes to the next one. */
+void
+dest_rate_give(struct engine *e, struct dest *d)
+{
+	double rate = e->cfg->limits.rate;
+	double drate;
+
+	if (d == NULL)
+		return;
+	drate = dest_rate_now(d);
+	if (e->cfg->limiter != NULL && d->rate > 0)
+		d->tokens++;
+	if (rate > 0)
+		e->g_next_ms -= 1000.0 / rate;
+	if (drate > 0)
+		d->next_ms -= 1000.0 / drate;
+}
+
 /* Hand j to connection c: the transaction is set up and waits for its
  * inflight mark to be committed (ledger_flush submits it). */
 static void

@@ -225,7 +225,8 @@ struct engine {
 	unsigned lease_timeout; /* seconds (cfg or ENGINE_LEASE_TIMEOUT) */
 	uint64_t last_beat_ms;
 	struct store_delivery lease_buf[LEASE_BATCH];
-	int64_t supp; /* the suppression list's version at the last lease */
+	int64_t supp;     /* the suppression list's version at the last lease */
+	int64_t supp_txn; /* ... read in the last batch's transaction */
 	struct buf spare[SPARE_BODIES]; /* body buffers of freed jobs */
 	size_t nspare;
 	bool spares_done; /* job_spares_free() ran */
@@ -267,6 +268,7 @@ struct dest *dest_get(struct engine *e, const struct route *r);
 unsigned dest_conn_cap(const struct dest *d);
 void dest_dispatch_budget(struct engine *e);
 double dest_rate_now(const struct dest *d);
+void dest_rate_give(struct engine *e, struct dest *d);
 void dest_backoff(struct engine *e, struct dest *d, unsigned step);
 void dest_slow(struct engine *e, struct dest *d, const char *why);
 void dest_ok(struct engine *e, struct dest *d);

@@ -247,29 +247,26 @@ on_late_hit(void *arg, size_t i, const struct store_suppression *hit)
 }
 
 /*
- * Inside the batch's transaction, before the marks: when the suppression
- * list changed since a job to be marked was checked (an erase, an
- * unsubscribe, a `suppress add` while the run holds its rows), check those
- * jobs again; a hit is not marked and never sent (submit_marked settles
- * it).  One read of the version per commit when nothing changed.
+ * The jobs to be marked (or just marked) that were checked against an
+ * older version of the suppression list than v (an erase, an unsubscribe,
+ * a `suppress add` meanwhile) are checked again, in one query; a hit is
+ * never sent (submit_marked settles it).  Called inside the batch's
+ * transaction before the marks, and on PostgreSQL after its commit too.
  */
 static int
-supp_recheck(struct engine *e)
+supp_recheck(struct engine *e, int64_t v)
 {
 	struct store *s = e->cfg->store;
 	struct job *late[LEASE_BATCH];
 	const char *addrs[LEASE_BATCH];
 	struct job *j = e->tosubmit.head;
-	int64_t v;
 	int err;
 
-	if ((err = store_supp_version(s, &v)) < 0)
-		return err;
 	while (j != NULL) {
 		size_t n = 0;
 
 		for (; j != NULL && n < LEASE_BATCH; j = j->next)
-			if (j->supp != v) {
+			if (j->supp != v && !j->late && !j->lost) {
 				j->supp = v;
 				late[n] = j;
 				addrs[n++] = j->d.address;
@@ -281,16 +278,34 @@ supp_recheck(struct engine *e)
 	return 0;
 }
 
+/* SQLite: the version moved from a to b by this transaction's own
+ * suppressions alone (its write lock keeps every other writer out): the
+ * hard bounces of the run's own rows, which concern no other row of it.
+ * What was checked at a is as good as checked at b. */
+static void
+supp_alias(struct engine *e, int64_t a, int64_t b)
+{
+	for (struct job *j = e->live; j != NULL; j = j->live_next)
+		if (j->supp == a)
+			j->supp = b;
+	if (e->supp == a)
+		e->supp = b;
+}
+
 /* Write the batch in one transaction; 0 or MC_E*. */
 static int
 batch_write(struct engine *e, struct batch *b, time_t now)
 {
 	struct store *s = e->cfg->store;
 	size_t moved;
+	bool own = false;
+	int64_t v2;
 	int err = store_begin(s);
 
 	if (err == 0)
-		err = supp_recheck(e);
+		err = store_supp_version(s, &e->supp_txn);
+	if (err == 0)
+		err = supp_recheck(e, e->supp_txn);
 	for (struct job *j = e->tosubmit.head; j; j = j->next)
 		if (!j->late)
 			b->mark[b->nmark++] = j->d.id;
@@ -300,12 +315,17 @@ batch_write(struct engine *e, struct batch *b, time_t now)
 
 		if (j->released)
 			continue;
-		if (j->action == BOUNCE_ACTION_SUPPRESS)
+		if (j->action == BOUNCE_ACTION_SUPPRESS) {
 			err = store_supp_add(s, j->d.address, SUPP_HARD_BOUNCE,
 			                     "campaign", now, &added);
+			own = true;
+		}
 		if (err == 0 && j->state == DLV_FAILED && j->code >= 500)
 			err = record_send_bounce(s, e, j, now);
 	}
+	if (err == 0 && own && !s->supp_after_commit &&
+	    (err = store_supp_version(s, &v2)) == 0 && v2 != e->supp_txn)
+		supp_alias(e, e->supp_txn, v2);
 	if (err == 0 && b->n)
 		err = store_record(s, b->o, b->n, now);
 	if (err == 0 && b->nrel)
@@ -353,10 +373,11 @@ submit_marked(struct engine *e)
 			/* suppressed since its lease: settled, never sent */
 			char why[sizeof(j->text)];
 
-			if (c != NULL && c->inflight)
-				c->inflight--;
+			if (c != NULL && c->inflight && --c->inflight == 0)
+				c->idle_since = engine_now_ms(e);
 			if (c != NULL && c->used)
 				c->used--; /* not one of its --per-conn */
+			dest_rate_give(e, j->dest);
 			memcpy(why, j->text, sizeof(why));
 			ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
 			ledger_commit_later(e);
@@ -414,6 +435,7 @@ ledger_flush(struct engine *e)
 	struct engine_event ev = {.kind = ENGINE_EV_COMMIT};
 	double t0;
 	struct job *j;
+	int64_t v;
 	int err;
 
 	e->last_flush_ms = engine_now_ms(e);
@@ -434,6 +456,15 @@ ledger_flush(struct engine *e)
 		engine_emit(e, &ev);
 		engine_fail(e, err,
 		            "recording outcomes: ", store_error(e->cfg->store));
+		return;
+	}
+	/* PostgreSQL tells of the suppressions committed while the batch's
+	 * transaction was open only now: the marked jobs again */
+	if (e->cfg->store->supp_after_commit &&
+	    ((err = store_supp_version(e->cfg->store, &v)) < 0 ||
+	     (v != e->supp_txn && (err = supp_recheck(e, v)) < 0))) {
+		engine_fail(e, err,
+		            "suppression check: ", store_error(e->cfg->store));
 		return;
 	}
 	ev.u.commit.outcomes = b.n;
@@ -958,4 +989,5 @@ ledger_holder_end(struct engine *e)
 	    c.held == 0)
 		store_holder_end(e->cfg->store, e->owner);
 	e->holder = false;
+	store_supp_unwatch(e->cfg->store); /* an idle worker keeps none */
 }

@@ -614,11 +614,17 @@ struct store_ops {
 	                       size_t n, store_supp_hit_fn *fn, void *arg);
 	int (*supp_each)(struct store *, store_supp_fn *, void *);
 	/* The suppression list's version: a number that changes once a
-	 * suppression added or rewritten (an erase) is committed, by
-	 * whoever makes it; the engine checks again what it is about to
-	 * send only when it changed.  In a write transaction it is the
-	 * version that transaction sees.  NULL: always 0. */
+	 * suppression added or rewritten (an erase) is committed by
+	 * another session (this session's own changes may count too); the
+	 * engine checks again what it is about to send only when it
+	 * changed.  SQLite: in a write transaction, the version that
+	 * transaction sees.  PostgreSQL (supp_after_commit): other
+	 * sessions' commits are learnt of between this session's
+	 * transactions, so read it again after a commit.  NULL: always 0. */
 	int (*supp_version)(struct store *, int64_t *version);
+	/* Stop what supp_version started (PostgreSQL: UNLISTEN, so an idle
+	 * process keeps no notifications).  NULL: nothing to stop. */
+	int (*supp_unwatch)(struct store *);
 
 	/* Campaigns.  campaign_create makes one pending ledger row per
 	 * member of the list, or a suppressed one for suppressed members. */
@@ -981,7 +987,8 @@ struct store_ops {
 	X(webhook_settle)                                                      \
 	X(webhook_each)                                                        \
 	X(webhook_retry)                                                       \
-	X(supp_version)
+	X(supp_version)                                                        \
+	X(supp_unwatch)
 
 enum store_op {
 #define STORE_OP_ENUM(name) STORE_OP_##name,
@@ -1005,6 +1012,9 @@ struct store {
 	/* lease: where the pending rows of one campaign go on (see
 	 * store_lease_from()) */
 	int64_t lease_camp, lease_na, lease_id;
+	/* supp_version learns of other sessions' changes only between this
+	 * session's transactions (see supp_version) */
+	bool supp_after_commit;
 };
 
 /* Open the store at url (made when missing: STORE_CREATE); NULL with the
@@ -1131,6 +1141,7 @@ int store_supp_check_many(struct store *s, const char *const *addrs, size_t n,
                           store_supp_hit_fn *fn, void *arg);
 int store_supp_each(struct store *s, store_supp_fn *fn, void *arg);
 int store_supp_version(struct store *s, int64_t *version);
+int store_supp_unwatch(struct store *s);
 int store_campaign_create(struct store *s, const char *name, int64_t list_id,
                           time_t now, int64_t *id);
 int store_campaign_find(struct store *s, const char *name, int64_t *id);

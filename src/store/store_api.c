@@ -397,6 +397,15 @@ store_supp_version(struct store *s, int64_t *version)
 	CALL(supp_version, version);
 }
 
+/* Stop watching the suppression list's version. */
+int
+store_supp_unwatch(struct store *s)
+{
+	if (s->ops->supp_unwatch == NULL)
+		return 0;
+	CALL0(supp_unwatch);
+}
+
 /* Make a campaign with a ledger row per member of the list. */
 int
 store_campaign_create(struct store *s, const char *name, int64_t list_id,

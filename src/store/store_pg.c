@@ -2317,6 +2317,23 @@ pg_supp_check_many(struct store *s, const char *const *addrs, size_t n,
 	return stop;
 }
 
+/* Count the notifications libpq holds: another session's suppression
+ * statements (this session's own are its own business: the engine's
+ * hard bounces can concern no other row of its run). */
+static void
+supp_drain(struct store_pg *p)
+{
+	PGnotify *n;
+	int self = PQbackendPID(p->conn);
+
+	while ((n = PQnotifies(p->conn)) != NULL) {
+		if (strcmp(n->relname, "mailcast_supp") == 0 &&
+		    n->be_pid != self)
+			p->supp_notes++;
+		PQfreemem(n);
+	}
+}
+
 /* op: supp_version — the notifications of migration 20's trigger
  * counted (LISTEN from the first call made outside a transaction: the
  * engine's first lease); libpq keeps those that arrive with the results
@@ -2325,7 +2342,6 @@ static int
 pg_supp_version(struct store *s, int64_t *version)
 {
 	struct store_pg *p = PG(s);
-	PGnotify *n;
 	int err;
 
 	if (!p->listening && !p->in_txn && !p->read_only) {
@@ -2338,13 +2354,25 @@ pg_supp_version(struct store *s, int64_t *version)
 	if (p->listening && PQconsumeInput(p->conn) == 0)
 		return store_fail(s, MC_EIO, "suppression version: %s",
 		                  PQerrorMessage(p->conn));
-	while ((n = PQnotifies(p->conn)) != NULL) {
-		if (strcmp(n->relname, "mailcast_supp") == 0)
-			p->supp_notes++;
-		PQfreemem(n);
-	}
+	supp_drain(p);
 	*version = p->supp_notes;
 	return 0;
+}
+
+/* op: supp_unwatch */
+static int
+pg_supp_unwatch(struct store *s)
+{
+	struct store_pg *p = PG(s);
+	int err = 0;
+
+	if (p->listening && !p->in_txn)
+		err = pg_simple(p, "UNLISTEN mailcast_supp",
+		                "suppression version");
+	if (err == 0)
+		p->listening = false;
+	supp_drain(p);
+	return err;
 }
 
 /* op: supp_each */
@@ -4396,6 +4424,7 @@ static const struct store_ops pg_ops = {
     .supp_each = pg_supp_each,
     .supp_check_many = pg_supp_check_many,
     .supp_version = pg_supp_version,
+    .supp_unwatch = pg_supp_unwatch,
     .campaign_create = pg_campaign_create,
     .campaign_find = pg_campaign_find,
     .lease = pg_lease,
@@ -4653,6 +4682,7 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->base.ops = &pg_ops;
+	p->base.supp_after_commit = true;
 	p->conn = c;
 	p->read_only = mode == STORE_READ;
 	*out = &p->base;
