@@ -2366,10 +2366,9 @@ pg_supp_unwatch(struct store *s)
 	struct store_pg *p = PG(s);
 	int err = 0;
 
-	if (p->listening && !p->in_txn)
-		err = pg_simple(p, "UNLISTEN mailcast_supp",
-		                "suppression version");
-	if (err == 0)
+	if (p->listening && !p->in_txn &&
+	    (err = pg_simple(p, "UNLISTEN mailcast_supp",
+	                     "suppression version")) == 0)
 		p->listening = false;
 	supp_drain(p);
 	return err;
