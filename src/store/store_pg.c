@@ -970,8 +970,10 @@ static const char pg_wh_disarm_sql[] =
 	  "NULL")                                                              \
 	X(PS_CONTACT_SKIP, /* a deleted contact's rows not yet on the wire */  \
 	  "UPDATE deliveries SET state = 'suppressed', reply_text = "          \
-	  "'" STORE_DELETED_TEXT "', lease_owner = NULL, lease_expires = "     \
-	  "NULL, updated_at = $2::bigint WHERE campaign_id IN (SELECT id "     \
+	  "'" STORE_DELETED_TEXT "', reply_code = NULL, enhanced_code = "      \
+	  "NULL, relay = NULL, queue_id = NULL, lease_owner = NULL, "          \
+	  "lease_expires = NULL, updated_at = $2::bigint WHERE campaign_id "   \
+	  "IN (SELECT id "                                                     \
 	  "FROM campaigns) AND contact_id = $1::bigint AND state IN "          \
 	  "('pending', 'deferred')")                                           \
 	X(PS_ERASE_SUPP_COPY,                                                  \

@@ -641,8 +641,10 @@ static const char wh_disarm_sql[] =
 	                   "WHERE id = ?1 AND deleted_at IS NULL")             \
 	X(ST_CONTACT_SKIP, /* a deleted contact's rows not yet on the wire */  \
 	  "UPDATE deliveries SET state = 'suppressed', reply_text = "          \
-	  "'" STORE_DELETED_TEXT "', lease_owner = NULL, lease_expires = "     \
-	  "NULL, updated_at = ?2 WHERE campaign_id IN (SELECT id FROM "        \
+	  "'" STORE_DELETED_TEXT "', reply_code = NULL, enhanced_code = "      \
+	  "NULL, relay = NULL, queue_id = NULL, lease_owner = NULL, "          \
+	  "lease_expires = NULL, updated_at = ?2 WHERE campaign_id IN "        \
+	  "(SELECT id FROM "                                                   \
 	  "campaigns) AND contact_id = ?1 AND state IN ('pending', "           \
 	  "'deferred')")                                                       \
 	X(ST_ERASE_SUPP_COPY,                                                  \

@@ -447,14 +447,16 @@ see_dlv(void *arg, const struct store_dlv_row *r)
 {
 	char *out = arg;
 
-	snprintf(out + strlen(out), 512 - strlen(out), "%s=%s/%s;", r->address,
-	         store_dlv_state_name(r->state), r->text ? r->text : "");
+	snprintf(out + strlen(out), 512 - strlen(out), "%s=%s/%d%s/%s;",
+	         r->address, store_dlv_state_name(r->state), r->reply_code,
+	         r->relay ? r->relay : "", r->text ? r->text : "");
 	return 0;
 }
 
 /* contact_remove (delete): the contact's rows not yet sent are settled
- * as suppressed (STORE_DELETED_TEXT), one leased by a run too (whose
- * inflight mark then fails: never sent), one already sent stays sent. */
+ * as suppressed (STORE_DELETED_TEXT, no reply of an earlier attempt), one
+ * leased by a run too (whose inflight mark then fails: never sent), one
+ * already sent stays sent. */
 static void
 test_delete_skips_unsent(void **state)
 {
@@ -475,10 +477,20 @@ test_delete_skips_unsent(void **state)
 	assert_int_equal(store_contact_upsert_many(s, r, 3, list, T0, 0, &c),
 	                 0);
 	assert_int_equal(store_campaign_create(s, "c1", list, T0, &camp), 0);
-	assert_int_equal(store_lease(s, camp, "run-1", T0, 60, d, 2, &nd), 0);
-	assert_int_equal(nd, 2);
+	assert_int_equal(store_lease(s, camp, "run-1", T0, 60, d, 3, &nd), 0);
+	assert_int_equal(nd, 3);
 	o.id = d[0].id;
 	o.owner = "run-1";
+	assert_int_equal(store_record(s, &o, 1, T0), 0);
+	/* c deferred by a 451: its reply goes with the skip */
+	o = (struct store_outcome){.id = d[2].id,
+	                           .state = DLV_DEFERRED,
+	                           .reply_code = 451,
+	                           .enhanced = "4.3.0",
+	                           .text = "try later",
+	                           .relay = "mx",
+	                           .next_attempt = T0 + 60,
+	                           .owner = "run-1"};
 	assert_int_equal(store_record(s, &o, 1, T0), 0);
 	for (size_t i = 0; i < 3; i++) {
 		assert_int_equal(store_contact_lookup(s, 0, gone[i], &id), 0);
@@ -490,10 +502,10 @@ test_delete_skips_unsent(void **state)
 	assert_int_equal(moved, 0);
 	store_deliveries_fini(d, nd);
 	assert_int_equal(store_delivery_each(s, camp, -1, see_dlv, seen), 0);
-	assert_string_equal(seen,
-	                    "a@x.example=sent/;"
-	                    "b@x.example=suppressed/" STORE_DELETED_TEXT
-	                    ";c@x.example=suppressed/" STORE_DELETED_TEXT ";");
+	assert_string_equal(
+	    seen, "a@x.example=sent/250/;"
+	          "b@x.example=suppressed/0/" STORE_DELETED_TEXT
+	          ";c@x.example=suppressed/0/" STORE_DELETED_TEXT ";");
 }
 
 /* A list of n contacts c0@d0.example...; returns the list id. */
