@@ -234,6 +234,14 @@ batch_gather(struct engine *e, struct batch *b)
 	}
 }
 
+/* What a suppressed job says: the entry that matched and its reason. */
+static void
+supp_why(char *buf, size_t size, const struct store_suppression *hit)
+{
+	snprintf(buf, size, "suppressed: %s (%s)", hit->entry,
+	         store_supp_reason_name(hit->reason));
+}
+
 /* One row of a late check suppressed: not sent, j->text says why. */
 static int
 on_late_hit(void *arg, size_t i, const struct store_suppression *hit)
@@ -241,8 +249,7 @@ on_late_hit(void *arg, size_t i, const struct store_suppression *hit)
 	struct job **late = arg;
 
 	late[i]->late = true;
-	snprintf(late[i]->text, sizeof(late[i]->text), "suppressed: %s (%s)",
-	         hit->entry, store_supp_reason_name(hit->reason));
+	supp_why(late[i]->text, sizeof(late[i]->text), hit);
 	return 0;
 }
 
@@ -620,9 +627,10 @@ static int
 on_supp_hit(void *arg, size_t i, const struct store_suppression *hit)
 {
 	char **why = arg;
+	char buf[sizeof(((struct job *)0)->text)];
 
-	why[i] = xasprintf("suppressed: %s (%s)", hit->entry,
-	                   store_supp_reason_name(hit->reason));
+	supp_why(buf, sizeof(buf), hit);
+	why[i] = xstrdup(buf);
 	return 0;
 }
 

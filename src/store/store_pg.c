@@ -973,9 +973,8 @@ static const char pg_wh_disarm_sql[] =
 	  "'" STORE_DELETED_TEXT "', reply_code = NULL, enhanced_code = "      \
 	  "NULL, relay = NULL, queue_id = NULL, lease_owner = NULL, "          \
 	  "lease_expires = NULL, updated_at = $2::bigint WHERE campaign_id "   \
-	  "IN (SELECT id "                                                     \
-	  "FROM campaigns) AND contact_id = $1::bigint AND state IN "          \
-	  "('pending', 'deferred')")                                           \
+	  "IN (SELECT id FROM campaigns) AND contact_id = $1::bigint AND "     \
+	  "state IN ('pending', 'deferred')")                                  \
 	X(PS_ERASE_SUPP_COPY,                                                  \
 	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
 	  "SELECT $2::text, reason, 'erased', created_at FROM suppressions "   \

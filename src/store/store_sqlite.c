@@ -644,9 +644,8 @@ static const char wh_disarm_sql[] =
 	  "'" STORE_DELETED_TEXT "', reply_code = NULL, enhanced_code = "      \
 	  "NULL, relay = NULL, queue_id = NULL, lease_owner = NULL, "          \
 	  "lease_expires = NULL, updated_at = ?2 WHERE campaign_id IN "        \
-	  "(SELECT id FROM "                                                   \
-	  "campaigns) AND contact_id = ?1 AND state IN ('pending', "           \
-	  "'deferred')")                                                       \
+	  "(SELECT id FROM campaigns) AND contact_id = ?1 AND state IN "       \
+	  "('pending', 'deferred')")                                           \
 	X(ST_ERASE_SUPP_COPY,                                                  \
 	  "INSERT INTO suppressions(entry, reason, source, created_at) "       \
 	  "SELECT "                                                            \
@@ -1338,19 +1337,33 @@ sq_contact_upsert(struct store *s, const char *address, const char *domain,
 	return 0;
 }
 
-/* A one-row query's first column as a yes or no. */
+/* A one-row query's first column (0 when no row). */
 static int
-exists_query(struct store_sqlite *q, enum sql_stmt id, const char *op, int *yes)
+int64_query(struct store_sqlite *q, enum sql_stmt id, const char *op,
+            int64_t *out)
 {
 	sqlite3_stmt *st = stmt(q, id);
 	int rc;
 
+	*out = 0;
 	if (st == NULL)
 		return db_fail(q, op);
 	rc = sqlite3_step(st);
-	*yes = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(q, op);
+}
+
+/* A one-row query's first column as a yes or no. */
+static int
+exists_query(struct store_sqlite *q, enum sql_stmt id, const char *op, int *yes)
+{
+	int64_t v;
+	int rc = int64_query(q, id, op, &v);
+
+	*yes = v != 0;
+	return rc;
 }
 
 /* Bind the batch's addresses (SQ_BATCH of them from parameter first,
@@ -1954,21 +1967,11 @@ static int
 sq_supp_version(struct store *s, int64_t *version)
 {
 	struct store_sqlite *q = SQ(s);
-	sqlite3_stmt *st;
-	int rc;
 
 	*version = 0;
 	if (!q->supp_versioned)
 		return 0;
-	if ((st = stmt(q, ST_SUPP_VERSION)) == NULL)
-		return db_fail(q, "suppression version");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*version = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE
-	           ? 0
-	           : db_fail(q, "suppression version");
+	return int64_query(q, ST_SUPP_VERSION, "suppression version", version);
 }
 
 /* op: supp_each */
