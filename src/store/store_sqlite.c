@@ -4379,14 +4379,36 @@ static const struct store_ops sqlite_ops = {
     .webhook_retry = sq_webhook_retry,
 };
 
-/* Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);
- * *was gets the version found.  A newer schema is refused. */
+/* The version schema_version records (0 for a store without one). */
+static int
+sq_schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return version;
+}
+
+/*
+ * Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);
+ * *was gets the version found.  A newer schema is refused.
+ *
+ * Several processes may open the same store at once (a worker and the
+ * CLI, or two commands on a brand-new file).  Each step reads the version
+ * again inside its write transaction, so a step another process has
+ * already taken is skipped rather than run twice.
+ */
 static int
 migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 {
-	sqlite3_stmt *st;
 	char *msg = NULL;
-	int version = 0;
+	int version;
 
 	if (sqlite3_exec(
 	        db,
@@ -4394,12 +4416,8 @@ migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 	        "NOT NULL)",
 	        NULL, NULL, &msg) != SQLITE_OK)
 		goto fail;
-	if (sqlite3_prepare_v2(db, "SELECT max(version) FROM schema_version",
-	                       -1, &st, NULL) != SQLITE_OK)
+	if ((version = sq_schema_version(db)) < 0)
 		goto fail;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
 	if (was != NULL)
 		*was = version;
 	if (target < 0 || target > STORE_SQLITE_SCHEMA)
@@ -4416,19 +4434,23 @@ migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 	 * is a no-op inside a transaction, so it goes here.) */
 	if (version < target)
 		sqlite3_exec(db, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL);
-	for (; version < target; version++) {
-		char *bump =
-		    xasprintf("DELETE FROM schema_version; INSERT INTO "
-		              "schema_version VALUES (%d)",
-		              version + 1);
-		int rc;
+	while (version < target) {
+		char *bump = NULL;
+		int rc, stepped = 0;
 
 		rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg);
-		if (rc == SQLITE_OK)
+		if (rc == SQLITE_OK && (version = sq_schema_version(db)) < 0)
+			rc = SQLITE_ERROR;
+		if (rc == SQLITE_OK && version < target) {
+			stepped = 1;
+			bump = xasprintf("DELETE FROM schema_version; INSERT "
+			                 "INTO schema_version VALUES (%d)",
+			                 version + 1);
 			rc = sqlite3_exec(db, migrations[version], NULL, NULL,
 			                  &msg);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_exec(db, bump, NULL, NULL, &msg);
+			if (rc == SQLITE_OK)
+				rc = sqlite3_exec(db, bump, NULL, NULL, &msg);
+		}
 		if (rc == SQLITE_OK)
 			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, &msg);
 		free(bump);
@@ -4439,6 +4461,9 @@ migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 			sqlite3_free(msg);
 			return MC_EIO;
 		}
+		if (!stepped)
+			break;
+		version++;
 	}
 	sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
 	return 0;
