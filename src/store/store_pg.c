@@ -18,6 +18,9 @@
  *
  * Errors: MC_EIO with "postgresql: OP: server text" in store_error();
  * unique and foreign-key violations where an op documents another code.
+ * A lost session says "postgresql: OP: the connection to URL (passwords
+ * "***") was lost: WORDS", and those words stay until a new session:
+ * what fails after them on the dead connection does not replace them.
  */
 #include <assert.h>
 #include <libpq-fe.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/xmalloc.h"
@@ -1054,6 +1058,10 @@ struct store_pg {
 	int64_t ctx;        /* the audit context of this session, 0: none */
 	bool listening;     /* LISTEN mailcast_supp in this session */
 	int64_t supp_notes; /* supp_version: notifications, new sessions */
+	char *shown;        /* the URL, its passwords "***": errors name it */
+	bool lost; /* store_error() says the session was lost; kept until a
+	            * new one (what fails after it on the dead connection —
+	            * a ROLLBACK, a COMMIT — is only its consequence) */
 };
 
 /* Text parameters of one statement (numbers formatted in place). */
@@ -1263,16 +1271,88 @@ outcome_array(const struct store_outcome *o, size_t n, int f)
 	return out;
 }
 
-/* Record the server's error for op; returns MC_EIO. */
+/*
+ * Is c's session gone (r: the failed result, or NULL)?  libpq says so
+ * once it has read the end of the connection; before that a FATAL (or
+ * PANIC) error — the server ends the session after sending one:
+ * pg_terminate_backend(), a shutdown, an idle timeout — or a class 08
+ * SQLSTATE (connection exception) says it.
+ */
+static bool
+conn_lost(PGconn *c, const PGresult *r)
+{
+	const char *sev =
+	    r ? PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED) : NULL;
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	if (c == NULL || PQstatus(c) == CONNECTION_BAD)
+		return true;
+	if (sev && (strcmp(sev, "FATAL") == 0 || strcmp(sev, "PANIC") == 0))
+		return true;
+	return state && strncmp(state, "08", 2) == 0;
+}
+
+/*
+ * libpq's words for why the session ended, one line into out: the
+ * server's message when the result carries one, else the first line of
+ * the connection's (which keeps the server's FATAL ahead of libpq's own
+ * "server closed the connection unexpectedly" and its indented hints),
+ * without the "FATAL:  " severity prefix.
+ */
+static void
+lost_words(PGconn *c, const PGresult *r, char *out, size_t outsz)
+{
+	const char *m =
+	    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *sp;
+	size_t len;
+
+	if (m == NULL) {
+		m = c ? PQerrorMessage(c) : "";
+		if (m[0] == '\0' && r != NULL)
+			m = PQresultErrorMessage(r);
+		/* "SEVERITY:  text": the severity is localized, the two
+		 * spaces are not */
+		len = strcspn(m, "\n");
+		if ((sp = strstr(m, ":  ")) != NULL && sp < m + len &&
+		    sp - m < 16)
+			m = sp + 3;
+	}
+	len = strcspn(m, "\n");
+	while (len > 0 && (m[len - 1] == ' ' || m[len - 1] == '\t'))
+		len--;
+	if (len == 0)
+		snprintf(out, outsz, "libpq gave no reason");
+	else
+		snprintf(out, outsz, "%.*s", (int)len, m);
+}
+
+/*
+ * Record the server's error for op; returns MC_EIO.  A lost session says
+ * so, naming the store (its password hidden), and its words stay: the
+ * failures that follow on the dead connection (the caller's ROLLBACK, a
+ * COMMIT with no transaction left) do not replace them.
+ */
 static int
 pg_fail(struct store_pg *p, const PGresult *r, const char *op)
 {
 	const char *msg =
 	    r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	char words[512];
 	size_t len;
 
 	mc_strlcpy(p->sqlstate, state ? state : "", sizeof(p->sqlstate));
+	if (conn_lost(p->conn, r)) {
+		if (p->lost)
+			return MC_EIO;
+		p->lost = true;
+		lost_words(p->conn, r, words, sizeof(words));
+		return store_fail(&p->base, MC_EIO,
+		                  "postgresql: %s: the connection to %s was "
+		                  "lost: %s",
+		                  op, p->shown, words);
+	}
 	if (msg == NULL)
 		msg = PQerrorMessage(p->conn);
 	len = strlen(msg);
@@ -1323,6 +1403,7 @@ pg_reconnect(struct store_pg *p)
 	p->supp_notes++;
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		return 0;
+	p->lost = false;
 	/* a new session: a read-only store stays read-only */
 	if (p->read_only) {
 		PGresult *r =
@@ -1519,6 +1600,9 @@ pg_commit(struct store *s)
 {
 	struct store_pg *p = PG(s);
 
+	/* the BEGIN of a session that was lost failed: its words stay */
+	if (!p->in_txn && p->lost)
+		return MC_EIO;
 	if (!p->in_txn)
 		return store_fail(s, MC_EINVAL, "no transaction open");
 	p->in_txn = 0;
@@ -1531,6 +1615,9 @@ pg_rollback(struct store *s)
 {
 	struct store_pg *p = PG(s);
 
+	/* the BEGIN of a session that was lost failed: its words stay */
+	if (!p->in_txn && p->lost)
+		return MC_EIO;
 	if (!p->in_txn)
 		return store_fail(s, MC_EINVAL, "no transaction open");
 	p->in_txn = 0;
@@ -2353,8 +2440,7 @@ pg_supp_version(struct store *s, int64_t *version)
 		p->listening = true;
 	}
 	if (p->listening && PQconsumeInput(p->conn) == 0)
-		return store_fail(s, MC_EIO, "suppression version: %s",
-		                  PQerrorMessage(p->conn));
+		return pg_fail(p, NULL, "suppression version");
 	supp_drain(p);
 	*version = p->supp_notes;
 	return 0;
@@ -2973,6 +3059,7 @@ pg_close(struct store *s)
 	if (p->in_txn)
 		pg_simple(p, "ROLLBACK", "rollback");
 	PQfinish(p->conn);
+	free(p->shown);
 	free(p);
 }
 
@@ -4123,8 +4210,7 @@ pg_campaign_file_put(struct store *s, int64_t id,
 	int err;
 
 	if (hex == NULL)
-		return store_fail(s, MC_EIO, "campaign file: %s",
-		                  PQerrorMessage(p->conn));
+		return pg_fail(p, NULL, "campaign file");
 	par_int(&a, id);
 	par_int(&a, f->seq);
 	par_text(&a, f->name);
@@ -4510,10 +4596,26 @@ pg_notice_quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
+/* The session was lost while the store was opened (r: the failed
+ * result, or NULL): say so in err, naming the store (shown: its URL,
+ * passwords hidden); MC_EIO. */
+static int
+open_lost(PGconn *c, const PGresult *r, const char *shown, const char *what,
+          char *err, size_t errsz)
+{
+	char words[512];
+
+	lost_words(c, r, words, sizeof(words));
+	snprintf(err, errsz,
+	         "store postgresql: %s: the connection to %s was lost: %s",
+	         what, shown, words);
+	return MC_EIO;
+}
+
 /* Run sql in the migration transaction; on failure say so in err. */
 static int
-migrate_exec(PGconn *c, const char *sql, const char *what, char *err,
-             size_t errsz)
+migrate_exec(PGconn *c, const char *shown, const char *sql, const char *what,
+             char *err, size_t errsz)
 {
 	PGresult *r = PQexec(c, sql);
 	ExecStatusType st = PQresultStatus(r);
@@ -4522,9 +4624,13 @@ migrate_exec(PGconn *c, const char *sql, const char *what, char *err,
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		const char *m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
 
-		snprintf(err, errsz, "store postgresql: %s: %s", what,
-		         m ? m : PQerrorMessage(c));
-		rc = MC_EIO;
+		if (conn_lost(c, r)) {
+			rc = open_lost(c, r, shown, what, err, errsz);
+		} else {
+			snprintf(err, errsz, "store postgresql: %s: %s", what,
+			         m ? m : PQerrorMessage(c));
+			rc = MC_EIO;
+		}
 	}
 	PQclear(r);
 	return rc;
@@ -4537,7 +4643,8 @@ migrate_exec(PGconn *c, const char *sql, const char *what, char *err,
  * write tables it does not know.
  */
 static int
-pg_migrate(PGconn *c, int target, int *was, char *err, size_t errsz)
+pg_migrate(PGconn *c, const char *shown, int target, int *was, char *err,
+           size_t errsz)
 {
 	char sql[160];
 	PGresult *r;
@@ -4545,20 +4652,26 @@ pg_migrate(PGconn *c, int target, int *was, char *err, size_t errsz)
 
 	if (target < 0 || target > STORE_PG_SCHEMA)
 		target = STORE_PG_SCHEMA;
-	if ((rc = migrate_exec(c, "BEGIN", "begin", err, errsz)) < 0)
+	if ((rc = migrate_exec(c, shown, "BEGIN", "begin", err, errsz)) < 0)
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_xact_lock(%lld)",
 	         (long long)PG_MIGRATE_LOCK);
-	if ((rc = migrate_exec(c, sql, "lock", err, errsz)) < 0 ||
-	    (rc = migrate_exec(c,
+	if ((rc = migrate_exec(c, shown, sql, "lock", err, errsz)) < 0 ||
+	    (rc = migrate_exec(c, shown,
 	                       "CREATE TABLE IF NOT EXISTS schema_version "
 	                       "(version integer NOT NULL)",
 	                       "schema", err, errsz)) < 0)
 		goto fail;
 	r = PQexec(c, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && conn_lost(c, r)) {
+		rc = open_lost(c, r, shown, "schema", err, errsz);
+		PQclear(r);
+		goto fail;
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
-		rc = migrate_exec(c, "SELECT max(version) FROM schema_version",
+		rc = migrate_exec(c, shown,
+		                  "SELECT max(version) FROM schema_version",
 		                  "schema", err, errsz);
 		goto fail;
 	}
@@ -4577,34 +4690,97 @@ pg_migrate(PGconn *c, int target, int *was, char *err, size_t errsz)
 	for (; version < target; version++) {
 		snprintf(sql, sizeof(sql), "migration to schema %d",
 		         version + 1);
-		if ((rc = migrate_exec(c, pg_migrations[version], sql, err,
-		                       errsz)) < 0)
+		if ((rc = migrate_exec(c, shown, pg_migrations[version], sql,
+		                       err, errsz)) < 0)
 			goto fail;
 		snprintf(sql, sizeof(sql),
 		         "DELETE FROM schema_version; INSERT INTO "
 		         "schema_version VALUES (%d)",
 		         version + 1);
-		if ((rc = migrate_exec(c, sql, "schema", err, errsz)) < 0)
+		if ((rc = migrate_exec(c, shown, sql, "schema", err, errsz)) <
+		    0)
 			goto fail;
 	}
-	return migrate_exec(c, "COMMIT", "commit", err, errsz);
+	return migrate_exec(c, shown, "COMMIT", "commit", err, errsz);
 fail:
 	PQclear(PQexec(c, "ROLLBACK"));
 	return rc;
 }
 
-/* url with the password of its user part (if any) replaced by "***". */
-static void
-url_redact(const char *url, char *out, size_t outsz)
+/* A hex digit's value, or -1. */
+static int
+hex_value(int c)
 {
-	const char *auth = strstr(url, "://"), *at, *colon;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
 
-	if (auth == NULL || (at = strchr(auth + 3, '@')) == NULL ||
-	    (colon = memchr(auth + 3, ':', (size_t)(at - auth - 3))) == NULL) {
-		snprintf(out, outsz, "%s", url);
-		return;
+/* Is k[0..n), a URI query key (libpq decodes its %XX too), one whose
+ * value is a secret: password or sslpassword? */
+static bool
+key_secret(const char *k, size_t n)
+{
+	char d[16];
+	size_t j = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)k[i];
+
+		if (c == '%' && i + 2 < n && hex_value(k[i + 1]) >= 0 &&
+		    hex_value(k[i + 2]) >= 0) {
+			c = hex_value(k[i + 1]) * 16 + hex_value(k[i + 2]);
+			i += 2;
+		}
+		if (j == sizeof(d) - 1)
+			return false;
+		d[j++] = (char)c;
 	}
-	snprintf(out, outsz, "%.*s***%s", (int)(colon + 1 - url), url, at);
+	d[j] = '\0';
+	return strcmp(d, "password") == 0 || strcmp(d, "sslpassword") == 0;
+}
+
+/*
+ * url with its passwords replaced by "***" (the caller frees it): the
+ * user part's, where libpq finds one (USER:PASSWORD@ before the first
+ * '/'), and the values of password= and sslpassword= in the query.
+ */
+static char *
+url_redact(const char *url)
+{
+	const char *scheme = strstr(url, "://"), *p = url, *colon, *q;
+	struct buf b;
+
+	buf_init(&b);
+	if (scheme != NULL) {
+		const char *auth = scheme + 3;
+		size_t n = strcspn(auth, "@/");
+
+		if (auth[n] == '@' && (colon = memchr(auth, ':', n)) != NULL) {
+			buf_append(&b, url, (size_t)(colon + 1 - url));
+			buf_puts(&b, "***");
+			p = auth + n;
+		}
+	}
+	if ((q = strchr(p, '?')) == NULL)
+		q = p + strlen(p);
+	buf_append(&b, p, (size_t)(q - p));
+	for (p = q; *p != '\0';) { /* at '?' or '&' */
+		size_t n = 1 + strcspn(p + 1, "&"), k = strcspn(p + 1, "=&");
+
+		if (p[1 + k] == '=' && key_secret(p + 1, k)) {
+			buf_append(&b, p, k + 2);
+			buf_puts(&b, "***");
+		} else {
+			buf_append(&b, p, n);
+		}
+		p += n;
+	}
+	return buf_steal(&b, NULL);
 }
 
 /*
@@ -4612,15 +4788,21 @@ url_redact(const char *url, char *out, size_t outsz)
  * happens on a read), and every transaction of the session is read-only.
  */
 static int
-pg_check_read(PGconn *c, int *was, char *err, size_t errsz)
+pg_check_read(PGconn *c, const char *shown, int *was, char *err, size_t errsz)
 {
 	PGresult *r;
 	int version, rc;
 
-	if ((rc = migrate_exec(c, "SET default_transaction_read_only = on",
+	if ((rc = migrate_exec(c, shown,
+	                       "SET default_transaction_read_only = on",
 	                       "read-only", err, errsz)) < 0)
 		return rc;
 	r = PQexec(c, "SELECT coalesce(max(version), 0) FROM schema_version");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK && conn_lost(c, r)) {
+		rc = open_lost(c, r, shown, "schema", err, errsz);
+		PQclear(r);
+		return rc;
+	}
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		PQclear(r);
 		return mc_fail(MC_ENOTFOUND, err, errsz,
@@ -4655,13 +4837,13 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 	                            "dbname", NULL};
 	const char *const vals[] = {"10", "mailcast", url, NULL};
 	struct store_pg *p;
-	char shown[256];
+	char *shown;
 	PGconn *c;
 	size_t len;
 	int rc;
 
 	*out = NULL;
-	url_redact(url, shown, sizeof(shown));
+	shown = url_redact(url);
 	c = PQconnectdbParams(keys, vals, 1);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		const char *m = c ? PQerrorMessage(c) : "out of memory";
@@ -4671,19 +4853,22 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 			len--;
 		snprintf(err, errsz, "store %s: %.*s", shown, (int)len, m);
 		PQfinish(c);
+		free(shown);
 		return MC_EIO;
 	}
 	PQsetNoticeProcessor(c, pg_notice_quiet, NULL);
-	rc = mode == STORE_READ ? pg_check_read(c, was, err, errsz)
-	                        : pg_migrate(c, target, was, err, errsz);
+	rc = mode == STORE_READ ? pg_check_read(c, shown, was, err, errsz)
+	                        : pg_migrate(c, shown, target, was, err, errsz);
 	if (rc < 0) {
 		PQfinish(c);
+		free(shown);
 		return rc;
 	}
 	p = xcalloc(1, sizeof(*p));
 	p->base.ops = &pg_ops;
 	p->base.supp_after_commit = true;
 	p->conn = c;
+	p->shown = shown;
 	p->read_only = mode == STORE_READ;
 	*out = &p->base;
 	return 0;

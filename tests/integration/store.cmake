@@ -23,3 +23,12 @@ set_tests_properties(contacts_lifecycle PROPERTIES LABELS integration TIMEOUT 18
 add_test(NAME store_full
     COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/store_full.sh $<TARGET_FILE:mailcast>)
 set_tests_properties(store_full PROPERTIES LABELS integration TIMEOUT 120)
+# The server ends a campaign run's PostgreSQL session (pg_terminate_backend):
+# exit 74 saying the connection was lost (the password never shown), and a
+# second start settles its inflight rows as after a crash (pg.sh; port
+# 26650).
+add_test(NAME store_pg_lost
+    COMMAND ${PROJECT_SOURCE_DIR}/tests/helpers/pg.sh run /usr/bin/python3
+            ${CMAKE_CURRENT_SOURCE_DIR}/store_pg_lost.py $<TARGET_FILE:mailcast>)
+set_tests_properties(store_pg_lost PROPERTIES LABELS "integration;pg"
+    SKIP_RETURN_CODE 77 TIMEOUT 180 ENVIRONMENT "MC_TEST_BACKEND=postgresql")

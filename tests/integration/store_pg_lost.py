@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""store_pg_lost.py MAILCAST — a campaign run whose PostgreSQL session the
+server ends (pg_terminate_backend from psql), under tests/helpers/pg.sh.
+
+The store's URL carries a password (the test cluster trusts everyone, so
+libpq never sends it).  A run of 400 recipients into `mailcast sink`
+(--rate 40: ten seconds) has its session terminated after a second and a
+half, twice over:
+
+- between transactions: terminated, and again every half second while
+  the run goes on (a session lost between two transactions is reopened
+  by the next single statement, and the run goes on; lost at a BEGIN or
+  inside a transaction, the run ends);
+- inside a transaction: psql holds a SHARE lock on deliveries, the run's
+  next write (a lease or a group commit) waits for it, and its session
+  is terminated while it waits (the ROLLBACK that follows runs on the
+  dead connection).
+
+What a user sees, each time:
+
+1. the run ends with exit 74 (EX_IOERR) and says the connection to the
+   store was lost, naming the store with its password as "***", never
+   the password, and not what failed after it on the dead connection
+   ("no transaction open", "no connection to the server");
+2. `campaign start` again settles the rows the dead run had marked
+   inflight as after a crash: it counts the inflight rows it resends,
+   finishes every row (status done, no run listed), every address
+   reaches the sink, and the only addresses received twice are rows that
+   were inflight when the run died, one extra copy each at most
+   (docs/engine.md, "Crash semantics").
+
+And a store that cannot be reached, its password given as a URL query
+parameter (`?password=`), is named with "***" for it too.
+
+Ports 26650-26651 for the sinks.
+"""
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
+
+N = 400
+RATE = "40"
+PORT = 26650
+SECRET = "Pw-lost-7f3a9c"
+
+
+def sessions(store):
+    """The backend pids of mailcast's sessions on the store's database."""
+    return [r[0] for r in store_sql(
+        store, "SELECT pid FROM pg_stat_activity WHERE datname = "
+        "current_database() AND application_name = 'mailcast'")]
+
+
+def terminate(store):
+    """pg_terminate_backend of every mailcast session: how many."""
+    return len(store_sql(
+        store, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = "
+        "'mailcast'"))
+
+
+def kill_between(c, run):
+    """Terminate the run's session, again every half second while the
+    run goes on (the next single statement may reopen it): how many."""
+    kills = 0
+    end = time.time() + 20
+    while run.poll() is None and time.time() < end:
+        if sessions(c.store):
+            kills += terminate(c.store)
+        try:
+            run.wait(0.5)
+        except subprocess.TimeoutExpired:
+            pass
+    return kills
+
+
+def kill_inside(c, run):
+    """Hold a SHARE lock on deliveries from psql, so that the run's next
+    write waits inside its transaction (a lease or a group commit), and
+    terminate its session there: 1."""
+    lock = subprocess.Popen(
+        [os.path.join(os.environ["MC_TEST_PG_BIN"], "psql"), "-X", "-q",
+         "-v", "ON_ERROR_STOP=1", c.store], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    c.procs.append(lock)
+    lock.stdin.write("BEGIN;\nLOCK TABLE deliveries IN SHARE MODE;\n")
+    lock.stdin.flush()
+    pid = None
+    end = time.time() + 10
+    while pid is None and time.time() < end and run.poll() is None:
+        rows = store_sql(c.store, "SELECT pid FROM pg_stat_activity WHERE "
+                         "datname = current_database() AND "
+                         "application_name = 'mailcast' AND "
+                         "wait_event_type = 'Lock' AND state = 'active'")
+        pid = rows[0][0] if rows else None
+        time.sleep(0.05)
+    if pid is None:
+        raise Fail("the run never waited for the lock inside a "
+                   "transaction")
+    store_sql(c.store, "SELECT pg_terminate_backend(?)", pid)
+    lock.stdin.write("ROLLBACK;\n")
+    lock.stdin.close()
+    lock.wait(10)
+    try:
+        run.wait(20)
+    except subprocess.TimeoutExpired:
+        raise Fail("the run outlived its terminated session")
+    return 1
+
+
+def case_lost(c, tag, port, kill, what):
+    addrs = ["%s%d@lost.example" % (tag, i) for i in range(N)]
+    tpl = c.make_list(addrs, name=tag)
+    md = os.path.join(c.dir, "md-" + tag)
+    sink = c.sink(port, md)
+    cid = c.mailcast("campaign", "create", "--name", tag, "--list", tag,
+                     "--template", tpl, "--from", "news@news.example",
+                     "--relay", "127.0.0.1:%d" % port, "--tls", "none",
+                     "--rate", RATE).stdout.strip()
+    run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
+                            cid], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    c.procs.append(run)
+    time.sleep(1.5)
+    if run.poll() is not None:
+        raise Fail("the run ended before its session was terminated: "
+                   "exit %d\n%s" % (run.returncode, run.stderr.read()))
+    kills = kill(c, run)
+    if run.poll() is None:
+        raise Fail("the run outlived %d terminated sessions" % kills)
+    out, err = run.communicate()
+    said = out + err
+    c.check("%s: the run exits 74 (EX_IOERR) after %d terminated "
+            "session(s)" % (what, kills), run.returncode == 74,
+            "exit %d: %s" % (run.returncode, said))
+    c.check("%s: it says the connection to the store was lost" % what,
+            re.search(r"the connection to postgresql://postgres:\*\*\*@"
+                      r"127\.0\.0\.1:\d+/\w+ was lost: \S", err), said)
+    c.check("%s: not the words of what failed after it on the dead "
+            "connection" % what, "no transaction open" not in said and
+            "no connection to the server" not in said, said)
+    c.check("%s: the password is not in its output" % what,
+            SECRET not in said, said)
+    print("# " + err.strip().replace("\n", "\n# "))
+
+    # what the dead run left: its inflight rows are the ones in doubt
+    inflight = {r[0] for r in store_sql(
+        c.store, "SELECT c.address FROM deliveries d JOIN contacts c ON "
+        "c.id = d.contact_id WHERE d.campaign_id = ? AND d.state = "
+        "'inflight'", int(cid))}
+    sent_before = store_sql(
+        c.store, "SELECT count(*) FROM deliveries WHERE campaign_id = ? "
+        "AND state = 'sent'", int(cid))[0][0]
+
+    again = c.mailcast("campaign", "start", cid, "--quiet", check=False)
+    said = again.stdout + again.stderr
+    c.check("%s: the second start exits 0" % what, again.returncode == 0,
+            "exit %d: %s" % (again.returncode, said))
+    c.check("%s: the second start counts the %d inflight rows it resends"
+            % (what, len(inflight)),
+            ("%d recipients were in flight" % len(inflight) in said)
+            if inflight else "were in flight" not in said, said)
+    c.check("%s: the password is not in the second start's output" % what,
+            SECRET not in said, said)
+    st = json.loads(c.mailcast("--json", "campaign", "status",
+                               cid).stdout)
+    c.check("%s: every row sent, status done, no run listed" % what,
+            st["states"]["sent"] == N and st["status"] == "done" and
+            st["holders"] == [], st)
+
+    time.sleep(0.5)
+    stop(sink)
+    got = collections.Counter(maildir_rcpts(md))
+    missing = [a for a in addrs if got[a] == 0]
+    c.check("%s: the sink received every recipient" % what, not missing,
+            missing[:5])
+    dups = {a: k for a, k in got.items() if k > 1}
+    extra = sum(k - 1 for k in dups.values())
+    c.check("%s: duplicates (%d) <= rows inflight when the run died (%d)"
+            % (what, extra, len(inflight)), extra <= len(inflight))
+    c.check("%s: each address received twice was inflight, and none "
+            "three times" % what, set(dups) <= inflight and
+            all(k == 2 for k in dups.values()), sorted(dups.items())[:5])
+    c.check("%s: no address outside the list was received" % what,
+            set(got) <= set(addrs), sorted(set(got) - set(addrs))[:5])
+    print("# %s: %d session(s) terminated; the dead run had sent %d, left "
+          "%d inflight; %d received twice" % (what, kills, sent_before,
+                                              len(inflight), len(dups)))
+
+
+def case_query_password(c):
+    """A password given as ?password= is hidden in the error too."""
+    url = ("postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=2&"
+           "password=" + SECRET)
+    p = subprocess.run([c.mc, "--store", url, "campaign", "status", "1"],
+                       capture_output=True, text=True, timeout=30)
+    said = p.stdout + p.stderr
+    c.check("unreachable: an error, naming the store with password=***",
+            p.returncode != 0 and "password=***" in said, said)
+    c.check("unreachable: the password is not in its output",
+            SECRET not in said, said)
+
+
+c = Case(sys.argv[1])
+if not c.store.startswith("postgresql://postgres@"):
+    print("store_pg_lost.py: run under tests/helpers/pg.sh with "
+          "MC_TEST_BACKEND=postgresql", file=sys.stderr)
+    sys.exit(2)
+c.store = c.store.replace("postgres@", "postgres:%s@" % SECRET, 1)
+try:
+    case_lost(c, "b", PORT, kill_between, "between transactions")
+    case_lost(c, "i", PORT + 1, kill_inside, "inside a transaction")
+    case_query_password(c)
+except (Fail, subprocess.SubprocessError) as e:
+    c.check("setup", False, e)
+c.finish()
