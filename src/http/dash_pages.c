@@ -555,45 +555,14 @@ dash_page_lists(struct dash_req *d)
 	return dash_send(d->hc->c, 200, &b);
 }
 
-/* url with its passwords shown as "***": the user part's
- * (USER:PASSWORD@HOST) and libpq's password= and sslpassword= parameters
- * (?sslmode=require&password=...). */
+/* The store URL, its passwords shown as "***" (store_url_redact()). */
 static void
 url_masked(struct buf *b, const char *url)
 {
-	const char *scheme = strstr(url, "://"), *p = url, *at, *colon, *q;
-	struct buf m;
+	char *m = store_url_redact(url);
 
-	buf_init(&m);
-	if (scheme != NULL) {
-		size_t auth = strcspn(scheme + 3, "/?#");
-
-		at = memchr(scheme + 3, '@', auth);
-		colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3))
-		           : NULL;
-		if (colon != NULL) {
-			buf_append(&m, url, (size_t)(colon - url) + 1);
-			buf_puts(&m, "***");
-			p = at;
-		}
-	}
-	if ((q = strchr(p, '?')) == NULL)
-		q = p + strlen(p);
-	buf_append(&m, p, (size_t)(q - p));
-	for (p = q; *p != '\0';) {
-		size_t n = strcspn(p + 1, "&") + 1, k = strcspn(p + 1, "=&");
-
-		if (p[1 + k] == '=' &&
-		    ((k == 8 && strncasecmp(p + 1, "password", 8) == 0) ||
-		     (k == 11 && strncasecmp(p + 1, "sslpassword", 11) == 0))) {
-			buf_append(&m, p, k + 2);
-			buf_puts(&m, "***");
-		} else
-			buf_append(&m, p, n);
-		p += n;
-	}
-	dash_esc(b, buf_cstr(&m));
-	buf_fini(&m);
+	dash_esc(b, m);
+	free(m);
 }
 
 /* GET /dash/settings: the effective configuration, secrets masked. */

@@ -1280,5 +1280,9 @@ int store_webhook_retry(struct store *s, int64_t id, time_t now,
                         unsigned long *n);
 /* "lease", ...; NULL out of range. */
 const char *store_op_name(enum store_op op);
+/* A store URL fit to show (errors, logs, the dashboard): the password of
+ * its user part and password= or sslpassword= values in its query
+ * replaced by "***".  The caller frees it. */
+char *store_url_redact(const char *url);
 
 #endif

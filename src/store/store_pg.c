@@ -4707,82 +4707,6 @@ fail:
 	return rc;
 }
 
-/* A hex digit's value, or -1. */
-static int
-hex_value(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Is k[0..n), a URI query key (libpq decodes its %XX too), one whose
- * value is a secret: password or sslpassword? */
-static bool
-key_secret(const char *k, size_t n)
-{
-	char d[16];
-	size_t j = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int c = (unsigned char)k[i];
-
-		if (c == '%' && i + 2 < n && hex_value(k[i + 1]) >= 0 &&
-		    hex_value(k[i + 2]) >= 0) {
-			c = hex_value(k[i + 1]) * 16 + hex_value(k[i + 2]);
-			i += 2;
-		}
-		if (j == sizeof(d) - 1)
-			return false;
-		d[j++] = (char)c;
-	}
-	d[j] = '\0';
-	return strcmp(d, "password") == 0 || strcmp(d, "sslpassword") == 0;
-}
-
-/*
- * url with its passwords replaced by "***" (the caller frees it): the
- * user part's, where libpq finds one (USER:PASSWORD@ before the first
- * '/'), and the values of password= and sslpassword= in the query.
- */
-static char *
-url_redact(const char *url)
-{
-	const char *scheme = strstr(url, "://"), *p = url, *colon, *q;
-	struct buf b;
-
-	buf_init(&b);
-	if (scheme != NULL) {
-		const char *auth = scheme + 3;
-		size_t n = strcspn(auth, "@/");
-
-		if (auth[n] == '@' && (colon = memchr(auth, ':', n)) != NULL) {
-			buf_append(&b, url, (size_t)(colon + 1 - url));
-			buf_puts(&b, "***");
-			p = auth + n;
-		}
-	}
-	if ((q = strchr(p, '?')) == NULL)
-		q = p + strlen(p);
-	buf_append(&b, p, (size_t)(q - p));
-	for (p = q; *p != '\0';) { /* at '?' or '&' */
-		size_t n = 1 + strcspn(p + 1, "&"), k = strcspn(p + 1, "=&");
-
-		if (p[1 + k] == '=' && key_secret(p + 1, k)) {
-			buf_append(&b, p, k + 2);
-			buf_puts(&b, "***");
-		} else {
-			buf_append(&b, p, n);
-		}
-		p += n;
-	}
-	return buf_steal(&b, NULL);
-}
-
 /*
  * Read-only open: the schema version must be this code's (no migration
  * happens on a read), and every transaction of the session is read-only.
@@ -4843,7 +4767,7 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 	int rc;
 
 	*out = NULL;
-	shown = url_redact(url);
+	shown = store_url_redact(url);
 	c = PQconnectdbParams(keys, vals, 1);
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		const char *m = c ? PQerrorMessage(c) : "out of memory";
