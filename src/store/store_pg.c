@@ -1056,6 +1056,8 @@ struct store_pg {
 	char hit_source[256];
 	bool read_only;     /* opened STORE_READ: every session read-only */
 	int64_t ctx;        /* the audit context of this session, 0: none */
+	bool async_commit;  /* durable_commits(false): told again on a new
+	                       session */
 	bool listening;     /* LISTEN mailcast_supp in this session */
 	int64_t supp_notes; /* supp_version: notifications, new sessions */
 	char *shown;        /* the URL, its passwords "***": errors name it */
@@ -1404,11 +1406,29 @@ pg_reconnect(struct store_pg *p)
 	if (PQstatus(p->conn) != CONNECTION_OK)
 		return 0;
 	p->lost = false;
-	/* a new session: a read-only store stays read-only */
-	if (p->read_only) {
-		PGresult *r =
-		    PQexec(p->conn, "SET default_transaction_read_only = on");
-		int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	/* a new session starts with the server's defaults: it is told again
+	 * what this one was (a read-only store stays read-only; the audit
+	 * rows its triggers write keep who and why) */
+	char set[160];
+	size_t n = 0;
+
+	set[0] = '\0';
+	if (p->read_only)
+		n +=
+		    (size_t)snprintf(set + n, sizeof(set) - n,
+		                     "SET default_transaction_read_only = on;");
+	if (p->async_commit)
+		n += (size_t)snprintf(set + n, sizeof(set) - n,
+		                      "SET synchronous_commit = off;");
+	if (p->ctx > 0)
+		n += (size_t)snprintf(set + n, sizeof(set) - n,
+		                      "SELECT set_config('mailcast.audit_ctx', "
+		                      "'%lld', false);",
+		                      (long long)p->ctx);
+	if (n > 0) {
+		PGresult *r = PQexec(p->conn, set);
+		ExecStatusType st = PQresultStatus(r);
+		int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 
 		PQclear(r);
 		return ok;
@@ -1713,10 +1733,14 @@ pg_list_each(struct store *s, store_list_fn *fn, void *arg)
 static int
 pg_durable_commits(struct store *s, bool full)
 {
-	return pg_simple(PG(s),
-	                 full ? "SET synchronous_commit = on"
-	                      : "SET synchronous_commit = off",
-	                 "synchronous_commit");
+	int err = pg_simple(PG(s),
+	                    full ? "SET synchronous_commit = on"
+	                         : "SET synchronous_commit = off",
+	                    "synchronous_commit");
+
+	if (err == 0)
+		PG(s)->async_commit = !full;
+	return err;
 }
 
 /* op: contact_upsert — the insert first: a new contact costs one

@@ -29,6 +29,11 @@ What a user sees, each time:
    were inflight when the run died, one extra copy each at most
    (docs/engine.md, "Crash semantics").
 
+A session reopened between two statements (`suppress add`'s status
+change, its session terminated while it waits for a lock psql holds) is
+told again what the lost one was: the contact's history keeps who and why
+(the new session had no audit context).
+
 And a store that cannot be reached, its password given as a URL query
 parameter (`?password=`), is named with "***" for it too.
 
@@ -195,6 +200,67 @@ def case_lost(c, tag, port, kill, what):
                                               len(inflight), len(dups)))
 
 
+def case_audit(c):
+    """A session reopened between two statements is told again what the
+    lost one was: `suppress add` of a contact sets the audit context (who
+    and why), then changes the contact's status in one statement.  psql
+    holds an EXCLUSIVE lock on contacts, so that statement waits; its
+    session is terminated there; the statement is tried again on a new
+    session (and waits again until psql lets go).  The contact's history
+    must still say who and why."""
+    c.make_list(["audit@lost.example"], name="audit")
+    lock = subprocess.Popen(
+        [os.path.join(os.environ["MC_TEST_PG_BIN"], "psql"), "-X", "-q",
+         "-v", "ON_ERROR_STOP=1", c.store], stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    c.procs.append(lock)
+    lock.stdin.write("BEGIN;\nLOCK TABLE contacts IN EXCLUSIVE MODE;\n")
+    lock.stdin.flush()
+    add = subprocess.Popen([c.mc, "--store", c.store, "suppress", "add",
+                            "audit@lost.example"], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    c.procs.append(add)
+    waiting = "SELECT pid FROM pg_stat_activity WHERE datname = " \
+        "current_database() AND application_name = 'mailcast' AND " \
+        "wait_event_type = 'Lock' AND state = 'active'"
+    end = time.time() + 10
+    pid = None
+    while pid is None and time.time() < end and add.poll() is None:
+        rows = store_sql(c.store, waiting)
+        pid = rows[0][0] if rows else None
+        time.sleep(0.05)
+    if pid is None:
+        raise Fail("suppress add never waited for the lock on contacts")
+    store_sql(c.store, "SELECT pg_terminate_backend(?)", pid)
+    # the statement again, on a new session, waiting for the lock again
+    end = time.time() + 10
+    again = None
+    while again is None and time.time() < end and add.poll() is None:
+        rows = store_sql(c.store, waiting)
+        again = rows[0][0] if rows and rows[0][0] != pid else None
+        time.sleep(0.05)
+    lock.stdin.write("COMMIT;\n")
+    lock.stdin.close()
+    lock.wait(10)
+    out, err = add.communicate(timeout=30)
+    c.check("audit: suppress add goes on on a new session (exit 0)",
+            add.returncode == 0 and again is not None,
+            "exit %d, new session %s: %s" % (add.returncode, again,
+                                             out + err))
+    hist = c.mailcast("contact", "history", "audit@lost.example",
+                      check=False)
+    try:
+        rows = json.loads(hist.stdout)
+    except ValueError:
+        rows = []
+    status = [r for r in rows if r.get("action") == "status"]
+    c.check("audit: the status change keeps who and why",
+            len(status) == 1 and
+            status[0].get("detail", "").endswith("(manual, cli)") and
+            status[0].get("actor", "").startswith("user:"),
+            hist.stdout + hist.stderr)
+
+
 def case_query_password(c):
     """A password given as ?password= is hidden in the error too."""
     url = ("postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=2&"
@@ -217,6 +283,7 @@ c.store = c.store.replace("postgres@", "postgres:%s@" % SECRET, 1)
 try:
     case_lost(c, "b", PORT, kill_between, "between transactions")
     case_lost(c, "i", PORT + 1, kill_inside, "inside a transaction")
+    case_audit(c)
     case_query_password(c)
 except (Fail, subprocess.SubprocessError) as e:
     c.check("setup", False, e)
