@@ -79,12 +79,14 @@ txn_not_started(struct engine *e, struct dest *d, struct job *j,
 
 /*
  * Does a 4xx for job j (reply r) ask its destination to slow down?  A
- * refusal of the whole transaction or session does (MAIL, DATA, the end
- * of data, 421).  A refusal of the recipient's own RCPT only when it says
- * it is a rate limit ("too many", "rate limit", "throttled": the bounce
- * rules' rate-limited) and is not greylisting, which asks for that
- * recipient again later, not for less mail -- as Postfix lowers a
- * destination's concurrency only on connection and session failures.
+ * refusal of the whole transaction does (MAIL, DATA, the end of data).  A
+ * refusal of the recipient's own RCPT only when it says it is a rate
+ * limit ("too many", "rate limit", "throttled": the bounce rules'
+ * rate-limited) and is not greylisting, which asks for that recipient
+ * again later, not for less mail -- as Postfix lowers a destination's
+ * concurrency only on connection and session failures.  A 421 ends the
+ * session, and on_closed slows the destination for it: once per 421, not
+ * once here and once there.
  */
 static bool
 slows_dest(const struct job *j, const struct smtp_result *r)
@@ -94,7 +96,9 @@ slows_dest(const struct job *j, const struct smtp_result *r)
 	                                   "grey-list", "gray-list"};
 	struct bounce_verdict v;
 
-	if (!j->rcpt.refused_at_rcpt || r != &j->rcpt.result || r->code == 421)
+	if (r->code == 421)
+		return false;
+	if (!j->rcpt.refused_at_rcpt || r != &j->rcpt.result)
 		return true;
 	for (size_t i = 0; i < sizeof(grey) / sizeof(grey[0]); i++)
 		if (strcasestr(r->text, grey[i]) != NULL)
@@ -257,10 +261,15 @@ on_closed(struct smtp_conn *conn, int err, const char *why, void *arg)
 		if (lr && lr->code == 421) {
 			char txt[600];
 
+			/* one slow-down step; the back-off doubles with the
+			 * sessions ended by a 421 since the last delivery, not
+			 * with the slow-down steps, which a server that takes
+			 * most messages and 421s now and then keeps at their
+			 * top (PENALTY_MAX: 4 s after every session) */
 			snprintf(txt, sizeof(txt), "421%s%s %s",
 			         lr->enh[0] ? " " : "", lr->enh, lr->text);
 			dest_slow(e, d, txt);
-			dest_backoff(e, d, d->penalty);
+			dest_backoff(e, d, d->busy_streak++);
 		} else if (!c->answered) {
 			/* the session came up, then broke before any reply
 			 * to a transaction (a stray line, garbage, a drop):

@@ -108,11 +108,13 @@ dest_slow(struct engine *e, struct dest *d, const char *why)
 	engine_emit_dest(e, d, why);
 }
 
-/* A delivery: after RECOVER_AFTER in a row, undo one slow-down step. */
+/* A delivery: the back-off after a 421 starts again from its first step;
+ * after RECOVER_AFTER in a row, undo one slow-down step. */
 void
 dest_ok(struct engine *e, struct dest *d)
 {
 	d->last_defer[0] = '\0'; /* it takes mail again: no reason to show */
+	d->busy_streak = 0;
 	if (d->penalty == 0 || ++d->ok_streak < RECOVER_AFTER)
 		return;
 	d->penalty--;

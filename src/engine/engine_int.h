@@ -134,6 +134,7 @@ struct dest {
 	struct econn *conns;
 	unsigned nconns, nready;
 	unsigned penalty, ok_streak, fail_streak;
+	unsigned busy_streak; /* sessions ended by a 421 since a delivery */
 	unsigned host_idx;
 	unsigned rr;        /* round robin over equal-preference MX hosts */
 	unsigned bad;       /* bit i: host i failed its last connection */
