@@ -361,6 +361,20 @@ batch_write(struct engine *e, struct batch *b, time_t now)
 	return err;
 }
 
+/* Job j, handed to connection c (or NULL: c closed meanwhile), is not
+ * sent after all (suppressed since its lease, or its mark failed): c's
+ * place in its pipeline and its --per-conn count, and j's place in the
+ * pacing, go back. */
+static void
+submit_undo(struct engine *e, struct econn *c, struct job *j)
+{
+	if (c != NULL && c->inflight && --c->inflight == 0)
+		c->idle_since = engine_now_ms(e);
+	if (c != NULL && c->used)
+		c->used--; /* not one of its --per-conn */
+	dest_rate_give(e, j->dest);
+}
+
 /* Submit the marked transactions: the marks are durable now. */
 static void
 submit_marked(struct engine *e)
@@ -372,6 +386,7 @@ submit_marked(struct engine *e)
 	memset(&e->tosubmit, 0, sizeof(e->tosubmit));
 	while ((j = jobq_pop(&e->submitting)) != NULL) {
 		struct econn *c = j->conn;
+		struct dest *d = j->dest;
 		struct engine_event ev = {.kind = ENGINE_EV_TXN_BEGIN};
 		const char *rcpt = j->d.address;
 
@@ -380,25 +395,23 @@ submit_marked(struct engine *e)
 			/* suppressed since its lease: settled, never sent */
 			char why[sizeof(j->text)];
 
-			if (c != NULL && c->inflight && --c->inflight == 0)
-				c->idle_since = engine_now_ms(e);
-			if (c != NULL && c->used)
-				c->used--; /* not one of its --per-conn */
-			dest_rate_give(e, j->dest);
+			submit_undo(e, c, j);
 			memcpy(why, j->text, sizeof(why));
 			ledger_settle(e, j, DLV_SUPPRESSED, 0, NULL, why);
 			ledger_commit_later(e);
 			if (c != NULL)
-				dest_dispatch(e, j->dest);
+				dest_dispatch(e, d);
 			continue;
 		}
 		if (j->lost) {
-			/* taken over while we were frozen: never sent here */
-			if (c != NULL && c->inflight)
-				c->inflight--;
+			/* taken over while we were frozen, or its contact
+			 * deleted: not ours, never sent here, not recorded */
+			submit_undo(e, c, j);
 			e->p.lost++;
 			e->window--;
 			job_free(j);
+			if (c != NULL)
+				dest_dispatch(e, d);
 			continue;
 		}
 		if (c == NULL) {

@@ -31,6 +31,12 @@ add_test(NAME engine_suppress_live_pg
 set_tests_properties(engine_suppress_live_pg PROPERTIES LABELS
     "integration;pg" SKIP_RETURN_CODE 77 TIMEOUT 180
     ENVIRONMENT "MC_TEST_BACKEND=postgresql;MC_TEST_PORT_BASE=26461")
+# Rows the run holds whose contacts are deleted meanwhile: dropped, and not
+# counted against their connection's --per-conn (port 26620).
+add_test(NAME engine_lost
+    COMMAND /usr/bin/python3 ${CMAKE_CURRENT_SOURCE_DIR}/engine_lost.py
+    $<TARGET_FILE:mailcast>)
+set_tests_properties(engine_lost PROPERTIES LABELS integration TIMEOUT 120)
 # The one creation behind `campaign create`, `broadcast` and `demo`.
 add_test(NAME campaign_create
     COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/campaign_create.sh
