@@ -184,8 +184,14 @@ def case_kill(c):
     owner = holder_of(db, victim.pid)
     sessions = kill_settled(db, victim)
     t_kill = time.time()
-    inflight = ledger(db, "SELECT count(*) FROM deliveries WHERE "
-                      "lease_owner = ? AND state = 'inflight'", owner)[0][0]
+    # the dead run's inflight rows: those still marked, and those the
+    # survivor already took over (its heartbeat sees the dead process;
+    # each left an inflight-unknown event naming the owner), in one
+    # statement so that a takeover between two counts is not missed
+    inflight = ledger(db, "SELECT (SELECT count(*) FROM deliveries WHERE "
+                      "lease_owner = ? AND state = 'inflight') + (SELECT "
+                      "count(*) FROM events WHERE kind = 'inflight-unknown' "
+                      "AND detail = ?)", owner, owner)[0][0]
     held = ledger(db, "SELECT count(*) FROM deliveries WHERE "
                   "lease_owner = ?", owner)[0][0]
     # the takeover: nothing leased to the dead run any more
