@@ -295,6 +295,32 @@ start_core(struct smtp_conn *c, bool tls)
 		smtp_client_quit(c->core, now_ms(c));
 }
 
+/*
+ * The socket failed (a write met EPIPE or ECONNRESET: the server closed,
+ * say after a 421).  The replies it sent before closing may still wait,
+ * unread, in the receive buffer: give them to the core first, so that a
+ * message the server took (its 250 after the data) is recorded as sent,
+ * not resent as "delivery unknown".  Plain TCP only (TLS reads go through
+ * the bufferevent); bounded.
+ */
+static void
+drain_replies(struct smtp_conn *c)
+{
+	char buf[16384];
+	evutil_socket_t fd;
+
+	if (c->ssl != NULL || c->bev == NULL)
+		return;
+	fd = bufferevent_getfd(c->bev);
+	for (int i = 0; i < 64 && c->core != NULL && !c->closed; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		smtp_client_feed(c->core, buf, (size_t)n, now_ms(c));
+	}
+}
+
 static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
@@ -339,7 +365,11 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF) {
 		smtp_client_eof(c->core, now_ms(c));
 	} else if (what & BEV_EVENT_ERROR) {
-		lost(c, EVUTIL_SOCKET_ERROR());
+		int e = EVUTIL_SOCKET_ERROR();
+
+		drain_replies(c);
+		if (c->core != NULL && !c->closed)
+			lost(c, e);
 	}
 	pump(c);
 }
