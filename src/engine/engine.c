@@ -243,14 +243,23 @@ tick_linger(struct engine *e)
 	uint64_t linger =
 	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
 	    1000;
+	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
+	uint64_t since = e->wait_since_ms;
 
-	if (e->wait_since_ms == 0 || e->lingered || e->stopping)
+	if (e->lingered || e->stopping)
 		return;
-	if (e->p.sent + e->p.failed + e->p.suppressed != e->wait_settled) {
+	if (since != 0 && settled != e->wait_settled) {
 		e->wait_since_ms = 0; /* progress: the count starts again */
 		return;
 	}
-	if (engine_now_ms(e) - e->wait_since_ms < linger)
+	/* A run whose retries are due again before its destination takes
+	 * them (a server that answers every session with 421, retries 1 s
+	 * apart) never waits with nothing in hand, yet waits all the same:
+	 * its linger counts from the first deferral since a recipient last
+	 * settled. */
+	if (since == 0 && e->stall_since_ms != 0 && settled == e->stall_settled)
+		since = e->stall_since_ms;
+	if (since == 0 || engine_now_ms(e) - since < linger)
 		return;
 	e->lingered = true;
 	e->next_due = mc_clock_wall(e->clock);

@@ -214,6 +214,8 @@ struct engine {
 	bool window_shut; /* ended by the sending window */
 	uint64_t wait_since_ms;     /* waiting for retries since (0: not) */
 	unsigned long wait_settled; /* recipients settled at wait_since */
+	uint64_t stall_since_ms; /* first deferral since a recipient settled */
+	unsigned long stall_settled; /* recipients settled at stall_since */
 	enum engine_run_state state;
 	int err;
 	char errbuf[512];

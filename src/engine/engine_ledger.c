@@ -140,9 +140,17 @@ ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
 		snprintf(j->text, sizeof(j->text),
 		         "gave up after %d attempts: %s", attempt, text);
 	} else {
+		unsigned long settled =
+		    e->p.sent + e->p.failed + e->p.suppressed;
+
 		j->state = DLV_DEFERRED;
 		mc_strlcpy(j->text, text, sizeof(j->text));
 		j->next_attempt = mc_clock_wall(e->clock) + (time_t)delay;
+		/* the linger's other clock (tick_linger) */
+		if (e->stall_since_ms == 0 || settled != e->stall_settled) {
+			e->stall_since_ms = engine_now_ms(e);
+			e->stall_settled = settled;
+		}
 	}
 	/* what the progress line says about the destination (engine.h) */
 	if (j->dest && code)

@@ -24,7 +24,9 @@ data went out without the reply).  Before the fix every such session cost
 Once more with 20 KiB letters and a wire trace (port 26611): the sink
 closes while the engine still writes what it pipelined behind the refused
 MAIL; the failed write must not lose the replies the sink sent before
-closing, so nobody arrives twice (10-19 of 1,500 did before).
+closing, so nobody arrives twice (10-19 of 1,500 did before).  And a sink
+that answers every MAIL with 421 (port 26612): the run ends at its
+--linger, exit 75.
 """
 import collections
 import os
@@ -116,6 +118,44 @@ def busy_sessions(c, tag="busy", port=PORT_BUSY, big=False):
         c.check("421 every 7th MAIL, 20 KiB letters: nobody arrived twice "
                 "(the replies before the close are read)", not twice,
                 sorted(twice)[:3])
+    stop(sink)
+
+
+def busy_always(c, port=PORT_BUSY + 2):
+    """Every MAIL FROM answered 421, retries 1 s apart, --linger 10: the
+    retries are due again before the backed-off destination takes them,
+    so the run never waits with nothing in hand; it must still end once
+    it has waited its linger (exit 75, rows deferred), not go on for
+    ever (it did, once the replies before a close were read)."""
+    addrs = ["a%d@always.example" % i for i in range(5)]
+    tpl = c.make_list(addrs, name="always")
+    md = os.path.join(c.dir, "md-always")
+    sink = c.sink(port, md, "mail:*=421 4.3.2 bye")
+    cid = c.mailcast("campaign", "create", "--name", "always", "--list",
+                     "always", "--template", tpl, "--from",
+                     "news@news.example", "--relay", "127.0.0.1:%d" % port,
+                     "--tls", "none", "--conns", "1", "--retry", "1,1,1",
+                     "--backoff-max", "2000", "--linger", "10"
+                     ).stdout.strip()
+    run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
+                            cid, "--quiet"], stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    c.procs.append(run)
+    try:
+        out, _ = run.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        run.kill()
+        out, _ = run.communicate()
+    c.check("421 to every MAIL, --linger 10: the run ends, exit 75",
+            run.returncode == 75, "exit %s: %s" % (run.returncode, out))
+    s = c.state_counts(cid)
+    # the rows never tried (pipelined behind a 421) go back pending
+    c.check("421 to every MAIL: nothing sent, failed or left inflight; "
+            "every row deferred or pending",
+            s.get("sent", 0) == 0 and s.get("failed", 0) == 0 and
+            s.get("inflight", 0) == 0 and
+            s.get("deferred", 0) + s.get("pending", 0) == 5 and
+            s.get("deferred", 0) >= 1, s)
     stop(sink)
 
 
@@ -234,6 +274,7 @@ except BaseException:
 try:
     busy_sessions(c)
     busy_sessions(c, "busybig", PORT_BUSY + 1, big=True)
+    busy_always(c)
 except (Fail, subprocess.SubprocessError) as e:
     c.check("setup (421 every 7th MAIL)", False, e)
 finally:
