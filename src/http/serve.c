@@ -1259,9 +1259,12 @@ serve_run(const struct serve_config *cfg, char *err, size_t errsz)
 		goto out;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	pthread_create(&wr, NULL, writer, NULL);
+	char *shown = store_url_redact(srv.url);
+
 	log_warn("serve: listening on %s%s (store %s)",
 	         cfg->listen ? cfg->listen : SERVE_DEFAULT_LISTEN,
-	         cfg->tls_cert_file ? " with TLS" : "", srv.url);
+	         cfg->tls_cert_file ? " with TLS" : "", shown);
+	free(shown);
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)
 			continue;

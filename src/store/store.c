@@ -215,11 +215,16 @@ store_open_at(const char *url, enum store_mode mode, int schema, int *was,
 	else if (strstr(url, "://") == NULL && strchr(url, ':') == NULL)
 		rc = store_sqlite_open_mode(path = url, mode, schema, was, out,
 		                            err, errsz);
-	else
-		return mc_fail(MC_ECONFIG, err, errsz,
-		               "store '%.200s': unknown scheme (expected "
-		               "postgresql://..., sqlite:PATH or a file name)",
-		               url);
+	else {
+		char *shown = store_url_redact(url);
+
+		rc = mc_fail(MC_ECONFIG, err, errsz,
+		             "store '%.200s': unknown scheme (expected "
+		             "postgresql://..., sqlite:PATH or a file name)",
+		             shown);
+		free(shown);
+		return rc;
+	}
 	if (rc < 0)
 		return rc;
 	if (path != NULL)
@@ -362,8 +367,8 @@ key_secret(const char *k, size_t n)
 
 /*
  * url with its passwords replaced by "***" (the caller frees it): the
- * user part's, where libpq finds one (USER:PASSWORD@ before the first
- * '/'), and the values of password= and sslpassword= in the query.
+ * user part's (USER:PASSWORD@, up to the last '@' before a '='), and
+ * the values of password= and sslpassword= in the query.
  */
 char *
 store_url_redact(const char *url)
@@ -373,13 +378,20 @@ store_url_redact(const char *url)
 
 	buf_init(&b);
 	if (scheme != NULL) {
-		const char *auth = scheme + 3;
-		size_t n = strcspn(auth, "@/");
+		/* the user part ends at the last '@' before the query's
+		 * first '=': a password with a '?', '/' or '@' left
+		 * unencoded (which libpq may misread) is hidden too */
+		const char *auth = scheme + 3, *at = NULL;
+		size_t n = strcspn(auth, "=");
 
-		if (auth[n] == '@' && (colon = memchr(auth, ':', n)) != NULL) {
+		for (size_t i = 0; i < n; i++)
+			if (auth[i] == '@')
+				at = auth + i;
+		if (at != NULL &&
+		    (colon = memchr(auth, ':', (size_t)(at - auth))) != NULL) {
 			buf_append(&b, url, (size_t)(colon + 1 - url));
 			buf_puts(&b, "***");
-			p = auth + n;
+			p = at;
 		}
 	}
 	if ((q = strchr(p, '?')) == NULL)

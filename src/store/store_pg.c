@@ -4775,6 +4775,39 @@ pg_check_read(PGconn *c, const char *shown, int *was, char *err, size_t errsz)
 	return 0;
 }
 
+/*
+ * libpq's words m with every "quoted" piece of the URL that the shown
+ * (redacted) URL lacks replaced by "***": a URL it cannot parse is
+ * quoted back whole, or its bad token (a password's "se%zz").  The
+ * caller frees the copy.
+ */
+static char *
+scrub_quoted(const char *m, const char *url, const char *shown)
+{
+	struct buf b;
+	const char *p = m, *q, *e;
+
+	buf_init(&b);
+	while ((q = strchr(p, '"')) != NULL &&
+	       (e = strchr(q + 1, '"')) != NULL) {
+		size_t n = (size_t)(e - q - 1);
+		char *piece = xstrndup(q + 1, n);
+		bool secret = n > 0 && strstr(url, piece) != NULL &&
+		              strstr(shown, piece) == NULL;
+
+		buf_append(&b, p, (size_t)(q + 1 - p));
+		if (secret)
+			buf_puts(&b, "***");
+		else
+			buf_append(&b, q + 1, n);
+		buf_putc(&b, '"');
+		free(piece);
+		p = e + 1;
+	}
+	buf_puts(&b, p);
+	return buf_steal(&b, NULL);
+}
+
 /* Connect, migrate (or check, read-only) and wrap a PostgreSQL store. */
 int
 store_pg_open(const char *url, enum store_mode mode, int target, int *was,
@@ -4796,10 +4829,14 @@ store_pg_open(const char *url, enum store_mode mode, int target, int *was,
 	if (c == NULL || PQstatus(c) != CONNECTION_OK) {
 		const char *m = c ? PQerrorMessage(c) : "out of memory";
 
-		len = strlen(m);
-		while (len > 0 && (m[len - 1] == '\n' || m[len - 1] == ' '))
+		char *said = scrub_quoted(m, url, shown);
+
+		len = strlen(said);
+		while (len > 0 &&
+		       (said[len - 1] == '\n' || said[len - 1] == ' '))
 			len--;
-		snprintf(err, errsz, "store %s: %.*s", shown, (int)len, m);
+		snprintf(err, errsz, "store %s: %.*s", shown, (int)len, said);
+		free(said);
 		PQfinish(c);
 		free(shown);
 		return MC_EIO;

@@ -272,6 +272,20 @@ def case_query_password(c):
             p.returncode != 0 and "password=***" in said, said)
     c.check("unreachable: the password is not in its output",
             SECRET not in said, said)
+    # URLs libpq cannot parse: it quotes them back, or their bad token
+    for url in ("postgresql://u:%s%%zz@127.0.0.1:1/db" % SECRET,
+                "postgresql://127.0.0.1:1/db?password=%s%%zz" % SECRET,
+                "postgresql://u:%s@[::1/db" % SECRET,
+                "postgresql://u:pa/%s@127.0.0.1:1/db" % SECRET,
+                "postgresql://u:pa@%s@127.0.0.1:1/db" % SECRET,
+                "postgressql://u:%s@127.0.0.1:1/db" % SECRET):
+        p = subprocess.run([c.mc, "--store", url, "campaign", "status",
+                            "1"], capture_output=True, text=True,
+                           timeout=30)
+        said = p.stdout + p.stderr
+        c.check("unparsable %s: an error without the password"
+                % url.replace(SECRET, "SECRET"),
+                p.returncode != 0 and SECRET not in said, said)
 
 
 c = Case(sys.argv[1])
