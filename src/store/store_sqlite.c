@@ -4395,6 +4395,17 @@ sq_schema_version(sqlite3 *db)
 	return version;
 }
 
+/* A store migrated by a newer mailcast: refused, with the reason. */
+static int
+newer_schema(int version, char *err, size_t errsz)
+{
+	snprintf(err, errsz,
+	         "the database has schema version %d, newer than this "
+	         "mailcast knows (%d); upgrade mailcast",
+	         version, STORE_SQLITE_SCHEMA);
+	return MC_ECONFIG;
+}
+
 /*
  * Bring the schema up to target (STORE_SQLITE_SCHEMA when out of range);
  * *was gets the version found.  A newer schema is refused.
@@ -4422,13 +4433,8 @@ migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 		*was = version;
 	if (target < 0 || target > STORE_SQLITE_SCHEMA)
 		target = STORE_SQLITE_SCHEMA;
-	if (version > STORE_SQLITE_SCHEMA) {
-		snprintf(err, errsz,
-		         "the database has schema version %d, newer than this "
-		         "mailcast knows (%d); upgrade mailcast",
-		         version, STORE_SQLITE_SCHEMA);
-		return MC_ECONFIG;
-	}
+	if (version > STORE_SQLITE_SCHEMA)
+		return newer_schema(version, err, errsz);
 	/* A migration may rebuild a table that others reference: with
 	 * foreign keys on, dropping the old one would cascade.  (The pragma
 	 * is a no-op inside a transaction, so it goes here.) */
@@ -4461,6 +4467,9 @@ migrate(sqlite3 *db, int target, int *was, char *err, size_t errsz)
 			sqlite3_free(msg);
 			return MC_EIO;
 		}
+		if (!stepped && version > STORE_SQLITE_SCHEMA)
+			return newer_schema(version, err,
+			                    errsz); /* meanwhile */
 		if (!stepped)
 			break;
 		version++;
