@@ -86,33 +86,52 @@ def kill_between(c, run):
     return kills
 
 
-def kill_inside(c, run):
-    """Hold a SHARE lock on deliveries from psql, so that the run's next
-    write waits inside its transaction (a lease or a group commit), and
-    terminate its session there: 1."""
+def hold_lock(c, table, mode):
+    """A psql session holding LOCK TABLE table IN mode MODE (the caller
+    ends it with release())."""
     lock = subprocess.Popen(
         [os.path.join(os.environ["MC_TEST_PG_BIN"], "psql"), "-X", "-q",
          "-v", "ON_ERROR_STOP=1", c.store], stdin=subprocess.PIPE,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     c.procs.append(lock)
-    lock.stdin.write("BEGIN;\nLOCK TABLE deliveries IN SHARE MODE;\n")
+    lock.stdin.write("BEGIN;\nLOCK TABLE %s IN %s MODE;\n" % (table, mode))
     lock.stdin.flush()
-    pid = None
+    return lock
+
+
+def release(lock, how):
+    lock.stdin.write(how + ";\n")
+    lock.stdin.close()
+    lock.wait(10)
+
+
+def lock_waiter(c, proc, other_than=None):
+    """The pid of a mailcast session waiting for a lock (not other_than),
+    polled for up to 10 s while proc runs; None if none."""
     end = time.time() + 10
-    while pid is None and time.time() < end and run.poll() is None:
+    while time.time() < end and proc.poll() is None:
         rows = store_sql(c.store, "SELECT pid FROM pg_stat_activity WHERE "
                          "datname = current_database() AND "
                          "application_name = 'mailcast' AND "
                          "wait_event_type = 'Lock' AND state = 'active'")
-        pid = rows[0][0] if rows else None
+        for r in rows:
+            if r[0] != other_than:
+                return r[0]
         time.sleep(0.05)
+    return None
+
+
+def kill_inside(c, run):
+    """Hold a SHARE lock on deliveries from psql, so that the run's next
+    write waits inside its transaction (a lease or a group commit), and
+    terminate its session there: 1."""
+    lock = hold_lock(c, "deliveries", "SHARE")
+    pid = lock_waiter(c, run)
     if pid is None:
         raise Fail("the run never waited for the lock inside a "
                    "transaction")
     store_sql(c.store, "SELECT pg_terminate_backend(?)", pid)
-    lock.stdin.write("ROLLBACK;\n")
-    lock.stdin.close()
-    lock.wait(10)
+    release(lock, "ROLLBACK")
     try:
         run.wait(20)
     except subprocess.TimeoutExpired:
@@ -209,39 +228,18 @@ def case_audit(c):
     session (and waits again until psql lets go).  The contact's history
     must still say who and why."""
     c.make_list(["audit@lost.example"], name="audit")
-    lock = subprocess.Popen(
-        [os.path.join(os.environ["MC_TEST_PG_BIN"], "psql"), "-X", "-q",
-         "-v", "ON_ERROR_STOP=1", c.store], stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
-    c.procs.append(lock)
-    lock.stdin.write("BEGIN;\nLOCK TABLE contacts IN EXCLUSIVE MODE;\n")
-    lock.stdin.flush()
+    lock = hold_lock(c, "contacts", "EXCLUSIVE")
     add = subprocess.Popen([c.mc, "--store", c.store, "suppress", "add",
                             "audit@lost.example"], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
     c.procs.append(add)
-    waiting = "SELECT pid FROM pg_stat_activity WHERE datname = " \
-        "current_database() AND application_name = 'mailcast' AND " \
-        "wait_event_type = 'Lock' AND state = 'active'"
-    end = time.time() + 10
-    pid = None
-    while pid is None and time.time() < end and add.poll() is None:
-        rows = store_sql(c.store, waiting)
-        pid = rows[0][0] if rows else None
-        time.sleep(0.05)
+    pid = lock_waiter(c, add)
     if pid is None:
         raise Fail("suppress add never waited for the lock on contacts")
     store_sql(c.store, "SELECT pg_terminate_backend(?)", pid)
     # the statement again, on a new session, waiting for the lock again
-    end = time.time() + 10
-    again = None
-    while again is None and time.time() < end and add.poll() is None:
-        rows = store_sql(c.store, waiting)
-        again = rows[0][0] if rows and rows[0][0] != pid else None
-        time.sleep(0.05)
-    lock.stdin.write("COMMIT;\n")
-    lock.stdin.close()
-    lock.wait(10)
+    again = lock_waiter(c, add, other_than=pid)
+    release(lock, "COMMIT")
     out, err = add.communicate(timeout=30)
     c.check("audit: suppress add goes on on a new session (exit 0)",
             add.returncode == 0 and again is not None,
