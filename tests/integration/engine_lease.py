@@ -21,7 +21,6 @@ shared backend.
 
 Ports 26250-26252 (MC_TEST_PORT_BASE moves them).
 """
-import collections
 import json
 import os
 import random
@@ -32,7 +31,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
+from engine_lib import Case, Fail, store_sql  # noqa: E402
 
 N = 1200
 # MC_TEST_PORT_BASE: another run (the PostgreSQL one) beside this one
@@ -138,35 +137,19 @@ def run(c, cid):
 
 
 def setup(c, port, tag, rate):
-    addrs = ["%s%d@l.example" % (tag, i) for i in range(N)]
-    tpl = c.make_list(addrs, name=tag)
-    md = os.path.join(c.dir, "md-" + tag)
-    sink = c.sink(port, md)
-    cid = c.mailcast("campaign", "create", "--name", tag, "--list", tag,
-                     "--template", tpl, "--from", "news@news.example",
-                     "--relay", "127.0.0.1:%d" % port, "--tls", "none",
-                     "--rate", rate, "--lease-timeout",
-                     str(TIMEOUT)).stdout.strip()
-    return addrs, md, sink, cid
+    return c.campaign(tag, N, "l.example", port, "--rate", rate,
+                      "--lease-timeout", str(TIMEOUT))
 
 
 def check_mail(c, cid, addrs, md, sink, bound, what):
-    time.sleep(0.5)
-    stop(sink)
-    got = collections.Counter(maildir_rcpts(md))
-    missing = [a for a in addrs if got[a] == 0]
-    c.check("%s: the sink received every recipient" % what, not missing,
-            missing[:5])
-    dups = {a for a, k in got.items() if k > 1}
-    extra = sum(got[a] - 1 for a in dups)
-    c.check("%s: duplicates (%d) <= inflight rows of the run (%d)" %
-            (what, extra, bound), extra <= bound)
+    got, dups = c.check_received(md, sink, addrs, bound, what,
+                                 "inflight rows of the run")
     rep = json.loads(c.mailcast("--json", "campaign", "report",
                                 cid).stdout)
     listed = set(rep["resent"])
     c.check("%s: the report lists every duplicate as resent" % what,
-            dups <= listed, sorted(dups - listed)[:5])
-    return got, extra
+            set(dups) <= listed, sorted(set(dups) - listed)[:5])
+    return got, sum(k - 1 for k in dups.values())
 
 
 def case_kill(c):

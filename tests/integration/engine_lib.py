@@ -6,6 +6,7 @@ A campaign's inputs (a CSV list imported into a fresh store, a template),
 connections were open, the Maildir read back with Python's email parser.
 """
 import asyncio
+import collections
 import email
 import json
 import os
@@ -132,6 +133,74 @@ class Case:
     def state_counts(self, cid):
         out = self.mailcast("--json", "campaign", "status", str(cid)).stdout
         return json.loads(out)["states"]
+
+    def wait_arrivals(self, run, maildir, n, timeout=20):
+        """Until the sink stored n messages; Fail if the run ends first."""
+        end = time.time() + timeout
+        while time.time() < end and len(maildir_rcpts(maildir)) < n:
+            if run.poll() is not None:
+                raise Fail("the run ended early: %s" % (
+                    run.stdout or run.stderr).read())
+            time.sleep(0.05)
+
+    def held(self, addrs):
+        """How many of addrs have a pending row leased to a run."""
+        return store_sql(self.store, "SELECT count(*) FROM deliveries d "
+                         "JOIN contacts k ON k.id = d.contact_id WHERE "
+                         "d.lease_owner IS NOT NULL AND d.state = 'pending' "
+                         "AND k.address IN (%s)" % ",".join(
+                             "'%s'" % a for a in addrs))[0][0]
+
+    def ledger(self):
+        """address -> "state reply" of every delivery row."""
+        return dict(store_sql(
+            self.store, "SELECT k.address, d.state || ' ' || "
+            "coalesce(d.reply_text, '') FROM deliveries d JOIN contacts k "
+            "ON k.id = d.contact_id"))
+
+    def check_spared(self, maildir, addrs, targets, what):
+        """None of targets arrived (what: why they must not), every other
+        of addrs exactly once.  Returns the others."""
+        got = collections.Counter(maildir_rcpts(maildir))
+        sent = sorted(a for a in targets if got[a])
+        self.check("none of the %d %s was sent" % (len(targets), what),
+                   not sent, sent)
+        others = [a for a in addrs if a not in targets]
+        wrong = [a for a in others if got[a] != 1]
+        self.check("each of the other %d arrived exactly once" % len(others),
+                   not wrong, [(a, got[a]) for a in wrong[:5]])
+        return others
+
+    def campaign(self, tag, n, domain, port, *args):
+        """A list tag of n addresses (tagI@domain), a sink on port and a
+        campaign tag into it; args are more `campaign create` options.
+        Returns (addresses, maildir, sink, campaign id)."""
+        addrs = ["%s%d@%s" % (tag, i, domain) for i in range(n)]
+        tpl = self.make_list(addrs, name=tag)
+        md = os.path.join(self.dir, "md-" + tag)
+        sink = self.sink(port, md)
+        cid = self.mailcast("campaign", "create", "--name", tag, "--list",
+                            tag, "--template", tpl, "--from",
+                            "news@news.example", "--relay",
+                            "127.0.0.1:%d" % port, "--tls", "none",
+                            *args).stdout.strip()
+        return addrs, md, sink, cid
+
+    def check_received(self, maildir, sink, addrs, bound, what, why):
+        """Stops the sink, then: every one of addrs arrived, and the
+        duplicates are at most bound (why: what bound counts).  Returns
+        (Counter of arrivals, {address: count} of the duplicates)."""
+        time.sleep(0.5)
+        stop(sink)
+        got = collections.Counter(maildir_rcpts(maildir))
+        missing = [a for a in addrs if got[a] == 0]
+        self.check("%s: the sink received every recipient" % what,
+                   not missing, missing[:5])
+        dups = {a: k for a, k in got.items() if k > 1}
+        extra = sum(k - 1 for k in dups.values())
+        self.check("%s: duplicates (%d) <= %s (%d)" % (what, extra, why,
+                                                      bound), extra <= bound)
+        return got, dups
 
     def cleanup(self):
         for p in self.procs:

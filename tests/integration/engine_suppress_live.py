@@ -28,7 +28,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
+from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
 
 PORT = int(os.environ.get("MC_TEST_PORT_BASE", "26460"))
 N = 240
@@ -53,17 +53,9 @@ try:
          "127.0.0.1:%d" % PORT, "--tls", "none", "--rate", "30", "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     c.procs.append(run)
-    end = time.time() + 20
-    while time.time() < end and len(maildir_rcpts(md)) < 20:
-        if run.poll() is not None:
-            raise Fail("the run ended early: %s" % run.stderr.read())
-        time.sleep(0.05)
+    c.wait_arrivals(run, md, 20)
     got = collections.Counter(maildir_rcpts(md))
-    held = store_sql(c.store, "SELECT count(*) FROM deliveries d JOIN "
-                     "contacts k ON k.id = d.contact_id WHERE "
-                     "d.lease_owner IS NOT NULL AND d.state = 'pending' AND "
-                     "k.address IN (%s)" % ",".join(
-                         "'%s'" % a for a in targets))[0][0]
+    held = c.held(targets)
     c.check("the run holds the %d targets' rows before the commands "
             "(%d held; %d messages arrived)" % (len(targets), held,
                                                sum(got.values())),
@@ -80,17 +72,9 @@ try:
     c.check("the run exits 0", run.returncode == 0, err)
     time.sleep(0.3)
     stop(sink)
-    got = collections.Counter(maildir_rcpts(md))
-    sent_targets = sorted(a for a in targets if got[a])
-    c.check("none of the %d suppressed while the run held them was sent"
-            % len(targets), not sent_targets, sent_targets)
-    others = [a for a in addrs if a not in targets]
-    wrong = [a for a in others if got[a] != 1]
-    c.check("each of the other %d arrived exactly once" % len(others),
-            not wrong, [(a, got[a]) for a in wrong[:5]])
-    rows = dict(store_sql(
-        c.store, "SELECT k.address, d.state || ' ' || coalesce(d.reply_text,"
-        " '') FROM deliveries d JOIN contacts k ON k.id = d.contact_id"))
+    others = c.check_spared(md, addrs, targets,
+                            "suppressed while the run held them")
+    rows = c.ledger()
     c.check("the address suppressed: ledger says so",
             rows.get(one, "").startswith("suppressed suppressed: " + one),
             rows.get(one))

@@ -39,7 +39,6 @@ parameter (`?password=`), is named with "***" for it too.
 
 Ports 26650-26651 for the sinks.
 """
-import collections
 import json
 import os
 import re
@@ -48,7 +47,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
+from engine_lib import Case, Fail, store_sql  # noqa: E402
 
 N = 400
 RATE = "40"
@@ -140,14 +139,8 @@ def kill_inside(c, run):
 
 
 def case_lost(c, tag, port, kill, what):
-    addrs = ["%s%d@lost.example" % (tag, i) for i in range(N)]
-    tpl = c.make_list(addrs, name=tag)
-    md = os.path.join(c.dir, "md-" + tag)
-    sink = c.sink(port, md)
-    cid = c.mailcast("campaign", "create", "--name", tag, "--list", tag,
-                     "--template", tpl, "--from", "news@news.example",
-                     "--relay", "127.0.0.1:%d" % port, "--tls", "none",
-                     "--rate", RATE).stdout.strip()
+    addrs, md, sink, cid = c.campaign(tag, N, "lost.example", port,
+                                      "--rate", RATE)
     run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
                             cid], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
@@ -199,16 +192,8 @@ def case_lost(c, tag, port, kill, what):
             st["states"]["sent"] == N and st["status"] == "done" and
             st["holders"] == [], st)
 
-    time.sleep(0.5)
-    stop(sink)
-    got = collections.Counter(maildir_rcpts(md))
-    missing = [a for a in addrs if got[a] == 0]
-    c.check("%s: the sink received every recipient" % what, not missing,
-            missing[:5])
-    dups = {a: k for a, k in got.items() if k > 1}
-    extra = sum(k - 1 for k in dups.values())
-    c.check("%s: duplicates (%d) <= rows inflight when the run died (%d)"
-            % (what, extra, len(inflight)), extra <= len(inflight))
+    got, dups = c.check_received(md, sink, addrs, len(inflight), what,
+                                 "rows inflight when the run died")
     c.check("%s: each address received twice was inflight, and none "
             "three times" % what, set(dups) <= inflight and
             all(k == 2 for k in dups.values()), sorted(dups.items())[:5])
