@@ -122,6 +122,7 @@ on_txn_done(struct smtp_conn *conn, struct smtp_txn *t, void *arg)
 	bool unsupp = t->smtputf8 && t->result.err == MC_EUNSUPP;
 
 	c->inflight--;
+	e->outcomes++;
 	if (t->attempted && r->code > 0 && !c->answered) {
 		/* the server takes part in the protocol: the host works
 		 * (a session that only got as far as ready proves nothing) */
