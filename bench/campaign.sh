@@ -18,7 +18,7 @@
 # paused with SIGTERM then, its peak RSS is over the time it ran).
 # Use the release build: cmake --preset release && cmake --build --preset release
 # Port 26900 (PORT).  Not a test: it prints figures.  CONNS="4 32", SIZES="1 50"
-# choose the rows; REPEAT (1) runs each row that many times, the two sides
+# choose the rows; REPEAT (3) runs each row that many times, the two sides
 # in turn, and prints the median ratio and its spread (min-max): on a
 # shared machine one run's ratio says little.
 set -eu
@@ -31,7 +31,7 @@ SIZES=${SIZES:-"1 50"}
 BIG=${BIG:-1000000}
 HUGE=${HUGE:-10000000}
 HUGE_SECS=${HUGE_SECS:-60}
-REPEAT=${REPEAT:-1}
+REPEAT=${REPEAT:-3}
 CORES=$(nproc)
 THREADS=${THREADS:-$((CORES > 3 ? CORES - 1 : 2))}
 PORT=${PORT:-26900}
