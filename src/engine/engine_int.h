@@ -216,9 +216,9 @@ struct engine {
 	unsigned long wait_settled; /* recipients settled at wait_since */
 	uint64_t stall_since_ms; /* first deferral since a recipient settled */
 	unsigned long stall_settled; /* recipients settled at stall_since */
-	unsigned long outcomes; /* transactions that got their outcome */
-	unsigned spin_hits;     /* of the last spins, ~/256 that saw one */
-	unsigned spin_skipped;  /* waits since the last spin */
+	unsigned long outcomes;      /* transactions that got their outcome */
+	unsigned spin_hits;          /* of the last spins, ~/256 that saw one */
+	unsigned spin_skipped;       /* waits since the last spin */
 	enum engine_run_state state;
 	int err;
 	char errbuf[512];
