@@ -77,7 +77,8 @@ struct runs {
 	size_t n;
 };
 
-/* The runs' sending time and the rows resent after a crash. */
+/* The runs' sending time and the rows resent whose fate was unknown (in
+ * flight at a crash, or their connection lost after the end of data). */
 static int
 event_add(void *arg, const struct store_event *e)
 {
@@ -90,7 +91,8 @@ event_add(void *arg, const struct store_event *e)
 			u->last[u->n] = e->at;
 			u->open[u->n++] = true;
 		}
-	} else if (strcmp(e->kind, "inflight-unknown") == 0) {
+	} else if (strcmp(e->kind, "inflight-unknown") == 0 ||
+	           strcmp(e->kind, "delivery-unknown") == 0) {
 		r->nresent++;
 		if (r->nresent_listed < CAMPAIGN_REPORT_RESENT_MAX) {
 			r->resent = xreallocarray(

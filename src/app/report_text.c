@@ -63,7 +63,9 @@ campaign_report_text(const struct campaign_report *r, FILE *out)
 	track_text(out, r->tracking);
 	if (r->nresent == 0)
 		return;
-	fprintf(out, "resent after a crash (in flight, fate unknown): %lu\n",
+	fprintf(out,
+	        "resent, fate unknown (in flight at a crash, or the "
+	        "connection lost after the end of data): %lu\n",
 	        r->nresent);
 	for (size_t i = 0; i < r->nresent_listed && i < 20; i++)
 		fprintf(out, "  %s\n", r->resent[i]);

@@ -337,6 +337,12 @@ batch_write(struct engine *e, struct batch *b, time_t now)
 		}
 		if (err == 0 && j->state == DLV_FAILED && j->code >= 500)
 			err = record_send_bounce(s, e, j, now);
+		/* its retry may deliver it twice: the report lists it with
+		 * the rows resent after a crash */
+		if (err == 0 && j->state == DLV_DEFERRED && j->txn.unknown)
+			err = store_event_add(
+			    s, e->cfg->campaign_id, j->d.contact_id,
+			    "delivery-unknown", e->owner, now);
 	}
 	if (err == 0 && own && !s->supp_after_commit &&
 	    (err = store_supp_version(s, &v2)) == 0 && v2 != e->supp_txn)

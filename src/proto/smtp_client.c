@@ -1226,6 +1226,7 @@ session_fail(struct smtp_client *c, int err, const char *fmt, ...)
 		}
 		if (x.kind == X_FINAL) {
 			char text[sizeof(c->last_error) + 64];
+			t->unknown = true;
 			snprintf(text, sizeof(text),
 			         "%s (after the end of data: delivery unknown)",
 			         c->last_error);
@@ -1464,6 +1465,7 @@ smtp_client_submit(struct smtp_client *c, struct smtp_txn *t, uint64_t now_ms)
 	t->body_off = 0;
 	t->failed_early = false;
 	t->attempted = false;
+	t->unknown = false;
 	t->rset_sent = false;
 	t->queue_id[0] = '\0';
 	memset(&t->result, 0, sizeof(t->result));

@@ -151,6 +151,9 @@ struct smtp_txn {
 	char queue_id[64];         /* from "250 ... queued as X", or "" */
 	size_t ndelivered;
 	bool attempted; /* false: never started (session died) */
+	/* the end of its data went out and the session died before the
+	 * reply: the server may have taken it (resending may duplicate) */
+	bool unknown;
 	/* core-private */
 	struct smtp_txn *next;
 	size_t naccepted;

@@ -26,9 +26,12 @@ closes while the engine still writes what it pipelined behind the refused
 MAIL; the failed write must not lose the replies the sink sent before
 closing, so nobody arrives twice (10-19 of 1,500 did before).  And a sink
 that answers every MAIL with 421 (port 26612): the run ends at its
---linger, exit 75.
+--linger, exit 75.  And a sink that stores every 5th message and closes
+without its reply (port 26613): each such message is retried with a
+delivery-unknown event, and `campaign report` lists it as resent.
 """
 import collections
+import json
 import os
 import re
 import subprocess
@@ -36,7 +39,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from engine_lib import Case, Fail, maildir_rcpts, stop  # noqa: E402
+from engine_lib import Case, Fail, maildir_rcpts, stop, store_sql  # noqa: E402
 
 PORT = 26100
 PORT_BUSY = 26610
@@ -159,6 +162,53 @@ def busy_always(c, port=PORT_BUSY + 2):
     stop(sink)
 
 
+def dot_drop(c, port=PORT_BUSY + 3):
+    """Every 5th end of data: the sink stores the message, then closes
+    without a reply.  Those messages' fate is unknown to the engine: each
+    is deferred, retried (so it arrives again), and leaves a
+    delivery-unknown event; `campaign report` lists exactly those
+    recipients as resent, and every duplicate is one of them."""
+    addrs, md, sink, cid = c.campaign(
+        "dotdrop", 40, "dotdrop.example", port, "--conns", "1",
+        "--retry", "1,1,1", faults=["dot:%5=drop"])
+    log = os.path.join(c.dir, "dotdrop.log")
+    run = c.mailcast("-vv", "--log", log, "campaign", "start", cid,
+                     "--quiet", check=False, timeout=120)
+    c.check("dot dropped: the run ends, exit 0", run.returncode == 0,
+            run.stdout + run.stderr)
+    unknown = collections.Counter()
+    with open(log) as f:
+        for ln in f:
+            m = re.search(r"campaign: (dotdrop\d+@dotdrop\.example) "
+                          r"deferred .*delivery unknown", ln)
+            if m:
+                unknown[m.group(1)] += 1
+    events = collections.Counter(r[0] for r in store_sql(
+        c.store, "SELECT k.address FROM events e JOIN contacts k ON "
+        "k.id = e.contact_id WHERE e.kind = 'delivery-unknown' AND "
+        "e.campaign_id = ?", int(cid)))
+    c.check("dot dropped: some attempts said 'delivery unknown' (%d)"
+            % sum(unknown.values()), sum(unknown.values()) >= 3, log)
+    c.check("dot dropped: one delivery-unknown event per such attempt",
+            events == unknown, (sorted(events.items())[:5],
+                                sorted(unknown.items())[:5]))
+    rep = json.loads(c.mailcast("--json", "campaign", "report",
+                                cid).stdout)
+    c.check("dot dropped: the report lists them as resent",
+            sorted(rep["resent"]) == sorted(events.elements()),
+            rep["resent"])
+    text = c.mailcast("campaign", "report", cid).stdout
+    c.check("dot dropped: the text report says why",
+            "resent, fate unknown (in flight at a crash, or the connection "
+            "lost after the end of data): %d" % sum(events.values())
+            in text, text)
+    _, dups = c.check_received(md, sink, addrs, sum(events.values()),
+                               "dot dropped", "delivery-unknown events")
+    c.check("dot dropped: every recipient received twice or more has a "
+            "delivery-unknown event", set(dups) <= set(events),
+            sorted(set(dups) - set(events))[:5])
+
+
 c = Case(sys.argv[1])
 try:
     addrs = ["user%d@a.example" % i for i in range(200)]
@@ -275,6 +325,7 @@ try:
     busy_sessions(c)
     busy_sessions(c, "busybig", PORT_BUSY + 1, big=True)
     busy_always(c)
+    dot_drop(c)
 except (Fail, subprocess.SubprocessError) as e:
     c.check("setup (421 every 7th MAIL)", False, e)
 finally:

@@ -171,14 +171,15 @@ class Case:
                    not wrong, [(a, got[a]) for a in wrong[:5]])
         return others
 
-    def campaign(self, tag, n, domain, port, *args):
-        """A list tag of n addresses (tagI@domain), a sink on port and a
-        campaign tag into it; args are more `campaign create` options.
-        Returns (addresses, maildir, sink, campaign id)."""
+    def campaign(self, tag, n, domain, port, *args, faults=()):
+        """A list tag of n addresses (tagI@domain), a sink on port (with
+        faults: its --fault rules) and a campaign tag into it; args are
+        more `campaign create` options.  Returns (addresses, maildir,
+        sink, campaign id)."""
         addrs = ["%s%d@%s" % (tag, i, domain) for i in range(n)]
         tpl = self.make_list(addrs, name=tag)
         md = os.path.join(self.dir, "md-" + tag)
-        sink = self.sink(port, md)
+        sink = self.sink(port, md, *faults)
         cid = self.mailcast("campaign", "create", "--name", tag, "--list",
                             tag, "--template", tpl, "--from",
                             "news@news.example", "--relay",
