@@ -78,7 +78,8 @@ struct runs {
 };
 
 /* The runs' sending time and the rows resent whose fate was unknown (in
- * flight at a crash, or their connection lost after the end of data). */
+ * flight when a run died or stopped at once, or their connection lost
+ * after the end of data). */
 static int
 event_add(void *arg, const struct store_event *e)
 {

@@ -64,8 +64,9 @@ campaign_report_text(const struct campaign_report *r, FILE *out)
 	if (r->nresent == 0)
 		return;
 	fprintf(out,
-	        "resent, fate unknown (in flight at a crash, or the "
-	        "connection lost after the end of data): %lu\n",
+	        "resent, fate unknown (in flight when a run died or stopped "
+	        "at once, or the connection lost after the end of data): "
+	        "%lu\n",
 	        r->nresent);
 	for (size_t i = 0; i < r->nresent_listed && i < 20; i++)
 		fprintf(out, "  %s\n", r->resent[i]);

@@ -199,8 +199,9 @@ def dot_drop(c, port=PORT_BUSY + 3):
             rep["resent"])
     text = c.mailcast("campaign", "report", cid).stdout
     c.check("dot dropped: the text report says why",
-            "resent, fate unknown (in flight at a crash, or the connection "
-            "lost after the end of data): %d" % sum(events.values())
+            "resent, fate unknown (in flight when a run died or stopped at "
+            "once, or the connection lost after the end of data): %d"
+            % sum(events.values())
             in text, text)
     _, dups = c.check_received(md, sink, addrs, sum(events.values()),
                                "dot dropped", "delivery-unknown events")
