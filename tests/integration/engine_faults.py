@@ -72,23 +72,14 @@ def busy_sessions(c, tag="busy", port=PORT_BUSY, big=False):
                      "127.0.0.1:%d" % port, "--tls", "none",
                      "--retry", "1,1,1").stdout.strip()
     log = os.path.join(c.dir, tag + ".log")
-    run = subprocess.Popen([c.mc, "-vvv" if big else "-vv", "--log", log,
-                            "--store", c.store,
-                            "campaign", "start", cid, "--quiet"],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
-    c.procs.append(run)
-    try:
-        out, _ = run.communicate(timeout=BUSY_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        run.kill()
-        out, _ = run.communicate()
+    ended, rc, out = c.start(cid, BUSY_TIMEOUT, "-vvv" if big else "-vv",
+                             "--log", log)
+    if not ended:
         c.check("421 every 7th MAIL: the run ends within %d s"
                 % BUSY_TIMEOUT, False, c.state_counts(cid))
         stop(sink)
         return
-    c.check("421 every 7th MAIL: the run ends, exit 0",
-            run.returncode == 0, out)
+    c.check("421 every 7th MAIL: the run ends, exit 0", rc == 0, out)
     s = c.state_counts(cid)
     c.check("421 every 7th MAIL: every recipient sent",
             s["sent"] == BUSY_N and all(
@@ -140,17 +131,9 @@ def busy_always(c, port=PORT_BUSY + 2):
                      "--tls", "none", "--conns", "1", "--retry", "1,1,1",
                      "--backoff-max", "2000", "--linger", "10"
                      ).stdout.strip()
-    run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
-                            cid, "--quiet"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    c.procs.append(run)
-    try:
-        out, _ = run.communicate(timeout=90)
-    except subprocess.TimeoutExpired:
-        run.kill()
-        out, _ = run.communicate()
+    _, rc, out = c.start(cid, 90)
     c.check("421 to every MAIL, --linger 10: the run ends, exit 75",
-            run.returncode == 75, "exit %s: %s" % (run.returncode, out))
+            rc == 75, "exit %s: %s" % (rc, out))
     s = c.state_counts(cid)
     # the rows never tried (pipelined behind a 421) go back pending
     c.check("421 to every MAIL: nothing sent, failed or left inflight; "

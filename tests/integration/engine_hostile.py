@@ -37,23 +37,13 @@ try:
                      "--retry", "600", "--linger", "30", "--timeout",
                      "2000", "--backoff-max", "2000").stdout.strip()
     t0 = time.time()
-    run = subprocess.Popen([c.mc, "--store", c.store, "campaign", "start",
-                            cid, "--quiet"], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-    c.procs.append(run)
-    try:
-        out, _ = run.communicate(timeout=60)
-        ended = True
-    except subprocess.TimeoutExpired:
-        run.kill()
-        out, _ = run.communicate()
-        ended = False
+    ended, rc, out = c.start(cid, 60)
     took = time.time() - t0
     stop(relay)
     c.check("the run ends by itself", ended, "still running after 60 s")
     c.check("campaign start exits 75 (deferred rows left)",
-            run.returncode == 75 and "deferred recipients are left" in out,
-            (run.returncode, out[-2000:]))
+            rc == 75 and "deferred recipients are left" in out,
+            (rc, out[-2000:]))
     with open(log) as f:
         conns = json.load(f)["conns"]
     worst = 0

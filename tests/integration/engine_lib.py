@@ -134,6 +134,23 @@ class Case:
         out = self.mailcast("--json", "campaign", "status", str(cid)).stdout
         return json.loads(out)["states"]
 
+    def start(self, cid, timeout, *opts):
+        """`mailcast OPTS --store S campaign start CID --quiet` until it
+        ends, or timeout s (then killed).  Returns (ended, exit code,
+        stdout and stderr)."""
+        run = subprocess.Popen([self.mc, *opts, "--store", self.store,
+                                "campaign", "start", str(cid), "--quiet"],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+        self.procs.append(run)
+        try:
+            out, _ = run.communicate(timeout=timeout)
+            return True, run.returncode, out
+        except subprocess.TimeoutExpired:
+            run.kill()
+            out, _ = run.communicate()
+            return False, run.returncode, out
+
     def wait_arrivals(self, run, maildir, n, timeout=20):
         """Until the sink stored n messages; Fail if the run ends first."""
         end = time.time() + timeout
