@@ -32,6 +32,21 @@ engine_now_ms(struct engine *e)
 	return mc_clock_mono_ms(e->clock);
 }
 
+/* Recipients settled so far by this run (sent, failed or suppressed). */
+unsigned long
+engine_settled(const struct engine *e)
+{
+	return e->p.sent + e->p.failed + e->p.suppressed;
+}
+
+/* How long the run waits in all for retries, in milliseconds. */
+static uint64_t
+linger_ms(const struct engine *e)
+{
+	return (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
+	       1000;
+}
+
 /* Note the first error of the run; the loop stops. */
 void
 engine_fail(struct engine *e, int err, const char *what, const char *detail)
@@ -53,10 +68,8 @@ feed_wait(struct engine *e, time_t due)
 	uint64_t now = engine_now_ms(e);
 	time_t w = mc_clock_wall(e->clock);
 	uint64_t wait = due > w ? (uint64_t)(due - w) * 1000 : 200;
-	uint64_t linger =
-	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
-	    1000;
-	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
+	uint64_t linger = linger_ms(e);
+	unsigned long settled = engine_settled(e);
 	char why[600];
 
 	if (e->window == 0) {
@@ -241,10 +254,8 @@ tick_stop(struct engine *e)
 static void
 tick_linger(struct engine *e)
 {
-	uint64_t linger =
-	    (uint64_t)(e->cfg->retry.linger ? e->cfg->retry.linger : 900) *
-	    1000;
-	unsigned long settled = e->p.sent + e->p.failed + e->p.suppressed;
+	uint64_t linger = linger_ms(e);
+	unsigned long settled = engine_settled(e);
 	uint64_t since = e->wait_since_ms;
 
 	if (e->lingered || e->stopping)

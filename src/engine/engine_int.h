@@ -244,6 +244,7 @@ struct engine {
 
 /* engine.c */
 uint64_t engine_now_ms(struct engine *e);
+unsigned long engine_settled(const struct engine *e);
 void engine_fail(struct engine *e, int err, const char *what,
                  const char *detail);
 void engine_end(struct engine *e);

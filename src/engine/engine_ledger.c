@@ -140,8 +140,7 @@ ledger_defer(struct engine *e, struct job *j, int code, const char *enh,
 		snprintf(j->text, sizeof(j->text),
 		         "gave up after %d attempts: %s", attempt, text);
 	} else {
-		unsigned long settled =
-		    e->p.sent + e->p.failed + e->p.suppressed;
+		unsigned long settled = engine_settled(e);
 
 		j->state = DLV_DEFERRED;
 		mc_strlcpy(j->text, text, sizeof(j->text));
