@@ -195,22 +195,33 @@ on_read(struct bufferevent *bev, void *arg)
  * bufferevent still writes (what the socket did not take at once) and
  * reports write errors; reading goes back to it for STARTTLS.
  */
+/* One read of the socket, its bytes given to the core (when it is still
+ * there); recv()'s result, errno kept. */
+static ssize_t
+read_feed(struct smtp_conn *c, evutil_socket_t fd)
+{
+	char buf[16384];
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n > 0 && c->core != NULL && !c->closed)
+		smtp_client_feed(c->core, buf, (size_t)n, now_ms(c));
+	return n;
+}
+
 static void
 sock_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct smtp_conn *c = arg;
-	char buf[16384];
 	ssize_t n;
 
 	(void)what;
-	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	n = read_feed(c, fd);
 	if (n < 0 &&
 	    (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (c->core == NULL || c->closed)
 		return;
 	if (n > 0) {
-		smtp_client_feed(c->core, buf, (size_t)n, now_ms(c));
 		after_read(c);
 		return;
 	}
@@ -306,19 +317,14 @@ start_core(struct smtp_conn *c, bool tls)
 static void
 drain_replies(struct smtp_conn *c)
 {
-	char buf[16384];
 	evutil_socket_t fd;
 
 	if (c->ssl != NULL || c->bev == NULL)
 		return;
 	fd = bufferevent_getfd(c->bev);
-	for (int i = 0; i < 64 && c->core != NULL && !c->closed; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (n <= 0)
+	for (int i = 0; i < 64 && c->core != NULL && !c->closed; i++)
+		if (read_feed(c, fd) <= 0)
 			break;
-		smtp_client_feed(c->core, buf, (size_t)n, now_ms(c));
-	}
 }
 
 static void
