@@ -450,7 +450,7 @@ struct campaign_report {
 	struct campaign_tally *by_reply; /* by "550 5.1.1" */
 	size_t nreply;
 	double seconds;        /* sending time over every run */
-	unsigned long nresent; /* in flight at a crash, sent again */
+	unsigned long nresent; /* recipients resent, fate unknown (once each) */
 	char **resent;         /* their addresses (at most _RESENT_MAX) */
 	size_t nresent_listed;
 	/* click/open tracking (app/track.h: track_report_json), or NULL */

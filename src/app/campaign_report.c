@@ -75,6 +75,7 @@ struct runs {
 	time_t last[RUNS_MAX]; /* the latest ledger update of the run */
 	bool open[RUNS_MAX];
 	size_t n;
+	json_t *resent; /* contact ids listed as resent: each once */
 };
 
 /* The runs' sending time and the rows resent whose fate was unknown (in
@@ -94,6 +95,13 @@ event_add(void *arg, const struct store_event *e)
 		}
 	} else if (strcmp(e->kind, "inflight-unknown") == 0 ||
 	           strcmp(e->kind, "delivery-unknown") == 0) {
+		char key[24];
+
+		/* a recipient resent several times counts once */
+		snprintf(key, sizeof(key), "%lld", (long long)e->contact_id);
+		if (json_object_get(u->resent, key) != NULL)
+			return 0;
+		json_object_set_new(u->resent, key, json_true());
 		r->nresent++;
 		if (r->nresent_listed < CAMPAIGN_REPORT_RESENT_MAX) {
 			r->resent = xreallocarray(
@@ -323,13 +331,16 @@ campaign_report_get(struct store *s, int64_t id, struct campaign_report *r,
 
 	memset(r, 0, sizeof(*r));
 	u->r = r;
+	u->resent = json_object();
 	if (store_campaign_get(s, id, &c) < 0 ||
 	    store_event_each(s, id, NULL, event_add, u) < 0 ||
 	    aggregates_get(s, id, r, u) < 0) {
 		snprintf(err, errsz, "%s", store_error(s));
+		json_decref(u->resent);
 		free(u);
 		return MC_EIO;
 	}
+	json_decref(u->resent);
 	free(u);
 	r->id = id;
 	states_from(r, r->by_reply, r->nreply); /* one scan fewer */
